@@ -1,0 +1,20 @@
+# Makefile: build, run and test Sietch. `make help` lists the targets.
+#
+# One non-recursive build: hake/ holds the rule library, and every directory
+# with targets declares them in a Hakefile (Make syntax) included below.
+# Outputs go to $(BUILD) (default build/).
+
+BUILD ?= build
+V ?= 0
+.DEFAULT_GOAL := all
+.SUFFIXES:
+MAKEFLAGS += --no-builtin-rules
+
+include hake/toolchain.mk
+include hake/rules.mk
+HAKEFILES := $(sort $(shell find kernel cpudriver lib drivers usr tests -name Hakefile 2>/dev/null))
+include $(HAKEFILES)
+include hake/image.mk
+include hake/targets.mk
+
+-include $(patsubst %.o,%.d,$(OBJS_kern) $(OBJS_user) $(OBJS_host))

@@ -1,0 +1,18 @@
+/* cpudriver/arch/x86_64/include/arch/platform.h: stopping the machine. */
+#pragma once
+
+#include <stdbool.h>
+
+// QEMU's isa-debug-exit device (iobase 0xf4): writing v exits QEMU with
+// status (v << 1) | 1. The test harness maps these statuses back.
+#define DEBUG_EXIT_PORT  0xf4
+#define EXIT_PASS        0x10 // QEMU status 33: everything ran and passed
+#define EXIT_FAIL        0x11 // 35: a test failed
+#define EXIT_PANIC       0x12 // 37: kernel panic or fatal exception
+
+// Make fatal errors exit QEMU (EXIT_PANIC) instead of halting (panic=exit).
+void platform_set_exit_on_panic(bool on);
+
+// Leave QEMU with status code (EXIT_*); halts if not running under QEMU
+// with isa-debug-exit.
+_Noreturn void platform_exit(unsigned code);

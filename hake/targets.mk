@@ -1,0 +1,45 @@
+# hake/targets.mk: the commands of the top-level Makefile.
+
+.PHONY: all run test unit gdb gdb-server clean help deps
+
+all: $(KERN_IMAGES) $(USER_PROGS) $(BUILD)/sietch.iso $(BUILD)/compile_commands.json
+
+help:
+	@echo 'make            build the CPU driver, programs and $(BUILD)/sietch.iso'
+	@echo 'make run        boot it in QEMU on this terminal (Ctrl-A X quits)'
+	@echo '                KARGS="..." adds CPU driver arguments, e.g. KARGS=ktest'
+	@echo 'make test       unit tests (host, Check) and system tests (QEMU)'
+	@echo '                TESTS=pattern runs only matching system tests'
+	@echo 'make gdb        boot under gdb (QEMU waits; serial in $(BUILD)/gdb-serial.log)'
+	@echo 'make gdb-server QEMU waits for a gdb you start yourself'
+	@echo 'make clean      remove $(BUILD)'
+	@echo 'Options: V=1 (show commands), CROSS_COMPILE=prefix-, ACCEL=tcg|kvm'
+
+deps:
+	@tools/deps
+
+# tools/deps installs what is missing (and does nothing otherwise) before
+# the build, whose flags depend on what is installed.
+run:
+	@tools/deps
+	@$(MAKE) --no-print-directory all
+	@tools/qemu --interactive $(BUILD)/sietch.iso
+
+unit: $(UNIT_TESTS)
+
+test:
+	@tools/deps
+	@$(MAKE) --no-print-directory all unit
+	@tools/harness --build $(BUILD) --unit $(UNIT_TESTS) --system tests/system $(if $(TESTS),--only '$(TESTS)')
+
+gdb: all
+	@tools/gdb $(BUILD)/sietch.iso $(BUILD)/sbin/cpudriver
+
+gdb-server: all
+	@tools/gdb --server $(BUILD)/sietch.iso $(BUILD)/sbin/cpudriver
+
+$(BUILD)/compile_commands.json: $(OBJS_kern) $(OBJS_user)
+	@(echo '['; cat $(addsuffix .json,$(filter %.c.o,$^)) | sed '$$ s/,$$//'; echo ']') > $@
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,55 @@
+# hake/toolchain.mk: the compilers and flags of Sietch's three build worlds.
+#
+#   kern  the CPU driver: freestanding, higher-half (-mcmodel=kernel), no SSE
+#   user  user-space programs and libraries: freestanding, static, no SSE
+#   host  unit tests on the build machine, linked with Check
+#
+# The target worlds use the host GCC as a freestanding cross compiler;
+# CROSS_COMPILE=x86_64-elf- (or any prefix) selects another toolchain.
+
+CROSS_COMPILE ?=
+TARGET_CC      := $(CROSS_COMPILE)gcc
+TARGET_AR      := $(CROSS_COMPILE)ar
+TARGET_OBJCOPY := $(CROSS_COMPILE)objcopy
+TARGET_NM      := $(CROSS_COMPILE)nm
+HOST_CC        ?= cc
+HOST_AR        ?= ar
+
+OPT ?= -O2
+
+# Strict warnings, shared by all worlds; -Werror everywhere.
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wmissing-declarations -Wpointer-arith \
+	-Wwrite-strings -Wundef -Wvla -Wformat=2 -Wimplicit-fallthrough \
+	-Wcast-qual -Wnull-dereference -Wno-unused-parameter
+
+COMMON_CFLAGS := -std=gnu11 $(OPT) -g $(WARNINGS) -MMD -MP
+
+# Include paths every world sees: the kernel-user interface and lib/base.
+COMMON_INCLUDES := -Ilib/kpi/include -Ilib/base/include \
+	$(patsubst %,-I%,$(wildcard drivers/*/include))
+
+FREESTANDING := -ffreestanding -fno-tree-loop-distribute-patterns -fno-builtin -nostdlib -fno-pic -fno-pie \
+	-fno-stack-protector -fno-omit-frame-pointer -mno-red-zone \
+	-mgeneral-regs-only -fno-asynchronous-unwind-tables -m64
+
+KERN_CFLAGS := $(COMMON_CFLAGS) $(FREESTANDING) -mcmodel=kernel -DSIETCH_KERNEL=1
+KERN_INCLUDES := $(COMMON_INCLUDES) -Ikernel/include -Icpudriver/include \
+	-Icpudriver/arch/x86_64/include
+KERN_ASFLAGS := -g -Wa,--noexecstack -MMD -MP -m64 -DSIETCH_KERNEL=1 -D__ASSEMBLY__ $(KERN_INCLUDES)
+KERN_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
+	-Wl,-z,max-page-size=0x1000 -Wl,--no-warn-rwx-segments
+
+USER_CFLAGS := $(COMMON_CFLAGS) $(FREESTANDING) -mcmodel=small -DSIETCH_USER=1
+USER_INCLUDES := $(COMMON_INCLUDES) -Ilib/c/include -Ilib/sys/include -Ilib/os/include
+USER_ASFLAGS := -g -Wa,--noexecstack -MMD -MP -m64 -D__ASSEMBLY__ $(USER_INCLUDES)
+USER_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
+	-Wl,-z,max-page-size=0x1000
+
+# Host unit tests: the kernel's portable code compiled as ordinary C and
+# linked with Check. SIETCH_HOST lets a header pick a hosted definition.
+HOST_CFLAGS := $(COMMON_CFLAGS) -DSIETCH_HOST=1 -fno-omit-frame-pointer \
+	$(shell pkg-config --cflags check 2>/dev/null)
+HOST_INCLUDES := $(COMMON_INCLUDES) -Ikernel/include -Icpudriver/include \
+	-Itests/unit/include
+HOST_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
