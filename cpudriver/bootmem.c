@@ -3,12 +3,9 @@
 #include <bootmem.h>
 
 #define PAGE_DOWN(x) ((x) & ~(uint64_t)(BOOTMEM_PAGE - 1))
-#define PAGE_UP(x) PAGE_DOWN((x) + BOOTMEM_PAGE - 1)
+#define PAGE_UP(x)   PAGE_DOWN((x) + BOOTMEM_PAGE - 1)
 
-void bootmem_init(struct bootmem *bm)
-{
-    memset(bm, 0, sizeof(*bm));
-}
+void bootmem_init(struct bootmem *bm) { memset(bm, 0, sizeof(*bm)); }
 
 static void remove_at(struct bootmem *bm, unsigned i)
 {

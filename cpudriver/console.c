@@ -9,10 +9,7 @@ static void console_putc(void *arg, char c)
     arch_console_putc(c);
 }
 
-void kvprintf(const char *fmt, va_list ap)
-{
-    fmt_vformat(console_putc, 0, fmt, ap);
-}
+void kvprintf(const char *fmt, va_list ap) { fmt_vformat(console_putc, 0, fmt, ap); }
 
 void kprintf(const char *fmt, ...)
 {

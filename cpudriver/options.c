@@ -37,10 +37,7 @@ bool opt_get(const char *cmdline, const char *key, char *val, size_t size)
     return true;
 }
 
-bool opt_has(const char *cmdline, const char *key)
-{
-    return find(cmdline, key) != NULL;
-}
+bool opt_has(const char *cmdline, const char *key) { return find(cmdline, key) != NULL; }
 
 uint64_t opt_uint(const char *cmdline, const char *key, uint64_t def)
 {

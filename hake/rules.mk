@@ -89,10 +89,10 @@ endef
 
 # $(call host_test,NAME,SRCS,LIBS): a Check unit-test binary run by `make test`.
 define host_test
-$(BUILD)/host/tests/$(1): $(call objs,host,$(2)) $(call libs,host,$(3))
+$(BUILD)/host/bin/$(1): $(call objs,host,$(2)) $(call libs,host,$(3))
 	@mkdir -p $$(@D)
 	$$(call msg,LD-host,$$@)
 	$$(Q)$$(HOST_CC) $$(HOST_LDFLAGS) -o $$@ $(call objs,host,$(2)) $(call libs,host,$(3)) $$(HOST_LIBS)
 OBJS_host += $(call objs,host,$(2))
-UNIT_TESTS += $(BUILD)/host/tests/$(1)
+UNIT_TESTS += $(BUILD)/host/bin/$(1)
 endef

@@ -2,6 +2,9 @@
 
 .PHONY: all run test unit gdb gdb-server clean help deps
 
+# Parallel jobs for the builds that run, test and bench start.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
 all: $(KERN_IMAGES) $(USER_PROGS) $(BUILD)/sietch.iso $(BUILD)/compile_commands.json
 
 help:
@@ -22,14 +25,14 @@ deps:
 # the build, whose flags depend on what is installed.
 run:
 	@tools/deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@tools/qemu --interactive $(BUILD)/sietch.iso
 
 unit: $(UNIT_TESTS)
 
 test:
 	@tools/deps
-	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory -j$(JOBS) all unit
 	@tools/harness --build $(BUILD) --unit $(UNIT_TESTS) --system tests/system $(if $(TESTS),--only '$(TESTS)')
 
 gdb: all
@@ -43,3 +46,14 @@ $(BUILD)/compile_commands.json: $(OBJS_kern) $(OBJS_user)
 
 clean:
 	rm -rf $(BUILD)
+
+.PHONY: format format-check
+C_SOURCES = $(shell git ls-files '*.c' '*.h')
+
+# Apply .clang-format to every tracked C file.
+format:
+	@clang-format -i $(C_SOURCES)
+
+# Fail if any tracked C file is not formatted.
+format-check:
+	@clang-format --dry-run --Werror $(C_SOURCES)

@@ -4,7 +4,7 @@
 #include <kpi/errors.h>
 #include <stdint.h>
 
-#define BOOTMEM_PAGE 4096u
+#define BOOTMEM_PAGE        4096u
 #define BOOTMEM_MAX_REGIONS 64
 
 struct bootmem_region {

@@ -6,24 +6,24 @@
 #include <stdint.h>
 
 // Boot information tag types (Multiboot2 spec 3.6).
-#define MB2_TAG_END        0
-#define MB2_TAG_CMDLINE    1
-#define MB2_TAG_LOADER     2
-#define MB2_TAG_MODULE     3
-#define MB2_TAG_MMAP       6
-#define MB2_TAG_ACPI_OLD   14
-#define MB2_TAG_ACPI_NEW   15
-#define MB2_BOOT_MAGIC     0x36d76289
+#define MB2_TAG_END      0
+#define MB2_TAG_CMDLINE  1
+#define MB2_TAG_LOADER   2
+#define MB2_TAG_MODULE   3
+#define MB2_TAG_MMAP     6
+#define MB2_TAG_ACPI_OLD 14
+#define MB2_TAG_ACPI_NEW 15
+#define MB2_BOOT_MAGIC   0x36d76289
 
 // Memory map entry types (Multiboot2 spec 3.6.8).
-#define MB2_MEM_AVAILABLE  1
-#define MB2_MEM_RESERVED   2
-#define MB2_MEM_ACPI       3
-#define MB2_MEM_NVS        4
-#define MB2_MEM_BAD        5
+#define MB2_MEM_AVAILABLE 1
+#define MB2_MEM_RESERVED  2
+#define MB2_MEM_ACPI      3
+#define MB2_MEM_NVS       4
+#define MB2_MEM_BAD       5
 
-#define BOOT_MAX_REGIONS   64
-#define BOOT_MAX_MODULES   32
+#define BOOT_MAX_REGIONS 64
+#define BOOT_MAX_MODULES 32
 
 struct boot_region {
     uint64_t base, len;
@@ -43,7 +43,7 @@ struct boot_info {
     unsigned n_mmap;
     struct boot_module modules[BOOT_MAX_MODULES];
     unsigned n_modules;
-    const void *rsdp;  // copy of the RSDP inside the MBI, or NULL
+    const void *rsdp; // copy of the RSDP inside the MBI, or NULL
     size_t rsdp_len;
     int rsdp_tag;      // MB2_TAG_ACPI_OLD or MB2_TAG_ACPI_NEW
     uint32_t mbi_size; // total size of the MBI, to reserve it

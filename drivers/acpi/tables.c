@@ -55,8 +55,8 @@ static errval_t use_root(struct acpi_tables *t, uint64_t pa, bool xsdt, const ch
     return SYS_ERR_OK;
 }
 
-errval_t acpi_tables_init(struct acpi_tables *t, const void *rsdp, size_t len,
-                          acpi_map_fn map, void *arg, const char **why)
+errval_t acpi_tables_init(struct acpi_tables *t, const void *rsdp, size_t len, acpi_map_fn map,
+                          void *arg, const char **why)
 {
     const struct acpi_rsdp *r = rsdp;
     *t = (struct acpi_tables){.map = map, .arg = arg};
@@ -101,8 +101,7 @@ errval_t acpi_table_find(const struct acpi_tables *t, const char *sig, unsigned 
     for (unsigned i = 0; i < t->count; i++) {
         uint64_t pa;
         const struct acpi_sdt_header *h;
-        if (err_is_ok(acpi_table_get(t, i, &pa, &h)) && !memcmp(h->signature, sig, 4) &&
-            n-- == 0) {
+        if (err_is_ok(acpi_table_get(t, i, &pa, &h)) && !memcmp(h->signature, sig, 4) && n-- == 0) {
             *out = h;
             return SYS_ERR_OK;
         }

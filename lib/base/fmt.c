@@ -56,8 +56,14 @@ static const char *parse_num(const char *f, int *val, va_list *ap)
 
 static const char *parse_len(const char *f, struct spec *s)
 {
-    if (f[0] == 'h' && f[1] == 'h') { s->len = 'H'; return f + 2; }
-    if (f[0] == 'l' && f[1] == 'l') { s->len = 'L'; return f + 2; }
+    if (f[0] == 'h' && f[1] == 'h') {
+        s->len = 'H';
+        return f + 2;
+    }
+    if (f[0] == 'l' && f[1] == 'l') {
+        s->len = 'L';
+        return f + 2;
+    }
     if (*f == 'h' || *f == 'l' || *f == 'z' || *f == 't' || *f == 'j') {
         s->len = *f;
         return f + 1;

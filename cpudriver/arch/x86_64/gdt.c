@@ -26,7 +26,8 @@ static uint64_t gdt[7] = {
     0x00cf92000000ffff, // 0x10 kernel data
     0x00cff2000000ffff, // 0x18 user data: DPL 3
     0x00affa000000ffff, // 0x20 user code: DPL 3, L
-    0, 0,               // 0x28 TSS (16 bytes), filled in by gdt_init
+    0,
+    0, // 0x28 TSS (16 bytes), filled in by gdt_init
 };
 
 struct desc_ptr {
@@ -66,7 +67,4 @@ void gdt_init(void)
                      : "rax", "memory");
 }
 
-void tss_set_rsp0(uint64_t rsp0)
-{
-    tss.rsp[0] = rsp0;
-}
+void tss_set_rsp0(uint64_t rsp0) { tss.rsp[0] = rsp0; }

@@ -22,7 +22,7 @@
 #include <options.h>
 
 #define SIETCH_VERSION "0.1"
-#define TIMER_HZ 100
+#define TIMER_HZ       100
 
 extern const char _kernel_phys_start[], _kernel_phys_end[];
 
@@ -115,8 +115,8 @@ static void list_acpi_tables(void)
         kprintf("ACPI: the boot loader passed no RSDP\n");
         return;
     }
-    if (err_is_fail(acpi_tables_init(&t, boot_info.rsdp, boot_info.rsdp_len, acpi_physmap, 0,
-                                     &why))) {
+    if (err_is_fail(
+            acpi_tables_init(&t, boot_info.rsdp, boot_info.rsdp_len, acpi_physmap, 0, &why))) {
         kprintf("ACPI: RSDP rejected: %s\n", why);
         return;
     }
@@ -138,8 +138,8 @@ static void list_acpi_tables(void)
 static void start_timer(void)
 {
     lapic_init();
-    kprintf("LAPIC: id %u, timer clock %lu kHz, TSC %lu MHz\n", lapic_id(),
-            lapic_timer_hz() / 1000, tsc_hz() / 1000000);
+    kprintf("LAPIC: id %u, timer clock %lu kHz, TSC %lu MHz\n", lapic_id(), lapic_timer_hz() / 1000,
+            tsc_hz() / 1000000);
     lapic_timer_start(TIMER_HZ);
     sti();
     uint64_t start = lapic_ticks();

@@ -14,9 +14,9 @@
 #define CALIBRATE_MS 10
 
 // 8259A PICs: master and slave command/data ports.
-#define PIC1_CMD 0x20
+#define PIC1_CMD  0x20
 #define PIC1_DATA 0x21
-#define PIC2_CMD 0xa0
+#define PIC2_CMD  0xa0
 #define PIC2_DATA 0xa1
 
 static volatile uint32_t *lapic;
@@ -38,7 +38,7 @@ static void pic_disable(void)
 {
     outb(PIC1_CMD, 0x11); // ICW1: init, expect ICW4
     outb(PIC2_CMD, 0x11);
-    outb(PIC1_DATA, VEC_PIC_BASE);     // ICW2: vector base
+    outb(PIC1_DATA, VEC_PIC_BASE); // ICW2: vector base
     outb(PIC2_DATA, VEC_PIC_BASE + 8);
     outb(PIC1_DATA, 4); // ICW3: slave on line 2
     outb(PIC2_DATA, 2);

@@ -90,12 +90,12 @@ static void map_image(void)
 {
     for (uint64_t va = (uint64_t)_text_start; va < (uint64_t)_kernel_end; va += PAGE_SIZE) {
         if (va == (uint64_t)boot_stack_guard)
-            continue; // a stack overflow faults here instead of corrupting .bss
-        uint64_t flags = PTE_G;                   // text: read, execute
+            continue;           // a stack overflow faults here instead of corrupting .bss
+        uint64_t flags = PTE_G; // text: read, execute
         if (va >= (uint64_t)_data_start)
-            flags |= PTE_W | PTE_NX;              // data, bss: read, write
+            flags |= PTE_W | PTE_NX; // data, bss: read, write
         else if (va >= (uint64_t)_text_end)
-            flags |= PTE_NX;                      // rodata: read only
+            flags |= PTE_NX; // rodata: read only
         map_page(va, va - KERNEL_VMA, flags, 0);
     }
 }

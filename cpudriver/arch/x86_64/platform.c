@@ -5,10 +5,7 @@
 
 static bool exit_on_panic;
 
-void platform_set_exit_on_panic(bool on)
-{
-    exit_on_panic = on;
-}
+void platform_set_exit_on_panic(bool on) { exit_on_panic = on; }
 
 static _Noreturn void halt_forever(void)
 {

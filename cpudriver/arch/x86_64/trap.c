@@ -24,16 +24,38 @@ static struct idt_gate idt[256];
 static irq_handler_fn handlers[256];
 
 static const char *const exception_names[32] = {
-    "Divide Error (#DE)", "Debug (#DB)", "Non-Maskable Interrupt (NMI)", "Breakpoint (#BP)",
-    "Overflow (#OF)", "BOUND Range Exceeded (#BR)", "Invalid Opcode (#UD)",
-    "Device Not Available (#NM)", "Double Fault (#DF)", "Coprocessor Segment Overrun",
-    "Invalid TSS (#TS)", "Segment Not Present (#NP)", "Stack-Segment Fault (#SS)",
-    "General Protection (#GP)", "Page Fault (#PF)", "Reserved (15)",
-    "x87 Floating-Point Error (#MF)", "Alignment Check (#AC)", "Machine Check (#MC)",
-    "SIMD Floating-Point (#XM)", "Virtualization (#VE)", "Control Protection (#CP)",
-    "Reserved (22)", "Reserved (23)", "Reserved (24)", "Reserved (25)", "Reserved (26)",
-    "Reserved (27)", "Hypervisor Injection (#HV)", "VMM Communication (#VC)",
-    "Security (#SX)", "Reserved (31)",
+    "Divide Error (#DE)",
+    "Debug (#DB)",
+    "Non-Maskable Interrupt (NMI)",
+    "Breakpoint (#BP)",
+    "Overflow (#OF)",
+    "BOUND Range Exceeded (#BR)",
+    "Invalid Opcode (#UD)",
+    "Device Not Available (#NM)",
+    "Double Fault (#DF)",
+    "Coprocessor Segment Overrun",
+    "Invalid TSS (#TS)",
+    "Segment Not Present (#NP)",
+    "Stack-Segment Fault (#SS)",
+    "General Protection (#GP)",
+    "Page Fault (#PF)",
+    "Reserved (15)",
+    "x87 Floating-Point Error (#MF)",
+    "Alignment Check (#AC)",
+    "Machine Check (#MC)",
+    "SIMD Floating-Point (#XM)",
+    "Virtualization (#VE)",
+    "Control Protection (#CP)",
+    "Reserved (22)",
+    "Reserved (23)",
+    "Reserved (24)",
+    "Reserved (25)",
+    "Reserved (26)",
+    "Reserved (27)",
+    "Hypervisor Injection (#HV)",
+    "VMM Communication (#VC)",
+    "Security (#SX)",
+    "Reserved (31)",
 };
 
 const char *trap_exception_name(unsigned vector)
@@ -78,8 +100,11 @@ void trap_set_handler(unsigned vector, irq_handler_fn handler)
 static void print_pf_error(uint64_t e)
 {
     kprintf(" (%s %s, %s mode%s%s)", e & 1 ? "protection violation on" : "not-present page,",
-            e & 16 ? "instruction fetch" : e & 2 ? "write" : "read", e & 4 ? "user" : "supervisor",
-            e & 8 ? ", reserved bit set" : "", e & 32 ? ", protection key" : "");
+            e & 16  ? "instruction fetch"
+            : e & 2 ? "write"
+                    : "read",
+            e & 4 ? "user" : "supervisor", e & 8 ? ", reserved bit set" : "",
+            e & 32 ? ", protection key" : "");
 }
 
 // A saved frame pointer we may follow: inside a kernel stack we know of.

@@ -56,8 +56,8 @@ bool acpi_checksum_ok(const void *p, size_t len);
 // revision 2+ length and extended checksum), then map and validate the
 // XSDT (if present and valid) or the RSDT. Errors: SYS_ERR_CORRUPT with
 // *why saying what was wrong; SYS_ERR_NOT_FOUND if the root cannot be mapped.
-errval_t acpi_tables_init(struct acpi_tables *t, const void *rsdp, size_t len,
-                          acpi_map_fn map, void *arg, const char **why);
+errval_t acpi_tables_init(struct acpi_tables *t, const void *rsdp, size_t len, acpi_map_fn map,
+                          void *arg, const char **why);
 
 // Entry i of the root table: its physical address, and the mapped table if
 // its header and checksum are valid (SYS_ERR_CORRUPT otherwise, so a corrupt

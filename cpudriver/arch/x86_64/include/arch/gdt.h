@@ -12,8 +12,8 @@
 #define SEL_TSS   0x28
 
 // Interrupt stack table slots (1-based, as in the IDT entry's IST field).
-#define IST_DOUBLE_FAULT 1
-#define IST_NMI          2
+#define IST_DOUBLE_FAULT  1
+#define IST_NMI           2
 #define IST_MACHINE_CHECK 3
 
 void gdt_init(void);

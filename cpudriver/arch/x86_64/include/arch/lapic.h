@@ -4,24 +4,24 @@
 #include <stdint.h>
 
 // Local APIC register offsets (Intel SDM vol. 3A 10.4.1, table 10-1).
-#define LAPIC_ID        0x020
-#define LAPIC_VERSION   0x030
-#define LAPIC_TPR       0x080
-#define LAPIC_EOI       0x0b0
-#define LAPIC_SVR       0x0f0 // spurious vector; bit 8 = APIC software enable
-#define LAPIC_ESR       0x280
-#define LAPIC_ICR_LO    0x300
-#define LAPIC_ICR_HI    0x310
-#define LAPIC_LVT_TIMER 0x320 // bit 16 mask, bits 18:17 mode (01 periodic)
-#define LAPIC_LVT_LINT0 0x350
-#define LAPIC_LVT_LINT1 0x360
-#define LAPIC_LVT_ERROR 0x370
+#define LAPIC_ID         0x020
+#define LAPIC_VERSION    0x030
+#define LAPIC_TPR        0x080
+#define LAPIC_EOI        0x0b0
+#define LAPIC_SVR        0x0f0 // spurious vector; bit 8 = APIC software enable
+#define LAPIC_ESR        0x280
+#define LAPIC_ICR_LO     0x300
+#define LAPIC_ICR_HI     0x310
+#define LAPIC_LVT_TIMER  0x320 // bit 16 mask, bits 18:17 mode (01 periodic)
+#define LAPIC_LVT_LINT0  0x350
+#define LAPIC_LVT_LINT1  0x360
+#define LAPIC_LVT_ERROR  0x370
 #define LAPIC_TIMER_INIT 0x380
 #define LAPIC_TIMER_CUR  0x390
 #define LAPIC_TIMER_DIV  0x3e0 // 0x3 = divide by 16
 
-#define LAPIC_SVR_ENABLE   (1u << 8)
-#define LAPIC_LVT_MASKED   (1u << 16)
+#define LAPIC_SVR_ENABLE     (1u << 8)
+#define LAPIC_LVT_MASKED     (1u << 16)
 #define LAPIC_TIMER_PERIODIC (1u << 17)
 
 // Map the LAPIC, mask the legacy PICs, enable the APIC, and measure the

@@ -7,11 +7,11 @@
 #include <stdint.h>
 
 // Page-table entry bits (Intel SDM vol. 3A 4.5, tables 4-14 to 4-19).
-#define PTE_P    (1ull << 0)  // present
-#define PTE_W    (1ull << 1)  // writable
-#define PTE_U    (1ull << 2)  // user accessible
-#define PTE_PWT  (1ull << 3)  // write-through
-#define PTE_PCD  (1ull << 4)  // cache disable
+#define PTE_P    (1ull << 0) // present
+#define PTE_W    (1ull << 1) // writable
+#define PTE_U    (1ull << 2) // user accessible
+#define PTE_PWT  (1ull << 3) // write-through
+#define PTE_PCD  (1ull << 4) // cache disable
 #define PTE_A    (1ull << 5)
 #define PTE_D    (1ull << 6)
 #define PTE_PS   (1ull << 7)  // 2 MiB / 1 GiB page (PD / PDPT level)

@@ -5,10 +5,10 @@
 
 // QEMU's isa-debug-exit device (iobase 0xf4): writing v exits QEMU with
 // status (v << 1) | 1. The test harness maps these statuses back.
-#define DEBUG_EXIT_PORT  0xf4
-#define EXIT_PASS        0x10 // QEMU status 33: everything ran and passed
-#define EXIT_FAIL        0x11 // 35: a test failed
-#define EXIT_PANIC       0x12 // 37: kernel panic or fatal exception
+#define DEBUG_EXIT_PORT 0xf4
+#define EXIT_PASS       0x10 // QEMU status 33: everything ran and passed
+#define EXIT_FAIL       0x11 // 35: a test failed
+#define EXIT_PANIC      0x12 // 37: kernel panic or fatal exception
 
 // Make fatal errors exit QEMU (EXIT_PANIC) instead of halting (panic=exit).
 void platform_set_exit_on_panic(bool on);

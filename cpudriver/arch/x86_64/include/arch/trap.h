@@ -4,10 +4,10 @@
 #include <stdint.h>
 
 // Vector assignment.
-#define VEC_EXCEPTIONS   32   // 0..31: CPU exceptions
-#define VEC_LAPIC_TIMER  32
-#define VEC_PIC_BASE     0xe0 // the legacy 8259s, remapped out of the way and masked
-#define VEC_SPURIOUS     0xff
+#define VEC_EXCEPTIONS  32 // 0..31: CPU exceptions
+#define VEC_LAPIC_TIMER 32
+#define VEC_PIC_BASE    0xe0 // the legacy 8259s, remapped out of the way and masked
+#define VEC_SPURIOUS    0xff
 
 // The registers saved on entry to the kernel, lowest address first: what
 // traps.S pushes, then what the CPU pushes.
