@@ -20,7 +20,7 @@
 #ifndef __ASSEMBLY__
 #include <stdint.h>
 
-typedef uint64_t paddr_t;
+#include <kpi/types.h>
 typedef uint64_t lvaddr_t; // a kernel virtual address
 
 // Kernel virtual address of physical memory, through the physmap.

@@ -1,0 +1,136 @@
+/*
+ * kernel/include/caps.h: capabilities, CNode slots and the operations on them.
+ *
+ * The architecture-neutral core of Sietch's protection model (after
+ * Barrelfish and seL4). It compiles into the CPU driver and, unchanged, into
+ * host unit tests. Kernel objects live in RAM named by physical address and
+ * are reached through kmem_ptr() (kernel_arch.h).
+ */
+#pragma once
+
+#include <kpi/caps.h>
+#include <kpi/errors.h>
+#include <kpi/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+// A capability: a typed, rights-restricted reference to an object.
+struct capability {
+    uint8_t type;   // enum objtype
+    uint8_t rights; // CAP_RIGHT_*
+    uint16_t reserved0;
+    uint32_t reserved1;
+    union {
+        struct {
+            paddr_t base;
+            uint64_t bytes;
+        } mem; // PhysAddr, RAM, Frame, DevFrame
+        struct {
+            paddr_t base;   // the slot array (slots * sizeof(struct cte))
+            uint32_t slots; // L2: L2_CNODE_SLOTS; L1: a power of two >= L1_CNODE_MIN_SLOTS
+        } cnode;
+        struct {
+            paddr_t base; // the table (see VNODE_SIZE)
+        } vnode;
+        struct {
+            paddr_t base; // the dispatcher control block
+        } dispatcher;
+        struct {
+            paddr_t base;   // the endpoint object
+            uint64_t badge; // 0: not minted; set once by mint, delivered with each message
+        } endpoint;
+        struct {
+            uint32_t first, last; // interrupt source numbers, inclusive
+        } irqsrc;
+        struct {
+            uint32_t core, vector;
+        } irqdest;
+        struct {
+            uint16_t first, last; // I/O ports, inclusive
+        } io;
+    } u;
+};
+_Static_assert(sizeof(struct capability) == 32, "a capability is 32 bytes");
+
+// Links of a slot in the mapping database (mdb.c): a balanced search tree
+// over all capabilities in the order defined by mdb_compare.
+struct mdb_node {
+    struct cte *left, *right;
+    uint64_t subtree_end; // largest end address in this subtree (range queries)
+    uint32_t level;       // balancing (AA tree)
+    uint32_t flags;
+};
+
+// Where this copy of a Frame, DevFrame or VNode cap is mapped: at most one
+// place per copy (seL4's rule); map a copy to map twice. Deleting the copy
+// removes the mapping.
+struct mapping {
+    paddr_t vnode; // physical base of the VNode holding the entry, 0 if unmapped
+    uint16_t entry;
+    uint16_t pages; // consecutive entries used
+    uint32_t flags; // arch mapping flags
+};
+
+// A capability table entry: one slot of a CNode.
+struct cte {
+    struct capability cap;
+    struct mdb_node mdb;
+    struct mapping map;
+};
+_Static_assert(sizeof(struct cte) == 96, "a CNode slot is 96 bytes");
+
+// Object sizes and alignment.
+#define BASE_PAGE_SIZE  4096u
+#define L2_CNODE_BYTES  (L2_CNODE_SLOTS * sizeof(struct cte))
+#define VNODE_SIZE      8192u // a page of entries and a page of back-pointers
+#define DISPATCHER_SIZE 4096u
+#define ENDPOINT_SIZE   64u
+
+// Lookup: the slot at addr (level CAP_LEVEL_L1 or CAP_LEVEL_L2) in the
+// CSpace whose root is the L1CNode cap root. Errors: CAP_ERR_LOOKUP_L1 /
+// CAP_ERR_SLOT_RANGE (L1 index beyond the root), CAP_ERR_NOT_CNODE (the L1
+// slot holds no L2CNode), CAP_ERR_WRONG_TYPE (root is not an L1CNode),
+// SYS_ERR_INVALID_ARGS (bad level). An empty slot is found, not an error.
+errval_t caps_lookup_slot(const struct capability *root, capaddr_t addr, uint8_t level,
+                          struct cte **out);
+
+// The slot with index i of the CNode cnode (L1 or L2); NULL if out of range.
+struct cte *cnode_slot(const struct capability *cnode, uint32_t i);
+
+// Retype: count objects of type, each objsize bytes, from src's range
+// starting offset bytes into it, into consecutive empty slots of the CNode
+// dest_cnode from dest_slot on. Checks the retype rules, sizes, alignment,
+// range, overlap with src's live descendants, and the destination slots;
+// on success the new caps are children of src in the mdb and the new
+// objects' memory is zeroed (except DevFrame).
+errval_t caps_retype(struct cte *src, enum objtype type, uint64_t offset, uint64_t objsize,
+                     uint64_t count, const struct capability *dest_cnode, uint32_t dest_slot);
+
+// Copy src into the empty slot dest with rights reduced to rights & src's.
+// Mint does the same and applies a type-specific parameter: Endpoint: set
+// the badge (only on an unbadged cap, badge != 0); IO: narrow the port
+// range to [param1, param2] inside the source's.
+errval_t caps_copy(struct cte *dest, struct cte *src, uint8_t rights);
+errval_t caps_mint(struct cte *dest, struct cte *src, uint8_t rights, uint64_t param1,
+                   uint64_t param2);
+
+// Delete the cap in slot. If it was the last copy of its object (and the
+// object has no descendants), the object is destroyed: a CNode's contents
+// are deleted too (iteratively, also for nested CNodes and cycles), and
+// arch_object_destroy() runs. Fails with CAP_ERR_SLOT_EMPTY on an empty slot.
+errval_t caps_delete(struct cte *slot);
+
+// Delete every descendant of the cap in slot and every other copy of it,
+// leaving only this one.
+errval_t caps_revoke(struct cte *slot);
+
+// Describe a capability.
+void caps_identify(const struct capability *cap, struct cap_info *out);
+
+// Install a capability with no parent (the CPU driver's boot roots:
+// PhysAddr, IRQSrc, IRQDest, IO, Kernel) into an empty slot.
+errval_t caps_create_root(struct cte *dest, const struct capability *cap);
+
+// Mapping-database queries.
+bool mdb_has_copies(const struct cte *cte);
+bool mdb_has_descendants(const struct cte *cte);
