@@ -5,7 +5,9 @@
 # Parallel jobs for the builds that run, test and bench start.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-all: $(KERN_IMAGES) $(USER_PROGS) $(BUILD)/sietch.iso $(BUILD)/compile_commands.json
+# User libraries are built even before a program links them, so that a
+# library that does not compile for user space fails `make` at once.
+all: $(KERN_IMAGES) $(USER_PROGS) $(LIBS_user) $(BUILD)/sietch.iso $(BUILD)/compile_commands.json
 
 help:
 	@echo 'make            build the CPU driver, programs and $(BUILD)/sietch.iso'

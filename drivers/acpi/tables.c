@@ -15,6 +15,29 @@ bool acpi_checksum_ok(const void *p, size_t len)
     return sum == 0;
 }
 
+errval_t acpi_table_check(const void *table, size_t len, const char *sig, size_t min_len,
+                          const char **why)
+{
+    const struct acpi_sdt_header *h = table;
+    if (!table || len < sizeof(*h) || memcmp(h->signature, sig, 4)) {
+        *why = "wrong table signature";
+        return SYS_ERR_CORRUPT;
+    }
+    if (h->length < min_len || h->length < sizeof(*h)) {
+        *why = "table shorter than its fixed part";
+        return SYS_ERR_CORRUPT;
+    }
+    if (h->length > len) {
+        *why = "table length runs past the mapped bytes";
+        return SYS_ERR_CORRUPT;
+    }
+    if (!acpi_checksum_ok(h, h->length)) {
+        *why = "table checksum is wrong";
+        return SYS_ERR_CORRUPT;
+    }
+    return SYS_ERR_OK;
+}
+
 // Map a table: first its header, then (once the length is known sane) all of it.
 static const struct acpi_sdt_header *map_table(const struct acpi_tables *t, uint64_t pa,
                                                const char **why)

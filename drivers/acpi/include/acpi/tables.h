@@ -52,6 +52,13 @@ struct acpi_tables {
 // Sum of len bytes modulo 256 is zero.
 bool acpi_checksum_ok(const void *p, size_t len);
 
+// Check that the len readable bytes at table hold a whole table with
+// signature sig: its header length at least min_len and at most len, and its
+// checksum right. The table parsers (MADT, MCFG, DMAR) start with this.
+// Errors: SYS_ERR_CORRUPT with *why saying what was wrong.
+errval_t acpi_table_check(const void *table, size_t len, const char *sig, size_t min_len,
+                          const char **why);
+
 // Validate the RSDP (len bytes at rsdp: signature, checksum, and for
 // revision 2+ length and extended checksum), then map and validate the
 // XSDT (if present and valid) or the RSDT. Errors: SYS_ERR_CORRUPT with
