@@ -99,10 +99,7 @@ const struct captype captypes[ObjType_Num] = {
                         .flags = CAPTYPE_ROOT},
 };
 
-const char *captype_name(uint64_t type)
-{
-    return type < ObjType_Num ? captypes[type].name : "?";
-}
+const char *captype_name(uint64_t type) { return type < ObjType_Num ? captypes[type].name : "?"; }
 
 // The object's place within its own space.
 static void local_range(const struct capability *cap, uint64_t *base, uint64_t *size)
@@ -121,7 +118,9 @@ static void local_range(const struct capability *cap, uint64_t *base, uint64_t *
     case CAPLAYOUT_IRQDEST:
         *base = (uint64_t)cap->u.irqdest.core << 8 | cap->u.irqdest.vector, *size = 1;
         return;
-    case CAPLAYOUT_IO: *base = cap->u.io.first, *size = cap->u.io.last - cap->u.io.first + 1; return;
+    case CAPLAYOUT_IO:
+        *base = cap->u.io.first, *size = cap->u.io.last - cap->u.io.first + 1;
+        return;
     case CAPLAYOUT_POINT: *base = 0, *size = 1; return;
     default: *base = 0, *size = 0; return;
     }
@@ -185,7 +184,9 @@ bool cap_canonical(const struct capability *in, struct capability *out)
         return bytes && (base | bytes) % BASE_PAGE_SIZE == 0 && bytes <= CAPSPACE_LIMIT &&
                base <= CAPSPACE_LIMIT - bytes;
     }
-    case CAPLAYOUT_IRQSRC: out->u.irqsrc = in->u.irqsrc; return in->u.irqsrc.first <= in->u.irqsrc.last;
+    case CAPLAYOUT_IRQSRC:
+        out->u.irqsrc = in->u.irqsrc;
+        return in->u.irqsrc.first <= in->u.irqsrc.last;
     case CAPLAYOUT_IRQDEST: out->u.irqdest = in->u.irqdest; return in->u.irqdest.vector < 256;
     case CAPLAYOUT_IO: out->u.io = in->u.io; return in->u.io.first <= in->u.io.last;
     case CAPLAYOUT_POINT: return true;

@@ -96,8 +96,8 @@ errval_t caps_retype(struct cte *src, enum objtype type, uint64_t offset, uint64
     return err;
 }
 
-errval_t caps_retype_to_slots(struct cte *src, enum objtype type, uint64_t offset,
-                              uint64_t objsize, uint64_t count, struct cte *dest)
+errval_t caps_retype_to_slots(struct cte *src, enum objtype type, uint64_t offset, uint64_t objsize,
+                              uint64_t count, struct cte *dest)
 {
     errval_t err = caps_retype_check(src, type, offset, objsize, count);
     if (err_is_ok(err))

@@ -118,8 +118,8 @@ errval_t caps_retype(struct cte *src, enum objtype type, uint64_t offset, uint64
 // which need not lie in a CNode: the CPU driver places the first CSpace
 // root in its dispatcher's control block. CAP_ERR_SLOT_OCCUPIED if one is
 // full.
-errval_t caps_retype_to_slots(struct cte *src, enum objtype type, uint64_t offset,
-                              uint64_t objsize, uint64_t count, struct cte *dest);
+errval_t caps_retype_to_slots(struct cte *src, enum objtype type, uint64_t offset, uint64_t objsize,
+                              uint64_t count, struct cte *dest);
 
 // Copy src into the empty slot dest with rights reduced to rights & src's.
 // Mint does the same and applies a type-specific parameter: Endpoint: set

@@ -7,23 +7,23 @@
 // simple: X(Name) per type; the kernel's own table (kernel/captypes.c) gives
 // each type's object size and retype rules. Add new types at the end.
 #define CAP_TYPES(X)                                                                               \
-    X(Null)        /* an empty slot */                                                             \
-    X(PhysAddr)    /* a range of physical address space: the root of all memory */                \
-    X(RAM)         /* untyped RAM: retype into kernel objects or frames */                         \
-    X(Frame)       /* mappable RAM */                                                              \
-    X(DevFrame)    /* mappable device memory (never retyped into kernel objects) */                \
-    X(L1CNode)     /* a CSpace root: a resizable array of slots */                                 \
-    X(L2CNode)     /* a second-level CNode: L2_CNODE_SLOTS slots */                                \
-    X(VNodePML4)   /* x86-64 page-map level 4 */                                                   \
-    X(VNodePDPT)   /* page-directory-pointer table */                                              \
-    X(VNodePD)     /* page directory */                                                            \
-    X(VNodePT)     /* page table */                                                                \
-    X(Dispatcher)  /* a schedulable context (thread of a domain) */                                \
-    X(Endpoint)    /* an LMP endpoint; copies minted with a badge */                               \
-    X(IRQSrc)      /* an interrupt source (IOAPIC line or device vector range) */                  \
-    X(IRQDest)     /* a CPU interrupt vector on a core, bindable to an endpoint */                 \
-    X(IO)          /* a range of x86 I/O ports */                                                  \
-    X(Kernel)      /* privileged kernel operations */
+    X(Null)       /* an empty slot */                                                              \
+    X(PhysAddr)   /* a range of physical address space: the root of all memory */                  \
+    X(RAM)        /* untyped RAM: retype into kernel objects or frames */                          \
+    X(Frame)      /* mappable RAM */                                                               \
+    X(DevFrame)   /* mappable device memory (never retyped into kernel objects) */                 \
+    X(L1CNode)    /* a CSpace root: a resizable array of slots */                                  \
+    X(L2CNode)    /* a second-level CNode: L2_CNODE_SLOTS slots */                                 \
+    X(VNodePML4)  /* x86-64 page-map level 4 */                                                    \
+    X(VNodePDPT)  /* page-directory-pointer table */                                               \
+    X(VNodePD)    /* page directory */                                                             \
+    X(VNodePT)    /* page table */                                                                 \
+    X(Dispatcher) /* a schedulable context (thread of a domain) */                                 \
+    X(Endpoint)   /* an LMP endpoint; copies minted with a badge */                                \
+    X(IRQSrc)     /* an interrupt source (IOAPIC line or device vector range) */                   \
+    X(IRQDest)    /* a CPU interrupt vector on a core, bindable to an endpoint */                  \
+    X(IO)         /* a range of x86 I/O ports */                                                   \
+    X(Kernel)     /* privileged kernel operations */
 
 enum objtype {
 #define X(name) ObjType_##name,
@@ -52,14 +52,14 @@ enum objtype {
 //
 // Any other level is invalid (SYS_ERR_INVALID_ARGS).
 typedef uint32_t capaddr_t;
-#define L2_CNODE_BITS  8
-#define L2_CNODE_SLOTS (1u << L2_CNODE_BITS)
+#define L2_CNODE_BITS      8
+#define L2_CNODE_SLOTS     (1u << L2_CNODE_BITS)
 #define L1_CNODE_MIN_SLOTS L2_CNODE_SLOTS
-#define CAPADDR(l1, l2) (((capaddr_t)(l1) << L2_CNODE_BITS) | (capaddr_t)(l2))
-#define CAPADDR_L1(a)   ((a) >> L2_CNODE_BITS)
-#define CAPADDR_L2(a)   ((a) & (L2_CNODE_SLOTS - 1))
-#define CAP_LEVEL_L1 1
-#define CAP_LEVEL_L2 2
+#define CAPADDR(l1, l2)    (((capaddr_t)(l1) << L2_CNODE_BITS) | (capaddr_t)(l2))
+#define CAPADDR_L1(a)      ((a) >> L2_CNODE_BITS)
+#define CAPADDR_L2(a)      ((a) & (L2_CNODE_SLOTS - 1))
+#define CAP_LEVEL_L1       1
+#define CAP_LEVEL_L2       2
 
 // A capability reference in an invocation argument: an address and its
 // level in one word.
