@@ -34,23 +34,27 @@ static void delete_one(struct cte *slot)
     clear_slot(slot);
 }
 
-// Delete the contents of every zombie CNode, which may make more zombies.
-// A zombie met inside a CNode (one that contains itself, or one whose
-// last copy sits in another dead CNode) is skipped: it is on the list.
+// Delete the contents of every zombie CNode, which may make more zombies,
+// and destroy each CNode after everything inside it (post-order). A zombie
+// met inside a CNode (one that contains itself, or one whose last copy sits
+// in another dead CNode) is skipped: it is on the list already.
 static void drain_zombies(void)
 {
     draining = true;
     while (zombies) {
         struct cte *z = zombies;
-        zombies = z->mdb.left;
-        struct capability cnode = z->cap;
-        for (uint32_t i = 0; i < cnode.u.cnode.slots; i++) {
-            struct cte *s = cnode_slot(&cnode, i);
+        if (z->mdb.flags & MDB_FLAG_SCANNED) {
+            zombies = z->mdb.left;
+            arch_object_destroy(&z->cap);
+            clear_slot(z);
+            continue;
+        }
+        z->mdb.flags |= MDB_FLAG_SCANNED;
+        for (uint32_t i = 0; i < z->cap.u.cnode.slots; i++) {
+            struct cte *s = cnode_slot(&z->cap, i);
             if (!cte_is_empty(s))
                 delete_one(s);
         }
-        arch_object_destroy(&cnode);
-        clear_slot(z);
     }
     draining = false;
 }

@@ -20,7 +20,8 @@
 // descendant is O(1), and overlap queries are O(log n).
 
 // Slot flags kept in mdb.flags.
-#define MDB_FLAG_ZOMBIE (1u << 0) // out of the tree, its object's contents being deleted
+#define MDB_FLAG_ZOMBIE  (1u << 0) // out of the tree, its object's contents being deleted
+#define MDB_FLAG_SCANNED (1u << 1) // a zombie whose slots are done, waiting for nested ones
 
 // Empty the database (a CPU driver starts empty; tests start over).
 void mdb_init(void);
