@@ -34,6 +34,9 @@ void arch_object_destroy(const struct capability *cap)
         // The last copy must be out of the database by now.
         struct cte *c = mdb_lower_bound(cap);
         fake.destroyed_in_mdb[i] = c && mdb_compare(&c->cap, cap) == 0;
+        uint64_t base, size;
+        cap_range(cap, &base, &size);
+        fake.destroyed_overlapped[i] = mdb_find_overlap(cap, base, base + size) != NULL;
     }
 }
 

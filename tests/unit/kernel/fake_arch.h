@@ -20,7 +20,8 @@ struct fake_arch {
     struct mapping cleaned_map[FAKE_LOG_MAX]; // cte->map at the call
     unsigned destroys;                        // arch_object_destroy calls
     struct capability destroyed[FAKE_LOG_MAX];
-    bool destroyed_in_mdb[FAKE_LOG_MAX]; // was a copy still in the mdb at the call?
+    bool destroyed_in_mdb[FAKE_LOG_MAX];     // was a copy still in the mdb at the call?
+    bool destroyed_overlapped[FAKE_LOG_MAX]; // did a descendant still overlap it?
     unsigned invokes;                    // arch_invoke calls
     struct invocation last_invoke;
     errval_t invoke_result; // what arch_invoke returns
