@@ -27,11 +27,11 @@ struct mobj {
     int parent; // -1 for the arena
     uint8_t type;
     uint64_t base, size;
-    int slots;       // CNodes: index of their first model slot; -1 otherwise
-    bool destroyed;  // seen in arch_object_destroy
-    bool orphaned;   // last cap deleted while it had descendants
-    bool lost;       // lost its last cap in the current step
-    bool had_desc;   // had live descendants when the step began
+    int slots;      // CNodes: index of their first model slot; -1 otherwise
+    bool destroyed; // seen in arch_object_destroy
+    bool orphaned;  // last cap deleted while it had descendants
+    bool lost;      // lost its last cap in the current step
+    bool had_desc;  // had live descendants when the step began
 };
 
 struct mslot {
@@ -98,8 +98,8 @@ static int live_caps(int o)
 static int new_obj(int parent, uint8_t type, uint64_t base, uint64_t size)
 {
     ASSERT(nobj < MAX_OBJS, "too many objects", step_desc);
-    obj[nobj] = (struct mobj){.parent = parent, .type = type, .base = base, .size = size,
-                              .slots = -1};
+    obj[nobj] =
+        (struct mobj){.parent = parent, .type = type, .base = base, .size = size, .slots = -1};
     if (is_cnode(type)) {
         ASSERT(nslot + CN_TRACKED <= MAX_SLOTS, "too many slots", step_desc);
         obj[nobj].slots = nslot;
@@ -232,8 +232,8 @@ static errval_t m_retype(int s, uint8_t type, uint64_t off, uint64_t size, uint6
         int o = new_obj(src_obj, type, b + i * size, size);
         int t = dest_slot(d, d.index + i);
         ASSERT(t >= 0, "the generator left the tracked slots", step_desc);
-        slot[t] = (struct mslot){.cte = slot[t].cte, .tracked = true, .full = true, .obj = o,
-                                 .rights = rights};
+        slot[t] = (struct mslot){
+            .cte = slot[t].cte, .tracked = true, .full = true, .obj = o, .rights = rights};
     }
     return SYS_ERR_OK;
 }
@@ -280,7 +280,6 @@ static void m_revoke(int s)
 static unsigned seen_errors[ERR_CODE_COUNT];
 static unsigned destroys_seen; // fake.destroys already matched to objects
 static uint64_t destroyed_bytes;
-
 
 static errval_t last_error;
 
@@ -350,8 +349,7 @@ static void check_destroys(void)
 {
     for (; destroys_seen < fake.destroys; destroys_seen++) {
         const struct capability *c = &fake.destroyed[destroys_seen];
-        ASSERT(!fake.destroyed_in_mdb[destroys_seen], "destroyed while a copy is live",
-               step_desc);
+        ASSERT(!fake.destroyed_in_mdb[destroys_seen], "destroyed while a copy is live", step_desc);
         ASSERT(!fake.destroyed_overlapped[destroys_seen], "destroyed under live descendants",
                step_desc);
         int o = 0;
@@ -410,8 +408,8 @@ static void check_step(void)
     static int full[MAX_SLOTS];
     int n = full_slots(full);
     if (trace)
-        fprintf(stderr, "%s: %s [%d full of %d, %d objects]\n", step_desc, err_name(last_error),
-                n, nslot, nobj);
+        fprintf(stderr, "%s: %s [%d full of %d, %d objects]\n", step_desc, err_name(last_error), n,
+                nslot, nobj);
     check_slots();
     size_t count;
     const char *why;
@@ -469,8 +467,8 @@ static int pick_source(void)
 
 static void op_retype(void)
 {
-    static const uint8_t types[] = {ObjType_RAM,     ObjType_Frame,    ObjType_Frame,
-                                    ObjType_L2CNode, ObjType_L1CNode,  ObjType_Endpoint,
+    static const uint8_t types[] = {ObjType_RAM,     ObjType_Frame,      ObjType_Frame,
+                                    ObjType_L2CNode, ObjType_L1CNode,    ObjType_Endpoint,
                                     ObjType_VNodePT, ObjType_Dispatcher, ObjType_DevFrame};
     int s = rnd(4) ? pick_source() : pick_slot(7);
     uint8_t type = types[rnd(sizeof(types))];
@@ -506,8 +504,8 @@ static void op_retype(void)
     } else if (rnd(30) == 0) {
         d.index = 255, count = 2 + rnd(2); // running past its end
     }
-    describe("retype slot %d to %u x %s of %#lx at %#lx", s,
-             (unsigned)count, captype_name(type), size, off);
+    describe("retype slot %d to %u x %s of %#lx at %#lx", s, (unsigned)count, captype_name(type),
+             size, off);
     const struct capability *dc = dest_cap(d);
     struct cte *src = slot[s].cte;
     struct capability dcopy = *dc; // the model may fill the slot that holds it
@@ -527,8 +525,8 @@ static void op_copy(bool mint)
         p1 = rnd(4);
         p2 = rnd(10) == 0;
     }
-    describe("%s slot %d to %d rights %#lx (%lu, %lu)",
-             mint ? "mint" : "copy", src, dst, rights, p1, p2);
+    describe("%s slot %d to %d rights %#lx (%lu, %lu)", mint ? "mint" : "copy", src, dst, rights,
+             p1, p2);
     errval_t want = m_copy(dst, src, rights, mint, p1, p2);
     errval_t got = mint ? caps_mint(slot[dst].cte, slot[src].cte, (uint8_t)rights, p1, p2)
                         : caps_copy(slot[dst].cte, slot[src].cte, (uint8_t)rights);
@@ -569,8 +567,8 @@ static void op_revoke(void)
         const struct capability *c = &slot[i].cte->cap;
         ASSERT(!cap_same_object(c, &revoked) && !mdb_is_ancestor(&revoked, c),
                "slot %d survived the revoke", step_desc, i);
-        ASSERT(slot[i].obj != o && !m_ancestor(o, slot[i].obj), "model slot %d survived",
-               step_desc, i);
+        ASSERT(slot[i].obj != o && !m_ancestor(o, slot[i].obj), "model slot %d survived", step_desc,
+               i);
     }
 }
 
@@ -707,11 +705,10 @@ START_TEST(test_random_sequences)
     }
     // The sequences reached every outcome that matters.
     static const enum err_code outcomes[] = {
-        SYS_ERR_OK,           CAP_ERR_SLOT_EMPTY,     CAP_ERR_SLOT_OCCUPIED,
-        CAP_ERR_NO_RIGHTS,    CAP_ERR_RETYPE_TYPE,    CAP_ERR_RETYPE_SIZE,
-        CAP_ERR_RETYPE_COUNT, SYS_ERR_ALIGNMENT,      CAP_ERR_RETYPE_RANGE,
-        CAP_ERR_NOT_CNODE,    CAP_ERR_SLOT_RANGE,     CAP_ERR_RETYPE_OVERLAP,
-        CAP_ERR_BADGE,        CAP_ERR_NOT_MINTABLE,   SYS_ERR_INVALID_ARGS,
+        SYS_ERR_OK,           CAP_ERR_SLOT_EMPTY,   CAP_ERR_SLOT_OCCUPIED, CAP_ERR_NO_RIGHTS,
+        CAP_ERR_RETYPE_TYPE,  CAP_ERR_RETYPE_SIZE,  CAP_ERR_RETYPE_COUNT,  SYS_ERR_ALIGNMENT,
+        CAP_ERR_RETYPE_RANGE, CAP_ERR_NOT_CNODE,    CAP_ERR_SLOT_RANGE,    CAP_ERR_RETYPE_OVERLAP,
+        CAP_ERR_BADGE,        CAP_ERR_NOT_MINTABLE, SYS_ERR_INVALID_ARGS,
     };
     if (steps_run >= 10000) {
         for (unsigned i = 0; i < sizeof(outcomes) / sizeof(outcomes[0]); i++)

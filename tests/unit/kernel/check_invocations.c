@@ -3,7 +3,7 @@
 #include <captypes.h>
 #include <unit.h>
 
-#define PAGE BASE_PAGE_SIZE
+#define PAGE       BASE_PAGE_SIZE
 #define L2(l1, l2) CAPREF(CAPADDR(l1, l2), CAP_LEVEL_L2)
 #define L1(i)      CAPREF(i, CAP_LEVEL_L1)
 
@@ -156,7 +156,8 @@ START_TEST(test_retype)
     ck_assert_uint_eq(invoke(r, RAMCmd_Retype, ObjType_Frame, PAGE, PAGE, 3, L1(0), 10, NULL),
                       SYS_ERR_OK);
     for (int i = 0; i < 3; i++)
-        ck_assert_uint_eq(world_slot(0, 10 + i)->cap.u.mem.base, r->cap.u.mem.base + PAGE * (1 + i));
+        ck_assert_uint_eq(world_slot(0, 10 + i)->cap.u.mem.base,
+                          r->cap.u.mem.base + PAGE * (1 + i));
     ck_assert_uint_eq(mdb_count(), n + 3);
     // Each error changes nothing.
     ck_assert_uint_eq(invoke(r, RAMCmd_Retype, ObjType_Frame, 0, PAGE, 2, L1(0), 20, NULL),
@@ -178,9 +179,9 @@ START_TEST(test_retype)
     inv.arg[4] = L1(0), inv.arg[5] = 20;
     ck_assert_uint_eq(invocation_dispatch(&inv), CAP_ERR_WRONG_TYPE);
     // Frames, DevFrames and PhysAddr retype too.
-    ck_assert_uint_eq(invoke(world_slot(0, 10), RAMCmd_Retype, ObjType_Frame, 0, PAGE, 1, L1(0),
-                             20, NULL),
-                      CAP_ERR_RETYPE_SIZE); // the whole Frame as a Frame: a copy
+    ck_assert_uint_eq(
+        invoke(world_slot(0, 10), RAMCmd_Retype, ObjType_Frame, 0, PAGE, 1, L1(0), 20, NULL),
+        CAP_ERR_RETYPE_SIZE); // the whole Frame as a Frame: a copy
     ck_assert_uint_eq(invoke(&w.boot[0], RAMCmd_Retype, ObjType_PhysAddr, FAKE_PHYS_SIZE - PAGE,
                              PAGE, 1, L1(0), 20, NULL),
                       CAP_ERR_RETYPE_OVERLAP); // the world's RAM covers it all
@@ -210,6 +211,66 @@ START_TEST(test_arch_routing)
 }
 END_TEST
 
+// The worked example of docs/caps.md, step by step.
+START_TEST(test_docs_worked_example)
+{
+    ck_assert_uint_eq(caps_copy(world_slot(0, 0), ROOT, CAP_RIGHTS_ALL), SYS_ERR_OK);
+    paddr_t pa = world_alloc(0x10000, 0x100000);
+    ck_assert_uint_eq(pa, 0x200000);
+    ck_assert_uint_eq(caps_retype(&w.boot[1], ObjType_RAM, pa - FAKE_PHYS_BASE, 0x10000, 1,
+                                  &cnode_slot(w.root, 0)->cap, 1),
+                      SYS_ERR_OK);
+    struct cte *r = world_slot(0, 1);
+    // 1. RAM -> an L2 CNode, into L1 slot 2 (through the root's copy at (0, 0)).
+    ck_assert_uint_eq(invoke(r, RAMCmd_Retype, ObjType_L2CNode, 0, 24576, 1, L2(0, 0), 2, NULL),
+                      SYS_ERR_OK);
+    struct cte *cn = cnode_slot(w.root, 2);
+    ck_assert_uint_eq(cn->cap.type, ObjType_L2CNode);
+    ck_assert_uint_eq(cn->cap.u.cnode.base, 0x200000);
+    // 2. RAM -> a Frame after the CNode, into its slot 0; the CNode's range is taken.
+    ck_assert_uint_eq(invoke(r, RAMCmd_Retype, ObjType_Frame, 0x6000, 4096, 1, L1(2), 0, NULL),
+                      SYS_ERR_OK);
+    ck_assert_uint_eq(world_slot(2, 0)->cap.u.mem.base, 0x206000);
+    ck_assert_uint_eq(invoke(r, RAMCmd_Retype, ObjType_Frame, 0x1000, 4096, 1, L1(2), 1, NULL),
+                      CAP_ERR_RETYPE_OVERLAP);
+    // 3. An Endpoint, a badged copy of it, a read-only copy of the Frame.
+    ck_assert_uint_eq(invoke(r, RAMCmd_Retype, ObjType_Endpoint, 0x7000, 64, 1, L1(2), 1, NULL),
+                      SYS_ERR_OK);
+    ck_assert_uint_eq(invoke(ROOT, CNodeCmd_Mint, L1(2), 2, L2(2, 1),
+                             CAP_RIGHT_WRITE | CAP_RIGHT_GRANT, 42, 0, NULL),
+                      SYS_ERR_OK);
+    ck_assert_uint_eq(invoke(ROOT, CNodeCmd_Copy, L1(0), 5, L2(2, 0), CAP_RIGHT_READ, 0, 0, NULL),
+                      SYS_ERR_OK);
+    struct invocation inv;
+    ck_assert_uint_eq(invoke(ROOT, CNodeCmd_Identify, L2(0, 5), 0, 0, 0, 0, 0, &inv), SYS_ERR_OK);
+    ck_assert_uint_eq(inv.ret[0], ObjType_Frame | CAP_RIGHT_READ << 8);
+    ck_assert_uint_eq(inv.ret[1], 0x206000);
+    ck_assert_uint_eq(inv.ret[2], 4096);
+    ck_assert_uint_eq(invoke(ROOT, CNodeCmd_Identify, L2(2, 2), 0, 0, 0, 0, 0, &inv), SYS_ERR_OK);
+    ck_assert_uint_eq(inv.ret[0], ObjType_Endpoint | (CAP_RIGHT_WRITE | CAP_RIGHT_GRANT) << 8);
+    ck_assert_uint_eq(inv.ret[1], 42);
+    // The database in order: R, the CNode, the Frame twice, the Endpoint twice.
+    struct cte *n = mdb_lower_bound(&r->cap);
+    struct cte *order[] = {
+        r, cn, world_slot(2, 0), world_slot(0, 5), world_slot(2, 1), world_slot(2, 2)};
+    if (world_slot(0, 5) < world_slot(2, 0)) // copies order by slot address
+        order[2] = world_slot(0, 5), order[3] = world_slot(2, 0);
+    for (int i = 0; i < 6; i++, n = n->mdb.next)
+        ck_assert_ptr_eq(n, order[i]);
+    // 4. Revoke R: the CNode and everything in it, and the Frame's copy, go.
+    ck_assert_uint_eq(invoke(ROOT, CNodeCmd_Revoke, L2(0, 1), 0, 0, 0, 0, 0, NULL), SYS_ERR_OK);
+    ck_assert_uint_eq(cn->cap.type | world_slot(0, 5)->cap.type, ObjType_Null);
+    ck_assert_uint_eq(r->cap.type, ObjType_RAM);
+    ck_assert(!mdb_has_descendants(r));
+    ck_assert_uint_eq(fake.destroys, 3);
+    ck_assert_uint_eq(fake.destroyed[0].type, ObjType_Endpoint);
+    ck_assert_uint_eq(fake.destroyed[1].type, ObjType_L2CNode);
+    ck_assert_uint_eq(fake.destroyed[2].type, ObjType_Frame);
+    ck_assert_uint_eq(invoke(r, RAMCmd_Retype, ObjType_Frame, 0, 0x10000 / 2, 2, L1(0), 10, NULL),
+                      SYS_ERR_OK); // all of R is free again
+}
+END_TEST
+
 static Suite *invocations_suite(void)
 {
     Suite *s = suite_create("invocations");
@@ -220,6 +281,7 @@ static Suite *invocations_suite(void)
     tcase_add_test(tc, test_delete_revoke_identify);
     tcase_add_test(tc, test_retype);
     tcase_add_test(tc, test_arch_routing);
+    tcase_add_test(tc, test_docs_worked_example);
     suite_add_tcase(s, tc);
     return s;
 }

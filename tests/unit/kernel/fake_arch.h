@@ -22,7 +22,7 @@ struct fake_arch {
     struct capability destroyed[FAKE_LOG_MAX];
     bool destroyed_in_mdb[FAKE_LOG_MAX];     // was a copy still in the mdb at the call?
     bool destroyed_overlapped[FAKE_LOG_MAX]; // did a descendant still overlap it?
-    unsigned invokes;                    // arch_invoke calls
+    unsigned invokes;                        // arch_invoke calls
     struct invocation last_invoke;
     errval_t invoke_result; // what arch_invoke returns
 };

@@ -81,10 +81,14 @@ typedef uint32_t capaddr_t;
 //   Retype          WRITE on the source (new objects are written: zeroed)
 //                   and on the destination CNode; new caps get the source's
 //                   rights
-// Slot arguments are checked in this order: cap addresses resolve (lookup
-// errors), the source slot is full (CAP_ERR_SLOT_EMPTY), the destination
-// CNode is one (CAP_ERR_NOT_CNODE) with the rights, the destination slot is
-// in range (CAP_ERR_SLOT_RANGE) and empty (CAP_ERR_SLOT_OCCUPIED).
+// CNode commands check, in this order: the right on the invoked CNode;
+// the cap addresses resolve (lookup errors, a capref with bits above the
+// level: SYS_ERR_INVALID_ARGS); the source slot is full
+// (CAP_ERR_SLOT_EMPTY); the destination CNode is one (CAP_ERR_NOT_CNODE,
+// also for an empty slot) with WRITE; the destination slot is in range
+// (CAP_ERR_SLOT_RANGE) and empty (CAP_ERR_SLOT_OCCUPIED); the rights
+// argument has no bits beyond CAP_RIGHTS_ALL (SYS_ERR_INVALID_ARGS); then
+// mint's parameters.
 //
 // CNode commands are invoked on an L1CNode cap (usually the caller's own
 // root); every capref argument is resolved in the CSpace rooted there, so
@@ -115,7 +119,8 @@ enum cnode_cmd {
 // DevFrame: a non-zero multiple of 4 KiB (offset 4 KiB aligned); L1CNode:
 // slots * 96 bytes, slots a power of two >= L1_CNODE_MIN_SLOTS; other
 // types their fixed size (kernel/include/caps.h). Objects are aligned to
-// min(size, 4 KiB) (SYS_ERR_ALIGNMENT). Errors, checked in this order:
+// min(size, 4 KiB) (SYS_ERR_ALIGNMENT). Errors, checked in this order
+// after the destination capref's lookup errors:
 // CAP_ERR_NO_RIGHTS, CAP_ERR_RETYPE_TYPE, CAP_ERR_RETYPE_SIZE,
 // CAP_ERR_RETYPE_COUNT (zero), SYS_ERR_ALIGNMENT, CAP_ERR_RETYPE_RANGE,
 // CAP_ERR_RETYPE_SIZE (the source's own type and whole range: that is a
