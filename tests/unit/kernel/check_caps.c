@@ -249,8 +249,8 @@ START_TEST(test_delete_last_copy_with_descendants)
 {
     struct cte *r = world_slot(0, 0), *f = world_slot(0, 1);
     world_new(r, ObjType_RAM, 16384);
-    ck_assert_uint_eq(caps_retype(r, ObjType_Frame, 4096, 4096, 1, &world_slot(0, 0)[-0].cap, 0),
-                      CAP_ERR_NOT_CNODE);
+    ck_assert_uint_eq(caps_retype(r, ObjType_Frame, 4096, 4096, 1, &r->cap, 0),
+                      CAP_ERR_NOT_CNODE); // RAM is no CNode
     ck_assert_uint_eq(caps_retype(r, ObjType_Frame, 4096, 4096, 1, &cnode_slot(w.root, 0)->cap, 1),
                       SYS_ERR_OK);
     ck_assert_uint_eq(caps_delete(r), SYS_ERR_OK);
@@ -299,8 +299,6 @@ START_TEST(test_delete_cnode_cycles)
     struct cte *r = cnode_slot(w.root, 3), *a = cnode_slot(w.root, 4);
     struct cte *b = cnode_slot(w.root, 5);
     world_new(r, ObjType_RAM, 3 * L2_CNODE_BYTES);
-    const struct capability *l2 = &cnode_slot(w.root, 0)->cap;
-    (void)l2;
     ck_assert_uint_eq(caps_retype(r, ObjType_L2CNode, 0, L2_CNODE_BYTES, 2, w.root, 4), SYS_ERR_OK);
     ck_assert_uint_eq(caps_copy(cnode_slot(&a->cap, 0), a, CAP_RIGHTS_ALL), SYS_ERR_OK);
     ck_assert_uint_eq(caps_copy(cnode_slot(&a->cap, 1), b, CAP_RIGHTS_ALL), SYS_ERR_OK);
@@ -332,7 +330,7 @@ START_TEST(test_delete_cnode_cycles)
 }
 END_TEST
 
-// A chain of CNodes nested 300 deep is deleted without recursion.
+// A chain of CNodes nested 150 deep is deleted without recursion.
 START_TEST(test_delete_deep_nesting)
 {
     struct cte *head = cnode_slot(w.root, 3), *slot = head;
