@@ -11,7 +11,7 @@
 // memory and no recursion however deep CNodes nest: the kernel stack is
 // small. A zombie keeps its slot from being reused until it is done.
 static struct cte *zombies;
-static bool draining;
+static bool deleting; // a delete is running: a nested one leaves its zombies to it
 
 static void clear_slot(struct cte *slot) { memset(slot, 0, sizeof(*slot)); }
 
@@ -40,7 +40,6 @@ static void delete_one(struct cte *slot)
 // in another dead CNode) is skipped: it is on the list already.
 static void drain_zombies(void)
 {
-    draining = true;
     while (zombies) {
         struct cte *z = zombies;
         if (z->mdb.flags & MDB_FLAG_SCANNED) {
@@ -56,16 +55,20 @@ static void drain_zombies(void)
                 delete_one(s);
         }
     }
-    draining = false;
 }
 
 void caps_delete_apply(struct cte *slot)
 {
-    delete_one(slot);
     // Called again from arch_object_destroy (a dispatcher deleting its
-    // root CNode slot), the outer drain finishes the work.
-    if (!draining)
-        drain_zombies();
+    // root CNode slot), the outer delete finishes the work.
+    if (deleting) {
+        delete_one(slot);
+        return;
+    }
+    deleting = true;
+    delete_one(slot);
+    drain_zombies();
+    deleting = false;
 }
 
 errval_t caps_delete(struct cte *slot)

@@ -347,6 +347,41 @@ START_TEST(test_delete_deep_nesting)
 }
 END_TEST
 
+// A dispatcher's destruction deletes the root CNode slot it holds (as the
+// CPU driver's arch_object_destroy will): the nested delete defers the
+// CNode's contents to the running one instead of recursing.
+static struct cte *held_root;
+static bool contents_deferred;
+
+static void delete_held_root(const struct capability *cap)
+{
+    if (cap->type != ObjType_Dispatcher)
+        return;
+    ck_assert_uint_eq(caps_delete(held_root), SYS_ERR_OK);
+    contents_deferred = cnode_slot(&held_root->cap, 3)->cap.type == ObjType_Frame;
+}
+
+START_TEST(test_delete_from_destroy_hook)
+{
+    struct cte *disp = world_slot(0, 0);
+    held_root = &w.boot[40];
+    world_new(disp, ObjType_Dispatcher, DISPATCHER_SIZE);
+    world_new(held_root, ObjType_L2CNode, L2_CNODE_BYTES);
+    struct capability cnode = held_root->cap;
+    world_new(cnode_slot(&cnode, 3), ObjType_Frame, BASE_PAGE_SIZE);
+    fake.on_destroy = delete_held_root;
+    ck_assert_uint_eq(caps_delete(disp), SYS_ERR_OK);
+    ck_assert(contents_deferred);
+    ck_assert_uint_eq(fake.destroys, 3); // the Dispatcher, then the Frame and the CNode
+    ck_assert_uint_eq(fake.destroyed[0].type, ObjType_Dispatcher);
+    ck_assert_uint_eq(fake.destroyed[1].type, ObjType_Frame);
+    ck_assert_uint_eq(fake.destroyed[2].type, ObjType_L2CNode);
+    ck_assert_uint_eq(held_root->cap.type, ObjType_Null);
+    ck_assert_uint_eq(cnode_slot(&cnode, 3)->cap.type, ObjType_Null);
+    assert_consistent();
+}
+END_TEST
+
 // Revoke a RAM cap with copies and descendants spread over nested CNodes.
 START_TEST(test_revoke_copies_and_descendants)
 {
@@ -535,6 +570,7 @@ static Suite *caps_suite(void)
     tcase_add_test(tc, test_delete_cnode_deletes_contents);
     tcase_add_test(tc, test_delete_cnode_cycles);
     tcase_add_test(tc, test_delete_deep_nesting);
+    tcase_add_test(tc, test_delete_from_destroy_hook);
     tcase_add_test(tc, test_revoke_copies_and_descendants);
     tcase_add_test(tc, test_revoke_destroys_own_cnode);
     tcase_add_test(tc, test_identify);

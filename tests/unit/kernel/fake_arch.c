@@ -38,6 +38,8 @@ void arch_object_destroy(const struct capability *cap)
         cap_range(cap, &base, &size);
         fake.destroyed_overlapped[i] = mdb_find_overlap(cap, base, base + size) != NULL;
     }
+    if (fake.on_destroy)
+        fake.on_destroy(cap);
 }
 
 errval_t arch_invoke(struct invocation *inv)

@@ -25,6 +25,9 @@ struct fake_arch {
     unsigned invokes;                        // arch_invoke calls
     struct invocation last_invoke;
     errval_t invoke_result; // what arch_invoke returns
+    // Called at the end of arch_object_destroy, as a CPU driver might to
+    // delete caps held inside the object.
+    void (*on_destroy)(const struct capability *cap);
 };
 extern struct fake_arch fake;
 
