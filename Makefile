@@ -16,5 +16,6 @@ HAKEFILES := $(sort $(shell find kernel cpudriver lib drivers usr tests -name Ha
 include $(HAKEFILES)
 include hake/image.mk
 include hake/targets.mk
+include hake/coverage.mk
 
 -include $(patsubst %.o,%.d,$(OBJS_kern) $(OBJS_user) $(OBJS_host))

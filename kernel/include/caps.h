@@ -48,17 +48,20 @@ struct capability {
         struct {
             uint16_t first, last; // I/O ports, inclusive
         } io;
+        uint64_t raw[3]; // sizes the union: a type may use up to three words
     } u;
 };
 _Static_assert(sizeof(struct capability) == 32, "a capability is 32 bytes");
 
 // Links of a slot in the mapping database (mdb.c): a balanced search tree
-// over all capabilities in the order defined by mdb_compare.
+// over all capabilities in the order of mdb.h, threaded with an in-order
+// list so that the next copy or descendant is found in O(1).
 struct mdb_node {
     struct cte *left, *right;
-    uint64_t subtree_end; // largest end address in this subtree (range queries)
-    uint32_t level;       // balancing (AA tree)
-    uint32_t flags;
+    struct cte *prev, *next; // in-order neighbours
+    uint64_t subtree_end;    // largest end address in this subtree (range queries)
+    uint32_t level;          // balancing (AA tree)
+    uint32_t flags;          // MDB_FLAG_*
 };
 
 // Where this copy of a Frame, DevFrame or VNode cap is mapped: at most one
@@ -86,51 +89,76 @@ _Static_assert(sizeof(struct cte) == 96, "a CNode slot is 96 bytes");
 #define DISPATCHER_SIZE 4096u
 #define ENDPOINT_SIZE   64u
 
-// Lookup: the slot at addr (level CAP_LEVEL_L1 or CAP_LEVEL_L2) in the
-// CSpace whose root is the L1CNode cap root. Errors: CAP_ERR_LOOKUP_L1 /
-// CAP_ERR_SLOT_RANGE (L1 index beyond the root), CAP_ERR_NOT_CNODE (the L1
-// slot holds no L2CNode), CAP_ERR_WRONG_TYPE (root is not an L1CNode),
-// SYS_ERR_INVALID_ARGS (bad level). An empty slot is found, not an error.
+// Lookup: the slot at addr (level CAP_LEVEL_L1 or CAP_LEVEL_L2, see
+// kpi/caps.h) in the CSpace whose root is the L1CNode cap root. An empty
+// slot is found, not an error. Errors: CAP_ERR_WRONG_TYPE (root is not an
+// L1CNode), SYS_ERR_INVALID_ARGS (bad level), CAP_ERR_LOOKUP_L1 over
+// CAP_ERR_SLOT_RANGE (the L1 index is beyond the root), CAP_ERR_LOOKUP_L2
+// over CAP_ERR_NOT_CNODE (level 2, and the L1 slot holds no L2CNode). The
+// top code (err_no) says where the lookup failed and err_pop gives why.
 errval_t caps_lookup_slot(const struct capability *root, capaddr_t addr, uint8_t level,
                           struct cte **out);
 
-// The slot with index i of the CNode cnode (L1 or L2); NULL if out of range.
+// The slot with index i of the CNode cnode (L1 or L2); NULL if out of range
+// or cnode is not a CNode.
 struct cte *cnode_slot(const struct capability *cnode, uint32_t i);
 
 // Retype: count objects of type, each objsize bytes, from src's range
 // starting offset bytes into it, into consecutive empty slots of the CNode
-// dest_cnode from dest_slot on. Checks the retype rules, sizes, alignment,
-// range, overlap with src's live descendants, and the destination slots;
-// on success the new caps are children of src in the mdb and the new
-// objects' memory is zeroed (except DevFrame).
+// dest_cnode from dest_slot on. Checks the retype rules, rights, sizes,
+// alignment, range, the destination slots and overlap with src's live
+// descendants, in the order given in kpi/caps.h, and changes nothing on
+// error. On success the new caps are children of src in the mdb, carry
+// src's rights, and the new objects' memory is zeroed (except untyped
+// memory and DevFrame: PhysAddr, RAM, DevFrame are never touched).
 errval_t caps_retype(struct cte *src, enum objtype type, uint64_t offset, uint64_t objsize,
                      uint64_t count, const struct capability *dest_cnode, uint32_t dest_slot);
+
+// Retype as caps_retype, into the count consecutive empty slots at dest,
+// which need not lie in a CNode: the CPU driver places the first CSpace
+// root in its dispatcher's control block. CAP_ERR_SLOT_OCCUPIED if one is
+// full.
+errval_t caps_retype_to_slots(struct cte *src, enum objtype type, uint64_t offset, uint64_t objsize,
+                              uint64_t count, struct cte *dest);
 
 // Copy src into the empty slot dest with rights reduced to rights & src's.
 // Mint does the same and applies a type-specific parameter: Endpoint: set
 // the badge (only on an unbadged cap, badge != 0); IO: narrow the port
-// range to [param1, param2] inside the source's.
+// range to [param1, param2] inside the source's (see kpi/caps.h). Errors:
+// CAP_ERR_SLOT_EMPTY (src), CAP_ERR_SLOT_OCCUPIED (dest),
+// SYS_ERR_INVALID_ARGS (rights beyond CAP_RIGHTS_ALL), then mint's
+// CAP_ERR_NOT_MINTABLE, CAP_ERR_BADGE, CAP_ERR_RETYPE_OVERLAP.
 errval_t caps_copy(struct cte *dest, struct cte *src, uint8_t rights);
 errval_t caps_mint(struct cte *dest, struct cte *src, uint8_t rights, uint64_t param1,
                    uint64_t param2);
 
-// Delete the cap in slot. If it was the last copy of its object (and the
-// object has no descendants), the object is destroyed: a CNode's contents
-// are deleted too (iteratively, also for nested CNodes and cycles), and
-// arch_object_destroy() runs. Fails with CAP_ERR_SLOT_EMPTY on an empty slot.
+// Delete the cap in slot. A copy with a mapping (slot->map.vnode != 0) is
+// unmapped first (arch_cte_cleanup). If it was the last copy of its object
+// and the object has no descendants, the object is destroyed: a CNode's
+// contents are deleted too (iteratively, also for nested CNodes and
+// cycles), then arch_object_destroy() runs. A last copy with descendants
+// only goes: the descendants keep the memory, and stay descendants of
+// src's ancestors. Fails with CAP_ERR_SLOT_EMPTY on an empty slot.
 errval_t caps_delete(struct cte *slot);
 
 // Delete every descendant of the cap in slot and every other copy of it,
-// leaving only this one.
+// leaving only this one. The copies' and descendants' deletions may
+// destroy CNodes, and with them slot itself (when it lives in one): the
+// revoke still completes. Fails with CAP_ERR_SLOT_EMPTY on an empty slot.
 errval_t caps_revoke(struct cte *slot);
 
-// Describe a capability.
+// Describe a capability (see struct cap_info).
 void caps_identify(const struct capability *cap, struct cap_info *out);
 
 // Install a capability with no parent (the CPU driver's boot roots:
-// PhysAddr, IRQSrc, IRQDest, IO, Kernel) into an empty slot.
+// PhysAddr, IRQSrc, IRQDest, IO, Kernel) into an empty slot. Errors:
+// CAP_ERR_SLOT_OCCUPIED, CAP_ERR_WRONG_TYPE (not a root type),
+// SYS_ERR_INVALID_ARGS (bad rights or range: PhysAddr base and size page
+// aligned, non-empty and below 2^56; first <= last; vector < 256),
+// CAP_ERR_ROOT_OVERLAP (overlaps an existing capability's object).
 errval_t caps_create_root(struct cte *dest, const struct capability *cap);
 
-// Mapping-database queries.
+// Mapping-database queries: another copy of the same object exists; some
+// capability is derived from this object (retype, or a narrowed IO mint).
 bool mdb_has_copies(const struct cte *cte);
 bool mdb_has_descendants(const struct cte *cte);

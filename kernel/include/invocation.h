@@ -20,9 +20,10 @@ struct invocation {
 
 // Route inv to the decode/invoke pair for (target type, cmd): decode checks
 // every argument and right and returns an error without changing anything;
-// invoke then carries the operation out. Types and commands the kernel core
-// does not handle go to arch_invoke(). SYS_ERR_ILLEGAL_INVOCATION for an
-// unknown (type, cmd).
+// invoke then carries the operation out. The core owns CNodeCmd_* on
+// L1CNode caps and RAMCmd_Retype on PhysAddr, RAM, Frame and DevFrame caps
+// (kpi/caps.h gives the arguments, rights and errors). Every other (type,
+// cmd) goes to arch_invoke(), whose result is returned.
 errval_t invocation_dispatch(struct invocation *inv);
 
 // The architecture's invocations (VNodes, Dispatcher, Endpoint, IRQ, IO,

@@ -7,23 +7,23 @@
 // simple: X(Name) per type; the kernel's own table (kernel/captypes.c) gives
 // each type's object size and retype rules. Add new types at the end.
 #define CAP_TYPES(X)                                                                               \
-    X(Null)        /* an empty slot */                                                             \
-    X(PhysAddr)    /* a range of physical address space: the root of all memory */                \
-    X(RAM)         /* untyped RAM: retype into kernel objects or frames */                         \
-    X(Frame)       /* mappable RAM */                                                              \
-    X(DevFrame)    /* mappable device memory (never retyped into kernel objects) */                \
-    X(L1CNode)     /* a CSpace root: a resizable array of slots */                                 \
-    X(L2CNode)     /* a second-level CNode: L2_CNODE_SLOTS slots */                                \
-    X(VNodePML4)   /* x86-64 page-map level 4 */                                                   \
-    X(VNodePDPT)   /* page-directory-pointer table */                                              \
-    X(VNodePD)     /* page directory */                                                            \
-    X(VNodePT)     /* page table */                                                                \
-    X(Dispatcher)  /* a schedulable context (thread of a domain) */                                \
-    X(Endpoint)    /* an LMP endpoint; copies minted with a badge */                               \
-    X(IRQSrc)      /* an interrupt source (IOAPIC line or device vector range) */                  \
-    X(IRQDest)     /* a CPU interrupt vector on a core, bindable to an endpoint */                 \
-    X(IO)          /* a range of x86 I/O ports */                                                  \
-    X(Kernel)      /* privileged kernel operations */
+    X(Null)       /* an empty slot */                                                              \
+    X(PhysAddr)   /* a range of physical address space: the root of all memory */                  \
+    X(RAM)        /* untyped RAM: retype into kernel objects or frames */                          \
+    X(Frame)      /* mappable RAM */                                                               \
+    X(DevFrame)   /* mappable device memory (never retyped into kernel objects) */                 \
+    X(L1CNode)    /* a CSpace root: a resizable array of slots */                                  \
+    X(L2CNode)    /* a second-level CNode: L2_CNODE_SLOTS slots */                                 \
+    X(VNodePML4)  /* x86-64 page-map level 4 */                                                    \
+    X(VNodePDPT)  /* page-directory-pointer table */                                               \
+    X(VNodePD)    /* page directory */                                                             \
+    X(VNodePT)    /* page table */                                                                 \
+    X(Dispatcher) /* a schedulable context (thread of a domain) */                                 \
+    X(Endpoint)   /* an LMP endpoint; copies minted with a badge */                                \
+    X(IRQSrc)     /* an interrupt source (IOAPIC line or device vector range) */                   \
+    X(IRQDest)    /* a CPU interrupt vector on a core, bindable to an endpoint */                  \
+    X(IO)         /* a range of x86 I/O ports */                                                   \
+    X(Kernel)     /* privileged kernel operations */
 
 enum objtype {
 #define X(name) ObjType_##name,
@@ -39,19 +39,27 @@ enum objtype {
 #define CAP_RIGHT_GRANT   (1u << 3) // may send caps through an endpoint
 #define CAP_RIGHTS_ALL    0xfu
 
-// A capability address names a slot in a caller's two-level CSpace:
-// bits 31..8 index the L1 CNode (the root), bits 7..0 the L2 CNode found
-// there. With level 1 the address names an L1 slot itself (where an L2
-// CNode cap lives); with level 2 (the usual) a slot in an L2 CNode.
+// A capability address names a slot in a caller's two-level CSpace. Its
+// meaning depends on the level it is used with:
+//
+//   level 2 (CAP_LEVEL_L2, the usual): bits 31..8 (CAPADDR_L1) index the L1
+//     CNode (the root); that L1 slot must hold an L2CNode cap, and bits 7..0
+//     (CAPADDR_L2) index it. CAPADDR(l1, l2) builds such an address.
+//   level 1 (CAP_LEVEL_L1): the whole address is an index into the L1 CNode
+//     and names that L1 slot itself (where an L2CNode cap lives). The L1
+//     slot k is CAPREF(k, CAP_LEVEL_L1), and slot j of the L2 CNode there is
+//     CAPREF(CAPADDR(k, j), CAP_LEVEL_L2).
+//
+// Any other level is invalid (SYS_ERR_INVALID_ARGS).
 typedef uint32_t capaddr_t;
-#define L2_CNODE_BITS  8
-#define L2_CNODE_SLOTS (1u << L2_CNODE_BITS)
+#define L2_CNODE_BITS      8
+#define L2_CNODE_SLOTS     (1u << L2_CNODE_BITS)
 #define L1_CNODE_MIN_SLOTS L2_CNODE_SLOTS
-#define CAPADDR(l1, l2) (((capaddr_t)(l1) << L2_CNODE_BITS) | (capaddr_t)(l2))
-#define CAPADDR_L1(a)   ((a) >> L2_CNODE_BITS)
-#define CAPADDR_L2(a)   ((a) & (L2_CNODE_SLOTS - 1))
-#define CAP_LEVEL_L1 1
-#define CAP_LEVEL_L2 2
+#define CAPADDR(l1, l2)    (((capaddr_t)(l1) << L2_CNODE_BITS) | (capaddr_t)(l2))
+#define CAPADDR_L1(a)      ((a) >> L2_CNODE_BITS)
+#define CAPADDR_L2(a)      ((a) & (L2_CNODE_SLOTS - 1))
+#define CAP_LEVEL_L1       1
+#define CAP_LEVEL_L2       2
 
 // A capability reference in an invocation argument: an address and its
 // level in one word.
@@ -60,7 +68,27 @@ typedef uint32_t capaddr_t;
 #define CAPREF_LEVEL(r)     ((uint8_t)((r) >> 32))
 
 // Invocation commands, per capability type. The kernel routes
-// (type, command) to a decode/invoke pair (kernel/invocations.c).
+// (type, command) to a decode/invoke pair (kernel/invocations.c); a
+// (type, command) the kernel core does not own goes to the architecture,
+// so architecture commands on the same types are numbered from
+// CNodeCmd_Num / RAMCmd_Num on.
+//
+// Rights each command needs (CAP_ERR_NO_RIGHTS otherwise):
+//   Copy, Mint      WRITE on the invoked CNode and on the destination CNode;
+//                   the new cap's rights are (rights & the source's)
+//   Delete, Revoke  WRITE on the invoked CNode
+//   Identify        READ on the invoked CNode
+//   Retype          WRITE on the source (new objects are written: zeroed)
+//                   and on the destination CNode; new caps get the source's
+//                   rights
+// CNode commands check, in this order: the right on the invoked CNode;
+// the cap addresses resolve (lookup errors, a capref with bits above the
+// level: SYS_ERR_INVALID_ARGS); the source slot is full
+// (CAP_ERR_SLOT_EMPTY); the destination CNode is one (CAP_ERR_NOT_CNODE,
+// also for an empty slot) with WRITE; the destination slot is in range
+// (CAP_ERR_SLOT_RANGE) and empty (CAP_ERR_SLOT_OCCUPIED); the rights
+// argument has no bits beyond CAP_RIGHTS_ALL (SYS_ERR_INVALID_ARGS); then
+// mint's parameters.
 //
 // CNode commands are invoked on an L1CNode cap (usually the caller's own
 // root); every capref argument is resolved in the CSpace rooted there, so
@@ -70,23 +98,50 @@ enum cnode_cmd {
     CNodeCmd_Mint,     // (dest CNode capref, dest slot, src capref, rights, param1, param2)
     CNodeCmd_Delete,   // (capref)
     CNodeCmd_Revoke,   // (capref)
-    CNodeCmd_Identify, // (capref) -> struct cap_info in the result words
+    CNodeCmd_Identify, // (capref) -> struct cap_info in the result words ret[0..2]
     CNodeCmd_Num
 };
 
+// Mint parameters by type: Endpoint: param1 = badge (non-zero, only on an
+// unbadged cap: CAP_ERR_BADGE), param2 = 0; IO: the new port range
+// [param1, param2] inside the source's (CAP_ERR_NOT_MINTABLE), and, when
+// narrower, not overlapping other caps minted from the source
+// (CAP_ERR_RETYPE_OVERLAP): a narrowed IO cap is a descendant, revoked with
+// the source; every other type: both 0 (CAP_ERR_NOT_MINTABLE).
+
 // Invoked on a RAM, Frame, DevFrame or PhysAddr cap; the destination CNode
 // capref is resolved in the caller's own CSpace.
+//
+// Retype rules: PhysAddr -> PhysAddr, RAM, DevFrame; RAM -> RAM, Frame,
+// L1CNode, L2CNode, VNode*, Dispatcher, Endpoint; Frame -> Frame;
+// DevFrame -> DevFrame. The new objects are [base + offset + i * size,
+// + size) of the source, i < count. Object sizes: PhysAddr, RAM, Frame,
+// DevFrame: a non-zero multiple of 4 KiB (offset 4 KiB aligned); L1CNode:
+// slots * 96 bytes, slots a power of two >= L1_CNODE_MIN_SLOTS; other
+// types their fixed size (kernel/include/caps.h). Objects are aligned to
+// min(size, 4 KiB) (SYS_ERR_ALIGNMENT). Errors, checked in this order
+// after the destination capref's lookup errors:
+// CAP_ERR_NO_RIGHTS, CAP_ERR_RETYPE_TYPE, CAP_ERR_RETYPE_SIZE,
+// CAP_ERR_RETYPE_COUNT (zero), SYS_ERR_ALIGNMENT, CAP_ERR_RETYPE_RANGE,
+// CAP_ERR_RETYPE_SIZE (the source's own type and whole range: that is a
+// copy), the destination CNode and slots (CAP_ERR_RETYPE_COUNT when count
+// passes its end), CAP_ERR_RETYPE_OVERLAP (a live descendant of the source
+// overlaps the new objects).
 enum ram_cmd {
     RAMCmd_Retype, // (new type, offset, object size, count, dest CNode capref, first dest slot)
     RAMCmd_Num
 };
 
-// What identify reports about a capability.
+// What identify reports about a capability. CNodeCmd_Identify returns it
+// in ret[0..2] as laid out here: ret[0] = type | rights << 8 | slots << 32,
+// ret[1] = base, ret[2] = bytes.
 struct cap_info {
     uint8_t type;   // enum objtype
     uint8_t rights; // CAP_RIGHT_*
     uint16_t reserved;
-    uint32_t slots; // CNodes: number of slots
-    uint64_t base;  // memory types: physical base; Endpoint: badge
-    uint64_t bytes; // memory types and CNodes/VNodes/Dispatchers: object size
+    uint32_t slots; // CNodes: number of slots; IRQDest: the core
+    uint64_t base;  // objects in memory: physical base; Endpoint: badge;
+                    // IRQSrc, IO: first number; IRQDest: vector; Kernel: 0
+    uint64_t bytes; // objects in memory: object size; IRQSrc, IO: count; IRQDest, Kernel: 1
 };
+_Static_assert(sizeof(struct cap_info) == 24, "cap_info is three result words");

@@ -1,0 +1,116 @@
+/* kernel/delete.c: delete and revoke, and reclaiming objects whose last copy is gone. */
+#include <base/string.h>
+#include <capops.h>
+#include <captypes.h>
+#include <kernel_arch.h>
+#include <mdb.h>
+
+// CNodes whose last copy is gone and whose slots are still to be deleted.
+// Each waits as a zombie in the slot of that last copy (out of the mdb,
+// MDB_FLAG_ZOMBIE, linked through mdb.left), so the work list needs no
+// memory and no recursion however deep CNodes nest: the kernel stack is
+// small. A zombie keeps its slot from being reused until it is done.
+static struct cte *zombies;
+static bool deleting; // a delete is running: a nested one leaves its zombies to it
+
+static void clear_slot(struct cte *slot) { memset(slot, 0, sizeof(*slot)); }
+
+// Delete the cap in the non-empty slot, which is in the mdb. The contents
+// of a CNode are left on the zombie list.
+static void delete_one(struct cte *slot)
+{
+    if (slot->map.vnode)
+        arch_cte_cleanup(slot);
+    bool destroy = !mdb_has_copies(slot) && !mdb_has_descendants(slot);
+    mdb_remove(slot);
+    if (destroy && (captype_of(slot->cap.type)->flags & CAPTYPE_CNODE)) {
+        slot->mdb.flags |= MDB_FLAG_ZOMBIE;
+        slot->mdb.left = zombies;
+        zombies = slot;
+        return;
+    }
+    if (destroy)
+        arch_object_destroy(&slot->cap);
+    clear_slot(slot);
+}
+
+// Delete the contents of every zombie CNode, which may make more zombies,
+// and destroy each CNode after everything inside it (post-order). A zombie
+// met inside a CNode (one that contains itself, or one whose last copy sits
+// in another dead CNode) is skipped: it is on the list already.
+static void drain_zombies(void)
+{
+    while (zombies) {
+        struct cte *z = zombies;
+        if (z->mdb.flags & MDB_FLAG_SCANNED) {
+            zombies = z->mdb.left;
+            arch_object_destroy(&z->cap);
+            clear_slot(z);
+            continue;
+        }
+        z->mdb.flags |= MDB_FLAG_SCANNED;
+        for (uint32_t i = 0; i < z->cap.u.cnode.slots; i++) {
+            struct cte *s = cnode_slot(&z->cap, i);
+            if (!cte_is_empty(s))
+                delete_one(s);
+        }
+    }
+}
+
+void caps_delete_apply(struct cte *slot)
+{
+    // Called again from arch_object_destroy (a dispatcher deleting its
+    // root CNode slot), the outer delete finishes the work.
+    if (deleting) {
+        delete_one(slot);
+        return;
+    }
+    deleting = true;
+    delete_one(slot);
+    drain_zombies();
+    deleting = false;
+}
+
+errval_t caps_delete(struct cte *slot)
+{
+    if (cte_is_empty(slot))
+        return CAP_ERR_SLOT_EMPTY;
+    caps_delete_apply(slot);
+    return SYS_ERR_OK;
+}
+
+// Is n another copy, or a descendant, of cap?
+static bool is_revoked(const struct capability *cap, const struct cte *n)
+{
+    return mdb_compare(&n->cap, cap) == 0 || mdb_is_ancestor(cap, &n->cap);
+}
+
+void caps_revoke_apply(struct cte *slot)
+{
+    // Copies and descendants form one run in the mdb. Walk it by the
+    // object's key, not through slot: deleting them may destroy the CNode
+    // that holds slot. After a deletion that removed nothing else, the
+    // saved successor is still valid; otherwise search again (O(log n)).
+    struct capability cap = slot->cap;
+    struct cte *n = mdb_lower_bound(&cap);
+    while (n) {
+        if (n == slot) {
+            n = n->mdb.next;
+            continue;
+        }
+        if (!is_revoked(&cap, n))
+            break;
+        struct cte *next = n->mdb.next;
+        uint64_t gen = mdb_generation();
+        caps_delete_apply(n);
+        n = mdb_generation() == gen + 1 ? next : mdb_lower_bound(&cap);
+    }
+}
+
+errval_t caps_revoke(struct cte *slot)
+{
+    if (cte_is_empty(slot))
+        return CAP_ERR_SLOT_EMPTY;
+    caps_revoke_apply(slot);
+    return SYS_ERR_OK;
+}
