@@ -14,7 +14,6 @@ struct libc_file {
     size_t cap;
     size_t len;    // output: bytes waiting; input: bytes valid in buf
     size_t pos;    // input: the next byte to hand out
-    bool output;   // stdout or stderr
     bool per_call; // stderr: sent at the end of every call
     bool newline;  // output: a newline went in during this call
     bool eof;      // input: the console input has ended
@@ -24,8 +23,8 @@ static char stdin_buf[256], stdout_buf[BUFSIZ], stderr_buf[256];
 
 static struct libc_file files[3] = {
     {.buf = stdin_buf, .cap = sizeof(stdin_buf)},
-    {.buf = stdout_buf, .cap = sizeof(stdout_buf), .output = true},
-    {.buf = stderr_buf, .cap = sizeof(stderr_buf), .output = true, .per_call = true},
+    {.buf = stdout_buf, .cap = sizeof(stdout_buf)},
+    {.buf = stderr_buf, .cap = sizeof(stderr_buf), .per_call = true},
 };
 
 FILE *stdin = &files[0];
