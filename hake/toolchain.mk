@@ -40,11 +40,21 @@ KERN_ASFLAGS := -g -Wa,--noexecstack -MMD -MP -m64 -DSIETCH_KERNEL=1 -D__ASSEMBL
 KERN_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
 	-Wl,-z,max-page-size=0x1000 -Wl,--no-warn-rwx-segments
 
-USER_CFLAGS := $(COMMON_CFLAGS) $(FREESTANDING) -mcmodel=small -DSIETCH_USER=1
+# User code sees lib/c's headers and GCC's own freestanding ones (stddef.h,
+# stdint.h, stdarg.h, stdbool.h, limits.h), never the build machine's libc:
+# -nostdinc drops /usr/include. GCC's limits.h would chain on to the C
+# library's limits.h unless _LIBC_LIMITS_H_ says that one is done; lib/c has
+# none, the C standard's limits all being GCC's.
+USER_CFLAGS := $(COMMON_CFLAGS) $(FREESTANDING) -mcmodel=small -DSIETCH_USER=1 \
+	-nostdinc -isystem $(shell $(TARGET_CC) -print-file-name=include) -D_LIBC_LIMITS_H_
 USER_INCLUDES := $(COMMON_INCLUDES) -Ilib/c/include -Ilib/sys/include -Ilib/os/include
 USER_ASFLAGS := -g -Wa,--noexecstack -MMD -MP -m64 -D__ASSEMBLY__ $(USER_INCLUDES)
 USER_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
 	-Wl,-z,max-page-size=0x1000
+# Every user program: lib/c's _start first, laid out by hake/user.ld (the
+# user_prog template uses both; lib/c/Hakefile builds the object).
+USER_CRT := $(BUILD)/user/lib/c/crt0.S.o
+USER_LDSCRIPT := hake/user.ld
 
 # Host unit tests: the kernel's portable code compiled as ordinary C and
 # linked with Check. SIETCH_HOST lets a header pick a hosted definition.

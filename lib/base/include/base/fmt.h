@@ -18,4 +18,4 @@ int fmt_vformat(fmt_putc_fn putc, void *arg, const char *fmt, va_list ap);
 // Returns the length the whole output would have had, as C's vsnprintf.
 int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int fmt_snprintf(char *buf, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    __attribute__((format(__printf__, 3, 4)));
