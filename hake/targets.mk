@@ -59,3 +59,10 @@ format:
 # Fail if any tracked C file is not formatted.
 format-check:
 	@clang-format --dry-run --Werror $(C_SOURCES)
+
+.PHONY: bench
+# Benchmarks: numbers to $(BUILD)/bench/results.md (BENCH=name runs one).
+bench:
+	@tools/deps
+	@$(MAKE) --no-print-directory -j$(JOBS) all
+	@tools/bench $(BUILD) $(BENCH)

@@ -89,6 +89,13 @@ _Static_assert(sizeof(struct cte) == 96, "a CNode slot is 96 bytes");
 #define DISPATCHER_SIZE 4096u
 #define ENDPOINT_SIZE   64u
 
+// User space retypes with the sizes kpi/caps.h publishes.
+_Static_assert(OBJSIZE_CTE == sizeof(struct cte), "kpi/caps.h OBJSIZE_CTE");
+_Static_assert(OBJSIZE_L2CNODE == L2_CNODE_BYTES, "kpi/caps.h OBJSIZE_L2CNODE");
+_Static_assert(OBJSIZE_VNODE == VNODE_SIZE, "kpi/caps.h OBJSIZE_VNODE");
+_Static_assert(OBJSIZE_DISPATCHER == DISPATCHER_SIZE, "kpi/caps.h OBJSIZE_DISPATCHER");
+_Static_assert(OBJSIZE_ENDPOINT == ENDPOINT_SIZE, "kpi/caps.h OBJSIZE_ENDPOINT");
+
 // Lookup: the slot at addr (level CAP_LEVEL_L1 or CAP_LEVEL_L2, see
 // kpi/caps.h) in the CSpace whose root is the L1CNode cap root. An empty
 // slot is found, not an error. Errors: CAP_ERR_WRONG_TYPE (root is not an

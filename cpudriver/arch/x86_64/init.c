@@ -6,12 +6,16 @@
  * steps: console, GDT/IDT (so any fault from here on prints a dump), the
  * boot information, physical memory, page tables, ACPI, the LAPIC timer.
  */
+#include <acpi/madt.h>
 #include <acpi/tables.h>
 #include <arch/gdt.h>
+#include <arch/irq.h>
 #include <arch/lapic.h>
 #include <arch/paging.h>
+#include <arch/percpu.h>
 #include <arch/platform.h>
 #include <arch/serial.h>
+#include <arch/startup.h>
 #include <arch/trap.h>
 #include <arch/x86.h>
 #include <base/string.h>
@@ -20,14 +24,17 @@
 #include <kernel_tests.h>
 #include <multiboot2.h>
 #include <options.h>
+#include <syscall.h>
 
 #define SIETCH_VERSION "0.1"
 #define TIMER_HZ       100
 
 extern const char _kernel_phys_start[], _kernel_phys_end[];
+extern const char boot_kernel_stack[];
 
 static struct boot_info boot_info;
 static struct bootmem bootmem;
+static struct acpi_madt madt; // zero (no IOAPIC, no CPUs) if there is no valid MADT
 
 static void print_size(uint64_t bytes)
 {
@@ -133,6 +140,21 @@ static void list_acpi_tables(void)
             kprintf(" [corrupt table at %#lx]", pa);
     }
     kprintf("\n");
+    const struct acpi_sdt_header *h;
+    if (err_is_fail(acpi_table_find(&t, "APIC", 0, &h))) {
+        kprintf("ACPI: no valid MADT: assuming one core and the standard IOAPIC\n");
+        return;
+    }
+    if (err_is_fail(acpi_madt_parse(h, h->length, &madt, &why))) {
+        kprintf("ACPI: MADT rejected: %s\n", why);
+        memset(&madt, 0, sizeof(madt));
+        return;
+    }
+    kprintf("ACPI: MADT: %u CPUs, %u IOAPICs", madt.ncpus, madt.nioapics);
+    if (madt.nioapics)
+        kprintf(" (IOAPIC %u at %#x, GSI base %u)", madt.ioapics[0].id, madt.ioapics[0].addr,
+                madt.ioapics[0].gsi_base);
+    kprintf("\n");
 }
 
 static void start_timer(void)
@@ -146,6 +168,19 @@ static void start_timer(void)
     while (lapic_ticks() < start + 3)
         hlt();
     kprintf("LAPIC: timer ticking at %u Hz\n", TIMER_HZ);
+}
+
+// SMEP: the kernel never executes user pages, so a kernel bug jumping
+// there faults instead of running user-supplied code.
+static void enable_smep(void)
+{
+    uint32_t r[4];
+    cpuid(0, 0, r);
+    if (r[0] < 7)
+        return;
+    cpuid(7, 0, r);
+    if (r[1] & (1u << 7))
+        write_cr4(read_cr4() | (1ull << 20));
 }
 
 _Noreturn void kernel_start(uint32_t magic, uint32_t mbi_pa);
@@ -169,12 +204,18 @@ _Noreturn void kernel_start(uint32_t magic, uint32_t mbi_pa)
     list_acpi_tables();
     start_timer();
     kernel_tests_run(boot_info.cmdline);
+    cli();
+    enable_smep();
+    percpu_init(0, (uint64_t)boot_kernel_stack + KERNEL_STACK_SIZE);
+    irq_init(madt.nioapics ? madt.ioapics[0].addr : 0);
 
-    if (boot_info.n_modules == 0)
-        kprintf("no init module yet: nothing to run\n");
-    if (opt_has(boot_info.cmdline, "shutdown"))
-        platform_exit(EXIT_PASS);
-    kprintf("idle (QEMU: Ctrl-A X quits)\n");
-    for (;;)
-        hlt();
+    if (boot_info.n_modules == 0) {
+        kprintf("no init module: nothing to run\n");
+        if (opt_has(boot_info.cmdline, "shutdown"))
+            platform_exit(EXIT_PASS);
+        kprintf("idle (QEMU: Ctrl-A X quits)\n");
+    } else {
+        startup_init(&boot_info, &bootmem, madt.ncpus ? madt.ncpus : 1);
+    }
+    kernel_exit();
 }

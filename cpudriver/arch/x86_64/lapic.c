@@ -94,6 +94,14 @@ void lapic_init(void)
     trap_set_handler(VEC_LAPIC_TIMER, timer_tick);
 }
 
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
+{
+    lapic_write(LAPIC_ICR_HI, apic_id << 24);
+    lapic_write(LAPIC_ICR_LO, vector);            // fixed delivery, physical destination
+    while (lapic_read(LAPIC_ICR_LO) & (1u << 12)) // delivery status: send pending
+        pause();
+}
+
 void lapic_timer_start(unsigned hz)
 {
     lapic_write(LAPIC_TIMER_DIV, 0x3);

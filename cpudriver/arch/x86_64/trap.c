@@ -142,9 +142,9 @@ static _Noreturn void fatal_exception(struct trap_frame *tf)
             trap_exception_name(tf->vector), tf->error);
     if (tf->vector == 14)
         print_pf_error(tf->error);
-    kprintf("\n    in %s mode at rip %#018lx", (tf->cs & 3) ? "user" : "kernel", tf->rip);
+    kprintf("\n    in %s mode at rip 0x%016lx", (tf->cs & 3) ? "user" : "kernel", tf->rip);
     if (tf->vector == 14)
-        kprintf(", faulting address (cr2) %#018lx", read_cr2());
+        kprintf(", faulting address (cr2) 0x%016lx", read_cr2());
     kprintf("\n");
     kprintf("rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", tf->rax, tf->rbx, tf->rcx, tf->rdx);
     kprintf("rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", tf->rsi, tf->rdi, tf->rbp, tf->rsp);
@@ -158,11 +158,9 @@ static _Noreturn void fatal_exception(struct trap_frame *tf)
     arch_halt_fatal();
 }
 
-void trap_dispatch(struct trap_frame *tf)
+void trap_handle_irq(struct trap_frame *tf)
 {
     unsigned vec = (unsigned)tf->vector;
-    if (vec < VEC_EXCEPTIONS)
-        fatal_exception(tf);
     if (handlers[vec]) {
         handlers[vec](tf);
         return;
@@ -171,4 +169,13 @@ void trap_dispatch(struct trap_frame *tf)
         return; // spurious: no EOI (Intel SDM vol. 3A 10.9)
     kprintf("trap: unexpected interrupt vector %u, ignored\n", vec);
     lapic_eoi();
+}
+
+void trap_dispatch(struct trap_frame *tf)
+{
+    if (tf->cs & 3)
+        user_trap(tf); // does not return
+    if (tf->vector < VEC_EXCEPTIONS)
+        fatal_exception(tf);
+    trap_handle_irq(tf);
 }

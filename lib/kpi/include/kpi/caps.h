@@ -145,3 +145,89 @@ struct cap_info {
     uint64_t bytes; // objects in memory: object size; IRQSrc, IO: count; IRQDest, Kernel: 1
 };
 _Static_assert(sizeof(struct cap_info) == 24, "cap_info is three result words");
+
+// ---- Invocations of the architecture-owned types (cpudriver/arch/x86_64). ----
+
+// Invoked on a VNode (the table to change).
+enum vnode_cmd {
+    // (entry, src capref, MAP_* flags, offset in pages, pages): map pages
+    // consecutive entries from entry on. src is a Frame or DevFrame for a
+    // page table (4 KiB pages), or a VNode of the next level down (pages 1).
+    // The mapping is recorded in src's slot: one mapping per cap copy.
+    VNodeCmd_Map,
+    VNodeCmd_Num
+};
+
+// Invoked on the mapped cap itself (Frame, DevFrame, or a VNode below a PML4).
+enum mapped_cmd {
+    MappedCmd_Unmap = VNodeCmd_Num, // () remove this copy's mapping
+    MappedCmd_Num
+};
+
+#define MAP_WRITE     (1u << 0) // needs CAP_RIGHT_WRITE on the frame
+#define MAP_EXEC      (1u << 1) // needs CAP_RIGHT_EXECUTE on the frame
+#define MAP_NOCACHE   (1u << 2) // uncached (always so for DevFrame)
+#define MAP_FLAGS_ALL 0x7u
+
+enum dispatcher_cmd {
+    // (cspace root capref (L1CNode), vspace root capref (VNodePML4),
+    //  dispatcher frame capref (Frame of >= 1 page, mapped by the caller),
+    //  entry rip, stack rsp, argument rdi): set up a new dispatcher.
+    DispatcherCmd_Setup,
+    DispatcherCmd_Run,  // () make a set-up dispatcher runnable on this core
+    DispatcherCmd_Stop, // () stop it for good (it never runs again)
+    DispatcherCmd_Info, // () -> r0 = state (DISP_STATE_*), r1 = exit status, r2 = core
+    DispatcherCmd_Num
+};
+
+#define DISP_STATE_NEW     0
+#define DISP_STATE_READY   1 // runnable or running
+#define DISP_STATE_BLOCKED 2 // in SYS_RECV, SYS_CALL or a blocking SYS_SEND
+#define DISP_STATE_STOPPED 3 // exited, stopped, or killed by an exception
+
+// Exit statuses the kernel reports for dispatchers that did not call SYS_EXIT.
+#define DISP_EXIT_KILLED    0xdead0001ull // DispatcherCmd_Stop or its object deleted
+#define DISP_EXIT_EXCEPTION 0xdead0002ull // an exception with no handler to take it
+
+enum irqdest_cmd {
+    IRQDestCmd_Connect,    // (endpoint capref) deliver this vector as a notification there
+    IRQDestCmd_Disconnect, // ()
+    IRQDestCmd_Num
+};
+
+enum irqsrc_cmd {
+    // (irqdest capref, IRQ_* flags) route this IOAPIC input to that vector
+    // and unmask it. A level-triggered line is masked when it fires, until Ack.
+    IRQSrcCmd_Route,
+    IRQSrcCmd_Ack,  // () unmask after handling
+    IRQSrcCmd_Mask, // () mask
+    IRQSrcCmd_Num
+};
+#define IRQ_LEVEL      (1u << 0) // level-triggered (default: edge)
+#define IRQ_ACTIVE_LOW (1u << 1) // active low (default: high)
+
+enum io_cmd {
+    IOCmd_In,  // (port, width 1|2|4) -> r0 = value
+    IOCmd_Out, // (port, width, value)
+    IOCmd_Num
+};
+
+enum kernel_cmd {
+    KernelCmd_IPI,      // (core, vector) send an interrupt to a vector on a core
+    KernelCmd_Shutdown, // (status: EXIT_* of kpi/platform) leave the machine (QEMU)
+    KernelCmd_Info,     // () -> r0 = core id, r1 = TSC Hz, r2 = timer ticks
+    KernelCmd_Num
+};
+
+// User vectors: the IRQDest caps init receives (see kpi/init.h).
+#define IRQ_VECTOR_FIRST 48
+#define IRQ_VECTOR_LAST  239
+
+// Object sizes user space retypes with (the kernel checks its own
+// definitions against these).
+#define OBJSIZE_PAGE       4096u
+#define OBJSIZE_CTE        96u
+#define OBJSIZE_L2CNODE    (OBJSIZE_CTE * L2_CNODE_SLOTS)
+#define OBJSIZE_VNODE      8192u
+#define OBJSIZE_DISPATCHER 4096u
+#define OBJSIZE_ENDPOINT   64u

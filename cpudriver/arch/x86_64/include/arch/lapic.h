@@ -32,6 +32,9 @@ void lapic_init(void);
 void lapic_timer_start(unsigned hz);
 
 void lapic_eoi(void);
+
+// Send a fixed interrupt with vector to the LAPIC with apic_id.
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 uint32_t lapic_id(void);
 
 // Measured frequencies (Hz): the timer's input clock before the divider,

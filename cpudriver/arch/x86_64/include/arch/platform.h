@@ -1,14 +1,12 @@
 /* cpudriver/arch/x86_64/include/arch/platform.h: stopping the machine. */
 #pragma once
 
+#include <kpi/platform.h>
 #include <stdbool.h>
 
 // QEMU's isa-debug-exit device (iobase 0xf4): writing v exits QEMU with
-// status (v << 1) | 1. The test harness maps these statuses back.
+// status (v << 1) | 1 (EXIT_* in kpi/platform.h).
 #define DEBUG_EXIT_PORT 0xf4
-#define EXIT_PASS       0x10 // QEMU status 33: everything ran and passed
-#define EXIT_FAIL       0x11 // 35: a test failed
-#define EXIT_PANIC      0x12 // 37: kernel panic or fatal exception
 
 // Make fatal errors exit QEMU (EXIT_PANIC) instead of halting (panic=exit).
 void platform_set_exit_on_panic(bool on);

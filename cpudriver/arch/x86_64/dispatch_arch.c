@@ -1,0 +1,213 @@
+/*
+ * cpudriver/arch/x86_64/dispatch_arch.c: entering and leaving user mode.
+ *
+ * Every entry from user mode (syscall.S, or traps.S for interrupts and
+ * exceptions) leaves a struct trap_frame at the top of this core's kernel
+ * stack; we copy it into the current DCB, do the work, and leave through
+ * kernel_exit, which resumes some DCB by copying its frame back to the
+ * stack top and running trap_return (iretq).
+ */
+#include <arch/gdt.h>
+#include <arch/lapic.h>
+#include <arch/memlayout.h>
+#include <arch/paging.h>
+#include <arch/percpu.h>
+#include <arch/trap.h>
+#include <arch/x86.h>
+#include <base/string.h>
+#include <console.h>
+#include <dispatch_arch.h>
+#include <kernel_arch.h>
+#include <kpi/dispatcher.h>
+#include <syscall.h>
+
+// User RFLAGS a dispatcher may set: the arithmetic flags, TF and DF.
+// IF is always on; IOPL, NT, VM, AC and the rest are never the user's.
+#define USER_RFLAGS_MASK 0xdd5ull
+#define USER_RFLAGS_SET  0x202ull
+// Syscalls clear these: interrupts off, string ops forward, no single-step.
+#define SYSCALL_FMASK 0x47700ull
+// Idle leaves some room above it so resuming never writes over its frame.
+#define IDLE_STACK_GAP 512
+
+extern const char trap_return[];
+void syscall_entry(void);
+_Noreturn void syscall_entry_c(struct trap_frame *tf);
+
+static struct percpu boot_cpu;
+
+struct percpu *this_cpu(void)
+{
+    struct percpu *p;
+    __asm__ volatile("mov %%gs:0, %0" : "=r"(p));
+    return p;
+}
+
+void percpu_init(uint32_t core, uint64_t kstack_top)
+{
+    boot_cpu = (struct percpu){.self = &boot_cpu, .kstack_top = kstack_top, .core = core};
+    wrmsr(MSR_GS_BASE, (uint64_t)&boot_cpu);
+    wrmsr(MSR_KERNEL_GS_BASE, 0);
+    tss_set_rsp0(kstack_top);
+    // syscall/sysret: kernel CS/SS from STAR[47:32]; user selectors from
+    // STAR[63:48] (we leave by iretq, but keep them right).
+    wrmsr(MSR_STAR, ((uint64_t)(SEL_UDATA - 8) << 48) | ((uint64_t)SEL_KCODE << 32));
+    wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+    wrmsr(MSR_FMASK, SYSCALL_FMASK);
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+    sched.core = core;
+}
+
+void syscall_entry_c(struct trap_frame *tf)
+{
+    struct dcb *cur = sched.current;
+    cur->regs = *tf;
+    syscall_handle(cur);
+    kernel_exit();
+}
+
+// ---- The register convention of kpi/syscalls.h ----
+
+unsigned arch_syscall_num(const struct dcb *d)
+{
+    return d->regs.rax > 0xffff ? 0xffff : (unsigned)d->regs.rax;
+}
+
+uint64_t arch_syscall_arg(const struct dcb *d, unsigned i)
+{
+    const struct trap_frame *r = &d->regs;
+    const uint64_t args[] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8,
+                             r->r9,  r->r12, r->r13, r->r14, r->r15};
+    return i < sizeof(args) / sizeof(args[0]) ? args[i] : 0;
+}
+
+void arch_syscall_result(struct dcb *d, errval_t err, const uint64_t *words, unsigned n)
+{
+    struct trap_frame *r = &d->regs;
+    uint64_t *const out[] = {&r->rdx, &r->rsi, &r->rdi, &r->r10, &r->r8, &r->r9};
+    r->rax = err;
+    for (unsigned i = 0; i < n && i < sizeof(out) / sizeof(out[0]); i++)
+        *out[i] = words[i];
+}
+
+bool arch_user_range_ok(uint64_t va, uint64_t len)
+{
+    return va + len >= va && va + len <= USER_TOP;
+}
+
+void arch_dispatcher_init(struct dcb *d, uint64_t entry, uint64_t stack, uint64_t arg)
+{
+    memset(&d->regs, 0, sizeof(d->regs));
+    d->regs.rip = entry;
+    d->regs.rsp = stack;
+    d->regs.rdi = arg;
+    d->regs.rflags = USER_RFLAGS_SET;
+    d->regs.cs = SEL_UCODE;
+    d->regs.ss = SEL_UDATA;
+    // The kernel's half of every address space is the same.
+    uint64_t *pml4 = kmem_ptr(d->vspace.cap.u.vnode.base);
+    const uint64_t *kernel = phys_to_virt(paging_kernel_pml4());
+    memcpy(&pml4[256], &kernel[256], 256 * sizeof(uint64_t));
+}
+
+// ---- Leaving the kernel ----
+
+void arch_resume(struct dcb *d)
+{
+    paddr_t pml4 = d->vspace.cap.u.vnode.base;
+    if (read_cr3() != pml4)
+        write_cr3(pml4);
+    struct trap_frame *f = (struct trap_frame *)(this_cpu()->kstack_top - sizeof(*f));
+    *f = d->regs;
+    f->cs = SEL_UCODE;
+    f->ss = SEL_UDATA;
+    f->rflags = (f->rflags & USER_RFLAGS_MASK) | USER_RFLAGS_SET;
+    __asm__ volatile("mov %0, %%rsp\n\tjmp trap_return" : : "r"(f) : "memory");
+    __builtin_unreachable();
+}
+
+static _Noreturn void idle_loop(void)
+{
+    for (;;) {
+        // sti takes effect after hlt starts: no wake-up is lost between them.
+        __asm__ volatile("sti\n\thlt\n\tcli" ::: "memory");
+        if (sched_next())
+            kernel_exit();
+    }
+}
+
+void arch_idle(void)
+{
+    sched.current = NULL;
+    __asm__ volatile("mov %0, %%rsp\n\tjmp *%1"
+                     :
+                     : "r"(this_cpu()->kstack_top - IDLE_STACK_GAP), "r"(idle_loop)
+                     : "memory");
+    __builtin_unreachable();
+}
+
+// ---- Exceptions and interrupts from user mode ----
+
+static void report_exception(struct dcb *d, const struct trap_frame *tf, uint64_t cr2,
+                             const char *why)
+{
+    const struct dispatcher_frame *f = kmem_ptr(d->dispframe.cap.u.mem.base);
+    char name[sizeof(f->name) + 1];
+    for (unsigned i = 0; i < sizeof(f->name); i++) {
+        char c = f->name[i];
+        name[i] = (c >= 32 && c < 127) ? c : 0;
+    }
+    name[sizeof(f->name)] = 0;
+    kprintf("dispatcher %lu '%s': %s at rip %#lx, error %#lx", d->id, name,
+            trap_exception_name(tf->vector), tf->rip, tf->error);
+    if (tf->vector == 14)
+        kprintf(", address %#lx", cr2);
+    kprintf(": %s; stopped\n", why);
+}
+
+// Hand an exception to the dispatcher's own handler, or stop it.
+static void user_exception(struct dcb *d, const struct trap_frame *tf)
+{
+    struct dispatcher_frame *f = kmem_ptr(d->dispframe.cap.u.mem.base);
+    uint64_t cr2 = tf->vector == 14 ? read_cr2() : 0;
+    const char *why = NULL;
+    if (!f->exc_handler)
+        why = "no exception handler";
+    else if (f->in_exception)
+        why = "exception inside its exception handler";
+    else if (!arch_user_range_ok(f->exc_handler, 1) || !arch_user_range_ok(f->exc_stack - 64, 64))
+        why = "exception handler or stack outside user space";
+    if (why) {
+        report_exception(d, tf, cr2, why);
+        dispatcher_stop(d, DISP_EXIT_EXCEPTION);
+        return;
+    }
+    f->exc = (struct exception_info){.vector = tf->vector, .error = tf->error, .fault_addr = cr2};
+    f->exc.regs = (struct user_regs){
+        tf->rax, tf->rbx, tf->rcx, tf->rdx, tf->rsi, tf->rdi, tf->rbp, tf->rsp, tf->r8,
+        tf->r9,  tf->r10, tf->r11, tf->r12, tf->r13, tf->r14, tf->r15, tf->rip, tf->rflags,
+    };
+    f->in_exception = 1;
+    d->regs.rip = f->exc_handler;
+    d->regs.rsp = (f->exc_stack & ~15ull) - 8; // as if called
+    d->regs.rdi = tf->vector;
+    d->regs.rsi = tf->error;
+    d->regs.rdx = cr2;
+}
+
+void user_trap(struct trap_frame *tf)
+{
+    struct dcb *cur = sched.current;
+    if (cur)
+        cur->regs = *tf;
+    if (tf->vector < VEC_EXCEPTIONS && cur) {
+        user_exception(cur, tf);
+    } else {
+        trap_handle_irq(tf);
+        if (tf->vector == VEC_LAPIC_TIMER) {
+            sched_rotate(); // preempt: the next in line runs
+            sched.current = NULL;
+        }
+    }
+    kernel_exit();
+}

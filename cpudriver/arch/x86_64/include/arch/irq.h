@@ -1,0 +1,20 @@
+/* cpudriver/arch/x86_64/include/arch/irq.h: interrupts for user space (IRQ caps, IOAPIC). */
+#pragma once
+
+#include <invocation.h>
+#include <kpi/types.h>
+
+struct endpoint;
+
+// Use the IOAPIC at ioapic_base (from the MADT; 0: the standard address)
+// and mask all its inputs.
+void irq_init(paddr_t ioapic_base);
+
+// Invocations on IRQDest and IRQSrc caps.
+errval_t irq_invoke(struct invocation *inv);
+
+// The endpoint is being destroyed: disconnect every vector bound to it.
+void irq_endpoint_destroyed(const struct endpoint *ep);
+
+// Number of IOAPIC inputs (GSIs) found.
+unsigned irq_gsi_count(void);

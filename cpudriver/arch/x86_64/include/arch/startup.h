@@ -1,0 +1,12 @@
+/* cpudriver/arch/x86_64/include/arch/startup.h: making the first user dispatcher. */
+#pragma once
+
+#include <bootmem.h>
+#include <multiboot2.h>
+
+// Make init from the first boot module (which must be a valid static ELF
+// executable: otherwise a clear panic) with its CSpace, VSpace, dispatcher
+// and every resource of the machine (kpi/init.h), and make it ready to run.
+// Takes init's memory from bm and hands all the rest of bm to init;
+// ncores (from the MADT) goes into init's bootinfo.
+void startup_init(const struct boot_info *boot, struct bootmem *bm, unsigned ncores);

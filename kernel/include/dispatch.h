@@ -1,0 +1,89 @@
+/*
+ * kernel/include/dispatch.h: dispatchers (Sietch's schedulable contexts) and
+ * the per-core scheduler.
+ *
+ * A dispatcher control block (DCB) lives in a Dispatcher object retyped
+ * from RAM. It holds the saved user registers, copies of the caps it runs
+ * with (CSpace root, VSpace root, dispatcher frame), and its scheduling and
+ * LMP state. The CPU driver has one kernel stack per core and keeps no
+ * kernel context across a switch: every entry saves the user registers into
+ * the current DCB, and every exit resumes some DCB from its saved registers.
+ */
+#pragma once
+
+#include <arch/regs.h>
+#include <caps.h>
+#include <invocation.h>
+#include <kpi/syscalls.h>
+
+struct endpoint;
+
+// A message in flight: what a blocked sender waits to deliver.
+struct lmp_msg {
+    uint64_t badge;
+    uint64_t words[LMP_MSG_WORDS];
+    capaddr_t send_cap; // in the sender's CSpace, if LMP_FLAG_SEND_CAP
+    uint8_t send_cap_level;
+    uint8_t flags; // LMP_FLAG_*
+};
+
+struct dcb {
+    struct trap_frame regs; // saved user context while not running (arch/regs.h)
+    struct cte cspace;     // copy of the root CNode cap
+    struct cte vspace;     // copy of the PML4 cap
+    struct cte dispframe;  // copy of the dispatcher frame cap
+    uint8_t state;         // DISP_STATE_*
+    uint8_t in_cleanup;    // queued for release of its slots
+    uint16_t reserved;
+    uint32_t core;
+    uint64_t id;           // unique, for messages and `ps`
+    uint64_t exit_status;
+    struct dcb *next, *prev; // run queue (circular), when READY
+
+    // LMP state while BLOCKED.
+    struct endpoint *blocked_on; // the endpoint whose queue holds us
+    struct dcb *ep_next;         // next in that queue
+    uint8_t blocked_sending;     // in the send queue (else the receive queue)
+    struct lmp_msg out;          // the message we wait to send
+    capaddr_t recv_slot;         // where a received cap goes (in our CSpace)
+    uint8_t recv_slot_level;     // 0: no receive slot
+    uint8_t call_pending;        // SYS_CALL: receive on reply_ep after the send
+    capaddr_t reply_ep;
+    uint8_t reply_ep_level;
+    struct dcb *cleanup_next;
+};
+_Static_assert(sizeof(struct dcb) <= DISPATCHER_SIZE, "the DCB fits its object");
+
+// Per-core scheduler state.
+struct sched {
+    struct dcb *current; // running (or about to), NULL when idle
+    struct dcb *head;    // run queue: circular list of READY dispatchers
+    struct dcb *cleanup; // destroyed DCBs whose slots are still to be released
+    uint64_t next_id;
+    uint32_t core;
+};
+
+extern struct sched sched; // this core's scheduler (one core for now)
+
+// The DCB in a Dispatcher cap's object.
+struct dcb *dcb_of(const struct capability *cap);
+
+// Run-queue operations (scheduling policy: round robin).
+void sched_make_ready(struct dcb *d); // append if not already queued
+void sched_remove(struct dcb *d);     // take off the run queue
+void sched_rotate(void);              // timer tick: current goes to the back
+struct dcb *sched_next(void);         // who runs next (NULL: idle)
+
+// Stop d for good (exit, kill, or a fatal exception): off every queue,
+// state STOPPED. If it is current, current becomes NULL.
+void dispatcher_stop(struct dcb *d, uint64_t status);
+
+// Release the slots of DCBs destroyed during this kernel entry (deferred so
+// the capability core never re-enters itself). Called before leaving the kernel.
+void dispatcher_cleanup_pending(void);
+
+// Called by arch_object_destroy for a Dispatcher object.
+void dispatcher_destroyed(struct dcb *d);
+
+// Dispatcher invocations (decode + invoke).
+errval_t dispatcher_invoke(struct invocation *inv);

@@ -1,0 +1,294 @@
+/* kernel/lmp.c: LMP endpoints: send, receive, call, notify, and cap transfer. */
+#include <dispatch_arch.h>
+#include <kernel_arch.h>
+#include <lmp.h>
+
+struct endpoint *endpoint_of(const struct capability *cap)
+{
+    return kmem_ptr(cap->u.endpoint.base);
+}
+
+// ---- Endpoint queues (singly linked FIFOs through dcb->ep_next). ----
+
+static void enqueue(struct dcb **head, struct dcb **tail, struct dcb *d)
+{
+    d->ep_next = NULL;
+    if (*tail)
+        (*tail)->ep_next = d;
+    else
+        *head = d;
+    *tail = d;
+}
+
+static struct dcb *dequeue(struct dcb **head, struct dcb **tail)
+{
+    struct dcb *d = *head;
+    if (d) {
+        *head = d->ep_next;
+        if (!*head)
+            *tail = NULL;
+        d->ep_next = NULL;
+    }
+    return d;
+}
+
+static void unlink(struct dcb **head, struct dcb **tail, struct dcb *d)
+{
+    struct dcb *prev = NULL;
+    for (struct dcb *p = *head; p; prev = p, p = p->ep_next) {
+        if (p != d)
+            continue;
+        if (prev)
+            prev->ep_next = p->ep_next;
+        else
+            *head = p->ep_next;
+        if (*tail == p)
+            *tail = prev;
+        p->ep_next = NULL;
+        return;
+    }
+}
+
+static void block(struct dcb *d, struct endpoint *ep, bool sending)
+{
+    sched_remove(d);
+    d->state = DISP_STATE_BLOCKED;
+    d->blocked_on = ep;
+    d->blocked_sending = sending;
+    if (sending)
+        enqueue(&ep->send_head, &ep->send_tail, d);
+    else
+        enqueue(&ep->recv_head, &ep->recv_tail, d);
+}
+
+void lmp_unblock(struct dcb *d)
+{
+    struct endpoint *ep = d->blocked_on;
+    if (!ep)
+        return;
+    if (d->blocked_sending)
+        unlink(&ep->send_head, &ep->send_tail, d);
+    else
+        unlink(&ep->recv_head, &ep->recv_tail, d);
+    d->blocked_on = NULL;
+    d->call_pending = 0;
+}
+
+// Wake d with a result.
+static void wake(struct dcb *d, errval_t err, const uint64_t *words, unsigned n)
+{
+    d->blocked_on = NULL;
+    arch_syscall_result(d, err, words, n);
+    sched_make_ready(d);
+}
+
+// ---- Delivery ----
+
+// Copy the sender's cap into the receiver's named slot; returns LMP_RECV_*.
+static uint64_t transfer_cap(struct dcb *from, const struct lmp_msg *m, struct dcb *to)
+{
+    if (!(m->flags & LMP_FLAG_SEND_CAP))
+        return 0;
+    struct cte *src, *dst;
+    if (!to->recv_slot_level ||
+        err_is_fail(caps_lookup_slot(&from->cspace.cap, m->send_cap, m->send_cap_level, &src)) ||
+        src->cap.type == ObjType_Null ||
+        err_is_fail(caps_lookup_slot(&to->cspace.cap, to->recv_slot, to->recv_slot_level, &dst)) ||
+        dst->cap.type != ObjType_Null || err_is_fail(caps_copy(dst, src, CAP_RIGHTS_ALL)))
+        return LMP_RECV_CAP_LOST;
+    return LMP_RECV_CAP;
+}
+
+// Hand message m from sender (NULL for the kernel) to the receiver, which
+// is either blocked (woken) or the current dispatcher in SYS_RECV.
+static void deliver(struct dcb *sender, const struct lmp_msg *m, struct dcb *to, uint64_t rflags)
+{
+    uint64_t res[LMP_MSG_WORDS + 2] = {m->badge};
+    for (unsigned i = 0; i < LMP_MSG_WORDS; i++)
+        res[1 + i] = m->words[i];
+    if (sender)
+        rflags |= transfer_cap(sender, m, to);
+    res[LMP_MSG_WORDS + 1] = rflags;
+    to->recv_slot_level = 0;
+    wake(to, SYS_ERR_OK, res, LMP_MSG_WORDS + 2);
+}
+
+// Receive on ep for d: take a queued sender's message or a pending
+// notification if there is one; else block d (unless nonblock).
+static void receive(struct dcb *d, struct endpoint *ep, bool nonblock);
+
+// The sender's message has been taken: it continues, or for SYS_CALL it
+// now waits for the reply on its reply endpoint.
+static void sender_done(struct dcb *s)
+{
+    if (!s->call_pending) {
+        wake(s, SYS_ERR_OK, NULL, 0);
+        return;
+    }
+    s->call_pending = 0;
+    s->blocked_on = NULL;
+    struct cte *rep;
+    errval_t err = caps_lookup_slot(&s->cspace.cap, s->reply_ep, s->reply_ep_level, &rep);
+    if (err_is_ok(err) && rep->cap.type != ObjType_Endpoint)
+        err = CAP_ERR_WRONG_TYPE;
+    if (err_is_ok(err) && !(rep->cap.rights & CAP_RIGHT_READ))
+        err = CAP_ERR_NO_RIGHTS;
+    if (err_is_fail(err))
+        wake(s, err, NULL, 0);
+    else
+        receive(s, endpoint_of(&rep->cap), false);
+}
+
+static void receive(struct dcb *d, struct endpoint *ep, bool nonblock)
+{
+    struct dcb *s = dequeue(&ep->send_head, &ep->send_tail);
+    if (s) {
+        deliver(s, &s->out, d, 0);
+        sender_done(s);
+    } else if (ep->pending) {
+        struct lmp_msg n = {.badge = ep->pending};
+        ep->pending = 0;
+        deliver(NULL, &n, d, LMP_RECV_NOTIFY);
+    } else if (nonblock) {
+        arch_syscall_result(d, LMP_ERR_NO_MESSAGE, NULL, 0);
+    } else {
+        block(d, ep, false);
+    }
+}
+
+// Send d's message d->out on ep: to a waiting receiver at once, else
+// queue d (blocking) or fail (non-blocking). Returns the receiver woken.
+static struct dcb *send(struct dcb *d, struct endpoint *ep, bool nonblock)
+{
+    struct dcb *r = dequeue(&ep->recv_head, &ep->recv_tail);
+    if (r) {
+        deliver(d, &d->out, r, 0);
+        sender_done(d);
+        return r;
+    }
+    if (nonblock) {
+        d->call_pending = 0;
+        arch_syscall_result(d, LMP_ERR_NOT_LISTENING, NULL, 0);
+    } else {
+        block(d, ep, true);
+    }
+    return NULL;
+}
+
+// ---- System calls ----
+
+// Resolve the endpoint capref in argument 0 and check rights.
+static errval_t syscall_endpoint(struct dcb *cur, uint8_t right, struct capability **out)
+{
+    uint64_t ref = arch_syscall_arg(cur, 0);
+    struct cte *c;
+    errval_t err = caps_lookup_slot(&cur->cspace.cap, CAPREF_ADDR(ref), CAPREF_LEVEL(ref), &c);
+    if (err_is_fail(err))
+        return err;
+    if (c->cap.type == ObjType_Null)
+        return CAP_ERR_SLOT_EMPTY;
+    if (c->cap.type != ObjType_Endpoint)
+        return CAP_ERR_WRONG_TYPE;
+    if (!(c->cap.rights & right))
+        return CAP_ERR_NO_RIGHTS;
+    *out = &c->cap;
+    return SYS_ERR_OK;
+}
+
+// Decode a send's arguments into cur->out; check the grant right.
+static errval_t decode_send(struct dcb *cur, struct capability **ep)
+{
+    errval_t err = syscall_endpoint(cur, CAP_RIGHT_WRITE, ep);
+    if (err_is_fail(err))
+        return err;
+    uint64_t flags = arch_syscall_arg(cur, 1);
+    if (flags & ~(uint64_t)(LMP_FLAG_NONBLOCK | LMP_FLAG_SEND_CAP | LMP_FLAG_YIELD))
+        return SYS_ERR_INVALID_ARGS;
+    if ((flags & LMP_FLAG_SEND_CAP) && !((*ep)->rights & CAP_RIGHT_GRANT))
+        return CAP_ERR_NO_RIGHTS;
+    uint64_t capref = arch_syscall_arg(cur, 2);
+    cur->out = (struct lmp_msg){
+        .badge = (*ep)->u.endpoint.badge,
+        .send_cap = CAPREF_ADDR(capref),
+        .send_cap_level = CAPREF_LEVEL(capref),
+        .flags = (uint8_t)flags,
+    };
+    for (unsigned i = 0; i < LMP_MSG_WORDS; i++)
+        cur->out.words[i] = arch_syscall_arg(cur, 3 + i);
+    return SYS_ERR_OK;
+}
+
+static void directed_yield(struct dcb *cur, struct dcb *woken)
+{
+    if (woken && (cur->out.flags & LMP_FLAG_YIELD || cur->state != DISP_STATE_READY))
+        sched.current = woken;
+}
+
+void lmp_sys_send(struct dcb *cur)
+{
+    struct capability *ep;
+    errval_t err = decode_send(cur, &ep);
+    if (err_is_fail(err)) {
+        arch_syscall_result(cur, err, NULL, 0);
+        return;
+    }
+    cur->call_pending = 0;
+    directed_yield(cur, send(cur, endpoint_of(ep), cur->out.flags & LMP_FLAG_NONBLOCK));
+}
+
+void lmp_sys_recv(struct dcb *cur)
+{
+    struct capability *ep;
+    errval_t err = syscall_endpoint(cur, CAP_RIGHT_READ, &ep);
+    uint64_t flags = arch_syscall_arg(cur, 1);
+    if (err_is_ok(err) && (flags & ~(uint64_t)LMP_FLAG_NONBLOCK))
+        err = SYS_ERR_INVALID_ARGS;
+    if (err_is_fail(err)) {
+        arch_syscall_result(cur, err, NULL, 0);
+        return;
+    }
+    uint64_t slot = arch_syscall_arg(cur, 2);
+    cur->recv_slot = CAPREF_ADDR(slot);
+    cur->recv_slot_level = CAPREF_LEVEL(slot);
+    receive(cur, endpoint_of(ep), flags & LMP_FLAG_NONBLOCK);
+}
+
+void lmp_sys_call(struct dcb *cur)
+{
+    struct capability *ep;
+    errval_t err = decode_send(cur, &ep);
+    if (err_is_fail(err)) {
+        arch_syscall_result(cur, err, NULL, 0);
+        return;
+    }
+    uint64_t reply = arch_syscall_arg(cur, 7), slot = arch_syscall_arg(cur, 8);
+    cur->call_pending = 1;
+    cur->reply_ep = CAPREF_ADDR(reply);
+    cur->reply_ep_level = CAPREF_LEVEL(reply);
+    cur->recv_slot = CAPREF_ADDR(slot);
+    cur->recv_slot_level = CAPREF_LEVEL(slot);
+    directed_yield(cur, send(cur, endpoint_of(ep), cur->out.flags & LMP_FLAG_NONBLOCK));
+}
+
+void lmp_notify(struct endpoint *ep, uint64_t badge)
+{
+    struct dcb *r = dequeue(&ep->recv_head, &ep->recv_tail);
+    if (!r) {
+        ep->pending |= badge;
+        return;
+    }
+    struct lmp_msg n = {.badge = badge | ep->pending};
+    ep->pending = 0;
+    deliver(NULL, &n, r, LMP_RECV_NOTIFY);
+}
+
+void endpoint_destroyed(struct endpoint *ep)
+{
+    struct dcb *d;
+    while ((d = dequeue(&ep->recv_head, &ep->recv_tail)))
+        wake(d, LMP_ERR_ENDPOINT_DELETED, NULL, 0);
+    while ((d = dequeue(&ep->send_head, &ep->send_tail))) {
+        d->call_pending = 0;
+        wake(d, LMP_ERR_ENDPOINT_DELETED, NULL, 0);
+    }
+}

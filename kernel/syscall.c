@@ -1,0 +1,93 @@
+/* kernel/syscall.c: decode system calls and route them; leave the kernel. */
+#include <console.h>
+#include <dispatch_arch.h>
+#include <invocation.h>
+#include <kernel_arch.h>
+#include <kpi/dispatcher.h>
+#include <lmp.h>
+#include <syscall.h>
+
+#define PRINT_CHUNK 256
+#define PRINT_MAX   4096
+
+static void sys_invoke(struct dcb *cur)
+{
+    uint64_t ref = arch_syscall_arg(cur, 0);
+    struct invocation inv = {.root = &cur->cspace.cap, .cmd = (uint32_t)arch_syscall_arg(cur, 1)};
+    errval_t err = caps_lookup_slot(inv.root, CAPREF_ADDR(ref), CAPREF_LEVEL(ref), &inv.target);
+    if (err_is_ok(err) && inv.target->cap.type == ObjType_Null)
+        err = CAP_ERR_SLOT_EMPTY;
+    if (err_is_ok(err)) {
+        for (unsigned i = 0; i < INVOCATION_ARGS; i++)
+            inv.arg[i] = arch_syscall_arg(cur, 2 + i);
+        err = invocation_dispatch(&inv);
+    }
+    // The invocation may have stopped cur (or deleted its dispatcher):
+    // results then go nowhere, harmlessly, since it never resumes.
+    arch_syscall_result(cur, err, inv.ret, INVOCATION_RETS);
+}
+
+// Copy the user buffer through the kernel in chunks; an unmapped byte
+// fails the call before anything is printed from that chunk.
+static void sys_print(struct dcb *cur)
+{
+    uint64_t va = arch_syscall_arg(cur, 0), len = arch_syscall_arg(cur, 1);
+    if (len > PRINT_MAX || !arch_user_range_ok(va, len)) {
+        arch_syscall_result(cur, SYS_ERR_INVALID_ARGS, NULL, 0);
+        return;
+    }
+    char buf[PRINT_CHUNK];
+    for (uint64_t done = 0; done < len;) {
+        uint64_t n = len - done < PRINT_CHUNK ? len - done : PRINT_CHUNK;
+        if (!arch_copy_from_user(cur, buf, va + done, n)) {
+            arch_syscall_result(cur, SYS_ERR_BAD_USER_POINTER, NULL, 0);
+            return;
+        }
+        arch_console_write(buf, n);
+        done += n;
+    }
+    arch_syscall_result(cur, SYS_ERR_OK, NULL, 0);
+}
+
+void syscall_handle(struct dcb *cur)
+{
+    switch (arch_syscall_num(cur)) {
+    case SYS_INVOKE: sys_invoke(cur); break;
+    case SYS_YIELD:
+        arch_syscall_result(cur, SYS_ERR_OK, NULL, 0);
+        sched_rotate();
+        sched.current = NULL; // let the next in line run
+        break;
+    case SYS_SEND: lmp_sys_send(cur); break;
+    case SYS_RECV: lmp_sys_recv(cur); break;
+    case SYS_CALL: lmp_sys_call(cur); break;
+    case SYS_PRINT: sys_print(cur); break;
+    case SYS_EXIT: dispatcher_stop(cur, arch_syscall_arg(cur, 0)); break;
+    default: arch_syscall_result(cur, SYS_ERR_ILLEGAL_SYSCALL, NULL, 0);
+    }
+}
+
+// A dispatcher runs only with the caps it was set up with; if a revoke
+// took any of them away, it cannot run any more.
+static bool runnable(struct dcb *d)
+{
+    return d->cspace.cap.type == ObjType_L1CNode && d->vspace.cap.type == ObjType_VNodePML4 &&
+           d->dispframe.cap.type == ObjType_Frame;
+}
+
+void kernel_exit(void)
+{
+    for (;;) {
+        dispatcher_cleanup_pending();
+        struct dcb *next = sched_next();
+        if (!next)
+            arch_idle();
+        sched.current = next;
+        if (runnable(next))
+            arch_resume(next);
+        kprintf("dispatcher %lu stopped: a cap it runs with (CSpace, VSpace or frame) was "
+                "deleted\n",
+                next->id);
+        dispatcher_stop(next, DISP_EXIT_KILLED);
+    }
+}

@@ -1,0 +1,40 @@
+/* lib/kpi/include/kpi/syscalls.h: system call numbers and the register convention. */
+#pragma once
+
+// x86-64 `syscall`: RAX holds the number; arguments in RDI, RSI, RDX, R10,
+// R8, R9, R12, R13, R14, R15 (RCX and R11 are clobbered by the instruction).
+// Results: RAX = errval_t; result words in RDX, RSI, RDI, R10, R8, R9.
+// Every other register is preserved.
+enum syscall_num {
+    // (target capref, cmd, a0..a5) -> err, r0..r2. Invoke a capability.
+    SYS_INVOKE = 0,
+    // () -> err. Give up the CPU to the next runnable dispatcher.
+    SYS_YIELD = 1,
+    // (ep capref, flags, send cap capref, w0..w3) -> err.
+    // Send a message on an LMP endpoint (see LMP_FLAG_*).
+    SYS_SEND = 2,
+    // (ep capref, flags, recv slot capref) -> err, badge, w0..w3, rflags.
+    // Receive the next message on an endpoint.
+    SYS_RECV = 3,
+    // (ep capref, flags, send cap capref, w0..w3, reply ep capref, recv slot capref)
+    // -> like SYS_RECV. Send, then wait on the reply endpoint, atomically.
+    SYS_CALL = 4,
+    // (buf, len) -> err. Write to the kernel console (debugging aid).
+    SYS_PRINT = 5,
+    // () -> err. The calling dispatcher exits: it is stopped and removed
+    // from scheduling (its caps are reclaimed by whoever holds them).
+    SYS_EXIT = 6,
+    SYS_COUNT
+};
+
+// LMP flags (SYS_SEND, SYS_RECV, SYS_CALL).
+#define LMP_FLAG_NONBLOCK (1u << 0) // fail with SYS_ERR_WOULD_BLOCK instead of waiting
+#define LMP_FLAG_SEND_CAP (1u << 1) // transfer (copy) the cap named by the send cap argument
+#define LMP_FLAG_YIELD    (1u << 2) // send: run the receiver at once (directed yield)
+
+// Receive result flags (returned in the last result word).
+#define LMP_RECV_CAP      (1u << 0) // a capability was placed in the receive slot
+#define LMP_RECV_CAP_LOST (1u << 1) // a capability was sent but could not be placed
+#define LMP_RECV_NOTIFY   (1u << 2) // a kernel notification (interrupt), not a message
+
+#define LMP_MSG_WORDS 4

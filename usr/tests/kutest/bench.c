@@ -1,0 +1,89 @@
+/*
+ * usr/tests/kutest/bench.c: microbenchmarks of the CPU driver (make bench).
+ *
+ * Each prints "BENCH <name> iterations=N cycles=C ns=T": the mean per
+ * operation in TSC cycles and in nanoseconds of guest time. Under QEMU's
+ * -icount shift=0 every guest instruction takes exactly 1 ns of guest time,
+ * so there ns is a deterministic instruction count.
+ */
+#include "kutest.h"
+#include <stdio.h>
+
+#define ROUNDS 2000
+
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static uint64_t tsc_hz;
+
+static void result(const char *name, uint64_t t0, uint64_t t1, unsigned n)
+{
+    uint64_t cycles = (t1 - t0) / n;
+    uint64_t ns = (t1 - t0) * 1000000000ull / tsc_hz / n;
+    printf("BENCH %s iterations=%u cycles=%lu ns=%lu\n", name, n, cycles, ns);
+}
+
+static void echo_child(uint64_t arg)
+{
+    capref_t ep = cap_at(0, 0), reply = cap_at(0, 1);
+    (void)arg;
+    for (;;) {
+        struct lmp_recv_msg m;
+        if (err_is_fail(lmp_recv(ep, 0, NULL_CAP, &m)))
+            sys_exit(1);
+        uint64_t w[4] = {m.words[0], 0, 0, 0};
+        lmp_send(reply, LMP_FLAG_YIELD, NULL_CAP, w);
+    }
+}
+
+static void bench_lmp(void)
+{
+    capref_t ping = make(ObjType_Endpoint, OBJSIZE_ENDPOINT);
+    capref_t pong = make(ObjType_Endpoint, OBJSIZE_ENDPOINT);
+    capref_t l2, root = cspace_new(&l2);
+    invoke_cnode_copy(cap_root, l2, 0, ping, CAP_RIGHTS_ALL);
+    invoke_cnode_copy(cap_root, l2, 1, pong, CAP_RIGHTS_ALL);
+    capref_t child = child_start(echo_child, 0, root, NULL);
+    uint64_t w[4] = {1, 0, 0, 0};
+    struct lmp_recv_msg m;
+    lmp_call(ping, LMP_FLAG_YIELD, NULL_CAP, w, pong, NULL_CAP, &m); // warm up
+    uint64_t t0 = rdtsc();
+    for (unsigned i = 0; i < ROUNDS; i++)
+        lmp_call(ping, LMP_FLAG_YIELD, NULL_CAP, w, pong, NULL_CAP, &m);
+    result("lmp_roundtrip", t0, rdtsc(), ROUNDS);
+    invoke_dispatcher_stop(child);
+}
+
+void bench(void)
+{
+    uint64_t info[3];
+    invoke_kernel_info(cap_kernel, info);
+    tsc_hz = info[1];
+    printf("BENCH tsc_hz=%lu\n", tsc_hz);
+
+    uint64_t t0 = rdtsc();
+    for (unsigned i = 0; i < ROUNDS; i++)
+        syscall0(999);
+    result("null_syscall", t0, rdtsc(), ROUNDS);
+
+    t0 = rdtsc();
+    for (unsigned i = 0; i < ROUNDS; i++)
+        invoke_kernel_info(cap_kernel, info);
+    result("invoke_kernel_info", t0, rdtsc(), ROUNDS);
+
+    capref_t f = make(ObjType_Frame, 4096);
+    map_at(TEST_VA_BASE, f, MAP_WRITE, 1); // make the page tables first
+    invoke_unmap(f);
+    t0 = rdtsc();
+    for (unsigned i = 0; i < ROUNDS; i++) {
+        map_at(TEST_VA_BASE, f, MAP_WRITE, 1);
+        invoke_unmap(f);
+    }
+    result("map_unmap", t0, rdtsc(), ROUNDS);
+
+    bench_lmp();
+}
