@@ -19,7 +19,7 @@ coverage:
 	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=$(COVERAGE_BUILD) COVERAGE=1 OPT=-O0 unit
 	@find $(COVERAGE_BUILD) -name '*.gcda' -delete
 	@for t in $(COVERAGE_BUILD)/host/bin/check_*; do \
-	  CK_FORK=no $$t > $(COVERAGE_BUILD)/$$(basename $$t).log 2>&1 || \
+	  $$t > $(COVERAGE_BUILD)/$$(basename $$t).log 2>&1 || \
 	    { echo "coverage: $$t failed:"; tail -5 $(COVERAGE_BUILD)/$$(basename $$t).log; exit 1; }; \
 	done
 	@for src in $(COVERAGE_SRCS); do \

@@ -17,6 +17,8 @@ help:
 	@echo '                TESTS=pattern runs only matching system tests'
 	@echo 'make gdb        boot under gdb (QEMU waits; serial in $(BUILD)/gdb-serial.log)'
 	@echo 'make gdb-server QEMU waits for a gdb you start yourself'
+	@echo 'make bench      microbenchmarks, to $(BUILD)/bench/results.md (BENCH=name: one)'
+	@echo 'make coverage   line coverage of kernel/ by the unit tests'
 	@echo 'make clean      remove $(BUILD)'
 	@echo 'Options: V=1 (show commands), CROSS_COMPILE=prefix-, ACCEL=tcg|kvm'
 

@@ -33,7 +33,9 @@ FREESTANDING := -ffreestanding -fno-tree-loop-distribute-patterns -fno-builtin -
 	-fno-stack-protector -fno-omit-frame-pointer -mno-red-zone \
 	-mgeneral-regs-only -fno-asynchronous-unwind-tables -m64
 
-KERN_CFLAGS := $(COMMON_CFLAGS) $(FREESTANDING) -mcmodel=kernel -DSIETCH_KERNEL=1
+# The CPU driver, like user code, never sees the build machine's libc headers.
+KERN_CFLAGS := $(COMMON_CFLAGS) $(FREESTANDING) -mcmodel=kernel -DSIETCH_KERNEL=1 \
+	-nostdinc -isystem $(shell $(TARGET_CC) -print-file-name=include) -D_LIBC_LIMITS_H_
 KERN_INCLUDES := $(COMMON_INCLUDES) -Ikernel/include -Icpudriver/include \
 	-Icpudriver/arch/x86_64/include
 KERN_ASFLAGS := -g -Wa,--noexecstack -MMD -MP -m64 -DSIETCH_KERNEL=1 -D__ASSEMBLY__ $(KERN_INCLUDES)

@@ -8,17 +8,11 @@
 
 struct sched sched;
 
-struct dcb *dcb_of(const struct capability *cap)
-{
-    return kmem_ptr(cap->u.dispatcher.base);
-}
+struct dcb *dcb_of(const struct capability *cap) { return kmem_ptr(cap->u.dispatcher.base); }
 
 // ---- Run queue: a circular list, head runs next. ----
 
-static bool queued(const struct dcb *d)
-{
-    return d->next != NULL;
-}
+static bool queued(const struct dcb *d) { return d->next != NULL; }
 
 void sched_make_ready(struct dcb *d)
 {
@@ -128,8 +122,7 @@ struct setup_args {
     uint64_t entry, stack, arg;
 };
 
-static errval_t dispatcher_decode_setup(struct invocation *inv, struct dcb *d,
-                                        struct setup_args *a)
+static errval_t dispatcher_decode_setup(struct invocation *inv, struct dcb *d, struct setup_args *a)
 {
     if (d->state != DISP_STATE_NEW || d->cspace.cap.type != ObjType_Null)
         return DISP_ERR_ALREADY_RUNNING;

@@ -29,14 +29,14 @@ struct lmp_msg {
 
 struct dcb {
     struct trap_frame regs; // saved user context while not running (arch/regs.h)
-    struct cte cspace;     // copy of the root CNode cap
-    struct cte vspace;     // copy of the PML4 cap
-    struct cte dispframe;  // copy of the dispatcher frame cap
-    uint8_t state;         // DISP_STATE_*
-    uint8_t in_cleanup;    // queued for release of its slots
+    struct cte cspace;      // copy of the root CNode cap
+    struct cte vspace;      // copy of the PML4 cap
+    struct cte dispframe;   // copy of the dispatcher frame cap
+    uint8_t state;          // DISP_STATE_*
+    uint8_t in_cleanup;     // queued for release of its slots
     uint16_t reserved;
     uint32_t core;
-    uint64_t id;           // unique, for messages and `ps`
+    uint64_t id; // unique, for messages and `ps`
     uint64_t exit_status;
     struct dcb *next, *prev; // run queue (circular), when READY
 

@@ -34,7 +34,10 @@ static errval_t bad(const char **why, const char *msg)
 
 static errval_t check_header(const struct elf64_ehdr *h, size_t size, const char **why)
 {
-    if (size < sizeof(*h) || memcmp(h->ident, "\x7f" "ELF", 4))
+    if (size < sizeof(*h) || memcmp(h->ident,
+                                    "\x7f"
+                                    "ELF",
+                                    4))
         return bad(why, "not an ELF file");
     if (h->ident[4] != 2 || h->ident[5] != 1)
         return bad(why, "not a 64-bit little-endian ELF");
@@ -64,8 +67,8 @@ static errval_t add_segment(struct elf_image *out, const struct elf64_phdr *p, s
         if ((p->vaddr & ~(PAGE - 1)) < prev_end)
             return bad(why, "segments unsorted or sharing a page");
     }
-    out->seg[out->n_segments++] = (struct elf_segment){p->vaddr, p->memsz, p->offset,
-                                                       p->filesz, p->flags & 7};
+    out->seg[out->n_segments++] =
+        (struct elf_segment){p->vaddr, p->memsz, p->offset, p->filesz, p->flags & 7};
     return SYS_ERR_OK;
 }
 

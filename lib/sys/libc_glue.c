@@ -37,10 +37,7 @@ void *libc_sys_morecore(size_t bytes)
     return p;
 }
 
-void libc_sys_exit(int status)
-{
-    sys_exit((uint64_t)status);
-}
+void libc_sys_exit(int status) { sys_exit((uint64_t)status); }
 
 int libc_sys_args(void *startup_arg, char ***argv)
 {

@@ -26,9 +26,9 @@
 #define USER_RFLAGS_MASK 0xdd5ull
 #define USER_RFLAGS_SET  0x202ull
 // Syscalls clear these: interrupts off, string ops forward, no single-step.
-#define SYSCALL_FMASK 0x47700ull
+#define SYSCALL_FMASK    0x47700ull
 // Idle leaves some room above it so resuming never writes over its frame.
-#define IDLE_STACK_GAP 512
+#define IDLE_STACK_GAP   512
 
 extern const char trap_return[];
 void syscall_entry(void);

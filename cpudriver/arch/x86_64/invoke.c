@@ -15,11 +15,7 @@
 #include <kpi/platform.h>
 #include <lmp.h>
 
-
-void *kmem_ptr(paddr_t pa)
-{
-    return phys_to_virt(pa);
-}
+void *kmem_ptr(paddr_t pa) { return phys_to_virt(pa); }
 
 void arch_cte_cleanup(struct cte *cte)
 {

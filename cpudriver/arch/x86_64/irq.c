@@ -55,10 +55,7 @@ static void gsi_mask(uint32_t gsi, bool masked)
     ioapic_write(IOAPIC_REDTBL(gsi), masked ? lo | REDIR_MASKED : lo & ~REDIR_MASKED);
 }
 
-unsigned irq_gsi_count(void)
-{
-    return gsi_count;
-}
+unsigned irq_gsi_count(void) { return gsi_count; }
 
 void irq_init(paddr_t ioapic_base)
 {

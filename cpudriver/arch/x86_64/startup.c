@@ -35,10 +35,7 @@ static uint32_t bootcn_used;
 
 // Slot i of the boot CNode, always through the physmap as cnode_slot gives
 // it: a slot must have one address, the mapping database orders by it.
-static struct cte *bootslot(uint32_t i)
-{
-    return cnode_slot(&bootcn, i);
-}
+static struct cte *bootslot(uint32_t i) { return cnode_slot(&bootcn, i); }
 
 static void check(errval_t err, const char *what)
 {
@@ -60,8 +57,8 @@ static struct cte *physaddr_root(paddr_t base, uint64_t bytes)
     if (bootcn_used == L2_CNODE_SLOTS)
         panic("init: boot CNode full");
     struct cte *c = bootslot(bootcn_used++);
-    struct capability cap = {.type = ObjType_PhysAddr, .rights = CAP_RIGHTS_ALL,
-                             .u.mem = {base, bytes}};
+    struct capability cap = {
+        .type = ObjType_PhysAddr, .rights = CAP_RIGHTS_ALL, .u.mem = {base, bytes}};
     check(caps_create_root(c, &cap), "PhysAddr root");
     return c;
 }
@@ -116,8 +113,8 @@ static void plan_init(struct plan *p, const struct boot_module *m)
     need_pt(p, INIT_BOOTINFO_VA);
     need_pt(p, INIT_ARGS_VA);
     need_pt(p, INIT_STACK_TOP - 1);
-    uint64_t frames = BASE_PAGE_SIZE + BOOTINFO_SIZE + BASE_PAGE_SIZE +
-                      INIT_STACK_PAGES * BASE_PAGE_SIZE;
+    uint64_t frames =
+        BASE_PAGE_SIZE + BOOTINFO_SIZE + BASE_PAGE_SIZE + INIT_STACK_PAGES * BASE_PAGE_SIZE;
     for (unsigned i = 0; i < p->elf.n_segments; i++) {
         const struct elf_segment *s = &p->elf.seg[i];
         for (uint64_t va = s->vaddr & ~(PT_SPAN - 1); va < s->vaddr + s->memsz; va += PT_SPAN)
@@ -158,7 +155,7 @@ static void make_cspace(struct carve *c, struct init_space *s)
     make(c, ObjType_L1CNode, INIT_L1_SLOTS * sizeof(struct cte), 1, &bootcn, l1);
     s->l1 = &bootslot(l1)->cap;
     make(c, ObjType_L2CNode, L2_CNODE_BYTES, INIT_L2_CNODES, s->l1, ROOTCN_SLOT_TASKCN);
-    struct capability **cns[] = {&s->taskcn, &s->pagecn,  &s->segcn, NULL,
+    struct capability **cns[] = {&s->taskcn,  &s->pagecn,   &s->segcn, NULL,
                                  &s->supercn, &s->modulecn, &s->devcn, &s->irqcn};
     for (unsigned i = 0; i < INIT_L2_CNODES; i++) {
         if (cns[i])
@@ -212,8 +209,8 @@ static void load_segments(struct carve *c, struct init_space *s, const struct bo
     const uint8_t *file = phys_to_virt(m->start);
     for (unsigned i = 0; i < s->plan->elf.n_segments; i++) {
         const struct elf_segment *seg = &s->plan->elf.seg[i];
-        uint32_t flags = ((seg->flags & ELF_PF_W) ? MAP_WRITE : 0) |
-                         ((seg->flags & ELF_PF_X) ? MAP_EXEC : 0);
+        uint32_t flags =
+            ((seg->flags & ELF_PF_W) ? MAP_WRITE : 0) | ((seg->flags & ELF_PF_X) ? MAP_EXEC : 0);
         uint64_t start = seg->vaddr & ~(uint64_t)(BASE_PAGE_SIZE - 1);
         uint64_t end = page_up(seg->vaddr + seg->memsz);
         for (uint64_t va = start; va < end;) {
@@ -223,7 +220,8 @@ static void load_segments(struct carve *c, struct init_space *s, const struct bo
             uint8_t *mem = kmem_ptr(f->cap.u.mem.base);
             // The part of the file image that falls into [va, piece_end).
             uint64_t lo = va > seg->vaddr ? va : seg->vaddr;
-            uint64_t hi = seg->vaddr + seg->filesz < piece_end ? seg->vaddr + seg->filesz : piece_end;
+            uint64_t hi =
+                seg->vaddr + seg->filesz < piece_end ? seg->vaddr + seg->filesz : piece_end;
             if (lo < hi)
                 memcpy(mem + (lo - va), file + seg->offset + (lo - seg->vaddr), hi - lo);
             va = piece_end;
@@ -322,8 +320,8 @@ static void give_root(const struct capability *cn, uint32_t i, struct capability
 
 static void give_irq_io_kernel(struct init_space *s)
 {
-    give_root(s->taskcn, TASKCN_SLOT_IO, (struct capability){.type = ObjType_IO,
-                                                             .u.io = {0, 0xffff}});
+    give_root(s->taskcn, TASKCN_SLOT_IO,
+              (struct capability){.type = ObjType_IO, .u.io = {0, 0xffff}});
     give_root(s->taskcn, TASKCN_SLOT_KERNEL, (struct capability){.type = ObjType_Kernel});
     for (uint32_t g = 0; g < irq_gsi_count() && g < IRQ_VECTOR_FIRST; g++)
         give_root(s->irqcn, g, (struct capability){.type = ObjType_IRQSrc, .u.irqsrc = {g, g}});
@@ -380,7 +378,8 @@ void startup_init(const struct boot_info *boot, struct bootmem *bm, unsigned nco
     if (err_is_fail(bootmem_alloc(bm, plan.bytes, BASE_PAGE_SIZE, &mem)))
         panic("init: no %lu KiB of RAM for init's objects", plan.bytes >> 10);
 
-    bootcn = (struct capability){.type = ObjType_L2CNode, .rights = CAP_RIGHTS_ALL,
+    bootcn = (struct capability){.type = ObjType_L2CNode,
+                                 .rights = CAP_RIGHTS_ALL,
                                  .u.cnode = {virt_to_phys(bootcn_slots), L2_CNODE_SLOTS}};
     struct carve c = {.off = 0, .bytes = plan.bytes};
     struct cte *root = physaddr_root(mem, plan.bytes);
@@ -424,7 +423,6 @@ void startup_init(const struct boot_info *boot, struct bootmem *bm, unsigned nco
     struct dispatcher_frame *f = kmem_ptr(disp->cap.u.mem.base);
     strlcpy(f->name, "init", sizeof(f->name));
     kprintf("init: '%s', %u segments, entry %#lx, %lu KiB of objects, %lu MiB of RAM to give\n",
-            m->cmdline, plan.elf.n_segments, plan.elf.entry, plan.bytes >> 10,
-            bi->ram_bytes >> 20);
+            m->cmdline, plan.elf.n_segments, plan.elf.entry, plan.bytes >> 10, bi->ram_bytes >> 20);
     sched_make_ready(d);
 }

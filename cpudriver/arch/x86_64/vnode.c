@@ -6,10 +6,7 @@
 
 #define PML4_USER_ENTRIES 256
 
-static struct vnode *vnode_of(const struct capability *cap)
-{
-    return kmem_ptr(cap->u.vnode.base);
-}
+static struct vnode *vnode_of(const struct capability *cap) { return kmem_ptr(cap->u.vnode.base); }
 
 static bool is_vnode(enum objtype t)
 {
@@ -64,14 +61,13 @@ static errval_t vnode_decode_map(const struct cte *table, uint32_t entry, const 
         return SYS_ERR_INVALID_ARGS;
     uint32_t limit = t->type == ObjType_VNodePML4 ? PML4_USER_ENTRIES : VNODE_ENTRIES;
     if (entry >= limit || pages == 0 || pages > limit - entry)
-        return t->type == ObjType_VNodePML4 && entry >= PML4_USER_ENTRIES
-                   ? PAGING_ERR_KERNEL_RANGE
-                   : CAP_ERR_SLOT_RANGE;
+        return t->type == ObjType_VNodePML4 && entry >= PML4_USER_ENTRIES ? PAGING_ERR_KERNEL_RANGE
+                                                                          : CAP_ERR_SLOT_RANGE;
     if (src->map.vnode)
         return PAGING_ERR_SLOT_USED; // one mapping per copy
-    errval_t err = is_vnode(s->type) ? (pages == 1 && offset == 0 ? SYS_ERR_OK
-                                                                  : SYS_ERR_INVALID_ARGS)
-                                     : check_frame(s, flags, offset, pages);
+    errval_t err = is_vnode(s->type)
+                       ? (pages == 1 && offset == 0 ? SYS_ERR_OK : SYS_ERR_INVALID_ARGS)
+                       : check_frame(s, flags, offset, pages);
     if (err_is_fail(err))
         return err;
     const struct vnode *v = vnode_of(t);
@@ -91,8 +87,8 @@ static void vnode_invoke_map(struct cte *table, uint32_t entry, struct cte *src,
     paddr_t pa = s->u.vnode.base;
     if (!is_vnode(s->type)) {
         pa = s->u.mem.base + offset * BASE_PAGE_SIZE;
-        bits = PTE_P | PTE_U | ((flags & MAP_WRITE) ? PTE_W : 0) |
-               ((flags & MAP_EXEC) ? 0 : PTE_NX);
+        bits =
+            PTE_P | PTE_U | ((flags & MAP_WRITE) ? PTE_W : 0) | ((flags & MAP_EXEC) ? 0 : PTE_NX);
         if ((flags & MAP_NOCACHE) || s->type == ObjType_DevFrame)
             bits |= PTE_PCD | PTE_PWT;
     }
@@ -100,9 +96,10 @@ static void vnode_invoke_map(struct cte *table, uint32_t entry, struct cte *src,
         v->pte[entry + i] = (pa + i * BASE_PAGE_SIZE) | bits;
         v->owner[entry + i] = src;
     }
-    src->map = (struct mapping){
-        .vnode = table->cap.u.vnode.base, .entry = (uint16_t)entry, .pages = (uint16_t)pages,
-        .flags = flags};
+    src->map = (struct mapping){.vnode = table->cap.u.vnode.base,
+                                .entry = (uint16_t)entry,
+                                .pages = (uint16_t)pages,
+                                .flags = flags};
 }
 
 errval_t vnode_map(struct cte *table, uint32_t entry, struct cte *src, uint32_t flags,

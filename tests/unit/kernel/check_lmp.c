@@ -6,10 +6,7 @@
 
 // World layout used here: dispatchers in (1, i); endpoints in (0, 10+);
 // receive slots in (0, 100+).
-static uint64_t ref(uint32_t l1, uint32_t l2)
-{
-    return CAPREF(CAPADDR(l1, l2), CAP_LEVEL_L2);
-}
+static uint64_t ref(uint32_t l1, uint32_t l2) { return CAPREF(CAPADDR(l1, l2), CAP_LEVEL_L2); }
 
 static struct dcb *a, *b, *c;
 
@@ -101,7 +98,8 @@ END_TEST
 START_TEST(test_dispatcher_setup_errors)
 {
     world_new(world_slot(1, 9), ObjType_Dispatcher, DISPATCHER_SIZE);
-    struct invocation inv = {.root = w.root, .target = world_slot(1, 9), .cmd = DispatcherCmd_Setup};
+    struct invocation inv = {
+        .root = w.root, .target = world_slot(1, 9), .cmd = DispatcherCmd_Setup};
     ck_assert_uint_eq(caps_copy(world_slot(0, 250), &w.boot[2], CAP_RIGHTS_ALL), SYS_ERR_OK);
     uint64_t good[] = {ref(0, 250), ref(1, 100), ref(1, 200), 0x401000, 0x7ff000, 0};
     struct {
@@ -109,11 +107,11 @@ START_TEST(test_dispatcher_setup_errors)
         uint64_t value;
         errval_t want;
     } cases[] = {
-        {0, ref(1, 100), CAP_ERR_WRONG_TYPE},      // a PML4 as the CSpace
-        {1, ref(0, 250), CAP_ERR_WRONG_TYPE},      // an L1 CNode as the VSpace
-        {2, ref(1, 150), CAP_ERR_SLOT_EMPTY},      // no frame
+        {0, ref(1, 100), CAP_ERR_WRONG_TYPE}, // a PML4 as the CSpace
+        {1, ref(0, 250), CAP_ERR_WRONG_TYPE}, // an L1 CNode as the VSpace
+        {2, ref(1, 150), CAP_ERR_SLOT_EMPTY}, // no frame
         {3, 0xffffffff80000000ull, PAGING_ERR_KERNEL_RANGE},
-        {4, 4, PAGING_ERR_KERNEL_RANGE},           // stack below its own frame
+        {4, 4, PAGING_ERR_KERNEL_RANGE}, // stack below its own frame
     };
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         memcpy(inv.arg, good, sizeof(good));

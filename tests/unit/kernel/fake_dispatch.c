@@ -29,10 +29,7 @@ void kprintf(const char *fmt, ...)
     console_add(buf, n < 0 ? 0 : (size_t)n);
 }
 
-void arch_console_write(const char *buf, uint64_t len)
-{
-    console_add(buf, len);
-}
+void arch_console_write(const char *buf, uint64_t len) { console_add(buf, len); }
 
 bool arch_user_range_ok(uint64_t va, uint64_t len)
 {
@@ -55,7 +52,8 @@ unsigned arch_syscall_num(const struct dcb *d)
 uint64_t arch_syscall_arg(const struct dcb *d, unsigned i)
 {
     const struct trap_frame *r = &d->regs;
-    const uint64_t a[] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9, r->r12, r->r13, r->r14, r->r15};
+    const uint64_t a[] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8,
+                          r->r9,  r->r12, r->r13, r->r14, r->r15};
     return i < 10 ? a[i] : 0;
 }
 
@@ -130,7 +128,8 @@ struct dcb *new_dispatcher(uint32_t i)
 void do_syscall(struct dcb *d, uint64_t num, const uint64_t *args, unsigned n)
 {
     struct trap_frame *r = &d->regs;
-    uint64_t *in[] = {&r->rdi, &r->rsi, &r->rdx, &r->r10, &r->r8, &r->r9, &r->r12, &r->r13, &r->r14, &r->r15};
+    uint64_t *in[] = {&r->rdi, &r->rsi, &r->rdx, &r->r10, &r->r8,
+                      &r->r9,  &r->r12, &r->r13, &r->r14, &r->r15};
     r->rax = num;
     for (unsigned i = 0; i < 10; i++)
         *in[i] = i < n ? args[i] : 0;
@@ -138,10 +137,7 @@ void do_syscall(struct dcb *d, uint64_t num, const uint64_t *args, unsigned n)
     syscall_handle(d);
 }
 
-errval_t result_err(const struct dcb *d)
-{
-    return d->regs.rax;
-}
+errval_t result_err(const struct dcb *d) { return d->regs.rax; }
 
 uint64_t result_word(const struct dcb *d, unsigned i)
 {

@@ -14,8 +14,8 @@
 #include "kutest.h"
 #include <stdio.h>
 
-#define GEN_BUDGET  10000
-#define FUZZ_RAM    (256u << 10)
+#define GEN_BUDGET   10000
+#define FUZZ_RAM     (256u << 10)
 #define STALL_YIELDS 50
 
 static volatile uint64_t fuzz_calls; // the fuzzer counts here, we watch

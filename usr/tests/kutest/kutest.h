@@ -52,5 +52,6 @@ void test_lmp(void);
 void test_lmp_nonblock(void);
 void test_preemption(void);
 void test_irq(void);
+void test_irq_serial(void);
 void test_fuzz(unsigned calls);
 void bench(void);

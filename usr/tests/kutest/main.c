@@ -33,6 +33,7 @@ int main(int argc, char **argv)
     test_lmp_nonblock();
     test_preemption();
     test_irq();
+    test_irq_serial();
     test_fuzz(argc > 1 && !strcmp(argv[1], "short") ? FUZZ_CALLS / 10 : FUZZ_CALLS);
     printf("kutest: done, %u failed\n", tests_failed);
     invoke_kernel_shutdown(cap_kernel, tests_failed ? EXIT_FAIL : EXIT_PASS);

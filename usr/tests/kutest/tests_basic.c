@@ -34,8 +34,9 @@ void test_invocation_errors(void)
          CAP_ERR_LOOKUP_L2, CAP_ERR_NOT_CNODE},
         {"inv.unknown_command", cap_invoke(cap_kernel, 77, 0, 0, 0, 0, 0, 0),
          SYS_ERR_ILLEGAL_INVOCATION, 0},
-        {"inv.wrong_type_retype", cap_invoke(cap_selfep, RAMCmd_Retype, ObjType_Frame, 0, 4096, 1,
-                                             cap_l1(ROOTCN_SLOT_ALLOC0), 0),
+        {"inv.wrong_type_retype",
+         cap_invoke(cap_selfep, RAMCmd_Retype, ObjType_Frame, 0, 4096, 1,
+                    cap_l1(ROOTCN_SLOT_ALLOC0), 0),
          SYS_ERR_ILLEGAL_INVOCATION, 0},
         {"inv.retype_dest_occupied",
          cap_invoke(cap_at(ROOTCN_SLOT_SUPERCN, 0), RAMCmd_Retype, ObjType_Frame, 0, 4096, 1,
@@ -46,8 +47,8 @@ void test_invocation_errors(void)
     };
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         errval_t e = cases[i].r.err;
-        bool ok = err_no(e) == cases[i].want &&
-                  (!cases[i].cause || err_no(err_pop(e)) == cases[i].cause);
+        bool ok =
+            err_no(e) == cases[i].want && (!cases[i].cause || err_no(err_pop(e)) == cases[i].cause);
         report(cases[i].id, ok, "got %s (cause %s), want %s", err_name(e), err_name(err_pop(e)),
                err_name(cases[i].want));
     }
@@ -96,8 +97,9 @@ void test_map_unmap(void)
     // Mapped again elsewhere: the data is still in the frame.
     err = map_at(MAP_VA + 0x10000, f, 0, 2);
     volatile uint64_t *q = (volatile uint64_t *)(MAP_VA + 0x10000);
-    report("vm.remap_keeps_data", err_is_ok(err) && q[0] == 0x5ee7c4 && q[511] == 42 && q[1023] == 7,
-           "map: %s", err_name(err));
+    report("vm.remap_keeps_data",
+           err_is_ok(err) && q[0] == 0x5ee7c4 && q[511] == 42 && q[1023] == 7, "map: %s",
+           err_name(err));
     invoke_unmap(f);
 }
 
@@ -112,14 +114,14 @@ void test_map_errors(void)
     report("vm.map_cap_twice", err_no(e2) == PAGING_ERR_SLOT_USED, "%s", err_name(e2));
     e2 = invoke_vnode_map(cap_vroot, 256, g, 0, 0, 1);
     errval_t e3 = invoke_vnode_map(cap_vroot, 300, make(ObjType_VNodePDPT, OBJSIZE_VNODE), 0, 0, 1);
-    report("vm.map_kernel_half", err_no(e2) == PAGING_ERR_WRONG_LEVEL &&
-                                     err_no(e3) == PAGING_ERR_KERNEL_RANGE,
-           "%s, %s", err_name(e2), err_name(e3));
+    report("vm.map_kernel_half",
+           err_no(e2) == PAGING_ERR_WRONG_LEVEL && err_no(e3) == PAGING_ERR_KERNEL_RANGE, "%s, %s",
+           err_name(e2), err_name(e3));
     e2 = map_at(MAP_VA + 0x22000, g, MAP_WRITE, 2);
     report("vm.map_frame_range", err_no(e2) == PAGING_ERR_FRAME_RANGE, "%s", err_name(e2));
     capref_t ro = slot_alloc();
-    invoke_cnode_mint(cap_root, cap_l1(CAPADDR_L1(CAPREF_ADDR(ro))), CAPADDR_L2(CAPREF_ADDR(ro)),
-                      g, CAP_RIGHT_READ, 0, 0);
+    invoke_cnode_mint(cap_root, cap_l1(CAPADDR_L1(CAPREF_ADDR(ro))), CAPADDR_L2(CAPREF_ADDR(ro)), g,
+                      CAP_RIGHT_READ, 0, 0);
     e2 = map_at(MAP_VA + 0x23000, ro, MAP_WRITE, 1);
     e3 = map_at(MAP_VA + 0x23000, ro, MAP_EXEC, 1);
     report("vm.map_rights", err_no(e2) == CAP_ERR_NO_RIGHTS && err_no(e3) == CAP_ERR_NO_RIGHTS,

@@ -100,8 +100,8 @@ capref_t make(enum objtype type, uint64_t objsize)
 {
     capref_t c = slot_alloc();
     // The destination CNode of a new slot is the L2 CNode in its L1 slot.
-    errval_t err = retype(type, objsize, cap_l1(CAPADDR_L1(CAPREF_ADDR(c))),
-                          CAPADDR_L2(CAPREF_ADDR(c)));
+    errval_t err =
+        retype(type, objsize, cap_l1(CAPADDR_L1(CAPREF_ADDR(c))), CAPADDR_L2(CAPREF_ADDR(c)));
     if (err_is_fail(err))
         printf("kutest: retype of type %d failed: %s\n", type, err_msg(err));
     return c;
@@ -187,8 +187,7 @@ bool wait_stopped(capref_t disp, unsigned max_yields, uint64_t *status)
 {
     for (unsigned i = 0; i < max_yields; i++) {
         uint64_t state;
-        if (err_is_ok(invoke_dispatcher_info(disp, &state, status)) &&
-            state == DISP_STATE_STOPPED)
+        if (err_is_ok(invoke_dispatcher_info(disp, &state, status)) && state == DISP_STATE_STOPPED)
             return true;
         sys_yield();
     }

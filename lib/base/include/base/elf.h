@@ -13,9 +13,9 @@
 #define ELF_PF_R 4
 
 struct elf_segment {
-    uint64_t vaddr, memsz;  // where it goes and how big
+    uint64_t vaddr, memsz;   // where it goes and how big
     uint64_t offset, filesz; // what of the file fills its start (the rest is zero)
-    uint32_t flags;         // ELF_PF_*
+    uint32_t flags;          // ELF_PF_*
 };
 
 struct elf_image {

@@ -12,9 +12,9 @@ struct user_regs {
 
 // Why the dispatcher's exception handler runs.
 struct exception_info {
-    uint64_t vector;     // CPU exception number (14: page fault, ...)
-    uint64_t error;      // the CPU's error code (0 if none)
-    uint64_t fault_addr; // CR2 for page faults
+    uint64_t vector;       // CPU exception number (14: page fault, ...)
+    uint64_t error;        // the CPU's error code (0 if none)
+    uint64_t fault_addr;   // CR2 for page faults
     struct user_regs regs; // the interrupted context, to resume or inspect
 };
 

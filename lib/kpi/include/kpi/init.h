@@ -19,22 +19,23 @@
 #define ROOTCN_SLOT_SUPERCN  4 // init: RAM caps for all free memory
 #define ROOTCN_SLOT_MODULECN 5 // init: the boot modules, as Frames
 #define ROOTCN_SLOT_DEVCN    6 // init: device memory, as DevFrames
-#define ROOTCN_SLOT_IRQCN    7 // init: IRQSrc caps at slot GSI (< IRQ_VECTOR_FIRST),
-                               //       IRQDest caps at slot vector (core 0)
-#define ROOTCN_SLOTS_USER    8 // first L1 slot the domain manages itself
-#define INIT_L1_SLOTS        L1_CNODE_MIN_SLOTS
+#define ROOTCN_SLOT_IRQCN                                                                          \
+    7                       // init: IRQSrc caps at slot GSI (< IRQ_VECTOR_FIRST),
+                            //       IRQDest caps at slot vector (core 0)
+#define ROOTCN_SLOTS_USER 8 // first L1 slot the domain manages itself
+#define INIT_L1_SLOTS     L1_CNODE_MIN_SLOTS
 
 // Task CNode slots.
-#define TASKCN_SLOT_DISPATCHER 0 // this dispatcher
-#define TASKCN_SLOT_ROOTCN     1 // a copy of the root (L1) CNode cap
-#define TASKCN_SLOT_VROOT      2 // the PML4 of this address space
-#define TASKCN_SLOT_DISPFRAME  3 // the dispatcher frame (struct dispatcher_frame)
-#define TASKCN_SLOT_ENDPOINT   4 // an endpoint this dispatcher receives on
-#define TASKCN_SLOT_ARGSPAGE   5 // arguments: struct spawn_args (lib/sys)
-#define TASKCN_SLOT_BOOTINFO   6 // init: the bootinfo frame
-#define TASKCN_SLOT_KERNEL     7 // init: the Kernel cap
-#define TASKCN_SLOT_IO         8 // init: all I/O ports
-#define TASKCN_SLOT_PHYSADDR   9 // init: PhysAddr over the address space above RAM and 4 GiB
+#define TASKCN_SLOT_DISPATCHER 0  // this dispatcher
+#define TASKCN_SLOT_ROOTCN     1  // a copy of the root (L1) CNode cap
+#define TASKCN_SLOT_VROOT      2  // the PML4 of this address space
+#define TASKCN_SLOT_DISPFRAME  3  // the dispatcher frame (struct dispatcher_frame)
+#define TASKCN_SLOT_ENDPOINT   4  // an endpoint this dispatcher receives on
+#define TASKCN_SLOT_ARGSPAGE   5  // arguments: struct spawn_args (lib/sys)
+#define TASKCN_SLOT_BOOTINFO   6  // init: the bootinfo frame
+#define TASKCN_SLOT_KERNEL     7  // init: the Kernel cap
+#define TASKCN_SLOT_IO         8  // init: all I/O ports
+#define TASKCN_SLOT_PHYSADDR   9  // init: PhysAddr over the address space above RAM and 4 GiB
 #define TASKCN_SLOT_INITMEM    10 // init: the RAM its own objects were made from
 #define TASKCN_SLOTS_FREE      16 // first slot free for the domain
 
@@ -73,11 +74,11 @@ struct bootinfo_module {
 struct bootinfo {
     uint32_t magic;
     uint32_t n_regions, n_modules;
-    uint32_t rsdp_len;             // 0 if the boot loader passed none
-    uint8_t rsdp[36];              // a copy of the ACPI RSDP
-    uint32_t core_count;           // cores the firmware reports
+    uint32_t rsdp_len;   // 0 if the boot loader passed none
+    uint8_t rsdp[36];    // a copy of the ACPI RSDP
+    uint32_t core_count; // cores the firmware reports
     uint64_t tsc_hz;
-    uint64_t ram_bytes;            // all RAM given as caps
+    uint64_t ram_bytes; // all RAM given as caps
     char kernel_cmdline[128];
     struct bootinfo_region regions[BOOTINFO_MAX_REGIONS];
     struct bootinfo_module modules[BOOTINFO_MAX_MODULES];

@@ -15,10 +15,7 @@ static inline capref_t cap_at(uint32_t k, uint32_t j)
 {
     return CAPREF(CAPADDR(k, j), CAP_LEVEL_L2);
 }
-static inline capref_t cap_l1(uint32_t k)
-{
-    return CAPREF(k, CAP_LEVEL_L1);
-}
+static inline capref_t cap_l1(uint32_t k) { return CAPREF(k, CAP_LEVEL_L1); }
 
 // Well-known caps of every domain (kpi/init.h).
 #define cap_root       cap_at(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_ROOTCN)
@@ -183,10 +180,7 @@ static inline errval_t sys_print(const char *buf, uint64_t len)
     return syscall2(SYS_PRINT, (uint64_t)buf, len).err;
 }
 
-static inline errval_t sys_yield(void)
-{
-    return syscall0(SYS_YIELD).err;
-}
+static inline errval_t sys_yield(void) { return syscall0(SYS_YIELD).err; }
 
 static inline _Noreturn void sys_exit(uint64_t status)
 {

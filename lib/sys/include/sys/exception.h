@@ -10,8 +10,7 @@
 typedef void (*exc_handler_fn)(uint64_t vector, uint64_t error, uint64_t fault_addr);
 
 // Register handler and its stack (top address) in the dispatcher frame.
-void exception_set_handler(struct dispatcher_frame *frame, exc_handler_fn handler,
-                           void *stack_top);
+void exception_set_handler(struct dispatcher_frame *frame, exc_handler_fn handler, void *stack_top);
 
 // Restore every register of r and continue at r->rip. Does not return.
 _Noreturn void exc_resume(const struct user_regs *r);

@@ -37,8 +37,8 @@ static inline errval_t lmp_recv(capref_t ep, uint32_t flags, capref_t recv_slot,
 static inline errval_t lmp_call(capref_t ep, uint32_t flags, capref_t cap, const uint64_t w[4],
                                 capref_t reply_ep, capref_t recv_slot, struct lmp_recv_msg *m)
 {
-    struct sysret r = syscall10(SYS_CALL, ep, flags, cap, w[0], w[1], w[2], w[3], reply_ep,
-                                recv_slot, 0);
+    struct sysret r =
+        syscall10(SYS_CALL, ep, flags, cap, w[0], w[1], w[2], w[3], reply_ep, recv_slot, 0);
     if (err_is_ok(r.err))
         lmp_unpack(&r, m);
     return r.err;

@@ -1,4 +1,5 @@
-/* lib/sys/include/sys/syscall.h: the raw system call, as the register convention of kpi/syscalls.h. */
+/* lib/sys/include/sys/syscall.h: the raw system call, as the register convention of kpi/syscalls.h.
+ */
 #pragma once
 
 #include <kpi/errors.h>
@@ -42,5 +43,5 @@ static inline struct sysret syscall10(uint64_t n, uint64_t a0, uint64_t a1, uint
     return r;
 }
 
-#define syscall0(n)          syscall10(n, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-#define syscall2(n, a, b)    syscall10(n, a, b, 0, 0, 0, 0, 0, 0, 0, 0)
+#define syscall0(n)       syscall10(n, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+#define syscall2(n, a, b) syscall10(n, a, b, 0, 0, 0, 0, 0, 0, 0, 0)
