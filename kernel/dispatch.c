@@ -66,6 +66,7 @@ struct dcb *sched_next(void)
 
 void dispatcher_stop(struct dcb *d, uint64_t status)
 {
+    bool was_running = d->state != DISP_STATE_STOPPED;
     lmp_unblock(d);
     sched_remove(d);
     d->state = DISP_STATE_STOPPED;
@@ -76,6 +77,8 @@ void dispatcher_stop(struct dcb *d, uint64_t status)
     }
     if (sched.current == d)
         sched.current = NULL;
+    if (was_running && d->exit_ep.cap.type == ObjType_Endpoint)
+        lmp_notify(endpoint_of(&d->exit_ep.cap), d->exit_ep.cap.u.endpoint.badge);
 }
 
 void dispatcher_destroyed(struct dcb *d)
@@ -95,8 +98,8 @@ void dispatcher_cleanup_pending(void)
     while (sched.cleanup) {
         struct dcb *d = sched.cleanup;
         sched.cleanup = d->cleanup_next;
-        struct cte *slots[] = {&d->cspace, &d->vspace, &d->dispframe};
-        for (unsigned i = 0; i < 3; i++) {
+        struct cte *slots[] = {&d->cspace, &d->vspace, &d->dispframe, &d->exit_ep};
+        for (unsigned i = 0; i < 4; i++) {
             if (slots[i]->cap.type != ObjType_Null)
                 caps_delete(slots[i]); // cannot fail on a non-empty slot
         }
@@ -155,6 +158,21 @@ static void dispatcher_invoke_setup(struct dcb *d, const struct setup_args *a)
     arch_dispatcher_init(d, a->entry, a->stack, a->arg);
 }
 
+// Decode: an endpoint cap with the write right; invoke: keep a copy of it.
+static errval_t dispatcher_notify_exit(struct invocation *inv, struct dcb *d)
+{
+    struct cte *ep;
+    errval_t err = lookup_typed(inv, inv->arg[0], ObjType_Endpoint, &ep);
+    if (err_is_fail(err))
+        return err;
+    if (!(ep->cap.rights & CAP_RIGHT_WRITE))
+        return CAP_ERR_NO_RIGHTS;
+    if (d->exit_ep.cap.type != ObjType_Null)
+        caps_delete(&d->exit_ep); // a full slot: cannot fail
+    caps_copy(&d->exit_ep, ep, CAP_RIGHTS_ALL);
+    return SYS_ERR_OK;
+}
+
 errval_t dispatcher_invoke(struct invocation *inv)
 {
     const struct capability *cap = &inv->target->cap;
@@ -189,6 +207,7 @@ errval_t dispatcher_invoke(struct invocation *inv)
         inv->ret[1] = d->exit_status;
         inv->ret[2] = d->core;
         return SYS_ERR_OK;
+    case DispatcherCmd_NotifyExit: return dispatcher_notify_exit(inv, d);
     default: return SYS_ERR_ILLEGAL_INVOCATION;
     }
 }

@@ -65,11 +65,14 @@ errval_t caps_retype_check_overlap(const struct cte *src, uint64_t offset, uint6
     return SYS_ERR_OK;
 }
 
+// Set by caps_retype_keep_data for one retype: Frames keep their bytes.
+static bool keep_data;
+
 void caps_retype_apply(struct cte *src, enum objtype type, uint64_t offset, uint64_t objsize,
                        uint64_t count, struct cte *dest)
 {
     paddr_t base = cap_paddr(&src->cap) + offset;
-    bool zero = captype_of(type)->flags & CAPTYPE_ZEROED;
+    bool zero = (captype_of(type)->flags & CAPTYPE_ZEROED) && !(keep_data && type == ObjType_Frame);
     for (uint64_t i = 0; i < count; i++) {
         struct cte *d = &dest[i];
         paddr_t obj = base + i * objsize;
@@ -106,5 +109,14 @@ errval_t caps_retype_to_slots(struct cte *src, enum objtype type, uint64_t offse
         err = caps_retype_check_overlap(src, offset, objsize, count);
     if (err_is_ok(err))
         caps_retype_apply(src, type, offset, objsize, count, dest);
+    return err;
+}
+
+errval_t caps_retype_keep_data(struct cte *src, uint64_t offset, uint64_t bytes,
+                               const struct capability *dest_cnode, uint32_t dest_slot)
+{
+    keep_data = true;
+    errval_t err = caps_retype(src, ObjType_Frame, offset, bytes, 1, dest_cnode, dest_slot);
+    keep_data = false;
     return err;
 }

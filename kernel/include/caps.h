@@ -128,6 +128,12 @@ errval_t caps_retype(struct cte *src, enum objtype type, uint64_t offset, uint64
 errval_t caps_retype_to_slots(struct cte *src, enum objtype type, uint64_t offset, uint64_t objsize,
                               uint64_t count, struct cte *dest);
 
+// For the CPU driver's boot only: like caps_retype into one Frame, but the
+// memory keeps its contents (the boot modules are already in RAM). Never
+// reachable from an invocation.
+errval_t caps_retype_keep_data(struct cte *src, uint64_t offset, uint64_t bytes,
+                               const struct capability *dest_cnode, uint32_t dest_slot);
+
 // Copy src into the empty slot dest with rights reduced to rights & src's.
 // Mint does the same and applies a type-specific parameter: Endpoint: set
 // the badge (only on an unbadged cap, badge != 0); IO: narrow the port

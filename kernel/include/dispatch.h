@@ -32,6 +32,7 @@ struct dcb {
     struct cte cspace;      // copy of the root CNode cap
     struct cte vspace;      // copy of the PML4 cap
     struct cte dispframe;   // copy of the dispatcher frame cap
+    struct cte exit_ep;     // notified when the dispatcher stops (may be empty)
     uint8_t state;          // DISP_STATE_*
     uint8_t in_cleanup;     // queued for release of its slots
     uint16_t reserved;

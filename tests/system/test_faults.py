@@ -26,7 +26,8 @@ KINDS = {
 def run(ctx):
     last = None
     for kind, line in KINDS.items():
-        iso = ctx.iso(kargs=f"panic=exit crash={kind}", tag=f"-{kind}")
+        iso = ctx.iso(kargs=f"panic=exit crash={kind}", tag=f"-{kind}",
+                      menu="tests/system/menus/kernel-only.lst")
         m = ctx.machine(iso, tag=f"-{kind}")
         with m:
             try:

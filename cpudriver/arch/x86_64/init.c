@@ -32,6 +32,7 @@
 extern const char _kernel_phys_start[], _kernel_phys_end[];
 extern const char boot_kernel_stack[];
 
+uint64_t boot_tsc;
 static struct boot_info boot_info;
 static struct bootmem bootmem;
 static struct acpi_madt madt; // zero (no IOAPIC, no CPUs) if there is no valid MADT
@@ -187,6 +188,7 @@ _Noreturn void kernel_start(uint32_t magic, uint32_t mbi_pa);
 
 _Noreturn void kernel_start(uint32_t magic, uint32_t mbi_pa)
 {
+    boot_tsc = rdtsc();
     serial_init();
     kprintf("\nSietch CPU driver %s (x86_64), built " __DATE__ " " __TIME__ "\n", SIETCH_VERSION);
     gdt_init();

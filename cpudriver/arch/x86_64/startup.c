@@ -74,7 +74,11 @@ static void give_region(paddr_t base, uint64_t bytes, enum objtype type,
         check(caps_retype(root, ObjType_RAM, 0, bytes, 1, &bootcn, s), "RAM for a frame");
         root = bootslot(s);
     }
-    check(caps_retype(root, type, 0, bytes, 1, cn, i), "region cap");
+    // Module frames keep their contents; everything else given is fresh.
+    if (type == ObjType_Frame)
+        check(caps_retype_keep_data(root, 0, bytes, cn, i), "module frame");
+    else
+        check(caps_retype(root, type, 0, bytes, 1, cn, i), "region cap");
 }
 
 // ---- Planning init's memory ----
@@ -93,8 +97,8 @@ static void need_pt(struct plan *p, uint64_t va)
         if (p->pd_index[i] == idx)
             return;
     }
-    if (p->n_pts == MAX_PTS)
-        panic("init: image spans more than %u page tables", MAX_PTS);
+    if (p->n_pts == MAX_PTS || idx >= PAGECN_PT_MAX)
+        panic("init: image spans more than %u page tables or lies too high", MAX_PTS);
     p->pd_index[p->n_pts++] = idx;
 }
 
@@ -122,7 +126,7 @@ static void plan_init(struct plan *p, const struct boot_module *m)
         frames += page_up(s->vaddr + s->memsz) - (s->vaddr & ~(uint64_t)(BASE_PAGE_SIZE - 1));
     }
     p->bytes = (1 + INIT_L2_CNODES) * L2_CNODE_BYTES + (3 + p->n_pts) * VNODE_SIZE +
-               DISPATCHER_SIZE + frames + BASE_PAGE_SIZE; // the last page: the endpoint
+               DISPATCHER_SIZE + frames + 2 * BASE_PAGE_SIZE; // the last pages: endpoints
 }
 
 // ---- Making objects from INITMEM ----
@@ -145,7 +149,7 @@ static void make(struct carve *c, enum objtype type, uint64_t objsize, uint64_t 
 struct init_space {
     struct capability *l1, *taskcn, *pagecn, *segcn, *supercn, *modulecn, *devcn, *irqcn;
     struct cte *pml4, *pd;
-    uint32_t next_page_slot, next_seg_slot;
+    uint32_t next_seg_slot;
     const struct plan *plan;
 };
 
@@ -170,26 +174,26 @@ static void make_cspace(struct carve *c, struct init_space *s)
 
 static void make_vspace(struct carve *c, struct init_space *s)
 {
-    make(c, ObjType_VNodePML4, VNODE_SIZE, 1, s->pagecn, 0);
-    make(c, ObjType_VNodePDPT, VNODE_SIZE, 1, s->pagecn, 1);
-    make(c, ObjType_VNodePD, VNODE_SIZE, 1, s->pagecn, 2);
-    s->pml4 = slot(s->pagecn, 0);
-    s->pd = slot(s->pagecn, 2);
-    check(vnode_map(s->pml4, 0, slot(s->pagecn, 1), 0, 0, 1), "map PDPT");
-    check(vnode_map(slot(s->pagecn, 1), 0, s->pd, 0, 0, 1), "map PD");
-    make(c, ObjType_VNodePT, VNODE_SIZE, s->plan->n_pts, s->pagecn, 3);
-    for (unsigned i = 0; i < s->plan->n_pts; i++)
-        check(vnode_map(s->pd, s->plan->pd_index[i], slot(s->pagecn, 3 + i), 0, 0, 1), "map PT");
-    s->next_page_slot = 3 + s->plan->n_pts;
+    make(c, ObjType_VNodePML4, VNODE_SIZE, 1, s->pagecn, PAGECN_SLOT_PML4);
+    make(c, ObjType_VNodePDPT, VNODE_SIZE, 1, s->pagecn, PAGECN_SLOT_PDPT0);
+    make(c, ObjType_VNodePD, VNODE_SIZE, 1, s->pagecn, PAGECN_SLOT_PD0);
+    s->pml4 = slot(s->pagecn, PAGECN_SLOT_PML4);
+    s->pd = slot(s->pagecn, PAGECN_SLOT_PD0);
+    struct cte *pdpt = slot(s->pagecn, PAGECN_SLOT_PDPT0);
+    check(vnode_map(s->pml4, 0, pdpt, 0, 0, 1), "map PDPT");
+    check(vnode_map(pdpt, 0, s->pd, 0, 0, 1), "map PD");
+    // The page table for PD entry i goes to PAGECN slot PAGECN_SLOT_PT0 + i
+    // (kpi/init.h), where lib/sys looks for it.
+    for (unsigned i = 0; i < s->plan->n_pts; i++) {
+        unsigned pdi = s->plan->pd_index[i];
+        make(c, ObjType_VNodePT, VNODE_SIZE, 1, s->pagecn, PAGECN_SLOT_PT0 + pdi);
+        check(vnode_map(s->pd, pdi, slot(s->pagecn, PAGECN_SLOT_PT0 + pdi), 0, 0, 1), "map PT");
+    }
 }
 
 static struct cte *pt_for(struct init_space *s, uint64_t va)
 {
-    for (unsigned i = 0; i < s->plan->n_pts; i++) {
-        if (s->plan->pd_index[i] == va / PT_SPAN)
-            return slot(s->pagecn, 3 + i);
-    }
-    panic("init: no page table planned for %#lx", va);
+    return slot(s->pagecn, PAGECN_SLOT_PT0 + (uint32_t)(va / PT_SPAN));
 }
 
 // A new frame of bytes in SEGCN, mapped at va (inside one page table).
@@ -348,6 +352,9 @@ static void fill_bootinfo(struct bootinfo *bi, const struct boot_info *boot, uns
 static void fill_args(struct args_page *a, const char *cmdline)
 {
     a->magic = ARGS_PAGE_MAGIC;
+    a->pid = 0;
+    a->boot_tsc = boot_tsc;
+    a->tsc_hz = tsc_hz();
     size_t used = 0;
     while (*cmdline && a->argc < ARGS_MAX) {
         while (*cmdline == ' ')
@@ -398,6 +405,7 @@ void startup_init(const struct boot_info *boot, struct bootmem *bm, unsigned nco
     load_segments(&c, &s, m);
     make(&c, ObjType_Dispatcher, DISPATCHER_SIZE, 1, s.taskcn, TASKCN_SLOT_DISPATCHER);
     make(&c, ObjType_Endpoint, ENDPOINT_SIZE, 1, s.taskcn, TASKCN_SLOT_ENDPOINT);
+    make(&c, ObjType_Endpoint, ENDPOINT_SIZE, 1, s.taskcn, TASKCN_SLOT_REPLYEP);
     copy_to_taskcn(&s, TASKCN_SLOT_VROOT, s.pml4);
     copy_to_taskcn(&s, TASKCN_SLOT_DISPFRAME, disp);
     copy_to_taskcn(&s, TASKCN_SLOT_BOOTINFO, binfo);

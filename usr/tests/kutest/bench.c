@@ -42,8 +42,8 @@ static void echo_child(uint64_t arg)
 
 static void bench_lmp(void)
 {
-    capref_t ping = make(ObjType_Endpoint, OBJSIZE_ENDPOINT);
-    capref_t pong = make(ObjType_Endpoint, OBJSIZE_ENDPOINT);
+    capref_t ping = kt_make(ObjType_Endpoint, OBJSIZE_ENDPOINT);
+    capref_t pong = kt_make(ObjType_Endpoint, OBJSIZE_ENDPOINT);
     capref_t l2, root = cspace_new(&l2);
     invoke_cnode_copy(cap_root, l2, 0, ping, CAP_RIGHTS_ALL);
     invoke_cnode_copy(cap_root, l2, 1, pong, CAP_RIGHTS_ALL);
@@ -75,12 +75,12 @@ void bench(void)
         invoke_kernel_info(cap_kernel, info);
     result("invoke_kernel_info", t0, rdtsc(), ROUNDS);
 
-    capref_t f = make(ObjType_Frame, 4096);
-    map_at(TEST_VA_BASE, f, MAP_WRITE, 1); // make the page tables first
+    capref_t f = kt_make(ObjType_Frame, 4096);
+    kt_map_at(TEST_VA_BASE, f, MAP_WRITE, 1); // make the page tables first
     invoke_unmap(f);
     t0 = rdtsc();
     for (unsigned i = 0; i < ROUNDS; i++) {
-        map_at(TEST_VA_BASE, f, MAP_WRITE, 1);
+        kt_map_at(TEST_VA_BASE, f, MAP_WRITE, 1);
         invoke_unmap(f);
     }
     result("map_unmap", t0, rdtsc(), ROUNDS);

@@ -80,19 +80,19 @@ static errval_t give(capref_t l2, uint32_t i, capref_t src, uint8_t rights, uint
 // the pool, and a narrowed I/O cap (a descendant of ours).
 static int generation(uint64_t seed, capref_t pool, uint64_t pool_bytes)
 {
-    make_pool(pool, pool_bytes);
+    kt_pool(pool, pool_bytes);
     capref_t l2, root = cspace_new(&l2);
     errval_t err = give(l2, 0, root, CAP_RIGHTS_ALL, 0, 0);
     if (err_is_ok(err))
-        err = give(l2, 1, make(ObjType_RAM, FUZZ_RAM), CAP_RIGHTS_ALL, 0, 0);
+        err = give(l2, 1, kt_make(ObjType_RAM, FUZZ_RAM), CAP_RIGHTS_ALL, 0, 0);
     if (err_is_ok(err))
-        err = give(l2, 2, make(ObjType_Endpoint, OBJSIZE_ENDPOINT), CAP_RIGHTS_ALL, 0, 0);
+        err = give(l2, 2, kt_make(ObjType_Endpoint, OBJSIZE_ENDPOINT), CAP_RIGHTS_ALL, 0, 0);
     if (err_is_ok(err))
-        err = give(l2, 3, make(ObjType_Frame, 4096), CAP_RIGHTS_ALL, 0, 0);
+        err = give(l2, 3, kt_make(ObjType_Frame, 4096), CAP_RIGHTS_ALL, 0, 0);
     if (err_is_ok(err))
         err = give(l2, 4, cap_io, CAP_RIGHTS_ALL, 0x80, 0x8f); // POST/DMA page ports: harmless
     capref_t d = err_is_ok(err) ? child_start(fuzzer, seed, root, NULL) : NULL_CAP;
-    make_pool(0, 0);
+    kt_pool(0, 0);
     if (err_is_fail(err)) {
         printf("kutest: fuzz set-up: %s\n", err_msg(err));
         return -1;
@@ -121,7 +121,7 @@ static int generation(uint64_t seed, capref_t pool, uint64_t pool_bytes)
 // revoke of a copy removes every copy).
 static unsigned fuzz_own_caps(uint64_t seed, unsigned n)
 {
-    capref_t kro = slot_alloc();
+    capref_t kro = kt_slot();
     invoke_cnode_mint(cap_root, cap_l1(CAPADDR_L1(CAPREF_ADDR(kro))), CAPADDR_L2(CAPREF_ADDR(kro)),
                       cap_kernel, CAP_RIGHT_READ, 0, 0);
     capref_t targets[] = {kro, cap_at(ROOTCN_SLOT_IRQCN, 201)};
@@ -140,7 +140,7 @@ static unsigned fuzz_own_caps(uint64_t seed, unsigned n)
 void test_fuzz(unsigned calls)
 {
     uint64_t pool_bytes = 2u << 20;
-    capref_t pool = make(ObjType_RAM, pool_bytes);
+    capref_t pool = kt_make(ObjType_RAM, pool_bytes);
     unsigned gens = 0, ended_early = 0;
     bool ok = true;
     while (fuzz_calls < calls && ok) {
@@ -151,7 +151,7 @@ void test_fuzz(unsigned calls)
     }
     unsigned own = fuzz_own_caps(0xabc, 2000);
     // The kernel still works: make and use a fresh frame, ask the kernel.
-    capref_t f = make(ObjType_Frame, 4096);
+    capref_t f = kt_make(ObjType_Frame, 4096);
     struct cap_info info = {0};
     errval_t err = invoke_cnode_identify(cap_root, f, &info);
     uint64_t k[3];

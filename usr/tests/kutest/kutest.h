@@ -11,20 +11,20 @@
 void report(const char *id, bool ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 // A fresh slot in this domain's CSpace.
-capref_t slot_alloc(void);
+capref_t kt_slot(void);
 
 // Retype one object of type (objsize bytes) from the test's RAM into a new slot.
-capref_t make(enum objtype type, uint64_t objsize);
+capref_t kt_make(enum objtype type, uint64_t objsize);
 
-// Make make() carve from ram_cap (bytes long) until make_pool(0, 0).
-void make_pool(capref_t ram_cap, uint64_t bytes);
+// Make kt_make() carve from ram_cap (bytes long) until kt_pool(0, 0).
+void kt_pool(capref_t ram_cap, uint64_t bytes);
 
-// Bytes of RAM left for make().
+// Bytes of RAM left for kt_make().
 uint64_t ram_left(void);
 
 // Map frame (pages pages, MAP_* flags) at va in this address space, making
 // page tables as needed. va must lie in [TEST_VA_BASE, TEST_VA_BASE + 1 GiB).
-errval_t map_at(uint64_t va, capref_t frame, uint32_t flags, uint64_t pages);
+errval_t kt_map_at(uint64_t va, capref_t frame, uint32_t flags, uint64_t pages);
 #define TEST_VA_BASE 0x40000000ull
 
 // A child dispatcher in this address space, running fn(arg) on its own

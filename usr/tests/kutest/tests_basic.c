@@ -56,14 +56,14 @@ void test_invocation_errors(void)
 
 void test_retype_identify(void)
 {
-    capref_t f = make(ObjType_Frame, 3 * 4096);
+    capref_t f = kt_make(ObjType_Frame, 3 * 4096);
     struct cap_info info = {0};
     errval_t err = invoke_cnode_identify(cap_root, f, &info);
     report("cap.retype_identify",
            err_is_ok(err) && info.type == ObjType_Frame && info.bytes == 3 * 4096 &&
                info.rights == CAP_RIGHTS_ALL,
            "identify: %s type %u bytes %lu", err_name(err), info.type, info.bytes);
-    capref_t ro = slot_alloc();
+    capref_t ro = kt_slot();
     err = invoke_cnode_mint(cap_root, cap_l1(CAPADDR_L1(CAPREF_ADDR(ro))),
                             CAPADDR_L2(CAPREF_ADDR(ro)), f, CAP_RIGHT_READ, 0, 0);
     errval_t err2 = invoke_cnode_identify(cap_root, ro, &info);
@@ -80,8 +80,8 @@ void test_retype_identify(void)
 
 void test_map_unmap(void)
 {
-    capref_t f = make(ObjType_Frame, 2 * 4096);
-    errval_t err = map_at(MAP_VA, f, MAP_WRITE, 2);
+    capref_t f = kt_make(ObjType_Frame, 2 * 4096);
+    errval_t err = kt_map_at(MAP_VA, f, MAP_WRITE, 2);
     volatile uint64_t *p = (volatile uint64_t *)MAP_VA;
     if (err_is_ok(err)) {
         p[0] = 0x5ee7c4;
@@ -95,7 +95,7 @@ void test_map_unmap(void)
     report("vm.unmap", err_is_ok(err) && err_no(again) == PAGING_ERR_NOT_MAPPED, "%s then %s",
            err_name(err), err_name(again));
     // Mapped again elsewhere: the data is still in the frame.
-    err = map_at(MAP_VA + 0x10000, f, 0, 2);
+    err = kt_map_at(MAP_VA + 0x10000, f, 0, 2);
     volatile uint64_t *q = (volatile uint64_t *)(MAP_VA + 0x10000);
     report("vm.remap_keeps_data",
            err_is_ok(err) && q[0] == 0x5ee7c4 && q[511] == 42 && q[1023] == 7, "map: %s",
@@ -105,25 +105,26 @@ void test_map_unmap(void)
 
 void test_map_errors(void)
 {
-    capref_t f = make(ObjType_Frame, 4096), g = make(ObjType_Frame, 4096);
-    errval_t e1 = map_at(MAP_VA + 0x20000, f, MAP_WRITE, 1);
-    errval_t e2 = map_at(MAP_VA + 0x20000, g, MAP_WRITE, 1);
+    capref_t f = kt_make(ObjType_Frame, 4096), g = kt_make(ObjType_Frame, 4096);
+    errval_t e1 = kt_map_at(MAP_VA + 0x20000, f, MAP_WRITE, 1);
+    errval_t e2 = kt_map_at(MAP_VA + 0x20000, g, MAP_WRITE, 1);
     report("vm.map_slot_used", err_is_ok(e1) && err_no(e2) == PAGING_ERR_SLOT_USED, "%s, %s",
            err_name(e1), err_name(e2));
-    e2 = map_at(MAP_VA + 0x21000, f, MAP_WRITE, 1);
+    e2 = kt_map_at(MAP_VA + 0x21000, f, MAP_WRITE, 1);
     report("vm.map_cap_twice", err_no(e2) == PAGING_ERR_SLOT_USED, "%s", err_name(e2));
     e2 = invoke_vnode_map(cap_vroot, 256, g, 0, 0, 1);
-    errval_t e3 = invoke_vnode_map(cap_vroot, 300, make(ObjType_VNodePDPT, OBJSIZE_VNODE), 0, 0, 1);
+    errval_t e3 =
+        invoke_vnode_map(cap_vroot, 300, kt_make(ObjType_VNodePDPT, OBJSIZE_VNODE), 0, 0, 1);
     report("vm.map_kernel_half",
            err_no(e2) == PAGING_ERR_WRONG_LEVEL && err_no(e3) == PAGING_ERR_KERNEL_RANGE, "%s, %s",
            err_name(e2), err_name(e3));
-    e2 = map_at(MAP_VA + 0x22000, g, MAP_WRITE, 2);
+    e2 = kt_map_at(MAP_VA + 0x22000, g, MAP_WRITE, 2);
     report("vm.map_frame_range", err_no(e2) == PAGING_ERR_FRAME_RANGE, "%s", err_name(e2));
-    capref_t ro = slot_alloc();
+    capref_t ro = kt_slot();
     invoke_cnode_mint(cap_root, cap_l1(CAPADDR_L1(CAPREF_ADDR(ro))), CAPADDR_L2(CAPREF_ADDR(ro)), g,
                       CAP_RIGHT_READ, 0, 0);
-    e2 = map_at(MAP_VA + 0x23000, ro, MAP_WRITE, 1);
-    e3 = map_at(MAP_VA + 0x23000, ro, MAP_EXEC, 1);
+    e2 = kt_map_at(MAP_VA + 0x23000, ro, MAP_WRITE, 1);
+    e3 = kt_map_at(MAP_VA + 0x23000, ro, MAP_EXEC, 1);
     report("vm.map_rights", err_no(e2) == CAP_ERR_NO_RIGHTS && err_no(e3) == CAP_ERR_NO_RIGHTS,
            "%s, %s", err_name(e2), err_name(e3));
     e2 = invoke_vnode_map(cap_at(ROOTCN_SLOT_PAGECN, 1), 5, g, 0, 0, 1); // a frame in a PDPT
@@ -143,7 +144,7 @@ static void on_fault(uint64_t vector, uint64_t error, uint64_t addr)
     faults_seen++;
     fault_addr_seen = addr;
     // Map the frame where the fault happened, then retry the access.
-    if (vector != 14 || err_is_fail(map_at(addr & ~0xfffull, fault_frame, MAP_WRITE, 1)))
+    if (vector != 14 || err_is_fail(kt_map_at(addr & ~0xfffull, fault_frame, MAP_WRITE, 1)))
         sys_exit(99);
     self_frame->in_exception = 0;
     exc_resume(&self_frame->exc.regs);
@@ -151,7 +152,7 @@ static void on_fault(uint64_t vector, uint64_t error, uint64_t addr)
 
 void test_page_fault_handler(void)
 {
-    fault_frame = make(ObjType_Frame, 4096);
+    fault_frame = kt_make(ObjType_Frame, 4096);
     exception_set_handler(self_frame, on_fault, exc_stack + sizeof(exc_stack));
     volatile uint64_t *p = (volatile uint64_t *)(MAP_VA + 0x40008);
     *p = 1234; // faults: nothing is mapped here yet

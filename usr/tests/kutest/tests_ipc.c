@@ -42,8 +42,8 @@ static errval_t copy_into(capref_t l2, uint32_t slot, capref_t src, uint8_t righ
 
 void test_lmp(void)
 {
-    capref_t ping = make(ObjType_Endpoint, OBJSIZE_ENDPOINT);
-    capref_t pong = make(ObjType_Endpoint, OBJSIZE_ENDPOINT);
+    capref_t ping = kt_make(ObjType_Endpoint, OBJSIZE_ENDPOINT);
+    capref_t pong = kt_make(ObjType_Endpoint, OBJSIZE_ENDPOINT);
     capref_t l2, root = cspace_new(&l2);
     errval_t err = copy_into(l2, C_RECV_EP, ping, CAP_RIGHT_READ, 0);
     if (err_is_ok(err))
@@ -51,7 +51,7 @@ void test_lmp(void)
     if (err_is_ok(err))
         err = copy_into(l2, C_ROOT, root, CAP_RIGHTS_ALL, 0);
     // Our sending cap to the child is minted with a badge the child sees.
-    capref_t ping_badged = slot_alloc();
+    capref_t ping_badged = kt_slot();
     if (err_is_ok(err))
         err = invoke_cnode_mint(cap_root, cap_l1(CAPADDR_L1(CAPREF_ADDR(ping_badged))),
                                 CAPADDR_L2(CAPREF_ADDR(ping_badged)), ping,
@@ -59,7 +59,7 @@ void test_lmp(void)
     report("lmp.setup", err_is_ok(err), "%s", err_name(err));
     capref_t child = child_start(pong_child, PING_ROUNDS, root, NULL);
 
-    capref_t gift = make(ObjType_Frame, 2 * 4096);
+    capref_t gift = kt_make(ObjType_Frame, 2 * 4096);
     unsigned good = 0;
     struct lmp_recv_msg m = {0};
     for (unsigned i = 0; i < PING_ROUNDS; i++) {
@@ -84,7 +84,7 @@ void test_lmp(void)
 
 void test_lmp_nonblock(void)
 {
-    capref_t ep = make(ObjType_Endpoint, OBJSIZE_ENDPOINT);
+    capref_t ep = kt_make(ObjType_Endpoint, OBJSIZE_ENDPOINT);
     struct lmp_recv_msg m;
     uint64_t w[4] = {1, 2, 3, 4};
     errval_t e1 = lmp_recv(ep, LMP_FLAG_NONBLOCK, NULL_CAP, &m);
@@ -92,7 +92,7 @@ void test_lmp_nonblock(void)
     report("lmp.nonblocking",
            err_no(e1) == LMP_ERR_NO_MESSAGE && err_no(e2) == LMP_ERR_NOT_LISTENING,
            "recv %s, send %s", err_name(e1), err_name(e2));
-    capref_t nogrant = slot_alloc();
+    capref_t nogrant = kt_slot();
     errval_t e3 = invoke_cnode_mint(cap_root, cap_l1(CAPADDR_L1(CAPREF_ADDR(nogrant))),
                                     CAPADDR_L2(CAPREF_ADDR(nogrant)), ep, CAP_RIGHT_WRITE, 9, 0);
     if (err_is_ok(e3))
@@ -140,8 +140,8 @@ void test_preemption(void)
 
 void test_irq(void)
 {
-    capref_t ep = make(ObjType_Endpoint, OBJSIZE_ENDPOINT);
-    capref_t badged = slot_alloc();
+    capref_t ep = kt_make(ObjType_Endpoint, OBJSIZE_ENDPOINT);
+    capref_t badged = kt_slot();
     capref_t dest = cap_at(ROOTCN_SLOT_IRQCN, TEST_VECTOR);
     errval_t err =
         invoke_cnode_mint(cap_root, cap_l1(CAPADDR_L1(CAPREF_ADDR(badged))),
@@ -173,8 +173,8 @@ void test_irq(void)
 
 void test_irq_serial(void)
 {
-    capref_t ep = make(ObjType_Endpoint, OBJSIZE_ENDPOINT);
-    capref_t badged = slot_alloc();
+    capref_t ep = kt_make(ObjType_Endpoint, OBJSIZE_ENDPOINT);
+    capref_t badged = kt_slot();
     capref_t src = cap_at(ROOTCN_SLOT_IRQCN, SERIAL_GSI);
     capref_t dest = cap_at(ROOTCN_SLOT_IRQCN, SERIAL_VEC);
     errval_t err =

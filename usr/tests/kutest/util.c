@@ -48,11 +48,11 @@ uint64_t ram_left(void)
     return ram_bytes - ram_off;
 }
 
-// While a pool is set, make() takes from it instead (test_fuzz).
+// While a pool is set, kt_make() takes from it instead (test_fuzz).
 static capref_t pool;
 static uint64_t pool_off, pool_bytes;
 
-void make_pool(capref_t ram_cap, uint64_t bytes)
+void kt_pool(capref_t ram_cap, uint64_t bytes)
 {
     pool = ram_cap;
     pool_off = 0;
@@ -79,7 +79,7 @@ static errval_t retype(enum objtype type, uint64_t objsize, capref_t dest_cn, ui
     return retype_from(ram, &ram_off, type, objsize, dest_cn, slot);
 }
 
-capref_t slot_alloc(void)
+capref_t kt_slot(void)
 {
     if (next_l2 == L2_CNODE_SLOTS) {
         // A new L2 CNode goes into an L1 slot: the destination is the root.
@@ -96,9 +96,9 @@ capref_t slot_alloc(void)
     return cap_at(cur_l1, next_l2++);
 }
 
-capref_t make(enum objtype type, uint64_t objsize)
+capref_t kt_make(enum objtype type, uint64_t objsize)
 {
-    capref_t c = slot_alloc();
+    capref_t c = kt_slot();
     // The destination CNode of a new slot is the L2 CNode in its L1 slot.
     errval_t err =
         retype(type, objsize, cap_l1(CAPADDR_L1(CAPREF_ADDR(c))), CAPADDR_L2(CAPREF_ADDR(c)));
@@ -113,7 +113,7 @@ capref_t make(enum objtype type, uint64_t objsize)
 // test revokes.
 static capref_t test_pd, test_pt[512];
 
-errval_t map_at(uint64_t va, capref_t frame, uint32_t flags, uint64_t pages)
+errval_t kt_map_at(uint64_t va, capref_t frame, uint32_t flags, uint64_t pages)
 {
     const capref_t pdpt = cap_at(ROOTCN_SLOT_PAGECN, 1);
     errval_t err = SYS_ERR_OK;
@@ -122,12 +122,12 @@ errval_t map_at(uint64_t va, capref_t frame, uint32_t flags, uint64_t pages)
     capref_t saved = pool;
     pool = 0;
     if (!test_pd) {
-        test_pd = make(ObjType_VNodePD, OBJSIZE_VNODE);
+        test_pd = kt_make(ObjType_VNodePD, OBJSIZE_VNODE);
         err = invoke_vnode_map(pdpt, 1, test_pd, 0, 0, 1);
     }
     unsigned pdi = (unsigned)((va >> 21) & 511);
     if (err_is_ok(err) && !test_pt[pdi]) {
-        test_pt[pdi] = make(ObjType_VNodePT, OBJSIZE_VNODE);
+        test_pt[pdi] = kt_make(ObjType_VNodePT, OBJSIZE_VNODE);
         err = invoke_vnode_map(test_pd, pdi, test_pt[pdi], 0, 0, 1);
     }
     pool = saved;
@@ -138,8 +138,8 @@ errval_t map_at(uint64_t va, capref_t frame, uint32_t flags, uint64_t pages)
 
 capref_t cspace_new(capref_t *l2)
 {
-    capref_t l1 = make(ObjType_L1CNode, OBJSIZE_CTE * L1_CNODE_MIN_SLOTS);
-    *l2 = make(ObjType_L2CNode, OBJSIZE_L2CNODE);
+    capref_t l1 = kt_make(ObjType_L1CNode, OBJSIZE_CTE * L1_CNODE_MIN_SLOTS);
+    *l2 = kt_make(ObjType_L2CNode, OBJSIZE_L2CNODE);
     // Put a copy of the L2 CNode into the new root's slot 0.
     errval_t err = invoke_cnode_copy(cap_root, l1, 0, *l2, CAP_RIGHTS_ALL);
     if (err_is_fail(err))
@@ -153,10 +153,10 @@ static uint64_t next_va = TEST_VA_BASE + (256ull << 20);
 
 static uint64_t map_new(uint64_t bytes, capref_t *frame)
 {
-    *frame = make(ObjType_Frame, bytes);
+    *frame = kt_make(ObjType_Frame, bytes);
     uint64_t va = next_va;
     next_va += bytes + 4096; // an unmapped guard page between
-    errval_t err = map_at(va, *frame, MAP_WRITE, bytes / 4096);
+    errval_t err = kt_map_at(va, *frame, MAP_WRITE, bytes / 4096);
     if (err_is_fail(err))
         printf("kutest: map_new: %s\n", err_msg(err));
     return va;
@@ -168,7 +168,7 @@ capref_t child_start(void (*fn)(uint64_t), uint64_t arg, capref_t cspace,
     capref_t fcap, scap;
     uint64_t fva = map_new(4096, &fcap);
     uint64_t stack = map_new(16384, &scap) + 16384;
-    capref_t disp = make(ObjType_Dispatcher, OBJSIZE_DISPATCHER);
+    capref_t disp = kt_make(ObjType_Dispatcher, OBJSIZE_DISPATCHER);
     struct dispatcher_frame *f = (struct dispatcher_frame *)fva;
     snprintf(f->name, sizeof(f->name), "kutest-child");
     // A call frame for fn: it must never return (children end by sys_exit).

@@ -177,6 +177,9 @@ enum dispatcher_cmd {
     DispatcherCmd_Run,  // () make a set-up dispatcher runnable on this core
     DispatcherCmd_Stop, // () stop it for good (it never runs again)
     DispatcherCmd_Info, // () -> r0 = state (DISP_STATE_*), r1 = exit status, r2 = core
+    // (endpoint capref) when the dispatcher stops, notify that endpoint
+    // (with its cap's badge); replaces an earlier one
+    DispatcherCmd_NotifyExit,
     DispatcherCmd_Num
 };
 

@@ -37,13 +37,41 @@
 #define TASKCN_SLOT_IO         8  // init: all I/O ports
 #define TASKCN_SLOT_PHYSADDR   9  // init: PhysAddr over the address space above RAM and 4 GiB
 #define TASKCN_SLOT_INITMEM    10 // init: the RAM its own objects were made from
-#define TASKCN_SLOTS_FREE      16 // first slot free for the domain
+#define TASKCN_SLOT_MEMSERV    11 // a bind cap to mem_serv (badged with the pid)
+#define TASKCN_SLOT_INITEP     12 // a bind cap to init's services (badged with the pid)
+#define TASKCN_SLOT_EXTRA0     13 // caps a parent hands over (the shell: COM1 ports)
+#define TASKCN_SLOT_EXTRA1     14
+#define TASKCN_SLOT_EXTRA2     15
+#define TASKCN_SLOT_REPLYEP    16 // an endpoint for replies (lib/sys's first channel)
+#define TASKCN_SLOTS_FREE      17 // first slot free for the domain
 
-// Where init's program image and dispatcher frame live in its address space.
-#define INIT_DISPFRAME_VA 0x0000000000200000ull // 1 page
+// The address space every program starts with (init's, made by the CPU
+// driver, and every other, made by lib/sys's spawn):
+//   DISPFRAME_VA   the dispatcher frame (1 page)
+//   INIT_BOOTINFO_VA  init only: the bootinfo (BOOTINFO_SIZE)
+//   ARGS_VA        the arguments page
+//   0x400000       the program (hake/user.ld), below STACK_TOP - stack
+//   STACK_TOP      top of the initial stack (STACK_PAGES pages below it)
+//   HEAP_BASE ..   lib/sys's heap, then its other mappings (above 512 GiB)
+// Page tables: the PML4 in PAGECN slot 0, the PDPT for 0-512 GiB in slot
+// 1, the PD for 0-1 GiB in slot 2, and the page table for PD entry i
+// (i < PAGECN_PT_MAX) in slot 3 + i, so lib/sys finds them by address.
+#define DISPFRAME_VA      0x0000000000200000ull
+#define INIT_DISPFRAME_VA DISPFRAME_VA
 #define INIT_BOOTINFO_VA  0x0000000000210000ull // BOOTINFO_SIZE
-#define INIT_STACK_TOP    0x0000000001000000ull
-#define INIT_STACK_PAGES  16
+#define STACK_TOP         0x0000000001000000ull
+#define STACK_PAGES       16
+#define INIT_STACK_TOP    STACK_TOP
+#define INIT_STACK_PAGES  STACK_PAGES
+#define HEAP_BASE         0x0000000040000000ull // 1 GiB
+#define HEAP_LIMIT        0x0000008000000000ull // 512 GiB
+#define MAP_REGION_BASE   HEAP_LIMIT
+#define MAP_REGION_LIMIT  0x0000010000000000ull // 1 TiB
+#define PAGECN_SLOT_PML4  0
+#define PAGECN_SLOT_PDPT0 1
+#define PAGECN_SLOT_PD0   2
+#define PAGECN_SLOT_PT0   3
+#define PAGECN_PT_MAX     (L2_CNODE_SLOTS - PAGECN_SLOT_PT0)
 
 #define BOOTINFO_SIZE        8192
 #define BOOTINFO_MAGIC       0x53494554 // "SIET"
@@ -90,12 +118,16 @@ _Static_assert(sizeof(struct bootinfo) <= BOOTINFO_SIZE, "bootinfo fits its fram
 // addresses.
 #define ARGS_PAGE_MAGIC 0x41524753 // "ARGS"
 #define ARGS_MAX        32
-#define INIT_ARGS_VA    0x0000000000220000ull
+#define ARGS_VA         0x0000000000220000ull
+#define INIT_ARGS_VA    ARGS_VA
 
 struct args_page {
     uint32_t magic;
     uint32_t argc;
+    uint64_t pid;      // the process id init gave it (0: init itself)
+    uint64_t boot_tsc; // TSC when the CPU driver started (for boot timing)
+    uint64_t tsc_hz;
     uint64_t argv[ARGS_MAX + 1]; // NULL-terminated
-    char strings[4096 - 8 - 8 * (ARGS_MAX + 1)];
+    char strings[4096 - 32 - 8 * (ARGS_MAX + 1)];
 };
 _Static_assert(sizeof(struct args_page) == 4096, "one page");

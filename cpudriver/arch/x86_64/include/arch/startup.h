@@ -9,4 +9,7 @@
 // and every resource of the machine (kpi/init.h), and make it ready to run.
 // Takes init's memory from bm and hands all the rest of bm to init;
 // ncores (from the MADT) goes into init's bootinfo.
+// The TSC when kernel_start began (init.c), for boot timing.
+extern uint64_t boot_tsc;
+
 void startup_init(const struct boot_info *boot, struct bootmem *bm, unsigned ncores);

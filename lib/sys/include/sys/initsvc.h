@@ -1,0 +1,61 @@
+/*
+ * lib/sys/include/sys/initsvc.h: init's services: names and processes.
+ *
+ * Every domain gets a bind cap to init (TASKCN_SLOT_INITEP); the channel
+ * shares a page for names, argument strings and listings.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/rpc.h>
+
+enum initsvc_op {
+    INIT_NAME_REGISTER = 1, // buf: name; cap: an unbadged send cap to the service
+    INIT_NAME_LOOKUP = 2,   // buf: name -> cap: a bind cap badged with the caller's pid
+    INIT_PROC_SPAWN = 3,    // buf: "prog arg1 arg2" -> w0: pid
+    INIT_PROC_WAIT = 4,     // (pid) -> w0: exit status (answered when it ends)
+    INIT_PROC_KILL = 5,     // (pid)
+    INIT_PROC_LIST = 6,     // -> buf: struct proc_info[w0]
+    INIT_PROC_CAPS = 7,     // (pid, first) -> buf: text lines, w0: slots shown, w1: next first
+    INIT_POWEROFF = 8,      // () leave the machine
+};
+
+#define NAME_MAX_LEN 31
+#define PROC_NAME_LEN 32
+
+enum proc_state { PROC_RUNNING = 1, PROC_EXITED = 2, PROC_KILLED = 3 };
+
+struct proc_info {
+    uint64_t pid;
+    uint32_t state; // enum proc_state
+    uint32_t core;
+    uint64_t status; // exit status once ended
+    uint64_t mem;    // bytes of RAM charged to it
+    char name[PROC_NAME_LEN];
+};
+#define PROC_LIST_MAX (RPC_BUF_SIZE / sizeof(struct proc_info))
+
+// The channel to init (bound and sharing a page on first use).
+struct rpc_chan *initsvc_chan(errval_t *err);
+
+// Register ep (an endpoint we receive on) under name.
+errval_t name_register(const char *name, capref_t ep);
+
+// A bind cap for the service called name, in a new slot.
+errval_t name_lookup(const char *name, capref_t *bind_cap);
+
+// Start "prog args..." (a boot module), returning its pid.
+errval_t proc_spawn(const char *cmdline, uint64_t *pid);
+errval_t proc_wait(uint64_t pid, uint64_t *status);
+errval_t proc_kill(uint64_t pid);
+
+// The process table: up to max entries into out; *n gets the count.
+errval_t proc_list(struct proc_info *out, unsigned max, unsigned *n);
+
+// Text lines describing the caps of process pid, from slot `first` (L1 *
+// 256 + L2) on: *text points into the shared page (valid until the next
+// call), *next is where to go on (0: done).
+errval_t proc_caps(uint64_t pid, uint64_t first, const char **text, uint64_t *next);
+
+// Ask init to switch the machine off (does not return if it works).
+errval_t sys_poweroff(void);

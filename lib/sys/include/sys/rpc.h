@@ -1,0 +1,56 @@
+/*
+ * lib/sys/include/sys/rpc.h: RPC channels over LMP.
+ *
+ * A client binds to a server through a bind cap (a badged send cap to the
+ * server's endpoint): it sends the server a send cap to its own reply
+ * endpoint and gets back a send cap badged for the new channel. A call is
+ * then one SYS_CALL: four words (an operation and three arguments) and
+ * optionally one cap out; four words (an error and three results) and
+ * optionally one cap back. A channel may also share one page with the
+ * server for larger arguments and results (rpc_share).
+ *
+ * Servers reply without blocking, so a client that is not waiting (it
+ * died) cannot stall them; clients always wait in SYS_CALL.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/caps.h>
+
+// Badges on a server's endpoint: who sent a message.
+#define RPC_BADGE_NOTIFY  (1ull << 63) // kernel notifications; low bits: which
+#define RPC_BADGE_BIND    (1ull << 62) // a bind cap; low bits: the client's pid
+#define RPC_BADGE_CHAN    (1ull << 61) // a channel; low bits: its number
+#define RPC_BADGE_LOW(b)  ((b) & ((1ull << 48) - 1))
+
+// Operations every server understands.
+#define RPC_OP_BIND  0xb17d0001 // cap: send cap to the client's reply endpoint
+#define RPC_OP_SHARE 0xb17d0002 // cap: a one-page Frame shared from now on
+
+#define RPC_BUF_SIZE 4096
+
+struct rpc_chan {
+    capref_t ep;    // send cap to the server, badged for this channel
+    capref_t reply; // our reply endpoint
+    void *buf;      // the shared page, or NULL
+    bool bound;
+};
+
+struct rpc_result {
+    errval_t err; // the server's answer
+    uint64_t w[3];
+    bool got_cap; // a cap arrived in the receive slot
+};
+
+// Bind c through bind_cap, replies arriving on reply_ep (an endpoint cap we
+// hold with the read right; NULL_CAP: make one).
+errval_t rpc_bind(struct rpc_chan *c, capref_t bind_cap, capref_t reply_ep);
+
+// Map a fresh page and share it with the server as c->buf.
+errval_t rpc_share(struct rpc_chan *c);
+
+// One call. send: a cap to send along (NULL_CAP: none); recv: an empty
+// slot for a cap the server may send back (NULL_CAP: none wanted). The
+// return value is the transport's error; r->err is the server's.
+errval_t rpc_call(struct rpc_chan *c, uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2,
+                  capref_t send, capref_t recv, struct rpc_result *r);

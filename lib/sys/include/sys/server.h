@@ -1,0 +1,61 @@
+/*
+ * lib/sys/include/sys/server.h: the server side of RPC channels: one loop
+ * receiving on the server's endpoint and dispatching by badge.
+ */
+#pragma once
+
+#include <sys/rpc.h>
+
+struct server;
+
+// One bound client.
+struct server_chan {
+    bool used;
+    uint64_t pid;     // from the badge of the bind cap it bound through
+    capref_t reply;   // send cap to the client's reply endpoint
+    void *buf;        // the page shared with RPC_OP_SHARE, or NULL
+    capref_t buf_frame;
+    void *user;       // the server's own per-channel state
+};
+
+// A request as the handler sees it.
+struct server_req {
+    struct server_chan *chan;
+    uint64_t op;
+    uint64_t a[3];
+    capref_t cap; // a received cap (the handler owns it), or NULL_CAP
+};
+
+// The handler's answer. With defer set, nothing is sent now: the server
+// answers later with server_reply (e.g. a wait for a process to exit).
+struct server_resp {
+    errval_t err;
+    uint64_t w[3];
+    capref_t cap;  // a cap to send back (copied; the server keeps its own...)
+    bool cap_drop; // ...unless this is set: then its slot is freed after sending
+    bool defer;
+};
+
+struct server {
+    capref_t ep; // the endpoint we receive on (read and write rights)
+    struct server_chan *chans;
+    unsigned nchans;
+    void (*handle)(struct server *s, struct server_req *req, struct server_resp *resp);
+    // Kernel notifications (interrupts, child exits): the OR of their badges.
+    void (*notify)(struct server *s, uint64_t bits);
+    void *user;
+};
+
+// Receive and dispatch forever.
+_Noreturn void server_run(struct server *s);
+
+// Receive and dispatch one message (blocking).
+void server_step(struct server *s);
+
+// Send a reply to a channel (for deferred requests); errors are ignored:
+// a client that no longer waits loses its answer.
+void server_reply(struct server_chan *c, const struct server_resp *resp);
+
+// A bind cap for a client process pid: a send cap to s->ep badged
+// RPC_BADGE_BIND | pid, in slot dest.
+errval_t server_bind_cap(struct server *s, capref_t dest, uint64_t pid);

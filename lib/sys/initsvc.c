@@ -1,0 +1,118 @@
+/* lib/sys/initsvc.c: the client side of init's name and process services. */
+#include <string.h>
+#include <sys/capops.h>
+#include <sys/initsvc.h>
+#include <sys/slot.h>
+
+static struct rpc_chan init_chan;
+
+struct rpc_chan *initsvc_chan(errval_t *err)
+{
+    *err = SYS_ERR_OK;
+    if (!init_chan.bound)
+        *err = rpc_bind(&init_chan, cap_at(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_INITEP), NULL_CAP);
+    if (err_is_ok(*err) && !init_chan.buf)
+        *err = rpc_share(&init_chan);
+    return &init_chan;
+}
+
+// A call with a string in the shared page.
+static errval_t call_str(uint64_t op, const char *s, uint64_t a0, capref_t send, capref_t recv,
+                         struct rpc_result *r)
+{
+    errval_t err;
+    struct rpc_chan *c = initsvc_chan(&err);
+    if (err_is_fail(err))
+        return err;
+    if (s) {
+        size_t n = strlen(s);
+        if (n >= RPC_BUF_SIZE)
+            return SYS_ERR_INVALID_ARGS;
+        memcpy(c->buf, s, n + 1);
+    }
+    err = rpc_call(c, op, a0, 0, 0, send, recv, r);
+    return err_is_ok(err) ? r->err : err;
+}
+
+errval_t name_register(const char *name, capref_t ep)
+{
+    capref_t send;
+    errval_t err = slot_alloc(&send);
+    if (err_is_ok(err))
+        err = cap_copy(send, ep, CAP_RIGHT_WRITE | CAP_RIGHT_GRANT); // unbadged: init mints
+    struct rpc_result r;
+    if (err_is_ok(err))
+        err = call_str(INIT_NAME_REGISTER, name, 0, send, NULL_CAP, &r);
+    cap_destroy(send); // init keeps its copy
+    return err;
+}
+
+errval_t name_lookup(const char *name, capref_t *bind_cap)
+{
+    errval_t err = slot_alloc(bind_cap);
+    struct rpc_result r;
+    if (err_is_ok(err))
+        err = call_str(INIT_NAME_LOOKUP, name, 0, NULL_CAP, *bind_cap, &r);
+    if (err_is_ok(err) && !r.got_cap)
+        err = LMP_ERR_CAP_TRANSFER;
+    if (err_is_fail(err))
+        slot_free(*bind_cap);
+    return err;
+}
+
+errval_t proc_spawn(const char *cmdline, uint64_t *pid)
+{
+    struct rpc_result r;
+    errval_t err = call_str(INIT_PROC_SPAWN, cmdline, 0, NULL_CAP, NULL_CAP, &r);
+    if (err_is_ok(err))
+        *pid = r.w[0];
+    return err;
+}
+
+errval_t proc_wait(uint64_t pid, uint64_t *status)
+{
+    struct rpc_result r;
+    errval_t err = call_str(INIT_PROC_WAIT, NULL, pid, NULL_CAP, NULL_CAP, &r);
+    if (err_is_ok(err))
+        *status = r.w[0];
+    return err;
+}
+
+errval_t proc_kill(uint64_t pid)
+{
+    struct rpc_result r;
+    return call_str(INIT_PROC_KILL, NULL, pid, NULL_CAP, NULL_CAP, &r);
+}
+
+errval_t proc_list(struct proc_info *out, unsigned max, unsigned *n)
+{
+    struct rpc_result r;
+    errval_t err = call_str(INIT_PROC_LIST, NULL, 0, NULL_CAP, NULL_CAP, &r);
+    if (err_is_fail(err))
+        return err;
+    *n = r.w[0] < max ? (unsigned)r.w[0] : max;
+    memcpy(out, init_chan.buf, *n * sizeof(*out));
+    return SYS_ERR_OK;
+}
+
+errval_t proc_caps(uint64_t pid, uint64_t first, const char **text, uint64_t *next)
+{
+    errval_t err;
+    struct rpc_chan *c = initsvc_chan(&err);
+    struct rpc_result r;
+    if (err_is_ok(err))
+        err = rpc_call(c, INIT_PROC_CAPS, pid, first, 0, NULL_CAP, NULL_CAP, &r);
+    if (err_is_ok(err))
+        err = r.err;
+    if (err_is_ok(err)) {
+        *text = c->buf;
+        *next = r.w[1];
+    }
+    return err;
+}
+
+errval_t sys_poweroff(void)
+{
+    struct rpc_result r;
+    return call_str(INIT_POWEROFF, NULL, 0, NULL_CAP, NULL_CAP, &r);
+}

@@ -1,0 +1,91 @@
+/* lib/sys/rpc.c: the client side of RPC channels. */
+#include <string.h>
+#include <sys/capops.h>
+#include <sys/lmp.h>
+#include <sys/rpc.h>
+#include <sys/slot.h>
+#include <sys/vspace.h>
+
+static errval_t call(capref_t ep, capref_t reply, uint64_t op, const uint64_t a[3],
+                     capref_t send, capref_t recv, struct rpc_result *r)
+{
+    uint64_t w[4] = {op, a[0], a[1], a[2]};
+    struct lmp_recv_msg m;
+    uint32_t flags = send ? LMP_FLAG_SEND_CAP | LMP_FLAG_YIELD : LMP_FLAG_YIELD;
+    errval_t err = lmp_call(ep, flags, send, w, reply, recv, &m);
+    if (err_is_fail(err))
+        return err;
+    r->err = m.words[0];
+    for (int i = 0; i < 3; i++)
+        r->w[i] = m.words[1 + i];
+    r->got_cap = (m.flags & LMP_RECV_CAP) != 0;
+    return SYS_ERR_OK;
+}
+
+errval_t rpc_bind(struct rpc_chan *c, capref_t bind_cap, capref_t reply_ep)
+{
+    memset(c, 0, sizeof(*c));
+    errval_t err = SYS_ERR_OK;
+    if (!reply_ep)
+        err = obj_alloc(&reply_ep, ObjType_Endpoint, OBJSIZE_ENDPOINT);
+    c->reply = reply_ep;
+    // The server gets a send cap to our reply endpoint (grant: it may
+    // send caps back); we get a send cap badged for the channel.
+    capref_t reply_send = NULL_CAP, chan_cap = NULL_CAP;
+    if (err_is_ok(err))
+        err = slot_alloc(&reply_send);
+    if (err_is_ok(err))
+        err = cap_mint(reply_send, reply_ep, CAP_RIGHT_WRITE | CAP_RIGHT_GRANT, 1, 0);
+    if (err_is_ok(err))
+        err = slot_alloc(&chan_cap);
+    struct rpc_result r = {0};
+    const uint64_t none[3] = {0, 0, 0};
+    if (err_is_ok(err))
+        err = call(bind_cap, reply_ep, RPC_OP_BIND, none, reply_send, chan_cap, &r);
+    if (err_is_ok(err))
+        err = err_is_fail(r.err) ? r.err : r.got_cap ? SYS_ERR_OK : LMP_ERR_CAP_TRANSFER;
+    if (reply_send)
+        cap_destroy(reply_send); // the server holds its copy
+    if (err_is_fail(err)) {
+        if (chan_cap)
+            slot_free(chan_cap);
+        return err;
+    }
+    c->ep = chan_cap;
+    c->bound = true;
+    return SYS_ERR_OK;
+}
+
+errval_t rpc_share(struct rpc_chan *c)
+{
+    capref_t frame;
+    void *va;
+    errval_t err = frame_alloc(&frame, RPC_BUF_SIZE);
+    if (err_is_fail(err))
+        return err;
+    err = vspace_map(frame, RPC_BUF_SIZE, MAP_WRITE, &va);
+    capref_t copy = NULL_CAP;
+    if (err_is_ok(err))
+        err = slot_alloc(&copy);
+    if (err_is_ok(err))
+        err = cap_copy(copy, frame, CAP_RIGHTS_ALL);
+    struct rpc_result r = {0};
+    if (err_is_ok(err))
+        err = rpc_call(c, RPC_OP_SHARE, 0, 0, 0, copy, NULL_CAP, &r);
+    if (copy)
+        cap_destroy(copy);
+    if (err_is_ok(err))
+        err = r.err;
+    if (err_is_ok(err))
+        c->buf = va;
+    return err;
+}
+
+errval_t rpc_call(struct rpc_chan *c, uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2,
+                  capref_t send, capref_t recv, struct rpc_result *r)
+{
+    if (!c->bound)
+        return SYS_ERR_NOT_FOUND;
+    const uint64_t a[3] = {a0, a1, a2};
+    return call(c->ep, c->reply, op, a, send, recv, r);
+}

@@ -1,0 +1,121 @@
+/* lib/sys/server.c: the server loop of RPC channels. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/capops.h>
+#include <sys/lmp.h>
+#include <sys/server.h>
+#include <sys/slot.h>
+#include <sys/vspace.h>
+
+static capref_t recv_slot; // where the next received cap lands
+
+errval_t server_bind_cap(struct server *s, capref_t dest, uint64_t pid)
+{
+    return cap_mint(dest, s->ep, CAP_RIGHT_WRITE | CAP_RIGHT_GRANT, RPC_BADGE_BIND | pid, 0);
+}
+
+void server_reply(struct server_chan *c, const struct server_resp *resp)
+{
+    uint64_t w[4] = {resp->err, resp->w[0], resp->w[1], resp->w[2]};
+    uint32_t flags = LMP_FLAG_NONBLOCK | (resp->cap ? LMP_FLAG_SEND_CAP : 0);
+    lmp_send(c->reply, flags, resp->cap, w);
+}
+
+// A bind: a free channel, the client's reply cap, a badged cap back.
+static void do_bind(struct server *s, uint64_t pid, capref_t reply, struct server_resp *resp)
+{
+    unsigned i = 0;
+    while (i < s->nchans && s->chans[i].used)
+        i++;
+    capref_t chan_cap = NULL_CAP;
+    resp->err = i == s->nchans ? SYS_ERR_NO_MEMORY : slot_alloc(&chan_cap);
+    if (err_is_ok(resp->err))
+        resp->err = cap_mint(chan_cap, s->ep, CAP_RIGHT_WRITE | CAP_RIGHT_GRANT,
+                             RPC_BADGE_CHAN | i, 0);
+    if (err_is_fail(resp->err)) {
+        if (chan_cap)
+            slot_free(chan_cap);
+        cap_destroy(reply);
+        return;
+    }
+    s->chans[i] = (struct server_chan){.used = true, .pid = pid, .reply = reply};
+    server_reply(&s->chans[i], &(struct server_resp){.cap = chan_cap});
+    cap_destroy(chan_cap); // the client has its copy
+    resp->defer = true;    // answered already
+}
+
+static void do_share(struct server_chan *c, capref_t frame, struct server_resp *resp)
+{
+    void *va;
+    if (c->buf) {
+        resp->err = SYS_ERR_EXISTS;
+        cap_destroy(frame);
+        return;
+    }
+    resp->err = vspace_map(frame, RPC_BUF_SIZE, MAP_WRITE, &va);
+    if (err_is_ok(resp->err)) {
+        c->buf = va;
+        c->buf_frame = frame;
+    } else {
+        cap_destroy(frame);
+    }
+}
+
+// Route one received message by its badge.
+static void dispatch(struct server *s, const struct lmp_recv_msg *m, capref_t cap)
+{
+    struct server_req req = {.op = m->words[0], .a = {m->words[1], m->words[2], m->words[3]},
+                             .cap = cap};
+    struct server_resp resp = {0};
+    uint64_t low = RPC_BADGE_LOW(m->badge);
+    if (m->badge & RPC_BADGE_BIND) {
+        if (req.op == RPC_OP_BIND && cap)
+            do_bind(s, low, cap, &resp);
+        else if (cap)
+            cap_destroy(cap);
+        return; // nothing else is answered on a bind cap
+    }
+    if (!(m->badge & RPC_BADGE_CHAN) || low >= s->nchans || !s->chans[low].used) {
+        if (cap)
+            cap_destroy(cap);
+        return;
+    }
+    req.chan = &s->chans[low];
+    if (req.op == RPC_OP_SHARE && cap)
+        do_share(req.chan, cap, &resp);
+    else
+        s->handle(s, &req, &resp);
+    if (!resp.defer)
+        server_reply(req.chan, &resp);
+    if (resp.cap && resp.cap_drop)
+        cap_destroy(resp.cap);
+}
+
+void server_step(struct server *s)
+{
+    if (!recv_slot && err_is_fail(slot_alloc(&recv_slot)))
+        recv_slot = NULL_CAP; // receive without caps until slots return
+    struct lmp_recv_msg m;
+    errval_t err = lmp_recv(s->ep, 0, recv_slot, &m);
+    if (err_is_fail(err)) {
+        printf("server: receive failed: %s\n", err_msg(err));
+        return;
+    }
+    if (m.flags & LMP_RECV_NOTIFY) {
+        if (s->notify)
+            s->notify(s, m.badge & ~RPC_BADGE_NOTIFY);
+        return;
+    }
+    capref_t cap = NULL_CAP;
+    if (m.flags & LMP_RECV_CAP) {
+        cap = recv_slot;
+        recv_slot = NULL_CAP;
+    }
+    dispatch(s, &m, cap);
+}
+
+void server_run(struct server *s)
+{
+    for (;;)
+        server_step(s);
+}

@@ -1,0 +1,210 @@
+/* lib/sys/vspace.c: page tables, mappings and the lazily backed heap. */
+#include <stddef.h>
+#include <sys/capops.h>
+#include <sys/ram.h>
+#include <sys/slot.h>
+#include <sys/vspace.h>
+
+#define PT_SPAN      (2ull << 20)
+#define PD_SPAN      (1ull << 30)
+#define PDPT_SPAN    (512ull << 30)
+#define LOW_LIMIT    PD_SPAN // below: PAGECN's tables
+#define TABLE_SLOTS  2048    // tables made above 1 GiB (open addressing)
+#define HEAP_CHUNK   (64u << 10) // mapped per heap fault
+#define MAX_BACKING  256
+
+// Tables above 1 GiB: key = level << 56 | (va / span of that level).
+struct table {
+    uint64_t key;
+    capref_t cap;
+};
+static struct table tables[TABLE_SLOTS];
+
+static capref_t pagecn(uint32_t i)
+{
+    return cap_at(ROOTCN_SLOT_PAGECN, i);
+}
+
+static capref_t *table_slot(uint64_t key)
+{
+    for (unsigned i = 0, h = (unsigned)(key * 0x9e3779b97f4a7c15ull >> 53) % TABLE_SLOTS;
+         i < TABLE_SLOTS; i++, h = (h + 1) % TABLE_SLOTS) {
+        if (tables[h].key == key || !tables[h].key) {
+            tables[h].key = key;
+            return &tables[h].cap;
+        }
+    }
+    return NULL;
+}
+
+// The table of type at *cap, made and mapped into parent at entry if absent.
+static errval_t ensure(capref_t *cap, enum objtype type, capref_t parent, uint32_t entry)
+{
+    if (*cap)
+        return SYS_ERR_OK;
+    capref_t t;
+    errval_t err = obj_alloc(&t, type, OBJSIZE_VNODE);
+    if (err_is_fail(err))
+        return err;
+    err = invoke_vnode_map(parent, entry, t, 0, 0, 1);
+    if (err_is_fail(err)) {
+        cap_destroy(t);
+        return err;
+    }
+    *cap = t;
+    return SYS_ERR_OK;
+}
+
+// Page tables below 1 GiB live in PAGECN slot PAGECN_SLOT_PT0 + PD index,
+// made there if missing (an empty slot says so).
+static errval_t low_pt(uint64_t va, capref_t *pt)
+{
+    uint32_t pdi = (uint32_t)(va / PT_SPAN);
+    *pt = pagecn(PAGECN_SLOT_PT0 + pdi);
+    struct cap_info info;
+    if (err_is_ok(cap_identify(*pt, &info)))
+        return SYS_ERR_OK;
+    capref_t ram;
+    errval_t err = ram_alloc(&ram, OBJSIZE_VNODE, OBJSIZE_PAGE);
+    if (err_is_ok(err))
+        err = cap_retype(*pt, ram, ObjType_VNodePT, 0, OBJSIZE_VNODE, 1);
+    if (err_is_ok(err))
+        cap_destroy(ram);
+    if (err_is_ok(err))
+        err = invoke_vnode_map(pagecn(PAGECN_SLOT_PD0), pdi, *pt, 0, 0, 1);
+    return err;
+}
+
+// The page table covering va, making the levels above it as needed.
+static errval_t page_table(uint64_t va, capref_t *pt)
+{
+    if (va < LOW_LIMIT)
+        return low_pt(va, pt);
+    capref_t *pdpt = va < PDPT_SPAN ? NULL : table_slot(1ull << 56 | va / PDPT_SPAN);
+    capref_t *pd = table_slot(2ull << 56 | va / PD_SPAN);
+    capref_t *t = table_slot(3ull << 56 | va / PT_SPAN);
+    if ((va >= PDPT_SPAN && !pdpt) || !pd || !t)
+        return SYS_ERR_NO_MEMORY;
+    capref_t pdpt0 = pagecn(PAGECN_SLOT_PDPT0);
+    errval_t err = pdpt ? ensure(pdpt, ObjType_VNodePDPT, cap_vroot, (uint32_t)(va / PDPT_SPAN))
+                        : SYS_ERR_OK;
+    if (err_is_ok(err))
+        err = ensure(pd, ObjType_VNodePD, pdpt ? *pdpt : pdpt0, (va / PD_SPAN) % 512);
+    if (err_is_ok(err))
+        err = ensure(t, ObjType_VNodePT, *pd, (va / PT_SPAN) % 512);
+    *pt = *t;
+    return err;
+}
+
+errval_t vspace_map_at(uint64_t va, capref_t frame, uint64_t bytes, uint32_t flags)
+{
+    if ((va | bytes) & (OBJSIZE_PAGE - 1) || bytes == 0)
+        return SYS_ERR_ALIGNMENT;
+    if ((va % PT_SPAN) + bytes > PT_SPAN) {
+        // Crossing a page table: a frame maps once per cap copy, so each
+        // further table gets a copy of the cap.
+        return SYS_ERR_INVALID_ARGS;
+    }
+    capref_t pt;
+    errval_t err = page_table(va, &pt);
+    if (err_is_fail(err))
+        return err;
+    return invoke_vnode_map(pt, (va / OBJSIZE_PAGE) % 512, frame, flags, 0, bytes / OBJSIZE_PAGE);
+}
+
+static uint64_t map_next = MAP_REGION_BASE;
+
+errval_t vspace_map(capref_t frame, uint64_t bytes, uint32_t flags, void **va)
+{
+    bytes = (bytes + OBJSIZE_PAGE - 1) & ~(uint64_t)(OBJSIZE_PAGE - 1);
+    if (bytes > PT_SPAN)
+        return SYS_ERR_INVALID_ARGS; // one page table per mapping
+    if ((map_next % PT_SPAN) + bytes > PT_SPAN)
+        map_next = (map_next / PT_SPAN + 1) * PT_SPAN;
+    if (map_next + bytes > MAP_REGION_LIMIT)
+        return SYS_ERR_NO_MEMORY;
+    errval_t err = vspace_map_at(map_next, frame, bytes, flags);
+    if (err_is_ok(err)) {
+        *va = (void *)map_next;
+        map_next += bytes;
+    }
+    return err;
+}
+
+errval_t vspace_unmap(capref_t frame)
+{
+    return invoke_unmap(frame);
+}
+
+// ---- The heap ----
+
+// A reserved heap range and the RAM that backs it, byte for byte.
+struct backing {
+    uint64_t va, bytes;
+    capref_t ram;
+};
+static struct backing backing[MAX_BACKING];
+static unsigned nbacking;
+static uint64_t heap_next = HEAP_BASE, heap_mapped;
+
+void *vspace_heap_grow(uint64_t bytes, errval_t *err)
+{
+    bytes = (bytes + HEAP_CHUNK - 1) & ~(uint64_t)(HEAP_CHUNK - 1);
+    if (nbacking == MAX_BACKING || bytes > HEAP_LIMIT - heap_next) {
+        *err = SYS_ERR_NO_MEMORY;
+        return NULL;
+    }
+    capref_t ram;
+    *err = ram_alloc(&ram, bytes, HEAP_CHUNK);
+    if (err_is_fail(*err))
+        return NULL;
+    // Page tables now, so a fault never has to ask for memory.
+    for (uint64_t va = heap_next; va < heap_next + bytes; va += PT_SPAN - va % PT_SPAN) {
+        capref_t pt;
+        *err = page_table(va, &pt);
+        if (err_is_fail(*err)) {
+            ram_free(ram);
+            return NULL;
+        }
+    }
+    backing[nbacking++] = (struct backing){heap_next, bytes, ram};
+    void *p = (void *)heap_next;
+    heap_next += bytes;
+    return p;
+}
+
+void vspace_heap_stats(uint64_t *reserved, uint64_t *mapped)
+{
+    *reserved = heap_next - HEAP_BASE;
+    *mapped = heap_mapped;
+}
+
+bool vspace_heap_fault(uint64_t addr)
+{
+    for (unsigned i = 0; i < nbacking; i++) {
+        const struct backing *b = &backing[i];
+        if (addr < b->va || addr >= b->va + b->bytes)
+            continue;
+        uint64_t chunk = addr & ~(uint64_t)(HEAP_CHUNK - 1);
+        capref_t frame, pt;
+        slot_reserve_only(true); // no memory requests from an exception handler
+        errval_t err = slot_alloc(&frame);
+        slot_reserve_only(false);
+        if (err_is_fail(err))
+            return false;
+        err = cap_retype(frame, b->ram, ObjType_Frame, chunk - b->va, HEAP_CHUNK, 1);
+        if (err_is_ok(err))
+            err = page_table(chunk, &pt); // exists: made by vspace_heap_grow
+        if (err_is_ok(err))
+            err = invoke_vnode_map(pt, (chunk / OBJSIZE_PAGE) % 512, frame, MAP_WRITE, 0,
+                                   HEAP_CHUNK / OBJSIZE_PAGE);
+        if (err_is_fail(err)) {
+            cap_delete(frame);
+            slot_free(frame);
+            return false;
+        }
+        heap_mapped += HEAP_CHUNK;
+        return true;
+    }
+    return false;
+}

@@ -1,0 +1,89 @@
+"""tests/system/test_shell.py: user space through the shell (issue 5), in one boot.
+
+Types commands into the shell on COM1 and checks the replies: the built-in
+commands and their errors, the systest programs (spawn with arguments, heap
+growth by page faults, malloc, threads, the name service, mem_serv with
+exhaustion), a program killed with its memory returned (mem before and
+after), a program stopped by a fault, a process's CSpace, and poweroff.
+"""
+import re
+
+PROMPT = r"sietch\$ "
+
+SYSTEST = {
+    "args a b c": ["spawn.args", "spawn.pid"],
+    "heap": ["heap.grows_by_faults"],
+    "malloc": ["malloc.stress"],
+    "threads": ["threads.mutex"],
+    "names": ["names.register", "names.lookup_and_call"],
+    "memserv": ["memserv.alloc", "memserv.free", "memserv.exhaustion", "memserv.too_big",
+                "memserv.all_back"],
+}
+
+
+class Shell:
+    def __init__(self, ctx, m):
+        self.ctx, self.m = ctx, m
+
+    def cmd(self, line, timeout=60):
+        """Run one command; return its output (up to the next prompt)."""
+        self.m.send(line + "\r")
+        self.m.expect(re.escape(line) + r"\n", timeout=10)  # the echo
+        return self.m.expect(r"([\s\S]*?)" + PROMPT, timeout=timeout).group(1)
+
+    def check(self, what, line, pattern, timeout=60):
+        try:
+            out = self.cmd(line, timeout)
+        except Exception as e:
+            return self.ctx.check(what, False, f"'{line}': {e}")
+        ok = re.search(pattern, out) is not None
+        self.ctx.check(what, ok, f"'{line}' printed {out!r}, wanted /{pattern}/")
+        return out if ok else None
+
+
+def free_kib(sh):
+    out = sh.cmd("mem")
+    m = re.search(r"RAM: (\d+) KiB total, (\d+) KiB free", out)
+    return int(m.group(2)) if m else None
+
+
+def run(ctx):
+    iso = ctx.iso(modules=())  # hake/menu.lst: init shell, mem_serv, shell, systest
+    m = ctx.machine(iso)
+    with m:
+        m.expect(r"sietch: up in \d+\.\d+ s", timeout=60)
+        m.expect(PROMPT, timeout=30)
+        sh = Shell(ctx, m)
+        sh.check("help lists commands", "help", r"run <prog> \[args\] \[&\].*\n[\s\S]*poweroff")
+        sh.check("echo", "echo hello   sietch", r"^hello sietch\n")
+        sh.check("unknown command", "frobnicate", r"unknown command 'frobnicate' \(try 'help'\)")
+        sh.check("kill needs a pid", "kill abc", r"usage: kill <pid>")
+        sh.check("run needs a program", "run", r"usage: run <prog>")
+        sh.check("run of a missing program", "run nosuch", r"run: nosuch: no boot module")
+        sh.check("kill of a missing process", "kill 999", r"kill: 999: no process with that id")
+        sh.check("init is protected", "kill 1", r"kill: 1: that process may not be killed")
+        sh.check("ps lists the servers", "ps", r"0 +0 running .* init\n.*mem_serv\n.*shell")
+        for args, ids in SYSTEST.items():
+            sh.cmd(f"run systest {args}", timeout=120)
+        ctx.collect(m, [i for ids in SYSTEST.values() for i in ids])
+
+        before = free_kib(sh)
+        out = sh.check("run in the background", "run systest spin &", r"\[(\d+)\] systest")
+        pid = re.search(r"\[(\d+)\]", out).group(1) if out else "0"
+        sh.check("ps shows it running", "ps", rf"\n +{pid} +0 running +\d+ K +systest")
+        sh.check("caps of a process", f"caps {pid}",
+                 r"0\.0 +Dispatcher[\s\S]*0\.1 +L1CNode[\s\S]*VNodePML4[\s\S]*Frame")
+        during = free_kib(sh)
+        sh.check("kill", f"kill {pid}", rf"\[{pid}\] killed")
+        after = free_kib(sh)
+        ctx.check("kill reclaims all memory", before is not None and during < before == after,
+                  f"free KiB before {before}, while running {during}, after kill {after}")
+        sh.check("ps shows it killed", "ps", rf"\n +{pid} +0 killed")
+        sh.check("a fault stops a program", "run systest crash",
+                 r"systest \(pid \d+\): page fault .* address 0x10\n"
+                 r"\[\d+\] systest: exited with status 139")
+        ctx.check("memory back after the fault", free_kib(sh) == before, "free memory changed")
+        m.send("poweroff\r")
+        status = m.wait_exit(timeout=30)
+        ctx.check("poweroff ends QEMU cleanly", status == 0, f"QEMU status {status}")
+    return m

@@ -1,0 +1,290 @@
+/* usr/init/procs.c: the process table: spawn, wait, kill, list, show caps, reclaim. */
+#include "init.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capops.h>
+#include <sys/slot.h>
+
+static struct proc procs[MAX_PROCS];
+static uint64_t next_pid = MEMSERV_PID;
+
+static struct proc *find(uint64_t pid)
+{
+    for (unsigned i = 0; i < MAX_PROCS; i++) {
+        if (procs[i].used && procs[i].pid == pid)
+            return &procs[i];
+    }
+    return NULL;
+}
+
+// A free entry, or the oldest ended one (ended processes stay listed until
+// their entry is needed).
+static struct proc *new_entry(void)
+{
+    struct proc *oldest = NULL;
+    for (unsigned i = 0; i < MAX_PROCS; i++) {
+        struct proc *p = &procs[i];
+        if (!p->used)
+            return p;
+        if (p->state != PROC_RUNNING && !p->waiters && (!oldest || p->pid < oldest->pid))
+            oldest = p;
+    }
+    return oldest;
+}
+
+static unsigned index_of(const struct proc *p)
+{
+    return (unsigned)(p - procs);
+}
+
+errval_t proc_create(int argc, const char *const *argv, spawn_alloc_fn alloc, void *alloc_arg,
+                     struct proc **out)
+{
+    size_t size;
+    const void *elf = module_find(argv[0], &size);
+    if (!elf)
+        return SPAWN_ERR_NOT_FOUND;
+    struct proc *p = new_entry();
+    if (!p)
+        return SPAWN_ERR_TOO_MANY;
+    uint64_t pid = next_pid++;
+    *p = (struct proc){.used = true, .pid = pid, .state = PROC_RUNNING};
+    strlcpy(p->name, argv[0], sizeof(p->name));
+    if (!alloc) {
+        alloc = mem_alloc_for;
+        alloc_arg = (void *)(uintptr_t)pid;
+    }
+    errval_t err = spawn_load(&p->sp, elf, size, argc, argv, pid, HANDLE_L1 + index_of(p), alloc,
+                              alloc_arg);
+    capref_t tmp = NULL_CAP;
+    // Every process can reach init's services and mem_serv, as itself.
+    if (err_is_ok(err))
+        err = slot_alloc(&tmp);
+    if (err_is_ok(err))
+        err = server_bind_cap(&init_server, tmp, pid);
+    if (err_is_ok(err))
+        err = spawn_give(&p->sp, TASKCN_SLOT_INITEP, tmp);
+    if (tmp)
+        cap_destroy(tmp);
+    struct proc *ms = find(MEMSERV_PID);
+    if (err_is_ok(err) && ms && ms != p)
+        err = invoke_cnode_mint(cap_root, spawn_cap(&p->sp, SPAWN_H_TASKCN), TASKCN_SLOT_MEMSERV,
+                                spawn_cap(&ms->sp, SPAWN_H_ENDPOINT),
+                                CAP_RIGHT_WRITE | CAP_RIGHT_GRANT, RPC_BADGE_BIND | pid, 0);
+    if (err_is_fail(err)) {
+        mem_reclaim(pid);
+        p->used = false;
+        return err;
+    }
+    *out = p;
+    return SYS_ERR_OK;
+}
+
+errval_t proc_run(struct proc *p)
+{
+    // Tell us when it stops: a notification on our endpoint.
+    capref_t note;
+    errval_t err = slot_alloc(&note);
+    if (err_is_ok(err))
+        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | EXIT_NOTIFY, 0);
+    if (err_is_ok(err))
+        err = cap_invoke(spawn_cap(&p->sp, SPAWN_H_DISPATCHER), DispatcherCmd_NotifyExit, note, 0,
+                         0, 0, 0, 0)
+                  .err;
+    if (note)
+        cap_destroy(note); // the dispatcher keeps its copy
+    if (err_is_ok(err))
+        err = spawn_run(&p->sp);
+    return err;
+}
+
+errval_t proc_start(int argc, const char *const *argv, uint64_t *pid)
+{
+    struct proc *p;
+    errval_t err = proc_create(argc, argv, NULL, NULL, &p);
+    if (err_is_ok(err))
+        err = proc_run(p);
+    if (err_is_ok(err))
+        *pid = p->pid;
+    return err;
+}
+
+// The process has stopped: answer its waiters and give its memory back.
+static void ended(struct proc *p, enum proc_state how, uint64_t status)
+{
+    p->state = how;
+    p->status = status;
+    for (struct waiter *w = p->waiters, *next; w; w = next) {
+        next = w->next;
+        server_reply(w->chan, &(struct server_resp){.w = {status}});
+        free(w);
+    }
+    p->waiters = NULL;
+    // Reclaiming its RAM takes everything made from it, our handle CNode
+    // and its copies included; only the slot of the region cap is left.
+    mem_reclaim(p->pid);
+    cap_destroy(p->sp.region);
+}
+
+void procs_child_exit(void)
+{
+    for (unsigned i = 0; i < MAX_PROCS; i++) {
+        struct proc *p = &procs[i];
+        uint64_t state, status;
+        if (!p->used || p->state != PROC_RUNNING)
+            continue;
+        if (err_is_ok(invoke_dispatcher_info(spawn_cap(&p->sp, SPAWN_H_DISPATCHER), &state,
+                                             &status)) &&
+            state == DISP_STATE_STOPPED)
+            ended(p, status == DISP_EXIT_KILLED ? PROC_KILLED : PROC_EXITED, status);
+    }
+}
+
+// ---- Requests ----
+
+// Split buf (a NUL-terminated command line in the shared page) into argv.
+static int split(char *buf, const char **argv, int max)
+{
+    int argc = 0;
+    for (char *s = strtok_r(buf, " ", &buf); s && argc < max; s = strtok_r(NULL, " ", &buf))
+        argv[argc++] = s;
+    return argc;
+}
+
+static void op_spawn(struct server_req *req, struct server_resp *resp)
+{
+    char line[256];
+    const char *argv[ARGS_MAX];
+    if (!req->chan->buf) {
+        resp->err = SYS_ERR_INVALID_ARGS;
+        return;
+    }
+    strlcpy(line, req->chan->buf, sizeof(line));
+    int argc = split(line, argv, ARGS_MAX);
+    uint64_t pid = 0;
+    resp->err = argc ? proc_start(argc, argv, &pid) : SYS_ERR_INVALID_ARGS;
+    resp->w[0] = pid;
+}
+
+static void op_wait(struct server_req *req, struct server_resp *resp)
+{
+    struct proc *p = find(req->a[0]);
+    if (!p) {
+        resp->err = PROC_ERR_NO_SUCH;
+    } else if (p->state != PROC_RUNNING) {
+        resp->w[0] = p->status;
+    } else {
+        struct waiter *w = malloc(sizeof(*w));
+        if (!w) {
+            resp->err = SYS_ERR_NO_MEMORY;
+            return;
+        }
+        *w = (struct waiter){req->chan, p->waiters};
+        p->waiters = w;
+        resp->defer = true;
+    }
+}
+
+static void op_kill(struct server_req *req, struct server_resp *resp)
+{
+    struct proc *p = find(req->a[0]);
+    if (!p || p->state != PROC_RUNNING)
+        resp->err = PROC_ERR_NO_SUCH;
+    else if (p->pid <= MEMSERV_PID || p->pid == req->chan->pid)
+        resp->err = PROC_ERR_PROTECTED;
+    else
+        resp->err = invoke_dispatcher_stop(spawn_cap(&p->sp, SPAWN_H_DISPATCHER));
+    // The exit notification follows and does the rest.
+}
+
+static void op_list(struct server_req *req, struct server_resp *resp)
+{
+    struct proc_info *out = req->chan->buf;
+    unsigned n = 0;
+    if (out) // init itself: pid 0, its own pool rather than mem_serv's RAM
+        out[n++] = (struct proc_info){.pid = 0, .state = PROC_RUNNING, .name = "init"};
+    for (unsigned i = 0; i < MAX_PROCS && n < PROC_LIST_MAX && out; i++) {
+        const struct proc *p = &procs[i];
+        if (!p->used)
+            continue;
+        out[n] = (struct proc_info){.pid = p->pid, .state = p->state, .status = p->status};
+        out[n].mem = p->state == PROC_RUNNING ? mem_usage(p->pid) : 0;
+        strlcpy(out[n].name, p->name, sizeof(out[n].name));
+        n++;
+    }
+    resp->w[0] = n;
+}
+
+static const char *const type_names[] = {
+#define X(name) #name,
+    CAP_TYPES(X)
+#undef X
+};
+
+// One line for the cap at ref in p's CSpace; false if the slot is empty.
+static bool cap_line(const struct proc *p, capref_t ref, char *out, size_t size)
+{
+    struct cap_info ci;
+    if (err_is_fail(invoke_cnode_identify(spawn_cap(&p->sp, SPAWN_H_ROOT), ref, &ci)))
+        return false;
+    uint32_t a = CAPREF_ADDR(ref);
+    const char *t = ci.type < ObjType_Num ? type_names[ci.type] : "?";
+    char r[5] = {ci.rights & CAP_RIGHT_READ ? 'r' : '-', ci.rights & CAP_RIGHT_WRITE ? 'w' : '-',
+                 ci.rights & CAP_RIGHT_EXECUTE ? 'x' : '-', ci.rights & CAP_RIGHT_GRANT ? 'g' : '-',
+                 0};
+    snprintf(out, size, "  %3u.%-3u %-11s %s base %#lx size %#lx\n", CAPADDR_L1(a), CAPADDR_L2(a),
+             t, r, ci.base, ci.bytes);
+    return true;
+}
+
+// The caps of a process, from slot `first` (L1 * 256 + L2) on, as text
+// lines in the shared page; w0 = lines, w1 = where to go on (0: done).
+static void op_caps(struct server_req *req, struct server_resp *resp)
+{
+    struct proc *p = find(req->a[0]);
+    char *buf = req->chan->buf;
+    if (!buf) {
+        resp->err = SYS_ERR_INVALID_ARGS;
+        return;
+    }
+    if (!p || p->state != PROC_RUNNING) {
+        resp->err = PROC_ERR_NO_SUCH;
+        return;
+    }
+    size_t used = 0;
+    uint64_t lines = 0;
+    buf[0] = 0;
+    for (uint64_t i = req->a[1]; i < (uint64_t)INIT_L1_SLOTS * L2_CNODE_SLOTS; i++) {
+        uint32_t l1 = (uint32_t)(i / L2_CNODE_SLOTS), l2 = (uint32_t)(i % L2_CNODE_SLOTS);
+        struct cap_info ci;
+        if (l2 == 0 && err_is_fail(invoke_cnode_identify(spawn_cap(&p->sp, SPAWN_H_ROOT),
+                                                         cap_l1(l1), &ci))) {
+            i += L2_CNODE_SLOTS - 1; // no CNode in this L1 slot
+            continue;
+        }
+        char line[96];
+        if (!cap_line(p, cap_at(l1, l2), line, sizeof(line)))
+            continue;
+        if (used + strlen(line) + 1 > RPC_BUF_SIZE) {
+            resp->w[1] = i;
+            break;
+        }
+        strcpy(buf + used, line);
+        used += strlen(line);
+        lines++;
+    }
+    resp->w[0] = lines;
+}
+
+void procs_handle(struct server_req *req, struct server_resp *resp)
+{
+    switch (req->op) {
+    case INIT_PROC_SPAWN: op_spawn(req, resp); break;
+    case INIT_PROC_WAIT: op_wait(req, resp); break;
+    case INIT_PROC_KILL: op_kill(req, resp); break;
+    case INIT_PROC_LIST: op_list(req, resp); break;
+    case INIT_PROC_CAPS: op_caps(req, resp); break;
+    default: resp->err = SYS_ERR_ILLEGAL_INVOCATION;
+    }
+}

@@ -1,0 +1,139 @@
+/*
+ * usr/mem_serv/main.c: mem_serv, the RAM server.
+ *
+ * init hands it the machine's free RAM (as RAM caps in TASKCN_SLOT_EXTRA0..2)
+ * and binds to it first. Every client binds through a cap badged with its
+ * pid, so every byte is charged to a process: a process gets RAM caps
+ * (MEMSERV_ALLOC), gives them back (MEMSERV_FREE), and when it ends, init
+ * asks for everything charged to it back (MEMSERV_FREE_ALL): revoking our
+ * copy of each RAM cap removes every cap and object made from it, wherever
+ * it is. mem_serv's own heap comes from a pool of its own, apart from the
+ * memory it manages.
+ */
+#include "mm.h"
+#include <stdio.h>
+#include <sys/capops.h>
+#include <sys/memserv.h>
+#include <sys/ram.h>
+#include <sys/server.h>
+#include <sys/slot.h>
+
+#define SELF_POOL   (8u << 20) // our own heap, page tables and CNodes
+#define MAX_CHANS   128
+#define INIT_PID    0
+
+static struct mm mm;
+static struct server_chan chans[MAX_CHANS];
+
+// ---- Our own memory: a bump allocator over one region taken at start ----
+
+static capref_t self_pool;
+static uint64_t self_used;
+
+static errval_t self_alloc(void *arg, capref_t *ret, uint64_t bytes, uint64_t align)
+{
+    (void)arg;
+    uint64_t off = (self_used + align - 1) & ~(align - 1);
+    if (off + bytes > SELF_POOL)
+        return MM_ERR_NO_MEMORY;
+    errval_t err = slot_alloc(ret);
+    if (err_is_ok(err))
+        err = cap_retype(*ret, self_pool, ObjType_RAM, off, bytes, 1);
+    if (err_is_ok(err))
+        self_used = off + bytes;
+    return err;
+}
+
+static errval_t self_free(void *arg, capref_t ram)
+{
+    (void)arg;
+    return cap_delete(ram); // not reused: the pool only grows
+}
+
+// ---- Requests ----
+
+static void op_alloc(uint64_t pid, uint64_t bytes, uint64_t align, struct server_resp *resp)
+{
+    bytes = (bytes + OBJSIZE_PAGE - 1) & ~(uint64_t)(OBJSIZE_PAGE - 1);
+    capref_t cap;
+    resp->err = mm_alloc(&mm, pid, bytes, align ? align : OBJSIZE_PAGE, &cap);
+    if (err_is_ok(resp->err))
+        resp->cap = cap; // a copy goes out; ours stays to revoke it later
+}
+
+static void op_free(struct server_req *req, struct server_resp *resp)
+{
+    struct cap_info info;
+    resp->err = req->cap ? cap_identify(req->cap, &info) : SYS_ERR_INVALID_ARGS;
+    if (err_is_ok(resp->err) && info.type != ObjType_RAM)
+        resp->err = MM_ERR_NOT_RAM;
+    if (err_is_ok(resp->err))
+        resp->err = mm_free(&mm, req->chan->pid, info.base);
+}
+
+static void handle(struct server *s, struct server_req *req, struct server_resp *resp)
+{
+    uint64_t pid = req->chan->pid;
+    bool init = pid == INIT_PID;
+    switch (req->op) {
+    case MEMSERV_ALLOC: op_alloc(pid, req->a[0], req->a[1], resp); break;
+    case MEMSERV_FREE: op_free(req, resp); break;
+    case MEMSERV_STATS:
+        resp->w[0] = mm.total;
+        resp->w[1] = mm.free;
+        resp->w[2] = mm_usage(&mm, pid);
+        break;
+    case MEMSERV_ALLOC_FOR:
+        if (!init)
+            resp->err = MM_ERR_DENIED;
+        else
+            op_alloc(req->a[0], req->a[1], req->a[2], resp);
+        break;
+    case MEMSERV_FREE_ALL:
+        if (!init)
+            resp->err = MM_ERR_DENIED;
+        else
+            resp->w[0] = mm_free_all(&mm, req->a[0]);
+        break;
+    case MEMSERV_USAGE: resp->w[0] = mm_usage(&mm, req->a[0]); break;
+    default: resp->err = SYS_ERR_ILLEGAL_INVOCATION;
+    }
+    if (req->cap)
+        cap_destroy(req->cap);
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    // Our own pool comes out of the first region, before it is managed.
+    capref_t first = cap_at(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_EXTRA0);
+    struct cap_info info;
+    errval_t err = cap_identify(first, &info);
+    if (err_is_ok(err) && info.bytes <= SELF_POOL)
+        err = MM_ERR_NO_MEMORY;
+    capref_t rest = NULL_CAP;
+    if (err_is_ok(err))
+        err = slot_alloc(&self_pool); // from ALLOC0, no memory needed
+    if (err_is_ok(err))
+        err = cap_retype(self_pool, first, ObjType_RAM, 0, SELF_POOL, 1);
+    if (err_is_ok(err))
+        err = slot_alloc(&rest);
+    if (err_is_ok(err))
+        err = cap_retype(rest, first, ObjType_RAM, SELF_POOL, info.bytes - SELF_POOL, 1);
+    if (err_is_fail(err)) {
+        printf("mem_serv: cannot take its own pool: %s\n", err_msg(err));
+        return 1;
+    }
+    ram_set_source(&(struct ram_source){self_alloc, self_free, NULL});
+    mm_add(&mm, rest);
+    for (uint32_t s = TASKCN_SLOT_EXTRA1; s <= TASKCN_SLOT_EXTRA2; s++) {
+        capref_t more = cap_at(ROOTCN_SLOT_TASKCN, s);
+        if (err_is_ok(cap_identify(more, &info)))
+            mm_add(&mm, more);
+    }
+    printf("mem_serv: managing %lu MiB in %u regions\n", mm.total >> 20, mm.nregions);
+    static struct server srv = {.chans = chans, .nchans = MAX_CHANS, .handle = handle};
+    srv.ep = cap_selfep;
+    server_run(&srv);
+}

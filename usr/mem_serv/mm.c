@@ -1,0 +1,166 @@
+/* usr/mem_serv/mm.c: first-fit RAM allocation over sorted free intervals. */
+#include "mm.h"
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capops.h>
+#include <sys/slot.h>
+
+errval_t mm_add(struct mm *m, capref_t ram)
+{
+    struct cap_info info;
+    errval_t err = cap_identify(ram, &info);
+    if (err_is_fail(err))
+        return err;
+    if (info.type != ObjType_RAM)
+        return MM_ERR_NOT_RAM;
+    if (m->nregions == MM_MAX_REGIONS)
+        return SYS_ERR_NO_MEMORY;
+    struct mm_region *r = &m->regions[m->nregions++];
+    *r = (struct mm_region){.cap = ram, .base = info.base, .bytes = info.bytes, .nfree = 1};
+    r->free[0] = (struct mm_interval){info.base, info.base + info.bytes};
+    m->total += info.bytes;
+    m->free += info.bytes;
+    return SYS_ERR_OK;
+}
+
+// Take [a, a+bytes) out of interval i of r.
+static errval_t carve(struct mm_region *r, unsigned i, uint64_t a, uint64_t bytes)
+{
+    struct mm_interval *iv = &r->free[i];
+    bool before = a > iv->base, after = a + bytes < iv->end;
+    if (before && after) {
+        if (r->nfree == MM_MAX_INTERVALS)
+            return SYS_ERR_NO_MEMORY;
+        memmove(&r->free[i + 2], &r->free[i + 1], (r->nfree - i - 1) * sizeof(*iv));
+        r->free[i + 1] = (struct mm_interval){a + bytes, iv->end};
+        iv->end = a;
+        r->nfree++;
+    } else if (before) {
+        iv->end = a;
+    } else if (after) {
+        iv->base = a + bytes;
+    } else {
+        memmove(iv, iv + 1, (r->nfree - i - 1) * sizeof(*iv));
+        r->nfree--;
+    }
+    return SYS_ERR_OK;
+}
+
+// Put [a, a+bytes) back, merging with its neighbours.
+static void give_back(struct mm_region *r, uint64_t a, uint64_t bytes)
+{
+    unsigned i = 0;
+    while (i < r->nfree && r->free[i].base < a)
+        i++;
+    bool join_prev = i > 0 && r->free[i - 1].end == a;
+    bool join_next = i < r->nfree && r->free[i].base == a + bytes;
+    if (join_prev && join_next) {
+        r->free[i - 1].end = r->free[i].end;
+        memmove(&r->free[i], &r->free[i + 1], (r->nfree - i - 1) * sizeof(r->free[0]));
+        r->nfree--;
+    } else if (join_prev) {
+        r->free[i - 1].end += bytes;
+    } else if (join_next) {
+        r->free[i].base = a;
+    } else {
+        // Cannot overflow: every allocation split at most one interval.
+        memmove(&r->free[i + 1], &r->free[i], (r->nfree - i) * sizeof(r->free[0]));
+        r->free[i] = (struct mm_interval){a, a + bytes};
+        r->nfree++;
+    }
+}
+
+static errval_t record(struct mm *m, struct mm_alloc a)
+{
+    if (m->nallocs == m->cap_allocs) {
+        unsigned n = m->cap_allocs ? 2 * m->cap_allocs : 256;
+        struct mm_alloc *p = realloc(m->allocs, n * sizeof(*p));
+        if (!p)
+            return SYS_ERR_NO_MEMORY;
+        m->allocs = p;
+        m->cap_allocs = n;
+    }
+    m->allocs[m->nallocs++] = a;
+    return SYS_ERR_OK;
+}
+
+errval_t mm_alloc(struct mm *m, uint64_t pid, uint64_t bytes, uint64_t align, capref_t *ret)
+{
+    if (bytes == 0 || bytes % OBJSIZE_PAGE || align < OBJSIZE_PAGE || (align & (align - 1)))
+        return SYS_ERR_INVALID_ARGS;
+    for (unsigned ri = 0; ri < m->nregions; ri++) {
+        struct mm_region *r = &m->regions[ri];
+        for (unsigned i = 0; i < r->nfree; i++) {
+            uint64_t a = (r->free[i].base + align - 1) & ~(align - 1);
+            if (a < r->free[i].base || a >= r->free[i].end || r->free[i].end - a < bytes)
+                continue;
+            errval_t err = slot_alloc(ret);
+            if (err_is_fail(err))
+                return err;
+            err = cap_retype(*ret, r->cap, ObjType_RAM, a - r->base, bytes, 1);
+            if (err_is_ok(err))
+                err = carve(r, i, a, bytes);
+            if (err_is_ok(err))
+                err = record(m, (struct mm_alloc){a, bytes, pid, *ret});
+            if (err_is_fail(err)) {
+                cap_destroy(*ret);
+                return err;
+            }
+            m->free -= bytes;
+            return SYS_ERR_OK;
+        }
+    }
+    return MM_ERR_NO_MEMORY;
+}
+
+// Revoke and drop allocation i (swapped with the last).
+static void release(struct mm *m, unsigned i)
+{
+    struct mm_alloc a = m->allocs[i];
+    cap_revoke(a.cap); // every copy and everything made from it goes
+    cap_destroy(a.cap);
+    for (unsigned ri = 0; ri < m->nregions; ri++) {
+        struct mm_region *r = &m->regions[ri];
+        if (a.base >= r->base && a.base < r->base + r->bytes)
+            give_back(r, a.base, a.bytes);
+    }
+    m->free += a.bytes;
+    m->allocs[i] = m->allocs[--m->nallocs];
+}
+
+errval_t mm_free(struct mm *m, uint64_t pid, uint64_t base)
+{
+    for (unsigned i = 0; i < m->nallocs; i++) {
+        if (m->allocs[i].base != base)
+            continue;
+        if (pid != MM_ANY && m->allocs[i].pid != pid)
+            return MM_ERR_NOT_OWNER;
+        release(m, i);
+        return SYS_ERR_OK;
+    }
+    return MM_ERR_NOT_RAM;
+}
+
+uint64_t mm_free_all(struct mm *m, uint64_t pid)
+{
+    uint64_t bytes = 0;
+    for (unsigned i = 0; i < m->nallocs;) {
+        if (m->allocs[i].pid == pid) {
+            bytes += m->allocs[i].bytes;
+            release(m, i);
+        } else {
+            i++;
+        }
+    }
+    return bytes;
+}
+
+uint64_t mm_usage(const struct mm *m, uint64_t pid)
+{
+    uint64_t bytes = 0;
+    for (unsigned i = 0; i < m->nallocs; i++) {
+        if (m->allocs[i].pid == pid)
+            bytes += m->allocs[i].bytes;
+    }
+    return bytes;
+}

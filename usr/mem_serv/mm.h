@@ -1,0 +1,50 @@
+/* usr/mem_serv/mm.h: the RAM manager behind mem_serv. */
+#pragma once
+
+#include <sys/caps.h>
+
+#define MM_MAX_REGIONS   8
+#define MM_MAX_INTERVALS 1024 // free intervals per region
+
+struct mm_interval {
+    uint64_t base, end; // free [base, end)
+};
+
+struct mm_region {
+    capref_t cap; // a RAM cap we hold; allocations are retyped from it
+    uint64_t base, bytes;
+    struct mm_interval free[MM_MAX_INTERVALS];
+    unsigned nfree;
+};
+
+// One allocation: our copy of the RAM cap handed out, and whom it is charged to.
+struct mm_alloc {
+    uint64_t base, bytes, pid;
+    capref_t cap;
+};
+
+struct mm {
+    struct mm_region regions[MM_MAX_REGIONS];
+    unsigned nregions;
+    struct mm_alloc *allocs;
+    unsigned nallocs, cap_allocs;
+    uint64_t total, free;
+};
+
+// Manage the RAM cap ram (all of it free).
+errval_t mm_add(struct mm *m, capref_t ram);
+
+// Retype bytes (a page multiple) aligned to align from free RAM into a new
+// slot (*ret), charged to pid. MM_ERR_NO_MEMORY if nothing fits.
+errval_t mm_alloc(struct mm *m, uint64_t pid, uint64_t bytes, uint64_t align, capref_t *ret);
+
+// Take back the allocation at base (revoking every copy and descendant of
+// it); MM_ERR_NOT_OWNER unless it is pid's (any pid if pid is MM_ANY).
+#define MM_ANY UINT64_MAX
+errval_t mm_free(struct mm *m, uint64_t pid, uint64_t base);
+
+// Take back everything charged to pid; returns the bytes reclaimed.
+uint64_t mm_free_all(struct mm *m, uint64_t pid);
+
+// Bytes charged to pid.
+uint64_t mm_usage(const struct mm *m, uint64_t pid);

@@ -1,0 +1,179 @@
+/* usr/shell/commands.c: the shell's commands. */
+#include "shell.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/initsvc.h>
+#include <sys/memserv.h>
+
+static int usage(const char *cmd)
+{
+    for (const struct command *c = commands; c->name; c++) {
+        if (!strcmp(c->name, cmd))
+            printf("usage: %s\n", c->usage);
+    }
+    return 1;
+}
+
+// A process id argument: a whole decimal number.
+static bool parse_pid(const char *s, uint64_t *pid)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (!*s || *end || *s == '-')
+        return false;
+    *pid = v;
+    return true;
+}
+
+static int fail(const char *cmd, errval_t err)
+{
+    printf("%s: %s\n", cmd, err_msg(err));
+    return 1;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    for (const struct command *c = commands; c->name; c++)
+        printf("  %-22s %s\n", c->usage, c->help);
+    return 0;
+}
+
+static int cmd_echo(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        printf("%s%s", argv[i], i + 1 < argc ? " " : "");
+    printf("\n");
+    return 0;
+}
+
+static void report_end(const char *name, uint64_t pid, uint64_t status)
+{
+    if (status == DISP_EXIT_KILLED)
+        printf("[%lu] %s: killed\n", pid, name);
+    else if (status == DISP_EXIT_EXCEPTION)
+        printf("[%lu] %s: stopped by an exception\n", pid, name);
+    else if (status)
+        printf("[%lu] %s: exited with status %lu\n", pid, name, status);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage("run");
+    bool background = !strcmp(argv[argc - 1], "&");
+    if (background && --argc < 2)
+        return usage("run");
+    char line[256] = "";
+    for (int i = 1; i < argc; i++) {
+        if (strlen(line) + strlen(argv[i]) + 2 > sizeof(line))
+            return fail("run", SPAWN_ERR_ARGS);
+        strcat(line, argv[i]);
+        strcat(line, i + 1 < argc ? " " : "");
+    }
+    uint64_t pid, status;
+    errval_t err = proc_spawn(line, &pid);
+    if (err_is_fail(err)) {
+        printf("run: %s: %s\n", argv[1], err_msg(err));
+        return 1;
+    }
+    if (background) {
+        printf("[%lu] %s\n", pid, argv[1]);
+        return 0;
+    }
+    err = proc_wait(pid, &status);
+    if (err_is_fail(err))
+        return fail("run", err);
+    report_end(argv[1], pid, status);
+    return status != 0;
+}
+
+static int cmd_kill(int argc, char **argv)
+{
+    uint64_t pid;
+    if (argc != 2 || !parse_pid(argv[1], &pid))
+        return usage("kill");
+    errval_t err = proc_kill(pid);
+    if (err_is_fail(err)) {
+        printf("kill: %s: %s\n", argv[1], err_msg(err));
+        return 1;
+    }
+    uint64_t status;
+    proc_wait(pid, &status); // until it is gone and reclaimed
+    printf("[%lu] killed\n", pid);
+    return 0;
+}
+
+static const char *state_name(uint32_t s)
+{
+    return s == PROC_RUNNING ? "running" : s == PROC_EXITED ? "exited" : "killed";
+}
+
+static int cmd_ps(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return usage("ps");
+    static struct proc_info procs[PROC_LIST_MAX];
+    unsigned n;
+    errval_t err = proc_list(procs, PROC_LIST_MAX, &n);
+    if (err_is_fail(err))
+        return fail("ps", err);
+    printf("  PID CORE STATE       MEM  NAME\n");
+    for (unsigned i = 0; i < n; i++)
+        printf("%5lu %4u %-8s %5lu K  %s\n", procs[i].pid, procs[i].core,
+               state_name(procs[i].state), procs[i].mem >> 10, procs[i].name);
+    return 0;
+}
+
+static int cmd_mem(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return usage("mem");
+    uint64_t total, free, mine;
+    errval_t err = memserv_stats(&total, &free, &mine);
+    if (err_is_fail(err))
+        return fail("mem", err);
+    printf("RAM: %lu KiB total, %lu KiB free, %lu KiB in use\n", total >> 10, free >> 10,
+           (total - free) >> 10);
+    return 0;
+}
+
+static int cmd_caps(int argc, char **argv)
+{
+    uint64_t pid, next = 0;
+    if (argc != 2 || !parse_pid(argv[1], &pid))
+        return usage("caps");
+    do {
+        const char *text;
+        errval_t err = proc_caps(pid, next, &text, &next);
+        if (err_is_fail(err)) {
+            printf("caps: %s: %s\n", argv[1], err_msg(err));
+            return 1;
+        }
+        fputs(text, stdout);
+    } while (next);
+    return 0;
+}
+
+static int cmd_poweroff(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return fail("poweroff", sys_poweroff());
+}
+
+const struct command commands[] = {
+    {"help", "help", "list the commands", cmd_help},
+    {"echo", "echo [words...]", "print the words", cmd_echo},
+    {"ps", "ps", "list processes", cmd_ps},
+    {"run", "run <prog> [args] [&]", "start a boot module (& : in the background)", cmd_run},
+    {"kill", "kill <pid>", "stop a process and reclaim its memory", cmd_kill},
+    {"mem", "mem", "free and used RAM", cmd_mem},
+    {"caps", "caps <pid>", "list the capabilities of a process", cmd_caps},
+    {"poweroff", "poweroff", "switch the machine off", cmd_poweroff},
+    {NULL, NULL, NULL, NULL},
+};

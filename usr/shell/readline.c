@@ -1,0 +1,62 @@
+/* usr/shell/readline.c: line editing on a raw serial console. */
+#include "shell.h"
+#include <stdio.h>
+
+#define CTRL_C 0x03
+#define CTRL_U 0x15
+#define BS     0x08
+#define DEL    0x7f
+#define ESC    0x1b
+
+static void erase(size_t n)
+{
+    while (n--)
+        fputs("\b \b", stdout);
+}
+
+static int last_cr; // a CR ended the last line: a LF right after it is the same Enter
+
+int readline(const char *prompt, char *buf, size_t size)
+{
+    size_t n = 0;
+    int esc = 0; // inside an escape sequence (arrow keys): ignore it
+    fputs(prompt, stdout);
+    fflush(stdout);
+    for (;;) {
+        int c = getchar();
+        if (c == EOF)
+            return -1;
+        if (esc) {
+            esc = (esc == 1 && c == '[') || (c >= '0' && c <= '9') ? 2 : 0;
+            continue;
+        }
+        if (c == '\n' && last_cr) {
+            last_cr = 0;
+            continue;
+        }
+        last_cr = c == '\r';
+        if (c == '\r' || c == '\n') {
+            fputs("\n", stdout);
+            buf[n] = 0;
+            return (int)n;
+        } else if (c == BS || c == DEL) {
+            if (n > 0) {
+                n--;
+                erase(1);
+            }
+        } else if (c == CTRL_U) {
+            erase(n);
+            n = 0;
+        } else if (c == CTRL_C) {
+            fputs("^C\n", stdout);
+            n = 0;
+            fputs(prompt, stdout);
+        } else if (c == ESC) {
+            esc = 1;
+        } else if (c >= ' ' && c < DEL && n + 1 < size) {
+            buf[n++] = (char)c;
+            putchar(c);
+        }
+        fflush(stdout);
+    }
+}

@@ -1,0 +1,239 @@
+/*
+ * usr/tests/systest/main.c: user-space foundation tests (issue 5), run from
+ * the shell: `run systest <test> [args]`. Each prints TEST PASS/FAIL lines
+ * with stable IDs and exits with 0 only if all passed.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capops.h>
+#include <sys/initsvc.h>
+#include <sys/memserv.h>
+#include <sys/ram.h>
+#include <sys/server.h>
+#include <sys/slot.h>
+#include <sys/sys.h>
+#include <sys/thread.h>
+#include <sys/vspace.h>
+
+static int failed;
+volatile uint64_t crash_address = 16;
+
+static void report(const char *id, bool ok, const char *fmt, ...)
+{
+    if (ok) {
+        printf("TEST PASS %s\n", id);
+        return;
+    }
+    char why[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    printf("TEST FAIL %s: %s\n", id, why);
+    failed++;
+}
+
+// `systest args a b c`: the arguments arrive as given.
+static void test_args(int argc, char **argv)
+{
+    bool ok = argc == 5 && !strcmp(argv[0], "systest") && !strcmp(argv[2], "a") &&
+              !strcmp(argv[3], "b") && !strcmp(argv[4], "c") && argv[5] == NULL;
+    report("spawn.args", ok, "argc %d", argc);
+    report("spawn.pid", sys_pid() > 1, "pid %lu", sys_pid());
+}
+
+// The heap grows by page faults: reserving is not mapping.
+static void test_heap(void)
+{
+    const size_t bytes = 8u << 20;
+    uint64_t r0, m0, r1, m1, r2, m2;
+    vspace_heap_stats(&r0, &m0);
+    unsigned char *p = malloc(bytes);
+    vspace_heap_stats(&r1, &m1);
+    bool ok = p != NULL;
+    for (size_t i = 0; ok && i < bytes; i += 4096)
+        p[i] = (unsigned char)(i >> 12);
+    for (size_t i = 0; ok && i < bytes; i += 4096)
+        ok = p[i] == (unsigned char)(i >> 12);
+    vspace_heap_stats(&r2, &m2);
+    report("heap.grows_by_faults", ok && r1 >= r0 + bytes && m1 < m0 + bytes && m2 >= m1 + bytes - (64u << 10),
+           "reserved %lu->%lu, mapped %lu->%lu->%lu", r0, r1, m0, m1, m2);
+    free(p);
+}
+
+// Many random allocations, checked for overlap through their contents.
+static void test_malloc(void)
+{
+    enum { N = 2000 };
+    static unsigned char *blocks[N];
+    static size_t sizes[N];
+    unsigned seed = 7;
+    bool ok = true;
+    for (int round = 0; round < 20 && ok; round++) {
+        for (int i = 0; i < N; i++) {
+            seed = seed * 1103515245 + 12345;
+            if (blocks[i] && (seed >> 16) % 2) {
+                for (size_t k = 0; k < sizes[i] && ok; k++)
+                    ok = blocks[i][k] == (unsigned char)(i + k);
+                free(blocks[i]);
+                blocks[i] = NULL;
+            } else if (!blocks[i]) {
+                sizes[i] = 1 + (seed >> 8) % ((seed >> 28) ? 256 : 65536);
+                blocks[i] = malloc(sizes[i]);
+                ok = blocks[i] && ((uintptr_t)blocks[i] & 15) == 0;
+                for (size_t k = 0; ok && k < sizes[i]; k++)
+                    blocks[i][k] = (unsigned char)(i + k);
+            }
+        }
+    }
+    for (int i = 0; i < N; i++)
+        free(blocks[i]);
+    report("malloc.stress", ok, "a block was corrupted, misaligned or not given");
+}
+
+// Threads: a counter under a mutex, with yields inside the critical section.
+static struct thread_mutex lock = THREAD_MUTEX_INIT;
+static int counter, inside, violations;
+
+static int worker(void *arg)
+{
+    for (int i = 0; i < 200; i++) {
+        thread_mutex_lock(&lock);
+        if (inside++)
+            violations++;
+        int v = counter;
+        thread_yield(); // others run now, but must not get in
+        counter = v + 1;
+        inside--;
+        thread_mutex_unlock(&lock);
+        thread_yield();
+    }
+    return (int)(uintptr_t)arg;
+}
+
+static void test_threads(void)
+{
+    struct thread *t[4];
+    for (int i = 0; i < 4; i++)
+        t[i] = thread_create(worker, (void *)(uintptr_t)(i + 10), 0);
+    int sum = 0, r;
+    for (int i = 0; i < 4; i++) {
+        if (t[i] && err_is_ok(thread_join(t[i], &r)))
+            sum += r;
+    }
+    report("threads.mutex", counter == 800 && violations == 0 && sum == 10 + 11 + 12 + 13,
+           "counter %d, violations %d, results %d", counter, violations, sum);
+}
+
+// The name service: register an endpoint, a child looks it up and calls.
+#define NAME "systest.echo"
+
+static void echo_handle(struct server *s, struct server_req *req, struct server_resp *resp)
+{
+    (void)s;
+    resp->w[0] = req->a[0] + 1;
+    resp->w[1] = req->chan->pid;
+}
+
+static void test_names(void)
+{
+    static struct server_chan chans[4];
+    static struct server srv = {.chans = chans, .nchans = 4, .handle = echo_handle};
+    srv.ep = cap_selfep;
+    errval_t err = name_register(NAME, cap_selfep);
+    errval_t again = name_register(NAME, cap_selfep);
+    capref_t none;
+    errval_t missing = name_lookup("no.such.service", &none);
+    report("names.register", err_is_ok(err) && err_no(again) == NAME_ERR_EXISTS &&
+                                 err_no(missing) == NAME_ERR_NOT_FOUND,
+           "%s, %s, %s", err_name(err), err_name(again), err_name(missing));
+    uint64_t pid = 0, status = 1;
+    // Only spawn the client if the lookup works here: otherwise it could
+    // never bind, and we would wait for it forever.
+    err = name_lookup(NAME, &none);
+    if (err_is_ok(err)) {
+        cap_destroy(none);
+        err = proc_spawn("systest client", &pid);
+    }
+    if (err_is_ok(err)) {
+        server_step(&srv); // its bind
+        server_step(&srv); // its call
+        err = proc_wait(pid, &status);
+    }
+    report("names.lookup_and_call", err_is_ok(err) && status == 0, "%s, client status %lu",
+           err_name(err), status);
+}
+
+static int client(void)
+{
+    capref_t bind;
+    struct rpc_chan c;
+    struct rpc_result r = {0};
+    errval_t err = name_lookup(NAME, &bind);
+    if (err_is_ok(err))
+        err = rpc_bind(&c, bind, NULL_CAP);
+    if (err_is_ok(err))
+        err = rpc_call(&c, 42, 41, 0, 0, NULL_CAP, NULL_CAP, &r);
+    bool ok = err_is_ok(err) && r.w[0] == 42 && r.w[1] == sys_pid();
+    if (!ok)
+        printf("systest client: %s, answer %lu from pid %lu\n", err_name(err), r.w[0], r.w[1]);
+    return ok ? 0 : 1;
+}
+
+// mem_serv: allocate, free, run out (with a clear error), and give it all back.
+static void test_memserv(void)
+{
+    uint64_t total, free0, mine0, free1, mine1;
+    errval_t err = memserv_stats(&total, &free0, &mine0);
+    capref_t one;
+    if (err_is_ok(err))
+        err = ram_alloc(&one, 1u << 20, 4096);
+    memserv_stats(&total, &free1, &mine1);
+    report("memserv.alloc", err_is_ok(err) && mine1 == mine0 + (1u << 20) && free1 == free0 - (1u << 20),
+           "%s, mine %lu->%lu", err_name(err), mine0, mine1);
+    err = ram_free(one);
+    memserv_stats(&total, &free1, &mine1);
+    report("memserv.free", err_is_ok(err) && free1 == free0 && mine1 == mine0, "%s, free %lu->%lu",
+           err_name(err), free0, free1);
+    static capref_t held[64];
+    unsigned n = 0;
+    while (n < 64 && err_is_ok(err = ram_alloc(&held[n], 64u << 20, 4096)))
+        n++;
+    report("memserv.exhaustion", err_no(err) == MM_ERR_NO_MEMORY && n > 0, "after %u x 64 MiB: %s",
+           n, err_name(err));
+    errval_t big = ram_alloc(&one, 1ull << 40, 4096);
+    report("memserv.too_big", err_no(big) == MM_ERR_NO_MEMORY, "%s", err_name(big));
+    while (n)
+        ram_free(held[--n]);
+    memserv_stats(&total, &free1, &mine1);
+    report("memserv.all_back", free1 == free0, "free %lu, was %lu", free1, free0);
+}
+
+int main(int argc, char **argv)
+{
+    const char *t = argc > 1 ? argv[1] : "";
+    if (!strcmp(t, "args"))
+        test_args(argc, argv);
+    else if (!strcmp(t, "heap"))
+        test_heap();
+    else if (!strcmp(t, "malloc"))
+        test_malloc();
+    else if (!strcmp(t, "threads"))
+        test_threads();
+    else if (!strcmp(t, "names"))
+        test_names();
+    else if (!strcmp(t, "client"))
+        return client();
+    else if (!strcmp(t, "memserv"))
+        test_memserv();
+    else if (!strcmp(t, "spin"))
+        for (;;)
+            sys_yield();
+    else if (!strcmp(t, "crash"))
+        *(volatile int *)(uintptr_t)crash_address = 1; // nothing is mapped there
+    else
+        printf("usage: systest args|heap|malloc|threads|names|memserv|spin|crash\n");
+    return failed;
+}
