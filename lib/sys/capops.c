@@ -13,15 +13,9 @@ errval_t cap_mint(capref_t dest, capref_t src, uint8_t rights, uint64_t p1, uint
     return invoke_cnode_mint(cap_root, cap_cnode(dest), cap_slot(dest), src, rights, p1, p2);
 }
 
-errval_t cap_delete(capref_t cap)
-{
-    return invoke_cnode_delete(cap_root, cap);
-}
+errval_t cap_delete(capref_t cap) { return invoke_cnode_delete(cap_root, cap); }
 
-errval_t cap_revoke(capref_t cap)
-{
-    return invoke_cnode_revoke(cap_root, cap);
-}
+errval_t cap_revoke(capref_t cap) { return invoke_cnode_revoke(cap_root, cap); }
 
 errval_t cap_identify(capref_t cap, struct cap_info *info)
 {
@@ -41,10 +35,7 @@ void cap_destroy(capref_t cap)
         slot_free(cap); // empty now, whoever emptied it (a revoke)
 }
 
-static bool is_memory(enum objtype t)
-{
-    return t == ObjType_RAM || t == ObjType_Frame;
-}
+static bool is_memory(enum objtype t) { return t == ObjType_RAM || t == ObjType_Frame; }
 
 errval_t obj_alloc(capref_t *ret, enum objtype type, uint64_t objsize)
 {
@@ -74,7 +65,4 @@ errval_t obj_alloc(capref_t *ret, enum objtype type, uint64_t objsize)
     return SYS_ERR_OK;
 }
 
-errval_t frame_alloc(capref_t *ret, uint64_t bytes)
-{
-    return obj_alloc(ret, ObjType_Frame, bytes);
-}
+errval_t frame_alloc(capref_t *ret, uint64_t bytes) { return obj_alloc(ret, ObjType_Frame, bytes); }

@@ -7,10 +7,7 @@
 static struct ram_source local;
 static struct rpc_chan memserv;
 
-void ram_set_source(const struct ram_source *src)
-{
-    local = *src;
-}
+void ram_set_source(const struct ram_source *src) { local = *src; }
 
 struct rpc_chan *memserv_chan(errval_t *err)
 {

@@ -6,8 +6,8 @@
 #include <sys/slot.h>
 #include <sys/vspace.h>
 
-static errval_t call(capref_t ep, capref_t reply, uint64_t op, const uint64_t a[3],
-                     capref_t send, capref_t recv, struct rpc_result *r)
+static errval_t call(capref_t ep, capref_t reply, uint64_t op, const uint64_t a[3], capref_t send,
+                     capref_t recv, struct rpc_result *r)
 {
     uint64_t w[4] = {op, a[0], a[1], a[2]};
     struct lmp_recv_msg m;

@@ -30,8 +30,8 @@ static void do_bind(struct server *s, uint64_t pid, capref_t reply, struct serve
     capref_t chan_cap = NULL_CAP;
     resp->err = i == s->nchans ? SYS_ERR_NO_MEMORY : slot_alloc(&chan_cap);
     if (err_is_ok(resp->err))
-        resp->err = cap_mint(chan_cap, s->ep, CAP_RIGHT_WRITE | CAP_RIGHT_GRANT,
-                             RPC_BADGE_CHAN | i, 0);
+        resp->err =
+            cap_mint(chan_cap, s->ep, CAP_RIGHT_WRITE | CAP_RIGHT_GRANT, RPC_BADGE_CHAN | i, 0);
     if (err_is_fail(resp->err)) {
         if (chan_cap)
             slot_free(chan_cap);
@@ -64,8 +64,8 @@ static void do_share(struct server_chan *c, capref_t frame, struct server_resp *
 // Route one received message by its badge.
 static void dispatch(struct server *s, const struct lmp_recv_msg *m, capref_t cap)
 {
-    struct server_req req = {.op = m->words[0], .a = {m->words[1], m->words[2], m->words[3]},
-                             .cap = cap};
+    struct server_req req = {
+        .op = m->words[0], .a = {m->words[1], m->words[2], m->words[3]}, .cap = cap};
     struct server_resp resp = {0};
     uint64_t low = RPC_BADGE_LOW(m->badge);
     if (m->badge & RPC_BADGE_BIND) {

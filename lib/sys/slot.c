@@ -18,10 +18,7 @@ static struct l2 cnodes[INIT_L1_SLOTS];
 static unsigned total_free;
 static bool refilling, started, reserve_only;
 
-void slot_reserve_only(bool on)
-{
-    reserve_only = on;
-}
+void slot_reserve_only(bool on) { reserve_only = on; }
 
 static void add_cnode(uint32_t l1)
 {

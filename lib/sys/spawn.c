@@ -88,10 +88,7 @@ static errval_t make_h(struct carve *c, enum objtype type, uint64_t objsize, cap
     return make(c, type, objsize, *ret);
 }
 
-static capref_t h(struct spawn *sp, uint32_t i)
-{
-    return cap_at(sp->handle_l1, i);
-}
+static capref_t h(struct spawn *sp, uint32_t i) { return cap_at(sp->handle_l1, i); }
 
 // Copy our cap src into slot i of the domain's L2 CNode at handle slot cn.
 static errval_t give(struct spawn *sp, enum spawn_handle_slot cn, uint32_t i, capref_t src)
@@ -201,18 +198,21 @@ static errval_t load_segments(struct carve *c, const struct plan *p, uint32_t fi
 {
     for (unsigned i = 0; i < p->elf.n_segments; i++) {
         const struct elf_segment *s = &p->elf.seg[i];
-        uint32_t flags = ((s->flags & ELF_PF_W) ? MAP_WRITE : 0) |
-                         ((s->flags & ELF_PF_X) ? MAP_EXEC : 0);
-        uint64_t start = s->vaddr & ~(uint64_t)(OBJSIZE_PAGE - 1), end = page_up(s->vaddr + s->memsz);
+        uint32_t flags =
+            ((s->flags & ELF_PF_W) ? MAP_WRITE : 0) | ((s->flags & ELF_PF_X) ? MAP_EXEC : 0);
+        uint64_t start = s->vaddr & ~(uint64_t)(OBJSIZE_PAGE - 1),
+                 end = page_up(s->vaddr + s->memsz);
         for (uint64_t va = start; va < end;) {
             uint64_t piece = (va / PT_SPAN + 1) * PT_SPAN;
             piece = piece < end ? piece : end;
             capref_t f;
-            errval_t err = make_frame(c, p, first_pt, (struct frame_spec){va, piece - va, flags}, &f);
+            errval_t err =
+                make_frame(c, p, first_pt, (struct frame_spec){va, piece - va, flags}, &f);
             uint64_t lo = va > s->vaddr ? va : s->vaddr;
             uint64_t hi = s->vaddr + s->filesz < piece ? s->vaddr + s->filesz : piece;
             if (err_is_ok(err) && lo < hi)
-                err = fill(c->sp, f, piece - va, lo - va, file + s->offset + (lo - s->vaddr), hi - lo);
+                err = fill(c->sp, f, piece - va, lo - va, file + s->offset + (lo - s->vaddr),
+                           hi - lo);
             if (err_is_fail(err))
                 return err;
             va = piece;
@@ -269,8 +269,8 @@ static errval_t make_dispatcher(struct carve *c, capref_t pml4, capref_t frame, 
 }
 
 errval_t spawn_load(struct spawn *sp, const void *elf, size_t size, int argc,
-                    const char *const *argv, uint64_t pid, uint32_t handle_l1,
-                    spawn_alloc_fn alloc, void *alloc_arg)
+                    const char *const *argv, uint64_t pid, uint32_t handle_l1, spawn_alloc_fn alloc,
+                    void *alloc_arg)
 {
     struct plan p;
     errval_t err = plan(&p, elf, size);
@@ -290,14 +290,15 @@ errval_t spawn_load(struct spawn *sp, const void *elf, size_t size, int argc,
         err = make_vspace(&c, &p, &pml4, &pd);
     uint32_t first_pt = SPAWN_H_FIRST_FREE + 3;
     if (err_is_ok(err))
-        err = make_frame(&c, &p, first_pt, (struct frame_spec){DISPFRAME_VA, OBJSIZE_PAGE, MAP_WRITE},
-                         &disp);
+        err = make_frame(&c, &p, first_pt,
+                         (struct frame_spec){DISPFRAME_VA, OBJSIZE_PAGE, MAP_WRITE}, &disp);
     if (err_is_ok(err))
         err = make_frame(&c, &p, first_pt, (struct frame_spec){ARGS_VA, OBJSIZE_PAGE, 0}, &args);
     capref_t stack;
     if (err_is_ok(err))
         err = make_frame(&c, &p, first_pt,
-                         (struct frame_spec){STACK_TOP - STACK_BYTES, STACK_BYTES, MAP_WRITE}, &stack);
+                         (struct frame_spec){STACK_TOP - STACK_BYTES, STACK_BYTES, MAP_WRITE},
+                         &stack);
     if (err_is_ok(err))
         err = load_segments(&c, &p, first_pt, elf);
     if (err_is_ok(err))
@@ -316,7 +317,4 @@ errval_t spawn_give(struct spawn *sp, uint32_t taskcn_slot, capref_t src)
     return give(sp, SPAWN_H_TASKCN, taskcn_slot, src);
 }
 
-errval_t spawn_run(struct spawn *sp)
-{
-    return invoke_dispatcher_run(h(sp, SPAWN_H_DISPATCHER));
-}
+errval_t spawn_run(struct spawn *sp) { return invoke_dispatcher_run(h(sp, SPAWN_H_DISPATCHER)); }

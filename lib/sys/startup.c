@@ -24,19 +24,13 @@ uint64_t sys_pid(void) { return args ? args->pid : 0; }
 uint64_t sys_boot_tsc(void) { return args ? args->boot_tsc : 0; }
 uint64_t sys_tsc_hz(void) { return args ? args->tsc_hz : 0; }
 
-const char *sys_name(void)
-{
-    return args && args->argc ? (const char *)args->argv[0] : "?";
-}
+const char *sys_name(void) { return args && args->argc ? (const char *)args->argv[0] : "?"; }
 
-void sys_set_console_reader(size_t (*read)(char *buf, size_t len))
-{
-    console_reader = read;
-}
+void sys_set_console_reader(size_t (*read)(char *buf, size_t len)) { console_reader = read; }
 
 static const char *const exception_names[] = {
-    [0] = "divide error", [6] = "invalid opcode", [13] = "general protection fault",
-    [14] = "page fault", [17] = "alignment check",
+    [0] = "divide error", [6] = "invalid opcode",   [13] = "general protection fault",
+    [14] = "page fault",  [17] = "alignment check",
 };
 
 // Page faults in the heap map memory and continue; anything else ends the
@@ -48,10 +42,10 @@ static void on_exception(uint64_t vector, uint64_t error, uint64_t addr)
         frame->in_exception = 0;
         exc_resume(&frame->exc.regs);
     }
-    const char *what = vector < sizeof(exception_names) / sizeof(exception_names[0]) &&
-                               exception_names[vector]
-                           ? exception_names[vector]
-                           : "CPU exception";
+    const char *what =
+        vector < sizeof(exception_names) / sizeof(exception_names[0]) && exception_names[vector]
+            ? exception_names[vector]
+            : "CPU exception";
     char line[160];
     int n = snprintf(line, sizeof(line),
                      "%s (pid %lu): %s (vector %lu, error %#lx) at rip %#lx, address %#lx\n",
@@ -96,7 +90,4 @@ void *libc_sys_morecore(size_t bytes)
     return vspace_heap_grow(bytes, &err);
 }
 
-void libc_sys_exit(int status)
-{
-    sys_exit((uint64_t)status);
-}
+void libc_sys_exit(int status) { sys_exit((uint64_t)status); }

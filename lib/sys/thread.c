@@ -27,10 +27,7 @@ static struct thread *current = &main_thread;
 static struct thread *ready_head, *ready_tail; // ready, not running
 static unsigned live = 1;
 
-struct thread *thread_self(void)
-{
-    return current;
-}
+struct thread *thread_self(void) { return current; }
 
 static void make_ready(struct thread *t)
 {
@@ -77,10 +74,7 @@ void thread_yield(void)
     schedule();
 }
 
-static _Noreturn void thread_start(void)
-{
-    thread_exit(current->fn(current->arg));
-}
+static _Noreturn void thread_start(void) { thread_exit(current->fn(current->arg)); }
 
 // lib/c's locks become thread mutexes once there is a second thread.
 static struct thread_mutex libc_locks[LIBC_LOCK_COUNT];
@@ -197,10 +191,7 @@ void thread_cond_wait(struct thread_cond *c, struct thread_mutex *m)
     thread_mutex_lock(m);
 }
 
-void thread_cond_signal(struct thread_cond *c)
-{
-    wake_one(&c->waiters);
-}
+void thread_cond_signal(struct thread_cond *c) { wake_one(&c->waiters); }
 
 void thread_cond_broadcast(struct thread_cond *c)
 {

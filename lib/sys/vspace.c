@@ -5,13 +5,13 @@
 #include <sys/slot.h>
 #include <sys/vspace.h>
 
-#define PT_SPAN      (2ull << 20)
-#define PD_SPAN      (1ull << 30)
-#define PDPT_SPAN    (512ull << 30)
-#define LOW_LIMIT    PD_SPAN // below: PAGECN's tables
-#define TABLE_SLOTS  2048    // tables made above 1 GiB (open addressing)
-#define HEAP_CHUNK   (64u << 10) // mapped per heap fault
-#define MAX_BACKING  256
+#define PT_SPAN     (2ull << 20)
+#define PD_SPAN     (1ull << 30)
+#define PDPT_SPAN   (512ull << 30)
+#define LOW_LIMIT   PD_SPAN     // below: PAGECN's tables
+#define TABLE_SLOTS 2048        // tables made above 1 GiB (open addressing)
+#define HEAP_CHUNK  (64u << 10) // mapped per heap fault
+#define MAX_BACKING 256
 
 // Tables above 1 GiB: key = level << 56 | (va / span of that level).
 struct table {
@@ -20,10 +20,7 @@ struct table {
 };
 static struct table tables[TABLE_SLOTS];
 
-static capref_t pagecn(uint32_t i)
-{
-    return cap_at(ROOTCN_SLOT_PAGECN, i);
-}
+static capref_t pagecn(uint32_t i) { return cap_at(ROOTCN_SLOT_PAGECN, i); }
 
 static capref_t *table_slot(uint64_t key)
 {
@@ -86,8 +83,8 @@ static errval_t page_table(uint64_t va, capref_t *pt)
     if ((va >= PDPT_SPAN && !pdpt) || !pd || !t)
         return SYS_ERR_NO_MEMORY;
     capref_t pdpt0 = pagecn(PAGECN_SLOT_PDPT0);
-    errval_t err = pdpt ? ensure(pdpt, ObjType_VNodePDPT, cap_vroot, (uint32_t)(va / PDPT_SPAN))
-                        : SYS_ERR_OK;
+    errval_t err =
+        pdpt ? ensure(pdpt, ObjType_VNodePDPT, cap_vroot, (uint32_t)(va / PDPT_SPAN)) : SYS_ERR_OK;
     if (err_is_ok(err))
         err = ensure(pd, ObjType_VNodePD, pdpt ? *pdpt : pdpt0, (va / PD_SPAN) % 512);
     if (err_is_ok(err))
@@ -131,10 +128,7 @@ errval_t vspace_map(capref_t frame, uint64_t bytes, uint32_t flags, void **va)
     return err;
 }
 
-errval_t vspace_unmap(capref_t frame)
-{
-    return invoke_unmap(frame);
-}
+errval_t vspace_unmap(capref_t frame) { return invoke_unmap(frame); }
 
 // ---- The heap ----
 

@@ -14,7 +14,7 @@ SYSTEST = {
     "args a b c": ["spawn.args", "spawn.pid"],
     "heap": ["heap.grows_by_faults"],
     "malloc": ["malloc.stress"],
-    "threads": ["threads.mutex"],
+    "threads": ["threads.mutex", "threads.condvar"],
     "names": ["names.register", "names.lookup_and_call"],
     "memserv": ["memserv.alloc", "memserv.free", "memserv.exhaustion", "memserv.too_big",
                 "memserv.all_back"],

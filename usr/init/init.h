@@ -6,10 +6,10 @@
 #include <sys/server.h>
 #include <sys/spawn.h>
 
-#define MAX_PROCS     64
-#define HANDLE_L1     SLOT_L1_LIMIT // process i's handle CNode: L1 slot HANDLE_L1 + i
-#define EXIT_NOTIFY   1ull          // notification bit: a child stopped
-#define MEMSERV_PID   1
+#define MAX_PROCS   64
+#define HANDLE_L1   SLOT_L1_LIMIT // process i's handle CNode: L1 slot HANDLE_L1 + i
+#define EXIT_NOTIFY 1ull          // notification bit: a child stopped
+#define MEMSERV_PID 1
 
 struct waiter {
     struct server_chan *chan;

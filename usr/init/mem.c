@@ -8,8 +8,8 @@
 #include <sys/slot.h>
 #include <sys/vspace.h>
 
-#define INIT_POOL    (32u << 20) // init's own heap, CNodes, and mem_serv's domain
-#define MAX_MODULES  BOOTINFO_MAX_MODULES
+#define INIT_POOL   (32u << 20) // init's own heap, CNodes, and mem_serv's domain
+#define MAX_MODULES BOOTINFO_MAX_MODULES
 
 static const struct bootinfo *const bi = (const struct bootinfo *)INIT_BOOTINFO_VA;
 
@@ -168,12 +168,6 @@ static uint64_t memserv_op(uint64_t op, uint64_t pid)
     return err_is_ok(err) && err_is_ok(r.err) ? r.w[0] : 0;
 }
 
-uint64_t mem_reclaim(uint64_t pid)
-{
-    return memserv_op(MEMSERV_FREE_ALL, pid);
-}
+uint64_t mem_reclaim(uint64_t pid) { return memserv_op(MEMSERV_FREE_ALL, pid); }
 
-uint64_t mem_usage(uint64_t pid)
-{
-    return memserv_op(MEMSERV_USAGE, pid);
-}
+uint64_t mem_usage(uint64_t pid) { return memserv_op(MEMSERV_USAGE, pid); }

@@ -29,7 +29,7 @@ static const struct bootinfo *const bi = (const struct bootinfo *)INIT_BOOTINFO_
 // region that holds them whole if it is small (QEMU's ACPI area is 164 KiB),
 // else the 2 MiB-aligned window around them; each window once, since a
 // DevFrame can be carved out of its region only once.
-#define WINDOW (2ull << 20)
+#define WINDOW      (2ull << 20)
 #define MAX_WINDOWS 8
 
 struct window {

@@ -33,10 +33,7 @@ static struct proc *new_entry(void)
     return oldest;
 }
 
-static unsigned index_of(const struct proc *p)
-{
-    return (unsigned)(p - procs);
-}
+static unsigned index_of(const struct proc *p) { return (unsigned)(p - procs); }
 
 errval_t proc_create(int argc, const char *const *argv, spawn_alloc_fn alloc, void *alloc_arg,
                      struct proc **out)
@@ -55,8 +52,8 @@ errval_t proc_create(int argc, const char *const *argv, spawn_alloc_fn alloc, vo
         alloc = mem_alloc_for;
         alloc_arg = (void *)(uintptr_t)pid;
     }
-    errval_t err = spawn_load(&p->sp, elf, size, argc, argv, pid, HANDLE_L1 + index_of(p), alloc,
-                              alloc_arg);
+    errval_t err =
+        spawn_load(&p->sp, elf, size, argc, argv, pid, HANDLE_L1 + index_of(p), alloc, alloc_arg);
     capref_t tmp = NULL_CAP;
     // Every process can reach init's services and mem_serv, as itself.
     if (err_is_ok(err))
@@ -134,8 +131,8 @@ void procs_child_exit(void)
         uint64_t state, status;
         if (!p->used || p->state != PROC_RUNNING)
             continue;
-        if (err_is_ok(invoke_dispatcher_info(spawn_cap(&p->sp, SPAWN_H_DISPATCHER), &state,
-                                             &status)) &&
+        if (err_is_ok(
+                invoke_dispatcher_info(spawn_cap(&p->sp, SPAWN_H_DISPATCHER), &state, &status)) &&
             state == DISP_STATE_STOPPED)
             ended(p, status == DISP_EXIT_KILLED ? PROC_KILLED : PROC_EXITED, status);
     }
@@ -258,8 +255,8 @@ static void op_caps(struct server_req *req, struct server_resp *resp)
     for (uint64_t i = req->a[1]; i < (uint64_t)INIT_L1_SLOTS * L2_CNODE_SLOTS; i++) {
         uint32_t l1 = (uint32_t)(i / L2_CNODE_SLOTS), l2 = (uint32_t)(i % L2_CNODE_SLOTS);
         struct cap_info ci;
-        if (l2 == 0 && err_is_fail(invoke_cnode_identify(spawn_cap(&p->sp, SPAWN_H_ROOT),
-                                                         cap_l1(l1), &ci))) {
+        if (l2 == 0 &&
+            err_is_fail(invoke_cnode_identify(spawn_cap(&p->sp, SPAWN_H_ROOT), cap_l1(l1), &ci))) {
             i += L2_CNODE_SLOTS - 1; // no CNode in this L1 slot
             continue;
         }

@@ -18,9 +18,9 @@
 #include <sys/server.h>
 #include <sys/slot.h>
 
-#define SELF_POOL   (8u << 20) // our own heap, page tables and CNodes
-#define MAX_CHANS   128
-#define INIT_PID    0
+#define SELF_POOL (8u << 20) // our own heap, page tables and CNodes
+#define MAX_CHANS 128
+#define INIT_PID  0
 
 static struct mm mm;
 static struct server_chan chans[MAX_CHANS];

@@ -18,10 +18,7 @@
 
 static struct serial console;
 
-static size_t console_read(char *buf, size_t len)
-{
-    return serial_read(&console, buf, len);
-}
+static size_t console_read(char *buf, size_t len) { return serial_read(&console, buf, len); }
 
 static errval_t console_init(void)
 {

@@ -349,6 +349,33 @@ START_TEST(test_dispatcher_deleted_while_blocked)
 }
 END_TEST
 
+START_TEST(test_notify_exit)
+{
+    ck_assert_uint_eq(caps_mint(world_slot(0, 12), world_slot(0, 10), CAP_RIGHTS_ALL, 1u << 4, 0),
+                      SYS_ERR_OK);
+    struct invocation inv = {
+        .root = w.root, .target = world_slot(1, 0), .cmd = DispatcherCmd_NotifyExit};
+    inv.arg[0] = ref(1, 200); // a frame, not an endpoint
+    ck_assert_uint_eq(dispatcher_invoke(&inv), CAP_ERR_WRONG_TYPE);
+    inv.arg[0] = ref(0, 12);
+    ck_assert_uint_eq(dispatcher_invoke(&inv), SYS_ERR_OK);
+    recv(b, ref(0, 10), 0, 0); // b waits on the endpoint
+    uint64_t status[] = {3};
+    do_syscall(a, SYS_EXIT, status, 1);
+    ck_assert_uint_eq(b->state, DISP_STATE_READY);
+    ck_assert_uint_eq(result_word(b, 0), 1u << 4);
+    ck_assert_uint_eq(result_word(b, 5), LMP_RECV_NOTIFY);
+    // Stopping a stopped dispatcher again notifies no one.
+    ck_assert_uint_eq(disp_invoke(0, DispatcherCmd_Stop), DISP_ERR_STOPPED);
+    recv(b, ref(0, 10), LMP_FLAG_NONBLOCK, 0);
+    ck_assert_uint_eq(result_err(b), LMP_ERR_NO_MESSAGE);
+    // Its copy of the endpoint cap goes with the rest of its slots.
+    ck_assert_uint_eq(caps_delete(world_slot(1, 0)), SYS_ERR_OK);
+    dispatcher_cleanup_pending();
+    ck_assert_uint_eq(a->exit_ep.cap.type, ObjType_Null);
+}
+END_TEST
+
 static Suite *lmp_suite(void)
 {
     Suite *s = suite_create("lmp");
@@ -369,6 +396,7 @@ static Suite *lmp_suite(void)
     tcase_add_test(tc, test_notifications);
     tcase_add_test(tc, test_endpoint_deleted_wakes_waiters);
     tcase_add_test(tc, test_dispatcher_deleted_while_blocked);
+    tcase_add_test(tc, test_notify_exit);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -58,7 +58,8 @@ static void test_heap(void)
     for (size_t i = 0; ok && i < bytes; i += 4096)
         ok = p[i] == (unsigned char)(i >> 12);
     vspace_heap_stats(&r2, &m2);
-    report("heap.grows_by_faults", ok && r1 >= r0 + bytes && m1 < m0 + bytes && m2 >= m1 + bytes - (64u << 10),
+    report("heap.grows_by_faults",
+           ok && r1 >= r0 + bytes && m1 < m0 + bytes && m2 >= m1 + bytes - (64u << 10),
            "reserved %lu->%lu, mapped %lu->%lu->%lu", r0, r1, m0, m1, m2);
     free(p);
 }
@@ -113,6 +114,56 @@ static int worker(void *arg)
     return (int)(uintptr_t)arg;
 }
 
+// A producer and a consumer through a condition variable: every item
+// arrives, in order, though the consumer often waits for an empty queue.
+static struct thread_cond nonempty = THREAD_COND_INIT, nonfull = THREAD_COND_INIT;
+static int queue[4], qhead, qlen, received_sum, out_of_order, waits;
+
+static int producer(void *arg)
+{
+    (void)arg;
+    for (int i = 1; i <= 100; i++) {
+        thread_mutex_lock(&lock);
+        while (qlen == 4)
+            thread_cond_wait(&nonfull, &lock);
+        queue[(qhead + qlen++) % 4] = i;
+        thread_cond_signal(&nonempty);
+        thread_mutex_unlock(&lock);
+        if (i % 7 == 0)
+            thread_yield();
+    }
+    return 0;
+}
+
+static int consumer(void *arg)
+{
+    (void)arg;
+    for (int expect = 1; expect <= 100; expect++) {
+        thread_mutex_lock(&lock);
+        while (qlen == 0) {
+            waits++;
+            thread_cond_wait(&nonempty, &lock);
+        }
+        int v = queue[qhead];
+        qhead = (qhead + 1) % 4;
+        qlen--;
+        thread_cond_signal(&nonfull);
+        thread_mutex_unlock(&lock);
+        out_of_order += v != expect;
+        received_sum += v;
+    }
+    return 0;
+}
+
+static void test_condvar(void)
+{
+    struct thread *c = thread_create(consumer, NULL, 0), *p = thread_create(producer, NULL, 0);
+    bool joined = c && p && err_is_ok(thread_join(p, NULL)) && err_is_ok(thread_join(c, NULL));
+    report("threads.condvar", joined && received_sum == 5050 && !out_of_order && waits > 0,
+           "joined %d, sum %d, out of order %d, waits %d", joined, received_sum, out_of_order,
+           waits);
+}
+
 static void test_threads(void)
 {
     struct thread *t[4];
@@ -125,6 +176,7 @@ static void test_threads(void)
     }
     report("threads.mutex", counter == 800 && violations == 0 && sum == 10 + 11 + 12 + 13,
            "counter %d, violations %d, results %d", counter, violations, sum);
+    test_condvar();
 }
 
 // The name service: register an endpoint, a child looks it up and calls.
@@ -146,8 +198,9 @@ static void test_names(void)
     errval_t again = name_register(NAME, cap_selfep);
     capref_t none;
     errval_t missing = name_lookup("no.such.service", &none);
-    report("names.register", err_is_ok(err) && err_no(again) == NAME_ERR_EXISTS &&
-                                 err_no(missing) == NAME_ERR_NOT_FOUND,
+    report("names.register",
+           err_is_ok(err) && err_no(again) == NAME_ERR_EXISTS &&
+               err_no(missing) == NAME_ERR_NOT_FOUND,
            "%s, %s, %s", err_name(err), err_name(again), err_name(missing));
     uint64_t pid = 0, status = 1;
     // Only spawn the client if the lookup works here: otherwise it could
@@ -191,7 +244,8 @@ static void test_memserv(void)
     if (err_is_ok(err))
         err = ram_alloc(&one, 1u << 20, 4096);
     memserv_stats(&total, &free1, &mine1);
-    report("memserv.alloc", err_is_ok(err) && mine1 == mine0 + (1u << 20) && free1 == free0 - (1u << 20),
+    report("memserv.alloc",
+           err_is_ok(err) && mine1 == mine0 + (1u << 20) && free1 == free0 - (1u << 20),
            "%s, mine %lu->%lu", err_name(err), mine0, mine1);
     err = ram_free(one);
     memserv_stats(&total, &free1, &mine1);

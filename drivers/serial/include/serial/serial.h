@@ -5,9 +5,9 @@
 #include <sys/caps.h>
 
 struct serial {
-    capref_t io;      // the UART's I/O ports (base .. base+7)
-    capref_t irqsrc;  // its IOAPIC input
-    capref_t ep;      // where its interrupts arrive (a notification endpoint we receive on)
+    capref_t io;     // the UART's I/O ports (base .. base+7)
+    capref_t irqsrc; // its IOAPIC input
+    capref_t ep;     // where its interrupts arrive (a notification endpoint we receive on)
     uint16_t base;
 };
 

@@ -20,7 +20,7 @@ enum initsvc_op {
     INIT_POWEROFF = 8,      // () leave the machine
 };
 
-#define NAME_MAX_LEN 31
+#define NAME_MAX_LEN  31
 #define PROC_NAME_LEN 32
 
 enum proc_state { PROC_RUNNING = 1, PROC_EXITED = 2, PROC_KILLED = 3 };

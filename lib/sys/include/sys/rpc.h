@@ -18,10 +18,10 @@
 #include <sys/caps.h>
 
 // Badges on a server's endpoint: who sent a message.
-#define RPC_BADGE_NOTIFY  (1ull << 63) // kernel notifications; low bits: which
-#define RPC_BADGE_BIND    (1ull << 62) // a bind cap; low bits: the client's pid
-#define RPC_BADGE_CHAN    (1ull << 61) // a channel; low bits: its number
-#define RPC_BADGE_LOW(b)  ((b) & ((1ull << 48) - 1))
+#define RPC_BADGE_NOTIFY (1ull << 63) // kernel notifications; low bits: which
+#define RPC_BADGE_BIND   (1ull << 62) // a bind cap; low bits: the client's pid
+#define RPC_BADGE_CHAN   (1ull << 61) // a channel; low bits: its number
+#define RPC_BADGE_LOW(b) ((b) & ((1ull << 48) - 1))
 
 // Operations every server understands.
 #define RPC_OP_BIND  0xb17d0001 // cap: send cap to the client's reply endpoint

@@ -11,11 +11,11 @@ struct server;
 // One bound client.
 struct server_chan {
     bool used;
-    uint64_t pid;     // from the badge of the bind cap it bound through
-    capref_t reply;   // send cap to the client's reply endpoint
-    void *buf;        // the page shared with RPC_OP_SHARE, or NULL
+    uint64_t pid;   // from the badge of the bind cap it bound through
+    capref_t reply; // send cap to the client's reply endpoint
+    void *buf;      // the page shared with RPC_OP_SHARE, or NULL
     capref_t buf_frame;
-    void *user;       // the server's own per-channel state
+    void *user; // the server's own per-channel state
 };
 
 // A request as the handler sees it.

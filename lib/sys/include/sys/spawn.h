@@ -18,8 +18,8 @@
 
 // Slots of the handle CNode.
 enum spawn_handle_slot {
-    SPAWN_H_ROOT,       // the domain's root (L1) CNode
-    SPAWN_H_TASKCN,     // its L2 CNodes
+    SPAWN_H_ROOT,   // the domain's root (L1) CNode
+    SPAWN_H_TASKCN, // its L2 CNodes
     SPAWN_H_PAGECN,
     SPAWN_H_SEGCN,
     SPAWN_H_ALLOC0,
@@ -44,8 +44,8 @@ typedef errval_t (*spawn_alloc_fn)(void *arg, capref_t *ret, uint64_t bytes);
 // L1 slot handle_l1 (which must be empty). Errors: BOOT_ERR_BAD_ELF for a
 // bad program, SPAWN_ERR_ARGS, and allocation and capability errors.
 errval_t spawn_load(struct spawn *sp, const void *elf, size_t size, int argc,
-                    const char *const *argv, uint64_t pid, uint32_t handle_l1,
-                    spawn_alloc_fn alloc, void *alloc_arg);
+                    const char *const *argv, uint64_t pid, uint32_t handle_l1, spawn_alloc_fn alloc,
+                    void *alloc_arg);
 
 // Copy src into slot of the domain's task CNode (TASKCN_SLOT_*).
 errval_t spawn_give(struct spawn *sp, uint32_t taskcn_slot, capref_t src);

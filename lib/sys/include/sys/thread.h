@@ -37,12 +37,18 @@ struct thread_mutex {
     struct thread *owner;
     struct thread *waiters; // FIFO through thread->next_wait
 };
-#define THREAD_MUTEX_INIT {0, 0}
+#define THREAD_MUTEX_INIT                                                                          \
+    {                                                                                              \
+        0, 0                                                                                       \
+    }
 
 struct thread_cond {
     struct thread *waiters;
 };
-#define THREAD_COND_INIT {0}
+#define THREAD_COND_INIT                                                                           \
+    {                                                                                              \
+        0                                                                                          \
+    }
 
 void thread_mutex_lock(struct thread_mutex *m);
 bool thread_mutex_trylock(struct thread_mutex *m);
