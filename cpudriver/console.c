@@ -9,7 +9,12 @@ static void console_putc(void *arg, char c)
     arch_console_putc(c);
 }
 
-void kvprintf(const char *fmt, va_list ap) { fmt_vformat(console_putc, 0, fmt, ap); }
+void kvprintf(const char *fmt, va_list ap)
+{
+    console_lock(); // every core prints: keep each call's text together
+    fmt_vformat(console_putc, 0, fmt, ap);
+    console_unlock();
+}
 
 void kprintf(const char *fmt, ...)
 {

@@ -10,6 +10,11 @@ void kvprintf(const char *fmt, va_list ap);
 // Print "PANIC: ..." and stop the machine (see arch_halt_fatal).
 _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+// Provided by the architecture: the lock the cores share for the console
+// (re-entrant on one core, so a panic while printing still prints).
+void console_lock(void);
+void console_unlock(void);
+
 // Provided by the architecture: write one byte to the console.
 void arch_console_putc(char c);
 

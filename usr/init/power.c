@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/capops.h>
+#include <sys/sys.h>
 #include <sys/slot.h>
 #include <sys/vspace.h>
 
@@ -132,6 +133,10 @@ void power_off(void)
 {
     printf("init: powering off\n");
     acpi_s5();
+    // QEMU acts on the sleep request asynchronously: give it a second.
+    uint64_t start = sys_rdtsc();
+    while (sys_tsc_hz() && sys_rdtsc() - start < sys_tsc_hz())
+        sys_yield();
     // Still here: leave QEMU through the Kernel cap.
     invoke_kernel_shutdown(cap_kernel, EXIT_PASS);
     for (;;)

@@ -15,6 +15,7 @@
 #include <arch/percpu.h>
 #include <arch/platform.h>
 #include <arch/serial.h>
+#include <arch/smp.h>
 #include <arch/startup.h>
 #include <arch/trap.h>
 #include <arch/x86.h>
@@ -31,8 +32,14 @@
 
 extern const char _kernel_phys_start[], _kernel_phys_end[];
 extern const char boot_kernel_stack[];
+extern const char _bss_start[];
 
 uint64_t boot_tsc;
+
+// .data as the image had it, for further cores' copies (smp.c).
+#define PRISTINE_MAX 4096
+char pristine_data[PRISTINE_MAX];
+uint64_t pristine_data_len;
 static struct boot_info boot_info;
 static struct bootmem bootmem;
 static struct acpi_madt madt; // zero (no IOAPIC, no CPUs) if there is no valid MADT
@@ -173,7 +180,7 @@ static void start_timer(void)
 
 // SMEP: the kernel never executes user pages, so a kernel bug jumping
 // there faults instead of running user-supplied code.
-static void enable_smep(void)
+void enable_smep(void)
 {
     uint32_t r[4];
     cpuid(0, 0, r);
@@ -189,7 +196,12 @@ _Noreturn void kernel_start(uint32_t magic, uint32_t mbi_pa);
 _Noreturn void kernel_start(uint32_t magic, uint32_t mbi_pa)
 {
     boot_tsc = rdtsc();
+    pristine_data_len = (uint64_t)(_bss_start - _data_start);
+    if (pristine_data_len <= PRISTINE_MAX)
+        memcpy(pristine_data, _data_start, pristine_data_len);
     serial_init();
+    if (pristine_data_len > PRISTINE_MAX)
+        panic("boot: .data is %lu bytes, more than PRISTINE_MAX", pristine_data_len);
     kprintf("\nSietch CPU driver %s (x86_64), built " __DATE__ " " __TIME__ "\n", SIETCH_VERSION);
     gdt_init();
     idt_init();
@@ -210,6 +222,11 @@ _Noreturn void kernel_start(uint32_t magic, uint32_t mbi_pa)
     enable_smep();
     percpu_init(0, (uint64_t)boot_kernel_stack + KERNEL_STACK_SIZE);
     irq_init(madt.nioapics ? madt.ioapics[0].addr : 0);
+    unsigned ncores = 1;
+    if (boot_info.n_modules > 0)
+        ncores = smp_start_cores(&madt, &boot_info, &bootmem);
+    if (ncores > 1)
+        kprintf("smp: %u cores online\n", ncores);
 
     if (boot_info.n_modules == 0) {
         kprintf("no init module: nothing to run\n");
@@ -217,7 +234,7 @@ _Noreturn void kernel_start(uint32_t magic, uint32_t mbi_pa)
             platform_exit(EXIT_PASS);
         kprintf("idle (QEMU: Ctrl-A X quits)\n");
     } else {
-        startup_init(&boot_info, &bootmem, madt.ncpus ? madt.ncpus : 1);
+        startup_init(&boot_info, &bootmem, ncores);
     }
     kernel_exit();
 }

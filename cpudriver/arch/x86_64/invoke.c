@@ -10,6 +10,7 @@
 #include <arch/serial.h>
 #include <arch/vnode.h>
 #include <arch/x86.h>
+#include <console.h>
 #include <dispatch_arch.h>
 #include <kernel_arch.h>
 #include <kpi/platform.h>
@@ -137,9 +138,11 @@ bool arch_copy_from_user(struct dcb *d, void *buf, uint64_t va, uint64_t len)
 
 void arch_console_write(const char *buf, uint64_t len)
 {
+    console_lock();
     for (uint64_t i = 0; i < len; i++) {
         if (buf[i] == '\n')
             serial_putc('\r');
         serial_putc(buf[i]);
     }
+    console_unlock();
 }

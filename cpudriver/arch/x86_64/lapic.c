@@ -94,12 +94,29 @@ void lapic_init(void)
     trap_set_handler(VEC_LAPIC_TIMER, timer_tick);
 }
 
-void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
+void lapic_send_ipi_mode(uint32_t apic_id, uint32_t icr_lo)
 {
     lapic_write(LAPIC_ICR_HI, apic_id << 24);
-    lapic_write(LAPIC_ICR_LO, vector);            // fixed delivery, physical destination
+    lapic_write(LAPIC_ICR_LO, icr_lo);
     while (lapic_read(LAPIC_ICR_LO) & (1u << 12)) // delivery status: send pending
         pause();
+}
+
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
+{
+    lapic_send_ipi_mode(apic_id, vector); // fixed delivery, physical destination
+}
+
+void lapic_init_ap(uint64_t timer, uint64_t tsc)
+{
+    lapic = phys_to_virt(rdmsr(MSR_APIC_BASE) & ~0xfffull);
+    lapic_write(LAPIC_TPR, 0);
+    lapic_write(LAPIC_LVT_LINT0, LAPIC_LVT_MASKED);
+    lapic_write(LAPIC_LVT_LINT1, LAPIC_LVT_MASKED);
+    lapic_write(LAPIC_SVR, LAPIC_SVR_ENABLE | VEC_SPURIOUS);
+    timer_hz = timer;
+    tsc_freq = tsc;
+    trap_set_handler(VEC_LAPIC_TIMER, timer_tick);
 }
 
 void lapic_timer_start(unsigned hz)

@@ -4,11 +4,14 @@
 #include <base/string.h>
 #include <console.h>
 
-extern const char _text_start[], _text_end[], _data_start[], _kernel_end[];
+extern const char _text_start[], _text_end[];
 extern const char boot_stack_guard[];
 
+// The boot core's copy of .data and .bss is where GRUB loaded it.
+paddr_t core_data_phys;
+
 static struct bootmem *tables_from;
-static uint64_t *pml4;
+static uint64_t *pml4; // the tables being built (this core's, or a new core's)
 static paddr_t pml4_pa;
 static int on_physmap; // set once CR3 holds our tables
 
@@ -86,28 +89,61 @@ static void map_physmap(const struct boot_info *bi)
     }
 }
 
-static void map_image(void)
+// The image: text and rodata from where GRUB put them (shared by all
+// cores), data and bss from data_phys (each core's own copy).
+static void map_image(paddr_t data_phys)
 {
     for (uint64_t va = (uint64_t)_text_start; va < (uint64_t)_kernel_end; va += PAGE_SIZE) {
         if (va == (uint64_t)boot_stack_guard)
             continue;           // a stack overflow faults here instead of corrupting .bss
         uint64_t flags = PTE_G; // text: read, execute
-        if (va >= (uint64_t)_data_start)
+        paddr_t pa = va - KERNEL_VMA;
+        if (va >= (uint64_t)_data_start) {
             flags |= PTE_W | PTE_NX; // data, bss: read, write
-        else if (va >= (uint64_t)_text_end)
+            pa = data_phys + (va - (uint64_t)_data_start);
+        } else if (va >= (uint64_t)_text_end) {
             flags |= PTE_NX; // rodata: read only
-        map_page(va, va - KERNEL_VMA, flags, 0);
+        }
+        map_page(va, pa, flags, 0);
     }
 }
 
 void paging_init(const struct boot_info *bi, struct bootmem *bm)
 {
     tables_from = bm;
+    core_data_phys = (paddr_t)_data_start - KERNEL_VMA;
     pml4 = new_table(&pml4_pa);
     map_physmap(bi);
-    map_image();
+    map_image(core_data_phys);
     write_cr4(read_cr4() | CR4_PGE);
     write_cr3(pml4_pa);
     on_physmap = 1;
     pml4 = table_va(pml4_pa);
+}
+
+paddr_t paging_new_core(struct bootmem *bm, paddr_t data_phys)
+{
+    // Build into a new root, then restore ours: map_page works on `pml4`.
+    uint64_t *saved = pml4;
+    paddr_t saved_pa = pml4_pa, root_pa;
+    tables_from = bm;
+    pml4 = new_table(&root_pa);
+    // The physmap's tables are shared: they never change after boot.
+    memcpy(&pml4[256], &saved[256], 255 * sizeof(uint64_t));
+    map_image(data_phys);
+    // Identity-map the first 2 MiB for the start-up trampoline; the new
+    // core drops it once it runs in the higher half.
+    map_page(0, 0, PTE_W, 1);
+    pml4 = saved;
+    pml4_pa = saved_pa;
+    return root_pa;
+}
+
+void paging_drop_identity(void)
+{
+    uint64_t *root = phys_to_virt(read_cr3() & PTE_ADDR);
+    root[0] = 0;
+    write_cr3(read_cr3());
+    pml4_pa = read_cr3() & PTE_ADDR;
+    pml4 = root;
 }

@@ -12,6 +12,7 @@
 #include <arch/irq.h>
 #include <arch/lapic.h>
 #include <arch/paging.h>
+#include <arch/smp.h>
 #include <arch/startup.h>
 #include <arch/vnode.h>
 #include <base/elf.h>
@@ -24,7 +25,7 @@
 #include <syscall.h>
 
 #define INIT_IMAGE_LIMIT (1ull << 30) // init is linked below 1 GiB: one PDPT entry
-#define INIT_L2_CNODES   8            // ROOTCN_SLOT_TASKCN .. ROOTCN_SLOT_IRQCN
+#define INIT_L2_CNODES   9            // ROOTCN_SLOT_TASKCN .. ROOTCN_SLOT_CHANCN
 #define MAX_PTS          16
 #define PT_SPAN          (2ull << 20)
 #define PHYSADDR_TOP     (1ull << 48)
@@ -147,7 +148,7 @@ static void make(struct carve *c, enum objtype type, uint64_t objsize, uint64_t 
 }
 
 struct init_space {
-    struct capability *l1, *taskcn, *pagecn, *segcn, *supercn, *modulecn, *devcn, *irqcn;
+    struct capability *l1, *taskcn, *pagecn, *segcn, *supercn, *modulecn, *devcn, *irqcn, *chancn;
     struct cte *pml4, *pd;
     uint32_t next_seg_slot;
     const struct plan *plan;
@@ -159,8 +160,9 @@ static void make_cspace(struct carve *c, struct init_space *s)
     make(c, ObjType_L1CNode, INIT_L1_SLOTS * sizeof(struct cte), 1, &bootcn, l1);
     s->l1 = &bootslot(l1)->cap;
     make(c, ObjType_L2CNode, L2_CNODE_BYTES, INIT_L2_CNODES, s->l1, ROOTCN_SLOT_TASKCN);
-    struct capability **cns[] = {&s->taskcn,  &s->pagecn,   &s->segcn, NULL,
-                                 &s->supercn, &s->modulecn, &s->devcn, &s->irqcn};
+    struct capability **cns[] = {&s->taskcn,   &s->pagecn, &s->segcn, NULL,      &s->supercn,
+                                 &s->modulecn, &s->devcn,  &s->irqcn, &s->chancn};
+    _Static_assert(sizeof(cns) / sizeof(cns[0]) == INIT_L2_CNODES, "one per L2 CNode");
     for (unsigned i = 0; i < INIT_L2_CNODES; i++) {
         if (cns[i])
             *cns[i] = &slot(s->l1, ROOTCN_SLOT_TASKCN + i)->cap;
@@ -376,6 +378,81 @@ static void copy_to_taskcn(struct init_space *s, uint32_t i, struct cte *src)
     check(caps_copy(slot(s->taskcn, i), src, CAP_RIGHTS_ALL), "task CNode copy");
 }
 
+// ---- Making a first dispatcher: init on the boot core, a monitor on the others ----
+
+struct first_domain {
+    struct init_space s;
+    struct carve c;
+    struct cte *disp, *binfo, *args;
+    struct bootinfo *bi;
+};
+
+// Make the domain for module m out of [mem, mem + plan->bytes), which
+// becomes its INITMEM: CSpace, VSpace, the fixed frames, its segments, its
+// dispatcher and endpoints.
+static void make_first_domain(struct first_domain *fd, struct plan *plan,
+                              const struct boot_module *m, paddr_t mem)
+{
+    bootcn = (struct capability){.type = ObjType_L2CNode,
+                                 .rights = CAP_RIGHTS_ALL,
+                                 .u.cnode = {virt_to_phys(bootcn_slots), L2_CNODE_SLOTS}};
+    fd->c = (struct carve){.off = 0, .bytes = plan->bytes};
+    struct cte *root = physaddr_root(mem, plan->bytes);
+    uint32_t ram = bootcn_used++;
+    check(caps_retype(root, ObjType_RAM, 0, plan->bytes, 1, &bootcn, ram), "INITMEM");
+    fd->c.ram = bootslot(ram);
+
+    struct init_space *s = &fd->s;
+    struct carve *c = &fd->c;
+    *s = (struct init_space){.plan = plan};
+    make_cspace(c, s);
+    make_vspace(c, s);
+    fd->disp = make_frame(c, s, INIT_DISPFRAME_VA, BASE_PAGE_SIZE, MAP_WRITE);
+    fd->binfo = make_frame(c, s, INIT_BOOTINFO_VA, BOOTINFO_SIZE, 0);
+    fd->args = make_frame(c, s, INIT_ARGS_VA, BASE_PAGE_SIZE, 0);
+    uint64_t stack_bytes = INIT_STACK_PAGES * BASE_PAGE_SIZE;
+    make_frame(c, s, INIT_STACK_TOP - stack_bytes, stack_bytes, MAP_WRITE);
+    load_segments(c, s, m);
+    make(c, ObjType_Dispatcher, DISPATCHER_SIZE, 1, s->taskcn, TASKCN_SLOT_DISPATCHER);
+    make(c, ObjType_Endpoint, ENDPOINT_SIZE, 1, s->taskcn, TASKCN_SLOT_ENDPOINT);
+    make(c, ObjType_Endpoint, ENDPOINT_SIZE, 1, s->taskcn, TASKCN_SLOT_REPLYEP);
+    copy_to_taskcn(s, TASKCN_SLOT_VROOT, s->pml4);
+    copy_to_taskcn(s, TASKCN_SLOT_DISPFRAME, fd->disp);
+    copy_to_taskcn(s, TASKCN_SLOT_BOOTINFO, fd->binfo);
+    copy_to_taskcn(s, TASKCN_SLOT_ARGSPAGE, fd->args);
+    copy_to_taskcn(s, TASKCN_SLOT_INITMEM, c->ram);
+    check(caps_delete(c->ram), "boot copy of INITMEM");
+    fd->bi = kmem_ptr(fd->binfo->cap.u.mem.base);
+    fd->bi->magic = BOOTINFO_MAGIC;
+    fd->bi->core = sched.core;
+    fd->bi->tsc_hz = tsc_hz();
+}
+
+// Set the dispatcher up to run the program and make it ready.
+static void run_first_domain(struct first_domain *fd, const struct plan *plan,
+                             const struct boot_module *m, const char *name)
+{
+    struct init_space *s = &fd->s;
+    fill_args(kmem_ptr(fd->args->cap.u.mem.base), m->cmdline);
+    struct dcb *d = dcb_of(&slot(s->taskcn, TASKCN_SLOT_DISPATCHER)->cap);
+    check(caps_copy(&d->cspace, slot(s->taskcn, TASKCN_SLOT_ROOTCN), CAP_RIGHTS_ALL), "DCB cspace");
+    check(caps_copy(&d->vspace, s->pml4, CAP_RIGHTS_ALL), "DCB vspace");
+    check(caps_copy(&d->dispframe, fd->disp, CAP_RIGHTS_ALL), "DCB frame");
+    d->id = ++sched.next_id;
+    d->core = sched.core;
+    arch_dispatcher_init(d, plan->elf.entry, INIT_STACK_TOP, INIT_ARGS_VA);
+    struct dispatcher_frame *f = kmem_ptr(fd->disp->cap.u.mem.base);
+    strlcpy(f->name, name, sizeof(f->name));
+    sched_make_ready(d);
+}
+
+// A Frame over pages another core's domain shares (made by both CPU
+// drivers over the same memory: their contents are kept).
+static void give_channel(const struct capability *cn, uint32_t i, paddr_t base, uint64_t bytes)
+{
+    give_region(base, bytes, ObjType_Frame, cn, i);
+}
+
 void startup_init(const struct boot_info *boot, struct bootmem *bm, unsigned ncores)
 {
     const struct boot_module *m = &boot->modules[0];
@@ -384,53 +461,51 @@ void startup_init(const struct boot_info *boot, struct bootmem *bm, unsigned nco
     paddr_t mem;
     if (err_is_fail(bootmem_alloc(bm, plan.bytes, BASE_PAGE_SIZE, &mem)))
         panic("init: no %lu KiB of RAM for init's objects", plan.bytes >> 10);
-
-    bootcn = (struct capability){.type = ObjType_L2CNode,
-                                 .rights = CAP_RIGHTS_ALL,
-                                 .u.cnode = {virt_to_phys(bootcn_slots), L2_CNODE_SLOTS}};
-    struct carve c = {.off = 0, .bytes = plan.bytes};
-    struct cte *root = physaddr_root(mem, plan.bytes);
-    uint32_t ram = bootcn_used++;
-    check(caps_retype(root, ObjType_RAM, 0, plan.bytes, 1, &bootcn, ram), "INITMEM");
-    c.ram = bootslot(ram);
-
-    struct init_space s = {.plan = &plan};
-    make_cspace(&c, &s);
-    make_vspace(&c, &s);
-    struct cte *disp = make_frame(&c, &s, INIT_DISPFRAME_VA, BASE_PAGE_SIZE, MAP_WRITE);
-    struct cte *binfo = make_frame(&c, &s, INIT_BOOTINFO_VA, BOOTINFO_SIZE, 0);
-    struct cte *args = make_frame(&c, &s, INIT_ARGS_VA, BASE_PAGE_SIZE, 0);
-    uint64_t stack_bytes = INIT_STACK_PAGES * BASE_PAGE_SIZE;
-    make_frame(&c, &s, INIT_STACK_TOP - stack_bytes, stack_bytes, MAP_WRITE);
-    load_segments(&c, &s, m);
-    make(&c, ObjType_Dispatcher, DISPATCHER_SIZE, 1, s.taskcn, TASKCN_SLOT_DISPATCHER);
-    make(&c, ObjType_Endpoint, ENDPOINT_SIZE, 1, s.taskcn, TASKCN_SLOT_ENDPOINT);
-    make(&c, ObjType_Endpoint, ENDPOINT_SIZE, 1, s.taskcn, TASKCN_SLOT_REPLYEP);
-    copy_to_taskcn(&s, TASKCN_SLOT_VROOT, s.pml4);
-    copy_to_taskcn(&s, TASKCN_SLOT_DISPFRAME, disp);
-    copy_to_taskcn(&s, TASKCN_SLOT_BOOTINFO, binfo);
-    copy_to_taskcn(&s, TASKCN_SLOT_ARGSPAGE, args);
-    copy_to_taskcn(&s, TASKCN_SLOT_INITMEM, c.ram);
-    check(caps_delete(c.ram), "boot copy of INITMEM");
-
-    struct bootinfo *bi = kmem_ptr(binfo->cap.u.mem.base);
+    static struct first_domain fd;
+    make_first_domain(&fd, &plan, m, mem);
+    struct bootinfo *bi = fd.bi;
     fill_bootinfo(bi, boot, ncores);
-    give_modules(&s, boot, bi);
-    give_devices(&s, boot, bi);
-    give_irq_io_kernel(&s);
-    give_ram(&s, bm, bi); // last: nothing more comes from bootmem
-    fill_args(kmem_ptr(args->cap.u.mem.base), m->cmdline);
-
-    struct dcb *d = dcb_of(&slot(s.taskcn, TASKCN_SLOT_DISPATCHER)->cap);
-    check(caps_copy(&d->cspace, slot(s.taskcn, TASKCN_SLOT_ROOTCN), CAP_RIGHTS_ALL), "DCB cspace");
-    check(caps_copy(&d->vspace, s.pml4, CAP_RIGHTS_ALL), "DCB vspace");
-    check(caps_copy(&d->dispframe, disp, CAP_RIGHTS_ALL), "DCB frame");
-    d->id = ++sched.next_id;
-    d->core = sched.core;
-    arch_dispatcher_init(d, plan.elf.entry, INIT_STACK_TOP, INIT_ARGS_VA);
-    struct dispatcher_frame *f = kmem_ptr(disp->cap.u.mem.base);
-    strlcpy(f->name, "init", sizeof(f->name));
+    give_modules(&fd.s, boot, bi);
+    give_devices(&fd.s, boot, bi);
+    give_irq_io_kernel(&fd.s);
+    for (unsigned core = 1; core < ncores; core++) {
+        uint64_t base, bytes;
+        smp_channel(core, &base, &bytes);
+        if (bytes) {
+            give_channel(fd.s.chancn, core, base, bytes);
+            bi->chan_bytes = bytes;
+        }
+    }
+    give_ram(&fd.s, bm, bi); // last: nothing more comes from bootmem
+    run_first_domain(&fd, &plan, m, "init");
     kprintf("init: '%s', %u segments, entry %#lx, %lu KiB of objects, %lu MiB of RAM to give\n",
             m->cmdline, plan.elf.n_segments, plan.elf.entry, plan.bytes >> 10, bi->ram_bytes >> 20);
-    sched_make_ready(d);
+}
+
+void startup_monitor(const struct boot_module *m, paddr_t ram, uint64_t ram_bytes, paddr_t chan,
+                     uint64_t chan_bytes, unsigned ncores)
+{
+    struct plan plan = {0};
+    plan_init(&plan, m);
+    if (plan.bytes >= ram_bytes)
+        panic("monitor: %lu KiB of RAM is too little (%lu KiB of objects)", ram_bytes >> 10,
+              plan.bytes >> 10);
+    static struct first_domain fd;
+    make_first_domain(&fd, &plan, m, ram);
+    struct bootinfo *bi = fd.bi;
+    bi->core_count = ncores;
+    // The rest of its RAM, the core's own vectors and Kernel cap, and the
+    // channel to init.
+    uint64_t rest = ram_bytes - plan.bytes;
+    struct cte *root = physaddr_root(ram + plan.bytes, rest);
+    check(caps_retype(root, ObjType_RAM, 0, rest, 1, fd.s.supercn, 0), "monitor RAM");
+    add_region(bi, ram + plan.bytes, rest, BOOTINFO_RAM, 0);
+    bi->ram_bytes = rest;
+    give_root(fd.s.taskcn, TASKCN_SLOT_KERNEL, (struct capability){.type = ObjType_Kernel});
+    for (uint32_t v = IRQ_VECTOR_FIRST; v <= IRQ_VECTOR_LAST; v++)
+        give_root(fd.s.irqcn, v,
+                  (struct capability){.type = ObjType_IRQDest, .u.irqdest = {sched.core, v}});
+    give_channel(fd.s.chancn, 0, chan, chan_bytes);
+    bi->chan_bytes = chan_bytes;
+    run_first_domain(&fd, &plan, m, "monitor");
 }

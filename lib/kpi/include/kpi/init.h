@@ -20,10 +20,13 @@
 #define ROOTCN_SLOT_MODULECN 5 // init: the boot modules, as Frames
 #define ROOTCN_SLOT_DEVCN    6 // init: device memory, as DevFrames
 #define ROOTCN_SLOT_IRQCN                                                                          \
-    7                       // init: IRQSrc caps at slot GSI (< IRQ_VECTOR_FIRST),
-                            //       IRQDest caps at slot vector (core 0)
-#define ROOTCN_SLOTS_USER 8 // first L1 slot the domain manages itself
-#define INIT_L1_SLOTS     L1_CNODE_MIN_SLOTS
+    7 // init: IRQSrc caps at slot GSI (< IRQ_VECTOR_FIRST),
+      //       IRQDest caps at slot vector (core 0)
+// init and monitors: Frames shared with the other cores' monitors (init:
+// at slot = core; a monitor: at slot 0, shared with init).
+#define ROOTCN_SLOT_CHANCN 8
+#define ROOTCN_SLOTS_USER  9 // first L1 slot the domain manages itself
+#define INIT_L1_SLOTS      L1_CNODE_MIN_SLOTS
 
 // Task CNode slots.
 #define TASKCN_SLOT_DISPATCHER 0  // this dispatcher
@@ -104,7 +107,9 @@ struct bootinfo {
     uint32_t n_regions, n_modules;
     uint32_t rsdp_len;   // 0 if the boot loader passed none
     uint8_t rsdp[36];    // a copy of the ACPI RSDP
-    uint32_t core_count; // cores the firmware reports
+    uint32_t core_count; // cores online
+    uint32_t core;       // the core this domain runs on
+    uint64_t chan_bytes; // size of each channel Frame in CHANCN (0: none)
     uint64_t tsc_hz;
     uint64_t ram_bytes; // all RAM given as caps
     char kernel_cmdline[128];

@@ -31,6 +31,15 @@ void lapic_init(void);
 // Start the periodic timer at hz interrupts per second on VEC_LAPIC_TIMER.
 void lapic_timer_start(unsigned hz);
 
+#define TIMER_HZ 100
+
+// On a further core: enable its LAPIC with the frequencies the boot core
+// measured (the clocks are the same on every core).
+void lapic_init_ap(uint64_t timer_hz, uint64_t tsc_hz);
+
+// Send an IPI with the ICR low word icr_lo (delivery mode, vector) to apic_id.
+void lapic_send_ipi_mode(uint32_t apic_id, uint32_t icr_lo);
+
 void lapic_eoi(void);
 
 // Send a fixed interrupt with vector to the LAPIC with apic_id.

@@ -26,10 +26,18 @@ typedef uint64_t lvaddr_t; // a kernel virtual address
 // Kernel virtual address of physical memory, through the physmap.
 static inline void *phys_to_virt(paddr_t pa) { return (void *)(PHYSMAP_BASE + pa); }
 
+// Every core runs its own instance of the CPU driver: the text and rodata
+// are shared, but each core has its own copy of .data and .bss, mapped at
+// the same virtual addresses (smp.c). This is where this core's copy is.
+extern paddr_t core_data_phys;
+extern const char _data_start[], _kernel_end[];
+
 // Physical address of a kernel virtual address (physmap or kernel image).
 static inline paddr_t virt_to_phys(const void *va)
 {
     lvaddr_t v = (lvaddr_t)va;
+    if (v >= (lvaddr_t)_data_start && v < (lvaddr_t)_kernel_end)
+        return core_data_phys + (v - (lvaddr_t)_data_start);
     return v >= KERNEL_VMA ? v - KERNEL_VMA : v - PHYSMAP_BASE;
 }
 #endif

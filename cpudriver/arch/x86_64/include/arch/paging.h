@@ -34,6 +34,14 @@ static inline unsigned pt_index(uint64_t va) { return (va >> 12) & 511; }
 // boot stack. Drops the boot identity map. Page tables come from bm.
 void paging_init(const struct boot_info *bi, struct bootmem *bm);
 
+// Page tables for another core's instance of the CPU driver: the shared
+// physmap, the image with .data/.bss taken from data_phys, and an identity
+// map of the first 2 MiB for its start-up trampoline. Returns the PML4.
+paddr_t paging_new_core(struct bootmem *bm, paddr_t data_phys);
+
+// On a new core, once in the higher half: remove the identity map.
+void paging_drop_identity(void);
+
 // Physical address of the kernel PML4 (its upper half is shared by every
 // address space).
 paddr_t paging_kernel_pml4(void);

@@ -13,3 +13,9 @@
 extern uint64_t boot_tsc;
 
 void startup_init(const struct boot_info *boot, struct bootmem *bm, unsigned ncores);
+
+// On a further core: make its monitor from module m, with [ram, ram +
+// ram_bytes) as all its memory, this core's vectors and Kernel cap, and the
+// channel pages [chan, chan + chan_bytes) shared with init (CHANCN slot 0).
+void startup_monitor(const struct boot_module *m, paddr_t ram, uint64_t ram_bytes, paddr_t chan,
+                     uint64_t chan_bytes, unsigned ncores);
