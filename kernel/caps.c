@@ -40,6 +40,7 @@ void caps_copy_apply(struct cte *dest, const struct cte *src, uint8_t rights)
     struct capability cap = src->cap;
     cap.rights &= rights;
     install(dest, &cap);
+    dest->mdb.flags |= src->mdb.flags & MDB_FLAGS_COPIED; // a copy shares the object's fate
 }
 
 // An IO cap narrowed to [first, last] is a descendant of the source, like

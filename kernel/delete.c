@@ -11,7 +11,8 @@
 // memory and no recursion however deep CNodes nest: the kernel stack is
 // small. A zombie keeps its slot from being reused until it is done.
 static struct cte *zombies;
-static bool deleting; // a delete is running: a nested one leaves its zombies to it
+static bool deleting;       // a delete is running: a nested one leaves its zombies to it
+static bool remote_pending; // a cap whose object other cores share was deleted
 
 static void clear_slot(struct cte *slot) { memset(slot, 0, sizeof(*slot)); }
 
@@ -19,6 +20,8 @@ static void clear_slot(struct cte *slot) { memset(slot, 0, sizeof(*slot)); }
 // of a CNode are left on the zombie list.
 static void delete_one(struct cte *slot)
 {
+    if (slot->mdb.flags & MDB_FLAG_EXPORTED)
+        remote_pending = true;
     if (slot->map.vnode)
         arch_cte_cleanup(slot);
     bool destroy = !mdb_has_copies(slot) && !mdb_has_descendants(slot);
@@ -71,12 +74,31 @@ void caps_delete_apply(struct cte *slot)
     deleting = false;
 }
 
-errval_t caps_delete(struct cte *slot)
+errval_t caps_delete_check(const struct cte *slot)
 {
     if (cte_is_empty(slot))
         return CAP_ERR_SLOT_EMPTY;
-    caps_delete_apply(slot);
+    // The last copy here of memory another core uses: forgetting it would
+    // let this core hand the memory out again. Revoke it (reaching the
+    // other cores through the monitors) instead.
+    if ((slot->mdb.flags & MDB_FLAG_EXPORTED) && !mdb_has_copies(slot))
+        return CAP_ERR_LAST_COPY_BUSY;
     return SYS_ERR_OK;
+}
+
+errval_t caps_delete(struct cte *slot)
+{
+    errval_t err = caps_delete_check(slot);
+    if (err_is_ok(err))
+        caps_delete_apply(slot);
+    return err;
+}
+
+bool caps_take_remote_pending(void)
+{
+    bool was = remote_pending;
+    remote_pending = false;
+    return was;
 }
 
 // Is n another copy, or a descendant, of cap?
@@ -111,6 +133,8 @@ errval_t caps_revoke(struct cte *slot)
 {
     if (cte_is_empty(slot))
         return CAP_ERR_SLOT_EMPTY;
+    if (slot->mdb.flags & MDB_FLAG_EXPORTED)
+        remote_pending = true; // its copies on other cores are still to go
     caps_revoke_apply(slot);
     return SYS_ERR_OK;
 }

@@ -2,6 +2,7 @@
 #include <base/string.h>
 #include <capops.h>
 #include <invocation.h>
+#include <mdb.h>
 
 // What a decode resolved and checked, for its invoke.
 struct decoded {
@@ -85,17 +86,30 @@ static errval_t decode_one_slot(struct invocation *inv, struct decoded *d, uint8
 
 static errval_t cnode_decode_delete(struct invocation *inv, struct decoded *d)
 {
+    errval_t err = decode_one_slot(inv, d, CAP_RIGHT_WRITE);
+    return err_is_fail(err) ? err : caps_delete_check(d->src);
+}
+
+static errval_t cnode_decode_revoke(struct invocation *inv, struct decoded *d)
+{
     return decode_one_slot(inv, d, CAP_RIGHT_WRITE);
 }
 
+// Both report in ret[0] whether other cores hold copies of what went
+// (the caller finishes the revoke through its monitor: remote.c).
 static void cnode_invoke_delete(struct invocation *inv, const struct decoded *d)
 {
+    caps_take_remote_pending();
     caps_delete_apply(d->src);
+    inv->ret[0] = caps_take_remote_pending();
 }
 
 static void cnode_invoke_revoke(struct invocation *inv, const struct decoded *d)
 {
+    bool exported = d->src->mdb.flags & MDB_FLAG_EXPORTED;
+    caps_take_remote_pending();
     caps_revoke_apply(d->src);
+    inv->ret[0] = caps_take_remote_pending() || exported;
 }
 
 static errval_t cnode_decode_identify(struct invocation *inv, struct decoded *d)
@@ -141,7 +155,7 @@ static const struct handler handlers[ObjType_Num][CORE_CMDS] = {
             [CNodeCmd_Copy] = {cnode_decode_copy, cnode_invoke_copy},
             [CNodeCmd_Mint] = {cnode_decode_mint, cnode_invoke_mint},
             [CNodeCmd_Delete] = {cnode_decode_delete, cnode_invoke_delete},
-            [CNodeCmd_Revoke] = {cnode_decode_delete, cnode_invoke_revoke},
+            [CNodeCmd_Revoke] = {cnode_decode_revoke, cnode_invoke_revoke},
             [CNodeCmd_Identify] = {cnode_decode_identify, cnode_invoke_identify},
         },
     [ObjType_PhysAddr] = {RETYPE},

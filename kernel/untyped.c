@@ -32,6 +32,9 @@ errval_t caps_retype_check(const struct cte *src, uint64_t type, uint64_t offset
         return CAP_ERR_SLOT_EMPTY;
     if (!(s->rights & CAP_RIGHT_WRITE))
         return CAP_ERR_NO_RIGHTS;
+    // Memory another core owns, or memory this core gave away (remote.c).
+    if (src->mdb.flags & (MDB_FLAG_FOREIGN | MDB_FLAG_EXPORTED))
+        return CAP_ERR_REMOTE;
     if (type >= ObjType_Num || !(captype_of(type)->sources & (1u << s->type)))
         return CAP_ERR_RETYPE_TYPE;
     uint64_t align;

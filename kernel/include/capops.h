@@ -48,3 +48,11 @@ void caps_mint_apply(struct cte *dest, const struct cte *src, uint8_t rights, ui
 // Delete and revoke a cap known to be there (not empty).
 void caps_delete_apply(struct cte *slot);
 void caps_revoke_apply(struct cte *slot);
+
+// Delete: the check alone (CAP_ERR_SLOT_EMPTY, CAP_ERR_LAST_COPY_BUSY for
+// the last copy here of memory shared with another core).
+errval_t caps_delete_check(const struct cte *slot);
+
+// Whether a deletion since the last call removed a cap whose object other
+// cores share (so they must be told); clears it.
+bool caps_take_remote_pending(void);

@@ -20,8 +20,13 @@
 // descendant is O(1), and overlap queries are O(log n).
 
 // Slot flags kept in mdb.flags.
-#define MDB_FLAG_ZOMBIE  (1u << 0) // out of the tree, its object's contents being deleted
-#define MDB_FLAG_SCANNED (1u << 1) // a zombie whose slots are done, waiting for nested ones
+#define MDB_FLAG_ZOMBIE   (1u << 0) // out of the tree, its object's contents being deleted
+#define MDB_FLAG_SCANNED  (1u << 1) // a zombie whose slots are done, waiting for nested ones
+// Cross-core capabilities (kernel/remote.c), kept on every copy:
+#define MDB_FLAG_EXPORTED (1u << 2) // the object is shared with or given to another core
+#define MDB_FLAG_IMPORTED (1u << 3) // came from another core (a root here)
+#define MDB_FLAG_FOREIGN  (1u << 4) // imported memory another core owns: map it, never retype it
+#define MDB_FLAGS_COPIED  (MDB_FLAG_EXPORTED | MDB_FLAG_IMPORTED | MDB_FLAG_FOREIGN)
 
 // Empty the database (a CPU driver starts empty; tests start over).
 void mdb_init(void);

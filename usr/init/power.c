@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/capops.h>
-#include <sys/sys.h>
 #include <sys/slot.h>
+#include <sys/sys.h>
 #include <sys/vspace.h>
 
 #define FADT_DSDT       40 // 32-bit physical address of the DSDT

@@ -15,6 +15,7 @@
 #include <kernel_arch.h>
 #include <kpi/platform.h>
 #include <lmp.h>
+#include <remote.h>
 
 void *kmem_ptr(paddr_t pa) { return phys_to_virt(pa); }
 
@@ -69,6 +70,43 @@ static errval_t io_invoke(struct invocation *inv)
     return SYS_ERR_OK;
 }
 
+static errval_t lookup(struct invocation *inv, uint64_t ref, struct cte **out)
+{
+    return caps_lookup_slot(inv->root, CAPREF_ADDR(ref), CAPREF_LEVEL(ref), out);
+}
+
+// Crossing cores (kernel/include/remote.h): the monitors' side.
+static errval_t kernel_remote(struct invocation *inv)
+{
+    struct cte *c;
+    errval_t err = SYS_ERR_OK;
+    if (inv->cmd != KernelCmd_RevokeImported)
+        err = lookup(inv, inv->arg[0], &c);
+    if (err_is_fail(err))
+        return err;
+    struct capability cap = {0};
+    switch (inv->cmd) {
+    case KernelCmd_CapExport:
+        err = caps_export(c, &cap);
+        if (err_is_ok(err)) {
+            inv->ret[0] = cap.type | (uint64_t)cap.rights << 8;
+            inv->ret[1] = cap.u.raw[0];
+            inv->ret[2] = cap.u.raw[1];
+        }
+        return err;
+    case KernelCmd_CapImport:
+        cap.type = (uint8_t)inv->arg[1];
+        cap.rights = (uint8_t)(inv->arg[1] >> 8);
+        cap.u.raw[0] = inv->arg[2];
+        cap.u.raw[1] = inv->arg[3];
+        return inv->arg[1] >> 16 ? SYS_ERR_INVALID_ARGS : caps_import(c, &cap);
+    case KernelCmd_RevokeImported:
+        inv->ret[0] = caps_revoke_imported(inv->arg[0], inv->arg[1]);
+        return SYS_ERR_OK;
+    default: caps_unexport(c); return SYS_ERR_OK;
+    }
+}
+
 static errval_t kernel_invoke(struct invocation *inv)
 {
     // Info only reads; everything else changes the machine.
@@ -92,6 +130,10 @@ static errval_t kernel_invoke(struct invocation *inv)
         inv->ret[1] = tsc_hz();
         inv->ret[2] = lapic_ticks();
         return SYS_ERR_OK;
+    case KernelCmd_CapExport:
+    case KernelCmd_CapImport:
+    case KernelCmd_RevokeImported:
+    case KernelCmd_Unexport: return kernel_remote(inv);
     default: return SYS_ERR_ILLEGAL_INVOCATION;
     }
 }

@@ -11,6 +11,7 @@
 #include <arch/irq.h>
 #include <arch/lapic.h>
 #include <arch/memlayout.h>
+#include <arch/smp.h>
 #include <arch/trap.h>
 #include <console.h>
 #include <lmp.h>
@@ -111,8 +112,17 @@ static errval_t irqdest_invoke(struct invocation *inv)
 {
     const struct capability *c = &inv->target->cap;
     uint32_t v = c->u.irqdest.vector;
-    if (c->u.irqdest.core != sched.core || v < IRQ_VECTOR_FIRST || v > IRQ_VECTOR_LAST)
+    if (v < IRQ_VECTOR_FIRST || v > IRQ_VECTOR_LAST)
         return SYS_ERR_INVALID_ARGS;
+    if (inv->cmd == IRQDestCmd_Notify) { // from any core to the vector's core
+        uint32_t apic = smp_apic_id(c->u.irqdest.core);
+        if (apic == UINT32_MAX)
+            return SYS_ERR_INVALID_ARGS;
+        lapic_send_ipi(apic, (uint8_t)v);
+        return SYS_ERR_OK;
+    }
+    if (c->u.irqdest.core != sched.core)
+        return SYS_ERR_INVALID_ARGS; // connect it on its own core
     switch (inv->cmd) {
     case IRQDestCmd_Connect: return irqdest_connect(inv, v);
     case IRQDestCmd_Disconnect:

@@ -24,8 +24,8 @@
 #include <console.h>
 #include <syscall.h>
 
-#define ICR_INIT    0x00004500 // INIT, level assert
-#define ICR_STARTUP 0x00004600 // start-up IPI; the vector is the page number
+#define ICR_INIT      0x00004500 // INIT, level assert
+#define ICR_STARTUP   0x00004600 // start-up IPI; the vector is the page number
 #define AP_TIMEOUT_MS 1000
 
 extern const char ap_trampoline_start[], ap_trampoline_end[];
@@ -36,7 +36,21 @@ extern const char boot_kernel_stack[];
 extern char pristine_data[];
 extern uint64_t pristine_data_len;
 
+// The page the instances share: the console lock and every core's APIC id.
+struct smp_shared {
+    uint32_t console_lock;
+    uint32_t ncores;
+    uint32_t apic_id[MAX_CORES];
+};
+static struct smp_shared *shared;
 static volatile uint32_t *shared_lock;
+
+uint32_t smp_apic_id(unsigned core)
+{
+    if (!shared)
+        return core == 0 ? lapic_id() : UINT32_MAX;
+    return core < shared->ncores ? shared->apic_id[core] : UINT32_MAX;
+}
 static struct {
     uint64_t base, bytes;
 } channels[MAX_CORES];
@@ -127,8 +141,9 @@ static bool start_core(struct ap_params *p, uint32_t apic_id)
 unsigned smp_start_cores(const struct acpi_madt *madt, const struct boot_info *boot,
                          struct bootmem *bm)
 {
-    shared_lock = phys_to_virt(alloc(bm, BASE_PAGE_SIZE, "the console lock"));
-    *shared_lock = 0;
+    shared = phys_to_virt(alloc(bm, BASE_PAGE_SIZE, "the shared page"));
+    *shared = (struct smp_shared){.ncores = 1, .apic_id = {lapic_id()}};
+    shared_lock = &shared->console_lock;
     memcpy(phys_to_virt(AP_TRAMPOLINE_PHYS), ap_trampoline_start,
            (size_t)(ap_trampoline_end - ap_trampoline_start));
     struct ap_params *p = phys_to_virt(AP_TRAMPOLINE_PHYS + AP_PARAMS_OFFSET);
@@ -150,7 +165,7 @@ unsigned smp_start_cores(const struct acpi_madt *madt, const struct boot_info *b
             .data_phys = data,
             .timer_hz = lapic_timer_hz(),
             .tsc_hz = tsc_hz(),
-            .console_lock = (uint64_t)shared_lock,
+            .console_lock = (uint64_t)shared,
             .ncores = 1 + want,
         };
         if (mon) {
@@ -166,9 +181,13 @@ unsigned smp_start_cores(const struct acpi_madt *madt, const struct boot_info *b
         }
         if (p->cr3 >= (1ull << 32))
             panic("smp: page tables for core %u above 4 GiB", ncores);
+        shared->apic_id[ncores] = cpu->apic_id;
+        shared->ncores = ncores + 1; // before it starts: its monitor may notify core 0
         if (start_core(p, cpu->apic_id))
             ncores++;
         else
+            shared->ncores = ncores;
+        if (!p->online)
             kprintf("smp: core with APIC id %u did not start\n", cpu->apic_id);
     }
     return ncores;
@@ -181,7 +200,8 @@ _Noreturn void ap_start(struct ap_params *identity_p)
     (void)identity_p; // its identity-mapped address goes with the identity map
     struct ap_params *p = phys_to_virt(AP_TRAMPOLINE_PHYS + AP_PARAMS_OFFSET);
     core_data_phys = p->data_phys;
-    shared_lock = (volatile uint32_t *)p->console_lock;
+    shared = (struct smp_shared *)p->console_lock;
+    shared_lock = &shared->console_lock;
     gdt_init();
     idt_init();
     paging_drop_identity();

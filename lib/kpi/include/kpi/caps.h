@@ -195,6 +195,7 @@ enum dispatcher_cmd {
 enum irqdest_cmd {
     IRQDestCmd_Connect,    // (endpoint capref) deliver this vector as a notification there
     IRQDestCmd_Disconnect, // ()
+    IRQDestCmd_Notify,     // () raise the vector on its core (from any core): UMP wake-ups
     IRQDestCmd_Num
 };
 
@@ -219,6 +220,11 @@ enum kernel_cmd {
     KernelCmd_IPI,      // (core, vector) send an interrupt to a vector on a core
     KernelCmd_Shutdown, // (status: EXIT_* of kpi/platform) leave the machine (QEMU)
     KernelCmd_Info,     // () -> r0 = core id, r1 = TSC Hz, r2 = timer ticks
+    // Crossing cores (monitors only; kernel/include/remote.h):
+    KernelCmd_CapExport,      // (capref) -> r0 = type | rights << 8, r1 = base, r2 = bytes
+    KernelCmd_CapImport,      // (dest capref, type | rights << 8, base, bytes)
+    KernelCmd_RevokeImported, // (base, bytes) -> r0 = imported objects deleted
+    KernelCmd_Unexport,       // (capref) its copies elsewhere are all gone
     KernelCmd_Num
 };
 

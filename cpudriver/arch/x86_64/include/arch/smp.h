@@ -23,7 +23,7 @@ struct ap_params {
     uint64_t core, apic_id;
     uint64_t data_phys; // its .data/.bss copy
     uint64_t timer_hz, tsc_hz;
-    uint64_t console_lock; // kernel address of the lock all cores share
+    uint64_t console_lock;             // kernel address of the page all cores share (smp.c)
     uint64_t module_start, module_end; // the monitor program's ELF image
     uint64_t ram_base, ram_bytes;      // RAM for its monitor
     uint64_t chan_base, chan_bytes;    // pages shared with core 0's init
@@ -42,6 +42,9 @@ unsigned smp_start_cores(const struct acpi_madt *madt, const struct boot_info *b
 
 // The channel pages shared with core i's monitor (for init's bootinfo).
 void smp_channel(unsigned core, uint64_t *base, uint64_t *bytes);
+
+// The APIC id of core (UINT32_MAX if there is no such core).
+uint32_t smp_apic_id(unsigned core);
 
 // Where a new core enters the higher half (from ap_trampoline.S).
 _Noreturn void ap_start(struct ap_params *p);

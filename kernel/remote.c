@@ -1,0 +1,102 @@
+/* kernel/remote.c: exporting and importing capabilities across cores (remote.h). */
+#include <captypes.h>
+#include <capops.h>
+#include <mdb.h>
+#include <remote.h>
+
+static bool exportable(uint8_t type)
+{
+    return type == ObjType_RAM || type == ObjType_Frame || type == ObjType_DevFrame ||
+           type == ObjType_IRQDest;
+}
+
+static bool is_memory(uint8_t type)
+{
+    return type == ObjType_RAM || type == ObjType_Frame || type == ObjType_DevFrame;
+}
+
+// Set or clear flags on every copy of c's object (copies are adjacent).
+static void mark_copies(const struct cte *c, uint32_t set, uint32_t clear)
+{
+    for (struct cte *n = mdb_lower_bound(&c->cap); n && !mdb_compare(&n->cap, &c->cap);
+         n = n->mdb.next)
+        n->mdb.flags = (n->mdb.flags | set) & ~clear;
+}
+
+errval_t caps_export(struct cte *c, struct capability *out)
+{
+    if (cte_is_empty(c))
+        return CAP_ERR_SLOT_EMPTY;
+    if (!exportable(c->cap.type))
+        return CAP_ERR_NOT_EXPORTABLE;
+    if (c->mdb.flags & MDB_FLAG_FOREIGN)
+        return CAP_ERR_REMOTE;
+    if (c->cap.type == ObjType_RAM && mdb_has_descendants(c))
+        return CAP_ERR_HAS_DESCENDANTS;
+    mark_copies(c, MDB_FLAG_EXPORTED, 0);
+    *out = c->cap;
+    return SYS_ERR_OK;
+}
+
+void caps_unexport(struct cte *c)
+{
+    if (!cte_is_empty(c))
+        mark_copies(c, 0, MDB_FLAG_EXPORTED);
+}
+
+// Is there anything here in the way of importing cap, other than copies of
+// the same imported object (which the new slot simply joins)?
+static bool in_the_way(const struct capability *cap)
+{
+    uint64_t base, size;
+    cap_range(cap, &base, &size);
+    for (struct cte *n = mdb_first(); n; n = n->mdb.next) {
+        uint64_t b, s;
+        cap_range(&n->cap, &b, &s);
+        if (b >= base + size || b + s <= base)
+            continue;
+        if (mdb_compare(&n->cap, cap) || !(n->mdb.flags & MDB_FLAG_IMPORTED))
+            return true;
+    }
+    return false;
+}
+
+errval_t caps_import(struct cte *dest, const struct capability *cap)
+{
+    if (!cte_is_empty(dest))
+        return CAP_ERR_SLOT_OCCUPIED;
+    if (cap->type >= ObjType_Num || !exportable(cap->type) || (cap->rights & ~CAP_RIGHTS_ALL))
+        return CAP_ERR_NOT_EXPORTABLE;
+    if (is_memory(cap->type) &&
+        (cap->u.mem.bytes == 0 || cap->u.mem.base % BASE_PAGE_SIZE ||
+         cap->u.mem.bytes % BASE_PAGE_SIZE || cap->u.mem.base + cap->u.mem.bytes < cap->u.mem.base))
+        return SYS_ERR_INVALID_ARGS;
+    if (in_the_way(cap))
+        return CAP_ERR_ROOT_OVERLAP;
+    *dest = (struct cte){.cap = *cap};
+    mdb_insert(dest);
+    dest->mdb.flags |= MDB_FLAG_IMPORTED;
+    if (cap->type == ObjType_Frame || cap->type == ObjType_DevFrame)
+        dest->mdb.flags |= MDB_FLAG_FOREIGN;
+    return SYS_ERR_OK;
+}
+
+unsigned caps_revoke_imported(uint64_t base, uint64_t bytes)
+{
+    unsigned n_objects = 0;
+    // Rare (a revoke on another core): a plain scan, restarted after each
+    // deletion since it may remove any number of slots.
+    for (struct cte *n = mdb_first(); n;) {
+        bool hit = (n->mdb.flags & MDB_FLAG_IMPORTED) && is_memory(n->cap.type) &&
+                   n->cap.u.mem.base >= base && n->cap.u.mem.base - base < bytes;
+        if (!hit) {
+            n = n->mdb.next;
+            continue;
+        }
+        caps_revoke_apply(n); // its other copies and what was made from it
+        caps_delete_apply(n);
+        n_objects++;
+        n = mdb_first();
+    }
+    return n_objects;
+}
