@@ -1,6 +1,6 @@
 /* kernel/remote.c: exporting and importing capabilities across cores (remote.h). */
-#include <captypes.h>
 #include <capops.h>
+#include <captypes.h>
 #include <mdb.h>
 #include <remote.h>
 

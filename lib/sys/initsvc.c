@@ -62,8 +62,13 @@ errval_t name_lookup(const char *name, capref_t *bind_cap)
 
 errval_t proc_spawn(const char *cmdline, uint64_t *pid)
 {
+    return proc_spawn_on(PROC_ANY_CORE, cmdline, pid);
+}
+
+errval_t proc_spawn_on(unsigned core, const char *cmdline, uint64_t *pid)
+{
     struct rpc_result r;
-    errval_t err = call_str(INIT_PROC_SPAWN, cmdline, 0, NULL_CAP, NULL_CAP, &r);
+    errval_t err = call_str(INIT_PROC_SPAWN, cmdline, core, NULL_CAP, NULL_CAP, &r);
     if (err_is_ok(err))
         *pid = r.w[0];
     return err;

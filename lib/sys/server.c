@@ -91,20 +91,62 @@ static void dispatch(struct server *s, const struct lmp_recv_msg *m, capref_t ca
         cap_destroy(resp.cap);
 }
 
+// Handle every waiting UMP message; true if there was one.
+static bool poll_umps(struct server *s)
+{
+    bool any = false;
+    for (unsigned i = 0; i < s->numps; i++) {
+        struct server_ump *u = &s->umps[i];
+        uint64_t w[UMP_WORDS];
+        while (u->active && err_is_ok(ump_recv(u->chan, w))) {
+            u->handle(s, u, w);
+            any = true;
+        }
+    }
+    return any;
+}
+
+// Ask every channel's peer for a wake-up; false if a message slipped in.
+static bool may_sleep(struct server *s)
+{
+    bool ok = true;
+    for (unsigned i = 0; i < s->numps; i++) {
+        if (s->umps[i].active && ump_prepare_sleep(s->umps[i].chan))
+            ok = false;
+    }
+    return ok;
+}
+
+static void awake(struct server *s)
+{
+    for (unsigned i = 0; i < s->numps; i++) {
+        if (s->umps[i].active)
+            ump_awake(s->umps[i].chan);
+    }
+}
+
 void server_step(struct server *s)
 {
+    if (poll_umps(s))
+        return;
+    if (!may_sleep(s)) {
+        awake(s);
+        return;
+    }
     if (!recv_slot && err_is_fail(slot_alloc(&recv_slot)))
         recv_slot = NULL_CAP; // receive without caps until slots return
     struct lmp_recv_msg m;
     errval_t err = lmp_recv(s->ep, 0, recv_slot, &m);
+    awake(s);
     if (err_is_fail(err)) {
         printf("server: receive failed: %s\n", err_msg(err));
         return;
     }
     if (m.flags & LMP_RECV_NOTIFY) {
-        if (s->notify)
-            s->notify(s, m.badge & ~RPC_BADGE_NOTIFY);
-        return;
+        uint64_t bits = m.badge & ~(RPC_BADGE_NOTIFY | UMP_WAKE_BIT);
+        if (bits && s->notify)
+            s->notify(s, bits);
+        return; // a UMP wake-up needs nothing more: the next step polls
     }
     capref_t cap = NULL_CAP;
     if (m.flags & LMP_RECV_CAP) {

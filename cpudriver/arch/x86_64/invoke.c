@@ -8,6 +8,7 @@
 #include <arch/memlayout.h>
 #include <arch/platform.h>
 #include <arch/serial.h>
+#include <arch/smp.h>
 #include <arch/vnode.h>
 #include <arch/x86.h>
 #include <console.h>
@@ -114,13 +115,13 @@ static errval_t kernel_invoke(struct invocation *inv)
     if (!(inv->target->cap.rights & need))
         return CAP_ERR_NO_RIGHTS;
     switch (inv->cmd) {
-    case KernelCmd_IPI:
-        // One core for now: an IPI to ourselves.
-        if (inv->arg[0] != sched.core || inv->arg[1] < IRQ_VECTOR_FIRST ||
-            inv->arg[1] > IRQ_VECTOR_LAST)
+    case KernelCmd_IPI: {
+        uint32_t apic = inv->arg[0] < MAX_CORES ? smp_apic_id((unsigned)inv->arg[0]) : UINT32_MAX;
+        if (apic == UINT32_MAX || inv->arg[1] < IRQ_VECTOR_FIRST || inv->arg[1] > IRQ_VECTOR_LAST)
             return SYS_ERR_INVALID_ARGS;
-        lapic_send_ipi(lapic_id(), (uint8_t)inv->arg[1]);
+        lapic_send_ipi(apic, (uint8_t)inv->arg[1]);
         return SYS_ERR_OK;
+    }
     case KernelCmd_Shutdown:
         if (inv->arg[0] != EXIT_PASS && inv->arg[0] != EXIT_FAIL)
             return SYS_ERR_INVALID_ARGS;

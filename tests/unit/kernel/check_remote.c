@@ -28,9 +28,9 @@ static void setup(void)
     w.ram_next = FAKE_PHYS_BASE;
     struct capability phys = mem_cap(ObjType_PhysAddr, FAKE_PHYS_BASE, OTHER_BASE - FAKE_PHYS_BASE);
     ck_assert_uint_eq(caps_create_root(&w.boot[0], &phys), SYS_ERR_OK);
-    ck_assert_uint_eq(caps_retype_to_slots(&w.boot[0], ObjType_RAM, 0, phys.u.mem.bytes, 1,
-                                           &w.boot[1]),
-                      SYS_ERR_OK);
+    ck_assert_uint_eq(
+        caps_retype_to_slots(&w.boot[0], ObjType_RAM, 0, phys.u.mem.bytes, 1, &w.boot[1]),
+        SYS_ERR_OK);
     world_new(&w.boot[2], ObjType_L1CNode, L1_CNODE_MIN_SLOTS * sizeof(struct cte));
     w.root = &w.boot[2].cap;
     for (uint32_t i = 0; i < 2; i++)
@@ -73,7 +73,7 @@ START_TEST(test_export_rules)
     ck_assert_uint_eq(caps_retype(r, ObjType_Frame, 0, 4096, 1, &cnode_slot(w.root, 0)->cap, 2),
                       SYS_ERR_OK);
     ck_assert_uint_eq(caps_export(r, &out), CAP_ERR_HAS_DESCENDANTS); // in use here
-    ck_assert_uint_eq(caps_export(fr, &out), SYS_ERR_OK);              // a Frame is shared
+    ck_assert_uint_eq(caps_export(fr, &out), SYS_ERR_OK);             // a Frame is shared
     world_new(cn, ObjType_L2CNode, L2_CNODE_BYTES);
     ck_assert_uint_eq(caps_export(cn, &out), CAP_ERR_NOT_EXPORTABLE);
     ck_assert_uint_eq(caps_export(world_slot(0, 50), &out), CAP_ERR_SLOT_EMPTY);
@@ -107,9 +107,9 @@ START_TEST(test_import_given_ram)
     struct capability ram = mem_cap(ObjType_RAM, OTHER_BASE, 64 * 1024);
     ck_assert_uint_eq(caps_import(r, &ram), SYS_ERR_OK);
     ck_assert(!(r->mdb.flags & MDB_FLAG_FOREIGN)); // ours to use
-    ck_assert_uint_eq(caps_retype(r, ObjType_L2CNode, 0, L2_CNODE_BYTES, 1,
-                                  &cnode_slot(w.root, 0)->cap, 21),
-                      SYS_ERR_OK);
+    ck_assert_uint_eq(
+        caps_retype(r, ObjType_L2CNode, 0, L2_CNODE_BYTES, 1, &cnode_slot(w.root, 0)->cap, 21),
+        SYS_ERR_OK);
     struct cte *cn = world_slot(0, 21);
     ck_assert_uint_eq(cn->cap.type, ObjType_L2CNode);
     // A revoke of the range by its owner takes the objects made from it too.

@@ -132,6 +132,12 @@ static inline errval_t invoke_irqdest_disconnect(capref_t dest)
     return cap_invoke(dest, IRQDestCmd_Disconnect, 0, 0, 0, 0, 0, 0).err;
 }
 
+// Raise dest's vector on its core (from any core).
+static inline errval_t invoke_irqdest_notify(capref_t dest)
+{
+    return cap_invoke(dest, IRQDestCmd_Notify, 0, 0, 0, 0, 0, 0).err;
+}
+
 static inline errval_t invoke_irqsrc_route(capref_t src, capref_t dest, uint32_t flags)
 {
     return cap_invoke(src, IRQSrcCmd_Route, dest, flags, 0, 0, 0, 0).err;

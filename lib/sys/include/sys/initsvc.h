@@ -12,15 +12,25 @@
 enum initsvc_op {
     INIT_NAME_REGISTER = 1, // buf: name; cap: an unbadged send cap to the service
     INIT_NAME_LOOKUP = 2,   // buf: name -> cap: a bind cap badged with the caller's pid
-    INIT_PROC_SPAWN = 3,    // buf: "prog arg1 arg2" -> w0: pid
+    INIT_PROC_SPAWN = 3,    // (core) buf: "prog arg1 arg2" -> w0: pid
     INIT_PROC_WAIT = 4,     // (pid) -> w0: exit status (answered when it ends)
     INIT_PROC_KILL = 5,     // (pid)
     INIT_PROC_LIST = 6,     // -> buf: struct proc_info[w0]
     INIT_PROC_CAPS = 7,     // (pid, first) -> buf: text lines, w0: slots shown, w1: next first
     INIT_POWEROFF = 8,      // () leave the machine
+    // Across cores (init, or a core's monitor, answers; docs/multikernel.md):
+    INIT_WAKE_VECTOR = 9,  // () -> cap: an IRQDest on the caller's core, for UMP wake-ups
+    INIT_UMP_OFFER = 10,   // buf: name; cap: our wake IRQDest: accept connections to it
+    INIT_UMP_ACCEPT = 11,  // buf: name -> cap: channel frame, w0: connection (waits for a client)
+    INIT_UMP_CONNECT = 12, // buf: name; cap: our wake IRQDest -> cap: channel frame, w0: connection
+    INIT_UMP_PEERWAKE = 13,  // (connection) -> cap: the other side's wake IRQDest
+    INIT_CAP_SEND = 14,      // (connection); cap: a RAM/Frame/DevFrame cap for the other side
+    INIT_CAP_RECV = 15,      // (connection) -> cap (waits for one)
+    INIT_REMOTE_REVOKE = 16, // cap: revoke its copies on other cores, then unexport it
 };
 
 #define NAME_MAX_LEN  31
+#define PROC_ANY_CORE 0xffffffffu // proc_spawn_on: init picks (its own core)
 #define PROC_NAME_LEN 32
 
 enum proc_state { PROC_RUNNING = 1, PROC_EXITED = 2, PROC_KILLED = 3 };
@@ -46,6 +56,9 @@ errval_t name_lookup(const char *name, capref_t *bind_cap);
 
 // Start "prog args..." (a boot module), returning its pid.
 errval_t proc_spawn(const char *cmdline, uint64_t *pid);
+
+// The same, on a chosen core.
+errval_t proc_spawn_on(unsigned core, const char *cmdline, uint64_t *pid);
 errval_t proc_wait(uint64_t pid, uint64_t *status);
 errval_t proc_kill(uint64_t pid);
 
@@ -59,3 +72,35 @@ errval_t proc_caps(uint64_t pid, uint64_t first, const char **text, uint64_t *ne
 
 // Ask init to switch the machine off (does not return if it works).
 errval_t sys_poweroff(void);
+
+// ---- UMP channels between processes, on the same core or not ----
+
+#include <sys/ump.h>
+
+#define UMP_CONN_BYTES (8u << 10) // the shared frame of a connection
+
+struct ump_conn {
+    struct ump_chan chan;
+    uint64_t id;
+    capref_t frame, peer_wake;
+};
+
+// Offer connections under name (the server side).
+errval_t ump_offer(const char *name);
+
+// Wait for a client to connect to name; then the channel is ready.
+errval_t ump_accept(const char *name, struct ump_conn *c);
+
+// Connect to the server offering name.
+errval_t ump_connect(const char *name, struct ump_conn *c);
+
+// Wait for a message on c (sleeping in the kernel when there is none).
+void ump_recv_wait(struct ump_conn *c, uint64_t w[UMP_WORDS]);
+
+// Send, waiting while the ring is full.
+void ump_send_wait(struct ump_conn *c, const uint64_t w[UMP_WORDS]);
+
+// Hand a RAM, Frame or DevFrame cap to the other side of c, which takes it
+// with ump_cap_recv (into a new slot).
+errval_t ump_cap_send(struct ump_conn *c, capref_t cap);
+errval_t ump_cap_recv(struct ump_conn *c, capref_t *cap);

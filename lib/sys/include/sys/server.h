@@ -5,6 +5,7 @@
 #pragma once
 
 #include <sys/rpc.h>
+#include <sys/ump.h>
 
 struct server;
 
@@ -36,14 +37,28 @@ struct server_resp {
     bool defer;
 };
 
+struct server_ump;
+
 struct server {
     capref_t ep; // the endpoint we receive on (read and write rights)
+    // UMP channels polled by the same loop (sys/ump.h): their wake-ups
+    // arrive on ep as notifications with UMP_WAKE_BIT.
+    struct server_ump *umps;
+    unsigned numps;
     struct server_chan *chans;
     unsigned nchans;
     void (*handle)(struct server *s, struct server_req *req, struct server_resp *resp);
     // Kernel notifications (interrupts, child exits): the OR of their badges.
     void (*notify)(struct server *s, uint64_t bits);
     void *user;
+};
+
+// A UMP channel in the server loop and what handles its messages.
+struct server_ump {
+    struct ump_chan *chan;
+    void (*handle)(struct server *s, struct server_ump *u, const uint64_t w[UMP_WORDS]);
+    void *user;
+    bool active;
 };
 
 // Receive and dispatch forever.

@@ -1,0 +1,75 @@
+/* lib/sys/ump.c: UMP rings in shared memory (see sys/ump.h). */
+#include <string.h>
+#include <sys/ump.h>
+
+static inline void full_fence(void)
+{
+    __asm__ volatile("mfence" ::: "memory");
+}
+
+static inline void compiler_fence(void)
+{
+    __asm__ volatile("" ::: "memory");
+}
+
+void ump_init(struct ump_chan *c, void *buf, size_t bytes, bool side_a)
+{
+    size_t half = bytes / 2;
+    char *a = buf, *b = (char *)buf + half;
+    char *tx = side_a ? a : b, *rx = side_a ? b : a;
+    *c = (struct ump_chan){
+        .tx_hdr = (struct ump_ring_hdr *)tx,
+        .rx_hdr = (struct ump_ring_hdr *)rx,
+        .tx = (struct ump_msg *)(tx + UMP_MSG_BYTES),
+        .rx = (struct ump_msg *)(rx + UMP_MSG_BYTES),
+        .slots = (unsigned)(half / UMP_MSG_BYTES - 1),
+    };
+}
+
+bool ump_pending(const struct ump_chan *c)
+{
+    return c->rx[c->rx_seq % c->slots].seq == c->rx_seq + 1;
+}
+
+errval_t ump_send(struct ump_chan *c, const uint64_t w[UMP_WORDS])
+{
+    // The header of our transmit ring is the receiver's: its acks, its sleep.
+    if (c->tx_seq - c->tx_hdr->acked >= c->slots)
+        return SYS_ERR_WOULD_BLOCK;
+    struct ump_msg *m = &c->tx[c->tx_seq % c->slots];
+    memcpy(m->w, w, sizeof(m->w));
+    compiler_fence(); // x86 keeps stores in order: the payload before seq
+    m->seq = ++c->tx_seq;
+    full_fence(); // our seq store before our read of its sleep flag
+    if (c->tx_hdr->sleeping && c->wake) {
+        c->tx_hdr->sleeping = 0;
+        invoke_irqdest_notify(c->wake);
+        c->wakeups++;
+    }
+    return SYS_ERR_OK;
+}
+
+errval_t ump_recv(struct ump_chan *c, uint64_t w[UMP_WORDS])
+{
+    if (!ump_pending(c))
+        return LMP_ERR_NO_MESSAGE;
+    struct ump_msg *m = &c->rx[c->rx_seq % c->slots];
+    compiler_fence(); // seq read before the payload (loads stay in order on x86)
+    memcpy(w, m->w, sizeof(m->w));
+    c->rx_seq++;
+    compiler_fence();
+    c->rx_hdr->acked = c->rx_seq;
+    return SYS_ERR_OK;
+}
+
+bool ump_prepare_sleep(struct ump_chan *c)
+{
+    c->rx_hdr->sleeping = 1;
+    full_fence(); // the flag before the last look
+    return ump_pending(c);
+}
+
+void ump_awake(struct ump_chan *c)
+{
+    c->rx_hdr->sleeping = 0;
+}
