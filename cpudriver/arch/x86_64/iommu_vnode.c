@@ -48,8 +48,7 @@ static errval_t encode(const struct capability *s, uint32_t flags, uint64_t offs
 }
 
 static errval_t iovnode_decode_map(const struct cte *table, uint32_t entry, const struct cte *src,
-                                   uint32_t flags, uint64_t offset, uint64_t pages,
-                                   uint64_t *first)
+                                   uint32_t flags, uint64_t offset, uint64_t pages, uint64_t *first)
 {
     const struct capability *t = &table->cap, *s = &src->cap;
     if (!is_iovnode(t->type))
@@ -103,8 +102,8 @@ errval_t iovnode_invoke(struct invocation *inv)
         return err;
     if (inv->arg[0] > UINT32_MAX || inv->arg[2] > UINT32_MAX)
         return SYS_ERR_INVALID_ARGS;
-    return iovnode_map(inv->target, (uint32_t)inv->arg[0], src, (uint32_t)inv->arg[2],
-                       inv->arg[3], inv->arg[4]);
+    return iovnode_map(inv->target, (uint32_t)inv->arg[0], src, (uint32_t)inv->arg[2], inv->arg[3],
+                       inv->arg[4]);
 }
 
 void iovnode_destroyed(const struct capability *cap)

@@ -1,4 +1,5 @@
-/* cpudriver/arch/x86_64/include/arch/iommu.h: VT-d units as the CPU driver sees them, and IOMMU page-table caps. */
+/* cpudriver/arch/x86_64/include/arch/iommu.h: VT-d units as the CPU driver sees them, and IOMMU
+ * page-table caps. */
 #pragma once
 
 #include <acpi/dmar.h>
