@@ -210,8 +210,8 @@ static void sort_by_rid(struct pci_func *f, unsigned n)
     }
 }
 
-errval_t pci_enumerate(const struct pci_cfg *c, unsigned flags, struct pci_func *out,
-                       unsigned max, unsigned *n)
+errval_t pci_enumerate(const struct pci_cfg *c, unsigned flags, struct pci_func *out, unsigned max,
+                       unsigned *n)
 {
     struct walk w = {.c = c, .flags = flags, .out = out, .max = max};
     queue_bus(&w, 0);
@@ -231,8 +231,7 @@ const struct pci_func *pci_find(const struct pci_func *f, unsigned n, struct pci
     return NULL;
 }
 
-int pci_find_id(const struct pci_func *f, unsigned n, uint16_t vendor, uint16_t device,
-                unsigned k)
+int pci_find_id(const struct pci_func *f, unsigned n, uint16_t vendor, uint16_t device, unsigned k)
 {
     for (unsigned i = 0; i < n; i++) {
         if (f[i].hdr.vendor == vendor && f[i].hdr.device == device && k-- == 0)

@@ -154,8 +154,8 @@ static void print_summary(struct line *l, const struct pci_func *f)
     char cbuf[16];
     const struct pci_header *h = &f->hdr;
     add(l, "%02x:%02x.%x %s [%02x%02x]: %04x:%04x", f->bdf.bus, f->bdf.dev, f->bdf.fn,
-        pci_class_name(h->class_code, h->subclass, cbuf, sizeof(cbuf)), h->class_code,
-        h->subclass, h->vendor, h->device);
+        pci_class_name(h->class_code, h->subclass, cbuf, sizeof(cbuf)), h->class_code, h->subclass,
+        h->vendor, h->device);
     if (h->revision)
         add(l, " (rev %02x)", h->revision);
     if (f->is_vf)
@@ -210,8 +210,9 @@ static const char *express_type(uint8_t t)
 static void print_sriov(struct line *l, const struct pci_func *f)
 {
     const struct pci_sriov *s = &f->sriov;
-    add(l, ": VFs %u (total %u, initial %u), VF Enable%c VF MSE%c, First VF Offset %#x, "
-           "Stride %u, VF Device ID %04x",
+    add(l,
+        ": VFs %u (total %u, initial %u), VF Enable%c VF MSE%c, First VF Offset %#x, "
+        "Stride %u, VF Device ID %04x",
         s->num_vfs, s->total_vfs, s->initial_vfs, s->control & PCI_SRIOV_CTRL_VFE ? '+' : '-',
         s->control & PCI_SRIOV_CTRL_MSE ? '+' : '-', s->first_vf_offset, s->vf_stride,
         s->vf_device);
@@ -287,8 +288,7 @@ static void print_verbose(struct line *l, const struct pci_func *f)
     print_caps(l, f);
 }
 
-void pci_list_print(const struct pci_func *f, unsigned n, bool verbose, pci_line_fn out,
-                    void *arg)
+void pci_list_print(const struct pci_func *f, unsigned n, bool verbose, pci_line_fn out, void *arg)
 {
     struct line l = {.out = out, .arg = arg};
     for (unsigned i = 0; i < n; i++) {

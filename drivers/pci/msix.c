@@ -33,8 +33,7 @@ errval_t pci_msix_mask(const struct pci_msix_table *t, unsigned i, bool masked)
 
 bool pci_msix_masked(const struct pci_msix_table *t, unsigned i)
 {
-    return i < t->entries &&
-           (mmio_read32(&t->regs, ENTRY(i, VCTRL)) & PCI_MSIX_VCTRL_MASKED);
+    return i < t->entries && (mmio_read32(&t->regs, ENTRY(i, VCTRL)) & PCI_MSIX_VCTRL_MASKED);
 }
 
 void pci_msix_enable(const struct pci_cfg *c, struct pci_bdf b, struct pci_msix *x, bool on)

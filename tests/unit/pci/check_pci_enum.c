@@ -1,4 +1,5 @@
-/* tests/unit/pci/check_pci_enum.c: enumeration with bridges and VFs, lspci output, ECAM, MSI-X tables. */
+/* tests/unit/pci/check_pci_enum.c: enumeration with bridges and VFs, lspci output, ECAM, MSI-X
+ * tables. */
 #include "fake_cfg.h"
 #include <pci/pci_enum.h>
 #include <pci/pci_regs.h>

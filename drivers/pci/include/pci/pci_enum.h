@@ -1,4 +1,5 @@
-/* drivers/pci/include/pci/pci_enum.h: ECAM access, bus enumeration with SR-IOV VFs, lspci, MSI-X tables. */
+/* drivers/pci/include/pci/pci_enum.h: ECAM access, bus enumeration with SR-IOV VFs, lspci, MSI-X
+ * tables. */
 #pragma once
 
 #include <base/mmio.h>
@@ -33,12 +34,12 @@ struct pci_func {
     struct pci_bdf bdf;
     struct pci_header hdr;
     bool is_vf;
-    struct pci_bdf pf;  // VFs: their physical function
-    uint16_t vf_index;  // VFs: n (1-based)
-    unsigned nbars;     // 6 (type 0), 2 (type 1), 0
+    struct pci_bdf pf; // VFs: their physical function
+    uint16_t vf_index; // VFs: n (1-based)
+    unsigned nbars;    // 6 (type 0), 2 (type 1), 0
     struct pci_bar bars[6];
-    bool bars_sized;    // sizes known (PCI_ENUM_SIZE_BARS); else size 0
-    errval_t bar_err;   // the first BAR that could not be decoded, else SYS_ERR_OK
+    bool bars_sized;  // sizes known (PCI_ENUM_SIZE_BARS); else size 0
+    errval_t bar_err; // the first BAR that could not be decoded, else SYS_ERR_OK
     bool is_bridge;
     struct pci_bridge bridge;
     unsigned ncaps;
@@ -67,16 +68,15 @@ struct pci_func {
 // whose capability list or BARs are malformed is still listed, with
 // cap_err or bar_err set. Errors: PCI_ERR_TOO_MANY (more than max
 // functions; the first max are in out).
-errval_t pci_enumerate(const struct pci_cfg *c, unsigned flags, struct pci_func *out,
-                       unsigned max, unsigned *n);
+errval_t pci_enumerate(const struct pci_cfg *c, unsigned flags, struct pci_func *out, unsigned max,
+                       unsigned *n);
 
 // The function at b in list f[0..n), or NULL.
 const struct pci_func *pci_find(const struct pci_func *f, unsigned n, struct pci_bdf b);
 
 // The index of the k-th (0-based) function with vendor and device in
 // f[0..n), or -1.
-int pci_find_id(const struct pci_func *f, unsigned n, uint16_t vendor, uint16_t device,
-                unsigned k);
+int pci_find_id(const struct pci_func *f, unsigned n, uint16_t vendor, uint16_t device, unsigned k);
 
 /* ---- lspci ---- */
 
@@ -87,8 +87,7 @@ typedef void (*pci_line_fn)(void *arg, const char *line);
 // controller [0200]: 8086:10c9 (rev 01)"; VFs add "(VF n of 01:00.0)"),
 // and with verbose like `lspci -v` (command flags, BARs with sizes, bridge
 // buses and windows, capabilities decoded, SR-IOV state and VF BARs).
-void pci_list_print(const struct pci_func *f, unsigned n, bool verbose, pci_line_fn out,
-                    void *arg);
+void pci_list_print(const struct pci_func *f, unsigned n, bool verbose, pci_line_fn out, void *arg);
 
 // "Ethernet controller" for class 0x02 subclass 0x00 (PCI Code and ID
 // Assignment 1.x); the base class name for an unknown subclass, "Class
