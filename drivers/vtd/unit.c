@@ -1,4 +1,5 @@
-/* drivers/vtd/unit.c: the user-space VT-d driver: tables, domains, attach/detach, invalidation, faults. */
+/* drivers/vtd/unit.c: the user-space VT-d driver: tables, domains, attach/detach, invalidation,
+ * faults. */
 #include <base/string.h>
 #include <vtd/vtd_unit.h>
 
@@ -94,7 +95,7 @@ errval_t vtd_unit_init(struct vtd_unit *u, const struct mmio *regs, unsigned haw
         return err;
     if (!u->caps.sagaw)
         return SYS_ERR_UNSUPPORTED; // no legacy-mode second-level tables
-    u->dids[0] = 1; // domain 0 is never handed out (reserved under caching mode)
+    u->dids[0] = 1;                 // domain 0 is never handed out (reserved under caching mode)
     uint32_t gsts = rd32(u, VTD_GSTS);
     if ((gsts & VTD_GCMD_TE) && err_is_fail(err = gcmd(u, VTD_GCMD_TE, false)))
         return err;
@@ -182,8 +183,7 @@ static uint16_t sid_of(uint8_t bus, uint8_t dev, uint8_t fn)
     return (uint16_t)(bus << 8 | vtd_context_index(dev, fn));
 }
 
-errval_t vtd_attach(struct vtd_unit *u, struct vtd_domain *d, uint8_t bus, uint8_t dev,
-                    uint8_t fn)
+errval_t vtd_attach(struct vtd_unit *u, struct vtd_domain *d, uint8_t bus, uint8_t dev, uint8_t fn)
 {
     struct vtd_context_entry *ce, e;
     struct vtd_context_cfg old;
@@ -209,8 +209,7 @@ errval_t vtd_attach(struct vtd_unit *u, struct vtd_domain *d, uint8_t bus, uint8
     return err_is_ok(err) ? vtd_invalidate_domain(u, d) : err;
 }
 
-errval_t vtd_detach(struct vtd_unit *u, struct vtd_domain *d, uint8_t bus, uint8_t dev,
-                    uint8_t fn)
+errval_t vtd_detach(struct vtd_unit *u, struct vtd_domain *d, uint8_t bus, uint8_t dev, uint8_t fn)
 {
     struct vtd_context_entry *ce;
     struct vtd_context_cfg old;
@@ -228,8 +227,7 @@ errval_t vtd_detach(struct vtd_unit *u, struct vtd_domain *d, uint8_t bus, uint8
     return err_is_ok(err) ? vtd_invalidate_domain(u, d) : err;
 }
 
-errval_t vtd_attached(const struct vtd_unit *u, uint8_t bus, uint8_t dev, uint8_t fn,
-                      uint16_t *did)
+errval_t vtd_attached(const struct vtd_unit *u, uint8_t bus, uint8_t dev, uint8_t fn, uint16_t *did)
 {
     if (dev > 31 || fn > 7)
         return SYS_ERR_INVALID_ARGS;

@@ -1,4 +1,5 @@
-/* tests/unit/vtd/check_vtd_unit.c: the VT-d driver against a model of QEMU's unit (registers from regs.bin). */
+/* tests/unit/vtd/check_vtd_unit.c: the VT-d driver against a model of QEMU's unit (registers from
+ * regs.bin). */
 #include <stdio.h>
 #include <string.h>
 #include <unit.h>
@@ -100,8 +101,7 @@ static void m_write64(void *arg, uint32_t off, uint64_t v)
         set64(off, m.stuck ? v : v & ~(VTD_CCMD_ICC | VTD_IOTLB_IVT));
         return;
     }
-    ck_assert_msg(off != VTD_GCMD && off != VTD_FSTS, "64-bit write to a 32-bit register %#x",
-                  off);
+    ck_assert_msg(off != VTD_GCMD && off != VTD_FSTS, "64-bit write to a 32-bit register %#x", off);
     set64(off, v);
 }
 

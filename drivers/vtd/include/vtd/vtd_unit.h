@@ -34,9 +34,9 @@ struct vtd_unit {
     struct vtd_caps caps;
     vtd_alloc_fn alloc;
     void *alloc_arg;
-    struct vtd_page root;                     // the root table
-    struct vtd_page ctx[VTD_TABLE_ENTRIES];   // context tables by bus (va NULL: none yet)
-    uint64_t dids[VTD_MAX_DOMAINS / 64];      // domain IDs in use
+    struct vtd_page root;                   // the root table
+    struct vtd_page ctx[VTD_TABLE_ENTRIES]; // context tables by bus (va NULL: none yet)
+    uint64_t dids[VTD_MAX_DOMAINS / 64];    // domain IDs in use
 };
 
 // A domain: the translation one set of devices shares.
@@ -82,15 +82,13 @@ errval_t vtd_domain_fini(struct vtd_unit *u, struct vtd_domain *d);
 // device with domain 0, and d's IOTLB). Errors: SYS_ERR_BUSY (attached
 // already: detach first), SYS_ERR_INVALID_ARGS (dev > 31 or fn > 7),
 // VTD_ERR_HARDWARE, alloc's (a new context table).
-errval_t vtd_attach(struct vtd_unit *u, struct vtd_domain *d, uint8_t bus, uint8_t dev,
-                    uint8_t fn);
+errval_t vtd_attach(struct vtd_unit *u, struct vtd_domain *d, uint8_t bus, uint8_t dev, uint8_t fn);
 
 // Detach the device from d: its context entry is cleared (it is blocked
 // again) and the context cache and d's IOTLB invalidated (VT-d 6.5.3.3).
 // Errors: VTD_ERR_NOT_ATTACHED (not attached to d), SYS_ERR_INVALID_ARGS,
 // VTD_ERR_HARDWARE.
-errval_t vtd_detach(struct vtd_unit *u, struct vtd_domain *d, uint8_t bus, uint8_t dev,
-                    uint8_t fn);
+errval_t vtd_detach(struct vtd_unit *u, struct vtd_domain *d, uint8_t bus, uint8_t dev, uint8_t fn);
 
 // The domain ID the device is attached to. Errors: VTD_ERR_NOT_ATTACHED,
 // SYS_ERR_INVALID_ARGS.
