@@ -52,8 +52,7 @@ errval_t nvme_admin_queues(struct nvme_ctrl *c, struct nvme_dma sq, struct nvme_
 {
     if (rd32(c, NVME_REG_CC) & NVME_CC_EN)
         return SYS_ERR_BUSY;
-    if (entries < 2 || entries > PAGE / sizeof(struct nvme_sqe) ||
-        entries > NVME_CAP_MQES(c->cap))
+    if (entries < 2 || entries > PAGE / sizeof(struct nvme_sqe) || entries > NVME_CAP_MQES(c->cap))
         return SYS_ERR_INVALID_ARGS;
     if ((sq.iova | cq.iova) & (PAGE - 1))
         return SYS_ERR_ALIGNMENT;
@@ -127,8 +126,7 @@ errval_t nvme_admin_wait(struct nvme_ctrl *c, uint16_t cid, uint64_t timeout_us,
 
 errval_t nvme_cqe_status(const struct nvme_cqe *e)
 {
-    return NVME_STATUS_SC(e->status) || NVME_STATUS_SCT(e->status) ? NVME_ERR_COMMAND
-                                                                    : SYS_ERR_OK;
+    return NVME_STATUS_SC(e->status) || NVME_STATUS_SCT(e->status) ? NVME_ERR_COMMAND : SYS_ERR_OK;
 }
 
 void nvme_cmd_identify(struct nvme_sqe *cmd, uint8_t cns, uint32_t nsid, uint64_t data_iova)

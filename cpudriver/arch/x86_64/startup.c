@@ -253,15 +253,19 @@ static void give_ram(struct init_space *s, const struct bootmem *bm, struct boot
 
 static void give_modules(struct init_space *s, const struct boot_info *boot, struct bootinfo *bi)
 {
+    // The command lines live in the MBI, which GRUB may put in a module's
+    // last page: copy them all before any module page becomes a Frame
+    // (retype zeroes Frames).
     for (unsigned i = 0; i < boot->n_modules && i < BOOTINFO_MAX_MODULES; i++) {
         const struct boot_module *m = &boot->modules[i];
-        uint64_t bytes = page_up(m->end - m->start);
-        if (bytes == 0)
-            bytes = BASE_PAGE_SIZE;
-        give_region(m->start, bytes, ObjType_Frame, s->modulecn, i);
         struct bootinfo_module *bm = &bi->modules[bi->n_modules++];
         *bm = (struct bootinfo_module){.base = m->start, .bytes = m->end - m->start, .slot = i};
         strlcpy(bm->cmdline, m->cmdline, sizeof(bm->cmdline));
+    }
+    for (unsigned i = 0; i < bi->n_modules; i++) {
+        const struct boot_module *m = &boot->modules[i];
+        uint64_t bytes = page_up(m->end - m->start);
+        give_region(m->start, bytes ? bytes : BASE_PAGE_SIZE, ObjType_Frame, s->modulecn, i);
     }
 }
 
@@ -407,11 +411,13 @@ void startup_init(const struct boot_info *boot, struct bootmem *bm, unsigned nco
 
     struct bootinfo *bi = kmem_ptr(binfo->cap.u.mem.base);
     fill_bootinfo(bi, boot, ncores);
+    char cmdline[BOOTINFO_NAME_LEN]; // init's own, before give_modules can clear the MBI
+    strlcpy(cmdline, m->cmdline, sizeof(cmdline));
     give_modules(&s, boot, bi);
     give_devices(&s, boot, bi);
     give_irq_io_kernel(&s);
     give_ram(&s, bm, bi); // last: nothing more comes from bootmem
-    fill_args(kmem_ptr(args->cap.u.mem.base), m->cmdline);
+    fill_args(kmem_ptr(args->cap.u.mem.base), cmdline);
 
     struct dcb *d = dcb_of(&slot(s.taskcn, TASKCN_SLOT_DISPATCHER)->cap);
     check(caps_copy(&d->cspace, slot(s.taskcn, TASKCN_SLOT_ROOTCN), CAP_RIGHTS_ALL), "DCB cspace");
@@ -423,6 +429,6 @@ void startup_init(const struct boot_info *boot, struct bootmem *bm, unsigned nco
     struct dispatcher_frame *f = kmem_ptr(disp->cap.u.mem.base);
     strlcpy(f->name, "init", sizeof(f->name));
     kprintf("init: '%s', %u segments, entry %#lx, %lu KiB of objects, %lu MiB of RAM to give\n",
-            m->cmdline, plan.elf.n_segments, plan.elf.entry, plan.bytes >> 10, bi->ram_bytes >> 20);
+            cmdline, plan.elf.n_segments, plan.elf.entry, plan.bytes >> 10, bi->ram_bytes >> 20);
     sched_make_ready(d);
 }

@@ -1,11 +1,13 @@
-/* tests/unit/nvme/check_nvme.c: the NVMe driver against a small model of a controller (QEMU's CAP). */
+/* tests/unit/nvme/check_nvme.c: the NVMe driver against a small model of a controller (QEMU's CAP).
+ */
 #include <nvme/nvme.h>
 #include <string.h>
 #include <unit.h>
 
 #define PAGES     8
 #define IOVA_BASE 0x80000000ull
-#define QEMU_CAP  0x004010200f0107ffull // MQES 2047, CQR, TO 15, DSTRD 0, CSS NVM + admin-only, MPSMAX 4
+#define QEMU_CAP                                                                                   \
+    0x004010200f0107ffull // MQES 2047, CQR, TO 15, DSTRD 0, CSS NVM + admin-only, MPSMAX 4
 
 // A controller as far as the driver uses one: CC/CSTS, the admin queues,
 // doorbells, and Identify. It runs commands when the SQ tail doorbell rings.
@@ -29,7 +31,10 @@ static void *va_of(uint64_t iova)
     return mem[(iova - IOVA_BASE) / 4096] + iova % 4096;
 }
 
-static struct nvme_dma page(unsigned i) { return (struct nvme_dma){mem[i], IOVA_BASE + i * 4096ull}; }
+static struct nvme_dma page(unsigned i)
+{
+    return (struct nvme_dma){mem[i], IOVA_BASE + i * 4096ull};
+}
 
 static uint64_t clock_us(void *arg)
 {

@@ -257,8 +257,10 @@ START_TEST(test_ecam)
     ck_assert_uint_eq(pci_read16(&c, (struct pci_bdf){3, 0, 0}, 0), 0xffff);
     ck_assert_uint_eq(pci_read8(&c, (struct pci_bdf){3, 0, 0}, 0), 0xff);
     pci_write32(&c, (struct pci_bdf){3, 0, 0}, 0, 1); // dropped, not written past the window
+    size_t stray = 0;
     for (size_t i = 0; i < (2u << 20); i++)
-        ck_assert(mem[i] == 0 || (i >= at && i < at + 4));
+        stray += mem[i] != 0 && !(i >= at && i < at + 4);
+    ck_assert_uint_eq(stray, 0);
     free(mem);
 }
 END_TEST

@@ -34,7 +34,7 @@ struct nvme_ctrl {
     uint64_t cap;
     uint32_t vs;
     unsigned dstrd;
-    uint64_t timeout_us; // CAP.TO
+    uint64_t timeout_us;             // CAP.TO
     uint64_t (*clock_us)(void *arg); // a monotonic clock for timeouts
     void *clock_arg;
     struct nvme_queue asq, acq;

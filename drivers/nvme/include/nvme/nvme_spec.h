@@ -1,4 +1,5 @@
-/* drivers/nvme/include/nvme/nvme_spec.h: NVMe controller properties, queue entries, admin commands. */
+/* drivers/nvme/include/nvme/nvme_spec.h: NVMe controller properties, queue entries, admin commands.
+ */
 #pragma once
 
 #include <stdint.h>
@@ -21,8 +22,8 @@
 #define NVME_REG_ACQ   0x30 // 64: Admin Completion Queue Base Address (3.1.3.10)
 
 /* CAP (3.1.3.1) */
-#define NVME_CAP_MQES(c)   ((unsigned)((c)&0xffff) + 1) // entries per queue, at most
-#define NVME_CAP_CQR       (1ull << 16)                 // queues must be physically contiguous
+#define NVME_CAP_MQES(c)   ((unsigned)((c)&0xffff) + 1)     // entries per queue, at most
+#define NVME_CAP_CQR       (1ull << 16)                     // queues must be physically contiguous
 #define NVME_CAP_TO(c)     ((unsigned)(((c) >> 24) & 0xff)) // ready timeout, 500 ms units
 #define NVME_CAP_DSTRD(c)  ((unsigned)(((c) >> 32) & 0xf))  // doorbell stride: 4 << DSTRD bytes
 #define NVME_CAP_CSS_NVM   (1ull << 37)                     // NVM command set supported
@@ -36,12 +37,12 @@
 
 /* CC (3.1.3.5) */
 #define NVME_CC_EN        (1u << 0)
-#define NVME_CC_CSS_NVM   (0u << 4)              // I/O command set: NVM
-#define NVME_CC_MPS(n)    ((uint32_t)(n) << 7)   // host page size 2^(12 + n)
-#define NVME_CC_AMS_RR    (0u << 11)             // round-robin arbitration
-#define NVME_CC_SHN_MASK  (3u << 14)             // shutdown notification
-#define NVME_CC_IOSQES(n) ((uint32_t)(n) << 16)  // I/O SQ entry size 2^n
-#define NVME_CC_IOCQES(n) ((uint32_t)(n) << 20)  // I/O CQ entry size 2^n
+#define NVME_CC_CSS_NVM   (0u << 4)             // I/O command set: NVM
+#define NVME_CC_MPS(n)    ((uint32_t)(n) << 7)  // host page size 2^(12 + n)
+#define NVME_CC_AMS_RR    (0u << 11)            // round-robin arbitration
+#define NVME_CC_SHN_MASK  (3u << 14)            // shutdown notification
+#define NVME_CC_IOSQES(n) ((uint32_t)(n) << 16) // I/O SQ entry size 2^n
+#define NVME_CC_IOCQES(n) ((uint32_t)(n) << 20) // I/O CQ entry size 2^n
 
 /* CSTS (3.1.3.6) */
 #define NVME_CSTS_RDY (1u << 0)
@@ -95,13 +96,13 @@ _Static_assert(sizeof(struct nvme_cqe) == 16, "NVMe CQ entries are 16 bytes");
 #define NVME_CQES 4
 
 /* Status field (Base: Status Field Definition), in struct nvme_cqe.status */
-#define NVME_CQE_PHASE     1u
-#define NVME_STATUS_SC(s)  ((unsigned)(((s) >> 1) & 0xff)) // status code
-#define NVME_STATUS_SCT(s) ((unsigned)(((s) >> 9) & 0x7))  // status code type
-#define NVME_STATUS_MORE   (1u << 14)
-#define NVME_STATUS_DNR    (1u << 15) // do not retry
-#define NVME_SCT_GENERIC   0
-#define NVME_SC_SUCCESS    0x00
+#define NVME_CQE_PHASE        1u
+#define NVME_STATUS_SC(s)     ((unsigned)(((s) >> 1) & 0xff)) // status code
+#define NVME_STATUS_SCT(s)    ((unsigned)(((s) >> 9) & 0x7))  // status code type
+#define NVME_STATUS_MORE      (1u << 14)
+#define NVME_STATUS_DNR       (1u << 15) // do not retry
+#define NVME_SCT_GENERIC      0
+#define NVME_SC_SUCCESS       0x00
 #define NVME_SC_INVALID_FIELD 0x02
 #define NVME_SC_DATA_TRANSFER 0x04
 
