@@ -1,5 +1,4 @@
-/* cpudriver/arch/x86_64/vnode.c: page tables as capabilities: map, unmap, destroy (shared with
- * IOMMU tables). */
+/* cpudriver/arch/x86_64/vnode.c: page tables as caps: map, unmap, destroy (shared with IOMMU). */
 #include <arch/iommu.h>
 #include <arch/paging.h>
 #include <arch/vnode.h>

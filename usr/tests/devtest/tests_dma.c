@@ -12,12 +12,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define FAULT_VECTOR 80
-#define MSIX_VECTOR  81
-#define FAULT_BADGE  (1ull << 0)
-#define MSIX_BADGE   (1ull << 1)
-#define WAIT_US      2000000 // a generous bound for anything QEMU does at once
-#define QUIET_US     100000  // how long "no interrupt" is watched for
+#define FAULT_VECTOR  80
+#define MSIX_VECTOR   81
+#define FAULT_BADGE   (1ull << 0)
+#define MSIX_BADGE    (1ull << 1)
+#define WAIT_US       2000000 // a generous bound for anything QEMU does at once
+#define QUIET_US      100000  // how long "no interrupt" is watched for
 #define QUEUE_ENTRIES 16
 
 // The NVMe domain's IOVAs: L4 entry 0, L3 entry 2, L2 entry 0, L1 entries 0-2.
@@ -135,8 +135,9 @@ static errval_t setup_vtd(struct dma *d)
     return err_is_ok(err) ? vtd_unit_enable(&unit) : err;
 }
 
-// The controller's registers, its bus mastering on, and a reset: nothing
-// it was doing for the firmware survives into translated mode.
+// The controller's registers and a reset, and its bus mastering off until
+// its domain confines it: nothing it did for the firmware survives, and it
+// cannot DMA untranslated in between.
 static errval_t setup_nvme(struct dma *d)
 {
     const struct pci_bar *bar = &d->nf->bars[0];
@@ -148,9 +149,16 @@ static errval_t setup_nvme(struct dma *d)
     struct mmio mmio = mmio_direct(regs);
     const struct pci_cfg *c = &d->m->cfg;
     uint16_t cmd = pci_read16(c, d->nf->bdf, PCI_COMMAND);
-    pci_write16(c, d->nf->bdf, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    pci_write16(c, d->nf->bdf, PCI_COMMAND, (cmd | PCI_COMMAND_MEMORY) & ~PCI_COMMAND_MASTER);
     errval_t err = nvme_ctrl_init(&d->nvme, &mmio, clock_us, NULL);
     return err_is_ok(err) ? nvme_ctrl_disable(&d->nvme) : err;
+}
+
+static void bus_master(struct dma *d)
+{
+    const struct pci_cfg *c = &d->m->cfg;
+    pci_write16(c, d->nf->bdf, PCI_COMMAND,
+                pci_read16(c, d->nf->bdf, PCI_COMMAND) | PCI_COMMAND_MASTER);
 }
 
 static errval_t identify(struct dma *d, uint64_t iova, struct nvme_cqe *cqe)
@@ -210,8 +218,8 @@ static void blocked(struct dma *d, const char *prefix, uint64_t iova, const void
     report(id,
            err_is_ok(irq) && (msg.flags & LMP_RECV_NOTIFY) && msg.badge == FAULT_BADGE && mine &&
                did == d->dom.id,
-           "fault interrupt: %s badge %#lx; faulting device's domain %u (NVMe's %u)",
-           err_name(irq), msg.badge, did, d->dom.id);
+           "fault interrupt: %s badge %#lx; faulting device's domain %u (NVMe's %u)", err_name(irq),
+           msg.badge, did, d->dom.id);
     // The command still completes and the controller stays healthy. QEMU
     // 10's nvme does not turn the dropped transfer into an error status
     // (nvme_tx checks only the residual of dma_buf_read, not its
@@ -220,8 +228,8 @@ static void blocked(struct dma *d, const char *prefix, uint64_t iova, const void
     printf("devtest: the blocked Identify completed with status SCT %u SC %#x\n",
            NVME_STATUS_SCT(cqe.status), NVME_STATUS_SC(cqe.status));
     snprintf(id, sizeof(id), "%s_command_completes", prefix);
-    report(id, err_is_ok(err) && (csts & NVME_CSTS_RDY) && !(csts & NVME_CSTS_CFS),
-           "%s, CSTS %#x", err_name(err), csts);
+    report(id, err_is_ok(err) && (csts & NVME_CSTS_RDY) && !(csts & NVME_CSTS_CFS), "%s, CSTS %#x",
+           err_name(err), csts);
     snprintf(id, sizeof(id), "%s_memory_unchanged", prefix);
     report(id, all_bytes(target, pattern, 4096), "the page was written");
 }
@@ -265,9 +273,9 @@ static errval_t setup_msix(struct dma *d)
 {
     struct pci_msix x = d->nf->msix;
     const struct pci_bar *bar = &d->nf->bars[x.table_bir];
-    void *table = d->nf->has_msix ? dev_map(bar->addr + x.table_offset,
-                                            x.table_size * PCI_MSIX_ENTRY_SIZE)
-                                  : NULL;
+    void *table = d->nf->has_msix
+                      ? dev_map(bar->addr + x.table_offset, x.table_size * PCI_MSIX_ENTRY_SIZE)
+                      : NULL;
     if (!table)
         return SYS_ERR_NOT_FOUND;
     d->msix = (struct pci_msix_table){mmio_direct(table), x.table_size};
@@ -344,10 +352,11 @@ void test_dma(struct machine *m)
     if (err_is_ok(err))
         err = setup_vtd(&d);
     uint32_t gsts = err_is_ok(err) ? mmio_read32(&unit.regs, VTD_GSTS) : 0;
-    report("vtd.translation_on", err_is_ok(err) && (gsts & VTD_GCMD_TE),
-           "%s, GSTS %#x", err_name(err), gsts);
+    report("vtd.translation_on", err_is_ok(err) && (gsts & VTD_GCMD_TE), "%s, GSTS %#x",
+           err_name(err), gsts);
     if (err_is_fail(err))
         return;
+    bus_master(&d); // attached to its domain and translated: it may DMA now
     struct nvme_dma sq = {d.sq.va, IOVA_SQ}, cq = {d.cq.va, IOVA_CQ};
     err = setup_msix(&d);
     if (err_is_ok(err))

@@ -1,4 +1,4 @@
-/* usr/tests/devtest/tests_iommu.c: IOMMU page tables as capabilities: retype, map rules, unmap, delete. */
+/* usr/tests/devtest/tests_iommu.c: IOMMU page tables as caps: retype, map rules, unmap, delete. */
 #include "devtest.h"
 #include <stdio.h>
 
@@ -21,8 +21,8 @@ static const struct expect *first_miss(const struct expect *e, unsigned n)
 static void report_all(const char *id, const struct expect *e, unsigned n)
 {
     const struct expect *miss = first_miss(e, n);
-    report(id, !miss, "%s: got %s, want %s", miss ? miss->what : "", miss ? err_name(miss->got) : "",
-           miss ? err_name(miss->want) : "");
+    report(id, !miss, "%s: got %s, want %s", miss ? miss->what : "",
+           miss ? err_name(miss->got) : "", miss ? err_name(miss->want) : "");
 }
 
 struct tables {
@@ -82,8 +82,7 @@ static void test_refusals(const struct tables *t, const struct frame *f, capref_
         {"entry 512", invoke_iovnode_map(t->l1, 512, other, 0, 0, 1), CAP_ERR_SLOT_RANGE},
         {"past the table", invoke_iovnode_map(t->l1, 511, other, 0, 0, 2), CAP_ERR_SLOT_RANGE},
         {"past the frame", invoke_iovnode_map(t->l1, 9, other, 0, 1, 2), PAGING_ERR_FRAME_RANGE},
-        {"a table without WRITE", invoke_iovnode_map(l4_ro, 9, t->l3, 0, 0, 1),
-         CAP_ERR_NO_RIGHTS},
+        {"a table without WRITE", invoke_iovnode_map(l4_ro, 9, t->l3, 0, 0, 1), CAP_ERR_NO_RIGHTS},
         {"unmap an unmapped table", invoke_unmap(t->l4), PAGING_ERR_NOT_MAPPED},
         {"read-only mapping of a read-only copy", invoke_iovnode_map(t->l1, 9, ro, 0, 0, 1),
          SYS_ERR_OK},
@@ -137,6 +136,5 @@ void test_iommu_caps(void)
     err = make(ObjType_IOVNodeL2, OBJSIZE_IOVNODE, &l2b);
     if (err_is_ok(err))
         err = invoke_iovnode_map(t.l3, 0, l2b, 0, 0, 1);
-    report("iommu.delete_frees_entry", err_is_ok(err), "a new L2 at L3 entry 0: %s",
-           err_name(err));
+    report("iommu.delete_frees_entry", err_is_ok(err), "a new L2 at L3 entry 0: %s", err_name(err));
 }

@@ -90,9 +90,9 @@ static void check_q35(struct machine *m)
     const struct pci_func *p1 = igb ? port_above(m, igb) : NULL;
     const struct pci_func *p2 = nvme ? port_above(m, nvme) : NULL;
     report("pci.q35_devices",
-           hb && hb->hdr.class_code == 0x06 && hb->hdr.subclass == 0x00 && ports == 2 && p1 &&
-               p2 && p1 != p2 && igb->has_sriov && nvme->has_msix &&
-               nvme->hdr.class_code == 0x01 && nvme->hdr.subclass == 0x08,
+           hb && hb->hdr.class_code == 0x06 && hb->hdr.subclass == 0x00 && ports == 2 && p1 && p2 &&
+               p1 != p2 && igb->has_sriov && nvme->has_msix && nvme->hdr.class_code == 0x01 &&
+               nvme->hdr.subclass == 0x08,
            "host bridge %s, %u root ports, igb %s behind %s, NVMe %s behind %s",
            hb ? "found" : "missing", ports, igb ? "found" : "missing", p1 ? "a port" : "none",
            nvme ? "found" : "missing", p2 ? "a port" : "none");
@@ -105,8 +105,8 @@ static errval_t place_vf_bars(struct machine *m, struct pci_func *pf, struct pci
     const struct pci_func *port = port_above(m, pf);
     if (!port)
         return SYS_ERR_NOT_FOUND;
-    const struct pci_window *w = pci_window_empty(&port->bridge.pref) ? &port->bridge.mem
-                                                                       : &port->bridge.pref;
+    const struct pci_window *w =
+        pci_window_empty(&port->bridge.pref) ? &port->bridge.mem : &port->bridge.pref;
     uint64_t next = w->base;
     for (unsigned i = 0; i < pf->nbars; i++) {
         const struct pci_bar *b = &pf->bars[i];

@@ -1,4 +1,4 @@
-/* usr/tests/devtest/util.c: slots, RAM, frames, device mappings, time and interrupts for devtest. */
+/* usr/tests/devtest/util.c: slots, RAM, frames, device memory, time and interrupts. */
 #include "devtest.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -247,8 +247,8 @@ errval_t irq_endpoint(unsigned vector, uint64_t badge, capref_t *ep)
     capref_t badged = slot_alloc();
     errval_t err = make(ObjType_Endpoint, OBJSIZE_ENDPOINT, ep);
     if (err_is_ok(err))
-        err = invoke_cnode_mint(cap_root, cnode_of(badged), index_of(badged), *ep,
-                                CAP_RIGHT_WRITE, badge, 0);
+        err = invoke_cnode_mint(cap_root, cnode_of(badged), index_of(badged), *ep, CAP_RIGHT_WRITE,
+                                badge, 0);
     if (err_is_ok(err))
         err = invoke_irqdest_connect(cap_at(ROOTCN_SLOT_IRQCN, vector), badged);
     return err;

@@ -1,5 +1,4 @@
-/* drivers/nvme/include/nvme/nvme_spec.h: NVMe controller properties, queue entries, admin commands.
- */
+/* drivers/nvme/include/nvme/nvme_spec.h: NVMe registers, queue entries, admin commands. */
 #pragma once
 
 #include <stdint.h>

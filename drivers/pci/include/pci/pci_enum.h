@@ -1,5 +1,4 @@
-/* drivers/pci/include/pci/pci_enum.h: ECAM access, bus enumeration with SR-IOV VFs, lspci, MSI-X
- * tables. */
+/* drivers/pci/include/pci/pci_enum.h: ECAM, enumeration with SR-IOV VFs, lspci, MSI-X tables. */
 #pragma once
 
 #include <base/mmio.h>

@@ -1,4 +1,4 @@
-/* lib/sys/include/sys/devices.h: invocations for device drivers: IOMMU page tables and MSI messages. */
+/* lib/sys/include/sys/devices.h: driver invocations: IOMMU page tables, MSI messages. */
 #pragma once
 
 #include <sys/caps.h>

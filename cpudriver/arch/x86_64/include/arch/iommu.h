@@ -1,5 +1,4 @@
-/* cpudriver/arch/x86_64/include/arch/iommu.h: VT-d units as the CPU driver sees them, and IOMMU
- * page-table caps. */
+/* cpudriver/arch/x86_64/include/arch/iommu.h: VT-d units and IOMMU page tables in the kernel. */
 #pragma once
 
 #include <acpi/dmar.h>

@@ -1,5 +1,4 @@
-/* cpudriver/arch/x86_64/include/arch/vnode.h: VNode objects (user and IOMMU page tables) and
- * mappings. */
+/* cpudriver/arch/x86_64/include/arch/vnode.h: VNodes (CPU and IOMMU page tables), mappings. */
 #pragma once
 
 #include <caps.h>
