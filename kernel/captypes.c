@@ -63,6 +63,11 @@ const struct captype captypes[ObjType_Num] = {
     VNODE(VNodePDPT),
     VNODE(VNodePD),
     VNODE(VNodePT),
+    // IOMMU page tables have the same shape: a table and its back-pointers.
+    VNODE(IOVNodeL4),
+    VNODE(IOVNodeL3),
+    VNODE(IOVNodeL2),
+    VNODE(IOVNodeL1),
 #undef VNODE
     [ObjType_Dispatcher] = {.name = "Dispatcher",
                             .space = CAPSPACE_PHYS,

@@ -59,7 +59,7 @@ errval_t pci_bar_reg_probe(const struct pci_cfg *c, struct pci_bdf b, uint16_t r
 {
     uint32_t lo = pci_read32(c, b, reg);
     *bar = (struct pci_bar){.type = PCI_BAR_NONE};
-    if (lo & PCI_BAR_IO)
+    if (lo & PCI_BAR_SPACE_IO)
         return allow_io ? probe_io(c, b, reg, lo, bar) : PCI_ERR_BAD_BAR;
     return probe_mem(c, b, reg, lo, last, bar);
 }

@@ -30,7 +30,7 @@ struct capability {
             uint32_t slots; // L2: L2_CNODE_SLOTS; L1: a power of two >= L1_CNODE_MIN_SLOTS
         } cnode;
         struct {
-            paddr_t base; // the table (see VNODE_SIZE)
+            paddr_t base; // the table (see VNODE_SIZE); also IOVNodes
         } vnode;
         struct {
             paddr_t base; // the dispatcher control block
@@ -64,7 +64,7 @@ struct mdb_node {
     uint32_t flags;          // MDB_FLAG_*
 };
 
-// Where this copy of a Frame, DevFrame or VNode cap is mapped: at most one
+// Where this copy of a Frame, DevFrame, VNode or IOVNode cap is mapped: at most one
 // place per copy (seL4's rule); map a copy to map twice. Deleting the copy
 // removes the mapping.
 struct mapping {
@@ -93,6 +93,7 @@ _Static_assert(sizeof(struct cte) == 96, "a CNode slot is 96 bytes");
 _Static_assert(OBJSIZE_CTE == sizeof(struct cte), "kpi/caps.h OBJSIZE_CTE");
 _Static_assert(OBJSIZE_L2CNODE == L2_CNODE_BYTES, "kpi/caps.h OBJSIZE_L2CNODE");
 _Static_assert(OBJSIZE_VNODE == VNODE_SIZE, "kpi/caps.h OBJSIZE_VNODE");
+_Static_assert(OBJSIZE_IOVNODE == VNODE_SIZE, "kpi/caps.h OBJSIZE_IOVNODE");
 _Static_assert(OBJSIZE_DISPATCHER == DISPATCHER_SIZE, "kpi/caps.h OBJSIZE_DISPATCHER");
 _Static_assert(OBJSIZE_ENDPOINT == ENDPOINT_SIZE, "kpi/caps.h OBJSIZE_ENDPOINT");
 

@@ -12,8 +12,8 @@ void mon_link_init(struct mon_link *l, void *buf, size_t bytes, bool side_a, uns
     l->next_tag = 1;
 }
 
-void mon_send(struct mon_link *l, uint64_t op, uint64_t tag, uint64_t a0, uint64_t a1,
-              uint64_t a2, uint64_t a3, uint64_t a4)
+void mon_send(struct mon_link *l, uint64_t op, uint64_t tag, uint64_t a0, uint64_t a1, uint64_t a2,
+              uint64_t a3, uint64_t a4)
 {
     const uint64_t w[UMP_WORDS] = {op, tag, a0, a1, a2, a3, a4};
     while (err_no(ump_send(&l->chan, w)) == SYS_ERR_WOULD_BLOCK)

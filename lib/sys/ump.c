@@ -2,15 +2,9 @@
 #include <string.h>
 #include <sys/ump.h>
 
-static inline void full_fence(void)
-{
-    __asm__ volatile("mfence" ::: "memory");
-}
+static inline void full_fence(void) { __asm__ volatile("mfence" ::: "memory"); }
 
-static inline void compiler_fence(void)
-{
-    __asm__ volatile("" ::: "memory");
-}
+static inline void compiler_fence(void) { __asm__ volatile("" ::: "memory"); }
 
 void ump_init(struct ump_chan *c, void *buf, size_t bytes, bool side_a)
 {
@@ -69,7 +63,4 @@ bool ump_prepare_sleep(struct ump_chan *c)
     return ump_pending(c);
 }
 
-void ump_awake(struct ump_chan *c)
-{
-    c->rx_hdr->sleeping = 0;
-}
+void ump_awake(struct ump_chan *c) { c->rx_hdr->sleeping = 0; }

@@ -6,9 +6,11 @@
  * steps: console, GDT/IDT (so any fault from here on prints a dump), the
  * boot information, physical memory, page tables, ACPI, the LAPIC timer.
  */
+#include <acpi/dmar.h>
 #include <acpi/madt.h>
 #include <acpi/tables.h>
 #include <arch/gdt.h>
+#include <arch/iommu.h>
 #include <arch/irq.h>
 #include <arch/lapic.h>
 #include <arch/paging.h>
@@ -43,6 +45,7 @@ uint64_t pristine_data_len;
 static struct boot_info boot_info;
 static struct bootmem bootmem;
 static struct acpi_madt madt; // zero (no IOAPIC, no CPUs) if there is no valid MADT
+static struct acpi_dmar dmar; // the VT-d units, for iommu_init
 
 static void print_size(uint64_t bytes)
 {
@@ -122,6 +125,23 @@ static const void *acpi_physmap(void *arg, uint64_t pa, size_t len)
     return pa + len <= PHYSMAP_LIMIT && pa + len >= pa ? phys_to_virt(pa) : NULL;
 }
 
+// The DMAR names the VT-d units whose IOTLBs the kernel invalidates after
+// changing IOMMU page tables (iommu.c). No DMAR: IOMMU tables cannot be mapped.
+static void find_iommus(const struct acpi_tables *t)
+{
+    const struct acpi_sdt_header *h;
+    const char *why = "";
+    if (err_is_fail(acpi_table_find(t, "DMAR", 0, &h))) {
+        kprintf("ACPI: no valid DMAR: no IOMMU\n");
+        return;
+    }
+    if (err_is_fail(acpi_dmar_parse(h, h->length, &dmar, &why))) {
+        kprintf("ACPI: DMAR rejected: %s\n", why);
+        return;
+    }
+    iommu_init(&dmar);
+}
+
 static void list_acpi_tables(void)
 {
     struct acpi_tables t;
@@ -148,6 +168,7 @@ static void list_acpi_tables(void)
             kprintf(" [corrupt table at %#lx]", pa);
     }
     kprintf("\n");
+    find_iommus(&t);
     const struct acpi_sdt_header *h;
     if (err_is_fail(acpi_table_find(&t, "APIC", 0, &h))) {
         kprintf("ACPI: no valid MADT: assuming one core and the standard IOAPIC\n");

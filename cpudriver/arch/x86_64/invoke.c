@@ -1,8 +1,9 @@
 /*
  * cpudriver/arch/x86_64/invoke.c: the architecture's invocations (VNodes,
- * mapped frames, Dispatcher, IRQ, IO, Kernel) and the hooks the kernel core
+ * IOMMU tables, mapped frames, Dispatcher, IRQ, IO, Kernel) and the hooks the kernel core
  * calls (kmem_ptr, arch_cte_cleanup, arch_object_destroy).
  */
+#include <arch/iommu.h>
 #include <arch/irq.h>
 #include <arch/lapic.h>
 #include <arch/memlayout.h>
@@ -33,6 +34,10 @@ void arch_object_destroy(const struct capability *cap)
     case ObjType_VNodePDPT:
     case ObjType_VNodePD:
     case ObjType_VNodePT: vnode_destroyed(cap); break;
+    case ObjType_IOVNodeL4:
+    case ObjType_IOVNodeL3:
+    case ObjType_IOVNodeL2:
+    case ObjType_IOVNodeL1: iovnode_destroyed(cap); break;
     case ObjType_Dispatcher: dispatcher_destroyed(dcb_of(cap)); break;
     case ObjType_Endpoint:
         irq_endpoint_destroyed(endpoint_of(cap));
@@ -148,6 +153,10 @@ errval_t arch_invoke(struct invocation *inv)
     case ObjType_VNodePT:
     case ObjType_Frame:
     case ObjType_DevFrame: return vnode_invoke(inv);
+    case ObjType_IOVNodeL4:
+    case ObjType_IOVNodeL3:
+    case ObjType_IOVNodeL2:
+    case ObjType_IOVNodeL1: return iovnode_invoke(inv);
     case ObjType_Dispatcher: return dispatcher_invoke(inv);
     case ObjType_IRQDest:
     case ObjType_IRQSrc: return irq_invoke(inv);

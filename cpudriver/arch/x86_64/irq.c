@@ -27,6 +27,12 @@
 #define REDIR_ACTIVE_LOW    (1u << 13)
 #define NO_GSI              0xffffffffu
 
+// MSI message (Intel SDM Vol. 3A 11.11.1-2): address 0xFEE, destination
+// APIC ID in bits 19:12, physical mode, no redirection hint; data: the
+// vector in bits 7:0, delivery mode 000 (fixed) and trigger 0 (edge).
+#define MSI_ADDR_BASE       0xfee00000ull
+#define MSI_ADDR_DEST_SHIFT 12
+
 struct binding {
     struct endpoint *ep;
     uint64_t badge;
@@ -129,6 +135,10 @@ static errval_t irqdest_invoke(struct invocation *inv)
         if (!bindings[v].ep)
             return IRQ_ERR_NOT_BOUND;
         bindings[v].ep = NULL;
+        return SYS_ERR_OK;
+    case IRQDestCmd_GetMSI:
+        inv->ret[0] = MSI_ADDR_BASE | (uint64_t)lapic_id() << MSI_ADDR_DEST_SHIFT;
+        inv->ret[1] = v; // fixed delivery, edge
         return SYS_ERR_OK;
     default: return SYS_ERR_ILLEGAL_INVOCATION;
     }

@@ -259,15 +259,19 @@ static void give_ram(struct init_space *s, const struct bootmem *bm, struct boot
 
 static void give_modules(struct init_space *s, const struct boot_info *boot, struct bootinfo *bi)
 {
+    // The command lines live in the MBI, which GRUB may put in a module's
+    // last page: copy them all before any module page becomes a Frame
+    // (retype zeroes Frames).
     for (unsigned i = 0; i < boot->n_modules && i < BOOTINFO_MAX_MODULES; i++) {
         const struct boot_module *m = &boot->modules[i];
-        uint64_t bytes = page_up(m->end - m->start);
-        if (bytes == 0)
-            bytes = BASE_PAGE_SIZE;
-        give_region(m->start, bytes, ObjType_Frame, s->modulecn, i);
         struct bootinfo_module *bm = &bi->modules[bi->n_modules++];
         *bm = (struct bootinfo_module){.base = m->start, .bytes = m->end - m->start, .slot = i};
         strlcpy(bm->cmdline, m->cmdline, sizeof(bm->cmdline));
+    }
+    for (unsigned i = 0; i < bi->n_modules; i++) {
+        const struct boot_module *m = &boot->modules[i];
+        uint64_t bytes = page_up(m->end - m->start);
+        give_region(m->start, bytes ? bytes : BASE_PAGE_SIZE, ObjType_Frame, s->modulecn, i);
     }
 }
 

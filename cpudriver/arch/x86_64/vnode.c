@@ -1,12 +1,12 @@
-/* cpudriver/arch/x86_64/vnode.c: user page tables as capabilities: map, unmap, destroy. */
+/* cpudriver/arch/x86_64/vnode.c: page tables as caps: map, unmap, destroy (shared with IOMMU). */
+#include <arch/iommu.h>
 #include <arch/paging.h>
 #include <arch/vnode.h>
 #include <arch/x86.h>
+#include <captypes.h>
 #include <kernel_arch.h>
 
 #define PML4_USER_ENTRIES 256
-
-static struct vnode *vnode_of(const struct capability *cap) { return kmem_ptr(cap->u.vnode.base); }
 
 static bool is_vnode(enum objtype t)
 {
@@ -33,6 +33,8 @@ static void flush_tlb(void)
     write_cr3(read_cr3());
 }
 
+// ---- Shared by CPU and IOMMU tables ----
+
 static errval_t check_frame(const struct capability *f, uint32_t flags, uint64_t offset,
                             uint64_t pages)
 {
@@ -44,6 +46,75 @@ static errval_t check_frame(const struct capability *f, uint32_t flags, uint64_t
         return CAP_ERR_NO_RIGHTS;
     return SYS_ERR_OK;
 }
+
+errval_t vnode_check_map(const struct cte *table, uint32_t entry, uint32_t limit,
+                         const struct cte *src, uint32_t flags, uint64_t offset, uint64_t pages,
+                         uint64_t present)
+{
+    if (entry >= limit || pages == 0 || pages > limit - entry)
+        return CAP_ERR_SLOT_RANGE;
+    if (src->map.vnode)
+        return PAGING_ERR_SLOT_USED; // one mapping per copy
+    // Frames are untyped memory; tables are kernel objects, mapped whole.
+    bool frame = captype_of(src->cap.type)->flags & CAPTYPE_UNTYPED;
+    errval_t err = frame ? check_frame(&src->cap, flags, offset, pages)
+                         : (pages == 1 && offset == 0 ? SYS_ERR_OK : SYS_ERR_INVALID_ARGS);
+    if (err_is_fail(err))
+        return err;
+    const struct vnode *v = vnode_of(&table->cap);
+    for (uint64_t i = 0; i < pages; i++) {
+        if (v->pte[entry + i] & present)
+            return PAGING_ERR_SLOT_USED;
+    }
+    return SYS_ERR_OK;
+}
+
+void vnode_set_entries(struct cte *table, uint32_t entry, struct cte *src, uint64_t first,
+                       uint64_t pages, uint32_t map_flags)
+{
+    struct vnode *v = vnode_of(&table->cap);
+    for (uint64_t i = 0; i < pages; i++) {
+        v->pte[entry + i] = first + i * BASE_PAGE_SIZE;
+        v->owner[entry + i] = src;
+    }
+    src->map = (struct mapping){.vnode = table->cap.u.vnode.base,
+                                .entry = (uint16_t)entry,
+                                .pages = (uint16_t)pages,
+                                .flags = map_flags};
+}
+
+void vnode_clear(struct vnode *v, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (v->owner[i])
+            v->owner[i]->map = (struct mapping){0};
+        v->owner[i] = NULL;
+        v->pte[i] = 0;
+    }
+}
+
+errval_t vnode_unmap(struct cte *cte)
+{
+    if (!cte->map.vnode)
+        return PAGING_ERR_NOT_MAPPED;
+    struct vnode *v = kmem_ptr(cte->map.vnode);
+    uint32_t first = cte->map.entry, n = cte->map.pages;
+    bool iommu = cte->map.flags & VNODE_MAPPED_IOMMU;
+    for (uint32_t i = first; i < first + n; i++) {
+        if (v->owner[i] == cte) {
+            v->pte[i] = 0;
+            v->owner[i] = NULL;
+        }
+    }
+    cte->map = (struct mapping){0};
+    if (iommu)
+        iommu_tables_changed(&v->pte[first], n);
+    else
+        flush_tlb();
+    return SYS_ERR_OK;
+}
+
+// ---- CPU page tables ----
 
 static errval_t vnode_decode_map(const struct cte *table, uint32_t entry, const struct cte *src,
                                  uint32_t flags, uint64_t offset, uint64_t pages)
@@ -59,29 +130,16 @@ static errval_t vnode_decode_map(const struct cte *table, uint32_t entry, const 
         return PAGING_ERR_WRONG_LEVEL;
     if (flags & ~MAP_FLAGS_ALL)
         return SYS_ERR_INVALID_ARGS;
-    uint32_t limit = t->type == ObjType_VNodePML4 ? PML4_USER_ENTRIES : VNODE_ENTRIES;
-    if (entry >= limit || pages == 0 || pages > limit - entry)
-        return t->type == ObjType_VNodePML4 && entry >= PML4_USER_ENTRIES ? PAGING_ERR_KERNEL_RANGE
-                                                                          : CAP_ERR_SLOT_RANGE;
-    if (src->map.vnode)
-        return PAGING_ERR_SLOT_USED; // one mapping per copy
-    errval_t err = is_vnode(s->type)
-                       ? (pages == 1 && offset == 0 ? SYS_ERR_OK : SYS_ERR_INVALID_ARGS)
-                       : check_frame(s, flags, offset, pages);
-    if (err_is_fail(err))
-        return err;
-    const struct vnode *v = vnode_of(t);
-    for (uint64_t i = 0; i < pages; i++) {
-        if (v->pte[entry + i] & PTE_P)
-            return PAGING_ERR_SLOT_USED;
-    }
-    return SYS_ERR_OK;
+    bool pml4 = t->type == ObjType_VNodePML4;
+    if (pml4 && entry >= PML4_USER_ENTRIES)
+        return PAGING_ERR_KERNEL_RANGE;
+    return vnode_check_map(table, entry, pml4 ? PML4_USER_ENTRIES : VNODE_ENTRIES, src, flags,
+                           offset, pages, PTE_P);
 }
 
 static void vnode_invoke_map(struct cte *table, uint32_t entry, struct cte *src, uint32_t flags,
                              uint64_t offset, uint64_t pages)
 {
-    struct vnode *v = vnode_of(&table->cap);
     const struct capability *s = &src->cap;
     uint64_t bits = PTE_P | PTE_U | PTE_W; // intermediate levels: the leaf decides
     paddr_t pa = s->u.vnode.base;
@@ -92,14 +150,7 @@ static void vnode_invoke_map(struct cte *table, uint32_t entry, struct cte *src,
         if ((flags & MAP_NOCACHE) || s->type == ObjType_DevFrame)
             bits |= PTE_PCD | PTE_PWT;
     }
-    for (uint64_t i = 0; i < pages; i++) {
-        v->pte[entry + i] = (pa + i * BASE_PAGE_SIZE) | bits;
-        v->owner[entry + i] = src;
-    }
-    src->map = (struct mapping){.vnode = table->cap.u.vnode.base,
-                                .entry = (uint16_t)entry,
-                                .pages = (uint16_t)pages,
-                                .flags = flags};
+    vnode_set_entries(table, entry, src, pa | bits, pages, flags);
 }
 
 errval_t vnode_map(struct cte *table, uint32_t entry, struct cte *src, uint32_t flags,
@@ -111,33 +162,10 @@ errval_t vnode_map(struct cte *table, uint32_t entry, struct cte *src, uint32_t 
     return err;
 }
 
-errval_t vnode_unmap(struct cte *cte)
-{
-    if (!cte->map.vnode)
-        return PAGING_ERR_NOT_MAPPED;
-    struct vnode *v = kmem_ptr(cte->map.vnode);
-    for (uint32_t i = cte->map.entry; i < (uint32_t)cte->map.entry + cte->map.pages; i++) {
-        if (v->owner[i] == cte) {
-            v->pte[i] = 0;
-            v->owner[i] = NULL;
-        }
-    }
-    cte->map = (struct mapping){0};
-    flush_tlb();
-    return SYS_ERR_OK;
-}
-
 void vnode_destroyed(const struct capability *cap)
 {
-    struct vnode *v = vnode_of(cap);
     // A PML4's kernel half is shared with every other address space: leave it.
-    unsigned n = cap->type == ObjType_VNodePML4 ? PML4_USER_ENTRIES : VNODE_ENTRIES;
-    for (unsigned i = 0; i < n; i++) {
-        if (v->owner[i])
-            v->owner[i]->map = (struct mapping){0};
-        v->owner[i] = NULL;
-        v->pte[i] = 0;
-    }
+    vnode_clear(vnode_of(cap), cap->type == ObjType_VNodePML4 ? PML4_USER_ENTRIES : VNODE_ENTRIES);
     if (cap->type == ObjType_VNodePML4 && read_cr3() == cap->u.vnode.base)
         write_cr3(paging_kernel_pml4()); // never run on a dead table
     else

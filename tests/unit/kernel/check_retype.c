@@ -47,7 +47,9 @@ START_TEST(test_retype_ram_into_each_type)
         {ObjType_L2CNode, L2_CNODE_BYTES}, {ObjType_VNodePML4, VNODE_SIZE},
         {ObjType_VNodePDPT, VNODE_SIZE},   {ObjType_VNodePD, VNODE_SIZE},
         {ObjType_VNodePT, VNODE_SIZE},     {ObjType_Dispatcher, DISPATCHER_SIZE},
-        {ObjType_Endpoint, ENDPOINT_SIZE},
+        {ObjType_Endpoint, ENDPOINT_SIZE}, {ObjType_IOVNodeL4, VNODE_SIZE},
+        {ObjType_IOVNodeL3, VNODE_SIZE},   {ObjType_IOVNodeL2, VNODE_SIZE},
+        {ObjType_IOVNodeL1, VNODE_SIZE},
     };
     uint64_t off = 0;
     for (uint32_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -117,6 +119,8 @@ START_TEST(test_retype_type_rules)
         {ObjType_Frame, ObjType_RAM},
         {ObjType_Frame, ObjType_L2CNode},
         {ObjType_Frame, ObjType_Endpoint},
+        {ObjType_Frame, ObjType_IOVNodeL1},
+        {ObjType_DevFrame, ObjType_IOVNodeL4},
         {ObjType_DevFrame, ObjType_Frame},
         {ObjType_DevFrame, ObjType_L2CNode},
         {ObjType_PhysAddr, ObjType_Frame},

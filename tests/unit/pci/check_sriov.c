@@ -207,7 +207,7 @@ START_TEST(test_malformed_vf_bars)
     uint16_t bar2 = IGB_SRIOV_OFF + PCI_SRIOV_VF_BAR0 + 8;
     ck_assert_uint_eq(pci_sriov_read(&cfg, IGB_PF, IGB_SRIOV_OFF, &sriov), SYS_ERR_OK);
     ck_assert_uint_eq(pci_sriov_set_num_vfs(&cfg, IGB_PF, &sriov, 7), SYS_ERR_OK);
-    fake_bar(pf, bar2, 256, PCI_BAR_IO, 0); // VFs cannot have I/O BARs
+    fake_bar(pf, bar2, 256, PCI_BAR_SPACE_IO, 0); // VFs cannot have I/O BARs
     ck_assert_uint_eq(pci_sriov_vf_bar_probe(&cfg, IGB_PF, &sriov, 2, &bar), PCI_ERR_BAD_BAR);
     fake_bar(pf, bar2 + 12, 4096, PCI_BAR_MEM_64, 0); // 64-bit in VF BAR 5
     ck_assert_uint_eq(pci_sriov_vf_bar_probe(&cfg, IGB_PF, &sriov, 5, &bar), PCI_ERR_BAD_BAR);

@@ -106,7 +106,7 @@ void fake_bar(struct fake_fn *f, uint16_t reg, uint64_t size, uint32_t flags, ui
 {
     uint64_t mask = ~(size - 1);
     fake_set(f, reg, 4, (uint32_t)(addr & mask) | flags);
-    fake_writable(f, reg, 4, (uint32_t)mask & (flags & PCI_BAR_IO ? ~3u : ~0xfu));
+    fake_writable(f, reg, 4, (uint32_t)mask & (flags & PCI_BAR_SPACE_IO ? ~3u : ~0xfu));
     if (flags & PCI_BAR_MEM_64) {
         fake_set(f, reg + 4, 4, (uint32_t)((addr & mask) >> 32));
         fake_writable(f, reg + 4, 4, (uint32_t)(mask >> 32));
@@ -212,7 +212,7 @@ struct fake_fn *fake_igb_pf(struct fake_pci *p)
     fake_set(f, PCI_IRQ_LINE, 2, 0x010b);
     fake_bar(f, PCI_BAR0, 128 * 1024, 0, 0xfa800000);
     fake_bar(f, PCI_BAR0 + 4, 128 * 1024, 0, 0xfa820000); // flash
-    fake_bar(f, PCI_BAR0 + 8, 32, PCI_BAR_IO, 0xc000);
+    fake_bar(f, PCI_BAR0 + 8, 32, PCI_BAR_SPACE_IO, 0xc000);
     fake_bar(f, PCI_BAR0 + 12, 16 * 1024, PCI_BAR_MEM_64, 0xfa840000); // MSI-X
     igb_caps(f);
     igb_sriov(f);

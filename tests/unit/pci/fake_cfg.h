@@ -43,7 +43,7 @@ uint32_t fake_get(const struct fake_fn *f, uint16_t off, unsigned size);
 void fake_writable(struct fake_fn *f, uint16_t off, unsigned size, uint32_t mask);
 
 // A BAR at register reg decoding size bytes (a power of two), with type
-// bits flags (PCI_BAR_IO, PCI_BAR_MEM_64, PCI_BAR_MEM_PREFETCH) at addr.
+// bits flags (PCI_BAR_SPACE_IO, PCI_BAR_MEM_64, PCI_BAR_MEM_PREFETCH) at addr.
 // A 64-bit BAR takes reg and reg + 4.
 void fake_bar(struct fake_fn *f, uint16_t reg, uint64_t size, uint32_t flags, uint64_t addr);
 

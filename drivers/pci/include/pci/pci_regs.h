@@ -50,7 +50,7 @@
 #define PCI_NBARS_BRIDGE  2
 
 /* ---- Base Address Registers (PCI 6.2.5.1) ---- */
-#define PCI_BAR_IO            (1u << 0) // I/O space; else memory space
+#define PCI_BAR_SPACE_IO      (1u << 0) // I/O space; else memory space
 #define PCI_BAR_IO_MASK       0xfffffffcu
 #define PCI_BAR_MEM_TYPE_MASK 0x6u
 #define PCI_BAR_MEM_32        0x0u // anywhere in 32-bit space

@@ -23,7 +23,11 @@
     X(IRQSrc)     /* an interrupt source (IOAPIC line or device vector range) */                   \
     X(IRQDest)    /* a CPU interrupt vector on a core, bindable to an endpoint */                  \
     X(IO)         /* a range of x86 I/O ports */                                                   \
-    X(Kernel)     /* privileged kernel operations */
+    X(Kernel)     /* privileged kernel operations */                                               \
+    X(IOVNodeL4)  /* VT-d second-level table, level 4: a 48-bit IOMMU domain's root */             \
+    X(IOVNodeL3)  /* VT-d second-level table, level 3 (a 39-bit domain's root) */                  \
+    X(IOVNodeL2)  /* VT-d second-level table, level 2 */                                           \
+    X(IOVNodeL1)  /* VT-d second-level table, level 1: maps 4 KiB Frames */
 
 enum objtype {
 #define X(name) ObjType_##name,
@@ -113,7 +117,7 @@ enum cnode_cmd {
 // capref is resolved in the caller's own CSpace.
 //
 // Retype rules: PhysAddr -> PhysAddr, RAM, DevFrame; RAM -> RAM, Frame,
-// L1CNode, L2CNode, VNode*, Dispatcher, Endpoint; Frame -> Frame;
+// L1CNode, L2CNode, VNode*, IOVNode*, Dispatcher, Endpoint; Frame -> Frame;
 // DevFrame -> DevFrame. The new objects are [base + offset + i * size,
 // + size) of the source, i < count. Object sizes: PhysAddr, RAM, Frame,
 // DevFrame: a non-zero multiple of 4 KiB (offset 4 KiB aligned); L1CNode:
@@ -148,17 +152,29 @@ _Static_assert(sizeof(struct cap_info) == 24, "cap_info is three result words");
 
 // ---- Invocations of the architecture-owned types (cpudriver/arch/x86_64). ----
 
-// Invoked on a VNode (the table to change).
+// Invoked on a VNode or an IOVNode (the table to change).
 enum vnode_cmd {
     // (entry, src capref, MAP_* flags, offset in pages, pages): map pages
     // consecutive entries from entry on. src is a Frame or DevFrame for a
     // page table (4 KiB pages), or a VNode of the next level down (pages 1).
     // The mapping is recorded in src's slot: one mapping per cap copy.
+    //
+    // IOVNodes (an IOMMU domain's tables, VT-d second-level format) take
+    // the IOVNode one level down, and IOVNodeL1 takes Frames only: device
+    // memory (DevFrame) is refused with IOMMU_ERR_DEVICE_MEMORY, so no
+    // device can be given DMA access to another device's registers. The
+    // device may always read a mapped frame (READ on the frame needed) and
+    // write it with MAP_WRITE (WRITE needed); MAP_EXEC and MAP_NOCACHE are
+    // SYS_ERR_INVALID_ARGS. The kernel invalidates every VT-d unit's IOTLB
+    // after each change (so also after unmap and delete), and refuses to
+    // map when it cannot: IOMMU_ERR_NO_UNIT (no DMAR unit),
+    // IOMMU_ERR_QUEUED_INVALIDATION (a unit has queued invalidation on).
     VNodeCmd_Map,
     VNodeCmd_Num
 };
 
-// Invoked on the mapped cap itself (Frame, DevFrame, or a VNode below a PML4).
+// Invoked on the mapped cap itself (Frame, DevFrame, or a VNode below a
+// PML4, or an IOVNode below a domain's root).
 enum mapped_cmd {
     MappedCmd_Unmap = VNodeCmd_Num, // () remove this copy's mapping
     MappedCmd_Num
@@ -196,6 +212,10 @@ enum irqdest_cmd {
     IRQDestCmd_Connect,    // (endpoint capref) deliver this vector as a notification there
     IRQDestCmd_Disconnect, // ()
     IRQDestCmd_Notify,     // () raise the vector on its core (from any core): UMP wake-ups
+    // () -> r0 = MSI address, r1 = MSI data that raise this vector on this
+    // core: what a driver writes into a device's MSI or MSI-X entry
+    // (fixed delivery, edge, physical destination: the core's APIC ID).
+    IRQDestCmd_GetMSI,
     IRQDestCmd_Num
 };
 
@@ -240,3 +260,4 @@ enum kernel_cmd {
 #define OBJSIZE_VNODE      8192u
 #define OBJSIZE_DISPATCHER 4096u
 #define OBJSIZE_ENDPOINT   64u
+#define OBJSIZE_IOVNODE    8192u

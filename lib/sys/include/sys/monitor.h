@@ -16,22 +16,22 @@
 #include <stdbool.h>
 #include <sys/ump.h>
 
-#define MON_WAKE_VECTOR 200         // on every core: init's and the monitors' wake-up vector
-#define MON_STRING_MAX  256
+#define MON_WAKE_VECTOR   200 // on every core: init's and the monitors' wake-up vector
+#define MON_STRING_MAX    256
 #define MON_BADGE_MEMSERV (1ull << 47) // in a bind badge: the channel speaks memserv.h
 
 enum mon_op {
     MON_REPLY = 1, // (tag, err, r0, cap description)
     MON_STRING,    // (tag, 40 bytes): part of the next request's string
     // monitor -> init
-    MON_UP,        // (tag, core, RAM bytes): online
-    MON_EXITED,    // (tag, pid, status): a process on the monitor's core ended
-    MON_APP,       // (tag, pid, initsvc op, a0, cap description): a process's request
-                   //   (INIT_*: names, UMP, caps), its string first
-    MON_REVOKE,    // (tag, base, bytes): revoke imported copies on every other core
+    MON_UP,     // (tag, core, RAM bytes): online
+    MON_EXITED, // (tag, pid, status): a process on the monitor's core ended
+    MON_APP,    // (tag, pid, initsvc op, a0, cap description): a process's request
+                //   (INIT_*: names, UMP, caps), its string first
+    MON_REVOKE, // (tag, base, bytes): revoke imported copies on every other core
     // init -> monitor
-    MON_SPAWN,     // (tag, pid, module description), string: the command line
-    MON_KILL,      // (tag, pid)
+    MON_SPAWN,           // (tag, pid, module description), string: the command line
+    MON_KILL,            // (tag, pid)
     MON_REVOKE_IMPORTED, // (tag, base, bytes) -> r0: objects deleted
 };
 
@@ -48,8 +48,8 @@ struct mon_link {
 void mon_link_init(struct mon_link *l, void *buf, size_t bytes, bool side_a, unsigned peer);
 
 // Send a message (waking the peer with the Kernel cap); waits while full.
-void mon_send(struct mon_link *l, uint64_t op, uint64_t tag, uint64_t a0, uint64_t a1,
-              uint64_t a2, uint64_t a3, uint64_t a4);
+void mon_send(struct mon_link *l, uint64_t op, uint64_t tag, uint64_t a0, uint64_t a1, uint64_t a2,
+              uint64_t a3, uint64_t a4);
 
 // Send s as MON_STRING messages (before the request that uses it).
 void mon_send_string(struct mon_link *l, const char *s);

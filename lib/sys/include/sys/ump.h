@@ -17,10 +17,10 @@
 #include <stddef.h>
 #include <sys/caps.h>
 
-#define UMP_WORDS      7
-#define UMP_MSG_BYTES  64
-#define UMP_MIN_BYTES  (4 * UMP_MSG_BYTES) // two rings of a header and one slot
-#define UMP_WAKE_BIT   (1ull << 40)       // notification badge bit of UMP wake-ups
+#define UMP_WORDS     7
+#define UMP_MSG_BYTES 64
+#define UMP_MIN_BYTES (4 * UMP_MSG_BYTES) // two rings of a header and one slot
+#define UMP_WAKE_BIT  (1ull << 40)        // notification badge bit of UMP wake-ups
 
 struct ump_ring_hdr {
     volatile uint64_t acked;    // the receiver's count of messages taken

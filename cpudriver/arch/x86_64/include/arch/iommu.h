@@ -1,0 +1,34 @@
+/* cpudriver/arch/x86_64/include/arch/iommu.h: VT-d units and IOMMU page tables in the kernel. */
+#pragma once
+
+#include <acpi/dmar.h>
+#include <invocation.h>
+#include <vtd/vtd.h>
+
+// Find the remapping units the DMAR lists and read their capabilities.
+// The CPU driver never programs translation itself (the user-space VT-d
+// driver does); it only invalidates IOTLBs after changing IOMMU tables.
+void iommu_init(const struct acpi_dmar *dmar);
+
+// Can the kernel keep IOMMU tables coherent with the hardware now?
+// Errors: IOMMU_ERR_NO_UNIT (no unit found), IOMMU_ERR_QUEUED_INVALIDATION
+// (a unit has queued invalidation enabled: register-based invalidation is
+// then not allowed, VT-d 6.5.2).
+errval_t iommu_check(void);
+
+// The first unit's capabilities (entry encoding: host address width,
+// superpages); NULL without a unit.
+const struct vtd_caps *iommu_caps(void);
+
+// n entries from e of an IOMMU table changed: write them back to memory
+// when a unit's page walks do not snoop the CPU caches (ECAP.C clear), then
+// invalidate every unit's IOTLB (and with it the paging-structure caches)
+// globally: the kernel does not know which domains use a table, and under
+// caching mode even not-present -> present changes need this.
+void iommu_tables_changed(const uint64_t *e, unsigned n);
+
+// Invocations on IOMMU tables (IOVNodeL4 .. IOVNodeL1).
+errval_t iovnode_invoke(struct invocation *inv);
+
+// The last cap to an IOMMU table is gone: clear it and invalidate.
+void iovnode_destroyed(const struct capability *cap);

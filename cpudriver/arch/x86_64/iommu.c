@@ -1,0 +1,141 @@
+/*
+ * cpudriver/arch/x86_64/iommu.c: the CPU driver's part of VT-d.
+ *
+ * User space owns the remapping hardware (root and context tables,
+ * translation enable, faults: drivers/vtd), but the second-level tables
+ * are kernel objects (iommu_vnode.c), and every change to them must reach
+ * the hardware before the memory a mapping named can be reused. So the
+ * kernel invalidates, through each unit's IOTLB register, after every map,
+ * unmap and destroy. The unit's register page is reached through the
+ * physmap (uncached there: it holds no RAM).
+ */
+#include <arch/iommu.h>
+#include <arch/memlayout.h>
+#include <console.h>
+
+#define IOMMU_SPINS 10000000u // status polls before a command counts as lost
+
+struct iommu_unit {
+    paddr_t base;
+    volatile uint8_t *regs;
+    struct vtd_caps caps;
+};
+
+static struct iommu_unit units[ACPI_DMAR_MAX_DRHDS];
+static unsigned nunits;
+static bool noncoherent; // some unit's page walks do not snoop the CPU caches
+
+static uint32_t rd32(const struct iommu_unit *u, uint32_t off)
+{
+    return *(volatile uint32_t *)(u->regs + off);
+}
+
+static uint64_t rd64(const struct iommu_unit *u, uint32_t off)
+{
+    return *(volatile uint64_t *)(u->regs + off);
+}
+
+static void wr32(const struct iommu_unit *u, uint32_t off, uint32_t v)
+{
+    *(volatile uint32_t *)(u->regs + off) = v;
+}
+
+static void wr64(const struct iommu_unit *u, uint32_t off, uint64_t v)
+{
+    *(volatile uint64_t *)(u->regs + off) = v;
+}
+
+void iommu_init(const struct acpi_dmar *dmar)
+{
+    for (unsigned i = 0; i < dmar->ndrhds; i++) {
+        paddr_t base = dmar->drhds[i].reg_base;
+        if (base + BASE_PAGE_SIZE > PHYSMAP_LIMIT) {
+            kprintf("IOMMU: unit at %#lx is outside the physmap: ignored\n", base);
+            continue;
+        }
+        struct iommu_unit *u = &units[nunits];
+        u->base = base;
+        u->regs = phys_to_virt(base);
+        uint32_t ver = rd32(u, VTD_VER);
+        errval_t err = vtd_caps_decode(rd64(u, VTD_CAP), rd64(u, VTD_ECAP), dmar->haw, &u->caps);
+        if (err_is_fail(err)) {
+            kprintf("IOMMU: unit at %#lx has unusable CAP/ECAP: %s\n", base, err_msg(err));
+            continue;
+        }
+        noncoherent |= !u->caps.coherent;
+        nunits++;
+        kprintf("IOMMU: VT-d %u.%u at %#lx: %u domains, MGAW %u, caching mode %s, %s walks\n",
+                VTD_VER_MAJOR(ver), VTD_VER_MINOR(ver), base, u->caps.ndomains, u->caps.mgaw,
+                u->caps.caching_mode ? "on" : "off",
+                u->caps.coherent ? "coherent" : "non-coherent");
+    }
+}
+
+errval_t iommu_check(void)
+{
+    if (!nunits)
+        return IOMMU_ERR_NO_UNIT;
+    for (unsigned i = 0; i < nunits; i++) {
+        if (rd32(&units[i], VTD_GSTS) & VTD_GCMD_QIE)
+            return IOMMU_ERR_QUEUED_INVALIDATION;
+    }
+    return SYS_ERR_OK;
+}
+
+const struct vtd_caps *iommu_caps(void) { return nunits ? &units[0].caps : NULL; }
+
+// Poll until (register & bit) == 0; false if it never clears.
+static bool wait_clear32(const struct iommu_unit *u, uint32_t off, uint32_t bit)
+{
+    for (unsigned i = 0; i < IOMMU_SPINS; i++) {
+        if (!(rd32(u, off) & bit))
+            return true;
+        __asm__ volatile("pause");
+    }
+    return false;
+}
+
+static bool wait_clear64(const struct iommu_unit *u, uint32_t off, uint64_t bit)
+{
+    for (unsigned i = 0; i < IOMMU_SPINS; i++) {
+        if (!(rd64(u, off) & bit))
+            return true;
+        __asm__ volatile("pause");
+    }
+    return false;
+}
+
+static void invalidate(const struct iommu_unit *u)
+{
+    uint32_t gsts = rd32(u, VTD_GSTS);
+    if (gsts & VTD_GCMD_QIE) { // iommu_check refused maps; unmaps still land here
+        kprintf("IOMMU: unit %#lx uses queued invalidation: IOTLB NOT invalidated\n", u->base);
+        return;
+    }
+    // A unit with RWBF may hold table writes in a buffer: flush it first (6.8).
+    if (u->caps.rwbf) {
+        wr32(u, VTD_GCMD, vtd_gcmd_value(gsts, VTD_GCMD_WBF, true));
+        if (!wait_clear32(u, VTD_GSTS, VTD_GCMD_WBF))
+            kprintf("IOMMU: unit %#lx: write-buffer flush did not complete\n", u->base);
+    }
+    // The user-space driver uses the same register: let its command finish.
+    uint32_t reg = u->caps.iro + VTD_IOTLB_OFF;
+    bool ok = wait_clear64(u, reg, VTD_IOTLB_IVT);
+    if (ok) {
+        wr64(u, reg, vtd_iotlb_global(&u->caps));
+        ok = wait_clear64(u, reg, VTD_IOTLB_IVT);
+    }
+    if (!ok)
+        kprintf("IOMMU: unit %#lx: IOTLB invalidation did not complete\n", u->base);
+}
+
+void iommu_tables_changed(const uint64_t *e, unsigned n)
+{
+    if (noncoherent && n) {
+        for (uintptr_t p = (uintptr_t)e & ~63ul; p < (uintptr_t)(e + n); p += 64)
+            __asm__ volatile("clflush (%0)" ::"r"(p) : "memory");
+        __asm__ volatile("mfence" ::: "memory");
+    }
+    for (unsigned i = 0; i < nunits; i++)
+        invalidate(&units[i]);
+}

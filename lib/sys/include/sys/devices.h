@@ -1,0 +1,25 @@
+/* lib/sys/include/sys/devices.h: driver invocations: IOMMU page tables, MSI messages. */
+#pragma once
+
+#include <sys/caps.h>
+
+// Map src into entries [entry, entry + pages) of the IOMMU table iovnode
+// (kpi/caps.h, VNodeCmd_Map): the IOVNode one level down (pages 1), or
+// for an IOVNodeL1 a Frame from page offset on; MAP_WRITE lets the device
+// write. Unmap with invoke_unmap on the mapped cap.
+static inline errval_t invoke_iovnode_map(capref_t iovnode, uint32_t entry, capref_t src,
+                                          uint32_t flags, uint64_t offset, uint64_t pages)
+{
+    return cap_invoke(iovnode, VNodeCmd_Map, entry, src, flags, offset, pages, 0).err;
+}
+
+// The MSI address and data that raise dest's vector on its core: what a
+// driver programs into a device's MSI-X entry or the IOMMU's fault event
+// registers.
+static inline errval_t invoke_irqdest_get_msi(capref_t dest, uint64_t *addr, uint32_t *data)
+{
+    struct sysret r = cap_invoke(dest, IRQDestCmd_GetMSI, 0, 0, 0, 0, 0, 0);
+    *addr = r.w[0];
+    *data = (uint32_t)r.w[1];
+    return r.err;
+}
