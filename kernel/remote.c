@@ -71,7 +71,8 @@ errval_t caps_import(struct cte *dest, const struct capability *cap)
         (cap->u.mem.bytes == 0 || cap->u.mem.base % BASE_PAGE_SIZE ||
          cap->u.mem.bytes % BASE_PAGE_SIZE || cap->u.mem.base + cap->u.mem.bytes < cap->u.mem.base))
         return SYS_ERR_INVALID_ARGS;
-    if (in_the_way(cap))
+    // An IRQDest only names a vector: any number of cores may hold one.
+    if (is_memory(cap->type) && in_the_way(cap))
         return CAP_ERR_ROOT_OVERLAP;
     *dest = (struct cte){.cap = *cap};
     mdb_insert(dest);

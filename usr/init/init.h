@@ -19,6 +19,9 @@ struct waiter {
 struct proc {
     bool used;
     uint64_t pid;
+    unsigned core;     // where it runs (others than 0: its monitor made it)
+    capref_t wake;     // its UMP wake-up vector (our copy), or NULL_CAP
+    uint32_t vector;   // the vector we gave it on core 0, or 0
     enum proc_state state;
     uint64_t status;
     char name[PROC_NAME_LEN];
@@ -27,6 +30,40 @@ struct proc {
 };
 
 extern struct server init_server;
+
+// Who asked: a process on core 0 through its channel, or one on another
+// core through its monitor (core, tag). Answers go back the same way.
+struct requester {
+    struct server_chan *chan; // NULL: through the monitor of core
+    unsigned core;
+    uint64_t tag;
+    uint64_t pid;
+};
+
+// Answer rq: err, a result word, and optionally a cap of ours (sent as a
+// copy, or exported to the requester's core); drop: free our slot after.
+void answer(const struct requester *rq, errval_t err, uint64_t w0, capref_t cap, bool drop);
+
+// The other cores (cores.c): the links to their monitors.
+void cores_init(void);
+bool core_up(unsigned core);
+errval_t cores_spawn(struct proc *p, capref_t module, const char *cmdline,
+                     const struct requester *rq);
+errval_t cores_kill(struct proc *p, const struct requester *rq);
+// Revoke imported copies of [base, base+bytes) on every core but `except`
+// (0: all others, as core 0 exports), then call done(arg, err).
+void cores_revoke(uint64_t base, uint64_t bytes, unsigned except,
+                  void (*done)(void *arg, errval_t err), void *arg);
+// Send MON_REPLY for request tag to core's monitor (exporting cap).
+void cores_reply(unsigned core, uint64_t tag, errval_t err, uint64_t w0, capref_t cap);
+// A request from a process on another core, through its monitor.
+void cores_app_request(unsigned core, uint64_t tag, uint64_t pid, uint64_t op, uint64_t a0,
+                       const uint64_t desc[3], const char *name);
+
+// UMP connections and caps across cores (broker.c).
+void broker_handle(const struct requester *rq, uint64_t op, uint64_t a0, capref_t cap,
+                   const char *name);
+void broker_proc_ended(struct proc *p);
 
 // Memory (mem.c): init's own pool, mem_serv's start, RAM charged to a pid.
 errval_t mem_setup(void);
@@ -45,6 +82,11 @@ errval_t proc_create(int argc, const char *const *argv, spawn_alloc_fn alloc, vo
                      struct proc **out);
 errval_t proc_run(struct proc *p);
 errval_t proc_start(int argc, const char *const *argv, uint64_t *pid);
+struct proc *proc_find(uint64_t pid);
+// A process on another core ended (its monitor says so).
+void proc_remote_exited(uint64_t pid, uint64_t status);
+// The module frame (our cap) of a program, by name.
+capref_t module_cap(const char *name);
 void procs_handle(struct server_req *req, struct server_resp *resp);
 void procs_child_exit(void);
 

@@ -25,6 +25,15 @@ struct server init_server = {.chans = chans, .nchans = 64};
 static void handle(struct server *s, struct server_req *req, struct server_resp *resp)
 {
     (void)s;
+    if (req->op >= INIT_WAKE_VECTOR && req->op <= INIT_REMOTE_REVOKE) {
+        struct requester rq = {.chan = req->chan, .pid = req->chan->pid};
+        char name[NAME_MAX_LEN + 2] = "";
+        if (req->chan->buf)
+            strlcpy(name, req->chan->buf, sizeof(name));
+        broker_handle(&rq, req->op, req->a[0], req->cap, name); // it answers
+        resp->defer = true;
+        return;
+    }
     switch (req->op) {
     case INIT_NAME_REGISTER:
     case INIT_NAME_LOOKUP: names_handle(req, resp); return;
@@ -83,6 +92,7 @@ int main(int argc, char **argv)
         printf("init: cannot start mem_serv: %s\n", err_msg(err));
         return 1;
     }
+    cores_init();
     for (int i = 1; i < argc; i++)
         start_boot_program(argv[i]);
     server_run(&init_server);

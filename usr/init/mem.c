@@ -47,6 +47,7 @@ static errval_t pool_spawn_alloc(void *arg, capref_t *ret, uint64_t bytes)
 
 struct module {
     char name[32];
+    capref_t cap;
     const void *image;
     size_t size;
 };
@@ -71,7 +72,17 @@ static void map_modules(void)
         mod->name[n] = 0;
         mod->image = va;
         mod->size = m->bytes;
+        mod->cap = cap_at(ROOTCN_SLOT_MODULECN, m->slot);
     }
+}
+
+capref_t module_cap(const char *name)
+{
+    for (unsigned i = 0; i < nmodules; i++) {
+        if (!strcmp(modules[i].name, name))
+            return modules[i].cap;
+    }
+    return NULL_CAP;
 }
 
 const void *module_find(const char *name, size_t *size)

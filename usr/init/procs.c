@@ -9,7 +9,7 @@
 static struct proc procs[MAX_PROCS];
 static uint64_t next_pid = MEMSERV_PID;
 
-static struct proc *find(uint64_t pid)
+struct proc *proc_find(uint64_t pid)
 {
     for (unsigned i = 0; i < MAX_PROCS; i++) {
         if (procs[i].used && procs[i].pid == pid)
@@ -64,7 +64,7 @@ errval_t proc_create(int argc, const char *const *argv, spawn_alloc_fn alloc, vo
         err = spawn_give(&p->sp, TASKCN_SLOT_INITEP, tmp);
     if (tmp)
         cap_destroy(tmp);
-    struct proc *ms = find(MEMSERV_PID);
+    struct proc *ms = proc_find(MEMSERV_PID);
     if (err_is_ok(err) && ms && ms != p)
         err = invoke_cnode_mint(cap_root, spawn_cap(&p->sp, SPAWN_H_TASKCN), TASKCN_SLOT_MEMSERV,
                                 spawn_cap(&ms->sp, SPAWN_H_ENDPOINT),
@@ -118,10 +118,20 @@ static void ended(struct proc *p, enum proc_state how, uint64_t status)
         free(w);
     }
     p->waiters = NULL;
+    broker_proc_ended(p);
+    if (p->core != 0)
+        return; // its monitor has reclaimed its memory
     // Reclaiming its RAM takes everything made from it, our handle CNode
     // and its copies included; only the slot of the region cap is left.
     mem_reclaim(p->pid);
     cap_destroy(p->sp.region);
+}
+
+void proc_remote_exited(uint64_t pid, uint64_t status)
+{
+    struct proc *p = proc_find(pid);
+    if (p && p->core != 0 && p->state == PROC_RUNNING)
+        ended(p, status == DISP_EXIT_KILLED ? PROC_KILLED : PROC_EXITED, status);
 }
 
 void procs_child_exit(void)
@@ -149,24 +159,54 @@ static int split(char *buf, const char **argv, int max)
     return argc;
 }
 
+// Spawn on another core: its monitor does it, from our module frame.
+static void spawn_remote(struct server_req *req, struct server_resp *resp, unsigned core,
+                         const char *line, const char *prog)
+{
+    capref_t module = module_cap(prog);
+    struct proc *p = module ? new_entry() : NULL;
+    resp->err = !module ? SPAWN_ERR_NOT_FOUND : !p ? SPAWN_ERR_TOO_MANY : SYS_ERR_OK;
+    if (err_is_fail(resp->err))
+        return;
+    *p = (struct proc){.used = true, .pid = next_pid++, .state = PROC_RUNNING, .core = core};
+    strlcpy(p->name, prog, sizeof(p->name));
+    struct requester rq = {.chan = req->chan, .pid = req->chan->pid};
+    resp->err = cores_spawn(p, module, line, &rq);
+    if (err_is_fail(resp->err))
+        p->used = false;
+    else
+        resp->defer = true; // answered when the monitor has done it
+}
+
 static void op_spawn(struct server_req *req, struct server_resp *resp)
 {
-    char line[256];
+    char line[256], copy[256];
     const char *argv[ARGS_MAX];
     if (!req->chan->buf) {
         resp->err = SYS_ERR_INVALID_ARGS;
         return;
     }
     strlcpy(line, req->chan->buf, sizeof(line));
-    int argc = split(line, argv, ARGS_MAX);
-    uint64_t pid = 0;
-    resp->err = argc ? proc_start(argc, argv, &pid) : SYS_ERR_INVALID_ARGS;
+    strlcpy(copy, line, sizeof(copy));
+    int argc = split(copy, argv, ARGS_MAX);
+    uint64_t core = req->a[0], pid = 0;
+    if (!argc) {
+        resp->err = SYS_ERR_INVALID_ARGS;
+    } else if (core != PROC_ANY_CORE && core != 0) {
+        if (!core_up((unsigned)core))
+            resp->err = PROC_ERR_NO_CORE;
+        else
+            spawn_remote(req, resp, (unsigned)core, line, argv[0]);
+        return;
+    } else {
+        resp->err = proc_start(argc, argv, &pid);
+    }
     resp->w[0] = pid;
 }
 
 static void op_wait(struct server_req *req, struct server_resp *resp)
 {
-    struct proc *p = find(req->a[0]);
+    struct proc *p = proc_find(req->a[0]);
     if (!p) {
         resp->err = PROC_ERR_NO_SUCH;
     } else if (p->state != PROC_RUNNING) {
@@ -185,12 +225,16 @@ static void op_wait(struct server_req *req, struct server_resp *resp)
 
 static void op_kill(struct server_req *req, struct server_resp *resp)
 {
-    struct proc *p = find(req->a[0]);
+    struct proc *p = proc_find(req->a[0]);
     if (!p || p->state != PROC_RUNNING)
         resp->err = PROC_ERR_NO_SUCH;
     else if (p->pid <= MEMSERV_PID || p->pid == req->chan->pid)
         resp->err = PROC_ERR_PROTECTED;
-    else
+    else if (p->core != 0) {
+        struct requester rq = {.chan = req->chan, .pid = req->chan->pid};
+        resp->err = cores_kill(p, &rq);
+        resp->defer = err_is_ok(resp->err);
+    } else
         resp->err = invoke_dispatcher_stop(spawn_cap(&p->sp, SPAWN_H_DISPATCHER));
     // The exit notification follows and does the rest.
 }
@@ -205,8 +249,9 @@ static void op_list(struct server_req *req, struct server_resp *resp)
         const struct proc *p = &procs[i];
         if (!p->used)
             continue;
-        out[n] = (struct proc_info){.pid = p->pid, .state = p->state, .status = p->status};
-        out[n].mem = p->state == PROC_RUNNING ? mem_usage(p->pid) : 0;
+        out[n] = (struct proc_info){
+            .pid = p->pid, .state = p->state, .core = p->core, .status = p->status};
+        out[n].mem = p->state == PROC_RUNNING && p->core == 0 ? mem_usage(p->pid) : 0;
         strlcpy(out[n].name, p->name, sizeof(out[n].name));
         n++;
     }
@@ -239,14 +284,14 @@ static bool cap_line(const struct proc *p, capref_t ref, char *out, size_t size)
 // lines in the shared page; w0 = lines, w1 = where to go on (0: done).
 static void op_caps(struct server_req *req, struct server_resp *resp)
 {
-    struct proc *p = find(req->a[0]);
+    struct proc *p = proc_find(req->a[0]);
     char *buf = req->chan->buf;
     if (!buf) {
         resp->err = SYS_ERR_INVALID_ARGS;
         return;
     }
-    if (!p || p->state != PROC_RUNNING) {
-        resp->err = PROC_ERR_NO_SUCH;
+    if (!p || p->state != PROC_RUNNING || p->core != 0) {
+        resp->err = p && p->core ? SYS_ERR_NOT_IMPLEMENTED : PROC_ERR_NO_SUCH;
         return;
     }
     size_t used = 0;
