@@ -29,11 +29,13 @@ errval_t caps_export(struct cte *c, struct capability *out)
         return CAP_ERR_SLOT_EMPTY;
     if (!exportable(c->cap.type))
         return CAP_ERR_NOT_EXPORTABLE;
-    if (c->mdb.flags & MDB_FLAG_FOREIGN)
-        return CAP_ERR_REMOTE;
-    if (c->cap.type == ObjType_RAM && mdb_has_descendants(c))
-        return CAP_ERR_HAS_DESCENDANTS;
-    mark_copies(c, MDB_FLAG_EXPORTED, 0);
+    // An imported cap is passed on as it is: its owner's revoke reaches
+    // every core, so nothing here needs marking.
+    if (!(c->mdb.flags & MDB_FLAG_IMPORTED)) {
+        if (c->cap.type == ObjType_RAM && mdb_has_descendants(c))
+            return CAP_ERR_HAS_DESCENDANTS;
+        mark_copies(c, MDB_FLAG_EXPORTED, 0);
+    }
     *out = c->cap;
     return SYS_ERR_OK;
 }
@@ -44,21 +46,30 @@ void caps_unexport(struct cte *c)
         mark_copies(c, 0, MDB_FLAG_EXPORTED);
 }
 
-// Is there anything here in the way of importing cap, other than copies of
-// the same imported object (which the new slot simply joins)?
-static bool in_the_way(const struct capability *cap)
+// What importing cap meets here. A cap that has come back to the core it
+// was exported from finds its object (returned, *home set): it joins it as
+// another copy, under the same ancestors. Otherwise anything overlapping
+// it but copies of the same imported object is in the way (returned).
+static struct cte *in_the_way(const struct capability *cap, bool *home)
 {
     uint64_t base, size;
     cap_range(cap, &base, &size);
+    struct cte *blocker = NULL;
+    *home = false;
     for (struct cte *n = mdb_first(); n; n = n->mdb.next) {
         uint64_t b, s;
         cap_range(&n->cap, &b, &s);
         if (b >= base + size || b + s <= base)
             continue;
-        if (mdb_compare(&n->cap, cap) || !(n->mdb.flags & MDB_FLAG_IMPORTED))
-            return true;
+        bool same = !mdb_compare(&n->cap, cap), imported = n->mdb.flags & MDB_FLAG_IMPORTED;
+        if (same && !imported) {
+            *home = true;
+            return n;
+        }
+        if (!same && !blocker)
+            blocker = n;
     }
-    return false;
+    return blocker;
 }
 
 errval_t caps_import(struct cte *dest, const struct capability *cap)
@@ -72,10 +83,17 @@ errval_t caps_import(struct cte *dest, const struct capability *cap)
          cap->u.mem.bytes % BASE_PAGE_SIZE || cap->u.mem.base + cap->u.mem.bytes < cap->u.mem.base))
         return SYS_ERR_INVALID_ARGS;
     // An IRQDest only names a vector: any number of cores may hold one.
-    if (is_memory(cap->type) && in_the_way(cap))
+    bool home = false;
+    struct cte *other = is_memory(cap->type) ? in_the_way(cap, &home) : NULL;
+    if (other && !home)
         return CAP_ERR_ROOT_OVERLAP;
     *dest = (struct cte){.cap = *cap};
     mdb_insert(dest);
+    if (home) {
+        // Back where it was made: another copy of the object here.
+        dest->mdb.flags |= other->mdb.flags & MDB_FLAG_EXPORTED;
+        return SYS_ERR_OK;
+    }
     dest->mdb.flags |= MDB_FLAG_IMPORTED;
     if (cap->type == ObjType_Frame || cap->type == ObjType_DevFrame)
         dest->mdb.flags |= MDB_FLAG_FOREIGN;

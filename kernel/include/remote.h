@@ -18,14 +18,16 @@
 #include <caps.h>
 
 // Describe the cap in c for another core and mark its copies EXPORTED.
-// RAM, Frame, DevFrame and IRQDest only (CAP_ERR_NOT_EXPORTABLE); not a
-// FOREIGN cap (CAP_ERR_REMOTE); RAM only without descendants here
-// (CAP_ERR_HAS_DESCENDANTS).
+// RAM, Frame, DevFrame and IRQDest only (CAP_ERR_NOT_EXPORTABLE); RAM only
+// without descendants here (CAP_ERR_HAS_DESCENDANTS). An imported cap is
+// described as it is, unmarked: its owner's revokes reach every core.
 errval_t caps_export(struct cte *c, struct capability *out);
 
 // Install a cap another core exported into the empty slot dest.
 // CAP_ERR_ROOT_OVERLAP if it overlaps anything here other than copies of
-// the same imported object.
+// the same imported object. A cap back on the core it came from becomes
+// another copy of the object (say, a Frame passed between two processes
+// of one core through init on another).
 errval_t caps_import(struct cte *dest, const struct capability *cap);
 
 // Delete every imported cap here whose memory lies in [base, base+bytes),

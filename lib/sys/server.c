@@ -16,9 +16,26 @@ errval_t server_bind_cap(struct server *s, capref_t dest, uint64_t pid)
 
 void server_reply(struct server_chan *c, const struct server_resp *resp)
 {
+    if (!c->used)
+        return; // its client has gone (server_forget)
     uint64_t w[4] = {resp->err, resp->w[0], resp->w[1], resp->w[2]};
     uint32_t flags = LMP_FLAG_NONBLOCK | (resp->cap ? LMP_FLAG_SEND_CAP : 0);
     lmp_send(c->reply, flags, resp->cap, w);
+}
+
+void server_forget(struct server *s, uint64_t pid)
+{
+    for (unsigned i = 0; i < s->nchans; i++) {
+        struct server_chan *c = &s->chans[i];
+        if (!c->used || c->pid != pid)
+            continue;
+        if (c->buf) {
+            vspace_unmap(c->buf_frame); // (gone already if its memory was reclaimed)
+            cap_destroy(c->buf_frame);
+        }
+        cap_destroy(c->reply);
+        *c = (struct server_chan){0};
+    }
 }
 
 // A bind: a free channel, the client's reply cap, a badged cap back.

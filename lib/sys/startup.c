@@ -24,6 +24,8 @@ uint64_t sys_pid(void) { return args ? args->pid : 0; }
 uint64_t sys_boot_tsc(void) { return args ? args->boot_tsc : 0; }
 uint64_t sys_tsc_hz(void) { return args ? args->tsc_hz : 0; }
 
+unsigned sys_core(void) { return frame->core; }
+
 const char *sys_name(void) { return args && args->argc ? (const char *)args->argv[0] : "?"; }
 
 void sys_set_console_reader(size_t (*read)(char *buf, size_t len)) { console_reader = read; }

@@ -27,6 +27,8 @@ bool ump_pending(const struct ump_chan *c)
 
 errval_t ump_send(struct ump_chan *c, const uint64_t w[UMP_WORDS])
 {
+    if (c->tx_hdr->closed)
+        return UMP_ERR_CLOSED;
     // The header of our transmit ring is the receiver's: its acks, its sleep.
     if (c->tx_seq - c->tx_hdr->acked >= c->slots)
         return SYS_ERR_WOULD_BLOCK;
@@ -46,7 +48,7 @@ errval_t ump_send(struct ump_chan *c, const uint64_t w[UMP_WORDS])
 errval_t ump_recv(struct ump_chan *c, uint64_t w[UMP_WORDS])
 {
     if (!ump_pending(c))
-        return LMP_ERR_NO_MESSAGE;
+        return c->rx_hdr->closed ? UMP_ERR_CLOSED : LMP_ERR_NO_MESSAGE;
     struct ump_msg *m = &c->rx[c->rx_seq % c->slots];
     compiler_fence(); // seq read before the payload (loads stay in order on x86)
     memcpy(w, m->w, sizeof(m->w));
@@ -60,7 +62,15 @@ bool ump_prepare_sleep(struct ump_chan *c)
 {
     c->rx_hdr->sleeping = 1;
     full_fence(); // the flag before the last look
-    return ump_pending(c);
+    return ump_pending(c) || c->rx_hdr->closed;
 }
 
 void ump_awake(struct ump_chan *c) { c->rx_hdr->sleeping = 0; }
+
+void ump_close_buffer(void *buf, size_t bytes)
+{
+    struct ump_ring_hdr *a = buf, *b = (struct ump_ring_hdr *)((char *)buf + bytes / 2);
+    a->closed = 1;
+    b->closed = 1;
+    full_fence();
+}

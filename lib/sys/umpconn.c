@@ -113,9 +113,10 @@ errval_t ump_connect(const char *name, struct ump_conn *c)
     return err_is_ok(err) ? open_conn(c, r.w[0], true) : err;
 }
 
-void ump_recv_wait(struct ump_conn *c, uint64_t w[UMP_WORDS])
+errval_t ump_recv_wait(struct ump_conn *c, uint64_t w[UMP_WORDS])
 {
-    while (err_is_fail(ump_recv(&c->chan, w))) {
+    errval_t err;
+    while (err_no(err = ump_recv(&c->chan, w)) == LMP_ERR_NO_MESSAGE) {
         if (ump_prepare_sleep(&c->chan)) {
             ump_awake(&c->chan);
             continue;
@@ -124,12 +125,15 @@ void ump_recv_wait(struct ump_conn *c, uint64_t w[UMP_WORDS])
         lmp_recv(cap_selfep, 0, NULL_CAP, &m); // the wake-up (or any message)
         ump_awake(&c->chan);
     }
+    return err;
 }
 
-void ump_send_wait(struct ump_conn *c, const uint64_t w[UMP_WORDS])
+errval_t ump_send_wait(struct ump_conn *c, const uint64_t w[UMP_WORDS])
 {
-    while (err_no(ump_send(&c->chan, w)) == SYS_ERR_WOULD_BLOCK)
+    errval_t err;
+    while (err_no(err = ump_send(&c->chan, w)) == SYS_ERR_WOULD_BLOCK)
         sys_yield();
+    return err;
 }
 
 errval_t ump_cap_send(struct ump_conn *c, capref_t cap)
@@ -142,4 +146,10 @@ errval_t ump_cap_recv(struct ump_conn *c, capref_t *cap)
 {
     struct rpc_result r;
     return call(INIT_CAP_RECV, NULL, c->id, NULL_CAP, cap, &r);
+}
+
+errval_t cap_revoke_remote(capref_t cap)
+{
+    struct rpc_result r;
+    return call(INIT_REMOTE_REVOKE, NULL, 0, cap, NULL, &r);
 }

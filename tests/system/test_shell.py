@@ -54,7 +54,7 @@ def run(ctx):
         m.expect(r"sietch: up in \d+\.\d+ s", timeout=60)
         m.expect(PROMPT, timeout=30)
         sh = Shell(ctx, m)
-        sh.check("help lists commands", "help", r"run <prog> \[args\] \[&\].*\n[\s\S]*poweroff")
+        sh.check("help lists commands", "help", r"run \[-c core\] <prog> \[args\] \[&\].*\n[\s\S]*poweroff")
         sh.check("echo", "echo hello   sietch", r"^hello sietch\n")
         sh.check("unknown command", "frobnicate", r"unknown command 'frobnicate' \(try 'help'\)")
         sh.check("kill needs a pid", "kill abc", r"usage: kill <pid>")

@@ -69,9 +69,10 @@ static bool vector_used[256];
 
 void answer(const struct requester *rq, errval_t err, uint64_t w0, capref_t cap, bool drop)
 {
-    if (rq->chan)
+    bool here = rq->chan != NULL;
+    if (here && rq->chan->pid == rq->pid) // (unless it has gone meanwhile)
         server_reply(rq->chan, &(struct server_resp){.err = err, .w = {w0}, .cap = cap});
-    else
+    else if (!here)
         cores_reply(rq->core, rq->tag, err, w0, cap);
     if (cap && drop)
         cap_destroy(cap);
@@ -266,7 +267,7 @@ static void op_connect(const struct requester *rq, capref_t wake, const char *na
     *c = (struct conn){.used = true, .id = next_conn++, .frame = frame};
     strcpy(c->name, name);
     c->side[SIDE_A].pid = rq->pid;
-    c->side[SIDE_B].pid = UINT64_MAX; // until accepted
+    c->side[SIDE_B].pid = o->pid; // the server, once it accepts (its wake-up is known now)
     answer(rq, SYS_ERR_OK, c->id, frames[frame].cap, false);
     hand_to_server(o);
 }
@@ -287,8 +288,11 @@ static void op_cap_send(const struct requester *rq, uint64_t id, capref_t cap)
     int s;
     struct conn *c = find_conn(id, rq->pid, &s);
     struct side *to = c ? &c->side[!s] : NULL;
-    errval_t err = !c ? SYS_ERR_NOT_FOUND : !cap ? SYS_ERR_INVALID_ARGS
-                                         : to->box ? SYS_ERR_BUSY : SYS_ERR_OK;
+    errval_t err = !c         ? SYS_ERR_NOT_FOUND
+                   : !cap     ? SYS_ERR_INVALID_ARGS
+                   : to->gone ? UMP_ERR_CLOSED
+                   : to->box  ? SYS_ERR_BUSY
+                              : SYS_ERR_OK;
     if (err_is_fail(err)) {
         if (cap)
             cap_destroy(cap);
@@ -317,6 +321,8 @@ static void op_cap_recv(const struct requester *rq, uint64_t id)
         capref_t cap = me->box;
         me->box = NULL_CAP;
         answer(rq, SYS_ERR_OK, 0, cap, true);
+    } else if (c->side[!s].gone) {
+        answer_err(rq, UMP_ERR_CLOSED);
     } else {
         me->waiter = *rq;
         me->waiting = true;
@@ -343,7 +349,9 @@ static void revoke_done(void *arg, errval_t err)
 static void op_remote_revoke(const struct requester *rq, capref_t cap)
 {
     struct cap_info ci;
-    errval_t err = cap ? cap_identify(cap, &ci) : SYS_ERR_INVALID_ARGS;
+    // (A process on another core asks its monitor, which holds the caps
+    // to unexport: MON_REVOKE.)
+    errval_t err = cap && rq->chan ? cap_identify(cap, &ci) : SYS_ERR_INVALID_ARGS;
     struct revoke_job *job = err_is_ok(err) ? malloc(sizeof(*job)) : NULL;
     if (err_is_ok(err) && !job)
         err = SYS_ERR_NO_MEMORY;
@@ -385,18 +393,33 @@ void broker_proc_ended(struct proc *p)
     }
     for (unsigned i = 0; i < MAX_CONNS; i++) {
         struct conn *c = &conns[i];
+        bool mine = false;
         for (int s = 0; c->used && s < 2; s++) {
             if (c->side[s].pid != p->pid)
                 continue;
+            mine = true;
             c->side[s].gone = true;
             c->side[s].waiting = false;
             if (c->side[s].box)
                 cap_destroy(c->side[s].box);
             c->side[s].box = NULL_CAP;
         }
-        if (c->used && c->side[SIDE_A].gone && (c->side[SIDE_B].gone || !c->accepted)) {
+        if (!mine)
+            continue;
+        if (c->side[SIDE_A].gone && (c->side[SIDE_B].gone || !c->accepted)) {
             release_frame(c->frame);
             c->used = false;
+        } else {
+            // The other side learns it is alone: closed rings, a wake-up.
+            int alone = c->side[SIDE_A].gone ? SIDE_B : SIDE_A;
+            ump_close_buffer(frames[c->frame].va, UMP_CONN_BYTES);
+            if (c->side[alone].waiting) {
+                c->side[alone].waiting = false;
+                answer_err(&c->side[alone].waiter, UMP_ERR_CLOSED);
+            }
+            capref_t wake = wake_of(c->side[alone].pid);
+            if (wake)
+                invoke_irqdest_notify(wake);
         }
     }
     if (p->vector)

@@ -69,8 +69,15 @@ static struct pending *new_pending(unsigned core, enum pending_kind kind, uint64
 
 void cores_reply(unsigned core, uint64_t tag, errval_t err, uint64_t w0, capref_t cap)
 {
-    if (core < MAX_CORES_INIT && links[core].up)
-        mon_reply(&links[core].l, tag, err, w0, cap);
+    if (core >= MAX_CORES_INIT || !links[core].up)
+        return;
+    // Memory of mem_serv's going to another core: it must not be handed
+    // out again before the copies there are revoked.
+    struct cap_info ci;
+    if (err_is_ok(err) && cap && err_is_ok(cap_identify(cap, &ci)) &&
+        (ci.type == ObjType_RAM || ci.type == ObjType_Frame))
+        mem_mark_exported(ci.base);
+    mon_reply(&links[core].l, tag, err, w0, cap);
 }
 
 // ---- Requests to monitors ----

@@ -13,6 +13,7 @@
 
 struct waiter {
     struct server_chan *chan;
+    uint64_t pid; // the waiting client (its channel may have closed since)
     struct waiter *next;
 };
 
@@ -70,6 +71,7 @@ errval_t mem_setup(void);
 errval_t mem_start_memserv(void);
 errval_t mem_alloc_for(void *pid, capref_t *ret, uint64_t bytes);
 uint64_t mem_reclaim(uint64_t pid);
+void mem_mark_exported(uint64_t base); // (memory not mem_serv's is ignored)
 uint64_t mem_usage(uint64_t pid);
 
 // Boot modules (mem.c): the ELF image of a program by name.

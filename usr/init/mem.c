@@ -1,6 +1,7 @@
 /* usr/init/mem.c: init's own memory, the boot modules, and mem_serv. */
 #include "init.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/capops.h>
 #include <sys/memserv.h>
@@ -179,6 +180,65 @@ static uint64_t memserv_op(uint64_t op, uint64_t pid)
     return err_is_ok(err) && err_is_ok(r.err) ? r.w[0] : 0;
 }
 
-uint64_t mem_reclaim(uint64_t pid) { return memserv_op(MEMSERV_FREE_ALL, pid); }
+// ---- Memory whose copies other cores still hold ----
+
+struct held {
+    capref_t cap; // our copy of mem_serv's RAM cap, to unexport
+    uint64_t base;
+};
+
+static void held_revoked(void *arg, errval_t err)
+{
+    struct held *h = arg;
+    if (err_is_ok(err))
+        err = cap_invoke(cap_kernel, KernelCmd_Unexport, h->cap, 0, 0, 0, 0, 0).err;
+    cap_destroy(h->cap);
+    if (err_is_ok(err)) {
+        struct rpc_chan *c = memserv_chan(&err);
+        struct rpc_result r;
+        if (err_is_ok(err))
+            err = rpc_call(c, MEMSERV_RELEASE_HELD, h->base, 0, 0, NULL_CAP, NULL_CAP, &r);
+        if (err_is_ok(err))
+            err = r.err;
+    }
+    if (err_is_fail(err)) // the memory stays held: lost, never handed out twice
+        printf("init: cannot release memory at %#lx: %s\n", h->base, err_msg(err));
+    free(h);
+}
+
+// mem_serv holds memory it took back while other cores still had copies
+// of caps made from it: revoke those everywhere, then let it go.
+static void sweep_held(void)
+{
+    for (;;) {
+        errval_t err;
+        struct rpc_chan *c = memserv_chan(&err);
+        capref_t slot = NULL_CAP;
+        struct rpc_result r = {0};
+        if (err_is_ok(err))
+            err = slot_alloc(&slot);
+        if (err_is_ok(err))
+            err = rpc_call(c, MEMSERV_HELD, 0, 0, 0, NULL_CAP, slot, &r);
+        if (err_is_ok(err))
+            err = r.err;
+        struct held *h = err_is_ok(err) && r.w[0] && r.got_cap ? malloc(sizeof(*h)) : NULL;
+        if (!h) {
+            if (slot)
+                cap_destroy(slot);
+            return;
+        }
+        *h = (struct held){slot, r.w[1]};
+        cores_revoke(r.w[1], r.w[2], 0, held_revoked, h);
+    }
+}
+
+uint64_t mem_reclaim(uint64_t pid)
+{
+    uint64_t bytes = memserv_op(MEMSERV_FREE_ALL, pid);
+    sweep_held();
+    return bytes;
+}
 
 uint64_t mem_usage(uint64_t pid) { return memserv_op(MEMSERV_USAGE, pid); }
+
+void mem_mark_exported(uint64_t base) { memserv_op(MEMSERV_EXPORTED, base); }

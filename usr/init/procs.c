@@ -114,7 +114,8 @@ static void ended(struct proc *p, enum proc_state how, uint64_t status)
     p->status = status;
     for (struct waiter *w = p->waiters, *next; w; w = next) {
         next = w->next;
-        server_reply(w->chan, &(struct server_resp){.w = {status}});
+        if (w->chan->pid == w->pid)
+            server_reply(w->chan, &(struct server_resp){.w = {status}});
         free(w);
     }
     p->waiters = NULL;
@@ -125,6 +126,7 @@ static void ended(struct proc *p, enum proc_state how, uint64_t status)
     // and its copies included; only the slot of the region cap is left.
     mem_reclaim(p->pid);
     cap_destroy(p->sp.region);
+    server_forget(&init_server, p->pid);
 }
 
 void proc_remote_exited(uint64_t pid, uint64_t status)
@@ -217,7 +219,7 @@ static void op_wait(struct server_req *req, struct server_resp *resp)
             resp->err = SYS_ERR_NO_MEMORY;
             return;
         }
-        *w = (struct waiter){req->chan, p->waiters};
+        *w = (struct waiter){req->chan, req->chan->pid, p->waiters};
         p->waiters = w;
         resp->defer = true;
     }

@@ -6,8 +6,9 @@
  * pid, so every byte is charged to a process: a process gets RAM caps
  * (MEMSERV_ALLOC), gives them back (MEMSERV_FREE), and when it ends, init
  * asks for everything charged to it back (MEMSERV_FREE_ALL): revoking our
- * copy of each RAM cap removes every cap and object made from it, wherever
- * it is. mem_serv's own heap comes from a pool of its own, apart from the
+ * copy of each RAM cap removes every cap and object made from it on this
+ * core. If some were sent to other cores, the memory is held until init has
+ * revoked them there too (MEMSERV_HELD, MEMSERV_RELEASE_HELD). mem_serv's own heap comes from a pool of its own, apart from the
  * memory it manages.
  */
 #include "mm.h"
@@ -92,10 +93,30 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
     case MEMSERV_FREE_ALL:
         if (!init)
             resp->err = MM_ERR_DENIED;
-        else
+        else {
             resp->w[0] = mm_free_all(&mm, req->a[0]);
+            server_forget(s, req->a[0]);
+        }
         break;
     case MEMSERV_USAGE: resp->w[0] = mm_usage(&mm, req->a[0]); break;
+    case MEMSERV_HELD: {
+        struct mm_alloc a;
+        if (!init) {
+            resp->err = MM_ERR_DENIED;
+        } else if (mm_next_held(&mm, &a)) {
+            resp->w[0] = 1;
+            resp->w[1] = a.base;
+            resp->w[2] = a.bytes;
+            resp->cap = a.cap; // a copy, for init to unexport once revoked
+        }
+        break;
+    }
+    case MEMSERV_EXPORTED:
+        resp->err = init ? mm_mark_exported(&mm, req->a[0]) : MM_ERR_DENIED;
+        break;
+    case MEMSERV_RELEASE_HELD:
+        resp->err = init ? mm_release_held(&mm, req->a[0]) : MM_ERR_DENIED;
+        break;
     default: resp->err = SYS_ERR_ILLEGAL_INVOCATION;
     }
     if (req->cap)

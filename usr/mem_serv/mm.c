@@ -70,18 +70,26 @@ static void give_back(struct mm_region *r, uint64_t a, uint64_t bytes)
     }
 }
 
+// Make room for one more element in a growing array.
+static errval_t grow(void **array, unsigned n, unsigned *cap, size_t size)
+{
+    if (n < *cap)
+        return SYS_ERR_OK;
+    unsigned more = *cap ? 2 * *cap : 256;
+    void *p = realloc(*array, more * size);
+    if (!p)
+        return SYS_ERR_NO_MEMORY;
+    *array = p;
+    *cap = more;
+    return SYS_ERR_OK;
+}
+
 static errval_t record(struct mm *m, struct mm_alloc a)
 {
-    if (m->nallocs == m->cap_allocs) {
-        unsigned n = m->cap_allocs ? 2 * m->cap_allocs : 256;
-        struct mm_alloc *p = realloc(m->allocs, n * sizeof(*p));
-        if (!p)
-            return SYS_ERR_NO_MEMORY;
-        m->allocs = p;
-        m->cap_allocs = n;
-    }
-    m->allocs[m->nallocs++] = a;
-    return SYS_ERR_OK;
+    errval_t err = grow((void **)&m->allocs, m->nallocs, &m->cap_allocs, sizeof(a));
+    if (err_is_ok(err))
+        m->allocs[m->nallocs++] = a;
+    return err;
 }
 
 errval_t mm_alloc(struct mm *m, uint64_t pid, uint64_t bytes, uint64_t align, capref_t *ret)
@@ -101,7 +109,7 @@ errval_t mm_alloc(struct mm *m, uint64_t pid, uint64_t bytes, uint64_t align, ca
             if (err_is_ok(err))
                 err = carve(r, i, a, bytes);
             if (err_is_ok(err))
-                err = record(m, (struct mm_alloc){a, bytes, pid, *ret});
+                err = record(m, (struct mm_alloc){.base = a, .bytes = bytes, .pid = pid, .cap = *ret});
             if (err_is_fail(err)) {
                 cap_destroy(*ret);
                 return err;
@@ -113,19 +121,78 @@ errval_t mm_alloc(struct mm *m, uint64_t pid, uint64_t bytes, uint64_t align, ca
     return MM_ERR_NO_MEMORY;
 }
 
-// Revoke and drop allocation i (swapped with the last).
+static void give_back_alloc(struct mm *m, const struct mm_alloc *a)
+{
+    for (unsigned ri = 0; ri < m->nregions; ri++) {
+        struct mm_region *r = &m->regions[ri];
+        if (a->base >= r->base && a->base < r->base + r->bytes)
+            give_back(r, a->base, a->bytes);
+    }
+    m->free += a->bytes;
+}
+
+// Revoke and drop allocation i (swapped with the last). Every copy and
+// everything made from it goes; if some of that was exported to other
+// cores, the memory is held until those copies are gone too.
 static void release(struct mm *m, unsigned i)
 {
     struct mm_alloc a = m->allocs[i];
-    cap_revoke(a.cap); // every copy and everything made from it goes
-    cap_destroy(a.cap);
-    for (unsigned ri = 0; ri < m->nregions; ri++) {
-        struct mm_region *r = &m->regions[ri];
-        if (a.base >= r->base && a.base < r->base + r->bytes)
-            give_back(r, a.base, a.bytes);
-    }
-    m->free += a.bytes;
     m->allocs[i] = m->allocs[--m->nallocs];
+    // The kernel says whether a cap it deleted was exported; but a cap
+    // over this memory may have been exported and deleted earlier (its slot
+    // in a CNode made from another allocation): then only our mark knows.
+    struct sysret r = cap_invoke(cap_root, CNodeCmd_Revoke, a.cap, 0, 0, 0, 0, 0);
+    bool remote = a.exported || (err_is_ok(r.err) && r.w[0]);
+    if (remote && err_is_ok(grow((void **)&m->held, m->nheld, &m->cap_held, sizeof(*m->held)))) {
+        m->held[m->nheld++] = (struct mm_held){.a = a};
+        m->held_bytes += a.bytes;
+        return;
+    }
+    if (remote)
+        return; // without room to remember it, lost rather than reused
+    cap_destroy(a.cap);
+    give_back_alloc(m, &a);
+}
+
+errval_t mm_mark_exported(struct mm *m, uint64_t base)
+{
+    for (unsigned i = 0; i < m->nallocs; i++) {
+        if (base >= m->allocs[i].base && base - m->allocs[i].base < m->allocs[i].bytes) {
+            m->allocs[i].exported = true;
+            return SYS_ERR_OK;
+        }
+    }
+    return MM_ERR_NOT_RAM;
+}
+
+bool mm_next_held(struct mm *m, struct mm_alloc *out)
+{
+    for (unsigned i = 0; i < m->nheld; i++) {
+        if (!m->held[i].announced) {
+            m->held[i].announced = true;
+            *out = m->held[i].a;
+            return true;
+        }
+    }
+    return false;
+}
+
+errval_t mm_release_held(struct mm *m, uint64_t base)
+{
+    for (unsigned i = 0; i < m->nheld; i++) {
+        struct mm_alloc a = m->held[i].a;
+        if (a.base != base)
+            continue;
+        errval_t err = cap_delete(a.cap);
+        if (err_is_fail(err))
+            return err; // still exported: CAP_ERR_LAST_COPY_BUSY
+        slot_free(a.cap);
+        m->held[i] = m->held[--m->nheld];
+        m->held_bytes -= a.bytes;
+        give_back_alloc(m, &a);
+        return SYS_ERR_OK;
+    }
+    return MM_ERR_NOT_RAM;
 }
 
 errval_t mm_free(struct mm *m, uint64_t pid, uint64_t base)

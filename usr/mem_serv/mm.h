@@ -21,6 +21,14 @@ struct mm_region {
 struct mm_alloc {
     uint64_t base, bytes, pid;
     capref_t cap;
+    bool exported; // a cap over some of it went to another core
+};
+
+// Memory taken back whose revoke found copies on other cores: it stays out
+// of the free lists until those are gone too (docs/multikernel.md).
+struct mm_held {
+    struct mm_alloc a;
+    bool announced; // handed to whoever revokes on the other cores
 };
 
 struct mm {
@@ -28,7 +36,9 @@ struct mm {
     unsigned nregions;
     struct mm_alloc *allocs;
     unsigned nallocs, cap_allocs;
-    uint64_t total, free;
+    struct mm_held *held;
+    unsigned nheld, cap_held;
+    uint64_t total, free, held_bytes;
 };
 
 // Manage the RAM cap ram (all of it free).
@@ -43,8 +53,22 @@ errval_t mm_alloc(struct mm *m, uint64_t pid, uint64_t bytes, uint64_t align, ca
 #define MM_ANY UINT64_MAX
 errval_t mm_free(struct mm *m, uint64_t pid, uint64_t base);
 
-// Take back everything charged to pid; returns the bytes reclaimed.
+// Take back everything charged to pid; returns the bytes reclaimed (held
+// ones included).
 uint64_t mm_free_all(struct mm *m, uint64_t pid);
 
 // Bytes charged to pid.
 uint64_t mm_usage(const struct mm *m, uint64_t pid);
+
+// A cap over memory at base was sent to another core: when its allocation
+// is taken back, it is held until the copies there are revoked (even if
+// none is left here to say so). MM_ERR_NOT_RAM if base is not allocated.
+errval_t mm_mark_exported(struct mm *m, uint64_t base);
+
+// A held allocation not yet announced (then marked announced): its
+// copies on other cores are to be revoked. False if there is none.
+bool mm_next_held(struct mm *m, struct mm_alloc *out);
+
+// The copies of held allocation base on other cores are gone (and our cap
+// unexported): free it. MM_ERR_NOT_RAM if nothing is held there.
+errval_t mm_release_held(struct mm *m, uint64_t base);

@@ -61,6 +61,15 @@ static void report_end(const char *name, uint64_t pid, uint64_t status)
 
 static int cmd_run(int argc, char **argv)
 {
+    unsigned core = PROC_ANY_CORE;
+    if (argc >= 3 && !strcmp(argv[1], "-c")) {
+        uint64_t c;
+        if (!parse_pid(argv[2], &c) || c >= PROC_ANY_CORE)
+            return usage("run");
+        core = (unsigned)c;
+        argc -= 2;
+        argv += 2;
+    }
     if (argc < 2)
         return usage("run");
     bool background = !strcmp(argv[argc - 1], "&");
@@ -74,7 +83,7 @@ static int cmd_run(int argc, char **argv)
         strcat(line, i + 1 < argc ? " " : "");
     }
     uint64_t pid, status;
-    errval_t err = proc_spawn(line, &pid);
+    errval_t err = proc_spawn_on(core, line, &pid);
     if (err_is_fail(err)) {
         printf("run: %s: %s\n", argv[1], err_msg(err));
         return 1;
@@ -122,9 +131,13 @@ static int cmd_ps(int argc, char **argv)
     if (err_is_fail(err))
         return fail("ps", err);
     printf("  PID CORE STATE       MEM  NAME\n");
-    for (unsigned i = 0; i < n; i++)
-        printf("%5lu %4u %-8s %5lu K  %s\n", procs[i].pid, procs[i].core,
-               state_name(procs[i].state), procs[i].mem >> 10, procs[i].name);
+    for (unsigned i = 0; i < n; i++) {
+        char mem[24] = "    - "; // on another core: its monitor's to count
+        if (procs[i].core == 0)
+            snprintf(mem, sizeof(mem), "%5lu K", procs[i].mem >> 10);
+        printf("%5lu %4u %-8s %s  %s\n", procs[i].pid, procs[i].core, state_name(procs[i].state),
+               mem, procs[i].name);
+    }
     return 0;
 }
 
@@ -170,7 +183,8 @@ const struct command commands[] = {
     {"help", "help", "list the commands", cmd_help},
     {"echo", "echo [words...]", "print the words", cmd_echo},
     {"ps", "ps", "list processes", cmd_ps},
-    {"run", "run <prog> [args] [&]", "start a boot module (& : in the background)", cmd_run},
+    {"run", "run [-c core] <prog> [args] [&]",
+     "start a boot module (on a core; & : in the background)", cmd_run},
     {"kill", "kill <pid>", "stop a process and reclaim its memory", cmd_kill},
     {"mem", "mem", "free and used RAM", cmd_mem},
     {"caps", "caps <pid>", "list the capabilities of a process", cmd_caps},

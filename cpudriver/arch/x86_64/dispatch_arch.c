@@ -108,6 +108,11 @@ void arch_dispatcher_init(struct dcb *d, uint64_t entry, uint64_t stack, uint64_
     uint64_t *pml4 = kmem_ptr(d->vspace.cap.u.vnode.base);
     const uint64_t *kernel = phys_to_virt(paging_kernel_pml4());
     memcpy(&pml4[256], &kernel[256], 256 * sizeof(uint64_t));
+    // Tell the domain which core it runs on.
+    if (d->dispframe.cap.type == ObjType_Frame) {
+        struct dispatcher_frame *df = kmem_ptr(d->dispframe.cap.u.mem.base);
+        df->core = d->core;
+    }
 }
 
 // ---- Leaving the kernel ----

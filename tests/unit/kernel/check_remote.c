@@ -93,11 +93,40 @@ START_TEST(test_import_foreign_frame)
     ck_assert_uint_eq(caps_retype(a, ObjType_Frame, 0, 4096, 1, &cnode_slot(w.root, 0)->cap, 30),
                       CAP_ERR_REMOTE);
     struct capability out;
-    ck_assert_uint_eq(caps_export(a, &out), CAP_ERR_REMOTE); // no re-export
+    ck_assert_uint_eq(caps_export(a, &out), SYS_ERR_OK); // passed on as it is, unmarked
+    ck_assert(!(a->mdb.flags & MDB_FLAG_EXPORTED));
+    ck_assert_uint_eq(out.u.mem.base, OTHER_BASE);
     ck_assert_uint_eq(caps_import(a, &f), CAP_ERR_SLOT_OCCUPIED);
     // The owner revokes: every copy here goes.
     ck_assert_uint_eq(caps_revoke_imported(OTHER_BASE, 8192), 1);
     ck_assert(cte_is_empty(a) && cte_is_empty(b) && cte_is_empty(c));
+}
+END_TEST
+
+// A cap that comes back to the core it was exported from is a copy there.
+START_TEST(test_import_home)
+{
+    struct cte *r = world_slot(0, 1), *f = world_slot(0, 2), *back = world_slot(0, 3);
+    struct cte *bad = world_slot(0, 4);
+    world_new(r, ObjType_RAM, 64 * 1024);
+    ck_assert_uint_eq(caps_retype(r, ObjType_Frame, 0, 8192, 1, &cnode_slot(w.root, 0)->cap, 2),
+                      SYS_ERR_OK);
+    struct capability out;
+    ck_assert_uint_eq(caps_export(f, &out), SYS_ERR_OK);
+    ck_assert_uint_eq(caps_import(back, &out), SYS_ERR_OK);
+    ck_assert(!(back->mdb.flags & (MDB_FLAG_IMPORTED | MDB_FLAG_FOREIGN)));
+    ck_assert(back->mdb.flags & MDB_FLAG_EXPORTED);
+    ck_assert(mdb_has_copies(f));
+    // Part of it, or another type over it, is in the way.
+    struct capability part = out;
+    part.u.mem.bytes = 4096;
+    ck_assert_uint_eq(caps_import(bad, &part), CAP_ERR_ROOT_OVERLAP);
+    part = out;
+    part.type = ObjType_RAM;
+    ck_assert_uint_eq(caps_import(bad, &part), CAP_ERR_ROOT_OVERLAP);
+    // Revoking the original takes the homecoming copy as well.
+    ck_assert_uint_eq(caps_revoke(r), SYS_ERR_OK);
+    ck_assert(cte_is_empty(f) && cte_is_empty(back));
 }
 END_TEST
 
@@ -143,6 +172,7 @@ static Suite *remote_suite(void)
     tcase_add_test(tc, test_export_marks_copies_and_blocks);
     tcase_add_test(tc, test_export_rules);
     tcase_add_test(tc, test_import_foreign_frame);
+    tcase_add_test(tc, test_import_home);
     tcase_add_test(tc, test_import_given_ram);
     tcase_add_test(tc, test_import_errors);
     suite_add_tcase(s, tc);

@@ -27,7 +27,15 @@ errval_t cap_copy(capref_t dest, capref_t src, uint8_t rights);
 errval_t cap_mint(capref_t dest, capref_t src, uint8_t rights, uint64_t p1, uint64_t p2);
 
 errval_t cap_delete(capref_t cap);
+
+// Delete every other copy of cap and everything made from it. If some of
+// that was on other cores (caps sent across with ump_cap_send), init
+// revokes those too before this returns (cap_revoke_remote). init, its
+// servers and the monitors, which may not wait on init, invoke
+// CNodeCmd_Revoke themselves.
 errval_t cap_revoke(capref_t cap);
+errval_t cap_revoke_remote(capref_t cap);
+
 errval_t cap_identify(capref_t cap, struct cap_info *info);
 
 // Retype count objects from src (offset bytes in) into slots dest, dest+1...

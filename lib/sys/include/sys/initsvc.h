@@ -94,11 +94,13 @@ errval_t ump_accept(const char *name, struct ump_conn *c);
 // Connect to the server offering name.
 errval_t ump_connect(const char *name, struct ump_conn *c);
 
-// Wait for a message on c (sleeping in the kernel when there is none).
-void ump_recv_wait(struct ump_conn *c, uint64_t w[UMP_WORDS]);
+// Wait for a message on c (sleeping in the kernel when there is none);
+// UMP_ERR_CLOSED once the other side has ended and nothing is left.
+errval_t ump_recv_wait(struct ump_conn *c, uint64_t w[UMP_WORDS]);
 
-// Send, waiting while the ring is full.
-void ump_send_wait(struct ump_conn *c, const uint64_t w[UMP_WORDS]);
+// Send, waiting while the ring is full; UMP_ERR_CLOSED if the other side
+// has ended.
+errval_t ump_send_wait(struct ump_conn *c, const uint64_t w[UMP_WORDS]);
 
 // Hand a RAM, Frame or DevFrame cap to the other side of c, which takes it
 // with ump_cap_recv (into a new slot).

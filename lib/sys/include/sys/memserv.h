@@ -10,6 +10,11 @@ enum memserv_op {
     MEMSERV_ALLOC_FOR = 4, // (pid, bytes, align) -> cap: init only: RAM charged to pid
     MEMSERV_FREE_ALL = 5,  // (pid): init only: reclaim everything charged to pid
     MEMSERV_USAGE = 6,     // (pid) -> bytes held by pid
+    // Memory taken back whose revoke found copies on other cores is held
+    // until init has revoked them there (docs/multikernel.md):
+    MEMSERV_HELD = 7,         // init only: -> w0: 1 if one is held, w1: base, w2: bytes, cap
+    MEMSERV_RELEASE_HELD = 8, // (base) init only: its copies elsewhere are gone: free it
+    MEMSERV_EXPORTED = 9,     // (base) init only: a cap over it went to another core
 };
 
 // The channel to mem_serv (bound on first use through TASKCN_SLOT_MEMSERV).

@@ -71,6 +71,10 @@ void server_step(struct server *s);
 // a client that no longer waits loses its answer.
 void server_reply(struct server_chan *c, const struct server_resp *resp);
 
+// Close every channel of client pid (it ended): its slot is free for a new
+// client; deferred replies to it are dropped.
+void server_forget(struct server *s, uint64_t pid);
+
 // A bind cap for a client process pid: a send cap to s->ep badged
 // RPC_BADGE_BIND | pid, in slot dest.
 errval_t server_bind_cap(struct server *s, capref_t dest, uint64_t pid);

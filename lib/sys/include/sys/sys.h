@@ -8,6 +8,9 @@
 uint64_t sys_pid(void);
 const char *sys_name(void);
 
+// The core we run on (domains do not move between cores).
+unsigned sys_core(void);
+
 // The TSC when the CPU driver started, and its frequency (for timing boot).
 uint64_t sys_boot_tsc(void);
 uint64_t sys_tsc_hz(void);

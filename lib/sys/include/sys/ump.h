@@ -9,7 +9,9 @@
  * sender may run ahead. Before a receiver sleeps (blocks in the kernel on
  * its endpoint) it sets a flag in the header; a sender that sees it raises
  * the receiver's vector (an IRQDest cap for the receiver's core), whose
- * notification on the receiver's endpoint wakes it.
+ * notification on the receiver's endpoint wakes it. When one side ends,
+ * whoever set the channel up (init) marks both rings closed and wakes the
+ * other side: it takes what was sent, then gets UMP_ERR_CLOSED.
  */
 #pragma once
 
@@ -25,7 +27,8 @@
 struct ump_ring_hdr {
     volatile uint64_t acked;    // the receiver's count of messages taken
     volatile uint32_t sleeping; // the receiver is (about to be) blocked
-    uint32_t pad[13];
+    volatile uint32_t closed;   // one side has ended (set by whoever set the channel up)
+    uint32_t pad[12];
 };
 _Static_assert(sizeof(struct ump_ring_hdr) == UMP_MSG_BYTES, "a cache line");
 
@@ -50,16 +53,22 @@ struct ump_chan {
 void ump_init(struct ump_chan *c, void *buf, size_t bytes, bool side_a);
 
 // Send one message; SYS_ERR_WOULD_BLOCK if the peer has not taken enough
-// (the ring is full). Wakes a sleeping peer.
+// (the ring is full), UMP_ERR_CLOSED if it has ended. Wakes a sleeping peer.
 errval_t ump_send(struct ump_chan *c, const uint64_t w[UMP_WORDS]);
 
-// Take one message if there is one (LMP_ERR_NO_MESSAGE otherwise).
+// Take one message if there is one (LMP_ERR_NO_MESSAGE otherwise, or
+// UMP_ERR_CLOSED once the peer has ended and nothing is left).
 errval_t ump_recv(struct ump_chan *c, uint64_t w[UMP_WORDS]);
 
 // Is a message waiting?
 bool ump_pending(const struct ump_chan *c);
 
 // Before sleeping: ask the peer for a wake-up. Returns true if a message
-// came in meanwhile (then do not sleep: clear the flag and take it).
+// came in meanwhile, or the channel closed (then do not sleep: clear the
+// flag and look again).
 bool ump_prepare_sleep(struct ump_chan *c);
 void ump_awake(struct ump_chan *c);
+
+// Mark both rings of the channel in buf (bytes long) closed: for the
+// broker that set it up, when one side has ended.
+void ump_close_buffer(void *buf, size_t bytes);
