@@ -58,7 +58,7 @@ def run(ctx):
         sh.check("echo", "echo hello   sietch", r"^hello sietch\n")
         sh.check("unknown command", "frobnicate", r"unknown command 'frobnicate' \(try 'help'\)")
         sh.check("kill needs a pid", "kill abc", r"usage: kill <pid>")
-        sh.check("run needs a program", "run", r"usage: run <prog>")
+        sh.check("run needs a program", "run", r"usage: run \[-c core\] <prog>")
         sh.check("run of a missing program", "run nosuch", r"run: nosuch: no boot module")
         sh.check("kill of a missing process", "kill 999", r"kill: 999: no process with that id")
         sh.check("init is protected", "kill 1", r"kill: 1: that process may not be killed")
