@@ -14,6 +14,7 @@
 #include <sys/capops.h>
 #include <sys/monitor.h>
 #include <sys/slot.h>
+#include <sys/sys.h>
 #include <sys/vspace.h>
 
 #define MAX_CORES_INIT 8
@@ -267,4 +268,21 @@ void cores_init(void)
         printf("init: cannot open the monitor channels: %s\n", err_msg(err));
     init_server.umps = umps;
     init_server.numps = n;
+    // Wait (a while) for every monitor to say it is up, so that the boot
+    // programs find all cores there.
+    uint64_t deadline = sys_rdtsc() + 2 * bi->tsc_hz;
+    for (unsigned up = 0; up < n && sys_rdtsc() < deadline; sys_yield()) {
+        up = 0;
+        for (unsigned i = 0; i < n; i++) {
+            uint64_t w[UMP_WORDS];
+            while (err_is_ok(ump_recv(umps[i].chan, w)))
+                on_message(&init_server, &umps[i], w);
+            up += ((struct link *)umps[i].user)->up;
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (!((struct link *)umps[i].user)->up)
+            printf("init: no word from the monitor of core %u yet\n",
+                   ((struct link *)umps[i].user)->l.peer_core);
+    }
 }
