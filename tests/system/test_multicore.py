@@ -15,7 +15,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_shell import PROMPT, Shell  # noqa: E402
 
-MCTEST = ["mc.spawn_on_core1", "mc.spawn_errors", "mc.own_core", "mc.ump_pingpong",
+MCTEST = ["mc.spawn_on_core1", "mc.spawn_errors", "mc.own_core", "mc.core0_services",
+          "mc.ump_pingpong",
           "mc.ump_wakeups", "mc.frame_to_core1", "mc.revoke_reaches_core1",
           "mc.frame_from_core1", "mc.owner_exit_revokes", "mc.local_alloc", "mc.kill_sender",
           "mc.kill_receiver", "mc.kill_memory_back"]
@@ -44,6 +45,11 @@ def run(ctx):
         sh.check("ps shows the core", "ps", rf"\n +{pid} +1 running +- +systest")
         sh.check("kill on core 1", f"kill {pid}", rf"\[{pid}\] killed")
         sh.check("ps shows it killed", "ps", rf"\n +{pid} +1 killed")
+        sh.check("a fault on core 1 stops only that program", "run -c 1 systest crash",
+                 r"systest \(pid \d+\): page fault .* address 0x10\n"
+                 r"\[\d+\] systest: exited with status 139")
+        sh.check("core 1 runs programs after that", "run -c 1 mctest whereami",
+                 r"mctest: exited with status 41")
         # Nothing leaked or held on core 0: what mem_serv has handed out is
         # exactly what the running processes hold.
         ps = sh.cmd("ps")

@@ -13,15 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/vspace.h>
 #include <sys/capops.h>
 #include <sys/ram.h>
 #include <sys/slot.h>
+#include <sys/vspace.h>
 
-#define MAX_OFFERS   16
-#define MAX_CONNS    64
-#define WAKE_FIRST   65  // vectors we hand out on core 0 (64: the shell's console)
-#define WAKE_LAST    199 // (200: MON_WAKE_VECTOR)
+#define MAX_OFFERS 16
+#define MAX_CONNS  64
+#define WAKE_FIRST 65  // vectors we hand out on core 0 (64: the shell's console)
+#define WAKE_LAST  199 // (200: MON_WAKE_VECTOR)
 
 enum { SIDE_A, SIDE_B }; // A: the client (connect), B: the server (accept)
 

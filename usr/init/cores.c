@@ -51,10 +51,7 @@ struct barrier {
     void *arg;
 };
 
-bool core_up(unsigned core)
-{
-    return core > 0 && core < MAX_CORES_INIT && links[core].up;
-}
+bool core_up(unsigned core) { return core > 0 && core < MAX_CORES_INIT && links[core].up; }
 
 static struct pending *new_pending(unsigned core, enum pending_kind kind, uint64_t *tag)
 {
@@ -261,8 +258,10 @@ void cores_init(void)
         if (err_is_fail(err))
             break;
         mon_link_init(&links[core].l, va, bi->chan_bytes, true, core);
-        umps[n++] = (struct server_ump){.chan = &links[core].l.chan, .handle = on_message,
-                                        .user = &links[core], .active = true};
+        umps[n++] = (struct server_ump){.chan = &links[core].l.chan,
+                                        .handle = on_message,
+                                        .user = &links[core],
+                                        .active = true};
     }
     if (err_is_fail(err))
         printf("init: cannot open the monitor channels: %s\n", err_msg(err));

@@ -20,9 +20,9 @@ struct waiter {
 struct proc {
     bool used;
     uint64_t pid;
-    unsigned core;     // where it runs (others than 0: its monitor made it)
-    capref_t wake;     // its UMP wake-up vector (our copy), or NULL_CAP
-    uint32_t vector;   // the vector we gave it on core 0, or 0
+    unsigned core;   // where it runs (others than 0: its monitor made it)
+    capref_t wake;   // its UMP wake-up vector (our copy), or NULL_CAP
+    uint32_t vector; // the vector we gave it on core 0, or 0
     enum proc_state state;
     uint64_t status;
     char name[PROC_NAME_LEN];

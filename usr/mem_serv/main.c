@@ -8,8 +8,8 @@
  * asks for everything charged to it back (MEMSERV_FREE_ALL): revoking our
  * copy of each RAM cap removes every cap and object made from it on this
  * core. If some were sent to other cores, the memory is held until init has
- * revoked them there too (MEMSERV_HELD, MEMSERV_RELEASE_HELD). mem_serv's own heap comes from a pool of its own, apart from the
- * memory it manages.
+ * revoked them there too (MEMSERV_HELD, MEMSERV_RELEASE_HELD). mem_serv's own heap comes from a
+ * pool of its own, apart from the memory it manages.
  */
 #include "mm.h"
 #include <stdio.h>

@@ -109,7 +109,8 @@ errval_t mm_alloc(struct mm *m, uint64_t pid, uint64_t bytes, uint64_t align, ca
             if (err_is_ok(err))
                 err = carve(r, i, a, bytes);
             if (err_is_ok(err))
-                err = record(m, (struct mm_alloc){.base = a, .bytes = bytes, .pid = pid, .cap = *ret});
+                err = record(m,
+                             (struct mm_alloc){.base = a, .bytes = bytes, .pid = pid, .cap = *ret});
             if (err_is_fail(err)) {
                 cap_destroy(*ret);
                 return err;

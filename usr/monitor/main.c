@@ -221,8 +221,8 @@ static errval_t proc_start(struct proc *p, const char *cmdline, const uint64_t d
     size_t size;
     errval_t err = module_get(desc, &image, &size);
     if (err_is_ok(err))
-        err = spawn_load(&p->sp, image, size, argc, argv, p->pid,
-                         HANDLE_L1 + (uint32_t)(p - procs), proc_alloc, (void *)(uintptr_t)p->pid);
+        err = spawn_load(&p->sp, image, size, argc, argv, p->pid, HANDLE_L1 + (uint32_t)(p - procs),
+                         proc_alloc, (void *)(uintptr_t)p->pid);
     // Its services are ours: init's as on core 0, mem_serv's from our RAM.
     if (err_is_ok(err))
         err = give_bind(p, TASKCN_SLOT_INITEP, p->pid);
@@ -283,8 +283,8 @@ static void on_spawn(const uint64_t w[UMP_WORDS])
 static void on_kill(const uint64_t w[UMP_WORDS])
 {
     struct proc *p = proc_find(w[2]);
-    errval_t err = p ? invoke_dispatcher_stop(spawn_cap(&p->sp, SPAWN_H_DISPATCHER))
-                     : PROC_ERR_NO_SUCH;
+    errval_t err =
+        p ? invoke_dispatcher_stop(spawn_cap(&p->sp, SPAWN_H_DISPATCHER)) : PROC_ERR_NO_SUCH;
     mon_reply(&link, w[1], err, 0, NULL_CAP); // MON_EXITED follows
 }
 
@@ -294,8 +294,8 @@ static void child_exit(void)
         struct proc *p = &procs[i];
         uint64_t state, status;
         if (!p->used ||
-            err_is_fail(invoke_dispatcher_info(spawn_cap(&p->sp, SPAWN_H_DISPATCHER), &state,
-                                               &status)) ||
+            err_is_fail(
+                invoke_dispatcher_info(spawn_cap(&p->sp, SPAWN_H_DISPATCHER), &state, &status)) ||
             state != DISP_STATE_STOPPED)
             continue;
         uint64_t pid = p->pid;
@@ -348,8 +348,7 @@ static void on_reply(const uint64_t w[UMP_WORDS])
         if (err_is_ok(err))
             err = mm_release_held(&mm, f->base);
         if (err_is_fail(err))
-            printf("monitor %u: memory at %#lx stays held: %s\n", bi->core, f->base,
-                   err_msg(err));
+            printf("monitor %u: memory at %#lx stays held: %s\n", bi->core, f->base, err_msg(err));
         break;
     }
 }
@@ -380,9 +379,10 @@ static void op_wake_vector(uint64_t pid, struct server_resp *resp)
     uint32_t v = WAKE_FIRST;
     while (v <= WAKE_LAST && vector_used[v])
         v++;
-    resp->err = !p ? PROC_ERR_NO_SUCH : p->vector ? SYS_ERR_EXISTS
-                                 : v > WAKE_LAST  ? IRQ_ERR_NO_VECTOR
-                                                  : SYS_ERR_OK;
+    resp->err = !p              ? PROC_ERR_NO_SUCH
+                : p->vector     ? SYS_ERR_EXISTS
+                : v > WAKE_LAST ? IRQ_ERR_NO_VECTOR
+                                : SYS_ERR_OK;
     if (err_is_fail(resp->err))
         return;
     vector_used[v] = true;
@@ -550,8 +550,8 @@ int main(void)
         printf("monitor %u: cannot start: %s\n", bi->core, err_msg(err));
         return 1;
     }
-    srv = (struct server){.ep = cap_selfep, .chans = chans, .nchans = MAX_CHANS,
-                          .handle = handle, .notify = notify};
+    srv = (struct server){
+        .ep = cap_selfep, .chans = chans, .nchans = MAX_CHANS, .handle = handle, .notify = notify};
     link_ump = (struct server_ump){.chan = &link.chan, .handle = on_message, .active = true};
     srv.umps = &link_ump;
     srv.numps = 1;

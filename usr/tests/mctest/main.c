@@ -83,6 +83,26 @@ static void test_spawn(void)
            err_name(none), err_name(missing));
     // Our own core, for contrast.
     report("mc.own_core", sys_core() == 0, "core %u", sys_core());
+    // Names and the process table are core 0's: a clear error elsewhere.
+    pid = 0;
+    err = partner("core0only", &pid);
+    if (err_is_ok(err))
+        err = proc_wait(pid, &status);
+    report("mc.core0_services", err_is_ok(err) && status == 0,
+           "%s, status %lu (1: wrong error for a name lookup, 2: for a process list)",
+           err_name(err), status);
+}
+
+static int core0only(void)
+{
+    capref_t cap;
+    struct proc_info info[4];
+    unsigned n;
+    if (err_no(name_lookup("anything", &cap)) != MON_ERR_CORE0_ONLY)
+        return 1;
+    if (err_no(proc_list(info, 4, &n)) != MON_ERR_CORE0_ONLY)
+        return 2;
+    return 0;
 }
 
 // ---- Ping-pong with payload checks ----
@@ -180,7 +200,8 @@ static void test_caps(void)
     if (err_is_ok(err))
         err = ump_recv_wait(&c, w);
     report("mc.frame_to_core1",
-           err_is_ok(err) && w[0] == MSG_VERIFIED && w[1] == 1 && pattern_ok(mem + half, half, ~PATTERN),
+           err_is_ok(err) && w[0] == MSG_VERIFIED && w[1] == 1 &&
+               pattern_ok(mem + half, half, ~PATTERN),
            "%s, message %lu, it saw our data: %lu, we see its: %d", err_name(err), w[0], w[1],
            mem ? pattern_ok(mem + half, half, ~PATTERN) : 0);
     // Revoke on our core: its copy on core 1 must go.
@@ -189,8 +210,8 @@ static void test_caps(void)
         send_words(&c, MSG_CHECK, 0, 0);
         err = ump_recv_wait(&c, w);
     }
-    report("mc.revoke_reaches_core1", err_is_ok(rev) && err_is_ok(err) && w[0] == MSG_GONE &&
-                                          w[1] == CAP_ERR_SLOT_EMPTY,
+    report("mc.revoke_reaches_core1",
+           err_is_ok(rev) && err_is_ok(err) && w[0] == MSG_GONE && w[1] == CAP_ERR_SLOT_EMPTY,
            "revoke %s, %s, its copy: %s", err_name(rev), err_name(err),
            w[0] == MSG_GONE ? err_name(w[1]) : "no answer");
     // A frame of core 1's memory comes here; when its owner ends, the
@@ -212,7 +233,8 @@ static void test_caps(void)
         err = proc_wait(pid, &status);
     struct cap_info after;
     errval_t gone = theirs ? cap_identify(theirs, &after) : SYS_ERR_INVALID_ARGS;
-    report("mc.owner_exit_revokes", err_is_ok(err) && status == 0 && err_no(gone) == CAP_ERR_SLOT_EMPTY,
+    report("mc.owner_exit_revokes",
+           err_is_ok(err) && status == 0 && err_no(gone) == CAP_ERR_SLOT_EMPTY,
            "%s, partner status %lu, our copy: %s", err_name(err), status, err_name(gone));
     if (theirs && err_no(gone) == CAP_ERR_SLOT_EMPTY)
         slot_free(theirs);
@@ -339,8 +361,8 @@ static void test_kill(void)
     report("mc.kill_sender",
            err_is_ok(kill) && err_is_ok(err) && status == DISP_EXIT_KILLED &&
                err_no(end) == UMP_ERR_CLOSED,
-           "kill %s, wait %s, status %lu, then %s after %u messages", err_name(kill),
-           err_name(err), status, err_name(end), got);
+           "kill %s, wait %s, status %lu, then %s after %u messages", err_name(kill), err_name(err),
+           status, err_name(end), got);
     // A receiver on core 1, asleep in the kernel, killed: our sends fail
     // rather than wait for it.
     struct ump_conn d;
@@ -362,8 +384,8 @@ static void test_kill(void)
            "kill %s, wait %s, status %lu, then %s after %u more sends", err_name(kill),
            err_name(err), status, err_name(end), sent);
     uint64_t after = remote_free();
-    report("mc.kill_memory_back", before && after == before, "core %u free: %lu KiB before, %lu after",
-           REMOTE, before >> 10, after >> 10);
+    report("mc.kill_memory_back", before && after == before,
+           "core %u free: %lu KiB before, %lu after", REMOTE, before >> 10, after >> 10);
 }
 
 static int flood(void)
@@ -457,8 +479,8 @@ int main(int argc, char **argv)
     static const struct {
         const char *role;
         int (*fn)(void);
-    } roles[] = {{"pong", pong}, {"capchild", capchild}, {"memchild", memchild},
-                 {"flood", flood}, {"sink", sink},       {"echo", echo}};
+    } roles[] = {{"pong", pong}, {"capchild", capchild}, {"memchild", memchild},  {"flood", flood},
+                 {"sink", sink}, {"echo", echo},         {"core0only", core0only}};
     for (unsigned i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
         if (!strcmp(t, roles[i].role))
             return roles[i].fn();
