@@ -88,6 +88,12 @@ static errval_t open_conn(struct ump_conn *c, uint64_t id, bool side_a)
     errval_t err = vspace_map(c->frame, UMP_CONN_BYTES, MAP_WRITE, &va);
     if (err_is_ok(err))
         err = call(INIT_UMP_PEERWAKE, NULL, id, NULL_CAP, &c->peer_wake, &r);
+    // A peer that has already ended: what it sent can still be read (the
+    // rings are marked closed), and no one needs waking.
+    if (err_no(err) == UMP_ERR_CLOSED) {
+        err = SYS_ERR_OK;
+        c->peer_wake = NULL_CAP;
+    }
     if (err_is_fail(err))
         return err;
     ump_init(&c->chan, va, UMP_CONN_BYTES, side_a);

@@ -277,8 +277,12 @@ static void op_peer_wake(const struct requester *rq, uint64_t id)
     int s;
     struct conn *c = find_conn(id, rq->pid, &s);
     capref_t wake = c ? wake_of(c->side[!s].pid) : NULL_CAP;
-    if (!c || !wake)
-        answer_err(rq, !c ? SYS_ERR_NOT_FOUND : SYS_ERR_WOULD_BLOCK);
+    if (!c)
+        answer_err(rq, SYS_ERR_NOT_FOUND);
+    else if (c->side[!s].gone)
+        answer_err(rq, UMP_ERR_CLOSED); // nobody to wake any more
+    else if (!wake)
+        answer_err(rq, SYS_ERR_WOULD_BLOCK);
     else
         answer(rq, SYS_ERR_OK, 0, wake, false);
 }
@@ -406,7 +410,9 @@ void broker_proc_ended(struct proc *p)
         }
         if (!mine)
             continue;
-        if (c->side[SIDE_A].gone && (c->side[SIDE_B].gone || !c->accepted)) {
+        // (A connection not yet accepted stays for the server to accept:
+        // it finds what the client sent, then the channel closed.)
+        if (c->side[SIDE_A].gone && c->side[SIDE_B].gone) {
             release_frame(c->frame);
             c->used = false;
         } else {

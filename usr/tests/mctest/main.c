@@ -383,6 +383,24 @@ static void test_kill(void)
                err_no(end) == UMP_ERR_CLOSED && sent == 0,
            "kill %s, wait %s, status %lu, then %s after %u more sends", err_name(kill),
            err_name(err), status, err_name(end), sent);
+    // A client that connected, sent and ended before we accepted: we still
+    // get its connection and its message, then the channel closed.
+    struct ump_conn e;
+    uint64_t w2[UMP_WORDS] = {0};
+    pid = 0;
+    err = ump_offer("mc.early");
+    if (err_is_ok(err))
+        err = partner("early", &pid);
+    if (err_is_ok(err))
+        err = proc_wait(pid, &status);
+    if (err_is_ok(err))
+        err = ump_accept("mc.early", &e);
+    if (err_is_ok(err))
+        err = ump_recv_wait(&e, w2);
+    end = err_is_ok(err) ? ump_recv_wait(&e, w) : err;
+    report("mc.accept_after_client_left",
+           err_is_ok(err) && status == 0 && w2[0] == 42 && err_no(end) == UMP_ERR_CLOSED,
+           "%s, status %lu, message %lu, then %s", err_name(err), status, w2[0], err_name(end));
     uint64_t after = remote_free();
     report("mc.kill_memory_back", before && after == before,
            "core %u free: %lu KiB before, %lu after", REMOTE, before >> 10, after >> 10);
@@ -397,6 +415,16 @@ static int flood(void)
         err = ump_send_wait(&c, w);
     }
     return 1; // killed before it gets here
+}
+
+static int early(void)
+{
+    struct ump_conn c;
+    const uint64_t w[UMP_WORDS] = {42};
+    errval_t err = ump_connect("mc.early", &c);
+    if (err_is_ok(err))
+        err = ump_send_wait(&c, w);
+    return err_is_ok(err) ? 0 : 1;
 }
 
 static int sink(void)
@@ -479,8 +507,9 @@ int main(int argc, char **argv)
     static const struct {
         const char *role;
         int (*fn)(void);
-    } roles[] = {{"pong", pong}, {"capchild", capchild}, {"memchild", memchild},  {"flood", flood},
-                 {"sink", sink}, {"echo", echo},         {"core0only", core0only}};
+    } roles[] = {{"pong", pong},           {"capchild", capchild}, {"memchild", memchild},
+                 {"flood", flood},         {"sink", sink},         {"echo", echo},
+                 {"core0only", core0only}, {"early", early}};
     for (unsigned i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
         if (!strcmp(t, roles[i].role))
             return roles[i].fn();
