@@ -298,29 +298,17 @@ static void send_from(const ip_addr_t *src)
     udp_remove(pcb);
 }
 
-// The datagram the peer gets next (answering ARP on the way).
+// The datagram the peer gets next (answering ARP on the way) came from h.
 static void expect_datagram_from(const struct sim_host *h)
 {
-    for (int round = 0; round < 3; round++) {
-        sim_run();
-        struct sim_frame *f;
-        while ((f = sim_peer_recv()) != NULL) {
-            struct parsed r;
-            ck_assert_ptr_null(parse_frame(f->data, f->len, &r));
-            bool answered = sim_peer_answer_arp(&r);
-            if (answered)
-                ck_assert_mem_eq(r.src, h->ep.mac, 6);
-            if (!answered && r.proto == PROTO_UDP) {
-                ck_assert_mem_eq(r.src, h->ep.mac, 6);
-                ck_assert_uint_eq(r.ip_src, h->ep.ip);
-                ck_assert_uint_eq(r.data_len, 4);
-                free(f);
-                return;
-            }
-            free(f);
-        }
-    }
-    ck_abort_msg("no datagram reached the peer");
+    struct parsed r;
+    struct sim_frame *f = sim_peer_await(&r);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(r.proto, PROTO_UDP);
+    ck_assert_mem_eq(r.src, h->ep.mac, 6);
+    ck_assert_uint_eq(r.ip_src, h->ep.ip);
+    ck_assert_uint_eq(r.data_len, 4);
+    free(f);
 }
 
 START_TEST(test_source_address_picks_the_netif)

@@ -9,17 +9,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HDR_ETH    14 /* IEEE 802.3: destination, source, type */
-#define HDR_ARP    28 /* RFC 826, for Ethernet and IPv4 */
-#define HDR_IPV4   20 /* RFC 791, without options */
-#define HDR_UDP    8  /* RFC 768 */
-#define HDR_TCP    20 /* RFC 793, without options */
-#define HDR_ICMP   8  /* RFC 792 echo: type, code, checksum, id, seq */
-#define ETYPE_IPV4 0x0800
-#define ETYPE_ARP  0x0806
-#define PROTO_ICMP 1
-#define PROTO_TCP  6
-#define PROTO_UDP  17
+#define HDR_ETH       14   /* IEEE 802.3: destination, source, type */
+#define HDR_ARP       28   /* RFC 826, for Ethernet and IPv4 */
+#define HDR_IPV4      20   /* RFC 791, without options */
+#define HDR_UDP       8    /* RFC 768 */
+#define HDR_TCP       20   /* RFC 793, without options */
+#define HDR_ICMP      8    /* RFC 792 echo: type, code, checksum, id, seq */
+#define ETH_MAX_FRAME 1514 /* MTU 1500 and the Ethernet header */
+#define ETYPE_IPV4    0x0800
+#define ETYPE_ARP     0x0806
+#define PROTO_ICMP    1
+#define PROTO_TCP     6
+#define PROTO_UDP     17
 
 #define TCPF_FIN 0x01
 #define TCPF_SYN 0x02

@@ -4,6 +4,7 @@
 #include "lwip/etharp.h"
 #include "lwip/memp.h"
 #include "lwip/timeouts.h"
+#include "lwip/udp.h"
 #include "lwip_port.h"
 #include "netif/ethernet.h"
 
@@ -249,45 +250,84 @@ bool sim_peer_answer_arp(const struct parsed *r)
     return false;
 }
 
-static void check_echo_reply(const struct sim_host *h, const struct parsed *r, uint16_t id,
-                             uint16_t seq, const uint8_t *payload, size_t len)
+struct sim_frame *sim_peer_await(struct parsed *r)
+{
+    for (int round = 0; round < 3; round++) {
+        sim_run();
+        struct sim_frame *f;
+        while ((f = sim_peer_recv()) != NULL) {
+            const char *why = parse_frame(f->data, f->len, r);
+            ck_assert_msg(why == NULL, "the peer got a bad frame: %s", why);
+            if (!sim_peer_answer_arp(r))
+                return f;
+            free(f);
+        }
+    }
+    return NULL;
+}
+
+// The reply to the peer's datagram or echo request went back the way it came.
+static void check_reply(const struct sim_host *h, const struct parsed *r, uint8_t proto,
+                        const uint8_t *data, size_t len)
 {
     ck_assert_mem_eq(r->dst, sim.peer.mac, 6);
     ck_assert_mem_eq(r->src, h->ep.mac, 6);
     ck_assert_uint_eq(r->ip_src, h->ep.ip);
     ck_assert_uint_eq(r->ip_dst, sim.peer.ip);
-    ck_assert_uint_eq(r->sport, id);
-    ck_assert_uint_eq(r->dport, seq);
+    ck_assert_uint_eq(r->proto, proto);
     ck_assert_uint_eq(r->data_len, len);
-    ck_assert(len == 0 || memcmp(r->data, payload, len) == 0);
+    ck_assert(len == 0 || memcmp(r->data, data, len) == 0);
 }
 
 unsigned sim_peer_ping(struct sim_host *h, uint16_t id, uint16_t seq, size_t len)
 {
     static uint8_t payload[1500], frame[1600];
+    struct parsed r;
     ck_assert_uint_le(len, 1472);
     sim_fill(payload, len, (uint32_t)id << 16 | seq);
     size_t n = build_icmp_echo(frame, &sim.peer, &h->ep, id, seq, payload, len);
     ck_assert(err_is_ok(sim_inject(h, frame, n)));
-    for (int round = 0; round < 3; round++) {
-        sim_run();
-        struct sim_frame *f;
-        while ((f = sim_peer_recv()) != NULL) {
-            struct parsed r;
-            const char *why = parse_frame(f->data, f->len, &r);
-            ck_assert_msg(why == NULL, "the peer got a bad frame: %s", why);
-            if (!sim_peer_answer_arp(&r) && r.type == ETYPE_IPV4 && r.proto == PROTO_ICMP &&
-                r.icmp_type == 0) {
-                check_echo_reply(h, &r, id, seq, payload, len);
-                unsigned ttl = r.ttl;
-                free(f);
-                return ttl;
-            }
-            free(f);
-        }
-    }
-    ck_abort_msg("no echo reply from %c%c", h->netif.name[0], h->netif.name[1]);
-    return 0;
+    struct sim_frame *f = sim_peer_await(&r);
+    ck_assert_msg(f != NULL, "no echo reply from %c%c", h->netif.name[0], h->netif.name[1]);
+    check_reply(h, &r, PROTO_ICMP, payload, len);
+    ck_assert_uint_eq(r.icmp_type, 0);
+    ck_assert_uint_eq(r.sport, id);
+    ck_assert_uint_eq(r.dport, seq);
+    unsigned ttl = r.ttl;
+    free(f);
+    return ttl;
+}
+
+static void udp_echo_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
+                          u16_t port)
+{
+    ck_assert_int_eq(udp_sendto(pcb, p, addr, port), ERR_OK);
+    pbuf_free(p);
+}
+
+struct udp_pcb *sim_udp_echo_start(struct sim_host *h, uint16_t port)
+{
+    struct udp_pcb *pcb = udp_new();
+    ck_assert_ptr_nonnull(pcb);
+    ck_assert_int_eq(udp_bind(pcb, &h->netif.ip_addr, port), ERR_OK);
+    udp_recv(pcb, udp_echo_recv, NULL);
+    return pcb;
+}
+
+void sim_peer_udp_echo(struct sim_host *h, uint16_t port, size_t len)
+{
+    static uint8_t payload[1500], frame[1600];
+    struct parsed r;
+    ck_assert_uint_le(len, 1472);
+    sim_fill(payload, len, port + len);
+    size_t n = build_udp(frame, &sim.peer, 33333, &h->ep, port, payload, len);
+    ck_assert(err_is_ok(sim_inject(h, frame, n)));
+    struct sim_frame *f = sim_peer_await(&r);
+    ck_assert_msg(f != NULL, "no UDP echo from %c%c", h->netif.name[0], h->netif.name[1]);
+    check_reply(h, &r, PROTO_UDP, payload, len);
+    ck_assert_uint_eq(r.sport, port);
+    ck_assert_uint_eq(r.dport, 33333);
+    free(f);
 }
 
 struct sim_usage sim_usage(void)

@@ -13,6 +13,7 @@
 #include "frames.h"
 #include "lwip/netif.h"
 #include "lwip/stats.h"
+#include "lwip/udp.h"
 
 #include <kpi/errors.h>
 
@@ -80,10 +81,20 @@ unsigned sim_peer_flush(void);
 // it (inject the reply into that host) and return true.
 bool sim_peer_answer_arp(const struct parsed *r);
 
+// Run the wire, answering ARP requests for the peer, until the peer gets
+// something else: that frame (the caller frees it), parsed into r; NULL
+// when the wire goes quiet first.
+struct sim_frame *sim_peer_await(struct parsed *r);
+
 // The peer pings h: sends an echo request with len bytes of payload,
 // answers h's ARP request for the peer if one comes, and checks the reply
 // field by field (ck_assert). Returns the reply's TTL.
 unsigned sim_peer_ping(struct sim_host *h, uint16_t id, uint16_t seq, size_t len);
+
+// A UDP echo server on h's address and port (remove it with udp_remove).
+struct udp_pcb *sim_udp_echo_start(struct sim_host *h, uint16_t port);
+// The peer sends len bytes to h's port and checks the echo (ck_assert).
+void sim_peer_udp_echo(struct sim_host *h, uint16_t port, size_t len);
 
 // Resources lwIP holds; a test compares them before and after.
 struct sim_usage {

@@ -23,29 +23,34 @@
 #define LWIP_CALLBACK_API 1
 
 // --- Protocols -------------------------------------------------------------
-#define LWIP_IPV4      1
-#define LWIP_IPV6      0
-#define LWIP_ETHERNET  1
-#define LWIP_ARP       1
-#define LWIP_ICMP      1
-#define LWIP_UDP       1
-#define LWIP_TCP       1
+#define LWIP_IPV4          1
+#define LWIP_IPV6          0
+#define LWIP_ETHERNET      1
+#define LWIP_ARP           1
+#define LWIP_ICMP          1
+#define LWIP_UDP           1
+#define LWIP_TCP           1
 // A VNIC gets its address from the control plane, not from the network.
-#define LWIP_DHCP      0
-#define LWIP_AUTOIP    0
-#define LWIP_IGMP      0
-#define LWIP_DNS       0
-#define LWIP_RAW       0
-#define LWIP_ALTCP     0
+#define LWIP_DHCP          0
+#define LWIP_AUTOIP        0
+#define LWIP_IGMP          0
+#define LWIP_DNS           0
+#define LWIP_RAW           0
+#define LWIP_ALTCP         0
 // A libOS instance is an end host: it never forwards between its VNICs.
-#define IP_FORWARD     0
-// Datagrams larger than the MTU still work both ways (UDP up to 64 KiB).
-#define IP_REASSEMBLY  1
-#define IP_FRAG        1
+#define IP_FORWARD         0
+// Datagrams larger than the MTU work both ways, up to
+// IP_REASS_MAX_PBUFS fragments (below): 23672 bytes of UDP data.
+#define IP_REASSEMBLY      1
+#define IP_FRAG            1
 // ARP resolution holds the packets that wait for it, so the first
-// datagram to a new peer is sent rather than dropped.
-#define ARP_QUEUEING   1
-#define ARP_TABLE_SIZE 16
+// datagram to a new peer is sent rather than dropped: as many as the
+// largest datagram has fragments (lwIP drops the oldest beyond that,
+// without counting it).
+#define ARP_QUEUEING       1
+#define ARP_QUEUE_LEN      IP_REASS_MAX_PBUFS
+#define MEMP_NUM_ARP_QUEUE (2 * ARP_QUEUE_LEN)
+#define ARP_TABLE_SIZE     16
 
 // --- Sietch's hooks (lib/os/lwip/hooks.c) -------------------------------------
 #define LWIP_HOOK_FILENAME                        "lwip_port_hooks.h"
