@@ -5,6 +5,7 @@
 #include "lwip/init.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/prot/etharp.h"
 #include "lwip/prot/ethernet.h"
 #include "lwip/stats.h"
 #include "lwip/sys.h"
@@ -52,6 +53,17 @@ _Noreturn void lwip_port_assert_failed(const char *msg, const char *file, int li
     abort();
 }
 
+// lwIP's etharp_input reads a whole ARP header from the first pbuf
+// without checking its length (2.1.3): the bytes of a frame cut short
+// would come from whatever the buffer held before.
+static bool arp_cut_short(const struct pbuf *frame)
+{
+    if (frame->len < SIZEOF_ETH_HDR)
+        return false; // ethernet_input drops these itself
+    const struct eth_hdr *eth = frame->payload;
+    return eth->type == PP_HTONS(ETHTYPE_ARP) && frame->len < SIZEOF_ETH_HDR + SIZEOF_ETHARP_HDR;
+}
+
 errval_t lwip_port_input(struct netif *netif, struct pbuf *frame)
 {
     if (netif == NULL || frame == NULL || netif->input == NULL) {
@@ -67,6 +79,12 @@ errval_t lwip_port_input(struct netif *netif, struct pbuf *frame)
         LINK_STATS_INC(link.drop);
         pbuf_free(frame);
         return LWIP_ERR_FRAME_TOO_LONG;
+    }
+    if (arp_cut_short(frame)) {
+        ETHARP_STATS_INC(etharp.lenerr);
+        ETHARP_STATS_INC(etharp.drop);
+        pbuf_free(frame);
+        return LWIP_ERR_FRAME_TOO_SHORT;
     }
     // On failure the input function leaves the frame to its caller.
     if (netif->input(frame, netif) != ERR_OK) {

@@ -62,7 +62,7 @@ START_TEST(test_input_frame_length_limit)
     ck_assert_int_eq(udp_bind(pcb, &SIM_B->netif.ip_addr, 9), ERR_OK);
     udp_recv(pcb, sink_recv, NULL);
     struct sim_usage before = sim_usage();
-    u16_t lenerr = lwip_stats.link.lenerr, drop = lwip_stats.link.drop;
+    STAT_COUNTER lenerr = lwip_stats.link.lenerr, drop = lwip_stats.link.drop;
 
     // MTU 1500: a 1514-byte frame is the longest accepted.
     size_t n = build_udp(frame, &sim.peer, 5000, &SIM_B->ep, 9, data, 1472);
@@ -90,7 +90,7 @@ START_TEST(test_input_refused_is_counted_and_freed)
 {
     uint8_t frame[128];
     struct sim_usage before = sim_usage();
-    u16_t drop = lwip_stats.link.drop, recv = lwip_stats.link.recv;
+    STAT_COUNTER drop = lwip_stats.link.drop, recv = lwip_stats.link.recv;
     netif_input_fn input = SIM_B->netif.input;
     SIM_B->netif.input = refuse_input;
     size_t n = build_icmp_echo(frame, &sim.peer, &SIM_B->ep, 1, 1, "x", 1);
@@ -147,7 +147,7 @@ END_TEST
 START_TEST(test_arp_resolves_between_hosts)
 {
     ip4_addr_t b = ip_of(SIM_B->ep.ip);
-    u16_t xmit = lwip_stats.etharp.xmit;
+    STAT_COUNTER xmit = lwip_stats.etharp.xmit;
     ck_assert_ptr_null(arp_lookup(SIM_A, SIM_B->ep.ip));
     ck_assert_int_eq(etharp_query(&SIM_A->netif, &b, NULL), ERR_OK);
     sim_run();
@@ -268,7 +268,7 @@ END_TEST
 START_TEST(test_icmp_echo_sizes)
 {
     static const size_t sizes[] = {0, 1, 2, 55, 56, 57, 1000, 1471, 1472};
-    u16_t recv = lwip_stats.icmp.recv, xmit = lwip_stats.icmp.xmit;
+    STAT_COUNTER recv = lwip_stats.icmp.recv, xmit = lwip_stats.icmp.xmit;
     struct sim_usage before = sim_usage();
     for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         unsigned ttl = sim_peer_ping(SIM_B, 42, (uint16_t)i, sizes[i]);

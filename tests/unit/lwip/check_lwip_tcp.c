@@ -1,4 +1,5 @@
-/* tests/unit/lwip/check_lwip_tcp.c: TCP between two lwIP netifs over the raw API, on a fake clock. */
+/* tests/unit/lwip/check_lwip_tcp.c: TCP between two lwIP netifs over the raw API, on a fake clock.
+ */
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
 #include "sim.h"
@@ -8,10 +9,10 @@
 #include <string.h>
 #include <unit.h>
 
-#define PORT      5001
-#define A_TO_B    (200 * 1024)
-#define B_TO_A    (150 * 1024)
-#define ISN_OF_A  0x8badf00du
+#define PORT       5001
+#define A_TO_B     (200 * 1024)
+#define B_TO_A     (150 * 1024)
+#define ISN_OF_A   0x8badf00du
 #define MAX_SIM_MS (10 * 60 * 1000)
 
 // One end of the connection: what it sends, what it got, how it ended.
@@ -240,7 +241,7 @@ static void check_time_wait(const struct sim_usage *before)
 START_TEST(test_tcp_transfer_both_ways_and_close)
 {
     struct sim_usage before = sim_usage();
-    u16_t chkerr = lwip_stats.tcp.chkerr, drop = lwip_stats.tcp.drop;
+    STAT_COUNTER chkerr = lwip_stats.tcp.chkerr, drop = lwip_stats.tcp.drop;
     start(A_TO_B, B_TO_A);
     ck_assert(sim_run_until(both_closed, NULL, MAX_SIM_MS));
     check_transfer();
@@ -314,7 +315,7 @@ START_TEST(test_tcp_syn_ack_to_peer)
     n = build_tcp(frame, &sim.peer, 40000, &SIM_B->ep, PORT, isn + 1, 0, TCPF_RST, NULL, 0);
     ck_assert_uint_eq(sim_inject(SIM_B, frame, n), SYS_ERR_OK);
     sim_run();
-    ck_assert_ptr_null(b.pcb); // never accepted
+    ck_assert_ptr_null(b.pcb);                      // never accepted
     ck_assert_uint_eq(sim_usage().tcp, before.tcp); // the half-open pcb is gone
 }
 END_TEST

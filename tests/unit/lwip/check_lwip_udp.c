@@ -1,4 +1,5 @@
-/* tests/unit/lwip/check_lwip_udp.c: UDP echo between two lwIP netifs, every size, and fragmented. */
+/* tests/unit/lwip/check_lwip_udp.c: UDP echo between two lwIP netifs, every size, and fragmented.
+ */
 #include "lwip/ip4_frag.h"
 #include "lwip/udp.h"
 #include "sim.h"
@@ -83,7 +84,7 @@ static void check_echo(size_t len, uint32_t seed)
 START_TEST(test_udp_echo_every_size)
 {
     struct sim_usage before = sim_usage();
-    u16_t xmit = lwip_stats.udp.xmit, frag = lwip_stats.ip_frag.xmit;
+    STAT_COUNTER xmit = lwip_stats.udp.xmit, frag = lwip_stats.ip_frag.xmit;
     for (size_t len = 1; len <= 1472; len++) {
         sim.longest = 0;
         send_echo(len, (uint32_t)len);
@@ -91,7 +92,7 @@ START_TEST(test_udp_echo_every_size)
         // Unfragmented: one frame each way, exactly as long as it must be.
         ck_assert_uint_eq(sim.longest, FRAME_OVER + len);
     }
-    ck_assert_uint_eq(lwip_stats.udp.xmit, (u16_t)(xmit + 2 * 1472));
+    ck_assert_uint_eq(lwip_stats.udp.xmit, xmit + 2 * 1472);
     ck_assert_uint_eq(lwip_stats.ip_frag.xmit, frag);
     ck_assert_uint_eq(lwip_stats.udp.drop, 0);
     ck_assert_uint_eq(sim.longest, ETH_MAX_FRAME);
@@ -104,14 +105,14 @@ START_TEST(test_udp_echo_fragmented)
     static const size_t sizes[] = {1473, 2952, 2953, 8000, 16000, MAX_DGRAM};
     struct sim_usage before = sim_usage();
     for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-        u16_t frags = lwip_stats.ip_frag.xmit;
+        STAT_COUNTER frags = lwip_stats.ip_frag.xmit;
         sim.longest = 0;
         send_echo(sizes[i], 1000 + i);
         check_echo(sizes[i], 1000 + i);
         ck_assert_uint_eq(sim.longest, ETH_MAX_FRAME);
         // Both ways, one fragment per 1480 bytes of IP payload.
         unsigned n = (unsigned)((sizes[i] + HDR_UDP + 1479) / 1480);
-        ck_assert_uint_eq(lwip_stats.ip_frag.xmit, (u16_t)(frags + 2 * n));
+        ck_assert_uint_eq(lwip_stats.ip_frag.xmit, frags + 2 * n);
     }
     sim_assert_usage(&before);
 }
@@ -131,7 +132,7 @@ END_TEST
 START_TEST(test_udp_too_many_fragments)
 {
     struct sim_usage before = sim_usage();
-    u16_t drop = lwip_stats.ip_frag.drop, memerr = lwip_stats.ip_frag.memerr;
+    STAT_COUNTER drop = lwip_stats.ip_frag.drop, memerr = lwip_stats.ip_frag.memerr;
     send_echo(10, 6); // resolves ARP both ways: all fragments go out at once
     check_echo(10, 6);
     send_echo(MAX_DGRAM + 1, 7);
@@ -150,7 +151,7 @@ END_TEST
 START_TEST(test_udp_closed_port)
 {
     static uint8_t frame[256];
-    u16_t proterr = lwip_stats.udp.proterr;
+    STAT_COUNTER proterr = lwip_stats.udp.proterr;
     size_t n = build_udp(frame, &sim.peer, 5555, &SIM_B->ep, 9, "hello", 5);
     ck_assert_uint_eq(sim_inject(SIM_B, frame, n), SYS_ERR_OK);
     struct parsed r;

@@ -28,7 +28,10 @@ errval_t lwip_port_init(const struct lwip_port_hooks *hooks);
 // the stack owns it (and counts any protocol-level drop in lwip_stats);
 // otherwise it was freed here, after counting it in lwip_stats.link:
 // LWIP_ERR_FRAME_TOO_LONG (longer than netif->mtu plus the Ethernet
-// header; link.lenerr and link.drop), LWIP_ERR_INPUT_REFUSED (netif->input
-// failed; link.drop), SYS_ERR_INVALID_ARGS (netif or frame is NULL, or
-// netif has no input function). Counts every frame in link.recv.
+// header; link.lenerr and link.drop), LWIP_ERR_FRAME_TOO_SHORT (an ARP
+// frame whose first pbuf does not hold the whole ARP header, which lwIP
+// would read past; etharp.lenerr and etharp.drop), LWIP_ERR_INPUT_REFUSED
+// (netif->input failed; link.drop), SYS_ERR_INVALID_ARGS (netif or frame
+// is NULL, or netif has no input function). Counts every frame in
+// link.recv.
 errval_t lwip_port_input(struct netif *netif, struct pbuf *frame);

@@ -106,6 +106,8 @@
 
 // --- Statistics: every drop is counted (lwip_stats, lwip/stats.h) ------------------
 #define LWIP_STATS         1
+// 32-bit counters: 16 bits wrap after a second of traffic.
+#define LWIP_STATS_LARGE   1
 #define LWIP_STATS_DISPLAY 0
 #define LINK_STATS         1
 #define ETHARP_STATS       1
