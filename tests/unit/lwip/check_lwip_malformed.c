@@ -1,4 +1,5 @@
-/* tests/unit/lwip/check_lwip_malformed.c: malformed frames are dropped and counted; the stack serves on. */
+/* tests/unit/lwip/check_lwip_malformed.c: malformed frames are dropped and counted; the stack
+ * serves on. */
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
 #include "lwip_port.h"
@@ -35,8 +36,8 @@ static void teardown(void)
 
 // ---- The frames: each starts from a good one and breaks one thing ----
 
-#define PEER (&sim.peer)
-#define B    (&SIM_B->ep)
+#define PEER  (&sim.peer)
+#define B     (&SIM_B->ep)
 #define IP(f) ((f) + HDR_ETH)
 #define L4(f) ((f) + HDR_ETH + HDR_IPV4)
 
@@ -163,7 +164,10 @@ static size_t udp_bad_checksum(uint8_t *f)
     return n;
 }
 
-static size_t icmp_cut_short(uint8_t *f) { return build_ipv4(f, PEER, B, PROTO_ICMP, "\x08\x00", 2); }
+static size_t icmp_cut_short(uint8_t *f)
+{
+    return build_ipv4(f, PEER, B, PROTO_ICMP, "\x08\x00", 2);
+}
 
 static size_t icmp_bad_checksum(uint8_t *f)
 {
@@ -256,8 +260,8 @@ START_TEST(test_malformed_frame)
     STAT_COUNTER was = *c->counter;
     errval_t err = sim_inject(SIM_B, frame, n);
     ck_assert_msg(err == c->input, "%s: lwip_port_input returned %s", c->name, err_name(err));
-    ck_assert_msg(*c->counter == was + 1, "%s: counter went from %u to %u", c->name,
-                  (unsigned)was, (unsigned)*c->counter);
+    ck_assert_msg(*c->counter == was + 1, "%s: counter went from %u to %u", c->name, (unsigned)was,
+                  (unsigned)*c->counter);
     sim_run();
     ck_assert_msg(sim_peer_flush() == 0, "%s: B answered it", c->name);
     sim_assert_usage(&before);
@@ -322,7 +326,8 @@ static size_t fuzz_base(uint8_t *f, unsigned kind)
     case 0: return build_udp(f, PEER, 4000, B, SINK_PORT, payload, sizeof(payload));
     case 1: return build_icmp_echo(f, PEER, B, 9, 9, payload, sizeof(payload));
     case 2: return build_arp(f, 1, PEER, SIM_B->ep.mac, any, B->ip);
-    case 3: return build_tcp(f, PEER, 40000 + (rnd() & 1023), B, TCP_PORT, rnd(), 0, TCPF_SYN, NULL, 0);
+    case 3:
+        return build_tcp(f, PEER, 40000 + (rnd() & 1023), B, TCP_PORT, rnd(), 0, TCPF_SYN, NULL, 0);
     default: // the first fragment of a datagram
         n = build_udp(f, PEER, 4000, B, SINK_PORT, payload, sizeof(payload));
         put16(IP(f) + 6, 0x2000);
