@@ -44,11 +44,13 @@ START_TEST(test_input_bad_arguments)
 {
     struct sim_usage before = sim_usage();
     struct pbuf *p = pbuf_alloc(PBUF_RAW, 60, PBUF_POOL);
+    ck_assert_ptr_nonnull(p);
     ck_assert_uint_eq(lwip_port_input(NULL, p), SYS_ERR_INVALID_ARGS); // p is freed
     ck_assert_uint_eq(lwip_port_input(&SIM_B->netif, NULL), SYS_ERR_INVALID_ARGS);
     netif_input_fn input = SIM_B->netif.input;
     SIM_B->netif.input = NULL;
     p = pbuf_alloc(PBUF_RAW, 60, PBUF_POOL);
+    ck_assert_ptr_nonnull(p);
     ck_assert_uint_eq(lwip_port_input(&SIM_B->netif, p), SYS_ERR_INVALID_ARGS);
     SIM_B->netif.input = input;
     sim_assert_usage(&before);

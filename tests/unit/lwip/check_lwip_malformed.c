@@ -18,6 +18,34 @@ static struct udp_pcb *echo;
 static struct tcp_pcb *listener;
 static uint8_t payload[64];
 
+static unsigned refused, no_pcb;
+
+// A server that turns every connection away. lwIP calls it with no pcb
+// (and ERR_MEM) when all PCBs are in use; its default accept function
+// asserts on that (2.1.3), so every listener needs one of its own.
+static err_t refuse_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    if (pcb == NULL) {
+        ck_assert_int_eq(err, ERR_MEM);
+        no_pcb++;
+        return ERR_MEM;
+    }
+    refused++;
+    tcp_abort(pcb);
+    return ERR_ABRT;
+}
+
+static void start_listener(void)
+{
+    struct tcp_pcb *pcb = tcp_new();
+    ck_assert_ptr_nonnull(pcb);
+    ck_assert_int_eq(tcp_bind(pcb, &SIM_B->netif.ip_addr, TCP_PORT), ERR_OK);
+    listener = tcp_listen(pcb);
+    ck_assert_ptr_nonnull(listener);
+    tcp_accept(listener, refuse_accept);
+    refused = no_pcb = 0;
+}
+
 static void setup(void)
 {
     sim_setup();
@@ -253,8 +281,7 @@ START_TEST(test_malformed_frame)
 {
     static uint8_t frame[FRAME_MAX];
     const struct bad_frame *c = &bad_frames[_i];
-    listener = tcp_listen(tcp_new());
-    tcp_bind(listener, &SIM_B->netif.ip_addr, TCP_PORT);
+    start_listener();
     size_t n = c->build(frame);
     struct sim_usage before = sim_usage();
     STAT_COUNTER was = *c->counter;
@@ -284,6 +311,30 @@ START_TEST(test_short_arp_does_not_reuse_stale_bytes)
     ck_assert_uint_eq(sim_inject(SIM_B, frame, n - 8), LWIP_ERR_FRAME_TOO_SHORT);
     sim_run();
     ck_assert_uint_eq(sim_peer_flush(), 0);
+}
+END_TEST
+
+// Half-open connections from a peer that never completes them take every
+// PCB; further SYNs are refused and counted, and all is freed once the
+// SYN-ACK retransmissions give up.
+START_TEST(test_syn_flood)
+{
+    static uint8_t frame[128];
+    start_listener();
+    struct sim_usage before = sim_usage();
+    for (uint16_t i = 0; i < 40; i++) {
+        size_t n = build_tcp(frame, PEER, 20000 + i, B, TCP_PORT, 1000u * i, 0, TCPF_SYN, NULL, 0);
+        ck_assert_uint_eq(sim_inject(SIM_B, frame, n), SYS_ERR_OK);
+        sim_run();
+        sim_peer_flush();
+    }
+    ck_assert_uint_eq(sim_usage().tcp, before.tcp + MEMP_NUM_TCP_PCB);
+    ck_assert_uint_eq(no_pcb, 40 - MEMP_NUM_TCP_PCB);
+    ck_assert_uint_eq(refused, 0);
+    sim_advance(400 * 1000);
+    sim_peer_flush();
+    sim_assert_usage(&before);
+    sim_peer_ping(SIM_B, 3, 3, 64); // and the stack serves on
 }
 END_TEST
 
@@ -383,10 +434,9 @@ START_TEST(test_random_corruption)
     struct udp_pcb *sink = udp_new();
     ck_assert_int_eq(udp_bind(sink, &SIM_B->netif.ip_addr, SINK_PORT), ERR_OK);
     udp_recv(sink, sink_recv, NULL);
-    listener = tcp_listen(tcp_new());
-    tcp_bind(listener, &SIM_B->netif.ip_addr, TCP_PORT);
+    start_listener();
     struct sim_usage before = sim_usage();
-    STAT_COUNTER dropped = drops();
+    STAT_COUNTER dropped = drops(), memerr = lwip_stats.tcp.memerr;
 
     for (unsigned i = 0; i < FUZZ_FRAMES; i++) {
         size_t n = fuzz_mutate(frame, fuzz_base(frame, i % 5));
@@ -402,6 +452,10 @@ START_TEST(test_random_corruption)
     sim_assert_usage(&before);
     ck_assert_uint_gt(drops() - dropped, FUZZ_FRAMES / 2);
     ck_assert_uint_gt(sink_ok, 0);
+    // The SYNs among them used up every PCB (half-open connections); the
+    // listener was told (no pcb, ERR_MEM) and each was counted.
+    ck_assert_uint_gt(no_pcb, 0);
+    ck_assert_uint_eq(lwip_stats.tcp.memerr - memerr, no_pcb);
     sim_peer_ping(SIM_B, 2, 2, 64);
     sim_peer_udp_echo(SIM_B, ECHO_PORT, 100);
     udp_remove(sink);
@@ -415,6 +469,7 @@ static Suite *malformed_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_loop_test(tc, test_malformed_frame, 0, N_BAD);
     tcase_add_test(tc, test_short_arp_does_not_reuse_stale_bytes);
+    tcase_add_test(tc, test_syn_flood);
     tcase_add_test(tc, test_random_corruption);
     suite_add_tcase(s, tc);
     return s;
