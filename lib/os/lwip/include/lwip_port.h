@@ -26,12 +26,12 @@ errval_t lwip_port_init(const struct lwip_port_hooks *hooks);
 // A driver's receive path: hand a received Ethernet frame (without FCS)
 // to netif's stack. The frame is consumed in every case: on SYS_ERR_OK
 // the stack owns it (and counts any protocol-level drop in lwip_stats);
-// otherwise it was freed here, after counting it in lwip_stats.link:
+// otherwise it was freed here and counted in lwip_stats as follows:
 // LWIP_ERR_FRAME_TOO_LONG (longer than netif->mtu plus the Ethernet
 // header; link.lenerr and link.drop), LWIP_ERR_FRAME_TOO_SHORT (an ARP
 // frame whose first pbuf does not hold the whole ARP header, which lwIP
 // would read past; etharp.lenerr and etharp.drop), LWIP_ERR_INPUT_REFUSED
 // (netif->input failed; link.drop), SYS_ERR_INVALID_ARGS (netif or frame
-// is NULL, or netif has no input function). Counts every frame in
-// link.recv.
+// is NULL, or netif has no input function). Counts every frame but those
+// of SYS_ERR_INVALID_ARGS in link.recv.
 errval_t lwip_port_input(struct netif *netif, struct pbuf *frame);
