@@ -202,8 +202,11 @@ static errval_t decode_send(struct dcb *cur, struct capability **ep)
     if (err_is_fail(err))
         return err;
     uint64_t flags = arch_syscall_arg(cur, 1);
-    if (flags & ~(uint64_t)(LMP_FLAG_NONBLOCK | LMP_FLAG_SEND_CAP | LMP_FLAG_YIELD))
+    if (flags &
+        ~(uint64_t)(LMP_FLAG_NONBLOCK | LMP_FLAG_SEND_CAP | LMP_FLAG_YIELD | LMP_FLAG_NOTIFY))
         return SYS_ERR_INVALID_ARGS;
+    if ((flags & LMP_FLAG_NOTIFY) && (flags & LMP_FLAG_SEND_CAP))
+        return SYS_ERR_INVALID_ARGS; // a notification carries a badge only
     if ((flags & LMP_FLAG_SEND_CAP) && !((*ep)->rights & CAP_RIGHT_GRANT))
         return CAP_ERR_NO_RIGHTS;
     uint64_t capref = arch_syscall_arg(cur, 2);
@@ -233,6 +236,11 @@ void lmp_sys_send(struct dcb *cur)
         return;
     }
     cur->call_pending = 0;
+    if (cur->out.flags & LMP_FLAG_NOTIFY) {
+        lmp_notify(endpoint_of(ep), cur->out.badge);
+        arch_syscall_result(cur, SYS_ERR_OK, NULL, 0);
+        return;
+    }
     directed_yield(cur, send(cur, endpoint_of(ep), cur->out.flags & LMP_FLAG_NONBLOCK));
 }
 
@@ -259,6 +267,10 @@ void lmp_sys_call(struct dcb *cur)
     errval_t err = decode_send(cur, &ep);
     if (err_is_fail(err)) {
         arch_syscall_result(cur, err, NULL, 0);
+        return;
+    }
+    if (cur->out.flags & LMP_FLAG_NOTIFY) {
+        arch_syscall_result(cur, SYS_ERR_INVALID_ARGS, NULL, 0); // nothing to reply to
         return;
     }
     uint64_t reply = arch_syscall_arg(cur, 7), slot = arch_syscall_arg(cur, 8);

@@ -83,6 +83,23 @@ errval_t proc_wait(uint64_t pid, uint64_t *status)
     return err;
 }
 
+errval_t proc_status(uint64_t pid, uint32_t *state, uint64_t *status)
+{
+    struct rpc_result r;
+    errval_t err = call_str(INIT_PROC_STATUS, NULL, pid, NULL_CAP, NULL_CAP, &r);
+    if (err_is_ok(err)) {
+        *state = (uint32_t)r.w[0];
+        *status = r.w[1];
+    }
+    return err;
+}
+
+errval_t proc_watch(uint64_t pid, capref_t note)
+{
+    struct rpc_result r;
+    return call_str(INIT_PROC_WATCH, NULL, pid, note, NULL_CAP, &r);
+}
+
 errval_t proc_kill(uint64_t pid)
 {
     struct rpc_result r;

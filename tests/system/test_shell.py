@@ -18,6 +18,7 @@ SYSTEST = {
     "names": ["names.register", "names.lookup_and_call"],
     "memserv": ["memserv.alloc", "memserv.free", "memserv.exhaustion", "memserv.too_big",
                 "memserv.all_back"],
+    "watch": ["watch.signal_on_end", "watch.errors"],
 }
 
 

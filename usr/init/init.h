@@ -28,6 +28,13 @@ struct proc {
     char name[PROC_NAME_LEN];
     struct spawn sp;
     struct waiter *waiters;
+    struct watch *watches;
+};
+
+// Someone to signal when a process ends (INIT_PROC_WATCH).
+struct watch {
+    capref_t note; // a send cap to the watcher's endpoint, signalled with LMP_FLAG_NOTIFY
+    struct watch *next;
 };
 
 extern struct server init_server;

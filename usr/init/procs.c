@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capops.h>
+#include <sys/lmp.h>
 #include <sys/slot.h>
 
 static struct proc procs[MAX_PROCS];
@@ -119,6 +120,14 @@ static void ended(struct proc *p, enum proc_state how, uint64_t status)
         free(w);
     }
     p->waiters = NULL;
+    for (struct watch *w = p->watches, *next; w; w = next) {
+        next = w->next;
+        lmp_send(w->note, LMP_FLAG_NOTIFY, NULL_CAP,
+                 (uint64_t[4]){0}); // (gone with its watcher: fine)
+        cap_destroy(w->note);
+        free(w);
+    }
+    p->watches = NULL;
     broker_proc_ended(p);
     if (p->core != 0)
         return; // its monitor has reclaimed its memory
@@ -225,6 +234,37 @@ static void op_wait(struct server_req *req, struct server_resp *resp)
     }
 }
 
+static void op_status(struct server_req *req, struct server_resp *resp)
+{
+    struct proc *p = proc_find(req->a[0]);
+    if (!p) {
+        resp->err = PROC_ERR_NO_SUCH;
+        return;
+    }
+    resp->w[0] = p->state;
+    resp->w[1] = p->status;
+    resp->w[2] = p->core;
+}
+
+static void op_watch(struct server_req *req, struct server_resp *resp)
+{
+    struct proc *p = proc_find(req->a[0]);
+    struct cap_info ci;
+    resp->err = !p || p->state != PROC_RUNNING ? PROC_ERR_NO_SUCH
+                : !req->cap                    ? SYS_ERR_INVALID_ARGS
+                                               : cap_identify(req->cap, &ci);
+    if (err_is_ok(resp->err) && ci.type != ObjType_Endpoint)
+        resp->err = CAP_ERR_WRONG_TYPE;
+    struct watch *w = err_is_ok(resp->err) ? malloc(sizeof(*w)) : NULL;
+    if (err_is_ok(resp->err) && !w)
+        resp->err = SYS_ERR_NO_MEMORY;
+    if (err_is_fail(resp->err))
+        return;
+    *w = (struct watch){req->cap, p->watches};
+    p->watches = w;
+    req->cap = NULL_CAP; // ours now
+}
+
 static void op_kill(struct server_req *req, struct server_resp *resp)
 {
     struct proc *p = proc_find(req->a[0]);
@@ -329,6 +369,8 @@ void procs_handle(struct server_req *req, struct server_resp *resp)
     case INIT_PROC_KILL: op_kill(req, resp); break;
     case INIT_PROC_LIST: op_list(req, resp); break;
     case INIT_PROC_CAPS: op_caps(req, resp); break;
+    case INIT_PROC_STATUS: op_status(req, resp); break;
+    case INIT_PROC_WATCH: op_watch(req, resp); break;
     default: resp->err = SYS_ERR_ILLEGAL_INVOCATION;
     }
 }

@@ -447,6 +447,8 @@ static void initsvc(struct server_req *req, struct server_resp *resp)
     case INIT_PROC_KILL:
     case INIT_PROC_LIST:
     case INIT_PROC_CAPS:
+    case INIT_PROC_STATUS:
+    case INIT_PROC_WATCH:
     case INIT_POWEROFF: resp->err = MON_ERR_CORE0_ONLY; break;
     default: resp->err = SYS_ERR_ILLEGAL_INVOCATION;
     }

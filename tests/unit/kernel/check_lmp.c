@@ -318,6 +318,31 @@ START_TEST(test_notifications)
 }
 END_TEST
 
+// A user notification (LMP_FLAG_NOTIFY): the sender's badge is OR-ed in,
+// nothing blocks, no cap goes along, and a call cannot be one.
+START_TEST(test_user_notifications)
+{
+    ck_assert_uint_eq(caps_mint(world_slot(0, 12), world_slot(0, 10), CAP_RIGHTS_ALL, 1u << 3, 0),
+                      SYS_ERR_OK);
+    send(b, ref(0, 12), LMP_FLAG_NOTIFY, 0, 77); // no receiver: pending, b goes on
+    ck_assert_uint_eq(result_err(b), SYS_ERR_OK);
+    ck_assert_uint_ne(b->state, DISP_STATE_BLOCKED);
+    send(b, ref(0, 12), LMP_FLAG_NOTIFY | LMP_FLAG_NONBLOCK, 0, 0); // again: still one bit
+    recv(a, ref(0, 10), 0, 0);
+    ck_assert_uint_eq(result_word(a, 0), 1u << 3);
+    ck_assert_uint_eq(result_word(a, 5), LMP_RECV_NOTIFY);
+    recv(a, ref(0, 10), 0, 0); // blocks; the next one wakes it
+    send(b, ref(0, 12), LMP_FLAG_NOTIFY, 0, 0);
+    ck_assert_uint_eq(a->state, DISP_STATE_READY);
+    ck_assert_uint_eq(result_word(a, 0), 1u << 3);
+    send(b, ref(0, 12), LMP_FLAG_NOTIFY | LMP_FLAG_SEND_CAP, ref(0, 11), 0);
+    ck_assert_uint_eq(result_err(b), SYS_ERR_INVALID_ARGS);
+    uint64_t call[] = {ref(0, 12), LMP_FLAG_NOTIFY, 0, 0, 0, 0, 0, ref(0, 11), 0};
+    do_syscall(b, SYS_CALL, call, 9);
+    ck_assert_uint_eq(result_err(b), SYS_ERR_INVALID_ARGS);
+}
+END_TEST
+
 START_TEST(test_endpoint_deleted_wakes_waiters)
 {
     recv(a, ref(0, 10), 0, 0);
@@ -394,6 +419,7 @@ static Suite *lmp_suite(void)
     tcase_add_test(tc, test_cap_transfer);
     tcase_add_test(tc, test_call_and_reply);
     tcase_add_test(tc, test_notifications);
+    tcase_add_test(tc, test_user_notifications);
     tcase_add_test(tc, test_endpoint_deleted_wakes_waiters);
     tcase_add_test(tc, test_dispatcher_deleted_while_blocked);
     tcase_add_test(tc, test_notify_exit);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/capops.h>
 #include <sys/initsvc.h>
+#include <sys/lmp.h>
 #include <sys/memserv.h>
 #include <sys/ram.h>
 #include <sys/server.h>
@@ -265,6 +266,40 @@ static void test_memserv(void)
     report("memserv.all_back", free1 == free0, "free %lu, was %lu", free1, free0);
 }
 
+// Watching a process: status without waiting, a signal when it ends.
+static void test_watch(void)
+{
+    uint64_t pid = 0, status = 0;
+    uint32_t state = 0, after = 0;
+    capref_t note = NULL_CAP;
+    errval_t err = proc_spawn("systest spin", &pid);
+    if (err_is_ok(err))
+        err = slot_alloc(&note);
+    if (err_is_ok(err))
+        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | (1ull << 7), 0);
+    if (err_is_ok(err))
+        err = proc_watch(pid, note);
+    if (err_is_ok(err))
+        err = proc_status(pid, &state, &status);
+    errval_t kill = err_is_ok(err) ? proc_kill(pid) : err;
+    struct lmp_recv_msg m = {0};
+    if (err_is_ok(kill))
+        err = lmp_recv(cap_selfep, 0, NULL_CAP, &m); // the signal: nothing else comes here
+    errval_t st = proc_status(pid, &after, &status);
+    report("watch.signal_on_end",
+           err_is_ok(err) && err_is_ok(kill) && state == PROC_RUNNING &&
+               (m.flags & LMP_RECV_NOTIFY) && (m.badge & (1ull << 7)) && err_is_ok(st) &&
+               after == PROC_KILLED && status == DISP_EXIT_KILLED,
+           "%s, kill %s, state %u then %u, flags %#lx badge %#lx", err_name(err), err_name(kill),
+           state, after, m.flags, m.badge);
+    errval_t late = note ? proc_watch(pid, note) : SYS_ERR_INVALID_ARGS;
+    errval_t none = proc_status(99999, &state, &status);
+    report("watch.errors", err_no(late) == PROC_ERR_NO_SUCH && err_no(none) == PROC_ERR_NO_SUCH,
+           "%s, %s", err_name(late), err_name(none));
+    if (note)
+        cap_destroy(note);
+}
+
 int main(int argc, char **argv)
 {
     const char *t = argc > 1 ? argv[1] : "";
@@ -282,12 +317,14 @@ int main(int argc, char **argv)
         return client();
     else if (!strcmp(t, "memserv"))
         test_memserv();
+    else if (!strcmp(t, "watch"))
+        test_watch();
     else if (!strcmp(t, "spin"))
         for (;;)
             sys_yield();
     else if (!strcmp(t, "crash"))
         *(volatile int *)(uintptr_t)crash_address = 1; // nothing is mapped there
     else
-        printf("usage: systest args|heap|malloc|threads|names|memserv|spin|crash\n");
+        printf("usage: systest args|heap|malloc|threads|names|memserv|watch|spin|crash\n");
     return failed;
 }

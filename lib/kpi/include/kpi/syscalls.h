@@ -31,10 +31,14 @@ enum syscall_num {
 #define LMP_FLAG_NONBLOCK (1u << 0) // fail with SYS_ERR_WOULD_BLOCK instead of waiting
 #define LMP_FLAG_SEND_CAP (1u << 1) // transfer (copy) the cap named by the send cap argument
 #define LMP_FLAG_YIELD    (1u << 2) // send: run the receiver at once (directed yield)
+// send: a notification instead of a message: the badge of the endpoint cap
+// is OR-ed into the endpoint's pending word, as an interrupt's is; it never
+// blocks and is never lost (no words, no cap).
+#define LMP_FLAG_NOTIFY   (1u << 3)
 
 // Receive result flags (returned in the last result word).
 #define LMP_RECV_CAP      (1u << 0) // a capability was placed in the receive slot
 #define LMP_RECV_CAP_LOST (1u << 1) // a capability was sent but could not be placed
-#define LMP_RECV_NOTIFY   (1u << 2) // a kernel notification (interrupt), not a message
+#define LMP_RECV_NOTIFY   (1u << 2) // a notification (interrupt, LMP_FLAG_NOTIFY), not a message
 
 #define LMP_MSG_WORDS 4

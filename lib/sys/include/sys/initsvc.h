@@ -27,6 +27,8 @@ enum initsvc_op {
     INIT_CAP_SEND = 14,      // (connection); cap: a RAM/Frame/DevFrame cap for the other side
     INIT_CAP_RECV = 15,      // (connection) -> cap (waits for one)
     INIT_REMOTE_REVOKE = 16, // cap: revoke its copies on other cores, then unexport it
+    INIT_PROC_STATUS = 17,   // (pid) -> w0: state, w1: exit status (never waits)
+    INIT_PROC_WATCH = 18,    // (pid); cap: a send cap we signal (LMP_FLAG_NOTIFY) when pid ends
 };
 
 #define NAME_MAX_LEN  31
@@ -61,6 +63,17 @@ errval_t proc_spawn(const char *cmdline, uint64_t *pid);
 errval_t proc_spawn_on(unsigned core, const char *cmdline, uint64_t *pid);
 errval_t proc_wait(uint64_t pid, uint64_t *status);
 errval_t proc_kill(uint64_t pid);
+
+// A process's state (enum proc_state) and, once ended, its exit status,
+// without waiting. Errors: PROC_ERR_NO_SUCH.
+errval_t proc_status(uint64_t pid, uint32_t *state, uint64_t *status);
+
+// Be told when pid ends: init signals note (a send cap to an endpoint of
+// ours, minted with RPC_BADGE_NOTIFY | bits: the server loop's notify
+// sees the bits) with LMP_FLAG_NOTIFY, which is never lost. Then ask
+// proc_status which of the watched processes ended. Errors:
+// PROC_ERR_NO_SUCH (no such process, or it has ended already).
+errval_t proc_watch(uint64_t pid, capref_t note);
 
 // The process table: up to max entries into out; *n gets the count.
 errval_t proc_list(struct proc_info *out, unsigned max, unsigned *n);
