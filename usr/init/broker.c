@@ -21,7 +21,7 @@
 #define MAX_OFFERS 16
 #define MAX_CONNS  64
 #define WAKE_FIRST 65  // vectors we hand out on core 0 (64: the shell's console)
-#define WAKE_LAST  199 // (200: MON_WAKE_VECTOR)
+#define WAKE_LAST  149 // (150-199: devmgr's, 200: MON_WAKE_VECTOR)
 
 enum { SIDE_A, SIDE_B }; // A: the client (connect), B: the server (accept)
 

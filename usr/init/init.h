@@ -101,6 +101,7 @@ void procs_child_exit(void);
 
 // Names (names.c).
 void names_handle(struct server_req *req, struct server_resp *resp);
+bool names_has(const char *name);
 
 // Power (power.c): ACPI S5, or the Kernel cap's shutdown.
 _Noreturn void power_off(void);

@@ -67,6 +67,18 @@ static errval_t give_console(struct proc *p)
     return err;
 }
 
+// devmgr manages the devices: the machine's device memory (our DEVCN), the
+// interrupt vectors (IRQCN; it uses DEVMGR's range) and the bootinfo (ACPI).
+static errval_t give_devices(struct proc *p)
+{
+    errval_t err = spawn_give(&p->sp, TASKCN_SLOT_EXTRA0, cap_l1(ROOTCN_SLOT_DEVCN));
+    if (err_is_ok(err))
+        err = spawn_give(&p->sp, TASKCN_SLOT_EXTRA1, cap_l1(ROOTCN_SLOT_IRQCN));
+    if (err_is_ok(err))
+        err = spawn_give(&p->sp, TASKCN_SLOT_EXTRA2, cap_at(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_BOOTINFO));
+    return err;
+}
+
 static void start_boot_program(const char *name)
 {
     const char *argv[] = {name};
@@ -74,10 +86,17 @@ static void start_boot_program(const char *name)
     errval_t err = proc_create(1, argv, NULL, NULL, &p);
     if (err_is_ok(err) && !strcmp(name, "shell"))
         err = give_console(p);
+    if (err_is_ok(err) && !strcmp(name, "devmgr"))
+        err = give_devices(p);
     if (err_is_ok(err))
         err = proc_run(p);
     if (err_is_fail(err))
         printf("init: cannot start '%s': %s\n", name, err_msg(err));
+    // The programs after devmgr (the shell) find the devices ready: serve
+    // until it has registered its name (or ended).
+    while (err_is_ok(err) && !strcmp(name, "devmgr") && !names_has("devmgr") &&
+           p->state == PROC_RUNNING)
+        server_step(&init_server);
 }
 
 int main(int argc, char **argv)

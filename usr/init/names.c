@@ -47,6 +47,8 @@ static struct name *lookup(const char *s)
     return NULL;
 }
 
+bool names_has(const char *s) { return lookup(s) != NULL; }
+
 static void op_register(struct server_req *req, struct server_resp *resp)
 {
     char s[NAME_MAX_LEN + 1];

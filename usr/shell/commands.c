@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/devmgr.h>
 #include <sys/initsvc.h>
 #include <sys/memserv.h>
 
@@ -155,6 +156,41 @@ static int cmd_mem(int argc, char **argv)
     return 0;
 }
 
+static void print_line(void *arg, const char *line)
+{
+    (void)arg;
+    printf("%s\n", line);
+}
+
+// lspci from devmgr; with -v, who owns each device too.
+static int cmd_lspci(int argc, char **argv)
+{
+    bool verbose = argc == 2 && !strcmp(argv[1], "-v");
+    if (argc > 2 || (argc == 2 && !verbose))
+        return usage("lspci");
+    errval_t err = devmgr_lspci(verbose, print_line, NULL);
+    if (err_is_fail(err))
+        return fail("lspci", err);
+    static struct devmgr_dev devs[DEVMGR_MAX_DEVS];
+    unsigned n;
+    if (!verbose || err_is_fail(err = devmgr_list(devs, DEVMGR_MAX_DEVS, &n)))
+        return err_is_ok(err) ? 0 : fail("lspci", err);
+    printf("owners:\n");
+    for (unsigned i = 0; i < n; i++) {
+        const struct devmgr_dev *d = &devs[i];
+        char owner[40] = "nobody (blocked)";
+        if (d->owner != DEVMGR_NO_OWNER)
+            snprintf(owner, sizeof(owner), "pid %lu%s%s%s", d->owner, d->driver[0] ? " (" : "",
+                     d->driver, d->driver[0] ? ")" : "");
+        printf("  %02x:%02x.%u %s, %s", d->rid >> 8, (d->rid >> 3) & 31, d->rid & 7, owner,
+               d->flags & DEVMGR_DEV_BOUND ? "IOMMU domain " : "no IOMMU domain");
+        if (d->flags & DEVMGR_DEV_BOUND)
+            printf("%u", d->domain);
+        printf(", %lu IOMMU faults\n", d->faults);
+    }
+    return 0;
+}
+
 static int cmd_caps(int argc, char **argv)
 {
     uint64_t pid, next = 0;
@@ -188,6 +224,7 @@ const struct command commands[] = {
     {"kill", "kill <pid>", "stop a process and reclaim its memory", cmd_kill},
     {"mem", "mem", "free and used RAM", cmd_mem},
     {"caps", "caps <pid>", "list the capabilities of a process", cmd_caps},
+    {"lspci", "lspci [-v]", "list PCI devices (-v: in detail, with owners)", cmd_lspci},
     {"poweroff", "poweroff", "switch the machine off", cmd_poweroff},
     {NULL, NULL, NULL, NULL},
 };

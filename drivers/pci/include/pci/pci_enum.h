@@ -19,6 +19,15 @@ struct pci_ecam {
 // dropped.
 struct pci_cfg pci_ecam_cfg(struct pci_ecam *e);
 
+// One function's mapped 4 KiB configuration page (a driver's view, from
+// devmgr): an accessor that reaches that function only; every other
+// function reads as absent.
+struct pci_fn_page {
+    void *page;
+    struct pci_bdf bdf;
+};
+struct pci_cfg pci_page_cfg(struct pci_fn_page *p);
+
 /* ---- Enumeration ---- */
 
 #define PCI_ENUM_MAX_CAPS 24 // legacy and extended capabilities kept per function

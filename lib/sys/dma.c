@@ -1,0 +1,90 @@
+/* lib/sys/dma.c: IOMMU domains and DMA buffers (sys/dma.h). */
+#include <string.h>
+#include <sys/capops.h>
+#include <sys/devices.h>
+#include <sys/devmgr.h>
+#include <sys/dma.h>
+#include <sys/slot.h>
+#include <sys/vspace.h>
+
+#define L1_SPAN (2ull << 20)
+
+static errval_t table(capref_t *out, enum objtype type, capref_t parent, uint32_t entry)
+{
+    errval_t err = obj_alloc(out, type, OBJSIZE_IOVNODE);
+    if (err_is_ok(err))
+        err = invoke_iovnode_map(parent, entry, *out, 0, 0, 1);
+    if (err_is_fail(err) && *out) {
+        cap_destroy(*out);
+        *out = NULL_CAP;
+    }
+    return err;
+}
+
+errval_t dma_space_init(struct dma_space *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->next = DMA_IOVA_BASE;
+    // IOVAs below 1 GiB: L4 entry 0, L3 entry 0, one L2.
+    errval_t err = devmgr_domain(&s->root, &s->domain);
+    if (err_is_ok(err))
+        err = table(&s->l3, ObjType_IOVNodeL3, s->root, 0);
+    if (err_is_ok(err))
+        err = table(&s->l2, ObjType_IOVNodeL2, s->l3, 0);
+    return err;
+}
+
+errval_t dma_map(struct dma_space *s, capref_t frame, uint64_t bytes, uint32_t flags,
+                 uint64_t *iova, capref_t *io)
+{
+    bytes = (bytes + OBJSIZE_PAGE - 1) & ~(uint64_t)(OBJSIZE_PAGE - 1);
+    uint64_t at = s->next;
+    // A mapping stays inside one L1 table (a frame maps once per copy).
+    if (at / L1_SPAN != (at + bytes - 1) / L1_SPAN)
+        at = (at + L1_SPAN - 1) & ~(L1_SPAN - 1);
+    if (!bytes || bytes > L1_SPAN || at + bytes > DMA_IOVA_LIMIT)
+        return SYS_ERR_NO_MEMORY;
+    unsigned l1 = (unsigned)(at / L1_SPAN);
+    errval_t err = s->l1[l1] ? SYS_ERR_OK : table(&s->l1[l1], ObjType_IOVNodeL1, s->l2, l1);
+    if (err_is_ok(err))
+        err = slot_alloc(io);
+    if (err_is_ok(err))
+        err = cap_copy(*io, frame, CAP_RIGHTS_ALL);
+    if (err_is_ok(err))
+        err = invoke_iovnode_map(s->l1[l1], (uint32_t)((at % L1_SPAN) / OBJSIZE_PAGE), *io,
+                                 flags & DMA_WRITE ? MAP_WRITE : 0, 0, bytes / OBJSIZE_PAGE);
+    if (err_is_fail(err)) {
+        if (*io)
+            cap_destroy(*io);
+        *io = NULL_CAP;
+        return err;
+    }
+    s->next = at + bytes;
+    *iova = at;
+    return SYS_ERR_OK;
+}
+
+errval_t dma_alloc(struct dma_space *s, uint64_t bytes, uint32_t flags, struct dma_buf *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->bytes = (bytes + OBJSIZE_PAGE - 1) & ~(uint64_t)(OBJSIZE_PAGE - 1);
+    errval_t err = frame_alloc(&out->frame, out->bytes);
+    if (err_is_ok(err))
+        err = vspace_map(out->frame, out->bytes, MAP_WRITE, &out->va);
+    if (err_is_ok(err))
+        err = dma_map(s, out->frame, out->bytes, flags, &out->iova, &out->io);
+    if (err_is_fail(err))
+        dma_free(out);
+    return err;
+}
+
+void dma_free(struct dma_buf *b)
+{
+    if (b->io)
+        cap_destroy(b->io); // unmapped from the domain (the kernel invalidates the IOTLB)
+    if (b->frame) {
+        vspace_unmap(b->frame);
+        cap_destroy(b->frame);
+    }
+    memset(b, 0, sizeof(*b));
+}

@@ -1,0 +1,85 @@
+/*
+ * lib/sys/include/sys/devmgr.h: devmgr, the device manager (usr/devmgr):
+ * its operations and the client side (docs/devices.md).
+ *
+ * devmgr finds the PCI devices, owns the IOMMU, and starts a driver for
+ * each device it knows. A device has one owner at a time: the driver
+ * devmgr started for it, or whoever its owner granted it to (a VF to an
+ * application). Only the owner gets caps to the device (its BARs, its
+ * configuration page, interrupt vectors) and may attach it to an IOMMU
+ * domain. Everyone may list the devices.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/rpc.h>
+
+enum devmgr_op {
+    DEVMGR_LIST = 1,   // -> buf: struct devmgr_dev[w0]
+    DEVMGR_LSPCI = 2,  // (verbose, first line) -> buf: text lines, w0: next line (0: done)
+    DEVMGR_BAR = 3,    // (rid, bar) -> cap: a DevFrame of the BAR, w0: bytes      [owner]
+    DEVMGR_CONFIG = 4, // (rid) -> cap: a DevFrame of its 4 KiB configuration page [owner]
+    DEVMGR_IRQ = 5,    // (rid) -> cap: an IRQDest of a fresh vector, w0: vector   [owner]
+    DEVMGR_DOMAIN = 6, // () -> cap: the root (IOVNodeL4) of a new IOMMU domain, w0: its id
+    DEVMGR_ATTACH = 7, // (rid, domain); cap: a send cap to signal on faults (or none) [owner]
+    DEVMGR_DETACH = 8, // (rid): blocked again                                       [owner]
+    DEVMGR_SRIOV = 9,  // (rid, VFs) -> w0: first VF's rid, w1: stride; VFs are the PF owner's
+    DEVMGR_GRANT = 10, // (rid, pid): pid owns it until it ends or gives it back   [owner]
+    DEVMGR_RETURN = 11, // (rid): give a granted device back (detached)             [owner]
+    DEVMGR_FAULTS = 12, // (rid) -> w0: IOMMU faults recorded, w1: last address, w2: last reason
+};
+
+#define DEVMGR_NAME      "devmgr"
+#define DEVMGR_NO_OWNER  UINT64_MAX
+#define DEVMGR_MAX_DEVS  64
+#define DEVMGR_DEV_VF    (1u << 0) // a virtual function
+#define DEVMGR_DEV_SRIOV (1u << 1) // a PF with SR-IOV (VFs enabled: vfs > 0)
+#define DEVMGR_DEV_BOUND (1u << 2) // attached to an IOMMU domain
+
+// One device as devmgr lists it.
+struct devmgr_dev {
+    uint16_t rid; // bus << 8 | dev << 3 | fn
+    uint16_t vendor, device;
+    uint8_t class_code, subclass;
+    uint16_t flags; // DEVMGR_DEV_*
+    uint16_t vfs;   // PFs: VFs enabled
+    uint16_t domain;
+    uint64_t owner; // pid, or DEVMGR_NO_OWNER
+    uint64_t faults;
+    char driver[16]; // the program devmgr started for it, or ""
+};
+
+// The channel to devmgr (looked up by name and bound on first use).
+struct rpc_chan *devmgr_chan(errval_t *err);
+
+// The device list: up to max entries into out, *n the count.
+errval_t devmgr_list(struct devmgr_dev *out, unsigned max, unsigned *n);
+
+// Print `lspci` (verbose: `lspci -v`) through fn, a line at a time.
+errval_t devmgr_lspci(bool verbose, void (*fn)(void *arg, const char *line), void *arg);
+
+// Caps to a device we own: BAR bar (*bytes its size), the configuration
+// page, an interrupt vector (an IRQDest: connect it, program the device's
+// MSI-X entry with IRQDestCmd_GetMSI's message). Each in a new slot.
+errval_t devmgr_bar(uint16_t rid, unsigned bar, capref_t *cap, uint64_t *bytes);
+errval_t devmgr_config(uint16_t rid, capref_t *cap);
+errval_t devmgr_irq(uint16_t rid, capref_t *cap, uint32_t *vector);
+
+// A new IOMMU domain: *root is its top table (we map our IOVNodeL3s into
+// it); devmgr keeps the table, so a domain outlives nothing but its
+// creator. Attach a device we own to it (fault_note: signalled with
+// LMP_FLAG_NOTIFY when the device faults; NULL_CAP for none), or detach it.
+errval_t devmgr_domain(capref_t *root, uint16_t *domain);
+errval_t devmgr_attach(uint16_t rid, uint16_t domain, capref_t fault_note);
+errval_t devmgr_detach(uint16_t rid);
+
+// Enable n VFs of a PF we own (0: disable); they are ours then.
+errval_t devmgr_sriov(uint16_t pf, unsigned n, uint16_t *first, uint16_t *stride);
+
+// Hand a device we own to process pid, until pid ends (then it comes back
+// to us, detached) or gives it back.
+errval_t devmgr_grant(uint16_t rid, uint64_t pid);
+errval_t devmgr_return(uint16_t rid);
+
+// The IOMMU faults recorded for a device.
+errval_t devmgr_faults(uint16_t rid, uint64_t *count, uint64_t *addr, uint64_t *reason);

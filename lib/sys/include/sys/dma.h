@@ -1,0 +1,50 @@
+/*
+ * lib/sys/include/sys/dma.h: memory a device reaches through the IOMMU: a
+ * domain from devmgr with our own tables under its top one, and buffers
+ * mapped both here (CPU) and there (device), each with both addresses.
+ *
+ * A driver (or an application driving its own VF) makes one dma_space,
+ * attaches its device to it (devmgr_attach), and allocates its queues and
+ * buffers with dma_alloc: the device sees only what was allocated so, and
+ * only with the access asked for. Everything comes from the caller's own
+ * memory: when it ends, the device reaches nothing.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/caps.h>
+
+#define DMA_IOVA_BASE  0x100000ull    // the first IOVA handed out (0 stays unmapped)
+#define DMA_IOVA_LIMIT (1ull << 30)   // IOVAs below 1 GiB: one L3, one L2 table
+#define DMA_WRITE      (1u << 0)      // the device may write (else it only reads)
+
+struct dma_space {
+    capref_t root; // the domain's top table (devmgr's, our copy)
+    uint16_t domain;
+    capref_t l3, l2;
+    capref_t l1[512]; // one per 2 MiB of IOVA space, made when needed
+    uint64_t next;    // the next IOVA to hand out
+};
+
+struct dma_buf {
+    void *va;      // where we reach it
+    uint64_t iova; // where the device does
+    uint64_t bytes;
+    capref_t frame, io; // the Frame (mapped here) and the copy mapped in the domain
+};
+
+// A new IOMMU domain from devmgr, ready for buffers.
+errval_t dma_space_init(struct dma_space *s);
+
+// A zeroed buffer of bytes (rounded up to pages), mapped writable here and,
+// with DMA_WRITE or read-only, for the device at a fresh IOVA. Errors:
+// SYS_ERR_NO_MEMORY (IOVA space or RAM used up), and map errors.
+errval_t dma_alloc(struct dma_space *s, uint64_t bytes, uint32_t flags, struct dma_buf *out);
+
+// Map a frame we hold (bytes, page multiple) for the device at a fresh
+// IOVA (*iova); *io gets the copy mapped there.
+errval_t dma_map(struct dma_space *s, capref_t frame, uint64_t bytes, uint32_t flags,
+                 uint64_t *iova, capref_t *io);
+
+// Take a buffer away from the device and free it.
+void dma_free(struct dma_buf *b);

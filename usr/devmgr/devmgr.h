@@ -1,0 +1,85 @@
+/* usr/devmgr/devmgr.h: devmgr's parts: device memory, PCI, the IOMMU, owners and drivers. */
+#pragma once
+
+#include <acpi/dmar.h>
+#include <kpi/init.h>
+#include <pci/pci_enum.h>
+#include <stdbool.h>
+#include <sys/caps.h>
+#include <sys/devmgr.h>
+#include <sys/server.h>
+#include <vtd/vtd_unit.h>
+
+#define MAX_DOMAINS  32
+#define DEVCN_L1     128 // our L1 slot for the copy of init's DEVCN (TASKCN_SLOT_EXTRA0)
+#define IRQCN_L1     129 // and of its IRQCN (TASKCN_SLOT_EXTRA1)
+#define FAULT_VECTOR 150 // the IOMMU's fault event; devices get DEVMGR's others
+#define VECTOR_FIRST 151
+#define VECTOR_LAST  199
+#define WATCH_NOTIFY (1ull << 1) // notification bit: a watched process ended
+#define FAULT_NOTIFY (1ull << 2) // notification bit: the IOMMU recorded a fault
+
+// One function devmgr manages.
+struct dev {
+    struct pci_func f;
+    uint64_t owner;    // pid, or DEVMGR_NO_OWNER
+    uint64_t granter;  // who granted it to owner (its previous owner), or DEVMGR_NO_OWNER
+    char driver[16];   // the program devmgr started for it
+    int domain;        // index in domains[], or -1
+    capref_t note;     // fault signal to the owner, or NULL_CAP
+    capref_t bars[6];  // DevFrames made for its BARs (ours)
+    capref_t config;   // its configuration page (ours), or NULL_CAP
+    uint16_t vfs;      // PFs: VFs enabled
+    uint64_t faults, fault_addr, fault_reason;
+};
+
+struct domain {
+    bool used;
+    struct vtd_domain vd;
+    capref_t root; // its top table (ours; the creator has a copy)
+    uint64_t creator;
+};
+
+extern struct dev devs[DEVMGR_MAX_DEVS];
+extern unsigned ndevs;
+extern struct domain domains[MAX_DOMAINS];
+extern struct server devmgr_server;
+
+// Device memory (mem.c): [pa, pa + bytes) as one DevFrame of our own
+// (page aligned; nothing of it handed out before), or mapped here (pages
+// retyped once each, uncached). NULL if it is not device memory.
+errval_t devmem_frame(uint64_t pa, uint64_t bytes, capref_t *out);
+void *devmem_map(uint64_t pa, uint64_t bytes);
+errval_t devmem_init(void); // after our copy of DEVCN is in L1 slot DEVCN_L1
+// One page of mapped device memory as a DevFrame of its own (from the
+// piece we mapped it through), e.g. a function's configuration page.
+errval_t devmem_page_cap(uint64_t pa, capref_t *out);
+const struct bootinfo *devmem_bootinfo(void);
+
+// PCI (pci.c): ECAM from the MCFG, the device table, lspci, SR-IOV.
+errval_t pci_setup(uint64_t ecam_base, uint8_t first_bus, uint8_t last_bus);
+const struct pci_cfg *pci_config(void);
+struct dev *dev_find(uint16_t rid);
+errval_t dev_bar_cap(struct dev *d, unsigned bar, capref_t *cap, uint64_t *bytes);
+errval_t dev_config_cap(struct dev *d, capref_t *cap);
+errval_t dev_sriov(struct dev *pf, unsigned n, uint16_t *first, uint16_t *stride);
+void dev_lspci(bool verbose, uint64_t first, char *buf, size_t size, uint64_t *next);
+
+// The IOMMU (iommu.c).
+errval_t iommu_setup(const struct acpi_dmar *dmar);
+errval_t iommu_domain(uint64_t creator, capref_t *root, uint16_t *id);
+errval_t iommu_attach(struct dev *d, uint16_t id);
+errval_t iommu_detach(struct dev *d);
+void iommu_faults(void);
+// A process ended: its domains go (devices in them are detached first).
+void iommu_proc_ended(uint64_t pid);
+bool iommu_enabled(void);
+
+// Owners and drivers (owners.c).
+void owners_start_drivers(void);
+errval_t owners_grant(struct dev *d, uint64_t pid);
+errval_t owners_return(struct dev *d);
+void owners_check(void); // a watched process ended: take back what it held
+errval_t owners_watch(uint64_t pid);
+
+uint16_t dev_rid(const struct dev *d);

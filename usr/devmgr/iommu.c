@@ -1,0 +1,196 @@
+/*
+ * usr/devmgr/iommu.c: the IOMMU service: devmgr owns the VT-d unit (its
+ * registers, root and context tables: drivers/vtd), makes domains, and
+ * attaches devices to them for their owners.
+ *
+ * A domain's top table (an IOVNodeL4) is retyped from devmgr's memory and
+ * kept here; its creator gets a copy to map its own IOVNodeL3s into, with
+ * frames it holds caps to (the kernel checks every map). So when the
+ * creator ends and its memory is reclaimed, its tables leave the top one
+ * (the kernel clears the entries and invalidates the IOTLB) and its devices
+ * reach nothing, even before devmgr detaches them. With translation on, a
+ * device attached to no domain is blocked: DMA from every device devmgr
+ * did not hand to an owner faults.
+ */
+#include "devmgr.h"
+#include <stdio.h>
+#include <sys/capops.h>
+#include <sys/devices.h>
+#include <sys/lmp.h>
+#include <sys/slot.h>
+#include <sys/vspace.h>
+
+struct domain domains[MAX_DOMAINS];
+static struct vtd_unit unit; // 4 KiB of table pointers: not on the stack
+static bool enabled;
+
+bool iommu_enabled(void) { return enabled; }
+
+static void on_fault(void *arg, const struct vtd_fault *f);
+
+// A zeroed page for the unit's tables, from our own memory.
+static errval_t alloc_page(void *arg, struct vtd_page *out)
+{
+    (void)arg;
+    capref_t frame;
+    struct cap_info ci;
+    errval_t err = frame_alloc(&frame, OBJSIZE_PAGE);
+    if (err_is_ok(err))
+        err = vspace_map(frame, OBJSIZE_PAGE, MAP_WRITE, &out->va);
+    if (err_is_ok(err))
+        err = cap_identify(frame, &ci);
+    out->pa = ci.base;
+    return err; // (frames are zeroed when retyped)
+}
+
+errval_t iommu_setup(const struct acpi_dmar *dmar)
+{
+    if (!dmar->ndrhds)
+        return IOMMU_ERR_NO_UNIT;
+    void *regs = devmem_map(dmar->drhds[0].reg_base, OBJSIZE_PAGE);
+    if (!regs)
+        return SYS_ERR_NOT_FOUND;
+    struct mmio mmio = mmio_direct(regs);
+    capref_t note = NULL_CAP, vec = cap_at(IRQCN_L1, FAULT_VECTOR);
+    uint64_t addr;
+    uint32_t data;
+    errval_t err = vtd_unit_init(&unit, &mmio, dmar->haw, alloc_page, NULL);
+    // Fault events arrive as a notification on our endpoint.
+    if (err_is_ok(err))
+        err = slot_alloc(&note);
+    if (err_is_ok(err))
+        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | FAULT_NOTIFY, 0);
+    if (err_is_ok(err))
+        err = invoke_irqdest_connect(vec, note);
+    if (note)
+        cap_destroy(note);
+    if (err_is_ok(err))
+        err = invoke_irqdest_get_msi(vec, &addr, &data);
+    if (err_is_fail(err))
+        return err;
+    bool overflow;
+    vtd_faults_drain(&unit, on_fault, NULL, &overflow); // whatever firmware left behind
+    vtd_fault_event_setup(&unit, addr, data);
+    err = vtd_unit_enable(&unit);
+    enabled = err_is_ok(err);
+    return err;
+}
+
+errval_t iommu_domain(uint64_t creator, capref_t *root, uint16_t *id)
+{
+    struct domain *d = NULL;
+    for (unsigned i = 0; i < MAX_DOMAINS && !d; i++)
+        d = domains[i].used ? NULL : &domains[i];
+    if (!d)
+        return VTD_ERR_NO_DOMAIN_ID;
+    struct cap_info ci;
+    capref_t top;
+    errval_t err = obj_alloc(&top, ObjType_IOVNodeL4, OBJSIZE_IOVNODE);
+    if (err_is_ok(err))
+        err = cap_identify(top, &ci);
+    if (err_is_ok(err))
+        err = vtd_domain_init(&unit, &d->vd, ci.base, VTD_AW_48);
+    if (err_is_ok(err))
+        err = slot_alloc(root);
+    if (err_is_ok(err))
+        err = cap_copy(*root, top, CAP_RIGHTS_ALL);
+    if (err_is_fail(err)) {
+        if (d->vd.id)
+            vtd_domain_fini(&unit, &d->vd);
+        if (top)
+            cap_destroy(top);
+        return err;
+    }
+    d->used = true;
+    d->root = top;
+    d->creator = creator;
+    *id = d->vd.id;
+    return SYS_ERR_OK;
+}
+
+static struct domain *domain_by_id(uint16_t id)
+{
+    for (unsigned i = 0; i < MAX_DOMAINS; i++) {
+        if (domains[i].used && domains[i].vd.id == id)
+            return &domains[i];
+    }
+    return NULL;
+}
+
+errval_t iommu_attach(struct dev *d, uint16_t id)
+{
+    struct domain *dom = domain_by_id(id);
+    if (!dom)
+        return VTD_ERR_NOT_ATTACHED;
+    if (!enabled)
+        return IOMMU_ERR_NO_UNIT;
+    if (d->domain >= 0)
+        return SYS_ERR_BUSY; // detach first
+    struct pci_bdf b = d->f.bdf;
+    errval_t err = vtd_attach(&unit, &dom->vd, b.bus, b.dev, b.fn);
+    if (err_is_ok(err))
+        d->domain = (int)(dom - domains);
+    return err;
+}
+
+errval_t iommu_detach(struct dev *d)
+{
+    if (d->domain < 0)
+        return VTD_ERR_NOT_ATTACHED;
+    struct pci_bdf b = d->f.bdf;
+    errval_t err = vtd_detach(&unit, &domains[d->domain].vd, b.bus, b.dev, b.fn);
+    d->domain = -1;
+    if (d->note)
+        cap_destroy(d->note);
+    d->note = NULL_CAP;
+    return err;
+}
+
+void iommu_proc_ended(uint64_t pid)
+{
+    for (unsigned i = 0; i < MAX_DOMAINS; i++) {
+        struct domain *dom = &domains[i];
+        if (!dom->used || dom->creator != pid)
+            continue;
+        for (unsigned k = 0; k < ndevs; k++) {
+            if (devs[k].domain == (int)i)
+                iommu_detach(&devs[k]);
+        }
+        vtd_domain_fini(&unit, &dom->vd);
+        cap_destroy(dom->root);
+        dom->used = false;
+    }
+}
+
+// ---- Faults ----
+
+static void on_fault(void *arg, const struct vtd_fault *f)
+{
+    (void)arg;
+    char line[200];
+    vtd_fault_format(f, line, sizeof(line));
+    struct dev *d = dev_find(f->sid);
+    if (!d) {
+        printf("devmgr: IOMMU fault: %s (an unknown device)\n", line);
+        return;
+    }
+    d->faults++;
+    d->fault_addr = f->addr;
+    d->fault_reason = f->reason;
+    if (d->owner == DEVMGR_NO_OWNER)
+        printf("devmgr: IOMMU fault: %s; no owner: blocked\n", line);
+    else
+        printf("devmgr: IOMMU fault: %s; owner pid %lu%s\n", line, d->owner,
+               d->domain >= 0 ? "" : " (attached to no domain: blocked)");
+    // Tell the owner (a notification: never blocks us, never lost).
+    if (d->note)
+        lmp_send(d->note, LMP_FLAG_NOTIFY, NULL_CAP, (uint64_t[4]){0});
+}
+
+void iommu_faults(void)
+{
+    bool overflow = false;
+    vtd_faults_drain(&unit, on_fault, NULL, &overflow);
+    if (overflow)
+        printf("devmgr: IOMMU fault records overflowed: some faults were not recorded\n");
+}

@@ -1,0 +1,246 @@
+/*
+ * usr/devmgr/main.c: devmgr, the device manager (Barrelfish's Kaluga and
+ * PCI server in one; docs/devices.md).
+ *
+ * init starts it with the machine's device memory (a copy of its DEVCN),
+ * its interrupt vectors (IRQCN) and the bootinfo. devmgr reads ACPI (MCFG,
+ * DMAR), enumerates PCI through ECAM, places BARs firmware left out, turns
+ * the IOMMU on with every device blocked, starts the driver it knows for
+ * each device, and then serves: lists and lspci for everyone; caps to a
+ * device (BARs, configuration page, vectors), IOMMU domains and SR-IOV to
+ * its owner only.
+ */
+#include "devmgr.h"
+#include <acpi/mcfg.h>
+#include <acpi/tables.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capops.h>
+#include <sys/initsvc.h>
+#include <sys/slot.h>
+
+static struct server_chan chans[64];
+struct server devmgr_server = {.chans = chans, .nchans = 64};
+
+static const void *acpi_map(void *arg, uint64_t pa, size_t len)
+{
+    (void)arg;
+    return devmem_map(pa, len);
+}
+
+static errval_t read_acpi(struct acpi_mcfg *mcfg, struct acpi_dmar *dmar)
+{
+    const struct bootinfo *bi = devmem_bootinfo();
+    struct acpi_tables t;
+    const struct acpi_sdt_header *m = NULL, *d = NULL;
+    const char *why = "";
+    errval_t err = acpi_tables_init(&t, bi->rsdp, bi->rsdp_len, acpi_map, NULL, &why);
+    if (err_is_ok(err))
+        err = acpi_table_find(&t, "MCFG", 0, &m);
+    if (err_is_ok(err))
+        err = acpi_mcfg_parse(m, m->length, mcfg, &why);
+    if (err_is_ok(err))
+        err = acpi_table_find(&t, "DMAR", 0, &d);
+    if (err_is_ok(err))
+        err = acpi_dmar_parse(d, d->length, dmar, &why);
+    if (err_is_fail(err))
+        printf("devmgr: ACPI: %s%s%s\n", err_msg(err), *why ? ": " : "", why);
+    return err;
+}
+
+// ---- Requests ----
+
+// The device rid, if the caller owns it.
+static struct dev *owned(struct server_req *req, struct server_resp *resp)
+{
+    struct dev *d = dev_find((uint16_t)req->a[0]);
+    if (!d || req->a[0] > 0xffff)
+        resp->err = PCI_ERR_NO_DEVICE;
+    else if (d->owner != req->chan->pid)
+        resp->err = DEVMGR_ERR_NOT_OWNER;
+    return err_is_ok(resp->err) ? d : NULL;
+}
+
+static void op_list(struct server_req *req, struct server_resp *resp)
+{
+    struct devmgr_dev *out = req->chan->buf;
+    if (!out) {
+        resp->err = SYS_ERR_INVALID_ARGS;
+        return;
+    }
+    unsigned n = 0;
+    for (unsigned i = 0; i < ndevs && n < RPC_BUF_SIZE / sizeof(*out); i++) {
+        const struct dev *d = &devs[i];
+        struct devmgr_dev *o = &out[n++];
+        *o = (struct devmgr_dev){.rid = dev_rid(d), .vendor = d->f.hdr.vendor,
+                                 .device = d->f.hdr.device, .class_code = d->f.hdr.class_code,
+                                 .subclass = d->f.hdr.subclass, .vfs = d->vfs, .owner = d->owner,
+                                 .faults = d->faults};
+        o->flags = (d->f.is_vf ? DEVMGR_DEV_VF : 0) | (d->f.has_sriov ? DEVMGR_DEV_SRIOV : 0) |
+                   (d->domain >= 0 ? DEVMGR_DEV_BOUND : 0);
+        o->domain = d->domain >= 0 ? domains[d->domain].vd.id : 0;
+        strlcpy(o->driver, d->driver, sizeof(o->driver));
+    }
+    resp->w[0] = n;
+}
+
+static void op_irq(struct dev *d, struct server_resp *resp)
+{
+    static bool used[256];
+    uint32_t v = VECTOR_FIRST;
+    while (v <= VECTOR_LAST && used[v])
+        v++;
+    if (v > VECTOR_LAST) {
+        resp->err = IRQ_ERR_NO_VECTOR;
+        return;
+    }
+    // (Vectors are not reused: a former owner might still hold the cap.)
+    used[v] = true;
+    resp->cap = cap_at(IRQCN_L1, v); // a copy goes out
+    resp->w[0] = v;
+    (void)d;
+}
+
+static void op_attach(struct server_req *req, struct dev *d, struct server_resp *resp)
+{
+    bool ok = false;
+    for (unsigned i = 0; i < MAX_DOMAINS && !ok; i++)
+        ok = domains[i].used && domains[i].vd.id == req->a[1] &&
+             domains[i].creator == req->chan->pid;
+    resp->err = ok ? iommu_attach(d, (uint16_t)req->a[1]) : VTD_ERR_NOT_ATTACHED;
+    if (err_is_ok(resp->err) && req->cap) {
+        d->note = req->cap; // signalled on faults
+        req->cap = NULL_CAP;
+    }
+}
+
+static void op_with_dev(struct server_req *req, struct server_resp *resp)
+{
+    struct dev *d = owned(req, resp);
+    capref_t cap = NULL_CAP;
+    if (!d)
+        return;
+    switch (req->op) {
+    case DEVMGR_BAR: resp->err = dev_bar_cap(d, (unsigned)req->a[1], &cap, &resp->w[0]); break;
+    case DEVMGR_CONFIG: resp->err = dev_config_cap(d, &cap); break;
+    case DEVMGR_IRQ: op_irq(d, resp); break;
+    case DEVMGR_ATTACH: op_attach(req, d, resp); break;
+    case DEVMGR_DETACH: resp->err = iommu_detach(d); break;
+    case DEVMGR_SRIOV: {
+        uint16_t first = 0, stride = 0;
+        resp->err = dev_sriov(d, (unsigned)req->a[1], &first, &stride);
+        resp->w[0] = first;
+        resp->w[1] = stride;
+        break;
+    }
+    case DEVMGR_GRANT: resp->err = owners_grant(d, req->a[1]); break;
+    case DEVMGR_RETURN: resp->err = owners_return(d); break;
+    }
+    if (cap) {
+        resp->cap = cap;
+        resp->cap_drop = true; // our copy of the copy
+    }
+}
+
+static void handle(struct server *s, struct server_req *req, struct server_resp *resp)
+{
+    (void)s;
+    switch (req->op) {
+    case DEVMGR_LIST: op_list(req, resp); break;
+    case DEVMGR_LSPCI:
+        if (!req->chan->buf)
+            resp->err = SYS_ERR_INVALID_ARGS;
+        else
+            dev_lspci(req->a[0], req->a[1], req->chan->buf, RPC_BUF_SIZE, &resp->w[0]);
+        break;
+    case DEVMGR_DOMAIN: {
+        uint16_t id = 0;
+        resp->err = iommu_enabled() ? owners_watch(req->chan->pid) : IOMMU_ERR_NO_UNIT;
+        if (err_is_ok(resp->err))
+            resp->err = iommu_domain(req->chan->pid, &resp->cap, &id);
+        resp->cap_drop = err_is_ok(resp->err);
+        resp->w[0] = id;
+        break;
+    }
+    case DEVMGR_FAULTS: {
+        struct dev *d = dev_find((uint16_t)req->a[0]);
+        resp->err = d ? SYS_ERR_OK : PCI_ERR_NO_DEVICE;
+        if (d) {
+            resp->w[0] = d->faults;
+            resp->w[1] = d->fault_addr;
+            resp->w[2] = d->fault_reason;
+        }
+        break;
+    }
+    case DEVMGR_BAR:
+    case DEVMGR_CONFIG:
+    case DEVMGR_IRQ:
+    case DEVMGR_ATTACH:
+    case DEVMGR_DETACH:
+    case DEVMGR_SRIOV:
+    case DEVMGR_GRANT:
+    case DEVMGR_RETURN: op_with_dev(req, resp); break;
+    default: resp->err = SYS_ERR_ILLEGAL_INVOCATION;
+    }
+    if (req->cap)
+        cap_destroy(req->cap);
+}
+
+static void notify(struct server *s, uint64_t bits)
+{
+    (void)s;
+    if (bits & FAULT_NOTIFY)
+        iommu_faults();
+    if (bits & WATCH_NOTIFY)
+        owners_check();
+}
+
+// ---- Start ----
+
+static errval_t take_caps(void)
+{
+    // init's DEVCN and IRQCN copies go into L1 slots of ours, so that their
+    // slots have addresses here.
+    errval_t err = cap_copy(cap_l1(DEVCN_L1), cap_at(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_EXTRA0),
+                            CAP_RIGHTS_ALL);
+    if (err_is_ok(err))
+        err = cap_copy(cap_l1(IRQCN_L1), cap_at(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_EXTRA1),
+                       CAP_RIGHTS_ALL);
+    if (err_is_ok(err))
+        err = devmem_init();
+    return err;
+}
+
+int main(void)
+{
+    static struct acpi_mcfg mcfg;
+    static struct acpi_dmar dmar;
+    errval_t err = take_caps();
+    if (err_is_ok(err))
+        err = read_acpi(&mcfg, &dmar);
+    if (err_is_ok(err) && !mcfg.n)
+        err = SYS_ERR_NOT_FOUND;
+    if (err_is_ok(err))
+        err = pci_setup(mcfg.regions[0].base, mcfg.regions[0].start_bus,
+                        mcfg.regions[0].end_bus);
+    if (err_is_fail(err)) {
+        printf("devmgr: cannot start: %s\n", err_msg(err));
+        return 1;
+    }
+    err = iommu_setup(&dmar);
+    if (err_is_fail(err))
+        printf("devmgr: IOMMU not enabled (%s): devices are not confined\n", err_msg(err));
+    unsigned vfs = 0;
+    for (unsigned i = 0; i < ndevs; i++)
+        vfs += devs[i].f.has_sriov;
+    printf("devmgr: %u PCI functions (%u with SR-IOV); IOMMU %s\n", ndevs, vfs,
+           iommu_enabled() ? "on, every device blocked until attached" : "off");
+    devmgr_server.ep = cap_selfep;
+    devmgr_server.handle = handle;
+    devmgr_server.notify = notify;
+    err = name_register(DEVMGR_NAME, cap_selfep);
+    if (err_is_fail(err))
+        printf("devmgr: cannot register its name: %s\n", err_msg(err));
+    owners_start_drivers();
+    server_run(&devmgr_server);
+}
