@@ -63,7 +63,7 @@ def run(ctx):
         sh.check("run of a missing program", "run nosuch", r"run: nosuch: no boot module")
         sh.check("kill of a missing process", "kill 999", r"kill: 999: no process with that id")
         sh.check("init is protected", "kill 1", r"kill: 1: that process may not be killed")
-        sh.check("ps lists the servers", "ps", r"0 +0 running .* init\n.*mem_serv\n.*shell")
+        sh.check("ps lists the servers", "ps", r"0 +0 running .* init\n.*mem_serv\n.*devmgr\n.*shell")
         for args, ids in SYSTEST.items():
             sh.cmd(f"run systest {args}", timeout=120)
         ctx.collect(m, [i for ids in SYSTEST.values() for i in ids])

@@ -22,14 +22,14 @@
 // One function devmgr manages.
 struct dev {
     struct pci_func f;
-    uint64_t owner;    // pid, or DEVMGR_NO_OWNER
-    uint64_t granter;  // who granted it to owner (its previous owner), or DEVMGR_NO_OWNER
-    char driver[16];   // the program devmgr started for it
-    int domain;        // index in domains[], or -1
-    capref_t note;     // fault signal to the owner, or NULL_CAP
-    capref_t bars[6];  // DevFrames made for its BARs (ours)
-    capref_t config;   // its configuration page (ours), or NULL_CAP
-    uint16_t vfs;      // PFs: VFs enabled
+    uint64_t owner;   // pid, or DEVMGR_NO_OWNER
+    uint64_t granter; // who granted it to owner (its previous owner), or DEVMGR_NO_OWNER
+    char driver[16];  // the program devmgr started for it
+    int domain;       // index in domains[], or -1
+    capref_t note;    // fault signal to the owner, or NULL_CAP
+    capref_t bars[6]; // DevFrames made for its BARs (ours)
+    capref_t config;  // its configuration page (ours), or NULL_CAP
+    uint16_t vfs;     // PFs: VFs enabled
     uint64_t faults, fault_addr, fault_reason;
 };
 

@@ -14,6 +14,7 @@
 #include <acpi/mcfg.h>
 #include <acpi/tables.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/capops.h>
 #include <sys/initsvc.h>
@@ -61,6 +62,12 @@ static struct dev *owned(struct server_req *req, struct server_resp *resp)
     return err_is_ok(resp->err) ? d : NULL;
 }
 
+static int by_rid(const void *a, const void *b)
+{
+    uint16_t ra = ((const struct devmgr_dev *)a)->rid, rb = ((const struct devmgr_dev *)b)->rid;
+    return (ra > rb) - (ra < rb);
+}
+
 static void op_list(struct server_req *req, struct server_resp *resp)
 {
     struct devmgr_dev *out = req->chan->buf;
@@ -72,15 +79,20 @@ static void op_list(struct server_req *req, struct server_resp *resp)
     for (unsigned i = 0; i < ndevs && n < RPC_BUF_SIZE / sizeof(*out); i++) {
         const struct dev *d = &devs[i];
         struct devmgr_dev *o = &out[n++];
-        *o = (struct devmgr_dev){.rid = dev_rid(d), .vendor = d->f.hdr.vendor,
-                                 .device = d->f.hdr.device, .class_code = d->f.hdr.class_code,
-                                 .subclass = d->f.hdr.subclass, .vfs = d->vfs, .owner = d->owner,
+        *o = (struct devmgr_dev){.rid = dev_rid(d),
+                                 .vendor = d->f.hdr.vendor,
+                                 .device = d->f.hdr.device,
+                                 .class_code = d->f.hdr.class_code,
+                                 .subclass = d->f.hdr.subclass,
+                                 .vfs = d->vfs,
+                                 .owner = d->owner,
                                  .faults = d->faults};
         o->flags = (d->f.is_vf ? DEVMGR_DEV_VF : 0) | (d->f.has_sriov ? DEVMGR_DEV_SRIOV : 0) |
                    (d->domain >= 0 ? DEVMGR_DEV_BOUND : 0);
         o->domain = d->domain >= 0 ? domains[d->domain].vd.id : 0;
         strlcpy(o->driver, d->driver, sizeof(o->driver));
     }
+    qsort(out, n, sizeof(*out), by_rid);
     resp->w[0] = n;
 }
 
@@ -201,8 +213,8 @@ static errval_t take_caps(void)
 {
     // init's DEVCN and IRQCN copies go into L1 slots of ours, so that their
     // slots have addresses here.
-    errval_t err = cap_copy(cap_l1(DEVCN_L1), cap_at(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_EXTRA0),
-                            CAP_RIGHTS_ALL);
+    errval_t err =
+        cap_copy(cap_l1(DEVCN_L1), cap_at(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_EXTRA0), CAP_RIGHTS_ALL);
     if (err_is_ok(err))
         err = cap_copy(cap_l1(IRQCN_L1), cap_at(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_EXTRA1),
                        CAP_RIGHTS_ALL);
@@ -221,8 +233,7 @@ int main(void)
     if (err_is_ok(err) && !mcfg.n)
         err = SYS_ERR_NOT_FOUND;
     if (err_is_ok(err))
-        err = pci_setup(mcfg.regions[0].base, mcfg.regions[0].start_bus,
-                        mcfg.regions[0].end_bus);
+        err = pci_setup(mcfg.regions[0].base, mcfg.regions[0].start_bus, mcfg.regions[0].end_bus);
     if (err_is_fail(err)) {
         printf("devmgr: cannot start: %s\n", err_msg(err));
         return 1;

@@ -15,9 +15,9 @@
 #include <sys/slot.h>
 #include <sys/vspace.h>
 
-#define DEV_VA    0x0000600000000000ull
-#define DEV_LIMIT (4ull << 30) // DEVCN covers what is not RAM below 4 GiB
-#define CHUNK     (64u << 10)
+#define DEV_VA     0x0000600000000000ull
+#define DEV_LIMIT  (4ull << 30) // DEVCN covers what is not RAM below 4 GiB
+#define CHUNK      (64u << 10)
 #define MAX_CHUNKS 512
 
 static const struct bootinfo *bi;
@@ -42,7 +42,8 @@ static const struct bootinfo_region *region_of(uint64_t pa, uint64_t bytes)
 errval_t devmem_init(void)
 {
     void *va;
-    errval_t err = vspace_map(cap_at(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_EXTRA2), BOOTINFO_SIZE, 0, &va);
+    errval_t err =
+        vspace_map(cap_at(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_EXTRA2), BOOTINFO_SIZE, 0, &va);
     if (err_is_ok(err))
         bi = va;
     if (err_is_ok(err) && bi->magic != BOOTINFO_MAGIC)
@@ -61,8 +62,7 @@ errval_t devmem_frame(uint64_t pa, uint64_t bytes, capref_t *out)
         return SYS_ERR_ALIGNMENT;
     errval_t err = slot_alloc(out);
     if (err_is_ok(err))
-        err = cap_retype(*out, cap_at(DEVCN_L1, r->slot), ObjType_DevFrame,
-                         pa - r->base, bytes, 1);
+        err = cap_retype(*out, cap_at(DEVCN_L1, r->slot), ObjType_DevFrame, pa - r->base, bytes, 1);
     if (err_is_fail(err) && *out) {
         slot_free(*out);
         *out = NULL_CAP;

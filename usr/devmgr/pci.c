@@ -168,9 +168,8 @@ errval_t dev_config_cap(struct dev *d, capref_t *cap)
 {
     errval_t err = SYS_ERR_OK;
     if (!d->config)
-        err = devmem_page_cap(ecam_pa + pci_ecam_offset(d->f.bdf, 0) -
-                                  ((uint64_t)ecam.first_bus << 20),
-                              &d->config);
+        err = devmem_page_cap(
+            ecam_pa + pci_ecam_offset(d->f.bdf, 0) - ((uint64_t)ecam.first_bus << 20), &d->config);
     if (err_is_ok(err))
         err = slot_alloc(cap);
     if (err_is_ok(err))
@@ -227,8 +226,8 @@ static errval_t add_vfs(struct dev *pf, const struct pci_sriov *s)
         strcpy(vf->driver, pf->driver);
         // QEMU decodes a VF's BAR only with Memory Space on in its own
         // command register (PLATFORM.md).
-        pci_write16(&cfg, f->bdf, PCI_COMMAND, pci_read16(&cfg, f->bdf, PCI_COMMAND) |
-                                                   PCI_COMMAND_MEMORY);
+        pci_write16(&cfg, f->bdf, PCI_COMMAND,
+                    pci_read16(&cfg, f->bdf, PCI_COMMAND) | PCI_COMMAND_MEMORY);
     }
     (void)s;
     return err;

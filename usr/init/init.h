@@ -105,3 +105,4 @@ bool names_has(const char *name);
 
 // Power (power.c): ACPI S5, or the Kernel cap's shutdown.
 _Noreturn void power_off(void);
+void power_init(void); // finds ACPI S5 at start, before devmgr owns the tables' memory

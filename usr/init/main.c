@@ -75,7 +75,8 @@ static errval_t give_devices(struct proc *p)
     if (err_is_ok(err))
         err = spawn_give(&p->sp, TASKCN_SLOT_EXTRA1, cap_l1(ROOTCN_SLOT_IRQCN));
     if (err_is_ok(err))
-        err = spawn_give(&p->sp, TASKCN_SLOT_EXTRA2, cap_at(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_BOOTINFO));
+        err = spawn_give(&p->sp, TASKCN_SLOT_EXTRA2,
+                         cap_at(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_BOOTINFO));
     return err;
 }
 
@@ -111,6 +112,7 @@ int main(int argc, char **argv)
         printf("init: cannot start mem_serv: %s\n", err_msg(err));
         return 1;
     }
+    power_init();
     cores_init();
     for (int i = 1; i < argc; i++)
         start_boot_program(argv[i]);

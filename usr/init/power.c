@@ -36,6 +36,7 @@ static const struct bootinfo *const bi = (const struct bootinfo *)INIT_BOOTINFO_
 struct window {
     uint64_t base, bytes;
     const char *va;
+    capref_t cap;
 };
 static struct window windows[MAX_WINDOWS];
 static unsigned nwindows;
@@ -66,7 +67,7 @@ static const struct window *map_window(uint64_t pa)
             printf("init: cannot map ACPI memory at %#lx: %s\n", pa, err_msg(err));
             return NULL;
         }
-        windows[nwindows] = (struct window){base, end - base, va};
+        windows[nwindows] = (struct window){base, end - base, va, f};
         return &windows[nwindows++];
     }
     return NULL;
@@ -104,6 +105,14 @@ static bool s5_type(const struct acpi_sdt_header *dsdt, unsigned *typ)
     return false;
 }
 
+// What ACPI S5 needs, found at start (power_init): after that, devmgr owns
+// the device memory the tables live in.
+static struct {
+    bool found;
+    uint16_t port;
+    unsigned typ;
+} s5;
+
 static void acpi_s5(void)
 {
     struct acpi_tables t;
@@ -126,13 +135,27 @@ static void acpi_s5(void)
         printf("init: poweroff: no \\_S5 sleep type in the DSDT\n");
         return;
     }
-    invoke_io_out(cap_io, (uint16_t)port, 2, (typ << SLP_TYP_SHIFT) | SLP_EN);
+    s5.found = true;
+    s5.port = (uint16_t)port;
+    s5.typ = typ;
+}
+
+void power_init(void)
+{
+    acpi_s5();
+    // Give the memory back whole: devmgr cuts its own DevFrames from it.
+    for (unsigned i = 0; i < nwindows; i++) {
+        vspace_unmap(windows[i].cap);
+        cap_destroy(windows[i].cap);
+    }
+    nwindows = 0;
 }
 
 void power_off(void)
 {
     printf("init: powering off\n");
-    acpi_s5();
+    if (s5.found)
+        invoke_io_out(cap_io, s5.port, 2, (s5.typ << SLP_TYP_SHIFT) | SLP_EN);
     // QEMU acts on the sleep request asynchronously: give it a second.
     uint64_t start = sys_rdtsc();
     while (sys_tsc_hz() && sys_rdtsc() - start < sys_tsc_hz())

@@ -33,7 +33,7 @@
 #define MAX_MODULES 16
 #define HANDLE_L1   SLOT_L1_LIMIT // process i's handle CNode: L1 slot HANDLE_L1 + i
 #define EXIT_NOTIFY 1ull
-#define WAKE_FIRST  65 // vectors we hand out for UMP wake-ups
+#define WAKE_FIRST  65  // vectors we hand out for UMP wake-ups
 #define WAKE_LAST   199 // (200: MON_WAKE_VECTOR; no devmgr on this core)
 
 static const struct bootinfo *const bi = (const struct bootinfo *)INIT_BOOTINFO_VA;

@@ -113,8 +113,8 @@ static errval_t map_device(void)
         err = PCI_ERR_BAD_CAP; // QEMU's controller keeps its table in BAR 0
     if (err_is_fail(err))
         return err;
-    c.table = (struct pci_msix_table){mmio_direct((char *)regs + c.msix.table_offset),
-                                      c.msix.table_size};
+    c.table =
+        (struct pci_msix_table){mmio_direct((char *)regs + c.msix.table_offset), c.msix.table_size};
     // Registers on, bus mastering off until the domain confines it.
     uint16_t cmd = pci_read16(&c.cfg, c.bdf, PCI_COMMAND);
     pci_write16(&c.cfg, c.bdf, PCI_COMMAND, (cmd | PCI_COMMAND_MEMORY) & ~PCI_COMMAND_MASTER);

@@ -15,16 +15,16 @@
 #include <sys/rpc.h>
 
 enum devmgr_op {
-    DEVMGR_LIST = 1,   // -> buf: struct devmgr_dev[w0]
-    DEVMGR_LSPCI = 2,  // (verbose, first line) -> buf: text lines, w0: next line (0: done)
-    DEVMGR_BAR = 3,    // (rid, bar) -> cap: a DevFrame of the BAR, w0: bytes      [owner]
-    DEVMGR_CONFIG = 4, // (rid) -> cap: a DevFrame of its 4 KiB configuration page [owner]
-    DEVMGR_IRQ = 5,    // (rid) -> cap: an IRQDest of a fresh vector, w0: vector   [owner]
-    DEVMGR_DOMAIN = 6, // () -> cap: the root (IOVNodeL4) of a new IOMMU domain, w0: its id
-    DEVMGR_ATTACH = 7, // (rid, domain); cap: a send cap to signal on faults (or none) [owner]
-    DEVMGR_DETACH = 8, // (rid): blocked again                                       [owner]
-    DEVMGR_SRIOV = 9,  // (rid, VFs) -> w0: first VF's rid, w1: stride; VFs are the PF owner's
-    DEVMGR_GRANT = 10, // (rid, pid): pid owns it until it ends or gives it back   [owner]
+    DEVMGR_LIST = 1,    // -> buf: struct devmgr_dev[w0]
+    DEVMGR_LSPCI = 2,   // (verbose, first line) -> buf: text lines, w0: next line (0: done)
+    DEVMGR_BAR = 3,     // (rid, bar) -> cap: a DevFrame of the BAR, w0: bytes      [owner]
+    DEVMGR_CONFIG = 4,  // (rid) -> cap: a DevFrame of its 4 KiB configuration page [owner]
+    DEVMGR_IRQ = 5,     // (rid) -> cap: an IRQDest of a fresh vector, w0: vector   [owner]
+    DEVMGR_DOMAIN = 6,  // () -> cap: the root (IOVNodeL4) of a new IOMMU domain, w0: its id
+    DEVMGR_ATTACH = 7,  // (rid, domain); cap: a send cap to signal on faults (or none) [owner]
+    DEVMGR_DETACH = 8,  // (rid): blocked again                                       [owner]
+    DEVMGR_SRIOV = 9,   // (rid, VFs) -> w0: first VF's rid, w1: stride; VFs are the PF owner's
+    DEVMGR_GRANT = 10,  // (rid, pid): pid owns it until it ends or gives it back   [owner]
     DEVMGR_RETURN = 11, // (rid): give a granted device back (detached)             [owner]
     DEVMGR_FAULTS = 12, // (rid) -> w0: IOMMU faults recorded, w1: last address, w2: last reason
 };

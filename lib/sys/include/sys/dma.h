@@ -14,9 +14,9 @@
 #include <stdbool.h>
 #include <sys/caps.h>
 
-#define DMA_IOVA_BASE  0x100000ull    // the first IOVA handed out (0 stays unmapped)
-#define DMA_IOVA_LIMIT (1ull << 30)   // IOVAs below 1 GiB: one L3, one L2 table
-#define DMA_WRITE      (1u << 0)      // the device may write (else it only reads)
+#define DMA_IOVA_BASE  0x100000ull  // the first IOVA handed out (0 stays unmapped)
+#define DMA_IOVA_LIMIT (1ull << 30) // IOVAs below 1 GiB: one L3, one L2 table
+#define DMA_WRITE      (1u << 0)    // the device may write (else it only reads)
 
 struct dma_space {
     capref_t root; // the domain's top table (devmgr's, our copy)

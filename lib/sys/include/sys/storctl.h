@@ -4,7 +4,7 @@
 #define STORCTL_NAME "storctl"
 
 enum storctl_op {
-    STORCTL_INFO = 1,            // -> w0: namespaces, w1: MSI-X vector, w2: IOMMU domain; buf: "model|serial"
+    STORCTL_INFO = 1, // -> w0: namespaces, w1: MSI-X vector, w2: IOMMU domain; buf: "model|serial"
     STORCTL_CHECK_ISOLATION = 2, // -> w0: STORCTL_ISO_* results, w1: the page's physical address
 };
 
