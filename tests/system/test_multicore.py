@@ -15,7 +15,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_shell import PROMPT, Shell  # noqa: E402
 
-MCTEST = ["mc.spawn_on_core1", "mc.spawn_errors", "mc.own_core", "mc.core0_services",
+MCTEST = ["mc.spawn_on_core1", "mc.spawn_errors", "mc.own_core", "mc.iommu_tables_on_core1",
+          "mc.core0_services",
           "mc.ump_pingpong",
           "mc.ump_wakeups", "mc.frame_to_core1", "mc.revoke_reaches_core1",
           "mc.frame_from_core1", "mc.owner_exit_revokes", "mc.local_alloc", "mc.kill_sender",

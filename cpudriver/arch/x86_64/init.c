@@ -139,7 +139,7 @@ static void find_iommus(const struct acpi_tables *t)
         kprintf("ACPI: DMAR rejected: %s\n", why);
         return;
     }
-    iommu_init(&dmar);
+    iommu_init(&dmar, false);
 }
 
 static void list_acpi_tables(void)
@@ -245,7 +245,7 @@ _Noreturn void kernel_start(uint32_t magic, uint32_t mbi_pa)
     irq_init(madt.nioapics ? madt.ioapics[0].addr : 0);
     unsigned ncores = 1;
     if (boot_info.n_modules > 0)
-        ncores = smp_start_cores(&madt, &boot_info, &bootmem);
+        ncores = smp_start_cores(&madt, &dmar, &boot_info, &bootmem);
     if (ncores > 1)
         kprintf("smp: %u cores online\n", ncores);
 

@@ -11,6 +11,7 @@
  */
 #include <arch/iommu.h>
 #include <arch/memlayout.h>
+#include <arch/smp.h>
 #include <console.h>
 
 #define IOMMU_SPINS 10000000u // status polls before a command counts as lost
@@ -45,7 +46,7 @@ static void wr64(const struct iommu_unit *u, uint32_t off, uint64_t v)
     *(volatile uint64_t *)(u->regs + off) = v;
 }
 
-void iommu_init(const struct acpi_dmar *dmar)
+void iommu_init(const struct acpi_dmar *dmar, bool quiet)
 {
     for (unsigned i = 0; i < dmar->ndrhds; i++) {
         paddr_t base = dmar->drhds[i].reg_base;
@@ -64,10 +65,11 @@ void iommu_init(const struct acpi_dmar *dmar)
         }
         noncoherent |= !u->caps.coherent;
         nunits++;
-        kprintf("IOMMU: VT-d %u.%u at %#lx: %u domains, MGAW %u, caching mode %s, %s walks\n",
-                VTD_VER_MAJOR(ver), VTD_VER_MINOR(ver), base, u->caps.ndomains, u->caps.mgaw,
-                u->caps.caching_mode ? "on" : "off",
-                u->caps.coherent ? "coherent" : "non-coherent");
+        if (!quiet)
+            kprintf("IOMMU: VT-d %u.%u at %#lx: %u domains, MGAW %u, caching mode %s, %s walks\n",
+                    VTD_VER_MAJOR(ver), VTD_VER_MINOR(ver), base, u->caps.ndomains, u->caps.mgaw,
+                    u->caps.caching_mode ? "on" : "off",
+                    u->caps.coherent ? "coherent" : "non-coherent");
     }
 }
 
@@ -136,6 +138,8 @@ void iommu_tables_changed(const uint64_t *e, unsigned n)
             __asm__ volatile("clflush (%0)" ::"r"(p) : "memory");
         __asm__ volatile("mfence" ::: "memory");
     }
+    smp_iommu_lock(); // every core's CPU driver invalidates through the same registers
     for (unsigned i = 0; i < nunits; i++)
         invalidate(&units[i]);
+    smp_iommu_unlock();
 }

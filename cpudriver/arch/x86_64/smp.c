@@ -12,6 +12,7 @@
  * itself, from RAM the boot core sets aside for it.
  */
 #include <arch/gdt.h>
+#include <arch/iommu.h>
 #include <arch/lapic.h>
 #include <arch/memlayout.h>
 #include <arch/paging.h>
@@ -39,6 +40,7 @@ extern uint64_t pristine_data_len;
 // The page the instances share: the console lock and every core's APIC id.
 struct smp_shared {
     uint32_t console_lock;
+    uint32_t iommu_lock; // the IOMMU's invalidation registers (iommu.c)
     uint32_t ncores;
     uint32_t apic_id[MAX_CORES];
 };
@@ -72,6 +74,20 @@ void console_lock(void)
         }
     }
     lock_depth++;
+}
+
+void smp_iommu_lock(void)
+{
+    if (!shared)
+        return;
+    while (__atomic_exchange_n(&shared->iommu_lock, 1, __ATOMIC_ACQUIRE))
+        pause();
+}
+
+void smp_iommu_unlock(void)
+{
+    if (shared)
+        __atomic_store_n(&shared->iommu_lock, 0, __ATOMIC_RELEASE);
 }
 
 void console_unlock(void)
@@ -138,8 +154,8 @@ static bool start_core(struct ap_params *p, uint32_t apic_id)
     return p->online;
 }
 
-unsigned smp_start_cores(const struct acpi_madt *madt, const struct boot_info *boot,
-                         struct bootmem *bm)
+unsigned smp_start_cores(const struct acpi_madt *madt, const struct acpi_dmar *dmar,
+                         const struct boot_info *boot, struct bootmem *bm)
 {
     shared = phys_to_virt(alloc(bm, BASE_PAGE_SIZE, "the shared page"));
     *shared = (struct smp_shared){.ncores = 1, .apic_id = {lapic_id()}};
@@ -167,6 +183,7 @@ unsigned smp_start_cores(const struct acpi_madt *madt, const struct boot_info *b
             .tsc_hz = tsc_hz(),
             .console_lock = (uint64_t)shared,
             .ncores = 1 + want,
+            .dmar_phys = virt_to_phys(dmar),
         };
         if (mon) {
             p->module_start = mon->start;
@@ -209,6 +226,9 @@ _Noreturn void ap_start(struct ap_params *identity_p)
     lapic_init_ap(p->timer_hz, p->tsc_hz);
     lapic_timer_start(TIMER_HZ);
     enable_smep();
+    // Every core's CPU driver invalidates the IOMMU after changes its own
+    // processes make to IOMMU tables: the same units as the boot core's.
+    iommu_init(phys_to_virt(p->dmar_phys), true);
     kprintf("core %lu: APIC id %lu online\n", p->core, p->apic_id);
     if (p->module_end) {
         struct boot_module m = {p->module_start, p->module_end, "monitor"};

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capops.h>
+#include <sys/devices.h>
 #include <sys/initsvc.h>
 #include <sys/memserv.h>
 #include <sys/ram.h>
@@ -83,6 +84,14 @@ static void test_spawn(void)
            err_name(none), err_name(missing));
     // Our own core, for contrast.
     report("mc.own_core", sys_core() == 0, "core %u", sys_core());
+    // Core 1's CPU driver knows the IOMMU too (it invalidates after changes
+    // to IOMMU tables there): a map into an IOMMU table works on core 1.
+    pid = 0;
+    err = partner("iommu", &pid);
+    if (err_is_ok(err))
+        err = proc_wait(pid, &status);
+    report("mc.iommu_tables_on_core1", err_is_ok(err) && status == 0, "%s, status %lu (%s)",
+           err_name(err), status, status ? err_name(status) : "ok");
     // Names and the process table are core 0's: a clear error elsewhere.
     pid = 0;
     err = partner("core0only", &pid);
@@ -91,6 +100,32 @@ static void test_spawn(void)
     report("mc.core0_services", err_is_ok(err) && status == 0,
            "%s, status %lu (1: wrong error for a name lookup, 2: for a process list)",
            err_name(err), status);
+}
+
+static int iommu_tables(void)
+{
+    capref_t l4, l3, frame;
+    errval_t err = obj_alloc(&l4, ObjType_IOVNodeL4, OBJSIZE_IOVNODE);
+    if (err_is_ok(err))
+        err = obj_alloc(&l3, ObjType_IOVNodeL3, OBJSIZE_IOVNODE);
+    if (err_is_ok(err))
+        err = invoke_iovnode_map(l4, 0, l3, 0, 0, 1);
+    capref_t l2, l1;
+    if (err_is_ok(err))
+        err = obj_alloc(&l2, ObjType_IOVNodeL2, OBJSIZE_IOVNODE);
+    if (err_is_ok(err))
+        err = invoke_iovnode_map(l3, 0, l2, 0, 0, 1);
+    if (err_is_ok(err))
+        err = obj_alloc(&l1, ObjType_IOVNodeL1, OBJSIZE_IOVNODE);
+    if (err_is_ok(err))
+        err = invoke_iovnode_map(l2, 0, l1, 0, 0, 1);
+    if (err_is_ok(err))
+        err = frame_alloc(&frame, OBJSIZE_PAGE);
+    if (err_is_ok(err))
+        err = invoke_iovnode_map(l1, 1, frame, MAP_WRITE, 0, 1);
+    if (err_is_ok(err))
+        err = invoke_unmap(frame);
+    return (int)err; // the error's code as the exit status (0: all worked)
 }
 
 static int core0only(void)
@@ -509,7 +544,7 @@ int main(int argc, char **argv)
         int (*fn)(void);
     } roles[] = {{"pong", pong},           {"capchild", capchild}, {"memchild", memchild},
                  {"flood", flood},         {"sink", sink},         {"echo", echo},
-                 {"core0only", core0only}, {"early", early}};
+                 {"core0only", core0only}, {"early", early},       {"iommu", iommu_tables}};
     for (unsigned i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
         if (!strcmp(t, roles[i].role))
             return roles[i].fn();

@@ -8,7 +8,7 @@
 // Find the remapping units the DMAR lists and read their capabilities.
 // The CPU driver never programs translation itself (the user-space VT-d
 // driver does); it only invalidates IOTLBs after changing IOMMU tables.
-void iommu_init(const struct acpi_dmar *dmar);
+void iommu_init(const struct acpi_dmar *dmar, bool quiet);
 
 // Can the kernel keep IOMMU tables coherent with the hardware now?
 // Errors: IOMMU_ERR_NO_UNIT (no unit found), IOMMU_ERR_QUEUED_INVALIDATION

@@ -8,6 +8,7 @@
 #define AP_CHAN_BYTES      (16u << 10)   // pages each further core's monitor shares with init
 
 #ifndef __ASSEMBLY__
+#include <acpi/dmar.h>
 #include <acpi/madt.h>
 #include <bootmem.h>
 #include <multiboot2.h>
@@ -28,6 +29,7 @@ struct ap_params {
     uint64_t ram_base, ram_bytes;      // RAM for its monitor
     uint64_t chan_base, chan_bytes;    // pages shared with core 0's init
     uint64_t ncores;
+    uint64_t dmar_phys;       // the boot core's parsed DMAR (its IOMMU units: iommu.c)
     volatile uint64_t online; // set by the new core when it is up
 };
 
@@ -37,14 +39,20 @@ struct ap_params {
 // channel to init, from which it makes its own monitor dispatcher. Waits
 // for each core to report in; a core that does not is reported and skipped.
 // Returns the number of cores online (at least 1).
-unsigned smp_start_cores(const struct acpi_madt *madt, const struct boot_info *boot,
-                         struct bootmem *bm);
+unsigned smp_start_cores(const struct acpi_madt *madt, const struct acpi_dmar *dmar,
+                         const struct boot_info *boot, struct bootmem *bm);
 
 // The channel pages shared with core i's monitor (for init's bootinfo).
 void smp_channel(unsigned core, uint64_t *base, uint64_t *bytes);
 
 // The APIC id of core (UINT32_MAX if there is no such core).
 uint32_t smp_apic_id(unsigned core);
+
+// The one lock the CPU drivers share besides the console's: two cores must
+// not drive the IOMMU's invalidation registers at once. Held briefly, with
+// interrupts off (every kernel path runs so).
+void smp_iommu_lock(void);
+void smp_iommu_unlock(void);
 
 // Where a new core enters the higher half (from ap_trampoline.S).
 _Noreturn void ap_start(struct ap_params *p);
