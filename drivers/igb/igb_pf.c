@@ -116,7 +116,10 @@ bool igb_pf_link_status(struct igb_pf *pf, unsigned *mbps, bool *full_duplex)
     bool up = s != 0xffffffffu && (s & IGB_STATUS_LU);
     uint32_t speed = s & IGB_STATUS_SPEED_MASK;
     if (mbps)
-        *mbps = !up ? 0 : speed == IGB_STATUS_SPEED_1000 ? 1000 : speed == IGB_STATUS_SPEED_100 ? 100 : 10;
+        *mbps = !up                              ? 0
+                : speed == IGB_STATUS_SPEED_1000 ? 1000
+                : speed == IGB_STATUS_SPEED_100  ? 100
+                                                 : 10;
     if (full_duplex)
         *full_duplex = up && (s & IGB_STATUS_FD);
     return up;
@@ -349,7 +352,8 @@ errval_t igb_pf_set_vf_vlan(struct igb_pf *pf, unsigned vf, uint16_t vid)
     if (vid) {
         uint32_t e = igb_pf_rd(pf, IGB_VLVF((unsigned)slot));
         igb_pf_wr(pf, IGB_VLVF((unsigned)slot),
-                  IGB_VLVF_ENABLE | IGB_VLVF_VID(vid) | (e & IGB_VLVF_POOL_MASK) | IGB_VLVF_POOL(vf));
+                  IGB_VLVF_ENABLE | IGB_VLVF_VID(vid) | (e & IGB_VLVF_POOL_MASK) |
+                      IGB_VLVF_POOL(vf));
         set_bits(pf, IGB_VFTA(vid >> 5), 1u << (vid & 31), true);
         set_bits(pf, IGB_RCTL, IGB_RCTL_VFE, true);
     }

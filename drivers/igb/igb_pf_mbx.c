@@ -10,8 +10,8 @@ struct mbx_msg {
 
 static void mac_to_words(const uint8_t mac[6], uint32_t *w)
 {
-    w[0] = (uint32_t)mac[0] | (uint32_t)mac[1] << 8 | (uint32_t)mac[2] << 16 |
-           (uint32_t)mac[3] << 24;
+    w[0] =
+        (uint32_t)mac[0] | (uint32_t)mac[1] << 8 | (uint32_t)mac[2] << 16 | (uint32_t)mac[3] << 24;
     w[1] = (uint32_t)mac[4] | (uint32_t)mac[5] << 8;
 }
 
@@ -95,8 +95,7 @@ static void push(struct igb_mbx_event *ev, unsigned max, unsigned *n, struct igb
         ev[(*n)++] = e;
 }
 
-errval_t igb_pf_mailbox_poll(struct igb_pf *pf, struct igb_mbx_event *ev, unsigned max,
-                             unsigned *n)
+errval_t igb_pf_mailbox_poll(struct igb_pf *pf, struct igb_mbx_event *ev, unsigned max, unsigned *n)
 {
     *n = 0;
     if (!pf->num_vfs)

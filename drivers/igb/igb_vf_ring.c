@@ -9,7 +9,10 @@
 // stores in order and loads in order, so the compiler is all to stop.
 #define barrier() __asm__ volatile("" ::: "memory")
 
-static unsigned ring_next(const struct igb_vf_ring *r, unsigned i) { return i + 1 == r->n ? 0 : i + 1; }
+static unsigned ring_next(const struct igb_vf_ring *r, unsigned i)
+{
+    return i + 1 == r->n ? 0 : i + 1;
+}
 
 // Descriptors the driver has given the device and not yet taken back.
 static unsigned ring_used(const struct igb_vf_ring *r) { return (r->tail + r->n - r->head) % r->n; }
@@ -65,7 +68,8 @@ errval_t igb_vf_rings(struct igb_vf *vf, struct igb_dma rx, unsigned rx_n, uint1
     igb_vf_wr(vf, IGB_VF_RDH, 0);
     igb_vf_wr(vf, IGB_VF_RDT, 0);
     igb_vf_wr(vf, IGB_VF_SRRCTL,
-              IGB_SRRCTL_BSIZEPKT(rx_buf_size / 1024) | IGB_SRRCTL_DESCTYPE_ADV1 | IGB_SRRCTL_DROP_EN);
+              IGB_SRRCTL_BSIZEPKT(rx_buf_size / 1024) | IGB_SRRCTL_DESCTYPE_ADV1 |
+                  IGB_SRRCTL_DROP_EN);
     igb_vf_wr(vf, IGB_VF_TDBAL, (uint32_t)tx.iova);
     igb_vf_wr(vf, IGB_VF_TDBAH, (uint32_t)(tx.iova >> 32));
     igb_vf_wr(vf, IGB_VF_TDLEN, tx_n * 16);
@@ -215,7 +219,8 @@ unsigned igb_vf_tx_reap(struct igb_vf *vf, struct igb_pkt *done, unsigned max)
     struct igb_vf_ring *r = &vf->tx;
     unsigned k = 0;
     while (vf->rings_up && k < max && r->head != r->tail) {
-        const volatile union igb_tx_desc *d = (const volatile union igb_tx_desc *)r->mem.va + r->head;
+        const volatile union igb_tx_desc *d =
+            (const volatile union igb_tx_desc *)r->mem.va + r->head;
         if (!(d->wb.status & IGB_TXD_STAT_DD))
             break;
         done[k++] = r->slot[r->head];

@@ -24,9 +24,9 @@
 // What the control plane decided for one VF, and the mailbox state.
 struct igb_pf_vf {
     uint8_t mac[6];
-    bool has_mac; // a MAC was assigned (igb_pf_set_vf_mac)
-    bool enabled; // receive and transmit allowed (igb_pf_vf_enable)
-    bool cts;     // the VF reset through the mailbox: clear to send requests
+    bool has_mac;  // a MAC was assigned (igb_pf_set_vf_mac)
+    bool enabled;  // receive and transmit allowed (igb_pf_vf_enable)
+    bool cts;      // the VF reset through the mailbox: clear to send requests
     uint16_t vlan; // port VLAN (0: untagged)
 };
 
@@ -34,9 +34,9 @@ struct igb_pf {
     struct mmio regs;
     uint64_t (*clock_us)(void *arg); // monotonic microseconds, for timeouts
     void *clock_arg;
-    uint8_t mac[6];    // the PF's own address (receive address 0)
-    unsigned num_vfs;  // 0 until igb_pf_enable_vfs
-    unsigned pf_pool;  // the PF's pool: num_vfs once VFs are enabled
+    uint8_t mac[6];   // the PF's own address (receive address 0)
+    unsigned num_vfs; // 0 until igb_pf_enable_vfs
+    unsigned pf_pool; // the PF's pool: num_vfs once VFs are enabled
     struct igb_pf_vf vf[IGB_MAX_VFS];
 };
 
@@ -128,10 +128,10 @@ errval_t igb_pf_pool_stats(struct igb_pf *pf, unsigned pool, struct igb_pool_sta
 /* ---- The PF side of the mailbox ---- */
 
 enum igb_mbx_event_kind {
-    IGB_MBX_EV_VFLR,     // the VF reset itself: its queues are off until it asks for a reset
-    IGB_MBX_EV_RESET,    // VF_RESET: acked with its MAC (its pool turned on), or nacked (no MAC)
-    IGB_MBX_EV_SET_MAC,  // SET_MAC_ADDR: acked if it named the assigned MAC, else nacked
-    IGB_MBX_EV_REFUSED,  // any other request, or any request before a reset: nacked
+    IGB_MBX_EV_VFLR,    // the VF reset itself: its queues are off until it asks for a reset
+    IGB_MBX_EV_RESET,   // VF_RESET: acked with its MAC (its pool turned on), or nacked (no MAC)
+    IGB_MBX_EV_SET_MAC, // SET_MAC_ADDR: acked if it named the assigned MAC, else nacked
+    IGB_MBX_EV_REFUSED, // any other request, or any request before a reset: nacked
 };
 
 struct igb_mbx_event {

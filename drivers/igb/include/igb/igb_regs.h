@@ -1,4 +1,5 @@
-/* drivers/igb/include/igb/igb_regs.h: Intel 82576 (igb) PF and VF registers, descriptors, mailbox. */
+/* drivers/igb/include/igb/igb_regs.h: Intel 82576 (igb) PF and VF registers, descriptors, mailbox.
+ */
 #pragma once
 
 #include <stdint.h>
@@ -19,15 +20,15 @@
 #define IGB_CTRL_SLU (1u << 6)  // set link up
 #define IGB_CTRL_RST (1u << 26) // device reset; self-clearing (igb_set_ctrl)
 
-#define IGB_STATUS_FD             (1u << 0)
-#define IGB_STATUS_LU             (1u << 1) // link up: set when auto-negotiation completes
-#define IGB_STATUS_SPEED_MASK     (3u << 6)
-#define IGB_STATUS_SPEED_100      (1u << 6)
-#define IGB_STATUS_SPEED_1000     (2u << 6)
-#define IGB_STATUS_NUM_VFS(s)     (((s) >> 14) & 0xfu) // VFs enabled in config space (igb_get_status)
-#define IGB_STATUS_IOV_MODE       (1u << 18)
-#define IGB_CTRL_EXT_PFRSTD       (1u << 14) // PF reset done: VF mailboxes RSTI -> RSTD
-#define IGB_CTRL_EXT_DRV_LOAD     (1u << 28)
+#define IGB_STATUS_FD         (1u << 0)
+#define IGB_STATUS_LU         (1u << 1) // link up: set when auto-negotiation completes
+#define IGB_STATUS_SPEED_MASK (3u << 6)
+#define IGB_STATUS_SPEED_100  (1u << 6)
+#define IGB_STATUS_SPEED_1000 (2u << 6)
+#define IGB_STATUS_NUM_VFS(s) (((s) >> 14) & 0xfu) // VFs enabled in config space (igb_get_status)
+#define IGB_STATUS_IOV_MODE   (1u << 18)
+#define IGB_CTRL_EXT_PFRSTD   (1u << 14) // PF reset done: VF mailboxes RSTI -> RSTD
+#define IGB_CTRL_EXT_DRV_LOAD (1u << 28)
 
 /* MDIC (DS 8.2.4): QEMU answers at once and only for PHY address 1 */
 #define IGB_MDIC_DATA(v)     ((v)&0xffffu)
@@ -48,16 +49,16 @@
 #define IGB_BMSR_AN_COMPLETE (1u << 5)
 
 /* ---- Interrupts (DS 8.8) ---- */
-#define IGB_ICR  0x000c0 // cause read (clear on read)
-#define IGB_IMS  0x000d0 // mask set
-#define IGB_IMC  0x000d8 // mask clear
-#define IGB_GPIE 0x01514 // general purpose interrupt enable
-#define IGB_EICS 0x01520 // extended cause set
-#define IGB_EIMS 0x01524 // extended mask set
-#define IGB_EIMC 0x01528 // extended mask clear
-#define IGB_EIAC 0x0152c // extended auto-clear
-#define IGB_EIAM 0x01530 // extended auto-mask (QEMU: written, never used)
-#define IGB_EICR 0x01580 // extended cause read
+#define IGB_ICR       0x000c0 // cause read (clear on read)
+#define IGB_IMS       0x000d0 // mask set
+#define IGB_IMC       0x000d8 // mask clear
+#define IGB_GPIE      0x01514 // general purpose interrupt enable
+#define IGB_EICS      0x01520 // extended cause set
+#define IGB_EIMS      0x01524 // extended mask set
+#define IGB_EIMC      0x01528 // extended mask clear
+#define IGB_EIAC      0x0152c // extended auto-clear
+#define IGB_EIAM      0x01530 // extended auto-mask (QEMU: written, never used)
+#define IGB_EICR      0x01580 // extended cause read
 #define IGB_IVAR0     0x01700
 #define IGB_IVAR_MISC 0x01740
 
@@ -67,25 +68,26 @@
 #define IGB_IVAR_VALID     0x80u
 
 /* ---- Receive (DS 8.9, 8.10) ---- */
-#define IGB_RCTL   0x00100
-#define IGB_RXCSUM 0x05000
-#define IGB_RLPML  0x05004
-#define IGB_MTA    0x05200 // 128 words
-#define IGB_RAL(n) (0x05400 + 8 * (n)) // receive address low, entries 0-15
-#define IGB_RAH(n) (0x05404 + 8 * (n))
-#define IGB_VFTA(n) (0x05600 + 4 * (n)) // VLAN filter table, 128 words
+#define IGB_RCTL       0x00100
+#define IGB_RXCSUM     0x05000
+#define IGB_RLPML      0x05004
+#define IGB_MTA        0x05200             // 128 words
+#define IGB_RAL(n)     (0x05400 + 8 * (n)) // receive address low, entries 0-15
+#define IGB_RAH(n)     (0x05404 + 8 * (n))
+#define IGB_VFTA(n)    (0x05600 + 4 * (n)) // VLAN filter table, 128 words
 #define IGB_RA_ENTRIES 16
 
-#define IGB_RCTL_EN     (1u << 1)
-#define IGB_RCTL_SBP    (1u << 2)
-#define IGB_RCTL_UPE    (1u << 3)
-#define IGB_RCTL_MPE    (1u << 4)
-#define IGB_RCTL_LPE    (1u << 5)  // long packets: without it frames over 1514 (+4 per VLAN tag) are dropped
-#define IGB_RCTL_BAM    (1u << 15)
-#define IGB_RCTL_VFE    (1u << 18) // VLAN filter enable (VFTA, and VLVF per pool in VMDq mode)
-#define IGB_RCTL_SECRC  (1u << 26) // strip CRC: QEMU otherwise appends 4 zero bytes to every frame
-#define IGB_RAH_AV      (1u << 31) // address valid
-#define IGB_RAH_POOL(p) (1u << (18 + (p))) // pool select (DS 8.10.x; QEMU: RAH_POOL_1 << pool)
+#define IGB_RCTL_EN  (1u << 1)
+#define IGB_RCTL_SBP (1u << 2)
+#define IGB_RCTL_UPE (1u << 3)
+#define IGB_RCTL_MPE (1u << 4)
+#define IGB_RCTL_LPE                                                                               \
+    (1u << 5) // long packets: without it frames over 1514 (+4 per VLAN tag) are dropped
+#define IGB_RCTL_BAM      (1u << 15)
+#define IGB_RCTL_VFE      (1u << 18) // VLAN filter enable (VFTA, and VLVF per pool in VMDq mode)
+#define IGB_RCTL_SECRC    (1u << 26) // strip CRC: QEMU otherwise appends 4 zero bytes to every frame
+#define IGB_RAH_AV        (1u << 31)         // address valid
+#define IGB_RAH_POOL(p)   (1u << (18 + (p))) // pool select (DS 8.10.x; QEMU: RAH_POOL_1 << pool)
 #define IGB_RAH_POOL_MASK (0xffu << 18)
 
 /* Per-queue receive registers, PF view: queue q at 0xC000 + 0x40 * q (DS 8.10) */
@@ -97,47 +99,47 @@
 #define IGB_RDT(q)    (0x0c018 + 0x40 * (q))
 #define IGB_RXDCTL(q) (0x0c028 + 0x40 * (q))
 
-#define IGB_SRRCTL_BSIZEPKT(kb)   ((uint32_t)(kb)&0x7fu) // packet buffer size in KiB
-#define IGB_SRRCTL_DESCTYPE_ADV1  (1u << 25)             // advanced, one buffer
-#define IGB_SRRCTL_DESCTYPE_MASK  (7u << 25)
-#define IGB_SRRCTL_DROP_EN        (1u << 31)
-#define IGB_RXDCTL_ENABLE         (1u << 25)
+#define IGB_SRRCTL_BSIZEPKT(kb)  ((uint32_t)(kb)&0x7fu) // packet buffer size in KiB
+#define IGB_SRRCTL_DESCTYPE_ADV1 (1u << 25)             // advanced, one buffer
+#define IGB_SRRCTL_DESCTYPE_MASK (7u << 25)
+#define IGB_SRRCTL_DROP_EN       (1u << 31)
+#define IGB_RXDCTL_ENABLE        (1u << 25)
 
 /* ---- Transmit (DS 8.12) ---- */
 #define IGB_TCTL      0x00400
 #define IGB_TCTL_EN   (1u << 1)
-#define IGB_TCTL_PSP  (1u << 3)  // pad short packets
+#define IGB_TCTL_PSP  (1u << 3) // pad short packets
 #define IGB_TCTL_CT   (0xfu << 4)
 #define IGB_TCTL_COLD (0x40u << 12)
 
-#define IGB_TDBAL(q)  (0x0e000 + 0x40 * (q))
-#define IGB_TDBAH(q)  (0x0e004 + 0x40 * (q))
-#define IGB_TDLEN(q)  (0x0e008 + 0x40 * (q))
-#define IGB_TDH(q)    (0x0e010 + 0x40 * (q))
-#define IGB_TDT(q)    (0x0e018 + 0x40 * (q))
-#define IGB_TXDCTL(q) (0x0e028 + 0x40 * (q))
-#define IGB_TDWBAL(q) (0x0e038 + 0x40 * (q))
-#define IGB_TDWBAH(q) (0x0e03c + 0x40 * (q))
+#define IGB_TDBAL(q)      (0x0e000 + 0x40 * (q))
+#define IGB_TDBAH(q)      (0x0e004 + 0x40 * (q))
+#define IGB_TDLEN(q)      (0x0e008 + 0x40 * (q))
+#define IGB_TDH(q)        (0x0e010 + 0x40 * (q))
+#define IGB_TDT(q)        (0x0e018 + 0x40 * (q))
+#define IGB_TXDCTL(q)     (0x0e028 + 0x40 * (q))
+#define IGB_TDWBAL(q)     (0x0e038 + 0x40 * (q))
+#define IGB_TDWBAH(q)     (0x0e03c + 0x40 * (q))
 #define IGB_TXDCTL_ENABLE (1u << 25)
 
-#define IGB_QUEUES        16
-#define IGB_RING_ALIGN    128 // DS: base and length in 128-byte units (QEMU masks less)
+#define IGB_QUEUES     16
+#define IGB_RING_ALIGN 128 // DS: base and length in 128-byte units (QEMU masks less)
 
 /* ---- Virtualization, PF view (DS 8.14; behaviour: QEMU igb_core.c) ---- */
-#define IGB_P2VMAILBOX(vf) (0x00c00 + 4 * (vf))   // PF side of VF vf's mailbox
+#define IGB_P2VMAILBOX(vf) (0x00c00 + 4 * (vf))    // PF side of VF vf's mailbox
 #define IGB_VMBMEM(vf)     (0x00800 + 0x40 * (vf)) // VF vf's 16-word message buffer
 #define IGB_MBVFICR        0x00c80 // VF requests (bits 0-7) and acks (16-23); write 1 to clear
 #define IGB_MBVFIMR        0x00c84
-#define IGB_VFLRE          0x00c88 // VF reset events (bit per VF); write 1 to clear
-#define IGB_VFRE           0x00c8c // VF (pool) receive enables
-#define IGB_VFTE           0x00c90 // VF (pool) transmit enables
-#define IGB_DTXSWC         0x03500 // DMA TX switch control
+#define IGB_VFLRE          0x00c88             // VF reset events (bit per VF); write 1 to clear
+#define IGB_VFRE           0x00c8c             // VF (pool) receive enables
+#define IGB_VFTE           0x00c90             // VF (pool) transmit enables
+#define IGB_DTXSWC         0x03500             // DMA TX switch control
 #define IGB_VMVIR(p)       (0x03700 + 4 * (p)) // per-pool default VLAN insertion
 #define IGB_VMOLR(p)       (0x05ad0 + 4 * (p)) // per-pool offload and filter control
-#define IGB_MRQC           0x05818 // multiple receive queues: VMDq mode
-#define IGB_VT_CTL         0x0581c // VMDq control: default pool
+#define IGB_MRQC           0x05818             // multiple receive queues: VMDq mode
+#define IGB_VT_CTL         0x0581c             // VMDq control: default pool
 #define IGB_VLVF(n)        (0x05d00 + 4 * (n)) // VLAN -> pool filters, 32 entries
-#define IGB_RTTBCNRC       0x036b0 // TX rate limiter (DS 8.12.x): NOT emulated by QEMU
+#define IGB_RTTBCNRC       0x036b0             // TX rate limiter (DS 8.12.x): NOT emulated by QEMU
 #define IGB_PVTCTRL(vf)    (0x10000 + 0x100 * (vf)) // PF mirror of VF CTRL (RST resets the VF)
 #define IGB_PVFGPRC(vf)    (0x10010 + 0x100 * (vf)) // per-pool good packets received
 #define IGB_PVFGPTC(vf)    (0x10014 + 0x100 * (vf)) // per-pool good packets transmitted
@@ -164,62 +166,62 @@ struct igb_pool_stats {
 #define IGB_P2V_PFU  (1u << 3) // the PF holds the buffer (only if VFU is clear)
 #define IGB_P2V_RVFU (1u << 4) // take the buffer back from a stuck VF
 
-#define IGB_MRQC_VMDQ              0x3u // QEMU tests MRQC bit 0 for VMDq; 3 is "VMDq, no RSS"
-#define IGB_VT_CTL_DEF_POOL(p)     ((uint32_t)(p) << 7) // unmatched unicast from the wire goes here
-#define IGB_VT_CTL_DIS_DEF_POOL    (1u << 29)
-#define IGB_DTXSWC_MAC_SPOOF(p)    (1u << (p))      // per-pool source MAC check (QEMU ignores it)
-#define IGB_DTXSWC_VLAN_SPOOF(p)   (1u << (8 + (p)))
-#define IGB_DTXSWC_LOOPBACK        (1u << 31)       // pool-to-pool switching (igb_tx_pkt_switch)
+#define IGB_MRQC_VMDQ            0x3u // QEMU tests MRQC bit 0 for VMDq; 3 is "VMDq, no RSS"
+#define IGB_VT_CTL_DEF_POOL(p)   ((uint32_t)(p) << 7) // unmatched unicast from the wire goes here
+#define IGB_VT_CTL_DIS_DEF_POOL  (1u << 29)
+#define IGB_DTXSWC_MAC_SPOOF(p)  (1u << (p)) // per-pool source MAC check (QEMU ignores it)
+#define IGB_DTXSWC_VLAN_SPOOF(p) (1u << (8 + (p)))
+#define IGB_DTXSWC_LOOPBACK      (1u << 31) // pool-to-pool switching (igb_tx_pkt_switch)
 
-#define IGB_VMOLR_RLPML(n)  ((uint32_t)(n)&0x3fffu)
-#define IGB_VMOLR_LPE       (1u << 16)
-#define IGB_VMOLR_AUPE      (1u << 24) // accept untagged frames (only consulted with RCTL.VFE)
-#define IGB_VMOLR_ROMPE     (1u << 25) // accept MTA/UTA hash matches
-#define IGB_VMOLR_ROPE      (1u << 26) // QEMU ignores ROPE
-#define IGB_VMOLR_BAM       (1u << 27) // accept broadcast
-#define IGB_VMOLR_MPME      (1u << 28) // QEMU ignores MPME
-#define IGB_VMOLR_STRVLAN   (1u << 30) // strip the VLAN tag on receive
-#define IGB_VMOLR_STRCRC    (1u << 31) // QEMU ignores it: RCTL.SECRC decides
+#define IGB_VMOLR_RLPML(n) ((uint32_t)(n)&0x3fffu)
+#define IGB_VMOLR_LPE      (1u << 16)
+#define IGB_VMOLR_AUPE     (1u << 24) // accept untagged frames (only consulted with RCTL.VFE)
+#define IGB_VMOLR_ROMPE    (1u << 25) // accept MTA/UTA hash matches
+#define IGB_VMOLR_ROPE     (1u << 26) // QEMU ignores ROPE
+#define IGB_VMOLR_BAM      (1u << 27) // accept broadcast
+#define IGB_VMOLR_MPME     (1u << 28) // QEMU ignores MPME
+#define IGB_VMOLR_STRVLAN  (1u << 30) // strip the VLAN tag on receive
+#define IGB_VMOLR_STRCRC   (1u << 31) // QEMU ignores it: RCTL.SECRC decides
 
-#define IGB_VLVF_VID(v)     ((uint32_t)(v)&0xfffu)
-#define IGB_VLVF_POOL(p)    (1u << (12 + (p)))
-#define IGB_VLVF_POOL_MASK  (0xffu << 12)
-#define IGB_VLVF_ENABLE     (1u << 31)
-#define IGB_VMVIR_DEFAULT   (1u << 30) // always insert VMVIR's VLAN on transmit
+#define IGB_VLVF_VID(v)    ((uint32_t)(v)&0xfffu)
+#define IGB_VLVF_POOL(p)   (1u << (12 + (p)))
+#define IGB_VLVF_POOL_MASK (0xffu << 12)
+#define IGB_VLVF_ENABLE    (1u << 31)
+#define IGB_VMVIR_DEFAULT  (1u << 30) // always insert VMVIR's VLAN on transmit
 
 /* ---- Virtualization, VF view: the VF's BAR0 (DS 8.28; QEMU igbvf.c vf_to_pf_addr) ---- */
-#define IGB_VF_CTRL       0x0000 // RST: resets this VF only (PF's PVTCTRL)
-#define IGB_VF_STATUS     0x0008
-#define IGB_VF_EICS       0x1520
-#define IGB_VF_EIMS       0x1524
-#define IGB_VF_EIMC       0x1528
-#define IGB_VF_EIAC       0x152c
-#define IGB_VF_EIAM       0x1530
-#define IGB_VF_EICR       0x1580 // QEMU: reads return the last value written, not the causes
-#define IGB_VF_IVAR0      0x1700 // bits 7:0 RX queue 0's vector, 15:8 TX queue 0's (VTIVAR)
-#define IGB_VF_IVAR_MISC  0x1740 // mailbox vector
-#define IGB_VF_MBX        0x0c40 // V2PMAILBOX
-#define IGB_VF_MBMEM      0x0800 // the 16-word message buffer
-#define IGB_VF_RDBAL      0x2800 // RX queue 0 (PF queue vf)
-#define IGB_VF_RDBAH      0x2804
-#define IGB_VF_RDLEN      0x2808
-#define IGB_VF_SRRCTL     0x280c
-#define IGB_VF_RDH        0x2810
-#define IGB_VF_RDT        0x2818
-#define IGB_VF_RXDCTL     0x2828
-#define IGB_VF_TDBAL      0x3800 // TX queue 0 (PF queue vf)
-#define IGB_VF_TDBAH      0x3804
-#define IGB_VF_TDLEN      0x3808
-#define IGB_VF_TDH        0x3810
-#define IGB_VF_TDT        0x3818
-#define IGB_VF_TXDCTL     0x3828
-#define IGB_VF_TDWBAL     0x3838
-#define IGB_VF_TDWBAH     0x383c
-#define IGB_VF_GPRC       0x0f10 // good packets received (PVFGPRC)
-#define IGB_VF_GPTC       0x0f14
-#define IGB_VF_GORC       0x0f18
-#define IGB_VF_GOTC       0x0f34
-#define IGB_VF_MPRC       0x0f3c
+#define IGB_VF_CTRL         0x0000 // RST: resets this VF only (PF's PVTCTRL)
+#define IGB_VF_STATUS       0x0008
+#define IGB_VF_EICS         0x1520
+#define IGB_VF_EIMS         0x1524
+#define IGB_VF_EIMC         0x1528
+#define IGB_VF_EIAC         0x152c
+#define IGB_VF_EIAM         0x1530
+#define IGB_VF_EICR         0x1580 // QEMU: reads return the last value written, not the causes
+#define IGB_VF_IVAR0        0x1700 // bits 7:0 RX queue 0's vector, 15:8 TX queue 0's (VTIVAR)
+#define IGB_VF_IVAR_MISC    0x1740 // mailbox vector
+#define IGB_VF_MBX          0x0c40 // V2PMAILBOX
+#define IGB_VF_MBMEM        0x0800 // the 16-word message buffer
+#define IGB_VF_RDBAL        0x2800 // RX queue 0 (PF queue vf)
+#define IGB_VF_RDBAH        0x2804
+#define IGB_VF_RDLEN        0x2808
+#define IGB_VF_SRRCTL       0x280c
+#define IGB_VF_RDH          0x2810
+#define IGB_VF_RDT          0x2818
+#define IGB_VF_RXDCTL       0x2828
+#define IGB_VF_TDBAL        0x3800 // TX queue 0 (PF queue vf)
+#define IGB_VF_TDBAH        0x3804
+#define IGB_VF_TDLEN        0x3808
+#define IGB_VF_TDH          0x3810
+#define IGB_VF_TDT          0x3818
+#define IGB_VF_TXDCTL       0x3828
+#define IGB_VF_TDWBAL       0x3838
+#define IGB_VF_TDWBAH       0x383c
+#define IGB_VF_GPRC         0x0f10 // good packets received (PVFGPRC)
+#define IGB_VF_GPTC         0x0f14
+#define IGB_VF_GORC         0x0f18
+#define IGB_VF_GOTC         0x0f34
+#define IGB_VF_MPRC         0x0f3c
 #define IGB_VF_MSIX_VECTORS 3 // MSI-X table in BAR3 at 0, PBA at 0x2000
 
 #define IGB_V2P_REQ   (1u << 0) // VF: a message is in the buffer for the PF
@@ -298,12 +300,12 @@ union igb_tx_desc {
 };
 _Static_assert(sizeof(union igb_tx_desc) == 16, "advanced TX descriptor is 16 bytes");
 
-#define IGB_TXD_LEN(n)        ((uint32_t)(n)&0xffffu)
-#define IGB_TXD_DTYP_DATA     (3u << 20)
-#define IGB_TXD_DTYP_CTXT     (2u << 20)
-#define IGB_TXD_CMD_EOP       (1u << 24)
-#define IGB_TXD_CMD_IFCS      (1u << 25)
-#define IGB_TXD_CMD_RS        (1u << 27)
-#define IGB_TXD_CMD_DEXT      (1u << 29)
-#define IGB_TXD_PAYLEN(n)     ((uint32_t)(n) << 14)
-#define IGB_TXD_STAT_DD       (1u << 0)
+#define IGB_TXD_LEN(n)    ((uint32_t)(n)&0xffffu)
+#define IGB_TXD_DTYP_DATA (3u << 20)
+#define IGB_TXD_DTYP_CTXT (2u << 20)
+#define IGB_TXD_CMD_EOP   (1u << 24)
+#define IGB_TXD_CMD_IFCS  (1u << 25)
+#define IGB_TXD_CMD_RS    (1u << 27)
+#define IGB_TXD_CMD_DEXT  (1u << 29)
+#define IGB_TXD_PAYLEN(n) ((uint32_t)(n) << 14)
+#define IGB_TXD_STAT_DD   (1u << 0)

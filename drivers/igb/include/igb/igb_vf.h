@@ -19,9 +19,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define IGB_VF_MIN_DESC 8   // ring sizes: a multiple of 8 (128 bytes) ...
-#define IGB_VF_MAX_DESC 256 // ... up to this many descriptors
-#define IGB_MIN_FRAME   14  // an Ethernet header; the device pads short frames (TCTL.PSP)
+#define IGB_VF_MIN_DESC 8    // ring sizes: a multiple of 8 (128 bytes) ...
+#define IGB_VF_MAX_DESC 256  // ... up to this many descriptors
+#define IGB_MIN_FRAME   14   // an Ethernet header; the device pads short frames (TCTL.PSP)
 #define IGB_MAX_FRAME   1514 // without FCS: the PF keeps jumbo frames off (no LPE)
 
 // Memory the device reaches: where the CPU sees it and the device's address.
@@ -49,9 +49,9 @@ struct igb_vf_stats {
 
 struct igb_vf_ring {
     struct igb_dma mem;
-    unsigned n;    // descriptors
-    unsigned head; // RX: next to receive; TX: next to reap
-    unsigned tail; // next to fill: what the device was last told (RDT/TDT)
+    unsigned n;                           // descriptors
+    unsigned head;                        // RX: next to receive; TX: next to reap
+    unsigned tail;                        // next to fill: what the device was last told (RDT/TDT)
     struct igb_pkt slot[IGB_VF_MAX_DESC]; // the buffer behind each descriptor
 };
 
