@@ -358,7 +358,7 @@ START_TEST(test_reclaim)
     struct igb_mbx_event ev[2];
     unsigned n;
     ck_assert_uint_eq(igb_pf_mailbox_poll(&pf, ev, 2, &n), SYS_ERR_OK);
-    ck_assert_uint_eq(n, 0); // our own reset of the VF is no event
+    ck_assert_uint_eq(n, 0);                       // our own reset of the VF is no event
     ck_assert(!raw_call(0, &rst, 1, reply).acked); // a new owner needs a new MAC
     ck_assert_uint_eq(igb_pf_vf_reclaim(&pf, 3), SYS_ERR_INVALID_ARGS);
 }
@@ -389,8 +389,8 @@ START_TEST(test_vlan_filters)
     ck_assert_uint_eq(igb_pf_set_vf_vlan(&pf, 0, 4095), SYS_ERR_INVALID_ARGS);
     ck_assert_uint_eq(igb_pf_set_vf_vlan(&pf, 0, 100), SYS_ERR_OK);
     ck_assert_uint_eq(igb_pf_set_vf_vlan(&pf, 1, 100), SYS_ERR_OK); // shares the entry
-    ck_assert_uint_eq(igbm_reg(&m, IGB_VLVF(0)), IGB_VLVF_ENABLE | IGB_VLVF_VID(100) |
-                                                     IGB_VLVF_POOL(0) | IGB_VLVF_POOL(1));
+    ck_assert_uint_eq(igbm_reg(&m, IGB_VLVF(0)),
+                      IGB_VLVF_ENABLE | IGB_VLVF_VID(100) | IGB_VLVF_POOL(0) | IGB_VLVF_POOL(1));
     ck_assert_uint_eq(igbm_reg(&m, IGB_VLVF(1)), 0);
     ck_assert(igbm_reg(&m, IGB_VFTA(100 >> 5)) & (1u << (100 & 31)));
     ck_assert(igbm_reg(&m, IGB_RCTL) & IGB_RCTL_VFE);

@@ -3,27 +3,27 @@
 #include <check.h>
 #include <string.h>
 
-#define R(off)        (m->r[(off) / 4])
-#define BIT(n)        (1u << (n))
-#define VTIVAR(vf)    (0x11700 + 4 * (vf)) // QEMU's invented PF offsets for the VFs' IVARs
-#define VTIVAR_MISC(vf) (0x11720 + 4 * (vf))
-#define PVTEICS(vf)   (0x10020 + 0x100 * (vf))
-#define PVTEIMS(vf)   (0x10024 + 0x100 * (vf))
-#define PVTEIAC(vf)   (0x1002c + 0x100 * (vf))
-#define PVTEIAM(vf)   (0x10030 + 0x100 * (vf))
-#define PVTEICR(vf)   (0x10080 + 0x100 * (vf))
-#define V2PMAILBOX(vf) (0x00c40 + 4 * (vf))
-#define EICR_MSIX_MASK 0x01ffffffu
+#define R(off)           (m->r[(off) / 4])
+#define BIT(n)           (1u << (n))
+#define VTIVAR(vf)       (0x11700 + 4 * (vf)) // QEMU's invented PF offsets for the VFs' IVARs
+#define VTIVAR_MISC(vf)  (0x11720 + 4 * (vf))
+#define PVTEICS(vf)      (0x10020 + 0x100 * (vf))
+#define PVTEIMS(vf)      (0x10024 + 0x100 * (vf))
+#define PVTEIAC(vf)      (0x1002c + 0x100 * (vf))
+#define PVTEIAM(vf)      (0x10030 + 0x100 * (vf))
+#define PVTEICR(vf)      (0x10080 + 0x100 * (vf))
+#define V2PMAILBOX(vf)   (0x00c40 + 4 * (vf))
+#define EICR_MSIX_MASK   0x01ffffffu
 #define EICR_LEGACY_MASK 0x4000ffffu
-#define ICR_VMMB      BIT(8)
-#define ETH_HLEN      14
-#define VLAN_TPID     0x8100
+#define ICR_VMMB         BIT(8)
+#define ETH_HLEN         14
+#define VLAN_TPID        0x8100
 
 static void reset(struct igb_model *m)
 {
     memset(m->r, 0, sizeof(m->r));
     R(IGB_CTRL) = IGB_CTRL_FD | BIT(3) | BIT(9) | BIT(20); // FD, LRST, 1000, ADVD3WUC
-    R(IGB_STATUS) = BIT(10) | BIT(31);                      // PHYRA: link down until autoneg
+    R(IGB_STATUS) = BIT(10) | BIT(31);                     // PHYRA: link down until autoneg
     R(IGB_RXDCTL(0)) = IGB_RXDCTL_ENABLE;
     R(IGB_TXDCTL(0)) = IGB_TXDCTL_ENABLE;
     R(IGB_RXCSUM) = BIT(8) | BIT(9);
@@ -245,7 +245,8 @@ static bool oversized(size_t len, unsigned vlans, bool lpe, uint32_t rlpml)
 // Which pools take the frame (VMDq mode); *external: also for the wire.
 static uint32_t assign(struct igb_model *m, const uint8_t *f, size_t len, bool *external)
 {
-    bool looped = external != NULL, bcast = mac_eq(f, (const uint8_t[6]){255, 255, 255, 255, 255, 255});
+    bool looped = external != NULL,
+         bcast = mac_eq(f, (const uint8_t[6]){255, 255, 255, 255, 255, 255});
     unsigned vlans = be16(f + 12) == VLAN_TPID;
     uint16_t vid = vlans ? be16(f + 14) & 0xfff : 0;
     uint32_t rctl = R(IGB_RCTL), q = 0;
@@ -317,8 +318,9 @@ static void write_frame(struct igb_model *m, unsigned q, const uint8_t *f, size_
         memset(d, 0, sizeof(*d));
         d->wb.length = (uint16_t)chunk;
         d->wb.vlan = vlan;
-        d->wb.status_error = IGB_RXD_STAT_DD |
-                             (last ? IGB_RXD_STAT_EOP | m->rx_error_bits | (vp ? IGB_RXD_STAT_VP : 0) : 0);
+        d->wb.status_error =
+            IGB_RXD_STAT_DD |
+            (last ? IGB_RXD_STAT_EOP | m->rx_error_bits | (vp ? IGB_RXD_STAT_VP : 0) : 0);
         R(IGB_RDH(q)) = (R(IGB_RDH(q)) + 1) % (R(IGB_RDLEN(q)) / 16);
     } while (off < total);
 }

@@ -52,7 +52,7 @@ struct igb_model {
 
     // Faults to inject.
     bool rst_stuck, mdic_never_ready, mdic_error;
-    bool gone; // surprise removal: every read returns all ones
+    bool gone;              // surprise removal: every read returns all ones
     uint32_t rx_error_bits; // put in the status of every received frame's last descriptor
 
     // What the device did.
