@@ -73,7 +73,8 @@ errval_t igbt_msix(struct igbt *t, struct vnic *v, unsigned vector, uint64_t bad
 extern const uint8_t net_bcast[6];
 
 // An ARP request from (mac, sip) for tip; 60 bytes.
-size_t net_arp_request(uint8_t *f, const uint8_t mac[6], const uint8_t sip[4], const uint8_t tip[4]);
+size_t net_arp_request(uint8_t *f, const uint8_t mac[6], const uint8_t sip[4],
+                       const uint8_t tip[4]);
 
 // Is f an ARP reply telling where ip is? Its sender MAC in mac.
 bool net_arp_reply_for(const uint8_t *f, size_t len, const uint8_t ip[4], uint8_t mac[6]);

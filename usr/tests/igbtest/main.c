@@ -18,7 +18,6 @@ static const uint8_t vf_macs[IGBT_VFS][6] = {{0x52, 0x54, 0x00, 0xab, 0x00, 0x01
                                              {0x52, 0x54, 0x00, 0xab, 0x00, 0x02}};
 static const uint8_t qemu_mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56}; // tools/qemu's mac=
 
-
 static errval_t pf_up(struct igbt *t)
 {
     const struct pci_bar *b = &t->pff->bars[0];
@@ -38,8 +37,8 @@ static errval_t pf_up(struct igbt *t)
     err = igb_pf_link_up(&t->pf, IGBT_WAIT_US * 2);
     bool up = igb_pf_link_status(&t->pf, &mbps, &fd);
     report("igb.link_up", err_is_ok(err) && up && mbps == 1000 && fd,
-           "%s after %lu ms: %s, %u Mb/s, %s duplex", err_name(err),
-           (clock_us(NULL) - t0) / 1000, up ? "up" : "down", mbps, fd ? "full" : "half");
+           "%s after %lu ms: %s, %u Mb/s, %s duplex", err_name(err), (clock_us(NULL) - t0) / 1000,
+           up ? "up" : "down", mbps, fd ? "full" : "half");
     return err;
 }
 
@@ -73,9 +72,10 @@ static bool bring_up(struct igbt *t)
         return false;
     err = igbt_sriov(t);
     report("igb.sriov_vfs", err_is_ok(err), "%s; VF 0 at %02x:%02x.%x, VF 1 at %02x:%02x.%x",
-           err_name(err), t->vn[0].f ? t->vn[0].f->bdf.bus : 0, t->vn[0].f ? t->vn[0].f->bdf.dev : 0,
-           t->vn[0].f ? t->vn[0].f->bdf.fn : 0, t->vn[1].f ? t->vn[1].f->bdf.bus : 0,
-           t->vn[1].f ? t->vn[1].f->bdf.dev : 0, t->vn[1].f ? t->vn[1].f->bdf.fn : 0);
+           err_name(err), t->vn[0].f ? t->vn[0].f->bdf.bus : 0,
+           t->vn[0].f ? t->vn[0].f->bdf.dev : 0, t->vn[0].f ? t->vn[0].f->bdf.fn : 0,
+           t->vn[1].f ? t->vn[1].f->bdf.bus : 0, t->vn[1].f ? t->vn[1].f->bdf.dev : 0,
+           t->vn[1].f ? t->vn[1].f->bdf.fn : 0);
     if (err_is_fail(err))
         return false;
     err = igbt_iommu(t);

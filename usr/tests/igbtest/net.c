@@ -2,12 +2,12 @@
 #include "igbtest.h"
 #include <string.h>
 
-#define ETH_HLEN   14
-#define ETH_ARP    0x0806
-#define ETH_IP     0x0800
-#define ARP_LEN    28
-#define IP_UDP     17
-#define MIN_FRAME  60
+#define ETH_HLEN  14
+#define ETH_ARP   0x0806
+#define ETH_IP    0x0800
+#define ARP_LEN   28
+#define IP_UDP    17
+#define MIN_FRAME 60
 
 const uint8_t net_bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
@@ -33,8 +33,8 @@ static size_t arp(uint8_t *f, uint16_t op, const uint8_t sha[6], const uint8_t s
     memset(f, 0, MIN_FRAME);
     eth_header(f, dst, sha, ETH_ARP);
     uint8_t *a = f + ETH_HLEN;
-    put16(a, 1);           // hardware: Ethernet
-    put16(a + 2, ETH_IP);  // protocol: IPv4
+    put16(a, 1);          // hardware: Ethernet
+    put16(a + 2, ETH_IP); // protocol: IPv4
     a[4] = 6, a[5] = 4;
     put16(a + 6, op);
     memcpy(a + 8, sha, 6);

@@ -258,9 +258,8 @@ errval_t igbt_msix(struct igbt *t, struct vnic *v, unsigned vector, uint64_t bad
     if (err_is_fail(err))
         return err;
     const struct pci_bar *bar = &v->f->bars[x.table_bir];
-    void *table = bar->addr ? dev_map(bar->addr + x.table_offset,
-                                      x.table_size * PCI_MSIX_ENTRY_SIZE)
-                            : NULL;
+    void *table =
+        bar->addr ? dev_map(bar->addr + x.table_offset, x.table_size * PCI_MSIX_ENTRY_SIZE) : NULL;
     if (!table)
         return SYS_ERR_NOT_FOUND;
     v->msix = (struct pci_msix_table){mmio_direct(table), x.table_size};

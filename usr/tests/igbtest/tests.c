@@ -118,7 +118,8 @@ static void test_switching(struct igbt *t, struct vnic *a, struct vnic *b)
     err = vnic_send(a, g, ws.wlen);
     poll_until(t, b, &ws, &ws.seen, QUIET_US);
     report("igb.vf_filters_foreign_mac", err_is_ok(err) && !ws.seen,
-           "send %s; VF 1 %s a frame for another MAC", err_name(err), ws.seen ? "got" : "did not get");
+           "send %s; VF 1 %s a frame for another MAC", err_name(err),
+           ws.seen ? "got" : "did not get");
 }
 
 // A VF may not pick its MAC: asking for another is refused, the filter

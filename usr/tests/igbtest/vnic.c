@@ -18,7 +18,9 @@ void igbt_pf_serve(void *arg)
         printf("igbtest: PF mailbox: VF %u %s%s\n", ev[i].vf,
                (const char *[]){"reset itself", "asked for a reset", "asked for a MAC",
                                 "made a request"}[ev[i].kind],
-               ev[i].kind == IGB_MBX_EV_VFLR ? "" : ev[i].acked ? ": granted" : ": refused");
+               ev[i].kind == IGB_MBX_EV_VFLR ? ""
+               : ev[i].acked                 ? ": granted"
+                                             : ": refused");
     }
 }
 
