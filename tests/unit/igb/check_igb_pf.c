@@ -264,6 +264,13 @@ START_TEST(test_mailbox_set_mac_policy)
     ck_assert_uint_eq(reply[0], IGB_MSG_SET_MAC_ADDR | IGB_MSG_NACK | IGB_MSG_CTS);
     ck_assert_uint_eq(igbm_reg(&m, IGB_RAL(1)), mac_lo(mac0));
     ck_assert_uint_eq(igbm_reg(&m, IGB_RAH(1)) & 0xffff, mac_hi(mac0));
+    // The control plane reassigns it while the VF runs: the filter follows
+    // at once, and the old address is now the one refused.
+    ck_assert_uint_eq(igb_pf_set_vf_mac(&pf, 0, mac1), SYS_ERR_OK);
+    ck_assert_uint_eq(igbm_reg(&m, IGB_RAL(1)), mac_lo(mac1));
+    ck_assert_uint_eq(igbm_reg(&m, IGB_RAH(1)), mac_hi(mac1) | IGB_RAH_AV | IGB_RAH_POOL(0));
+    ck_assert(!raw_call(0, req, 3, reply).acked);
+    ck_assert(raw_call(0, other, 3, reply).acked);
 }
 END_TEST
 
