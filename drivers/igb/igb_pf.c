@@ -2,7 +2,7 @@
 #include "igb_pf_priv.h"
 #include <base/string.h>
 
-#define RESET_US   100000 // QEMU resets at once; real 82576s take ~1 ms (DS 4.3.1)
+#define RESET_US   100000 // QEMU resets at once; a real 82576 in about a millisecond
 #define MDIC_US    10000
 #define RLPML_STD  1518 // the largest frame a pool takes without LPE (with one VLAN tag)
 #define POOL_VMOLR (IGB_VMOLR_AUPE | IGB_VMOLR_BAM | IGB_VMOLR_STRCRC | IGB_VMOLR_RLPML(RLPML_STD))

@@ -4,13 +4,15 @@
 
 #include <stdint.h>
 
-// Sources: the Intel 82576 GbE Controller Datasheet ("DS"; registers in
-// chapter 8, virtualization and the PF/VF mailbox in 7.10), and
+// Sources: the Intel 82576 GbE Controller Datasheet ("DS": register
+// descriptions in chapter 8 under the headings named below; virtualization,
+// pool switching (7.10.3.6) and VLAN (7.10.3.8) in 7.10, numbers as QEMU
+// cites them), Linux's e1000_regs.h/e1000_mbox.h as copied into QEMU, and
 // what QEMU 10.0's igb really does (hw/net/igb_core.c, igb_regs.h,
 // e1000x_regs.h, igbvf.c), which is the authority here: where the two
 // differ the comment says so. Only what Sietch's drivers and their model use.
 
-/* ---- General registers (DS 8.2) ---- */
+/* ---- General registers (DS ch. 8, "General Register Descriptions") ---- */
 #define IGB_CTRL     0x00000 // Device Control
 #define IGB_STATUS   0x00008 // Device Status (RO)
 #define IGB_CTRL_EXT 0x00018 // Extended Device Control
@@ -30,7 +32,7 @@
 #define IGB_CTRL_EXT_PFRSTD   (1u << 14) // PF reset done: VF mailboxes RSTI -> RSTD
 #define IGB_CTRL_EXT_DRV_LOAD (1u << 28)
 
-/* MDIC (DS 8.2.4): QEMU answers at once and only for PHY address 1 */
+/* MDIC, MDI control: QEMU answers at once and only for PHY address 1 */
 #define IGB_MDIC_DATA(v)     ((v)&0xffffu)
 #define IGB_MDIC_REG(r)      ((uint32_t)(r) << 16)
 #define IGB_MDIC_PHY(p)      ((uint32_t)(p) << 21)
@@ -48,7 +50,7 @@
 #define IGB_BMSR_LINK        (1u << 2)
 #define IGB_BMSR_AN_COMPLETE (1u << 5)
 
-/* ---- Interrupts (DS 8.8) ---- */
+/* ---- Interrupts (DS ch. 8, "Interrupt Register Descriptions") ---- */
 #define IGB_ICR       0x000c0 // cause read (clear on read)
 #define IGB_IMS       0x000d0 // mask set
 #define IGB_IMC       0x000d8 // mask clear
@@ -67,7 +69,7 @@
 #define IGB_GPIE_MSIX_MODE (1u << 4)
 #define IGB_IVAR_VALID     0x80u
 
-/* ---- Receive (DS 8.9, 8.10) ---- */
+/* ---- Receive (DS ch. 8, "Receive Register Descriptions") ---- */
 #define IGB_RCTL       0x00100
 #define IGB_RXCSUM     0x05000
 #define IGB_RLPML      0x05004
@@ -87,10 +89,10 @@
 #define IGB_RCTL_VFE      (1u << 18) // VLAN filter enable (VFTA, and VLVF per pool in VMDq mode)
 #define IGB_RCTL_SECRC    (1u << 26) // strip CRC: QEMU otherwise appends 4 zero bytes to every frame
 #define IGB_RAH_AV        (1u << 31)         // address valid
-#define IGB_RAH_POOL(p)   (1u << (18 + (p))) // pool select (DS 8.10.x; QEMU: RAH_POOL_1 << pool)
+#define IGB_RAH_POOL(p)   (1u << (18 + (p))) // pool select (QEMU: RAH_POOL_1 << pool)
 #define IGB_RAH_POOL_MASK (0xffu << 18)
 
-/* Per-queue receive registers, PF view: queue q at 0xC000 + 0x40 * q (DS 8.10) */
+/* Per-queue receive registers, PF view: queue q at 0xC000 + 0x40 * q */
 #define IGB_RDBAL(q)  (0x0c000 + 0x40 * (q))
 #define IGB_RDBAH(q)  (0x0c004 + 0x40 * (q))
 #define IGB_RDLEN(q)  (0x0c008 + 0x40 * (q))
@@ -105,7 +107,7 @@
 #define IGB_SRRCTL_DROP_EN       (1u << 31)
 #define IGB_RXDCTL_ENABLE        (1u << 25)
 
-/* ---- Transmit (DS 8.12) ---- */
+/* ---- Transmit (DS ch. 8, "Transmit Register Descriptions") ---- */
 #define IGB_TCTL      0x00400
 #define IGB_TCTL_EN   (1u << 1)
 #define IGB_TCTL_PSP  (1u << 3) // pad short packets
@@ -125,7 +127,8 @@
 #define IGB_QUEUES     16
 #define IGB_RING_ALIGN 128 // DS: base and length in 128-byte units (QEMU masks less)
 
-/* ---- Virtualization, PF view (DS 8.14; behaviour: QEMU igb_core.c) ---- */
+/* ---- Virtualization, PF view (DS ch. 8, "Virtualization Register Descriptions"; behaviour: QEMU
+ * igb_core.c) ---- */
 #define IGB_P2VMAILBOX(vf) (0x00c00 + 4 * (vf))    // PF side of VF vf's mailbox
 #define IGB_VMBMEM(vf)     (0x00800 + 0x40 * (vf)) // VF vf's 16-word message buffer
 #define IGB_MBVFICR        0x00c80 // VF requests (bits 0-7) and acks (16-23); write 1 to clear
@@ -139,7 +142,7 @@
 #define IGB_MRQC           0x05818             // multiple receive queues: VMDq mode
 #define IGB_VT_CTL         0x0581c             // VMDq control: default pool
 #define IGB_VLVF(n)        (0x05d00 + 4 * (n)) // VLAN -> pool filters, 32 entries
-#define IGB_RTTBCNRC       0x036b0             // TX rate limiter (DS 8.12.x): NOT emulated by QEMU
+#define IGB_RTTBCNRC       0x036b0             // TX rate scheduler config: NOT emulated by QEMU
 #define IGB_PVTCTRL(vf)    (0x10000 + 0x100 * (vf)) // PF mirror of VF CTRL (RST resets the VF)
 #define IGB_PVFGPRC(vf)    (0x10010 + 0x100 * (vf)) // per-pool good packets received
 #define IGB_PVFGPTC(vf)    (0x10014 + 0x100 * (vf)) // per-pool good packets transmitted
@@ -189,7 +192,8 @@ struct igb_pool_stats {
 #define IGB_VLVF_ENABLE    (1u << 31)
 #define IGB_VMVIR_DEFAULT  (1u << 30) // always insert VMVIR's VLAN on transmit
 
-/* ---- Virtualization, VF view: the VF's BAR0 (DS 8.28; QEMU igbvf.c vf_to_pf_addr) ---- */
+/* ---- Virtualization, VF view: the VF's BAR0 (DS ch. 8, VF registers; QEMU igbvf.c vf_to_pf_addr)
+ * ---- */
 #define IGB_VF_CTRL         0x0000 // RST: resets this VF only (PF's PVTCTRL)
 #define IGB_VF_STATUS       0x0008
 #define IGB_VF_EICS         0x1520
@@ -247,7 +251,7 @@ struct igb_pool_stats {
 #define IGB_MSG_NACK          (1u << 30)
 #define IGB_MSG_CTS           (1u << 29) // the VF is clear to send (it has reset)
 
-/* ---- Descriptors (DS 7.1.5 advanced receive, 7.2.2.3 advanced transmit) ---- */
+/* ---- Descriptors (DS ch. 7: advanced receive and transmit descriptors; QEMU igb_regs.h) ---- */
 
 // Advanced receive descriptor, one buffer: the driver writes the read
 // format; the device overwrites all 16 bytes with the write-back format.
