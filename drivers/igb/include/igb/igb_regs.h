@@ -1,5 +1,4 @@
-/* drivers/igb/include/igb/igb_regs.h: Intel 82576 (igb) PF and VF registers, descriptors, mailbox.
- */
+/* drivers/igb/include/igb/igb_regs.h: 82576 PF and VF registers, descriptors, mailbox codes. */
 #pragma once
 
 #include <stdint.h>
