@@ -1,0 +1,7 @@
+/* drivers/igb/igb_vf_priv.h: what igb_vf.c and igb_vf_ring.c share inside the VF driver. */
+#pragma once
+
+#include <igb/igb_vf.h>
+
+uint32_t igb_vf_rd(const struct igb_vf *vf, uint32_t off);
+void igb_vf_wr(struct igb_vf *vf, uint32_t off, uint32_t v);

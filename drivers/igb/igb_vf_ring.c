@@ -1,0 +1,232 @@
+/* drivers/igb/igb_vf_ring.c: the 82576 VF's receive and transmit rings (advanced descriptors). */
+#include "igb_vf_priv.h"
+#include <base/string.h>
+
+#define ENABLE_US 10000
+
+// Descriptors must be in memory before the tail write tells the device,
+// and the device's status word must be read before the rest: x86 keeps
+// stores in order and loads in order, so the compiler is all to stop.
+#define barrier() __asm__ volatile("" ::: "memory")
+
+static unsigned ring_next(const struct igb_vf_ring *r, unsigned i)
+{
+    return i + 1 == r->n ? 0 : i + 1;
+}
+
+// Descriptors the driver has given the device and not yet taken back.
+static unsigned ring_used(const struct igb_vf_ring *r) { return (r->tail + r->n - r->head) % r->n; }
+
+static errval_t check_ring(struct igb_dma mem, unsigned n)
+{
+    if (n < IGB_VF_MIN_DESC || n > IGB_VF_MAX_DESC || n % 8 || !mem.va || mem.bytes < n * 16ull)
+        return SYS_ERR_INVALID_ARGS;
+    return mem.iova % IGB_RING_ALIGN ? SYS_ERR_ALIGNMENT : SYS_ERR_OK;
+}
+
+// Write the enable bit and wait for it to read back.
+static errval_t enable_queue(struct igb_vf *vf, uint32_t ctl_off, uint32_t bit)
+{
+    igb_vf_wr(vf, ctl_off, bit);
+    uint64_t start = vf->clock_us(vf->arg);
+    while (!(igb_vf_rd(vf, ctl_off) & bit)) {
+        if (vf->clock_us(vf->arg) - start > ENABLE_US)
+            return SYS_ERR_TIMEOUT;
+    }
+    return SYS_ERR_OK;
+}
+
+static void ring_setup(struct igb_vf_ring *r, struct igb_dma mem, unsigned n)
+{
+    memset(mem.va, 0, n * 16ull);
+    memset(r, 0, sizeof(*r));
+    r->mem = mem;
+    r->n = n;
+}
+
+errval_t igb_vf_rings(struct igb_vf *vf, struct igb_dma rx, unsigned rx_n, uint16_t rx_buf_size,
+                      struct igb_dma tx, unsigned tx_n)
+{
+    if (!vf->reset_done)
+        return IGB_ERR_NOT_RESET;
+    errval_t err = check_ring(rx, rx_n);
+    if (err_is_ok(err))
+        err = check_ring(tx, tx_n);
+    if (err_is_ok(err) && (rx_buf_size < 1024 || rx_buf_size > 16384 || rx_buf_size % 1024))
+        err = SYS_ERR_INVALID_ARGS;
+    if (err_is_fail(err))
+        return err;
+    vf->rings_up = vf->in_frame = false;
+    igb_vf_wr(vf, IGB_VF_RXDCTL, 0);
+    igb_vf_wr(vf, IGB_VF_TXDCTL, 0);
+    ring_setup(&vf->rx, rx, rx_n);
+    ring_setup(&vf->tx, tx, tx_n);
+    vf->rx_buf_size = rx_buf_size;
+    igb_vf_wr(vf, IGB_VF_RDBAL, (uint32_t)rx.iova);
+    igb_vf_wr(vf, IGB_VF_RDBAH, (uint32_t)(rx.iova >> 32));
+    igb_vf_wr(vf, IGB_VF_RDLEN, rx_n * 16);
+    igb_vf_wr(vf, IGB_VF_RDH, 0);
+    igb_vf_wr(vf, IGB_VF_RDT, 0);
+    igb_vf_wr(vf, IGB_VF_SRRCTL,
+              IGB_SRRCTL_BSIZEPKT(rx_buf_size / 1024) | IGB_SRRCTL_DESCTYPE_ADV1 |
+                  IGB_SRRCTL_DROP_EN);
+    igb_vf_wr(vf, IGB_VF_TDBAL, (uint32_t)tx.iova);
+    igb_vf_wr(vf, IGB_VF_TDBAH, (uint32_t)(tx.iova >> 32));
+    igb_vf_wr(vf, IGB_VF_TDLEN, tx_n * 16);
+    igb_vf_wr(vf, IGB_VF_TDH, 0);
+    igb_vf_wr(vf, IGB_VF_TDT, 0);
+    igb_vf_wr(vf, IGB_VF_TDWBAL, 0); // completions in the descriptors, not a head write-back
+    igb_vf_wr(vf, IGB_VF_TDWBAH, 0);
+    err = enable_queue(vf, IGB_VF_RXDCTL, IGB_RXDCTL_ENABLE);
+    if (err_is_ok(err))
+        err = enable_queue(vf, IGB_VF_TXDCTL, IGB_TXDCTL_ENABLE);
+    vf->rings_up = err_is_ok(err);
+    return err;
+}
+
+// Put buffer b on the receive ring at the tail (the caller writes RDT).
+static void rx_post(struct igb_vf *vf, const struct igb_pkt *b)
+{
+    struct igb_vf_ring *r = &vf->rx;
+    volatile union igb_rx_desc *d = (volatile union igb_rx_desc *)r->mem.va + r->tail;
+    d->read.pkt_addr = b->iova;
+    d->read.hdr_addr = 0;
+    r->slot[r->tail] = *b;
+    r->tail = ring_next(r, r->tail);
+}
+
+static void rx_doorbell(struct igb_vf *vf)
+{
+    barrier();
+    igb_vf_wr(vf, IGB_VF_RDT, vf->rx.tail);
+}
+
+errval_t igb_vf_rx_refill(struct igb_vf *vf, const struct igb_pkt *bufs, unsigned n,
+                          unsigned *posted)
+{
+    *posted = 0;
+    if (!vf->rings_up)
+        return IGB_ERR_NOT_RESET;
+    for (unsigned i = 0; i < n; i++) {
+        if (!bufs[i].iova)
+            return SYS_ERR_INVALID_ARGS;
+    }
+    unsigned room = vf->rx.n - 1 - ring_used(&vf->rx); // a full ring would look empty (RDH == RDT)
+    if (n && !room)
+        return IGB_ERR_RING_FULL;
+    unsigned k = n < room ? n : room;
+    for (unsigned i = 0; i < k; i++)
+        rx_post(vf, &bufs[i]);
+    if (k)
+        rx_doorbell(vf);
+    *posted = k;
+    return SYS_ERR_OK;
+}
+
+bool igb_vf_rx_pending(const struct igb_vf *vf)
+{
+    const struct igb_vf_ring *r = &vf->rx;
+    if (!vf->rings_up || r->head == r->tail)
+        return false;
+    const volatile union igb_rx_desc *d = (const volatile union igb_rx_desc *)r->mem.va + r->head;
+    return d->wb.status_error & IGB_RXD_STAT_DD;
+}
+
+// What to do with a completed receive descriptor: deliver its frame, or
+// drop it (and count why).
+static bool rx_keep(struct igb_vf *vf, uint32_t status, uint16_t len)
+{
+    if (!(status & IGB_RXD_STAT_EOP)) {
+        vf->in_frame = true; // the frame goes on in the next buffer: too large
+        return false;
+    }
+    if (vf->in_frame) {
+        vf->in_frame = false;
+        vf->stats.rx_drops++;
+        return false;
+    }
+    if ((status & IGB_RXD_ERR_MASK) || len == 0 || len > vf->rx_buf_size) {
+        vf->stats.rx_errors++;
+        return false;
+    }
+    vf->stats.rx_packets++;
+    vf->stats.rx_bytes += len;
+    return true;
+}
+
+errval_t igb_vf_rx(struct igb_vf *vf, struct igb_pkt *out, unsigned max, unsigned *n)
+{
+    *n = 0;
+    if (!vf->rings_up)
+        return IGB_ERR_NOT_RESET;
+    struct igb_vf_ring *r = &vf->rx;
+    bool recycled = false;
+    while (*n < max && r->head != r->tail) {
+        volatile union igb_rx_desc *d = (volatile union igb_rx_desc *)r->mem.va + r->head;
+        uint32_t status = d->wb.status_error;
+        if (!(status & IGB_RXD_STAT_DD))
+            break;
+        barrier();
+        uint16_t len = d->wb.length;
+        struct igb_pkt b = r->slot[r->head];
+        r->head = ring_next(r, r->head);
+        if (rx_keep(vf, status, len)) {
+            b.len = len;
+            out[(*n)++] = b;
+        } else {
+            rx_post(vf, &b); // there is room: its own descriptor was just freed
+            recycled = true;
+        }
+    }
+    if (recycled)
+        rx_doorbell(vf);
+    return SYS_ERR_OK;
+}
+
+errval_t igb_vf_tx(struct igb_vf *vf, const struct igb_pkt *pkts, unsigned n, unsigned *sent)
+{
+    *sent = 0;
+    if (!vf->rings_up)
+        return IGB_ERR_NOT_RESET;
+    for (unsigned i = 0; i < n; i++) {
+        if (!pkts[i].iova || pkts[i].len < IGB_MIN_FRAME || pkts[i].len > IGB_MAX_FRAME)
+            return SYS_ERR_INVALID_ARGS;
+    }
+    struct igb_vf_ring *r = &vf->tx;
+    unsigned room = r->n - 1 - ring_used(r);
+    if (n && !room)
+        return IGB_ERR_RING_FULL;
+    unsigned k = n < room ? n : room;
+    for (unsigned i = 0; i < k; i++) {
+        volatile union igb_tx_desc *d = (volatile union igb_tx_desc *)r->mem.va + r->tail;
+        d->read.buffer_addr = pkts[i].iova;
+        d->read.cmd_type_len = IGB_TXD_LEN(pkts[i].len) | IGB_TXD_DTYP_DATA | IGB_TXD_CMD_DEXT |
+                               IGB_TXD_CMD_EOP | IGB_TXD_CMD_IFCS | IGB_TXD_CMD_RS;
+        d->read.olinfo_status = IGB_TXD_PAYLEN(pkts[i].len);
+        r->slot[r->tail] = pkts[i];
+        r->tail = ring_next(r, r->tail);
+    }
+    if (k) {
+        barrier();
+        igb_vf_wr(vf, IGB_VF_TDT, r->tail); // one doorbell for the batch
+    }
+    *sent = k;
+    return SYS_ERR_OK;
+}
+
+unsigned igb_vf_tx_reap(struct igb_vf *vf, struct igb_pkt *done, unsigned max)
+{
+    struct igb_vf_ring *r = &vf->tx;
+    unsigned k = 0;
+    while (vf->rings_up && k < max && r->head != r->tail) {
+        const volatile union igb_tx_desc *d =
+            (const volatile union igb_tx_desc *)r->mem.va + r->head;
+        if (!(d->wb.status & IGB_TXD_STAT_DD))
+            break;
+        done[k++] = r->slot[r->head];
+        vf->stats.tx_packets++;
+        vf->stats.tx_bytes += r->slot[r->head].len;
+        r->head = ring_next(r, r->head);
+    }
+    return k;
+}

@@ -1,0 +1,150 @@
+/*
+ * drivers/igb/include/igb/igb_pf.h: the 82576 physical-function driver (the
+ * control plane's side of a VNIC).
+ *
+ * The PF driver resets the device, brings the link up, switches it into
+ * VMDq/SR-IOV mode with one pool per VF (pool v for VF v, 0-based: VF 0 is
+ * PCI VF 1) and the PF's own pool after them, assigns each VF its MAC and
+ * answers the VFs' mailbox requests. It reaches the PF's BAR0 through a
+ * struct mmio and needs no DMA memory: it never uses a queue itself.
+ * Enabling the VFs in PCI configuration space (NumVFs, VF Enable, VF BARs)
+ * is the PCI layer's job (drivers/pci); this driver checks it was done.
+ * What QEMU's igb does and does not implement is in docs/vnic.md.
+ */
+#pragma once
+
+#include <base/mmio.h>
+#include <igb/igb_regs.h>
+#include <kpi/errors.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define IGB_MAX_VFS 7 // of the 8 pools, the PF keeps one for itself
+
+// What the control plane decided for one VF, and the mailbox state.
+struct igb_pf_vf {
+    uint8_t mac[6];
+    bool has_mac;  // a MAC was assigned (igb_pf_set_vf_mac)
+    bool enabled;  // receive and transmit allowed (igb_pf_vf_enable)
+    bool cts;      // the VF reset through the mailbox: clear to send requests
+    uint16_t vlan; // port VLAN (0: untagged)
+};
+
+struct igb_pf {
+    struct mmio regs;
+    uint64_t (*clock_us)(void *arg); // monotonic microseconds, for timeouts
+    void *clock_arg;
+    uint8_t mac[6];   // the PF's own address (receive address 0)
+    unsigned num_vfs; // 0 until igb_pf_enable_vfs
+    unsigned pf_pool; // the PF's pool: num_vfs once VFs are enabled
+    struct igb_pf_vf vf[IGB_MAX_VFS];
+};
+
+// Take over the PF at regs: reset it (CTRL.RST, waited for), mask every
+// interrupt, and read its own MAC. clock_us bounds every wait. Errors:
+// IGB_ERR_GONE (registers read all ones), IGB_ERR_RESET_TIMEOUT.
+errval_t igb_pf_init(struct igb_pf *pf, const struct mmio *regs, uint64_t (*clock_us)(void *arg),
+                     void *clock_arg);
+
+// Reset the device again: every register returns to its default, all
+// VFs' state is forgotten (their mailboxes show a PF reset in progress
+// until igb_pf_enable_vfs). Errors: IGB_ERR_RESET_TIMEOUT.
+errval_t igb_pf_reset(struct igb_pf *pf);
+
+// Read or write PHY register reg (0-31) through MDIC. Errors:
+// SYS_ERR_INVALID_ARGS, IGB_ERR_MDIC (the PHY refused, or no completion
+// within 10 ms).
+errval_t igb_pf_phy_read(struct igb_pf *pf, unsigned reg, uint16_t *val);
+errval_t igb_pf_phy_write(struct igb_pf *pf, unsigned reg, uint16_t val);
+
+// Bring the link up: restart auto-negotiation in the PHY, then wait up to
+// timeout_us for STATUS.LU (QEMU completes it 500 ms of virtual time
+// later). Errors: IGB_ERR_MDIC, IGB_ERR_LINK_DOWN.
+errval_t igb_pf_link_up(struct igb_pf *pf, uint64_t timeout_us);
+
+// The link state from STATUS: up or not, and if up its speed (Mb/s) and
+// duplex (either pointer may be NULL).
+bool igb_pf_link_status(struct igb_pf *pf, unsigned *mbps, bool *full_duplex);
+
+// Switch the device into VMDq mode for n VFs (1..IGB_MAX_VFS), which must
+// already be enabled in the SR-IOV capability: pools 0..n-1 are the VFs',
+// pool n the PF's (its MAC, broadcast, and unicast frames from the wire
+// that match no pool). Receive and transmit are turned on globally, each
+// pool accepts broadcast and untagged frames, CRC is stripped, the VFs'
+// pools stay off until their VF resets with a MAC assigned, and finally
+// the VFs' mailboxes are told the PF is ready (CTRL_EXT.PFRSTD). VF
+// interrupts are routed to the VFs' own MSI-X vectors (GPIE.MSIX_MODE).
+// Errors: SYS_ERR_INVALID_ARGS, IGB_ERR_VFS_NOT_ENABLED.
+errval_t igb_pf_enable_vfs(struct igb_pf *pf, unsigned n);
+
+// Assign VF vf (0-based) its MAC: the only address its pool receives
+// unicast for, and the only one its SET_MAC_ADDR requests may name. If the
+// VF is already running the filter changes at once. Errors:
+// SYS_ERR_INVALID_ARGS (no such VF, or a multicast/zero address),
+// SYS_ERR_EXISTS (another VF or the PF has it), IGB_ERR_NOT_RESET (VFs
+// not enabled).
+errval_t igb_pf_set_vf_mac(struct igb_pf *pf, unsigned vf, const uint8_t mac[6]);
+
+// Allow (or stop) VF vf's receive and transmit (VFRE/VFTE). Allowing is
+// remembered across the VF's own resets. Errors: SYS_ERR_INVALID_ARGS,
+// IGB_ERR_NOT_RESET (VFs not enabled).
+errval_t igb_pf_vf_enable(struct igb_pf *pf, unsigned vf, bool on);
+
+// Take VF vf back (its application ended): reset its queues (PVTCTRL.RST),
+// turn its pool off, drop its MAC filter and VLAN, and forget its mailbox
+// state, so the next owner starts from nothing. Errors: SYS_ERR_INVALID_ARGS,
+// IGB_ERR_NOT_RESET.
+errval_t igb_pf_vf_reclaim(struct igb_pf *pf, unsigned vf);
+
+// Pool-to-pool switching (DTXSWC.Loopback_en): with it a frame a pool
+// sends to another pool's MAC is delivered inside the device instead of
+// leaving on the wire. QEMU also hands a looped broadcast back to the
+// sending pool. Errors: IGB_ERR_NOT_RESET (VFs not enabled).
+errval_t igb_pf_set_loopback(struct igb_pf *pf, bool on);
+
+// Source-MAC anti-spoofing for a pool. The 82576 would drop a frame whose
+// source address is not the pool's; QEMU 10's igb never reads the spoof
+// bits. The bits are programmed as the datasheet defines, and enabling
+// returns IGB_ERR_NO_ANTISPOOF so that no caller believes it is
+// protected; disabling returns SYS_ERR_OK. Errors: SYS_ERR_INVALID_ARGS.
+errval_t igb_pf_set_antispoof(struct igb_pf *pf, unsigned pool, bool on);
+
+// Put VF vf on VLAN vid (1..4094) as an access port: frames tagged vid
+// reach its pool (VLVF and VFTA, with RCTL.VFE on) with the tag stripped,
+// untagged frames no longer do, and everything it sends gets the tag
+// (VMVIR). vid 0 returns it to untagged. Errors: SYS_ERR_INVALID_ARGS,
+// IGB_ERR_VLAN_FULL, IGB_ERR_NOT_RESET.
+errval_t igb_pf_set_vf_vlan(struct igb_pf *pf, unsigned vf, uint16_t vid);
+
+// Per-VF transmit rate limit. QEMU's igb does not emulate the 82576's
+// rate scheduler (RTTBCNRC), so this always fails: IGB_ERR_NO_RATE_LIMIT
+// (SYS_ERR_INVALID_ARGS for a VF that does not exist).
+errval_t igb_pf_set_rate_limit(struct igb_pf *pf, unsigned vf, uint32_t mbps);
+
+// Read pool's counters (a VF's pool is its index; the PF's is pf_pool).
+// Errors: SYS_ERR_INVALID_ARGS, IGB_ERR_NOT_RESET.
+errval_t igb_pf_pool_stats(struct igb_pf *pf, unsigned pool, struct igb_pool_stats *out);
+
+/* ---- The PF side of the mailbox ---- */
+
+enum igb_mbx_event_kind {
+    IGB_MBX_EV_VFLR,    // the VF reset itself: its queues are off until it asks for a reset
+    IGB_MBX_EV_RESET,   // VF_RESET: acked with its MAC (its pool turned on), or nacked (no MAC)
+    IGB_MBX_EV_SET_MAC, // SET_MAC_ADDR: acked if it named the assigned MAC, else nacked
+    IGB_MBX_EV_REFUSED, // any other request, or any request before a reset: nacked
+};
+
+struct igb_mbx_event {
+    unsigned vf;
+    enum igb_mbx_event_kind kind;
+    bool acked;   // the reply was ACK (else NACK); always false for VFLR
+    uint32_t msg; // the request's first word
+};
+
+// Handle whatever the VFs have posted: reset events (VFLRE) and mailbox
+// requests (MBVFICR), each answered at once in the VF's buffer. A VF
+// whose buffer the VF itself holds is left for the next poll. Up to max
+// events are described in ev (*n of them); further ones are still handled.
+// Errors: IGB_ERR_NOT_RESET (VFs not enabled).
+errval_t igb_pf_mailbox_poll(struct igb_pf *pf, struct igb_mbx_event *ev, unsigned max,
+                             unsigned *n);
