@@ -35,8 +35,10 @@ static void start(const struct pci_cfg *c, struct pci_bdf b, struct pci_cap_iter
         it->next = h && h != 0xffffffffu ? PCI_EXT_CAP_FIRST : 0;
         return;
     }
+    // An absent function reads all ones everywhere; a VF's vendor ID reads
+    // 0xFFFF too (PCIe 9.3.4.1.1), but its status register is real.
     uint16_t status = pci_read16(c, b, PCI_STATUS);
-    bool present = pci_read16(c, b, PCI_VENDOR_ID) != PCI_VENDOR_NONE;
+    bool present = status != 0xffff;
     it->next = present && (status & PCI_STATUS_CAP_LIST)
                    ? pci_read8(c, b, PCI_CAP_PTR) & PCI_CAP_PTR_MASK
                    : 0;

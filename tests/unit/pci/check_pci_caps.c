@@ -62,6 +62,25 @@ START_TEST(test_igb_lists)
 }
 END_TEST
 
+// A VF's vendor ID reads 0xFFFF by definition; its capability list is
+// still walked (found by igbtest: a VF's MSI-X was never listed).
+START_TEST(test_vf_list)
+{
+    struct fake_fn *vf = fake_add(&bus, (struct pci_bdf){1, 16, 0}, 0xffff, 0xffff, 0);
+    fake_cap(vf, 0x70, PCI_CAP_ID_MSIX);
+    fake_cap(vf, 0xa0, PCI_CAP_ID_EXPRESS);
+    uint16_t ids[4], offs[4], off;
+    unsigned n;
+    ck_assert_uint_eq(walk(vf->bdf, false, ids, offs, 4, &n), SYS_ERR_NOT_FOUND);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(pci_cap_find(&cfg, vf->bdf, PCI_CAP_ID_MSIX, &off), SYS_ERR_OK);
+    ck_assert_uint_eq(off, 0x70);
+    // A function that is not there (all ones) has none.
+    ck_assert_uint_eq(walk((struct pci_bdf){5, 0, 0}, false, ids, offs, 4, &n), SYS_ERR_NOT_FOUND);
+    ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
 START_TEST(test_no_capabilities)
 {
     uint16_t ids[4], offs[4];
@@ -252,6 +271,7 @@ static Suite *caps_suite(void)
     TCase *tc = tcase_create("caps");
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, test_igb_lists);
+    tcase_add_test(tc, test_vf_list);
     tcase_add_test(tc, test_no_capabilities);
     tcase_add_test(tc, test_malformed_legacy_lists);
     tcase_add_test(tc, test_longest_legacy_list);
