@@ -210,7 +210,10 @@ void caps_identify(const struct capability *cap, struct cap_info *out)
     uint64_t base, size;
     local_range(cap, &base, &size);
     switch (captype_of(cap->type)->layout) {
-    case CAPLAYOUT_ENDPOINT: base = cap->u.endpoint.badge; break;
+    case CAPLAYOUT_ENDPOINT: // a server tells its own endpoint's caps from forgeries by this
+        size = base;
+        base = cap->u.endpoint.badge;
+        break;
     case CAPLAYOUT_IRQDEST: base = cap->u.irqdest.vector; break;
     default: break;
     }

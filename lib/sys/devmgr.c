@@ -12,7 +12,7 @@ struct rpc_chan *devmgr_chan(errval_t *err)
     *err = SYS_ERR_OK;
     if (!chan.bound) {
         capref_t bind;
-        *err = name_lookup(DEVMGR_NAME, &bind);
+        *err = name_lookup_wait(DEVMGR_NAME, 10000, &bind);
         if (err_is_ok(*err))
             *err = rpc_bind(&chan, bind, NULL_CAP);
     }

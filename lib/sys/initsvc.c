@@ -3,6 +3,7 @@
 #include <sys/capops.h>
 #include <sys/initsvc.h>
 #include <sys/slot.h>
+#include <sys/sys.h>
 
 static struct rpc_chan init_chan;
 
@@ -57,6 +58,15 @@ errval_t name_lookup(const char *name, capref_t *bind_cap)
         err = LMP_ERR_CAP_TRANSFER;
     if (err_is_fail(err))
         slot_free(*bind_cap);
+    return err;
+}
+
+errval_t name_lookup_wait(const char *name, uint64_t timeout_ms, capref_t *bind_cap)
+{
+    uint64_t hz = sys_tsc_hz(), end = sys_rdtsc() + timeout_ms * (hz / 1000);
+    errval_t err;
+    while (err_no(err = name_lookup(name, bind_cap)) == NAME_ERR_NOT_FOUND && sys_rdtsc() < end)
+        sys_yield();
     return err;
 }
 

@@ -1,19 +1,36 @@
 /*
- * usr/netctl/main.c: netctl, the igb (82576) PF's driver and the network
- * control plane. devmgr starts it for the PF ("netctl 01:00.0"); as the
- * PF's owner it enables the VFs (SR-IOV through devmgr, which places
- * their BARs), keeping the PF's own pool. Issue 8 grows it into VNICs:
- * PF bring-up, per-VF MACs and filters, the mailbox, grants to apps.
+ * usr/netctl/main.c: netctl, the network control plane: the igb (82576)
+ * PF's driver and the VNICs (docs/vnic.md).
+ *
+ * devmgr starts it for the PF ("netctl 01:00.0"). It brings the PF up
+ * (reset, link, VMDq with 7 VFs and its own pool), then serves
+ * (sys/netctl.h): a VNIC is a VF with a MAC and an IPv4 address netctl
+ * assigns, granted through devmgr to the process that asked, which drives
+ * it itself; when that process ends, netctl takes the VF back (reset,
+ * filters gone) and devmgr detaches it. netctl answers the VFs' mailbox
+ * requests (a VF may not choose its MAC) whenever it runs.
  */
+#include "netctl.h"
+#include <pci/pci_regs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capops.h>
 #include <sys/devmgr.h>
+#include <sys/dma.h>
 #include <sys/initsvc.h>
-#include <sys/server.h>
+#include <sys/slot.h>
+#include <sys/sys.h>
+#include <sys/vspace.h>
 
-#define NETCTL_NAME "netctl"
-#define VFS         7 // of 8: the PF needs its own VMDq pool (PLATFORM.md)
+struct netctl nc;
+
+static uint64_t clock_us(void *arg)
+{
+    (void)arg;
+    uint64_t per_us = sys_tsc_hz() / 1000000;
+    return sys_rdtsc() / (per_us ? per_us : 1);
+}
 
 // "bb:dd.f" (hex, as lspci prints it) as a routing ID.
 static bool parse_rid(const char *s, uint16_t *rid)
@@ -32,32 +49,80 @@ static bool parse_rid(const char *s, uint16_t *rid)
     return true;
 }
 
-static void handle(struct server *s, struct server_req *req, struct server_resp *resp)
+// The PF's registers and configuration page, and Bus Master on inside an
+// empty IOMMU domain: QEMU's igb receives nothing for anyone unless the PF
+// may master (docs/vnic.md), and the PF itself never does DMA.
+static errval_t map_pf(void)
 {
-    (void)s;
-    (void)req;
-    resp->err = SYS_ERR_NOT_IMPLEMENTED; // VNICs: issue 8
+    capref_t bar, cfgcap;
+    uint64_t bytes;
+    void *regs, *page;
+    errval_t err = devmgr_bar(nc.pf_rid, 0, &bar, &bytes);
+    if (err_is_ok(err))
+        err = vspace_map(bar, bytes, MAP_WRITE, &regs);
+    if (err_is_ok(err))
+        err = devmgr_config(nc.pf_rid, &cfgcap);
+    if (err_is_ok(err))
+        err = vspace_map(cfgcap, OBJSIZE_PAGE, MAP_WRITE, &page);
+    static struct dma_space empty;
+    if (err_is_ok(err))
+        err = dma_space_init(&empty);
+    if (err_is_ok(err))
+        err = devmgr_attach(nc.pf_rid, empty.domain, NULL_CAP);
+    if (err_is_fail(err))
+        return err;
+    nc.page = (struct pci_fn_page){page, pci_rid_bdf(nc.pf_rid)};
+    struct pci_cfg cfg = pci_page_cfg(&nc.page);
+    struct pci_bdf b = nc.page.bdf;
+    pci_write16(&cfg, b, PCI_COMMAND,
+                pci_read16(&cfg, b, PCI_COMMAND) | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    struct mmio mmio = mmio_direct(regs);
+    return igb_pf_init(&nc.pf, &mmio, clock_us, NULL);
+}
+
+static errval_t bring_up(void)
+{
+    uint16_t first, stride;
+    errval_t err = igb_pf_link_up(&nc.pf, 2000000);
+    if (err_is_ok(err))
+        err = devmgr_sriov(nc.pf_rid, NETCTL_MAX_VNICS, &first, &stride);
+    if (err_is_ok(err))
+        err = igb_pf_enable_vfs(&nc.pf, NETCTL_MAX_VNICS);
+    if (err_is_fail(err))
+        return err;
+    // VF i: 52:54:00:5e:00:(i + 1), 10.0.2.(15 + i) on slirp's 10.0.2.0/24.
+    for (unsigned i = 0; i < NETCTL_MAX_VNICS; i++) {
+        struct vnic *v = &nc.vnics[i];
+        *v = (struct vnic){.rid = (uint16_t)(first + i * stride)};
+        const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x5e, 0x00, (uint8_t)(i + 1)};
+        memcpy(v->mac, mac, 6);
+        v->ip = htonl_u32(0x0a00020f + i);
+    }
+    nc.netmask = htonl_u32(0xffffff00);
+    nc.gateway = htonl_u32(0x0a000202);
+    return SYS_ERR_OK;
 }
 
 int main(int argc, char **argv)
 {
-    uint16_t rid, first, stride;
-    if (argc != 2 || !parse_rid(argv[1], &rid)) {
+    if (argc != 2 || !parse_rid(argv[1], &nc.pf_rid)) {
         printf("usage: netctl <bus:dev.fn> (devmgr starts it)\n");
         return 1;
     }
-    errval_t err = devmgr_sriov(rid, VFS, &first, &stride);
+    errval_t err = map_pf();
+    if (err_is_ok(err))
+        err = bring_up();
     if (err_is_fail(err)) {
-        printf("netctl: %s: cannot enable VFs: %s\n", argv[1], err_msg(err));
+        printf("netctl: %s: cannot bring the PF up: %s\n", argv[1], err_msg(err));
         return 1;
     }
-    printf("netctl: %s: %u VFs at %02x:%02x.%u, stride %u\n", argv[1], VFS, first >> 8,
-           (first >> 3) & 31, first & 7, stride);
-    static struct server_chan chans[16];
-    static struct server srv = {.chans = chans, .nchans = 16, .handle = handle};
-    srv.ep = cap_selfep;
-    err = name_register(NETCTL_NAME, cap_selfep);
-    if (err_is_fail(err))
-        printf("netctl: cannot register its name: %s\n", err_msg(err));
-    server_run(&srv);
+    unsigned mbps = 0;
+    bool full = false;
+    igb_pf_link_status(&nc.pf, &mbps, &full);
+    printf("netctl: %s: 82576 up, link %u Mb/s %s duplex, MAC %02x:%02x:%02x:%02x:%02x:%02x; "
+           "%u VNICs (VFs at %02x:%02x.%u, stride 2)\n",
+           argv[1], mbps, full ? "full" : "half", nc.pf.mac[0], nc.pf.mac[1], nc.pf.mac[2],
+           nc.pf.mac[3], nc.pf.mac[4], nc.pf.mac[5], NETCTL_MAX_VNICS, nc.vnics[0].rid >> 8,
+           (nc.vnics[0].rid >> 3) & 31, nc.vnics[0].rid & 7);
+    return netctl_serve();
 }

@@ -460,8 +460,11 @@ START_TEST(test_identify)
     ck_assert_uint_eq(caps_mint(m, ep, CAP_RIGHT_READ, 0xbad6e, 0), SYS_ERR_OK);
     caps_identify(&m->cap, &i);
     ck_assert_uint_eq(i.base, 0xbad6e);
-    ck_assert_uint_eq(i.bytes, ENDPOINT_SIZE);
+    ck_assert_uint_eq(i.bytes, ep->cap.u.endpoint.base); // its identity: the object's address
     ck_assert_uint_eq(i.rights, CAP_RIGHT_READ);
+    struct cap_info other;
+    caps_identify(&ep->cap, &other);
+    ck_assert_uint_eq(other.bytes, i.bytes); // the same endpoint, whatever the badge
     world_new(v, ObjType_VNodePT, VNODE_SIZE);
     caps_identify(&v->cap, &i);
     ck_assert_uint_eq(i.type, ObjType_VNodePT);

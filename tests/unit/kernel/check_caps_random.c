@@ -593,7 +593,8 @@ static void op_identify(void)
     struct cap_info i;
     caps_identify(&slot[s].cte->cap, &i);
     struct mobj *o = &obj[slot[s].obj];
-    ASSERT(i.type == o->type && i.rights == slot[s].rights && i.bytes == o->size,
+    uint64_t bytes = o->type == ObjType_Endpoint ? o->base : o->size; // an endpoint: its address
+    ASSERT(i.type == o->type && i.rights == slot[s].rights && i.bytes == bytes,
            "identify disagrees", step_desc);
     ASSERT(i.base == (o->type == ObjType_Endpoint ? slot[s].badge : o->base), "identify base",
            step_desc);

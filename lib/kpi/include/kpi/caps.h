@@ -146,7 +146,9 @@ struct cap_info {
     uint32_t slots; // CNodes: number of slots; IRQDest: the core
     uint64_t base;  // objects in memory: physical base; Endpoint: badge;
                     // IRQSrc, IO: first number; IRQDest: vector; Kernel: 0
-    uint64_t bytes; // objects in memory: object size; IRQSrc, IO: count; IRQDest, Kernel: 1
+    uint64_t bytes; // objects in memory: object size; Endpoint: the object's address
+                    // (two caps name the same endpoint iff these match); IRQSrc, IO:
+                    // count; IRQDest, Kernel: 1
 };
 _Static_assert(sizeof(struct cap_info) == 24, "cap_info is three result words");
 

@@ -56,6 +56,10 @@ errval_t name_register(const char *name, capref_t ep);
 // A bind cap for the service called name, in a new slot.
 errval_t name_lookup(const char *name, capref_t *bind_cap);
 
+// The same, waiting up to timeout_ms for the service to register (one
+// started at boot may still be coming up).
+errval_t name_lookup_wait(const char *name, uint64_t timeout_ms, capref_t *bind_cap);
+
 // Start "prog args..." (a boot module), returning its pid.
 errval_t proc_spawn(const char *cmdline, uint64_t *pid);
 

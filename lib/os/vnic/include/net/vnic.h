@@ -1,0 +1,20 @@
+/*
+ * lib/os/vnic/include/net/vnic.h: the application's own VNIC as a netq
+ * (net/netq.h): an igb VF netctl grants us, driven directly (docs/vnic.md).
+ */
+#pragma once
+
+#include <net/netq.h>
+#include <sys/netctl.h>
+
+// How long netq_wait keeps polling after the last frame before it sleeps
+// on the VF's interrupt: polling costs a core, sleeping costs an interrupt
+// and two kernel crossings per wake-up.
+#define VNIC_SPIN_US 200
+
+// Ask netctl for a VNIC and bring its VF up in an IOMMU domain of ours.
+// Errors: NETCTL_ERR_NO_VNIC (all in use), devmgr's and the VF driver's.
+errval_t vnic_open(struct netq **out);
+
+// What netctl assigned (id, VF, MAC, IPv4 address).
+const struct netctl_vnic *vnic_info(struct netq *q);

@@ -1,0 +1,352 @@
+/*
+ * lib/os/vnic/vnic.c: a VNIC as a netq (net/netq.h): the application's own
+ * igb VF, driven here with no kernel and no server on the data path.
+ *
+ * vnic_open asks netctl for a VNIC (netctl grants the VF to us through
+ * devmgr), takes the VF's caps from devmgr (its register BAR, its MSI-X
+ * BAR, its configuration page, a vector), puts it in an IOMMU domain of
+ * our own holding its rings and buffers (one 2 KiB buffer per frame, 256
+ * for receiving and 256 for sending), resets it through the mailbox and
+ * checks the MAC netctl assigned. Frames then move between the rings and
+ * the stack with no copy. netq_wait polls for a while after traffic and
+ * then sleeps on the VF's MSI-X vector (adaptive: VNIC_SPIN_US).
+ */
+#include <igb/igb_vf.h>
+#include <net/vnic.h>
+#include <pci/pci_enum.h>
+#include <pci/pci_regs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capops.h>
+#include <sys/devices.h>
+#include <sys/devmgr.h>
+#include <sys/dma.h>
+#include <sys/lmp.h>
+#include <sys/netctl.h>
+#include <sys/slot.h>
+#include <sys/sys.h>
+#include <sys/vspace.h>
+
+#define RX_DESC   256
+#define TX_DESC   256
+#define NBUFS     (RX_DESC + TX_DESC) // 0..255 receive, 256..511 transmit
+#define WAIT_US   2000000             // mailbox answers: netctl runs them at once
+#define IRQ_BADGE (1ull << 0)
+
+struct vnic {
+    struct netq q;
+    struct netctl_vnic info;
+    struct igb_vf vf;
+    struct dma_space space;
+    struct dma_buf ring_mem, bufs;
+    uint16_t free_tx[TX_DESC];
+    unsigned nfree_tx;
+    capref_t irq_ep;
+    struct pci_fn_page page;
+    struct pci_msix_table msix;
+    uint64_t last_traffic; // clock_us of the last frame in or out
+    struct netq_stats st;
+};
+
+static uint64_t clock_us(void *arg)
+{
+    (void)arg;
+    uint64_t per_us = sys_tsc_hz() / 1000000;
+    return sys_rdtsc() / (per_us ? per_us : 1);
+}
+
+// While our VF waits for the PF: let netctl answer its mailbox.
+static void poke_netctl(void *arg)
+{
+    (void)arg;
+    netctl_mailbox();
+}
+
+static struct vnic *vn(struct netq *q) { return q->impl; }
+
+static struct igb_pkt buf_pkt(struct vnic *v, unsigned i)
+{
+    return (struct igb_pkt){(char *)v->bufs.va + (size_t)i * NETQ_BUF_BYTES,
+                            v->bufs.iova + (uint64_t)i * NETQ_BUF_BYTES, 0};
+}
+
+static unsigned buf_index(struct vnic *v, uint64_t iova)
+{
+    return (unsigned)((iova - v->bufs.iova) / NETQ_BUF_BYTES);
+}
+
+// ---- netq operations ----
+
+static unsigned q_rx(struct netq *q, struct netq_pkt *out, unsigned max)
+{
+    struct vnic *v = vn(q);
+    struct igb_pkt got[64];
+    unsigned n = 0;
+    max = max < 64 ? max : 64;
+    if (err_is_fail(igb_vf_rx(&v->vf, got, max, &n)))
+        return 0;
+    for (unsigned i = 0; i < n; i++) {
+        out[i] = (struct netq_pkt){got[i].va, got[i].len, (uint16_t)buf_index(v, got[i].iova)};
+        v->st.rx_bytes += got[i].len;
+    }
+    v->st.rx_packets += n;
+    if (n)
+        v->last_traffic = clock_us(NULL);
+    else
+        v->st.polls_empty++;
+    return n;
+}
+
+static void q_rx_done(struct netq *q, const struct netq_pkt *pkts, unsigned n)
+{
+    struct vnic *v = vn(q);
+    struct igb_pkt bufs[64];
+    for (unsigned done = 0; done < n;) {
+        unsigned k = 0;
+        for (; k < 64 && done + k < n; k++)
+            bufs[k] = buf_pkt(v, pkts[done + k].buf);
+        unsigned posted = 0;
+        igb_vf_rx_refill(&v->vf, bufs, k, &posted);
+        v->st.doorbells++;
+        done += k;
+    }
+}
+
+// Buffers of frames the device has sent come back to the free list.
+static void reap(struct vnic *v)
+{
+    struct igb_pkt done[64];
+    unsigned n;
+    while ((n = igb_vf_tx_reap(&v->vf, done, 64)) > 0) {
+        for (unsigned i = 0; i < n; i++)
+            v->free_tx[v->nfree_tx++] = (uint16_t)buf_index(v, done[i].iova);
+    }
+}
+
+static errval_t q_tx_buf(struct netq *q, struct netq_pkt *out)
+{
+    struct vnic *v = vn(q);
+    if (!v->nfree_tx)
+        reap(v);
+    if (!v->nfree_tx)
+        return SYS_ERR_WOULD_BLOCK;
+    unsigned i = v->free_tx[--v->nfree_tx];
+    struct igb_pkt p = buf_pkt(v, i);
+    *out = (struct netq_pkt){p.va, 0, (uint16_t)i};
+    return SYS_ERR_OK;
+}
+
+static errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n, unsigned *sent)
+{
+    struct vnic *v = vn(q);
+    struct igb_pkt p[64];
+    unsigned total = 0;
+    errval_t err = SYS_ERR_OK;
+    while (total < n && err_is_ok(err)) {
+        unsigned k = 0, s = 0;
+        for (; k < 64 && total + k < n; k++) {
+            p[k] = buf_pkt(v, pkts[total + k].buf);
+            p[k].len = pkts[total + k].len;
+        }
+        err = igb_vf_tx(&v->vf, p, k, &s);
+        v->st.doorbells += s > 0;
+        for (unsigned i = 0; i < s; i++)
+            v->st.tx_bytes += p[i].len;
+        v->st.tx_packets += s;
+        total += s;
+        if (err_no(err) == IGB_ERR_RING_FULL || (err_is_ok(err) && s < k)) {
+            reap(v);
+            err = s ? SYS_ERR_OK : SYS_ERR_WOULD_BLOCK;
+            if (!s)
+                break;
+        }
+    }
+    *sent = total;
+    if (total)
+        v->last_traffic = clock_us(NULL);
+    return total == n ? SYS_ERR_OK : err_is_fail(err) ? err : SYS_ERR_WOULD_BLOCK;
+}
+
+// Adaptive: within VNIC_SPIN_US of traffic, poll; after that, sleep on
+// the receive interrupt (unmask, look once more, wait, mask again).
+static errval_t q_wait(struct netq *q, uint64_t timeout_us)
+{
+    struct vnic *v = vn(q);
+    uint64_t start = clock_us(NULL);
+    while (!igb_vf_rx_pending(&v->vf)) {
+        uint64_t now = clock_us(NULL);
+        if (timeout_us && now - start >= timeout_us)
+            return SYS_ERR_TIMEOUT;
+        if (now - v->last_traffic < VNIC_SPIN_US || !v->irq_ep) {
+            sys_yield();
+            continue;
+        }
+        igb_vf_irq_enable(&v->vf, true);
+        struct lmp_recv_msg m;
+        errval_t err = SYS_ERR_OK;
+        if (!igb_vf_rx_pending(&v->vf)) {
+            if (!timeout_us) {
+                err = lmp_recv(v->irq_ep, 0, NULL_CAP, &m); // until the interrupt
+            } else {
+                while (err_no(err = lmp_recv(v->irq_ep, LMP_FLAG_NONBLOCK, NULL_CAP, &m)) ==
+                           LMP_ERR_NO_MESSAGE &&
+                       clock_us(NULL) - start < timeout_us && !igb_vf_rx_pending(&v->vf))
+                    sys_yield();
+            }
+            if (err_is_ok(err))
+                v->st.interrupts++;
+        }
+        igb_vf_irq_enable(&v->vf, false);
+        v->last_traffic = clock_us(NULL); // poll a while after waking
+    }
+    return SYS_ERR_OK;
+}
+
+static void q_stats(struct netq *q, struct netq_stats *out)
+{
+    struct vnic *v = vn(q);
+    *out = v->st;
+    out->rx_dropped = v->vf.stats.rx_drops;
+    out->rx_errors = v->vf.stats.rx_errors;
+}
+
+static void q_close(struct netq *q)
+{
+    struct vnic *v = vn(q);
+    netctl_vnic_destroy(v->info.id); // the VF is reset and goes back; our domain goes with us
+}
+
+static const struct netq_ops ops = {q_rx, q_rx_done, q_tx_buf, q_tx, q_wait, q_stats, q_close};
+
+// ---- Opening ----
+
+static errval_t map_bar(uint16_t rid, unsigned bar, void **va, uint64_t *bytes)
+{
+    capref_t cap;
+    errval_t err = devmgr_bar(rid, bar, &cap, bytes);
+    return err_is_ok(err) ? vspace_map(cap, *bytes, MAP_WRITE, va) : err;
+}
+
+// Receive interrupts (MSI-X vector 0 of the VF) as notifications on an
+// endpoint of our own.
+static errval_t irq_setup(struct vnic *v)
+{
+    capref_t cfgcap, irq, note = NULL_CAP;
+    void *page, *table;
+    uint64_t bytes, addr;
+    uint32_t vector, data;
+    uint16_t off;
+    struct pci_msix x;
+    errval_t err = devmgr_config(v->info.rid, &cfgcap);
+    if (err_is_ok(err))
+        err = vspace_map(cfgcap, OBJSIZE_PAGE, MAP_WRITE, &page);
+    if (err_is_fail(err))
+        return err;
+    v->page = (struct pci_fn_page){page, pci_rid_bdf(v->info.rid)};
+    struct pci_cfg cfg = pci_page_cfg(&v->page);
+    // Attached to our domain already (memory_setup): the VF may master now.
+    pci_write16(&cfg, v->page.bdf, PCI_COMMAND,
+                pci_read16(&cfg, v->page.bdf, PCI_COMMAND) | PCI_COMMAND_MEMORY |
+                    PCI_COMMAND_MASTER);
+    err = pci_cap_find(&cfg, v->page.bdf, PCI_CAP_ID_MSIX, &off);
+    if (err_is_ok(err))
+        err = pci_msix_read(&cfg, v->page.bdf, off, &x);
+    if (err_is_ok(err))
+        err = map_bar(v->info.rid, x.table_bir, &table, &bytes);
+    if (err_is_ok(err))
+        err = obj_alloc(&v->irq_ep, ObjType_Endpoint, OBJSIZE_ENDPOINT);
+    if (err_is_ok(err))
+        err = devmgr_irq(v->info.rid, &irq, &vector);
+    if (err_is_ok(err))
+        err = slot_alloc(&note);
+    if (err_is_ok(err))
+        err = cap_mint(note, v->irq_ep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | IRQ_BADGE, 0);
+    if (err_is_ok(err))
+        err = invoke_irqdest_connect(irq, note);
+    if (note)
+        cap_destroy(note);
+    if (err_is_ok(err))
+        err = invoke_irqdest_get_msi(irq, &addr, &data);
+    v->msix = (struct pci_msix_table){mmio_direct((char *)table + x.table_offset), x.table_size};
+    if (err_is_ok(err))
+        err = pci_msix_set(&v->msix, 0, addr, data);
+    if (err_is_ok(err))
+        err = pci_msix_mask(&v->msix, 0, false);
+    if (err_is_ok(err))
+        pci_msix_enable(&cfg, v->page.bdf, &x, true);
+    return err;
+}
+
+// Our domain: rings and buffers, the VF attached to it.
+static errval_t memory_setup(struct vnic *v)
+{
+    errval_t err = dma_space_init(&v->space);
+    if (err_is_ok(err))
+        err = devmgr_attach(v->info.rid, v->space.domain, NULL_CAP);
+    if (err_is_ok(err))
+        err = dma_alloc(&v->space, 2 * OBJSIZE_PAGE, DMA_WRITE, &v->ring_mem);
+    if (err_is_ok(err))
+        err = dma_alloc(&v->space, (uint64_t)NBUFS * NETQ_BUF_BYTES, DMA_WRITE, &v->bufs);
+    return err;
+}
+
+static errval_t bring_up(struct vnic *v)
+{
+    void *regs;
+    uint64_t bytes;
+    errval_t err = map_bar(v->info.rid, 0, &regs, &bytes);
+    if (err_is_fail(err))
+        return err;
+    struct mmio mmio = mmio_direct(regs);
+    err = igb_vf_init(&v->vf, &mmio, clock_us, poke_netctl, NULL);
+    if (err_is_ok(err))
+        err = igb_vf_reset(&v->vf, WAIT_US);
+    if (err_is_ok(err) && memcmp(v->vf.mac, v->info.mac, 6))
+        err = NETCTL_ERR_NOT_OWNER; // the PF gave another VF's address: not ours
+    struct igb_dma rx = {v->ring_mem.va, v->ring_mem.iova, OBJSIZE_PAGE};
+    struct igb_dma tx = {(char *)v->ring_mem.va + OBJSIZE_PAGE, v->ring_mem.iova + OBJSIZE_PAGE,
+                         OBJSIZE_PAGE};
+    if (err_is_ok(err))
+        err = igb_vf_rings(&v->vf, rx, RX_DESC, NETQ_BUF_BYTES, tx, TX_DESC);
+    if (err_is_fail(err))
+        return err;
+    struct igb_pkt bufs[RX_DESC];
+    unsigned posted = 0;
+    for (unsigned i = 0; i < RX_DESC; i++)
+        bufs[i] = buf_pkt(v, i);
+    err = igb_vf_rx_refill(&v->vf, bufs, RX_DESC, &posted);
+    // (The ring holds RX_DESC - 1 buffers; the one it could not take is
+    // simply not used.)
+    for (unsigned i = 0; i < TX_DESC; i++)
+        v->free_tx[v->nfree_tx++] = (uint16_t)(RX_DESC + i);
+    if (err_is_ok(err))
+        err = igb_vf_irq_map(&v->vf, 0, -1);
+    return err;
+}
+
+errval_t vnic_open(struct netq **out)
+{
+    struct vnic *v = calloc(1, sizeof(*v));
+    if (!v)
+        return SYS_ERR_NO_MEMORY;
+    errval_t err = netctl_vnic_create(&v->info);
+    if (err_is_ok(err))
+        err = memory_setup(v);
+    if (err_is_ok(err))
+        err = irq_setup(v);
+    if (err_is_ok(err))
+        err = bring_up(v);
+    if (err_is_fail(err)) {
+        if (v->info.owner)
+            netctl_vnic_destroy(v->info.id);
+        free(v);
+        return err;
+    }
+    v->q = (struct netq){.ops = &ops, .ip = v->info.ip, .netmask = v->info.netmask,
+                         .gateway = v->info.gateway, .impl = v};
+    memcpy(v->q.mac, v->info.mac, 6);
+    *out = &v->q;
+    return SYS_ERR_OK;
+}
+
+const struct netctl_vnic *vnic_info(struct netq *q) { return &vn(q)->info; }

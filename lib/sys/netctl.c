@@ -1,0 +1,105 @@
+/* lib/sys/netctl.c: the client side of netctl (sys/netctl.h). */
+#include <string.h>
+#include <sys/capops.h>
+#include <sys/initsvc.h>
+#include <sys/netctl.h>
+#include <sys/slot.h>
+
+static struct rpc_chan chan;
+
+struct rpc_chan *netctl_chan(errval_t *err)
+{
+    *err = SYS_ERR_OK;
+    if (!chan.bound) {
+        capref_t bind;
+        *err = name_lookup_wait(NETCTL_NAME, 10000, &bind);
+        if (err_is_ok(*err))
+            *err = rpc_bind(&chan, bind, NULL_CAP);
+    }
+    if (err_is_ok(*err) && !chan.buf)
+        *err = rpc_share(&chan);
+    return &chan;
+}
+
+static errval_t call(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, capref_t send,
+                     capref_t *got, struct rpc_result *r)
+{
+    errval_t err;
+    struct rpc_chan *c = netctl_chan(&err);
+    capref_t slot = NULL_CAP;
+    if (err_is_ok(err) && got)
+        err = slot_alloc(&slot);
+    if (err_is_ok(err))
+        err = rpc_call(c, op, a0, a1, a2, send, slot, r);
+    if (err_is_ok(err))
+        err = r->err;
+    if (err_is_ok(err) && got && !r->got_cap)
+        err = LMP_ERR_CAP_TRANSFER;
+    if (got && err_is_ok(err))
+        *got = slot;
+    else if (slot)
+        slot_free(slot);
+    return err;
+}
+
+errval_t netctl_vnic_create(struct netctl_vnic *out)
+{
+    struct rpc_result r;
+    errval_t err = call(NETCTL_VNIC_CREATE, 0, 0, 0, NULL_CAP, NULL, &r);
+    if (err_is_ok(err))
+        memcpy(out, chan.buf, sizeof(*out));
+    return err;
+}
+
+errval_t netctl_vnic_destroy(uint16_t vnic)
+{
+    struct rpc_result r;
+    return call(NETCTL_VNIC_DESTROY, vnic, 0, 0, NULL_CAP, NULL, &r);
+}
+
+errval_t netctl_mailbox(void)
+{
+    struct rpc_result r;
+    return call(NETCTL_MAILBOX, 0, 0, 0, NULL_CAP, NULL, &r);
+}
+
+errval_t netctl_filter_create(uint16_t vnic, const struct netctl_filter *f, capref_t *cap)
+{
+    struct rpc_result r;
+    return call(NETCTL_FILTER_CREATE, vnic, f->proto | (uint64_t)f->port << 8, f->peer, NULL_CAP,
+                cap, &r);
+}
+
+errval_t netctl_filter_destroy(capref_t cap)
+{
+    struct rpc_result r;
+    return call(NETCTL_FILTER_DESTROY, 0, 0, 0, cap, NULL, &r);
+}
+
+errval_t netctl_filters(uint16_t vnic, struct netctl_filter *out, unsigned max, unsigned *n)
+{
+    struct rpc_result r;
+    errval_t err = call(NETCTL_FILTERS, vnic, 0, 0, NULL_CAP, NULL, &r);
+    if (err_is_ok(err)) {
+        *n = r.w[0] < max ? (unsigned)r.w[0] : max;
+        memcpy(out, chan.buf, *n * sizeof(*out));
+    }
+    return err;
+}
+
+errval_t netctl_rate(uint16_t vnic, uint32_t mbps)
+{
+    struct rpc_result r;
+    return call(NETCTL_RATE, vnic, mbps, 0, NULL_CAP, NULL, &r);
+}
+
+errval_t netctl_list(struct netctl_vnic *out, unsigned max, unsigned *n)
+{
+    struct rpc_result r;
+    errval_t err = call(NETCTL_LIST, 0, 0, 0, NULL_CAP, NULL, &r);
+    if (err_is_ok(err)) {
+        *n = r.w[0] < max ? (unsigned)r.w[0] : max;
+        memcpy(out, chan.buf, *n * sizeof(*out));
+    }
+    return err;
+}

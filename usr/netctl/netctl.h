@@ -1,0 +1,37 @@
+/* usr/netctl/netctl.h: netctl's state: the PF and its VNICs. */
+#pragma once
+
+#include <igb/igb_pf.h>
+#include <pci/pci_enum.h>
+#include <sys/caps.h>
+#include <sys/netctl.h>
+
+struct filter {
+    bool used;
+    struct netctl_filter f;
+};
+
+struct vnic {
+    uint16_t rid;
+    uint8_t mac[6];
+    uint32_t ip;    // network order
+    uint64_t owner; // pid, 0: free
+    struct filter filters[NETCTL_MAX_FILTERS];
+    uint32_t generation; // filter caps of a former owner name nothing
+};
+
+struct netctl {
+    uint16_t pf_rid;
+    struct pci_fn_page page;
+    struct igb_pf pf;
+    struct vnic vnics[NETCTL_MAX_VNICS];
+    uint32_t netmask, gateway;
+    uint64_t ep_id; // our endpoint's identity (identify: bytes), for filter caps
+};
+
+extern struct netctl nc;
+
+static inline uint32_t htonl_u32(uint32_t x) { return __builtin_bswap32(x); }
+
+// The server loop (server.c); returns only on failure.
+int netctl_serve(void);

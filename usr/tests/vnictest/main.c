@@ -1,0 +1,281 @@
+/*
+ * usr/tests/vnictest/main.c: VNICs through netctl and devmgr, without a
+ * TCP/IP stack (issue 8): `vnictest checks` runs the control-plane tests,
+ * `vnictest echo` answers ARP and echoes UDP port 7 on raw frames until a
+ * datagram "vnictest-done" arrives, `vnictest hold` keeps a VNIC and
+ * spins (to be killed).
+ */
+#include <net/vnic.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capops.h>
+#include <sys/devmgr.h>
+#include <sys/netctl.h>
+#include <sys/slot.h>
+#include <sys/sys.h>
+
+#define ETH_IP   0x0800
+#define ETH_ARP  0x0806
+#define GATEWAY  0x0a000202u // 10.0.2.2
+#define DONE_MSG "vnictest-done"
+
+static int failed;
+
+static void report(const char *id, bool ok, const char *fmt, ...)
+{
+    if (ok) {
+        printf("TEST PASS %s\n", id);
+        return;
+    }
+    char why[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    printf("TEST FAIL %s: %s\n", id, why);
+    failed++;
+}
+
+static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static uint16_t ip_csum(const uint8_t *p, size_t n)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i + 1 < n; i += 2)
+        sum += be16(p + i);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+// Send one frame we build in a queue buffer: fill(buf) returns its length.
+static errval_t send_frame(struct netq *q, const uint8_t *frame, uint16_t len)
+{
+    struct netq_pkt p;
+    errval_t err = netq_tx_buf(q, &p);
+    unsigned sent;
+    if (err_is_fail(err))
+        return err;
+    memcpy(p.data, frame, len);
+    p.len = len < 60 ? 60 : len; // the minimum frame (the pad is zero: buffers are)
+    if (len < 60)
+        memset((uint8_t *)p.data + len, 0, 60 - len);
+    return netq_tx(q, &p, 1, &sent);
+}
+
+static void arp_frame(uint8_t *f, uint16_t op, const uint8_t *src_mac, uint32_t src_ip,
+                      const uint8_t *dst_mac, uint32_t dst_ip)
+{
+    static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    memcpy(f, op == 1 ? bcast : dst_mac, 6);
+    memcpy(f + 6, src_mac, 6);
+    put16(f + 12, ETH_ARP);
+    uint8_t *a = f + 14;
+    put16(a, 1);
+    put16(a + 2, ETH_IP);
+    a[4] = 6;
+    a[5] = 4;
+    put16(a + 6, op);
+    memcpy(a + 8, src_mac, 6);
+    memcpy(a + 14, &src_ip, 4);
+    memcpy(a + 18, op == 1 ? (const uint8_t[6]){0} : dst_mac, 6);
+    memcpy(a + 24, &dst_ip, 4);
+}
+
+// Answer one frame: ARP requests for our address, UDP to port 7. Returns
+// true for the datagram that says we are done.
+static bool answer(struct netq *q, const uint8_t *f, uint16_t len, unsigned *echoed)
+{
+    uint8_t out[NETQ_FRAME_MAX];
+    if (len >= 42 && be16(f + 12) == ETH_ARP && be16(f + 20) == 1 &&
+        !memcmp(f + 38, &q->ip, 4)) {
+        uint32_t who;
+        memcpy(&who, f + 28, 4);
+        arp_frame(out, 2, q->mac, q->ip, f + 22, who);
+        send_frame(q, out, 42);
+        return false;
+    }
+    if (len < 42 || be16(f + 12) != ETH_IP || f[23] != 17 || memcmp(f + 30, &q->ip, 4))
+        return false;
+    unsigned ihl = (f[14] & 15) * 4u, ip_len = be16(f + 16);
+    if (ihl < 20 || 14 + ip_len > len || ip_len < ihl + 8)
+        return false;
+    const uint8_t *u = f + 14 + ihl;
+    unsigned ulen = be16(u + 4);
+    if (be16(u + 2) != 7 || ulen < 8 || ulen > ip_len - ihl)
+        return false;
+    bool done = ulen - 8 == strlen(DONE_MSG) && !memcmp(u + 8, DONE_MSG, strlen(DONE_MSG));
+    // The echo: addresses and ports swapped, the same payload.
+    memcpy(out, f + 6, 6);
+    memcpy(out + 6, q->mac, 6);
+    put16(out + 12, ETH_IP);
+    memcpy(out + 14, f + 14, 20);
+    out[14] = 0x45;
+    put16(out + 16, (uint16_t)(20 + ulen));
+    out[22] = 64;
+    memcpy(out + 26, &q->ip, 4);
+    memcpy(out + 30, f + 26, 4);
+    put16(out + 24, 0);
+    put16(out + 24, ip_csum(out + 14, 20));
+    uint8_t *ou = out + 34;
+    put16(ou, 7);
+    memcpy(ou + 2, u, 2);
+    put16(ou + 4, (uint16_t)ulen);
+    put16(ou + 6, 0); // no UDP checksum (allowed in IPv4)
+    memcpy(ou + 8, u + 8, ulen - 8);
+    if (err_is_ok(send_frame(q, out, (uint16_t)(34 + ulen))))
+        (*echoed)++;
+    return done;
+}
+
+static int echo(void)
+{
+    struct netq *q;
+    errval_t err = vnic_open(&q);
+    if (err_is_fail(err)) {
+        printf("vnictest: no VNIC: %s\n", err_msg(err));
+        return 1;
+    }
+    const uint8_t *ip = (const uint8_t *)&q->ip;
+    printf("vnictest: echo on %u.%u.%u.%u:7 (VNIC %u)\n", ip[0], ip[1], ip[2], ip[3],
+           vnic_info(q)->id);
+    unsigned echoed = 0;
+    for (bool done = false; !done;) {
+        struct netq_pkt pk[32];
+        unsigned n = netq_rx(q, pk, 32);
+        for (unsigned i = 0; i < n; i++)
+            done |= answer(q, pk[i].data, pk[i].len, &echoed);
+        netq_rx_done(q, pk, n);
+        if (!n)
+            netq_wait(q, 0);
+    }
+    struct netq_stats st;
+    q->ops->stats(q, &st);
+    printf("vnictest: done: %u echoes; rx %lu, tx %lu, dropped %lu, errors %lu, doorbells %lu, "
+           "interrupts %lu\n",
+           echoed, st.rx_packets, st.tx_packets, st.rx_dropped, st.rx_errors, st.doorbells,
+           st.interrupts);
+    q->ops->close(q);
+    return 0;
+}
+
+// ---- Control-plane checks ----
+
+static bool arp_gateway(struct netq *q, uint8_t mac[6])
+{
+    uint8_t f[42];
+    uint32_t gw = __builtin_bswap32(GATEWAY);
+    for (int tries = 0; tries < 5; tries++) {
+        arp_frame(f, 1, q->mac, q->ip, NULL, gw);
+        errval_t err = send_frame(q, f, 42);
+        if (err_is_fail(err))
+            printf("vnictest: sending an ARP request: %s\n", err_msg(err));
+        if (err_is_fail(netq_wait(q, 500000)))
+            continue;
+        struct netq_pkt pk[16];
+        unsigned n = netq_rx(q, pk, 16);
+        bool got = false;
+        for (unsigned i = 0; i < n; i++) {
+            const uint8_t *r = pk[i].data;
+            if (pk[i].len >= 42 && be16(r + 12) == ETH_ARP && be16(r + 20) == 2 &&
+                !memcmp(r + 28, &gw, 4)) {
+                memcpy(mac, r + 22, 6);
+                got = true;
+            }
+        }
+        netq_rx_done(q, pk, n);
+        if (got)
+            return true;
+    }
+    return false;
+}
+
+static void checks(void)
+{
+    struct netq *q = NULL;
+    errval_t err = vnic_open(&q);
+    const struct netctl_vnic *info = q ? vnic_info(q) : NULL;
+    report("vnic.open", err_is_ok(err) && !memcmp(q->mac, info->mac, 6) && info->owner == sys_pid(),
+           "%s", err_name(err));
+    if (err_is_fail(err))
+        return;
+    static struct devmgr_dev devs[DEVMGR_MAX_DEVS];
+    unsigned n = 0;
+    devmgr_list(devs, DEVMGR_MAX_DEVS, &n);
+    bool granted = false;
+    for (unsigned i = 0; i < n; i++)
+        granted |= devs[i].rid == info->rid && devs[i].owner == sys_pid() &&
+                   (devs[i].flags & DEVMGR_DEV_BOUND);
+    report("vnic.vf_granted_and_confined", granted, "VF %04x not ours in an IOMMU domain",
+           info->rid);
+    uint8_t gw[6] = {0};
+    report("vnic.arp_gateway", arp_gateway(q, gw), "no ARP reply from 10.0.2.2");
+    // Filters are caps: made, listed, given back; a forged one is refused.
+    struct netctl_filter f = {NETCTL_PROTO_UDP, 7, 0}, list[NETCTL_MAX_FILTERS];
+    capref_t fc = NULL_CAP, forged = NULL_CAP;
+    unsigned nf = 0, nf2 = 9;
+    err = netctl_filter_create(info->id, &f, &fc);
+    errval_t l1 = netctl_filters(info->id, list, NETCTL_MAX_FILTERS, &nf);
+    errval_t fake = slot_alloc(&forged);
+    if (err_is_ok(fake))
+        fake = cap_mint(forged, cap_selfep, 0, (1ull << 59) | (uint64_t)info->id << 8, 0);
+    errval_t fake_destroy = err_is_ok(fake) ? netctl_filter_destroy(forged) : fake;
+    errval_t destroy = err_is_ok(err) ? netctl_filter_destroy(fc) : err;
+    errval_t again = err_is_ok(err) ? netctl_filter_destroy(fc) : err;
+    netctl_filters(info->id, list, NETCTL_MAX_FILTERS, &nf2);
+    report("vnic.filter_caps",
+           err_is_ok(err) && err_is_ok(l1) && nf == 1 && list[0].port == 7 &&
+               err_no(fake_destroy) == NETCTL_ERR_NO_FILTER && err_is_ok(destroy) &&
+               err_no(again) == NETCTL_ERR_NO_FILTER && nf2 == 0,
+           "create %s, list %s (%u), forged %s, destroy %s, twice %s, left %u", err_name(err),
+           err_name(l1), nf, err_name(fake_destroy), err_name(destroy), err_name(again), nf2);
+    errval_t rate = netctl_rate(info->id, 100);
+    report("vnic.rate_limit_unsupported", err_no(rate) == IGB_ERR_NO_RATE_LIMIT, "%s",
+           err_name(rate));
+    // Another's VNIC, or none, cannot be touched.
+    unsigned other = info->id == 0 ? 1 : 0;
+    errval_t theirs = netctl_vnic_destroy((uint16_t)other);
+    errval_t none = netctl_vnic_destroy(99);
+    report("vnic.not_owner", (err_no(theirs) == NETCTL_ERR_NO_SUCH_VNIC ||
+                              err_no(theirs) == NETCTL_ERR_NOT_OWNER) &&
+                                 err_no(none) == NETCTL_ERR_NO_SUCH_VNIC,
+           "%s, %s", err_name(theirs), err_name(none));
+    struct netctl_vnic all[NETCTL_MAX_VNICS];
+    err = netctl_list(all, NETCTL_MAX_VNICS, &n);
+    report("vnic.list", err_is_ok(err) && n == NETCTL_MAX_VNICS && all[info->id].owner == sys_pid() &&
+                            all[info->id].tx_packets > 0,
+           "%s, %u VNICs, owner %lu, tx %lu", err_name(err), n, all[info->id].owner,
+           all[info->id].tx_packets);
+    q->ops->close(q);
+    err = netctl_list(all, NETCTL_MAX_VNICS, &n);
+    report("vnic.close_frees", err_is_ok(err) && all[info->id].owner == 0, "%s, owner %lu",
+           err_name(err), all[info->id].owner);
+}
+
+int main(int argc, char **argv)
+{
+    const char *t = argc > 1 ? argv[1] : "";
+    if (!strcmp(t, "echo"))
+        return echo();
+    if (!strcmp(t, "checks")) {
+        checks();
+        return failed;
+    }
+    if (!strcmp(t, "hold")) {
+        struct netq *q;
+        errval_t err = vnic_open(&q);
+        printf("vnictest: holding VNIC %d: %s\n", err_is_ok(err) ? vnic_info(q)->id : -1,
+               err_name(err));
+        for (;;)
+            sys_yield();
+    }
+    printf("usage: vnictest checks|echo|hold\n");
+    return 1;
+}
