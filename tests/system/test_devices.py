@@ -30,7 +30,8 @@ def run(ctx):
         # The two drivers start side by side: their lines come in either order.
         up = {"storctl": r"storctl: 02:00\.0: QEMU NVMe Ctrl, serial sietch-nvme0, NVMe 1\.4, "
                          r".*IOMMU domain \d+, MSI-X vector \d+",
-              "netctl": r"netctl: 01:00\.0: 7 VFs at 01:10\.0, stride 2"}
+              "netctl": r"netctl: 01:00\.0: 82576 up, link 1000 Mb/s full duplex, .*"
+                        r"7 VNICs \(VFs at 01:10\.0, stride 2\)"}
         seen = set()
         while len(seen) < 2:
             line = m.expect("|".join(f"({p})" for p in up.values()), timeout=60).group(0)
