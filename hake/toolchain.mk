@@ -64,5 +64,5 @@ HOST_CFLAGS := $(COMMON_CFLAGS) -DSIETCH_HOST=1 -fno-omit-frame-pointer \
 	$(shell pkg-config --cflags check 2>/dev/null)
 HOST_INCLUDES := $(COMMON_INCLUDES) -Ikernel/include -Icpudriver/include \
 	-Icpudriver/arch/x86_64/include \
-	-Itests/unit/include
+	-Ilib/os/include -Itests/unit/include
 HOST_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
