@@ -1,4 +1,5 @@
-/* drivers/nvme/nvme_admin.c: NVMe status codes as errors, synchronous admin commands, Identify, Namespace Attachment. */
+/* drivers/nvme/nvme_admin.c: NVMe status codes as errors, synchronous admin commands, Identify,
+ * Namespace Attachment. */
 #include <base/string.h>
 #include <nvme/nvme.h>
 

@@ -16,8 +16,7 @@ static uint32_t chunk_blocks(const struct nvme_bdev *b)
 
 static errval_t check_range(const struct nvme_bdev *b, uint64_t block, uint32_t count)
 {
-    return block > b->ns.blocks || count > b->ns.blocks - block ? SYS_ERR_INVALID_ARGS
-                                                                 : SYS_ERR_OK;
+    return block > b->ns.blocks || count > b->ns.blocks - block ? SYS_ERR_INVALID_ARGS : SYS_ERR_OK;
 }
 
 static errval_t bdev_read(void *arg, uint64_t block, uint32_t count, void *buf)
@@ -61,12 +60,12 @@ static errval_t bdev_flush(void *arg)
     return nvme_flush_sync(&b->ns, b->timeout_us);
 }
 
-errval_t nvme_bdev_init(struct nvme_bdev *b, const struct nvme_ns *ns,
-                        const struct nvme_dma *pages, unsigned npages, struct nvme_dma list,
-                        uint64_t timeout_us, struct blockdev *dev)
+errval_t nvme_bdev_init(struct nvme_bdev *b, const struct nvme_ns *ns, const struct nvme_dma *pages,
+                        unsigned npages, struct nvme_dma list, uint64_t timeout_us,
+                        struct blockdev *dev)
 {
-    if (!npages || npages > NVME_BDEV_MAX_PAGES || ns->block_size < 512 ||
-        ns->block_size > PAGE || (ns->block_size & (ns->block_size - 1)))
+    if (!npages || npages > NVME_BDEV_MAX_PAGES || ns->block_size < 512 || ns->block_size > PAGE ||
+        (ns->block_size & (ns->block_size - 1)))
         return SYS_ERR_INVALID_ARGS;
     if (npages > 2 && !list.va)
         return NVME_ERR_NO_PRP_LIST;

@@ -19,8 +19,8 @@ static errval_t queue_cmd(struct nvme_ctrl *c, uint8_t opc, uint32_t cdw10, uint
 errval_t nvme_ioq_create(struct nvme_ctrl *c, struct nvme_ioq *q, uint16_t qid, struct nvme_dma sq,
                          struct nvme_dma cq, uint16_t entries, int vector)
 {
-    if (!qid || entries < 2 || entries > NVME_IOQ_MAX_ENTRIES ||
-        entries > NVME_CAP_MQES(c->cap) || vector < NVME_IOQ_POLLED || vector > 0xffff)
+    if (!qid || entries < 2 || entries > NVME_IOQ_MAX_ENTRIES || entries > NVME_CAP_MQES(c->cap) ||
+        vector < NVME_IOQ_POLLED || vector > 0xffff)
         return SYS_ERR_INVALID_ARGS;
     if ((sq.iova | cq.iova) & (PAGE - 1))
         return SYS_ERR_ALIGNMENT;
@@ -32,8 +32,8 @@ errval_t nvme_ioq_create(struct nvme_ctrl *c, struct nvme_ioq *q, uint16_t qid, 
     uint32_t cq_flags = NVME_CQ_PC;
     if (vector != NVME_IOQ_POLLED)
         cq_flags |= NVME_CQ_IEN | NVME_CQ_IV(vector);
-    errval_t err = queue_cmd(c, NVME_ADMIN_CREATE_CQ, NVME_QUEUE_CDW10(qid, entries), cq_flags,
-                             cq.iova);
+    errval_t err =
+        queue_cmd(c, NVME_ADMIN_CREATE_CQ, NVME_QUEUE_CDW10(qid, entries), cq_flags, cq.iova);
     if (err_is_fail(err))
         return err;
     err = queue_cmd(c, NVME_ADMIN_CREATE_SQ, NVME_QUEUE_CDW10(qid, entries),

@@ -1,4 +1,5 @@
-/* drivers/nvme/nvme_virt.c: NVMe SR-IOV: primary capabilities, secondary controllers, Virtualization Management. */
+/* drivers/nvme/nvme_virt.c: NVMe SR-IOV: primary capabilities, secondary controllers,
+ * Virtualization Management. */
 #include <nvme/nvme_virt.h>
 #include <stddef.h>
 
@@ -54,8 +55,7 @@ errval_t nvme_secondaries(struct nvme_ctrl *c, struct nvme_secondary *out, unsig
 }
 
 errval_t nvme_virt_check_assign(const struct nvme_primary_caps *caps,
-                                const struct nvme_secondary *s, enum nvme_vres type,
-                                uint16_t count)
+                                const struct nvme_secondary *s, enum nvme_vres type, uint16_t count)
 {
     const struct nvme_vres_caps *r = type == NVME_VRES_QUEUE ? &caps->queues : &caps->interrupts;
     uint16_t now = type == NVME_VRES_QUEUE ? s->queues : s->interrupts;
@@ -99,8 +99,7 @@ static errval_t virt_cmd(struct nvme_ctrl *c, unsigned act, unsigned rt, uint16_
     return nvme_admin_cmd(c, &cmd, NULL);
 }
 
-errval_t nvme_virt_assign(struct nvme_ctrl *c, uint16_t cntlid, enum nvme_vres type,
-                          uint16_t count)
+errval_t nvme_virt_assign(struct nvme_ctrl *c, uint16_t cntlid, enum nvme_vres type, uint16_t count)
 {
     struct nvme_primary_caps caps;
     struct nvme_secondary s;

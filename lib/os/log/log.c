@@ -91,8 +91,8 @@ static uint32_t super_crc(struct log_super s)
 static bool super_valid(const struct log_super *s, const struct blockdev *dev)
 {
     return s->magic == SB_MAGIC && s->version == SB_VERSION && s->crc == super_crc(*s) &&
-           s->block_size == dev->block_size && s->area >= 2 &&
-           s->area <= dev->blocks - SB_BLOCKS && s->max_record &&
+           s->block_size == dev->block_size && s->area >= 2 && s->area <= dev->blocks - SB_BLOCKS &&
+           s->max_record &&
            blocks_for(s->block_size, LOG_HEADER_BYTES + (uint64_t)s->max_record) <= s->area;
 }
 
@@ -161,8 +161,7 @@ static uint32_t rec_crc(uint64_t id, struct log_rec h, const void *payload)
 
 // Read the header block at pos into l->buf and *h; is it a record's start
 // (magic, position, length) that fits in room blocks?
-static errval_t read_header(struct log *l, uint64_t pos, uint64_t room, struct log_rec *h,
-                            bool *ok)
+static errval_t read_header(struct log *l, uint64_t pos, uint64_t room, struct log_rec *h, bool *ok)
 {
     errval_t err = area_io(l, false, pos, 1, l->buf);
     memcpy(h, l->buf, sizeof(*h));
@@ -175,26 +174,29 @@ static errval_t read_header(struct log *l, uint64_t pos, uint64_t room, struct l
 static errval_t read_body(struct log *l, uint64_t pos, const struct log_rec *h, bool *ok)
 {
     uint64_t n = rec_blocks(l, h->len);
-    errval_t err = n > 1 ? area_io(l, false, pos + 1, n - 1, l->buf + l->dev->block_size)
-                         : SYS_ERR_OK;
+    errval_t err =
+        n > 1 ? area_io(l, false, pos + 1, n - 1, l->buf + l->dev->block_size) : SYS_ERR_OK;
     *ok = err_is_ok(err) && rec_crc(l->id, *h, l->buf + LOG_HEADER_BYTES) == h->crc;
     return err;
 }
 
-// Recovery: follow the chain of valid records from the head.
-static errval_t recover(struct log *l, uint64_t last_epoch)
+// Recovery: follow the chain of valid records from the head. *max_epoch:
+// the newest generation seen (at least the superblock's).
+static errval_t recover(struct log *l, uint64_t *max_epoch)
 {
-    uint64_t pos = l->head, min_epoch = 0;
+    uint64_t pos = l->head;
     uint32_t prev = l->head_prev;
     l->records = 0;
     while (pos - l->head < l->area) {
         struct log_rec h;
         bool ok;
         errval_t err = read_header(l, pos, l->area - (pos - l->head), &h, &ok);
-        // A record must name its predecessor and come from a generation no
-        // older than it and no newer than the last open: what a crash left
-        // half-written, an older lap of the area or an older log fails.
-        ok = ok && h.prev == prev && h.epoch >= min_epoch && h.epoch <= last_epoch;
+        // The CRC catches a torn record, the position an older lap of the
+        // area, the CRC's log ID an older log. The chain (each record names
+        // its predecessor's CRC, which covers its generation) ends the log
+        // for good at a damaged record: what follows it cannot come back
+        // once new appends (of a new generation) fill the gap.
+        ok = ok && h.prev == prev;
         if (err_is_ok(err) && ok)
             err = read_body(l, pos, &h, &ok);
         if (err_is_fail(err))
@@ -203,7 +205,7 @@ static errval_t recover(struct log *l, uint64_t last_epoch)
             break;
         pos += rec_blocks(l, h.len);
         prev = h.crc;
-        min_epoch = h.epoch;
+        *max_epoch = h.epoch > *max_epoch ? h.epoch : *max_epoch;
         l->records++;
     }
     l->tail = pos;
@@ -274,12 +276,16 @@ errval_t log_open(struct log *l, const struct blockdev *dev, void *buf, size_t b
                       .buf_bytes = buf_bytes,
                       .id = s.id,
                       .seq = s.seq,
-                      .epoch = s.epoch + 1,
+
                       .area = s.area,
                       .head = s.head,
                       .head_prev = s.head_prev,
                       .max_record = s.max_record};
-    err = recover(l, s.epoch);
+    // A generation no record on the media has, even if the newest
+    // superblock copy was lost.
+    uint64_t epoch = s.epoch;
+    err = recover(l, &epoch);
+    l->epoch = epoch + 1;
     return err_is_ok(err) ? super_commit(l) : err;
 }
 

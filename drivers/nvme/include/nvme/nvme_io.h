@@ -36,7 +36,7 @@ struct nvme_ioq {
     struct nvme_queue sq, cq;
     uint16_t sq_head; // as the last completion reported it
     unsigned outstanding;
-    int vector; // NVME_IOQ_POLLED or the MSI-X vector
+    int vector;     // NVME_IOQ_POLLED or the MSI-X vector
     uint64_t stray; // completions for no outstanding command (ignored)
     struct nvme_io_slot slots[NVME_IOQ_MAX_ENTRIES];
 };

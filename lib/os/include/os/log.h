@@ -25,7 +25,7 @@
 #include <os/blockdev.h>
 #include <stdbool.h>
 
-#define LOG_HEADER_BYTES 32 // before each record's payload
+#define LOG_HEADER_BYTES 32         // before each record's payload
 #define LOG_START        UINT64_MAX // log_iter_init: the first live record
 
 struct log {
