@@ -1,4 +1,5 @@
-/* tests/unit/log/check_log.c: CRC-32C and the persistent log on an in-memory device: format, append, iterate, trim, wrap-around, recovery. */
+/* tests/unit/log/check_log.c: CRC-32C and the persistent log on an in-memory device: format,
+ * append, iterate, trim, wrap-around, recovery. */
 #include "fakedev.h"
 #include <os/crc32c.h>
 #include <os/log.h>
@@ -213,7 +214,7 @@ START_TEST(test_torn_tail)
     format_open();
     append(1, 100);
     append(2, 100);
-    append(3, 1200); // blocks 2..4
+    append(3, 1200);                      // blocks 2..4
     fd.media[(2 + 4) * BS + 100] ^= 0x40; // its last block half old
     fakedev_crash(&fd, FAKE_ATOMIC_BLOCKS);
     ck_assert_uint_eq(log_open(&lg, &fd.dev, buf, sizeof(buf)), SYS_ERR_OK);
@@ -286,7 +287,7 @@ START_TEST(test_superblock_copies)
 {
     format_open();
     append(1, 100);
-    uint64_t seq = lg.seq; // open wrote this one
+    uint64_t seq = lg.seq;                           // open wrote this one
     ck_assert_uint_eq(log_trim(&lg, 1), SYS_ERR_OK); // seq + 1: head 1
     uint64_t newest = (seq + 1) % 2;
     fd.media[newest * BS + 30] ^= 1;

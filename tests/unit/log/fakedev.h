@@ -20,9 +20,9 @@ enum fake_tear { FAKE_ATOMIC_BLOCKS, FAKE_TORN_BLOCKS };
 
 struct fakedev {
     struct blockdev dev;
-    uint8_t *media; // what survives power loss
-    uint8_t *cache; // what reads see
-    bool *dirty;    // written since the last flush
+    uint8_t *media;   // what survives power loss
+    uint8_t *cache;   // what reads see
+    bool *dirty;      // written since the last flush
     uint64_t ops;     // writes and flushes so far
     uint64_t fail_at; // power fails at this operation (0: never)
     bool dead;        // no power: every operation fails
