@@ -1,4 +1,5 @@
-/* tests/unit/nvme/check_nvme_io.c: I/O queues, PRP lists, READ/WRITE/FLUSH (async and sync), errors and timeouts, on the PF and on a VF, and the log on a namespace. */
+/* tests/unit/nvme/check_nvme_io.c: I/O queues, PRP lists, READ/WRITE/FLUSH (async and sync), errors
+ * and timeouts, on the PF and on a VF, and the log on a namespace. */
 #include "model.h"
 #include <nvme/nvme_bdev.h>
 #include <nvme/nvme_virt.h>
@@ -6,7 +7,7 @@
 #include <string.h>
 #include <unit.h>
 
-#define TIMEOUT 100000
+#define TIMEOUT  100000
 // Pages of model memory: PF 0-2, VF 3-5, I/O queues 6-9, PRP lists 10-11,
 // data 16-63 (write) and 64-111 (read back), bounce 112-127.
 #define P_QUEUES 6
@@ -29,8 +30,8 @@ static void bring_up(struct nvme_ctrl *c, struct m_ctrl *m, unsigned first)
     struct mmio regs = model_regs(m);
     ck_assert_uint_eq(nvme_ctrl_init(c, &regs, clock_us, NULL), SYS_ERR_OK);
     ck_assert_uint_eq(nvme_ctrl_disable(c), SYS_ERR_OK);
-    ck_assert_uint_eq(nvme_admin_queues(c, model_page(&sys, first), model_page(&sys, first + 1), 16),
-                      SYS_ERR_OK);
+    ck_assert_uint_eq(
+        nvme_admin_queues(c, model_page(&sys, first), model_page(&sys, first + 1), 16), SYS_ERR_OK);
     ck_assert_uint_eq(nvme_ctrl_enable(c), SYS_ERR_OK);
     ck_assert_uint_eq(nvme_admin_scratch(c, model_page(&sys, first + 2)), SYS_ERR_OK);
 }
@@ -391,7 +392,8 @@ START_TEST(test_log_on_namespace)
         ck_assert_uint_eq(log_append(&lg, rec, len, NULL), SYS_ERR_OK);
     }
     ck_assert_uint_eq(sys.flushes - flushes, 10);
-    ck_assert(!memcmp(sys.ns_data[2], "SIETCHLG", 8) || !memcmp(sys.ns_data[2] + 512, "SIETCHLG", 8));
+    ck_assert(!memcmp(sys.ns_data[2], "SIETCHLG", 8) ||
+              !memcmp(sys.ns_data[2] + 512, "SIETCHLG", 8));
     ck_assert_uint_eq(log_open(&lg, &dev, buf, sizeof(buf)), SYS_ERR_OK);
     ck_assert_uint_eq(lg.records, 10);
     struct log_iter it;

@@ -1,4 +1,5 @@
-/* tests/unit/nvme/check_nvme_virt.c: Identify CNS 14h/15h, Virtualization Management and Namespace Attachment against the SR-IOV model. */
+/* tests/unit/nvme/check_nvme_virt.c: Identify CNS 14h/15h, Virtualization Management and Namespace
+ * Attachment against the SR-IOV model. */
 #include "model.h"
 #include <nvme/nvme_virt.h>
 #include <string.h>
@@ -16,8 +17,8 @@ static void bring_up(struct nvme_ctrl *c, struct m_ctrl *m, unsigned first)
     struct mmio regs = model_regs(m);
     ck_assert_uint_eq(nvme_ctrl_init(c, &regs, clock_us, NULL), SYS_ERR_OK);
     ck_assert_uint_eq(nvme_ctrl_disable(c), SYS_ERR_OK);
-    ck_assert_uint_eq(nvme_admin_queues(c, model_page(&sys, first), model_page(&sys, first + 1), 16),
-                      SYS_ERR_OK);
+    ck_assert_uint_eq(
+        nvme_admin_queues(c, model_page(&sys, first), model_page(&sys, first + 1), 16), SYS_ERR_OK);
     ck_assert_uint_eq(nvme_ctrl_enable(c), SYS_ERR_OK);
     ck_assert_uint_eq(nvme_admin_scratch(c, model_page(&sys, first + 2)), SYS_ERR_OK);
 }
@@ -103,7 +104,8 @@ START_TEST(test_check_rules)
                                      .interrupts = {.total = 2, .max_per_secondary = 1}};
     struct nvme_secondary s = {.cntlid = 1, .queues = 1};
     ck_assert_uint_eq(nvme_virt_check_assign(&caps, &s, NVME_VRES_QUEUE, 4), SYS_ERR_OK); // 3 free
-    ck_assert_uint_eq(nvme_virt_check_assign(&caps, &s, NVME_VRES_QUEUE, 5), NVME_ERR_VIRT_TOO_MANY);
+    ck_assert_uint_eq(nvme_virt_check_assign(&caps, &s, NVME_VRES_QUEUE, 5),
+                      NVME_ERR_VIRT_TOO_MANY);
     caps.queues.primary_flexible = 1; // 2 free
     ck_assert_uint_eq(nvme_virt_check_assign(&caps, &s, NVME_VRES_QUEUE, 4), NVME_ERR_VIRT_NO_FREE);
     ck_assert_uint_eq(nvme_virt_check_assign(&caps, &s, NVME_VRES_QUEUE, 0), SYS_ERR_OK);
@@ -161,7 +163,8 @@ START_TEST(test_pool_exhausted)
     sys.vqfrsm = 4;
     ck_assert_uint_eq(nvme_virt_assign(&pf, 1, NVME_VRES_QUEUE, 3), SYS_ERR_OK);
     ck_assert_uint_eq(nvme_virt_assign(&pf, 2, NVME_VRES_QUEUE, 2), NVME_ERR_VIRT_NO_FREE);
-    ck_assert_uint_eq(raw_virt(NVME_VIRT_ACT_ASSIGN, NVME_VIRT_RT_VQ, 2, 2), NVME_ERR_SC_RESOURCE_ID);
+    ck_assert_uint_eq(raw_virt(NVME_VIRT_ACT_ASSIGN, NVME_VIRT_RT_VQ, 2, 2),
+                      NVME_ERR_SC_RESOURCE_ID);
     ck_assert_uint_eq(nvme_virt_assign(&pf, 2, NVME_VRES_QUEUE, 1), SYS_ERR_OK);
     ck_assert_uint_eq(nvme_virt_assign(&pf, 1, NVME_VRES_QUEUE, 1), SYS_ERR_OK); // shrink
     ck_assert_uint_eq(nvme_virt_assign(&pf, 2, NVME_VRES_QUEUE, 3), SYS_ERR_OK);
@@ -171,10 +174,13 @@ END_TEST
 // What the device itself says when the driver's checks are bypassed.
 START_TEST(test_device_statuses)
 {
-    ck_assert_uint_eq(raw_virt(NVME_VIRT_ACT_ASSIGN, NVME_VIRT_RT_VQ, 1, 3), NVME_ERR_SC_NUM_RESOURCES);
-    ck_assert_uint_eq(raw_virt(NVME_VIRT_ACT_ASSIGN, NVME_VIRT_RT_VQ, 7, 1), NVME_ERR_SC_INVALID_CTRL_ID);
+    ck_assert_uint_eq(raw_virt(NVME_VIRT_ACT_ASSIGN, NVME_VIRT_RT_VQ, 1, 3),
+                      NVME_ERR_SC_NUM_RESOURCES);
+    ck_assert_uint_eq(raw_virt(NVME_VIRT_ACT_ASSIGN, NVME_VIRT_RT_VQ, 7, 1),
+                      NVME_ERR_SC_INVALID_CTRL_ID);
     ck_assert_uint_eq(raw_virt(NVME_VIRT_ACT_ASSIGN, 5, 1, 1), NVME_ERR_SC_RESOURCE_ID);
-    ck_assert_uint_eq(raw_virt(NVME_VIRT_ACT_ONLINE, NVME_VIRT_RT_VQ, 1, 0), NVME_ERR_SC_SEC_CTRL_STATE);
+    ck_assert_uint_eq(raw_virt(NVME_VIRT_ACT_ONLINE, NVME_VIRT_RT_VQ, 1, 0),
+                      NVME_ERR_SC_SEC_CTRL_STATE);
     ck_assert_uint_eq(raw_virt(3, NVME_VIRT_RT_VQ, 1, 0), NVME_ERR_SC_INVALID_FIELD);
     ck_assert_uint_eq(nvme_virt_primary_alloc(&pf, NVME_VRES_QUEUE, 5), NVME_ERR_SC_NUM_RESOURCES);
     ck_assert_uint_eq(nvme_virt_primary_alloc(&pf, NVME_VRES_QUEUE, 2), SYS_ERR_OK);
@@ -203,27 +209,42 @@ START_TEST(test_status_names)
         unsigned sct, sc;
         errval_t err;
     } want[] = {
-        {0, 0x01, NVME_ERR_SC_INVALID_OPCODE}, {0, 0x02, NVME_ERR_SC_INVALID_FIELD},
-        {0, 0x04, NVME_ERR_SC_DATA_TRANSFER},  {0, 0x06, NVME_ERR_SC_INTERNAL},
-        {0, 0x07, NVME_ERR_SC_ABORTED},        {0, 0x08, NVME_ERR_SC_ABORTED},
-        {0, 0x0b, NVME_ERR_SC_INVALID_NSID},   {0, 0x13, NVME_ERR_SC_PRP_OFFSET},
-        {0, 0x80, NVME_ERR_SC_LBA_RANGE},      {0, 0x81, NVME_ERR_SC_CAPACITY},
-        {0, 0x82, NVME_ERR_SC_NS_NOT_READY},   {1, 0x00, NVME_ERR_SC_INVALID_CQID},
-        {1, 0x01, NVME_ERR_SC_INVALID_QID},    {1, 0x02, NVME_ERR_SC_QSIZE},
-        {1, 0x08, NVME_ERR_SC_INVALID_VECTOR}, {1, 0x0c, NVME_ERR_SC_QUEUE_DELETION},
-        {1, 0x18, NVME_ERR_SC_NS_ALREADY_ATTACHED}, {1, 0x19, NVME_ERR_SC_NS_PRIVATE},
-        {1, 0x1a, NVME_ERR_SC_NS_NOT_ATTACHED}, {1, 0x1c, NVME_ERR_SC_CTRL_LIST},
-        {1, 0x1f, NVME_ERR_SC_INVALID_CTRL_ID}, {1, 0x20, NVME_ERR_SC_SEC_CTRL_STATE},
-        {1, 0x21, NVME_ERR_SC_NUM_RESOURCES},  {1, 0x22, NVME_ERR_SC_RESOURCE_ID},
-        {2, 0x80, NVME_ERR_SC_WRITE_FAULT},    {2, 0x81, NVME_ERR_SC_UNRECOVERED_READ},
-        {0, 0x03, NVME_ERR_COMMAND},           {3, 0x00, NVME_ERR_COMMAND},
+        {0, 0x01, NVME_ERR_SC_INVALID_OPCODE},
+        {0, 0x02, NVME_ERR_SC_INVALID_FIELD},
+        {0, 0x04, NVME_ERR_SC_DATA_TRANSFER},
+        {0, 0x06, NVME_ERR_SC_INTERNAL},
+        {0, 0x07, NVME_ERR_SC_ABORTED},
+        {0, 0x08, NVME_ERR_SC_ABORTED},
+        {0, 0x0b, NVME_ERR_SC_INVALID_NSID},
+        {0, 0x13, NVME_ERR_SC_PRP_OFFSET},
+        {0, 0x80, NVME_ERR_SC_LBA_RANGE},
+        {0, 0x81, NVME_ERR_SC_CAPACITY},
+        {0, 0x82, NVME_ERR_SC_NS_NOT_READY},
+        {1, 0x00, NVME_ERR_SC_INVALID_CQID},
+        {1, 0x01, NVME_ERR_SC_INVALID_QID},
+        {1, 0x02, NVME_ERR_SC_QSIZE},
+        {1, 0x08, NVME_ERR_SC_INVALID_VECTOR},
+        {1, 0x0c, NVME_ERR_SC_QUEUE_DELETION},
+        {1, 0x18, NVME_ERR_SC_NS_ALREADY_ATTACHED},
+        {1, 0x19, NVME_ERR_SC_NS_PRIVATE},
+        {1, 0x1a, NVME_ERR_SC_NS_NOT_ATTACHED},
+        {1, 0x1c, NVME_ERR_SC_CTRL_LIST},
+        {1, 0x1f, NVME_ERR_SC_INVALID_CTRL_ID},
+        {1, 0x20, NVME_ERR_SC_SEC_CTRL_STATE},
+        {1, 0x21, NVME_ERR_SC_NUM_RESOURCES},
+        {1, 0x22, NVME_ERR_SC_RESOURCE_ID},
+        {2, 0x80, NVME_ERR_SC_WRITE_FAULT},
+        {2, 0x81, NVME_ERR_SC_UNRECOVERED_READ},
+        {0, 0x03, NVME_ERR_COMMAND},
+        {3, 0x00, NVME_ERR_COMMAND},
         {0, 0x00, SYS_ERR_OK},
     };
     for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
         uint16_t st = (uint16_t)((want[i].sct << 9) | (want[i].sc << 1));
         ck_assert_uint_eq(nvme_status_err(st), want[i].err);
         // The phase tag, More and Do Not Retry do not change the status.
-        ck_assert_uint_eq(nvme_status_err(st | 1 | NVME_STATUS_MORE | NVME_STATUS_DNR), want[i].err);
+        ck_assert_uint_eq(nvme_status_err(st | 1 | NVME_STATUS_MORE | NVME_STATUS_DNR),
+                          want[i].err);
     }
 }
 END_TEST
@@ -233,8 +254,8 @@ static errval_t raw_attach(uint32_t nsid, uint16_t cntlid, uint32_t sel)
     uint16_t *list = (uint16_t *)sys.mem[10];
     memset(list, 0, 4096);
     list[0] = 1, list[1] = cntlid;
-    struct nvme_sqe cmd = {.opc = NVME_ADMIN_NS_ATTACH, .nsid = nsid, .prp1 = M_IOVA + 10 * 4096,
-                           .cdw10 = sel};
+    struct nvme_sqe cmd = {
+        .opc = NVME_ADMIN_NS_ATTACH, .nsid = nsid, .prp1 = M_IOVA + 10 * 4096, .cdw10 = sel};
     return nvme_admin_cmd(&pf, &cmd, NULL);
 }
 

@@ -1,8 +1,9 @@
-/* tests/unit/nvme/model.c: QEMU 10.0's nvme subsystem with SR-IOV, modelled for the driver's host tests. */
+/* tests/unit/nvme/model.c: QEMU 10.0's nvme subsystem with SR-IOV, modelled for the driver's host
+ * tests. */
 #include "model.h"
 #include <string.h>
 
-#define QEMU_CAP 0x004010200f0107ffull // MQES 2047, CQR, TO 15, DSTRD 0, CSS NVM, MPSMAX 4
+#define QEMU_CAP    0x004010200f0107ffull // MQES 2047, CQR, TO 15, DSTRD 0, CSS NVM, MPSMAX 4
 #define SC(sct, sc) ((uint16_t)((sct) << 8 | (sc)))
 #define DNR         0x4000
 
@@ -124,7 +125,8 @@ static uint16_t identify(struct m_ctrl *c, const struct nvme_sqe *cmd)
     case NVME_IDENTIFY_CNS_ACTIVE_NS_LIST:
     case NVME_IDENTIFY_CNS_ALLOC_NS_LIST:
         for (uint32_t i = 1, n = 0; i <= M_NS; i++) {
-            if (i > nsid && (c->attached[i] || (cmd->cdw10 & 0xff) == NVME_IDENTIFY_CNS_ALLOC_NS_LIST))
+            if (i > nsid &&
+                (c->attached[i] || (cmd->cdw10 & 0xff) == NVME_IDENTIFY_CNS_ALLOC_NS_LIST))
                 ((uint32_t *)d)[n++] = i;
         }
         break;
@@ -219,7 +221,7 @@ static uint16_t virt_mgmt(struct m_ctrl *c, const struct nvme_sqe *cmd)
     case NVME_VIRT_ACT_PRIMARY_ALLOC:
         if (cntlid != 0)
             return SC(1, NVME_SC_INVALID_CTRL_ID) | DNR;
-        return nr > total ? SC(1, NVME_SC_INVALID_NUM_RES) | DNR
+        return nr > total         ? SC(1, NVME_SC_INVALID_NUM_RES) | DNR
                : nr > total - sec ? SC(1, NVME_SC_INVALID_RES_ID) | DNR
                                   : 0;
     default: return SC(0, NVME_SC_INVALID_FIELD) | DNR;
@@ -283,8 +285,12 @@ static uint16_t create_cq(struct m_ctrl *c, const struct nvme_sqe *cmd)
         return SC(1, NVME_SC_INVALID_VECTOR) | DNR;
     if (!(cmd->cdw11 & NVME_CQ_PC))
         return SC(0, NVME_SC_INVALID_FIELD) | DNR;
-    c->cq[qid] = (struct m_queue){.base = cmd->prp1, .size = size, .phase = 1, .iv = iv,
-                                  .used = true, .ien = cmd->cdw11 & NVME_CQ_IEN};
+    c->cq[qid] = (struct m_queue){.base = cmd->prp1,
+                                  .size = size,
+                                  .phase = 1,
+                                  .iv = iv,
+                                  .used = true,
+                                  .ien = cmd->cdw11 & NVME_CQ_IEN};
     return 0;
 }
 
@@ -436,10 +442,13 @@ static void write_cc(struct m_ctrl *c, uint32_t v)
     if (now && !was) {
         if (c->is_vf && !c->online)
             return; // QEMU: start fails, CSTS.CFS stays
-        c->cq[0] = (struct m_queue){.base = c->acq, .size = (uint16_t)((c->aqa >> 16) + 1),
-                                    .phase = 1, .used = true, .ien = true};
-        c->sq[0] = (struct m_queue){.base = c->asq, .size = (uint16_t)((c->aqa & 0xfff) + 1),
-                                    .used = true};
+        c->cq[0] = (struct m_queue){.base = c->acq,
+                                    .size = (uint16_t)((c->aqa >> 16) + 1),
+                                    .phase = 1,
+                                    .used = true,
+                                    .ien = true};
+        c->sq[0] = (struct m_queue){
+            .base = c->asq, .size = (uint16_t)((c->aqa & 0xfff) + 1), .used = true};
         c->csts = NVME_CSTS_RDY;
     }
 }
