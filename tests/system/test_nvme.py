@@ -25,7 +25,8 @@ FIRST = SETUP + [
     "pf.identify", "pf.primary_caps", "pf.secondary_list", "pf.namespaces", "pf.ns_mgmt_absent",
     "pf.virt_rules", "pf.virt_assign", "pf.sriov_enable", "pf.vf_online", "pf.attach",
     "pf.attach_rules", "vf.enable", "vf.sees_its_vsa_only", "vf.ioq", "vf.rw_sizes_offsets",
-    "vf.lba_range", "vf.flush", "vf.other_vsa_refused", "vf.async", "log.append_reopen",
+    "vf.lba_range", "vf.flush", "vf.other_vsa_refused", "vf.async", "vf.msix_interrupt",
+    "log.append_reopen",
     "log.iterate_from", "log.trim"]
 SECOND = SETUP + ["log.survives_restart", "log.append_after_restart"]
 RECOVER = SETUP + ["log.recover_intact"]

@@ -1,4 +1,5 @@
-/* usr/tests/nvmetest/nvmetest.h: shared state of the NVMe SR-IOV, VF data path and log test program. */
+/* usr/tests/nvmetest/nvmetest.h: shared state of the NVMe SR-IOV, VF data path and log test
+ * program. */
 #pragma once
 
 #include "../devtest/devtest.h"
@@ -7,10 +8,10 @@
 #include <nvme/nvme_virt.h>
 #include <os/log.h>
 
-#define WAIT_US 2000000 // a generous bound for anything QEMU does at once
-#define VSA_NSID 2      // the namespace VF 1 gets (tools/qemu: 2-5 start detached)
-#define VSA_OTHER 3     // another VSA, attached to nobody here
-#define VF_CNTLID 1     // the secondary controller of VF 1
+#define WAIT_US   2000000 // a generous bound for anything QEMU does at once
+#define VSA_NSID  2       // the namespace VF 1 gets (tools/qemu: 2-5 start detached)
+#define VSA_OTHER 3       // another VSA, attached to nobody here
+#define VF_CNTLID 1       // the secondary controller of VF 1
 
 /* ---- The platform (platform.c) ---- */
 
@@ -77,7 +78,9 @@ errval_t pf_make_vsic(struct machine *m, struct pf *pf, bool full, struct pci_bd
 /* ---- VF 1: the application's data path (tests_vf.c) ---- */
 
 struct vf {
+    struct machine *m;
     struct pci_bdf bdf;
+    struct pci_bar bar0;
     struct domain dom;
     struct dmabuf admin, ioq, lists, data, back, bounce;
     struct nvme_ctrl c;
@@ -89,7 +92,8 @@ struct vf {
 errval_t vf_setup(struct machine *m, struct vf *v, struct pci_bdf bdf, const struct pci_bar *bar0,
                   bool full);
 
-// Write, read and verify across sizes and offsets; flush; errors; async.
+// Write, read and verify across sizes and offsets; flush; errors; async;
+// then the queue again with the VF's MSI-X vector.
 void vf_tests(struct vf *v);
 
 // The namespace as a block device, through the VF's bounce pages.

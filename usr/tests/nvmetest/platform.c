@@ -1,4 +1,5 @@
-/* usr/tests/nvmetest/platform.c: ACPI, PCI, the VT-d unit, IOMMU domains and DMA memory, SR-IOV enable. */
+/* usr/tests/nvmetest/platform.c: ACPI, PCI, the VT-d unit, IOMMU domains and DMA memory, SR-IOV
+ * enable. */
 #include "nvmetest.h"
 #include <acpi/tables.h>
 #include <pci/pci_regs.h>
@@ -123,8 +124,8 @@ errval_t dma_alloc(struct domain *d, unsigned pages, bool device_writes, struct 
     if (err_is_ok(err))
         err = copy_cap(b->f.cap, CAP_RIGHTS_ALL, &copy);
     if (err_is_ok(err))
-        err = invoke_iovnode_map(d->l1, (d->next >> 12) & 511, copy,
-                                 device_writes ? MAP_WRITE : 0, 0, pages);
+        err = invoke_iovnode_map(d->l1, (d->next >> 12) & 511, copy, device_writes ? MAP_WRITE : 0,
+                                 0, pages);
     if (err_is_fail(err))
         return err;
     b->iova = d->next;

@@ -83,8 +83,8 @@ static void first_boot(void)
            "%s, %u of %u records back", err_name(err), n, FIRST_COUNT);
     if (err_is_ok(err))
         err = check_range(mid, FIRST_COUNT / 2, FIRST_COUNT, &n);
-    report("log.iterate_from", err_is_ok(err) && n == FIRST_COUNT / 2, "%s, %u records", err_name(err),
-           n);
+    report("log.iterate_from", err_is_ok(err) && n == FIRST_COUNT / 2, "%s, %u records",
+           err_name(err), n);
     // Keep records TRIM_TO.. for the second boot.
     struct log_iter it;
     uint32_t len;

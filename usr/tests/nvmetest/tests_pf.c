@@ -33,8 +33,8 @@ errval_t pf_setup(struct machine *m, struct pf *pf)
     if (err_is_fail(err))
         return err;
     bus_master(m, pf->f->bdf, true);
-    err = nvme_admin_queues(&pf->c, dma_page(&pf->admin, 0), dma_page(&pf->admin, 1),
-                            ADMIN_ENTRIES);
+    err =
+        nvme_admin_queues(&pf->c, dma_page(&pf->admin, 0), dma_page(&pf->admin, 1), ADMIN_ENTRIES);
     if (err_is_ok(err))
         err = nvme_ctrl_enable(&pf->c);
     if (err_is_ok(err))
@@ -105,7 +105,8 @@ static void test_namespaces(struct pf *pf)
            nall, nmine, VSA_NSID, ns.blocks, ns.block_size);
     report("pf.namespaces",
            err_is_ok(err) && nall == 5 && all[4] == 5 && nmine == 1 && mine[0] == 1 &&
-               ns.blocks == 15 * 2048 && ns.block_size == 512 && err_no(active) == SYS_ERR_NOT_FOUND,
+               ns.blocks == 15 * 2048 && ns.block_size == 512 &&
+               err_no(active) == SYS_ERR_NOT_FOUND,
            "%s; namespace %u as active: %s", err_name(err), VSA_NSID, err_name(active));
     // VSAs cannot be made at run time: QEMU 10.0 has no Namespace Management.
     struct nvme_sqe cmd = {.opc = NVME_ADMIN_NS_MGMT, .cdw10 = 0 /* create */};
@@ -116,15 +117,15 @@ static void test_namespaces(struct pf *pf)
 // The rules, each met by its own error before the device sees a command.
 static void test_virt_rules(struct pf *pf)
 {
-    errval_t e1 = nvme_virt_online(&pf->c, VF_CNTLID);                      // no resources
-    errval_t e2 = nvme_virt_assign(&pf->c, VF_CNTLID, NVME_VRES_QUEUE, 3);  // above VQFRSM
+    errval_t e1 = nvme_virt_online(&pf->c, VF_CNTLID);                     // no resources
+    errval_t e2 = nvme_virt_assign(&pf->c, VF_CNTLID, NVME_VRES_QUEUE, 3); // above VQFRSM
     errval_t e3 = nvme_virt_assign(&pf->c, VF_CNTLID, NVME_VRES_INTERRUPT, 2);
     errval_t e4 = nvme_virt_assign(&pf->c, 7, NVME_VRES_QUEUE, 1); // no such secondary
     report("pf.virt_rules",
            err_no(e1) == NVME_ERR_VIRT_RESOURCES && err_no(e2) == NVME_ERR_VIRT_TOO_MANY &&
                err_no(e3) == NVME_ERR_VIRT_TOO_MANY && err_no(e4) == NVME_ERR_NO_SECONDARY,
-           "online %s, 3 VQ %s, 2 VI %s, controller 7 %s", err_name(e1), err_name(e2),
-           err_name(e3), err_name(e4));
+           "online %s, 3 VQ %s, 2 VI %s, controller 7 %s", err_name(e1), err_name(e2), err_name(e3),
+           err_name(e4));
 }
 
 void pf_tests(struct pf *pf, bool full)
@@ -166,8 +167,8 @@ errval_t pf_make_vsic(struct machine *m, struct pf *pf, bool full, struct pci_bd
         err = sriov_enable(m, pf->f, 2, vf1, bar0);
     if (full)
         report("pf.sriov_enable", err_is_ok(err) && bar0->addr && bar0->size == 16384,
-               "%s, VF 1 at %02x:%02x.%x, BAR 0 %#lx size %#lx", err_name(err), vf1->bus,
-               vf1->dev, vf1->fn, bar0->addr, bar0->size);
+               "%s, VF 1 at %02x:%02x.%x, BAR 0 %#lx size %#lx", err_name(err), vf1->bus, vf1->dev,
+               vf1->fn, bar0->addr, bar0->size);
     if (err_is_ok(err))
         err = nvme_virt_online(&pf->c, VF_CNTLID);
     errval_t busy = nvme_virt_assign(&pf->c, VF_CNTLID, NVME_VRES_QUEUE, 1);

@@ -5,8 +5,13 @@
  * FLUSH across sizes and offsets; the device's isolation of other VSAs.
  */
 #include "nvmetest.h"
+#include <pci/pci_regs.h>
 #include <stdio.h>
 #include <string.h>
+
+#define MSIX_VECTOR 82 // the IRQDest the VF's interrupt goes to
+#define MSIX_BADGE  (1ull << 2)
+#define QUIET_US    100000
 
 #define DATA_PAGES   33 // 128 KiB (MDTS) from any offset in the first page
 #define BOUNCE_PAGES 16
@@ -15,7 +20,9 @@
 errval_t vf_setup(struct machine *m, struct vf *v, struct pci_bdf bdf, const struct pci_bar *bar0,
                   bool full)
 {
+    v->m = m;
     v->bdf = bdf;
+    v->bar0 = *bar0;
     void *regs = dev_map(bar0->addr, bar0->size);
     if (!regs)
         return SYS_ERR_NOT_FOUND;
@@ -70,8 +77,8 @@ errval_t vf_setup(struct machine *m, struct vf *v, struct pci_bdf bdf, const str
         err = nvme_ioq_create(&v->c, &v->q, 1, dma_page(&v->ioq, 0), dma_page(&v->ioq, 1),
                               IOQ_ENTRIES, NVME_IOQ_POLLED);
     struct nvme_ioq q2;
-    errval_t second = nvme_ioq_create(&v->c, &q2, 2, dma_page(&v->lists, 1),
-                                      dma_page(&v->lists, 2), 8, NVME_IOQ_POLLED);
+    errval_t second = nvme_ioq_create(&v->c, &q2, 2, dma_page(&v->lists, 1), dma_page(&v->lists, 2),
+                                      8, NVME_IOQ_POLLED);
     if (full)
         report("vf.ioq", err_is_ok(err) && err_no(second) == NVME_ERR_SC_INVALID_QID,
                "queue 1: %s; queue 2 (2 VQ: admin and one pair): %s", err_name(err),
@@ -87,8 +94,8 @@ static void fill(uint8_t *p, size_t n, uint32_t seed)
 }
 
 // A transfer over buffer b from offset in its first page, with PRP list page list.
-static struct nvme_xfer xfer(struct vf *v, const struct dmabuf *b, uint64_t *pages,
-                             uint32_t offset, unsigned list)
+static struct nvme_xfer xfer(struct vf *v, const struct dmabuf *b, uint64_t *pages, uint32_t offset,
+                             unsigned list)
 {
     for (unsigned i = 0; i < b->pages; i++)
         pages[i] = b->iova + i * 4096ull;
@@ -116,7 +123,8 @@ static errval_t round_trip(struct vf *v, uint64_t slba, uint32_t nblocks, uint32
 
 static void test_sizes_offsets(struct vf *v)
 {
-    static const uint32_t sizes[] = {1, 2, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 64, 100, 128, 255, 256};
+    static const uint32_t sizes[] = {1,  2,  7,  8,  9,   15,  16,  17, 24,
+                                     31, 32, 33, 64, 100, 128, 255, 256};
     static const uint32_t offsets[] = {0, 512, 2048, 3584};
     uint64_t slba = 0, ends[] = {0, v->ns.blocks / 2, v->ns.blocks - 256};
     unsigned done = 0, bad = 0;
@@ -216,12 +224,96 @@ static void test_async(struct vf *v)
            err_name(waited), a.done, sent, a.ok, same ? "same" : "differs");
 }
 
+// The offset of VF b's MSI-X capability. drivers/pci's walkers take a
+// function whose vendor ID reads FFFFh -- every VF's, by definition -- to
+// have no capabilities, so this walks the legacy list itself: at most 48
+// entries (the 192 bytes from 40h, 4-byte aligned), each inside 40h..FFh.
+static errval_t vf_msix_cap(const struct pci_cfg *c, struct pci_bdf b, uint16_t *off)
+{
+    if (!(pci_read16(c, b, PCI_STATUS) & PCI_STATUS_CAP_LIST))
+        return SYS_ERR_NOT_FOUND;
+    uint8_t at = pci_read8(c, b, PCI_CAP_PTR) & PCI_CAP_PTR_MASK;
+    for (unsigned i = 0; i < 48 && at >= PCI_CAP_FIRST; i++) {
+        if (pci_read8(c, b, at + PCI_CAP_ID) == PCI_CAP_ID_MSIX) {
+            *off = at;
+            return SYS_ERR_OK;
+        }
+        at = pci_read8(c, b, at + PCI_CAP_NEXT) & PCI_CAP_PTR_MASK;
+    }
+    return SYS_ERR_NOT_FOUND;
+}
+
+// The VF's one MSI-X vector (entry 0 of the table in its BAR 0) to an
+// endpoint. QEMU claims a vector for a completion queue only if MSI-X is
+// on when the queue is made: on first, then the queue.
+static errval_t vf_msix(struct vf *v, capref_t *ep, struct pci_msix_table *t)
+{
+    const struct pci_cfg *c = &v->m->cfg;
+    struct pci_msix x = {0};
+    uint16_t off = 0;
+    uint64_t addr;
+    uint32_t data;
+    errval_t err = vf_msix_cap(c, v->bdf, &off);
+    if (err_is_ok(err))
+        err = pci_msix_read(c, v->bdf, off, &x);
+    void *table = err_is_ok(err) && x.table_bir == 0
+                      ? dev_map(v->bar0.addr + x.table_offset, x.table_size * PCI_MSIX_ENTRY_SIZE)
+                      : NULL;
+    if (err_is_ok(err) && !table)
+        err = SYS_ERR_NOT_FOUND;
+    if (err_is_ok(err)) {
+        *t = (struct pci_msix_table){mmio_direct(table), x.table_size};
+        err = irq_endpoint(MSIX_VECTOR, MSIX_BADGE, ep);
+    }
+    if (err_is_ok(err))
+        err = invoke_irqdest_get_msi(cap_at(ROOTCN_SLOT_IRQCN, MSIX_VECTOR), &addr, &data);
+    if (err_is_ok(err))
+        err = pci_msix_set(t, 0, addr, data);
+    if (err_is_ok(err))
+        pci_msix_enable(c, v->bdf, &x, true);
+    return err;
+}
+
+// The I/O queue pair again, now raising vector 0: a completion interrupts.
+static void test_interrupt(struct vf *v)
+{
+    static uint64_t pages[DATA_PAGES];
+    capref_t ep = NULL_CAP;
+    struct pci_msix_table t;
+    struct lmp_recv_msg msg = {0};
+    errval_t err = nvme_ioq_delete(&v->q);
+    errval_t msix = err_is_ok(err) ? vf_msix(v, &ep, &t) : err;
+    // Without the vector the queue comes back polled, for the log tests.
+    if (err_is_ok(err))
+        err = nvme_ioq_create(&v->c, &v->q, 1, dma_page(&v->ioq, 0), dma_page(&v->ioq, 1),
+                              IOQ_ENTRIES, err_is_ok(msix) ? 0 : NVME_IOQ_POLLED);
+    err = err_is_ok(err) ? msix : err;
+    if (err_is_ok(err))
+        err = pci_msix_mask(&t, 0, false);
+    while (err_is_ok(err) && err_is_ok(wait_notify(ep, QUIET_US, &msg)))
+        ; // what the admin commands left pending
+    struct nvme_xfer x = xfer(v, &v->data, pages, 0, 0);
+    uint16_t cid;
+    if (err_is_ok(err))
+        err = nvme_write(&v->ns, 0, 8, &x, NULL, NULL, &cid);
+    errval_t irq = err_is_ok(err) ? wait_notify(ep, WAIT_US, &msg) : err;
+    unsigned polled = nvme_ioq_poll(&v->q);
+    report("vf.msix_interrupt",
+           err_is_ok(irq) && (msg.flags & LMP_RECV_NOTIFY) && msg.badge == MSIX_BADGE &&
+               polled == 1,
+           "%s; interrupt %s, badge %#lx; %u completions polled", err_name(err), err_name(irq),
+           msg.badge, polled);
+    if (err_is_ok(err))
+        pci_msix_mask(&t, 0, true); // the log tests poll
+}
+
 void vf_tests(struct vf *v)
 {
     test_sizes_offsets(v);
     test_flush(v);
     test_isolation(v);
     test_async(v);
+    test_interrupt(v);
 }
 
 errval_t vf_blockdev(struct vf *v, struct nvme_bdev *b, struct blockdev *dev)

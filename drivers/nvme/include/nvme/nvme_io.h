@@ -80,7 +80,7 @@ errval_t nvme_prp_build(const struct nvme_xfer *x, uint32_t bytes, uint64_t *prp
 // Put cmd (opcode, NSID and command dwords filled; data pointer and CID
 // are set here from x and the free slot) on the queue with bytes of data
 // in x (x NULL: no data), and ring the doorbell. *cid identifies it until
-// done(arg, ...) is called. Errors: NVME_ERR_QUEUE_FULL (no free entry
+// done(arg, ...) is called (done NULL: nobody is told). Errors: NVME_ERR_QUEUE_FULL (no free entry
 // or slot), NVME_ERR_TOO_LARGE (above the controller's MDTS),
 // nvme_prp_build's.
 errval_t nvme_io_submit(struct nvme_ioq *q, struct nvme_sqe *cmd, const struct nvme_xfer *x,
