@@ -121,6 +121,7 @@ errval_t nvme_identify_controller(struct nvme_ctrl *c, struct nvme_ctrl_info *ou
     copy_trimmed(out->sn, id->sn, sizeof(id->sn));
     copy_trimmed(out->mn, id->mn, sizeof(id->mn));
     c->max_xfer = out->max_xfer;
+    c->awupf = out->awupf;
     c->cntlid = out->cntlid;
     return SYS_ERR_OK;
 }
@@ -138,7 +139,7 @@ errval_t nvme_identify_namespace(struct nvme_ctrl *c, uint32_t nsid, bool alloca
     const struct nvme_lbaf *f = &id->lbaf[id->flbas & 0xf];
     if (f->ms || f->lbads < 9 || f->lbads > 16)
         return SYS_ERR_UNSUPPORTED;
-    uint32_t awupf = id->nsfeat & NVME_NSFEAT_NSABP ? id->nawupf + 1u : 0;
+    uint32_t awupf = id->nsfeat & NVME_NSFEAT_NSABP ? id->nawupf + 1u : c->awupf;
     *out = (struct nvme_ns_info){
         .nsid = nsid,
         .blocks = id->nsze,

@@ -276,6 +276,13 @@ START_TEST(test_namespaces)
     ck_assert_uint_eq(ns.block_size, 512);
     ck_assert_uint_eq(ns.atomic_blocks, 1);
     ck_assert_uint_eq(nvme_identify_namespace(&pf, 9, true, &ns), SYS_ERR_NOT_FOUND);
+    ck_assert_uint_eq(nvme_identify_namespace(&pf, 3, true, &ns), SYS_ERR_OK);
+    ck_assert_uint_eq(ns.atomic_blocks, 8); // its own NAWUPF, 0's based
+    sys.ctrl[0].awupf_override = 3;         // AWUPF 3: four blocks
+    struct nvme_ctrl_info info;
+    ck_assert_uint_eq(nvme_identify_controller(&pf, &info), SYS_ERR_OK);
+    ck_assert_uint_eq(nvme_identify_namespace(&pf, 2, true, &ns), SYS_ERR_OK);
+    ck_assert_uint_eq(ns.atomic_blocks, 4); // the controller's
 }
 END_TEST
 

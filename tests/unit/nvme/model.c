@@ -76,12 +76,17 @@ static void id_ctrl(struct m_ctrl *c, struct nvme_id_ctrl *id)
     id->oacs = NVME_OACS_NS_MGMT | NVME_OACS_VIRT_MGMT;
     id->nn = 256;
     id->vwc = NVME_VWC_PRESENT;
+    id->awupf = c->awupf_override;
 }
 
 static void id_ns(struct model_sys *s, uint32_t nsid, struct nvme_id_ns *id)
 {
     id->nsze = id->ncap = M_NS_BLOCKS;
     id->lbaf[0].lbads = 9;
+    if (nsid == 3) { // a namespace with atomic write units of its own
+        id->nsfeat = NVME_NSFEAT_NSABP;
+        id->nawupf = 7;
+    }
 }
 
 static void id_primary(struct model_sys *s, struct nvme_id_primary_caps *p)

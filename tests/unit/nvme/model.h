@@ -49,8 +49,9 @@ struct m_ctrl {
         struct nvme_cqe cqe;
     } held[M_HELD];
     unsigned nheld;
-    unsigned irqs[8]; // interrupts raised per vector
-    unsigned cmds;    // commands executed
+    unsigned irqs[8];        // interrupts raised per vector
+    unsigned cmds;           // commands executed
+    uint16_t awupf_override; // Identify Controller's AWUPF (QEMU's atomic.awupf)
 };
 
 struct model_sys {

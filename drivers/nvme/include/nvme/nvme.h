@@ -49,6 +49,7 @@ struct nvme_ctrl {
     uint16_t next_cid;
     struct nvme_dma scratch; // a page for admin data (va NULL: none yet)
     uint32_t max_xfer;       // bytes per command (MDTS), once Identify Controller ran; else 0
+    uint32_t awupf;          // likewise: atomic write unit across power loss, blocks; else 0
     uint16_t cntlid;         // likewise
 };
 
@@ -136,8 +137,9 @@ struct nvme_ctrl_info {
     uint32_t awupf;      // the same across a power failure
 };
 
-// Identify Controller into *out; also sets c->max_xfer and c->cntlid,
-// which the I/O path checks transfers against. Errors: nvme_identify's.
+// Identify Controller into *out; also sets c->max_xfer (which the I/O
+// path checks transfers against), c->awupf and c->cntlid. Errors:
+// nvme_identify's.
 errval_t nvme_identify_controller(struct nvme_ctrl *c, struct nvme_ctrl_info *out);
 
 // Identify Namespace (NVM command set), decoded.
@@ -152,7 +154,7 @@ struct nvme_ns_info {
 // Identify namespace nsid: among those attached to this controller
 // (allocated false, CNS 00h), or any in the subsystem (true, CNS 11h).
 // atomic_blocks comes from NAWUPF if the namespace has its own, else from
-// the controller's AWUPF (nvme_identify_controller must have run: else 1).
+// the controller's AWUPF (if nvme_identify_controller ran; else 1).
 // Errors: SYS_ERR_NOT_FOUND (no such namespace, or not attached here when
 // allocated is false: the controller reports zeros), SYS_ERR_UNSUPPORTED
 // (metadata interleaved with data, or a block size outside 512 B .. 64 KiB),

@@ -101,7 +101,7 @@ errval_t nvme_virt_offline(struct nvme_ctrl *c, uint16_t cntlid);
 
 // Ask for count flexible resources of type for the primary itself
 // (Primary Controller Flexible Allocation): they take effect at the
-// primary's next function-level reset. Errors: the command's
-// (NVME_ERR_SC_NUM_RESOURCES: above the total; NVME_ERR_SC_RESOURCE_ID:
-// above what the secondaries leave).
+// primary's next function-level reset. Errors: nvme_primary_caps', the
+// command's (NVME_ERR_SC_NUM_RESOURCES: above the total;
+// NVME_ERR_SC_RESOURCE_ID: above what the secondaries leave).
 errval_t nvme_virt_primary_alloc(struct nvme_ctrl *c, enum nvme_vres type, uint16_t count);
