@@ -49,7 +49,7 @@ KERN_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
 # none, the C standard's limits all being GCC's.
 USER_CFLAGS := $(COMMON_CFLAGS) $(FREESTANDING) -mcmodel=small -DSIETCH_USER=1 \
 	-nostdinc -isystem $(shell $(TARGET_CC) -print-file-name=include) -D_LIBC_LIMITS_H_
-USER_INCLUDES := $(COMMON_INCLUDES) -Ilib/c/include -Ilib/sys/include \
+USER_INCLUDES := $(COMMON_INCLUDES) -Ilib/c/include -Ilib/sys/include -Ilib/os/include \
 	$(patsubst %,-I%,$(filter-out lib/os/lwip/include,$(wildcard lib/os/*/include)))
 USER_ASFLAGS := -g -Wa,--noexecstack -MMD -MP -m64 -D__ASSEMBLY__ $(USER_INCLUDES)
 USER_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
@@ -65,5 +65,5 @@ HOST_CFLAGS := $(COMMON_CFLAGS) -DSIETCH_HOST=1 -fno-omit-frame-pointer \
 	$(shell pkg-config --cflags check 2>/dev/null)
 HOST_INCLUDES := $(COMMON_INCLUDES) -Ikernel/include -Icpudriver/include \
 	-Icpudriver/arch/x86_64/include \
-	-Itests/unit/include
+	-Ilib/os/include -Itests/unit/include
 HOST_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)

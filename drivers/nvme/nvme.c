@@ -21,6 +21,7 @@ errval_t nvme_ctrl_init(struct nvme_ctrl *c, const struct mmio *regs,
     // CAP.TO of 0 would mean no time at all: allow one unit.
     unsigned to = NVME_CAP_TO(c->cap) ? NVME_CAP_TO(c->cap) : 1;
     c->timeout_us = (uint64_t)to * NVME_TO_UNIT_MS * 1000;
+    c->cmd_timeout_us = NVME_CMD_TIMEOUT_US;
     if (!(c->cap & NVME_CAP_CSS_NVM) || NVME_CAP_MPSMIN(c->cap) > 0)
         return SYS_ERR_UNSUPPORTED;
     return SYS_ERR_OK;
@@ -122,15 +123,4 @@ errval_t nvme_admin_wait(struct nvme_ctrl *c, uint16_t cid, uint64_t timeout_us,
                 return SYS_ERR_TIMEOUT;
         }
     }
-}
-
-errval_t nvme_cqe_status(const struct nvme_cqe *e)
-{
-    return NVME_STATUS_SC(e->status) || NVME_STATUS_SCT(e->status) ? NVME_ERR_COMMAND : SYS_ERR_OK;
-}
-
-void nvme_cmd_identify(struct nvme_sqe *cmd, uint8_t cns, uint32_t nsid, uint64_t data_iova)
-{
-    *cmd = (struct nvme_sqe){
-        .opc = NVME_ADMIN_IDENTIFY, .nsid = nsid, .prp1 = data_iova, .cdw10 = cns};
 }

@@ -218,7 +218,7 @@ START_TEST(test_identify)
     ck_assert_uint_eq(nvme_admin_submit(&ctrl, &cmd), SYS_ERR_OK);
     ck_assert_uint_eq(cmd.cid, 1);
     ck_assert_uint_eq(nvme_admin_wait(&ctrl, 1, 100000, &cqe), SYS_ERR_OK);
-    ck_assert_uint_eq(nvme_cqe_status(&cqe), NVME_ERR_COMMAND);
+    ck_assert_uint_eq(nvme_cqe_status(&cqe), NVME_ERR_SC_INVALID_OPCODE);
     ck_assert_uint_eq(NVME_STATUS_SC(cqe.status), 1);
     ck_assert(cqe.status & NVME_STATUS_DNR);
 

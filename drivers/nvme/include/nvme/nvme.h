@@ -5,8 +5,14 @@
  * The driver reaches the controller's registers through a struct mmio and
  * its queues and buffers through memory the caller provides: each with a
  * CPU address and the address the device uses, which behind an IOMMU is an
- * IOVA of the device's domain, not a physical address. Just enough for
- * Identify now; issue 9 grows it into the PF driver (I/O queues, SR-IOV).
+ * IOVA of the device's domain, not a physical address. The same code
+ * drives a physical function and a VF's secondary controller: all it needs
+ * is the controller's registers and DMA memory the controller can reach.
+ *
+ * This header: the controller, its admin queue, and admin commands
+ * (Identify, Namespace Attachment). <nvme/nvme_virt.h> adds SR-IOV
+ * Virtualization Management, <nvme/nvme_io.h> I/O queues with READ, WRITE
+ * and FLUSH, <nvme/nvme_bdev.h> a namespace as a block device.
  */
 #pragma once
 
@@ -35,12 +41,19 @@ struct nvme_ctrl {
     uint32_t vs;
     unsigned dstrd;
     uint64_t timeout_us;             // CAP.TO
+    uint64_t cmd_timeout_us;         // how long nvme_admin_cmd waits (NVME_CMD_TIMEOUT_US)
     uint64_t (*clock_us)(void *arg); // a monotonic clock for timeouts
     void *clock_arg;
     struct nvme_queue asq, acq;
     uint16_t sq_head; // as the last completion reported it
     uint16_t next_cid;
+    struct nvme_dma scratch; // a page for admin data (va NULL: none yet)
+    uint32_t max_xfer;       // bytes per command (MDTS), once Identify Controller ran; else 0
+    uint32_t awupf;          // likewise: atomic write unit across power loss, blocks; else 0
+    uint16_t cntlid;         // likewise
 };
+
+#define NVME_CMD_TIMEOUT_US 2000000 // admin commands: QEMU completes them at once
 
 // Start driving the controller at regs: read CAP and VS. Errors:
 // SYS_ERR_UNSUPPORTED (no NVM command set, or 4 KiB pages not supported).
@@ -80,9 +93,94 @@ errval_t nvme_admin_poll(struct nvme_ctrl *c, struct nvme_cqe *out);
 errval_t nvme_admin_wait(struct nvme_ctrl *c, uint16_t cid, uint64_t timeout_us,
                          struct nvme_cqe *out);
 
-// NVME_ERR_COMMAND if the completion reports an error, else SYS_ERR_OK.
+/* ---- Admin commands (nvme_admin.c) ---- */
+
+// The error for an NVMe status word (a CQE's status, phase bit ignored):
+// SYS_ERR_OK for success, an NVME_ERR_SC_* code naming a status this
+// driver knows, else NVME_ERR_COMMAND.
+errval_t nvme_status_err(uint16_t status);
+
+// nvme_status_err of a completion.
 errval_t nvme_cqe_status(const struct nvme_cqe *e);
 
 // An Identify command for data structure cns (of namespace nsid) into the
 // 4 KiB page at data_iova (page aligned: PRP2 unused).
 void nvme_cmd_identify(struct nvme_sqe *cmd, uint8_t cns, uint32_t nsid, uint64_t data_iova);
+
+// Give the driver a DMA page of its own for the data of the admin
+// commands below (Identify data, controller lists). It is the driver's
+// until the controller is dropped. Errors: SYS_ERR_ALIGNMENT.
+errval_t nvme_admin_scratch(struct nvme_ctrl *c, struct nvme_dma page);
+
+// Run one admin command: submit, wait for its completion for at most
+// c->cmd_timeout_us, and return its status as an error. *out (if not
+// NULL) receives the completion (its dw0 is the command's result).
+// Errors: nvme_admin_submit's, nvme_admin_wait's, nvme_status_err's.
+errval_t nvme_admin_cmd(struct nvme_ctrl *c, struct nvme_sqe *cmd, struct nvme_cqe *out);
+
+// Identify data structure cns (for nsid, and controller ID cntid where the
+// CNS uses it) into the scratch page; *data points there until the next
+// admin helper call. Errors: NVME_ERR_NO_SCRATCH, nvme_admin_cmd's.
+errval_t nvme_identify(struct nvme_ctrl *c, uint8_t cns, uint32_t nsid, uint16_t cntid,
+                       const void **data);
+
+// Identify Controller, decoded.
+struct nvme_ctrl_info {
+    uint16_t vid;
+    uint16_t cntlid;
+    char sn[21], mn[41]; // NUL-terminated, trailing spaces removed
+    uint32_t max_xfer;   // bytes per command (MDTS); 0: no limit
+    uint16_t oacs;       // NVME_OACS_*
+    uint32_t nn;         // highest namespace ID
+    bool vwc;            // a volatile write cache: only Flush makes writes durable
+    uint32_t awun;       // atomic write unit, in logical blocks (1-based)
+    uint32_t awupf;      // the same across a power failure
+};
+
+// Identify Controller into *out; also sets c->max_xfer (which the I/O
+// path checks transfers against), c->awupf and c->cntlid. Errors:
+// nvme_identify's.
+errval_t nvme_identify_controller(struct nvme_ctrl *c, struct nvme_ctrl_info *out);
+
+// Identify Namespace (NVM command set), decoded.
+struct nvme_ns_info {
+    uint32_t nsid;
+    uint64_t blocks;        // NSZE
+    uint64_t capacity;      // NCAP
+    uint32_t block_size;    // of the LBA format in use
+    uint32_t atomic_blocks; // writes of at most this many blocks are atomic across power loss
+};
+
+// Identify namespace nsid: among those attached to this controller
+// (allocated false, CNS 00h), or any in the subsystem (true, CNS 11h).
+// atomic_blocks comes from NAWUPF if the namespace has its own, else from
+// the controller's AWUPF (if nvme_identify_controller ran; else 1).
+// Errors: SYS_ERR_NOT_FOUND (no such namespace, or not attached here when
+// allocated is false: the controller reports zeros), SYS_ERR_UNSUPPORTED
+// (metadata interleaved with data, or a block size outside 512 B .. 64 KiB),
+// nvme_identify's.
+errval_t nvme_identify_namespace(struct nvme_ctrl *c, uint32_t nsid, bool allocated,
+                                 struct nvme_ns_info *out);
+
+// The namespace IDs attached to this controller (allocated false, CNS 02h)
+// or existing in the subsystem (true, CNS 10h), ascending, at most max
+// (1024 at most come back). Errors: nvme_identify's.
+errval_t nvme_namespaces(struct nvme_ctrl *c, bool allocated, uint32_t *ids, unsigned max,
+                         unsigned *n);
+
+// The controllers namespace nsid is attached to (CNS 12h), at most max.
+// Errors: nvme_identify's (NVME_ERR_SC_INVALID_FIELD: no such namespace).
+errval_t nvme_ns_controllers(struct nvme_ctrl *c, uint32_t nsid, uint16_t *ids, unsigned max,
+                             unsigned *n);
+
+// Attach namespace nsid to controller cntlid, and to it alone: a namespace
+// attached anywhere already is refused (a VSA belongs to one controller).
+// Under SR-IOV the controller must exist, i.e. its VF be enabled.
+// Errors: NVME_ERR_NS_ATTACHED, nvme_ns_controllers', the command's
+// (NVME_ERR_SC_CTRL_LIST: no such controller).
+errval_t nvme_ns_attach(struct nvme_ctrl *c, uint32_t nsid, uint16_t cntlid);
+
+// Detach namespace nsid from controller cntlid. Checked first: QEMU 10
+// asserts (and so aborts) on a detach of a namespace attached nowhere.
+// Errors: NVME_ERR_NS_NOT_ATTACHED, nvme_ns_controllers', the command's.
+errval_t nvme_ns_detach(struct nvme_ctrl *c, uint32_t nsid, uint16_t cntlid);
