@@ -6,6 +6,7 @@
 #include <sys/devmgr.h>
 #include <sys/initsvc.h>
 #include <sys/memserv.h>
+#include <sys/netctl.h>
 
 static int usage(const char *cmd)
 {
@@ -191,6 +192,44 @@ static int cmd_lspci(int argc, char **argv)
     return 0;
 }
 
+static void print_vnic(const struct netctl_vnic *v, bool detail)
+{
+    const uint8_t *ip = (const uint8_t *)&v->ip, *m = v->mac;
+    char owner[24] = "free";
+    if (v->owner)
+        snprintf(owner, sizeof(owner), "pid %lu", v->owner);
+    printf("  %u  %02x:%02x.%u  %02x:%02x:%02x:%02x:%02x:%02x  %u.%u.%u.%u  %-9s %u filters\n",
+           v->id, v->rid >> 8, (v->rid >> 3) & 31, v->rid & 7, m[0], m[1], m[2], m[3], m[4], m[5],
+           ip[0], ip[1], ip[2], ip[3], owner, v->nfilters);
+    if (detail)
+        printf("     device counters: rx %lu frames, %lu bytes; tx %lu frames, %lu bytes\n",
+               v->rx_packets, v->rx_octets, v->tx_packets, v->tx_octets);
+}
+
+// vnic list | vnic show <n>: netctl's VNICs.
+static int cmd_vnic(int argc, char **argv)
+{
+    uint64_t n = 0;
+    bool show = argc == 3 && !strcmp(argv[1], "show") && parse_pid(argv[2], &n);
+    if (!show && !(argc == 2 && !strcmp(argv[1], "list")))
+        return usage("vnic");
+    static struct netctl_vnic v[NETCTL_MAX_VNICS];
+    unsigned count;
+    errval_t err = netctl_list(v, NETCTL_MAX_VNICS, &count);
+    if (err_is_fail(err))
+        return fail("vnic", err);
+    if (show && n >= count) {
+        printf("vnic: %lu: %s\n", n, err_msg(NETCTL_ERR_NO_SUCH_VNIC));
+        return 1;
+    }
+    printf("  VNIC VF     MAC                IPv4        OWNER     FILTERS\n");
+    for (unsigned i = 0; i < count; i++) {
+        if (!show || i == n)
+            print_vnic(&v[i], show);
+    }
+    return 0;
+}
+
 static int cmd_caps(int argc, char **argv)
 {
     uint64_t pid, next = 0;
@@ -225,6 +264,7 @@ const struct command commands[] = {
     {"mem", "mem", "free and used RAM", cmd_mem},
     {"caps", "caps <pid>", "list the capabilities of a process", cmd_caps},
     {"lspci", "lspci [-v]", "list PCI devices (-v: in detail, with owners)", cmd_lspci},
+    {"vnic", "vnic list | vnic show <n>", "netctl's VNICs (show: with counters)", cmd_vnic},
     {"poweroff", "poweroff", "switch the machine off", cmd_poweroff},
     {NULL, NULL, NULL, NULL},
 };

@@ -146,22 +146,27 @@ static int echo(void)
     const uint8_t *ip = (const uint8_t *)&q->ip;
     printf("vnictest: echo on %u.%u.%u.%u:7 (VNIC %u)\n", ip[0], ip[1], ip[2], ip[3],
            vnic_info(q)->id);
-    unsigned echoed = 0;
+    unsigned echoed = 0, foreign = 0;
+    static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     for (bool done = false; !done;) {
         struct netq_pkt pk[32];
         unsigned n = netq_rx(q, pk, 32);
-        for (unsigned i = 0; i < n; i++)
+        for (unsigned i = 0; i < n; i++) {
+            // Anything for another MAC (but broadcast) should never reach us.
+            const uint8_t *dst = pk[i].data;
+            foreign += memcmp(dst, q->mac, 6) && memcmp(dst, bcast, 6);
             done |= answer(q, pk[i].data, pk[i].len, &echoed);
+        }
         netq_rx_done(q, pk, n);
         if (!n)
             netq_wait(q, 0);
     }
     struct netq_stats st;
     q->ops->stats(q, &st);
-    printf("vnictest: done: %u echoes; rx %lu, tx %lu, dropped %lu, errors %lu, doorbells %lu, "
-           "interrupts %lu\n",
-           echoed, st.rx_packets, st.tx_packets, st.rx_dropped, st.rx_errors, st.doorbells,
-           st.interrupts);
+    printf("vnictest: done: %u echoes, %u foreign frames; rx %lu, tx %lu, dropped %lu, errors "
+           "%lu, doorbells %lu, interrupts %lu\n",
+           echoed, foreign, st.rx_packets, st.tx_packets, st.rx_dropped, st.rx_errors,
+           st.doorbells, st.interrupts);
     q->ops->close(q);
     return 0;
 }
