@@ -146,6 +146,9 @@ void server_step(struct server *s)
 {
     if (poll_umps(s))
         return;
+    if (s->idle && s->idle(s))
+        return; // it found work: do not sleep
+
     if (!may_sleep(s)) {
         awake(s);
         return;

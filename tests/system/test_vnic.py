@@ -66,8 +66,10 @@ def echo_sizes(sock, addr, rng):
 
 def run(ctx):
     ports = [free_udp_port(), free_udp_port()]
+    netd_port = free_udp_port()
     netdev = ("user,id=net0," + ",".join(
-        f"hostfwd=udp:127.0.0.1:{p}-10.0.2.{15 + i}:7" for i, p in enumerate(ports)))
+        f"hostfwd=udp:127.0.0.1:{p}-10.0.2.{15 + i}:7" for i, p in enumerate(ports)) +
+        f",hostfwd=udp:127.0.0.1:{netd_port}-10.0.2.40:7")
     m = ctx.machine(ctx.iso(modules=()), env={"QEMU_NETDEV": netdev})
     with m:
         m.expect(PROMPT, timeout=60)
@@ -124,6 +126,18 @@ def run(ctx):
         ctx.check("it stops when told", echo(socks[0], addrs[0], DONE) == DONE, "")
         done = m.expect(r"vnictest: done: (\d+) echoes, (\d+) foreign frames", timeout=30)
         ctx.check("the new app never saw a frame for another MAC", done.group(2) == "0", "")
+        # The same program through netd (the kernel-mediated path).
+        sh.cmd("run netd &")
+        ctx.check("netd up", seen(m, r"netd: on VNIC \d+ .*; clients get 10\.0\.2\.40", 30), "")
+        sh.cmd("run vnictest echo --netd &")
+        ctx.check("an app through netd", seen(m, r"echo on 10\.0\.2\.40:7 \(through netd\)", 30),
+                  "")
+        nsock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        bad = echo_sizes(nsock, ("127.0.0.1", netd_port), rng)
+        ctx.check(f"through netd: UDP echo of {len(SIZES)} sizes, byte for byte", not bad,
+                  f"bad sizes {bad}")
+        ctx.check("it stops when told", echo(nsock, ("127.0.0.1", netd_port), DONE) == DONE, "")
+        nsock.close()
         for s in socks:
             s.close()
         m.send("poweroff\r")

@@ -42,6 +42,7 @@ struct vnic {
     uint16_t free_tx[TX_DESC];
     unsigned nfree_tx;
     capref_t irq_ep;
+    capref_t irq; // the VF's vector (IRQDest)
     struct pci_fn_page page;
     struct pci_msix_table msix;
     uint64_t last_traffic; // clock_us of the last frame in or out
@@ -258,6 +259,8 @@ static errval_t irq_setup(struct vnic *v)
     if (err_is_ok(err))
         err = devmgr_irq(v->info.rid, &irq, &vector);
     if (err_is_ok(err))
+        v->irq = irq;
+    if (err_is_ok(err))
         err = slot_alloc(&note);
     if (err_is_ok(err))
         err = cap_mint(note, v->irq_ep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | IRQ_BADGE, 0);
@@ -342,11 +345,34 @@ errval_t vnic_open(struct netq **out)
         free(v);
         return err;
     }
-    v->q = (struct netq){.ops = &ops, .ip = v->info.ip, .netmask = v->info.netmask,
-                         .gateway = v->info.gateway, .impl = v};
+    v->q = (struct netq){.ops = &ops,
+                         .ip = v->info.ip,
+                         .netmask = v->info.netmask,
+                         .gateway = v->info.gateway,
+                         .impl = v};
     memcpy(v->q.mac, v->info.mac, 6);
     *out = &v->q;
     return SYS_ERR_OK;
 }
 
 const struct netctl_vnic *vnic_info(struct netq *q) { return &vn(q)->info; }
+
+errval_t vnic_irq_route(struct netq *q, capref_t ep, uint64_t badge)
+{
+    struct vnic *v = vn(q);
+    capref_t note;
+    errval_t err = invoke_irqdest_disconnect(v->irq);
+    if (err_is_ok(err))
+        err = slot_alloc(&note);
+    if (err_is_ok(err)) {
+        err = cap_mint(note, ep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | badge, 0);
+        if (err_is_ok(err))
+            err = invoke_irqdest_connect(v->irq, note);
+        cap_destroy(note);
+    }
+    return err;
+}
+
+void vnic_irq_arm(struct netq *q, bool on) { igb_vf_irq_enable(&vn(q)->vf, on); }
+
+bool vnic_rx_pending(struct netq *q) { return igb_vf_rx_pending(&vn(q)->vf); }

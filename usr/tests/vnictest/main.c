@@ -1,10 +1,11 @@
 /*
  * usr/tests/vnictest/main.c: VNICs through netctl and devmgr, without a
  * TCP/IP stack (issue 8): `vnictest checks` runs the control-plane tests,
- * `vnictest echo` answers ARP and echoes UDP port 7 on raw frames until a
+ * `vnictest echo [--netd]` answers ARP and echoes UDP port 7 on raw frames until a
  * datagram "vnictest-done" arrives, `vnictest hold` keeps a VNIC and
  * spins (to be killed).
  */
+#include <net/netd.h>
 #include <net/vnic.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -94,8 +95,7 @@ static void arp_frame(uint8_t *f, uint16_t op, const uint8_t *src_mac, uint32_t 
 static bool answer(struct netq *q, const uint8_t *f, uint16_t len, unsigned *echoed)
 {
     uint8_t out[NETQ_FRAME_MAX];
-    if (len >= 42 && be16(f + 12) == ETH_ARP && be16(f + 20) == 1 &&
-        !memcmp(f + 38, &q->ip, 4)) {
+    if (len >= 42 && be16(f + 12) == ETH_ARP && be16(f + 20) == 1 && !memcmp(f + 38, &q->ip, 4)) {
         uint32_t who;
         memcpy(&who, f + 28, 4);
         arp_frame(out, 2, q->mac, q->ip, f + 22, who);
@@ -135,17 +135,20 @@ static bool answer(struct netq *q, const uint8_t *f, uint16_t len, unsigned *ech
     return done;
 }
 
-static int echo(void)
+static int echo(bool via_netd)
 {
     struct netq *q;
-    errval_t err = vnic_open(&q);
+    errval_t err = via_netd ? netd_open(&q) : vnic_open(&q);
     if (err_is_fail(err)) {
         printf("vnictest: no VNIC: %s\n", err_msg(err));
         return 1;
     }
     const uint8_t *ip = (const uint8_t *)&q->ip;
-    printf("vnictest: echo on %u.%u.%u.%u:7 (VNIC %u)\n", ip[0], ip[1], ip[2], ip[3],
-           vnic_info(q)->id);
+    if (via_netd)
+        printf("vnictest: echo on %u.%u.%u.%u:7 (through netd)\n", ip[0], ip[1], ip[2], ip[3]);
+    else
+        printf("vnictest: echo on %u.%u.%u.%u:7 (VNIC %u)\n", ip[0], ip[1], ip[2], ip[3],
+               vnic_info(q)->id);
     unsigned echoed = 0, foreign = 0;
     static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     for (bool done = false; !done;) {
@@ -165,8 +168,8 @@ static int echo(void)
     q->ops->stats(q, &st);
     printf("vnictest: done: %u echoes, %u foreign frames; rx %lu, tx %lu, dropped %lu, errors "
            "%lu, doorbells %lu, interrupts %lu\n",
-           echoed, foreign, st.rx_packets, st.tx_packets, st.rx_dropped, st.rx_errors,
-           st.doorbells, st.interrupts);
+           echoed, foreign, st.rx_packets, st.tx_packets, st.rx_dropped, st.rx_errors, st.doorbells,
+           st.interrupts);
     q->ops->close(q);
     return 0;
 }
@@ -248,14 +251,15 @@ static void checks(void)
     unsigned other = info->id == 0 ? 1 : 0;
     errval_t theirs = netctl_vnic_destroy((uint16_t)other);
     errval_t none = netctl_vnic_destroy(99);
-    report("vnic.not_owner", (err_no(theirs) == NETCTL_ERR_NO_SUCH_VNIC ||
-                              err_no(theirs) == NETCTL_ERR_NOT_OWNER) &&
-                                 err_no(none) == NETCTL_ERR_NO_SUCH_VNIC,
+    report("vnic.not_owner",
+           (err_no(theirs) == NETCTL_ERR_NO_SUCH_VNIC || err_no(theirs) == NETCTL_ERR_NOT_OWNER) &&
+               err_no(none) == NETCTL_ERR_NO_SUCH_VNIC,
            "%s, %s", err_name(theirs), err_name(none));
     struct netctl_vnic all[NETCTL_MAX_VNICS];
     err = netctl_list(all, NETCTL_MAX_VNICS, &n);
-    report("vnic.list", err_is_ok(err) && n == NETCTL_MAX_VNICS && all[info->id].owner == sys_pid() &&
-                            all[info->id].tx_packets > 0,
+    report("vnic.list",
+           err_is_ok(err) && n == NETCTL_MAX_VNICS && all[info->id].owner == sys_pid() &&
+               all[info->id].tx_packets > 0,
            "%s, %u VNICs, owner %lu, tx %lu", err_name(err), n, all[info->id].owner,
            all[info->id].tx_packets);
     q->ops->close(q);
@@ -268,7 +272,7 @@ int main(int argc, char **argv)
 {
     const char *t = argc > 1 ? argv[1] : "";
     if (!strcmp(t, "echo"))
-        return echo();
+        return echo(argc > 2 && !strcmp(argv[2], "--netd"));
     if (!strcmp(t, "checks")) {
         checks();
         return failed;

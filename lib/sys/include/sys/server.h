@@ -50,6 +50,9 @@ struct server {
     void (*handle)(struct server *s, struct server_req *req, struct server_resp *resp);
     // Kernel notifications (interrupts, child exits): the OR of their badges.
     void (*notify)(struct server *s, uint64_t bits);
+    // Called before the loop blocks (may be NULL): do polled work, arm
+    // interrupts; true if there is more to do now (the loop does not block).
+    bool (*idle)(struct server *s);
     void *user;
 };
 

@@ -18,3 +18,10 @@ errval_t vnic_open(struct netq **out);
 
 // What netctl assigned (id, VF, MAC, IPv4 address).
 const struct netctl_vnic *vnic_info(struct netq *q);
+
+// For a server that takes the VNIC's receive interrupts on its own endpoint
+// (netd): connect the VF's vector to ep with badge (a notification), then
+// arm it (unmask) before sleeping and disarm it on waking. Is a frame waiting?
+errval_t vnic_irq_route(struct netq *q, capref_t ep, uint64_t badge);
+void vnic_irq_arm(struct netq *q, bool on);
+bool vnic_rx_pending(struct netq *q);

@@ -1,0 +1,203 @@
+/*
+ * lib/os/vnic/netd_client.c: a netq over netd (net/netd.h): each receive,
+ * send and wait is an RPC to netd, frames copied through the channel's
+ * shared page and into buffers of ours.
+ */
+#include <net/netd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/initsvc.h>
+#include <sys/rpc.h>
+#include <sys/sys.h>
+
+#define NBUF 64 // receive buffers and transmit buffers each
+
+struct ndq {
+    struct netq q;
+    struct rpc_chan chan;
+    uint8_t rx[NBUF][NETQ_BUF_BYTES], tx[NBUF][NETQ_BUF_BYTES];
+    uint16_t rx_len[NBUF];
+    bool rx_busy[NBUF]; // handed to the stack, not given back yet
+    unsigned rx_ready[NBUF], nready; // received, not yet taken (in order)
+    uint16_t free_tx[NBUF];
+    unsigned nfree_tx;
+    struct netq_stats st;
+};
+
+static struct ndq *nd(struct netq *q) { return q->impl; }
+
+static uint64_t now_us(void)
+{
+    uint64_t per_us = sys_tsc_hz() / 1000000;
+    return sys_rdtsc() / (per_us ? per_us : 1);
+}
+
+// Take the frames netd put in the page into free buffers of ours.
+static unsigned unpack(struct ndq *d, unsigned count)
+{
+    const struct netd_page *pg = d->chan.buf;
+    size_t off = 0;
+    unsigned got = 0;
+    for (unsigned i = 0; i < count && off + 2 <= sizeof(pg->data); i++) {
+        uint16_t len;
+        memcpy(&len, pg->data + off, 2);
+        off += 2;
+        unsigned b = 0;
+        while (b < NBUF && (d->rx_busy[b] || d->rx_len[b]))
+            b++;
+        if (b == NBUF || len > NETQ_BUF_BYTES || off + len > sizeof(pg->data)) {
+            d->st.rx_dropped++;
+        } else {
+            memcpy(d->rx[b], pg->data + off, len);
+            d->rx_len[b] = len;
+            d->rx_ready[d->nready++] = b;
+            got++;
+        }
+        off += (len + 1u) & ~1u;
+    }
+    return got;
+}
+
+static errval_t fetch(struct ndq *d, bool wait)
+{
+    struct rpc_result r;
+    errval_t err = rpc_call(&d->chan, NETD_RX, wait, 0, 0, NULL_CAP, NULL_CAP, &r);
+    if (err_is_ok(err))
+        err = r.err;
+    if (err_is_ok(err))
+        unpack(d, (unsigned)r.w[0]);
+    return err;
+}
+
+static unsigned q_rx(struct netq *q, struct netq_pkt *out, unsigned max)
+{
+    struct ndq *d = nd(q);
+    if (!d->nready)
+        fetch(d, false);
+    unsigned n = 0;
+    for (; n < max && n < d->nready; n++) {
+        unsigned b = d->rx_ready[n];
+        out[n] = (struct netq_pkt){d->rx[b], d->rx_len[b], (uint16_t)b};
+        d->rx_busy[b] = true;
+        d->st.rx_packets++;
+        d->st.rx_bytes += d->rx_len[b];
+    }
+    memmove(d->rx_ready, d->rx_ready + n, (d->nready - n) * sizeof(d->rx_ready[0]));
+    d->nready -= n;
+    if (!n)
+        d->st.polls_empty++;
+    return n;
+}
+
+static void q_rx_done(struct netq *q, const struct netq_pkt *pkts, unsigned n)
+{
+    struct ndq *d = nd(q);
+    for (unsigned i = 0; i < n; i++) {
+        d->rx_busy[pkts[i].buf] = false;
+        d->rx_len[pkts[i].buf] = 0;
+    }
+}
+
+static errval_t q_tx_buf(struct netq *q, struct netq_pkt *out)
+{
+    struct ndq *d = nd(q);
+    if (!d->nfree_tx)
+        return SYS_ERR_WOULD_BLOCK;
+    unsigned b = d->free_tx[--d->nfree_tx];
+    *out = (struct netq_pkt){d->tx[b], 0, (uint16_t)b};
+    return SYS_ERR_OK;
+}
+
+// Frames into the page, as many as fit, then one NETD_TX.
+static errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n, unsigned *sent)
+{
+    struct ndq *d = nd(q);
+    *sent = 0;
+    while (*sent < n) {
+        struct netd_page *pg = d->chan.buf;
+        size_t off = 0;
+        unsigned k = 0;
+        while (*sent + k < n && k < NETD_PAGE_FRAMES) {
+            const struct netq_pkt *p = &pkts[*sent + k];
+            if (off + 2 + p->len > sizeof(pg->data))
+                break;
+            memcpy(pg->data + off, &p->len, 2);
+            memcpy(pg->data + off + 2, d->tx[p->buf], p->len);
+            off += 2 + ((p->len + 1u) & ~1u);
+            k++;
+        }
+        pg->count = (uint16_t)k;
+        struct rpc_result r;
+        errval_t err = rpc_call(&d->chan, NETD_TX, 0, 0, 0, NULL_CAP, NULL_CAP, &r);
+        if (err_is_ok(err))
+            err = r.err;
+        d->st.doorbells++;
+        for (unsigned i = 0; i < k; i++) { // the page has them: the buffers are free
+            d->free_tx[d->nfree_tx++] = pkts[*sent + i].buf;
+            d->st.tx_bytes += pkts[*sent + i].len;
+        }
+        d->st.tx_packets += k;
+        *sent += k;
+        if (err_is_fail(err))
+            return err;
+    }
+    return SYS_ERR_OK;
+}
+
+// Without a limit, netd answers when a frame has come (the kernel-mediated
+// way: the client sleeps in an IPC); with one, we ask again and again.
+static errval_t q_wait(struct netq *q, uint64_t timeout_us)
+{
+    struct ndq *d = nd(q);
+    if (d->nready)
+        return SYS_ERR_OK;
+    if (!timeout_us)
+        return fetch(d, true);
+    uint64_t start = now_us();
+    while (!d->nready) {
+        errval_t err = fetch(d, false);
+        if (err_is_fail(err))
+            return err;
+        if (!d->nready && now_us() - start >= timeout_us)
+            return SYS_ERR_TIMEOUT;
+        if (!d->nready)
+            sys_yield();
+    }
+    return SYS_ERR_OK;
+}
+
+static void q_stats(struct netq *q, struct netq_stats *out) { *out = nd(q)->st; }
+
+static void q_close(struct netq *q) { (void)q; } // netd forgets us when we end
+
+static const struct netq_ops ops = {q_rx, q_rx_done, q_tx_buf, q_tx, q_wait, q_stats, q_close};
+
+errval_t netd_open(struct netq **out)
+{
+    struct ndq *d = calloc(1, sizeof(*d));
+    if (!d)
+        return SYS_ERR_NO_MEMORY;
+    capref_t bind;
+    struct rpc_result r;
+    errval_t err = name_lookup_wait(NETD_NAME, 10000, &bind);
+    if (err_is_ok(err))
+        err = rpc_bind(&d->chan, bind, NULL_CAP);
+    if (err_is_ok(err))
+        err = rpc_share(&d->chan);
+    if (err_is_ok(err))
+        err = rpc_call(&d->chan, NETD_OPEN, 0, 0, 0, NULL_CAP, NULL_CAP, &r);
+    if (err_is_ok(err))
+        err = r.err;
+    if (err_is_fail(err)) {
+        free(d);
+        return err;
+    }
+    const struct netd_info *info = d->chan.buf;
+    d->q = (struct netq){.ops = &ops, .ip = info->ip, .netmask = info->netmask,
+                         .gateway = info->gateway, .impl = d};
+    memcpy(d->q.mac, info->mac, 6);
+    for (unsigned i = 0; i < NBUF; i++)
+        d->free_tx[d->nfree_tx++] = (uint16_t)i;
+    *out = &d->q;
+    return SYS_ERR_OK;
+}

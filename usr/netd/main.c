@@ -1,0 +1,276 @@
+/*
+ * usr/netd/main.c: netd, the kernel-mediated network path for experiments
+ * (net/netd.h, docs/vnic.md). It opens a VNIC of its own through netctl,
+ * as any application does, and switches frames between it and its clients
+ * with copies: each client's frames are received into netd's DMA buffers,
+ * copied into the client's queue here, and copied out through the RPC page
+ * when the client asks; sending goes the other way. Clients share netd's
+ * MAC and each has an IPv4 address of its own; netd checks the source of
+ * every frame a client sends.
+ */
+#include <net/netd.h>
+#include <net/vnic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capops.h>
+#include <sys/initsvc.h>
+#include <sys/server.h>
+#include <sys/slot.h>
+
+#define QUEUE        64 // frames queued per client
+#define IRQ_NOTIFY   (1ull << 0)
+#define WATCH_NOTIFY (1ull << 1)
+
+struct client {
+    bool used;
+    uint64_t pid;
+    uint32_t ip;
+    struct server_chan *waiting; // a deferred NETD_RX
+    uint64_t waiting_pid;
+    uint8_t frames[QUEUE][NETQ_FRAME_MAX];
+    uint16_t len[QUEUE];
+    unsigned head, count;
+    struct netq_stats st;
+};
+
+static struct netq *vnic;
+static struct client clients[NETD_MAX_CLIENTS];
+static struct server srv;
+static uint64_t no_client; // frames for nobody
+
+static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+
+static struct client *by_ip(const uint8_t *ip)
+{
+    for (unsigned i = 0; i < NETD_MAX_CLIENTS; i++) {
+        if (clients[i].used && !memcmp(&clients[i].ip, ip, 4))
+            return &clients[i];
+    }
+    return NULL;
+}
+
+static void enqueue(struct client *c, const uint8_t *f, uint16_t len)
+{
+    if (c->count == QUEUE || len > NETQ_FRAME_MAX) {
+        c->st.rx_dropped++;
+        return;
+    }
+    unsigned i = (c->head + c->count++) % QUEUE;
+    memcpy(c->frames[i], f, len);
+    c->len[i] = len;
+}
+
+// Copy queued frames into the client's page; how many.
+static unsigned drain_to(struct client *c, struct netd_page *pg)
+{
+    size_t off = 0;
+    unsigned n = 0;
+    while (c->count && n < NETD_PAGE_FRAMES) {
+        uint16_t len = c->len[c->head];
+        if (off + 2 + len > sizeof(pg->data))
+            break;
+        memcpy(pg->data + off, &len, 2);
+        memcpy(pg->data + off + 2, c->frames[c->head], len);
+        off += 2 + ((len + 1u) & ~1u);
+        c->head = (c->head + 1) % QUEUE;
+        c->count--;
+        c->st.rx_packets++;
+        c->st.rx_bytes += len;
+        n++;
+    }
+    pg->count = (uint16_t)n;
+    return n;
+}
+
+// The frames that came in go to whom they are for.
+static void switch_rx(void)
+{
+    struct netq_pkt pk[32];
+    unsigned n;
+    while ((n = netq_rx(vnic, pk, 32)) > 0) {
+        for (unsigned i = 0; i < n; i++) {
+            const uint8_t *f = pk[i].data;
+            uint16_t len = pk[i].len, type = len >= 14 ? be16(f + 12) : 0;
+            struct client *c = NULL;
+            if (len >= 14 && (f[0] & 1)) { // broadcast and multicast: everyone
+                for (unsigned k = 0; k < NETD_MAX_CLIENTS; k++) {
+                    if (clients[k].used)
+                        enqueue(&clients[k], f, len);
+                }
+                continue;
+            }
+            if (type == 0x0800 && len >= 34)
+                c = by_ip(f + 30);
+            else if (type == 0x0806 && len >= 42)
+                c = by_ip(f + 38);
+            if (c)
+                enqueue(c, f, len);
+            else
+                no_client++;
+        }
+        netq_rx_done(vnic, pk, n);
+    }
+    // Answer the clients waiting for frames that have some now.
+    for (unsigned k = 0; k < NETD_MAX_CLIENTS; k++) {
+        struct client *c = &clients[k];
+        if (!c->used || !c->waiting || !c->count)
+            continue;
+        struct server_chan *ch = c->waiting;
+        c->waiting = NULL;
+        if (ch->pid != c->waiting_pid || !ch->buf)
+            continue;
+        server_reply(ch, &(struct server_resp){.w = {drain_to(c, ch->buf)}});
+    }
+}
+
+// A client's frames go out if their source is the client's.
+static void op_tx(struct client *c, struct netd_page *pg, struct server_resp *resp)
+{
+    size_t off = 0;
+    struct netq_pkt out[NETD_PAGE_FRAMES];
+    unsigned k = 0;
+    for (unsigned i = 0; i < pg->count && i < NETD_PAGE_FRAMES && off + 2 <= sizeof(pg->data);
+         i++) {
+        uint16_t len;
+        memcpy(&len, pg->data + off, 2);
+        const uint8_t *f = pg->data + off + 2;
+        off += 2 + ((len + 1u) & ~1u);
+        bool ours = len >= 14 && len <= NETQ_FRAME_MAX && off <= sizeof(pg->data) &&
+                    !memcmp(f + 6, vnic->mac, 6);
+        uint16_t type = ours ? be16(f + 12) : 0;
+        if (ours && type == 0x0800)
+            ours = len >= 34 && !memcmp(f + 26, &c->ip, 4);
+        else if (ours && type == 0x0806)
+            ours = len >= 42 && !memcmp(f + 28, &c->ip, 4);
+        if (!ours || err_is_fail(netq_tx_buf(vnic, &out[k]))) {
+            c->st.tx_dropped++;
+            continue;
+        }
+        memcpy(out[k].data, f, len);
+        out[k++].len = len;
+        c->st.tx_packets++;
+        c->st.tx_bytes += len;
+    }
+    unsigned sent = 0;
+    resp->err = k ? netq_tx(vnic, out, k, &sent) : SYS_ERR_OK;
+    c->st.doorbells += k > 0;
+    resp->w[0] = sent;
+}
+
+static struct client *client_of(struct server_chan *ch)
+{
+    for (unsigned i = 0; i < NETD_MAX_CLIENTS; i++) {
+        if (clients[i].used && clients[i].pid == ch->pid)
+            return &clients[i];
+    }
+    return NULL;
+}
+
+static void op_open(struct server_req *req, struct server_resp *resp)
+{
+    unsigned k = 0;
+    while (k < NETD_MAX_CLIENTS && clients[k].used)
+        k++;
+    capref_t note = NULL_CAP;
+    resp->err = k == NETD_MAX_CLIENTS ? NETD_ERR_FULL : client_of(req->chan) ? SYS_ERR_EXISTS
+                                                                             : SYS_ERR_OK;
+    if (err_is_ok(resp->err))
+        resp->err = slot_alloc(&note);
+    if (err_is_ok(resp->err))
+        resp->err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | WATCH_NOTIFY, 0);
+    if (err_is_ok(resp->err))
+        resp->err = proc_watch(req->chan->pid, note);
+    if (note)
+        cap_destroy(note);
+    if (err_is_fail(resp->err))
+        return;
+    struct client *c = &clients[k];
+    memset(c, 0, sizeof(*c));
+    *c = (struct client){.used = true, .pid = req->chan->pid,
+                         .ip = __builtin_bswap32(NETD_FIRST_IP + k)};
+    struct netd_info *info = req->chan->buf;
+    *info = (struct netd_info){.ip = c->ip, .netmask = vnic->netmask, .gateway = vnic->gateway};
+    memcpy(info->mac, vnic->mac, 6);
+    resp->w[0] = k;
+}
+
+static void handle(struct server *s, struct server_req *req, struct server_resp *resp)
+{
+    (void)s;
+    struct client *c = req->op == NETD_OPEN ? NULL : client_of(req->chan);
+    if (!req->chan->buf || (req->op != NETD_OPEN && !c)) {
+        resp->err = req->chan->buf ? NETD_ERR_NOT_OPEN : SYS_ERR_INVALID_ARGS;
+    } else if (req->op == NETD_OPEN) {
+        op_open(req, resp);
+    } else if (req->op == NETD_TX) {
+        op_tx(c, req->chan->buf, resp);
+    } else if (req->op == NETD_RX) {
+        switch_rx();
+        resp->w[0] = drain_to(c, req->chan->buf);
+        if (!resp->w[0] && req->a[0]) { // answered when a frame comes
+            c->waiting = req->chan;
+            c->waiting_pid = req->chan->pid;
+            resp->defer = true;
+        }
+    } else if (req->op == NETD_STATS) {
+        memcpy(req->chan->buf, &c->st, sizeof(c->st));
+    } else {
+        resp->err = SYS_ERR_ILLEGAL_INVOCATION;
+    }
+    if (req->cap)
+        cap_destroy(req->cap);
+}
+
+static void notify(struct server *s, uint64_t bits)
+{
+    (void)s;
+    if (bits & IRQ_NOTIFY) {
+        vnic_irq_arm(vnic, false);
+        switch_rx();
+    }
+    if (!(bits & WATCH_NOTIFY))
+        return;
+    for (unsigned k = 0; k < NETD_MAX_CLIENTS; k++) {
+        uint32_t state;
+        uint64_t status;
+        if (clients[k].used && (err_is_fail(proc_status(clients[k].pid, &state, &status)) ||
+                                state != PROC_RUNNING))
+            clients[k].used = false; // its address is free again
+    }
+}
+
+// Before sleeping: take what came in; sleep only with the interrupt armed
+// and nothing waiting (a frame that came meanwhile sends it on unmask).
+static bool idle(struct server *s)
+{
+    (void)s;
+    switch_rx();
+    vnic_irq_arm(vnic, true);
+    if (!vnic_rx_pending(vnic))
+        return false;
+    vnic_irq_arm(vnic, false);
+    return true;
+}
+
+int main(void)
+{
+    errval_t err = vnic_open(&vnic);
+    if (err_is_ok(err))
+        err = vnic_irq_route(vnic, cap_selfep, IRQ_NOTIFY);
+    if (err_is_fail(err)) {
+        printf("netd: cannot open its VNIC: %s\n", err_msg(err));
+        return 1;
+    }
+    static struct server_chan chans[NETD_MAX_CLIENTS * 2];
+    srv = (struct server){.ep = cap_selfep, .chans = chans, .nchans = NETD_MAX_CLIENTS * 2,
+                          .handle = handle, .notify = notify, .idle = idle};
+    err = name_register(NETD_NAME, cap_selfep);
+    if (err_is_fail(err)) {
+        printf("netd: cannot register its name: %s\n", err_msg(err));
+        return 1;
+    }
+    const uint8_t *m = vnic->mac;
+    printf("netd: on VNIC %u (%02x:%02x:%02x:%02x:%02x:%02x); clients get 10.0.2.40 and up\n",
+           vnic_info(vnic)->id, m[0], m[1], m[2], m[3], m[4], m[5]);
+    server_run(&srv);
+}
