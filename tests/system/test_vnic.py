@@ -22,6 +22,7 @@ from netpeer import free_udp_port  # noqa: E402
 from test_shell import PROMPT, Shell  # noqa: E402
 
 CHECKS = ["vnic.open", "vnic.vf_granted_and_confined", "vnic.arp_gateway", "vnic.filter_caps",
+          "vnic.filters_enforced",
           "vnic.rate_limit_unsupported", "vnic.not_owner", "vnic.list", "vnic.close_frees"]
 SIZES = sorted(set([1, 2, 17, 63, 64, 65, 255, 256, 511, 512, 1000, 1024, 1471, 1472] +
                    random.Random(8).sample(range(1, 1473), 16)))
@@ -110,8 +111,9 @@ def run(ctx):
         sh.check("an app killed mid-traffic", f"kill {pids[0]}", rf"\[{pids[0]}\] killed")
         stop.set()
         t.join()
-        m.expect(rf"netctl: VNIC 0: its owner \(pid {pids[0]}\) ended: VF 01:10\.0 reset and "
-                 r"free", timeout=30)
+        ctx.check("netctl takes the VF back",
+                  seen(m, rf"netctl: VNIC 0: its owner \(pid {pids[0]}\) ended: VF 01:10\.0 "
+                       r"reset and free", 30), "")
         sh.check("its VNIC is free again", "vnic list", r"0  01:10\.0 .* free")
         out = sh.cmd("run vnictest echo &")
         m.expect(r"vnictest: echo on 10\.0\.2\.15:7 \(VNIC 0\)", timeout=30)

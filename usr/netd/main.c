@@ -172,8 +172,9 @@ static void op_open(struct server_req *req, struct server_resp *resp)
     while (k < NETD_MAX_CLIENTS && clients[k].used)
         k++;
     capref_t note = NULL_CAP;
-    resp->err = k == NETD_MAX_CLIENTS ? NETD_ERR_FULL : client_of(req->chan) ? SYS_ERR_EXISTS
-                                                                             : SYS_ERR_OK;
+    resp->err = k == NETD_MAX_CLIENTS  ? NETD_ERR_FULL
+                : client_of(req->chan) ? SYS_ERR_EXISTS
+                                       : SYS_ERR_OK;
     if (err_is_ok(resp->err))
         resp->err = slot_alloc(&note);
     if (err_is_ok(resp->err))
@@ -186,8 +187,8 @@ static void op_open(struct server_req *req, struct server_resp *resp)
         return;
     struct client *c = &clients[k];
     memset(c, 0, sizeof(*c));
-    *c = (struct client){.used = true, .pid = req->chan->pid,
-                         .ip = __builtin_bswap32(NETD_FIRST_IP + k)};
+    *c = (struct client){
+        .used = true, .pid = req->chan->pid, .ip = __builtin_bswap32(NETD_FIRST_IP + k)};
     struct netd_info *info = req->chan->buf;
     *info = (struct netd_info){.ip = c->ip, .netmask = vnic->netmask, .gateway = vnic->gateway};
     memcpy(info->mac, vnic->mac, 6);
@@ -233,8 +234,8 @@ static void notify(struct server *s, uint64_t bits)
     for (unsigned k = 0; k < NETD_MAX_CLIENTS; k++) {
         uint32_t state;
         uint64_t status;
-        if (clients[k].used && (err_is_fail(proc_status(clients[k].pid, &state, &status)) ||
-                                state != PROC_RUNNING))
+        if (clients[k].used &&
+            (err_is_fail(proc_status(clients[k].pid, &state, &status)) || state != PROC_RUNNING))
             clients[k].used = false; // its address is free again
     }
 }
@@ -262,8 +263,12 @@ int main(void)
         return 1;
     }
     static struct server_chan chans[NETD_MAX_CLIENTS * 2];
-    srv = (struct server){.ep = cap_selfep, .chans = chans, .nchans = NETD_MAX_CLIENTS * 2,
-                          .handle = handle, .notify = notify, .idle = idle};
+    srv = (struct server){.ep = cap_selfep,
+                          .chans = chans,
+                          .nchans = NETD_MAX_CLIENTS * 2,
+                          .handle = handle,
+                          .notify = notify,
+                          .idle = idle};
     err = name_register(NETD_NAME, cap_selfep);
     if (err_is_fail(err)) {
         printf("netd: cannot register its name: %s\n", err_msg(err));

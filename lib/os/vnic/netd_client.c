@@ -17,7 +17,7 @@ struct ndq {
     struct rpc_chan chan;
     uint8_t rx[NBUF][NETQ_BUF_BYTES], tx[NBUF][NETQ_BUF_BYTES];
     uint16_t rx_len[NBUF];
-    bool rx_busy[NBUF]; // handed to the stack, not given back yet
+    bool rx_busy[NBUF];              // handed to the stack, not given back yet
     unsigned rx_ready[NBUF], nready; // received, not yet taken (in order)
     uint16_t free_tx[NBUF];
     unsigned nfree_tx;
@@ -193,8 +193,8 @@ errval_t netd_open(struct netq **out)
         return err;
     }
     const struct netd_info *info = d->chan.buf;
-    d->q = (struct netq){.ops = &ops, .ip = info->ip, .netmask = info->netmask,
-                         .gateway = info->gateway, .impl = d};
+    d->q = (struct netq){
+        .ops = &ops, .ip = info->ip, .netmask = info->netmask, .gateway = info->gateway, .impl = d};
     memcpy(d->q.mac, info->mac, 6);
     for (unsigned i = 0; i < NBUF; i++)
         d->free_tx[d->nfree_tx++] = (uint16_t)i;

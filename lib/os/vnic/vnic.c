@@ -47,6 +47,9 @@ struct vnic {
     struct pci_msix_table msix;
     uint64_t last_traffic; // clock_us of the last frame in or out
     struct netq_stats st;
+    struct netctl_filter filters[NETCTL_MAX_FILTERS]; // netctl's list for this VNIC
+    unsigned nfilters;
+    uint64_t filtered; // IPv4 frames no filter admitted
 };
 
 static uint64_t clock_us(void *arg)
@@ -78,18 +81,47 @@ static unsigned buf_index(struct vnic *v, uint64_t iova)
 
 // ---- netq operations ----
 
+// Does some filter admit this frame? Without filters, everything does;
+// with them, IPv4 only as they say (ARP and everything not IPv4 always).
+static bool admitted(const struct vnic *v, const uint8_t *f, uint16_t len)
+{
+    if (!v->nfilters || len < 34 || f[12] != 0x08 || f[13] != 0x00)
+        return true;
+    unsigned ihl = (f[14] & 15) * 4u;
+    uint8_t proto = f[23];
+    uint32_t src;
+    memcpy(&src, f + 26, 4);
+    uint16_t port = 0;
+    if ((proto == NETCTL_PROTO_TCP || proto == NETCTL_PROTO_UDP) && len >= 14 + ihl + 4)
+        port = (uint16_t)(f[14 + ihl + 2] << 8 | f[14 + ihl + 3]);
+    for (unsigned i = 0; i < v->nfilters; i++) {
+        const struct netctl_filter *x = &v->filters[i];
+        if ((x->proto == NETCTL_PROTO_ANY || x->proto == proto) && (!x->port || x->port == port) &&
+            (!x->peer || x->peer == src))
+            return true;
+    }
+    return false;
+}
+
 static unsigned q_rx(struct netq *q, struct netq_pkt *out, unsigned max)
 {
     struct vnic *v = vn(q);
     struct igb_pkt got[64];
-    unsigned n = 0;
+    unsigned n = 0, kept = 0;
     max = max < 64 ? max : 64;
     if (err_is_fail(igb_vf_rx(&v->vf, got, max, &n)))
         return 0;
     for (unsigned i = 0; i < n; i++) {
-        out[i] = (struct netq_pkt){got[i].va, got[i].len, (uint16_t)buf_index(v, got[i].iova)};
+        if (!admitted(v, got[i].va, got[i].len)) { // straight back to the ring
+            unsigned posted;
+            igb_vf_rx_refill(&v->vf, &got[i], 1, &posted);
+            v->filtered++;
+            continue;
+        }
+        out[kept++] = (struct netq_pkt){got[i].va, got[i].len, (uint16_t)buf_index(v, got[i].iova)};
         v->st.rx_bytes += got[i].len;
     }
+    n = kept;
     v->st.rx_packets += n;
     if (n)
         v->last_traffic = clock_us(NULL);
@@ -207,7 +239,7 @@ static void q_stats(struct netq *q, struct netq_stats *out)
 {
     struct vnic *v = vn(q);
     *out = v->st;
-    out->rx_dropped = v->vf.stats.rx_drops;
+    out->rx_dropped = v->vf.stats.rx_drops + v->filtered;
     out->rx_errors = v->vf.stats.rx_errors;
 }
 
@@ -376,3 +408,26 @@ errval_t vnic_irq_route(struct netq *q, capref_t ep, uint64_t badge)
 void vnic_irq_arm(struct netq *q, bool on) { igb_vf_irq_enable(&vn(q)->vf, on); }
 
 bool vnic_rx_pending(struct netq *q) { return igb_vf_rx_pending(&vn(q)->vf); }
+
+static errval_t refresh_filters(struct vnic *v)
+{
+    unsigned n = 0;
+    errval_t err = netctl_filters(v->info.id, v->filters, NETCTL_MAX_FILTERS, &n);
+    if (err_is_ok(err))
+        v->nfilters = n;
+    return err;
+}
+
+errval_t vnic_filter_add(struct netq *q, const struct netctl_filter *f, capref_t *cap)
+{
+    errval_t err = netctl_filter_create(vn(q)->info.id, f, cap);
+    return err_is_ok(err) ? refresh_filters(vn(q)) : err;
+}
+
+errval_t vnic_filter_remove(struct netq *q, capref_t cap)
+{
+    errval_t err = netctl_filter_destroy(cap);
+    return err_is_ok(err) ? refresh_filters(vn(q)) : err;
+}
+
+uint64_t vnic_filtered(struct netq *q) { return vn(q)->filtered; }

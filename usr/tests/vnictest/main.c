@@ -205,6 +205,70 @@ static bool arp_gateway(struct netq *q, uint8_t mac[6])
     return false;
 }
 
+// A UDP frame from q to (mac, ip):dport with payload p (n bytes); its length.
+static uint16_t udp_frame(uint8_t *f, struct netq *q, const uint8_t *mac, uint32_t ip,
+                          uint16_t dport, const void *p, uint16_t n)
+{
+    memcpy(f, mac, 6);
+    memcpy(f + 6, q->mac, 6);
+    put16(f + 12, ETH_IP);
+    uint8_t *h = f + 14;
+    memset(h, 0, 20);
+    h[0] = 0x45;
+    put16(h + 2, (uint16_t)(28 + n));
+    h[8] = 64;
+    h[9] = 17;
+    memcpy(h + 12, &q->ip, 4);
+    memcpy(h + 16, &ip, 4);
+    put16(h + 10, ip_csum(h, 20));
+    uint8_t *u = h + 20;
+    put16(u, 5000);
+    put16(u + 2, dport);
+    put16(u + 4, (uint16_t)(8 + n));
+    put16(u + 6, 0);
+    memcpy(u + 8, p, n);
+    return (uint16_t)(42 + n);
+}
+
+// Filters in action: a second VNIC of ours sends to ports 7 and 9 of the
+// first (the device loops pool to pool); with a filter for UDP port 7,
+// only those arrive, the others are dropped and counted.
+static void filters_enforced(struct netq *q)
+{
+    struct netq *q2 = NULL;
+    capref_t fc = NULL_CAP;
+    struct netctl_filter f = {NETCTL_PROTO_UDP, 7, 0};
+    errval_t err = vnic_open(&q2);
+    if (err_is_ok(err))
+        err = vnic_filter_add(q, &f, &fc);
+    uint64_t before = err_is_ok(err) ? vnic_filtered(q) : 0;
+    uint8_t frame[128];
+    for (int i = 0; i < 4 && err_is_ok(err); i++)
+        err = send_frame(q2, frame, udp_frame(frame, q2, q->mac, q->ip, i % 2 ? 9 : 7, "x", 1));
+    unsigned got7 = 0, got9 = 0;
+    for (int tries = 0; err_is_ok(err) && tries < 20 && got7 < 2; tries++) {
+        netq_wait(q, 100000);
+        struct netq_pkt pk[16];
+        unsigned n = netq_rx(q, pk, 16);
+        for (unsigned i = 0; i < n; i++) {
+            const uint8_t *r = pk[i].data;
+            if (pk[i].len >= 42 && be16(r + 12) == ETH_IP && r[23] == 17) {
+                got7 += be16(r + 36) == 7;
+                got9 += be16(r + 36) == 9;
+            }
+        }
+        netq_rx_done(q, pk, n);
+    }
+    uint64_t dropped = vnic_filtered(q) - before;
+    errval_t rm = fc ? vnic_filter_remove(q, fc) : err;
+    report("vnic.filters_enforced",
+           err_is_ok(err) && got7 == 2 && got9 == 0 && dropped == 2 && err_is_ok(rm),
+           "%s, port 7: %u of 2, port 9: %u (0 wanted), %lu filtered, remove %s", err_name(err),
+           got7, got9, dropped, err_name(rm));
+    if (q2)
+        q2->ops->close(q2);
+}
+
 static void checks(void)
 {
     struct netq *q = NULL;
@@ -244,6 +308,7 @@ static void checks(void)
                err_no(again) == NETCTL_ERR_NO_FILTER && nf2 == 0,
            "create %s, list %s (%u), forged %s, destroy %s, twice %s, left %u", err_name(err),
            err_name(l1), nf, err_name(fake_destroy), err_name(destroy), err_name(again), nf2);
+    filters_enforced(q);
     errval_t rate = netctl_rate(info->id, 100);
     report("vnic.rate_limit_unsupported", err_no(rate) == IGB_ERR_NO_RATE_LIMIT, "%s",
            err_name(rate));

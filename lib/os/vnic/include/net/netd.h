@@ -20,9 +20,9 @@
 #define NETD_FIRST_IP    0x0a000228u // 10.0.2.40: client k gets .40 + k
 
 enum netd_op {
-    NETD_OPEN = 1, // -> w0: client; buf: struct netd_info
-    NETD_TX = 2,   // buf: frames -> w0: frames sent
-    NETD_RX = 3,   // (wait) -> buf: frames, w0: how many (wait: not before one has come)
+    NETD_OPEN = 1,  // -> w0: client; buf: struct netd_info
+    NETD_TX = 2,    // buf: frames -> w0: frames sent
+    NETD_RX = 3,    // (wait) -> buf: frames, w0: how many (wait: not before one has come)
     NETD_STATS = 4, // -> buf: struct netq_stats of our traffic through netd
 };
 

@@ -25,3 +25,12 @@ const struct netctl_vnic *vnic_info(struct netq *q);
 errval_t vnic_irq_route(struct netq *q, capref_t ep, uint64_t badge);
 void vnic_irq_arm(struct netq *q, bool on);
 bool vnic_rx_pending(struct netq *q);
+
+// Filters (sys/netctl.h): a VNIC without filters receives everything the
+// device gives it; once it has some, IPv4 frames no filter admits are
+// dropped here (and counted: vnic_filtered, and in the stats' rx_dropped):
+// QEMU's igb cannot steer by protocol or port (docs/vnic.md). ARP and
+// other non-IPv4 frames always pass.
+errval_t vnic_filter_add(struct netq *q, const struct netctl_filter *f, capref_t *cap);
+errval_t vnic_filter_remove(struct netq *q, capref_t cap);
+uint64_t vnic_filtered(struct netq *q);
