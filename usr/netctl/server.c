@@ -11,7 +11,7 @@
 #include <sys/server.h>
 #include <sys/slot.h>
 
-#define WATCH_NOTIFY (1ull << 1)
+#define WATCH_NOTIFY       (1ull << 1)
 // A filter cap: a badged cap to our endpoint (no rights: only a name).
 #define FILTER_BADGE       (1ull << 59)
 #define FILTER_ID(g, v, s) (FILTER_BADGE | (uint64_t)(g) << 16 | (uint64_t)(v) << 8 | (s))
@@ -30,8 +30,12 @@ static void mailbox(void)
 static void describe(unsigned i, struct netctl_vnic *out)
 {
     const struct vnic *v = &nc.vnics[i];
-    *out = (struct netctl_vnic){.id = (uint16_t)i, .rid = v->rid, .ip = v->ip,
-                                .netmask = nc.netmask, .gateway = nc.gateway, .owner = v->owner};
+    *out = (struct netctl_vnic){.id = (uint16_t)i,
+                                .rid = v->rid,
+                                .ip = v->ip,
+                                .netmask = nc.netmask,
+                                .gateway = nc.gateway,
+                                .owner = v->owner};
     memcpy(out->mac, v->mac, 6);
     for (unsigned k = 0; k < NETCTL_MAX_FILTERS; k++)
         out->nfilters += v->filters[k].used;
@@ -107,7 +111,8 @@ static void op_filter_create(struct server_req *req, struct server_resp *resp)
     struct vnic *v = owned(req, resp);
     if (!v)
         return;
-    struct netctl_filter f = {.proto = (uint8_t)req->a[1], .port = (uint16_t)(req->a[1] >> 8),
+    struct netctl_filter f = {.proto = (uint8_t)req->a[1],
+                              .port = (uint16_t)(req->a[1] >> 8),
                               .peer = (uint32_t)req->a[2]};
     if (f.proto != NETCTL_PROTO_ANY && f.proto != NETCTL_PROTO_ICMP &&
         f.proto != NETCTL_PROTO_TCP && f.proto != NETCTL_PROTO_UDP) {
@@ -198,7 +203,8 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
     case NETCTL_FILTERS: op_filters(req, resp); break;
     case NETCTL_RATE:
         if ((v = owned(req, resp)))
-            resp->err = igb_pf_set_rate_limit(&nc.pf, (unsigned)(v - nc.vnics), (uint32_t)req->a[1]);
+            resp->err =
+                igb_pf_set_rate_limit(&nc.pf, (unsigned)(v - nc.vnics), (uint32_t)req->a[1]);
         break;
     case NETCTL_LIST: op_list(req, resp); break;
     default: resp->err = SYS_ERR_ILLEGAL_INVOCATION;
@@ -217,8 +223,8 @@ static void notify(struct server *s, uint64_t bits)
         uint32_t state;
         uint64_t status;
         struct vnic *v = &nc.vnics[i];
-        if (!v->owner || (err_is_ok(proc_status(v->owner, &state, &status)) &&
-                          state == PROC_RUNNING))
+        if (!v->owner ||
+            (err_is_ok(proc_status(v->owner, &state, &status)) && state == PROC_RUNNING))
             continue;
         printf("netctl: VNIC %u: its owner (pid %lu) ended: VF %02x:%02x.%u reset and free\n", i,
                v->owner, v->rid >> 8, (v->rid >> 3) & 31, v->rid & 7);

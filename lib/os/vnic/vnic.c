@@ -342,8 +342,11 @@ errval_t vnic_open(struct netq **out)
         free(v);
         return err;
     }
-    v->q = (struct netq){.ops = &ops, .ip = v->info.ip, .netmask = v->info.netmask,
-                         .gateway = v->info.gateway, .impl = v};
+    v->q = (struct netq){.ops = &ops,
+                         .ip = v->info.ip,
+                         .netmask = v->info.netmask,
+                         .gateway = v->info.gateway,
+                         .impl = v};
     memcpy(v->q.mac, v->info.mac, 6);
     *out = &v->q;
     return SYS_ERR_OK;

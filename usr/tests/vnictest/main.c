@@ -94,8 +94,7 @@ static void arp_frame(uint8_t *f, uint16_t op, const uint8_t *src_mac, uint32_t 
 static bool answer(struct netq *q, const uint8_t *f, uint16_t len, unsigned *echoed)
 {
     uint8_t out[NETQ_FRAME_MAX];
-    if (len >= 42 && be16(f + 12) == ETH_ARP && be16(f + 20) == 1 &&
-        !memcmp(f + 38, &q->ip, 4)) {
+    if (len >= 42 && be16(f + 12) == ETH_ARP && be16(f + 20) == 1 && !memcmp(f + 38, &q->ip, 4)) {
         uint32_t who;
         memcpy(&who, f + 28, 4);
         arp_frame(out, 2, q->mac, q->ip, f + 22, who);
@@ -243,14 +242,15 @@ static void checks(void)
     unsigned other = info->id == 0 ? 1 : 0;
     errval_t theirs = netctl_vnic_destroy((uint16_t)other);
     errval_t none = netctl_vnic_destroy(99);
-    report("vnic.not_owner", (err_no(theirs) == NETCTL_ERR_NO_SUCH_VNIC ||
-                              err_no(theirs) == NETCTL_ERR_NOT_OWNER) &&
-                                 err_no(none) == NETCTL_ERR_NO_SUCH_VNIC,
+    report("vnic.not_owner",
+           (err_no(theirs) == NETCTL_ERR_NO_SUCH_VNIC || err_no(theirs) == NETCTL_ERR_NOT_OWNER) &&
+               err_no(none) == NETCTL_ERR_NO_SUCH_VNIC,
            "%s, %s", err_name(theirs), err_name(none));
     struct netctl_vnic all[NETCTL_MAX_VNICS];
     err = netctl_list(all, NETCTL_MAX_VNICS, &n);
-    report("vnic.list", err_is_ok(err) && n == NETCTL_MAX_VNICS && all[info->id].owner == sys_pid() &&
-                            all[info->id].tx_packets > 0,
+    report("vnic.list",
+           err_is_ok(err) && n == NETCTL_MAX_VNICS && all[info->id].owner == sys_pid() &&
+               all[info->id].tx_packets > 0,
            "%s, %u VNICs, owner %lu, tx %lu", err_name(err), n, all[info->id].owner,
            all[info->id].tx_packets);
     q->ops->close(q);

@@ -14,19 +14,19 @@
 #include <stdint.h>
 #include <sys/rpc.h>
 
-#define NETCTL_NAME      "netctl"
-#define NETCTL_MAX_VNICS 7
+#define NETCTL_NAME        "netctl"
+#define NETCTL_MAX_VNICS   7
 #define NETCTL_MAX_FILTERS 8 // per VNIC
 
 enum netctl_op {
-    NETCTL_VNIC_CREATE = 1,  // -> w0: VNIC id; buf: struct netctl_vnic (the VF granted to us)
-    NETCTL_VNIC_DESTROY = 2, // (vnic)                                             [owner]
-    NETCTL_MAILBOX = 3,      // (): let netctl answer the VFs' mailbox requests now
-    NETCTL_FILTER_CREATE = 4, // (vnic, proto | port << 8, peer ip) -> cap: the filter [owner]
+    NETCTL_VNIC_CREATE = 1,    // -> w0: VNIC id; buf: struct netctl_vnic (the VF granted to us)
+    NETCTL_VNIC_DESTROY = 2,   // (vnic)                                             [owner]
+    NETCTL_MAILBOX = 3,        // (): let netctl answer the VFs' mailbox requests now
+    NETCTL_FILTER_CREATE = 4,  // (vnic, proto | port << 8, peer ip) -> cap: the filter [owner]
     NETCTL_FILTER_DESTROY = 5, // cap: a filter                                     [its holder]
-    NETCTL_FILTERS = 6,      // (vnic) -> buf: struct netctl_filter[w0]            [owner]
-    NETCTL_RATE = 7,         // (vnic, Mb/s): a transmit rate limit                [owner]
-    NETCTL_LIST = 8,         // -> buf: struct netctl_vnic[w0]
+    NETCTL_FILTERS = 6,        // (vnic) -> buf: struct netctl_filter[w0]            [owner]
+    NETCTL_RATE = 7,           // (vnic, Mb/s): a transmit rate limit                [owner]
+    NETCTL_LIST = 8,           // -> buf: struct netctl_vnic[w0]
 };
 
 // A filter admits traffic of protocol proto (NETCTL_PROTO_*) to local
