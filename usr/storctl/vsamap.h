@@ -22,7 +22,7 @@
 // On-disk layout of one copy (all integers little-endian), asserted below.
 struct vsamap_disk_entry {
     uint32_t nsid;
-    uint32_t reserved; // 0
+    uint32_t reserved;              // 0
     char name[VSAMAP_NAME_MAX + 1]; // NUL-padded
 };
 

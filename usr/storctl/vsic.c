@@ -122,10 +122,10 @@ errval_t vsic_setup(void)
     if (err_is_ok(err))
         err = nvme_identify_controller(&sc.nvme, &info);
     if (err_is_ok(err))
-        err = nvme_ioq_create(&sc.nvme, &sc.q, 1, (struct nvme_dma){sc.ioq.va, sc.ioq.iova},
-                              (struct nvme_dma){(char *)sc.ioq.va + OBJSIZE_PAGE,
-                                                sc.ioq.iova + OBJSIZE_PAGE},
-                              IOQ_ENTRIES, NVME_IOQ_POLLED);
+        err = nvme_ioq_create(
+            &sc.nvme, &sc.q, 1, (struct nvme_dma){sc.ioq.va, sc.ioq.iova},
+            (struct nvme_dma){(char *)sc.ioq.va + OBJSIZE_PAGE, sc.ioq.iova + OBJSIZE_PAGE},
+            IOQ_ENTRIES, NVME_IOQ_POLLED);
     if (err_is_ok(err))
         err = find_namespaces();
     if (err_is_ok(err))
@@ -153,8 +153,8 @@ static int vsic_of(uint64_t pid)
 static void describe_vsic(unsigned i, struct storctl_vsic *out)
 {
     const struct vsic *v = &sc.vsics[i];
-    *out = (struct storctl_vsic){.id = (uint16_t)i, .rid = v->rid, .cntlid = v->cntlid,
-                                 .owner = v->owner};
+    *out = (struct storctl_vsic){
+        .id = (uint16_t)i, .rid = v->rid, .cntlid = v->cntlid, .owner = v->owner};
     struct nvme_secondary s[STORCTL_MAX_VSICS];
     unsigned n = 0;
     if (err_is_ok(nvme_secondaries(&sc.nvme, s, STORCTL_MAX_VSICS, &n))) {
@@ -322,8 +322,8 @@ void vsic_op_list(struct server_req *req, struct server_resp *resp)
 
 static void describe_vsa(const struct vsa *a, struct storctl_vsa *out)
 {
-    *out = (struct storctl_vsa){.nsid = a->nsid, .block_size = a->block_size,
-                                .blocks = a->blocks, .vsic = a->vsic};
+    *out = (struct storctl_vsa){
+        .nsid = a->nsid, .block_size = a->block_size, .blocks = a->blocks, .vsic = a->vsic};
     int k = err_is_ok(sc.map_err) ? vsamap_find_nsid(&sc.map, a->nsid) : -1;
     if (k >= 0)
         memcpy(out->name, sc.map.e[k].name, sizeof(out->name));

@@ -31,9 +31,9 @@ END_TEST
 START_TEST(test_add_rules)
 {
     struct vsamap m = two(0);
-    ck_assert_uint_eq(vsamap_add(&m, "alpha", 3), SYS_ERR_INVALID_ARGS);   // name taken
-    ck_assert_uint_eq(vsamap_add(&m, "gamma", 5), SYS_ERR_INVALID_ARGS);   // nsid taken
-    ck_assert_uint_eq(vsamap_add(&m, "gamma", 0), SYS_ERR_INVALID_ARGS);   // no nsid
+    ck_assert_uint_eq(vsamap_add(&m, "alpha", 3), SYS_ERR_INVALID_ARGS); // name taken
+    ck_assert_uint_eq(vsamap_add(&m, "gamma", 5), SYS_ERR_INVALID_ARGS); // nsid taken
+    ck_assert_uint_eq(vsamap_add(&m, "gamma", 0), SYS_ERR_INVALID_ARGS); // no nsid
     ck_assert_uint_eq(vsamap_add(&m, "no way", 3), STORCTL_ERR_BAD_NAME);
     for (uint32_t i = 0; i < VSAMAP_MAX - 2; i++) {
         char name[8] = {'n', (char)('0' + i), 0};
