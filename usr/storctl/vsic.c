@@ -193,25 +193,25 @@ static errval_t release_all(unsigned i)
         if (sc.vsas[k].vsic != (int)i)
             continue;
         errval_t err = nvme_ns_detach(&sc.nvme, sc.vsas[k].nsid, sc.vsics[i].cntlid);
-        sc.vsas[k].vsic = -1;
+        if (err_is_ok(err) || err_no(err) == NVME_ERR_NS_NOT_ATTACHED)
+            sc.vsas[k].vsic = -1;
         first = err_is_ok(first) ? err : first;
     }
     return first;
 }
 
 // Take VSIC i back: its VSAs detached, the controller offline (it stops,
-// and its resources return to the pool), the VF quiet; if its owner still
-// runs, the VF back from it through devmgr.
-static errval_t reclaim(unsigned i, bool owner_alive)
+// and its resources return to the pool), the VF quiet. The VF itself
+// comes back through devmgr: from its owner (devmgr_return, before it
+// destroys the VSIC) or when its owner ends.
+static errval_t reclaim(unsigned i)
 {
     struct vsic *v = &sc.vsics[i];
     errval_t err = release_all(i);
     errval_t off = nvme_virt_offline(&sc.nvme, v->cntlid);
-    errval_t back = owner_alive ? devmgr_return(v->rid) : SYS_ERR_OK;
     vf_quiesce(i);
     v->owner = 0;
-    err = err_is_ok(err) ? off : err;
-    return err_is_ok(err) ? back : err;
+    return err_is_ok(err) ? off : err;
 }
 
 static errval_t watch(uint64_t pid)
@@ -253,6 +253,7 @@ static errval_t bring_online(const struct vsic *v)
 void vsic_op_create(struct server_req *req, struct server_resp *resp)
 {
     uint64_t pid = req->chan->pid;
+    vsic_reap(); // an owner that just ended may not have been noticed yet
     unsigned i = 0;
     while (i < sc.nvsics && sc.vsics[i].owner)
         i++;
@@ -290,7 +291,7 @@ void vsic_op_destroy(struct server_req *req, struct server_resp *resp)
     else if (sc.vsics[i].owner != req->chan->pid)
         resp->err = DEVMGR_ERR_NOT_OWNER;
     else
-        resp->err = reclaim((unsigned)i, true);
+        resp->err = reclaim((unsigned)i);
 }
 
 void vsic_reap(void)
@@ -300,7 +301,7 @@ void vsic_reap(void)
         uint64_t status, pid = sc.vsics[i].owner;
         if (!pid || (err_is_ok(proc_status(pid, &state, &status)) && state == PROC_RUNNING))
             continue;
-        errval_t err = reclaim(i, false);
+        errval_t err = reclaim(i);
         printf("storctl: VSIC %u: its owner (pid %lu) ended: controller %u offline, VF free%s%s\n",
                i, pid, sc.vsics[i].cntlid, err_is_ok(err) ? "" : ": ",
                err_is_ok(err) ? "" : err_msg(err));
@@ -380,6 +381,7 @@ void vsa_op_acquire(struct server_req *req, struct server_resp *resp)
 {
     char name[STORCTL_VSA_NAME];
     struct vsa *a = NULL;
+    vsic_reap(); // a holder that just ended may not have been noticed yet
     int v = vsic_of(req->chan->pid);
     resp->err = req_name(req, name);
     if (err_is_ok(resp->err) && v < 0)
@@ -413,7 +415,8 @@ void vsa_op_release(struct server_req *req, struct server_resp *resp)
         return;
     }
     resp->err = nvme_ns_detach(&sc.nvme, a->nsid, sc.vsics[v].cntlid);
-    a->vsic = -1;
+    if (err_is_ok(resp->err) || err_no(resp->err) == NVME_ERR_NS_NOT_ATTACHED)
+        a->vsic = -1;
 }
 
 void vsa_op_list(struct server_req *req, struct server_resp *resp)

@@ -54,8 +54,7 @@ static errval_t memory_setup(struct vsic *v)
     v->page = (struct pci_fn_page){page, pci_rid_bdf(v->info.rid)};
     struct pci_cfg c = pci_page_cfg(&v->page);
     pci_write16(&c, v->page.bdf, PCI_COMMAND,
-                pci_read16(&c, v->page.bdf, PCI_COMMAND) | PCI_COMMAND_MEMORY |
-                    PCI_COMMAND_MASTER);
+                pci_read16(&c, v->page.bdf, PCI_COMMAND) | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
     return SYS_ERR_OK;
 }
 
@@ -153,7 +152,10 @@ errval_t vsic_open(struct vsic **out)
 
 errval_t vsic_close(struct vsic *v)
 {
-    errval_t err = storctl_vsic_destroy(v->info.id);
+    // Only the VF's owner gives it back; then storctl takes the rest.
+    errval_t err = devmgr_return(v->info.rid);
+    if (err_is_ok(err))
+        err = storctl_vsic_destroy(v->info.id);
     free(v);
     return err;
 }

@@ -38,6 +38,18 @@ errval_t target_open(struct target *t)
 }
 
 // Record k: its number, then a pattern made from it; 16 .. 515 bytes.
+// Give back what target_open took (were we to end without it, storctl
+// and stord would take it back when they notice).
+static int target_close(struct target *t)
+{
+    errval_t err = t->stord ? stord_close(&t->sb) : vsa_close(t->vsa);
+    if (err_is_ok(err) && !t->stord)
+        err = vsic_close(t->vsic);
+    if (err_is_fail(err))
+        printf("logapp: closing '%s': %s\n", t->name, err_msg(err));
+    return err_is_fail(err);
+}
+
 static uint32_t record(uint64_t k, uint8_t *out)
 {
     uint32_t len = 16 + (uint32_t)(k * 37 % 500);
@@ -144,15 +156,16 @@ int main(int argc, char **argv)
     }
     printf("logapp: '%s' open%s: %lu blocks of %u bytes\n", t.name,
            t.stord ? " through stord" : " on our VSIC", t.dev->blocks, t.dev->block_size);
+    int status = 0;
     if (!strcmp(cmd, "append"))
-        return do_append(&t, (unsigned)n);
-    if (!strcmp(cmd, "check"))
-        return do_check(&t);
-    if (!strcmp(cmd, "verify"))
+        status = do_append(&t, (unsigned)n);
+    else if (!strcmp(cmd, "check"))
+        status = do_check(&t);
+    else if (!strcmp(cmd, "verify"))
         verify_run(&t, t.stord ? "stord" : "vsic");
     else if (!strcmp(cmd, "bench"))
         bench_log(&t, t.stord ? "stord" : "libos", (unsigned)n);
     else
         bench_raw(&t, (unsigned)n);
-    return 0;
+    return target_close(&t) || status;
 }

@@ -94,8 +94,8 @@ static struct nvme_xfer region(struct async *s, const struct dma_buf *b, unsigne
 {
     for (unsigned i = 0; i < CMD_PAGES; i++)
         s->pages[j][i] = b->iova + (uint64_t)(j * CMD_PAGES + i) * 4096;
-    return (struct nvme_xfer){s->pages[j], CMD_PAGES, off,
-                              {(char *)s->lists.va + j * 4096, s->lists.iova + j * 4096ull}};
+    return (struct nvme_xfer){
+        s->pages[j], CMD_PAGES, off, {(char *)s->lists.va + j * 4096, s->lists.iova + j * 4096ull}};
 }
 
 // One batch: INFLIGHT writes (or reads) submitted at once, then waited for.
@@ -170,8 +170,9 @@ static void verify_msix(struct target *t)
         err = nvme_flush(&t->vsa->ns, cmd_done, &c, &cid);
     errval_t irq = LMP_ERR_NO_MESSAGE;
     uint64_t start = sys_rdtsc(), limit = sys_tsc_hz() * 2;
-    while (err_is_ok(err) && err_no(irq = lmp_recv(v->irq_ep, LMP_FLAG_NONBLOCK, NULL_CAP, &m)) ==
-                                 LMP_ERR_NO_MESSAGE &&
+    while (err_is_ok(err) &&
+           err_no(irq = lmp_recv(v->irq_ep, LMP_FLAG_NONBLOCK, NULL_CAP, &m)) ==
+               LMP_ERR_NO_MESSAGE &&
            sys_rdtsc() - start < limit)
         sys_yield();
     unsigned polled = vsic_poll(v);

@@ -25,7 +25,8 @@ enum storctl_op {
     STORCTL_INFO = 1, // -> w0: namespaces, w1: MSI-X vector, w2: IOMMU domain; buf: "model|serial"
     STORCTL_CHECK_ISOLATION = 2, // -> w0: STORCTL_ISO_* results, w1: the page's physical address
     STORCTL_VSIC_CREATE = 3,     // -> w0: VSIC id; buf: struct storctl_vsic (the VF granted to us)
-    STORCTL_VSIC_DESTROY = 4,    // (vsic): VSAs released, controller offline, the VF back  [owner]
+    STORCTL_VSIC_DESTROY =
+        4, // (vsic): VSAs released, controller offline (VF returned first) [owner]
     STORCTL_VSA_ACQUIRE = 5, // buf: name -> w0: NSID; buf: struct storctl_vsa         [VSIC holder]
     STORCTL_VSA_RELEASE = 6, // buf: name: detached from our VSIC                       [its holder]
     STORCTL_VSIC_LIST = 7,   // -> buf: struct storctl_vsic[w0]
@@ -69,8 +70,10 @@ struct rpc_chan *storctl_chan(errval_t *err);
 // STORCTL_ERR_NO_VSIC_FREE, STORCTL_ERR_HAS_VSIC, NVMe and devmgr errors.
 errval_t storctl_vsic_create(struct storctl_vsic *out);
 
-// Give our VSIC back (its VSAs are released). Errors: SYS_ERR_NOT_FOUND
-// (no such VSIC), DEVMGR_ERR_NOT_OWNER (not ours).
+// Give our VSIC back (its VSAs are released, its controller goes
+// offline). Give the VF back first (devmgr_return: only its owner can);
+// otherwise it stays ours, useless, until we end. Errors:
+// SYS_ERR_NOT_FOUND (no such VSIC), DEVMGR_ERR_NOT_OWNER (not ours).
 errval_t storctl_vsic_destroy(uint16_t vsic);
 
 // Attach VSA name (made from a free namespace if the name is new) to our

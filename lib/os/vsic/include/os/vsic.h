@@ -43,8 +43,8 @@ struct vsic {
 struct vsa {
     struct vsic *vsic;
     struct storctl_vsa info;
-    struct nvme_ns ns;     // for the asynchronous API
-    struct blockdev dev;   // synchronous, through the bounce pages
+    struct nvme_ns ns;   // for the asynchronous API
+    struct blockdev dev; // synchronous, through the bounce pages
     struct dma_buf bounce, list;
     struct nvme_bdev nb;
 };
@@ -54,8 +54,9 @@ struct vsa {
 // controller is not online).
 errval_t vsic_open(struct vsic **out);
 
-// Give the VSIC back to storctl (its VSAs are released); v is freed. Its
-// DMA memory stays ours (a domain of ours, unreachable by the VF now).
+// Give the VSIC back: the VF to storctl through devmgr (detached from our
+// domain), then the VSIC (its VSAs are released, its controller goes
+// offline); v is freed. Its DMA memory stays ours, unreachable by the VF.
 errval_t vsic_close(struct vsic *v);
 
 // Take every completion the controller has posted (callbacks run); how many.
