@@ -83,8 +83,7 @@ static void probe_device(struct vsic *v, struct vsa *a, const char *held)
     unsigned n = 0;
     errval_t list = nvme_namespaces(&v->ctrl, false, ids, 8, &n);
     report("sees_its_vsa_only", err_is_ok(list) && n == 1 && ids[0] == a->ns.nsid,
-           "%s: %u namespaces attached, first %u (ours %u)", err_name(list), n, ids[0],
-           a->ns.nsid);
+           "%s: %u namespaces attached, first %u (ours %u)", err_name(list), n, ids[0], a->ns.nsid);
     // The other VSA's namespace through our own queue: the device refuses.
     struct nvme_ns ns = {&v->q, other, 512, a->ns.blocks};
     uint64_t page = a->bounce.iova;
@@ -128,8 +127,9 @@ static int probe(const char *held, const char *mine)
     errval_t notheld = storctl_vsa_release(held);
     errval_t rel = a ? vsa_close(a) : err;
     errval_t twice = storctl_vsa_release(mine);
-    report("release", err_is_ok(rel) && err_no(twice) == STORCTL_ERR_NOT_HELD &&
-                          err_no(notheld) == STORCTL_ERR_NOT_HELD,
+    report("release",
+           err_is_ok(rel) && err_no(twice) == STORCTL_ERR_NOT_HELD &&
+               err_no(notheld) == STORCTL_ERR_NOT_HELD,
            "ours %s, again %s, the other's %s", err_name(rel), err_name(twice), err_name(notheld));
     err = vsic_close(v);
     report("vsic_destroy", err_is_ok(err), "%s", err_name(err));
