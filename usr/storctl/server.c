@@ -69,10 +69,32 @@ static void check_isolation(struct server_resp *resp)
     cap_destroy(victim);
 }
 
+// Be told when a client ends, once per channel (chan->user marks it):
+// its VSIC comes back and its channel closes then.
+static errval_t watch_client(struct server_chan *c)
+{
+    capref_t note;
+    if (c->user)
+        return SYS_ERR_OK;
+    errval_t err = slot_alloc(&note);
+    if (err_is_ok(err))
+        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | WATCH_BIT, 0);
+    if (err_is_ok(err)) {
+        err = proc_watch(c->pid, note);
+        cap_destroy(note);
+    }
+    if (err_is_ok(err))
+        c->user = c;
+    return err;
+}
+
 static void handle(struct server *s, struct server_req *req, struct server_resp *resp)
 {
     (void)s;
-    switch (req->op) {
+    resp->err = watch_client(req->chan);
+    // Refused if not watched: a VSIC we could not take back is not handed out.
+    switch (err_is_ok(resp->err) ? req->op : 0) {
+    case 0: resp->err = err_is_ok(resp->err) ? SYS_ERR_ILLEGAL_INVOCATION : resp->err; break;
     case STORCTL_INFO:
         resp->w[0] = sc.nn;
         resp->w[1] = sc.vector;
@@ -96,15 +118,15 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
 // A watched process ended: its VSIC comes back, its channels close.
 static void notify(struct server *s, uint64_t bits)
 {
-    uint64_t owners[STORCTL_MAX_VSICS];
-    for (unsigned i = 0; i < sc.nvsics; i++)
-        owners[i] = sc.vsics[i].owner;
     if (!(bits & WATCH_BIT))
         return;
     vsic_reap();
-    for (unsigned i = 0; i < sc.nvsics; i++) {
-        if (owners[i] && !sc.vsics[i].owner)
-            server_forget(s, owners[i]);
+    for (unsigned i = 0; i < s->nchans; i++) {
+        uint32_t state;
+        uint64_t status, pid = s->chans[i].pid;
+        if (s->chans[i].used &&
+            (err_is_fail(proc_status(pid, &state, &status)) || state != PROC_RUNNING))
+            server_forget(s, pid);
     }
 }
 

@@ -214,19 +214,6 @@ static errval_t reclaim(unsigned i)
     return err_is_ok(err) ? off : err;
 }
 
-static errval_t watch(uint64_t pid)
-{
-    capref_t note;
-    errval_t err = slot_alloc(&note);
-    if (err_is_ok(err))
-        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | WATCH_BIT, 0);
-    if (err_is_ok(err)) {
-        err = proc_watch(pid, note);
-        cap_destroy(note);
-    }
-    return err;
-}
-
 // devmgr hands a dead owner's VF back when it sees the death, which may be
 // after we did: until then it is not ours to grant.
 static errval_t grant(uint16_t rid, uint64_t pid)
@@ -266,9 +253,7 @@ void vsic_op_create(struct server_req *req, struct server_resp *resp)
     if (err_is_fail(resp->err))
         return;
     struct vsic *v = &sc.vsics[i];
-    errval_t err = bring_online(v);
-    if (err_is_ok(err))
-        err = watch(pid);
+    errval_t err = bring_online(v); // (the server watches every client: server.c)
     if (err_is_ok(err))
         err = grant(v->rid, pid);
     if (err_is_fail(err)) {

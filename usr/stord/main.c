@@ -118,7 +118,7 @@ static void notify(struct server *s, uint64_t bits)
         uint32_t state;
         uint64_t status, pid = c->pid;
         if (!c->used || (err_is_ok(proc_status(pid, &state, &status)) && state == PROC_RUNNING))
-            continue;
+            continue; // (an error: init has forgotten it, so it ended)
         close_chan(c);
         server_forget(s, pid);
     }
