@@ -92,17 +92,19 @@ static errval_t find_vfs(void)
 {
     uint16_t first, stride;
     struct nvme_secondary s[STORCTL_MAX_VSICS];
-    unsigned n;
+    unsigned n = 0;
     errval_t err = devmgr_sriov(sc.rid, STORCTL_MAX_VSICS, &first, &stride);
     if (err_is_ok(err))
         err = nvme_secondaries(&sc.nvme, s, STORCTL_MAX_VSICS, &n);
     for (unsigned i = 0; i < n && err_is_ok(err); i++) {
         uint16_t rid = (uint16_t)(first + (s[i].vf - 1) * stride);
         capref_t cfg;
-        void *page;
+        void *page = NULL;
         err = devmgr_config(rid, &cfg);
         if (err_is_ok(err))
             err = vspace_map(cfg, OBJSIZE_PAGE, MAP_WRITE, &page);
+        if (err_is_fail(err))
+            break;
         vf_pages[i] = (struct pci_fn_page){page, pci_rid_bdf(rid)};
         sc.vsics[sc.nvsics++] = (struct vsic){rid, s[i].cntlid, 0};
     }
@@ -130,6 +132,8 @@ errval_t vsic_setup(void)
         err = find_namespaces();
     if (err_is_ok(err))
         err = find_vfs();
+    if (err_is_ok(err) && !sc.nvsics)
+        err = NVME_ERR_NO_SECONDARY; // SR-IOV on, but no secondary controller listed
     if (err_is_fail(err))
         return err;
     sc.map_err = map_load();
