@@ -57,8 +57,9 @@ static struct dev *owned(struct server_req *req, struct server_resp *resp)
     struct dev *d = dev_find((uint16_t)req->a[0]);
     if (!d || req->a[0] > 0xffff)
         resp->err = PCI_ERR_NO_DEVICE;
-    else if (d->owner != req->chan->pid)
-        resp->err = DEVMGR_ERR_NOT_OWNER;
+    else if (d->owner != req->chan->pid &&
+             !(req->op == DEVMGR_RETURN && d->granter == req->chan->pid))
+        resp->err = DEVMGR_ERR_NOT_OWNER; // (a granter may take its grant back)
     return err_is_ok(resp->err) ? d : NULL;
 }
 

@@ -7,6 +7,7 @@
 #include <sys/initsvc.h>
 #include <sys/memserv.h>
 #include <sys/netctl.h>
+#include <sys/storctl.h>
 
 static int usage(const char *cmd)
 {
@@ -247,6 +248,48 @@ static int cmd_caps(int argc, char **argv)
     return 0;
 }
 
+// `vsic list`: storctl's VSICs (secondary controllers) and who holds each.
+static int cmd_vsic(int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[1], "list"))
+        return usage("vsic");
+    static struct storctl_vsic v[STORCTL_MAX_VSICS];
+    unsigned n;
+    errval_t err = storctl_vsic_list(v, STORCTL_MAX_VSICS, &n);
+    if (err_is_fail(err))
+        return fail("vsic", err);
+    printf("VSIC  VF       CTRL  STATE    VQ VI  VSAS  OWNER\n");
+    for (unsigned i = 0; i < n; i++) {
+        printf("%4u  %02x:%02x.%u  %4u  %-7s  %2u %2u  %4u  ", v[i].id, v[i].rid >> 8,
+               (v[i].rid >> 3) & 31, v[i].rid & 7, v[i].cntlid, v[i].online ? "online" : "offline",
+               v[i].queues, v[i].interrupts, v[i].vsas);
+        printf(v[i].owner ? "pid %lu\n" : "free\n", v[i].owner);
+    }
+    return 0;
+}
+
+// `vsa list`: the namespaces for VSAs, their names and where they are attached.
+static int cmd_vsa(int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[1], "list"))
+        return usage("vsa");
+    static struct storctl_vsa a[STORCTL_MAX_VSAS];
+    unsigned n;
+    errval_t err = storctl_vsa_list(a, STORCTL_MAX_VSAS, &n);
+    if (err_is_fail(err))
+        return fail("vsa", err);
+    printf("NSID  NAME                             SIZE       VSIC  OWNER\n");
+    for (unsigned i = 0; i < n; i++) {
+        printf("%4u  %-31s  %6lu KiB  ", a[i].nsid, a[i].name[0] ? a[i].name : "-",
+               a[i].blocks * a[i].block_size >> 10);
+        if (a[i].vsic >= 0)
+            printf("%4d  pid %lu\n", a[i].vsic, a[i].owner);
+        else
+            printf("   -  -\n");
+    }
+    return 0;
+}
+
 static int cmd_poweroff(int argc, char **argv)
 {
     (void)argc;
@@ -265,6 +308,8 @@ const struct command commands[] = {
     {"caps", "caps <pid>", "list the capabilities of a process", cmd_caps},
     {"lspci", "lspci [-v]", "list PCI devices (-v: in detail, with owners)", cmd_lspci},
     {"vnic", "vnic list | vnic show <n>", "netctl's VNICs (show: with counters)", cmd_vnic},
+    {"vsic", "vsic list", "list VSICs (NVMe secondary controllers) and their owners", cmd_vsic},
+    {"vsa", "vsa list", "list VSAs (namespaces), their names and holders", cmd_vsa},
     {"poweroff", "poweroff", "switch the machine off", cmd_poweroff},
     {NULL, NULL, NULL, NULL},
 };

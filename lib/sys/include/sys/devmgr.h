@@ -25,7 +25,7 @@ enum devmgr_op {
     DEVMGR_DETACH = 8,  // (rid): blocked again                                       [owner]
     DEVMGR_SRIOV = 9,   // (rid, VFs) -> w0: first VF's rid, w1: stride; VFs are the PF owner's
     DEVMGR_GRANT = 10,  // (rid, pid): pid owns it until it ends or gives it back   [owner]
-    DEVMGR_RETURN = 11, // (rid): give a granted device back (detached)             [owner]
+    DEVMGR_RETURN = 11, // (rid): end a grant (detached): by its holder or its granter
     DEVMGR_FAULTS = 12, // (rid) -> w0: IOMMU faults recorded, w1: last address, w2: last reason
 };
 
@@ -77,7 +77,8 @@ errval_t devmgr_detach(uint16_t rid);
 errval_t devmgr_sriov(uint16_t pf, unsigned n, uint16_t *first, uint16_t *stride);
 
 // Hand a device we own to process pid, until pid ends (then it comes back
-// to us, detached) or gives it back.
+// to us, detached), gives it back, or we take it back (devmgr_return by
+// the granter).
 errval_t devmgr_grant(uint16_t rid, uint64_t pid);
 errval_t devmgr_return(uint16_t rid);
 

@@ -1,11 +1,36 @@
-/* lib/sys/include/sys/storctl.h: storctl's operations (usr/storctl; issue 9 adds VSICs). */
+/*
+ * lib/sys/include/sys/storctl.h: storctl, the storage control plane
+ * (usr/storctl, docs/vsic.md): VSICs and VSAs.
+ *
+ * A VSIC is one of the NVMe controller's secondary controllers (an SR-IOV
+ * VF) with its queue and interrupt resources assigned and brought online;
+ * storctl grants the VF to the caller through devmgr, who then takes caps
+ * to it from devmgr and drives it itself (lib/os/vsic). A VSA is a
+ * namespace attached to one VSIC alone, named: the name-to-namespace map
+ * persists on the PF's private namespace. A process holds at most one
+ * VSIC; both end with it.
+ */
 #pragma once
 
-#define STORCTL_NAME "storctl"
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/rpc.h>
+
+#define STORCTL_NAME      "storctl"
+#define STORCTL_MAX_VSICS 2  // the controller's VFs (tools/qemu: sriov_max_vfs=2)
+#define STORCTL_MAX_VSAS  8  // names the map holds
+#define STORCTL_VSA_NAME  32 // bytes of a name with its NUL (31 characters)
 
 enum storctl_op {
     STORCTL_INFO = 1, // -> w0: namespaces, w1: MSI-X vector, w2: IOMMU domain; buf: "model|serial"
     STORCTL_CHECK_ISOLATION = 2, // -> w0: STORCTL_ISO_* results, w1: the page's physical address
+    STORCTL_VSIC_CREATE = 3,     // -> w0: VSIC id; buf: struct storctl_vsic (the VF granted to us)
+    STORCTL_VSIC_DESTROY =
+        4, // (vsic): VSAs released, controller offline (VF returned first) [owner]
+    STORCTL_VSA_ACQUIRE = 5, // buf: name -> w0: NSID; buf: struct storctl_vsa         [VSIC holder]
+    STORCTL_VSA_RELEASE = 6, // buf: name: detached from our VSIC                       [its holder]
+    STORCTL_VSIC_LIST = 7,   // -> buf: struct storctl_vsic[w0]
+    STORCTL_VSA_LIST = 8,    // -> buf: struct storctl_vsa[w0]
 };
 
 // What STORCTL_CHECK_ISOLATION saw when the controller was told to write
@@ -17,3 +42,49 @@ enum storctl_op {
 #define STORCTL_ISO_UNCHANGED     (1u << 4) // the page holds what it held
 #define STORCTL_ISO_INSIDE_OK     (1u << 5) // an Identify inside the domain still works
 #define STORCTL_ISO_ALL           0x3f
+
+struct storctl_vsic {
+    uint16_t id;                 // 0 .. STORCTL_MAX_VSICS - 1
+    uint16_t rid;                // the VF's routing ID (bus << 8 | dev << 3 | fn)
+    uint16_t cntlid;             // its secondary controller's ID
+    uint16_t queues, interrupts; // flexible resources assigned (VQ, VI)
+    bool online;
+    uint64_t owner; // pid, 0: free
+    uint32_t vsas;  // VSAs attached to it
+};
+
+struct storctl_vsa {
+    char name[STORCTL_VSA_NAME]; // "" for a namespace with no name yet
+    uint32_t nsid;
+    uint32_t block_size;
+    uint64_t blocks;
+    int32_t vsic;   // the VSIC it is attached to, -1: none
+    uint64_t owner; // that VSIC's owner (pid), 0: none
+};
+
+// Client side (lib/sys/storctl.c).
+struct rpc_chan *storctl_chan(errval_t *err);
+
+// A VSIC for us: a secondary controller online with 2 queues and 1
+// interrupt, its VF granted to us (take its caps from devmgr). Errors:
+// STORCTL_ERR_NO_VSIC_FREE, STORCTL_ERR_HAS_VSIC, NVMe and devmgr errors.
+errval_t storctl_vsic_create(struct storctl_vsic *out);
+
+// Give our VSIC back (its VSAs are released, its controller goes
+// offline). Give the VF back first (devmgr_return: only its owner can);
+// otherwise it stays ours, useless, until we end. Errors:
+// SYS_ERR_NOT_FOUND (no such VSIC), DEVMGR_ERR_NOT_OWNER (not ours).
+errval_t storctl_vsic_destroy(uint16_t vsic);
+
+// Attach VSA name (made from a free namespace if the name is new) to our
+// VSIC, and to it alone. Errors: STORCTL_ERR_NO_VSIC, STORCTL_ERR_BAD_NAME,
+// STORCTL_ERR_VSA_HELD, STORCTL_ERR_NO_VSA_FREE, STORCTL_ERR_META_CORRUPT,
+// the device's.
+errval_t storctl_vsa_acquire(const char *name, struct storctl_vsa *out);
+
+// Detach VSA name from our VSIC. Errors: STORCTL_ERR_NOT_HELD.
+errval_t storctl_vsa_release(const char *name);
+
+// Every VSIC, every VSA namespace (named or not).
+errval_t storctl_vsic_list(struct storctl_vsic *out, unsigned max, unsigned *n);
+errval_t storctl_vsa_list(struct storctl_vsa *out, unsigned max, unsigned *n);

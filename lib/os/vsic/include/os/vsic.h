@@ -1,0 +1,82 @@
+/*
+ * lib/os/vsic/include/os/vsic.h: the application's own VSIC and VSAs
+ * (docs/vsic.md): an NVMe secondary controller storctl grants us, driven
+ * here with drivers/nvme, with no kernel and no server on the data path.
+ *
+ * vsic_open asks storctl for a VSIC, takes its VF's caps from devmgr, puts
+ * it in an IOMMU domain of our own, enables its controller with an admin
+ * queue and one I/O queue pair in our memory, and routes its one MSI-X
+ * vector to an endpoint of ours. vsa_open attaches a VSA (by name) to it
+ * and gives the namespace two ways: the asynchronous NVMe API
+ * (<nvme/nvme_io.h>: nvme_read/nvme_write/nvme_flush on vsa->ns with a
+ * callback, then vsic_poll or vsic_wait) over DMA buffers from vsic_dma,
+ * and a synchronous struct blockdev (vsa->dev, bouncing through pages of
+ * ours) for code such as lib/os/log.
+ */
+#pragma once
+
+#include <nvme/nvme_bdev.h>
+#include <nvme/nvme_io.h>
+#include <os/blockdev.h>
+#include <pci/pci_enum.h>
+#include <sys/dma.h>
+#include <sys/storctl.h>
+
+#define VSIC_IOQ_ENTRIES  32
+#define VSIC_BOUNCE_PAGES 16      // the blockdev's bounce buffer (64 KiB)
+#define VSIC_WAIT_US      2000000 // the blockdev's bound per command
+
+struct vsic {
+    struct storctl_vsic info;
+    struct dma_space space;
+    struct dma_buf admin; // admin SQ, CQ, scratch page
+    struct dma_buf ioq;   // I/O SQ, CQ
+    struct nvme_ctrl ctrl;
+    struct nvme_ctrl_info id;
+    struct nvme_ioq q; // the one I/O queue pair, on MSI-X vector 0
+    capref_t irq_ep;
+    struct pci_fn_page page;
+    struct pci_msix_table msix;
+    uint64_t interrupts; // wake-ups by the MSI-X vector in vsic_wait
+};
+
+struct vsa {
+    struct vsic *vsic;
+    struct storctl_vsa info;
+    struct nvme_ns ns;   // for the asynchronous API
+    struct blockdev dev; // synchronous, through the bounce pages
+    struct dma_buf bounce, list;
+    struct nvme_bdev nb;
+};
+
+// A VSIC for us, up and ready (see above). Errors: STORCTL_ERR_NO_VSIC_FREE,
+// STORCTL_ERR_HAS_VSIC, devmgr's, the NVMe driver's (NVME_ERR_FATAL: the
+// controller is not online).
+errval_t vsic_open(struct vsic **out);
+
+// Give the VSIC back: the VF to storctl through devmgr (detached from our
+// domain), then the VSIC (its VSAs are released, its controller goes
+// offline); v is freed. Its DMA memory stays ours, unreachable by the VF.
+errval_t vsic_close(struct vsic *v);
+
+// Take every completion the controller has posted (callbacks run); how many.
+unsigned vsic_poll(struct vsic *v);
+
+// Wait until *flag is true (a callback sets it), or with flag NULL until
+// no command is outstanding: poll, and between polls sleep on the queue's
+// MSI-X vector (unmasked only while we sleep). timeout_us 0: no bound.
+// Errors: SYS_ERR_TIMEOUT, NVME_ERR_FATAL.
+errval_t vsic_wait(struct vsic *v, const volatile bool *flag, uint64_t timeout_us);
+
+// DMA memory in our domain for the asynchronous API (flags: DMA_WRITE if
+// the device may write it, i.e. for reads).
+errval_t vsic_dma(struct vsic *v, uint64_t bytes, uint32_t flags, struct dma_buf *out);
+
+// Acquire VSA name from storctl for our VSIC and open it: *out's ns and
+// dev. Errors: storctl's (STORCTL_ERR_VSA_HELD, STORCTL_ERR_NO_VSA_FREE,
+// STORCTL_ERR_BAD_NAME ...), SYS_ERR_NOT_FOUND (the controller does not
+// show it attached), the driver's.
+errval_t vsa_open(struct vsic *v, const char *name, struct vsa **out);
+
+// Release the VSA to storctl; a is freed.
+errval_t vsa_close(struct vsa *a);

@@ -1,0 +1,144 @@
+/*
+ * usr/storctl/server.c: storctl's requests (sys/storctl.h): information,
+ * the isolation check, VSICs and VSAs, and taking VSICs back from
+ * processes that end.
+ *
+ * STORCTL_CHECK_ISOLATION makes the controller write where its domain does
+ * not reach (the physical address of a page of ours, as an IOVA): the
+ * IOMMU must block it, devmgr must log the fault and signal us, and the
+ * page must be unchanged.
+ */
+#include "storctl.h"
+#include <stdio.h>
+#include <string.h>
+#include <sys/capops.h>
+#include <sys/devmgr.h>
+#include <sys/initsvc.h>
+#include <sys/slot.h>
+#include <sys/vspace.h>
+
+#define VICTIM_BYTE 0x5a
+
+static bool all_bytes(const void *p, uint8_t v, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++) {
+        if (b[i] != v)
+            return false;
+    }
+    return true;
+}
+
+// An Identify aimed at a page outside the domain. w0: STORCTL_ISO_* bits.
+static void check_isolation(struct server_resp *resp)
+{
+    capref_t victim;
+    void *va;
+    struct cap_info ci;
+    errval_t err = frame_alloc(&victim, OBJSIZE_PAGE);
+    if (err_is_ok(err))
+        err = vspace_map(victim, OBJSIZE_PAGE, MAP_WRITE, &va);
+    if (err_is_ok(err))
+        err = cap_identify(victim, &ci);
+    if (err_is_fail(err)) {
+        resp->err = err;
+        return;
+    }
+    memset(va, VICTIM_BYTE, OBJSIZE_PAGE);
+    uint64_t before = 0, after = 0, addr, reason;
+    devmgr_faults(sc.rid, &before, &addr, &reason);
+    sc.bits &= ~FAULT_BIT;
+    struct nvme_cqe cqe;
+    errval_t done = pf_identify(ci.base, &cqe); // the page's physical address, as an IOVA
+    bool signalled = wait_bits(FAULT_BIT, WAIT_US);
+    devmgr_faults(sc.rid, &after, &addr, &reason);
+    wait_bits(MSIX_BIT, WAIT_US); // the command's completion interrupt
+    resp->w[0] = (err_is_ok(done) ? STORCTL_ISO_COMPLETED : 0) |
+                 (err_is_fail(nvme_cqe_status(&cqe)) ? STORCTL_ISO_FAILED_STATUS : 0) |
+                 (signalled ? STORCTL_ISO_SIGNALLED : 0) |
+                 (after > before && addr == ci.base ? STORCTL_ISO_LOGGED : 0) |
+                 (all_bytes(va, VICTIM_BYTE, OBJSIZE_PAGE) ? STORCTL_ISO_UNCHANGED : 0);
+    resp->w[1] = ci.base;
+    // And inside the domain it still works.
+    memset(sc.id.va, 0, OBJSIZE_PAGE);
+    if (err_is_ok(pf_identify(sc.id.iova, &cqe)) && err_is_ok(nvme_cqe_status(&cqe)) &&
+        ((const struct nvme_id_ctrl *)sc.id.va)->vid == 0x1b36)
+        resp->w[0] |= STORCTL_ISO_INSIDE_OK;
+    wait_bits(MSIX_BIT, WAIT_US);
+    vspace_unmap(victim);
+    cap_destroy(victim);
+}
+
+// Be told when a client ends, once per channel (chan->user marks it):
+// its VSIC comes back and its channel closes then.
+static errval_t watch_client(struct server_chan *c)
+{
+    capref_t note;
+    if (c->user)
+        return SYS_ERR_OK;
+    errval_t err = slot_alloc(&note);
+    if (err_is_ok(err))
+        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | WATCH_BIT, 0);
+    if (err_is_ok(err)) {
+        err = proc_watch(c->pid, note);
+        cap_destroy(note);
+    }
+    if (err_is_ok(err))
+        c->user = c;
+    return err;
+}
+
+static void handle(struct server *s, struct server_req *req, struct server_resp *resp)
+{
+    (void)s;
+    resp->err = watch_client(req->chan);
+    // Refused if not watched: a VSIC we could not take back is not handed out.
+    switch (err_is_ok(resp->err) ? req->op : 0) {
+    case 0: resp->err = err_is_ok(resp->err) ? SYS_ERR_ILLEGAL_INVOCATION : resp->err; break;
+    case STORCTL_INFO:
+        resp->w[0] = sc.nn;
+        resp->w[1] = sc.vector;
+        resp->w[2] = sc.space.domain;
+        if (req->chan->buf)
+            snprintf(req->chan->buf, RPC_BUF_SIZE, "%s|%s", sc.model, sc.serial);
+        break;
+    case STORCTL_CHECK_ISOLATION: check_isolation(resp); break;
+    case STORCTL_VSIC_CREATE: vsic_op_create(req, resp); break;
+    case STORCTL_VSIC_DESTROY: vsic_op_destroy(req, resp); break;
+    case STORCTL_VSA_ACQUIRE: vsa_op_acquire(req, resp); break;
+    case STORCTL_VSA_RELEASE: vsa_op_release(req, resp); break;
+    case STORCTL_VSIC_LIST: vsic_op_list(req, resp); break;
+    case STORCTL_VSA_LIST: vsa_op_list(req, resp); break;
+    default: resp->err = SYS_ERR_ILLEGAL_INVOCATION;
+    }
+    if (req->cap)
+        cap_destroy(req->cap);
+}
+
+// A watched process ended: its VSIC comes back, its channels close.
+static void notify(struct server *s, uint64_t bits)
+{
+    if (!(bits & WATCH_BIT))
+        return;
+    vsic_reap();
+    for (unsigned i = 0; i < s->nchans; i++) {
+        uint32_t state;
+        uint64_t status, pid = s->chans[i].pid;
+        if (s->chans[i].used &&
+            (err_is_fail(proc_status(pid, &state, &status)) || state != PROC_RUNNING))
+            server_forget(s, pid);
+    }
+}
+
+int storctl_serve(void)
+{
+    static struct server_chan chans[16];
+    static struct server srv = {.chans = chans, .nchans = 16, .handle = handle, .notify = notify};
+    srv.ep = cap_selfep;
+    errval_t err = name_register(STORCTL_NAME, cap_selfep);
+    if (err_is_fail(err)) {
+        printf("storctl: cannot register its name: %s\n", err_msg(err));
+        return 1;
+    }
+    server_run(&srv);
+}

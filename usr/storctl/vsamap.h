@@ -1,0 +1,77 @@
+/*
+ * usr/storctl/vsamap.h: the VSA map, storctl's name-to-namespace table,
+ * and its on-disk form on namespace 1 (docs/vsic.md, "The VSA map").
+ *
+ * Two copies, in blocks 0 and 1 of the PF's private namespace; each is one
+ * 512-byte block with a CRC-32C. An update writes the copy that is not the
+ * newest (block seq mod 2), then flushes, so a torn update leaves the
+ * newest intact. Pure code: no device here, so the host tests run it.
+ */
+#pragma once
+
+#include <kpi/errors.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VSAMAP_MAGIC    0x4d56484354454953ull // "SIETCHVM", little-endian
+#define VSAMAP_VERSION  1
+#define VSAMAP_BLOCK    512 // bytes of one copy
+#define VSAMAP_MAX      8   // names at most
+#define VSAMAP_NAME_MAX 31  // characters of a name
+
+// On-disk layout of one copy (all integers little-endian), asserted below.
+struct vsamap_disk_entry {
+    uint32_t nsid;
+    uint32_t reserved;              // 0
+    char name[VSAMAP_NAME_MAX + 1]; // NUL-padded
+};
+
+struct vsamap_disk {
+    uint64_t magic;
+    uint32_t version;
+    uint32_t crc; // CRC-32C of the whole 512-byte block with this field 0
+    uint64_t seq; // updates written; this copy lives in block seq mod 2
+    uint32_t count;
+    uint32_t reserved; // 0
+    struct vsamap_disk_entry e[VSAMAP_MAX];
+    uint8_t zero[VSAMAP_BLOCK - 32 - VSAMAP_MAX * 40]; // 0
+};
+_Static_assert(sizeof(struct vsamap_disk_entry) == 40, "VSA map entry is 40 bytes");
+_Static_assert(sizeof(struct vsamap_disk) == VSAMAP_BLOCK, "VSA map copy is one 512-byte block");
+
+struct vsamap_entry {
+    uint32_t nsid;
+    char name[VSAMAP_NAME_MAX + 1];
+};
+
+struct vsamap {
+    uint64_t seq; // of the copy it was read from (0: none yet)
+    uint32_t count;
+    struct vsamap_entry e[VSAMAP_MAX];
+};
+
+// Is name a VSA name: 1..VSAMAP_NAME_MAX of [A-Za-z0-9._-]?
+bool vsamap_name_ok(const char *name);
+
+// The copy of m with sequence number m->seq, into out (VSAMAP_BLOCK bytes).
+void vsamap_encode(const struct vsamap *m, void *out);
+
+// Decode the copy read from block (0 or 1). Errors: SYS_ERR_CORRUPT (bad
+// magic, version, crc, seq not of that block, count, a zero or repeated
+// NSID, a bad or repeated name, nonzero reserved bytes).
+errval_t vsamap_decode(const void *in, unsigned block, struct vsamap *out);
+
+// The map from the two copies: the valid one with the larger seq. Two
+// blocks of zeros (never written) are an empty map, seq 0. Errors:
+// STORCTL_ERR_META_CORRUPT (something was written, but no copy is valid).
+errval_t vsamap_load(const void *block0, const void *block1, struct vsamap *out);
+
+// The index of name in m, or -1.
+int vsamap_find(const struct vsamap *m, const char *name);
+
+// The index of nsid in m, or -1.
+int vsamap_find_nsid(const struct vsamap *m, uint32_t nsid);
+
+// Add name -> nsid. Errors: STORCTL_ERR_BAD_NAME, SYS_ERR_INVALID_ARGS
+// (nsid 0, or name or nsid present already), STORCTL_ERR_NO_VSA_FREE (full).
+errval_t vsamap_add(struct vsamap *m, const char *name, uint32_t nsid);

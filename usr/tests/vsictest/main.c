@@ -1,0 +1,162 @@
+/*
+ * usr/tests/vsictest/main.c: VSICs and VSAs between applications
+ * (tests/system/test_vsic.py drives it from the shell):
+ *
+ *   vsictest hold <vsa>         hold a VSIC and VSA <vsa>, doing I/O on it until killed
+ *   vsictest probe <held> <own> while another app holds <held>: what this one may not do
+ *   vsictest create             a VSIC when every one is in use (probe spawns it)
+ *   vsictest full <name>        a new VSA name when every namespace has one
+ */
+#include <os/vsic.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/initsvc.h>
+#include <sys/sys.h>
+
+static uint8_t buf[8 * 512], back[8 * 512];
+
+__attribute__((format(printf, 3, 4))) static void report(const char *id, bool ok, const char *fmt,
+                                                         ...)
+{
+    char why[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    printf("TEST %s vsictest.%s: %s\n", ok ? "PASS" : "FAIL", id, why);
+}
+
+static int hold(const char *name)
+{
+    struct vsic *v;
+    struct vsa *a;
+    errval_t err = vsic_open(&v);
+    if (err_is_ok(err))
+        err = vsa_open(v, name, &a);
+    if (err_is_fail(err)) {
+        printf("vsictest: hold %s: %s\n", name, err_msg(err));
+        return 1;
+    }
+    printf("vsictest: holding '%s' (namespace %u) on VSIC %u, I/O running\n", name, a->ns.nsid,
+           v->info.id);
+    for (uint64_t i = 0;; i++) {
+        memset(buf, (int)i, sizeof(buf));
+        err = a->dev.write(a->dev.arg, (i % 64) * 8, 8, buf);
+        if (err_is_ok(err))
+            err = a->dev.read(a->dev.arg, (i % 64) * 8, 8, back);
+        if (err_is_fail(err) || memcmp(buf, back, sizeof(buf))) {
+            printf("vsictest: hold: I/O %lu failed: %s\n", i, err_msg(err));
+            return 1;
+        }
+    }
+}
+
+// The namespace ID of VSA name, from storctl's list (0: none).
+static uint32_t nsid_of(const char *name)
+{
+    struct storctl_vsa list[STORCTL_MAX_VSAS];
+    unsigned n = 0;
+    storctl_vsa_list(list, STORCTL_MAX_VSAS, &n);
+    for (unsigned i = 0; i < n; i++) {
+        if (!strcmp(list[i].name, name))
+            return list[i].nsid;
+    }
+    return 0;
+}
+
+// Spawn `vsictest create` and wait for it; its own TEST line says how it went.
+static errval_t third_vsic(void)
+{
+    uint64_t pid, status;
+    uint32_t state;
+    errval_t err = proc_spawn("vsictest create", &pid);
+    while (err_is_ok(err) && err_is_ok(err = proc_status(pid, &state, &status)) &&
+           state == PROC_RUNNING)
+        sys_yield();
+    return err;
+}
+
+static void probe_device(struct vsic *v, struct vsa *a, const char *held)
+{
+    uint32_t other = nsid_of(held), ids[8] = {0};
+    unsigned n = 0;
+    errval_t list = nvme_namespaces(&v->ctrl, false, ids, 8, &n);
+    report("sees_its_vsa_only", err_is_ok(list) && n == 1 && ids[0] == a->ns.nsid,
+           "%s: %u namespaces attached, first %u (ours %u)", err_name(list), n, ids[0], a->ns.nsid);
+    // The other VSA's namespace through our own queue: the device refuses.
+    struct nvme_ns ns = {&v->q, other, 512, a->ns.blocks};
+    uint64_t page = a->bounce.iova;
+    struct nvme_xfer x = {&page, 1, 0, {NULL, 0}};
+    errval_t rd = nvme_read_sync(&ns, 0, 1, &x, VSIC_WAIT_US);
+    errval_t wr = nvme_write_sync(&ns, 0, 1, &x, VSIC_WAIT_US);
+    report("other_vsa_unreachable",
+           other && other != a->ns.nsid && err_no(rd) == NVME_ERR_SC_INVALID_FIELD &&
+               err_no(wr) == NVME_ERR_SC_INVALID_FIELD,
+           "namespace %u ('%s'): read %s, write %s", other, held, err_name(rd), err_name(wr));
+    errval_t own = nvme_read_sync(&a->ns, 0, 1, &x, VSIC_WAIT_US);
+    report("own_vsa_reachable", err_is_ok(own), "namespace %u: %s", a->ns.nsid, err_name(own));
+}
+
+static int probe(const char *held, const char *mine)
+{
+    struct storctl_vsa info;
+    struct storctl_vsic second;
+    struct vsic *v = NULL;
+    struct vsa *a = NULL, *h = NULL;
+    errval_t early = storctl_vsa_acquire(mine, &info);
+    report("acquire_needs_vsic", err_no(early) == STORCTL_ERR_NO_VSIC, "%s", err_name(early));
+    errval_t err = vsic_open(&v);
+    errval_t again = err_is_ok(err) ? storctl_vsic_create(&second) : err;
+    report("one_vsic_per_process", err_is_ok(err) && err_no(again) == STORCTL_ERR_HAS_VSIC,
+           "open %s, a second %s", err_name(err), err_name(again));
+    if (err_is_fail(err))
+        return 1;
+    errval_t spawn = third_vsic();
+    if (err_is_fail(spawn))
+        report("no_vsic_free", false, "spawning vsictest create: %s", err_name(spawn));
+    errval_t taken = vsa_open(v, held, &h);
+    report("held_vsa_refused", err_no(taken) == STORCTL_ERR_VSA_HELD, "'%s': %s", held,
+           err_name(taken));
+    errval_t bad = storctl_vsa_acquire("no/such name", &info);
+    report("bad_name_refused", err_no(bad) == STORCTL_ERR_BAD_NAME, "%s", err_name(bad));
+    err = vsa_open(v, mine, &a);
+    report("own_vsa", err_is_ok(err), "'%s': %s", mine, err_name(err));
+    if (err_is_ok(err))
+        probe_device(v, a, held);
+    errval_t notheld = storctl_vsa_release(held);
+    errval_t rel = a ? vsa_close(a) : err;
+    errval_t twice = storctl_vsa_release(mine);
+    report("release",
+           err_is_ok(rel) && err_no(twice) == STORCTL_ERR_NOT_HELD &&
+               err_no(notheld) == STORCTL_ERR_NOT_HELD,
+           "ours %s, again %s, the other's %s", err_name(rel), err_name(twice), err_name(notheld));
+    err = vsic_close(v);
+    report("vsic_destroy", err_is_ok(err), "%s", err_name(err));
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && !strcmp(argv[1], "hold"))
+        return hold(argv[2]);
+    if (argc == 4 && !strcmp(argv[1], "probe"))
+        return probe(argv[2], argv[3]);
+    if (argc == 2 && !strcmp(argv[1], "create")) {
+        struct storctl_vsic v;
+        errval_t err = storctl_vsic_create(&v);
+        report("no_vsic_free", err_no(err) == STORCTL_ERR_NO_VSIC_FREE, "%s", err_name(err));
+        return 0;
+    }
+    if (argc == 3 && !strcmp(argv[1], "full")) {
+        struct vsic *v;
+        struct vsa *a;
+        errval_t err = vsic_open(&v);
+        errval_t full = err_is_ok(err) ? vsa_open(v, argv[2], &a) : err;
+        report("no_vsa_free", err_no(full) == STORCTL_ERR_NO_VSA_FREE, "'%s': %s", argv[2],
+               err_name(full));
+        return 0;
+    }
+    printf("usage: vsictest hold <vsa> | probe <held> <own> | create | full <name>\n");
+    return 2;
+}
