@@ -68,6 +68,14 @@ static errval_t signal_cap(uint64_t bit, capref_t *out)
 
 // ---- Bring-up ----
 
+void sleep_ms(void *arg, unsigned ms)
+{
+    (void)arg;
+    uint64_t end = clock_us(NULL) + ms * 1000ull;
+    while (clock_us(NULL) < end)
+        sys_yield();
+}
+
 static errval_t map_device(void)
 {
     capref_t bar, cfg;
@@ -94,6 +102,11 @@ static errval_t map_device(void)
         return err;
     sc.table = (struct pci_msix_table){mmio_direct((char *)regs + sc.msix.table_offset),
                                        sc.msix.table_size};
+    // A clean controller: Function Level Reset, which clears the BARs and
+    // the command register (PLATFORM.md), put back by pci_flr.
+    err = pci_flr(&sc.cfg, sc.bdf, sleep_ms, NULL);
+    if (err_is_fail(err))
+        return err;
     // Registers on, bus mastering off until the domain confines it.
     uint16_t cmd = pci_read16(&sc.cfg, sc.bdf, PCI_COMMAND);
     pci_write16(&sc.cfg, sc.bdf, PCI_COMMAND, (cmd | PCI_COMMAND_MEMORY) & ~PCI_COMMAND_MASTER);

@@ -83,3 +83,6 @@ void vsic_reap(void);
 
 // The server loop (server.c); returns only on failure.
 int storctl_serve(void);
+
+// Wait ms milliseconds (yielding): pci_flr's wait.
+void sleep_ms(void *arg, unsigned ms);

@@ -175,16 +175,18 @@ static void describe_vsic(unsigned i, struct storctl_vsic *out)
 }
 
 // The VF stops mastering and interrupting until its next owner sets it up:
-// Memory Space stays on (QEMU decodes a VF's BAR only then).
+// a Function Level Reset (MSI-X off, its command register cleared), then
+// Memory Space on again (QEMU decodes a VF's BAR only then) and nothing else.
 static void vf_quiesce(unsigned i)
 {
     struct pci_cfg cfg = pci_page_cfg(&vf_pages[i]);
     struct pci_bdf b = vf_pages[i].bdf;
     uint16_t off;
     struct pci_msix x;
-    if (err_is_ok(pci_cap_find(&cfg, b, PCI_CAP_ID_MSIX, &off)) &&
+    if (err_is_fail(pci_flr(&cfg, b, sleep_ms, NULL)) &&
+        err_is_ok(pci_cap_find(&cfg, b, PCI_CAP_ID_MSIX, &off)) &&
         err_is_ok(pci_msix_read(&cfg, b, off, &x)))
-        pci_msix_enable(&cfg, b, &x, false);
+        pci_msix_enable(&cfg, b, &x, false); // (no FLR: by hand)
     pci_write16(&cfg, b, PCI_COMMAND,
                 (pci_read16(&cfg, b, PCI_COMMAND) | PCI_COMMAND_MEMORY) & ~PCI_COMMAND_MASTER);
 }

@@ -81,6 +81,53 @@ START_TEST(test_vf_list)
 }
 END_TEST
 
+// FLR as QEMU's devices do it: the header software set is cleared.
+static unsigned flrs, sleeps;
+
+static void flr_clears(struct fake_fn *f, uint16_t off, unsigned size)
+{
+    (void)size;
+    if (off != 0xa8 || !(fake_get(f, 0xa8, 2) & PCI_EXP_DEVCTL_FLR))
+        return;
+    flrs++;
+    for (uint16_t r = 0x10; r < 0x28; r += 4)
+        fake_set(f, r, 4, fake_get(f, r, 4) & 0xf); // the address bits go, the type stays
+    fake_set(f, PCI_COMMAND, 2, 0);
+    fake_set(f, PCI_IRQ_LINE, 1, 0);
+    fake_set(f, 0xa8, 2, fake_get(f, 0xa8, 2) & ~PCI_EXP_DEVCTL_FLR); // it self-clears
+}
+
+static void count_sleep(void *arg, unsigned ms)
+{
+    (void)arg;
+    sleeps += ms;
+}
+
+START_TEST(test_flr_restores_header)
+{
+    fake_writable(pf, 0xa8, 2, 0xffff);
+    fake_writable(pf, PCI_COMMAND, 2, 0x0547); // SERR# and the rest software sets
+    fake_writable(pf, PCI_IRQ_LINE, 1, 0xff);
+    pf->on_write = flr_clears;
+    flrs = sleeps = 0;
+    uint32_t bar0 = fake_get(pf, PCI_BAR0, 4), bar3 = fake_get(pf, PCI_BAR0 + 12, 4);
+    uint16_t cmd = (uint16_t)fake_get(pf, PCI_COMMAND, 2);
+    ck_assert_uint_eq(pci_flr(&cfg, IGB_PF, count_sleep, NULL), SYS_ERR_OK);
+    ck_assert_uint_eq(flrs, 1);
+    ck_assert_uint_ge(sleeps, 100); // the wait the specification asks for
+    ck_assert_uint_eq(fake_get(pf, PCI_BAR0, 4), bar0);
+    ck_assert_uint_eq(fake_get(pf, PCI_BAR0 + 12, 4), bar3);
+    ck_assert_uint_eq(fake_get(pf, PCI_COMMAND, 2), cmd);
+    ck_assert_uint_eq(fake_get(pf, PCI_IRQ_LINE, 1), 0x0b);
+    // A function without FLR (the root port's Express capability has none).
+    ck_assert_uint_eq(pci_flr(&cfg, (struct pci_bdf){0, 2, 0}, count_sleep, NULL), PCI_ERR_NO_FLR);
+    // Nor one with no PCI Express capability at all.
+    struct fake_fn *plain = fake_add(&bus, (struct pci_bdf){3, 0, 0}, 0x1234, 0x5678, 0);
+    (void)plain;
+    ck_assert_uint_eq(pci_flr(&cfg, (struct pci_bdf){3, 0, 0}, count_sleep, NULL), PCI_ERR_NO_FLR);
+}
+END_TEST
+
 START_TEST(test_no_capabilities)
 {
     uint16_t ids[4], offs[4];
@@ -272,6 +319,7 @@ static Suite *caps_suite(void)
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, test_igb_lists);
     tcase_add_test(tc, test_vf_list);
+    tcase_add_test(tc, test_flr_restores_header);
     tcase_add_test(tc, test_no_capabilities);
     tcase_add_test(tc, test_malformed_legacy_lists);
     tcase_add_test(tc, test_longest_legacy_list);

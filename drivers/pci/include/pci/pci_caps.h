@@ -150,3 +150,12 @@ static inline uint64_t pci_sriov_vf_bar_addr(const struct pci_bar *vf_bar, unsig
 {
     return vf_bar->addr + (uint64_t)(n - 1) * vf_bar->size;
 }
+
+// Function Level Reset of b (PCIe 6.6.2): the header it had (BARs, the
+// interrupt line, the command register, which the reset clears) is saved,
+// traffic stopped, the reset started, sleep_ms(arg, 100) waited, and the
+// header restored, command register last. Errors: PCI_ERR_NO_FLR (no PCI
+// Express capability, or it does not offer FLR), PCI_ERR_NO_DEVICE (the
+// function did not come back).
+errval_t pci_flr(const struct pci_cfg *c, struct pci_bdf b,
+                 void (*sleep_ms)(void *arg, unsigned ms), void *arg);
