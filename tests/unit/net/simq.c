@@ -63,7 +63,8 @@ static void wire_carry(struct simq_wire *w, int from, const uint8_t *data, uint1
     int to = 1 - from;
     memcpy(f, data, len);
     w->sent++;
-    if (w->cut || (w->tap != NULL && !w->tap(from, f, &len, w->tap_arg)) || roll(w, w->loss)) {
+    // A closed end is a NIC that is gone.
+    if (w->cut || w->end[to].closed || (w->tap != NULL && !w->tap(from, f, &len, w->tap_arg)) || roll(w, w->loss)) {
         w->lost++;
         return;
     }
@@ -172,7 +173,7 @@ static errval_t simq_wait(struct netq *q, uint64_t timeout_us)
     e->waits++;
     e->last_wait_us = timeout_us;
     struct simq_end *other = &w->end[1 - e->side];
-    if (e->rx_count > 0 || (!other->raw && other->rx_count > 0))
+    if (e->rx_count > 0 || (!other->raw && !other->closed && other->rx_count > 0))
         return SYS_ERR_OK;
     uint64_t t = timeout_us != 0 ? timeout_us : 1000000;
     simq_now_us += t;

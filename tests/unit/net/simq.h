@@ -54,7 +54,7 @@ typedef bool (*simq_tap_fn)(int from, uint8_t *frame, uint16_t *len, void *arg);
 struct simq_wire {
     struct simq_end end[2];
     unsigned loss, dup, reorder, corrupt; // per mille
-    bool cut;                             // everything is lost
+    bool cut;                             // everything is lost (so are frames to a closed end)
     simq_tap_fn tap;
     void *tap_arg;
     uint64_t rng;
