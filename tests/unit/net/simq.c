@@ -64,7 +64,8 @@ static void wire_carry(struct simq_wire *w, int from, const uint8_t *data, uint1
     memcpy(f, data, len);
     w->sent++;
     // A closed end is a NIC that is gone.
-    if (w->cut || w->end[to].closed || (w->tap != NULL && !w->tap(from, f, &len, w->tap_arg)) || roll(w, w->loss)) {
+    if (w->cut || w->end[to].closed || (w->tap != NULL && !w->tap(from, f, &len, w->tap_arg)) ||
+        roll(w, w->loss)) {
         w->lost++;
         return;
     }
