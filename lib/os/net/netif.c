@@ -43,12 +43,22 @@ static void rxbuf_free(struct pbuf *p)
         stack_destroy(s);
 }
 
+// An IPv4 fragment (RFC 791 3.1: More Fragments set, or an offset).
+static bool is_fragment(const struct netq_pkt *pkt)
+{
+    const uint8_t *f = pkt->data;
+    return pkt->len >= 14 + 20 && f[12] == 0x08 && f[13] == 0x00 &&
+           ((f[14 + 6] & 0x3f) != 0 || f[14 + 7] != 0);
+}
+
 // The frame in its own buffer while fewer than rx_hold_max are lent out;
 // else a copy in lwIP's pool, and the buffer goes straight back.
+// Fragments are always copied: reassembly may keep them for seconds, and
+// only lwIP's timers (which run while some stack is polled) free them.
 static struct pbuf *rx_wrap(struct net_stack *s, const struct netq_pkt *pkt)
 {
     struct net_rxbuf *rb = s->rx_free;
-    if (rb != NULL) {
+    if (rb != NULL && !is_fragment(pkt)) {
         rb->pkt = *pkt;
         struct pbuf *p =
             pbuf_alloced_custom(PBUF_RAW, pkt->len, PBUF_REF, &rb->pc, pkt->data, NETQ_BUF_BYTES);

@@ -395,7 +395,6 @@ START_TEST(test_native_via_lwip)
     // Forget B: A's ARP table is flushed by taking A down and up again.
     ck_assert(err_is_ok(net_udp_close(u)));
     ck_assert(err_is_ok(net_stack_close(fx.a)));
-    fx.w->end[0].closed = false;
     fx.a = fx_open(0, NULL);
     ck_assert(err_is_ok(net_udp_open(fx.a, htons(5000), 8, &u)));
     struct net_udp_pkt p;

@@ -65,7 +65,6 @@ START_TEST(test_announce)
 {
     ck_assert(err_is_ok(net_stack_close(fx.b)));
     ck_assert(fx.w->end[1].closed);
-    fx.w->end[1].closed = false;
     fx.b = fx_open(1, NULL);
     uint8_t buf[NETQ_BUF_BYTES];
     struct parsed r;

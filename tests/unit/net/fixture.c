@@ -35,6 +35,7 @@ struct net_stack *fx_open(int i, const struct net_config *cfg)
 {
     struct net_config c = fx_config();
     struct net_stack *s;
+    fx.w->end[i].closed = false; // a queue opened again
     errval_t err = net_stack_open(&fx.w->end[i].q, cfg != NULL ? cfg : &c, &s);
     ck_assert_msg(err_is_ok(err), "net_stack_open: %s", err_name(err));
     return s;
@@ -73,19 +74,24 @@ void fx_setup_peer(void)
         ; // B's gratuitous ARP
 }
 
+// lwIP holds nothing: no connection (TIME_WAIT included), no datagram
+// waiting for its fragments.
 static bool quiet(void *arg)
 {
     return lwip_stats.memp[MEMP_TCP_PCB]->used == 0 &&
-           lwip_stats.memp[MEMP_TCP_PCB_LISTEN]->used == 0;
+           lwip_stats.memp[MEMP_TCP_PCB_LISTEN]->used == 0 &&
+           lwip_stats.memp[MEMP_REASSDATA]->used == 0 && lwip_stats.memp[MEMP_PBUF_POOL]->used == 0;
 }
 
 void fx_teardown(void)
 {
     for (int fd = NET_SOCK_FD_BASE; fd < NET_SOCK_FD_BASE + NET_SOCK_MAX; fd++)
         net_sock_close(fd); // EBADF for the ones not open
-    // TIME_WAIT lasts 2 MSL (two minutes).
-    ck_assert_msg(fx_run_until(quiet, NULL, 300 * 1000000ull), "TCP PCBs still in use: %u",
-                  (unsigned)lwip_stats.memp[MEMP_TCP_PCB]->used);
+    // TIME_WAIT lasts 2 MSL (two minutes), reassembly 15 s.
+    ck_assert_msg(fx_run_until(quiet, NULL, 300 * 1000000ull),
+                  "lwIP still holds %u TCP PCBs, %u pool buffers",
+                  (unsigned)lwip_stats.memp[MEMP_TCP_PCB]->used,
+                  (unsigned)lwip_stats.memp[MEMP_PBUF_POOL]->used);
     struct net_stack *st[2] = {fx.a, fx.b};
     for (int i = 0; i < 2; i++) {
         if (st[i] == NULL)

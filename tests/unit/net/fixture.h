@@ -15,8 +15,8 @@
 
 #include <arpa/inet.h>
 #include <net/netif.h>
-#include <netinet/in.h>
 #include <net/socket.h>
+#include <netinet/in.h>
 #include <stdint.h>
 
 struct fx {
