@@ -39,9 +39,12 @@ struct sock {
     struct udp_pcb *udp;
     struct tcp_pcb *tcp; // NULL once lwIP freed it or the socket let it go
     bool udp_connected;
-    // TCP: the connection's addresses, kept for names after the pcb is gone.
-    ip_addr_t local_ip, peer_ip;
-    u16_t local_port, peer_port;
+    // TCP: the connection's addresses, kept for names after the pcb is
+    // gone (peer_port is 0 until a connection was made), and what bind()
+    // asked for, to bind a new pcb after a failed connect.
+    ip_addr_t local_ip, peer_ip, bind_ip;
+    u16_t local_port, peer_port, bind_port;
+    bool bound;
     u16_t snd_mark; // send: tcp_sndbuf when the last write could not go on
     // UDP: datagrams received, in order.
     struct sock_dgram q[SOCK_UDP_QUEUE];

@@ -154,7 +154,31 @@ int sock_tcp_bind(struct sock *s, const ip_addr_t *ip, u16_t port)
 {
     if (s->state != SOCK_NEW || s->tcp == NULL || s->tcp->local_port != 0)
         return EINVAL;
-    return sock_errno_of(tcp_bind(s->tcp, ip, port));
+    int err = sock_errno_of(tcp_bind(s->tcp, ip, port));
+    if (err == 0) {
+        ip_addr_copy(s->bind_ip, *ip);
+        s->bind_port = s->tcp->local_port;
+        s->bound = true;
+    }
+    return err;
+}
+
+// After a connection attempt failed (and said so), the socket may try
+// again, as on Linux: a new pcb, bound where the old one was.
+static int reopen(struct sock *s)
+{
+    int err = sock_tcp_open(s);
+    if (err != 0)
+        return err;
+    s->reset = false;
+    sock_tcp_set_options(s);
+    if (s->bound && tcp_bind(s->tcp, &s->bind_ip, s->bind_port) != ERR_OK) {
+        tcp_close(s->tcp); // its port was taken meanwhile
+        s->tcp = NULL;
+        s->state = SOCK_DEAD;
+        return EADDRINUSE;
+    }
+    return 0;
 }
 
 static bool connect_done(struct sock *s) { return s->state != SOCK_CONNECTING; }
@@ -197,6 +221,11 @@ static int connect_start(struct sock *s, const struct sockaddr *sa, socklen_t le
 
 int sock_tcp_connect(struct sock *s, const struct sockaddr *sa, socklen_t len)
 {
+    if (s->state == SOCK_DEAD && s->err == 0 && s->peer_port == 0) {
+        int err = reopen(s);
+        if (err != 0)
+            return sock_fail(err);
+    }
     switch (s->state) {
     case SOCK_CONNECTED: return sock_fail(EISCONN);
     case SOCK_LISTENING: return sock_fail(EINVAL);

@@ -273,8 +273,8 @@ ssize_t net_sock_recvfrom(int fd, void *buf, size_t len, int flags, struct socka
         r = sock_udp_recvfrom(s, buf, len, flags, from, fromlen);
     } else {
         r = sock_tcp_recv(s, buf, len, flags);
-        if (r >= 0 && from != NULL && fromlen != NULL && s->tcp != NULL)
-            sock_addr_out(&s->tcp->remote_ip, s->tcp->remote_port, from, fromlen);
+        if (r >= 0 && from != NULL && fromlen != NULL)
+            sock_addr_out(&s->peer_ip, s->peer_port, from, fromlen);
     }
     sock_flush(); // window updates
     return r;
@@ -470,20 +470,20 @@ static int sock_name(int fd, struct sockaddr *addr, socklen_t *len, bool peer)
         return -1;
     if (addr == NULL || len == NULL)
         return sock_fail(EFAULT);
-    const ip_addr_t *ip = NULL;
-    u16_t port = 0;
-    bool connected =
-        s->type == SOCK_STREAM ? s->tcp != NULL && s->state == SOCK_CONNECTED : s->udp_connected;
-    if (peer && !connected)
-        return sock_fail(ENOTCONN);
-    if (s->type == SOCK_STREAM && s->tcp != NULL) {
-        ip = peer ? &s->tcp->remote_ip : &s->tcp->local_ip;
-        port = peer ? s->tcp->remote_port : s->tcp->local_port;
-    } else if (s->type == SOCK_DGRAM) {
-        ip = peer ? &s->udp->remote_ip : &s->udp->local_ip;
-        port = peer ? s->udp->remote_port : s->udp->local_port;
+    if (s->type == SOCK_DGRAM) {
+        if (peer && !s->udp_connected)
+            return sock_fail(ENOTCONN);
+        sock_addr_out(peer ? &s->udp->remote_ip : &s->udp->local_ip,
+                      peer ? s->udp->remote_port : s->udp->local_port, addr, len);
+    } else if (peer) {
+        if (s->state != SOCK_CONNECTED)
+            return sock_fail(ENOTCONN);
+        sock_addr_out(&s->peer_ip, s->peer_port, addr, len);
+    } else if (s->tcp != NULL) { // both pcb kinds have the local address
+        sock_addr_out(&s->tcp->local_ip, s->tcp->local_port, addr, len);
+    } else {
+        sock_addr_out(&s->local_ip, s->local_port, addr, len);
     }
-    sock_addr_out(ip, port, addr, len);
     return 0;
 }
 

@@ -239,11 +239,20 @@ END_TEST
 
 START_TEST(test_refused)
 {
-    int c = fx_socket(SOCK_STREAM, 0, 0);
+    int c = fx_socket(SOCK_STREAM, FX_IP_A, 5555);
     struct sockaddr_in to = fx_addr(FX_IP_B, 8);
     ck_assert_int_eq(net_sock_connect(c, (struct sockaddr *)&to, sizeof(to)), -1);
     ck_assert_int_eq(errno, ECONNREFUSED);
+    // Once the server is there, the same socket may try again, from the
+    // address it was bound to.
+    int l = listener(8, 1);
+    ck_assert_int_eq(net_sock_connect(c, (struct sockaddr *)&to, sizeof(to)), 0);
+    struct sockaddr_in name;
+    socklen_t nlen = sizeof(name);
+    ck_assert_int_eq(net_sock_getsockname(c, (struct sockaddr *)&name, &nlen), 0);
+    ck_assert_uint_eq(ntohs(name.sin_port), 5555);
     ck_assert_int_eq(net_sock_close(c), 0);
+    ck_assert_int_eq(net_sock_close(l), 0);
     // Non-blocking: EINPROGRESS, then poll reports it, SO_ERROR says why.
     c = fx_socket(SOCK_STREAM, 0, 0);
     ck_assert_int_eq(net_sock_fcntl(c, F_SETFL, O_NONBLOCK), 0);
