@@ -90,6 +90,7 @@ ssize_t sock_udp_sendto(struct sock *s, const void *buf, size_t len, int flags,
                         const struct sockaddr *to, socklen_t tolen);
 ssize_t sock_udp_recvfrom(struct sock *s, void *buf, size_t len, int flags, struct sockaddr *from,
                           socklen_t *fromlen);
+int sock_udp_shutdown(struct sock *s, int how);
 short sock_udp_events(struct sock *s);
 void sock_udp_close(struct sock *s);
 void sock_udp_set_reuse(struct sock *s);

@@ -114,7 +114,7 @@ ssize_t sock_udp_sendto(struct sock *s, const void *buf, size_t len, int flags,
     return (ssize_t)len;
 }
 
-static bool udp_readable(struct sock *s) { return s->qcount > 0 || s->err != 0; }
+static bool udp_readable(struct sock *s) { return s->qcount > 0 || s->err != 0 || s->rd_shut; }
 
 ssize_t sock_udp_recvfrom(struct sock *s, void *buf, size_t len, int flags, struct sockaddr *from,
                           socklen_t *fromlen)
@@ -122,6 +122,8 @@ ssize_t sock_udp_recvfrom(struct sock *s, void *buf, size_t len, int flags, stru
     int err = sock_block(s, s->nonblock || (flags & MSG_DONTWAIT), s->rcvtimeo_us, udp_readable);
     if (err != 0)
         return sock_fail(err);
+    if (s->qcount == 0 && s->rd_shut)
+        return 0;         // shut for reading: the end
     if (s->qcount == 0) { // a pending error woke us
         err = s->err;
         s->err = 0;
@@ -140,10 +142,27 @@ ssize_t sock_udp_recvfrom(struct sock *s, void *buf, size_t len, int flags, stru
     return (ssize_t)n;
 }
 
+// As on Linux: only a connected datagram socket can be shut down.
+// Reading shut drops what is queued and what comes; writing shut makes
+// sends fail with EPIPE.
+int sock_udp_shutdown(struct sock *s, int how)
+{
+    if (!s->udp_connected)
+        return sock_fail(ENOTCONN);
+    if (how != SHUT_WR) {
+        s->rd_shut = true;
+        for (; s->qcount > 0; s->qcount--, s->qhead = (s->qhead + 1) % SOCK_UDP_QUEUE)
+            pbuf_free(s->q[s->qhead].p);
+    }
+    if (how != SHUT_RD)
+        s->wr_shut = true;
+    return 0;
+}
+
 short sock_udp_events(struct sock *s)
 {
-    short ev = POLLOUT;
-    if (s->qcount > 0)
+    short ev = s->wr_shut ? 0 : POLLOUT;
+    if (s->qcount > 0 || s->rd_shut)
         ev |= POLLIN;
     if (s->err != 0)
         ev |= POLLERR;

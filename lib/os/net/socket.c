@@ -293,7 +293,7 @@ int net_sock_shutdown(int fd, int how)
     if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
         return sock_fail(EINVAL);
     if (s->type != SOCK_STREAM)
-        return sock_fail(s->udp_connected ? EOPNOTSUPP : ENOTCONN);
+        return sock_udp_shutdown(s, how);
     int r = sock_tcp_shutdown(s, how);
     sock_flush();
     return r;

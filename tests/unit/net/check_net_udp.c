@@ -123,11 +123,21 @@ START_TEST(test_connected)
     fx_run(10000);
     ck_assert_int_eq(net_sock_recv(client, buf, sizeof(buf), MSG_DONTWAIT), -1);
     ck_assert_int_eq(errno, EAGAIN);
+    // Shut down, both ways: the end for reading, EPIPE for writing.
+    ck_assert_int_eq(net_sock_shutdown(client, SHUT_RDWR), 0);
+    ck_assert_int_eq(net_sock_recv(client, buf, sizeof(buf), 0), 0);
+    ck_assert_int_eq(net_sock_send(client, "w", 1, 0), -1);
+    ck_assert_int_eq(errno, EPIPE);
+    struct pollfd p = {.fd = client, .events = POLLIN | POLLOUT};
+    ck_assert_int_eq(net_sock_poll(&p, 1, 0), 1);
+    ck_assert_int_eq(p.revents, POLLIN);
     // AF_UNSPEC dissolves the association: sendto without an address fails.
     struct sockaddr unspec = {.sa_family = AF_UNSPEC};
     ck_assert_int_eq(net_sock_connect(client, &unspec, sizeof(unspec)), 0);
     ck_assert_int_eq(net_sock_send(client, "z", 1, 0), -1);
     ck_assert_int_eq(errno, EDESTADDRREQ);
+    ck_assert_int_eq(net_sock_shutdown(client, SHUT_RD), -1);
+    ck_assert_int_eq(errno, ENOTCONN);
     ck_assert_int_eq(net_sock_getpeername(client, (struct sockaddr *)&name, &nlen), -1);
     ck_assert_int_eq(errno, ENOTCONN);
 }
