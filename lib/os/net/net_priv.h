@@ -61,6 +61,9 @@ unsigned net_rx_drain(struct net_stack *s, unsigned max_batches);
 // connections aborted then end with ENETDOWN, not as timed out.
 extern bool net_netif_removing;
 
+// net_init has run (lwIP may be used).
+bool net_started(void);
+
 // The open stacks, first opened first.
 extern struct net_stack *net_stacks;
 

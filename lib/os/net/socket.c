@@ -159,6 +159,8 @@ void sock_free(struct sock *s) { free(s); }
 int net_sock_socket(int domain, int type, int protocol)
 {
     int kind = type & ~SOCK_NONBLOCK;
+    if (!net_started())
+        return sock_fail(ENETDOWN); // lwIP is not started: net_init first
     if (domain != AF_INET)
         return sock_fail(EAFNOSUPPORT);
     if (kind != SOCK_STREAM && kind != SOCK_DGRAM)

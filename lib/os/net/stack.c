@@ -34,6 +34,8 @@ errval_t net_init(const struct net_platform *p)
 
 uint64_t net_now_us(void) { return platform.now_us != NULL ? platform.now_us() : 0; }
 
+bool net_started(void) { return platform.now_us != NULL; }
+
 void net_config_defaults(struct net_config *cfg)
 {
     cfg->rx_batch = 32;

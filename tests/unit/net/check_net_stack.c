@@ -5,6 +5,7 @@
 #include "lwip/stats.h"
 
 #include <check.h>
+#include <errno.h>
 #include <net/native.h>
 #include <string.h>
 #include <unit.h>
@@ -18,6 +19,8 @@ START_TEST(test_init_errors)
     struct net_stack *s;
     if (net_now_us() == 0) {
         ck_assert_uint_eq(err_no(net_stack_open(&w->end[0].q, NULL, &s)), NET_ERR_NOT_INIT);
+        ck_assert_int_eq(net_sock_socket(AF_INET, SOCK_DGRAM, 0), -1);
+        ck_assert_int_eq(errno, ENETDOWN);
         ck_assert_uint_eq(err_no(net_init(NULL)), NET_ERR_NO_PLATFORM);
         ck_assert_uint_eq(err_no(net_init(&none)), NET_ERR_NO_PLATFORM);
         ck_assert_uint_eq(err_no(net_init(&clock_only)), NET_ERR_NO_PLATFORM);
