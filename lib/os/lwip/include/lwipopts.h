@@ -12,7 +12,7 @@
 #define NO_SYS               1
 #define SYS_LIGHTWEIGHT_PROT 0
 #define LWIP_TIMERS          1
-// The libOS's socket layer (issue 8) may add timeouts of its own.
+// Room for timeouts of the libOS's own (lib/os/net uses none yet).
 #define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 4)
 
 // lwIP's sequential APIs need threads; the libOS has its own socket layer
