@@ -80,9 +80,9 @@ errval_t net_udp_recv(struct net_udp *u, struct net_udp_pkt *pkts, unsigned max,
 
 // Give back pkts[0..n): received ones to the queue, unsent transmit
 // buffers to the stack for reuse. Errors: SYS_ERR_INVALID_ARGS,
-// NET_ERR_NOT_HELD (pkts[i] is not held by the application: given back
-// twice, sent, or not from this endpoint; the ones before it were given
-// back, the rest were not).
+// NET_ERR_NOT_HELD (pkts[i] is not a buffer the application holds on
+// this stack: given back twice, sent, or never handed out; the ones
+// before it were given back, the rest were not).
 errval_t net_udp_done(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n);
 
 // Up to n transmit buffers into pkts (data points to room for
