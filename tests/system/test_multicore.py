@@ -13,7 +13,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_shell import PROMPT, Shell  # noqa: E402
+from test_shell import PROMPT, Shell, services_up  # noqa: E402
 
 MCTEST = ["mc.spawn_on_core1", "mc.spawn_errors", "mc.own_core", "mc.iommu_tables_on_core1",
           "mc.core0_services",
@@ -32,6 +32,7 @@ def run(ctx):
         m.expect(r"init: monitor on core 1 connected \(\d+ MiB of RAM\)", timeout=60)
         m.expect(PROMPT, timeout=30)
         ctx.check("every core online, monitors connected", True, "")
+        ctx.check("netctl and storctl up", services_up(m), "")
         sh = Shell(ctx, m)
         sh.cmd("run mctest all", timeout=300)
         ctx.collect(m, MCTEST)

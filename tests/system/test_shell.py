@@ -7,6 +7,7 @@ exhaustion), a program killed with its memory returned (mem before and
 after), a program stopped by a fault, a process's CSpace, and poweroff.
 """
 import re
+import time
 
 PROMPT = r"sietch\$ "
 
@@ -40,6 +41,26 @@ class Shell:
         ok = re.search(pattern, out) is not None
         self.ctx.check(what, ok, f"'{line}' printed {out!r}, wanted /{pattern}/")
         return out if ok else None
+
+
+def seen(m, pattern, timeout):
+    """Wait until pattern appears anywhere in the output (lines of servers
+    starting beside the shell come before or after its prompt)."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if re.search(pattern, m.out):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+# The start lines of the device servers in the default image: a command
+# typed before they are out can have its echo split by one of them.
+SERVICES_UP = [r"netctl: .*; 7 VNICs", r"storctl: \d+ VSICs .*VSA namespaces"]
+
+
+def services_up(m, timeout=60):
+    return all(seen(m, p, timeout) for p in SERVICES_UP)
 
 
 def free_kib(sh):

@@ -19,7 +19,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from netpeer import free_udp_port  # noqa: E402
-from test_shell import PROMPT, Shell  # noqa: E402
+from test_shell import PROMPT, Shell, seen  # noqa: E402
 
 CHECKS = ["vnic.open", "vnic.vf_granted_and_confined", "vnic.arp_gateway", "vnic.filter_caps",
           "vnic.filters_enforced",
@@ -28,16 +28,6 @@ SIZES = sorted(set([1, 2, 17, 63, 64, 65, 255, 256, 511, 512, 1000, 1024, 1471, 
                    random.Random(8).sample(range(1, 1473), 16)))
 DONE = b"vnictest-done"
 
-
-def seen(m, pattern, timeout):
-    """Wait until pattern appears anywhere in the output (lines of servers
-    starting beside the shell come before or after its prompt)."""
-    end = time.time() + timeout
-    while time.time() < end:
-        if re.search(pattern, m.out):
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def echo(sock, addr, payload, tries=3, wait=3.0):

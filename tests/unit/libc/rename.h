@@ -117,3 +117,10 @@
 
 // <errno.h>
 #define errno sietch_errno
+
+// <arpa/inet.h>
+#define inet_pton sietch_inet_pton
+#define inet_ntop sietch_inet_ntop
+#define inet_aton sietch_inet_aton
+#define inet_addr sietch_inet_addr
+#define inet_ntoa sietch_inet_ntoa

@@ -12,15 +12,20 @@
 #define NO_SYS               1
 #define SYS_LIGHTWEIGHT_PROT 0
 #define LWIP_TIMERS          1
-// The libOS's socket layer (issue 8) may add timeouts of its own.
+// Room for timeouts of the libOS's own (lib/os/net uses none yet).
 #define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 4)
 
 // lwIP's sequential APIs need threads; the libOS has its own socket layer
 // over the raw (callback) API.
-#define LWIP_NETCONN      0
-#define LWIP_SOCKET       0
-#define LWIP_NETIF_API    0
-#define LWIP_CALLBACK_API 1
+#define LWIP_NETCONN                          0
+#define LWIP_SOCKET                           0
+#define LWIP_NETIF_API                        0
+#define LWIP_CALLBACK_API                     1
+// lib/c's <netinet/in.h> has htons and friends (and the host's in the
+// unit tests): lwIP must not define them again as macros.
+#define LWIP_DONT_PROVIDE_BYTEORDER_FUNCTIONS 1
+// The sockets' SO_REUSEADDR (lib/os/net/socket.c).
+#define SO_REUSE                              1
 
 // --- Protocols ---------------------------------------------------------------
 #define LWIP_IPV4          1
@@ -94,6 +99,9 @@
 #define MEMP_NUM_TCP_PCB        16
 #define MEMP_NUM_TCP_PCB_LISTEN 8
 #define TCP_QUEUE_OOSEQ         1
+// listen()'s backlog: SYNs beyond it are dropped (the peer retries), and
+// the socket layer counts connections it has not accepted against it.
+#define TCP_LISTEN_BACKLOG      1
 
 // --- Checksums ---------------------------------------------------------------
 // All in software for now: the emulated 82576's offloads are for issue 8

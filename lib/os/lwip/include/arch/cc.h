@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <sys/types.h> // ssize_t and SSIZE_MAX
 
-// lib/c has no <unistd.h>; <sys/types.h> above already gives ssize_t.
+// lwIP wants <unistd.h> only for ssize_t, which <sys/types.h> above gives.
 #define LWIP_NO_UNISTD_H      1
 // lib/c's <errno.h> has every code lwIP uses.
 #define LWIP_ERRNO_STDINCLUDE 1

@@ -1,0 +1,13 @@
+/* lib/os/net/include/net/start.h: an application's network in one call (user world). */
+#pragma once
+
+#include <kpi/errors.h>
+#include <net/netif.h>
+
+// The queue mode an application's arguments ask for: "netd" when one of
+// argv[1..argc) is "--netd", else "vnic" ("--vnic", or nothing said).
+const char *net_mode_arg(int argc, char **argv);
+
+// net_init with Sietch's platform, net_open(mode) and net_stack_open with
+// the defaults: the application's stack. Errors: those of the three.
+errval_t net_start(const char *mode, struct net_stack **out);

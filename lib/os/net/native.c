@@ -1,0 +1,401 @@
+/* lib/os/net/native.c: the native zero-copy UDP API (Arrakis/N) beside lwIP on one queue. */
+#include "net_priv.h"
+
+#include "lwip/etharp.h"
+#include "lwip/inet_chksum.h"
+#include "lwip/udp.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+// Header offsets: IEEE 802.3 (Ethernet), RFC 791 3.1 (IPv4), RFC 768 (UDP).
+#define OFF_ETH_TYPE     12
+#define LEN_ETH          14
+#define OFF_IP_VHL       0 // version 4, header length 5 words: 0x45
+#define OFF_IP_LEN       2
+#define OFF_IP_ID        4
+#define OFF_IP_FRAG      6 // flags and fragment offset
+#define OFF_IP_TTL       8
+#define OFF_IP_PROTO     9
+#define OFF_IP_CSUM      10
+#define OFF_IP_SRC       12
+#define OFF_IP_DST       16
+#define LEN_IP           20
+#define OFF_UDP_SPORT    0
+#define OFF_UDP_DPORT    2
+#define OFF_UDP_LEN      4
+#define OFF_UDP_CSUM     6
+#define LEN_UDP          8
+#define ETYPE_IPV4_NUM   0x0800
+#define PROTO_UDP_NUM    17
+#define IP_MF_AND_OFFSET 0x3fff // the More Fragments flag and the offset
+_Static_assert(LEN_ETH + LEN_IP + LEN_UDP == NET_UDP_HEADERS, "native headers");
+
+enum { NET_DIR_RX = 1, NET_DIR_TX = 2 };
+
+struct net_udp {
+    struct net_stack *s;
+    struct net_udp *next;
+    uint16_t port;       // network order
+    struct udp_pcb *pcb; // holds the port in lwIP
+    struct net_udp_pkt *ring;
+    unsigned cap, head;
+    struct net_udp_stats st;
+};
+
+static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static void wr16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+// The one's-complement sum of the UDP pseudo-header (RFC 768) and the
+// datagram, folded; 0xffff over a datagram with a correct checksum.
+static uint16_t udp_sum(const uint8_t *iph, const uint8_t *udp, uint16_t ulen)
+{
+    uint16_t w[4];
+    memcpy(w, iph + OFF_IP_SRC, 8); // source and destination, as in memory
+    uint32_t sum = (uint16_t)~inet_chksum(udp, ulen);
+    sum += (uint32_t)w[0] + w[1] + w[2] + w[3] + lwip_htons(PROTO_UDP_NUM) + lwip_htons(ulen);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)sum;
+}
+
+static struct net_udp *find_port(struct net_stack *s, uint16_t port)
+{
+    for (struct net_udp *u = s->native; u != NULL; u = u->next) {
+        if (u->port == port)
+            return u;
+    }
+    return NULL;
+}
+
+static bool bit_get(const uint8_t *map, uint16_t i) { return map[i / 8] & (1u << (i % 8)); }
+static void bit_set(uint8_t *map, uint16_t i, bool on)
+{
+    if (on)
+        map[i / 8] |= (uint8_t)(1u << (i % 8));
+    else
+        map[i / 8] &= (uint8_t) ~(1u << (i % 8));
+}
+
+// An intact, unfragmented IPv4/UDP datagram without IP options for our
+// address: its endpoint, or NULL (lwIP takes the frame and counts what is
+// wrong with it).
+static struct net_udp *classify(struct net_stack *s, const uint8_t *f, uint16_t len)
+{
+    const uint8_t *ip = f + LEN_ETH, *udp = ip + LEN_IP;
+    if (len < NET_UDP_HEADERS || rd16(f + OFF_ETH_TYPE) != ETYPE_IPV4_NUM ||
+        ip[OFF_IP_VHL] != 0x45 || ip[OFF_IP_PROTO] != PROTO_UDP_NUM ||
+        (rd16(ip + OFF_IP_FRAG) & IP_MF_AND_OFFSET) != 0 ||
+        memcmp(ip + OFF_IP_DST, &s->q->ip, 4) != 0)
+        return NULL;
+    uint16_t port;
+    memcpy(&port, udp + OFF_UDP_DPORT, 2);
+    struct net_udp *u = find_port(s, port);
+    if (u == NULL)
+        return NULL;
+    uint16_t total = rd16(ip + OFF_IP_LEN), ulen = rd16(udp + OFF_UDP_LEN);
+    if (total < LEN_IP + LEN_UDP || total > len - LEN_ETH || ulen != total - LEN_IP)
+        return NULL;
+    if (inet_chksum(ip, LEN_IP) != 0)
+        return NULL;
+    if (rd16(udp + OFF_UDP_CSUM) != 0 && udp_sum(ip, udp, ulen) != 0xffff)
+        return NULL;
+    return u;
+}
+
+bool net_native_input(struct net_stack *s, const struct netq_pkt *pkt)
+{
+    uint8_t *f = pkt->data;
+    struct net_udp *u = classify(s, f, pkt->len);
+    if (u == NULL)
+        return false;
+    if (u->st.queued == u->cap) {
+        u->st.rx_ring_full++;
+        net_rx_return(s, pkt);
+        return true;
+    }
+    struct net_udp_pkt *p = &u->ring[(u->head + u->st.queued++) % u->cap];
+    const uint8_t *ip = f + LEN_ETH;
+    p->buf = *pkt;
+    p->data = f + NET_UDP_HEADERS;
+    p->len = (uint16_t)(rd16(ip + OFF_IP_LEN) - LEN_IP - LEN_UDP);
+    memcpy(&p->ip, ip + OFF_IP_SRC, 4);
+    memcpy(&p->port, ip + LEN_IP + OFF_UDP_SPORT, 2);
+    memcpy(p->mac, f + 6, 6);
+    p->dir = NET_DIR_RX;
+    u->st.rx++;
+    u->st.rx_bytes += p->len;
+    return true;
+}
+
+// What lwIP gets for the port: fragmented datagrams, reassembled. The
+// native path takes single frames only.
+static void reserved_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
+                          u16_t port)
+{
+    struct net_udp *u = arg;
+    u->st.lwip_drops++;
+    pbuf_free(p);
+}
+
+errval_t net_udp_open(struct net_stack *s, uint16_t port, unsigned ring, struct net_udp **out)
+{
+    if (s == NULL || port == 0 || ring == 0 || ring > 4096 || out == NULL)
+        return SYS_ERR_INVALID_ARGS;
+    struct net_udp *u = calloc(1, sizeof(*u));
+    if (u != NULL)
+        u->ring = calloc(ring, sizeof(*u->ring));
+    if (u != NULL && u->ring != NULL)
+        u->pcb = udp_new();
+    if (u == NULL || u->ring == NULL || u->pcb == NULL) {
+        if (u != NULL)
+            free(u->ring);
+        free(u);
+        return SYS_ERR_NO_MEMORY;
+    }
+    if (udp_bind(u->pcb, netif_ip_addr4(&s->netif), lwip_ntohs(port)) != ERR_OK) {
+        udp_remove(u->pcb);
+        free(u->ring);
+        free(u);
+        return NET_ERR_PORT_IN_USE;
+    }
+    udp_recv(u->pcb, reserved_recv, u);
+    u->s = s;
+    u->port = port;
+    u->cap = ring;
+    u->next = s->native;
+    s->native = u;
+    *out = u;
+    return SYS_ERR_OK;
+}
+
+errval_t net_udp_close(struct net_udp *u)
+{
+    if (u == NULL)
+        return SYS_ERR_INVALID_ARGS;
+    if (u->st.held_rx > 0 || u->st.held_tx > 0)
+        return NET_ERR_BUFFERS_HELD;
+    struct net_stack *s = u->s;
+    for (; u->st.queued > 0; u->st.queued--, u->head = (u->head + 1) % u->cap)
+        net_rx_return(s, &u->ring[u->head].buf);
+    net_rx_return_flush(s);
+    for (struct net_udp **pp = &s->native; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == u) {
+            *pp = u->next;
+            break;
+        }
+    }
+    udp_remove(u->pcb);
+    free(u->ring);
+    free(u);
+    return SYS_ERR_OK;
+}
+
+errval_t net_udp_recv(struct net_udp *u, struct net_udp_pkt *pkts, unsigned max, unsigned *n)
+{
+    if (u == NULL || n == NULL || (pkts == NULL && max > 0))
+        return SYS_ERR_INVALID_ARGS;
+    if (u->st.queued == 0)
+        net_poll(u->s);
+    unsigned i = 0;
+    for (; i < max && u->st.queued > 0; i++) {
+        pkts[i] = u->ring[u->head];
+        bit_set(u->s->native_rx_held, pkts[i].buf.buf, true);
+        u->head = (u->head + 1) % u->cap;
+        u->st.queued--;
+        u->st.held_rx++;
+    }
+    *n = i;
+    return SYS_ERR_OK;
+}
+
+// Is p a buffer the application holds (as handed out: dir and bitmap)?
+static bool held(struct net_udp *u, const struct net_udp_pkt *p)
+{
+    if (p->dir == NET_DIR_RX)
+        return u->st.held_rx > 0 && bit_get(u->s->native_rx_held, p->buf.buf);
+    if (p->dir == NET_DIR_TX)
+        return u->st.held_tx > 0 && bit_get(u->s->native_tx_held, p->buf.buf) &&
+               p->data == (uint8_t *)p->buf.data + NET_UDP_HEADERS;
+    return false;
+}
+
+errval_t net_udp_done(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n)
+{
+    if (u == NULL || (pkts == NULL && n > 0))
+        return SYS_ERR_INVALID_ARGS;
+    struct net_stack *s = u->s;
+    for (unsigned i = 0; i < n; i++) {
+        struct net_udp_pkt *p = &pkts[i];
+        if (!held(u, p))
+            return NET_ERR_NOT_HELD;
+        if (p->dir == NET_DIR_RX) {
+            bit_set(s->native_rx_held, p->buf.buf, false);
+            u->st.held_rx--;
+            net_rx_return(s, &p->buf);
+        } else {
+            bit_set(s->native_tx_held, p->buf.buf, false);
+            u->st.held_tx--;
+            s->native_tx_out--;
+            net_tx_spare(s, &p->buf); // room: alloc keeps out + spare within it
+        }
+        p->dir = 0;
+    }
+    net_rx_return_flush(s);
+    return SYS_ERR_OK;
+}
+
+errval_t net_udp_alloc(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n, unsigned *got)
+{
+    if (u == NULL || got == NULL || (pkts == NULL && n > 0))
+        return SYS_ERR_INVALID_ARGS;
+    struct net_stack *s = u->s;
+    unsigned i = 0;
+    // Every transmit buffer the application holds must fit the spare
+    // list when given back unsent.
+    for (; i < n && s->native_tx_out + s->n_tx_spare < NET_SPARE_MAX; i++) {
+        struct netq_pkt b;
+        if (err_is_fail(net_tx_buffer(s, &b)))
+            break;
+        memset(&pkts[i], 0, sizeof(pkts[i]));
+        pkts[i].buf = b;
+        pkts[i].data = (uint8_t *)b.data + NET_UDP_HEADERS;
+        pkts[i].dir = NET_DIR_TX;
+        bit_set(s->native_tx_held, b.buf, true);
+        u->st.held_tx++;
+        s->native_tx_out++;
+    }
+    *got = i;
+    return i == 0 && n > 0 ? SYS_ERR_WOULD_BLOCK : SYS_ERR_OK;
+}
+
+// The next hop's MAC for p->ip: from lwIP's ARP table, the broadcast
+// address, or the application's hint. SYS_ERR_NOT_FOUND when there is
+// none, NET_ERR_NO_ROUTE when the stack cannot reach p->ip.
+static errval_t next_hop_mac(struct net_stack *s, const struct net_udp_pkt *p, uint8_t mac[6])
+{
+    static const uint8_t zero[6];
+    if (p->ip == 0xffffffffu) {
+        memset(mac, 0xff, 6);
+        return SYS_ERR_OK;
+    }
+    ip4_addr_t hop;
+    if (((p->ip ^ s->q->ip) & s->q->netmask) == 0)
+        ip4_addr_set_u32(&hop, p->ip);
+    else if (s->q->gateway != 0)
+        ip4_addr_set_u32(&hop, s->q->gateway);
+    else
+        return NET_ERR_NO_ROUTE;
+    struct eth_addr *eth;
+    const ip4_addr_t *entry;
+    if (etharp_find_addr(&s->netif, &hop, &eth, &entry) >= 0) {
+        memcpy(mac, eth->addr, 6);
+        return SYS_ERR_OK;
+    }
+    if (memcmp(p->mac, zero, 6) != 0) {
+        memcpy(mac, p->mac, 6);
+        return SYS_ERR_OK;
+    }
+    return SYS_ERR_NOT_FOUND;
+}
+
+static void build_headers(struct net_udp *u, struct net_udp_pkt *p, const uint8_t mac[6])
+{
+    struct net_stack *s = u->s;
+    uint8_t *f = p->buf.data, *ip = f + LEN_ETH, *udp = ip + LEN_IP;
+    uint16_t ulen = (uint16_t)(LEN_UDP + p->len);
+    memcpy(f, mac, 6);
+    memcpy(f + 6, s->q->mac, 6);
+    wr16(f + OFF_ETH_TYPE, ETYPE_IPV4_NUM);
+    ip[OFF_IP_VHL] = 0x45;
+    ip[1] = 0;
+    wr16(ip + OFF_IP_LEN, (uint16_t)(LEN_IP + ulen));
+    wr16(ip + OFF_IP_ID, s->ip_id++);
+    wr16(ip + OFF_IP_FRAG, 0);
+    ip[OFF_IP_TTL] = 64;
+    ip[OFF_IP_PROTO] = PROTO_UDP_NUM;
+    memset(ip + OFF_IP_CSUM, 0, 2);
+    memcpy(ip + OFF_IP_SRC, &s->q->ip, 4);
+    memcpy(ip + OFF_IP_DST, &p->ip, 4);
+    uint16_t csum = inet_chksum(ip, LEN_IP);
+    memcpy(ip + OFF_IP_CSUM, &csum, 2);
+    memcpy(udp + OFF_UDP_SPORT, &u->port, 2);
+    memcpy(udp + OFF_UDP_DPORT, &p->port, 2);
+    wr16(udp + OFF_UDP_LEN, ulen);
+    memset(udp + OFF_UDP_CSUM, 0, 2);
+    csum = (uint16_t)~udp_sum(ip, udp, ulen);
+    if (csum == 0)
+        csum = 0xffff; // RFC 768: 0 would mean "no checksum"
+    memcpy(udp + OFF_UDP_CSUM, &csum, 2);
+    p->buf.len = (uint16_t)(NET_UDP_HEADERS + p->len);
+}
+
+// The next hop is not resolved: lwIP sends a copy (and resolves it);
+// the buffer is kept for reuse.
+static errval_t send_via_lwip(struct net_udp *u, struct net_udp_pkt *p)
+{
+    struct pbuf *pb = pbuf_alloc(PBUF_TRANSPORT, p->len, PBUF_RAM);
+    if (pb == NULL)
+        return SYS_ERR_NO_MEMORY;
+    memcpy(pb->payload, p->data, p->len);
+    ip_addr_t dst;
+    ip_addr_set_ip4_u32(&dst, p->ip);
+    err_t e = udp_sendto(u->pcb, pb, &dst, lwip_ntohs(p->port));
+    pbuf_free(pb);
+    if (e == ERR_MEM || e == ERR_BUF)
+        return SYS_ERR_NO_MEMORY;
+    if (e != ERR_OK)
+        return NET_ERR_NO_ROUTE;
+    net_tx_spare(u->s, &p->buf);
+    u->st.tx_via_lwip++;
+    return SYS_ERR_OK;
+}
+
+static errval_t send_one(struct net_udp *u, struct net_udp_pkt *p)
+{
+    struct net_stack *s = u->s;
+    if (p->dir != NET_DIR_TX || !held(u, p))
+        return NET_ERR_NOT_HELD;
+    if (p->len > NET_UDP_MAX_PAYLOAD)
+        return NET_ERR_MSG_SIZE;
+    uint8_t mac[6];
+    errval_t err = next_hop_mac(s, p, mac);
+    if (err_no(err) == SYS_ERR_NOT_FOUND)
+        err = send_via_lwip(u, p);
+    else if (err_is_ok(err)) {
+        build_headers(u, p, mac);
+        if (!net_tx_gather(s, &p->buf))
+            return SYS_ERR_WOULD_BLOCK;
+    }
+    if (err_is_fail(err))
+        return err;
+    bit_set(s->native_tx_held, p->buf.buf, false);
+    u->st.held_tx--;
+    s->native_tx_out--;
+    u->st.tx++;
+    u->st.tx_bytes += p->len;
+    p->dir = 0;
+    return SYS_ERR_OK;
+}
+
+errval_t net_udp_send(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n, unsigned *sent)
+{
+    if (u == NULL || sent == NULL || (pkts == NULL && n > 0))
+        return SYS_ERR_INVALID_ARGS;
+    errval_t err = SYS_ERR_OK;
+    unsigned i = 0;
+    for (; i < n; i++) {
+        err = send_one(u, &pkts[i]);
+        if (err_is_fail(err))
+            break;
+    }
+    *sent = i;
+    net_flush(u->s);
+    return err;
+}
+
+void net_udp_stats(struct net_udp *u, struct net_udp_stats *out) { *out = u->st; }
