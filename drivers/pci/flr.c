@@ -4,8 +4,8 @@
 
 #define HDR_SAVE 16 // dwords 0x00-0x3c: the type 0 header
 
-errval_t pci_flr(const struct pci_cfg *c, struct pci_bdf b, void (*sleep_ms)(void *arg, unsigned ms),
-                 void *arg)
+errval_t pci_flr(const struct pci_cfg *c, struct pci_bdf b,
+                 void (*sleep_ms)(void *arg, unsigned ms), void *arg)
 {
     uint16_t off;
     errval_t err = pci_cap_find(c, b, PCI_CAP_ID_EXPRESS, &off);
@@ -19,7 +19,8 @@ errval_t pci_flr(const struct pci_cfg *c, struct pci_bdf b, void (*sleep_ms)(voi
     for (unsigned i = 0; i < HDR_SAVE; i++)
         hdr[i] = pci_read32(c, b, (uint16_t)(4 * i));
     uint16_t cmd = (uint16_t)hdr[PCI_COMMAND / 4];
-    pci_write16(c, b, PCI_COMMAND, cmd & ~(PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY | PCI_COMMAND_IO));
+    pci_write16(c, b, PCI_COMMAND,
+                cmd & ~(PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY | PCI_COMMAND_IO));
     uint16_t ctl = pci_read16(c, b, off + PCI_EXP_DEVCTL);
     pci_write16(c, b, off + PCI_EXP_DEVCTL, ctl | PCI_EXP_DEVCTL_FLR);
     sleep_ms(arg, 100); // before the function must answer again (6.6.2)

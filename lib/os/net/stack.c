@@ -137,6 +137,14 @@ static uint64_t sleep_budget(uint64_t timeout_us)
     return t;
 }
 
+// A queue's wait that ran out of time is no failure here: the time was
+// lwIP's next timer or the caller's limit, which the caller checks.
+static errval_t sleep_on(struct netq *q, uint64_t timeout_us)
+{
+    errval_t err = netq_wait(q, timeout_us);
+    return err_no(err) == SYS_ERR_TIMEOUT ? SYS_ERR_OK : err;
+}
+
 static bool spinning(struct net_stack *s, uint64_t now)
 {
     return s->cfg.spin_us > 0 && now - s->last_traffic_us < s->cfg.spin_us;
@@ -153,7 +161,7 @@ errval_t net_wait(struct net_stack *s, uint64_t timeout_us)
     if (t == 0)
         return SYS_ERR_OK; // a timer is due: the caller's next poll runs it
     s->stats.sleeps++;
-    return netq_wait(s->q, t == UINT64_MAX ? 0 : t);
+    return sleep_on(s->q, t == UINT64_MAX ? 0 : t);
 }
 
 errval_t net_wait_all(uint64_t timeout_us)
@@ -180,7 +188,7 @@ errval_t net_wait_all(uint64_t timeout_us)
     if (t == 0)
         return SYS_ERR_OK;
     s->stats.sleeps++;
-    return netq_wait(s->q, t < NET_WAIT_SLICE_US ? t : NET_WAIT_SLICE_US);
+    return sleep_on(s->q, t < NET_WAIT_SLICE_US ? t : NET_WAIT_SLICE_US);
 }
 
 static bool on_subnet(const struct net_stack *s, uint32_t ip)

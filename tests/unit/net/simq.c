@@ -180,7 +180,8 @@ static errval_t simq_wait(struct netq *q, uint64_t timeout_us)
     simq_now_us += t;
     e->waited_us += t;
     simq_release_held(w);
-    return SYS_ERR_OK;
+    // As a VNIC's: out of time with nothing come is SYS_ERR_TIMEOUT.
+    return timeout_us != 0 && e->rx_count == 0 ? SYS_ERR_TIMEOUT : SYS_ERR_OK;
 }
 
 static void simq_stats(struct netq *q, struct netq_stats *out) { *out = end_of(q)->stats; }

@@ -4,7 +4,9 @@
  *
  *   tcpecho [--vnic | --netd] [port]
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <net/netif.h>
 #include <net/start.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -73,7 +75,8 @@ int main(int argc, char **argv)
         return 1;
     }
     fds[0] = (struct pollfd){.fd = l, .events = POLLIN};
-    printf("tcpecho: echo on port %u\n", port);
+    struct in_addr ip = {.s_addr = net_stack_netq(s)->ip};
+    printf("tcpecho: echo on %s:%u (%s)\n", inet_ntoa(ip), port, mode);
     for (;;) {
         if (poll(fds, nfds, -1) < 0) {
             printf("tcpecho: poll: %s\n", strerror(errno));

@@ -7,8 +7,10 @@
  * Port 7 unless given; POSIX sockets unless --native; the application's
  * own VNIC unless --netd (the queue through the netd server).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <net/native.h>
+#include <net/netif.h>
 #include <net/start.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -21,7 +23,7 @@
 
 // Arrakis/N: datagrams arrive in receive buffers and are copied once,
 // into transmit buffers, as the replies; a batch goes with one doorbell.
-static int echo_native(struct net_stack *s, uint16_t port)
+static int echo_native(struct net_stack *s, uint16_t port, const char *where)
 {
     struct net_udp *u;
     struct net_udp_pkt rx[BATCH], tx[BATCH];
@@ -30,7 +32,7 @@ static int echo_native(struct net_stack *s, uint16_t port)
         printf("udpecho: port %u: %s\n", port, err_msg(err));
         return 1;
     }
-    printf("udpecho: native echo on port %u\n", port);
+    printf("udpecho: native echo on %s\n", where);
     for (;;) {
         unsigned n, got = 0, sent = 0;
         net_udp_recv(u, rx, BATCH, &n);
@@ -53,7 +55,7 @@ static int echo_native(struct net_stack *s, uint16_t port)
 }
 
 // Arrakis/P: the same with sockets (lwIP underneath).
-static int echo_posix(uint16_t port)
+static int echo_posix(uint16_t port, const char *where)
 {
     static char buf[65536];
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
@@ -62,7 +64,7 @@ static int echo_posix(uint16_t port)
         printf("udpecho: port %u: %s\n", port, strerror(errno));
         return 1;
     }
-    printf("udpecho: POSIX echo on port %u\n", port);
+    printf("udpecho: POSIX echo on %s\n", where);
     for (;;) {
         struct sockaddr_in from;
         socklen_t len = sizeof(from);
@@ -93,5 +95,9 @@ int main(int argc, char **argv)
         printf("udpecho: no network (%s): %s\n", mode, err_msg(err));
         return 1;
     }
-    return native ? echo_native(s, port) : echo_posix(port);
+    // "10.0.2.15:7 (vnic)": the address the control plane gave, and the path.
+    static char where[48];
+    struct in_addr ip = {.s_addr = net_stack_netq(s)->ip};
+    snprintf(where, sizeof(where), "%s:%u (%s)", inet_ntoa(ip), port, mode);
+    return native ? echo_native(s, port, where) : echo_posix(port, where);
 }

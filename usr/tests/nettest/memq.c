@@ -107,7 +107,7 @@ static errval_t m_wait(struct netq *q, uint64_t timeout_us)
     uint64_t start = net_now_us();
     while (e->count == 0 && e->w->end[1 - e->side].count == 0) {
         if (timeout_us != 0 && net_now_us() - start >= timeout_us)
-            break;
+            return SYS_ERR_TIMEOUT; // as a VNIC's wait
         sys_yield();
     }
     return SYS_ERR_OK;

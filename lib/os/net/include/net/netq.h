@@ -54,6 +54,7 @@ struct netq_ops {
     errval_t (*tx)(struct netq *q, const struct netq_pkt *pkts, unsigned n, unsigned *sent);
     // Block until a frame may have arrived or timeout_us passed (0: no
     // limit): by interrupt where the queue has one, else by polling.
+    // SYS_ERR_TIMEOUT when the time passed with nothing come.
     errval_t (*wait)(struct netq *q, uint64_t timeout_us);
     void (*stats)(struct netq *q, struct netq_stats *out);
     void (*close)(struct netq *q);
