@@ -6,6 +6,10 @@
  *
  * Port 7 unless given; POSIX sockets unless --native; the application's
  * own VNIC unless --netd (the queue through the netd server).
+ *
+ * A datagram that is exactly "udpecho:stats" is answered (and printed)
+ * with the stack's counters instead of echoed: what was moved, and what was
+ * dropped where and why (tests and benchmarks ask over the network).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,7 +23,21 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define BATCH 32
+#define BATCH     32
+#define STATS_ASK "udpecho:stats"
+
+static bool is_stats_ask(const void *data, size_t len)
+{
+    return len == sizeof(STATS_ASK) - 1 && memcmp(data, STATS_ASK, len) == 0;
+}
+
+// The counters as the reply's text (and on the console); its length.
+static size_t stats_reply(struct net_stack *s, char *buf, size_t n)
+{
+    size_t len = net_stack_report(s, buf, n);
+    printf("udpecho: %s\n", buf);
+    return len;
+}
 
 // Arrakis/N: datagrams arrive in receive buffers and are copied once,
 // into transmit buffers, as the replies; a batch goes with one doorbell.
@@ -42,8 +60,12 @@ static int echo_native(struct net_stack *s, uint16_t port, const char *where)
         }
         net_udp_alloc(u, tx, n, &got); // short of buffers: the rest are not echoed
         for (unsigned i = 0; i < got; i++) {
-            memcpy(tx[i].data, rx[i].data, rx[i].len);
-            tx[i].len = rx[i].len;
+            if (is_stats_ask(rx[i].data, rx[i].len)) {
+                tx[i].len = (uint16_t)stats_reply(s, tx[i].data, NET_UDP_MAX_PAYLOAD);
+            } else {
+                memcpy(tx[i].data, rx[i].data, rx[i].len);
+                tx[i].len = rx[i].len;
+            }
             tx[i].ip = rx[i].ip;
             tx[i].port = rx[i].port;
             memcpy(tx[i].mac, rx[i].mac, 6);
@@ -55,7 +77,7 @@ static int echo_native(struct net_stack *s, uint16_t port, const char *where)
 }
 
 // Arrakis/P: the same with sockets (lwIP underneath).
-static int echo_posix(uint16_t port, const char *where)
+static int echo_posix(struct net_stack *s, uint16_t port, const char *where)
 {
     static char buf[65536];
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
@@ -73,6 +95,8 @@ static int echo_posix(uint16_t port, const char *where)
             printf("udpecho: recvfrom: %s\n", strerror(errno));
             return 1;
         }
+        if (is_stats_ask(buf, (size_t)n))
+            n = (ssize_t)stats_reply(s, buf, 1024);
         // A reply that finds no buffer (ENOBUFS) is lost, as UDP allows.
         sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&from, len);
     }
@@ -99,5 +123,5 @@ int main(int argc, char **argv)
     static char where[48];
     struct in_addr ip = {.s_addr = net_stack_netq(s)->ip};
     snprintf(where, sizeof(where), "%s:%u (%s)", inet_ntoa(ip), port, mode);
-    return native ? echo_native(s, port, where) : echo_posix(port, where);
+    return native ? echo_native(s, port, where) : echo_posix(s, port, where);
 }

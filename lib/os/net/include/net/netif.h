@@ -15,6 +15,7 @@
 #include <kpi/errors.h>
 #include <net/netq.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 // What the library needs from the platform.
@@ -123,6 +124,12 @@ errval_t net_wait_all(uint64_t timeout_us);
 void net_flush(struct net_stack *s);
 
 void net_stack_stats(struct net_stack *s, struct net_stack_stats *out);
+
+// One line (no newline) of what s moved and what was dropped where: by its
+// queue (no buffer, filtered; bad frames), by the stack, and by lwIP per
+// protocol (lwIP's counters are the process's, over all its stacks), in
+// buf (n bytes, cut short to fit). Returns the length written.
+size_t net_stack_report(struct net_stack *s, char *buf, size_t n);
 
 // The stack's lwIP interface (for code that uses lwIP's raw API itself)
 // and queue.
