@@ -287,17 +287,6 @@ errval_t igb_pf_set_rate_limit(struct igb_pf *pf, unsigned vf, uint32_t mbps)
     return err_is_fail(err) ? err : IGB_ERR_NO_RATE_LIMIT;
 }
 
-errval_t igb_pf_drop_stats(struct igb_pf *pf, struct igb_drop_stats *out)
-{
-    if (!pf->num_vfs)
-        return IGB_ERR_NOT_RESET;
-    *out = (struct igb_drop_stats){
-        .missed = igb_pf_rd(pf, IGB_MPC),
-        .oversize = igb_pf_rd(pf, IGB_ROC),
-    };
-    return SYS_ERR_OK;
-}
-
 errval_t igb_pf_pool_stats(struct igb_pf *pf, unsigned pool, struct igb_pool_stats *out)
 {
     if (!pf->num_vfs)

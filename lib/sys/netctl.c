@@ -103,12 +103,3 @@ errval_t netctl_list(struct netctl_vnic *out, unsigned max, unsigned *n)
     }
     return err;
 }
-
-errval_t netctl_drops(struct netctl_drops *out)
-{
-    struct rpc_result r;
-    errval_t err = call(NETCTL_DROPS, 0, 0, 0, NULL_CAP, NULL, &r);
-    if (err_is_ok(err))
-        *out = (struct netctl_drops){.oversize = r.w[0], .missed = r.w[1]};
-    return err;
-}

@@ -26,8 +26,7 @@ struct netctl {
     struct igb_pf pf;
     struct vnic vnics[NETCTL_MAX_VNICS];
     uint32_t netmask, gateway;
-    uint64_t ep_id;            // our endpoint's identity (identify: bytes), for filter caps
-    struct netctl_drops drops; // the device's drop counters, summed (they clear on read)
+    uint64_t ep_id; // our endpoint's identity (identify: bytes), for filter caps
 };
 
 extern struct netctl nc;

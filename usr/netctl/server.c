@@ -184,18 +184,6 @@ static void op_list(struct server_req *req, struct server_resp *resp)
     resp->w[0] = NETCTL_MAX_VNICS;
 }
 
-static void op_drops(struct server_resp *resp)
-{
-    struct igb_drop_stats d;
-    resp->err = igb_pf_drop_stats(&nc.pf, &d);
-    if (err_is_fail(resp->err))
-        return;
-    nc.drops.oversize += d.oversize;
-    nc.drops.missed += d.missed;
-    resp->w[0] = nc.drops.oversize;
-    resp->w[1] = nc.drops.missed;
-}
-
 static void handle(struct server *s, struct server_req *req, struct server_resp *resp)
 {
     (void)s;
@@ -219,7 +207,6 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
                 igb_pf_set_rate_limit(&nc.pf, (unsigned)(v - nc.vnics), (uint32_t)req->a[1]);
         break;
     case NETCTL_LIST: op_list(req, resp); break;
-    case NETCTL_DROPS: op_drops(resp); break;
     default: resp->err = SYS_ERR_ILLEGAL_INVOCATION;
     }
     if (req->cap)

@@ -228,10 +228,6 @@ static int cmd_vnic(int argc, char **argv)
         if (!show || i == n)
             print_vnic(&v[i], show);
     }
-    struct netctl_drops d;
-    if (!show && err_is_ok(netctl_drops(&d)))
-        printf("  dropped by the device: %lu oversize, %lu missed (no descriptor)\n", d.oversize,
-               d.missed);
     return 0;
 }
 

@@ -446,30 +446,6 @@ START_TEST(test_pool_stats)
 }
 END_TEST
 
-// The device's drop counters are read, and so cleared (DS 8.19). A frame
-// over 1514 bytes is dropped before any pool, without a count.
-START_TEST(test_drop_stats)
-{
-    struct igb_drop_stats d;
-    ck_assert_uint_eq(igb_pf_drop_stats(&pf, &d), IGB_ERR_NOT_RESET);
-    vfs_on(2);
-    ck_assert_uint_eq(igb_pf_link_up(&pf, 2000000), SYS_ERR_OK);
-    static uint8_t frame[1600];
-    memcpy(frame, mac0, 6);
-    frame[12] = 0x08;
-    igbm_receive(&m, frame, sizeof(frame));
-    ck_assert_uint_eq(igb_pf_drop_stats(&pf, &d), SYS_ERR_OK);
-    ck_assert_uint_eq(d.oversize, 0); // as QEMU's igb does
-    m.r[IGB_ROC / 4] = 3;
-    m.r[IGB_MPC / 4] = 5;
-    ck_assert_uint_eq(igb_pf_drop_stats(&pf, &d), SYS_ERR_OK);
-    ck_assert_uint_eq(d.oversize, 3);
-    ck_assert_uint_eq(d.missed, 5);
-    ck_assert_uint_eq(igb_pf_drop_stats(&pf, &d), SYS_ERR_OK);
-    ck_assert_uint_eq(d.oversize + d.missed, 0);
-}
-END_TEST
-
 static Suite *igb_pf_suite(void)
 {
     Suite *s = suite_create("igb_pf");
@@ -482,7 +458,6 @@ static Suite *igb_pf_suite(void)
     tcase_add_test(tc, test_link_up);
     tcase_add_test(tc, test_link_timeout);
     tcase_add_test(tc, test_enable_vfs_checks);
-    tcase_add_test(tc, test_drop_stats);
     tcase_add_test(tc, test_enable_vfs_programs_vmdq);
     tcase_add_test(tc, test_set_vf_mac);
     tcase_add_test(tc, test_mailbox_reset_gives_mac);

@@ -282,10 +282,8 @@ static uint32_t assign(struct igb_model *m, const uint8_t *f, size_t len, bool *
         if ((q & BIT(p)) && oversized(len, vlans, vmolr & IGB_VMOLR_LPE, vmolr & 0x3fff))
             over |= BIT(p);
     }
-    if (q && over == q) {
+    if (q && over == q)
         m->roc++;
-        R(IGB_ROC)++;
-    }
     return q & ~over;
 }
 
@@ -459,8 +457,7 @@ static uint32_t pf_read(void *arg, uint32_t off)
         v = R(off) | IGB_STATUS_FD | IGB_STATUS_SPEED_1000;
         if (m->num_vfs)
             v |= m->num_vfs << 14 | IGB_STATUS_IOV_MODE;
-    } else if (off == IGB_ICR || off == IGB_EICR || (off >= 0x10080 && off % 0x100 == 0x80) ||
-               off == IGB_MPC || off == IGB_ROC) {
+    } else if (off == IGB_ICR || off == IGB_EICR || (off >= 0x10080 && off % 0x100 == 0x80)) {
         R(off) = 0; // read to clear (the VFs' EICR mirrors too: they hold what was written)
     } else if (off >= V2PMAILBOX(0) && off < V2PMAILBOX(8)) {
         R(off) &= ~IGB_V2P_R2C;

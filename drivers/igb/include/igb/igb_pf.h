@@ -125,10 +125,6 @@ errval_t igb_pf_set_rate_limit(struct igb_pf *pf, unsigned vf, uint32_t mbps);
 // Errors: SYS_ERR_INVALID_ARGS, IGB_ERR_NOT_RESET.
 errval_t igb_pf_pool_stats(struct igb_pf *pf, unsigned pool, struct igb_pool_stats *out);
 
-// Read (and so clear) the device-wide receive drop counters: the frames
-// dropped since the last call. Errors: IGB_ERR_NOT_RESET.
-errval_t igb_pf_drop_stats(struct igb_pf *pf, struct igb_drop_stats *out);
-
 /* ---- The PF side of the mailbox ---- */
 
 enum igb_mbx_event_kind {

@@ -159,14 +159,6 @@ struct igb_pool_stats {
     uint32_t rx_packets, tx_packets, rx_octets, tx_octets, rx_multicast;
 };
 
-// Device-wide receive drops (DS 8.19, statistics registers: clear on read).
-#define IGB_MPC 0x04010 // missed: no free descriptor (or the FIFO was full)
-#define IGB_ROC 0x04078 // oversize: longer than every pool it was for takes
-
-struct igb_drop_stats {
-    uint32_t missed, oversize;
-};
-
 #define IGB_MBVFICR_VFREQ(vf) (1u << (vf))
 #define IGB_MBVFICR_VFACK(vf) (1u << (16 + (vf)))
 

@@ -27,7 +27,6 @@ enum netctl_op {
     NETCTL_FILTERS = 6,        // (vnic) -> buf: struct netctl_filter[w0]            [owner]
     NETCTL_RATE = 7,           // (vnic, Mb/s): a transmit rate limit                [owner]
     NETCTL_LIST = 8,           // -> buf: struct netctl_vnic[w0]
-    NETCTL_DROPS = 9,          // -> w0, w1: struct netctl_drops
 };
 
 // A filter admits traffic of protocol proto (NETCTL_PROTO_*) to local
@@ -52,15 +51,6 @@ struct netctl_vnic {
     uint64_t rx_packets, tx_packets, rx_octets, tx_octets; // the device's counters for its pool
 };
 
-// Frames the device counted as dropped before any VNIC's queue, since
-// netctl started (its ROC and MPC): longer than the pool they were for
-// takes, or with no free descriptor in their queue. QEMU's igb drops
-// frames over 1514 bytes (+4 per VLAN tag) without counting them in ROC
-// (docs/vnic.md, "What the device does").
-struct netctl_drops {
-    uint64_t oversize, missed;
-};
-
 // Client side (lib/sys/netctl.c).
 struct rpc_chan *netctl_chan(errval_t *err);
 errval_t netctl_vnic_create(struct netctl_vnic *out);
@@ -71,4 +61,3 @@ errval_t netctl_filter_destroy(capref_t cap);
 errval_t netctl_filters(uint16_t vnic, struct netctl_filter *out, unsigned max, unsigned *n);
 errval_t netctl_rate(uint16_t vnic, uint32_t mbps);
 errval_t netctl_list(struct netctl_vnic *out, unsigned max, unsigned *n);
-errval_t netctl_drops(struct netctl_drops *out);
