@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <os/probe.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -234,8 +235,8 @@ int net_sock_accept(int fd, struct sockaddr *addr, socklen_t *len)
     return r;
 }
 
-ssize_t net_sock_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
-                        socklen_t tolen)
+static ssize_t sock_sendto(int fd, const void *buf, size_t len, int flags,
+                           const struct sockaddr *to, socklen_t tolen)
 {
     struct sock *s = sock_get(fd);
     if (s == NULL)
@@ -255,13 +256,22 @@ ssize_t net_sock_sendto(int fd, const void *buf, size_t len, int flags, const st
     return r;
 }
 
+ssize_t net_sock_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
+                        socklen_t tolen)
+{
+    os_probe_push(OS_PROBE_API);
+    ssize_t r = sock_sendto(fd, buf, len, flags, to, tolen);
+    os_probe_pop();
+    return r;
+}
+
 ssize_t net_sock_send(int fd, const void *buf, size_t len, int flags)
 {
     return net_sock_sendto(fd, buf, len, flags, NULL, 0);
 }
 
-ssize_t net_sock_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
-                          socklen_t *fromlen)
+static ssize_t sock_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
+                             socklen_t *fromlen)
 {
     struct sock *s = sock_get(fd);
     if (s == NULL)
@@ -279,6 +289,15 @@ ssize_t net_sock_recvfrom(int fd, void *buf, size_t len, int flags, struct socka
             sock_addr_out(&s->peer_ip, s->peer_port, from, fromlen);
     }
     sock_flush(); // window updates
+    return r;
+}
+
+ssize_t net_sock_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
+                          socklen_t *fromlen)
+{
+    os_probe_push(OS_PROBE_API);
+    ssize_t r = sock_recvfrom(fd, buf, len, flags, from, fromlen);
+    os_probe_pop();
     return r;
 }
 

@@ -1,0 +1,157 @@
+/* lib/os/include/os/probe.h: per-phase cost accounting of the network data path (make bench). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/*
+ * The data path (lib/os/vnic, lib/os/net, netd) marks where its phases
+ * begin and end; each process keeps one table of TSC cycles per phase.
+ * Phases nest, and time is charged to the innermost one only (exclusive
+ * time), so the phases of an interval add up to the whole interval: what
+ * no phase claims is OS_PROBE_APP, the application's own code. Under
+ * QEMU's -icount shift=0 one guest instruction is one nanosecond of
+ * guest time, so cycles * 1e9 / TSC rate is guest instructions, every
+ * instruction the CPU ran meanwhile (kernel and other processes included).
+ *
+ * Off until os_probe_reset: then each mark costs a load and a branch.
+ */
+enum os_probe_phase {
+    OS_PROBE_APP,       // outside every phase: the application
+    OS_PROBE_WAIT,      // waiting: empty polls, spinning, sleeping (idle time)
+    OS_PROBE_DRV_RX,    // VF driver: descriptors to frames, buffers posted again
+    OS_PROBE_DRV_TX,    // VF driver: frames to descriptors, doorbell, reaping
+    OS_PROBE_STACK_IN,  // stack: a frame to the endpoint (native classify, lwIP input)
+    OS_PROBE_STACK_OUT, // stack: headers and checksums (native, lwIP output)
+    OS_PROBE_API,       // the API's own calls (sockets, native), outside the above
+    OS_PROBE_COPY_IN,   // copies toward the application (recvfrom, netd's page)
+    OS_PROBE_COPY_OUT,  // copies toward the device (sendto, linkoutput, netd's page)
+    OS_PROBE_IPC,       // an RPC to netd: kernel crossings, scheduling, netd's work
+    OS_PROBE_NPHASES
+};
+
+#define OS_PROBE_NAMES                                                                           \
+    {"app", "wait", "drv_rx", "drv_tx", "stack_in", "stack_out", "api", "copy_in", "copy_out",    \
+     "ipc"}
+
+#define OS_PROBE_DEPTH 8
+
+struct os_probe {
+    bool on;
+    unsigned depth;                    // phases open (0: in OS_PROBE_APP)
+    uint8_t stack[OS_PROBE_DEPTH + 1]; // stack[depth] is the phase being charged
+    uint64_t mark;                     // TSC when the current phase was last charged
+    uint64_t cycles[OS_PROBE_NPHASES];
+    uint64_t since;     // TSC of the last reset
+    uint64_t pair_cost; // cycles of 1000 push/pop pairs, timed at the reset
+};
+
+// One table per process. Defined here, weak, because the probed code is
+// in several libraries (net, vnic) and programs (netd) that link
+// different sets of them, host tests included; the linker keeps one.
+__attribute__((weak)) struct os_probe os_probe;
+
+static inline uint64_t os_probe_tsc(void) { return __builtin_ia32_rdtsc(); }
+
+static inline void os_probe_charge(enum os_probe_phase p)
+{
+    uint64_t now = os_probe_tsc();
+    os_probe.cycles[p] += now - os_probe.mark;
+    os_probe.mark = now;
+}
+
+// Phase p begins (inside whatever phase is open).
+static inline void os_probe_push(enum os_probe_phase p)
+{
+    if (!os_probe.on)
+        return;
+    os_probe_charge((enum os_probe_phase)os_probe.stack[os_probe.depth]);
+    if (os_probe.depth < OS_PROBE_DEPTH)
+        os_probe.depth++;
+    os_probe.stack[os_probe.depth] = (uint8_t)p;
+}
+
+// The innermost phase ends, its time since it began (or since its last
+// inner phase ended) charged to p: a phase that found it had nothing to
+// do says so here (OS_PROBE_WAIT).
+static inline void os_probe_pop_as(enum os_probe_phase p)
+{
+    if (!os_probe.on || os_probe.depth == 0)
+        return;
+    os_probe_charge(p);
+    os_probe.depth--;
+}
+
+// The innermost phase ends.
+static inline void os_probe_pop(void)
+{
+    if (os_probe.on && os_probe.depth > 0)
+        os_probe_pop_as((enum os_probe_phase)os_probe.stack[os_probe.depth]);
+}
+
+// What 1000 mark pairs cost, in cycles (timed with the probes on; the
+// table is as it was afterwards, the time charged to nothing).
+static inline uint64_t os_probe_pair_cost(void)
+{
+    struct os_probe saved = os_probe;
+    os_probe.on = true;
+    uint64_t start = os_probe_tsc();
+    for (unsigned i = 0; i < 1000; i++) {
+        os_probe_push(OS_PROBE_API);
+        os_probe_pop();
+    }
+    uint64_t cost = os_probe_tsc() - start;
+    os_probe = saved;
+    return cost;
+}
+
+// Count from zero. The first reset turns the probes on, outside every
+// phase: call it there (closing marks of phases open at the time are
+// ignored). Later resets keep the phases open as they are.
+static inline void os_probe_reset(void)
+{
+    uint64_t cost = os_probe_pair_cost();
+    for (unsigned i = 0; i < OS_PROBE_NPHASES; i++)
+        os_probe.cycles[i] = 0;
+    if (!os_probe.on) {
+        os_probe.depth = 0;
+        os_probe.stack[0] = OS_PROBE_APP;
+    }
+    os_probe.pair_cost = cost;
+    os_probe.since = os_probe.mark = os_probe_tsc();
+    os_probe.on = true;
+}
+
+// The table now, the open phase charged up to now: its phases add up to
+// the cycles since the reset (out->mark - out->since).
+static inline void os_probe_snapshot(struct os_probe *out)
+{
+    if (os_probe.on)
+        os_probe_charge((enum os_probe_phase)os_probe.stack[os_probe.depth]);
+    *out = os_probe;
+}
+
+// The table as text: " name=cycles" for every phase, each name after
+// prefix, then the cycles since the reset and of 1000 mark pairs; the
+// length written (cut off at n).
+static inline size_t os_probe_format(const struct os_probe *t, const char *prefix, char *buf,
+                                     size_t n)
+{
+    static const char *const names[] = OS_PROBE_NAMES;
+    _Static_assert(sizeof(names) / sizeof(names[0]) == OS_PROBE_NPHASES, "a name per phase");
+    size_t at = 0;
+    for (unsigned i = 0; i < OS_PROBE_NPHASES && at + 1 < n; i++) {
+        int w = snprintf(buf + at, n - at, " %s%s=%llu", prefix, names[i],
+                         (unsigned long long)t->cycles[i]);
+        at += w > 0 ? ((size_t)w < n - at ? (size_t)w : n - at - 1) : 0;
+    }
+    if (at + 1 < n) {
+        int w = snprintf(buf + at, n - at, " %stotal=%llu %spair=%llu", prefix,
+                         (unsigned long long)(t->mark - t->since), prefix,
+                         (unsigned long long)t->pair_cost);
+        at += w > 0 ? ((size_t)w < n - at ? (size_t)w : n - at - 1) : 0;
+    }
+    return at;
+}
