@@ -213,7 +213,9 @@ def measure_icount(c):
     c.ask("probe:reset", r"probe: reset")
     c.echoes(PROBE_N)
     text = c.ask("probe:report", r"probe echoes=")
-    return {k: int(v) for k, v in re.findall(r"([\w.]+)=(\d+)", text)}
+    t = {k: int(v) for k, v in re.findall(r"([\w.]+)=(\d+)", text)}
+    t["text"] = text
+    return t
 
 
 # Table 1's rows: (label, phases summed, from the client's or netd's tables).
@@ -277,8 +279,13 @@ def table1(icount):
     row("**total** (waiting excluded)", [f"**{fmt(v)}**" for v in totals])
     row("waiting: empty polls, spinning, sleeping (not in the total)",
         [fmt(per_echo(icount[p.key], "", "wait")) for p in cols])
-    row("probe marks: instructions per push/pop pair",
-        [f"{icount[p.key]['pair'] * 1e9 / icount[p.key]['hz'] / 1000:.0f}" for p in cols])
+    vals = []
+    for p in cols:
+        t = icount[p.key]
+        pairs = sum(t.get(pre + "marks", 0) for pre in ("", "netd.", "netdrpc.")) / t["echoes"]
+        cost = t["pair"] * 1e9 / t["hz"] / 1000
+        vals.append(f"{pairs:.0f} x {cost:.0f} = {pairs * cost:,.0f}")
+    row("probe marks per echo x instructions a pair (included above)", vals)
     return out
 
 
@@ -288,6 +295,9 @@ def run(ctx):
         raise RuntimeError(err)
     tcg = boot(ctx, iso, "tcg", [], measure_tcg)
     icount = boot(ctx, iso, "icount", ["--icount"], measure_icount)
+    raw = os.path.join(ctx.out_dir, f"{ctx.name}-probes.txt")
+    with open(raw, "w") as f:
+        f.write("".join(f"{p.key}: {icount[p.key]['text']}\n" for p in PATHS if p.key in icount))
     out = ["| UDP echo (TCG, host client through slirp) | " +
            " | ".join(p.name for p in PATHS) + " |", "|---|" + "---|" * len(PATHS)]
 
@@ -313,7 +323,8 @@ def run(ctx):
                "phase, every instruction the CPU ran meanwhile (kernel, interrupts and other "
                "processes included). netd's column adds netd's own driver, switching (stack in) "
                "and copies; its IPC row is the client's RPCs that carried frames less netd's work "
-               "inside them. Waiting is idle time, host-paced: not a cost of the path.")
+               "inside them. Waiting is idle time, host-paced: not a cost of the path. The servers' "
+               f"answers, raw: {os.path.relpath(raw, ctx.build)} in the build directory.")
     ok = all(p.key in tcg and tcg[p.key]["lat"] for p in PATHS) and \
         all(p.key in icount for p in PATHS)
     return "Network: UDP echo on four paths", "\n".join(out), ok

@@ -54,15 +54,9 @@ void sock_flush(void)
     }
 }
 
-int sock_block(struct sock *s, bool nonblock, uint64_t timeout_us, bool (*ready)(struct sock *))
+// Run the stacks until s is ready, the time is up, or the wait fails.
+static int block_until(struct sock *s, uint64_t timeout_us, bool (*ready)(struct sock *))
 {
-    if (ready(s))
-        return 0;
-    net_poll_all();
-    if (ready(s))
-        return 0;
-    if (nonblock)
-        return EAGAIN;
     uint64_t start = net_now_us();
     for (;;) {
         uint64_t left = 0, elapsed = net_now_us() - start;
@@ -80,6 +74,22 @@ int sock_block(struct sock *s, bool nonblock, uint64_t timeout_us, bool (*ready)
         if (ready(s))
             return 0;
     }
+}
+
+int sock_block(struct sock *s, bool nonblock, uint64_t timeout_us, bool (*ready)(struct sock *))
+{
+    if (ready(s))
+        return 0;
+    net_poll_all();
+    if (ready(s))
+        return 0;
+    if (nonblock)
+        return EAGAIN;
+    // The loop is waiting; the frame that ends it is charged to its phases.
+    os_probe_push(OS_PROBE_WAIT);
+    int err = block_until(s, timeout_us, ready);
+    os_probe_pop();
+    return err;
 }
 
 int sock_addr_in(const struct sockaddr *sa, socklen_t len, ip_addr_t *ip, u16_t *port)

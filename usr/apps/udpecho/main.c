@@ -95,11 +95,10 @@ static int echo_native(struct net_stack *s, uint16_t port, const char *where)
     printf("udpecho: native echo on %s\n", where);
     for (;;) {
         unsigned n, got = 0, sent = 0;
-        net_udp_recv(u, rx, BATCH, &n);
-        if (n == 0) {
+        os_probe_push(OS_PROBE_WAIT); // the polling loop (not the frame that ends it)
+        for (net_udp_recv(u, rx, BATCH, &n); n == 0; net_udp_recv(u, rx, BATCH, &n))
             net_wait(s, 0);
-            continue;
-        }
+        os_probe_pop();
         net_udp_alloc(u, tx, n, &got); // short of buffers: the rest are not echoed
         for (unsigned i = 0; i < got; i++) {
             size_t probe = probe_reply(s, rx[i].data, rx[i].len, tx[i].data, NET_UDP_MAX_PAYLOAD);

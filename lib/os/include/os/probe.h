@@ -32,9 +32,11 @@ enum os_probe_phase {
     OS_PROBE_NPHASES
 };
 
-#define OS_PROBE_NAMES                                                                           \
-    {"app", "wait", "drv_rx", "drv_tx", "stack_in", "stack_out", "api", "copy_in", "copy_out",    \
-     "ipc"}
+#define OS_PROBE_NAMES                                                                             \
+    {                                                                                              \
+        "app", "wait", "drv_rx", "drv_tx", "stack_in", "stack_out", "api", "copy_in", "copy_out",  \
+            "ipc"                                                                                  \
+    }
 
 #define OS_PROBE_DEPTH 8
 
@@ -46,6 +48,7 @@ struct os_probe {
     uint64_t cycles[OS_PROBE_NPHASES];
     uint64_t since;     // TSC of the last reset
     uint64_t pair_cost; // cycles of 1000 push/pop pairs, timed at the reset
+    uint64_t marks;     // phases begun since the reset (each a push/pop pair)
 };
 
 // One table per process. Defined here, weak, because the probed code is
@@ -68,6 +71,7 @@ static inline void os_probe_push(enum os_probe_phase p)
     if (!os_probe.on)
         return;
     os_probe_charge((enum os_probe_phase)os_probe.stack[os_probe.depth]);
+    os_probe.marks++;
     if (os_probe.depth < OS_PROBE_DEPTH)
         os_probe.depth++;
     os_probe.stack[os_probe.depth] = (uint8_t)p;
@@ -115,6 +119,7 @@ static inline void os_probe_reset(void)
     uint64_t cost = os_probe_pair_cost();
     for (unsigned i = 0; i < OS_PROBE_NPHASES; i++)
         os_probe.cycles[i] = 0;
+    os_probe.marks = 0;
     if (!os_probe.on) {
         os_probe.depth = 0;
         os_probe.stack[0] = OS_PROBE_APP;
@@ -134,8 +139,9 @@ static inline void os_probe_snapshot(struct os_probe *out)
 }
 
 // The table as text: " name=cycles" for every phase, each name after
-// prefix, then the cycles since the reset and of 1000 mark pairs; the
-// length written (cut off at n).
+// prefix, then "total" (cycles since the reset), "pair" (cycles of 1000
+// mark pairs) and "marks" (pairs since the reset); the length written
+// (cut off at n).
 static inline size_t os_probe_format(const struct os_probe *t, const char *prefix, char *buf,
                                      size_t n)
 {
@@ -148,9 +154,9 @@ static inline size_t os_probe_format(const struct os_probe *t, const char *prefi
         at += w > 0 ? ((size_t)w < n - at ? (size_t)w : n - at - 1) : 0;
     }
     if (at + 1 < n) {
-        int w = snprintf(buf + at, n - at, " %stotal=%llu %spair=%llu", prefix,
+        int w = snprintf(buf + at, n - at, " %stotal=%llu %spair=%llu %smarks=%llu", prefix,
                          (unsigned long long)(t->mark - t->since), prefix,
-                         (unsigned long long)t->pair_cost);
+                         (unsigned long long)t->pair_cost, prefix, (unsigned long long)t->marks);
         at += w > 0 ? ((size_t)w < n - at ? (size_t)w : n - at - 1) : 0;
     }
     return at;
