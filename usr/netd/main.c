@@ -214,7 +214,7 @@ static struct os_probe probe_other;
 static void probe_switch(void)
 {
     if (os_probe.on)
-        os_probe_charge((enum os_probe_phase)os_probe.stack[os_probe.depth]);
+        os_probe_tick();
     struct os_probe t = os_probe;
     os_probe = probe_other;
     probe_other = t;

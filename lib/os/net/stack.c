@@ -103,7 +103,7 @@ errval_t net_stack_close(struct net_stack *s)
 unsigned net_poll(struct net_stack *s)
 {
     os_probe_push(OS_PROBE_STACK_IN);
-    unsigned frames = net_rx_drain(s, NET_POLL_RX_BATCHES);
+    unsigned frames = net_rx_drain(s, NET_POLL_RX_BATCHES), received = frames;
     sys_check_timeouts();
     net_rx_return_flush(s);
     net_flush(s);
@@ -112,7 +112,7 @@ unsigned net_poll(struct net_stack *s)
     s->stats.polls++;
     if (frames > 0)
         s->last_traffic_us = net_now_us();
-    os_probe_pop_as(frames ? OS_PROBE_STACK_IN : OS_PROBE_WAIT); // an empty poll is waiting
+    os_probe_pop_as(received ? OS_PROBE_STACK_IN : OS_PROBE_WAIT); // an empty poll is waiting
     return frames;
 }
 

@@ -11,10 +11,12 @@
  * begin and end; each process keeps one table of TSC cycles per phase.
  * Phases nest, and time is charged to the innermost one only (exclusive
  * time), so the phases of an interval add up to the whole interval: what
- * no phase claims is OS_PROBE_APP, the application's own code. Under
- * QEMU's -icount shift=0 one guest instruction is one nanosecond of
- * guest time, so cycles * 1e9 / TSC rate is guest instructions, every
- * instruction the CPU ran meanwhile (kernel and other processes included).
+ * no phase claims is OS_PROBE_APP, the application's own code. A phase's
+ * time is labelled when it ends, so a phase that found nothing to do can
+ * say so (an empty poll is OS_PROBE_WAIT). Under QEMU's -icount shift=0
+ * one guest instruction is one nanosecond of guest time, so cycles * 1e9
+ * / TSC rate is guest instructions: every instruction the CPU ran
+ * meanwhile (kernel and other processes included).
  *
  * Off until os_probe_reset: then each mark costs a load and a branch.
  */
@@ -42,13 +44,15 @@ enum os_probe_phase {
 
 struct os_probe {
     bool on;
-    unsigned depth;                    // phases open (0: in OS_PROBE_APP)
-    uint8_t stack[OS_PROBE_DEPTH + 1]; // stack[depth] is the phase being charged
-    uint64_t mark;                     // TSC when the current phase was last charged
-    uint64_t cycles[OS_PROBE_NPHASES];
-    uint64_t since;     // TSC of the last reset
-    uint64_t pair_cost; // cycles of 1000 push/pop pairs, timed at the reset
-    uint64_t marks;     // phases begun since the reset (each a push/pop pair)
+    unsigned depth;                    // phases open (0: only OS_PROBE_APP)
+    unsigned over;                     // pushes beyond OS_PROBE_DEPTH not popped yet
+    uint8_t stack[OS_PROBE_DEPTH + 1]; // stack[i]: the phase open at depth i
+    uint64_t own[OS_PROBE_DEPTH + 1];  // its own cycles so far (labelled when it ends)
+    uint64_t mark;                     // TSC when own[depth] was last brought up to date
+    uint64_t cycles[OS_PROBE_NPHASES]; // of the phases ended since the reset
+    uint64_t since;                    // TSC of the last reset
+    uint64_t pair_cost;                // cycles of 1000 push/pop pairs, timed at the reset
+    uint64_t marks;                    // phases ended since the reset, waiting ones not counted
 };
 
 // One table per process. Defined here, weak, because the probed code is
@@ -58,40 +62,55 @@ __attribute__((weak)) struct os_probe os_probe;
 
 static inline uint64_t os_probe_tsc(void) { return __builtin_ia32_rdtsc(); }
 
-static inline void os_probe_charge(enum os_probe_phase p)
+// The time since the last mark to the innermost open phase.
+static inline void os_probe_tick(void)
 {
     uint64_t now = os_probe_tsc();
-    os_probe.cycles[p] += now - os_probe.mark;
+    os_probe.own[os_probe.depth] += now - os_probe.mark;
     os_probe.mark = now;
 }
 
-// Phase p begins (inside whatever phase is open).
+// Phase p begins (inside whatever phase is open). Beyond OS_PROBE_DEPTH
+// the innermost phase takes the time of the deeper ones.
 static inline void os_probe_push(enum os_probe_phase p)
 {
     if (!os_probe.on)
         return;
-    os_probe_charge((enum os_probe_phase)os_probe.stack[os_probe.depth]);
-    os_probe.marks++;
-    if (os_probe.depth < OS_PROBE_DEPTH)
-        os_probe.depth++;
+    os_probe_tick();
+    if (os_probe.depth == OS_PROBE_DEPTH) {
+        os_probe.over++;
+        return;
+    }
+    os_probe.depth++;
     os_probe.stack[os_probe.depth] = (uint8_t)p;
+    os_probe.own[os_probe.depth] = 0;
 }
 
-// The innermost phase ends, its time since it began (or since its last
-// inner phase ended) charged to p: a phase that found it had nothing to
-// do says so here (OS_PROBE_WAIT).
+// The innermost phase ends, all its own time (not its inner phases')
+// charged to p: a phase that found it had nothing to do says so here
+// (OS_PROBE_WAIT).
 static inline void os_probe_pop_as(enum os_probe_phase p)
 {
     if (!os_probe.on || os_probe.depth == 0)
         return;
-    os_probe_charge(p);
+    if (os_probe.over) {
+        os_probe.over--;
+        return;
+    }
+    os_probe_tick();
+    os_probe.cycles[p] += os_probe.own[os_probe.depth];
+    os_probe.marks += p != OS_PROBE_WAIT;
     os_probe.depth--;
 }
 
-// The innermost phase ends.
+// The innermost phase ends, charged to itself.
 static inline void os_probe_pop(void)
 {
-    if (os_probe.on && os_probe.depth > 0)
+    if (!os_probe.on || os_probe.depth == 0)
+        return;
+    if (os_probe.over)
+        os_probe.over--;
+    else
         os_probe_pop_as((enum os_probe_phase)os_probe.stack[os_probe.depth]);
 }
 
@@ -119,23 +138,28 @@ static inline void os_probe_reset(void)
     uint64_t cost = os_probe_pair_cost();
     for (unsigned i = 0; i < OS_PROBE_NPHASES; i++)
         os_probe.cycles[i] = 0;
-    os_probe.marks = 0;
     if (!os_probe.on) {
-        os_probe.depth = 0;
+        os_probe.depth = os_probe.over = 0;
         os_probe.stack[0] = OS_PROBE_APP;
     }
+    for (unsigned i = 0; i <= os_probe.depth; i++)
+        os_probe.own[i] = 0;
+    os_probe.marks = 0;
     os_probe.pair_cost = cost;
     os_probe.since = os_probe.mark = os_probe_tsc();
     os_probe.on = true;
 }
 
-// The table now, the open phase charged up to now: its phases add up to
-// the cycles since the reset (out->mark - out->since).
+// The table now, the phases still open charged as they are labelled so
+// far: its phases add up to the cycles since the reset (out->mark -
+// out->since).
 static inline void os_probe_snapshot(struct os_probe *out)
 {
     if (os_probe.on)
-        os_probe_charge((enum os_probe_phase)os_probe.stack[os_probe.depth]);
+        os_probe_tick();
     *out = os_probe;
+    for (unsigned i = 0; out->on && i <= out->depth; i++)
+        out->cycles[out->stack[i]] += out->own[i];
 }
 
 // The table as text: " name=cycles" for every phase, each name after
