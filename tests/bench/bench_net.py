@@ -42,7 +42,7 @@ LAT_N = 1000         # ping-pong round trips timed, per path
 WARMUP = 50
 TPUT_SECONDS = 2.0   # per path and size
 WINDOW = 32          # datagrams in flight in the throughput test
-PROBE_N = 500        # echoes under -icount, per path
+PROBE_N = 1000       # echoes under -icount, per path
 
 
 class Path:

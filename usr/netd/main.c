@@ -228,7 +228,9 @@ static void op_probe(void *page, bool reset)
 {
     struct os_probe t[2];
     os_probe_snapshot(&t[0]);
-    t[1] = probe_other;
+    probe_switch();
+    os_probe_snapshot(&t[1]);
+    probe_switch();
     _Static_assert(sizeof(t) <= sizeof(struct netd_page), "the tables fit the page");
     memcpy(page, t, sizeof(t));
     if (!reset)

@@ -152,15 +152,18 @@ static void q_rx_done(struct netq *q, const struct netq_pkt *pkts, unsigned n)
     os_probe_pop();
 }
 
-// Buffers of frames the device has sent come back to the free list.
-static void reap(struct vnic *v)
+// Buffers of frames the device has sent come back to the free list
+// (and their descriptors to the ring); how many.
+static unsigned reap(struct vnic *v)
 {
     struct igb_pkt done[64];
-    unsigned n;
+    unsigned n, total = 0;
     while ((n = igb_vf_tx_reap(&v->vf, done, 64)) > 0) {
         for (unsigned i = 0; i < n; i++)
             v->free_tx[v->nfree_tx++] = (uint16_t)buf_index(v, done[i].iova);
+        total += n;
     }
+    return total;
 }
 
 static errval_t q_tx_buf(struct netq *q, struct netq_pkt *out)
@@ -199,10 +202,13 @@ static errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n, un
             v->st.tx_bytes += p[i].len;
         v->st.tx_packets += s;
         total += s;
+        // The ring is full of sent frames not yet reaped (q_tx_buf reaps
+        // only when its free list is empty): reap, and go on while that
+        // makes room.
         if (err_no(err) == IGB_ERR_RING_FULL || (err_is_ok(err) && s < k)) {
-            reap(v);
-            err = s ? SYS_ERR_OK : SYS_ERR_WOULD_BLOCK;
-            if (!s)
+            unsigned freed = reap(v);
+            err = s || freed ? SYS_ERR_OK : SYS_ERR_WOULD_BLOCK;
+            if (!s && !freed)
                 break;
         }
     }
