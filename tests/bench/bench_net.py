@@ -2,15 +2,16 @@
 
 One boot of the full system with QEMU's user network forwarding a host
 port to each server:
-- Sietch/N: `udpecho --native` on its own VNIC (10.0.2.15), the native
-  zero-copy API;
-- Sietch/P: `udpecho` on its own VNIC (10.0.2.16), POSIX sockets on lwIP;
+- Sietch/N: `udpecho --native` on its own VNIC, the native zero-copy API;
+- Sietch/P: `udpecho` on its own VNIC, POSIX sockets on lwIP;
 - netd: `udpecho --netd` (10.0.2.40), the same POSIX program over netd's
-  queue (netd itself holds VNIC 2): every frame crosses IPC with copies;
-- floor: `vnictest echo --poll` on VNIC 3 (10.0.2.18), no stack, never
-  sleeping: the device and driver alone.
-The floor spins on its ring, so it is started last, after the others are
-measured (they sleep when idle; it would take the CPU from them).
+  queue (netd itself holds the VNIC): every frame crosses IPC with copies;
+- floor: `vnictest echo --poll` on its own VNIC, no stack, never sleeping:
+  the device and driver alone.
+Each path is started, measured and killed before the next starts (so
+each has VNIC 0, 10.0.2.15, or netd has it): an idle server is not idle
+to the CPU (a stack with lwIP timers pending waits by yielding, the floor
+spins), and another path's would be charged to the one measured.
 
 The same host client (a Python UDP socket) measures each in turn: latency
 (ping-pong of 64-byte datagrams, after a warm-up) and throughput (a window
@@ -46,19 +47,25 @@ PROBE_N = 1000       # echoes under -icount, per path
 
 
 class Path:
-    def __init__(self, key, name, start, line, ip):
-        self.key, self.name, self.start, self.line, self.ip = key, name, start, line, ip
+    def __init__(self, key, name, progs, ip):
+        # progs: (shell command, program name, start line, owns a VNIC), in order
+        self.key, self.name, self.progs, self.ip = key, name, progs, ip
 
 
 PATHS = [
-    Path("N", "Sietch/N", ["run udpecho --native &"],
-         [r"udpecho: native echo on 10\.0\.2\.15:7 \(vnic\)"], "10.0.2.15"),
-    Path("P", "Sietch/P", ["run udpecho &"],
-         [r"udpecho: POSIX echo on 10\.0\.2\.16:7 \(vnic\)"], "10.0.2.16"),
-    Path("netd", "netd (kernel-mediated)", ["run netd &", "run udpecho --netd &"],
-         [r"netd: on VNIC 2", r"udpecho: POSIX echo on 10\.0\.2\.40:7 \(netd\)"], "10.0.2.40"),
-    Path("floor", "floor (poll-mode loop)", ["run vnictest echo --poll &"],
-         [r"vnictest: poll-mode echo on 10\.0\.2\.18:7 \(VNIC 3\)"], "10.0.2.18"),
+    Path("N", "Sietch/N", [("run udpecho --native &", "udpecho",
+                            r"udpecho: native echo on 10\.0\.2\.15:7 \(vnic\)", True)],
+         "10.0.2.15"),
+    Path("P", "Sietch/P", [("run udpecho &", "udpecho",
+                            r"udpecho: POSIX echo on 10\.0\.2\.15:7 \(vnic\)", True)],
+         "10.0.2.15"),
+    Path("netd", "netd (kernel-mediated)",
+         [("run netd &", "netd", r"netd: on VNIC 0", True),
+          ("run udpecho --netd &", "udpecho", r"udpecho: POSIX echo on 10\.0\.2\.40:7 \(netd\)",
+           False)], "10.0.2.40"),
+    Path("floor", "floor (poll-mode loop)",
+         [("run vnictest echo --poll &", "vnictest",
+           r"vnictest: poll-mode echo on 10\.0\.2\.15:7 \(VNIC 0\)", True)], "10.0.2.15"),
 ]
 
 
@@ -73,11 +80,26 @@ def seen(m, pattern, timeout):
 
 def start(m, path):
     """Start a path's programs from the shell, each after the last is up
-    (a start line printed into a command's echo would hide it)."""
-    for cmd, line in zip(path.start, path.line):
+    (a start line printed into a command's echo would hide it); their pids."""
+    pids = []
+    for cmd, prog, line, _ in path.progs:
         m.expect(PROMPT, timeout=60)
         m.send(cmd + "\r")
+        pids.append(m.expect(rf"\[(\d+)\] {prog}\n", timeout=60).group(1))
         seen(m, line, 60)
+        m.send("\r")
+    return pids
+
+
+def stop(m, path, pids):
+    """Kill a path's programs, last started first, and wait until netctl
+    has each VNIC back: the next path gets VNIC 0 again."""
+    for (_, _, _, vnic), pid in reversed(list(zip(path.progs, pids))):
+        m.expect(PROMPT, timeout=60)
+        m.send(f"kill {pid}\r")
+        seen(m, rf"\[{pid}\] killed", 30)
+        if vnic:
+            seen(m, rf"netctl: VNIC 0: its owner \(pid {pid}\) ended", 30)
         m.send("\r")
 
 
@@ -191,12 +213,11 @@ def boot(ctx, iso, tag, tools_args, measure):
         seen(m, r"storctl: \d+ VSICs", 120)
         m.send("\r")
         for p in PATHS:
-            start(m, p)
+            pids = start(m, p)
             c = Client(ports[p.key])
             c.ask("up?", r"up\?$")  # the server answers (and knows the gateway's MAC)
             results[p.key] = measure(c)
-        c.ask("vnictest-done", r"vnictest-done")
-        seen(m, r"vnictest: done: \d+ echoes \(poll mode\)", 30)
+            stop(m, p, pids)
         m.expect(PROMPT, timeout=60)
         m.send("poweroff\r")
         m.wait_exit(timeout=60)
@@ -238,6 +259,14 @@ def per_echo(t, prefix, phase):
     return t.get(prefix + phase, 0) * 1e9 / t["hz"] / max(1, t["echoes"])
 
 
+def netd_share(t, phase):
+    """netd's own instructions per echo in a phase: inside the client's
+    requests, and outside them (its interrupt and idle work; its "app"
+    there is its server loop, sleeping included, so it is left out)."""
+    inside = per_echo(t, "netdrpc.", phase)
+    return inside + (per_echo(t, "netd.", phase) if phase != "app" else 0)
+
+
 def table1(icount):
     cols = [p for p in PATHS if p.key in icount]
     out = ["| guest instructions per echo (-icount) | " + " | ".join(p.name for p in cols) + " |",
@@ -255,8 +284,7 @@ def table1(icount):
             t = icount[p.key]
             v = sum(per_echo(t, "", ph) for ph in phases)
             if p.key == "netd":  # netd's own work in the same phase
-                v += sum(per_echo(t, pre, ph) for pre in ("netd.", "netdrpc.") for ph in phases
-                         if ph != "app")
+                v += sum(netd_share(t, ph) for ph in phases)
             vals.append(fmt(v))
         row(label, vals)
     # netd: the client's RPCs that carried frames, less netd's work inside them.
@@ -268,7 +296,7 @@ def table1(icount):
             continue
         inside = sum(per_echo(t, "netdrpc.", ph) for ph in NETD_BUSY)
         vals.append(fmt(per_echo(t, "", "ipc") - inside))
-    row("IPC: kernel crossings, scheduling (netd's work taken out)", vals)
+    row("IPC: kernel crossings, scheduling, RPC code (netd's handling taken out)", vals)
     totals = []
     for p in cols:
         t = icount[p.key]
@@ -277,6 +305,9 @@ def table1(icount):
             v += sum(per_echo(t, "netd.", ph) for ph in NETD_BUSY if ph != "app")
         totals.append(v)
     row("**total** (waiting excluded)", [f"**{fmt(v)}**" for v in totals])
+    row("of which in netd's process (its driver, switching, copies, request handling)",
+        [fmt(sum(netd_share(icount[p.key], ph) for ph in NETD_BUSY)) if p.key == "netd" else "-"
+         for p in cols])
     row("waiting: empty polls, spinning, sleeping (not in the total)",
         [fmt(per_echo(icount[p.key], "", "wait")) for p in cols])
     vals = []
