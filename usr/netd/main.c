@@ -10,6 +10,7 @@
  */
 #include <net/netd.h>
 #include <net/vnic.h>
+#include <os/probe.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/capops.h>
@@ -56,7 +57,9 @@ static void enqueue(struct client *c, const uint8_t *f, uint16_t len)
         return;
     }
     unsigned i = (c->head + c->count++) % QUEUE;
+    os_probe_push(OS_PROBE_COPY_IN);
     memcpy(c->frames[i], f, len);
+    os_probe_pop();
     c->len[i] = len;
 }
 
@@ -65,6 +68,7 @@ static unsigned drain_to(struct client *c, struct netd_page *pg)
 {
     size_t off = 0;
     unsigned n = 0;
+    os_probe_push(OS_PROBE_COPY_IN);
     while (c->count && n < NETD_PAGE_FRAMES) {
         uint16_t len = c->len[c->head];
         if (off + 2 + len > sizeof(pg->data))
@@ -79,6 +83,7 @@ static unsigned drain_to(struct client *c, struct netd_page *pg)
         n++;
     }
     pg->count = (uint16_t)n;
+    os_probe_pop();
     return n;
 }
 
@@ -88,6 +93,7 @@ static void switch_rx(void)
     struct netq_pkt pk[32];
     unsigned n;
     while ((n = netq_rx(vnic, pk, 32)) > 0) {
+        os_probe_push(OS_PROBE_STACK_IN); // switching (the copies are COPY_IN)
         for (unsigned i = 0; i < n; i++) {
             const uint8_t *f = pk[i].data;
             uint16_t len = pk[i].len, type = len >= 14 ? be16(f + 12) : 0;
@@ -108,6 +114,7 @@ static void switch_rx(void)
             else
                 no_client++;
         }
+        os_probe_pop();
         netq_rx_done(vnic, pk, n);
     }
     // Answer the clients waiting for frames that have some now.
@@ -129,6 +136,7 @@ static void op_tx(struct client *c, struct netd_page *pg, struct server_resp *re
     size_t off = 0;
     struct netq_pkt out[NETD_PAGE_FRAMES];
     unsigned k = 0;
+    os_probe_push(OS_PROBE_COPY_OUT); // checks and the copy into netd's buffers
     for (unsigned i = 0; i < pg->count && i < NETD_PAGE_FRAMES && off + 2 <= sizeof(pg->data);
          i++) {
         uint16_t len;
@@ -151,6 +159,7 @@ static void op_tx(struct client *c, struct netd_page *pg, struct server_resp *re
         c->st.tx_packets++;
         c->st.tx_bytes += len;
     }
+    os_probe_pop();
     unsigned sent = 0;
     resp->err = k ? netq_tx(vnic, out, k, &sent) : SYS_ERR_OK;
     c->st.doorbells += k > 0;
@@ -195,9 +204,48 @@ static void op_open(struct server_req *req, struct server_resp *resp)
     resp->w[0] = k;
 }
 
+// Two tables (os/probe.h): os_probe for what netd does inside a
+// client's request (handle), the other for the rest (the interrupt, the
+// idle hook), so that a client can tell netd's share of its RPCs from the
+// kernel's. The one not in use waits here.
+static struct os_probe probe_other;
+
+// Time so far to the table in use; from now on to the other.
+static void probe_switch(void)
+{
+    if (os_probe.on)
+        os_probe_tick();
+    struct os_probe t = os_probe;
+    os_probe = probe_other;
+    probe_other = t;
+    os_probe.mark = os_probe_tsc();
+}
+
+// Both tables (inside requests, then outside) into the page, then a
+// fresh start if asked. (The first reset, which turns the probes on,
+// ignores handle's closing mark: the marks still pair up.)
+static void op_probe(void *page, bool reset)
+{
+    struct os_probe t[2];
+    os_probe_snapshot(&t[0]);
+    probe_switch();
+    os_probe_snapshot(&t[1]);
+    probe_switch();
+    _Static_assert(sizeof(t) <= sizeof(struct netd_page), "the tables fit the page");
+    memcpy(page, t, sizeof(t));
+    if (!reset)
+        return;
+    os_probe_reset();
+    probe_switch();
+    os_probe_reset();
+    probe_switch();
+}
+
 static void handle(struct server *s, struct server_req *req, struct server_resp *resp)
 {
     (void)s;
+    probe_switch();
+    os_probe_push(OS_PROBE_API);
     struct client *c = req->op == NETD_OPEN ? NULL : client_of(req->chan);
     if (!req->chan->buf || (req->op != NETD_OPEN && !c)) {
         resp->err = req->chan->buf ? NETD_ERR_NOT_OPEN : SYS_ERR_INVALID_ARGS;
@@ -215,11 +263,17 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
         }
     } else if (req->op == NETD_STATS) {
         memcpy(req->chan->buf, &c->st, sizeof(c->st));
+    } else if (req->op == NETD_PROBE) {
+        op_probe(req->chan->buf, req->a[0] != 0);
     } else {
         resp->err = SYS_ERR_ILLEGAL_INVOCATION;
     }
     if (req->cap)
         cap_destroy(req->cap);
+    // A receive that brought nothing is the client waiting (as it counts it).
+    bool empty = req->op == NETD_RX && err_is_ok(resp->err) && (resp->defer || !resp->w[0]);
+    os_probe_pop_as(empty ? OS_PROBE_WAIT : OS_PROBE_API);
+    probe_switch();
 }
 
 static void notify(struct server *s, uint64_t bits)

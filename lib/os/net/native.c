@@ -5,6 +5,7 @@
 #include "lwip/inet_chksum.h"
 #include "lwip/udp.h"
 
+#include <os/probe.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -199,6 +200,7 @@ errval_t net_udp_recv(struct net_udp *u, struct net_udp_pkt *pkts, unsigned max,
 {
     if (u == NULL || n == NULL || (pkts == NULL && max > 0))
         return SYS_ERR_INVALID_ARGS;
+    os_probe_push(OS_PROBE_API);
     if (u->st.queued == 0)
         net_poll(u->s);
     unsigned i = 0;
@@ -210,6 +212,7 @@ errval_t net_udp_recv(struct net_udp *u, struct net_udp_pkt *pkts, unsigned max,
         u->st.held_rx++;
     }
     *n = i;
+    os_probe_pop_as(i ? OS_PROBE_API : OS_PROBE_WAIT);
     return SYS_ERR_OK;
 }
 
@@ -229,10 +232,13 @@ errval_t net_udp_done(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n)
     if (u == NULL || (pkts == NULL && n > 0))
         return SYS_ERR_INVALID_ARGS;
     struct net_stack *s = u->s;
+    os_probe_push(OS_PROBE_API);
     for (unsigned i = 0; i < n; i++) {
         struct net_udp_pkt *p = &pkts[i];
-        if (!held(u, p))
+        if (!held(u, p)) {
+            os_probe_pop();
             return NET_ERR_NOT_HELD;
+        }
         if (p->dir == NET_DIR_RX) {
             bit_set(s->native_rx_held, p->buf.buf, false);
             u->st.held_rx--;
@@ -246,6 +252,7 @@ errval_t net_udp_done(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n)
         p->dir = 0;
     }
     net_rx_return_flush(s);
+    os_probe_pop();
     return SYS_ERR_OK;
 }
 
@@ -255,6 +262,7 @@ errval_t net_udp_alloc(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n, 
         return SYS_ERR_INVALID_ARGS;
     struct net_stack *s = u->s;
     unsigned i = 0;
+    os_probe_push(OS_PROBE_API);
     // Every transmit buffer the application holds must fit the spare
     // list when given back unsent.
     for (; i < n && s->native_tx_out + s->n_tx_spare < NET_SPARE_MAX; i++) {
@@ -270,6 +278,7 @@ errval_t net_udp_alloc(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n, 
         s->native_tx_out++;
     }
     *got = i;
+    os_probe_pop();
     return i == 0 && n > 0 ? SYS_ERR_WOULD_BLOCK : SYS_ERR_OK;
 }
 
@@ -388,6 +397,7 @@ errval_t net_udp_send(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n, u
         return SYS_ERR_INVALID_ARGS;
     errval_t err = SYS_ERR_OK;
     unsigned i = 0;
+    os_probe_push(OS_PROBE_STACK_OUT);
     for (; i < n; i++) {
         err = send_one(u, &pkts[i]);
         if (err_is_fail(err))
@@ -395,6 +405,7 @@ errval_t net_udp_send(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n, u
     }
     *sent = i;
     net_flush(u->s);
+    os_probe_pop();
     return err;
 }
 

@@ -6,6 +6,7 @@
 #include "lwip_port.h"
 #include "netif/ethernet.h"
 
+#include <os/probe.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,7 +191,9 @@ static err_t net_linkoutput(struct netif *netif, struct pbuf *p)
         LINK_STATS_INC(link.drop);
         return ERR_MEM;
     }
+    os_probe_push(OS_PROBE_COPY_OUT);
     pkt.len = pbuf_copy_partial(p, pkt.data, p->tot_len, 0);
+    os_probe_pop();
     net_tx_gather(s, &pkt); // room was made above
     LINK_STATS_INC(link.xmit);
     return ERR_OK;

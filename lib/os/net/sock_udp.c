@@ -5,6 +5,7 @@
 #include "lwip/udp.h"
 
 #include <errno.h>
+#include <os/probe.h>
 #include <string.h>
 
 // lwIP's receive callback: the datagram (zero copy: the frame's own
@@ -105,9 +106,13 @@ ssize_t sock_udp_sendto(struct sock *s, const void *buf, size_t len, int flags,
     struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
     if (p == NULL)
         return sock_fail(ENOBUFS);
+    os_probe_push(OS_PROBE_COPY_OUT);
     if (len > 0)
         memcpy(p->payload, buf, len);
+    os_probe_pop();
+    os_probe_push(OS_PROBE_STACK_OUT);
     err_t e = udp_out(s, p, &ip, port);
+    os_probe_pop();
     pbuf_free(p);
     if (e != ERR_OK)
         return sock_fail(sock_errno_of(e));
@@ -132,7 +137,9 @@ ssize_t sock_udp_recvfrom(struct sock *s, void *buf, size_t len, int flags, stru
     struct sock_dgram *d = &s->q[s->qhead];
     // What does not fit is lost, as POSIX says for datagrams.
     size_t n = len < d->p->tot_len ? len : d->p->tot_len;
+    os_probe_push(OS_PROBE_COPY_IN);
     pbuf_copy_partial(d->p, buf, (u16_t)n, 0);
+    os_probe_pop();
     sock_addr_out(&d->addr, d->port, from, fromlen);
     if (!(flags & MSG_PEEK)) {
         pbuf_free(d->p);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <os/probe.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -53,15 +54,9 @@ void sock_flush(void)
     }
 }
 
-int sock_block(struct sock *s, bool nonblock, uint64_t timeout_us, bool (*ready)(struct sock *))
+// Run the stacks until s is ready, the time is up, or the wait fails.
+static int block_until(struct sock *s, uint64_t timeout_us, bool (*ready)(struct sock *))
 {
-    if (ready(s))
-        return 0;
-    net_poll_all();
-    if (ready(s))
-        return 0;
-    if (nonblock)
-        return EAGAIN;
     uint64_t start = net_now_us();
     for (;;) {
         uint64_t left = 0, elapsed = net_now_us() - start;
@@ -79,6 +74,22 @@ int sock_block(struct sock *s, bool nonblock, uint64_t timeout_us, bool (*ready)
         if (ready(s))
             return 0;
     }
+}
+
+int sock_block(struct sock *s, bool nonblock, uint64_t timeout_us, bool (*ready)(struct sock *))
+{
+    if (ready(s))
+        return 0;
+    net_poll_all();
+    if (ready(s))
+        return 0;
+    if (nonblock)
+        return EAGAIN;
+    // The loop is waiting; the frame that ends it is charged to its phases.
+    os_probe_push(OS_PROBE_WAIT);
+    int err = block_until(s, timeout_us, ready);
+    os_probe_pop();
+    return err;
 }
 
 int sock_addr_in(const struct sockaddr *sa, socklen_t len, ip_addr_t *ip, u16_t *port)
@@ -234,8 +245,8 @@ int net_sock_accept(int fd, struct sockaddr *addr, socklen_t *len)
     return r;
 }
 
-ssize_t net_sock_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
-                        socklen_t tolen)
+static ssize_t sock_sendto(int fd, const void *buf, size_t len, int flags,
+                           const struct sockaddr *to, socklen_t tolen)
 {
     struct sock *s = sock_get(fd);
     if (s == NULL)
@@ -255,13 +266,22 @@ ssize_t net_sock_sendto(int fd, const void *buf, size_t len, int flags, const st
     return r;
 }
 
+ssize_t net_sock_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
+                        socklen_t tolen)
+{
+    os_probe_push(OS_PROBE_API);
+    ssize_t r = sock_sendto(fd, buf, len, flags, to, tolen);
+    os_probe_pop();
+    return r;
+}
+
 ssize_t net_sock_send(int fd, const void *buf, size_t len, int flags)
 {
     return net_sock_sendto(fd, buf, len, flags, NULL, 0);
 }
 
-ssize_t net_sock_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
-                          socklen_t *fromlen)
+static ssize_t sock_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
+                             socklen_t *fromlen)
 {
     struct sock *s = sock_get(fd);
     if (s == NULL)
@@ -279,6 +299,15 @@ ssize_t net_sock_recvfrom(int fd, void *buf, size_t len, int flags, struct socka
             sock_addr_out(&s->peer_ip, s->peer_port, from, fromlen);
     }
     sock_flush(); // window updates
+    return r;
+}
+
+ssize_t net_sock_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
+                          socklen_t *fromlen)
+{
+    os_probe_push(OS_PROBE_API);
+    ssize_t r = sock_recvfrom(fd, buf, len, flags, from, fromlen);
+    os_probe_pop();
     return r;
 }
 

@@ -1,6 +1,8 @@
 /* lib/os/net/stack.c: start-up, the open stacks, polling and the adaptive wait. */
 #include "net_priv.h"
 
+#include <os/probe.h>
+
 #include "lwip/timeouts.h"
 #include "lwip_port.h"
 
@@ -100,7 +102,8 @@ errval_t net_stack_close(struct net_stack *s)
 
 unsigned net_poll(struct net_stack *s)
 {
-    unsigned frames = net_rx_drain(s, NET_POLL_RX_BATCHES);
+    os_probe_push(OS_PROBE_STACK_IN);
+    unsigned frames = net_rx_drain(s, NET_POLL_RX_BATCHES), received = frames;
     sys_check_timeouts();
     net_rx_return_flush(s);
     net_flush(s);
@@ -109,6 +112,7 @@ unsigned net_poll(struct net_stack *s)
     s->stats.polls++;
     if (frames > 0)
         s->last_traffic_us = net_now_us();
+    os_probe_pop_as(received ? OS_PROBE_STACK_IN : OS_PROBE_WAIT); // an empty poll is waiting
     return frames;
 }
 
@@ -150,7 +154,7 @@ static bool spinning(struct net_stack *s, uint64_t now)
     return s->cfg.spin_us > 0 && now - s->last_traffic_us < s->cfg.spin_us;
 }
 
-errval_t net_wait(struct net_stack *s, uint64_t timeout_us)
+static errval_t wait_one(struct net_stack *s, uint64_t timeout_us)
 {
     net_flush(s);
     if (spinning(s, net_now_us())) {
@@ -164,7 +168,15 @@ errval_t net_wait(struct net_stack *s, uint64_t timeout_us)
     return sleep_on(s->q, t == UINT64_MAX ? 0 : t);
 }
 
-errval_t net_wait_all(uint64_t timeout_us)
+errval_t net_wait(struct net_stack *s, uint64_t timeout_us)
+{
+    os_probe_push(OS_PROBE_WAIT);
+    errval_t err = wait_one(s, timeout_us);
+    os_probe_pop();
+    return err;
+}
+
+static errval_t wait_all(uint64_t timeout_us)
 {
     static unsigned turn;
     unsigned n = 0;
@@ -180,7 +192,7 @@ errval_t net_wait_all(uint64_t timeout_us)
     if (n == 0)
         return NET_ERR_NO_STACK;
     if (n == 1)
-        return net_wait(net_stacks, timeout_us);
+        return wait_one(net_stacks, timeout_us);
     struct net_stack *s = net_stacks;
     for (unsigned i = turn++ % n; i > 0; i--)
         s = s->next;
@@ -189,6 +201,14 @@ errval_t net_wait_all(uint64_t timeout_us)
         return SYS_ERR_OK;
     s->stats.sleeps++;
     return sleep_on(s->q, t < NET_WAIT_SLICE_US ? t : NET_WAIT_SLICE_US);
+}
+
+errval_t net_wait_all(uint64_t timeout_us)
+{
+    os_probe_push(OS_PROBE_WAIT);
+    errval_t err = wait_all(timeout_us);
+    os_probe_pop();
+    return err;
 }
 
 static bool on_subnet(const struct net_stack *s, uint32_t ip)

@@ -4,6 +4,7 @@
  * shared page and into buffers of ours.
  */
 #include <net/netd.h>
+#include <os/probe.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/initsvc.h>
@@ -58,14 +59,22 @@ static unsigned unpack(struct ndq *d, unsigned count)
     return got;
 }
 
+// A round trip that brought nothing, or that slept until a frame came,
+// is waiting; one that brought frames is the path's IPC.
 static errval_t fetch(struct ndq *d, bool wait)
 {
     struct rpc_result r;
+    os_probe_push(OS_PROBE_IPC);
     errval_t err = rpc_call(&d->chan, NETD_RX, wait, 0, 0, NULL_CAP, NULL_CAP, &r);
     if (err_is_ok(err))
         err = r.err;
-    if (err_is_ok(err))
+    bool got = err_is_ok(err) && r.w[0] > 0;
+    os_probe_pop_as(got && !wait ? OS_PROBE_IPC : OS_PROBE_WAIT);
+    if (got) {
+        os_probe_push(OS_PROBE_COPY_IN);
         unpack(d, (unsigned)r.w[0]);
+        os_probe_pop();
+    }
     return err;
 }
 
@@ -74,6 +83,7 @@ static unsigned q_rx(struct netq *q, struct netq_pkt *out, unsigned max)
     struct ndq *d = nd(q);
     if (!d->nready)
         fetch(d, false);
+    os_probe_push(OS_PROBE_DRV_RX);
     unsigned n = 0;
     for (; n < max && n < d->nready; n++) {
         unsigned b = d->rx_ready[n];
@@ -86,6 +96,7 @@ static unsigned q_rx(struct netq *q, struct netq_pkt *out, unsigned max)
     d->nready -= n;
     if (!n)
         d->st.polls_empty++;
+    os_probe_pop_as(n ? OS_PROBE_DRV_RX : OS_PROBE_WAIT);
     return n;
 }
 
@@ -117,6 +128,7 @@ static errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n, un
         struct netd_page *pg = d->chan.buf;
         size_t off = 0;
         unsigned k = 0;
+        os_probe_push(OS_PROBE_COPY_OUT);
         while (*sent + k < n && k < NETD_PAGE_FRAMES) {
             const struct netq_pkt *p = &pkts[*sent + k];
             if (off + 2 + p->len > sizeof(pg->data))
@@ -127,8 +139,11 @@ static errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n, un
             k++;
         }
         pg->count = (uint16_t)k;
+        os_probe_pop();
         struct rpc_result r;
+        os_probe_push(OS_PROBE_IPC);
         errval_t err = rpc_call(&d->chan, NETD_TX, 0, 0, 0, NULL_CAP, NULL_CAP, &r);
+        os_probe_pop();
         if (err_is_ok(err))
             err = r.err;
         d->st.doorbells++;
@@ -146,7 +161,7 @@ static errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n, un
 
 // Without a limit, netd answers when a frame has come (the kernel-mediated
 // way: the client sleeps in an IPC); with one, we ask again and again.
-static errval_t q_wait(struct netq *q, uint64_t timeout_us)
+static errval_t q_wait_here(struct netq *q, uint64_t timeout_us)
 {
     struct ndq *d = nd(q);
     if (d->nready)
@@ -164,6 +179,14 @@ static errval_t q_wait(struct netq *q, uint64_t timeout_us)
             sys_yield();
     }
     return SYS_ERR_OK;
+}
+
+static errval_t q_wait(struct netq *q, uint64_t timeout_us)
+{
+    os_probe_push(OS_PROBE_WAIT);
+    errval_t err = q_wait_here(q, timeout_us);
+    os_probe_pop();
+    return err;
 }
 
 static void q_stats(struct netq *q, struct netq_stats *out) { *out = nd(q)->st; }
@@ -200,4 +223,18 @@ errval_t netd_open(struct netq **out)
         d->free_tx[d->nfree_tx++] = (uint16_t)i;
     *out = &d->q;
     return SYS_ERR_OK;
+}
+
+errval_t netd_probe(struct netq *q, bool reset, struct os_probe out[2])
+{
+    if (q == NULL || q->ops != &ops || out == NULL)
+        return SYS_ERR_INVALID_ARGS;
+    struct ndq *d = nd(q);
+    struct rpc_result r;
+    errval_t err = rpc_call(&d->chan, NETD_PROBE, reset, 0, 0, NULL_CAP, NULL_CAP, &r);
+    if (err_is_ok(err))
+        err = r.err;
+    if (err_is_ok(err))
+        memcpy(out, d->chan.buf, 2 * sizeof(*out));
+    return err;
 }

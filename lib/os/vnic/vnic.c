@@ -13,6 +13,7 @@
  */
 #include <igb/igb_vf.h>
 #include <net/vnic.h>
+#include <os/probe.h>
 #include <pci/pci_enum.h>
 #include <pci/pci_regs.h>
 #include <stdlib.h>
@@ -109,8 +110,11 @@ static unsigned q_rx(struct netq *q, struct netq_pkt *out, unsigned max)
     struct igb_pkt got[64];
     unsigned n = 0, kept = 0;
     max = max < 64 ? max : 64;
-    if (err_is_fail(igb_vf_rx(&v->vf, got, max, &n)))
+    os_probe_push(OS_PROBE_DRV_RX);
+    if (err_is_fail(igb_vf_rx(&v->vf, got, max, &n))) {
+        os_probe_pop_as(OS_PROBE_WAIT);
         return 0;
+    }
     for (unsigned i = 0; i < n; i++) {
         if (!admitted(v, got[i].va, got[i].len)) { // straight back to the ring
             unsigned posted;
@@ -127,6 +131,7 @@ static unsigned q_rx(struct netq *q, struct netq_pkt *out, unsigned max)
         v->last_traffic = clock_us(NULL);
     else
         v->st.polls_empty++;
+    os_probe_pop_as(n ? OS_PROBE_DRV_RX : OS_PROBE_WAIT); // an empty poll is waiting
     return n;
 }
 
@@ -134,6 +139,7 @@ static void q_rx_done(struct netq *q, const struct netq_pkt *pkts, unsigned n)
 {
     struct vnic *v = vn(q);
     struct igb_pkt bufs[64];
+    os_probe_push(OS_PROBE_DRV_RX);
     for (unsigned done = 0; done < n;) {
         unsigned k = 0;
         for (; k < 64 && done + k < n; k++)
@@ -143,29 +149,37 @@ static void q_rx_done(struct netq *q, const struct netq_pkt *pkts, unsigned n)
         v->st.doorbells++;
         done += k;
     }
+    os_probe_pop();
 }
 
-// Buffers of frames the device has sent come back to the free list.
-static void reap(struct vnic *v)
+// Buffers of frames the device has sent come back to the free list
+// (and their descriptors to the ring); how many.
+static unsigned reap(struct vnic *v)
 {
     struct igb_pkt done[64];
-    unsigned n;
+    unsigned n, total = 0;
     while ((n = igb_vf_tx_reap(&v->vf, done, 64)) > 0) {
         for (unsigned i = 0; i < n; i++)
             v->free_tx[v->nfree_tx++] = (uint16_t)buf_index(v, done[i].iova);
+        total += n;
     }
+    return total;
 }
 
 static errval_t q_tx_buf(struct netq *q, struct netq_pkt *out)
 {
     struct vnic *v = vn(q);
+    os_probe_push(OS_PROBE_DRV_TX);
     if (!v->nfree_tx)
         reap(v);
-    if (!v->nfree_tx)
+    if (!v->nfree_tx) {
+        os_probe_pop();
         return SYS_ERR_WOULD_BLOCK;
+    }
     unsigned i = v->free_tx[--v->nfree_tx];
     struct igb_pkt p = buf_pkt(v, i);
     *out = (struct netq_pkt){p.va, 0, (uint16_t)i};
+    os_probe_pop();
     return SYS_ERR_OK;
 }
 
@@ -175,6 +189,7 @@ static errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n, un
     struct igb_pkt p[64];
     unsigned total = 0;
     errval_t err = SYS_ERR_OK;
+    os_probe_push(OS_PROBE_DRV_TX);
     while (total < n && err_is_ok(err)) {
         unsigned k = 0, s = 0;
         for (; k < 64 && total + k < n; k++) {
@@ -187,22 +202,26 @@ static errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n, un
             v->st.tx_bytes += p[i].len;
         v->st.tx_packets += s;
         total += s;
+        // The ring is full of sent frames not yet reaped (q_tx_buf reaps
+        // only when its free list is empty): reap, and go on while that
+        // makes room.
         if (err_no(err) == IGB_ERR_RING_FULL || (err_is_ok(err) && s < k)) {
-            reap(v);
-            err = s ? SYS_ERR_OK : SYS_ERR_WOULD_BLOCK;
-            if (!s)
+            unsigned freed = reap(v);
+            err = s || freed ? SYS_ERR_OK : SYS_ERR_WOULD_BLOCK;
+            if (!s && !freed)
                 break;
         }
     }
     *sent = total;
     if (total)
         v->last_traffic = clock_us(NULL);
+    os_probe_pop();
     return total == n ? SYS_ERR_OK : err_is_fail(err) ? err : SYS_ERR_WOULD_BLOCK;
 }
 
 // Adaptive: within VNIC_SPIN_US of traffic, poll; after that, sleep on
 // the receive interrupt (unmask, look once more, wait, mask again).
-static errval_t q_wait(struct netq *q, uint64_t timeout_us)
+static errval_t q_wait_here(struct netq *q, uint64_t timeout_us)
 {
     struct vnic *v = vn(q);
     uint64_t start = clock_us(NULL);
@@ -233,6 +252,14 @@ static errval_t q_wait(struct netq *q, uint64_t timeout_us)
         v->last_traffic = clock_us(NULL); // poll a while after waking
     }
     return SYS_ERR_OK;
+}
+
+static errval_t q_wait(struct netq *q, uint64_t timeout_us)
+{
+    os_probe_push(OS_PROBE_WAIT);
+    errval_t err = q_wait_here(q, timeout_us);
+    os_probe_pop();
+    return err;
 }
 
 static void q_stats(struct netq *q, struct netq_stats *out)

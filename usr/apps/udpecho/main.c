@@ -10,25 +10,67 @@
  * A datagram that is exactly "udpecho:stats" is answered (and printed)
  * with the stack's counters instead of echoed: what was moved, and what was
  * dropped where and why (tests and benchmarks ask over the network).
+ * "probe:reset" turns the data path's phase probes on (os/probe.h) and
+ * starts them from zero, in netd too on the netd path; "probe:report" is
+ * answered with the echoes since and the cycles of each phase (make bench).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/native.h>
+#include <net/netd.h>
 #include <net/netif.h>
 #include <net/start.h>
 #include <netinet/in.h>
+#include <os/probe.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/sys.h>
 
-#define BATCH     32
-#define STATS_ASK "udpecho:stats"
+#define BATCH        32
+#define STATS_ASK    "udpecho:stats"
+#define PROBE_RESET  "probe:reset"
+#define PROBE_REPORT "probe:report"
 
-static bool is_stats_ask(const void *data, size_t len)
+static uint64_t echoes; // since the last probe:reset
+
+static bool is_ask(const char *ask, const void *data, size_t len)
 {
-    return len == sizeof(STATS_ASK) - 1 && memcmp(data, STATS_ASK, len) == 0;
+    return len == strlen(ask) && memcmp(data, ask, len) == 0;
+}
+
+static bool is_stats_ask(const void *data, size_t len) { return is_ask(STATS_ASK, data, len); }
+
+// "probe:reset" or "probe:report" answered into buf (its length), or 0
+// for any other datagram. On the netd path netd's own tables follow ours,
+// names prefixed "netdrpc." (its work inside our requests) and "netd."
+// (the rest).
+static size_t probe_reply(struct net_stack *s, const void *data, size_t len, char *buf, size_t n)
+{
+    struct netq *q = net_stack_netq(s);
+    struct os_probe ours, netd[2];
+    bool reset = is_ask(PROBE_RESET, data, len);
+    if (!reset && !is_ask(PROBE_REPORT, data, len))
+        return 0;
+    os_probe_snapshot(&ours);
+    errval_t err = netd_probe(q, reset, netd); // not netd's queue: SYS_ERR_INVALID_ARGS
+    bool via_netd = err_is_ok(err);
+    if (reset) {
+        os_probe_reset();
+        echoes = 0;
+        return (size_t)snprintf(buf, n, "probe: reset%s", via_netd ? " (and netd's)" : "");
+    }
+    int w = snprintf(buf, n, "probe echoes=%lu hz=%lu", (unsigned long)echoes,
+                     (unsigned long)sys_tsc_hz());
+    size_t at = w < 0 ? 0 : (size_t)w < n ? (size_t)w : n - 1;
+    at += os_probe_format(&ours, "", buf + at, n - at);
+    if (via_netd) {
+        at += os_probe_format(&netd[0], "netdrpc.", buf + at, n - at);
+        at += os_probe_format(&netd[1], "netd.", buf + at, n - at);
+    }
+    return at;
 }
 
 // The counters as the reply's text (and on the console); its length.
@@ -53,18 +95,21 @@ static int echo_native(struct net_stack *s, uint16_t port, const char *where)
     printf("udpecho: native echo on %s\n", where);
     for (;;) {
         unsigned n, got = 0, sent = 0;
-        net_udp_recv(u, rx, BATCH, &n);
-        if (n == 0) {
+        os_probe_push(OS_PROBE_WAIT); // the polling loop (not the frame that ends it)
+        for (net_udp_recv(u, rx, BATCH, &n); n == 0; net_udp_recv(u, rx, BATCH, &n))
             net_wait(s, 0);
-            continue;
-        }
+        os_probe_pop();
         net_udp_alloc(u, tx, n, &got); // short of buffers: the rest are not echoed
         for (unsigned i = 0; i < got; i++) {
-            if (is_stats_ask(rx[i].data, rx[i].len)) {
+            size_t probe = probe_reply(s, rx[i].data, rx[i].len, tx[i].data, NET_UDP_MAX_PAYLOAD);
+            if (probe) {
+                tx[i].len = (uint16_t)probe;
+            } else if (is_stats_ask(rx[i].data, rx[i].len)) {
                 tx[i].len = (uint16_t)stats_reply(s, tx[i].data, NET_UDP_MAX_PAYLOAD);
             } else {
                 memcpy(tx[i].data, rx[i].data, rx[i].len);
                 tx[i].len = rx[i].len;
+                echoes++;
             }
             tx[i].ip = rx[i].ip;
             tx[i].port = rx[i].port;
@@ -95,8 +140,13 @@ static int echo_posix(struct net_stack *s, uint16_t port, const char *where)
             printf("udpecho: recvfrom: %s\n", strerror(errno));
             return 1;
         }
-        if (is_stats_ask(buf, (size_t)n))
+        size_t probe = probe_reply(s, buf, (size_t)n, buf, 1024);
+        if (probe)
+            n = (ssize_t)probe;
+        else if (is_stats_ask(buf, (size_t)n))
             n = (ssize_t)stats_reply(s, buf, 1024);
+        else
+            echoes++;
         // A reply that finds no buffer (ENOBUFS) is lost, as UDP allows.
         sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&from, len);
     }

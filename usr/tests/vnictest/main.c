@@ -2,11 +2,14 @@
  * usr/tests/vnictest/main.c: VNICs through netctl and devmgr, without a
  * TCP/IP stack (issue 8): `vnictest checks` runs the control-plane tests,
  * `vnictest echo [--netd]` answers ARP and echoes UDP port 7 on raw frames until a
- * datagram "vnictest-done" arrives, `vnictest hold` keeps a VNIC and
- * spins (to be killed).
+ * datagram "vnictest-done" arrives, `vnictest echo --poll` does the same
+ * as the device floor of make bench (never sleeping, replies in batches,
+ * "probe:reset" and "probe:report" answered as udpecho does), `vnictest
+ * hold` keeps a VNIC and spins (to be killed).
  */
 #include <net/netd.h>
 #include <net/vnic.h>
+#include <os/probe.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +93,55 @@ static void arp_frame(uint8_t *f, uint16_t op, const uint8_t *src_mac, uint32_t 
     memcpy(a + 24, &dst_ip, 4);
 }
 
+// The UDP header of f if it is a datagram for our port 7 (its UDP
+// length in *ulen), else NULL.
+static const uint8_t *udp7(struct netq *q, const uint8_t *f, uint16_t len, unsigned *ulen)
+{
+    if (len < 42 || be16(f + 12) != ETH_IP || f[23] != 17 || memcmp(f + 30, &q->ip, 4))
+        return NULL;
+    unsigned ihl = (f[14] & 15) * 4u, ip_len = be16(f + 16);
+    if (ihl < 20 || 14 + ip_len > len || ip_len < ihl + 8)
+        return NULL;
+    const uint8_t *u = f + 14 + ihl;
+    *ulen = be16(u + 4);
+    if (be16(u + 2) != 7 || *ulen < 8 || *ulen > ip_len - ihl)
+        return NULL;
+    return u;
+}
+
+static bool payload_is(const uint8_t *u, unsigned ulen, const char *s)
+{
+    return ulen - 8 == strlen(s) && !memcmp(u + 8, s, ulen - 8);
+}
+
+// The reply to datagram u of frame f, carrying n bytes of p, into out:
+// addresses and ports swapped. Its length (at least 60: padded).
+static uint16_t reply_frame(struct netq *q, uint8_t *out, const uint8_t *f, const uint8_t *u,
+                            const void *p, unsigned n)
+{
+    memcpy(out, f + 6, 6);
+    memcpy(out + 6, q->mac, 6);
+    put16(out + 12, ETH_IP);
+    memcpy(out + 14, f + 14, 20);
+    out[14] = 0x45;
+    put16(out + 16, (uint16_t)(28 + n));
+    out[22] = 64;
+    memcpy(out + 26, &q->ip, 4);
+    memcpy(out + 30, f + 26, 4);
+    put16(out + 24, 0);
+    put16(out + 24, ip_csum(out + 14, 20));
+    uint8_t *ou = out + 34;
+    put16(ou, 7);
+    memcpy(ou + 2, u, 2);
+    put16(ou + 4, (uint16_t)(8 + n));
+    put16(ou + 6, 0); // no UDP checksum (allowed in IPv4)
+    memmove(ou + 8, p, n);
+    if (42 + n >= 60)
+        return (uint16_t)(42 + n);
+    memset(out + 42 + n, 0, 60 - (42 + n));
+    return 60;
+}
+
 // Answer one frame: ARP requests for our address, UDP to port 7. Returns
 // true for the datagram that says we are done.
 static bool answer(struct netq *q, const uint8_t *f, uint16_t len, unsigned *echoed)
@@ -102,37 +154,14 @@ static bool answer(struct netq *q, const uint8_t *f, uint16_t len, unsigned *ech
         send_frame(q, out, 42);
         return false;
     }
-    if (len < 42 || be16(f + 12) != ETH_IP || f[23] != 17 || memcmp(f + 30, &q->ip, 4))
+    unsigned ulen;
+    const uint8_t *u = udp7(q, f, len, &ulen);
+    if (!u)
         return false;
-    unsigned ihl = (f[14] & 15) * 4u, ip_len = be16(f + 16);
-    if (ihl < 20 || 14 + ip_len > len || ip_len < ihl + 8)
-        return false;
-    const uint8_t *u = f + 14 + ihl;
-    unsigned ulen = be16(u + 4);
-    if (be16(u + 2) != 7 || ulen < 8 || ulen > ip_len - ihl)
-        return false;
-    bool done = ulen - 8 == strlen(DONE_MSG) && !memcmp(u + 8, DONE_MSG, strlen(DONE_MSG));
-    // The echo: addresses and ports swapped, the same payload.
-    memcpy(out, f + 6, 6);
-    memcpy(out + 6, q->mac, 6);
-    put16(out + 12, ETH_IP);
-    memcpy(out + 14, f + 14, 20);
-    out[14] = 0x45;
-    put16(out + 16, (uint16_t)(20 + ulen));
-    out[22] = 64;
-    memcpy(out + 26, &q->ip, 4);
-    memcpy(out + 30, f + 26, 4);
-    put16(out + 24, 0);
-    put16(out + 24, ip_csum(out + 14, 20));
-    uint8_t *ou = out + 34;
-    put16(ou, 7);
-    memcpy(ou + 2, u, 2);
-    put16(ou + 4, (uint16_t)ulen);
-    put16(ou + 6, 0); // no UDP checksum (allowed in IPv4)
-    memcpy(ou + 8, u + 8, ulen - 8);
-    if (err_is_ok(send_frame(q, out, (uint16_t)(34 + ulen))))
+    uint16_t n = reply_frame(q, out, f, u, u + 8, ulen - 8);
+    if (err_is_ok(send_frame(q, out, n)))
         (*echoed)++;
-    return done;
+    return payload_is(u, ulen, DONE_MSG);
 }
 
 static int echo(bool via_netd)
@@ -170,6 +199,78 @@ static int echo(bool via_netd)
            "%lu, doorbells %lu, interrupts %lu\n",
            echoed, foreign, st.rx_packets, st.tx_packets, st.rx_dropped, st.rx_errors, st.doorbells,
            st.interrupts);
+    q->ops->close(q);
+    return 0;
+}
+
+// The payload answering a probe datagram of the floor (os/probe.h) into
+// buf, or NULL when u is not one.
+static const char *probe_answer(const uint8_t *u, unsigned ulen, unsigned *echoed, char *buf,
+                                size_t n)
+{
+    if (payload_is(u, ulen, "probe:reset")) {
+        os_probe_reset();
+        *echoed = 0;
+        return "probe: reset";
+    }
+    if (!payload_is(u, ulen, "probe:report"))
+        return NULL;
+    struct os_probe t;
+    os_probe_snapshot(&t);
+    int w = snprintf(buf, n, "probe echoes=%u hz=%lu", *echoed, (unsigned long)sys_tsc_hz());
+    size_t at = w < 0 ? 0 : (size_t)w < n ? (size_t)w : n - 1;
+    os_probe_format(&t, "", buf + at, n - at);
+    return buf;
+}
+
+// The device floor (make bench): spin on the receive ring, never
+// sleeping; each datagram for port 7 answered by swapping its headers
+// into a transmit buffer (its one copy), a batch's replies sent with one
+// doorbell. The spinning is the probes' wait phase, the answering the
+// app phase: the probes are on from the start.
+static int echo_poll(void)
+{
+    struct netq *q;
+    errval_t err = vnic_open(&q);
+    if (err_is_fail(err)) {
+        printf("vnictest: no VNIC: %s\n", err_msg(err));
+        return 1;
+    }
+    const uint8_t *ip = (const uint8_t *)&q->ip;
+    printf("vnictest: poll-mode echo on %u.%u.%u.%u:7 (VNIC %u)\n", ip[0], ip[1], ip[2], ip[3],
+           vnic_info(q)->id);
+    unsigned echoed = 0, answered = 0;
+    static char text[512];
+    os_probe_reset();
+    os_probe_push(OS_PROBE_WAIT);
+    for (bool done = false; !done;) {
+        struct netq_pkt pk[32], tx[32];
+        unsigned n = netq_rx(q, pk, 32), k = 0, ulen, sent;
+        if (!n)
+            continue;
+        os_probe_push(OS_PROBE_APP);
+        for (unsigned i = 0; i < n; i++) {
+            const uint8_t *f = pk[i].data, *u = udp7(q, f, pk[i].len, &ulen);
+            if (!u) {
+                answer(q, f, pk[i].len, &answered); // ARP
+                continue;
+            }
+            done |= payload_is(u, ulen, DONE_MSG);
+            const char *probe = probe_answer(u, ulen, &echoed, text, sizeof(text));
+            if (err_is_fail(netq_tx_buf(q, &tx[k])))
+                continue;
+            tx[k].len = probe ? reply_frame(q, tx[k].data, f, u, probe, strlen(probe))
+                              : reply_frame(q, tx[k].data, f, u, u + 8, ulen - 8);
+            echoed += !probe;
+            k++;
+        }
+        if (k)
+            netq_tx(q, tx, k, &sent);
+        netq_rx_done(q, pk, n);
+        os_probe_pop();
+    }
+    os_probe_pop();
+    printf("vnictest: done: %u echoes (poll mode)\n", echoed);
     q->ops->close(q);
     return 0;
 }
@@ -342,6 +443,8 @@ static void checks(void)
 int main(int argc, char **argv)
 {
     const char *t = argc > 1 ? argv[1] : "";
+    if (!strcmp(t, "echo") && argc > 2 && !strcmp(argv[2], "--poll"))
+        return echo_poll();
     if (!strcmp(t, "echo"))
         return echo(argc > 2 && !strcmp(argv[2], "--netd"));
     if (!strcmp(t, "checks")) {
@@ -356,6 +459,6 @@ int main(int argc, char **argv)
         for (;;)
             sys_yield();
     }
-    printf("usage: vnictest checks|echo|hold\n");
+    printf("usage: vnictest checks | echo [--netd | --poll] | hold\n");
     return 1;
 }

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <net/netq.h>
+#include <os/probe.h>
 #include <stdint.h>
 
 #define NETD_NAME        "netd"
@@ -24,6 +25,7 @@ enum netd_op {
     NETD_TX = 2,    // buf: frames -> w0: frames sent
     NETD_RX = 3,    // (wait) -> buf: frames, w0: how many (wait: not before one has come)
     NETD_STATS = 4, // -> buf: struct netq_stats of our traffic through netd
+    NETD_PROBE = 5, // (reset) -> buf: netd's two struct os_probe (os/probe.h), reset if asked
 };
 
 struct netd_info {
@@ -41,3 +43,10 @@ struct netd_page {
 
 // A netq over netd (the client side): errors as NETD_OPEN's.
 errval_t netd_open(struct netq **out);
+
+// netd's own phase tables (os/probe.h: its share of the path) into out:
+// out[0] what it did inside clients' requests, out[1] the rest (its
+// interrupt and idle work); then, if reset, both start again from zero
+// (and its probes are on). SYS_ERR_INVALID_ARGS if q is not a queue from
+// netd_open.
+errval_t netd_probe(struct netq *q, bool reset, struct os_probe out[2]);

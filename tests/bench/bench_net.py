@@ -1,0 +1,361 @@
+"""tests/bench/bench_net.py: UDP echo on four network paths, one client (issue 8).
+
+One boot of the full system with QEMU's user network forwarding a host
+port to each server:
+- Sietch/N: `udpecho --native` on its own VNIC, the native zero-copy API;
+- Sietch/P: `udpecho` on its own VNIC, POSIX sockets on lwIP;
+- netd: `udpecho --netd` (10.0.2.40), the same POSIX program over netd's
+  queue (netd itself holds the VNIC): every frame crosses IPC with copies;
+- floor: `vnictest echo --poll` on its own VNIC, no stack, never sleeping:
+  the device and driver alone.
+Each path is started, measured and killed before the next starts (so
+each has VNIC 0, 10.0.2.15, or netd has it): an idle server is not idle
+to the CPU (a stack with lwIP timers pending waits by yielding, the floor
+spins), and another path's would be charged to the one measured.
+
+The same host client (a Python UDP socket) measures each in turn: latency
+(ping-pong of 64-byte datagrams, after a warm-up) and throughput (a window
+of datagrams in flight, 64 and 1472 bytes). slirp, QEMU's user network,
+is in every one of these paths and dominates the latency: compare the
+paths with each other, within one run.
+
+A second boot under -icount shift=0 (one guest instruction is one
+nanosecond of guest time) drives each path with ping-pong echoes and asks
+each server for its probe table (os/probe.h: TSC cycles per phase of the
+data path, exclusive, reset before and read after): guest instructions per
+echo per phase, laid out like Table 1 of the Arrakis paper.
+"""
+import os
+import re
+import socket
+import statistics
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../tools"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../system"))
+import sietchtest  # noqa: E402
+from netpeer import free_udp_port  # noqa: E402
+
+PROMPT = r"sietch\$ "
+LAT_N = 1000         # ping-pong round trips timed, per path
+WARMUP = 50
+TPUT_SECONDS = 2.0   # per path and size
+WINDOW = 32          # datagrams in flight in the throughput test
+PROBE_N = 1000       # echoes under -icount, per path
+
+
+class Path:
+    def __init__(self, key, name, progs, ip):
+        # progs: (shell command, program name, start line, owns a VNIC), in order
+        self.key, self.name, self.progs, self.ip = key, name, progs, ip
+
+
+PATHS = [
+    Path("N", "Sietch/N", [("run udpecho --native &", "udpecho",
+                            r"udpecho: native echo on 10\.0\.2\.15:7 \(vnic\)", True)],
+         "10.0.2.15"),
+    Path("P", "Sietch/P", [("run udpecho &", "udpecho",
+                            r"udpecho: POSIX echo on 10\.0\.2\.15:7 \(vnic\)", True)],
+         "10.0.2.15"),
+    Path("netd", "netd (kernel-mediated)",
+         [("run netd &", "netd", r"netd: on VNIC 0", True),
+          ("run udpecho --netd &", "udpecho", r"udpecho: POSIX echo on 10\.0\.2\.40:7 \(netd\)",
+           False)], "10.0.2.40"),
+    Path("floor", "floor (poll-mode loop)",
+         [("run vnictest echo --poll &", "vnictest",
+           r"vnictest: poll-mode echo on 10\.0\.2\.15:7 \(VNIC 0\)", True)], "10.0.2.15"),
+]
+
+
+def seen(m, pattern, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        if re.search(pattern, m.out):
+            return True
+        time.sleep(0.05)
+    raise RuntimeError(f"no /{pattern}/ on the console; last output {m.out[-300:]!r}")
+
+
+def start(m, path):
+    """Start a path's programs from the shell, each after the last is up
+    (a start line printed into a command's echo would hide it); their pids."""
+    pids = []
+    for cmd, prog, line, _ in path.progs:
+        m.expect(PROMPT, timeout=60)
+        m.send(cmd + "\r")
+        pids.append(m.expect(rf"\[(\d+)\] {prog}\n", timeout=60).group(1))
+        seen(m, line, 60)
+        m.send("\r")
+    return pids
+
+
+def stop(m, path, pids):
+    """Kill a path's programs, last started first, and wait until netctl
+    has each VNIC back: the next path gets VNIC 0 again."""
+    for (_, _, _, vnic), pid in reversed(list(zip(path.progs, pids))):
+        m.expect(PROMPT, timeout=60)
+        m.send(f"kill {pid}\r")
+        seen(m, rf"\[{pid}\] killed", 30)
+        if vnic:
+            seen(m, rf"netctl: VNIC 0: its owner \(pid {pid}\) ended", 30)
+        m.send("\r")
+
+
+class Client:
+    """The host side: one UDP socket to one forwarded port."""
+
+    def __init__(self, port):
+        self.addr = ("127.0.0.1", port)
+        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.seq = 0
+
+    def drain(self):
+        self.s.settimeout(0.05)
+        try:
+            while self.s.recvfrom(65536):
+                pass
+        except socket.timeout:
+            pass
+
+    def ask(self, text, want, tries=5):
+        """Send a control datagram until its answer (matching want) comes."""
+        for _ in range(tries):
+            self.s.sendto(text.encode(), self.addr)
+            end = time.time() + 3
+            while time.time() < end:
+                self.s.settimeout(max(0.05, end - time.time()))
+                try:
+                    data = self.s.recvfrom(65536)[0].decode(errors="replace")
+                except socket.timeout:
+                    break
+                if re.match(want, data):
+                    return data
+        raise RuntimeError(f"no answer to {text!r} from {self.addr}")
+
+    def payload(self, size):
+        self.seq += 1
+        return struct.pack("!Q", self.seq) + b"x" * (size - 8)
+
+    def ping(self, size, timeout=1.0):
+        """One round trip: its time in ns, or None if lost."""
+        p = self.payload(size)
+        t0 = time.perf_counter_ns()
+        self.s.sendto(p, self.addr)
+        self.s.settimeout(timeout)
+        while True:
+            try:
+                data = self.s.recvfrom(65536)[0]
+            except socket.timeout:
+                return None
+            if data == p:
+                return time.perf_counter_ns() - t0
+
+    def latency(self, n):
+        for _ in range(WARMUP):
+            self.ping(64)
+        rtts = [r for r in (self.ping(64) for _ in range(n)) if r is not None]
+        rtts.sort()
+        if not rtts:
+            return None
+        return (statistics.median(rtts) / 1000, rtts[min(len(rtts) - 1, int(len(rtts) * 0.99))]
+                / 1000, n - len(rtts))
+
+    def throughput(self, size, seconds):
+        """A window of WINDOW datagrams in flight for seconds: echoes/s,
+        Mbit/s of echoed payload one way, lost."""
+        self.drain()
+        first = self.seq + 1
+        sent = got = 0
+        self.s.settimeout(0.2)
+        t0 = time.perf_counter()
+        outstanding = 0
+        lost = 0
+        while time.perf_counter() - t0 < seconds:
+            while outstanding < WINDOW:
+                self.s.sendto(self.payload(size), self.addr)
+                sent += 1
+                outstanding += 1
+            try:
+                data = self.s.recvfrom(65536)[0]
+            except socket.timeout:  # the rest of the window is lost
+                lost += outstanding
+                outstanding = 0
+                continue
+            if len(data) == size and struct.unpack("!Q", data[:8])[0] >= first:
+                got += 1
+                outstanding -= 1
+        elapsed = time.perf_counter() - t0
+        # What is still in flight when time is up is neither lost nor counted.
+        return got / elapsed, got * size * 8 / elapsed / 1e6, lost
+
+    def echoes(self, n, size=64):
+        """n ping-pong echoes, lost ones retried."""
+        done = 0
+        while done < n:
+            done += self.ping(size) is not None
+
+
+def boot(ctx, iso, tag, tools_args, measure):
+    ports = {p.key: free_udp_port() for p in PATHS}
+    netdev = "user,id=net0," + ",".join(
+        f"hostfwd=udp:127.0.0.1:{ports[p.key]}-{p.ip}:7" for p in PATHS)
+    log = os.path.join(ctx.out_dir, f"{ctx.name}-{tag}.log")
+    disk = os.path.join(ctx.out_dir, f"{ctx.name}-{tag}.img")
+    if os.path.exists(disk):
+        os.remove(disk)
+    m = sietchtest.Machine(iso, log, tools_args=["--disk", disk, *tools_args],
+                           env={"QEMU_NETDEV": netdev})
+    results = {}
+    with m:
+        seen(m, r"netctl: .*; 7 VNICs", 300)
+        seen(m, r"storctl: \d+ VSICs", 120)
+        m.send("\r")
+        for p in PATHS:
+            pids = start(m, p)
+            c = Client(ports[p.key])
+            c.ask("up?", r"up\?$")  # the server answers (and knows the gateway's MAC)
+            results[p.key] = measure(c)
+            stop(m, p, pids)
+        m.expect(PROMPT, timeout=60)
+        m.send("poweroff\r")
+        m.wait_exit(timeout=60)
+    return results
+
+
+def measure_tcg(c):
+    lat = c.latency(LAT_N)
+    return {"lat": lat, 64: c.throughput(64, TPUT_SECONDS), 1472: c.throughput(1472, TPUT_SECONDS)}
+
+
+def measure_icount(c):
+    c.echoes(WARMUP)
+    c.ask("probe:reset", r"probe: reset")
+    c.echoes(PROBE_N)
+    text = c.ask("probe:report", r"probe echoes=")
+    t = {k: int(v) for k, v in re.findall(r"([\w.]+)=(\d+)", text)}
+    t["text"] = text
+    return t
+
+
+# Table 1's rows: (label, phases summed, from the client's or netd's tables).
+ROWS = [
+    ("driver rx: descriptors to frames, buffers posted", ["drv_rx"]),
+    ("stack in: classify / lwIP input to the endpoint", ["stack_in"]),
+    ("copy in: to the application", ["copy_in"]),
+    ("API: socket or native calls, outside the rest", ["api"]),
+    ("application: the echo's own work", ["app"]),
+    ("copy out: toward the device", ["copy_out"]),
+    ("stack out: headers, checksums, lwIP output", ["stack_out"]),
+    ("driver tx: descriptors, doorbell, reaping", ["drv_tx"]),
+]
+BUSY = ["drv_rx", "stack_in", "copy_in", "api", "app", "copy_out", "stack_out", "drv_tx", "ipc"]
+NETD_BUSY = ["drv_rx", "drv_tx", "stack_in", "copy_in", "copy_out", "api", "app"]
+
+
+def per_echo(t, prefix, phase):
+    """Guest instructions per echo of one phase (cycles * 1e9 / TSC rate)."""
+    return t.get(prefix + phase, 0) * 1e9 / t["hz"] / max(1, t["echoes"])
+
+
+def netd_share(t, phase):
+    """netd's own instructions per echo in a phase: inside the client's
+    requests, and outside them (its interrupt and idle work; its "app"
+    there is its server loop, sleeping included, so it is left out)."""
+    inside = per_echo(t, "netdrpc.", phase)
+    return inside + (per_echo(t, "netd.", phase) if phase != "app" else 0)
+
+
+def table1(icount):
+    cols = [p for p in PATHS if p.key in icount]
+    out = ["| guest instructions per echo (-icount) | " + " | ".join(p.name for p in cols) + " |",
+           "|---|" + "---|" * len(cols)]
+
+    def row(label, vals):
+        out.append(f"| {label} | " + " | ".join(vals) + " |")
+
+    def fmt(x):
+        return f"{x:,.0f}" if x >= 0.5 else "-"
+
+    for label, phases in ROWS:
+        vals = []
+        for p in cols:
+            t = icount[p.key]
+            v = sum(per_echo(t, "", ph) for ph in phases)
+            if p.key == "netd":  # netd's own work in the same phase
+                v += sum(netd_share(t, ph) for ph in phases)
+            vals.append(fmt(v))
+        row(label, vals)
+    # netd: the client's RPCs that carried frames, less netd's work inside them.
+    vals = []
+    for p in cols:
+        t = icount[p.key]
+        if p.key != "netd":
+            vals.append("-")
+            continue
+        inside = sum(per_echo(t, "netdrpc.", ph) for ph in NETD_BUSY)
+        vals.append(fmt(per_echo(t, "", "ipc") - inside))
+    row("IPC: kernel crossings, scheduling, RPC code (netd's handling taken out)", vals)
+    totals = []
+    for p in cols:
+        t = icount[p.key]
+        v = sum(per_echo(t, "", ph) for ph in BUSY)
+        if p.key == "netd":  # plus netd's work outside the client's RPCs
+            v += sum(per_echo(t, "netd.", ph) for ph in NETD_BUSY if ph != "app")
+        totals.append(v)
+    row("**total** (waiting excluded)", [f"**{fmt(v)}**" for v in totals])
+    row("of which in netd's process (its driver, switching, copies, request handling)",
+        [fmt(sum(netd_share(icount[p.key], ph) for ph in NETD_BUSY)) if p.key == "netd" else "-"
+         for p in cols])
+    row("waiting: empty polls, spinning, sleeping (not in the total)",
+        [fmt(per_echo(icount[p.key], "", "wait")) for p in cols])
+    vals = []
+    for p in cols:
+        t = icount[p.key]
+        pairs = sum(t.get(pre + "marks", 0) for pre in ("", "netd.", "netdrpc.")) / t["echoes"]
+        cost = t["pair"] * 1e9 / t["hz"] / 1000
+        vals.append(f"{pairs:.0f} x {cost:.0f} = {pairs * cost:,.0f}")
+    row("probe marks per echo x instructions a pair (included above)", vals)
+    return out
+
+
+def run(ctx):
+    iso, err = sietchtest.make_iso(ctx.name, "hake/menu.lst", ctx.out_dir, build=ctx.build)
+    if err:
+        raise RuntimeError(err)
+    tcg = boot(ctx, iso, "tcg", [], measure_tcg)
+    icount = boot(ctx, iso, "icount", ["--icount"], measure_icount)
+    raw = os.path.join(ctx.out_dir, f"{ctx.name}-probes.txt")
+    with open(raw, "w") as f:
+        f.write("".join(f"{p.key}: {icount[p.key]['text']}\n" for p in PATHS if p.key in icount))
+    out = ["| UDP echo (TCG, host client through slirp) | " +
+           " | ".join(p.name for p in PATHS) + " |", "|---|" + "---|" * len(PATHS)]
+
+    def row(label, f):
+        out.append(f"| {label} | " + " | ".join(f(tcg.get(p.key)) for p in PATHS) + " |")
+
+    row("latency, 64 B: median us", lambda r: f"{r['lat'][0]:.0f}" if r and r["lat"] else "-")
+    row("latency, 64 B: p99 us", lambda r: f"{r['lat'][1]:.0f}" if r and r["lat"] else "-")
+    row(f"lost of {LAT_N} round trips", lambda r: f"{r['lat'][2]}" if r and r["lat"] else "-")
+    for size in (64, 1472):
+        row(f"throughput, {size} B: echoes/s", lambda r, s=size: f"{r[s][0]:,.0f}" if r else "-")
+        row(f"throughput, {size} B: Mbit/s (payload, each way)",
+            lambda r, s=size: f"{r[s][1]:.1f}" if r else "-")
+        row(f"throughput, {size} B: lost", lambda r, s=size: f"{r[s][2]}" if r else "-")
+    out.append(f"\n{LAT_N} ping-pong round trips after {WARMUP} not timed; throughput with "
+               f"{WINDOW} datagrams in flight for {TPUT_SECONDS:.0f} s (a window's worth unanswered "
+               "for 0.2 s counts as lost, then the window is refilled). slirp (QEMU's user "
+               "network) is in every path and dominates the latency; compare paths within a run.")
+    out.append("")
+    out += table1(icount)
+    out.append(f"\n{PROBE_N} ping-pong echoes of 64 bytes per path under -icount shift=0, each "
+               "server's probe table (os/probe.h) read before and after: exclusive time per "
+               "phase, every instruction the CPU ran meanwhile (kernel, interrupts and other "
+               "processes included). netd's column adds netd's own driver, switching (stack in) "
+               "and copies; its IPC row is the client's RPCs that carried frames less netd's work "
+               "inside them. Waiting is idle time, host-paced: not a cost of the path. The servers' "
+               f"answers, raw: {os.path.relpath(raw, ctx.build)} in the build directory.")
+    ok = all(p.key in tcg and tcg[p.key]["lat"] for p in PATHS) and \
+        all(p.key in icount for p in PATHS)
+    return "Network: UDP echo on four paths", "\n".join(out), ok
