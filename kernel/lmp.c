@@ -49,6 +49,32 @@ static void unlink(struct dcb **head, struct dcb **tail, struct dcb *d)
     }
 }
 
+// ---- Timed receives: this core's list, unordered (it is short). ----
+
+static struct dcb *timed;
+
+static void timed_remove(struct dcb *d)
+{
+    if (!d->wake_tick)
+        return;
+    d->wake_tick = 0;
+    for (struct dcb **p = &timed; *p; p = &(*p)->timed_next) {
+        if (*p == d) {
+            *p = d->timed_next;
+            break;
+        }
+    }
+    d->timed_next = NULL;
+}
+
+static void timed_add(struct dcb *d, uint64_t timeout_us)
+{
+    uint64_t hz = arch_timer_hz(), ticks = (timeout_us * hz + 999999) / 1000000;
+    d->wake_tick = arch_timer_ticks() + (ticks ? ticks : 1);
+    d->timed_next = timed;
+    timed = d;
+}
+
 static void block(struct dcb *d, struct endpoint *ep, bool sending)
 {
     sched_remove(d);
@@ -72,11 +98,13 @@ void lmp_unblock(struct dcb *d)
         unlink(&ep->recv_head, &ep->recv_tail, d);
     d->blocked_on = NULL;
     d->call_pending = 0;
+    timed_remove(d);
 }
 
 // Wake d with a result.
 static void wake(struct dcb *d, errval_t err, const uint64_t *words, unsigned n)
 {
+    timed_remove(d);
     d->blocked_on = NULL;
     arch_syscall_result(d, err, words, n);
     sched_make_ready(d);
@@ -249,7 +277,10 @@ void lmp_sys_recv(struct dcb *cur)
     struct capability *ep;
     errval_t err = syscall_endpoint(cur, CAP_RIGHT_READ, &ep);
     uint64_t flags = arch_syscall_arg(cur, 1);
-    if (err_is_ok(err) && (flags & ~(uint64_t)LMP_FLAG_NONBLOCK))
+    uint64_t timeout_us = arch_syscall_arg(cur, 3);
+    if (err_is_ok(err) && (flags & ~(uint64_t)(LMP_FLAG_NONBLOCK | LMP_FLAG_TIMEOUT)))
+        err = SYS_ERR_INVALID_ARGS;
+    if (err_is_ok(err) && (flags & LMP_FLAG_TIMEOUT) && timeout_us == 0)
         err = SYS_ERR_INVALID_ARGS;
     if (err_is_fail(err)) {
         arch_syscall_result(cur, err, NULL, 0);
@@ -259,6 +290,26 @@ void lmp_sys_recv(struct dcb *cur)
     cur->recv_slot = CAPREF_ADDR(slot);
     cur->recv_slot_level = CAPREF_LEVEL(slot);
     receive(cur, endpoint_of(ep), flags & LMP_FLAG_NONBLOCK);
+    if ((flags & LMP_FLAG_TIMEOUT) && cur->state == DISP_STATE_BLOCKED)
+        timed_add(cur, timeout_us);
+}
+
+void lmp_timer_expire(uint64_t now)
+{
+    struct dcb **p = &timed;
+    while (*p) {
+        struct dcb *d = *p;
+        if (d->wake_tick > now) {
+            p = &d->timed_next;
+            continue;
+        }
+        *p = d->timed_next; // off the list before it leaves its endpoint
+        d->wake_tick = 0;
+        d->timed_next = NULL;
+        lmp_unblock(d);
+        arch_syscall_result(d, SYS_ERR_TIMEOUT, NULL, 0);
+        sched_make_ready(d);
+    }
 }
 
 void lmp_sys_call(struct dcb *cur)

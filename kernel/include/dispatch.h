@@ -52,6 +52,10 @@ struct dcb {
     capaddr_t reply_ep;
     uint8_t reply_ep_level;
     struct dcb *cleanup_next;
+    // A receive with LMP_FLAG_TIMEOUT: the tick it ends at (0: none), and
+    // the next in this core's list of timed waits.
+    uint64_t wake_tick;
+    struct dcb *timed_next;
 };
 _Static_assert(sizeof(struct dcb) <= DISPATCHER_SIZE, "the DCB fits its object");
 

@@ -30,3 +30,8 @@ void arch_cte_cleanup(struct cte *cte);
 // inside the object (a dispatcher's root CNode slot): such a deletion is
 // finished by the delete already running, without recursion.
 void arch_object_destroy(const struct capability *cap);
+
+// This core's timer: ticks since it started, and ticks per second (for
+// receives with a timeout; the CPU driver calls lmp_timer_expire on each).
+uint64_t arch_timer_ticks(void);
+uint64_t arch_timer_hz(void);

@@ -38,5 +38,9 @@ void lmp_notify(struct endpoint *ep, uint64_t badge);
 // d leaves whatever endpoint queue it is in (it is being stopped).
 void lmp_unblock(struct dcb *d);
 
+// The timer ticked (now: ticks since boot): timed receives whose tick has
+// come end with SYS_ERR_TIMEOUT and are ready to run.
+void lmp_timer_expire(uint64_t now);
+
 // ep's object is being destroyed: every waiter fails with LMP_ERR_ENDPOINT_DELETED.
 void endpoint_destroyed(struct endpoint *ep);

@@ -20,6 +20,7 @@ SYSTEST = {
     "memserv": ["memserv.alloc", "memserv.free", "memserv.exhaustion", "memserv.too_big",
                 "memserv.all_back"],
     "watch": ["watch.signal_on_end", "watch.errors"],
+    "lmp": ["lmp.recv_timeout", "lmp.message_before_timeout"],
 }
 
 

@@ -30,7 +30,6 @@
 #include <syscall.h>
 
 #define SIETCH_VERSION "0.1"
-#define TIMER_HZ       100
 
 extern const char _kernel_phys_start[], _kernel_phys_end[];
 extern const char boot_kernel_stack[];

@@ -4,6 +4,8 @@
 #include <arch/trap.h>
 #include <arch/x86.h>
 #include <console.h>
+#include <kernel_arch.h>
+#include <lmp.h>
 
 // 8254 PIT: channel 2 is gated by port 0x61 bit 0 and its output is
 // readable at bit 5, so it can time an interval without interrupts.
@@ -73,11 +75,17 @@ static void calibrate(void)
     tsc_freq = (tsc1 - tsc0) * 1000 / CALIBRATE_MS;
 }
 
+static unsigned tick_hz; // as started
+
 static void timer_tick(struct trap_frame *tf)
 {
     ticks++;
     lapic_eoi();
+    lmp_timer_expire(ticks); // timed receives whose time has come
 }
+
+uint64_t arch_timer_ticks(void) { return ticks; }
+uint64_t arch_timer_hz(void) { return tick_hz; }
 
 void lapic_init(void)
 {
@@ -123,6 +131,7 @@ void lapic_timer_start(unsigned hz)
 {
     lapic_write(LAPIC_TIMER_DIV, 0x3);
     lapic_write(LAPIC_LVT_TIMER, LAPIC_TIMER_PERIODIC | VEC_LAPIC_TIMER);
+    tick_hz = hz;
     uint64_t init = timer_hz / 16 / hz;
     lapic_write(LAPIC_TIMER_INIT, init ? (uint32_t)init : 1);
 }

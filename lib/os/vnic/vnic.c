@@ -221,6 +221,9 @@ static errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n, un
 
 // Adaptive: within VNIC_SPIN_US of traffic, poll; after that, sleep on
 // the receive interrupt (unmask, look once more, wait, mask again).
+// Poll for VNIC_SPIN_US after the last traffic; then sleep on the receive
+// interrupt, with the kernel's timed receive when there is a limit (lwIP
+// always has a timer due: an idle stack sleeps, it does not yield in a loop).
 static errval_t q_wait_here(struct netq *q, uint64_t timeout_us)
 {
     struct vnic *v = vn(q);
@@ -235,21 +238,19 @@ static errval_t q_wait_here(struct netq *q, uint64_t timeout_us)
         }
         igb_vf_irq_enable(&v->vf, true);
         struct lmp_recv_msg m;
-        errval_t err = SYS_ERR_OK;
+        errval_t err = SYS_ERR_TIMEOUT;
         if (!igb_vf_rx_pending(&v->vf)) {
-            if (!timeout_us) {
-                err = lmp_recv(v->irq_ep, 0, NULL_CAP, &m); // until the interrupt
-            } else {
-                while (err_no(err = lmp_recv(v->irq_ep, LMP_FLAG_NONBLOCK, NULL_CAP, &m)) ==
-                           LMP_ERR_NO_MESSAGE &&
-                       clock_us(NULL) - start < timeout_us && !igb_vf_rx_pending(&v->vf))
-                    sys_yield();
-            }
+            err = timeout_us
+                      ? lmp_recv_timeout(v->irq_ep, 0, NULL_CAP, timeout_us - (now - start), &m)
+                      : lmp_recv(v->irq_ep, 0, NULL_CAP, &m);
             if (err_is_ok(err))
                 v->st.interrupts++;
         }
         igb_vf_irq_enable(&v->vf, false);
-        v->last_traffic = clock_us(NULL); // poll a while after waking
+        if (err_is_ok(err))
+            v->last_traffic = clock_us(NULL); // poll a while after an interrupt
+        else if (err_no(err) != SYS_ERR_TIMEOUT)
+            return err;
     }
     return SYS_ERR_OK;
 }

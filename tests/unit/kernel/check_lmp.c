@@ -32,6 +32,12 @@ static void recv(struct dcb *d, uint64_t ep, uint64_t flags, uint64_t slot)
     do_syscall(d, SYS_RECV, args, 3);
 }
 
+static void recv_timed(struct dcb *d, uint64_t ep, uint64_t flags, uint64_t timeout_us)
+{
+    uint64_t args[] = {ep, flags | LMP_FLAG_TIMEOUT, 0, timeout_us};
+    do_syscall(d, SYS_RECV, args, 4);
+}
+
 // ---- Scheduling ----
 
 START_TEST(test_round_robin)
@@ -401,6 +407,78 @@ START_TEST(test_notify_exit)
 }
 END_TEST
 
+// ---- Timed receives ----
+
+// 25 ms at the fake's 100 Hz is 3 ticks: nothing before the third, then
+// SYS_ERR_TIMEOUT, and the receiver has left the endpoint's queue.
+START_TEST(test_timed_recv_expires)
+{
+    fake.ticks = 10;
+    recv_timed(a, ref(0, 10), 0, 25000);
+    ck_assert_uint_eq(a->state, DISP_STATE_BLOCKED);
+    lmp_timer_expire(12);
+    ck_assert_uint_eq(a->state, DISP_STATE_BLOCKED);
+    lmp_timer_expire(13);
+    ck_assert_uint_eq(a->state, DISP_STATE_READY);
+    ck_assert_uint_eq(result_err(a), SYS_ERR_TIMEOUT);
+    send(b, ref(0, 10), LMP_FLAG_NONBLOCK, 0, 1);
+    ck_assert_uint_eq(result_err(b), LMP_ERR_NOT_LISTENING);
+    // Less than a tick is one tick.
+    recv_timed(c, ref(0, 10), 0, 1);
+    lmp_timer_expire(10);
+    ck_assert_uint_eq(c->state, DISP_STATE_BLOCKED);
+    lmp_timer_expire(11);
+    ck_assert_uint_eq(result_err(c), SYS_ERR_TIMEOUT);
+}
+END_TEST
+
+// A message before the time wins, and the timer forgets the wait: a later
+// expiry changes nothing, and a receive without a timeout stays blocked.
+START_TEST(test_timed_recv_message_first)
+{
+    recv_timed(a, ref(0, 10), 0, 50000);
+    recv_timed(b, ref(0, 11), 0, 20000);
+    send(c, ref(0, 10), LMP_FLAG_NONBLOCK, 0, 7);
+    ck_assert_uint_eq(result_err(c), SYS_ERR_OK);
+    ck_assert_uint_eq(result_err(a), SYS_ERR_OK);
+    ck_assert_uint_eq(result_word(a, 1), 7);
+    lmp_timer_expire(1);
+    ck_assert_uint_eq(b->state, DISP_STATE_BLOCKED);
+    lmp_timer_expire(2); // b's, not a's
+    ck_assert_uint_eq(result_err(b), SYS_ERR_TIMEOUT);
+    ck_assert_uint_eq(result_word(a, 1), 7);
+    recv(a, ref(0, 10), 0, 0);
+    lmp_timer_expire(1000);
+    ck_assert_uint_eq(a->state, DISP_STATE_BLOCKED);
+    lmp_notify(endpoint_of(&world_slot(0, 10)->cap), 4);
+    ck_assert_uint_eq(result_err(a), SYS_ERR_OK);
+    ck_assert_uint_eq(result_word(a, 0), 4);
+}
+END_TEST
+
+START_TEST(test_timed_recv_errors_and_stop)
+{
+    recv_timed(a, ref(0, 10), 0, 0);
+    ck_assert_uint_eq(result_err(a), SYS_ERR_INVALID_ARGS);
+    recv_timed(a, ref(0, 10), LMP_FLAG_NONBLOCK, 1000); // nothing there: at once
+    ck_assert_uint_eq(result_err(a), LMP_ERR_NO_MESSAGE);
+    lmp_timer_expire(1000);
+    ck_assert_uint_eq(result_err(a), LMP_ERR_NO_MESSAGE);
+    // A dispatcher deleted while it waits leaves the timer too.
+    recv_timed(b, ref(0, 10), 0, 10000);
+    ck_assert_uint_eq(caps_delete(world_slot(1, 1)), SYS_ERR_OK);
+    ck_assert_uint_eq(b->state, DISP_STATE_STOPPED);
+    lmp_timer_expire(2000);
+    ck_assert_uint_eq(b->state, DISP_STATE_STOPPED);
+    // An endpoint deleted under a timed wait ends it with its own error.
+    recv_timed(c, ref(0, 11), 0, 10000);
+    ck_assert_uint_eq(caps_delete(world_slot(0, 11)), SYS_ERR_OK);
+    ck_assert_uint_eq(result_err(c), LMP_ERR_ENDPOINT_DELETED);
+    lmp_timer_expire(5000);
+    ck_assert_uint_eq(result_err(c), LMP_ERR_ENDPOINT_DELETED);
+}
+END_TEST
+
 static Suite *lmp_suite(void)
 {
     Suite *s = suite_create("lmp");
@@ -423,6 +501,9 @@ static Suite *lmp_suite(void)
     tcase_add_test(tc, test_endpoint_deleted_wakes_waiters);
     tcase_add_test(tc, test_dispatcher_deleted_while_blocked);
     tcase_add_test(tc, test_notify_exit);
+    tcase_add_test(tc, test_timed_recv_expires);
+    tcase_add_test(tc, test_timed_recv_message_first);
+    tcase_add_test(tc, test_timed_recv_errors_and_stop);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -26,6 +26,9 @@ void arch_cte_cleanup(struct cte *cte)
     }
 }
 
+uint64_t arch_timer_ticks(void) { return fake.ticks; }
+uint64_t arch_timer_hz(void) { return 100; }
+
 void arch_object_destroy(const struct capability *cap)
 {
     unsigned i = fake.destroys++;

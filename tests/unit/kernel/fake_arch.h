@@ -25,6 +25,7 @@ struct fake_arch {
     unsigned invokes;                        // arch_invoke calls
     struct invocation last_invoke;
     errval_t invoke_result; // what arch_invoke returns
+    uint64_t ticks;         // arch_timer_ticks (the tests move it)
     // Called at the end of arch_object_destroy, as a CPU driver might to
     // delete caps held inside the object.
     void (*on_destroy)(const struct capability *cap);

@@ -269,6 +269,37 @@ static void test_memserv(void)
 }
 
 // Watching a process: status without waiting, a signal when it ends.
+// A receive with a time limit on our own endpoint: it ends with
+// SYS_ERR_TIMEOUT after about the time asked (whole 10 ms ticks, the first
+// partly gone), and at once when a notification is already there.
+static void test_lmp(void)
+{
+    struct lmp_recv_msg m = {0};
+    uint64_t hz = sys_tsc_hz(), t0 = sys_rdtsc();
+    errval_t err = lmp_recv_timeout(cap_selfep, 0, NULL_CAP, 30000, &m);
+    uint64_t us = (sys_rdtsc() - t0) * 1000000 / hz;
+    report("lmp.recv_timeout", err_no(err) == SYS_ERR_TIMEOUT && us >= 19000 && us < 2000000,
+           "%s after %lu us (30000 asked)", err_name(err), us);
+    errval_t zero = lmp_recv_timeout(cap_selfep, 0, NULL_CAP, 0, &m);
+    capref_t note = NULL_CAP;
+    err = slot_alloc(&note);
+    if (err_is_ok(err))
+        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | (1ull << 9), 0);
+    if (err_is_ok(err))
+        err = lmp_send(note, LMP_FLAG_NOTIFY, NULL_CAP, (uint64_t[4]){0});
+    t0 = sys_rdtsc();
+    if (err_is_ok(err))
+        err = lmp_recv_timeout(cap_selfep, 0, NULL_CAP, 5000000, &m);
+    us = (sys_rdtsc() - t0) * 1000000 / hz;
+    report("lmp.message_before_timeout",
+           err_is_ok(err) && (m.flags & LMP_RECV_NOTIFY) && (m.badge & (1ull << 9)) &&
+               us < 1000000 && err_no(zero) == SYS_ERR_INVALID_ARGS,
+           "%s after %lu us, flags %#lx badge %#lx; timeout 0: %s", err_name(err), us, m.flags,
+           m.badge, err_name(zero));
+    if (note)
+        cap_destroy(note);
+}
+
 static void test_watch(void)
 {
     uint64_t pid = 0, status = 0;
@@ -428,6 +459,8 @@ int main(int argc, char **argv)
         test_memserv();
     else if (!strcmp(t, "watch"))
         test_watch();
+    else if (!strcmp(t, "lmp"))
+        test_lmp();
     else if (!strcmp(t, "devices"))
         test_devices();
     else if (!strcmp(t, "spin"))
@@ -436,6 +469,7 @@ int main(int argc, char **argv)
     else if (!strcmp(t, "crash"))
         *(volatile int *)(uintptr_t)crash_address = 1; // nothing is mapped there
     else
-        printf("usage: systest args|heap|malloc|threads|names|memserv|watch|devices|spin|crash\n");
+        printf(
+            "usage: systest args|heap|malloc|threads|names|memserv|watch|lmp|devices|spin|crash\n");
     return failed;
 }

@@ -13,8 +13,8 @@ enum syscall_num {
     // (ep capref, flags, send cap capref, w0..w3) -> err.
     // Send a message on an LMP endpoint (see LMP_FLAG_*).
     SYS_SEND = 2,
-    // (ep capref, flags, recv slot capref) -> err, badge, w0..w3, rflags.
-    // Receive the next message on an endpoint.
+    // (ep capref, flags, recv slot capref, timeout us) -> err, badge, w0..w3, rflags.
+    // Receive the next message on an endpoint (the timeout with LMP_FLAG_TIMEOUT).
     SYS_RECV = 3,
     // (ep capref, flags, send cap capref, w0..w3, reply ep capref, recv slot capref)
     // -> like SYS_RECV. Send, then wait on the reply endpoint, atomically.
@@ -35,6 +35,11 @@ enum syscall_num {
 // is OR-ed into the endpoint's pending word, as an interrupt's is; it never
 // blocks and is never lost (no words, no cap).
 #define LMP_FLAG_NOTIFY   (1u << 3)
+// receive: give up with SYS_ERR_TIMEOUT when nothing came within the
+// timeout argument (microseconds, not 0), counted in the kernel's timer
+// ticks (100 Hz): rounded up to whole ticks, the first of which may be
+// partly gone already. A message or notification first wins.
+#define LMP_FLAG_TIMEOUT  (1u << 4)
 
 // Receive result flags (returned in the last result word).
 #define LMP_RECV_CAP      (1u << 0) // a capability was placed in the receive slot

@@ -33,6 +33,19 @@ static inline errval_t lmp_recv(capref_t ep, uint32_t flags, capref_t recv_slot,
     return r.err;
 }
 
+// lmp_recv with a time limit: SYS_ERR_TIMEOUT when nothing came within
+// timeout_us (not 0; counted in the kernel's timer ticks, 10 ms: see
+// LMP_FLAG_TIMEOUT). SYS_ERR_INVALID_ARGS for 0.
+static inline errval_t lmp_recv_timeout(capref_t ep, uint32_t flags, capref_t recv_slot,
+                                        uint64_t timeout_us, struct lmp_recv_msg *m)
+{
+    struct sysret r =
+        syscall10(SYS_RECV, ep, flags | LMP_FLAG_TIMEOUT, recv_slot, timeout_us, 0, 0, 0, 0, 0, 0);
+    if (err_is_ok(r.err))
+        lmp_unpack(&r, m);
+    return r.err;
+}
+
 // Send on ep, then wait for the reply on reply_ep, in one system call.
 static inline errval_t lmp_call(capref_t ep, uint32_t flags, capref_t cap, const uint64_t w[4],
                                 capref_t reply_ep, capref_t recv_slot, struct lmp_recv_msg *m)
