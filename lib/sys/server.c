@@ -155,9 +155,13 @@ void server_step(struct server *s)
     }
     if (!recv_slot && err_is_fail(slot_alloc(&recv_slot)))
         recv_slot = NULL_CAP; // receive without caps until slots return
-    struct lmp_recv_msg m;
-    errval_t err = lmp_recv(s->ep, 0, recv_slot, &m);
+    struct lmp_recv_msg m = {0};
+    uint64_t limit = s->sleep_us ? s->sleep_us(s) : 0;
+    errval_t err = limit ? lmp_recv_timeout(s->ep, 0, recv_slot, limit, &m)
+                         : lmp_recv(s->ep, 0, recv_slot, &m);
     awake(s);
+    if (err_no(err) == SYS_ERR_TIMEOUT)
+        return; // the next step's idle hook does what was due
     if (err_is_fail(err)) {
         printf("server: receive failed: %s\n", err_msg(err));
         return;

@@ -136,6 +136,10 @@ def run(ctx):
                   f"bad sizes {bad}")
         ctx.check("it stops when told", echo(nsock, ("127.0.0.1", netd_port), DONE) == DONE, "")
         nsock.close()
+        # Waits with a limit on an idle queue, through netd and on a VNIC.
+        sh.cmd("run vnictest wait --netd", timeout=60)
+        sh.cmd("run vnictest wait", timeout=60)
+        ctx.collect(m, ["netd.wait_timeout", "vnic.wait_timeout"])
         for s in socks:
             s.close()
         m.send("poweroff\r")

@@ -17,6 +17,7 @@
 #include <sys/initsvc.h>
 #include <sys/server.h>
 #include <sys/slot.h>
+#include <sys/sys.h>
 
 #define QUEUE        64 // frames queued per client
 #define IRQ_NOTIFY   (1ull << 0)
@@ -28,6 +29,7 @@ struct client {
     uint32_t ip;
     struct server_chan *waiting; // a deferred NETD_RX
     uint64_t waiting_pid;
+    uint64_t deadline_us; // when it is answered empty-handed (0: never)
     uint8_t frames[QUEUE][NETQ_FRAME_MAX];
     uint16_t len[QUEUE];
     unsigned head, count;
@@ -35,6 +37,12 @@ struct client {
 };
 
 static struct netq *vnic;
+
+static uint64_t now_us(void)
+{
+    uint64_t per_us = sys_tsc_hz() / 1000000;
+    return sys_rdtsc() / (per_us ? per_us : 1);
+}
 static struct client clients[NETD_MAX_CLIENTS];
 static struct server srv;
 static uint64_t no_client; // frames for nobody
@@ -88,6 +96,39 @@ static unsigned drain_to(struct client *c, struct netd_page *pg)
 }
 
 // The frames that came in go to whom they are for.
+// Answer the clients waiting for frames that have some now, and those
+// whose time is up with none.
+static void answer_waiting(void)
+{
+    uint64_t now = now_us();
+    for (unsigned k = 0; k < NETD_MAX_CLIENTS; k++) {
+        struct client *c = &clients[k];
+        if (!c->used || !c->waiting || (!c->count && (!c->deadline_us || now < c->deadline_us)))
+            continue;
+        struct server_chan *ch = c->waiting;
+        c->waiting = NULL;
+        if (ch->pid != c->waiting_pid || !ch->buf)
+            continue;
+        server_reply(ch, &(struct server_resp){.w = {drain_to(c, ch->buf)}});
+    }
+}
+
+// How long the server loop may sleep: until the first waiting client's
+// time is up (0: no limit).
+static uint64_t sleep_us(struct server *s)
+{
+    (void)s;
+    uint64_t now = now_us(), first = 0;
+    for (unsigned k = 0; k < NETD_MAX_CLIENTS; k++) {
+        const struct client *c = &clients[k];
+        if (c->used && c->waiting && c->deadline_us) {
+            uint64_t left = c->deadline_us > now ? c->deadline_us - now : 1;
+            first = first && first < left ? first : left;
+        }
+    }
+    return first;
+}
+
 static void switch_rx(void)
 {
     struct netq_pkt pk[32];
@@ -117,17 +158,7 @@ static void switch_rx(void)
         os_probe_pop();
         netq_rx_done(vnic, pk, n);
     }
-    // Answer the clients waiting for frames that have some now.
-    for (unsigned k = 0; k < NETD_MAX_CLIENTS; k++) {
-        struct client *c = &clients[k];
-        if (!c->used || !c->waiting || !c->count)
-            continue;
-        struct server_chan *ch = c->waiting;
-        c->waiting = NULL;
-        if (ch->pid != c->waiting_pid || !ch->buf)
-            continue;
-        server_reply(ch, &(struct server_resp){.w = {drain_to(c, ch->buf)}});
-    }
+    answer_waiting();
 }
 
 // A client's frames go out if their source is the client's.
@@ -256,9 +287,10 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
     } else if (req->op == NETD_RX) {
         switch_rx();
         resp->w[0] = drain_to(c, req->chan->buf);
-        if (!resp->w[0] && req->a[0]) { // answered when a frame comes
+        if (!resp->w[0] && req->a[0]) { // answered when a frame comes or time is up
             c->waiting = req->chan;
             c->waiting_pid = req->chan->pid;
+            c->deadline_us = req->a[1] ? now_us() + req->a[1] : 0;
             resp->defer = true;
         }
     } else if (req->op == NETD_STATS) {
@@ -322,7 +354,8 @@ int main(void)
                           .nchans = NETD_MAX_CLIENTS * 2,
                           .handle = handle,
                           .notify = notify,
-                          .idle = idle};
+                          .idle = idle,
+                          .sleep_us = sleep_us};
     err = name_register(NETD_NAME, cap_selfep);
     if (err_is_fail(err)) {
         printf("netd: cannot register its name: %s\n", err_msg(err));

@@ -27,12 +27,6 @@ struct ndq {
 
 static struct ndq *nd(struct netq *q) { return q->impl; }
 
-static uint64_t now_us(void)
-{
-    uint64_t per_us = sys_tsc_hz() / 1000000;
-    return sys_rdtsc() / (per_us ? per_us : 1);
-}
-
 // Take the frames netd put in the page into free buffers of ours.
 static unsigned unpack(struct ndq *d, unsigned count)
 {
@@ -61,11 +55,11 @@ static unsigned unpack(struct ndq *d, unsigned count)
 
 // A round trip that brought nothing, or that slept until a frame came,
 // is waiting; one that brought frames is the path's IPC.
-static errval_t fetch(struct ndq *d, bool wait)
+static errval_t fetch(struct ndq *d, bool wait, uint64_t timeout_us)
 {
     struct rpc_result r;
     os_probe_push(OS_PROBE_IPC);
-    errval_t err = rpc_call(&d->chan, NETD_RX, wait, 0, 0, NULL_CAP, NULL_CAP, &r);
+    errval_t err = rpc_call(&d->chan, NETD_RX, wait, timeout_us, 0, NULL_CAP, NULL_CAP, &r);
     if (err_is_ok(err))
         err = r.err;
     bool got = err_is_ok(err) && r.w[0] > 0;
@@ -82,7 +76,7 @@ static unsigned q_rx(struct netq *q, struct netq_pkt *out, unsigned max)
 {
     struct ndq *d = nd(q);
     if (!d->nready)
-        fetch(d, false);
+        fetch(d, false, 0);
     os_probe_push(OS_PROBE_DRV_RX);
     unsigned n = 0;
     for (; n < max && n < d->nready; n++) {
@@ -159,26 +153,17 @@ static errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n, un
     return SYS_ERR_OK;
 }
 
-// Without a limit, netd answers when a frame has come (the kernel-mediated
-// way: the client sleeps in an IPC); with one, we ask again and again.
+// netd answers when a frame has come, or when the time has passed (the
+// kernel-mediated way: the client sleeps in an IPC).
 static errval_t q_wait_here(struct netq *q, uint64_t timeout_us)
 {
     struct ndq *d = nd(q);
     if (d->nready)
         return SYS_ERR_OK;
-    if (!timeout_us)
-        return fetch(d, true);
-    uint64_t start = now_us();
-    while (!d->nready) {
-        errval_t err = fetch(d, false);
-        if (err_is_fail(err))
-            return err;
-        if (!d->nready && now_us() - start >= timeout_us)
-            return SYS_ERR_TIMEOUT;
-        if (!d->nready)
-            sys_yield();
-    }
-    return SYS_ERR_OK;
+    errval_t err = fetch(d, true, timeout_us);
+    if (err_is_ok(err) && !d->nready)
+        return SYS_ERR_TIMEOUT;
+    return err;
 }
 
 static errval_t q_wait(struct netq *q, uint64_t timeout_us)

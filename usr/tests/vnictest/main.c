@@ -440,6 +440,34 @@ static void checks(void)
            "%s, owner %lu, VF's owner %lu", err_name(err), all[info->id].owner, vf_owner);
 }
 
+// A wait with a limit on an idle queue ends with SYS_ERR_TIMEOUT after
+// about the time asked (the kernel's 10 ms ticks): the VNIC sleeps on its
+// interrupt, netd answers the client's RPC when the time is up. A frame
+// that happens to come ends it early: then it is tried again.
+static int wait_test(bool via_netd)
+{
+    struct netq *q;
+    errval_t err = via_netd ? netd_open(&q) : vnic_open(&q);
+    uint64_t us = 0;
+    for (int tries = 0; err_is_ok(err) && tries < 5; tries++) {
+        uint64_t t0 = sys_rdtsc();
+        err = netq_wait(q, 50000);
+        us = (sys_rdtsc() - t0) * 1000000 / sys_tsc_hz();
+        struct netq_pkt pk[8];
+        unsigned n = netq_rx(q, pk, 8);
+        netq_rx_done(q, pk, n);
+        if (!n && err_is_ok(err))
+            err = SYS_ERR_INVALID_ARGS; // woken with nothing: wrong
+        if (!n)
+            break;
+        err = SYS_ERR_OK; // a frame came: again
+    }
+    report(via_netd ? "netd.wait_timeout" : "vnic.wait_timeout",
+           err_no(err) == SYS_ERR_TIMEOUT && us >= 29000 && us < 2000000,
+           "%s after %lu us (50000 asked)", err_name(err), us);
+    return failed;
+}
+
 int main(int argc, char **argv)
 {
     const char *t = argc > 1 ? argv[1] : "";
@@ -447,6 +475,8 @@ int main(int argc, char **argv)
         return echo_poll();
     if (!strcmp(t, "echo"))
         return echo(argc > 2 && !strcmp(argv[2], "--netd"));
+    if (!strcmp(t, "wait"))
+        return wait_test(argc > 2 && !strcmp(argv[2], "--netd"));
     if (!strcmp(t, "checks")) {
         checks();
         return failed;
@@ -459,6 +489,6 @@ int main(int argc, char **argv)
         for (;;)
             sys_yield();
     }
-    printf("usage: vnictest checks | echo [--netd | --poll] | hold\n");
+    printf("usage: vnictest checks | echo [--netd | --poll] | wait [--netd] | hold\n");
     return 1;
 }

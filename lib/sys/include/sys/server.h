@@ -53,6 +53,10 @@ struct server {
     // Called before the loop blocks (may be NULL): do polled work, arm
     // interrupts; true if there is more to do now (the loop does not block).
     bool (*idle)(struct server *s);
+    // Called after idle when the loop is about to block (may be NULL): the
+    // longest it may sleep, in microseconds (0: until a message comes). A
+    // server with deadlines of its own sets it; its idle hook meets them.
+    uint64_t (*sleep_us)(struct server *s);
     void *user;
 };
 
