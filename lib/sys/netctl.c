@@ -93,6 +93,12 @@ errval_t netctl_rate(uint16_t vnic, uint32_t mbps)
     return call(NETCTL_RATE, vnic, mbps, 0, NULL_CAP, NULL, &r);
 }
 
+errval_t netctl_vnic_vlan(uint16_t vnic, uint16_t vid)
+{
+    struct rpc_result r;
+    return call(NETCTL_VLAN, vnic, vid, 0, NULL_CAP, NULL, &r);
+}
+
 errval_t netctl_list(struct netctl_vnic *out, unsigned max, unsigned *n)
 {
     struct rpc_result r;

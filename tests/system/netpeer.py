@@ -39,6 +39,21 @@ def eth(dst, src, ethertype, payload):
     return dst + src + struct.pack("!H", ethertype) + payload
 
 
+ETH_VLAN = 0x8100
+
+
+def eth_vlan(dst, src, vid, ethertype, payload):
+    """An 802.1Q-tagged frame (priority 0) on VLAN vid."""
+    return dst + src + struct.pack("!HHH", ETH_VLAN, vid & 0xFFF, ethertype) + payload
+
+
+def untag(frame):
+    """(VLAN id, the frame without its tag), or (None, frame) if untagged."""
+    if len(frame) >= 18 and struct.unpack("!H", frame[12:14])[0] == ETH_VLAN:
+        return struct.unpack("!H", frame[14:16])[0] & 0xFFF, frame[:12] + frame[16:]
+    return None, frame
+
+
 def ipv4(src, dst, proto, payload, ttl=64, ident=1, total_len=None, ihl=5, flags_frag=0,
          bad_csum=False):
     length = total_len if total_len is not None else 20 + len(payload)

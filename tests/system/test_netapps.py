@@ -26,7 +26,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netpeer import ETH_IP, Peer, eth, free_udp_port, ipv4, udp  # noqa: E402
+from netpeer import ETH_IP, Peer, eth, eth_vlan, free_udp_port, ipv4, parse, udp, untag  # noqa: E402
 from test_shell import PROMPT, Shell, seen, services_up  # noqa: E402
 from test_vnic import SIZES, echo, echo_sizes  # noqa: E402
 
@@ -271,10 +271,49 @@ def boot_raw(ctx):
                     ok, got = d == len(frames), f"{counter} +{d} for {len(frames)} frames"
                 ctx.check(f"{name}: {what}: dropped and counted, the app serves on",
                           ok and reply == b"still serving", f"{got}; echo {reply!r}")
+        vlan_port(ctx, m, sh, peer)
         peer.close()
         m.send("poweroff\r")
         ctx.check("raw: poweroff", m.wait_exit(timeout=30) == 0, "")
     return m
+
+
+def vlan_reply(peer, ip, timeout):
+    """(VLAN id, payload) of the next UDP datagram from ip:7, or None."""
+    end = time.time() + timeout
+    while time.time() < end:
+        frame = peer.recv(end - time.time())
+        if frame is None:
+            return None
+        vid, inner = untag(frame)
+        p = parse(inner)
+        if p and p.get("ip_src") == ip and p.get("sport") == 7:
+            return vid, p["data"]
+    return None
+
+
+# A VNIC on VLAN 100 (netctl programs the device: VLVF, VFTA, VMVIR,
+# VMOLR): a datagram tagged 100 is echoed tagged 100; untagged and VLAN 200
+# datagrams never reach it.
+def vlan_port(ctx, m, sh, peer):
+    sh.cmd("run vnictest echo --vlan 100 &")
+    if not started(m, r"vnictest: echo on 10\.0\.2\.17:7 \(VNIC 2, VLAN 100\)", ctx,
+                   "a VNIC on VLAN 100 starts"):
+        return
+    mac, ip, me = bytes([0x52, 0x54, 0, 0x5e, 0, 3]), "10.0.2.17", peer.ip
+
+    def frame(vid, data):
+        payload = ipv4(me, ip, 17, udp(me, ip, 40000, 7, data))
+        return eth_vlan(mac, peer.mac, vid, ETH_IP, payload) if vid else \
+            eth(mac, peer.mac, ETH_IP, payload)
+    peer.send(frame(100, b"on vlan 100"))
+    got = vlan_reply(peer, ip, 3.0)
+    ctx.check("VLAN 100: echoed, tagged 100", got == (100, b"on vlan 100"), f"got {got!r}")
+    peer.send(frame(0, b"untagged"))
+    peer.send(frame(200, b"on vlan 200"))
+    got = vlan_reply(peer, ip, 1.5)
+    ctx.check("untagged and VLAN 200 frames do not reach it", got is None, f"got {got!r}")
+    sh.check("vnic show names its VLAN", "vnic show 2", r"10\.0\.2\.17  pid \d+ +0 filters, VLAN 100")
 
 
 def run(ctx):

@@ -35,7 +35,8 @@ static void describe(unsigned i, struct netctl_vnic *out)
                                 .ip = v->ip,
                                 .netmask = nc.netmask,
                                 .gateway = nc.gateway,
-                                .owner = v->owner};
+                                .owner = v->owner,
+                                .vlan = nc.pf.vf[i].vlan};
     memcpy(out->mac, v->mac, 6);
     for (unsigned k = 0; k < NETCTL_MAX_FILTERS; k++)
         out->nfilters += v->filters[k].used;
@@ -207,6 +208,12 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
                 igb_pf_set_rate_limit(&nc.pf, (unsigned)(v - nc.vnics), (uint32_t)req->a[1]);
         break;
     case NETCTL_LIST: op_list(req, resp); break;
+    case NETCTL_VLAN:
+        if ((v = owned(req, resp)))
+            resp->err = req->a[1] > 4094 ? SYS_ERR_INVALID_ARGS
+                                         : igb_pf_set_vf_vlan(&nc.pf, (unsigned)(v - nc.vnics),
+                                                              (uint16_t)req->a[1]);
+        break;
     default: resp->err = SYS_ERR_ILLEGAL_INVOCATION;
     }
     if (req->cap)

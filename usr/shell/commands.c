@@ -199,9 +199,12 @@ static void print_vnic(const struct netctl_vnic *v, bool detail)
     char owner[24] = "free";
     if (v->owner)
         snprintf(owner, sizeof(owner), "pid %lu", v->owner);
-    printf("  %u  %02x:%02x.%u  %02x:%02x:%02x:%02x:%02x:%02x  %u.%u.%u.%u  %-9s %u filters\n",
+    char vlan[16] = "";
+    if (v->vlan)
+        snprintf(vlan, sizeof(vlan), ", VLAN %u", v->vlan);
+    printf("  %u  %02x:%02x.%u  %02x:%02x:%02x:%02x:%02x:%02x  %u.%u.%u.%u  %-9s %u filters%s\n",
            v->id, v->rid >> 8, (v->rid >> 3) & 31, v->rid & 7, m[0], m[1], m[2], m[3], m[4], m[5],
-           ip[0], ip[1], ip[2], ip[3], owner, v->nfilters);
+           ip[0], ip[1], ip[2], ip[3], owner, v->nfilters, vlan);
     if (detail)
         printf("     device counters: rx %lu frames, %lu bytes; tx %lu frames, %lu bytes\n",
                v->rx_packets, v->rx_octets, v->tx_packets, v->tx_octets);

@@ -164,10 +164,13 @@ static bool answer(struct netq *q, const uint8_t *f, uint16_t len, unsigned *ech
     return payload_is(u, ulen, DONE_MSG);
 }
 
-static int echo(bool via_netd)
+// Echo on a VNIC (on VLAN vlan unless 0) or through netd.
+static int echo(bool via_netd, uint16_t vlan)
 {
     struct netq *q;
     errval_t err = via_netd ? netd_open(&q) : vnic_open(&q);
+    if (err_is_ok(err) && vlan)
+        err = netctl_vnic_vlan(vnic_info(q)->id, vlan);
     if (err_is_fail(err)) {
         printf("vnictest: no VNIC: %s\n", err_msg(err));
         return 1;
@@ -175,6 +178,9 @@ static int echo(bool via_netd)
     const uint8_t *ip = (const uint8_t *)&q->ip;
     if (via_netd)
         printf("vnictest: echo on %u.%u.%u.%u:7 (through netd)\n", ip[0], ip[1], ip[2], ip[3]);
+    else if (vlan)
+        printf("vnictest: echo on %u.%u.%u.%u:7 (VNIC %u, VLAN %u)\n", ip[0], ip[1], ip[2], ip[3],
+               vnic_info(q)->id, vlan);
     else
         printf("vnictest: echo on %u.%u.%u.%u:7 (VNIC %u)\n", ip[0], ip[1], ip[2], ip[3],
                vnic_info(q)->id);
@@ -370,6 +376,29 @@ static void filters_enforced(struct netq *q)
         q2->ops->close(q2);
 }
 
+// A VLAN is the owner's to set, within 1..4094 (0: untagged), and the list
+// shows it; another's VNIC cannot be put on one.
+static void vlan_checks(uint16_t id)
+{
+    struct netctl_vnic all[NETCTL_MAX_VNICS];
+    unsigned n = 0;
+    errval_t bad = netctl_vnic_vlan(id, 4095);
+    errval_t theirs = netctl_vnic_vlan(id == 0 ? 1 : 0, 100);
+    errval_t on = netctl_vnic_vlan(id, 100);
+    errval_t list = netctl_list(all, NETCTL_MAX_VNICS, &n);
+    uint16_t shown = err_is_ok(list) ? all[id].vlan : 0;
+    errval_t off = netctl_vnic_vlan(id, 0);
+    errval_t list2 = netctl_list(all, NETCTL_MAX_VNICS, &n);
+    report(
+        "vnic.vlan",
+        err_no(bad) == SYS_ERR_INVALID_ARGS &&
+            (err_no(theirs) == NETCTL_ERR_NOT_OWNER || err_no(theirs) == NETCTL_ERR_NO_SUCH_VNIC) &&
+            err_is_ok(on) && shown == 100 && err_is_ok(off) && err_is_ok(list2) &&
+            all[id].vlan == 0,
+        "4095: %s, another's: %s, 100: %s (listed %u), 0: %s (listed %u)", err_name(bad),
+        err_name(theirs), err_name(on), shown, err_name(off), all[id].vlan);
+}
+
 static void checks(void)
 {
     struct netq *q = NULL;
@@ -413,6 +442,7 @@ static void checks(void)
     errval_t rate = netctl_rate(info->id, 100);
     report("vnic.rate_limit_unsupported", err_no(rate) == IGB_ERR_NO_RATE_LIMIT, "%s",
            err_name(rate));
+    vlan_checks(info->id);
     // Another's VNIC, or none, cannot be touched.
     unsigned other = info->id == 0 ? 1 : 0;
     errval_t theirs = netctl_vnic_destroy((uint16_t)other);
@@ -473,8 +503,10 @@ int main(int argc, char **argv)
     const char *t = argc > 1 ? argv[1] : "";
     if (!strcmp(t, "echo") && argc > 2 && !strcmp(argv[2], "--poll"))
         return echo_poll();
+    if (!strcmp(t, "echo") && argc > 3 && !strcmp(argv[2], "--vlan"))
+        return echo(false, (uint16_t)atoi(argv[3]));
     if (!strcmp(t, "echo"))
-        return echo(argc > 2 && !strcmp(argv[2], "--netd"));
+        return echo(argc > 2 && !strcmp(argv[2], "--netd"), 0);
     if (!strcmp(t, "wait"))
         return wait_test(argc > 2 && !strcmp(argv[2], "--netd"));
     if (!strcmp(t, "checks")) {
@@ -489,6 +521,7 @@ int main(int argc, char **argv)
         for (;;)
             sys_yield();
     }
-    printf("usage: vnictest checks | echo [--netd | --poll] | wait [--netd] | hold\n");
+    printf(
+        "usage: vnictest checks | echo [--netd | --poll | --vlan <vid>] | wait [--netd] | hold\n");
     return 1;
 }

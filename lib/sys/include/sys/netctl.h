@@ -27,6 +27,7 @@ enum netctl_op {
     NETCTL_FILTERS = 6,        // (vnic) -> buf: struct netctl_filter[w0]            [owner]
     NETCTL_RATE = 7,           // (vnic, Mb/s): a transmit rate limit                [owner]
     NETCTL_LIST = 8,           // -> buf: struct netctl_vnic[w0]
+    NETCTL_VLAN = 9,           // (vnic, vid): a port VLAN, 0 untagged              [owner]
 };
 
 // A filter admits traffic of protocol proto (NETCTL_PROTO_*) to local
@@ -48,6 +49,7 @@ struct netctl_vnic {
     uint32_t ip, netmask, gateway; // network order
     uint64_t owner;                // pid (0: free)
     uint16_t nfilters;
+    uint16_t vlan;                                         // the port VLAN (0: untagged)
     uint64_t rx_packets, tx_packets, rx_octets, tx_octets; // the device's counters for its pool
 };
 
@@ -60,4 +62,10 @@ errval_t netctl_filter_create(uint16_t vnic, const struct netctl_filter *f, capr
 errval_t netctl_filter_destroy(capref_t cap);
 errval_t netctl_filters(uint16_t vnic, struct netctl_filter *out, unsigned max, unsigned *n);
 errval_t netctl_rate(uint16_t vnic, uint32_t mbps);
+// Put the VNIC on VLAN vid (1..4094) as an access port, programmed in the
+// device: it receives only frames tagged vid (untagged by the device) and
+// everything it sends is tagged vid; 0 makes it untagged again. Errors:
+// NETCTL_ERR_NO_SUCH_VNIC, NETCTL_ERR_NOT_OWNER, SYS_ERR_INVALID_ARGS
+// (vid over 4094), IGB_ERR_VLAN_FULL (32 VLANs in use: left untagged).
+errval_t netctl_vnic_vlan(uint16_t vnic, uint16_t vid);
 errval_t netctl_list(struct netctl_vnic *out, unsigned max, unsigned *n);
