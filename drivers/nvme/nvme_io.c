@@ -224,6 +224,19 @@ errval_t nvme_flush(const struct nvme_ns *ns, nvme_io_done_fn done, void *arg, u
     return nvme_io_submit(ns->q, &cmd, NULL, 0, done, arg, cid);
 }
 
+errval_t nvme_write_zeroes(const struct nvme_ns *ns, uint64_t slba, uint32_t nblocks,
+                           nvme_io_done_fn done, void *arg, uint16_t *cid)
+{
+    if (!nblocks || nblocks > 0x10000)
+        return SYS_ERR_INVALID_ARGS;
+    struct nvme_sqe cmd = {.opc = NVME_IO_WRITE_ZEROES,
+                           .nsid = ns->nsid,
+                           .cdw10 = (uint32_t)slba,
+                           .cdw11 = (uint32_t)(slba >> 32),
+                           .cdw12 = nblocks - 1};
+    return nvme_io_submit(ns->q, &cmd, NULL, 0, done, arg, cid);
+}
+
 struct sync_wait {
     volatile bool done;
     errval_t err;
@@ -274,5 +287,14 @@ errval_t nvme_flush_sync(const struct nvme_ns *ns, uint64_t timeout_us)
     struct sync_wait w = {0};
     uint16_t cid = 0;
     errval_t err = nvme_flush(ns, sync_done, &w, &cid);
+    return sync_finish(ns, err, cid, &w, timeout_us);
+}
+
+errval_t nvme_write_zeroes_sync(const struct nvme_ns *ns, uint64_t slba, uint32_t nblocks,
+                                uint64_t timeout_us)
+{
+    struct sync_wait w = {0};
+    uint16_t cid = 0;
+    errval_t err = nvme_write_zeroes(ns, slba, nblocks, sync_done, &w, &cid);
     return sync_finish(ns, err, cid, &w, timeout_us);
 }

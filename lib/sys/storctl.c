@@ -64,6 +64,12 @@ errval_t storctl_vsa_release(const char *name)
     return call(STORCTL_VSA_RELEASE, 0, name, &r);
 }
 
+errval_t storctl_vsa_destroy(const char *name)
+{
+    struct rpc_result r;
+    return call(STORCTL_VSA_DESTROY, 0, name, &r);
+}
+
 static errval_t list(uint64_t op, void *out, size_t size, unsigned max, unsigned *n)
 {
     struct rpc_result r;

@@ -161,6 +161,12 @@ def third_boot(ctx, iso, disk, acked):
         runs = [sh.cmd("run logapp alpha check", timeout=120) for _ in range(17)]
         ctx.check("storctl keeps serving new clients (17 more)",
                   all("recovered 20 records, 0 bad" in r for r in runs), runs[-1][-300:])
+        # The crash test's VSA destroyed: zeroed, unnamed, its namespace reused.
+        sh.cmd("run vsictest destroy own alpha reborn", timeout=300)
+        ctx.collect(m, ["vsictest.vsa_destroy", "vsictest.vsa_destroy_zeroes"])
+        names = sh.cmd("vsa list")
+        ctx.check("vsa list: 'own' gone, 'reborn' there",
+                  " own " not in names and "reborn" in names, names)
         m.send("poweroff\r")
         m.wait_exit(timeout=30)
     return m

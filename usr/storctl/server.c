@@ -107,6 +107,7 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
     case STORCTL_VSIC_DESTROY: vsic_op_destroy(req, resp); break;
     case STORCTL_VSA_ACQUIRE: vsa_op_acquire(req, resp); break;
     case STORCTL_VSA_RELEASE: vsa_op_release(req, resp); break;
+    case STORCTL_VSA_DESTROY: vsa_op_destroy(req, resp); break;
     case STORCTL_VSIC_LIST: vsic_op_list(req, resp); break;
     case STORCTL_VSA_LIST: vsa_op_list(req, resp); break;
     default: resp->err = SYS_ERR_ILLEGAL_INVOCATION;

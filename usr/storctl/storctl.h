@@ -75,6 +75,7 @@ void vsic_op_create(struct server_req *req, struct server_resp *resp);
 void vsic_op_destroy(struct server_req *req, struct server_resp *resp);
 void vsa_op_acquire(struct server_req *req, struct server_resp *resp);
 void vsa_op_release(struct server_req *req, struct server_resp *resp);
+void vsa_op_destroy(struct server_req *req, struct server_resp *resp);
 void vsic_op_list(struct server_req *req, struct server_resp *resp);
 void vsa_op_list(struct server_req *req, struct server_resp *resp);
 

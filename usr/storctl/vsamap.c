@@ -49,6 +49,17 @@ errval_t vsamap_add(struct vsamap *m, const char *name, uint32_t nsid)
     return SYS_ERR_OK;
 }
 
+errval_t vsamap_remove(struct vsamap *m, const char *name)
+{
+    int k = vsamap_find(m, name);
+    if (k < 0)
+        return SYS_ERR_NOT_FOUND;
+    memmove(&m->e[k], &m->e[k + 1], (m->count - (unsigned)k - 1) * sizeof(m->e[0]));
+    m->count--;
+    memset(&m->e[m->count], 0, sizeof(m->e[0]));
+    return SYS_ERR_OK;
+}
+
 void vsamap_encode(const struct vsamap *m, void *out)
 {
     struct vsamap_disk d;

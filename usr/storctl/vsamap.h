@@ -75,3 +75,6 @@ int vsamap_find_nsid(const struct vsamap *m, uint32_t nsid);
 // Add name -> nsid. Errors: STORCTL_ERR_BAD_NAME, SYS_ERR_INVALID_ARGS
 // (nsid 0, or name or nsid present already), STORCTL_ERR_NO_VSA_FREE (full).
 errval_t vsamap_add(struct vsamap *m, const char *name, uint32_t nsid);
+
+// Forget name (the others keep their order). Errors: SYS_ERR_NOT_FOUND.
+errval_t vsamap_remove(struct vsamap *m, const char *name);

@@ -410,6 +410,51 @@ void vsa_op_release(struct server_req *req, struct server_resp *resp)
         a->vsic = -1;
 }
 
+// Every block of a's namespace zeroed, through our own controller (the
+// namespace attached to it meanwhile: one controller at a time), durably.
+static errval_t wipe(const struct vsa *a)
+{
+    errval_t err = nvme_ns_attach(&sc.nvme, a->nsid, sc.nvme.cntlid);
+    if (err_is_fail(err))
+        return err;
+    struct nvme_ns ns = {&sc.q, a->nsid, a->block_size, a->blocks};
+    for (uint64_t lba = 0; err_is_ok(err) && lba < a->blocks; lba += 0x10000) {
+        uint64_t n = a->blocks - lba < 0x10000 ? a->blocks - lba : 0x10000;
+        err = nvme_write_zeroes_sync(&ns, lba, (uint32_t)n, WAIT_US);
+    }
+    if (err_is_ok(err))
+        err = nvme_flush_sync(&ns, WAIT_US);
+    errval_t detach = nvme_ns_detach(&sc.nvme, a->nsid, sc.nvme.cntlid);
+    return err_is_ok(err) ? detach : err;
+}
+
+void vsa_op_destroy(struct server_req *req, struct server_resp *resp)
+{
+    char name[STORCTL_VSA_NAME];
+    int v = vsic_of(req->chan->pid);
+    resp->err = req_name(req, name);
+    if (err_is_fail(resp->err))
+        return;
+    int k = err_is_ok(sc.map_err) ? vsamap_find(&sc.map, name) : -1;
+    struct vsa *a = k >= 0 ? vsa_by_nsid(sc.map.e[k].nsid) : NULL;
+    if (!a || v < 0 || a->vsic != v) {
+        resp->err = STORCTL_ERR_NOT_HELD;
+        return;
+    }
+    resp->err = nvme_ns_detach(&sc.nvme, a->nsid, sc.vsics[v].cntlid);
+    if (err_is_fail(resp->err) && err_no(resp->err) != NVME_ERR_NS_NOT_ATTACHED)
+        return;
+    a->vsic = -1;
+    struct vsamap m = sc.map;
+    resp->err = wipe(a);
+    if (err_is_ok(resp->err))
+        resp->err = vsamap_remove(&m, name);
+    if (err_is_ok(resp->err))
+        resp->err = map_store(&m);
+    printf("storctl: VSA '%s' (namespace %u): %s\n", name, a->nsid,
+           err_is_ok(resp->err) ? "zeroed and unnamed, free" : err_msg(resp->err));
+}
+
 void vsa_op_list(struct server_req *req, struct server_resp *resp)
 {
     if (!req->chan->buf) {

@@ -258,3 +258,10 @@ errval_t vsa_close(struct vsa *a)
     free(a);
     return err;
 }
+
+errval_t vsa_destroy(struct vsa *a)
+{
+    errval_t err = storctl_vsa_destroy(a->info.name);
+    free(a);
+    return err;
+}

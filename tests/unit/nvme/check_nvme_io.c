@@ -204,6 +204,24 @@ START_TEST(test_flush_and_limits)
 }
 END_TEST
 
+// WRITE ZEROES clears exactly its range, beyond MDTS (no data moves).
+START_TEST(test_write_zeroes)
+{
+    uint8_t *d = sys.ns_data[2];
+    memset(d, 0x5a, M_NS_BLOCKS * 512);
+    ck_assert_uint_eq(nvme_write_zeroes_sync(&ns, 100, 1000, TIMEOUT), SYS_ERR_OK);
+    for (size_t i = 0; i < M_NS_BLOCKS * 512; i++) {
+        bool inside = i >= 100 * 512 && i < 1100 * 512;
+        ck_assert_msg(d[i] == (inside ? 0 : 0x5a), "byte %zu", i);
+    }
+    ck_assert_uint_eq(nvme_write_zeroes_sync(&ns, 0, 0, TIMEOUT), SYS_ERR_INVALID_ARGS);
+    ck_assert_uint_eq(nvme_write_zeroes_sync(&ns, 0, 0x10001, TIMEOUT), SYS_ERR_INVALID_ARGS);
+    ck_assert_uint_eq(nvme_write_zeroes_sync(&ns, M_NS_BLOCKS - 1, 2, TIMEOUT),
+                      NVME_ERR_SC_LBA_RANGE);
+    ck_assert_uint_eq(d[(M_NS_BLOCKS - 1) * 512], 0x5a);
+}
+END_TEST
+
 START_TEST(test_status_errors)
 {
     struct nvme_xfer w = xfer(data_pages, 48, 0, P_LIST);
@@ -419,6 +437,7 @@ static Suite *io_suite(void)
     tcase_add_test(t, test_prp_build);
     tcase_add_test(t, test_write_read_sizes);
     tcase_add_test(t, test_flush_and_limits);
+    tcase_add_test(t, test_write_zeroes);
     tcase_add_test(t, test_status_errors);
     tcase_add_test(t, test_async_out_of_order);
     tcase_add_test(t, test_queue_full);

@@ -345,10 +345,16 @@ static uint16_t io(struct m_ctrl *c, const struct nvme_sqe *cmd)
         return SC(0, NVME_SC_INVALID_FIELD) | DNR;
     if (cmd->opc == NVME_IO_FLUSH)
         return s->flushes++, 0;
-    if (cmd->opc != NVME_IO_READ && cmd->opc != NVME_IO_WRITE)
+    if (cmd->opc != NVME_IO_READ && cmd->opc != NVME_IO_WRITE && cmd->opc != NVME_IO_WRITE_ZEROES)
         return SC(0, NVME_SC_INVALID_OPCODE) | DNR;
     uint64_t slba = cmd->cdw10 | (uint64_t)cmd->cdw11 << 32;
     uint32_t nlb = (cmd->cdw12 & 0xffff) + 1, len = nlb * 512;
+    if (cmd->opc == NVME_IO_WRITE_ZEROES) { // no data: MDTS does not apply
+        if (slba + nlb > M_NS_BLOCKS)
+            return SC(0, NVME_SC_LBA_RANGE) | DNR;
+        memset(s->ns_data[nsid] + slba * 512, 0, len);
+        return 0;
+    }
     if (len > 4096u << M_MDTS)
         return SC(0, NVME_SC_INVALID_FIELD) | DNR;
     if (slba + nlb > M_NS_BLOCKS)

@@ -47,6 +47,31 @@ START_TEST(test_add_rules)
 }
 END_TEST
 
+// A name removed is gone, the rest keep their order and NSIDs, its NSID
+// may be named again, and the map still encodes and decodes.
+START_TEST(test_remove)
+{
+    struct vsamap m = two(0), back;
+    ck_assert_uint_eq(vsamap_add(&m, "third", 7), SYS_ERR_OK);
+    ck_assert_uint_eq(vsamap_remove(&m, "nope"), SYS_ERR_NOT_FOUND);
+    ck_assert_uint_eq(vsamap_remove(&m, "b-2_x.y"), SYS_ERR_OK);
+    ck_assert_uint_eq(m.count, 2);
+    ck_assert_int_eq(vsamap_find(&m, "b-2_x.y"), -1);
+    ck_assert_int_eq(vsamap_find_nsid(&m, 5), -1);
+    ck_assert_int_eq(vsamap_find(&m, "alpha"), 0);
+    ck_assert_int_eq(vsamap_find(&m, "third"), 1);
+    ck_assert_uint_eq(m.e[1].nsid, 7);
+    ck_assert_uint_eq(vsamap_remove(&m, "b-2_x.y"), SYS_ERR_NOT_FOUND);
+    ck_assert_uint_eq(vsamap_add(&m, "again", 5), SYS_ERR_OK);
+    static uint8_t blk[VSAMAP_BLOCK];
+    m.seq = 4;
+    vsamap_encode(&m, blk);
+    ck_assert_uint_eq(vsamap_decode(blk, 0, &back), SYS_ERR_OK);
+    ck_assert_uint_eq(back.count, 3);
+    ck_assert_int_eq(vsamap_find_nsid(&back, 5), 2);
+}
+END_TEST
+
 START_TEST(test_round_trip)
 {
     struct vsamap m = two(7), got;
@@ -157,6 +182,7 @@ static Suite *make_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_names);
     tcase_add_test(tc, test_add_rules);
+    tcase_add_test(tc, test_remove);
     tcase_add_test(tc, test_round_trip);
     tcase_add_test(tc, test_bit_flips);
     tcase_add_test(tc, test_bad_contents);

@@ -136,6 +136,54 @@ static int probe(const char *held, const char *mine)
     return 0;
 }
 
+// The blocks [lba, lba + 8) of a read back as all byte b?
+static bool reads_as(struct vsa *a, uint64_t lba, uint8_t b)
+{
+    memset(back, ~b, sizeof(back));
+    if (err_is_fail(a->dev.read(a->dev.arg, lba, 8, back)))
+        return false;
+    for (size_t i = 0; i < sizeof(back); i++) {
+        if (back[i] != b)
+            return false;
+    }
+    return true;
+}
+
+// Hold VSA name, write its first and last blocks, destroy it: the name is
+// gone from the list and its namespace free; new, the next name we
+// acquire gets that namespace and reads zeros where the data was.
+static int destroy(const char *name, const char *other, const char *fresh)
+{
+    struct vsic *v;
+    struct vsa *a = NULL, *b = NULL;
+    errval_t err = vsic_open(&v);
+    if (err_is_ok(err))
+        err = vsa_open(v, name, &a);
+    uint32_t nsid = a ? a->ns.nsid : 0;
+    uint64_t last = a ? a->ns.blocks - 8 : 0;
+    memset(buf, 0xa5, sizeof(buf));
+    if (err_is_ok(err))
+        err = a->dev.write(a->dev.arg, 0, 8, buf);
+    if (err_is_ok(err))
+        err = a->dev.write(a->dev.arg, last, 8, buf);
+    bool written = err_is_ok(err) && reads_as(a, last, 0xa5);
+    errval_t bad = storctl_vsa_destroy("no/such"), theirs = storctl_vsa_destroy(other);
+    errval_t gone = a ? vsa_destroy(a) : err;
+    report("vsa_destroy",
+           written && err_is_ok(gone) && nsid_of(name) == 0 &&
+               err_no(bad) == STORCTL_ERR_BAD_NAME && err_no(theirs) == STORCTL_ERR_NOT_HELD,
+           "written %d, destroy %s (name still at namespace %u), bad name %s, not held %s", written,
+           err_name(gone), nsid_of(name), err_name(bad), err_name(theirs));
+    err = vsa_open(v, fresh, &b);
+    report("vsa_destroy_zeroes",
+           err_is_ok(err) && b->ns.nsid == nsid && reads_as(b, 0, 0) && reads_as(b, last, 0),
+           "'%s': %s, namespace %u (was %u)", fresh, err_name(err), b ? b->ns.nsid : 0, nsid);
+    if (b)
+        vsa_close(b);
+    vsic_close(v);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "hold"))
@@ -157,6 +205,9 @@ int main(int argc, char **argv)
                err_name(full));
         return 0;
     }
-    printf("usage: vsictest hold <vsa> | probe <held> <own> | create | full <name>\n");
+    if (argc == 5 && !strcmp(argv[1], "destroy"))
+        return destroy(argv[2], argv[3], argv[4]);
+    printf("usage: vsictest hold <vsa> | probe <held> <own> | create | full <name> | destroy "
+           "<vsa> <another's> <new name>\n");
     return 2;
 }

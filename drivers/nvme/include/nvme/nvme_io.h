@@ -119,6 +119,11 @@ errval_t nvme_read(const struct nvme_ns *ns, uint64_t slba, uint32_t nblocks,
 errval_t nvme_write(const struct nvme_ns *ns, uint64_t slba, uint32_t nblocks,
                     const struct nvme_xfer *x, nvme_io_done_fn done, void *arg, uint16_t *cid);
 errval_t nvme_flush(const struct nvme_ns *ns, nvme_io_done_fn done, void *arg, uint16_t *cid);
+// WRITE ZEROES: nblocks (1 .. 65536) blocks at slba read as zeros after
+// it; no data moves, so MDTS does not bound it. The controller must offer
+// it (ONCS; QEMU does), else its status is NVME_ERR_SC_INVALID_OPCODE.
+errval_t nvme_write_zeroes(const struct nvme_ns *ns, uint64_t slba, uint32_t nblocks,
+                           nvme_io_done_fn done, void *arg, uint16_t *cid);
 
 // The same, waiting for the completion for at most timeout_us. Errors:
 // the submission's, nvme_ioq_wait's (on a timeout the command stays
@@ -128,3 +133,5 @@ errval_t nvme_read_sync(const struct nvme_ns *ns, uint64_t slba, uint32_t nblock
 errval_t nvme_write_sync(const struct nvme_ns *ns, uint64_t slba, uint32_t nblocks,
                          const struct nvme_xfer *x, uint64_t timeout_us);
 errval_t nvme_flush_sync(const struct nvme_ns *ns, uint64_t timeout_us);
+errval_t nvme_write_zeroes_sync(const struct nvme_ns *ns, uint64_t slba, uint32_t nblocks,
+                                uint64_t timeout_us);

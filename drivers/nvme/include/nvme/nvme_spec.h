@@ -315,10 +315,14 @@ _Static_assert(sizeof(struct nvme_sec_ctrl_list) == NVME_IDENTIFY_BYTES, "Identi
 
 /* ---- I/O commands: Flush (Base 7.1, "Flush command"); Write, Read (NVM Command Set 1.0,
  * "Write command", "Read command") ---- */
-#define NVME_IO_FLUSH     0x00 // of one namespace, or every one (NSID FFFFFFFFh)
-#define NVME_IO_WRITE     0x01
-#define NVME_IO_READ      0x02
+#define NVME_IO_FLUSH          0x00 // of one namespace, or every one (NSID FFFFFFFFh)
+#define NVME_IO_WRITE          0x01
+#define NVME_IO_READ           0x02
+// Write Zeroes (NVM Command Set 1.0, "Write Zeroes command"; optional:
+// Identify Controller ONCS bit 3): SLBA and NLB as Read/Write, no data.
+#define NVME_IO_WRITE_ZEROES   0x08
+#define NVME_ONCS_WRITE_ZEROES (1u << 3)
 // Read/Write: CDW10-11 SLBA, CDW12 bits 15:0 NLB (0's based), bit 30 FUA.
-#define NVME_RW_FUA       (1u << 30)
-#define NVME_NSID_ALL     0xffffffffu
-#define NVME_PRP_PER_PAGE 512 // 8-byte PRP entries in a 4 KiB list page
+#define NVME_RW_FUA            (1u << 30)
+#define NVME_NSID_ALL          0xffffffffu
+#define NVME_PRP_PER_PAGE      512 // 8-byte PRP entries in a 4 KiB list page

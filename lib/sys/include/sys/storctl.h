@@ -31,6 +31,7 @@ enum storctl_op {
     STORCTL_VSA_RELEASE = 6, // buf: name: detached from our VSIC                       [its holder]
     STORCTL_VSIC_LIST = 7,   // -> buf: struct storctl_vsic[w0]
     STORCTL_VSA_LIST = 8,    // -> buf: struct storctl_vsa[w0]
+    STORCTL_VSA_DESTROY = 9, // buf: name: zeroed, unnamed, free for a new name        [its holder]
 };
 
 // What STORCTL_CHECK_ISOLATION saw when the controller was told to write
@@ -84,6 +85,14 @@ errval_t storctl_vsa_acquire(const char *name, struct storctl_vsa *out);
 
 // Detach VSA name from our VSIC. Errors: STORCTL_ERR_NOT_HELD.
 errval_t storctl_vsa_release(const char *name);
+
+// End VSA name, which we hold: it is detached from our VSIC, every block
+// of its namespace is zeroed (through storctl's own controller), and only
+// then is the name removed from the VSA map, durably; the namespace is
+// free for a new name. On a failure after the detach the VSA keeps its
+// name and data, held by nobody. Errors: STORCTL_ERR_BAD_NAME,
+// STORCTL_ERR_NOT_HELD, STORCTL_ERR_META_CORRUPT, the device's.
+errval_t storctl_vsa_destroy(const char *name);
 
 // Every VSIC, every VSA namespace (named or not).
 errval_t storctl_vsic_list(struct storctl_vsic *out, unsigned max, unsigned *n);

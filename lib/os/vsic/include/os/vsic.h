@@ -80,3 +80,7 @@ errval_t vsa_open(struct vsic *v, const char *name, struct vsa **out);
 
 // Release the VSA to storctl; a is freed.
 errval_t vsa_close(struct vsa *a);
+
+// End the VSA: storctl zeroes it and forgets its name
+// (storctl_vsa_destroy); a is freed either way.
+errval_t vsa_destroy(struct vsa *a);
