@@ -64,7 +64,8 @@ class Machine:
     def start(self):
         os.makedirs(os.path.dirname(self.log_path) or ".", exist_ok=True)
         self._log = open(self.log_path, "w", errors="replace")
-        cmd = [os.path.join(ROOT, "tools/qemu"), *self.tools_args, self.iso, "--", *self.qemu_args]
+        cmd = [os.path.join(ROOT, "tools/qemu"), *self.tools_args, *([self.iso] if self.iso else []),
+               "--", *self.qemu_args]
         self.started = time.time()
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, env=self.env, cwd=ROOT)

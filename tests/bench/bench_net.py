@@ -19,6 +19,12 @@ of datagrams in flight, 64 and 1472 bytes). slirp, QEMU's user network,
 is in every one of these paths and dominates the latency: compare the
 paths with each other, within one run.
 
+A third boot, of Linux on the same emulated machine (Debian's kernel
+with its igb driver on the PF, tools/linux-guest), runs the same echo
+loop on POSIX sockets (tests/bench/linux/udpecho.c) at 10.0.2.15, and the
+same client measures it: the kernel-stack baseline. It has no probes, so
+it has no column in the instruction table.
+
 A second boot under -icount shift=0 (one guest instruction is one
 nanosecond of guest time) drives each path with ping-pong echoes and asks
 each server for its probe table (os/probe.h: TSC cycles per phase of the
@@ -30,6 +36,7 @@ import re
 import socket
 import statistics
 import struct
+import subprocess
 import sys
 import time
 
@@ -320,20 +327,46 @@ def table1(icount):
     return out
 
 
+def linux_boot(ctx):
+    """Latency and throughput of the Linux guest's echo; (results, None)
+    or (None, why it could not run)."""
+    r = subprocess.run([os.path.join(sietchtest.ROOT, "tools/linux-guest"), ctx.build],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        return None, (r.stderr.strip().splitlines() or ["tools/linux-guest failed"])[-1]
+    kernel, initrd = r.stdout.split()
+    port = free_udp_port()
+    log = os.path.join(ctx.out_dir, f"{ctx.name}-linux.log")
+    disk = os.path.join(ctx.out_dir, f"{ctx.name}-linux.img")
+    m = sietchtest.Machine(None, log, tools_args=["--linux", kernel, initrd, "--disk", disk],
+                           env={"QEMU_NETDEV": f"user,id=net0,hostfwd=udp:127.0.0.1:{port}-"
+                                               "10.0.2.15:7"})
+    with m:
+        m.expect(r"linux-udpecho: echo on port 7", timeout=600)
+        c = Client(port)
+        c.ask("up?", r"up\?$")
+        res = measure_tcg(c)
+    version = re.search(r"linux-guest: (\S+),", m.out)
+    return res, version.group(1) if version else "?"
+
+
 def run(ctx):
     iso, err = sietchtest.make_iso(ctx.name, "hake/menu.lst", ctx.out_dir, build=ctx.build)
     if err:
         raise RuntimeError(err)
     tcg = boot(ctx, iso, "tcg", [], measure_tcg)
+    linux, linux_note = linux_boot(ctx)
     icount = boot(ctx, iso, "icount", ["--icount"], measure_icount)
     raw = os.path.join(ctx.out_dir, f"{ctx.name}-probes.txt")
     with open(raw, "w") as f:
         f.write("".join(f"{p.key}: {icount[p.key]['text']}\n" for p in PATHS if p.key in icount))
+    cols = [(p.name, tcg.get(p.key)) for p in PATHS]
+    cols.append(("Linux (kernel stack)", linux))
     out = ["| UDP echo (TCG, host client through slirp) | " +
-           " | ".join(p.name for p in PATHS) + " |", "|---|" + "---|" * len(PATHS)]
+           " | ".join(name for name, _ in cols) + " |", "|---|" + "---|" * len(cols)]
 
     def row(label, f):
-        out.append(f"| {label} | " + " | ".join(f(tcg.get(p.key)) for p in PATHS) + " |")
+        out.append(f"| {label} | " + " | ".join(f(r) for _, r in cols) + " |")
 
     row("latency, 64 B: median us", lambda r: f"{r['lat'][0]:.0f}" if r and r["lat"] else "-")
     row("latency, 64 B: p99 us", lambda r: f"{r['lat'][1]:.0f}" if r and r["lat"] else "-")
@@ -346,7 +379,10 @@ def run(ctx):
     out.append(f"\n{LAT_N} ping-pong round trips after {WARMUP} not timed; throughput with "
                f"{WINDOW} datagrams in flight for {TPUT_SECONDS:.0f} s (a window's worth unanswered "
                "for 0.2 s counts as lost, then the window is refilled). slirp (QEMU's user "
-               "network) is in every path and dominates the latency; compare paths within a run.")
+               "network) is in every path and dominates the latency; compare paths within a run. "
+               + (f"Linux: Debian's {linux_note} on the same emulated machine (its igb driver on "
+                  "the PF, the same echo loop on POSIX sockets), booted after the Sietch paths."
+                  if linux else f"Linux: not measured ({linux_note})."))
     out.append("")
     out += table1(icount)
     out.append(f"\n{PROBE_N} ping-pong echoes of 64 bytes per path under -icount shift=0, each "
