@@ -76,6 +76,7 @@ def run(ctx):
     with m:
         m.expect(r"sietch: up in \d+\.\d+ s", timeout=60)
         m.expect(PROMPT, timeout=30)
+        ctx.check("netctl and storctl up", services_up(m), "")
         sh = Shell(ctx, m)
         sh.check("help lists commands", "help", r"run \[-c core\] <prog> \[args\] \[&\].*\n[\s\S]*poweroff")
         sh.check("echo", "echo hello   sietch", r"^hello sietch\n")

@@ -19,7 +19,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from netpeer import free_udp_port  # noqa: E402
-from test_shell import PROMPT, Shell, seen  # noqa: E402
+from test_shell import PROMPT, Shell, seen, services_up  # noqa: E402
 
 CHECKS = ["vnic.open", "vnic.vf_granted_and_confined", "vnic.arp_gateway", "vnic.filter_caps",
           "vnic.filters_enforced",
@@ -64,7 +64,7 @@ def run(ctx):
     m = ctx.machine(ctx.iso(modules=()), env={"QEMU_NETDEV": netdev})
     with m:
         m.expect(PROMPT, timeout=60)
-        ctx.check("netctl up", seen(m, r"netctl: 01:00\.0: 82576 up, link 1000 Mb/s", 60), "")
+        ctx.check("netctl and storctl up", services_up(m), "")
         sh = Shell(ctx, m)
         sh.cmd("run vnictest checks", timeout=120)
         ctx.collect(m, CHECKS)

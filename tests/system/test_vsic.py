@@ -25,7 +25,7 @@ import signal
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_shell import PROMPT, Shell  # noqa: E402
+from test_shell import PROMPT, Shell, services_up  # noqa: E402
 
 ACK = re.compile(r"^logapp: ACK (\d+) pos (\d+) len (\d+) crc ([0-9a-f]{8})$", re.M)
 REC = re.compile(r"^logapp: REC (\d+) pos (\d+) len (\d+) crc ([0-9a-f]{8})( BAD)?$", re.M)
@@ -46,6 +46,7 @@ def fresh(path):
 def boot_up(m):
     m.expect(r"storctl: 2 VSICs \(VFs at 02:00\.1, controllers 1-2\), 4 VSA namespaces, "
              r"(\d+) named", timeout=60)
+    services_up(m)  # netctl's line too: a command typed meanwhile could be split by it
     m.send("\r")  # the first prompt came before storctl's line
     m.expect(PROMPT, timeout=30)
 

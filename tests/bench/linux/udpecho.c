@@ -1,4 +1,5 @@
-/* tests/bench/linux/udpecho.c: the Linux baseline's UDP echo (make bench), built for the Linux guest.
+/* tests/bench/linux/udpecho.c: the Linux baseline's UDP echo (make bench), built for the Linux
+ * guest.
  *
  * The same loop as Sietch's `udpecho` (POSIX variant): recvfrom, then
  * sendto the same bytes back, on the port given (7 by default). Built with
