@@ -51,6 +51,8 @@ WARMUP = 50
 TPUT_SECONDS = 2.0   # per path and size
 WINDOW = 32          # datagrams in flight in the throughput test
 PROBE_N = 1000       # echoes under -icount, per path
+IDLE_N = 200         # round trips with the server gone to sleep between them
+IDLE_GAP_S = 0.002   # longer than any spinning (stack 100 us, VNIC 200 us)
 
 
 class Path:
@@ -159,10 +161,15 @@ class Client:
             if data == p:
                 return time.perf_counter_ns() - t0
 
-    def latency(self, n):
+    def latency(self, n, gap=0.0):
         for _ in range(WARMUP):
             self.ping(64)
-        rtts = [r for r in (self.ping(64) for _ in range(n)) if r is not None]
+        rtts = []
+        for _ in range(n):
+            if gap:
+                time.sleep(gap)
+            rtts.append(self.ping(64))
+        rtts = [r for r in rtts if r is not None]
         rtts.sort()
         if not rtts:
             return None
@@ -233,7 +240,9 @@ def boot(ctx, iso, tag, tools_args, measure):
 
 def measure_tcg(c):
     lat = c.latency(LAT_N)
-    return {"lat": lat, 64: c.throughput(64, TPUT_SECONDS), 1472: c.throughput(1472, TPUT_SECONDS)}
+    idle = c.latency(IDLE_N, IDLE_GAP_S)
+    return {"lat": lat, "idle": idle, 64: c.throughput(64, TPUT_SECONDS),
+            1472: c.throughput(1472, TPUT_SECONDS)}
 
 
 def measure_icount(c):
@@ -371,12 +380,18 @@ def run(ctx):
     row("latency, 64 B: median us", lambda r: f"{r['lat'][0]:.0f}" if r and r["lat"] else "-")
     row("latency, 64 B: p99 us", lambda r: f"{r['lat'][1]:.0f}" if r and r["lat"] else "-")
     row(f"lost of {LAT_N} round trips", lambda r: f"{r['lat'][2]}" if r and r["lat"] else "-")
+    row(f"latency, 64 B, {IDLE_GAP_S * 1000:.0f} ms apart (servers asleep): median us",
+        lambda r: f"{r['idle'][0]:.0f}" if r and r.get("idle") else "-")
+    row(f"latency, 64 B, {IDLE_GAP_S * 1000:.0f} ms apart: p99 us",
+        lambda r: f"{r['idle'][1]:.0f}" if r and r.get("idle") else "-")
     for size in (64, 1472):
         row(f"throughput, {size} B: echoes/s", lambda r, s=size: f"{r[s][0]:,.0f}" if r else "-")
         row(f"throughput, {size} B: Mbit/s (payload, each way)",
             lambda r, s=size: f"{r[s][1]:.1f}" if r else "-")
         row(f"throughput, {size} B: lost", lambda r, s=size: f"{r[s][2]}" if r else "-")
-    out.append(f"\n{LAT_N} ping-pong round trips after {WARMUP} not timed; throughput with "
+    out.append(f"\n{LAT_N} ping-pong round trips after {WARMUP} not timed (and {IDLE_N} more "
+               f"{IDLE_GAP_S * 1000:.0f} ms apart, past every spin, so each wakes a sleeping "
+               "server: the interrupt path; the floor never sleeps); throughput with "
                f"{WINDOW} datagrams in flight for {TPUT_SECONDS:.0f} s (a window's worth unanswered "
                "for 0.2 s counts as lost, then the window is refilled). slirp (QEMU's user "
                "network) is in every path and dominates the latency; compare paths within a run. "
