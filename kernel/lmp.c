@@ -69,7 +69,9 @@ static void timed_remove(struct dcb *d)
 
 static void timed_add(struct dcb *d, uint64_t timeout_us)
 {
-    uint64_t hz = arch_timer_hz(), ticks = (timeout_us * hz + 999999) / 1000000;
+    // Whole seconds apart, so that no timeout overflows the product.
+    uint64_t hz = arch_timer_hz();
+    uint64_t ticks = timeout_us / 1000000 * hz + ((timeout_us % 1000000) * hz + 999999) / 1000000;
     d->wake_tick = arch_timer_ticks() + (ticks ? ticks : 1);
     d->timed_next = timed;
     timed = d;

@@ -290,7 +290,8 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
         if (!resp->w[0] && req->a[0]) { // answered when a frame comes or time is up
             c->waiting = req->chan;
             c->waiting_pid = req->chan->pid;
-            c->deadline_us = req->a[1] ? now_us() + req->a[1] : 0;
+            uint64_t now = now_us(), limit = req->a[1];
+            c->deadline_us = !limit ? 0 : limit < UINT64_MAX - now ? now + limit : UINT64_MAX;
             resp->defer = true;
         }
     } else if (req->op == NETD_STATS) {

@@ -429,6 +429,10 @@ START_TEST(test_timed_recv_expires)
     ck_assert_uint_eq(c->state, DISP_STATE_BLOCKED);
     lmp_timer_expire(11);
     ck_assert_uint_eq(result_err(c), SYS_ERR_TIMEOUT);
+    // The longest timeout does not wrap around to a short one.
+    recv_timed(c, ref(0, 10), 0, UINT64_MAX);
+    lmp_timer_expire(1000000000);
+    ck_assert_uint_eq(c->state, DISP_STATE_BLOCKED);
 }
 END_TEST
 
