@@ -22,6 +22,14 @@ def free_udp_port():
     return port
 
 
+def free_tcp_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def csum(data):
     if len(data) % 2:
         data += b"\0"

@@ -26,19 +26,12 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netpeer import ETH_IP, Peer, eth, eth_vlan, free_udp_port, ipv4, parse, udp, untag  # noqa: E402
+from netpeer import (ETH_IP, Peer, eth, eth_vlan, free_tcp_port, free_udp_port, ipv4,  # noqa: E402
+                     parse, udp, untag)
 from test_shell import PROMPT, Shell, seen, services_up  # noqa: E402
 from test_vnic import SIZES, echo, echo_sizes  # noqa: E402
 
 STATS = b"udpecho:stats"
-
-
-def free_tcp_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def parse_stats(text):

@@ -37,15 +37,15 @@ struct client {
 };
 
 static struct netq *vnic;
+static struct client clients[NETD_MAX_CLIENTS];
+static struct server srv;
+static uint64_t no_client; // frames for nobody
 
 static uint64_t now_us(void)
 {
     uint64_t per_us = sys_tsc_hz() / 1000000;
     return sys_rdtsc() / (per_us ? per_us : 1);
 }
-static struct client clients[NETD_MAX_CLIENTS];
-static struct server srv;
-static uint64_t no_client; // frames for nobody
 
 static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 
@@ -95,7 +95,6 @@ static unsigned drain_to(struct client *c, struct netd_page *pg)
     return n;
 }
 
-// The frames that came in go to whom they are for.
 // Answer the clients waiting for frames that have some now, and those
 // whose time is up with none.
 static void answer_waiting(void)
@@ -129,6 +128,7 @@ static uint64_t sleep_us(struct server *s)
     return first;
 }
 
+// The frames that came in go to whom they are for.
 static void switch_rx(void)
 {
     struct netq_pkt pk[32];
