@@ -1,6 +1,6 @@
 # hake/targets.mk: the commands of the top-level Makefile.
 
-.PHONY: all run test unit gdb gdb-server clean help deps
+.PHONY: all run test test-repeat unit gdb gdb-server clean help deps
 
 # Parallel jobs for the builds that run, test and bench start.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -15,6 +15,7 @@ help:
 	@echo '                KARGS="..." adds CPU driver arguments, e.g. KARGS=ktest'
 	@echo 'make test       unit tests (host, Check) and system tests (QEMU)'
 	@echo '                TESTS=pattern runs only matching system tests'
+	@echo 'make test-repeat N=30  make test N times in this tree: each closing line, failures by test'
 	@echo 'make gdb        boot under gdb (QEMU waits; serial in $(BUILD)/gdb-serial.log)'
 	@echo 'make gdb-server QEMU waits for a gdb you start yourself'
 	@echo 'make bench      microbenchmarks, to $(BUILD)/bench/results.md (BENCH=name: one)'
@@ -38,6 +39,11 @@ test:
 	@tools/deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all unit
 	@tools/harness --build $(BUILD) --unit $(UNIT_TESTS) --system tests/system $(if $(TESTS),--only '$(TESTS)')
+
+# The suite N times in one tree (tools/test-repeat): flaky tests show here.
+N ?= 30
+test-repeat:
+	@tools/test-repeat -n $(N) --build $(BUILD) $(if $(TESTS),'TESTS=$(TESTS)')
 
 gdb: all
 	@tools/gdb $(BUILD)/sietch.iso $(BUILD)/sbin/cpudriver

@@ -28,25 +28,33 @@ static void sys_invoke(struct dcb *cur)
 }
 
 // Copy the user buffer through the kernel in chunks; an unmapped byte
-// fails the call before anything is printed from that chunk.
+// fails the call before anything is printed from that chunk. The whole
+// call's text goes out under the console lock, so it is never split by
+// another core's, and SYS_PRINT_EDIT marks the shell's input line
+// (console_line.h).
 static void sys_print(struct dcb *cur)
 {
     uint64_t va = arch_syscall_arg(cur, 0), len = arch_syscall_arg(cur, 1);
-    if (len > PRINT_MAX || !arch_user_range_ok(va, len)) {
+    uint64_t flags = arch_syscall_arg(cur, 2);
+    if (len > PRINT_MAX || !arch_user_range_ok(va, len) || (flags & ~(uint64_t)SYS_PRINT_EDIT)) {
         arch_syscall_result(cur, SYS_ERR_INVALID_ARGS, NULL, 0);
         return;
     }
+    unsigned cflags = flags & SYS_PRINT_EDIT ? CONSOLE_EDIT : 0;
+    errval_t err = SYS_ERR_OK;
     char buf[PRINT_CHUNK];
+    console_begin(cflags);
     for (uint64_t done = 0; done < len;) {
         uint64_t n = len - done < PRINT_CHUNK ? len - done : PRINT_CHUNK;
         if (!arch_copy_from_user(cur, buf, va + done, n)) {
-            arch_syscall_result(cur, SYS_ERR_BAD_USER_POINTER, NULL, 0);
-            return;
+            err = SYS_ERR_BAD_USER_POINTER;
+            break;
         }
-        arch_console_write(buf, n);
+        console_write(cflags, buf, n);
         done += n;
     }
-    arch_syscall_result(cur, SYS_ERR_OK, NULL, 0);
+    console_end(cflags);
+    arch_syscall_result(cur, err, NULL, 0);
 }
 
 void syscall_handle(struct dcb *cur)

@@ -5,6 +5,13 @@ collects its serial output; expect() waits for a regular expression in what
 has not been consumed yet, send() types into the serial console. The QEMU
 process is ended by its PID only (never by name: the machine is shared).
 
+The output is the guest's serial line alone, as a terminal shows it: CRs
+are dropped, and the console's "erase this line" (CR ESC [K, sent when
+another program prints over the shell's input line, which is then drawn
+again below: cpudriver/include/console_line.h) removes the line from the
+text. QEMU's own messages (its stderr) go to a file of their own beside the
+log, NAME.qemu.log: qemu_messages() reads it.
+
 isa-debug-exit statuses (see cpudriver/arch/x86_64/include/arch/platform.h):
 33 pass, 35 fail, 37 panic.
 """
@@ -18,6 +25,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXIT_NAMES = {33: "pass", 35: "fail", 37: "panic"}
 TEST_LINE = re.compile(r"TEST (PASS|FAIL) (\S+?)(?::\s*(.*))?\r?$", re.M)
+ERASE_LINE = "\r\x1b[K"  # the console takes its edit line off the screen
+SIGNALS = {6: "SIGABRT", 9: "SIGKILL", 11: "SIGSEGV", 15: "SIGTERM"}
 
 
 class Timeout(Exception):
@@ -28,7 +37,15 @@ def exit_name(status):
     """The meaning of a QEMU exit status: pass, fail, panic, or 'status N'."""
     if status is None:
         return "running"
+    if status < 0:
+        return f"killed by signal {-status} ({SIGNALS.get(-status, 'signal')})"
     return EXIT_NAMES.get(status, f"status {status}")
+
+
+def qemu_crashed(status):
+    """Whether a QEMU exit status is QEMU's own crash (an assertion's abort,
+    a segfault), not anything the guest did or the harness asked."""
+    return status is not None and status in (-6, -11)
 
 
 def make_iso(name, menu, out_dir, kargs="", modules=(), build="build"):
@@ -55,8 +72,11 @@ class Machine:
         self.iso, self.log_path = iso, log_path
         self.qemu_args, self.tools_args = list(qemu_args), list(tools_args)
         self.env = dict(os.environ, **(env or {}))
-        self.out = ""   # everything read so far
+        self.out = ""   # everything read so far, as a terminal shows it
         self.pos = 0    # expect() consumes up to here
+        self._carry = ""  # a chunk's tail that may begin ERASE_LINE
+        root, _ = os.path.splitext(log_path)
+        self.qemu_log_path = root + ".qemu.log"  # QEMU's stderr
         self.proc = None
         self.status = None
         self._cond = threading.Condition()
@@ -64,11 +84,12 @@ class Machine:
     def start(self):
         os.makedirs(os.path.dirname(self.log_path) or ".", exist_ok=True)
         self._log = open(self.log_path, "w", errors="replace")
+        self._qemu_log = open(self.qemu_log_path, "w")
         cmd = [os.path.join(ROOT, "tools/qemu"), *self.tools_args, *([self.iso] if self.iso else []),
                "--", *self.qemu_args]
         self.started = time.time()
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, env=self.env, cwd=ROOT)
+                                     stderr=self._qemu_log, env=self.env, cwd=ROOT)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         return self
@@ -82,17 +103,50 @@ class Machine:
                 chunk = b""
             if not chunk:
                 break
-            # Drop every CR (chunks may split a CRLF): patterns match on \n.
-            text = chunk.decode("utf-8", errors="replace").replace("\r", "")
-            self._log.write(text)
-            self._log.flush()
             with self._cond:
-                self.out += text
+                self._feed(chunk.decode("utf-8", errors="replace"))
                 self._cond.notify_all()
         self.proc.wait()
         with self._cond:
             self.status = self.proc.returncode
             self._cond.notify_all()
+
+    def _feed(self, text):
+        """Add serial output as a terminal shows it (called with _cond held).
+        CRs go (patterns match on \\n); ERASE_LINE removes the current line,
+        and what expect() had consumed of it is unconsumed (it is drawn
+        again). The log keeps ERASE_LINE, so `cat` shows it as it was."""
+        text = self._carry + text
+        self._carry = ""
+        for k in range(len(ERASE_LINE) - 1, 0, -1):  # a chunk may split it
+            if text.endswith(ERASE_LINE[:k]):
+                text, self._carry = text[:-k], text[-k:]
+                break
+        parts = [p.replace("\r", "") for p in text.split(ERASE_LINE)]
+        self._log.write(ERASE_LINE.join(parts))
+        self._log.flush()
+        for i, part in enumerate(parts):
+            if i:
+                start = self.out.rfind("\n") + 1
+                self.out = self.out[:start]
+                self.pos = min(self.pos, start)
+            self.out += part
+
+    def qemu_messages(self):
+        """What QEMU itself printed (its stderr), so far."""
+        try:
+            with open(self.qemu_log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def why_ended(self):
+        """How QEMU ended, with its last message if it crashed."""
+        why = f"QEMU exited ({exit_name(self.status)})"
+        if qemu_crashed(self.status):
+            last = self.qemu_messages().strip().splitlines()[-1:] or ["no message"]
+            why = f"QEMU itself crashed ({exit_name(self.status)}: {last[0]}), not Sietch"
+        return why
 
     def expect(self, pattern, timeout=30):
         """Wait for pattern (a regex) in the unconsumed output; consume up to
@@ -107,7 +161,7 @@ class Machine:
                     return m
                 left = deadline - time.time()
                 if left <= 0 or (self.status is not None and not self._reader.is_alive()):
-                    why = "timed out" if left <= 0 else f"QEMU exited ({exit_name(self.status)})"
+                    why = "timed out" if left <= 0 else self.why_ended()
                     raise Timeout(f"{why} waiting for /{pattern}/; last output: "
                                   f"{self.out[-300:]!r}")
                 self._cond.wait(min(left, 0.5))
@@ -139,6 +193,7 @@ class Machine:
         if self.proc:
             self._reader.join(timeout=5)
             self._log.close()
+            self._qemu_log.close()
 
     def test_lines(self):
         """All TEST PASS/FAIL lines seen: [(id, ok, why)]."""

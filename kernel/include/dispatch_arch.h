@@ -26,5 +26,3 @@ void arch_syscall_result(struct dcb *d, errval_t err, const uint64_t *words, uns
 // false (nothing copied) if any byte is not mapped user-readable.
 bool arch_copy_from_user(struct dcb *d, void *buf, uint64_t va, uint64_t len);
 
-// Write to the kernel console.
-void arch_console_write(const char *buf, uint64_t len);

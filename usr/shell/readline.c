@@ -1,6 +1,15 @@
-/* usr/shell/readline.c: line editing on a raw serial console. */
+/*
+ * usr/shell/readline.c: line editing on a raw serial console.
+ *
+ * The prompt and the echo of what is typed go to the console as its edit
+ * line (sys_print_edit): another program printing meanwhile has its text
+ * put above the line, which the console draws again, so a line being typed
+ * is never split (cpudriver/include/console_line.h).
+ */
 #include "shell.h"
 #include <stdio.h>
+#include <string.h>
+#include <sys/caps.h>
 
 #define CTRL_C 0x03
 #define CTRL_U 0x15
@@ -8,10 +17,22 @@
 #define DEL    0x7f
 #define ESC    0x1b
 
+static void show(const char *s)
+{
+    fflush(stdout); // what the last command printed comes first
+    sys_print_edit(s, strlen(s));
+}
+
+static void show_char(char c)
+{
+    char s[2] = {c, 0};
+    show(s);
+}
+
 static void erase(size_t n)
 {
     while (n--)
-        fputs("\b \b", stdout);
+        show("\b \b");
 }
 
 static int last_cr; // a CR ended the last line: a LF right after it is the same Enter
@@ -20,8 +41,7 @@ int readline(const char *prompt, char *buf, size_t size)
 {
     size_t n = 0;
     int esc = 0; // inside an escape sequence (arrow keys): ignore it
-    fputs(prompt, stdout);
-    fflush(stdout);
+    show(prompt);
     for (;;) {
         int c = getchar();
         if (c == EOF)
@@ -36,7 +56,7 @@ int readline(const char *prompt, char *buf, size_t size)
         }
         last_cr = c == '\r';
         if (c == '\r' || c == '\n') {
-            fputs("\n", stdout);
+            show("\n");
             buf[n] = 0;
             return (int)n;
         } else if (c == BS || c == DEL) {
@@ -48,15 +68,14 @@ int readline(const char *prompt, char *buf, size_t size)
             erase(n);
             n = 0;
         } else if (c == CTRL_C) {
-            fputs("^C\n", stdout);
+            show("^C\n");
             n = 0;
-            fputs(prompt, stdout);
+            show(prompt);
         } else if (c == ESC) {
             esc = 1;
         } else if (c >= ' ' && c < DEL && n + 1 < size) {
             buf[n++] = (char)c;
-            putchar(c);
+            show_char((char)c);
         }
-        fflush(stdout);
     }
 }

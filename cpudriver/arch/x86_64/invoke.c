@@ -187,14 +187,3 @@ bool arch_copy_from_user(struct dcb *d, void *buf, uint64_t va, uint64_t len)
     }
     return true;
 }
-
-void arch_console_write(const char *buf, uint64_t len)
-{
-    console_lock();
-    for (uint64_t i = 0; i < len; i++) {
-        if (buf[i] == '\n')
-            serial_putc('\r');
-        serial_putc(buf[i]);
-    }
-    console_unlock();
-}

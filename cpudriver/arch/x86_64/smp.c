@@ -37,13 +37,16 @@ extern const char boot_kernel_stack[];
 extern char pristine_data[];
 extern uint64_t pristine_data_len;
 
-// The page the instances share: the console lock and every core's APIC id.
+// The page the instances share: the console lock and edit line, and every
+// core's APIC id.
 struct smp_shared {
     uint32_t console_lock;
     uint32_t iommu_lock; // the IOMMU's invalidation registers (iommu.c)
     uint32_t ncores;
     uint32_t apic_id[MAX_CORES];
+    struct console_line console_line; // under console_lock (console_line.h)
 };
+_Static_assert(sizeof(struct smp_shared) <= BASE_PAGE_SIZE, "the shared page holds it");
 static struct smp_shared *shared;
 static volatile uint32_t *shared_lock;
 
@@ -160,6 +163,9 @@ unsigned smp_start_cores(const struct acpi_madt *madt, const struct acpi_dmar *d
     shared = phys_to_virt(alloc(bm, BASE_PAGE_SIZE, "the shared page"));
     *shared = (struct smp_shared){.ncores = 1, .apic_id = {lapic_id()}};
     shared_lock = &shared->console_lock;
+    console_lock();
+    console_line_share(&shared->console_line, true);
+    console_unlock();
     memcpy(phys_to_virt(AP_TRAMPOLINE_PHYS), ap_trampoline_start,
            (size_t)(ap_trampoline_end - ap_trampoline_start));
     struct ap_params *p = phys_to_virt(AP_TRAMPOLINE_PHYS + AP_PARAMS_OFFSET);
@@ -219,6 +225,7 @@ _Noreturn void ap_start(struct ap_params *identity_p)
     core_data_phys = p->data_phys;
     shared = (struct smp_shared *)p->console_lock;
     shared_lock = &shared->console_lock;
+    console_line_share(&shared->console_line, false);
     gdt_init();
     idt_init();
     paging_drop_identity();

@@ -1,5 +1,6 @@
 /* tests/unit/kernel/check_lmp.c: dispatchers, scheduling, system calls and LMP on the host. */
 #include "fake_dispatch.h"
+#include <console.h>
 #include <check.h>
 #include <string.h>
 #include <unit.h>
@@ -155,6 +156,15 @@ START_TEST(test_syscall_errors_and_print)
     do_syscall(a, SYS_PRINT, args, 2);
     ck_assert_uint_eq(result_err(a), SYS_ERR_OK);
     ck_assert_str_eq(fd.console, "uuuuu");
+    ck_assert_uint_eq(fd.console_flags, 0);
+    uint64_t edit[] = {0x1000, 2, SYS_PRINT_EDIT}, unknown[] = {0x1000, 2, 2};
+    do_syscall(a, SYS_PRINT, edit, 3);
+    ck_assert_uint_eq(result_err(a), SYS_ERR_OK);
+    ck_assert_str_eq(fd.console, "uuuuuuu");
+    ck_assert_uint_eq(fd.console_flags, CONSOLE_EDIT);
+    do_syscall(a, SYS_PRINT, unknown, 3);
+    ck_assert_uint_eq(result_err(a), SYS_ERR_INVALID_ARGS);
+    ck_assert_str_eq(fd.console, "uuuuuuu");
     uint64_t bad[][2] = {{0x1000, 1 << 20}, {0xffffffff80000000ull, 4}, {UINT64_MAX - 2, 8}};
     for (unsigned i = 0; i < 3; i++) {
         do_syscall(a, SYS_PRINT, bad[i], 2);

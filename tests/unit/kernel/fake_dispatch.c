@@ -29,7 +29,15 @@ void kprintf(const char *fmt, ...)
     console_add(buf, n < 0 ? 0 : (size_t)n);
 }
 
-void arch_console_write(const char *buf, uint64_t len) { console_add(buf, len); }
+// The console for SYS_PRINT: text appended as it is, the flags of the last
+// call kept.
+void console_begin(unsigned flags) { fd.console_flags = flags; }
+void console_write(unsigned flags, const char *buf, size_t len)
+{
+    (void)flags;
+    console_add(buf, len);
+}
+void console_end(unsigned flags) { (void)flags; }
 
 bool arch_user_range_ok(uint64_t va, uint64_t len)
 {

@@ -19,13 +19,18 @@ enum syscall_num {
     // (ep capref, flags, send cap capref, w0..w3, reply ep capref, recv slot capref)
     // -> like SYS_RECV. Send, then wait on the reply endpoint, atomically.
     SYS_CALL = 4,
-    // (buf, len) -> err. Write to the kernel console (debugging aid).
+    // (buf, len, flags) -> err. Write to the console (see SYS_PRINT_*).
     SYS_PRINT = 5,
     // () -> err. The calling dispatcher exits: it is stopped and removed
     // from scheduling (its caps are reclaimed by whoever holds them).
     SYS_EXIT = 6,
     SYS_COUNT
 };
+
+// SYS_PRINT flags. EDIT: the text is the console's input line (the shell's
+// prompt and echo): other output is printed above that line, which the
+// console then draws again (cpudriver/include/console_line.h).
+#define SYS_PRINT_EDIT (1u << 0)
 
 // LMP flags (SYS_SEND, SYS_RECV, SYS_CALL).
 #define LMP_FLAG_NONBLOCK (1u << 0) // fail with SYS_ERR_WOULD_BLOCK instead of waiting

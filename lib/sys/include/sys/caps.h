@@ -183,7 +183,14 @@ static inline errval_t invoke_kernel_info(capref_t k, uint64_t out[3])
 
 static inline errval_t sys_print(const char *buf, uint64_t len)
 {
-    return syscall2(SYS_PRINT, (uint64_t)buf, len).err;
+    return syscall3(SYS_PRINT, (uint64_t)buf, len, 0).err;
+}
+
+// Print the console's input line: a prompt and the echo of what is typed
+// (SYS_PRINT_EDIT); other programs' output then never splits it.
+static inline errval_t sys_print_edit(const char *buf, uint64_t len)
+{
+    return syscall3(SYS_PRINT, (uint64_t)buf, len, SYS_PRINT_EDIT).err;
 }
 
 static inline errval_t sys_yield(void) { return syscall0(SYS_YIELD).err; }
