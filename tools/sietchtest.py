@@ -208,6 +208,14 @@ class Machine:
         self.kill()
 
 
+def cut_off(text):
+    """Split console text at its last newline: (the complete lines, the cut-off
+    last line). A QEMU killed mid-line leaves a line without its end, and
+    a regex with re.M's $ would match that piece as if it were whole."""
+    end = text.rfind("\n") + 1
+    return text[:end], text[end:]
+
+
 def symbolize(text, elf):
     """Add function names to the addresses on a kernel backtrace line."""
     m = re.search(r"backtrace \(frame pointers\):((?: 0x[0-9a-f]+)+)", text)

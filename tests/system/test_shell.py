@@ -4,7 +4,8 @@ Types commands into the shell on COM1 and checks the replies: the built-in
 commands and their errors, the systest programs (spawn with arguments, heap
 growth by page faults, malloc, threads, the name service, mem_serv with
 exhaustion), a program killed with its memory returned (mem before and
-after), a program stopped by a fault, a process's CSpace, and poweroff.
+after), a program stopped by a fault, a process's CSpace, a command typed
+while another program prints (the console's edit line), and poweroff.
 """
 import re
 import time
@@ -70,6 +71,29 @@ def free_kib(sh):
     return int(m.group(2)) if m else None
 
 
+def edit_line(ctx, m, sh):
+    """A background program prints while a command is half typed: its lines
+    go above the input line, which the console draws again whole."""
+    out = sh.cmd("run systest print 6 300 &")
+    pid = re.search(r"\[(\d+)\] systest", out)
+    m.send("echo typed while")  # no Enter yet
+    ok = seen(m, r"systest: line 3 of 6\n", 30)
+    m.send(" another prints\r")
+    try:
+        m.expect(r"\nsietch\$ echo typed while another prints\n", timeout=10)
+        m.expect(r"^typed while another prints\n", timeout=10)
+        m.expect(r"systest: line 6 of 6\n", timeout=30)
+    except Exception as e:
+        ok = ctx.check("a line typed while another program prints stays whole", False, str(e))
+    with open(m.log_path, errors="replace", newline="") as f:  # CRs as they are
+        raw = f.read()
+    erased = re.search(r"sietch\$ echo typed while\r\x1b\[Ksystest: line \d of 6\n"
+                       r"sietch\$ echo typed while", raw)
+    ctx.check("a line typed while another program prints stays whole",
+              ok and pid and erased is not None,
+              f"background pid {pid}; no erase and redraw of the half-typed line in {m.log_path}")
+
+
 def run(ctx):
     iso = ctx.iso(modules=())  # hake/menu.lst: init shell, mem_serv, shell, systest
     m = ctx.machine(iso)
@@ -107,6 +131,7 @@ def run(ctx):
                  r"systest \(pid \d+\): page fault .* address 0x10\n"
                  r"\[\d+\] systest: exited with status 139")
         ctx.check("memory back after the fault", free_kib(sh) == before, "free memory changed")
+        edit_line(ctx, m, sh)
         m.send("poweroff\r")
         status = m.wait_exit(timeout=30)
         ctx.check("poweroff ends QEMU cleanly", status == 0, f"QEMU status {status}")

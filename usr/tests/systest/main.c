@@ -440,6 +440,28 @@ static void test_devices(void)
            reason, r.w[1]);
 }
 
+// `systest print N MS`: N lines, MS milliseconds apart, from a program
+// that runs beside the shell (the console's edit line is tested with it).
+static void print_lines(int argc, char **argv)
+{
+    unsigned long n = argc > 2 ? strtoul(argv[2], NULL, 10) : 5;
+    unsigned long ms = argc > 3 ? strtoul(argv[3], NULL, 10) : 200;
+    if (n == 0 || n > 1000 || ms == 0 || ms > 60000) {
+        printf("usage: systest print <lines 1-1000> <ms 1-60000>\n");
+        failed = 1;
+        return;
+    }
+    uint64_t hz = sys_tsc_hz();
+    for (unsigned long i = 1; i <= n; i++) {
+        uint64_t end = sys_rdtsc() + ms * hz / 1000;
+        for (uint64_t now; (now = sys_rdtsc()) < end;) { // nothing comes: it times out
+            struct lmp_recv_msg m;
+            lmp_recv_timeout(cap_selfep, 0, NULL_CAP, (end - now) * 1000000 / hz + 1, &m);
+        }
+        printf("systest: line %lu of %lu\n", i, n);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *t = argc > 1 ? argv[1] : "";
@@ -463,6 +485,8 @@ int main(int argc, char **argv)
         test_lmp();
     else if (!strcmp(t, "devices"))
         test_devices();
+    else if (!strcmp(t, "print"))
+        print_lines(argc, argv);
     else if (!strcmp(t, "spin"))
         for (;;)
             sys_yield();
@@ -470,6 +494,7 @@ int main(int argc, char **argv)
         *(volatile int *)(uintptr_t)crash_address = 1; // nothing is mapped there
     else
         printf(
-            "usage: systest args|heap|malloc|threads|names|memserv|watch|lmp|devices|spin|crash\n");
+            "usage: systest "
+            "args|heap|malloc|threads|names|memserv|watch|lmp|devices|print|spin|crash\n");
     return failed;
 }
