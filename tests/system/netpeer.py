@@ -8,26 +8,36 @@ parsed here with their checksums (RFC 791, 768, 826).
 """
 import socket
 import struct
+import threading
 import time
 
 BROADCAST = b"\xff" * 6
 ETH_IP, ETH_ARP = 0x0800, 0x0806
 
 
+_given = set()  # (kind, port) handed out in this process: never twice
+_given_lock = threading.Lock()
+
+
+def _free_port(kind):
+    """A port of 127.0.0.1 nobody has bound, and that no other test in this
+    run (tests run two at a time) was given already."""
+    with _given_lock:
+        while True:
+            with socket.socket(socket.AF_INET, kind) as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+            if (kind, port) not in _given:
+                _given.add((kind, port))
+                return port
+
+
 def free_udp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    return _free_port(socket.SOCK_DGRAM)
 
 
 def free_tcp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    return _free_port(socket.SOCK_STREAM)
 
 
 def csum(data):

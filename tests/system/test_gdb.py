@@ -2,21 +2,18 @@
 stub with tools/gdbinit, a hardware breakpoint on kernel_start hits, and the
 arguments boot.S passed (the multiboot2 magic) are visible."""
 import os
-import socket
 import subprocess
+import sys
 
 from sietchtest import ROOT
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from netpeer import free_tcp_port  # noqa: E402
 
 
 def run(ctx):
     iso = ctx.iso()
-    port = free_port()
+    port = free_tcp_port()
     m = ctx.machine(iso, tools_args=["--gdb", str(port)])
     with m:
         r = subprocess.run(

@@ -11,9 +11,13 @@ frame) and compares every echo byte for byte, then tells igbtest to stop.
 import os
 import random
 import socket
+import sys
 import time
 
 import sietchtest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from netpeer import free_udp_port  # noqa: E402
 
 IGBTEST = ["igb.found", "igb.sriov_vfs", "igb.iommu_domains", "igb.pf_init", "igb.link_up",
            "igb.vmdq_pools", "igb.vf0_reset_mac", "igb.vf1_reset_mac", "igb.arp_gateway",
@@ -26,14 +30,6 @@ EDGES = [1, 2, 3, 4, 7, 8, 15, 16, 17, 18, 31, 32, 33, 63, 64, 65, 127, 128, 129
          257, 511, 512, 513, 1000, 1023, 1024, 1025, 1400, 1471, 1472]
 SIZES = sorted(set(EDGES + random.Random(8).sample(range(1, 1473), 28)))
 DONE = b"igbtest-done"
-
-
-def free_udp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def echo(sock, addr, payload, tries=3, wait=3.0):
