@@ -54,6 +54,18 @@ errval_t devmgr_list(struct devmgr_dev *out, unsigned max, unsigned *n)
     return SYS_ERR_OK;
 }
 
+errval_t devmgr_stats(uint64_t *vectors, uint64_t *domains, uint64_t *vectors_all)
+{
+    struct rpc_result r;
+    errval_t err = call(DEVMGR_STATS, 0, 0, NULL_CAP, NULL, &r);
+    if (err_is_ok(err)) {
+        *vectors = r.w[0];
+        *domains = r.w[1];
+        *vectors_all = r.w[2];
+    }
+    return err;
+}
+
 errval_t devmgr_lspci(bool verbose, void (*fn)(void *arg, const char *line), void *arg)
 {
     uint64_t next = 0;

@@ -26,8 +26,10 @@ errval_t rpc_bind(struct rpc_chan *c, capref_t bind_cap, capref_t reply_ep)
 {
     memset(c, 0, sizeof(*c));
     errval_t err = SYS_ERR_OK;
-    if (!reply_ep)
+    if (!reply_ep) {
         err = obj_alloc(&reply_ep, ObjType_Endpoint, OBJSIZE_ENDPOINT);
+        c->own_reply = err_is_ok(err);
+    }
     c->reply = reply_ep;
     // The server gets a send cap to our reply endpoint (grant: it may
     // send caps back); we get a send cap badged for the channel.
@@ -49,6 +51,9 @@ errval_t rpc_bind(struct rpc_chan *c, capref_t bind_cap, capref_t reply_ep)
     if (err_is_fail(err)) {
         if (chan_cap)
             slot_free(chan_cap);
+        if (c->own_reply)
+            cap_destroy(reply_ep);
+        memset(c, 0, sizeof(*c));
         return err;
     }
     c->ep = chan_cap;
@@ -76,8 +81,43 @@ errval_t rpc_share(struct rpc_chan *c)
         cap_destroy(copy);
     if (err_is_ok(err))
         err = r.err;
-    if (err_is_ok(err))
+    if (err_is_ok(err)) {
         c->buf = va;
+        c->buf_frame = frame;
+    }
+    return err;
+}
+
+errval_t rpc_close(struct rpc_chan *c)
+{
+    if (!c->bound)
+        return SYS_ERR_NOT_FOUND;
+    struct rpc_result r = {0};
+    errval_t err = rpc_call(c, RPC_OP_CLOSE, 0, 0, 0, NULL_CAP, NULL_CAP, &r);
+    if (err_is_ok(err))
+        err = r.err;
+    cap_destroy(c->ep);
+    if (c->own_reply)
+        cap_destroy(c->reply);
+    if (c->buf) {
+        vspace_unmap(c->buf_frame);
+        cap_destroy(c->buf_frame);
+    }
+    memset(c, 0, sizeof(*c));
+    return err;
+}
+
+errval_t rpc_stats(struct rpc_chan *c, uint64_t *used, uint64_t *all, uint64_t *reaped)
+{
+    struct rpc_result r = {0};
+    errval_t err = rpc_call(c, RPC_OP_STATS, 0, 0, 0, NULL_CAP, NULL_CAP, &r);
+    if (err_is_ok(err))
+        err = r.err;
+    if (err_is_ok(err)) {
+        *used = r.w[0];
+        *all = r.w[1];
+        *reaped = r.w[2];
+    }
     return err;
 }
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/capops.h>
+#include <sys/initsvc.h>
 #include <sys/lmp.h>
 #include <sys/server.h>
 #include <sys/slot.h>
@@ -23,36 +24,99 @@ void server_reply(struct server_chan *c, const struct server_resp *resp)
     lmp_send(c->reply, flags, resp->cap, w);
 }
 
+// Close one channel: the server's hook first, then what the library holds.
+static void close_chan(struct server *s, struct server_chan *c)
+{
+    if (s->chan_closing)
+        s->chan_closing(s, c);
+    if (c->buf) {
+        vspace_unmap(c->buf_frame); // (gone already if its memory was reclaimed)
+        cap_destroy(c->buf_frame);
+    }
+    cap_destroy(c->reply);
+    *c = (struct server_chan){0};
+}
+
 void server_forget(struct server *s, uint64_t pid)
 {
     for (unsigned i = 0; i < s->nchans; i++) {
-        struct server_chan *c = &s->chans[i];
-        if (!c->used || c->pid != pid)
-            continue;
-        if (c->buf) {
-            vspace_unmap(c->buf_frame); // (gone already if its memory was reclaimed)
-            cap_destroy(c->buf_frame);
-        }
-        cap_destroy(c->reply);
-        *c = (struct server_chan){0};
+        if (s->chans[i].used && s->chans[i].pid == pid)
+            close_chan(s, &s->chans[i]);
     }
 }
 
-// A bind: a free channel, the client's reply cap, a badged cap back.
+unsigned server_clients(const struct server *s)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < s->nchans; i++)
+        n += s->chans[i].used;
+    return n;
+}
+
+// Ask init to signal us when pid ends, unless a channel of pid is open
+// already (it is watched then). init itself (pid 0) never ends.
+static errval_t watch(struct server *s, uint64_t pid)
+{
+    if (!s->watch_clients || pid == 0)
+        return SYS_ERR_OK;
+    for (unsigned i = 0; i < s->nchans; i++) {
+        if (s->chans[i].used && s->chans[i].pid == pid)
+            return SYS_ERR_OK;
+    }
+    errval_t err = SYS_ERR_OK;
+    if (!s->watch_note) {
+        capref_t note;
+        err = slot_alloc(&note);
+        if (err_is_ok(err))
+            err = cap_mint(note, s->ep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | SERVER_CLIENT_ENDED_BIT,
+                           0);
+        if (err_is_fail(err))
+            return err;
+        s->watch_note = note;
+    }
+    return proc_watch(pid, s->watch_note);
+}
+
+// Some watched client ended: close the channels of every client that is
+// not running any more, after the server's hook.
+static void reap(struct server *s)
+{
+    for (unsigned i = 0; i < s->nchans; i++) {
+        uint64_t pid = s->chans[i].pid, status;
+        uint32_t state;
+        if (!s->chans[i].used || pid == 0)
+            continue;
+        if (err_is_ok(proc_status(pid, &state, &status)) && state == PROC_RUNNING)
+            continue;
+        if (s->client_ended)
+            s->client_ended(s, pid);
+        for (unsigned k = i; k < s->nchans; k++)
+            s->reaped += s->chans[k].used && s->chans[k].pid == pid;
+        server_forget(s, pid);
+    }
+}
+
+// A bind: a free channel, the client's reply cap, a badged cap back. A
+// bind that fails is answered with the error (the client waits for it).
 static void do_bind(struct server *s, uint64_t pid, capref_t reply, struct server_resp *resp)
 {
     unsigned i = 0;
     while (i < s->nchans && s->chans[i].used)
         i++;
     capref_t chan_cap = NULL_CAP;
-    resp->err = i == s->nchans ? SYS_ERR_NO_MEMORY : slot_alloc(&chan_cap);
+    resp->err = i == s->nchans ? RPC_ERR_SERVER_FULL : watch(s, pid);
+    if (err_is_ok(resp->err))
+        resp->err = slot_alloc(&chan_cap);
     if (err_is_ok(resp->err))
         resp->err =
             cap_mint(chan_cap, s->ep, CAP_RIGHT_WRITE | CAP_RIGHT_GRANT, RPC_BADGE_CHAN | i, 0);
     if (err_is_fail(resp->err)) {
         if (chan_cap)
             slot_free(chan_cap);
+        uint64_t w[4] = {resp->err, 0, 0, 0};
+        lmp_send(reply, LMP_FLAG_NONBLOCK, NULL_CAP, w);
         cap_destroy(reply);
+        resp->defer = true; // answered already
         return;
     }
     s->chans[i] = (struct server_chan){.used = true, .pid = pid, .reply = reply};
@@ -98,9 +162,21 @@ static void dispatch(struct server *s, const struct lmp_recv_msg *m, capref_t ca
         return;
     }
     req.chan = &s->chans[low];
-    if (req.op == RPC_OP_SHARE && cap)
+    if (req.op == RPC_OP_SHARE && cap) {
         do_share(req.chan, cap, &resp);
-    else
+    } else if (req.op == RPC_OP_CLOSE) {
+        if (cap)
+            cap_destroy(cap);
+        server_reply(req.chan, &resp);
+        close_chan(s, req.chan);
+        return;
+    } else if (req.op == RPC_OP_STATS) {
+        resp.w[0] = server_clients(s);
+        resp.w[1] = s->nchans;
+        resp.w[2] = s->reaped;
+        if (cap)
+            cap_destroy(cap);
+    } else
         s->handle(s, &req, &resp);
     if (!resp.defer)
         server_reply(req.chan, &resp);
@@ -167,7 +243,9 @@ void server_step(struct server *s)
         return;
     }
     if (m.flags & LMP_RECV_NOTIFY) {
-        uint64_t bits = m.badge & ~(RPC_BADGE_NOTIFY | UMP_WAKE_BIT);
+        uint64_t bits = m.badge & ~(RPC_BADGE_NOTIFY | UMP_WAKE_BIT | SERVER_CLIENT_ENDED_BIT);
+        if (m.badge & SERVER_CLIENT_ENDED_BIT)
+            reap(s);
         if (bits && s->notify)
             s->notify(s, bits);
         return; // a UMP wake-up needs nothing more: the next step polls

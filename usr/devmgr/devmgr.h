@@ -37,6 +37,7 @@ struct domain {
     bool used;
     struct vtd_domain vd;
     capref_t root; // its top table (ours; the creator has a copy)
+    capref_t ram;  // the RAM it was made from (back to mem_serv as it goes)
     uint64_t creator;
 };
 
@@ -74,6 +75,11 @@ void iommu_faults(void);
 // A process ended: its domains go (devices in them are detached first).
 void iommu_proc_ended(uint64_t pid);
 bool iommu_enabled(void);
+
+// Interrupt vectors (main.c): how many are handed out; a process ended:
+// its vectors come back (their caps revoked).
+unsigned irq_vectors_used(void);
+void irq_proc_ended(uint64_t pid);
 
 // Owners and drivers (owners.c).
 void owners_start_drivers(void);

@@ -17,6 +17,7 @@
 #include <sys/capops.h>
 #include <sys/devices.h>
 #include <sys/lmp.h>
+#include <sys/ram.h>
 #include <sys/slot.h>
 #include <sys/vspace.h>
 
@@ -84,8 +85,13 @@ errval_t iommu_domain(uint64_t creator, capref_t *root, uint16_t *id)
     if (!d)
         return VTD_ERR_NO_DOMAIN_ID;
     struct cap_info ci;
-    capref_t top;
-    errval_t err = obj_alloc(&top, ObjType_IOVNodeL4, OBJSIZE_IOVNODE);
+    capref_t top = NULL_CAP, ram = NULL_CAP;
+    // Its RAM is kept, to go back to mem_serv with the domain.
+    errval_t err = ram_alloc(&ram, OBJSIZE_IOVNODE, OBJSIZE_PAGE);
+    if (err_is_ok(err))
+        err = slot_alloc(&top);
+    if (err_is_ok(err))
+        err = cap_retype(top, ram, ObjType_IOVNodeL4, 0, OBJSIZE_IOVNODE, 1);
     if (err_is_ok(err))
         err = cap_identify(top, &ci);
     if (err_is_ok(err))
@@ -99,10 +105,13 @@ errval_t iommu_domain(uint64_t creator, capref_t *root, uint16_t *id)
             vtd_domain_fini(&unit, &d->vd);
         if (top)
             cap_destroy(top);
+        if (ram)
+            ram_free(ram);
         return err;
     }
     d->used = true;
     d->root = top;
+    d->ram = ram;
     d->creator = creator;
     *id = d->vd.id;
     return SYS_ERR_OK;
@@ -158,6 +167,7 @@ void iommu_proc_ended(uint64_t pid)
         }
         vtd_domain_fini(&unit, &dom->vd);
         cap_destroy(dom->root);
+        ram_free(dom->ram); // back to mem_serv (the creator's copy of the root goes too)
         dom->used = false;
     }
 }

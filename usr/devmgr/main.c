@@ -97,21 +97,54 @@ static void op_list(struct server_req *req, struct server_resp *resp)
     resp->w[0] = n;
 }
 
-static void op_irq(struct dev *d, struct server_resp *resp)
+// Vectors VECTOR_FIRST..VECTOR_LAST: which are handed out, and to whom.
+static bool vec_used[256];
+static uint64_t vec_holder[256];
+
+static void op_irq(struct server_req *req, struct server_resp *resp)
 {
-    static bool used[256];
     uint32_t v = VECTOR_FIRST;
-    while (v <= VECTOR_LAST && used[v])
+    while (v <= VECTOR_LAST && vec_used[v])
         v++;
     if (v > VECTOR_LAST) {
         resp->err = IRQ_ERR_NO_VECTOR;
         return;
     }
-    // (Vectors are not reused: a former owner might still hold the cap.)
-    used[v] = true;
+    vec_used[v] = true;
+    vec_holder[v] = req->chan->pid;
     resp->cap = cap_at(IRQCN_L1, v); // a copy goes out
     resp->w[0] = v;
-    (void)d;
+}
+
+unsigned irq_vectors_used(void)
+{
+    unsigned n = 0;
+    for (unsigned v = VECTOR_FIRST; v <= VECTOR_LAST; v++)
+        n += vec_used[v];
+    return n;
+}
+
+// pid ended: the vectors it was given come back. Every copy of their caps
+// goes (revoked: the holder may have passed one on), and with it any
+// binding to an endpoint, so the next holder starts clean.
+void irq_proc_ended(uint64_t pid)
+{
+    for (unsigned v = VECTOR_FIRST; v <= VECTOR_LAST; v++) {
+        if (!vec_used[v] || vec_holder[v] != pid)
+            continue;
+        capref_t cap = cap_at(IRQCN_L1, v);
+        errval_t err = cap_revoke(cap);
+        if (err_is_ok(err)) {
+            err = invoke_irqdest_disconnect(cap);
+            if (err_no(err) == IRQ_ERR_NOT_BOUND)
+                err = SYS_ERR_OK;
+        }
+        if (err_is_fail(err)) { // kept out of use: someone may still have it
+            printf("devmgr: vector %u of pid %lu: %s; not reused\n", v, pid, err_msg(err));
+            continue;
+        }
+        vec_used[v] = false;
+    }
 }
 
 static void op_attach(struct server_req *req, struct dev *d, struct server_resp *resp)
@@ -136,7 +169,7 @@ static void op_with_dev(struct server_req *req, struct server_resp *resp)
     switch (req->op) {
     case DEVMGR_BAR: resp->err = dev_bar_cap(d, (unsigned)req->a[1], &cap, &resp->w[0]); break;
     case DEVMGR_CONFIG: resp->err = dev_config_cap(d, &cap); break;
-    case DEVMGR_IRQ: op_irq(d, resp); break;
+    case DEVMGR_IRQ: op_irq(req, resp); break;
     case DEVMGR_ATTACH: op_attach(req, d, resp); break;
     case DEVMGR_DETACH: resp->err = iommu_detach(d); break;
     case DEVMGR_SRIOV: {
@@ -185,6 +218,12 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
         }
         break;
     }
+    case DEVMGR_STATS:
+        resp->w[0] = irq_vectors_used();
+        for (unsigned i = 0; i < MAX_DOMAINS; i++)
+            resp->w[1] += domains[i].used;
+        resp->w[2] = VECTOR_LAST - VECTOR_FIRST + 1;
+        break;
     case DEVMGR_BAR:
     case DEVMGR_CONFIG:
     case DEVMGR_IRQ:
@@ -250,6 +289,7 @@ int main(void)
     devmgr_server.ep = cap_selfep;
     devmgr_server.handle = handle;
     devmgr_server.notify = notify;
+    devmgr_server.watch_clients = true; // a client's channel closes when it ends
     err = name_register(DEVMGR_NAME, cap_selfep);
     if (err_is_fail(err))
         printf("devmgr: cannot register its name: %s\n", err_msg(err));

@@ -127,6 +127,7 @@ static void take_back(uint64_t pid)
             d->granter = DEVMGR_NO_OWNER;
     }
     iommu_proc_ended(pid);
+    irq_proc_ended(pid);
 }
 
 void owners_check(void)

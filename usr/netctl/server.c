@@ -245,7 +245,8 @@ int netctl_serve(void)
     errval_t err = cap_identify(cap_selfep, &ci);
     nc.ep_id = ci.bytes;
     static struct server_chan chans[32];
-    static struct server srv = {.chans = chans, .nchans = 32, .handle = handle, .notify = notify};
+    static struct server srv = {
+        .chans = chans, .nchans = 32, .handle = handle, .notify = notify, .watch_clients = true};
     srv.ep = cap_selfep;
     if (err_is_ok(err))
         err = name_register(NETCTL_NAME, cap_selfep);

@@ -356,7 +356,8 @@ int main(void)
                           .handle = handle,
                           .notify = notify,
                           .idle = idle,
-                          .sleep_us = sleep_us};
+                          .sleep_us = sleep_us,
+                          .watch_clients = true}; // channels close as clients end
     err = name_register(NETD_NAME, cap_selfep);
     if (err_is_fail(err)) {
         printf("netd: cannot register its name: %s\n", err_msg(err));

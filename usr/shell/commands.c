@@ -313,6 +313,8 @@ const struct command commands[] = {
     {"vnic", "vnic list | vnic show <n>", "netctl's VNICs (show: with counters)", cmd_vnic},
     {"vsic", "vsic list", "list VSICs (NVMe secondary controllers) and their owners", cmd_vsic},
     {"vsa", "vsa list", "list VSAs (namespaces), their names and holders", cmd_vsa},
+    {"servers", "servers", "each server's client channels; devmgr's vectors and domains",
+     cmd_servers},
     {"poweroff", "poweroff", "switch the machine off", cmd_poweroff},
     {NULL, NULL, NULL, NULL},
 };

@@ -12,6 +12,8 @@ struct command {
 
 extern const struct command commands[];
 
+int cmd_servers(int argc, char **argv); // servers.c
+
 // Read one line into buf (at most size-1 characters), echoing and editing
 // (backspace, Ctrl-U, Ctrl-C); returns its length, or -1 at the end of input.
 int readline(const char *prompt, char *buf, size_t size);

@@ -116,25 +116,20 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
         cap_destroy(req->cap);
 }
 
-// A watched process ended: its VSIC comes back, its channels close.
+// A watched process ended: its VSIC comes back. (Its channels close by
+// the server library's own watch: watch_clients.)
 static void notify(struct server *s, uint64_t bits)
 {
-    if (!(bits & WATCH_BIT))
-        return;
-    vsic_reap();
-    for (unsigned i = 0; i < s->nchans; i++) {
-        uint32_t state;
-        uint64_t status, pid = s->chans[i].pid;
-        if (s->chans[i].used &&
-            (err_is_fail(proc_status(pid, &state, &status)) || state != PROC_RUNNING))
-            server_forget(s, pid);
-    }
+    (void)s;
+    if (bits & WATCH_BIT)
+        vsic_reap();
 }
 
 int storctl_serve(void)
 {
     static struct server_chan chans[16];
-    static struct server srv = {.chans = chans, .nchans = 16, .handle = handle, .notify = notify};
+    static struct server srv = {
+        .chans = chans, .nchans = 16, .handle = handle, .notify = notify, .watch_clients = true};
     srv.ep = cap_selfep;
     errval_t err = name_register(STORCTL_NAME, cap_selfep);
     if (err_is_fail(err)) {

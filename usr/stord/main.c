@@ -69,8 +69,11 @@ static struct vsa *io_args(struct server_req *req, struct server_resp *resp)
     return err_is_ok(resp->err) ? a : NULL;
 }
 
-static void close_chan(struct server_chan *c)
+// A channel closes (STORD_CLOSE, or the server library as its client
+// ends): its VSA goes back.
+static void close_chan(struct server *s, struct server_chan *c)
 {
+    (void)s;
     struct vsa *a = c->user;
     if (a) {
         errval_t err = vsa_close(a);
@@ -100,7 +103,7 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
         break;
     case STORD_CLOSE:
         resp->err = req->chan->user ? SYS_ERR_OK : STORD_ERR_NOT_OPEN;
-        close_chan(req->chan);
+        close_chan(s, req->chan);
         break;
     default: resp->err = SYS_ERR_ILLEGAL_INVOCATION;
     }
@@ -119,8 +122,7 @@ static void notify(struct server *s, uint64_t bits)
         uint64_t status, pid = c->pid;
         if (!c->used || (err_is_ok(proc_status(pid, &state, &status)) && state == PROC_RUNNING))
             continue; // (an error: init has forgotten it, so it ended)
-        close_chan(c);
-        server_forget(s, pid);
+        server_forget(s, pid); // (close_chan as each closes)
     }
 }
 
@@ -138,7 +140,12 @@ int main(int argc, char **argv)
     }
     static struct server_chan chans[MAX_CHANS];
     static struct server srv = {
-        .chans = chans, .nchans = MAX_CHANS, .handle = handle, .notify = notify};
+        .chans = chans,
+        .nchans = MAX_CHANS,
+        .handle = handle,
+        .notify = notify,
+        .watch_clients = true,
+        .chan_closing = close_chan};
     srv.ep = cap_selfep;
     err = name_register(STORD_NAME, cap_selfep);
     if (err_is_fail(err)) {

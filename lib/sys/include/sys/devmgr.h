@@ -27,6 +27,7 @@ enum devmgr_op {
     DEVMGR_GRANT = 10,  // (rid, pid): pid owns it until it ends or gives it back   [owner]
     DEVMGR_RETURN = 11, // (rid): end a grant (detached): by its holder or its granter
     DEVMGR_FAULTS = 12, // (rid) -> w0: IOMMU faults recorded, w1: last address, w2: last reason
+    DEVMGR_STATS = 13,  // () -> w0: interrupt vectors handed out, w1: IOMMU domains, w2: vectors in all
 };
 
 #define DEVMGR_NAME      "devmgr"
@@ -54,6 +55,9 @@ struct rpc_chan *devmgr_chan(errval_t *err);
 
 // The device list: up to max entries into out, *n the count.
 errval_t devmgr_list(struct devmgr_dev *out, unsigned max, unsigned *n);
+
+// Interrupt vectors handed out (of vectors_all) and IOMMU domains in use.
+errval_t devmgr_stats(uint64_t *vectors, uint64_t *domains, uint64_t *vectors_all);
 
 // Print `lspci` (verbose: `lspci -v`) through fn, a line at a time.
 errval_t devmgr_lspci(bool verbose, void (*fn)(void *arg, const char *line), void *arg);

@@ -26,6 +26,10 @@
 // Operations every server understands.
 #define RPC_OP_BIND  0xb17d0001 // cap: send cap to the client's reply endpoint
 #define RPC_OP_SHARE 0xb17d0002 // cap: a one-page Frame shared from now on
+// -> w0: channels in use, w1: channels in all, w2: channels closed because
+// their client ended (the server library answers it: server.h)
+#define RPC_OP_STATS 0xb17d0003
+#define RPC_OP_CLOSE 0xb17d0004 // the channel ends (answered, then closed)
 
 #define RPC_BUF_SIZE 4096
 
@@ -33,7 +37,9 @@ struct rpc_chan {
     capref_t ep;    // send cap to the server, badged for this channel
     capref_t reply; // our reply endpoint
     void *buf;      // the shared page, or NULL
+    capref_t buf_frame;
     bool bound;
+    bool own_reply; // rpc_bind made the reply endpoint
 };
 
 struct rpc_result {
@@ -48,6 +54,15 @@ errval_t rpc_bind(struct rpc_chan *c, capref_t bind_cap, capref_t reply_ep);
 
 // Map a fresh page and share it with the server as c->buf.
 errval_t rpc_share(struct rpc_chan *c);
+
+// End the channel: the server closes its side (RPC_OP_CLOSE), and what the
+// channel held here (its cap, the reply endpoint rpc_bind made, the shared
+// page) is freed. c may be bound again.
+errval_t rpc_close(struct rpc_chan *c);
+
+// The server's channel table (RPC_OP_STATS): in use (this one counted),
+// in all, closed because their client ended.
+errval_t rpc_stats(struct rpc_chan *c, uint64_t *used, uint64_t *all, uint64_t *reaped);
 
 // One call. send: a cap to send along (NULL_CAP: none); recv: an empty
 // slot for a cap the server may send back (NULL_CAP: none wanted). The

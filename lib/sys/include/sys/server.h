@@ -1,6 +1,14 @@
 /*
  * lib/sys/include/sys/server.h: the server side of RPC channels: one loop
  * receiving on the server's endpoint and dispatching by badge.
+ *
+ * A client's channel lasts until the server forgets it: server_forget, or,
+ * in a server with watch_clients set, by itself when the client ends (the
+ * library asks init to watch every client it binds, and on the signal
+ * closes the channels of every client that ended, after the server's
+ * client_ended hook has taken back what else it held). A bind when every
+ * channel is in use is answered with RPC_ERR_SERVER_FULL, never left
+ * waiting.
  */
 #pragma once
 
@@ -39,6 +47,9 @@ struct server_resp {
 
 struct server_ump;
 
+// The notification bit of the library's own watch on clients.
+#define SERVER_CLIENT_ENDED_BIT (1ull << 41)
+
 struct server {
     capref_t ep; // the endpoint we receive on (read and write rights)
     // UMP channels polled by the same loop (sys/ump.h): their wake-ups
@@ -57,6 +68,17 @@ struct server {
     // longest it may sleep, in microseconds (0: until a message comes). A
     // server with deadlines of its own sets it; its idle hook meets them.
     uint64_t (*sleep_us)(struct server *s);
+    // Watch every bound client and close its channels when it ends
+    // (servers that init does not depend on: init answers the watch).
+    bool watch_clients;
+    // Called (may be NULL) for a client that ended, before its channels
+    // close: give back what else it held.
+    void (*client_ended)(struct server *s, uint64_t pid);
+    // Called (may be NULL) as any channel closes (RPC_OP_CLOSE, the client
+    // ended, server_forget): free the server's state of it (c->user).
+    void (*chan_closing)(struct server *s, struct server_chan *c);
+    capref_t watch_note; // (the library's: the send cap init signals)
+    uint64_t reaped;     // channels closed because their client ended
     void *user;
 };
 
@@ -81,6 +103,9 @@ void server_reply(struct server_chan *c, const struct server_resp *resp);
 // Close every channel of client pid (it ended): its slot is free for a new
 // client; deferred replies to it are dropped.
 void server_forget(struct server *s, uint64_t pid);
+
+// Channels in use (for a server's statistics).
+unsigned server_clients(const struct server *s);
 
 // A bind cap for a client process pid: a send cap to s->ep badged
 // RPC_BADGE_BIND | pid, in slot dest.
