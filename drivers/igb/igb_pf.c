@@ -4,6 +4,7 @@
 
 #define RESET_US   100000 // QEMU resets at once; a real 82576 in about a millisecond
 #define MDIC_US    10000
+#define LINK_POLL_US 1000 // between looks at the link
 #define RLPML_STD  1518 // the largest frame a pool takes without LPE (with one VLAN tag)
 #define POOL_VMOLR (IGB_VMOLR_AUPE | IGB_VMOLR_BAM | IGB_VMOLR_STRCRC | IGB_VMOLR_RLPML(RLPML_STD))
 
@@ -102,10 +103,16 @@ errval_t igb_pf_link_up(struct igb_pf *pf, uint64_t timeout_us)
     if (err_is_fail(err))
         return err;
     igb_pf_wr(pf, IGB_CTRL, igb_pf_rd(pf, IGB_CTRL) | IGB_CTRL_SLU);
+    // Auto-negotiation takes a while (QEMU's: 500 ms on its own timer):
+    // look at STATUS once a millisecond, not in a tight loop, whose device
+    // reads would keep an emulator's device thread from finishing it.
     uint64_t start = now(pf);
     while (!igb_pf_link_status(pf, NULL, NULL)) {
-        if (now(pf) - start > timeout_us)
+        uint64_t t = now(pf);
+        if (t - start > timeout_us)
             return IGB_ERR_LINK_DOWN;
+        while (now(pf) - t < LINK_POLL_US)
+            ;
     }
     return SYS_ERR_OK;
 }

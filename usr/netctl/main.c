@@ -83,7 +83,8 @@ static errval_t map_pf(void)
 static errval_t bring_up(void)
 {
     uint16_t first, stride;
-    errval_t err = igb_pf_link_up(&nc.pf, 2000000);
+    // (QEMU's auto-negotiation takes 500 ms; a loaded host stretches it.)
+    errval_t err = igb_pf_link_up(&nc.pf, 10000000);
     if (err_is_ok(err))
         err = devmgr_sriov(nc.pf_rid, NETCTL_MAX_VNICS, &first, &stride);
     if (err_is_ok(err))
