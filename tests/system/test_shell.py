@@ -135,6 +135,12 @@ def foreground_keys(ctx, m, sh, before):
     ctx.check("Ctrl-C kills the foreground program", blocked and state == "killed" and free == before,
               f"shell waited: {blocked}; pid {pid} is {state}; free {free} KiB, before {before}")
     sh.check("Ctrl-C drops what was typed ahead", "echo next", r"^next\n$")
+    m.send("run systest spin\r\x03")  # in one go: the Ctrl-C is the program's
+    try:
+        m.expect(r"\^C\n\[\d+\] systest: killed\n" + PROMPT, timeout=20)
+        ctx.check("Ctrl-C typed right after Enter", True)
+    except Exception as e:
+        ctx.check("Ctrl-C typed right after Enter", False, str(e))
 
     m.send("run systest spin\r")
     m.expect(r"run systest spin\n", timeout=10)

@@ -25,11 +25,30 @@
 #define NOTE_UART  (1ull << 0)
 #define NOTE_CHILD (1ull << 1) // a watched foreground program ended
 
-#define TYPEAHEAD 512 // bytes typed while a program runs; more are dropped
+// Bytes read from the UART and not yet taken by readline: what follows
+// the Enter of a command waits here, where the wait for a foreground
+// program looks for Ctrl-C and Ctrl-Z (stdin's buffer would hide them, so
+// readline is given one byte at a time).
+#define TYPEAHEAD 512 // more is dropped, but for Ctrl-C and Ctrl-Z
 
 static struct serial uart;
 static char typeahead[TYPEAHEAD];
 static size_t typeahead_len;
+
+static bool is_signal_key(char c) { return c == KEY_CTRL_C || c == KEY_CTRL_Z; }
+
+// Move what the UART holds into the type-ahead. When it is full, a byte is
+// dropped, but Ctrl-C and Ctrl-Z take the last place, so they still count.
+static void drain(void)
+{
+    char c;
+    while (serial_poll(&uart, &c, 1)) {
+        if (typeahead_len < TYPEAHEAD)
+            typeahead[typeahead_len++] = c;
+        else if (is_signal_key(c))
+            typeahead[TYPEAHEAD - 1] = c;
+    }
+}
 
 // Wait for a notification on our endpoint; false if we cannot wait.
 static bool wait_note(uint64_t *bits)
@@ -43,24 +62,19 @@ static bool wait_note(uint64_t *bits)
     return true;
 }
 
-// The console reader (sys_set_console_reader): type-ahead first, then the
-// UART, blocking until there is at least one byte.
+// The console reader (sys_set_console_reader): one byte, waiting for it.
 static size_t console_read(char *buf, size_t len)
 {
-    for (;;) {
-        size_t n = typeahead_len < len ? typeahead_len : len;
-        if (n) {
-            memcpy(buf, typeahead, n);
-            memmove(typeahead, typeahead + n, typeahead_len - n);
-            typeahead_len -= n;
-            return n;
+    uint64_t bits;
+    do {
+        drain();
+        if (typeahead_len && len) {
+            buf[0] = typeahead[0];
+            memmove(typeahead, typeahead + 1, --typeahead_len);
+            return 1;
         }
-        uint64_t bits;
-        if ((n = serial_poll(&uart, buf, len)))
-            return n;
-        if (!wait_note(&bits))
-            return 0;
-    }
+    } while (wait_note(&bits));
+    return 0;
 }
 
 static errval_t mint_note(uint64_t bits, capref_t *note)
@@ -87,20 +101,20 @@ errval_t console_init(void)
     return err;
 }
 
-// Take what the UART holds: Ctrl-C or Ctrl-Z is the answer, anything else
-// is type-ahead (Ctrl-C throws the type-ahead away, as a terminal does).
+// Look for Ctrl-C or Ctrl-Z in what was typed; Ctrl-C throws the
+// type-ahead away, as a terminal does, Ctrl-Z is taken out of it.
 static enum fg_end take_keys(void)
 {
-    char c;
-    while (serial_poll(&uart, &c, 1)) {
-        if (c == KEY_CTRL_C) {
+    drain();
+    for (size_t i = 0; i < typeahead_len; i++) {
+        if (typeahead[i] == KEY_CTRL_C) {
             typeahead_len = 0;
             return FG_INTERRUPTED;
         }
-        if (c == KEY_CTRL_Z)
+        if (typeahead[i] == KEY_CTRL_Z) {
+            memmove(typeahead + i, typeahead + i + 1, --typeahead_len - i);
             return FG_DETACHED;
-        if (typeahead_len < TYPEAHEAD)
-            typeahead[typeahead_len++] = c;
+        }
     }
     return FG_ENDED; // nothing decisive typed
 }
