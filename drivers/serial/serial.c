@@ -32,18 +32,26 @@ errval_t serial_init(struct serial *s, uint16_t base, capref_t io, capref_t irqs
     return err;
 }
 
+size_t serial_poll(struct serial *s, char *buf, size_t len)
+{
+    size_t n = 0;
+    while (n < len && (in(s, UART_LSR) & LSR_DR))
+        buf[n++] = (char)in(s, UART_RBR);
+    return n;
+}
+
+errval_t serial_ack(struct serial *s) { return invoke_irqsrc_ack(s->irqsrc); }
+
 size_t serial_read(struct serial *s, char *buf, size_t len)
 {
     for (;;) {
-        size_t n = 0;
-        while (n < len && (in(s, UART_LSR) & LSR_DR))
-            buf[n++] = (char)in(s, UART_RBR);
+        size_t n = serial_poll(s, buf, len);
         if (n)
             return n;
         // Empty: the next byte raises an edge, a notification on our endpoint.
         struct lmp_recv_msg m;
         if (err_is_fail(lmp_recv(s->ep, 0, NULL_CAP, &m)))
             return 0;
-        invoke_irqsrc_ack(s->irqsrc);
+        (void)serial_ack(s); // a failed unmask shows as no more input; nothing to do here
     }
 }

@@ -5,7 +5,8 @@ monitor connects to init, then runs mctest from the shell: spawn on core
 1, UMP ping-pong with payload checks, Frames across cores and revoked
 from the owning core, core-local memory, processes killed while they
 talk. Then the shell's `run -c`, `ps` with the core column, errors for a
-core that is not there, a killed program on core 1, and memory on core 0
+core that is not there, a killed program on core 1 (by `kill` and by
+Ctrl-C in the foreground), and memory on core 0
 all back.
 """
 import os
@@ -39,7 +40,7 @@ def run(ctx):
         sh.check("run -c 1 passes arguments", "run -c 1 systest args a b c",
                  r"TEST PASS spawn\.args\nTEST PASS spawn\.pid\n")
         sh.check("run -c on a missing core", "run -c 5 systest args",
-                 r"run: systest: there is no such core")
+                 r"run: core 5: there is no such core")
         sh.check("run -c needs a number", "run -c x systest", r"usage: run \[-c core\]")
         out = sh.check("run -c 1 in the background", "run -c 1 systest spin &",
                        r"\[(\d+)\] systest")
@@ -47,6 +48,17 @@ def run(ctx):
         sh.check("ps shows the core", "ps", rf"\n +{pid} +1 running +- +systest")
         sh.check("kill on core 1", f"kill {pid}", rf"\[{pid}\] killed")
         sh.check("ps shows it killed", "ps", rf"\n +{pid} +1 killed")
+        m.send("run -c 1 systest spin\r")
+        m.expect(r"run -c 1 systest spin\n", timeout=10)
+        m.send("\x03")
+        try:
+            pid = m.expect(r"\^C\n\[(\d+)\] systest: killed\n", timeout=30).group(1)
+            m.expect(PROMPT, timeout=10)
+        except Exception as e:
+            ctx.check("Ctrl-C on core 1", False, str(e))
+            pid = None
+        if pid:
+            sh.check("Ctrl-C on core 1", "ps", rf"\n +{pid} +1 killed")
         sh.check("a fault on core 1 stops only that program", "run -c 1 systest crash",
                  r"systest \(pid \d+\): page fault .* address 0x10\n"
                  r"\[\d+\] systest: exited with status 139")

@@ -1,11 +1,14 @@
-"""tests/system/test_shell.py: user space through the shell (issue 5), in one boot.
+"""tests/system/test_shell.py: user space through the shell, in one boot.
 
 Types commands into the shell on COM1 and checks the replies: the built-in
 commands and their errors, the systest programs (spawn with arguments, heap
 growth by page faults, malloc, threads, the name service, mem_serv with
 exhaustion), a program killed with its memory returned (mem before and
 after), a program stopped by a fault, a process's CSpace, a command typed
-while another program prints (the console's edit line), and poweroff.
+while another program prints (the console's edit line), the console's keys
+(Ctrl-C and Ctrl-Z on a foreground program, TAB, escape sequences), lines
+and arguments refused rather than cut, numbers checked (ports, pids, cores),
+and poweroff.
 """
 import re
 import time
@@ -33,6 +36,12 @@ class Shell:
         """Run one command; return its output (up to the next prompt)."""
         self.m.send(line + "\r")
         self.m.expect(re.escape(line) + r"\n", timeout=10)  # the echo
+        return self.m.expect(r"([\s\S]*?)" + PROMPT, timeout=timeout).group(1)
+
+    def keys(self, keys, echo, timeout=30):
+        """Type keys (ending in Enter) whose echo is echo; return the output."""
+        self.m.send(keys)
+        self.m.expect(re.escape(echo) + r"\n", timeout=10)
         return self.m.expect(r"([\s\S]*?)" + PROMPT, timeout=timeout).group(1)
 
     def check(self, what, line, pattern, timeout=60):
@@ -94,6 +103,101 @@ def edit_line(ctx, m, sh):
               f"background pid {pid}; no erase and redraw of the half-typed line in {m.log_path}")
 
 
+def ps_state(sh, pid):
+    """pid's state in ps ('running', 'killed', ...), or None if not listed."""
+    m = re.search(rf"^ +{pid} +\d+ +(\w+)", sh.cmd("ps"), re.M)
+    return m.group(1) if m else None
+
+
+def ps_count(sh):
+    return len(re.findall(r"^ +\d+ +\d+ +\w+", sh.cmd("ps"), re.M))
+
+
+def foreground_keys(ctx, m, sh, before):
+    """Ctrl-C kills the program the shell waits for (what was typed ahead
+    goes with it); Ctrl-Z leaves it running in the background (what was
+    typed ahead is the next command)."""
+    m.send("run systest spin\r")
+    m.expect(r"run systest spin\n", timeout=10)
+    m.send("echo dropped")
+    try:
+        m.expect(PROMPT, timeout=2)
+        blocked = False  # the shell did not wait for it
+    except Exception:
+        blocked = True
+    m.send("\x03")
+    try:
+        pid = m.expect(r"\^C\n\[(\d+)\] systest: killed\n", timeout=20).group(1)
+        m.expect(PROMPT, timeout=10)
+    except Exception as e:
+        return ctx.check("Ctrl-C kills the foreground program", False, str(e))
+    state, free = ps_state(sh, pid), free_kib(sh)
+    ctx.check("Ctrl-C kills the foreground program", blocked and state == "killed" and free == before,
+              f"shell waited: {blocked}; pid {pid} is {state}; free {free} KiB, before {before}")
+    sh.check("Ctrl-C drops what was typed ahead", "echo next", r"^next\n$")
+    m.send("run systest spin\r\x03")  # in one go: the Ctrl-C is the program's
+    try:
+        m.expect(r"\^C\n\[\d+\] systest: killed\n" + PROMPT, timeout=20)
+        ctx.check("Ctrl-C typed right after Enter", True)
+    except Exception as e:
+        ctx.check("Ctrl-C typed right after Enter", False, str(e))
+
+    m.send("run systest spin\r")
+    m.expect(r"run systest spin\n", timeout=10)
+    time.sleep(0.5)
+    m.send("echo ahead\r\x1a")
+    try:
+        pid = m.expect(r"\^Z\n\[(\d+)\] systest: in the background\n", timeout=20).group(1)
+        m.expect(PROMPT + r"echo ahead\nahead\n" + PROMPT, timeout=10)
+    except Exception as e:
+        return ctx.check("Ctrl-Z leaves the program running", False, str(e))
+    running = ps_state(sh, pid)
+    sh.cmd(f"kill {pid}")
+    state, free = ps_state(sh, pid), free_kib(sh)
+    ctx.check("Ctrl-Z leaves the program running; typed ahead runs next",
+              running == "running" and state == "killed" and free == before,
+              f"pid {pid} was {running}, then {state}; free {free} KiB, before {before}")
+
+
+def input_limits(ctx, m, sh):
+    """Lines and word lists over the limits are refused whole; TAB is a
+    space; escape sequences are ignored and a lone ESC swallows nothing."""
+    ok = "y" * 250
+    sh.check("a line of 255 characters runs", f"echo {ok}", rf"^{ok}\n$")
+    out = sh.keys("echo " + "x" * 300 + "\r", "echo " + "x" * 250)  # the echo stops at 255
+    ctx.check("a longer line is refused, not cut",
+              "line too long (at most 255 characters): not run" in out and "xxx" not in out,
+              f"printed {out!r}")
+    words = " ".join(str(i) for i in range(31))
+    sh.check("32 words run", f"echo {words}", rf"^{words}\n$")
+    sh.check("33 words are refused", f"echo {words} 31",
+             r"^sietch: too many words \(at most 32\): not run\n$")
+    out = sh.keys("echo a\tb\r", "echo a b")
+    ctx.check("TAB is a space", out == "a b\n", f"printed {out!r}")
+    out = sh.keys("echo lone\x1b\r", "echo lone")
+    ctx.check("a lone ESC does not swallow Enter", out == "lone\n", f"printed {out!r}")
+    out = sh.keys("echo ar\x1b[A\x1b[1;5Cr\x1bOBow\r", "echo arrow")
+    ctx.check("arrow keys are ignored", out == "arrow\n", f"printed {out!r}")
+
+
+def numbers(ctx, sh):
+    """Numeric arguments are checked: pids, cores, ports."""
+    sh.check("kill 0 (init, listed by ps)", "kill 0", r"^kill: 0: that process may not be killed")
+    sh.check("kill of an overlong number", "kill 99999999999999999999", r"usage: kill <pid>")
+    sh.check("run -c without a core", "run -c", r"^run: -c: the core number is missing\n"
+             r"usage: run \[-c core\]")
+    sh.check("run -c with no core number", "run -c x systest", r"^run: -c x: not a core number")
+    count = ps_count(sh)
+    sh.check("run -c on a missing core", "run -c 9 systest spin",
+             r"^run: core 9: there is no such core")
+    ctx.check("nothing started on a missing core", ps_count(sh) == count, "ps grew")
+    for line in ("run udpecho 70000", "run udpecho abc", "run udpecho 0",
+                 "run udpecho --native 7 8", "run tcpecho 65536", "run tcpecho --bogus"):
+        prog = line.split()[1]
+        sh.check(f"'{line}' is refused", line,
+                 rf"^usage: {prog} .*\[port \(1-65535\)\]\n\[\d+\] {prog}: exited with status 2")
+
+
 def run(ctx):
     iso = ctx.iso(modules=())  # hake/menu.lst: init shell, mem_serv, shell, systest
     m = ctx.machine(iso)
@@ -131,6 +235,9 @@ def run(ctx):
                  r"systest \(pid \d+\): page fault .* address 0x10\n"
                  r"\[\d+\] systest: exited with status 139")
         ctx.check("memory back after the fault", free_kib(sh) == before, "free memory changed")
+        foreground_keys(ctx, m, sh, before)
+        input_limits(ctx, m, sh)
+        numbers(ctx, sh)
         edit_line(ctx, m, sh)
         m.send("poweroff\r")
         status = m.wait_exit(timeout=30)

@@ -162,11 +162,15 @@ void procs_child_exit(void)
 // ---- Requests ----
 
 // Split buf (a NUL-terminated command line in the shared page) into argv.
+// Split buf into words at spaces; -1 if there are more than max.
 static int split(char *buf, const char **argv, int max)
 {
     int argc = 0;
-    for (char *s = strtok_r(buf, " ", &buf); s && argc < max; s = strtok_r(NULL, " ", &buf))
+    for (char *s = strtok_r(buf, " ", &buf); s; s = strtok_r(NULL, " ", &buf)) {
+        if (argc == max)
+            return -1;
         argv[argc++] = s;
+    }
     return argc;
 }
 
@@ -197,11 +201,14 @@ static void op_spawn(struct server_req *req, struct server_resp *resp)
         resp->err = SYS_ERR_INVALID_ARGS;
         return;
     }
-    strlcpy(line, req->chan->buf, sizeof(line));
+    // A command line cut at either limit would run with other arguments.
+    bool fits = strlcpy(line, req->chan->buf, sizeof(line)) < sizeof(line);
     strlcpy(copy, line, sizeof(copy));
-    int argc = split(copy, argv, ARGS_MAX);
+    int argc = fits ? split(copy, argv, ARGS_MAX) : -1;
     uint64_t core = req->a[0], pid = 0;
-    if (!argc) {
+    if (argc < 0) {
+        resp->err = SPAWN_ERR_ARGS;
+    } else if (!argc) {
         resp->err = SYS_ERR_INVALID_ARGS;
     } else if (core != PROC_ANY_CORE && core != 0) {
         if (!core_up((unsigned)core))
@@ -268,7 +275,9 @@ static void op_watch(struct server_req *req, struct server_resp *resp)
 static void op_kill(struct server_req *req, struct server_resp *resp)
 {
     struct proc *p = proc_find(req->a[0]);
-    if (!p || p->state != PROC_RUNNING)
+    if (req->a[0] == 0) // init itself: not in its table, but listed (op_list)
+        resp->err = PROC_ERR_PROTECTED;
+    else if (!p || p->state != PROC_RUNNING)
         resp->err = PROC_ERR_NO_SUCH;
     else if (p->pid <= MEMSERV_PID || p->pid == req->chan->pid)
         resp->err = PROC_ERR_PROTECTED;

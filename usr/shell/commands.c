@@ -18,16 +18,22 @@ static int usage(const char *cmd)
     return 1;
 }
 
-// A process id argument: a whole decimal number.
-static bool parse_pid(const char *s, uint64_t *pid)
+// A number argument: decimal digits only, at most max.
+static bool parse_num(const char *s, uint64_t max, uint64_t *v)
 {
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (!*s || *end || *s == '-')
+    uint64_t n = 0;
+    if (!*s)
         return false;
-    *pid = v;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || n > (max - (uint64_t)(*s - '0')) / 10)
+            return false;
+        n = n * 10 + (uint64_t)(*s - '0');
+    }
+    *v = n;
     return true;
 }
+
+static bool parse_pid(const char *s, uint64_t *pid) { return parse_num(s, UINT64_MAX, pid); }
 
 static int fail(const char *cmd, errval_t err)
 {
@@ -62,31 +68,81 @@ static void report_end(const char *name, uint64_t pid, uint64_t status)
         printf("[%lu] %s: exited with status %lu\n", pid, name, status);
 }
 
-static int cmd_run(int argc, char **argv)
+// "-c N" at the front of run's arguments: *core gets N and the words are
+// taken off. False (having said why) if the option is wrong.
+static bool run_core(int *argc, char ***argv, unsigned *core)
 {
-    unsigned core = PROC_ANY_CORE;
-    if (argc >= 3 && !strcmp(argv[1], "-c")) {
-        uint64_t c;
-        if (!parse_pid(argv[2], &c) || c >= PROC_ANY_CORE)
-            return usage("run");
-        core = (unsigned)c;
-        argc -= 2;
-        argv += 2;
+    if (*argc < 2 || strcmp((*argv)[1], "-c"))
+        return true;
+    uint64_t c;
+    if (*argc < 3)
+        printf("run: -c: the core number is missing\n");
+    else if (!parse_num((*argv)[2], PROC_ANY_CORE - 1, &c))
+        printf("run: -c %s: not a core number\n", (*argv)[2]);
+    else {
+        *core = (unsigned)c;
+        *argc -= 2;
+        *argv += 2;
+        return true;
     }
-    if (argc < 2)
-        return usage("run");
-    bool background = !strcmp(argv[argc - 1], "&");
-    if (background && --argc < 2)
-        return usage("run");
-    char line[256] = "";
-    for (int i = 1; i < argc; i++) {
-        if (strlen(line) + strlen(argv[i]) + 2 > sizeof(line))
-            return fail("run", SPAWN_ERR_ARGS);
+    return false;
+}
+
+// The program's words joined into line (init's spawn takes one string).
+static errval_t join(int argc, char **argv, char *line, size_t size)
+{
+    line[0] = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strlen(line) + strlen(argv[i]) + 2 > size)
+            return SPAWN_ERR_ARGS;
         strcat(line, argv[i]);
         strcat(line, i + 1 < argc ? " " : "");
     }
-    uint64_t pid, status;
-    errval_t err = proc_spawn_on(core, line, &pid);
+    return SYS_ERR_OK;
+}
+
+// Wait for a foreground program: its end, or Ctrl-C (it is killed) or
+// Ctrl-Z (it goes on in the background); the shell's status.
+static int foreground(const char *name, uint64_t pid)
+{
+    enum fg_end how = console_wait(pid);
+    if (how == FG_DETACHED) {
+        printf("^Z\n[%lu] %s: in the background\n", pid, name);
+        return 0;
+    }
+    if (how == FG_INTERRUPTED) {
+        printf("^C\n");
+        errval_t err = proc_kill(pid);
+        if (err_is_fail(err) && err_no(err) != PROC_ERR_NO_SUCH) // not: it ended meanwhile
+            return fail("run", err);
+    }
+    uint64_t status;
+    errval_t err = proc_wait(pid, &status); // until it is gone and reclaimed
+    if (err_is_fail(err))
+        return fail("run", err);
+    report_end(name, pid, status);
+    return status != 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    unsigned core = PROC_ANY_CORE;
+    if (!run_core(&argc, &argv, &core))
+        return usage("run");
+    bool background = argc > 1 && !strcmp(argv[argc - 1], "&");
+    if (background)
+        argc--;
+    if (argc < 2)
+        return usage("run");
+    char line[SHELL_LINE_MAX + 1];
+    uint64_t pid;
+    errval_t err = join(argc - 1, argv + 1, line, sizeof(line));
+    if (err_is_ok(err))
+        err = proc_spawn_on(core, line, &pid);
+    if (err_no(err) == PROC_ERR_NO_CORE) {
+        printf("run: core %u: %s\n", core, err_msg(err));
+        return 1;
+    }
     if (err_is_fail(err)) {
         printf("run: %s: %s\n", argv[1], err_msg(err));
         return 1;
@@ -95,11 +151,7 @@ static int cmd_run(int argc, char **argv)
         printf("[%lu] %s\n", pid, argv[1]);
         return 0;
     }
-    err = proc_wait(pid, &status);
-    if (err_is_fail(err))
-        return fail("run", err);
-    report_end(argv[1], pid, status);
-    return status != 0;
+    return foreground(argv[1], pid);
 }
 
 static int cmd_kill(int argc, char **argv)
@@ -113,7 +165,9 @@ static int cmd_kill(int argc, char **argv)
         return 1;
     }
     uint64_t status;
-    proc_wait(pid, &status); // until it is gone and reclaimed
+    err = proc_wait(pid, &status); // until it is gone and reclaimed
+    if (err_is_fail(err))
+        return fail("kill", err);
     printf("[%lu] killed\n", pid);
     return 0;
 }

@@ -1,54 +1,37 @@
 /*
  * usr/shell/main.c: the shell on COM1.
  *
- * It drives the UART's input itself (drivers/serial, with the I/O ports,
- * interrupt input and vector init handed it); output goes through the CPU
- * driver's console. Commands (commands.c) talk to init and mem_serv.
+ * It drives the UART's input itself (console.c); output goes through the
+ * CPU driver's console. Lines are edited in readline.c and refused whole
+ * when they are too long or have too many words, never cut. Commands
+ * (commands.c) talk to init, mem_serv and the device servers.
  */
 #include "shell.h"
-#include <serial/serial.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/capops.h>
-#include <sys/rpc.h>
-#include <sys/slot.h>
 #include <sys/sys.h>
 
-#define COM1 0x3f8
-
-static struct serial console;
-
-static size_t console_read(char *buf, size_t len) { return serial_read(&console, buf, len); }
-
-static errval_t console_init(void)
-{
-    capref_t notify;
-    errval_t err = slot_alloc(&notify);
-    if (err_is_ok(err))
-        err = cap_mint(notify, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | 1, 0);
-    if (err_is_ok(err))
-        err = serial_init(&console, COM1, cap_at(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_EXTRA0),
-                          cap_at(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_EXTRA1),
-                          cap_at(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_EXTRA2), cap_selfep, notify);
-    if (err_is_ok(err))
-        sys_set_console_reader(console_read);
-    return err;
-}
-
-static int split(char *line, char **argv)
+// Split line into words at spaces; -1 if there are more than max.
+static int split(char *line, char **argv, int max)
 {
     int argc = 0;
     char *save;
-    for (char *s = strtok_r(line, " \t", &save); s && argc < SHELL_MAX_ARGS;
-         s = strtok_r(NULL, " \t", &save))
+    for (char *s = strtok_r(line, " ", &save); s; s = strtok_r(NULL, " ", &save)) {
+        if (argc == max)
+            return -1;
         argv[argc++] = s;
+    }
     return argc;
 }
 
 static void execute(char *line)
 {
     char *argv[SHELL_MAX_ARGS];
-    int argc = split(line, argv);
+    int argc = split(line, argv, SHELL_MAX_ARGS);
+    if (argc < 0) {
+        printf("sietch: too many words (at most %d): not run\n", SHELL_MAX_ARGS);
+        return;
+    }
     if (argc == 0)
         return;
     for (const struct command *c = commands; c->name; c++) {
@@ -71,8 +54,13 @@ int main(void)
     if (hz)
         printf("sietch: up in %lu.%03lu s (since the CPU driver started); type 'help'\n", up / hz,
                up % hz * 1000 / hz);
-    char line[256];
-    while (readline("sietch$ ", line, sizeof(line)) >= 0)
-        execute(line);
+    char line[SHELL_LINE_MAX + 1];
+    int n;
+    while ((n = readline("sietch$ ", line, sizeof(line))) != READLINE_EOF) {
+        if (n == READLINE_TOO_LONG)
+            printf("sietch: line too long (at most %d characters): not run\n", SHELL_LINE_MAX);
+        else
+            execute(line);
+    }
     return 0;
 }

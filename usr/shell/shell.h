@@ -1,9 +1,21 @@
-/* usr/shell/shell.h: the shell's commands. */
+/* usr/shell/shell.h: the shell's commands, line editor and console input. */
 #pragma once
 
+#include <kpi/errors.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#define SHELL_MAX_ARGS 16
+#define SHELL_LINE_MAX 255 // characters in a command line
+#define SHELL_MAX_ARGS 32  // words in a command line (kpi/init.h's ARGS_MAX)
+
+// The keys the shell acts on (ASCII control characters).
+#define KEY_CTRL_C 0x03
+#define KEY_CTRL_U 0x15
+#define KEY_CTRL_Z 0x1a
+#define KEY_TAB    0x09
+#define KEY_BS     0x08
+#define KEY_ESC    0x1b
+#define KEY_DEL    0x7f
 
 struct command {
     const char *name, *usage, *help;
@@ -14,6 +26,26 @@ extern const struct command commands[];
 
 int cmd_servers(int argc, char **argv); // servers.c
 
+#define READLINE_EOF      (-1)
+#define READLINE_TOO_LONG (-2)
+
 // Read one line into buf (at most size-1 characters), echoing and editing
-// (backspace, Ctrl-U, Ctrl-C); returns its length, or -1 at the end of input.
+// (backspace, Ctrl-U, Ctrl-C; TAB is a space; escape sequences such as the
+// arrow keys are ignored); returns its length, READLINE_EOF at the end of
+// input, or READLINE_TOO_LONG for a line longer than size-1 (buf is then
+// empty: a cut line is never run).
 int readline(const char *prompt, char *buf, size_t size);
+
+// Take over COM1's input (the UART caps init handed us) as stdin.
+errval_t console_init(void);
+
+// How a foreground program's wait ended.
+enum fg_end {
+    FG_ENDED,       // it ended (or cannot be watched: the caller's proc_wait tells)
+    FG_INTERRUPTED, // Ctrl-C was typed
+    FG_DETACHED,    // Ctrl-Z was typed: it goes on in the background
+};
+
+// Wait until program pid ends or Ctrl-C or Ctrl-Z is typed; other keys
+// typed meanwhile are read by the next readline (Ctrl-C drops them).
+enum fg_end console_wait(uint64_t pid);

@@ -1,4 +1,7 @@
-/* lib/os/net/start.c: net_start and net_mode_arg, the start of every network application. */
+/*
+ * lib/os/net/start.c: net_start, net_mode_arg and net_port_arg, the start
+ * of every network application.
+ */
 #include <net/open.h>
 #include <net/start.h>
 #include <stddef.h>
@@ -11,6 +14,19 @@ const char *net_mode_arg(int argc, char **argv)
             return "netd";
     }
     return "vnic";
+}
+
+bool net_port_arg(const char *s, uint16_t *port)
+{
+    uint32_t v = 0;
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || (v = v * 10 + (uint32_t)(*s - '0')) > 65535)
+            return false;
+    }
+    *port = (uint16_t)v;
+    return v != 0;
 }
 
 errval_t net_start(const char *mode, struct net_stack **out)

@@ -3,6 +3,9 @@
  * many clients at once from one poll() loop.
  *
  *   tcpecho [--vnic | --netd] [port]
+ *
+ * Port 7 unless given (1-65535; anything else gets the usage line and
+ * status 2).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -53,12 +56,26 @@ static bool serve(nfds_t i)
     return send(fds[i].fd, buf, (size_t)n, 0) == n;
 }
 
+// The options and the port; false for anything else (or a second port).
+static bool parse_args(int argc, char **argv, uint16_t *port)
+{
+    bool have_port = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--vnic") == 0 || strcmp(argv[i], "--netd") == 0)
+            continue;
+        if (have_port || !net_port_arg(argv[i], port))
+            return false;
+        have_port = true;
+    }
+    return true;
+}
+
 int main(int argc, char **argv)
 {
     uint16_t port = 7;
-    for (int i = 1; i < argc; i++) {
-        if (argv[i][0] != '-')
-            port = (uint16_t)atoi(argv[i]);
+    if (!parse_args(argc, argv, &port)) {
+        printf("usage: tcpecho [--vnic | --netd] [port (1-65535)]\n");
+        return 2;
     }
     const char *mode = net_mode_arg(argc, argv);
     struct net_stack *s;

@@ -4,7 +4,8 @@
  *
  *   udpecho [--native | --posix] [--vnic | --netd] [port]
  *
- * Port 7 unless given; POSIX sockets unless --native; the application's
+ * Port 7 unless given (1-65535; anything else gets the usage line and
+ * status 2); POSIX sockets unless --native; the application's
  * own VNIC unless --netd (the queue through the netd server).
  *
  * A datagram that is exactly "udpecho:stats" is answered (and printed)
@@ -152,15 +153,32 @@ static int echo_posix(struct net_stack *s, uint16_t port, const char *where)
     }
 }
 
+// The options and the port; false for anything else (or a second port).
+static bool parse_args(int argc, char **argv, bool *native, uint16_t *port)
+{
+    static const char *const options[] = {"--native", "--posix", "--vnic", "--netd"};
+    bool have_port = false;
+    for (int i = 1; i < argc; i++) {
+        bool option = false;
+        for (size_t k = 0; k < sizeof(options) / sizeof(options[0]); k++)
+            option |= strcmp(argv[i], options[k]) == 0;
+        if (option)
+            *native = *native || strcmp(argv[i], "--native") == 0;
+        else if (have_port || !net_port_arg(argv[i], port))
+            return false;
+        else
+            have_port = true;
+    }
+    return true;
+}
+
 int main(int argc, char **argv)
 {
     bool native = false;
     uint16_t port = 7;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--native") == 0)
-            native = true;
-        else if (argv[i][0] != '-')
-            port = (uint16_t)atoi(argv[i]);
+    if (!parse_args(argc, argv, &native, &port)) {
+        printf("usage: udpecho [--native | --posix] [--vnic | --netd] [port (1-65535)]\n");
+        return 2;
     }
     const char *mode = net_mode_arg(argc, argv);
     struct net_stack *s;

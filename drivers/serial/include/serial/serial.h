@@ -18,5 +18,15 @@ struct serial {
 errval_t serial_init(struct serial *s, uint16_t base, capref_t io, capref_t irqsrc,
                      capref_t irqdest, capref_t ep, capref_t notify);
 
-// Read at least one byte (blocking), at most len.
+// Read at least one byte (blocking), at most len. Every notification on
+// ep is taken as the UART's: a program that has other notifications come
+// to ep uses serial_poll and serial_ack in its own loop instead.
 size_t serial_read(struct serial *s, char *buf, size_t len);
+
+// What has arrived, at most len bytes, without waiting (0: nothing yet).
+size_t serial_poll(struct serial *s, char *buf, size_t len);
+
+// After a notification with the UART's badge: let its interrupt come again
+// (it is masked from when it fires until then). Poll after this, not
+// before: a byte that came meanwhile raised no new notification.
+errval_t serial_ack(struct serial *s);
