@@ -44,9 +44,9 @@ struct igb_pkt {
 // or receive errors); neither reaches the caller. rx_ring_exhausted
 // counts the times igb_vf_rx found every posted receive descriptor
 // filled (or none posted) after it had last found room: the device then
-// drops what comes for the queue until buffers are posted again (82576
-// 7.1.4.4: counted in RQDPC only with SRRCTL.DROP_EN; QEMU's igb counts
-// such drops nowhere), so frames may have been lost, uncounted.
+// drops what comes for the queue until buffers are posted again (the
+// 82576 counts them in RQDPC; QEMU's igb counts them nowhere), so frames
+// may have been lost, uncounted.
 struct igb_vf_stats {
     uint64_t rx_packets, rx_bytes, rx_drops, rx_errors;
     uint64_t rx_ring_exhausted;
