@@ -56,7 +56,7 @@ errval_t igb_vf_rings(struct igb_vf *vf, struct igb_dma rx, unsigned rx_n, uint1
         err = SYS_ERR_INVALID_ARGS;
     if (err_is_fail(err))
         return err;
-    vf->rings_up = vf->in_frame = false;
+    vf->rings_up = vf->in_frame = vf->rx_exhausted = false;
     igb_vf_wr(vf, IGB_VF_RXDCTL, 0);
     igb_vf_wr(vf, IGB_VF_TXDCTL, 0);
     ring_setup(&vf->rx, rx, rx_n);
@@ -154,12 +154,26 @@ static bool rx_keep(struct igb_vf *vf, uint32_t status, uint16_t len)
     return true;
 }
 
+// Has the device filled every descriptor it was given (the last one
+// posted is done, or none is posted)? It has no room for a frame then.
+static bool rx_ring_exhausted(const struct igb_vf_ring *r)
+{
+    if (r->head == r->tail)
+        return true;
+    unsigned last = (r->tail + r->n - 1) % r->n;
+    const volatile union igb_rx_desc *d = (const volatile union igb_rx_desc *)r->mem.va + last;
+    return d->wb.status_error & IGB_RXD_STAT_DD;
+}
+
 errval_t igb_vf_rx(struct igb_vf *vf, struct igb_pkt *out, unsigned max, unsigned *n)
 {
     *n = 0;
     if (!vf->rings_up)
         return IGB_ERR_NOT_RESET;
     struct igb_vf_ring *r = &vf->rx;
+    bool exhausted = rx_ring_exhausted(r);
+    vf->stats.rx_ring_exhausted += exhausted && !vf->rx_exhausted; // once per episode
+    vf->rx_exhausted = exhausted;
     bool recycled = false;
     while (*n < max && r->head != r->tail) {
         volatile union igb_rx_desc *d = (volatile union igb_rx_desc *)r->mem.va + r->head;

@@ -114,8 +114,17 @@ bool net_native_input(struct net_stack *s, const struct netq_pkt *pkt)
     struct net_udp *u = classify(s, f, pkt->len);
     if (u == NULL)
         return false;
+    // Longer than an Ethernet frame can be (a queue that passes jumbo
+    // frames): not a datagram the native API hands out.
+    if (pkt->len > LEN_ETH + NETQ_MTU) {
+        u->st.rx_oversize++;
+        s->stats.native_oversize++;
+        net_rx_return(s, pkt);
+        return true;
+    }
     if (u->st.queued == u->cap) {
         u->st.rx_ring_full++;
+        s->stats.native_ring_full++;
         net_rx_return(s, pkt);
         return true;
     }
@@ -133,13 +142,16 @@ bool net_native_input(struct net_stack *s, const struct netq_pkt *pkt)
     return true;
 }
 
-// What lwIP gets for the port: fragmented datagrams, reassembled. The
-// native path takes single frames only.
+// What lwIP gets for the port: fragmented datagrams, reassembled, and
+// datagrams with IP options. The native path takes single frames
+// without options only (zero copy: a datagram is one queue buffer), so
+// they are dropped here, counted.
 static void reserved_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
                           u16_t port)
 {
     struct net_udp *u = arg;
     u->st.lwip_drops++;
+    u->s->stats.native_not_one_frame++;
     pbuf_free(p);
 }
 

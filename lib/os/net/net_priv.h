@@ -17,6 +17,16 @@ struct net_rxbuf {
     struct net_rxbuf *next_free;
 };
 
+// A fragmented datagram whose fragments came off the queue (frag.c).
+struct net_frag {
+    uint32_t src; // network order
+    uint16_t id;  // network order
+    uint8_t proto;
+    bool used;
+    uint64_t first_us; // when its first fragment came
+};
+#define NET_FRAG_TRACK 32 // datagrams followed at once per stack
+
 // Transmit buffers taken from the queue and not sent (a native packet
 // given back unsent): reused before asking the queue again.
 #define NET_SPARE_MAX 256
@@ -44,6 +54,7 @@ struct net_stack {
     uint16_t ip_id;                           // IPv4 identification of native datagrams
     unsigned native_tx_out;                   // transmit buffers native endpoints hold
     uint8_t *native_rx_held, *native_tx_held; // bitmaps by buffer index: held by the app
+    struct net_frag frags[NET_FRAG_TRACK];    // fragmented datagrams under way
     struct net_stack_stats stats;
 };
 
@@ -89,3 +100,16 @@ struct net_stack *net_stack_by_ip(uint32_t ip);
 // native.c: take pkt if it is an intact UDP datagram for an open native
 // endpoint of s (then the endpoint owns its buffer); false to give it to lwIP.
 bool net_native_input(struct net_stack *s, const struct netq_pkt *pkt);
+
+// frag.c: what became of fragmented datagrams (rx_reassembled,
+// rx_reass_failed). net_frag_is: pkt is an IPv4 fragment (RFC 791 3.1:
+// More Fragments set, or an offset). net_frag_seen: the stack took
+// fragment pkt off its queue (*key: its datagram). Before giving it to
+// lwIP take net_frag_mark(), after it call net_frag_after with that mark:
+// whether the datagram is whole now. net_frag_expire: datagrams older
+// than lwIP's reassembly time are given up (net_poll calls it).
+bool net_frag_is(const struct netq_pkt *pkt);
+void net_frag_seen(struct net_stack *s, const struct netq_pkt *pkt, struct net_frag *key);
+uint32_t net_frag_mark(void);
+void net_frag_after(struct net_stack *s, const struct net_frag *key, uint32_t mark);
+void net_frag_expire(struct net_stack *s, uint64_t now_us);

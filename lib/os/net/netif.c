@@ -44,14 +44,6 @@ static void rxbuf_free(struct pbuf *p)
         stack_destroy(s);
 }
 
-// An IPv4 fragment (RFC 791 3.1: More Fragments set, or an offset).
-static bool is_fragment(const struct netq_pkt *pkt)
-{
-    const uint8_t *f = pkt->data;
-    return pkt->len >= 14 + 20 && f[12] == 0x08 && f[13] == 0x00 &&
-           ((f[14 + 6] & 0x3f) != 0 || f[14 + 7] != 0);
-}
-
 // The frame in its own buffer while fewer than rx_hold_max are lent out;
 // else a copy in lwIP's pool, and the buffer goes straight back.
 // Fragments are always copied: reassembly may keep them for seconds, and
@@ -59,7 +51,7 @@ static bool is_fragment(const struct netq_pkt *pkt)
 static struct pbuf *rx_wrap(struct net_stack *s, const struct netq_pkt *pkt)
 {
     struct net_rxbuf *rb = s->rx_free;
-    if (rb != NULL && !is_fragment(pkt)) {
+    if (rb != NULL && !net_frag_is(pkt)) {
         rb->pkt = *pkt;
         struct pbuf *p =
             pbuf_alloced_custom(PBUF_RAW, pkt->len, PBUF_REF, &rb->pc, pkt->data, NETQ_BUF_BYTES);
@@ -79,6 +71,20 @@ static struct pbuf *rx_wrap(struct net_stack *s, const struct netq_pkt *pkt)
     return p;
 }
 
+// Into lwIP (the frame is consumed whatever the result; drops are counted).
+static void rx_lwip(struct net_stack *s, const struct netq_pkt *pkt)
+{
+    struct pbuf *p = rx_wrap(s, pkt);
+    if (p == NULL) {
+        s->stats.rx_dropped++;
+        LINK_STATS_INC(link.memerr);
+        LINK_STATS_INC(link.drop);
+        return;
+    }
+    if (err_is_fail(lwip_port_input(&s->netif, p)))
+        s->stats.rx_dropped++;
+}
+
 static void rx_one(struct net_stack *s, const struct netq_pkt *pkt)
 {
     s->stats.rx_frames++;
@@ -95,16 +101,16 @@ static void rx_one(struct net_stack *s, const struct netq_pkt *pkt)
         s->stats.rx_native++;
         return;
     }
-    struct pbuf *p = rx_wrap(s, pkt);
-    if (p == NULL) {
-        s->stats.rx_dropped++;
-        LINK_STATS_INC(link.memerr);
-        LINK_STATS_INC(link.drop);
+    if (!net_frag_is(pkt)) {
+        rx_lwip(s, pkt);
         return;
     }
-    // The frame is consumed whatever the result; drops are counted.
-    if (err_is_fail(lwip_port_input(&s->netif, p)))
-        s->stats.rx_dropped++;
+    // Read before lwIP: the buffer goes back to the queue in rx_wrap.
+    struct net_frag key;
+    net_frag_seen(s, pkt, &key);
+    uint32_t mark = net_frag_mark();
+    rx_lwip(s, pkt);
+    net_frag_after(s, &key, mark);
 }
 
 unsigned net_rx_drain(struct net_stack *s, unsigned max_batches)

@@ -1,6 +1,7 @@
 /* lib/os/net/report.c: one line of a stack's counters, for applications to print or send. */
 #include "net_priv.h"
 #include <lwip/stats.h>
+#include <net/socket.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -29,6 +30,25 @@ static void proto(struct line *l, const char *name, const struct stats_proto *p)
 }
 #endif
 
+// Drops of whole datagrams (and the ring's runs out of buffers), after
+// the frame counters above, which tests parse as they are.
+static void datagrams(struct line *l, const struct net_stack_stats *st, const struct netq_stats *q)
+{
+    struct net_sock_stats so;
+    net_sock_stats(&so);
+    put(l, "; datagrams: reassembled %lu, reassembly failed %lu, socket queue full %lu",
+        (unsigned long)st->rx_reassembled, (unsigned long)st->rx_reass_failed,
+        (unsigned long)so.udp_queue_full);
+    put(l, ", native ring full %lu, native not one frame %lu, native oversize %lu",
+        (unsigned long)st->native_ring_full, (unsigned long)st->native_not_one_frame,
+        (unsigned long)st->native_oversize);
+    put(l, "; rx ring ran out %lu", (unsigned long)q->rx_ring_exhausted);
+#if LWIP_STATS
+    put(l, "; ip fragments dropped %lu (memory %lu)", (unsigned long)lwip_stats.ip_frag.drop,
+        (unsigned long)lwip_stats.ip_frag.memerr);
+#endif
+}
+
 size_t net_stack_report(struct net_stack *s, char *buf, size_t n)
 {
     struct net_stack_stats st;
@@ -50,5 +70,6 @@ size_t net_stack_report(struct net_stack *s, char *buf, size_t n)
     proto(&l, "tcp", &lwip_stats.tcp);
     put(&l, ", icmp %lu", (unsigned long)lwip_stats.icmp.drop);
 #endif
+    datagrams(&l, &st, &q);
     return l.at;
 }

@@ -269,6 +269,7 @@ static void q_stats(struct netq *q, struct netq_stats *out)
     *out = v->st;
     out->rx_dropped = v->vf.stats.rx_drops + v->filtered;
     out->rx_errors = v->vf.stats.rx_errors;
+    out->rx_ring_exhausted = v->vf.stats.rx_ring_exhausted;
 }
 
 static void q_close(struct netq *q)

@@ -10,7 +10,8 @@
 #include <unit.h>
 
 #define ECHO_PORT  7
-#define MAX_DGRAM  23672 /* the most IP_REASS_MAX_PBUFS (16) fragments carry */
+#define MAX_DGRAM  65507 /* UDP's largest over IPv4: 45 fragments, within IP_REASS_MAX_PBUFS */
+#define ARP_DGRAM  23672 /* the most ARP_QUEUE_LEN (16) fragments carry */
 #define FRAME_OVER (HDR_ETH + HDR_IPV4 + HDR_UDP)
 
 // What the client on A received.
@@ -102,7 +103,7 @@ END_TEST
 
 START_TEST(test_udp_echo_fragmented)
 {
-    static const size_t sizes[] = {1473, 2952, 2953, 8000, 16000, MAX_DGRAM};
+    static const size_t sizes[] = {1473, 2952, 2953, 8000, 16000, ARP_DGRAM, 40000, MAX_DGRAM};
     struct sim_usage before = sim_usage();
     for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         STAT_COUNTER frags = lwip_stats.ip_frag.xmit;
@@ -118,28 +119,53 @@ START_TEST(test_udp_echo_fragmented)
 }
 END_TEST
 
-// The first datagram to B waits for ARP in A's queue, every fragment of it.
+// The first datagram to B waits for ARP in A's queue, every fragment of
+// it (up to ARP_QUEUE_LEN fragments).
 START_TEST(test_udp_large_datagram_waits_for_arp)
 {
-    send_echo(MAX_DGRAM, 5);
-    check_echo(MAX_DGRAM, 5);
+    send_echo(ARP_DGRAM, 5);
+    check_echo(ARP_DGRAM, 5);
 }
 END_TEST
 
-// One fragment more than reassembly holds: the datagram is dropped and
-// counted, its fragments are freed when reassembly times out, and UDP
-// goes on working.
+// One fragment more than reassembly holds (small fragments: a UDP
+// datagram of 1480-byte ones never needs that many): the datagram is
+// dropped and counted, its fragments are freed when reassembly times
+// out (a failed datagram in the MIB2 counters), and UDP goes on working.
 START_TEST(test_udp_too_many_fragments)
 {
+    static uint8_t frame[128];
+    uint8_t udp[8 * (IP_REASS_MAX_PBUFS + 1)];
     struct sim_usage before = sim_usage();
     STAT_COUNTER drop = lwip_stats.ip_frag.drop, memerr = lwip_stats.ip_frag.memerr;
-    send_echo(10, 6); // resolves ARP both ways: all fragments go out at once
+    u32_t fails = lwip_stats.mib2.ipreasmfails;
+    send_echo(10, 6); // resolves ARP both ways
     check_echo(10, 6);
-    send_echo(MAX_DGRAM + 1, 7);
-    ck_assert_uint_eq(got.count, 0);
-    ck_assert_uint_gt(lwip_stats.ip_frag.memerr, memerr);
-    ck_assert_uint_gt(lwip_stats.ip_frag.drop, drop);
+    sim_peer_flush();
+    sim_fill(udp, sizeof(udp), 7);
+    put16(udp, 5555);
+    put16(udp + 2, ECHO_PORT);
+    put16(udp + 4, sizeof(udp));
+    put16(udp + 6, 0);
+    for (unsigned i = 0; i <= IP_REASS_MAX_PBUFS; i++) {
+        size_t n = build_ipv4(frame, &sim.peer, &SIM_B->ep, PROTO_UDP, udp + 8 * i, 8);
+        put16(frame + HDR_ETH + 4, 99); // one datagram ID
+        put16(frame + HDR_ETH + 6, (uint16_t)((i < IP_REASS_MAX_PBUFS ? 0x2000 : 0) | i));
+        fix_ip_csum(frame);
+        ck_assert_uint_eq(sim_inject(SIM_B, frame, n), SYS_ERR_OK);
+    }
+    ck_assert_uint_eq(lwip_stats.ip_frag.memerr, memerr + 1);
+    ck_assert_uint_eq(lwip_stats.ip_frag.drop, drop + 1);
+    ck_assert_uint_eq(sim_peer_flush(), 0); // no echo
     sim_advance((IP_REASS_MAXAGE + 2) * IP_TMR_INTERVAL);
+    ck_assert_uint_eq(lwip_stats.mib2.ipreasmfails, fails + 1);
+    // ICMP time exceeded (the first fragment had come) after ARP for the peer.
+    struct parsed r;
+    struct sim_frame *f = sim_peer_await(&r);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(r.proto, PROTO_ICMP);
+    ck_assert_uint_eq(r.icmp_type, 11);
+    free(f);
     sim_assert_usage(&before);
     send_echo(100, 8);
     check_echo(100, 8);

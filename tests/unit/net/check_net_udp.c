@@ -55,8 +55,8 @@ START_TEST(test_echo_fragmented)
     int server = fx_socket(SOCK_DGRAM, FX_IP_B, 7);
     int client = fx_socket(SOCK_DGRAM, FX_IP_A, 0);
     uint32_t frags = lwip_stats.ip_frag.xmit;
-    size_t sizes[] = {1473, 2000, 2961, 8000, 14000, 23672};
-    for (unsigned i = 0; i < 6; i++)
+    size_t sizes[] = {1473, 2000, 2961, 8000, 14000, 23672, 23673, 40000, 65507};
+    for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
         echo_once(client, server, sizes[i], i);
     ck_assert_uint_gt(lwip_stats.ip_frag.xmit, frags);
     ck_assert_int_eq(net_sock_close(client), 0);

@@ -41,9 +41,15 @@ struct igb_pkt {
 
 // Kept by the driver: rx_drops are frames too large for a receive buffer
 // (spanning descriptors), rx_errors frames the device flagged (checksum
-// or receive errors); neither reaches the caller.
+// or receive errors); neither reaches the caller. rx_ring_exhausted
+// counts the times igb_vf_rx found every posted receive descriptor
+// filled (or none posted) after it had last found room: the device then
+// drops what comes for the queue until buffers are posted again (the
+// 82576 counts them in RQDPC; QEMU's igb counts them nowhere), so frames
+// may have been lost, uncounted.
 struct igb_vf_stats {
     uint64_t rx_packets, rx_bytes, rx_drops, rx_errors;
+    uint64_t rx_ring_exhausted;
     uint64_t tx_packets, tx_bytes;
 };
 
@@ -64,6 +70,7 @@ struct igb_vf {
     bool reset_done; // the PF acknowledged our reset and gave a MAC
     bool rings_up;
     bool in_frame;     // receiving the middle of a frame that spans descriptors
+    bool rx_exhausted; // the last igb_vf_rx found no free receive descriptor
     uint32_t mbx_bits; // read-to-clear mailbox bits seen and not yet consumed
     uint16_t rx_buf_size;
     uint32_t irq_mask; // the MSI-X vectors mapped (bit per vector)

@@ -44,19 +44,26 @@
 #define LWIP_ALTCP         0
 // A libOS instance is an end host: it never forwards between its VNICs.
 #define IP_FORWARD         0
-// Datagrams larger than the MTU work both ways, up to 16 fragments
-// (23672 bytes of UDP data) waiting for reassembly at a time.
+// Datagrams larger than the MTU work both ways, up to UDP's largest
+// (65507 bytes: 45 fragments of 1480): 64 fragments may wait for
+// reassembly at a time, of up to 8 datagrams, each for at most
+// IP_REASS_MAXAGE seconds (lwIP's 15). Fragments wait in the receive pool
+// (lib/os/net copies them there), which has room for them (below). MIB2
+// statistics count reassembled and failed datagrams (mib2.ipreasmoks,
+// ipreasmfails), which lib/os/net's accounting of datagrams reads.
 #define IP_REASSEMBLY      1
 #define IP_FRAG            1
-#define IP_REASS_MAX_PBUFS 16
-#define MEMP_NUM_REASSDATA 4
+#define IP_REASS_MAX_PBUFS 64
+#define MEMP_NUM_REASSDATA 8
 #define MEMP_NUM_FRAG_PBUF 16
 // ARP resolution holds the packets that wait for it, so the first
-// datagram to a new peer is sent rather than dropped: as many as the
-// largest datagram has fragments (lwIP drops the oldest beyond that,
-// without counting it).
+// datagram to a new peer is sent rather than dropped: 16 frames per
+// address (a datagram of up to 16 fragments, 23672 bytes of UDP data;
+// lwIP drops the oldest beyond that, without counting it). Each waits as
+// a copy in the heap, so a first datagram of 45 fragments would not fit
+// beside its own 64 KiB anyway.
 #define ARP_QUEUEING       1
-#define ARP_QUEUE_LEN      IP_REASS_MAX_PBUFS
+#define ARP_QUEUE_LEN      16
 #define MEMP_NUM_ARP_QUEUE (2 * ARP_QUEUE_LEN)
 #define ARP_TABLE_SIZE     16
 
@@ -74,7 +81,7 @@
 
 // --- Memory: static pools sized for one small libOS application --------------
 // lwIP's own heap and pools in the program's bss: a fixed footprint
-// (202 KiB: 97 for the receive pool, 96 for the heap, which holds
+// (250 KiB: 145 for the receive pool, 96 for the heap, which holds
 // outgoing data, 9 for the rest), no calls into malloc on the data path,
 // and exhaustion counted in the statistics (mem.err, memp[].err) instead
 // of growing.
@@ -82,7 +89,9 @@
 #define MEMP_MEM_MALLOC          0
 #define MEM_ALIGNMENT            8
 #define MEM_SIZE                 (96 * 1024)
-#define PBUF_POOL_SIZE           64
+// The receive pool: frames copied in (beyond rx_hold_max, and every
+// IPv4 fragment): room for IP_REASS_MAX_PBUFS fragments and 32 more.
+#define PBUF_POOL_SIZE           (IP_REASS_MAX_PBUFS + 32)
 #define MEMP_NUM_PBUF            32
 #define MEMP_NUM_UDP_PCB         8
 // Drivers may wrap their own receive buffers in pbufs (zero-copy receive).
@@ -131,7 +140,7 @@
 #define MEM_STATS          1
 #define MEMP_STATS         1
 #define SYS_STATS          0
-#define MIB2_STATS         0
+#define MIB2_STATS         1 // datagrams reassembled and failed (ip4_frag.c)
 
 // --- Diagnostics -------------------------------------------------------------
 // Assertions stay on (LWIP_NOASSERT is not defined): they end the program

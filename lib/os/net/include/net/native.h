@@ -19,8 +19,9 @@
  * the interface's own addresses and lwIP's ARP table) in the library
  * keeps each application from carrying, and getting wrong, its own
  * Ethernet/IPv4/UDP code. Only whole datagrams that fit one frame take
- * this path (NET_UDP_MAX_PAYLOAD); fragments reach lwIP, which drops them
- * for a native port (counted in lwip_drops).
+ * this path (NET_UDP_MAX_PAYLOAD); fragments reach lwIP, which reassembles
+ * them, and the datagram is dropped for a native port (counted in
+ * lwip_drops, and in the stack's native_not_one_frame).
  *
  * Addresses and ports are in network byte order, as in struct sockaddr_in.
  */
@@ -53,7 +54,9 @@ struct net_udp_pkt {
 struct net_udp_stats {
     uint64_t rx, rx_bytes;
     uint64_t rx_ring_full; // dropped: the endpoint's ring was full
-    uint64_t lwip_drops;   // datagrams for the port that reached lwIP (fragmented): dropped
+    uint64_t lwip_drops;   // dropped: datagrams for the port that reached lwIP (fragmented, so
+                           // reassembled there, or with IP options): not one frame
+    uint64_t rx_oversize;  // dropped: a frame longer than the MTU allows
     uint64_t tx, tx_bytes;
     uint64_t tx_via_lwip;      // sent through lwIP (next hop not in the ARP table): one copy
     unsigned queued;           // waiting in the ring

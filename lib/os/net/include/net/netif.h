@@ -70,6 +70,16 @@ struct net_stack_stats {
     uint64_t rx_copied;    // copied into lwIP's pool (rx_hold_max reached)
     uint64_t rx_native;    // delivered to native endpoints
     uint64_t rx_dropped;   // dropped here: refused by lwip_port_input, no pool buffer, bad length
+    // Fragmented IPv4 datagrams, whole datagrams each: made whole by lwIP,
+    // or given up (a fragment was dropped, e.g. no pool buffer or more
+    // than lwIP's reassembly holds, or never came) once lwIP's
+    // reassembly time passed since the first fragment.
+    uint64_t rx_reassembled, rx_reass_failed;
+    // Datagrams for native endpoints dropped there (also in each
+    // endpoint's struct net_udp_stats): the ring was full; longer than
+    // one frame (fragmented, reassembled by lwIP: the native API takes
+    // single frames) or with IP options; a frame over the MTU.
+    uint64_t native_ring_full, native_not_one_frame, native_oversize;
     uint64_t tx_frames;    // handed to the queue
     uint64_t tx_no_buffer; // lwIP's frames dropped: no transmit buffer (or batch) was free
     uint64_t doorbells;    // netq_tx calls (one per batch)
@@ -127,8 +137,12 @@ void net_stack_stats(struct net_stack *s, struct net_stack_stats *out);
 
 // One line (no newline) of what s moved and what was dropped where: by its
 // queue (no buffer, filtered; bad frames), by the stack, and by lwIP per
-// protocol (lwIP's counters are the process's, over all its stacks), in
-// buf (n bytes, cut short to fit). Returns the length written.
+// protocol (lwIP's counters are the process's, over all its stacks); then
+// whole datagrams: fragmented ones reassembled and given up, dropped by
+// full socket queues (the process's), by native endpoints (ring full, not
+// one frame, oversize); the times the queue's receive ring ran out of
+// buffers; lwIP's fragment drops. In buf (n bytes, cut short to fit).
+// Returns the length written.
 size_t net_stack_report(struct net_stack *s, char *buf, size_t n);
 
 // The stack's lwIP interface (for code that uses lwIP's raw API itself)

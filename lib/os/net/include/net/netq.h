@@ -34,6 +34,9 @@ struct netq_pkt {
 
 struct netq_stats {
     uint64_t rx_packets, rx_bytes, rx_dropped, rx_errors; // dropped: no buffer; errors: bad frames
+    // Times the receive ring ran out of buffers (the device drops what
+    // comes meanwhile, and may not count it: a VNIC on QEMU's igb does not).
+    uint64_t rx_ring_exhausted;
     uint64_t tx_packets, tx_bytes, tx_dropped;
     uint64_t doorbells; // tail writes (one per batch)
     uint64_t interrupts, polls_empty;
