@@ -214,6 +214,8 @@ def run(ctx):
         sh.check("run of a missing program", "run nosuch", r"run: nosuch: no boot module")
         sh.check("kill of a missing process", "kill 999", r"kill: 999: no process with that id")
         sh.check("init is protected", "kill 1", r"kill: 1: that process may not be killed")
+        sh.check("devmgr is protected", "kill 2", r"kill: 2: that process may not be killed")
+        sh.check("devmgr still serves", "lspci", r"01:00\.0 Ethernet controller")
         sh.check("ps lists the servers", "ps", r"0 +0 running .* init\n.*mem_serv\n.*devmgr\n.*shell")
         for args, ids in SYSTEST.items():
             sh.cmd(f"run systest {args}", timeout=120)

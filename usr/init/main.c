@@ -87,8 +87,10 @@ static void start_boot_program(const char *name)
     errval_t err = proc_create(1, argv, NULL, NULL, &p);
     if (err_is_ok(err) && !strcmp(name, "shell"))
         err = give_console(p);
-    if (err_is_ok(err) && !strcmp(name, "devmgr"))
+    if (err_is_ok(err) && !strcmp(name, "devmgr")) {
         err = give_devices(p);
+        p->system = true; // every device and the IOMMU hang on it: never killed
+    }
     if (err_is_ok(err))
         err = proc_run(p);
     if (err_is_fail(err))

@@ -279,7 +279,7 @@ static void op_kill(struct server_req *req, struct server_resp *resp)
         resp->err = PROC_ERR_PROTECTED;
     else if (!p || p->state != PROC_RUNNING)
         resp->err = PROC_ERR_NO_SUCH;
-    else if (p->pid <= MEMSERV_PID || p->pid == req->chan->pid)
+    else if (p->pid <= MEMSERV_PID || p->pid == req->chan->pid || p->system)
         resp->err = PROC_ERR_PROTECTED;
     else if (p->core != 0) {
         struct requester rq = {.chan = req->chan, .pid = req->chan->pid};
