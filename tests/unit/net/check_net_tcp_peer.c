@@ -4,9 +4,11 @@
 
 #include "lwip/opt.h"
 #include "lwip/stats.h"
+#include "lwip_port.h"
 
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unit.h>
@@ -244,6 +246,106 @@ START_TEST(test_zero_window_peer_vanishes)
 }
 END_TEST
 
+// ---- Many connections, backlog overflow ------------------------------------
+
+#define N_CONNS 100
+#define BACKLOG 16
+
+static struct conn many[N_CONNS];
+
+// The application: an echo server from one poll loop, non-blocking, as
+// usr/apps/tcpecho is (the messages here always fit the send buffer).
+static struct pollfd app_fds[1 + N_CONNS];
+static unsigned app_n;
+
+static void app_step(void)
+{
+    ck_assert_int_ge(net_sock_poll(app_fds, app_n, 0), 0);
+    for (unsigned i = app_n - 1; i >= 1; i--) {
+        if (app_fds[i].revents == 0)
+            continue;
+        char buf[64];
+        ssize_t n = net_sock_recv(app_fds[i].fd, buf, sizeof(buf), MSG_DONTWAIT);
+        if (n < 0 && errno == EAGAIN)
+            continue;
+        if (n > 0) {
+            ck_assert_int_eq(net_sock_send(app_fds[i].fd, buf, (size_t)n, MSG_DONTWAIT), n);
+            continue;
+        }
+        ck_assert_int_eq(net_sock_close(app_fds[i].fd), 0);
+        app_fds[i] = app_fds[--app_n];
+    }
+    int c;
+    while (app_n < 1 + N_CONNS && (c = net_sock_accept(app_fds[0].fd, NULL, NULL)) >= 0)
+        app_fds[app_n++] = (struct pollfd){.fd = c, .events = POLLIN};
+}
+
+static void many_connect(void)
+{
+    for (unsigned i = 0; i < N_CONNS; i++) {
+        if (!many[i].synced)
+            peer_connect(&many[i], (uint16_t)(41000 + i), 8192);
+    }
+}
+
+// The peer's side of the exchange: once connected, a message; once it
+// came back, FIN. True when every connection is done (echoed, both FINs).
+static bool many_step(void)
+{
+    bool done = true;
+    for (unsigned i = 0; i < N_CONNS; i++) {
+        struct conn *c = &many[i];
+        char msg[16];
+        int len = snprintf(msg, sizeof(msg), "conn %u", i);
+        if (c->synced && c->snd_nxt == PEER_ISS + 1)
+            peer_segment(c, TCPF_ACK | TCPF_PSH, msg, (size_t)len);
+        else if (c->ngot == (size_t)len && c->snd_nxt == PEER_ISS + 1 + (uint32_t)len)
+            peer_segment(c, TCPF_ACK | TCPF_FIN, NULL, 0);
+        done = done && c->fin_in && c->ngot == (size_t)len && memcmp(c->got, msg, c->ngot) == 0;
+    }
+    return done;
+}
+
+// A hundred clients connect at once to a listener with a backlog of 16:
+// the SYNs beyond it are dropped and counted, not answered (no RST); as
+// the application accepts, the peers' retried SYNs get in, and every
+// connection echoes and closes in order.
+START_TEST(test_many_connections_backlog)
+{
+    app_fds[0] = (struct pollfd){.fd = fx_socket(SOCK_STREAM | SOCK_NONBLOCK, FX_IP_B, 7),
+                                 .events = POLLIN};
+    app_n = 1;
+    ck_assert_int_eq(net_sock_listen(app_fds[0].fd, BACKLOG), 0);
+    conns = many;
+    nconns = N_CONNS;
+    uint32_t full0 = lwip_port_stats.syn_backlog_full;
+    many_connect();
+    peer_run(100000); // not accepted yet
+    ck_assert_uint_eq(seen.syn_acks, BACKLOG);
+    ck_assert_uint_eq(lwip_port_stats.syn_backlog_full - full0, N_CONNS - BACKLOG);
+    ck_assert_uint_eq(seen.rsts, 0);
+    uint64_t start = simq_now_us, retry = simq_now_us;
+    while (!many_step()) {
+        ck_assert_msg(simq_now_us - start < 60 * 1000000ull, "not done in a minute");
+        app_step();
+        peer_run(10000);
+        if (simq_now_us - retry >= 1000000) { // the peers' SYN timer
+            many_connect();
+            retry = simq_now_us;
+        }
+    }
+    ck_assert_uint_eq(seen.rsts, 0);
+    ck_assert_uint_ge(seen.syn_acks, N_CONNS);
+    ck_assert_uint_lt(seen.frames, 10 * N_CONNS);
+    for (int i = 0; i < 100 && app_n > 1; i++) {
+        app_step(); // the last EOFs: the server closes, lwIP sends FIN
+        peer_run(10000);
+    }
+    ck_assert_uint_eq(app_n, 1);
+    ck_assert_uint_eq(seen.rsts, 0);
+}
+END_TEST
+
 static Suite *tcp_peer_suite(void)
 {
     Suite *s = suite_create("net_tcp_peer");
@@ -251,6 +353,10 @@ static Suite *tcp_peer_suite(void)
     tcase_add_checked_fixture(tc, setup, fx_teardown);
     tcase_add_test(tc, test_zero_windows_no_ack_loop);
     tcase_add_test(tc, test_zero_window_peer_vanishes);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("many");
+    tcase_add_checked_fixture(tc, setup, fx_teardown);
+    tcase_add_test(tc, test_many_connections_backlog);
     suite_add_tcase(s, tc);
     return s;
 }
