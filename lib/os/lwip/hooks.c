@@ -1,6 +1,7 @@
 /* lib/os/lwip/hooks.c: lwIP hooks (lwipopts.h): source routing, UDP length check, TCP ISNs,
  * listen-backlog drops. */
 #include "lwip_port_hooks.h"
+
 #include "lwip_port.h"
 
 #include "lwip/inet_chksum.h"
@@ -70,8 +71,8 @@ u32_t lwip_port_tcp_isn(const ip_addr_t *local_ip, u16_t local_port, const ip_ad
 
 struct lwip_port_stats lwip_port_stats;
 
-err_t lwip_port_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen,
-                             u16_t opt1len, u8_t *opt2, struct pbuf *p)
+err_t lwip_port_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len,
+                             u8_t *opt2, struct pbuf *p)
 {
     LWIP_UNUSED_ARG(optlen);
     LWIP_UNUSED_ARG(opt1len);

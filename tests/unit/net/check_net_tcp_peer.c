@@ -29,7 +29,7 @@ struct conn {
 };
 
 #define PEER_ISS  1000u
-#define PEER_MSS  536 // the peer's SYN has no MSS option: RFC 1122's default
+#define PEER_MSS  536   // the peer's SYN has no MSS option: RFC 1122's default
 #define FRAME_CAP 20000 // B's frames the peer answers before giving up (a loop)
 
 // What the peer saw of B, over all connections.
@@ -198,7 +198,7 @@ START_TEST(test_zero_windows_no_ack_loop)
     ck_assert_uint_gt(seen.probes, TCP_MAXRTX);
     ck_assert_uint_lt(seen.probes, 30);
     ck_assert_uint_lt(seen.probe_us[0] - t0, 2000000); // the timer ran while the window closed
-    uint64_t prev = 1000000;                          // the first gap is a second or more
+    uint64_t prev = 1000000;                           // the first gap is a second or more
     for (unsigned i = 1; i < seen.probes; i++) {
         uint64_t gap = seen.probe_us[i] - seen.probe_us[i - 1];
         ck_assert_msg(gap + 500000 >= prev, "probe %u after %llu ms, the one before after %llu", i,
@@ -312,8 +312,8 @@ static bool many_step(void)
 // connection echoes and closes in order.
 START_TEST(test_many_connections_backlog)
 {
-    app_fds[0] = (struct pollfd){.fd = fx_socket(SOCK_STREAM | SOCK_NONBLOCK, FX_IP_B, 7),
-                                 .events = POLLIN};
+    app_fds[0] =
+        (struct pollfd){.fd = fx_socket(SOCK_STREAM | SOCK_NONBLOCK, FX_IP_B, 7), .events = POLLIN};
     app_n = 1;
     ck_assert_int_eq(net_sock_listen(app_fds[0].fd, BACKLOG), 0);
     conns = many;

@@ -31,5 +31,5 @@ u32_t lwip_port_tcp_isn(const ip_addr_t *local_ip, u16_t local_port, const ip_ad
 // Counts a SYN that a listener will drop because its backlog is full
 // (lwip_port_stats.syn_backlog_full, tcp.drop), which lwIP does silently;
 // always ERR_OK: lwIP goes on as without the hook.
-err_t lwip_port_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen,
-                             u16_t opt1len, u8_t *opt2, struct pbuf *p);
+err_t lwip_port_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len,
+                             u8_t *opt2, struct pbuf *p);

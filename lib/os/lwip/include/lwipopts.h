@@ -72,15 +72,15 @@
 // Unpredictable initial sequence numbers (lwIP's own are a counter).
 #define LWIP_HOOK_TCP_ISN(lip, lport, rip, rport) lwip_port_tcp_isn(lip, lport, rip, rport)
 // Counts the SYNs a full listen backlog drops (lwIP drops them silently).
-#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p)                          \
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p)                             \
     lwip_port_tcp_inpacket(pcb, hdr, optlen, opt1len, opt2, p)
 
 // --- Memory: static pools sized for one small libOS application --------------
 // lwIP's own heap and pools in the program's bss: a fixed footprint
-// (202 KiB: 97 for the receive pool, 96 for the heap, which holds
-// outgoing data, 9 for the rest), no calls into malloc on the data path,
-// and exhaustion counted in the statistics (mem.err, memp[].err) instead
-// of growing.
+// (263 KiB: 97 for the receive pool, 128 for the heap, which holds
+// outgoing data, 38 for the rest, most of it TCP PCBs and segments), no
+// calls into malloc on the data path, and exhaustion counted in the
+// statistics (mem.err, memp[].err) instead of growing.
 #define MEM_LIBC_MALLOC          0
 #define MEMP_MEM_MALLOC          0
 #define MEM_ALIGNMENT            8
