@@ -1,5 +1,8 @@
-/* lib/os/lwip/hooks.c: lwIP hooks (lwipopts.h): source routing, UDP length check, TCP ISNs. */
+/* lib/os/lwip/hooks.c: lwIP hooks (lwipopts.h): source routing, UDP length check, TCP ISNs,
+ * listen-backlog drops. */
 #include "lwip_port_hooks.h"
+
+#include "lwip_port.h"
 
 #include "lwip/inet_chksum.h"
 #include "lwip/prot/ip.h"
@@ -64,4 +67,24 @@ u32_t lwip_port_tcp_isn(const ip_addr_t *local_ip, u16_t local_port, const ip_ad
     LWIP_UNUSED_ARG(remote_ip);
     LWIP_UNUSED_ARG(remote_port);
     return LWIP_RAND();
+}
+
+struct lwip_port_stats lwip_port_stats;
+
+err_t lwip_port_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len,
+                             u8_t *opt2, struct pbuf *p)
+{
+    LWIP_UNUSED_ARG(optlen);
+    LWIP_UNUSED_ARG(opt1len);
+    LWIP_UNUSED_ARG(opt2);
+    LWIP_UNUSED_ARG(p);
+    // tcp_listen_input's own test, which drops such a SYN without a trace.
+    if (pcb->state == LISTEN && (TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN) {
+        const struct tcp_pcb_listen *l = (const struct tcp_pcb_listen *)pcb;
+        if (l->accepts_pending >= l->backlog) {
+            lwip_port_stats.syn_backlog_full++;
+            TCP_STATS_INC(tcp.drop);
+        }
+    }
+    return ERR_OK;
 }

@@ -2,6 +2,7 @@
 #include "net_priv.h"
 #include <lwip/stats.h>
 #include <net/socket.h>
+#include <lwip_port.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -68,6 +69,8 @@ size_t net_stack_report(struct net_stack *s, char *buf, size_t n)
     proto(&l, "ip", &lwip_stats.ip);
     proto(&l, "udp", &lwip_stats.udp);
     proto(&l, "tcp", &lwip_stats.tcp);
+    put(&l, " (listen backlog full %lu, no pcb %lu)",
+        (unsigned long)lwip_port_stats.syn_backlog_full, (unsigned long)lwip_stats.tcp.memerr);
     put(&l, ", icmp %lu", (unsigned long)lwip_stats.icmp.drop);
 #endif
     datagrams(&l, &st, &q);

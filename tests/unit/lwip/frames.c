@@ -124,6 +124,13 @@ size_t build_tcp(uint8_t *buf, const struct endpoint *from, uint16_t sport,
                  const struct endpoint *to, uint16_t dport, uint32_t seq, uint32_t ack,
                  uint8_t flags, const void *data, size_t len)
 {
+    return build_tcp_wnd(buf, from, sport, to, dport, seq, ack, flags, 8192, data, len);
+}
+
+size_t build_tcp_wnd(uint8_t *buf, const struct endpoint *from, uint16_t sport,
+                     const struct endpoint *to, uint16_t dport, uint32_t seq, uint32_t ack,
+                     uint8_t flags, uint16_t wnd, const void *data, size_t len)
+{
     uint8_t *t = l4_of(buf);
     uint16_t tlen = (uint16_t)(HDR_TCP + len);
     memset(t, 0, HDR_TCP);
@@ -132,7 +139,7 @@ size_t build_tcp(uint8_t *buf, const struct endpoint *from, uint16_t sport,
     put32(t + 4, seq);
     put32(t + 8, ack);
     put16(t + 12, (uint16_t)((HDR_TCP / 4) << 12 | flags));
-    put16(t + 14, 8192);
+    put16(t + 14, wnd);
     memmove(t + HDR_TCP, data, len);
     put16(t + 16, inet_csum(t, tlen, pseudo_sum(from->ip, to->ip, PROTO_TCP, tlen)));
     return build_ipv4(buf, from, to, PROTO_TCP, t, tlen);
@@ -181,6 +188,7 @@ static const char *parse_l4(struct parsed *out)
         out->seq = get32(l4 + 4);
         out->ack = get32(l4 + 8);
         out->tcp_flags = l4[13];
+        out->tcp_wnd = get16(l4 + 14);
         out->data = l4 + off;
         out->data_len = n - off;
         return NULL;

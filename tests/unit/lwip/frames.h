@@ -61,6 +61,10 @@ size_t build_icmp_echo(uint8_t *buf, const struct endpoint *from, const struct e
 size_t build_tcp(uint8_t *buf, const struct endpoint *from, uint16_t sport,
                  const struct endpoint *to, uint16_t dport, uint32_t seq, uint32_t ack,
                  uint8_t flags, const void *data, size_t len);
+// The same with the window field wnd.
+size_t build_tcp_wnd(uint8_t *buf, const struct endpoint *from, uint16_t sport,
+                     const struct endpoint *to, uint16_t dport, uint32_t seq, uint32_t ack,
+                     uint8_t flags, uint16_t wnd, const void *data, size_t len);
 // Recompute the IPv4 header checksum of a frame built above (after a test
 // changed a header field on purpose).
 void fix_ip_csum(uint8_t *frame);
@@ -83,6 +87,7 @@ struct parsed {
     uint16_t sport, dport; // ICMP echo: id and seq
     uint32_t seq, ack;     // TCP
     uint8_t tcp_flags, icmp_type;
+    uint16_t tcp_wnd; // TCP: the window field
     const uint8_t *data;
     size_t data_len;
 };

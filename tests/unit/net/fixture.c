@@ -159,15 +159,13 @@ void fx_fill(uint8_t *buf, size_t len, uint32_t seed)
     }
 }
 
-bool fx_peer_recv(struct parsed *r, uint8_t *buf)
+bool fx_peer_take(struct parsed *r, uint8_t *buf)
 {
     struct simq_end *a = &fx.w->end[0];
-    for (int tries = 0; tries < 100; tries++) {
+    for (;;) {
         uint16_t len = simq_raw_recv(a, buf, NETQ_BUF_BYTES);
-        if (len == 0) {
-            net_poll(fx.b);
-            continue;
-        }
+        if (len == 0)
+            return false;
         const char *why = parse_frame(buf, len, r);
         ck_assert_msg(why == NULL, "B sent a malformed frame: %s", why);
         if (r->type == ETYPE_ARP && r->arp_op == 1 && r->arp_tpa == fx.ep_a.ip) {
@@ -179,6 +177,15 @@ bool fx_peer_recv(struct parsed *r, uint8_t *buf)
         if (r->type == ETYPE_ARP)
             continue; // announcements, replies to others
         return true;
+    }
+}
+
+bool fx_peer_recv(struct parsed *r, uint8_t *buf)
+{
+    for (int tries = 0; tries < 100; tries++) {
+        if (fx_peer_take(r, buf))
+            return true;
+        net_poll(fx.b);
     }
     return false;
 }

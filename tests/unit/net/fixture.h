@@ -53,5 +53,7 @@ void fx_fill(uint8_t *buf, size_t len, uint32_t seed);
 // into r, answering B's ARP requests for the peer on the way; false when
 // none comes within the polls of B. buf holds the frame.
 bool fx_peer_recv(struct parsed *r, uint8_t *buf);
+// The same without polling B: false when B has sent nothing more yet.
+bool fx_peer_take(struct parsed *r, uint8_t *buf);
 // The peer sends a frame to B and B polls once.
 void fx_peer_send(const void *frame, size_t len);

@@ -35,3 +35,12 @@ errval_t lwip_port_init(const struct lwip_port_hooks *hooks);
 // is NULL, or netif has no input function). Counts every frame but those
 // of SYS_ERR_INVALID_ARGS in link.recv.
 errval_t lwip_port_input(struct netif *netif, struct pbuf *frame);
+
+// Drops that lwIP does not count itself, counted by the port's hooks.
+struct lwip_port_stats {
+    // SYNs a listener dropped because its backlog was full: connections
+    // waiting for accept(), and half-open ones, fill it. The peer sends
+    // the SYN again (as when Linux's accept queue is full).
+    uint32_t syn_backlog_full;
+};
+extern struct lwip_port_stats lwip_port_stats;

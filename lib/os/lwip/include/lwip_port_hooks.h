@@ -6,6 +6,8 @@
 #include "lwip/ip_addr.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/prot/tcp.h"
+#include "lwip/tcp.h"
 
 // LWIP_HOOK_IP4_ROUTE_SRC: the netif that is up and owns address src, so
 // that a packet leaves through its own interface; NULL (lwIP's routing by
@@ -23,3 +25,11 @@ int lwip_port_ip4_input(struct pbuf *p, struct netif *inp);
 // connection (from the random hook of lwip_port_init).
 u32_t lwip_port_tcp_isn(const ip_addr_t *local_ip, u16_t local_port, const ip_addr_t *remote_ip,
                         u16_t remote_port);
+
+// LWIP_HOOK_TCP_INPACKET_PCB: called by tcp_input with the pcb (active,
+// TIME_WAIT or listening) a segment is for, hdr in host byte order.
+// Counts a SYN that a listener will drop because its backlog is full
+// (lwip_port_stats.syn_backlog_full, tcp.drop), which lwIP does silently;
+// always ERR_OK: lwIP goes on as without the hook.
+err_t lwip_port_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len,
+                             u8_t *opt2, struct pbuf *p);

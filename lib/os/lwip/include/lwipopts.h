@@ -78,17 +78,20 @@
 #define LWIP_HOOK_IP4_INPUT(p, inp)               lwip_port_ip4_input(p, inp)
 // Unpredictable initial sequence numbers (lwIP's own are a counter).
 #define LWIP_HOOK_TCP_ISN(lip, lport, rip, rport) lwip_port_tcp_isn(lip, lport, rip, rport)
+// Counts the SYNs a full listen backlog drops (lwIP drops them silently).
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p)                             \
+    lwip_port_tcp_inpacket(pcb, hdr, optlen, opt1len, opt2, p)
 
 // --- Memory: static pools sized for one small libOS application --------------
 // lwIP's own heap and pools in the program's bss: a fixed footprint
-// (250 KiB: 145 for the receive pool, 96 for the heap, which holds
-// outgoing data, 9 for the rest), no calls into malloc on the data path,
-// and exhaustion counted in the statistics (mem.err, memp[].err) instead
-// of growing.
+// (about 311 KiB: 145 for the receive pool, 128 for the heap, which
+// holds outgoing data, 38 for the rest, most of it TCP PCBs and segments),
+// no calls into malloc on the data path, and exhaustion counted in the
+// statistics (mem.err, memp[].err) instead of growing.
 #define MEM_LIBC_MALLOC          0
 #define MEMP_MEM_MALLOC          0
 #define MEM_ALIGNMENT            8
-#define MEM_SIZE                 (96 * 1024)
+#define MEM_SIZE                 (128 * 1024)
 // The receive pool: frames copied in (beyond rx_hold_max, and every
 // IPv4 fragment): room for IP_REASS_MAX_PBUFS fragments and 32 more.
 #define PBUF_POOL_SIZE           (IP_REASS_MAX_PBUFS + 32)
@@ -104,12 +107,17 @@
 #define TCP_WND                 (8 * TCP_MSS)
 #define TCP_SND_BUF             (8 * TCP_MSS)
 #define TCP_SND_QUEUELEN        (4 * TCP_SND_BUF / TCP_MSS)
-#define MEMP_NUM_TCP_SEG        TCP_SND_QUEUELEN
-#define MEMP_NUM_TCP_PCB        16
+// A server with 100 clients and a full backlog of 16 (tcpecho), and room
+// for connections closing (LAST_ACK, TIME_WAIT, which lwIP reuses first
+// when PCBs run out). Segments are shared by all connections: each one
+// queued to send or kept out of order takes one.
+#define MEMP_NUM_TCP_PCB        128
 #define MEMP_NUM_TCP_PCB_LISTEN 8
+#define MEMP_NUM_TCP_SEG        256
 #define TCP_QUEUE_OOSEQ         1
-// listen()'s backlog: SYNs beyond it are dropped (the peer retries), and
-// the socket layer counts connections it has not accepted against it.
+// listen()'s backlog: SYNs beyond it are dropped (the peer retries) and
+// counted (lwip_port_stats), and the socket layer counts connections it
+// has not accepted against it.
 #define TCP_LISTEN_BACKLOG      1
 
 // --- Checksums ---------------------------------------------------------------

@@ -20,7 +20,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#define NET_SOCK_MAX     64 // open sockets at once, accepted ones included
+#define NET_SOCK_MAX     128 // open sockets at once, accepted ones included
 #define NET_SOCK_FD_BASE 3
 
 int net_sock_socket(int domain, int type, int protocol);

@@ -1,0 +1,180 @@
+"""tests/system/test_tcp.py: tcpecho under a client that never reads, and a hundred clients at once.
+
+One boot; QEMU's user network forwards a free host port to `tcpecho`
+(VNIC 0, 10.0.2.15). From the host, over 127.0.0.1 only:
+
+- a client sends 64 KiB chunks without ever reading until its sends
+  block (both windows closed: tcpecho's echo to it and its data to
+  tcpecho); meanwhile another client's echo of 1 to 100,000 bytes is
+  exact, and VNIC 0's frame counters (`vnic show 0`) move by a few
+  frames in five seconds, not by an ACK loop's hundreds of thousands;
+- the non-reader disconnects: tcpecho serves on, and the counters stay
+  quiet;
+- 100 clients connect at once, each echoes 1000 bytes of its own, and
+  closes in order.
+"""
+import os
+import random
+import re
+import socket
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from netpeer import free_tcp_port  # noqa: E402
+from test_shell import PROMPT, Shell, seen, services_up  # noqa: E402
+
+CHUNK = 64 * 1024
+HOG_LIMIT = 32 * 1024 * 1024  # a client that sends this much was being read
+QUIET_S = 5
+QUIET_FRAMES = 100  # frames both ways in QUIET_S seconds with only the stalled client
+CLIENTS = 100
+
+
+def vnic_frames(sh):
+    """VNIC 0's device counters: frames received plus sent, or None."""
+    out = sh.cmd("vnic show 0")
+    m = re.search(r"device counters: rx (\d+) frames, \d+ bytes; tx (\d+) frames", out)
+    return int(m.group(1)) + int(m.group(2)) if m else None
+
+
+def quiet(sh):
+    """Frames on VNIC 0 over QUIET_S seconds (None if unreadable)."""
+    before = vnic_frames(sh)
+    time.sleep(QUIET_S)
+    after = vnic_frames(sh)
+    return None if None in (before, after) else after - before
+
+
+def echo(port, sizes, seed, timeout=20):
+    """Echo each size over one connection, then close in order; a failure
+    message or None."""
+    rng = random.Random(seed)
+    try:
+        c = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    except OSError as e:
+        return f"connect: {e}"
+    try:
+        with c:
+            for n in sizes:
+                data = rng.randbytes(n)
+                c.sendall(data)
+                got = b""
+                while len(got) < n:
+                    part = c.recv(65536)
+                    if not part:
+                        return f"{n} bytes: the connection ended after {len(got)}"
+                    got += part
+                if got != data:
+                    return f"{n} bytes: the echo differs"
+            c.shutdown(socket.SHUT_WR)
+            if c.recv(1) != b"":
+                return "no orderly close after ours"
+    except OSError as e:
+        return f"{e}"
+    return None
+
+
+def hog(port):
+    """A client that sends and never reads, until its sends block for 2 s:
+    (socket, bytes sent), or (None, why)."""
+    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # Small host buffers: the windows close after less traffic.
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 128 * 1024)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 128 * 1024)
+    c.settimeout(10)
+    try:
+        c.connect(("127.0.0.1", port))
+    except OSError as e:
+        return None, f"connect: {e}"
+    c.settimeout(2)
+    chunk, sent = b"h" * CHUNK, 0
+    while sent < HOG_LIMIT:
+        try:
+            sent += c.send(chunk)
+        except socket.timeout:
+            return c, sent
+        except OSError as e:
+            c.close()
+            return None, f"after {sent} bytes: {e}"
+    c.close()
+    return None, f"{sent} bytes sent and still no back pressure"
+
+
+def many(port):
+    """CLIENTS connections at once, each echoing 1000 bytes: failures."""
+    results = [None] * CLIENTS
+    barrier = threading.Barrier(CLIENTS)
+    conns = [None] * CLIENTS
+
+    def run(i):
+        try:
+            conns[i] = socket.create_connection(("127.0.0.1", port), timeout=20)
+        except OSError as e:
+            results[i] = f"connect: {e}"
+        try:
+            barrier.wait(30)  # all connected before any sends
+        except threading.BrokenBarrierError:
+            pass
+        if conns[i] is None:
+            return
+        data = random.Random(i).randbytes(1000)
+        try:
+            with conns[i] as c:
+                c.sendall(data)
+                got = b""
+                while len(got) < len(data):
+                    part = c.recv(4096)
+                    if not part:
+                        break
+                    got += part
+                c.shutdown(socket.SHUT_WR)
+                end = c.recv(1)
+            if got != data or end != b"":
+                results[i] = f"echo {len(got)} bytes, equal {got == data}, end {end!r}"
+        except OSError as e:
+            results[i] = f"{e}"
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return {i: r for i, r in enumerate(results) if r is not None}
+
+
+def run(ctx):
+    port = free_tcp_port()
+    netdev = f"user,id=net0,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:7"
+    m = ctx.machine(ctx.iso(modules=()), env={"QEMU_NETDEV": netdev})
+    with m:
+        m.expect(PROMPT, timeout=60)
+        ctx.check("netctl and storctl up", services_up(m), "")
+        sh = Shell(ctx, m)
+        sh.cmd("run tcpecho &")
+        ctx.check("tcpecho starts", seen(m, r"tcpecho: echo on 10\.0\.2\.15:7 \(vnic\), up to "
+                                         rf"{CLIENTS} clients", 30), "")
+        c, sent = hog(port)
+        ctx.check("a client that never reads is held back (its sends block)", c is not None,
+                  f"{sent}")
+        why = echo(port, [1, 1000, 100000, 7], 1)
+        ctx.check("meanwhile another client echoes 1 to 100,000 bytes", why is None, f"{why}")
+        frames = quiet(sh)
+        ctx.check(f"with the stalled client: at most {QUIET_FRAMES} frames in {QUIET_S} s",
+                  frames is not None and frames <= QUIET_FRAMES, f"{frames} frames")
+        if c is not None:
+            c.close()  # unread data: the host resets the connection
+        time.sleep(1)
+        why = echo(port, [1, 5000], 2)
+        ctx.check("after it disconnected, tcpecho serves on", why is None, f"{why}")
+        frames = quiet(sh)
+        ctx.check(f"after it disconnected: at most {QUIET_FRAMES} frames in {QUIET_S} s",
+                  frames is not None and frames <= QUIET_FRAMES, f"{frames} frames")
+        bad = many(port)
+        ctx.check(f"{CLIENTS} clients at once, each echoed and closed in order", not bad,
+                  f"{len(bad)} failed: {dict(list(bad.items())[:5])}")
+        why = echo(port, [10], 3)
+        ctx.check("and a client after them", why is None, f"{why}")
+        m.send("poweroff\r")
+        ctx.check("poweroff", m.wait_exit(timeout=30) == 0, "")
+    return m
