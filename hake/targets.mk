@@ -1,6 +1,6 @@
 # hake/targets.mk: the commands of the top-level Makefile.
 
-.PHONY: all run test test-repeat unit gdb gdb-server clean help deps
+.PHONY: all run test test-repeat churn unit gdb gdb-server clean help deps
 
 # Parallel jobs for the builds that run, test and bench start.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -16,6 +16,7 @@ help:
 	@echo 'make test       unit tests (host, Check) and system tests (QEMU)'
 	@echo '                TESTS=pattern runs only matching system tests'
 	@echo 'make test-repeat N=30  make test N times in this tree: each closing line, failures by test'
+	@echo 'make churn      500 cycles of VNIC and VSIC clients in one boot (CHURN_CYCLES=n)'
 	@echo 'make gdb        boot under gdb (QEMU waits; serial in $(BUILD)/gdb-serial.log)'
 	@echo 'make gdb-server QEMU waits for a gdb you start yourself'
 	@echo 'make bench      microbenchmarks, to $(BUILD)/bench/results.md (BENCH=name: one)'
@@ -44,6 +45,13 @@ test:
 N ?= 30
 test-repeat:
 	@tools/test-repeat -n $(N) --build $(BUILD) $(if $(TESTS),'TESTS=$(TESTS)')
+
+# The churn test at length (make test runs 40 cycles of it).
+CHURN_CYCLES ?= 500
+churn:
+	@tools/deps
+	@$(MAKE) --no-print-directory -j$(JOBS) all
+	@CHURN_CYCLES=$(CHURN_CYCLES) tools/harness --build $(BUILD) --system tests/system --only churn
 
 gdb: all
 	@tools/gdb $(BUILD)/sietch.iso $(BUILD)/sbin/cpudriver

@@ -2,9 +2,32 @@
 #include <string.h>
 #include <sys/capops.h>
 #include <sys/lmp.h>
+#include <sys/ram.h>
 #include <sys/rpc.h>
 #include <sys/slot.h>
 #include <sys/vspace.h>
+
+// An object of one page (or bytes) made from RAM we keep, so that the RAM
+// can go back to mem_serv when the channel closes (obj_alloc's objects
+// stay charged to us until we end).
+static errval_t make(enum objtype type, uint64_t objsize, uint64_t bytes, capref_t *obj,
+                     capref_t *ram)
+{
+    errval_t err = ram_alloc(ram, bytes, OBJSIZE_PAGE);
+    if (err_is_fail(err))
+        return err;
+    err = slot_alloc(obj);
+    if (err_is_ok(err)) {
+        err = cap_retype(*obj, *ram, type, 0, objsize, 1);
+        if (err_is_fail(err))
+            slot_free(*obj);
+    }
+    if (err_is_fail(err)) {
+        ram_free(*ram);
+        *ram = NULL_CAP;
+    }
+    return err;
+}
 
 static errval_t call(capref_t ep, capref_t reply, uint64_t op, const uint64_t a[3], capref_t send,
                      capref_t recv, struct rpc_result *r)
@@ -27,7 +50,7 @@ errval_t rpc_bind(struct rpc_chan *c, capref_t bind_cap, capref_t reply_ep)
     memset(c, 0, sizeof(*c));
     errval_t err = SYS_ERR_OK;
     if (!reply_ep) {
-        err = obj_alloc(&reply_ep, ObjType_Endpoint, OBJSIZE_ENDPOINT);
+        err = make(ObjType_Endpoint, OBJSIZE_ENDPOINT, OBJSIZE_PAGE, &reply_ep, &c->reply_ram);
         c->own_reply = err_is_ok(err);
     }
     c->reply = reply_ep;
@@ -51,8 +74,10 @@ errval_t rpc_bind(struct rpc_chan *c, capref_t bind_cap, capref_t reply_ep)
     if (err_is_fail(err)) {
         if (chan_cap)
             slot_free(chan_cap);
-        if (c->own_reply)
+        if (c->own_reply) {
             cap_destroy(reply_ep);
+            ram_free(c->reply_ram);
+        }
         memset(c, 0, sizeof(*c));
         return err;
     }
@@ -63,12 +88,13 @@ errval_t rpc_bind(struct rpc_chan *c, capref_t bind_cap, capref_t reply_ep)
 
 errval_t rpc_share(struct rpc_chan *c)
 {
-    capref_t frame;
+    capref_t frame, ram;
     void *va;
-    errval_t err = frame_alloc(&frame, RPC_BUF_SIZE);
+    errval_t err = make(ObjType_Frame, RPC_BUF_SIZE, RPC_BUF_SIZE, &frame, &ram);
     if (err_is_fail(err))
         return err;
     err = vspace_map(frame, RPC_BUF_SIZE, MAP_WRITE, &va);
+    bool mapped = err_is_ok(err);
     capref_t copy = NULL_CAP;
     if (err_is_ok(err))
         err = slot_alloc(&copy);
@@ -84,6 +110,12 @@ errval_t rpc_share(struct rpc_chan *c)
     if (err_is_ok(err)) {
         c->buf = va;
         c->buf_frame = frame;
+        c->buf_ram = ram;
+    } else {
+        if (mapped)
+            vspace_unmap(frame);
+        cap_destroy(frame);
+        ram_free(ram);
     }
     return err;
 }
@@ -97,11 +129,14 @@ errval_t rpc_close(struct rpc_chan *c)
     if (err_is_ok(err))
         err = r.err;
     cap_destroy(c->ep);
-    if (c->own_reply)
+    if (c->own_reply) {
         cap_destroy(c->reply);
+        ram_free(c->reply_ram);
+    }
     if (c->buf) {
         vspace_unmap(c->buf_frame);
         cap_destroy(c->buf_frame);
+        ram_free(c->buf_ram);
     }
     memset(c, 0, sizeof(*c));
     return err;

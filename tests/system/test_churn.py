@@ -28,7 +28,8 @@ def snapshot(sh):
     mem = re.search(r"(\d+) KiB free", sh.cmd("mem"))
     # A count of channels closed so far grows by design; the rest may not.
     tables = {k: re.sub(r", \d+ ended and closed", "", v) for k, v in servers.items()}
-    return tables, int(mem.group(1)) if mem else None
+    procs = re.findall(r"^ +(\d+) +\d+ running +(\d+) K +(\S+)", sh.cmd("ps"), re.M)
+    return tables, int(mem.group(1)) if mem else None, procs
 
 
 def vnic_cycle(sh, m, sock, addr):
@@ -84,7 +85,7 @@ def run(ctx):
         for line in ("lspci", "vnic list", "vsa list"):
             sh.cmd(line)
         drain(sock)
-        before, free_before = snapshot(sh)
+        before, free_before, procs_before = snapshot(sh)
         ctx.check("the first cycle works", first == [None, None], f"{first}")
         bad, t0 = [], time.time()
         for i in range(cycles):
@@ -102,11 +103,12 @@ def run(ctx):
         ctx.check(f"{cycles} cycles of a VNIC app and of a VSIC app, each working", not bad,
                   "; ".join(bad[:3]))
         drain(sock)
-        after, free_after = snapshot(sh)
+        after, free_after, procs_after = snapshot(sh)
         ctx.check("every server's client table, devmgr's vectors and domains as before", after == before,
                   f"before {before}\nafter  {after}")
         ctx.check("free memory as before", free_after == free_before,
-                  f"{free_before} KiB free before, {free_after} after")
+                  f"{free_before} KiB free before, {free_after} after; processes (pid, KiB, "
+                  f"name) before {procs_before}, after {procs_after}")
         out = sh.cmd("run logapp churn check", timeout=120)
         n = re.search(r"recovered (\d+) records, 0 bad", out)
         ctx.check("the VSA holds every record appended", n and int(n.group(1)) == cycles + 1,

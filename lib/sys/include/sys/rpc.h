@@ -40,6 +40,9 @@ struct rpc_chan {
     capref_t buf_frame;
     bool bound;
     bool own_reply; // rpc_bind made the reply endpoint
+    // The RAM the reply endpoint (if ours) and the shared page were made
+    // from: rpc_close gives it back to mem_serv.
+    capref_t reply_ram, buf_ram;
 };
 
 struct rpc_result {
