@@ -110,8 +110,13 @@ errval_t mem_setup(void)
         if (r->type == BOOTINFO_RAM && (!big || r->bytes > big->bytes))
             big = r;
     }
-    if (!big || big->bytes <= 2 * INIT_POOL)
+    if (!big || big->bytes <= 2 * INIT_POOL) {
+        printf("init: too little memory: the largest piece of RAM has %lu MiB, and init needs "
+               "more than %u MiB in one piece (%u for itself and mem_serv, the rest for "
+               "programs): give the machine more memory\n",
+               big ? big->bytes >> 20 : 0, (2 * INIT_POOL) >> 20, INIT_POOL >> 20);
         return SYS_ERR_NO_MEMORY;
+    }
     capref_t big_cap = cap_at(ROOTCN_SLOT_SUPERCN, big->slot), rest;
     errval_t err = slot_alloc(&pool); // ALLOC0: no memory needed yet
     if (err_is_ok(err))

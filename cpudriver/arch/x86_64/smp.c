@@ -170,13 +170,31 @@ unsigned smp_start_cores(const struct acpi_madt *madt, const struct acpi_dmar *d
            (size_t)(ap_trampoline_end - ap_trampoline_start));
     struct ap_params *p = phys_to_virt(AP_TRAMPOLINE_PHYS + AP_PARAMS_OFFSET);
     const struct boot_module *mon = find_monitor(boot);
-    unsigned ncores = 1, want = 0;
-    for (unsigned i = 0; i < madt->ncpus; i++)
-        want += madt->cpus[i].enabled && madt->cpus[i].apic_id != lapic_id();
+    // A core's monitor takes AP_RAM_BYTES (and its CPU driver a little
+    // more): with too little memory fewer cores run, so that init on core
+    // 0 still gets what it needs.
+    unsigned ncores = 1, want = 0, present = 0;
+    uint64_t left = bootmem_free_bytes(bm), per_core = AP_RAM_BYTES + AP_OVERHEAD_BYTES;
+    for (unsigned i = 0; i < madt->ncpus; i++) {
+        if (!madt->cpus[i].enabled || madt->cpus[i].apic_id == lapic_id())
+            continue;
+        present++;
+        if (!mon || left >= per_core + CORE0_KEEP_BYTES) {
+            want++;
+            left -= mon ? per_core : 0;
+        }
+    }
+    if (want < present)
+        kprintf("smp: %u of %u further cores not started: %lu MiB of memory, each monitor "
+                "would take %llu and core 0 keeps %llu (give the machine more memory)\n",
+                present - want, present, bootmem_free_bytes(bm) >> 20, AP_RAM_BYTES >> 20,
+                CORE0_KEEP_BYTES >> 20);
     for (unsigned i = 0; i < madt->ncpus && ncores < MAX_CORES; i++) {
         const struct acpi_madt_cpu *cpu = &madt->cpus[i];
         if (!cpu->enabled || cpu->apic_id == lapic_id())
             continue;
+        if (ncores > want)
+            break; // (the ones memory allows: above)
         paddr_t data = new_data_copy(bm);
         *p = (struct ap_params){
             .cr3 = paging_new_core(bm, data),

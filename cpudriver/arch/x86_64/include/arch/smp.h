@@ -5,6 +5,12 @@
 #define AP_PARAMS_OFFSET   0xf00  // the parameter block, inside the trampoline page
 #define MAX_CORES          8
 #define AP_RAM_BYTES       (64ull << 20) // RAM each further core's monitor starts with
+// What core 0 keeps before another core is started: init needs more than
+// 64 MiB in one piece (usr/init/mem.c), and the CPU driver some of its own.
+#define CORE0_KEEP_BYTES   (96ull << 20)
+// A further core's own CPU driver memory (its .data, page tables, a
+// channel), counted generously when deciding how many cores fit.
+#define AP_OVERHEAD_BYTES  (4ull << 20)
 #define AP_CHAN_BYTES      (16u << 10)   // pages each further core's monitor shares with init
 
 #ifndef __ASSEMBLY__
