@@ -107,9 +107,10 @@ int main(int argc, char **argv)
     init_server.ep = cap_selfep;
     init_server.handle = handle;
     init_server.notify = notify;
-    errval_t err = mem_setup();
-    if (err_is_ok(err))
-        err = mem_start_memserv();
+    errval_t err = mem_setup(); // (too little memory: it says how much is needed)
+    if (err_is_fail(err))
+        return 1;
+    err = mem_start_memserv();
     if (err_is_fail(err)) {
         printf("init: cannot start mem_serv: %s\n", err_msg(err));
         return 1;

@@ -125,8 +125,10 @@ errval_t mem_setup(void)
         err = slot_alloc(&rest);
     if (err_is_ok(err))
         err = cap_retype(rest, big_cap, ObjType_RAM, INIT_POOL, big->bytes - INIT_POOL, 1);
-    if (err_is_fail(err))
+    if (err_is_fail(err)) {
+        printf("init: cannot divide the RAM: %s\n", err_msg(err));
         return err;
+    }
     ram_set_source(&(struct ram_source){pool_alloc, pool_free, NULL});
     memserv_ram[n_memserv_ram++] = rest;
     for (uint32_t i = 0; i < bi->n_regions && n_memserv_ram < 3; i++) {
