@@ -111,24 +111,91 @@ errval_t vspace_map_at(uint64_t va, capref_t frame, uint64_t bytes, uint32_t fla
 
 static uint64_t map_next = MAP_REGION_BASE;
 
+// Address space given back by vspace_unmap is used again: without it,
+// every mapping took new addresses, and a server mapping one page per
+// client made a new page table every 512 clients. vspace_map remembers
+// where it put each frame (up to MAP_TRACK at once; beyond, a mapping's
+// addresses are simply not reused) and keeps what was unmapped as holes,
+// each within one page table, taken first fit.
+#define MAP_TRACK 512
+static struct {
+    capref_t frame;
+    uint64_t va, bytes;
+} maps[MAP_TRACK];
+static struct {
+    uint64_t va, bytes;
+} holes[MAP_TRACK];
+static unsigned nholes;
+
+static bool take_hole(uint64_t bytes, uint64_t *va)
+{
+    for (unsigned i = 0; i < nholes; i++) {
+        if (holes[i].bytes < bytes)
+            continue;
+        *va = holes[i].va;
+        holes[i].va += bytes;
+        holes[i].bytes -= bytes;
+        if (!holes[i].bytes)
+            holes[i] = holes[--nholes];
+        return true;
+    }
+    return false;
+}
+
+static void remember(capref_t frame, uint64_t va, uint64_t bytes)
+{
+    for (unsigned i = 0; i < MAP_TRACK; i++) {
+        if (!maps[i].frame) {
+            maps[i].frame = frame;
+            maps[i].va = va;
+            maps[i].bytes = bytes;
+            return;
+        }
+    }
+}
+
 errval_t vspace_map(capref_t frame, uint64_t bytes, uint32_t flags, void **va)
 {
     bytes = (bytes + OBJSIZE_PAGE - 1) & ~(uint64_t)(OBJSIZE_PAGE - 1);
     if (bytes > PT_SPAN)
         return SYS_ERR_INVALID_ARGS; // one page table per mapping
+    uint64_t at;
+    if (take_hole(bytes, &at) && err_is_ok(vspace_map_at(at, frame, bytes, flags))) {
+        remember(frame, at, bytes);
+        *va = (void *)at;
+        return SYS_ERR_OK;
+    } // (a hole that would not map is dropped: fresh addresses instead)
     if ((map_next % PT_SPAN) + bytes > PT_SPAN)
         map_next = (map_next / PT_SPAN + 1) * PT_SPAN;
     if (map_next + bytes > MAP_REGION_LIMIT)
         return SYS_ERR_NO_MEMORY;
     errval_t err = vspace_map_at(map_next, frame, bytes, flags);
     if (err_is_ok(err)) {
+        remember(frame, map_next, bytes);
         *va = (void *)map_next;
         map_next += bytes;
     }
     return err;
 }
 
-errval_t vspace_unmap(capref_t frame) { return invoke_unmap(frame); }
+// The frame's addresses are free again whether the unmap worked or the
+// mapping had gone already (its memory revoked: the kernel unmapped it).
+errval_t vspace_unmap(capref_t frame)
+{
+    errval_t err = invoke_unmap(frame);
+    for (unsigned i = 0; i < MAP_TRACK; i++) {
+        if (maps[i].frame != frame)
+            continue;
+        if (nholes < MAP_TRACK) {
+            holes[nholes].va = maps[i].va;
+            holes[nholes].bytes = maps[i].bytes;
+            nholes++;
+        }
+        maps[i].frame = NULL_CAP;
+        break;
+    }
+    return err;
+}
 
 // ---- The heap ----
 
