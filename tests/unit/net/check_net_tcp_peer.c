@@ -14,15 +14,20 @@
 #include <unit.h>
 
 // The peer's side of one connection to B's port 7, kept by the test as
-// RFC 793 says a receiver must: a segment outside its window (with a
-// window of 0, any segment but an empty one at RCV.NXT) is answered with
-// an ACK and dropped; data in order is taken up to the window, and what
-// the peer takes closes its window (it never reads).
+// RFC 793 says a receiver must, and as BSD's TCP (QEMU's user network)
+// does: a segment outside its window (with a window of 0, any segment but
+// an empty one at RCV.NXT) is answered with an ACK and dropped, its ACK
+// field unread; a segment at RCV.NXT into a window of 0 (a probe) loses
+// its data, is ACKed, and its ACK field counts. Data in order is taken up
+// to the window, and what the peer takes closes its window (it never
+// reads). The peer's own probes (peer_probe) do not move SND.NXT, so its
+// ACKs carry the probe's sequence number until B acknowledges the byte.
 struct conn {
     uint16_t port;
     uint32_t snd_nxt, rcv_nxt;
-    uint16_t wnd;   // the window the peer advertises
-    uint16_t b_wnd; // the window B last advertised
+    uint32_t snd_max; // beyond the peer's last probe byte
+    uint16_t wnd;     // the window the peer advertises
+    uint16_t b_wnd;   // the window B last advertised
     bool synced, fin_in, reset;
     uint8_t got[16384];
     size_t ngot;
@@ -50,10 +55,20 @@ static void peer_segment(struct conn *c, uint8_t flags, const void *data, size_t
     size_t n = build_tcp_wnd(f, &fx.ep_a, c->port, &fx.ep_b, 7, c->snd_nxt, c->rcv_nxt, flags,
                              c->wnd, data, len);
     c->snd_nxt += (uint32_t)len + ((flags & (TCPF_SYN | TCPF_FIN)) != 0);
+    if ((int32_t)(c->snd_nxt - c->snd_max) > 0)
+        c->snd_max = c->snd_nxt;
     fx_peer_send(f, n);
 }
 
 static void peer_ack(struct conn *c) { peer_segment(c, TCPF_ACK, NULL, 0); }
+
+// A zero-window probe from the peer, as BSD sends it: the byte at SND.NXT,
+// SND.NXT left where it was (only SND.MAX covers the byte).
+static void peer_probe(struct conn *c, const uint8_t *byte)
+{
+    peer_segment(c, TCPF_ACK, byte, 1);
+    c->snd_nxt--;
+}
 
 static bool acceptable(const struct conn *c, uint32_t seq, size_t len)
 {
@@ -83,8 +98,16 @@ static void peer_input(struct conn *c, const struct parsed *r)
         seen.probe_us[seen.probes++] = simq_now_us;
     else if (len == 0)
         seen.pure_acks++;
-    if (!acceptable(c, r->seq, len)) {
+    bool at_edge = c->wnd == 0 && len > 0 && r->seq == c->rcv_nxt; // B's probe
+    if (!acceptable(c, r->seq, len) && !at_edge) {
         seen.unacceptable++;
+        peer_ack(c);
+        return;
+    }
+    // B acknowledged the peer's probe byte: SND.NXT moves past it.
+    if ((int32_t)(r->ack - c->snd_nxt) > 0 && (int32_t)(r->ack - c->snd_max) <= 0)
+        c->snd_nxt = r->ack;
+    if (at_edge) {
         peer_ack(c);
         return;
     }
@@ -134,7 +157,7 @@ static struct conn *peer_connect(struct conn *c, uint16_t port, uint16_t wnd)
 {
     memset(c, 0, sizeof(*c));
     c->port = port;
-    c->snd_nxt = PEER_ISS;
+    c->snd_nxt = c->snd_max = PEER_ISS;
     c->wnd = wnd;
     peer_segment(c, TCPF_SYN, NULL, 0);
     return c;
@@ -186,8 +209,7 @@ START_TEST(test_zero_windows_no_ack_loop)
     // 12 minutes; the peer probes B's window every 30 s with its next byte.
     for (int i = 0; i < 24 && seen.frames < FRAME_CAP; i++) {
         peer_run(30 * 1000000ull);
-        peer_segment(&zc, TCPF_ACK, a_out + TCP_WND, 1);
-        zc.snd_nxt--; // not taken: the same byte again next time
+        peer_probe(&zc, a_out + TCP_WND); // not taken: the same byte again next time
         peer_probes++;
     }
     ck_assert_msg(seen.frames < FRAME_CAP, "ACK loop: B sent %u frames (%u pure ACKs) in %llu ms",
@@ -220,6 +242,50 @@ START_TEST(test_zero_windows_no_ack_loop)
     peer_segment(&zc, TCPF_RST, NULL, 0);
     ck_assert_int_eq(net_sock_recv(s, in, 1, 0), -1);
     ck_assert_int_eq(errno, ECONNRESET);
+}
+END_TEST
+
+// B's window has room for a few bytes but is announced as 0 (its
+// application read less than a segment: silly window avoidance), B has
+// probed the peer's window, and the peer probes B's: B takes the byte
+// and ACKs it. The peer, a BSD TCP with its window closed, reads that
+// ACK only if it carries the peer's RCV.NXT, not B's SND.NXT (one beyond,
+// past B's probe byte); otherwise it drops it with an ACK from before the
+// byte, an old duplicate that B must answer, and each side answers the
+// other at once. Here: one ACK from B, and the peer learns the byte
+// arrived.
+START_TEST(test_zero_windows_probe_taken_no_ack_loop)
+{
+    int s = both_windows_closed();
+    uint64_t t0 = simq_now_us;
+    peer_run(2000000);
+    ck_assert_uint_eq(seen.probes, 1); // B's SND.NXT is past the peer's RCV.NXT
+    uint8_t in[100];
+    ck_assert_int_eq(net_sock_recv(s, in, sizeof(in), MSG_DONTWAIT), (ssize_t)sizeof(in));
+    ck_assert_mem_eq(in, a_out, sizeof(in));
+    peer_run(500000);
+    ck_assert_uint_eq(zc.b_wnd, 0); // 100 bytes free: no window update
+    unsigned frames0 = seen.frames, acks0 = seen.pure_acks;
+    uint32_t probe_seq = zc.snd_nxt;
+    peer_probe(&zc, a_out + TCP_WND);
+    peer_run(1000000); // B's delayed ACK, and anything it starts
+    ck_assert_msg(seen.frames < FRAME_CAP, "ACK loop: B sent %u frames (%u pure ACKs) in %llu ms",
+                  seen.frames - frames0, seen.pure_acks - acks0,
+                  (unsigned long long)(simq_now_us - t0) / 1000);
+    ck_assert_uint_eq(seen.frames - frames0, 1);  // the ACK of the byte, nothing after it
+    ck_assert_uint_eq(zc.snd_nxt, probe_seq + 1); // the peer read that ACK
+    ck_assert_uint_eq(seen.probes, 1);
+    // The peer reads: everything arrives, the probe byte once.
+    zc.wnd = 8192;
+    peer_ack(&zc);
+    peer_run(2000000);
+    ck_assert_uint_eq(zc.ngot, sizeof(b_out));
+    ck_assert_mem_eq(zc.got, b_out, sizeof(b_out));
+    uint8_t rest[TCP_WND + 1 - sizeof(in)]; // B's window, the probe byte, less what was read
+    ck_assert_int_eq(net_sock_recv(s, rest, sizeof(rest), MSG_WAITALL), (ssize_t)sizeof(rest));
+    ck_assert_mem_eq(rest, a_out + sizeof(in), sizeof(rest));
+    ck_assert_uint_eq(seen.rsts, 0);
+    peer_segment(&zc, TCPF_RST, NULL, 0);
 }
 END_TEST
 
@@ -352,6 +418,7 @@ static Suite *tcp_peer_suite(void)
     TCase *tc = tcase_create("zero_window");
     tcase_add_checked_fixture(tc, setup, fx_teardown);
     tcase_add_test(tc, test_zero_windows_no_ack_loop);
+    tcase_add_test(tc, test_zero_windows_probe_taken_no_ack_loop);
     tcase_add_test(tc, test_zero_window_peer_vanishes);
     suite_add_tcase(s, tc);
     tc = tcase_create("many");
