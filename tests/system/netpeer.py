@@ -32,6 +32,34 @@ def _free_port(kind):
                 return port
 
 
+def tcp_echo(port, sizes, rng, timeout=30):
+    """Echo each size (random bytes from rng) over one connection to
+    127.0.0.1:port, then close it in order; a failure message or None."""
+    try:
+        c = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    except OSError as e:
+        return f"connect: {e}"
+    try:
+        with c:
+            for n in sizes:
+                data = bytes(rng.getrandbits(8) for _ in range(n))
+                c.sendall(data)
+                got = b""
+                while len(got) < n:
+                    part = c.recv(65536)
+                    if not part:
+                        return f"{n} bytes: the connection ended after {len(got)}"
+                    got += part
+                if got != data:
+                    return f"{n} bytes: the echo differs"
+            c.shutdown(socket.SHUT_WR)
+            if c.recv(1) != b"":
+                return "no orderly close after ours"
+    except OSError as e:
+        return f"{e}"
+    return None
+
+
 def free_udp_port():
     return _free_port(socket.SOCK_DGRAM)
 

@@ -32,28 +32,30 @@ def snapshot(sh):
     return tables, int(mem.group(1)) if mem else None, procs
 
 
-def vnic_cycle(sh, m, sock, addr):
-    """Start the native echo, check one echo, flood it, kill it mid-flood."""
+def vnic_cycle(sh, m, sock, addr, vnic=0, echo_first=True, burst=50):
+    """Start the native echo (it gets VNIC vnic, the first free), check one
+    echo, send it a burst and kill it while the burst arrives."""
     out = sh.cmd("run udpecho --native &")
     pid = re.search(r"\[(\d+)\] udpecho", out)
     if not pid:
         return f"no pid in {out!r}"
     pid = pid.group(1)
-    if not seen(m, rf"\[{pid}\] udpecho\n[\s\S]*?native echo on 10\.0\.2\.15:7", 30):
+    if not seen(m, rf"\[{pid}\] udpecho\n[\s\S]*?native echo on 10\.0\.2\.{15 + vnic}:7", 30):
         return f"pid {pid}: no start line"
-    sock.sendto(b"churn", addr)
-    try:
-        sock.settimeout(3)
-        while sock.recvfrom(2048)[0] != b"churn":
-            pass
-    except socket.timeout:
-        return f"pid {pid}: no echo"
-    for _ in range(50):  # a burst still arriving as it is killed
+    if echo_first:
+        sock.sendto(b"churn", addr)
+        try:
+            sock.settimeout(3)
+            while sock.recvfrom(2048)[0] != b"churn":
+                pass
+        except socket.timeout:
+            return f"pid {pid}: no echo"
+    for _ in range(burst):  # a burst still arriving as it is killed
         sock.sendto(b"x" * 256, addr)
     out = sh.cmd(f"kill {pid}")
     if f"[{pid}] killed" not in out:
         return f"kill {pid} printed {out!r}"
-    if not seen(m, rf"VNIC 0: its owner \(pid {pid}\) ended", 30):
+    if not seen(m, rf"VNIC {vnic}: its owner \(pid {pid}\) ended", 30):
         return f"pid {pid}: netctl never took its VNIC back"
     return None
 

@@ -27,7 +27,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from netpeer import (ETH_IP, Peer, eth, eth_vlan, free_tcp_port, free_udp_port, ipv4,  # noqa: E402
-                     parse, udp, untag)
+                     parse, tcp_echo, udp, untag)
 from test_shell import PROMPT, Shell, seen, services_up  # noqa: E402
 from test_vnic import SIZES, echo, echo_sizes  # noqa: E402
 
@@ -64,31 +64,6 @@ def echo_reply(sock, addr, payload, wait=3.0):
             return sock.recvfrom(4096)[0]
         except socket.timeout:
             continue
-    return None
-
-
-def tcp_echo(port, sizes, rng):
-    """Echo each size over one connection, then close it in order; a
-    failure message or None."""
-    try:
-        c = socket.create_connection(("127.0.0.1", port), timeout=30)
-    except OSError as e:
-        return f"connect: {e}"
-    with c:
-        for n in sizes:
-            data = bytes(rng.getrandbits(8) for _ in range(n))
-            c.sendall(data)
-            got = b""
-            while len(got) < n:
-                part = c.recv(65536)
-                if not part:
-                    return f"{n} bytes: the connection ended after {len(got)}"
-                got += part
-            if got != data:
-                return f"{n} bytes: the echo differs"
-        c.shutdown(socket.SHUT_WR)
-        if c.recv(1) != b"":
-            return "no orderly close after ours"
     return None
 
 

@@ -20,7 +20,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from netpeer import free_tcp_port, free_udp_port  # noqa: E402
-from test_churn import drain, snapshot  # noqa: E402
+from test_churn import drain, snapshot, vnic_cycle  # noqa: E402
 from test_shell import PROMPT, Shell, seen, services_up  # noqa: E402
 
 FLOOD = 500      # datagrams per round to the POSIX echo
@@ -72,24 +72,6 @@ def udp_flood(sock, addr):
     return back
 
 
-def churn_cycle(sh, m, sock, addr):
-    out = sh.cmd("run udpecho --native &")
-    pid = re.search(r"\[(\d+)\] udpecho", out)
-    if not pid:
-        return f"no pid in {out!r}"
-    pid = pid.group(1)
-    if not seen(m, rf"\[{pid}\] udpecho\n[\s\S]*?native echo on 10\.0\.2\.17:7", 30):
-        return f"pid {pid}: no start line"
-    for _ in range(100):
-        sock.sendto(b"y" * 512, addr)
-    out = sh.cmd(f"kill {pid}")
-    if f"[{pid}] killed" not in out:
-        return f"kill {pid}: {out!r}"
-    if not seen(m, rf"VNIC 2: its owner \(pid {pid}\) ended", 30):
-        return f"pid {pid}: netctl never took VNIC 2 back"
-    return None
-
-
 def run(ctx):
     soak_s = float(os.environ.get("SOAK_S", "20"))
     udp, tcp, churn = free_udp_port(), free_tcp_port(), free_udp_port()
@@ -119,7 +101,7 @@ def run(ctx):
         t0, base = time.time(), None
         while True:
             r = done["rounds"]
-            why = churn_cycle(sh, m, csock, caddr)
+            why = vnic_cycle(sh, m, csock, caddr, vnic=2, echo_first=False, burst=100)
             bad += [f"round {r}: churn: {why}"] if why else []
             done["churn"] += not why
             errs = tcp_bulk(tcp, r)

@@ -23,7 +23,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netpeer import free_tcp_port  # noqa: E402
+from netpeer import free_tcp_port, tcp_echo  # noqa: E402
 from test_shell import PROMPT, Shell, seen, services_up  # noqa: E402
 
 CHUNK = 64 * 1024
@@ -53,50 +53,8 @@ def quiet(sh):
 
 
 def echo(port, sizes, seed, timeout=20):
-    """Echo each size over one connection, then close in order; a failure
-    message or None."""
-    rng = random.Random(seed)
-    try:
-        c = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-    except OSError as e:
-        return f"connect: {e}"
-    try:
-        with c:
-            for n in sizes:
-                data = rng.randbytes(n)
-                c.sendall(data)
-                got = b""
-                while len(got) < n:
-                    part = c.recv(65536)
-                    if not part:
-                        return f"{n} bytes: the connection ended after {len(got)}"
-                    got += part
-                if got != data:
-                    return f"{n} bytes: the echo differs"
-            c.shutdown(socket.SHUT_WR)
-            if c.recv(1) != b"":
-                return "no orderly close after ours"
-    except OSError as e:
-        return f"{e}"
-    return None
-
-
-def bind_outside_ephemeral(sock):
-    """Bind sock to a free port below the host's ephemeral range: QEMU's
-    user network keeps a connection after its host client closed with
-    data still queued for the guest, and a later client given the same
-    port by the kernel would collide with it there."""
-    try:
-        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-            low = int(f.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return  # the kernel's choice, then
-    for p in random.Random().sample(range(max(1024, low - 8192), low), 64):
-        try:
-            sock.bind(("127.0.0.1", p))
-            return
-        except OSError:
-            continue
+    """tcp_echo with its own random bytes: a failure message or None."""
+    return tcp_echo(port, sizes, random.Random(seed), timeout)
 
 
 def hog(port):
