@@ -57,6 +57,24 @@ def echo(port, sizes, seed, timeout=20):
     return tcp_echo(port, sizes, random.Random(seed), timeout)
 
 
+def bind_outside_ephemeral(sock):
+    """Bind sock to a free port below the host's ephemeral range: QEMU's
+    user network keeps a connection after its host client closed with
+    data still queued for the guest, and a later client given the same
+    port by the kernel would collide with it there."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return  # the kernel's choice, then
+    for p in random.Random().sample(range(max(1024, low - 8192), low), 64):
+        try:
+            sock.bind(("127.0.0.1", p))
+            return
+        except OSError:
+            continue
+
+
 def hog(port):
     """A client that sends and never reads, until its sends block for 2 s:
     (socket, bytes sent), or (None, why)."""
