@@ -74,7 +74,9 @@ def run(ctx):
         for i in range(2):
             out = sh.cmd("run vnictest echo &")
             pids.append(re.search(r"\[(\d+)\]", out).group(1))
-            m.expect(rf"vnictest: echo on 10\.0\.2\.{15 + i}:7 \(VNIC {i}\)", timeout=30)
+            # (anywhere: its start line may come before the shell's prompt)
+            ctx.check(f"app {i} starts on VNIC {i}",
+                      seen(m, rf"vnictest: echo on 10\.0\.2\.{15 + i}:7 \(VNIC {i}\)", 30), "")
         rng = random.Random(1)
         for i in range(2):
             bad = echo_sizes(socks[i], addrs[i], rng)
@@ -112,7 +114,9 @@ def run(ctx):
                        r"reset and free", 30), "")
         sh.check("its VNIC is free again", "vnic list", r"0  01:10\.0 .* free")
         out = sh.cmd("run vnictest echo &")
-        m.expect(r"vnictest: echo on 10\.0\.2\.15:7 \(VNIC 0\)", timeout=30)
+        ctx.check("a new app starts on VNIC 0",  # the second such line
+                  seen(m, r"vnictest: echo on 10\.0\.2\.15:7 \(VNIC 0\)[\s\S]*"
+                       r"vnictest: echo on 10\.0\.2\.15:7 \(VNIC 0\)", 30), "")
         socks[0].settimeout(0.1)
         try:  # drop echoes of the flood still on their way
             while socks[0].recvfrom(4096):
