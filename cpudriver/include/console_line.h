@@ -29,9 +29,9 @@
 #define CONSOLE_LINE_ERASE "\r\x1b[K"
 
 struct console_line {
-    uint32_t len;   // bytes of text shown since the edit line began
-    bool too_long;  // text overflowed: the line is not redrawn until it ends
-    bool mid_line;  // the last byte written was not a newline
+    uint32_t len;  // bytes of text shown since the edit line began
+    bool too_long; // text overflowed: the line is not redrawn until it ends
+    bool mid_line; // the last byte written was not a newline
     char text[CONSOLE_LINE_MAX];
 };
 

@@ -2,11 +2,11 @@
 #include "igb_pf_priv.h"
 #include <base/string.h>
 
-#define RESET_US   100000 // QEMU resets at once; a real 82576 in about a millisecond
-#define MDIC_US    10000
+#define RESET_US     100000 // QEMU resets at once; a real 82576 in about a millisecond
+#define MDIC_US      10000
 #define LINK_POLL_US 1000 // between looks at the link
-#define RLPML_STD  1518 // the largest frame a pool takes without LPE (with one VLAN tag)
-#define POOL_VMOLR (IGB_VMOLR_AUPE | IGB_VMOLR_BAM | IGB_VMOLR_STRCRC | IGB_VMOLR_RLPML(RLPML_STD))
+#define RLPML_STD    1518 // the largest frame a pool takes without LPE (with one VLAN tag)
+#define POOL_VMOLR   (IGB_VMOLR_AUPE | IGB_VMOLR_BAM | IGB_VMOLR_STRCRC | IGB_VMOLR_RLPML(RLPML_STD))
 
 uint32_t igb_pf_rd(const struct igb_pf *pf, uint32_t off) { return mmio_read32(&pf->regs, off); }
 

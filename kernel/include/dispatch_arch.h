@@ -25,4 +25,3 @@ void arch_syscall_result(struct dcb *d, errval_t err, const uint64_t *words, uns
 // Copy len bytes from d's address space at user address va into buf;
 // false (nothing copied) if any byte is not mapped user-readable.
 bool arch_copy_from_user(struct dcb *d, void *buf, uint64_t va, uint64_t len);
-

@@ -41,8 +41,7 @@ static void show(const char *name)
     }
     printf("%-8s clients %lu of %lu, %lu ended and closed", name, used - 1, all, reaped);
     uint64_t vectors, domains, vectors_all;
-    if (!strcmp(name, "devmgr") &&
-        err_is_ok(devmgr_stats(&vectors, &domains, &vectors_all)))
+    if (!strcmp(name, "devmgr") && err_is_ok(devmgr_stats(&vectors, &domains, &vectors_all)))
         printf("; vectors %lu of %lu, IOMMU domains %lu", vectors, vectors_all, domains);
     printf("\n");
 }

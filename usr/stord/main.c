@@ -121,7 +121,7 @@ static void notify(struct server *s, uint64_t bits)
         uint32_t state;
         uint64_t status, pid = c->pid;
         if (!c->used || (err_is_ok(proc_status(pid, &state, &status)) && state == PROC_RUNNING))
-            continue; // (an error: init has forgotten it, so it ended)
+            continue;          // (an error: init has forgotten it, so it ended)
         server_forget(s, pid); // (close_chan as each closes)
     }
 }
@@ -139,13 +139,12 @@ int main(int argc, char **argv)
         return 1;
     }
     static struct server_chan chans[MAX_CHANS];
-    static struct server srv = {
-        .chans = chans,
-        .nchans = MAX_CHANS,
-        .handle = handle,
-        .notify = notify,
-        .watch_clients = true,
-        .chan_closing = close_chan};
+    static struct server srv = {.chans = chans,
+                                .nchans = MAX_CHANS,
+                                .handle = handle,
+                                .notify = notify,
+                                .watch_clients = true,
+                                .chan_closing = close_chan};
     srv.ep = cap_selfep;
     err = name_register(STORD_NAME, cap_selfep);
     if (err_is_fail(err)) {

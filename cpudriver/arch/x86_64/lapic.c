@@ -9,11 +9,11 @@
 
 // 8254 PIT: channel 2 is gated by port 0x61 bit 0 and its output is
 // readable at bit 5, so it can time an interval without interrupts.
-#define PIT_HZ       1193182
-#define PIT_CH2      0x42
-#define PIT_CMD      0x43
-#define PIT_GATE     0x61
-#define CALIBRATE_MS 10
+#define PIT_HZ           1193182
+#define PIT_CH2          0x42
+#define PIT_CMD          0x43
+#define PIT_GATE         0x61
+#define CALIBRATE_MS     10
 #define CALIBRATE_ROUNDS 5 // the median of these (calibrate)
 
 // 8259A PICs: master and slave command/data ports.

@@ -1,8 +1,8 @@
 /* lib/os/net/report.c: one line of a stack's counters, for applications to print or send. */
 #include "net_priv.h"
 #include <lwip/stats.h>
-#include <net/socket.h>
 #include <lwip_port.h>
+#include <net/socket.h>
 #include <stdarg.h>
 #include <stdio.h>
 

@@ -1,7 +1,7 @@
 /* tests/unit/kernel/check_lmp.c: dispatchers, scheduling, system calls and LMP on the host. */
 #include "fake_dispatch.h"
-#include <console.h>
 #include <check.h>
+#include <console.h>
 #include <string.h>
 #include <unit.h>
 

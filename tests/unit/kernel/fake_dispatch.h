@@ -13,9 +13,9 @@ struct fake_disp {
     char console[4096]; // arch_console_write and kprintf output
     size_t console_len;
     unsigned console_flags; // console_begin's flags, last call
-    bool user_readable;  // arch_copy_from_user succeeds (copying fill bytes 'u')
-    struct dcb *resumed; // arch_resume's argument; NULL if arch_idle ran
-    jmp_buf exit_jmp;    // arch_resume and arch_idle jump back here
+    bool user_readable;     // arch_copy_from_user succeeds (copying fill bytes 'u')
+    struct dcb *resumed;    // arch_resume's argument; NULL if arch_idle ran
+    jmp_buf exit_jmp;       // arch_resume and arch_idle jump back here
 };
 extern struct fake_disp fd;
 

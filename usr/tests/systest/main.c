@@ -493,8 +493,7 @@ int main(int argc, char **argv)
     else if (!strcmp(t, "crash"))
         *(volatile int *)(uintptr_t)crash_address = 1; // nothing is mapped there
     else
-        printf(
-            "usage: systest "
-            "args|heap|malloc|threads|names|memserv|watch|lmp|devices|print|spin|crash\n");
+        printf("usage: systest "
+               "args|heap|malloc|threads|names|memserv|watch|lmp|devices|print|spin|crash\n");
     return failed;
 }

@@ -27,7 +27,8 @@ enum devmgr_op {
     DEVMGR_GRANT = 10,  // (rid, pid): pid owns it until it ends or gives it back   [owner]
     DEVMGR_RETURN = 11, // (rid): end a grant (detached): by its holder or its granter
     DEVMGR_FAULTS = 12, // (rid) -> w0: IOMMU faults recorded, w1: last address, w2: last reason
-    DEVMGR_STATS = 13,  // () -> w0: interrupt vectors handed out, w1: IOMMU domains, w2: vectors in all
+    DEVMGR_STATS =
+        13, // () -> w0: interrupt vectors handed out, w1: IOMMU domains, w2: vectors in all
 };
 
 #define DEVMGR_NAME      "devmgr"

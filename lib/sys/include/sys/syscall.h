@@ -43,6 +43,6 @@ static inline struct sysret syscall10(uint64_t n, uint64_t a0, uint64_t a1, uint
     return r;
 }
 
-#define syscall0(n)       syscall10(n, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-#define syscall2(n, a, b) syscall10(n, a, b, 0, 0, 0, 0, 0, 0, 0, 0)
+#define syscall0(n)          syscall10(n, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+#define syscall2(n, a, b)    syscall10(n, a, b, 0, 0, 0, 0, 0, 0, 0, 0)
 #define syscall3(n, a, b, c) syscall10(n, a, b, c, 0, 0, 0, 0, 0, 0, 0)

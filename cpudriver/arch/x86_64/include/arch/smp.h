@@ -11,7 +11,7 @@
 // A further core's own CPU driver memory (its .data, page tables, a
 // channel), counted generously when deciding how many cores fit.
 #define AP_OVERHEAD_BYTES  (4ull << 20)
-#define AP_CHAN_BYTES      (16u << 10)   // pages each further core's monitor shares with init
+#define AP_CHAN_BYTES      (16u << 10) // pages each further core's monitor shares with init
 
 #ifndef __ASSEMBLY__
 #include <acpi/dmar.h>
