@@ -225,15 +225,16 @@ static errval_t syscall_endpoint(struct dcb *cur, uint8_t right, struct capabili
     return SYS_ERR_OK;
 }
 
-// Decode a send's arguments into cur->out; check the grant right.
-static errval_t decode_send(struct dcb *cur, struct capability **ep)
+// Decode a send's arguments into cur->out; check the grant right. extra:
+// the flags this system call takes beyond a send's.
+static errval_t decode_send(struct dcb *cur, uint64_t extra, struct capability **ep)
 {
     errval_t err = syscall_endpoint(cur, CAP_RIGHT_WRITE, ep);
     if (err_is_fail(err))
         return err;
     uint64_t flags = arch_syscall_arg(cur, 1);
-    if (flags &
-        ~(uint64_t)(LMP_FLAG_NONBLOCK | LMP_FLAG_SEND_CAP | LMP_FLAG_YIELD | LMP_FLAG_NOTIFY))
+    if (flags & ~(uint64_t)(LMP_FLAG_NONBLOCK | LMP_FLAG_SEND_CAP | LMP_FLAG_YIELD |
+                            LMP_FLAG_NOTIFY | extra))
         return SYS_ERR_INVALID_ARGS;
     if ((flags & LMP_FLAG_NOTIFY) && (flags & LMP_FLAG_SEND_CAP))
         return SYS_ERR_INVALID_ARGS; // a notification carries a badge only
@@ -260,7 +261,7 @@ static void directed_yield(struct dcb *cur, struct dcb *woken)
 void lmp_sys_send(struct dcb *cur)
 {
     struct capability *ep;
-    errval_t err = decode_send(cur, &ep);
+    errval_t err = decode_send(cur, 0, &ep);
     if (err_is_fail(err)) {
         arch_syscall_result(cur, err, NULL, 0);
         return;
@@ -317,13 +318,14 @@ void lmp_timer_expire(uint64_t now)
 void lmp_sys_call(struct dcb *cur)
 {
     struct capability *ep;
-    errval_t err = decode_send(cur, &ep);
+    errval_t err = decode_send(cur, LMP_FLAG_TIMEOUT, &ep);
+    uint64_t timeout_us = arch_syscall_arg(cur, 9);
+    if (err_is_ok(err) && (cur->out.flags & LMP_FLAG_NOTIFY))
+        err = SYS_ERR_INVALID_ARGS; // nothing to reply to
+    if (err_is_ok(err) && (cur->out.flags & LMP_FLAG_TIMEOUT) && timeout_us == 0)
+        err = SYS_ERR_INVALID_ARGS;
     if (err_is_fail(err)) {
         arch_syscall_result(cur, err, NULL, 0);
-        return;
-    }
-    if (cur->out.flags & LMP_FLAG_NOTIFY) {
-        arch_syscall_result(cur, SYS_ERR_INVALID_ARGS, NULL, 0); // nothing to reply to
         return;
     }
     uint64_t reply = arch_syscall_arg(cur, 7), slot = arch_syscall_arg(cur, 8);
@@ -332,7 +334,12 @@ void lmp_sys_call(struct dcb *cur)
     cur->reply_ep_level = CAPREF_LEVEL(reply);
     cur->recv_slot = CAPREF_ADDR(slot);
     cur->recv_slot_level = CAPREF_LEVEL(slot);
-    directed_yield(cur, send(cur, endpoint_of(ep), cur->out.flags & LMP_FLAG_NONBLOCK));
+    struct dcb *woken = send(cur, endpoint_of(ep), cur->out.flags & LMP_FLAG_NONBLOCK);
+    // One limit for the whole call: queued to send, then waiting for the
+    // reply (the timed wait survives the move from one to the other).
+    if ((cur->out.flags & LMP_FLAG_TIMEOUT) && cur->state == DISP_STATE_BLOCKED)
+        timed_add(cur, timeout_us);
+    directed_yield(cur, woken);
 }
 
 void lmp_notify(struct endpoint *ep, uint64_t badge)

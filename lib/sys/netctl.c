@@ -13,8 +13,10 @@ struct rpc_chan *netctl_chan(errval_t *err)
     if (!chan.bound) {
         capref_t bind;
         *err = name_lookup_wait(NETCTL_NAME, 10000, &bind);
-        if (err_is_ok(*err))
-            *err = rpc_bind(&chan, bind, NULL_CAP);
+        if (err_is_ok(*err)) {
+            *err = rpc_bind_timeout(&chan, bind, RPC_CONTROL_TIMEOUT_US);
+            cap_destroy(bind);
+        }
     }
     if (err_is_ok(*err) && !chan.buf)
         *err = rpc_share(&chan);

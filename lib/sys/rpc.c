@@ -29,13 +29,14 @@ static errval_t make(enum objtype type, uint64_t objsize, uint64_t bytes, capref
     return err;
 }
 
-static errval_t call(capref_t ep, capref_t reply, uint64_t op, const uint64_t a[3], capref_t send,
-                     capref_t recv, struct rpc_result *r)
+static errval_t call(capref_t ep, capref_t reply, uint64_t timeout_us, uint64_t op,
+                     const uint64_t a[3], capref_t send, capref_t recv, struct rpc_result *r)
 {
     uint64_t w[4] = {op, a[0], a[1], a[2]};
     struct lmp_recv_msg m;
     uint32_t flags = send ? LMP_FLAG_SEND_CAP | LMP_FLAG_YIELD : LMP_FLAG_YIELD;
-    errval_t err = lmp_call(ep, flags, send, w, reply, recv, &m);
+    errval_t err = timeout_us ? lmp_call_timeout(ep, flags, send, w, reply, recv, timeout_us, &m)
+                              : lmp_call(ep, flags, send, w, reply, recv, &m);
     if (err_is_fail(err))
         return err;
     r->err = m.words[0];
@@ -45,7 +46,8 @@ static errval_t call(capref_t ep, capref_t reply, uint64_t op, const uint64_t a[
     return SYS_ERR_OK;
 }
 
-errval_t rpc_bind(struct rpc_chan *c, capref_t bind_cap, capref_t reply_ep)
+static errval_t bind(struct rpc_chan *c, capref_t bind_cap, capref_t reply_ep,
+                     uint64_t timeout_us)
 {
     memset(c, 0, sizeof(*c));
     errval_t err = SYS_ERR_OK;
@@ -66,7 +68,7 @@ errval_t rpc_bind(struct rpc_chan *c, capref_t bind_cap, capref_t reply_ep)
     struct rpc_result r = {0};
     const uint64_t none[3] = {0, 0, 0};
     if (err_is_ok(err))
-        err = call(bind_cap, reply_ep, RPC_OP_BIND, none, reply_send, chan_cap, &r);
+        err = call(bind_cap, reply_ep, timeout_us, RPC_OP_BIND, none, reply_send, chan_cap, &r);
     if (err_is_ok(err))
         err = err_is_fail(r.err) ? r.err : r.got_cap ? SYS_ERR_OK : LMP_ERR_CAP_TRANSFER;
     if (reply_send)
@@ -83,7 +85,22 @@ errval_t rpc_bind(struct rpc_chan *c, capref_t bind_cap, capref_t reply_ep)
     }
     c->ep = chan_cap;
     c->bound = true;
+    c->timeout_us = timeout_us;
     return SYS_ERR_OK;
+}
+
+errval_t rpc_bind(struct rpc_chan *c, capref_t bind_cap, capref_t reply_ep)
+{
+    return bind(c, bind_cap, reply_ep, 0);
+}
+
+errval_t rpc_bind_timeout(struct rpc_chan *c, capref_t bind_cap, uint64_t timeout_us)
+{
+    if (!timeout_us)
+        return SYS_ERR_INVALID_ARGS;
+    // (A failed bind frees its own reply endpoint: a late answer to a bind
+    // that timed out has nowhere to go either.)
+    return bind(c, bind_cap, NULL_CAP, timeout_us);
 }
 
 errval_t rpc_share(struct rpc_chan *c)
@@ -120,14 +137,9 @@ errval_t rpc_share(struct rpc_chan *c)
     return err;
 }
 
-errval_t rpc_close(struct rpc_chan *c)
+// Free what the channel holds here; the RAM goes back to mem_serv.
+static void release(struct rpc_chan *c)
 {
-    if (!c->bound)
-        return SYS_ERR_NOT_FOUND;
-    struct rpc_result r = {0};
-    errval_t err = rpc_call(c, RPC_OP_CLOSE, 0, 0, 0, NULL_CAP, NULL_CAP, &r);
-    if (err_is_ok(err))
-        err = r.err;
     cap_destroy(c->ep);
     if (c->own_reply) {
         cap_destroy(c->reply);
@@ -139,6 +151,18 @@ errval_t rpc_close(struct rpc_chan *c)
         ram_free(c->buf_ram);
     }
     memset(c, 0, sizeof(*c));
+}
+
+errval_t rpc_close(struct rpc_chan *c)
+{
+    if (!c->bound)
+        return SYS_ERR_NOT_FOUND;
+    struct rpc_result r = {0};
+    errval_t err = rpc_call(c, RPC_OP_CLOSE, 0, 0, 0, NULL_CAP, NULL_CAP, &r);
+    if (err_is_ok(err))
+        err = r.err;
+    if (c->bound) // (a call that timed out released it already)
+        release(c);
     return err;
 }
 
@@ -162,5 +186,8 @@ errval_t rpc_call(struct rpc_chan *c, uint64_t op, uint64_t a0, uint64_t a1, uin
     if (!c->bound)
         return SYS_ERR_NOT_FOUND;
     const uint64_t a[3] = {a0, a1, a2};
-    return call(c->ep, c->reply, op, a, send, recv, r);
+    errval_t err = call(c->ep, c->reply, c->timeout_us, op, a, send, recv, r);
+    if (err_no(err) == SYS_ERR_TIMEOUT && c->own_reply)
+        release(c); // abandoned: the server's copies go with our RAM
+    return err;
 }

@@ -15,14 +15,18 @@ errval_t server_bind_cap(struct server *s, capref_t dest, uint64_t pid)
     return cap_mint(dest, s->ep, CAP_RIGHT_WRITE | CAP_RIGHT_GRANT, RPC_BADGE_BIND | pid, 0);
 }
 
-void server_reply(struct server_chan *c, const struct server_resp *resp)
+errval_t server_reply(struct server_chan *c, const struct server_resp *resp)
 {
     if (!c->used)
-        return; // its client has gone (server_forget)
+        return SYS_ERR_NOT_FOUND; // its client has gone (server_forget)
     uint64_t w[4] = {resp->err, resp->w[0], resp->w[1], resp->w[2]};
     uint32_t flags = LMP_FLAG_NONBLOCK | (resp->cap ? LMP_FLAG_SEND_CAP : 0);
-    lmp_send(c->reply, flags, resp->cap, w);
+    return lmp_send(c->reply, flags, resp->cap, w);
 }
+
+// The client's reply endpoint is gone (it abandoned the channel after a
+// call timed out, and its RAM was revoked): nothing can reach it again.
+static bool reply_gone(errval_t err) { return err_no(err) == CAP_ERR_SLOT_EMPTY; }
 
 // Close one channel: the server's hook first, then what the library holds.
 static void close_chan(struct server *s, struct server_chan *c)
@@ -35,6 +39,12 @@ static void close_chan(struct server *s, struct server_chan *c)
     }
     cap_destroy(c->reply);
     *c = (struct server_chan){0};
+}
+
+void server_close(struct server *s, struct server_chan *c)
+{
+    if (c->used)
+        close_chan(s, c);
 }
 
 void server_forget(struct server *s, uint64_t pid)
@@ -120,9 +130,11 @@ static void do_bind(struct server *s, uint64_t pid, capref_t reply, struct serve
         return;
     }
     s->chans[i] = (struct server_chan){.used = true, .pid = pid, .reply = reply};
-    server_reply(&s->chans[i], &(struct server_resp){.cap = chan_cap});
+    errval_t sent = server_reply(&s->chans[i], &(struct server_resp){.cap = chan_cap});
     cap_destroy(chan_cap); // the client has its copy
     resp->defer = true;    // answered already
+    if (reply_gone(sent))
+        close_chan(s, &s->chans[i]);
 }
 
 static void do_share(struct server_chan *c, capref_t frame, struct server_resp *resp)
@@ -178,10 +190,11 @@ static void dispatch(struct server *s, const struct lmp_recv_msg *m, capref_t ca
             cap_destroy(cap);
     } else
         s->handle(s, &req, &resp);
-    if (!resp.defer)
-        server_reply(req.chan, &resp);
+    errval_t sent = resp.defer ? SYS_ERR_OK : server_reply(req.chan, &resp);
     if (resp.cap && resp.cap_drop)
         cap_destroy(resp.cap);
+    if (reply_gone(sent))
+        close_chan(s, req.chan);
 }
 
 // Handle every waiting UMP message; true if there was one.

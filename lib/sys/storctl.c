@@ -1,5 +1,6 @@
 /* lib/sys/storctl.c: the client side of storctl (sys/storctl.h). */
 #include <string.h>
+#include <sys/capops.h>
 #include <sys/initsvc.h>
 #include <sys/storctl.h>
 
@@ -11,8 +12,10 @@ struct rpc_chan *storctl_chan(errval_t *err)
     if (!chan.bound) {
         capref_t bind;
         *err = name_lookup_wait(STORCTL_NAME, 10000, &bind);
-        if (err_is_ok(*err))
-            *err = rpc_bind(&chan, bind, NULL_CAP);
+        if (err_is_ok(*err)) {
+            *err = rpc_bind_timeout(&chan, bind, RPC_CONTROL_TIMEOUT_US);
+            cap_destroy(bind);
+        }
     }
     if (err_is_ok(*err) && !chan.buf)
         *err = rpc_share(&chan);

@@ -25,6 +25,7 @@ SYSTEST = {
                 "memserv.all_back"],
     "watch": ["watch.signal_on_end", "watch.errors"],
     "lmp": ["lmp.recv_timeout", "lmp.message_before_timeout"],
+    "timeout": ["timeout.bind_and_call", "timeout.call", "timeout.bind", "timeout.server_side"],
 }
 
 

@@ -493,6 +493,51 @@ START_TEST(test_timed_recv_errors_and_stop)
 }
 END_TEST
 
+// A call's time limit covers both its waits: queued to send (the server is
+// not receiving) and, after the server took the message, the reply. When
+// it ends, the caller has left the queue: the server's later receive and
+// non-blocking reply find no one.
+START_TEST(test_timed_call)
+{
+    uint64_t args[] = {ref(0, 10), LMP_FLAG_TIMEOUT, 0, 9, 0, 0, 0, ref(0, 11), 0, 25000};
+    fake.ticks = 10;
+    do_syscall(a, SYS_CALL, args, 10);
+    ck_assert_uint_eq(a->state, DISP_STATE_BLOCKED);
+    lmp_timer_expire(13);
+    ck_assert_uint_eq(result_err(a), SYS_ERR_TIMEOUT);
+    ck_assert_uint_eq(a->state, DISP_STATE_READY);
+    recv(b, ref(0, 10), LMP_FLAG_NONBLOCK, 0);
+    ck_assert_uint_eq(result_err(b), LMP_ERR_NO_MESSAGE); // the message went with it
+    // Taken by the server, then no reply in time.
+    recv(b, ref(0, 10), 0, 0);
+    do_syscall(a, SYS_CALL, args, 10);
+    ck_assert_uint_eq(result_word(b, 1), 9);
+    ck_assert_ptr_eq(a->blocked_on, endpoint_of(&world_slot(0, 11)->cap));
+    lmp_timer_expire(12);
+    ck_assert_uint_eq(a->state, DISP_STATE_BLOCKED);
+    lmp_timer_expire(13);
+    ck_assert_uint_eq(result_err(a), SYS_ERR_TIMEOUT);
+    send(b, ref(0, 11), LMP_FLAG_NONBLOCK, 0, 10); // the late reply
+    ck_assert_uint_eq(result_err(b), LMP_ERR_NOT_LISTENING);
+    // A reply in time wins, and the timer forgets the call.
+    recv(b, ref(0, 10), 0, 0);
+    do_syscall(a, SYS_CALL, args, 10);
+    send(b, ref(0, 11), 0, 0, 11);
+    ck_assert_uint_eq(result_err(a), SYS_ERR_OK);
+    ck_assert_uint_eq(result_word(a, 1), 11);
+    recv(a, ref(0, 10), 0, 0); // a waits with no limit now
+    lmp_timer_expire(1000);
+    ck_assert_uint_eq(a->state, DISP_STATE_BLOCKED);
+    lmp_unblock(a);
+    // A zero timeout is refused; so is the flag on a plain send.
+    args[9] = 0;
+    do_syscall(c, SYS_CALL, args, 10);
+    ck_assert_uint_eq(result_err(c), SYS_ERR_INVALID_ARGS);
+    send(c, ref(0, 10), LMP_FLAG_TIMEOUT | LMP_FLAG_NONBLOCK, 0, 1);
+    ck_assert_uint_eq(result_err(c), SYS_ERR_INVALID_ARGS);
+}
+END_TEST
+
 static Suite *lmp_suite(void)
 {
     Suite *s = suite_create("lmp");
@@ -518,6 +563,7 @@ static Suite *lmp_suite(void)
     tcase_add_test(tc, test_timed_recv_expires);
     tcase_add_test(tc, test_timed_recv_message_first);
     tcase_add_test(tc, test_timed_recv_errors_and_stop);
+    tcase_add_test(tc, test_timed_call);
     suite_add_tcase(s, tc);
     return s;
 }

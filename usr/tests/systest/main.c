@@ -268,6 +268,102 @@ static void test_memserv(void)
     report("memserv.all_back", free1 == free0, "free %lu, was %lu", free1, free0);
 }
 
+// Time limits on calls (rpc_bind_timeout): we serve "systest slowclient",
+// whose channel has a 300 ms limit. Its second call finds our handler
+// waiting for it to end: the call times out and the client abandons the
+// channel (its RAM back, which takes our copy of its reply cap); its next
+// bind waits in our endpoint's queue, where no one receives, and times out
+// too. When the handler answers at last, the answer finds no reply
+// endpoint and the library closes the channel; the bind that timed out
+// left nothing in our queue.
+#define SLOW_NAME "systest.slow"
+#define OP_ECHO   1
+#define OP_STUCK  2 // answered once the client has ended
+#define SLOW_US   300000
+
+static uint64_t slow_client;
+
+static void slow_handle(struct server *s, struct server_req *req, struct server_resp *resp)
+{
+    (void)s;
+    uint64_t status;
+    if (req->op == OP_STUCK)
+        proc_wait(slow_client, &status);
+    resp->w[0] = req->a[0] + 1;
+}
+
+static void test_timeout(void)
+{
+    static struct server_chan chans[4];
+    static struct server srv = {.chans = chans, .nchans = 4, .handle = slow_handle};
+    srv.ep = cap_selfep;
+    uint64_t status = 1;
+    errval_t err = name_register(SLOW_NAME, cap_selfep);
+    if (err_is_ok(err))
+        err = proc_spawn("systest slowclient", &slow_client);
+    if (err_is_ok(err)) {
+        server_step(&srv); // its first bind
+        server_step(&srv); // a call
+        server_step(&srv); // its close
+        server_step(&srv); // its second bind
+        server_step(&srv); // the call that gets stuck, until it has ended
+        err = proc_wait(slow_client, &status);
+    }
+    struct lmp_recv_msg m = {0};
+    errval_t left = lmp_recv_timeout(cap_selfep, 0, NULL_CAP, 100000, &m);
+    unsigned open = server_clients(&srv);
+    report("timeout.server_side",
+           err_is_ok(err) && status == 0 && open == 0 && err_no(left) == SYS_ERR_TIMEOUT,
+           "%s, client status %lu, channels open %u, queue: %s", err_name(err), status, open,
+           err_name(left));
+}
+
+static uint64_t us_since(uint64_t t0) { return (sys_rdtsc() - t0) * 1000000 / sys_tsc_hz(); }
+
+static int slow_client_main(void)
+{
+    capref_t bind;
+    struct rpc_chan c;
+    struct rpc_result r = {0};
+    uint64_t total, free, mine0 = 0, mine1 = 0;
+    errval_t err = name_lookup(SLOW_NAME, &bind);
+    // A first channel, opened and closed, so that what our slot and page
+    // allocators keep for good is already there when we count.
+    if (err_is_ok(err))
+        err = rpc_bind_timeout(&c, bind, SLOW_US);
+    if (err_is_ok(err))
+        err = rpc_call(&c, OP_ECHO, 41, 0, 0, NULL_CAP, NULL_CAP, &r);
+    if (err_is_ok(err))
+        err = rpc_close(&c);
+    if (err_is_ok(err))
+        err = memserv_stats(&total, &free, &mine0);
+    if (err_is_ok(err))
+        err = rpc_bind_timeout(&c, bind, SLOW_US);
+    report("timeout.bind_and_call", err_is_ok(err) && r.w[0] == 42, "%s, answer %lu",
+           err_name(err), r.w[0]);
+    if (err_is_fail(err))
+        return 1;
+    uint64_t t0 = sys_rdtsc();
+    err = rpc_call(&c, OP_STUCK, 0, 0, 0, NULL_CAP, NULL_CAP, &r);
+    uint64_t us = us_since(t0);
+    memserv_stats(&total, &free, &mine1);
+    report("timeout.call",
+           err_no(err) == SYS_ERR_TIMEOUT && us >= SLOW_US - 20000 && us < 10 * SLOW_US &&
+               !c.bound && mine1 == mine0,
+           "%s after %lu us (limit %u), bound %d, RAM held %lu then %lu", err_name(err), us,
+           SLOW_US, c.bound, mine0, mine1);
+    t0 = sys_rdtsc();
+    err = rpc_bind_timeout(&c, bind, SLOW_US);
+    us = us_since(t0);
+    memserv_stats(&total, &free, &mine1);
+    report("timeout.bind",
+           err_no(err) == SYS_ERR_TIMEOUT && us >= SLOW_US - 20000 && us < 10 * SLOW_US &&
+               !c.bound && mine1 == mine0,
+           "%s after %lu us (limit %u), RAM held %lu then %lu", err_name(err), us, SLOW_US, mine0,
+           mine1);
+    return failed;
+}
+
 // Watching a process: status without waiting, a signal when it ends.
 // A receive with a time limit on our own endpoint: it ends with
 // SYS_ERR_TIMEOUT after about the time asked (whole 10 ms ticks, the first
@@ -483,6 +579,10 @@ int main(int argc, char **argv)
         test_watch();
     else if (!strcmp(t, "lmp"))
         test_lmp();
+    else if (!strcmp(t, "timeout"))
+        test_timeout();
+    else if (!strcmp(t, "slowclient"))
+        return slow_client_main();
     else if (!strcmp(t, "devices"))
         test_devices();
     else if (!strcmp(t, "print"))
@@ -494,6 +594,6 @@ int main(int argc, char **argv)
         *(volatile int *)(uintptr_t)crash_address = 1; // nothing is mapped there
     else
         printf("usage: systest "
-               "args|heap|malloc|threads|names|memserv|watch|lmp|devices|print|spin|crash\n");
+               "args|heap|malloc|threads|names|memserv|watch|lmp|timeout|devices|print|spin|crash\n");
     return failed;
 }

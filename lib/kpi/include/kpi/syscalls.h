@@ -16,8 +16,9 @@ enum syscall_num {
     // (ep capref, flags, recv slot capref, timeout us) -> err, badge, w0..w3, rflags.
     // Receive the next message on an endpoint (the timeout with LMP_FLAG_TIMEOUT).
     SYS_RECV = 3,
-    // (ep capref, flags, send cap capref, w0..w3, reply ep capref, recv slot capref)
-    // -> like SYS_RECV. Send, then wait on the reply endpoint, atomically.
+    // (ep capref, flags, send cap capref, w0..w3, reply ep capref, recv slot capref,
+    // timeout us) -> like SYS_RECV. Send, then wait on the reply endpoint,
+    // atomically (the timeout with LMP_FLAG_TIMEOUT).
     SYS_CALL = 4,
     // (buf, len, flags) -> err. Write to the console (see SYS_PRINT_*).
     SYS_PRINT = 5,
@@ -44,6 +45,10 @@ enum syscall_num {
 // timeout argument (microseconds, not 0), counted in the kernel's timer
 // ticks (100 Hz): rounded up to whole ticks, the first of which may be
 // partly gone already. A message or notification first wins.
+// call: the same for the whole call, queued to send and then waiting for
+// the reply; the timeout is the tenth argument. A call that timed out may
+// still be answered later: its reply endpoint is not to be trusted again
+// (lib/sys's rpc_call abandons the channel).
 #define LMP_FLAG_TIMEOUT  (1u << 4)
 
 // Receive result flags (returned in the last result word).

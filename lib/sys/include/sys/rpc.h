@@ -33,6 +33,11 @@
 
 #define RPC_BUF_SIZE 4096
 
+// The time limit of the control plane's channels (devmgr, netctl, storctl:
+// lib/sys): their operations take milliseconds, so a call not answered in
+// 20 s is to a server that is stuck.
+#define RPC_CONTROL_TIMEOUT_US (20ull * 1000000)
+
 struct rpc_chan {
     capref_t ep;    // send cap to the server, badged for this channel
     capref_t reply; // our reply endpoint
@@ -43,6 +48,7 @@ struct rpc_chan {
     // The RAM the reply endpoint (if ours) and the shared page were made
     // from: rpc_close gives it back to mem_serv.
     capref_t reply_ram, buf_ram;
+    uint64_t timeout_us; // each call's limit (0: none); rpc_bind_timeout sets it
 };
 
 struct rpc_result {
@@ -54,6 +60,13 @@ struct rpc_result {
 // Bind c through bind_cap, replies arriving on reply_ep (an endpoint cap we
 // hold with the read right; NULL_CAP: make one).
 errval_t rpc_bind(struct rpc_chan *c, capref_t bind_cap, capref_t reply_ep);
+
+// rpc_bind with a time limit on the bind and on every call of the channel
+// (timeout_us, not 0): a server that is stuck or whose queue never moves
+// yields SYS_ERR_TIMEOUT instead of holding the client for ever. A call
+// that times out abandons the channel (rpc_call). The reply endpoint must
+// be the channel's own (reply_ep NULL_CAP).
+errval_t rpc_bind_timeout(struct rpc_chan *c, capref_t bind_cap, uint64_t timeout_us);
 
 // Map a fresh page and share it with the server as c->buf.
 errval_t rpc_share(struct rpc_chan *c);
@@ -70,5 +83,12 @@ errval_t rpc_stats(struct rpc_chan *c, uint64_t *used, uint64_t *all, uint64_t *
 // One call. send: a cap to send along (NULL_CAP: none); recv: an empty
 // slot for a cap the server may send back (NULL_CAP: none wanted). The
 // return value is the transport's error; r->err is the server's.
+//
+// With a time limit (rpc_bind_timeout), a call not answered in time
+// returns SYS_ERR_TIMEOUT and the channel is abandoned without asking the
+// server: its cap, reply endpoint and shared page are freed here, and their
+// RAM goes back to mem_serv, whose revocation takes the server's copies
+// too, so a late answer lands nowhere (and the server closes that channel:
+// server.h). c is then unbound; bind again to go on.
 errval_t rpc_call(struct rpc_chan *c, uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2,
                   capref_t send, capref_t recv, struct rpc_result *r);

@@ -6,9 +6,10 @@
  * in a server with watch_clients set, by itself when the client ends (the
  * library asks init to watch every client it binds, and on the signal
  * closes the channels of every client that ended, after the server's
- * client_ended hook has taken back what else it held). A bind when every
- * channel is in use is answered with RPC_ERR_SERVER_FULL, never left
- * waiting.
+ * client_ended hook has taken back what else it held), or when an answer
+ * finds the client's reply endpoint gone (it gave up on a call that timed
+ * out). A bind when every channel is in use is answered with
+ * RPC_ERR_SERVER_FULL, never left waiting.
  */
 #pragma once
 
@@ -96,9 +97,15 @@ _Noreturn void server_run(struct server *s);
 // Receive and dispatch one message (blocking).
 void server_step(struct server *s);
 
-// Send a reply to a channel (for deferred requests); errors are ignored:
-// a client that no longer waits loses its answer.
-void server_reply(struct server_chan *c, const struct server_resp *resp);
+// Send a reply to a channel (for deferred requests): a client that no
+// longer waits loses its answer (LMP_ERR_NOT_LISTENING). CAP_ERR_SLOT_EMPTY:
+// the client abandoned the channel (a call timed out: rpc.h); the loop
+// closes such a channel when it answers, a server replying later may
+// server_close it.
+errval_t server_reply(struct server_chan *c, const struct server_resp *resp);
+
+// Close one channel now (the server's chan_closing hook first).
+void server_close(struct server *s, struct server_chan *c);
 
 // Close every channel of client pid (it ended): its slot is free for a new
 // client; deferred replies to it are dropped.
