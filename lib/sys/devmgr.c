@@ -34,6 +34,11 @@ static errval_t call(uint64_t op, uint64_t a0, uint64_t a1, capref_t send, capre
         err = slot_alloc(&slot);
     if (err_is_ok(err))
         err = rpc_call(c, op, a0, a1, 0, send, slot, r);
+    if (err_no(err) == CAP_ERR_SLOT_EMPTY) { // its server ended before: bind again, once
+        c = devmgr_chan(&err);
+        if (err_is_ok(err))
+            err = rpc_call(c, op, a0, a1, 0, send, slot, r);
+    }
     if (err_is_ok(err))
         err = r->err;
     if (err_is_ok(err) && cap && !r->got_cap)

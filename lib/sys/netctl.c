@@ -33,6 +33,11 @@ static errval_t call(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, capref_
         err = slot_alloc(&slot);
     if (err_is_ok(err))
         err = rpc_call(c, op, a0, a1, a2, send, slot, r);
+    if (err_no(err) == CAP_ERR_SLOT_EMPTY) { // netctl ended before: a new one, once
+        c = netctl_chan(&err);
+        if (err_is_ok(err))
+            err = rpc_call(c, op, a0, a1, a2, send, slot, r);
+    }
     if (err_is_ok(err))
         err = r->err;
     if (err_is_ok(err) && got && !r->got_cap)

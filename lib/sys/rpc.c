@@ -187,7 +187,13 @@ errval_t rpc_call(struct rpc_chan *c, uint64_t op, uint64_t a0, uint64_t a1, uin
         return SYS_ERR_NOT_FOUND;
     const uint64_t a[3] = {a0, a1, a2};
     errval_t err = call(c->ep, c->reply, c->timeout_us, op, a, send, recv, r);
-    if (err_no(err) == SYS_ERR_TIMEOUT && c->own_reply)
+    if (rpc_server_gone(err) && c->own_reply)
         release(c); // abandoned: the server's copies go with our RAM
     return err;
+}
+
+bool rpc_server_gone(errval_t err)
+{
+    return err_no(err) == SYS_ERR_TIMEOUT || err_no(err) == CAP_ERR_SLOT_EMPTY ||
+           err_no(err) == LMP_ERR_ENDPOINT_DELETED;
 }

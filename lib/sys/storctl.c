@@ -34,6 +34,13 @@ static errval_t call(uint64_t op, uint64_t a0, const char *name, struct rpc_resu
     }
     if (err_is_ok(err))
         err = rpc_call(c, op, a0, 0, 0, NULL_CAP, NULL_CAP, r);
+    if (err_no(err) == CAP_ERR_SLOT_EMPTY) { // storctl ended before: a new one, once
+        c = storctl_chan(&err);
+        if (err_is_ok(err) && name)
+            strcpy(c->buf, name);
+        if (err_is_ok(err))
+            err = rpc_call(c, op, a0, 0, 0, NULL_CAP, NULL_CAP, r);
+    }
     return err_is_ok(err) ? r->err : err;
 }
 

@@ -16,6 +16,7 @@
 #define FAULT_VECTOR 150 // the IOMMU's fault event; devices get DEVMGR's others
 #define VECTOR_FIRST 151
 #define VECTOR_LAST  199
+#define DRIVER_RESTARTS 3 // how often a driver that ended is started again, a boot
 #define WATCH_NOTIFY (1ull << 1) // notification bit: a watched process ended
 #define FAULT_NOTIFY (1ull << 2) // notification bit: the IOMMU recorded a fault
 
@@ -30,6 +31,8 @@ struct dev {
     capref_t bars[6]; // DevFrames made for its BARs (ours)
     capref_t config;  // its configuration page (ours), or NULL_CAP
     uint16_t vfs;     // PFs: VFs enabled
+    bool vf_bars_placed; // PFs: the VF BARs have their place (kept for a re-enable)
+    unsigned restarts;   // its driver was started again after it ended
     uint64_t faults, fault_addr, fault_reason;
 };
 
@@ -64,6 +67,9 @@ struct dev *dev_find(uint16_t rid);
 errval_t dev_bar_cap(struct dev *d, unsigned bar, capref_t *cap, uint64_t *bytes);
 errval_t dev_config_cap(struct dev *d, capref_t *cap);
 errval_t dev_sriov(struct dev *pf, unsigned n, uint16_t *first, uint16_t *stride);
+// The PF's VFs off (VF Enable and VF Memory Space cleared) and its bus
+// mastering off: what its next driver starts from.
+errval_t dev_sriov_off(struct dev *pf);
 void dev_lspci(bool verbose, uint64_t first, char *buf, size_t size, uint64_t *next);
 
 // The IOMMU (iommu.c).

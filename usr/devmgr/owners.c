@@ -106,10 +106,77 @@ errval_t owners_return(struct dev *d)
     return SYS_ERR_OK;
 }
 
+static const struct driver *driver_for(const struct dev *d)
+{
+    for (unsigned k = 0; !d->f.is_vf && k < sizeof(drivers) / sizeof(drivers[0]); k++) {
+        if (d->f.hdr.vendor == drivers[k].vendor && d->f.hdr.device == drivers[k].device)
+            return &drivers[k];
+    }
+    return NULL;
+}
+
+// Nobody but us reaches d any more: out of its IOMMU domain, and every
+// copy of its BAR and configuration caps revoked (mappings with them).
+static void cut_off(struct dev *d)
+{
+    if (d->domain >= 0)
+        iommu_detach(d);
+    for (unsigned b = 0; b < 6; b++) {
+        if (d->bars[b])
+            cap_revoke(d->bars[b]);
+    }
+    if (d->config)
+        cap_revoke(d->config);
+}
+
+// pf's driver ended: start it again from a known state. Its VFs go back to
+// the PF's driver and their state in the device goes with the reset, so a
+// program holding one is cut off from it and ended (it would otherwise run
+// on a device that is no longer its own); the PF's VFs and bus mastering
+// are turned off; the driver's own start resets the rest (netctl: a device
+// reset; storctl: an FLR). A driver that keeps ending is started at most
+// DRIVER_RESTARTS times a boot.
+static void restart_driver(struct dev *pf, const struct driver *drv)
+{
+    struct pci_bdf b = pf->f.bdf;
+    for (unsigned i = 0; i < ndevs; i++) {
+        struct dev *v = &devs[i];
+        if (!v->f.is_vf || pci_bdf_rid(v->f.pf) != dev_rid(pf))
+            continue;
+        uint64_t holder = v->owner;
+        cut_off(v);
+        v->owner = v->granter = DEVMGR_NO_OWNER;
+        if (holder == DEVMGR_NO_OWNER)
+            continue;
+        proc_kill(holder); // (it may be ending already)
+        printf("devmgr: %02x:%02x.%u: its driver %s restarts: pid %lu, which held it, is ended\n",
+               v->f.bdf.bus, v->f.bdf.dev, v->f.bdf.fn, drv->program, holder);
+    }
+    cut_off(pf);
+    errval_t err = dev_sriov_off(pf);
+    if (err_is_fail(err)) {
+        printf("devmgr: %02x:%02x.%u: cannot turn its VFs off (%s): %s not started again\n",
+               b.bus, b.dev, b.fn, err_msg(err), drv->program);
+        return;
+    }
+    if (pf->restarts == DRIVER_RESTARTS) {
+        printf("devmgr: %02x:%02x.%u: %s ended %u times since boot: not started again\n", b.bus,
+               b.dev, b.fn, drv->program, DRIVER_RESTARTS + 1);
+        return;
+    }
+    pf->restarts++;
+    printf("devmgr: %02x:%02x.%u: starting %s again (%u of %u)\n", b.bus, b.dev, b.fn,
+           drv->program, pf->restarts, DRIVER_RESTARTS);
+    start_driver(pf, drv);
+}
+
 // pid ended: what it was granted goes back, what it owned outright (a
-// driver) is nobody's, and its domains go.
+// driver) is nobody's, and its domains go; a driver devmgr started is
+// started again.
 static void take_back(uint64_t pid)
 {
+    struct dev *restart[4];
+    unsigned nrestart = 0;
     for (unsigned i = 0; i < ndevs; i++) {
         struct dev *d = &devs[i];
         if (d->owner == pid && d->granter != DEVMGR_NO_OWNER) {
@@ -120,14 +187,19 @@ static void take_back(uint64_t pid)
             if (d->domain >= 0)
                 iommu_detach(d);
             d->owner = DEVMGR_NO_OWNER;
-            printf("devmgr: %02x:%02x.%u: its driver %s (pid %lu) ended\n", d->f.bdf.bus,
-                   d->f.bdf.dev, d->f.bdf.fn, d->driver, pid);
+            if (!d->f.is_vf) // (its VFs, which it had not granted, with it)
+                printf("devmgr: %02x:%02x.%u: its driver %s (pid %lu) ended\n", d->f.bdf.bus,
+                       d->f.bdf.dev, d->f.bdf.fn, d->driver, pid);
+            if (driver_for(d) && nrestart < sizeof(restart) / sizeof(restart[0]))
+                restart[nrestart++] = d;
         }
         if (d->granter == pid) // its grantor ended first: the grant stands alone
             d->granter = DEVMGR_NO_OWNER;
     }
     iommu_proc_ended(pid);
     irq_proc_ended(pid);
+    for (unsigned i = 0; i < nrestart; i++)
+        restart_driver(restart[i], driver_for(restart[i]));
 }
 
 void owners_check(void)

@@ -192,6 +192,12 @@ static errval_t place_vf_bars(struct dev *pf, struct pci_sriov *s)
         struct pci_bar *bar = &pf->f.vf_bars[i];
         if (bar->type == PCI_BAR_NONE)
             continue;
+        if (pf->vf_bars_placed) { // enabled before (its driver restarted): the same place
+            errval_t err = pci_sriov_vf_bar_assign(&cfg, pf->f.bdf, s, i, bar, bar->addr);
+            if (err_is_fail(err))
+                return err;
+            continue;
+        }
         next = (next + bar->size - 1) & ~(bar->size - 1);
         if (next + s->num_vfs * bar->size - 1 > w->limit)
             return SYS_ERR_NO_MEMORY;
@@ -200,6 +206,7 @@ static errval_t place_vf_bars(struct dev *pf, struct pci_sriov *s)
             return err;
         next += s->num_vfs * bar->size;
     }
+    pf->vf_bars_placed = true;
     return SYS_ERR_OK;
 }
 
@@ -211,7 +218,7 @@ static errval_t add_vfs(struct dev *pf, const struct pci_sriov *s)
     errval_t err = pci_enumerate(&cfg, 0, funcs, DEVMGR_MAX_DEVS, &n);
     for (unsigned i = 0; i < n && err_is_ok(err); i++) {
         struct pci_func *f = &funcs[i];
-        if (!f->is_vf || pci_bdf_rid(f->pf) != dev_rid(pf) || dev_find(pci_bdf_rid(f->bdf)))
+        if (!f->is_vf || pci_bdf_rid(f->pf) != dev_rid(pf))
             continue;
         f->bars_sized = true;
         for (unsigned b = 0; b < PCI_SRIOV_NBARS; b++) {
@@ -219,8 +226,8 @@ static errval_t add_vfs(struct dev *pf, const struct pci_sriov *s)
             if (f->bars[b].type != PCI_BAR_NONE)
                 f->bars[b].addr = pci_sriov_vf_bar_addr(&pf->f.vf_bars[b], f->vf_index);
         }
-        struct dev *vf = dev_add(f);
-        if (!vf)
+        struct dev *vf = dev_find(pci_bdf_rid(f->bdf)); // there from an earlier enable
+        if (!vf && !(vf = dev_add(f)))
             return PCI_ERR_TOO_MANY;
         vf->owner = pf->owner;
         strcpy(vf->driver, pf->driver);
@@ -230,6 +237,21 @@ static errval_t add_vfs(struct dev *pf, const struct pci_sriov *s)
                     pci_read16(&cfg, f->bdf, PCI_COMMAND) | PCI_COMMAND_MEMORY);
     }
     (void)s;
+    return err;
+}
+
+errval_t dev_sriov_off(struct dev *pf)
+{
+    struct pci_bdf b = pf->f.bdf;
+    pci_write16(&cfg, b, PCI_COMMAND, pci_read16(&cfg, b, PCI_COMMAND) & ~PCI_COMMAND_MASTER);
+    if (!pf->vfs)
+        return SYS_ERR_OK;
+    struct pci_sriov s = pf->f.sriov;
+    errval_t err = pci_sriov_enable(&cfg, b, &s, false);
+    if (err_is_ok(err)) {
+        pf->f.sriov = s;
+        pf->vfs = 0;
+    }
     return err;
 }
 

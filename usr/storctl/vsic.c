@@ -111,6 +111,27 @@ static errval_t find_vfs(void)
     return err;
 }
 
+// What an earlier storctl of this boot may have left (it ended with VSICs
+// handed out: devmgr starts us again): no VSA attached to any controller
+// but for the moment we use one ourselves, every secondary offline. The
+// namespaces' attachments outlive the reset of the controller; a
+// namespace that was not attached answers so, and an offline secondary
+// stays offline.
+static void start_clean(void)
+{
+    for (unsigned k = 0; k < sc.nvsas; k++) {
+        for (unsigned i = 0; i <= sc.nvsics; i++) {
+            uint16_t cntlid = i < sc.nvsics ? sc.vsics[i].cntlid : sc.nvme.cntlid;
+            errval_t err = nvme_ns_detach(&sc.nvme, sc.vsas[k].nsid, cntlid);
+            if (err_is_ok(err))
+                printf("storctl: namespace %u was still attached to controller %u: detached\n",
+                       sc.vsas[k].nsid, cntlid);
+        }
+    }
+    for (unsigned i = 0; i < sc.nvsics; i++)
+        nvme_virt_offline(&sc.nvme, sc.vsics[i].cntlid);
+}
+
 errval_t vsic_setup(void)
 {
     struct nvme_ctrl_info info;
@@ -136,6 +157,7 @@ errval_t vsic_setup(void)
         err = NVME_ERR_NO_SECONDARY; // SR-IOV on, but no secondary controller listed
     if (err_is_fail(err))
         return err;
+    start_clean();
     sc.map_err = map_load();
     if (err_is_fail(sc.map_err))
         printf("storctl: the VSA map on namespace %u: %s; no VSA is handed out\n", META_NSID,

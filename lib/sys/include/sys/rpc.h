@@ -89,6 +89,14 @@ errval_t rpc_stats(struct rpc_chan *c, uint64_t *used, uint64_t *all, uint64_t *
 // server: its cap, reply endpoint and shared page are freed here, and their
 // RAM goes back to mem_serv, whose revocation takes the server's copies
 // too, so a late answer lands nowhere (and the server closes that channel:
-// server.h). c is then unbound; bind again to go on.
+// server.h). c is then unbound; bind again to go on. The same happens
+// when the server is gone (rpc_server_gone) with a reply endpoint of the
+// channel's own.
 errval_t rpc_call(struct rpc_chan *c, uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2,
                   capref_t send, capref_t recv, struct rpc_result *r);
+
+// The transport errors after which a channel is of no more use: the call
+// timed out (SYS_ERR_TIMEOUT), the server had ended before it
+// (CAP_ERR_SLOT_EMPTY: its endpoint and our cap to it were reclaimed; the
+// call was never delivered) or during it (LMP_ERR_ENDPOINT_DELETED).
+bool rpc_server_gone(errval_t err);
