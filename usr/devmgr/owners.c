@@ -148,9 +148,17 @@ static void restart_driver(struct dev *pf, const struct driver *drv)
         v->owner = v->granter = DEVMGR_NO_OWNER;
         if (holder == DEVMGR_NO_OWNER)
             continue;
-        proc_kill(holder); // (it may be ending already)
-        printf("devmgr: %02x:%02x.%u: its driver %s restarts: pid %lu, which held it, is ended\n",
-               v->f.bdf.bus, v->f.bdf.dev, v->f.bdf.fn, drv->program, holder);
+        errval_t err = proc_kill(holder);
+        if (err_no(err) == PROC_ERR_NO_SUCH)
+            err = SYS_ERR_OK; // ending already
+        if (err_is_ok(err))
+            printf("devmgr: %02x:%02x.%u: its driver %s restarts: pid %lu, which held it, is "
+                   "ended\n",
+                   v->f.bdf.bus, v->f.bdf.dev, v->f.bdf.fn, drv->program, holder);
+        else
+            printf("devmgr: %02x:%02x.%u: its driver %s restarts: pid %lu, which held it, is cut "
+                   "off (it may not be ended: %s)\n",
+                   v->f.bdf.bus, v->f.bdf.dev, v->f.bdf.fn, drv->program, holder, err_msg(err));
     }
     cut_off(pf);
     errval_t err = dev_sriov_off(pf);
