@@ -3,6 +3,7 @@
 #include "fixture.h"
 
 #include "lwip/opt.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/stats.h"
 #include "lwip_port.h"
 
@@ -412,6 +413,73 @@ START_TEST(test_many_connections_backlog)
 }
 END_TEST
 
+// ---- Tiny segments out of order ----------------------------------------------
+
+// One peer sends a thousand one-byte segments into B's window, each past a
+// hole it never fills; another connection then sends a message. The holes'
+// segments wait in the first connection's out-of-order queue, which has a
+// limit of its own (TCP_OOSEQ_MAX_PBUFS, TCP_OOSEQ_MAX_BYTES): the rest are
+// dropped, the stack's buffers are not used up (without the limit, the
+// queue took all 34 the pool had left, until lwIP's last resort freed
+// every connection's), and the second connection is served with no frame
+// dropped.
+static unsigned ooseq_pbufs(uint16_t remote_port)
+{
+    unsigned n = 0;
+    for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next) {
+        for (struct tcp_seg *s = p->remote_port == remote_port ? p->ooseq : NULL; s; s = s->next)
+            n += pbuf_clen(s->p);
+    }
+    return n;
+}
+
+START_TEST(test_tiny_segments_out_of_order)
+{
+    app_fds[0] =
+        (struct pollfd){.fd = fx_socket(SOCK_STREAM | SOCK_NONBLOCK, FX_IP_B, 7), .events = POLLIN};
+    app_n = 1;
+    ck_assert_int_eq(net_sock_listen(app_fds[0].fd, 4), 0);
+    static struct conn two[2];
+    conns = two;
+    nconns = 2;
+    peer_connect(&two[0], 42000, 8192);
+    peer_run(100000);
+    app_step();
+    ck_assert(two[0].synced);
+    struct net_stack_stats before, after;
+    net_stack_stats(fx.b, &before);
+    uint8_t byte = 'x';
+    for (unsigned i = 0; i < 1000; i++) {
+        uint32_t nxt = two[0].snd_nxt;
+        two[0].snd_nxt = nxt + 1 + 2 * (i % 4000); // past the hole at nxt
+        peer_segment(&two[0], TCPF_ACK, &byte, 1);
+        two[0].snd_nxt = nxt;
+        if (i % 50 == 49)
+            peer_run(1000);
+    }
+    peer_run(100000);
+    ck_assert_uint_le(ooseq_pbufs(42000), TCP_OOSEQ_MAX_PBUFS);
+    ck_assert_uint_gt(ooseq_pbufs(42000), 0);
+    peer_connect(&two[1], 42001, 8192);
+    uint64_t start = simq_now_us;
+    while (!two[1].synced || two[1].ngot < 5) {
+        ck_assert_msg(simq_now_us - start < 10 * 1000000ull, "the second connection not served");
+        if (two[1].synced && two[1].snd_nxt == PEER_ISS + 1)
+            peer_segment(&two[1], TCPF_ACK | TCPF_PSH, "hello", 5);
+        app_step();
+        peer_run(10000);
+    }
+    ck_assert_mem_eq(two[1].got, "hello", 5);
+    net_stack_stats(fx.b, &after);
+    ck_assert_uint_eq(after.rx_dropped, before.rx_dropped); // every frame had a buffer
+    ck_assert_uint_eq(seen.rsts, 0);
+    for (unsigned i = 0; i < 2; i++) // the peer resets both: nothing left for teardown
+        peer_segment(&two[i], TCPF_RST | TCPF_ACK, NULL, 0);
+    peer_run(100000);
+    app_step();
+}
+END_TEST
+
 static Suite *tcp_peer_suite(void)
 {
     Suite *s = suite_create("net_tcp_peer");
@@ -424,6 +492,7 @@ static Suite *tcp_peer_suite(void)
     tc = tcase_create("many");
     tcase_add_checked_fixture(tc, setup, fx_teardown);
     tcase_add_test(tc, test_many_connections_backlog);
+    tcase_add_test(tc, test_tiny_segments_out_of_order);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -115,6 +115,12 @@
 #define MEMP_NUM_TCP_PCB_LISTEN 8
 #define MEMP_NUM_TCP_SEG        256
 #define TCP_QUEUE_OOSEQ         1
+// A connection keeps at most 8 buffers of data past a hole (a window's
+// worth of bytes): a peer sending tiny segments past one it never fills
+// cannot take the receive pool from everyone else (lwIP drops the rest,
+// and the newest queued first; the peer retransmits what was real).
+#define TCP_OOSEQ_MAX_PBUFS     8
+#define TCP_OOSEQ_MAX_BYTES     TCP_WND
 // listen()'s backlog: SYNs beyond it are dropped (the peer retries) and
 // counted (lwip_port_stats), and the socket layer counts connections it
 // has not accepted against it.
