@@ -21,8 +21,9 @@ void mc_config_init(struct mc_config *cfg)
 
 errval_t mc_cache_new(const struct mc_config *cfg, struct mc_cache **out)
 {
+    // Up to 1 GB as memcached's -I; that also keeps a value's size in 32 bits.
     if (!cfg->clock || !cfg->max_bytes || cfg->item_size_max < 1024 ||
-        cfg->get_line_max < MC_LINE_MAX || !cfg->version)
+        cfg->item_size_max > MC_ITEM_SIZE_MAX || cfg->get_line_max < MC_LINE_MAX || !cfg->version)
         return SYS_ERR_INVALID_ARGS;
     struct mc_cache *c = calloc(1, sizeof(*c));
     if (!c)
@@ -66,9 +67,17 @@ static uint32_t hash_key(const char *key, size_t n)
     return h;
 }
 
-size_t mc_item_size(size_t nkey, size_t nbytes) { return sizeof(struct mc_item) + nkey + nbytes + 2; }
+size_t mc_item_size(size_t nkey, size_t nbytes)
+{
+    return sizeof(struct mc_item) + nkey + nbytes + 2;
+}
 
 static size_t item_total(const struct mc_item *it) { return mc_item_size(it->nkey, it->nbytes); }
+
+uint64_t mc_age(const struct mc_cache *c, const struct mc_item *it)
+{
+    return c->now > it->atime ? (uint64_t)(c->now - it->atime) : 0; // a clock set back: 0
+}
 
 static bool item_expired(const struct mc_cache *c, const struct mc_item *it)
 {
@@ -226,7 +235,7 @@ static bool make_room(struct mc_cache *c, size_t need)
             c->stats.evictions++;
             c->stats.evicted_nonzero += t->exptime != 0;
             c->stats.evicted_unfetched += !t->fetched;
-            c->stats.evicted_time = (uint64_t)(c->now - t->atime);
+            c->stats.evicted_time = mc_age(c, t);
         }
         mc_item_unlink(c, t);
     }
@@ -344,7 +353,8 @@ bool mc_item_set_number(struct mc_cache *c, struct mc_item *it, const char *digi
         mc_item_bump(c, it);
         return true;
     }
-    struct mc_item *nit = mc_item_alloc(item_key(it), it->nkey, it->flags, it->exptime, (uint32_t)n);
+    struct mc_item *nit =
+        mc_item_alloc(item_key(it), it->nkey, it->flags, it->exptime, (uint32_t)n);
     if (!nit)
         return false;
     memcpy(item_value(nit), digits, n);

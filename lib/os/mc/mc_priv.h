@@ -6,18 +6,18 @@
 // An item: key then value then "\r\n" in data[], so a get copies the value
 // and its terminator in one piece, and a set reads both straight into it.
 struct mc_item {
-    struct mc_item *hnext;      // hash chain
-    struct mc_item *newer;      // LRU: toward the head (most recent)
-    struct mc_item *older;      // LRU: toward the tail (next to evict)
-    uint64_t cas;               // unique per change
-    int64_t exptime;            // Unix time it expires at; 0 never
-    int64_t atime;              // last stored or fetched
-    uint32_t flags;             // the client's opaque flags
-    uint32_t nbytes;            // value bytes, without the "\r\n"
-    uint32_t hash;              // of the key
-    uint8_t nkey;               // key bytes
-    bool fetched;               // read since stored (for the *_unfetched stats)
-    char data[];                // nkey key bytes, nbytes value bytes, "\r\n"
+    struct mc_item *hnext; // hash chain
+    struct mc_item *newer; // LRU: toward the head (most recent)
+    struct mc_item *older; // LRU: toward the tail (next to evict)
+    uint64_t cas;          // unique per change
+    int64_t exptime;       // Unix time it expires at; 0 never
+    int64_t atime;         // last stored or fetched
+    uint32_t flags;        // the client's opaque flags
+    uint32_t nbytes;       // value bytes, without the "\r\n"
+    uint32_t hash;         // of the key
+    uint8_t nkey;          // key bytes
+    bool fetched;          // read since stored (for the *_unfetched stats)
+    char data[];           // nkey key bytes, nbytes value bytes, "\r\n"
 };
 
 static inline char *item_key(struct mc_item *it) { return it->data; }
@@ -42,9 +42,9 @@ struct mc_cache {
     uint32_t hash_power;
     struct mc_item *lru_head, *lru_tail;
     uint64_t last_cas;
-    int64_t now;       // the clock, read at the start of each command
-    int64_t started;   // the clock at mc_cache_new
-    int64_t flush_at;  // a delayed flush_all's deadline; 0 none
+    int64_t now;      // the clock, read at the start of each command
+    int64_t started;  // the clock at mc_cache_new
+    int64_t flush_at; // a delayed flush_all's deadline; 0 none
     uint32_t verbosity;
     struct mc_stats stats;
 };
@@ -60,12 +60,12 @@ enum mc_conn_state { MC_READ_LINE, MC_READ_DATA, MC_SWALLOW };
 struct mc_conn {
     struct mc_cache *cache;
     enum mc_conn_state state;
-    bool closing;  // quit, line too long, or out of memory
-    bool broken;   // the output lost bytes: the connection must close
-    bool noreply;  // of the command being answered
-    bool counted;  // in curr_connections (the UDP connection is not)
-    struct mc_buf line;   // a command line that came in pieces
-    struct mc_buf out;    // replies
+    bool closing;       // quit, line too long, or out of memory
+    bool broken;        // the output lost bytes: the connection must close
+    bool noreply;       // of the command being answered
+    bool counted;       // in curr_connections (the UDP connection is not)
+    struct mc_buf line; // a command line that came in pieces
+    struct mc_buf out;  // replies
     // MC_READ_DATA: the item whose value (and "\r\n") is arriving.
     struct mc_item *pending;
     size_t pending_got;
@@ -88,6 +88,9 @@ int64_t mc_exptime(const struct mc_cache *c, int64_t exptime);
 // The live item under key, or NULL (an expired one is removed; *expired
 // says so when not NULL).
 struct mc_item *mc_item_get(struct mc_cache *c, const char *key, size_t nkey, bool *expired);
+
+// Seconds since the item was last stored or fetched.
+uint64_t mc_age(const struct mc_cache *c, const struct mc_item *it);
 
 // Count a fetch: the item becomes the most recently used.
 void mc_item_bump(struct mc_cache *c, struct mc_item *it);

@@ -1,4 +1,5 @@
-/* lib/os/mc/stats.c: memcached's "stats", "stats items", "stats slabs", "stats settings", "stats reset". */
+/* lib/os/mc/stats.c: memcached's "stats", "stats items", "stats slabs", "stats settings", "stats
+ * reset". */
 #include "mc_priv.h"
 #include <stddef.h>
 #include <string.h>
@@ -8,19 +9,22 @@ struct counter {
     size_t off; // in struct mc_stats
 };
 
-#define C(field) {#field, offsetof(struct mc_stats, field)}
+#define C(field)                                                                                   \
+    {                                                                                              \
+#field, offsetof(struct mc_stats, field)                                                   \
+    }
 
 // In the order memcached prints them.
 static const struct counter commands[] = {
-    C(cmd_get),       C(cmd_set),      C(cmd_flush),     C(cmd_touch),     C(get_hits),
-    C(get_misses),    C(get_expired),  C(delete_misses), C(delete_hits),   C(incr_misses),
-    C(incr_hits),     C(decr_misses),  C(decr_hits),     C(cas_misses),    C(cas_hits),
-    C(cas_badval),    C(touch_hits),   C(touch_misses),
+    C(cmd_get),    C(cmd_set),     C(cmd_flush),     C(cmd_touch),   C(get_hits),
+    C(get_misses), C(get_expired), C(delete_misses), C(delete_hits), C(incr_misses),
+    C(incr_hits),  C(decr_misses), C(decr_hits),     C(cas_misses),  C(cas_hits),
+    C(cas_badval), C(touch_hits),  C(touch_misses),
 };
 
 static const struct counter items[] = {
-    C(bytes),             C(curr_items), C(total_items), C(expired_unfetched),
-    C(evicted_unfetched), C(evictions),  C(reclaimed),
+    C(bytes),     C(curr_items), C(total_items), C(expired_unfetched), C(evicted_unfetched),
+    C(evictions), C(reclaimed),
 };
 
 static uint64_t value(const struct mc_cache *c, const struct counter *k)
@@ -97,7 +101,7 @@ static void stats_items(struct mc_conn *conn)
         {"number_cold", s->curr_items},
         {"age_hot", 0},
         {"age_warm", 0},
-        {"age", (uint64_t)(c->now - c->lru_tail->atime)},
+        {"age", mc_age(c, c->lru_tail)},
         {"mem_requested", s->bytes},
         {"evicted", s->evictions},
         {"evicted_nonzero", s->evicted_nonzero},

@@ -49,8 +49,8 @@ errval_t mc_udp_split(uint16_t request_id, const void *reply, size_t len, mc_udp
     return SYS_ERR_OK;
 }
 
-errval_t mc_udp_request(struct mc_cache *cache, const void *dgram, size_t len,
-                        mc_udp_emit_fn *emit, void *arg)
+errval_t mc_udp_request(struct mc_cache *cache, const void *dgram, size_t len, mc_udp_emit_fn *emit,
+                        void *arg)
 {
     struct mc_udp_header h;
     errval_t err = mc_udp_header_parse(dgram, len, &h);

@@ -1,4 +1,5 @@
-/* tests/unit/mc/check_mc.c: the memcached engine's text protocol and cache, byte for byte, with a fake clock. */
+/* tests/unit/mc/check_mc.c: the memcached engine's text protocol and cache, byte for byte, with a
+ * fake clock. */
 #include <os/mc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -385,8 +386,8 @@ START_TEST(test_too_large)
     h = snprintf(in, 100, "add k 0 0 3000\r\n");
     memset(in + h, 'z', 3000);
     memcpy(in + h + 3000, "\r\nget k\r\n", 9);
-    ck_assert(!feed_expect_n(in, h + 3009,
-                             "SERVER_ERROR object too large for cache\r\nVALUE k 0 1\r\na\r\nEND\r\n"));
+    ck_assert(!feed_expect_n(
+        in, h + 3009, "SERVER_ERROR object too large for cache\r\nVALUE k 0 1\r\na\r\nEND\r\n"));
     // append growing an item past the limit.
     h = snprintf(in, 100, "set k 0 0 1500\r\n");
     memset(in + h, 'z', 1500);
@@ -655,9 +656,10 @@ START_TEST(test_stats)
 {
     EXPECT("set a 0 0 1\r\na\r\nset b 0 100 1\r\nb\r\nget a b c\r\nget c\r\n",
            "STORED\r\nSTORED\r\nVALUE a 0 1\r\na\r\nVALUE b 0 1\r\nb\r\nEND\r\nEND\r\n");
-    EXPECT("delete a\r\ndelete a\r\nincr b 1\r\ntouch b 1\r\n",
-           "DELETED\r\nNOT_FOUND\r\nCLIENT_ERROR cannot increment or decrement non-numeric value\r\n"
-           "TOUCHED\r\n");
+    EXPECT(
+        "delete a\r\ndelete a\r\nincr b 1\r\ntouch b 1\r\n",
+        "DELETED\r\nNOT_FOUND\r\nCLIENT_ERROR cannot increment or decrement non-numeric value\r\n"
+        "TOUCHED\r\n");
     now = T0 + 3;
     char *s = stats_of("stats\r\n");
     ck_assert(strncmp(s, "STAT pid 0\r\nSTAT uptime 3\r\n", 27) == 0);

@@ -1,4 +1,5 @@
-/* tests/unit/mc/check_mc_udp.c: memcached's UDP frame: header, one-datagram requests, replies split into datagrams. */
+/* tests/unit/mc/check_mc_udp.c: memcached's UDP frame: header, one-datagram requests, replies split
+ * into datagrams. */
 #include <os/mc.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -19,12 +19,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MC_KEY_MAX      250       // bytes in a key (protocol.txt "Keys")
-#define MC_LINE_MAX     2048      // a command line without '\n' longer than this closes
-#define MC_UDP_HEADER   8         // memcached's UDP frame header
-#define MC_UDP_DATAGRAM 1400      // the largest reply datagram, header included
-#define MC_VERSION      "1.6.21"  // what "version" answers unless configured
-#define MC_RELATIVE_MAX 2592000   // exptimes up to 30 days are relative to now
+#define MC_KEY_MAX       250        // bytes in a key (protocol.txt "Keys")
+#define MC_LINE_MAX      2048       // a command line without '\n' longer than this closes
+#define MC_UDP_HEADER    8          // memcached's UDP frame header
+#define MC_UDP_DATAGRAM  1400       // the largest reply datagram, header included
+#define MC_VERSION       "1.6.21"   // what "version" answers unless configured
+#define MC_RELATIVE_MAX  2592000    // exptimes up to 30 days are relative to now
+#define MC_ITEM_SIZE_MAX (1u << 30) // the largest item_size_max
 
 // The server's clock: Unix time in seconds. The cache reads it once per
 // command, so a test's fake clock decides every expiry.
@@ -66,8 +67,8 @@ struct mc_conn;
 void mc_config_init(struct mc_config *cfg);
 
 // A new empty cache with a copy of cfg (cfg->version must outlive it).
-// SYS_ERR_INVALID_ARGS: no clock, no max_bytes, item_size_max under 1024,
-// or get_line_max under MC_LINE_MAX. SYS_ERR_NO_MEMORY. An item_size_max
+// SYS_ERR_INVALID_ARGS: no clock, no max_bytes, item_size_max under 1024
+// or over MC_ITEM_SIZE_MAX, or get_line_max under MC_LINE_MAX. SYS_ERR_NO_MEMORY. An item_size_max
 // above max_bytes is allowed: items between the two are refused with
 // "SERVER_ERROR out of memory storing object", as they can never fit.
 errval_t mc_cache_new(const struct mc_config *cfg, struct mc_cache **out);
@@ -134,8 +135,8 @@ typedef void mc_udp_emit_fn(void *arg, const void *dgram, size_t len);
 // SYS_ERR_CORRUPT; both count in udp_dropped. SYS_ERR_NO_MEMORY; or
 // SYS_ERR_OVERFLOW when the reply needs more than 65535 datagrams (none
 // is emitted).
-errval_t mc_udp_request(struct mc_cache *cache, const void *dgram, size_t len,
-                        mc_udp_emit_fn *emit, void *arg);
+errval_t mc_udp_request(struct mc_cache *cache, const void *dgram, size_t len, mc_udp_emit_fn *emit,
+                        void *arg);
 
 // Split a reply of len bytes into datagrams for request_id, calling emit
 // for each (the part of mc_udp_request after the commands ran).
