@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define MC_KEY_MAX       250        // bytes in a key (protocol.txt "Keys")
-#define MC_LINE_MAX      2048       // a command line without '\n' longer than this closes
+#define MC_LINE_MAX      2048       // longer command lines (multigets aside) close
 #define MC_UDP_HEADER    8          // memcached's UDP frame header
 #define MC_UDP_DATAGRAM  1400       // the largest reply datagram, header included
 #define MC_VERSION       "1.6.21"   // what "version" answers unless configured
