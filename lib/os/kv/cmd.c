@@ -133,3 +133,37 @@ void kv_exec(struct kv_ctx *x)
     if (db->dirty != dirty && !x->propagated)
         kv_emit(db, x->argc, x->argv, x->lens);
 }
+
+struct kv_obj *kv_lookup_type(struct kv_ctx *x, int i, enum kv_type t, bool *wrong)
+{
+    struct kv_obj *o = kv_lookup(x, x->argv[i], x->lens[i]);
+    *wrong = o && o->type != t;
+    if (*wrong)
+        kv_wrongtype(x);
+    return *wrong ? NULL : o;
+}
+
+struct kv_obj *kv_lookup_create(struct kv_ctx *x, int i, enum kv_type t)
+{
+    bool wrong;
+    struct kv_obj *o = kv_lookup_type(x, i, t, &wrong);
+    if (o == NULL && !wrong) {
+        o = kv_obj_new(&x->db->mem, t);
+        kv_db_store(x, x->argv[i], x->lens[i], o, false);
+    }
+    return o;
+}
+
+void kv_delete_if_empty(struct kv_ctx *x, int i, size_t len)
+{
+    if (len == 0)
+        kv_db_delete(x->db, x->argv[i], x->lens[i]);
+}
+
+bool kv_arg_count(struct kv_ctx *x, int i, int64_t *count)
+{
+    if (kv_parse_i64(x->argv[i], x->lens[i], count) && *count >= 0)
+        return true;
+    kv_err(x, "ERR value is out of range, must be positive");
+    return false;
+}

@@ -242,6 +242,22 @@ bool kv_arg_is(const struct kv_ctx *x, int i, const char *w);
 // argv[i] as an integer, or reply "not an integer" and return false.
 bool kv_arg_i64(struct kv_ctx *x, int i, int64_t *v);
 
+// The value under argv[i] if it has type t (else a WRONGTYPE reply and
+// *wrong), NULL when there is none.
+struct kv_obj *kv_lookup_type(struct kv_ctx *x, int i, enum kv_type t, bool *wrong);
+// The same, creating an empty value when there is none; NULL only for WRONGTYPE.
+struct kv_obj *kv_lookup_create(struct kv_ctx *x, int i, enum kv_type t);
+// Delete the key argv[i] when its value has no elements left.
+void kv_delete_if_empty(struct kv_ctx *x, int i, size_t len);
+// A count argument (LPOP, SPOP, ZPOPMIN): an integer >= 0, or Redis's error.
+bool kv_arg_count(struct kv_ctx *x, int i, int64_t *count);
+
+// SMEMBERS and HGETALL: the members (and values) of argv[key] of type t.
+void kv_reply_members(struct kv_ctx *x, int key, enum kv_type t);
+// Redis's index ranges (LRANGE, ZRANGE): negative from the end, clamped;
+// *start > *end when empty.
+void kv_clamp_range(int64_t len, int64_t *start, int64_t *end);
+
 // The command handlers, by type (t_*.c).
 #define KV_HANDLER(name) void kv_cmd_##name(struct kv_ctx *x)
 KV_HANDLER(ping); KV_HANDLER(echo); KV_HANDLER(quit); KV_HANDLER(select); KV_HANDLER(dbsize);

@@ -183,7 +183,9 @@ bool kv_zset_remove(struct kv_mem *mem, struct kv_zset *z, const void *m, size_t
     if (e == NULL)
         return false;
     bool found;
-    kv_free(mem, zset_cut(z, kv_zset_search(z, e->v.u, m, n, &found)));
+    // m may be the member string itself (ZPOPMIN): free it last.
+    struct kv_str *s = zset_cut(z, kv_zset_search(z, e->v.u, m, n, &found));
     kv_dict_remove(z->dict, m, n, NULL);
+    kv_free(mem, s);
     return true;
 }
