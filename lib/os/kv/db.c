@@ -150,6 +150,7 @@ static void check_deadline(void *arg, struct kv_dent *e)
 unsigned kv_active_expire(struct kv_db *db, uint64_t now_ms, unsigned budget)
 {
     unsigned expired = 0, seen = 0;
+    bool wrapped = false;
     while (seen < budget && db->expires->count > 0) {
         struct expire_step s = {.now = now_ms};
         db->expire_cursor = kv_dict_scan(db->expires, db->expire_cursor, check_deadline, &s);
@@ -160,8 +161,10 @@ unsigned kv_active_expire(struct kv_db *db, uint64_t now_ms, unsigned budget)
             expire_key(db, e->key, e->klen);
             expired++;
         }
-        if (db->expire_cursor == 0)
+        // Once around the table at most per call.
+        if (db->expire_cursor == 0 && wrapped)
             break;
+        wrapped |= db->expire_cursor == 0;
     }
     return expired;
 }
