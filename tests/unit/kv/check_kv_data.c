@@ -241,7 +241,7 @@ START_TEST(test_replay)
     ck_assert_uint_eq(replay_reports, 0);
     h_dump(b, dump_b, sizeof(dump_b));
     ck_assert_str_eq(dump_a, dump_b);
-    ck_assert_ptr_nonnull(strstr(dump_a, "soon:$1|:4940|v|"));
+    ck_assert_ptr_nonnull(strstr(dump_a, "soon:$1\r|:4940\r|v\r|"));
     const char *argv[2] = {"GET", "x"};
     size_t lens[2] = {3, 1};
     ck_assert(kv_db_replay(b, 2, argv, lens));
