@@ -177,12 +177,12 @@ struct kv_conn {
     struct kv_db *db;
     struct kv_buf out;
     struct kv_parser {
-        char *in;          // bytes of the request in progress and after
-        size_t len, cap;   // bytes in in, its size
-        size_t start;      // the request in progress starts here
-        size_t pos;        // parsed up to here
-        int64_t args_left; // multibulk arguments still to come; -1: between requests
-        int64_t bulk;      // length of the bulk awaited; -1: its '$' line
+        char *in;           // bytes of the request in progress and after
+        size_t len, cap;    // bytes in in, its size
+        size_t start;       // the request in progress starts here
+        size_t pos;         // parsed up to here
+        int64_t args_left;  // multibulk arguments still to come; -1: between requests
+        int64_t bulk;       // length of the bulk awaited; -1: its '$' line
         size_t *off, *lens; // its arguments so far: offsets into in, lengths
         const char **argv;
         int argc, argv_cap;
@@ -213,7 +213,7 @@ void kv_propagate(struct kv_ctx *x, int argc, const char *const *argv, const siz
 
 // ---- cmd.c: the command table and dispatch.
 
-#define KV_CMD_WRITE  1u // may change the dataset
+#define KV_CMD_WRITE   1u // may change the dataset
 #define KV_CMD_DENYOOM 2u // may grow it: refused past maxmemory
 
 struct kv_cmd {
@@ -260,19 +260,60 @@ void kv_clamp_range(int64_t len, int64_t *start, int64_t *end);
 
 // The command handlers, by type (t_*.c).
 #define KV_HANDLER(name) void kv_cmd_##name(struct kv_ctx *x)
-KV_HANDLER(ping); KV_HANDLER(echo); KV_HANDLER(quit); KV_HANDLER(select); KV_HANDLER(dbsize);
-KV_HANDLER(flushdb); KV_HANDLER(config); KV_HANDLER(client); KV_HANDLER(command);
+KV_HANDLER(ping);
+KV_HANDLER(echo);
+KV_HANDLER(quit);
+KV_HANDLER(select);
+KV_HANDLER(dbsize);
+KV_HANDLER(flushdb);
+KV_HANDLER(config);
+KV_HANDLER(client);
+KV_HANDLER(command);
 KV_HANDLER(info);
-KV_HANDLER(set); KV_HANDLER(get); KV_HANDLER(getset); KV_HANDLER(incr); KV_HANDLER(incrby);
-KV_HANDLER(decr); KV_HANDLER(decrby); KV_HANDLER(append); KV_HANDLER(strlen); KV_HANDLER(mget);
+KV_HANDLER(set);
+KV_HANDLER(get);
+KV_HANDLER(getset);
+KV_HANDLER(incr);
+KV_HANDLER(incrby);
+KV_HANDLER(decr);
+KV_HANDLER(decrby);
+KV_HANDLER(append);
+KV_HANDLER(strlen);
+KV_HANDLER(mget);
 KV_HANDLER(mset);
-KV_HANDLER(del); KV_HANDLER(exists); KV_HANDLER(expire); KV_HANDLER(pexpire);
-KV_HANDLER(expireat); KV_HANDLER(pexpireat); KV_HANDLER(ttl); KV_HANDLER(pttl);
-KV_HANDLER(persist); KV_HANDLER(keys); KV_HANDLER(scan); KV_HANDLER(type);
-KV_HANDLER(lpush); KV_HANDLER(rpush); KV_HANDLER(lpop); KV_HANDLER(rpop); KV_HANDLER(llen);
-KV_HANDLER(lrange); KV_HANDLER(lindex);
-KV_HANDLER(sadd); KV_HANDLER(srem); KV_HANDLER(smembers); KV_HANDLER(sismember);
-KV_HANDLER(scard); KV_HANDLER(spop);
-KV_HANDLER(hset); KV_HANDLER(hget); KV_HANDLER(hgetall); KV_HANDLER(hdel); KV_HANDLER(hlen);
-KV_HANDLER(zadd); KV_HANDLER(zrange); KV_HANDLER(zscore); KV_HANDLER(zcard); KV_HANDLER(zrem);
+KV_HANDLER(del);
+KV_HANDLER(exists);
+KV_HANDLER(expire);
+KV_HANDLER(pexpire);
+KV_HANDLER(expireat);
+KV_HANDLER(pexpireat);
+KV_HANDLER(ttl);
+KV_HANDLER(pttl);
+KV_HANDLER(persist);
+KV_HANDLER(keys);
+KV_HANDLER(scan);
+KV_HANDLER(type);
+KV_HANDLER(lpush);
+KV_HANDLER(rpush);
+KV_HANDLER(lpop);
+KV_HANDLER(rpop);
+KV_HANDLER(llen);
+KV_HANDLER(lrange);
+KV_HANDLER(lindex);
+KV_HANDLER(sadd);
+KV_HANDLER(srem);
+KV_HANDLER(smembers);
+KV_HANDLER(sismember);
+KV_HANDLER(scard);
+KV_HANDLER(spop);
+KV_HANDLER(hset);
+KV_HANDLER(hget);
+KV_HANDLER(hgetall);
+KV_HANDLER(hdel);
+KV_HANDLER(hlen);
+KV_HANDLER(zadd);
+KV_HANDLER(zrange);
+KV_HANDLER(zscore);
+KV_HANDLER(zcard);
+KV_HANDLER(zrem);
 KV_HANDLER(zpopmin);

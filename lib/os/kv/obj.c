@@ -125,8 +125,7 @@ static int zcmp(uint64_t score, const void *m, size_t n, const struct kv_zent *e
     return n < e->member->len ? -1 : n > e->member->len;
 }
 
-size_t kv_zset_search(const struct kv_zset *z, uint64_t score, const void *m, size_t n,
-                      bool *found)
+size_t kv_zset_search(const struct kv_zset *z, uint64_t score, const void *m, size_t n, bool *found)
 {
     size_t lo = 0, hi = z->len;
     while (lo < hi) {

@@ -1,4 +1,5 @@
-/* lib/os/kv/t_keys.c: commands on keys of any type: DEL EXISTS EXPIRE* TTL PTTL PERSIST KEYS SCAN TYPE. */
+/* lib/os/kv/t_keys.c: commands on keys of any type: DEL EXISTS EXPIRE* TTL PTTL PERSIST KEYS SCAN
+ * TYPE. */
 #include "kv_impl.h"
 #include <stdlib.h>
 #include <string.h>
@@ -128,8 +129,8 @@ KV_HANDLER(pttl) { ttl_generic(x, true); }
 
 KV_HANDLER(persist)
 {
-    bool removed = kv_lookup(x, x->argv[1], x->lens[1]) &&
-                   kv_remove_expire(x->db, x->argv[1], x->lens[1]);
+    bool removed =
+        kv_lookup(x, x->argv[1], x->lens[1]) && kv_remove_expire(x->db, x->argv[1], x->lens[1]);
     if (removed)
         x->db->dirty++;
     kv_reply_int(x->out, removed);

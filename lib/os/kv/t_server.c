@@ -1,4 +1,5 @@
-/* lib/os/kv/t_server.c: connection and server commands: PING, SELECT, CONFIG, CLIENT, COMMAND, INFO... */
+/* lib/os/kv/t_server.c: connection and server commands: PING, SELECT, CONFIG, CLIENT, COMMAND,
+ * INFO... */
 #include "kv_impl.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,8 +49,8 @@ KV_HANDLER(flushdb)
 
 static void unknown_subcommand(struct kv_ctx *x, const char *cmd)
 {
-    kv_errf(x, "ERR unknown subcommand '%.*s'. Try %s HELP.", (int)(x->lens[1] > 128 ? 128 : x->lens[1]),
-            x->argv[1], cmd);
+    kv_errf(x, "ERR unknown subcommand '%.*s'. Try %s HELP.",
+            (int)(x->lens[1] > 128 ? 128 : x->lens[1]), x->argv[1], cmd);
 }
 
 static void subcommand_arity(struct kv_ctx *x, const char *cmd, const char *sub)

@@ -30,8 +30,8 @@ static bool parse_set_opts(struct kv_ctx *x, struct set_opts *o)
 {
     for (int i = 3; i < x->argc; i++) {
         bool has_next = i + 1 < x->argc;
-        bool time_opt = kv_arg_is(x, i, "ex") || kv_arg_is(x, i, "px") ||
-                        kv_arg_is(x, i, "exat") || kv_arg_is(x, i, "pxat");
+        bool time_opt = kv_arg_is(x, i, "ex") || kv_arg_is(x, i, "px") || kv_arg_is(x, i, "exat") ||
+                        kv_arg_is(x, i, "pxat");
         if (kv_arg_is(x, i, "nx") && !o->xx) {
             o->nx = true;
         } else if (kv_arg_is(x, i, "xx") && !o->nx) {

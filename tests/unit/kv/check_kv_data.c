@@ -129,9 +129,9 @@ START_TEST(test_maxmemory)
     }
     ck_assert_int_gt(n, 50);
     uint64_t used = kv_db_used_memory(h_db);
-    static const char *const refused[] = {"SET x 1", "RPUSH key:0 a", "SADD s a", "HSET h f v",
-                                          "ZADD z 1 a", "INCR key:1", "APPEND key:1 x",
-                                          "MSET a 1 b 2", "GETSET key:1 x", "LPUSH l a"};
+    static const char *const refused[] = {
+        "SET x 1",    "RPUSH key:0 a",  "SADD s a",     "HSET h f v",     "ZADD z 1 a",
+        "INCR key:1", "APPEND key:1 x", "MSET a 1 b 2", "GETSET key:1 x", "LPUSH l a"};
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
         EXPECT(refused[i], oom);
     ck_assert_uint_eq(kv_db_used_memory(h_db), used);
@@ -154,11 +154,12 @@ END_TEST
 START_TEST(test_write_reports)
 {
     static const char *const reqs[] = {
-        "SET a 1", "SET a 2 NX", "GET a", "DEL nokey", "DEL a", "SET b v EX 10", "EXPIRE b 100",
-        "PERSIST b", "PERSIST b", "INCR c", "INCR b", "SADD s x", "SADD s x", "SPOP s", "SPOP s",
-        "RPUSH l a b", "LPOP l 0", "LPOP l", "ZADD z 1 m", "ZADD z NX 2 m", "ZADD z abc m",
-        "HSET h f v", "HDEL h nof", "SET e v PX 5 GET", "EXPIRE nokey 5", "ZPOPMIN nokey",
-        "PING", "SELECT 0", "MSET m 1 n 2"};
+        "SET a 1",       "SET a 2 NX",   "GET a",      "DEL nokey",        "DEL a",
+        "SET b v EX 10", "EXPIRE b 100", "PERSIST b",  "PERSIST b",        "INCR c",
+        "INCR b",        "SADD s x",     "SADD s x",   "SPOP s",           "SPOP s",
+        "RPUSH l a b",   "LPOP l 0",     "LPOP l",     "ZADD z 1 m",       "ZADD z NX 2 m",
+        "ZADD z abc m",  "HSET h f v",   "HDEL h nof", "SET e v PX 5 GET", "EXPIRE nokey 5",
+        "ZPOPMIN nokey", "PING",         "SELECT 0",   "MSET m 1 n 2"};
     for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
         size_t n = strlen(reqs[i]);
         char req[128];
@@ -207,13 +208,32 @@ static char dump_a[1 << 16], dump_b[1 << 16];
 
 static void build_dataset(void)
 {
-    static const char *const reqs[] = {
-        "SET s1 hello", "SET s2 x EX 100", "INCRBY n 41", "INCR n", "APPEND s1 !",
-        "RPUSH l a b c d e f", "LPOP l 2", "RPOP l", "LPUSH l z", "SADD st a b c d e f g",
-        "SPOP st 3", "SREM st a", "HSET h f1 v1 f2 v2 f3 v3", "HDEL h f2", "ZADD z 1.5 a 2 b -3 c",
-        "ZADD z 0.1 d inf e", "ZPOPMIN z", "ZREM z b", "SET gone v PX 50", "SET soon v PX 5000",
-        "EXPIRE l 1000", "PEXPIRE st 123456", "SET dead v", "DEL dead", "MSET m1 1 m2 2",
-        "GETSET m1 one"};
+    static const char *const reqs[] = {"SET s1 hello",
+                                       "SET s2 x EX 100",
+                                       "INCRBY n 41",
+                                       "INCR n",
+                                       "APPEND s1 !",
+                                       "RPUSH l a b c d e f",
+                                       "LPOP l 2",
+                                       "RPOP l",
+                                       "LPUSH l z",
+                                       "SADD st a b c d e f g",
+                                       "SPOP st 3",
+                                       "SREM st a",
+                                       "HSET h f1 v1 f2 v2 f3 v3",
+                                       "HDEL h f2",
+                                       "ZADD z 1.5 a 2 b -3 c",
+                                       "ZADD z 0.1 d inf e",
+                                       "ZPOPMIN z",
+                                       "ZREM z b",
+                                       "SET gone v PX 50",
+                                       "SET soon v PX 5000",
+                                       "EXPIRE l 1000",
+                                       "PEXPIRE st 123456",
+                                       "SET dead v",
+                                       "DEL dead",
+                                       "MSET m1 1 m2 2",
+                                       "GETSET m1 one"};
     for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
         size_t n = strlen(reqs[i]);
         char req[128];
@@ -224,8 +244,8 @@ static void build_dataset(void)
     }
     char req[64];
     for (int i = 0; i < 150; i++) { // more than one batch of the snapshot walk
-        snprintf(req, sizeof(req), "RPUSH big %d\r\nSADD bigs %d\r\nZADD bigz %d.25 m%d\r\n", i,
-                 i, i, i);
+        snprintf(req, sizeof(req), "RPUSH big %d\r\nSADD bigs %d\r\nZADD bigz %d.25 m%d\r\n", i, i,
+                 i, i);
         h_feed(req, strlen(req), NULL, NULL);
     }
     h_now += 60; // "gone" is due but not yet deleted

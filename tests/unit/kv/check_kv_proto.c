@@ -176,8 +176,8 @@ START_TEST(test_dispatch_errors)
     memset(req, 'x', sizeof(req));
     memcpy(req, "nope ", 5);
     req[300] = '\0';
-    snprintf(want, sizeof(want), "-ERR unknown command 'nope', with args beginning with: '%.128s' \r\n",
-             req + 5);
+    snprintf(want, sizeof(want),
+             "-ERR unknown command 'nope', with args beginning with: '%.128s' \r\n", req + 5);
     EXPECT(req, want);
 }
 END_TEST

@@ -75,7 +75,8 @@ START_TEST(test_keys)
     EXPECT("DBSIZE", ":5\r\n");
     EXPECT("KEYS nomatch*", "*0\r\n");
     const char *k = h_feed("KEYS [bl]\r\n", 11, NULL, NULL); // in table order
-    ck_assert(!strcmp(k, "*2\r\n$1\r\nl\r\n$1\r\nb\r\n") || !strcmp(k, "*2\r\n$1\r\nb\r\n$1\r\nl\r\n"));
+    ck_assert(!strcmp(k, "*2\r\n$1\r\nl\r\n$1\r\nb\r\n") ||
+              !strcmp(k, "*2\r\n$1\r\nb\r\n$1\r\nl\r\n"));
     EXPECT("FLUSHDB", "+OK\r\n");
     EXPECT("DBSIZE", ":0\r\n");
     EXPECT("FLUSHDB bogus", "-ERR syntax error\r\n");
@@ -88,12 +89,24 @@ START_TEST(test_glob)
         const char *pat, *s;
         bool match;
     } cases[] = {
-        {"*", "", true},         {"h?llo", "hello", true},  {"h?llo", "hllo", false},
-        {"h*llo", "heeeello", true}, {"h[ae]llo", "hallo", true}, {"h[ae]llo", "hillo", false},
-        {"h[^e]llo", "hallo", true}, {"h[^e]llo", "hello", false}, {"h[a-b]llo", "hbllo", true},
-        {"h[b-a]llo", "hallo", true}, {"h\\*llo", "h*llo", true}, {"h\\*llo", "hello", false},
-        {"*a*b*c", "xaybzc", true},  {"*a*b*c", "xaybz", false}, {"[\\]]", "]", true},
-        {"a*", "b", false},          {"**", "x", true},          {"[abc", "b", true},
+        {"*", "", true},
+        {"h?llo", "hello", true},
+        {"h?llo", "hllo", false},
+        {"h*llo", "heeeello", true},
+        {"h[ae]llo", "hallo", true},
+        {"h[ae]llo", "hillo", false},
+        {"h[^e]llo", "hallo", true},
+        {"h[^e]llo", "hello", false},
+        {"h[a-b]llo", "hbllo", true},
+        {"h[b-a]llo", "hallo", true},
+        {"h\\*llo", "h*llo", true},
+        {"h\\*llo", "hello", false},
+        {"*a*b*c", "xaybzc", true},
+        {"*a*b*c", "xaybz", false},
+        {"[\\]]", "]", true},
+        {"a*", "b", false},
+        {"**", "x", true},
+        {"[abc", "b", true},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         ck_assert_msg(kv_glob(cases[i].pat, strlen(cases[i].pat), cases[i].s, strlen(cases[i].s)) ==
@@ -150,16 +163,15 @@ START_TEST(test_wrongtype)
 {
     EXPECT("SET s v", "+OK\r\n");
     EXPECT("RPUSH l a", ":1\r\n");
-    static const char *const on_string[] = {"LPUSH s a", "RPOP s", "LLEN s", "LRANGE s 0 -1",
-                                            "LINDEX s 0", "SADD s a", "SREM s a", "SMEMBERS s",
-                                            "SISMEMBER s a", "SCARD s", "SPOP s", "HSET s f v",
-                                            "HGET s f", "HGETALL s", "HDEL s f", "HLEN s",
-                                            "ZADD s 1 a", "ZRANGE s 0 -1", "ZSCORE s a",
-                                            "ZCARD s", "ZREM s a", "ZPOPMIN s"};
+    static const char *const on_string[] = {
+        "LPUSH s a",  "RPOP s",     "LLEN s",        "LRANGE s 0 -1", "LINDEX s 0", "SADD s a",
+        "SREM s a",   "SMEMBERS s", "SISMEMBER s a", "SCARD s",       "SPOP s",     "HSET s f v",
+        "HGET s f",   "HGETALL s",  "HDEL s f",      "HLEN s",        "ZADD s 1 a", "ZRANGE s 0 -1",
+        "ZSCORE s a", "ZCARD s",    "ZREM s a",      "ZPOPMIN s"};
     for (size_t i = 0; i < sizeof(on_string) / sizeof(on_string[0]); i++)
         EXPECT(on_string[i], WRONGTYPE);
-    static const char *const on_list[] = {"GET l", "GETSET l x", "INCR l", "APPEND l x",
-                                          "STRLEN l", "SET l x GET"};
+    static const char *const on_list[] = {"GET l",      "GETSET l x", "INCR l",
+                                          "APPEND l x", "STRLEN l",   "SET l x GET"};
     for (size_t i = 0; i < sizeof(on_list) / sizeof(on_list[0]); i++)
         EXPECT(on_list[i], WRONGTYPE);
     EXPECT("MGET l s", "*2\r\n$-1\r\n$1\r\nv\r\n");
@@ -229,7 +241,8 @@ START_TEST(test_sets)
     EXPECT("SREM s a x", ":1\r\n");
     EXPECT("SMEMBERS nokey", "*0\r\n");
     const char *m = h_feed("SMEMBERS s\r\n", 12, NULL, NULL);
-    ck_assert(!strcmp(m, "*2\r\n$1\r\nb\r\n$1\r\nc\r\n") || !strcmp(m, "*2\r\n$1\r\nc\r\n$1\r\nb\r\n"));
+    ck_assert(!strcmp(m, "*2\r\n$1\r\nb\r\n$1\r\nc\r\n") ||
+              !strcmp(m, "*2\r\n$1\r\nc\r\n$1\r\nb\r\n"));
     EXPECT("SPOP nokey", "$-1\r\n");
     EXPECT("SPOP nokey 3", "*0\r\n");
     EXPECT("SPOP s -1", "-ERR value is out of range, must be positive\r\n");
@@ -283,7 +296,8 @@ START_TEST(test_zsets)
     EXPECT("ZADD z CH LT 1 a 1e3 b", ":1\r\n");
     EXPECT("ZSCORE z a", "$1\r\n1\r\n");
     EXPECT("ZADD z NX XX 1 a", "-ERR XX and NX options at the same time are not compatible\r\n");
-    EXPECT("ZADD z GT LT 1 a", "-ERR GT, LT, and/or NX options at the same time are not compatible\r\n");
+    EXPECT("ZADD z GT LT 1 a",
+           "-ERR GT, LT, and/or NX options at the same time are not compatible\r\n");
     EXPECT("ZADD z 1 a 2", "-ERR syntax error\r\n");
     EXPECT("ZADD z abc a", "-ERR value is not a valid float\r\n");
     EXPECT("ZADD z 1 x nan y", "-ERR value is not a valid float\r\n");
@@ -334,10 +348,27 @@ START_TEST(test_doubles_vs_libc)
         ck_assert_msg(back == bits, "%s", want);
     }
     static const char *const texts[] = {
-        "0.1", "1", "1.5", "-2.25", "3.14159", "1e10", "123456789012345678901234567890",
-        "0.000001", "1e-7", "2.2250738585072011e-308", "2.2250738585072014e-308", "4.9e-324",
-        "2.4703282292062328e-324", "1.7976931348623157e308", "9007199254740993",
-        "0.30000000000000004", "100.", ".5", "+7", "1E5", "1e+5",
+        "0.1",
+        "1",
+        "1.5",
+        "-2.25",
+        "3.14159",
+        "1e10",
+        "123456789012345678901234567890",
+        "0.000001",
+        "1e-7",
+        "2.2250738585072011e-308",
+        "2.2250738585072014e-308",
+        "4.9e-324",
+        "2.4703282292062328e-324",
+        "1.7976931348623157e308",
+        "9007199254740993",
+        "0.30000000000000004",
+        "100.",
+        ".5",
+        "+7",
+        "1E5",
+        "1e+5",
         "1.00000000000000011102230246251565404236316680908203125", // a tie: even stays
         "1.00000000000000011102230246251565404236316680908203126", // just above: up
     };
@@ -346,8 +377,8 @@ START_TEST(test_doubles_vs_libc)
         ck_assert_msg(kv_parse_double(texts[i], strlen(texts[i]), &got), "%s", texts[i]);
         ck_assert_msg(got == bits_of(strtod(texts[i], NULL)), "%s", texts[i]);
     }
-    static const char *const bad[] = {"", " 1", "1 ", "abc", "1e", "1e+", "--1", "nan", ".", "1e400",
-                                      "1e-400", "0x10", "1.2.3"};
+    static const char *const bad[] = {"",    " 1", "1 ",    "abc",    "1e",   "1e+",  "--1",
+                                      "nan", ".",  "1e400", "1e-400", "0x10", "1.2.3"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         uint64_t got;
         ck_assert_msg(!kv_parse_double(bad[i], strlen(bad[i]), &got), "%s", bad[i]);

@@ -152,8 +152,10 @@ void h_dump(struct kv_db *db, char *out, size_t size)
     out[0] = '\0';
     for (int i = 0; i < nkeys; i++) {
         char req[512];
-        static const char *const reads[][2] = {{"+string", "GET"},     {"+list", "LRANGE"},
-                                               {"+set", "SMEMBERS"},   {"+hash", "HGETALL"},
+        static const char *const reads[][2] = {{"+string", "GET"},
+                                               {"+list", "LRANGE"},
+                                               {"+set", "SMEMBERS"},
+                                               {"+hash", "HGETALL"},
                                                {"+zset", "ZRANGE"}};
         snprintf(req, sizeof(req), "TYPE %s\r\n", keys[i]);
         kv_conn_feed(c, req, strlen(req));

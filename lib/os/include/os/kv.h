@@ -105,11 +105,11 @@ void kv_buf_consume(struct kv_buf *b, size_t n);
 // after '-' (e.g. "ERR syntax error"); CR and LF in it become spaces.
 void kv_buf_append(struct kv_buf *b, const void *p, size_t n);
 void kv_buf_free(struct kv_buf *b);
-void kv_reply_simple(struct kv_buf *b, const char *s);             // +s
-void kv_reply_error(struct kv_buf *b, const char *s);              // -s
-void kv_reply_int(struct kv_buf *b, int64_t v);                    // :v
-void kv_reply_bulk(struct kv_buf *b, const void *p, size_t n);     // $n p
-void kv_reply_bulk_cstr(struct kv_buf *b, const char *s);          // $strlen(s) s
-void kv_reply_nil(struct kv_buf *b);                               // $-1
-void kv_reply_array(struct kv_buf *b, int64_t n);                  // *n, then n values
-void kv_reply_nil_array(struct kv_buf *b);                         // *-1
+void kv_reply_simple(struct kv_buf *b, const char *s);         // +s
+void kv_reply_error(struct kv_buf *b, const char *s);          // -s
+void kv_reply_int(struct kv_buf *b, int64_t v);                // :v
+void kv_reply_bulk(struct kv_buf *b, const void *p, size_t n); // $n p
+void kv_reply_bulk_cstr(struct kv_buf *b, const char *s);      // $strlen(s) s
+void kv_reply_nil(struct kv_buf *b);                           // $-1
+void kv_reply_array(struct kv_buf *b, int64_t n);              // *n, then n values
+void kv_reply_nil_array(struct kv_buf *b);                     // *-1
