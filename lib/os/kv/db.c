@@ -104,15 +104,19 @@ static void expire_key(struct kv_db *db, const char *k, size_t n)
 struct kv_obj *kv_lookup(struct kv_ctx *x, const char *k, size_t n)
 {
     struct kv_dent *e = kv_dict_find(x->db->keys, k, n);
-    if (e == NULL)
+    if (e == NULL) {
+        x->db->stats.misses++;
         return NULL;
+    }
     int64_t when = kv_get_expire(x->db, k, n);
     // While replaying, deadlines in the past stand: a later logged command
     // may still find the key, as it did when it was logged.
     if (when >= 0 && (uint64_t)when <= x->now && !x->db->replaying) {
         expire_key(x->db, k, n);
+        x->db->stats.misses++;
         return NULL;
     }
+    x->db->stats.hits++;
     return e->v.p;
 }
 

@@ -54,7 +54,7 @@ struct kv_buf {
 
 // A new, empty database; *cfg is copied.
 struct kv_db *kv_db_new(const struct kv_config *cfg);
-// Free the database and everything in it (its connections first).
+// Free the database and everything in it; its connections must be freed first.
 void kv_db_free(struct kv_db *db);
 
 // Bytes of the dataset the engine holds (its own allocations, with a
