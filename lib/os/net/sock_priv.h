@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define SOCK_UDP_QUEUE   32    // datagrams waiting in one UDP socket (more are dropped)
-#define SOCK_BACKLOG_MAX 16    // connections waiting in one listener
+#define SOCK_BACKLOG_MAX 64    // connections waiting in one listener
 #define SOCK_UDP_MAX     65507 // the largest UDP payload IPv4 carries
 
 enum sock_state {

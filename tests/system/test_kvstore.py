@@ -1,0 +1,283 @@
+"""tests/system/test_kvstore.py: the Redis-compatible store, driven by the
+real clients (Debian's redis-tools: redis-cli, redis-benchmark) from the
+host, compared with a real Redis, and killed.
+
+Three boots on one disk. First: `kvstore --appendonly kv` on its own VNIC
+(10.0.2.15) and VSIC, QEMU's user network forwarding a free port of
+127.0.0.1 to its port 6379. The reference is the Redis server that
+redis-tools ships (as `redis-check-rdb`, which serves when started under
+the name `redis-server`), on another free port of the host: every request
+of REQUESTS and every bad input of BAD goes to both, and the replies must
+be the same bytes. redis-benchmark runs its whole default suite, with and
+without pipelining (-P 16): every test reports a rate. A client gone
+mid-request stores nothing. Then durable SETs, the store killed and
+started again: every acknowledged one is there. Second boot: the same
+after a poweroff, then SETs until QEMU is killed (SIGKILL) at a random
+moment. Third boot: every SET acknowledged before the kill is there.
+
+redis-benchmark runs with 10 clients: with 50 connecting at once through
+QEMU's user network, some connections reach the guest only after tens of
+seconds and the benchmark's clients are reset (QEMU's listener for the
+forward has a backlog of 1); `make bench` measures -c 50 apart.
+"""
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from netpeer import free_tcp_port  # noqa: E402
+from test_shell import PROMPT, Shell, seen, services_up  # noqa: E402
+
+# Requests sent to both servers, in order, on one connection (inline or
+# multibulk as written); the dataset starts empty on both.
+REQUESTS = [
+    "PING", "PING hello", "ECHO 'a b'", "SET k v", "GET k", "GET nokey", "SET k v2 XX",
+    "SET n 10 NX", "SET k x NX", "GETSET k v3", "STRLEN k", "APPEND k abc", "GET k",
+    "INCR n", "INCRBY n 5", "DECR n", "DECRBY n 3", "INCR k", "INCRBY n abc",
+    "MSET a 1 b 2 c 3", "MGET a b nokey c", "EXISTS a b nokey", "DEL a nokey",
+    "EXPIRE b 100", "TTL b", "PERSIST b", "TTL b", "TTL nokey", "SET e v EX 0",
+    "SET e v PX 100000", "TTL e", "TYPE e", "TYPE nokey",
+    "LPUSH l a b c", "RPUSH l d e", "LLEN l", "LRANGE l 0 -1", "LRANGE l 1 2", "LINDEX l 1",
+    "LINDEX l 99", "LPOP l", "RPOP l", "LPOP l 2", "GET l",
+    "SADD s x y z", "SADD s x", "SCARD s", "SISMEMBER s y", "SISMEMBER s w", "SREM s y w",
+    "SCARD s", "HSET h f1 v1 f2 v2", "HGET h f1", "HGET h nof", "HLEN h", "HDEL h f1 nof",
+    "HGETALL h", "ZADD z 1 one 2 two 3 three", "ZSCORE z two", "ZCARD z",
+    "ZRANGE z 0 -1", "ZRANGE z 0 -1 WITHSCORES", "ZREM z two", "ZPOPMIN z",
+    "ZADD z 1.5 half", "ZRANGE z 0 -1 WITHSCORES", "SELECT 0", "DBSIZE",
+    "KEYS nomatch*", "CLIENT SETNAME tester", "CLIENT GETNAME", "CONFIG GET maxmemory-nothing",
+    "FROBNICATE a b", "GET", "SET k", "LPUSH k x", "EXPIRE k abc", "SET k v EX -1",
+    "FLUSHDB", "DBSIZE", "FLUSHALL", "DBSIZE",
+]
+
+# Bad input, each on a connection of its own: what the server answers
+# before it closes (byte for byte as Redis).
+BAD = [
+    b"*1\r\n$x\r\n",                       # not a number
+    b"*1\r\n$1099511627776\r\n",           # a bulk of 2^40 bytes
+    b"*99999999999\r\n",                     # too many arguments
+    b"*2\r\n$3\r\nGET\r\n+k\r\n",             # not a bulk
+    b"x" * (10 << 20),                        # a 10 MB inline line
+]
+
+
+def resp_command(words):
+    out = f"*{len(words)}\r\n".encode()
+    for w in words:
+        b = w.encode()
+        out += f"${len(b)}\r\n".encode() + b + b"\r\n"
+    return out
+
+
+def read_reply(f):
+    """One RESP2 reply from file f, as its bytes."""
+    line = f.readline()
+    if not line:
+        raise EOFError
+    kind = line[:1]
+    if kind in b"+-:":
+        return line
+    n = int(line[1:-2])
+    if kind == b"$":
+        return line + (f.read(n + 2) if n >= 0 else b"")
+    out = line
+    for _ in range(max(n, 0)):
+        out += read_reply(f)
+    return out
+
+
+def replies(port, requests):
+    s = socket.create_connection(("127.0.0.1", port), timeout=20)
+    f = s.makefile("rb")
+    got = []
+    for r in requests:
+        s.sendall(resp_command(r.split(" ")) if "'" not in r else (r + "\r\n").encode())
+        got.append(read_reply(f))
+    s.close()
+    return got
+
+
+def cli(port, *args, timeout=60):
+    p = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(port), *args],
+                       capture_output=True, text=True, timeout=timeout)
+    return p.returncode, (p.stdout + p.stderr).strip()
+
+
+def reference_redis(tmp):
+    """The real Redis on a free port of the host; (process, port)."""
+    exe = os.path.join(tmp, "redis-server")
+    os.symlink(shutil.which("redis-check-rdb"), exe)
+    port = free_tcp_port()
+    p = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                          "--appendonly", "no", "--dir", tmp],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return p, port
+        except OSError:
+            time.sleep(0.1)
+    return p, port
+
+
+def bad_reply(port, data):
+    """What the server answers to data before it closes (or 10 s pass)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    got = b""
+    try:
+        s.sendall(data)
+    except OSError:
+        pass  # closed while we were still sending
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+    except OSError:
+        pass
+    s.close()
+    return got
+
+
+def durable_sets(port, first, n, stop=None):
+    """SET key:i val:i for i in [first, first + n); the ones acknowledged."""
+    acked = []
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    f = s.makefile("rb")
+    try:
+        for i in range(first, first + n):
+            if stop and stop():
+                break
+            s.sendall(resp_command(["SET", f"key:{i}", f"val:{i}"]))
+            if read_reply(f) == b"+OK\r\n":
+                acked.append(i)
+    except (OSError, EOFError):
+        pass
+    s.close()
+    return acked
+
+
+def missing(port, keys):
+    """The keys of keys whose value is not val:i."""
+    bad = []
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    f = s.makefile("rb")
+    for i in keys:
+        s.sendall(resp_command(["GET", f"key:{i}"]))
+        if read_reply(f) != f"${len(f'val:{i}')}\r\nval:{i}\r\n".encode():
+            bad.append(i)
+    s.close()
+    return bad
+
+
+def start_store(ctx, sh, m, what):
+    out = sh.cmd("run kvstore --appendonly kv &")
+    pid = re.search(r"\[(\d+)\] kvstore", out)
+    ok = seen(m, r"kvstore: on 10\.0\.2\.15:6379 \(vnic\); append-only file on 'kv', "
+                 r"appendfsync always", 60)
+    ctx.check(what, ok and pid, "")
+    return pid.group(1) if pid else "0"
+
+
+def boot(ctx, iso, disk, tag, netdev):
+    m = ctx.machine(iso, tag=tag, disk=disk, env={"QEMU_NETDEV": netdev})
+    return m
+
+
+def run(ctx):
+    port = free_tcp_port()
+    netdev = f"user,id=net0,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:6379"
+    iso = ctx.iso(modules=())
+    disk = os.path.join(ctx.out_dir, "kvstore.img")
+    if os.path.exists(disk):
+        os.remove(disk)
+    m = boot(ctx, iso, disk, "-1", netdev)
+    tmp = tempfile.mkdtemp(prefix="kvref", dir=ctx.out_dir)
+    ref, ref_port = reference_redis(tmp)
+    try:
+        with m:
+            m.expect(PROMPT, timeout=60)
+            ctx.check("netctl and storctl up", services_up(m), "")
+            sh = Shell(ctx, m)
+            pid = start_store(ctx, sh, m, "kvstore starts with its append-only file")
+            rc, out = cli(port, "PING")
+            ctx.check("redis-cli PING", rc == 0 and out == "PONG", f"{rc} {out!r}")
+            rc, out = cli(port, "SET", "greeting", "hello world")
+            rc2, out2 = cli(port, "GET", "greeting")
+            ctx.check("redis-cli SET and GET", (rc, out, rc2, out2) == (0, "OK", 0, "hello world"),
+                      f"{out!r} {out2!r}")
+            cli(port, "DEL", "greeting")
+            ours, theirs = replies(port, REQUESTS), replies(ref_port, REQUESTS)
+            diff = [(r, o, t) for r, o, t in zip(REQUESTS, ours, theirs) if o != t]
+            ctx.check(f"{len(REQUESTS)} requests: the same reply bytes as Redis", not diff,
+                      "; ".join(f"{r!r}: ours {o!r}, Redis {t!r}" for r, o, t in diff[:6]))
+            ours = [bad_reply(port, b) for b in BAD]
+            theirs = [bad_reply(ref_port, b) for b in BAD]
+            diff = [(b[:20], o, t) for b, o, t in zip(BAD, ours, theirs) if o != t]
+            ctx.check(f"{len(BAD)} bad inputs: Redis's error, then the close", not diff,
+                      "; ".join(f"{b!r}: ours {o[:80]!r}, Redis {t[:80]!r}" for b, o, t in diff))
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            s.sendall(b"*3\r\n$3\r\nSET\r\n$4\r\nhalf\r\n$100\r\nonly part")
+            s.close()  # gone mid-request
+            ctx.check("a client gone mid-request stores nothing; the next is served",
+                      replies(port, ["EXISTS half", "PING"]) == [b":0\r\n", b"+PONG\r\n"], "")
+            for args in (["-c", "10", "-n", "2000"], ["-c", "10", "-n", "2000", "-P", "16"]):
+                p = subprocess.run(["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-q",
+                                    *args], capture_output=True, text=True, timeout=600)
+                rates = re.findall(r"^([A-Z_]+[^:]*): ([\d.]+) requests per second", p.stdout, re.M)
+                zero = [t for t, r in rates if float(r) <= 0]
+                ctx.check(f"redis-benchmark {' '.join(args)}: every test reports a rate",
+                          p.returncode == 0 and len(rates) >= 15 and not zero,
+                          f"status {p.returncode}, {len(rates)} rates, zero {zero}; "
+                          f"{(p.stdout + p.stderr)[-600:]!r}")
+                print(f"    redis-benchmark {' '.join(args)}: " +
+                      ", ".join(f"{t.split()[0]} {float(r):.0f}" for t, r in rates[:4]))
+            acked = durable_sets(port, 0, 300)
+            sh.check("the store killed", f"kill {pid}", rf"\[{pid}\] killed")
+            start_store(ctx, sh, m, "started again, it replays its log")
+            lost = missing(port, acked)
+            ctx.check("every acknowledged SET is there after the kill", len(acked) == 300 and
+                      not lost, f"{len(acked)} acknowledged, lost {lost[:10]}")
+            m.send("poweroff\r")
+            ctx.check("poweroff", m.wait_exit(timeout=30) == 0, "")
+        m = boot(ctx, iso, disk, "-2", netdev)
+        with m:
+            m.expect(PROMPT, timeout=60)
+            services_up(m)
+            sh = Shell(ctx, m)
+            start_store(ctx, sh, m, "after a reboot the store replays its log")
+            lost = missing(port, acked)
+            ctx.check("every acknowledged SET is there after the reboot", not lost,
+                      f"lost {lost[:10]}")
+            t_kill = time.time() + random.uniform(2, 8)
+            more = durable_sets(port, 1000, 100000, stop=lambda: time.time() > t_kill)
+            # The kill lands while SETs stream: one more is on the wire.
+            import threading
+            th = threading.Thread(target=lambda: more.extend(durable_sets(port, 200000, 100000)))
+            th.start()
+            time.sleep(0.3)
+            m.kill(signal.SIGKILL)
+            th.join(timeout=60)
+        m = boot(ctx, iso, disk, "-3", netdev)
+        with m:
+            m.expect(PROMPT, timeout=60)
+            services_up(m)
+            sh = Shell(ctx, m)
+            start_store(ctx, sh, m, "after QEMU was killed the store replays its log")
+            lost = missing(port, acked + more)
+            ctx.check(f"every SET acknowledged before the kill is there ({len(more)} more)",
+                      len(more) > 0 and not lost, f"lost {lost[:10]}")
+            m.send("poweroff\r")
+            ctx.check("poweroff", m.wait_exit(timeout=30) == 0, "")
+    finally:
+        ref.kill()
+        ref.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return m
