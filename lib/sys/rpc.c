@@ -46,8 +46,7 @@ static errval_t call(capref_t ep, capref_t reply, uint64_t timeout_us, uint64_t 
     return SYS_ERR_OK;
 }
 
-static errval_t bind(struct rpc_chan *c, capref_t bind_cap, capref_t reply_ep,
-                     uint64_t timeout_us)
+static errval_t bind(struct rpc_chan *c, capref_t bind_cap, capref_t reply_ep, uint64_t timeout_us)
 {
     memset(c, 0, sizeof(*c));
     errval_t err = SYS_ERR_OK;

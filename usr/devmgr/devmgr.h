@@ -10,27 +10,27 @@
 #include <sys/server.h>
 #include <vtd/vtd_unit.h>
 
-#define MAX_DOMAINS  32
-#define DEVCN_L1     128 // our L1 slot for the copy of init's DEVCN (TASKCN_SLOT_EXTRA0)
-#define IRQCN_L1     129 // and of its IRQCN (TASKCN_SLOT_EXTRA1)
-#define FAULT_VECTOR 150 // the IOMMU's fault event; devices get DEVMGR's others
-#define VECTOR_FIRST 151
-#define VECTOR_LAST  199
-#define DRIVER_RESTARTS 3 // how often a driver that ended is started again, a boot
-#define WATCH_NOTIFY (1ull << 1) // notification bit: a watched process ended
-#define FAULT_NOTIFY (1ull << 2) // notification bit: the IOMMU recorded a fault
+#define MAX_DOMAINS     32
+#define DEVCN_L1        128 // our L1 slot for the copy of init's DEVCN (TASKCN_SLOT_EXTRA0)
+#define IRQCN_L1        129 // and of its IRQCN (TASKCN_SLOT_EXTRA1)
+#define FAULT_VECTOR    150 // the IOMMU's fault event; devices get DEVMGR's others
+#define VECTOR_FIRST    151
+#define VECTOR_LAST     199
+#define DRIVER_RESTARTS 3           // how often a driver that ended is started again, a boot
+#define WATCH_NOTIFY    (1ull << 1) // notification bit: a watched process ended
+#define FAULT_NOTIFY    (1ull << 2) // notification bit: the IOMMU recorded a fault
 
 // One function devmgr manages.
 struct dev {
     struct pci_func f;
-    uint64_t owner;   // pid, or DEVMGR_NO_OWNER
-    uint64_t granter; // who granted it to owner (its previous owner), or DEVMGR_NO_OWNER
-    char driver[16];  // the program devmgr started for it
-    int domain;       // index in domains[], or -1
-    capref_t note;    // fault signal to the owner, or NULL_CAP
-    capref_t bars[6]; // DevFrames made for its BARs (ours)
-    capref_t config;  // its configuration page (ours), or NULL_CAP
-    uint16_t vfs;     // PFs: VFs enabled
+    uint64_t owner;      // pid, or DEVMGR_NO_OWNER
+    uint64_t granter;    // who granted it to owner (its previous owner), or DEVMGR_NO_OWNER
+    char driver[16];     // the program devmgr started for it
+    int domain;          // index in domains[], or -1
+    capref_t note;       // fault signal to the owner, or NULL_CAP
+    capref_t bars[6];    // DevFrames made for its BARs (ours)
+    capref_t config;     // its configuration page (ours), or NULL_CAP
+    uint16_t vfs;        // PFs: VFs enabled
     bool vf_bars_placed; // PFs: the VF BARs have their place (kept for a re-enable)
     unsigned restarts;   // its driver was started again after it ended
     uint64_t faults, fault_addr, fault_reason;

@@ -163,8 +163,8 @@ static void restart_driver(struct dev *pf, const struct driver *drv)
     cut_off(pf);
     errval_t err = dev_sriov_off(pf);
     if (err_is_fail(err)) {
-        printf("devmgr: %02x:%02x.%u: cannot turn its VFs off (%s): %s not started again\n",
-               b.bus, b.dev, b.fn, err_msg(err), drv->program);
+        printf("devmgr: %02x:%02x.%u: cannot turn its VFs off (%s): %s not started again\n", b.bus,
+               b.dev, b.fn, err_msg(err), drv->program);
         return;
     }
     if (pf->restarts == DRIVER_RESTARTS) {
@@ -173,8 +173,8 @@ static void restart_driver(struct dev *pf, const struct driver *drv)
         return;
     }
     pf->restarts++;
-    printf("devmgr: %02x:%02x.%u: starting %s again (%u of %u)\n", b.bus, b.dev, b.fn,
-           drv->program, pf->restarts, DRIVER_RESTARTS);
+    printf("devmgr: %02x:%02x.%u: starting %s again (%u of %u)\n", b.bus, b.dev, b.fn, drv->program,
+           pf->restarts, DRIVER_RESTARTS);
     start_driver(pf, drv);
 }
 

@@ -7,8 +7,8 @@
 
 // A record: its type, the store's clock (8 bytes, little-endian), then
 // a slice of the command stream (RESP multibulk requests, back to back).
-#define HDR      9
-#define PAYLOAD  (KV_AOF_MAX_RECORD - HDR)
+#define HDR     9
+#define PAYLOAD (KV_AOF_MAX_RECORD - HDR)
 #define T_ONE   'O' // a batch in one record
 #define T_FIRST 'F' // a batch's first record; more follow
 #define T_MORE  'D' // a batch's record between its first and last

@@ -268,8 +268,10 @@ START_TEST(test_crash_at_every_operation)
         dump(db, got);
         bool exact = !strcmp(got, model[acked]);
         bool next = acked < BATCHES && !strcmp(got, model[acked + 1]);
-        ck_assert_msg(exact || next, "crash at op %lu of %lu: the dataset is neither batch %u's "
-                      "nor the next's", at, total, acked);
+        ck_assert_msg(exact || next,
+                      "crash at op %lu of %lu: the dataset is neither batch %u's "
+                      "nor the next's",
+                      at, total, acked);
         inflight_kept += next && !exact;
         during_compaction += info.abandoned > 0 && info.snapshots < c0 + 1;
         // It goes on: one more batch, committed, survives another opening.
@@ -283,14 +285,16 @@ START_TEST(test_crash_at_every_operation)
             db = open_store(&f, &info, &err);
             ck_assert_uint_eq(err, SYS_ERR_OK);
             dump(db, got);
-            ck_assert_msg(!strcmp(got, want), "crash at op %lu: a write after recovery is lost", at);
+            ck_assert_msg(!strcmp(got, want), "crash at op %lu: a write after recovery is lost",
+                          at);
         }
         close_store(db);
         fakedev_free(&f);
         points++;
     }
     printf("kv_aof: %u crash points over %lu operations (%u compactions a run): the batch in "
-           "flight kept %u times\n", points, total, compactions, inflight_kept);
+           "flight kept %u times\n",
+           points, total, compactions, inflight_kept);
     (void)during_compaction;
     free(model);
 }

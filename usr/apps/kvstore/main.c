@@ -44,9 +44,9 @@
 #include <unistd.h>
 
 #define MAX_CLIENTS   100 // within lwIP's 128 TCP PCBs (lwipopts.h)
-#define BACKLOG       64 // clients connecting at once (redis-benchmark -c 50 opens 50)
+#define BACKLOG       64  // clients connecting at once (redis-benchmark -c 50 opens 50)
 #define READ_BYTES    16384
-#define OUT_HIGH      (1 << 20) // replies waiting: stop reading from that client
+#define OUT_HIGH      (1 << 20)        // replies waiting: stop reading from that client
 #define KVSTORE_EPOCH 1000000000000ull // ms: 2001-09-09, the clock of a store with no log
 #define EXPIRE_MS     100
 #define EVERYSEC_MS   1000
@@ -90,10 +90,10 @@ static void commit(void)
     if (!aof || !kv_aof_pending(aof))
         return;
     uint64_t now = now_ms();
-    bool due = fsync_mode == FSYNC_ALWAYS ||
-               (fsync_mode == FSYNC_EVERYSEC && now - last_commit >= EVERYSEC_MS) ||
-               (fsync_mode == FSYNC_NO &&
-                (now - last_commit >= NO_MS || kv_aof_pending(aof) >= NO_BYTES));
+    bool due =
+        fsync_mode == FSYNC_ALWAYS ||
+        (fsync_mode == FSYNC_EVERYSEC && now - last_commit >= EVERYSEC_MS) ||
+        (fsync_mode == FSYNC_NO && (now - last_commit >= NO_MS || kv_aof_pending(aof) >= NO_BYTES));
     if (!due)
         return;
     errval_t err = kv_aof_commit(aof, now);

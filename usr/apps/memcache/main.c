@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #define MAX_CLIENTS    100         // within lwIP's 128 TCP PCBs (lwipopts.h)
-#define BACKLOG        64 // clients connecting at once
+#define BACKLOG        64          // clients connecting at once
 #define READ_BYTES     16384       // one recv
 #define OUT_HIGH       (256 << 10) // replies waiting: stop reading from that client
 #define UDP_BATCH      32

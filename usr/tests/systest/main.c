@@ -339,8 +339,8 @@ static int slow_client_main(void)
         err = memserv_stats(&total, &free, &mine0);
     if (err_is_ok(err))
         err = rpc_bind_timeout(&c, bind, SLOW_US);
-    report("timeout.bind_and_call", err_is_ok(err) && r.w[0] == 42, "%s, answer %lu",
-           err_name(err), r.w[0]);
+    report("timeout.bind_and_call", err_is_ok(err) && r.w[0] == 42, "%s, answer %lu", err_name(err),
+           r.w[0]);
     if (err_is_fail(err))
         return 1;
     uint64_t t0 = sys_rdtsc();
@@ -593,7 +593,8 @@ int main(int argc, char **argv)
     else if (!strcmp(t, "crash"))
         *(volatile int *)(uintptr_t)crash_address = 1; // nothing is mapped there
     else
-        printf("usage: systest "
-               "args|heap|malloc|threads|names|memserv|watch|lmp|timeout|devices|print|spin|crash\n");
+        printf(
+            "usage: systest "
+            "args|heap|malloc|threads|names|memserv|watch|lmp|timeout|devices|print|spin|crash\n");
     return failed;
 }

@@ -49,12 +49,11 @@ static inline errval_t lmp_recv_timeout(capref_t ep, uint32_t flags, capref_t re
 // lmp_call with a time limit on the whole call (not 0): SYS_ERR_TIMEOUT
 // when no reply came in time. The reply may still come later, to reply_ep.
 static inline errval_t lmp_call_timeout(capref_t ep, uint32_t flags, capref_t cap,
-                                        const uint64_t w[4], capref_t reply_ep,
-                                        capref_t recv_slot, uint64_t timeout_us,
-                                        struct lmp_recv_msg *m)
+                                        const uint64_t w[4], capref_t reply_ep, capref_t recv_slot,
+                                        uint64_t timeout_us, struct lmp_recv_msg *m)
 {
-    struct sysret r = syscall10(SYS_CALL, ep, flags | LMP_FLAG_TIMEOUT, cap, w[0], w[1], w[2],
-                                w[3], reply_ep, recv_slot, timeout_us);
+    struct sysret r = syscall10(SYS_CALL, ep, flags | LMP_FLAG_TIMEOUT, cap, w[0], w[1], w[2], w[3],
+                                reply_ep, recv_slot, timeout_us);
     if (err_is_ok(r.err))
         lmp_unpack(&r, m);
     return r.err;
