@@ -8,7 +8,8 @@ forwarding a free TCP and a free UDP port of 127.0.0.1 to its port 11211:
 clean over TCP and over UDP, and `memcslap` over TCP; bad input (a line
 with no end, sets of 1 and 2 GB, a client that goes away mid-item) gets
 the server's error or the connection closed, the next client is served,
-and every connection is freed.
+and every connection is freed. The example application of docs/apps.md
+(`hello`) answers on the next VNIC.
 """
 import os
 import re
@@ -73,8 +74,10 @@ def stat(port, name):
 
 def run(ctx):
     tcp = udp = free_port_both()
+    hello = free_tcp_port()
     netdev = (f"user,id=net0,hostfwd=tcp:127.0.0.1:{tcp}-10.0.2.15:11211,"
-              f"hostfwd=udp:127.0.0.1:{udp}-10.0.2.15:11211")
+              f"hostfwd=udp:127.0.0.1:{udp}-10.0.2.15:11211,"
+              f"hostfwd=tcp:127.0.0.1:{hello}-10.0.2.16:7000")
     m = ctx.machine(ctx.iso(modules=()), env={"QEMU_NETDEV": netdev})
     with m:
         m.expect(PROMPT, timeout=60)
@@ -129,6 +132,11 @@ def run(ctx):
         got = talk(tcp, b"get half\r\nset k 5 0 2\r\nok\r\nget k\r\n", b"ok\r\nEND\r\n")
         ctx.check("a client gone mid-item stores nothing; the next is served",
                   got == b"END\r\nSTORED\r\nVALUE k 5 2\r\nok\r\nEND\r\n", repr(got))
+        # The example application of docs/apps.md, on the next VNIC.
+        sh.cmd("run hello &")
+        ctx.check("the example application starts", seen(m, r"hello: on 10\.0\.2\.16:7000", 30), "")
+        got = talk(hello, b"sietch\n", b"\n")
+        ctx.check("and answers", got == b"hello, sietch\n", repr(got))
         time.sleep(1)
         conns1 = stat(tcp, "curr_connections")
         ctx.check("every connection closed is freed", conns0 is not None and conns1 == conns0,
