@@ -1,6 +1,6 @@
 # hake/targets.mk: the commands of the top-level Makefile.
 
-.PHONY: all run test test-repeat churn soak unit gdb gdb-server clean help deps
+.PHONY: all run test test-repeat churn soak kvstore-crash unit gdb gdb-server clean help deps
 
 # Parallel jobs for the builds that run, test and bench start.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -18,6 +18,7 @@ help:
 	@echo 'make test-repeat N=30  make test N times in this tree: each closing line, failures by test'
 	@echo 'make churn      500 cycles of VNIC and VSIC clients in one boot (CHURN_CYCLES=n)'
 	@echo 'make soak       an hour of mixed load in one boot (SOAK_S=seconds)'
+	@echo 'make kvstore-crash  kvstore under SETs, QEMU killed 20 times (KV_KILLS=n), half of them as it compacts'
 	@echo 'make gdb        boot under gdb (QEMU waits; serial in $(BUILD)/gdb-serial.log)'
 	@echo 'make gdb-server QEMU waits for a gdb you start yourself'
 	@echo 'make bench      microbenchmarks, to $(BUILD)/bench/results.md (BENCH=name: one)'
@@ -53,6 +54,13 @@ churn:
 	@tools/deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@CHURN_CYCLES=$(CHURN_CYCLES) tools/harness --build $(BUILD) --system tests/system --only churn
+
+# The key-value store killed with QEMU KV_KILLS times (make test kills it once).
+KV_KILLS ?= 20
+kvstore-crash:
+	@tools/deps
+	@$(MAKE) --no-print-directory -j$(JOBS) all
+	@KV_KILLS=$(KV_KILLS) tools/harness --build $(BUILD) --system tests/system --only kvstore
 
 # Mixed load for a set time (make test runs 20 s of it).
 SOAK_S ?= 3600

@@ -14,6 +14,8 @@ mid-request stores nothing. Then durable SETs, the store killed and
 started again: every acknowledged one is there. Second boot: the same
 after a poweroff, then SETs until QEMU is killed (SIGKILL) at a random
 moment. Third boot: every SET acknowledged before the kill is there.
+`make kvstore-crash` (KV_KILLS=20) kills QEMU 20 times in a row, every
+other time as the store starts compacting its log.
 
 redis-benchmark runs with 10 clients: with 50 connecting at once through
 QEMU's user network, some connections reach the guest only after tens of
@@ -29,6 +31,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -146,8 +149,12 @@ def bad_reply(port, data):
     return got
 
 
+KEYSPACE = 20000  # SET i writes key:(i % KEYSPACE): the dataset stays under maxmemory
+
+
 def durable_sets(port, first, n, stop=None):
-    """SET key:i val:i for i in [first, first + n); the ones acknowledged."""
+    """SET key:(i % KEYSPACE) val:i for i in [first, first + n), one at a time;
+    the i acknowledged."""
     acked = []
     s = socket.create_connection(("127.0.0.1", port), timeout=30)
     f = s.makefile("rb")
@@ -155,7 +162,7 @@ def durable_sets(port, first, n, stop=None):
         for i in range(first, first + n):
             if stop and stop():
                 break
-            s.sendall(resp_command(["SET", f"key:{i}", f"val:{i}"]))
+            s.sendall(resp_command(["SET", f"key:{i % KEYSPACE}", f"val:{i}"]))
             if read_reply(f) == b"+OK\r\n":
                 acked.append(i)
     except (OSError, EOFError):
@@ -164,25 +171,43 @@ def durable_sets(port, first, n, stop=None):
     return acked
 
 
-def missing(port, keys):
-    """The keys of keys whose value is not val:i."""
+def missing(port, want, inflight=None):
+    """The keys of want (key number -> i of its last acknowledged SET) whose
+    value is neither val:i nor that of the SET in flight at a kill (inflight:
+    its i); asked 500 at a time. A SET in flight that made it is
+    acknowledged from then on: want takes it."""
     bad = []
-    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    keys = sorted(want)
+    s = socket.create_connection(("127.0.0.1", port), timeout=60)
     f = s.makefile("rb")
-    for i in keys:
-        s.sendall(resp_command(["GET", f"key:{i}"]))
-        if read_reply(f) != f"${len(f'val:{i}')}\r\nval:{i}\r\n".encode():
-            bad.append(i)
+    for at in range(0, len(keys), 500):
+        chunk = keys[at:at + 500]
+        s.sendall(b"".join(resp_command(["GET", f"key:{k}"]) for k in chunk))
+        for k in chunk:
+            got = read_reply(f)
+            ok = [want[k]] + ([inflight] if inflight is not None and inflight % KEYSPACE == k
+                              else [])
+            vals = [f"${len(f'val:{i}')}\r\nval:{i}\r\n".encode() for i in ok]
+            if got not in vals:
+                bad.append((k, got, want[k]))
+            elif got == vals[-1] and len(ok) == 2:
+                want[k] = inflight  # the one in flight was durable: it stays
     s.close()
     return bad
 
 
 def start_store(ctx, sh, m, what):
+    mark = len(m.out)
     out = sh.cmd("run kvstore --appendonly kv &")
     pid = re.search(r"\[(\d+)\] kvstore", out)
-    ok = seen(m, r"kvstore: on 10\.0\.2\.15:6379 \(vnic\); append-only file on 'kv', "
-                 r"appendfsync always", 60)
-    ctx.check(what, ok and pid, "")
+    ok = False
+    end = time.time() + 120
+    while not ok and time.time() < end:
+        ok = re.search(r"kvstore: on 10\.0\.2\.15:6379 \(vnic\); append-only file on 'kv', "
+                       r"appendfsync always", m.out[mark:]) is not None
+        time.sleep(0.1)
+    if what or not ok:
+        ctx.check(what or "the store starts", bool(ok and pid), m.out[mark:][-300:])
     return pid.group(1) if pid else "0"
 
 
@@ -239,43 +264,61 @@ def run(ctx):
                           f"{(p.stdout + p.stderr)[-600:]!r}")
                 print(f"    redis-benchmark {' '.join(args)}: " +
                       ", ".join(f"{t.split()[0]} {float(r):.0f}" for t, r in rates[:4]))
-            acked = durable_sets(port, 0, 300)
+            first = durable_sets(port, 0, 300)
+            want = {i % KEYSPACE: i for i in first}
             sh.check("the store killed", f"kill {pid}", rf"\[{pid}\] killed")
             start_store(ctx, sh, m, "started again, it replays its log")
-            lost = missing(port, acked)
-            ctx.check("every acknowledged SET is there after the kill", len(acked) == 300 and
-                      not lost, f"{len(acked)} acknowledged, lost {lost[:10]}")
+            lost = missing(port, want)
+            ctx.check("every acknowledged SET is there after the kill", len(first) == 300 and
+                      not lost, f"{len(first)} acknowledged, lost {lost[:5]}")
             m.send("poweroff\r")
             ctx.check("poweroff", m.wait_exit(timeout=30) == 0, "")
-        m = boot(ctx, iso, disk, "-2", netdev)
-        with m:
-            m.expect(PROMPT, timeout=60)
-            services_up(m)
-            sh = Shell(ctx, m)
-            start_store(ctx, sh, m, "after a reboot the store replays its log")
-            lost = missing(port, acked)
-            ctx.check("every acknowledged SET is there after the reboot", not lost,
-                      f"lost {lost[:10]}")
-            t_kill = time.time() + random.uniform(2, 8)
-            more = durable_sets(port, 1000, 100000, stop=lambda: time.time() > t_kill)
-            # The kill lands while SETs stream: one more is on the wire.
-            import threading
-            th = threading.Thread(target=lambda: more.extend(durable_sets(port, 200000, 100000)))
-            th.start()
-            time.sleep(0.3)
-            m.kill(signal.SIGKILL)
-            th.join(timeout=60)
-        m = boot(ctx, iso, disk, "-3", netdev)
-        with m:
-            m.expect(PROMPT, timeout=60)
-            services_up(m)
-            sh = Shell(ctx, m)
-            start_store(ctx, sh, m, "after QEMU was killed the store replays its log")
-            lost = missing(port, acked + more)
-            ctx.check(f"every SET acknowledged before the kill is there ({len(more)} more)",
-                      len(more) > 0 and not lost, f"lost {lost[:10]}")
-            m.send("poweroff\r")
-            ctx.check("poweroff", m.wait_exit(timeout=30) == 0, "")
+        # Crashes: each boot finds every SET acknowledged so far, then takes
+        # more until QEMU is killed (SIGKILL): at a random moment, or, every
+        # other time, as the store starts compacting its log.
+        kills = int(os.environ.get("KV_KILLS", "1"))
+        in_compaction = acked = 0
+        next_key = 1000
+        inflight = None
+        for c in range(kills + 1):
+            m = boot(ctx, iso, disk, f"-{c + 2}", netdev)
+            with m:
+                m.expect(PROMPT, timeout=60)
+                services_up(m)
+                sh = Shell(ctx, m)
+                start_store(ctx, sh, m, "the store replays its log" if c == 0 else None)
+                lost = missing(port, want, inflight)
+                what = ("after a poweroff" if c == 0 else f"after kill {c} of {kills}")
+                ctx.check(f"every acknowledged SET is there {what}", not lost,
+                          f"keys lost or old (key, value, last acknowledged i): {lost[:5]}")
+                if c == kills:
+                    m.send("poweroff\r")
+                    ctx.check("poweroff", m.wait_exit(timeout=30) == 0, "")
+                    break
+                on_compaction = c % 2 == 1
+                mark = len(m.out)
+                t_end = time.time() + (90 if on_compaction else random.uniform(1, 6))
+                got = []
+                th = threading.Thread(target=lambda: got.extend(
+                    durable_sets(port, next_key, 10 ** 7)))
+                th.start()
+                while time.time() < t_end:
+                    if on_compaction and "kvstore: compacting" in m.out[mark:]:
+                        break
+                    time.sleep(0.005)
+                compacting = ("kvstore: compacting" in m.out[mark:] and
+                              "kvstore: compacted" not in m.out[m.out.rfind("kvstore: compacting"):])
+                m.kill(signal.SIGKILL)
+                th.join(timeout=60)
+                in_compaction += compacting
+                acked += len(got)
+                want.update({i % KEYSPACE: i for i in got})
+                inflight = (got[-1] + 1) if got else next_key
+                next_key += 10 ** 7
+        print(f"    kvstore: {kills} kills, {in_compaction} of them while the log was compacting; "
+              f"{acked} SETs acknowledged over them, every last one found")
+        if kills >= 4:
+            ctx.check("a kill landed while the log was compacting", in_compaction > 0, "")
     finally:
         ref.kill()
         ref.wait()

@@ -113,7 +113,8 @@ errval_t kv_aof_commit(struct kv_aof *a, uint64_t now_ms)
 
 bool kv_aof_compact_due(const struct kv_aof *a)
 {
-    return (a->log.tail - a->log.head) * 2 > a->area && a->since_compact * 4 > a->area;
+    uint64_t used = a->log.tail - a->log.head;
+    return used * 2 > a->area && (a->since_compact * 4 > a->area || used * 4 > a->area * 3);
 }
 
 struct snap {
@@ -165,6 +166,8 @@ errval_t kv_aof_compact(struct kv_aof *a, struct kv_db *db, uint64_t now_ms)
     }
     return err;
 }
+
+uint64_t kv_aof_room(const struct kv_aof *a) { return a->area * a->block; }
 
 void kv_aof_usage(const struct kv_aof *a, uint64_t *used, uint64_t *size, uint64_t *compactions)
 {
@@ -335,6 +338,7 @@ errval_t kv_aof_open(const struct blockdev *dev, struct kv_db *db, uint64_t seed
     a->area = a->log.area;
     if (err_is_ok(err))
         err = recover(a, db, info);
+    a->since_compact = a->log.tail - a->log.head; // all of it since the last snapshot, at most
     if (err_is_fail(err)) {
         kv_aof_close(a);
         return err;

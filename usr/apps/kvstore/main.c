@@ -97,8 +97,15 @@ static void commit(void)
     if (!due)
         return;
     errval_t err = kv_aof_commit(aof, now);
-    if (err_is_ok(err) && kv_aof_compact_due(aof))
+    if (err_is_ok(err) && kv_aof_compact_due(aof)) {
+        uint64_t used, size, n;
+        kv_aof_usage(aof, &used, &size, &n);
+        printf("kvstore: compacting the log (%lu of %lu KiB used)\n", used >> 10, size >> 10);
         err = kv_aof_compact(aof, db, now);
+        kv_aof_usage(aof, &used, &size, &n);
+        if (err_is_ok(err))
+            printf("kvstore: compacted: %lu KiB used, %lu keys\n", used >> 10, kv_db_keys(db));
+    }
     if (err_is_fail(err)) {
         printf("kvstore: the log failed: %s; stopping (no reply of the lost writes was sent)\n",
                err_msg(err));
@@ -295,7 +302,7 @@ int main(int argc, char **argv)
                             .on_write = on_write,
                             .seed = sys_rdtsc()};
     db = kv_db_new(&cfg);
-    char durable[96] = "no append-only file";
+    char durable[128] = "no append-only file";
     if (o.vsa) {
         struct storage st = {0};
         struct kv_aof_info info;
@@ -305,6 +312,13 @@ int main(int argc, char **argv)
             printf("kvstore: the append-only file on VSA '%s'%s: %s\n", o.vsa,
                    o.stord ? " (through stord)" : "", err_msg(err));
             return 1;
+        }
+        // The dataset's snapshot must fit in the free half of the log:
+        // maxmemory at most a quarter of the log's room.
+        uint64_t cap = kv_aof_room(aof) / 4;
+        if (!o.maxmemory || o.maxmemory > cap) {
+            o.maxmemory = cap;
+            kv_db_set_maxmemory(db, cap);
         }
         // The clock goes on from the log's last time.
         if (info.clock_ms > clock_base)
@@ -317,8 +331,8 @@ int main(int argc, char **argv)
                o.vsa, o.stord ? " through stord" : "", info.formatted ? "a new log" : "its log",
                info.batches, info.commands, info.snapshots, info.abandoned,
                (sys_rdtsc() - t0) / tsc_khz, kv_db_keys(db));
-        snprintf(durable, sizeof(durable), "append-only file on '%s', appendfsync %s", o.vsa,
-                 modes[fsync_mode]);
+        snprintf(durable, sizeof(durable), "append-only file on '%s', appendfsync %s, maxmemory %lu",
+                 o.vsa, modes[fsync_mode], (unsigned long)o.maxmemory);
     }
     const char *mode = net_mode_arg(argc, argv);
     struct net_stack *s;

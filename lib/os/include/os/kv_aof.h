@@ -74,7 +74,13 @@ size_t kv_aof_pending(const struct kv_aof *a);
 errval_t kv_aof_commit(struct kv_aof *a, uint64_t now_ms);
 
 // True when compaction is due: the log is more than half full and has
-// grown by a quarter of its room since the last compaction.
+// grown by a quarter of its room since the last compaction (or since it
+// was opened), or it is more than three quarters full. The snapshot must
+// fit in what is free then: keep the dataset under a quarter of the room
+// (kv_aof_usage), as kvstore's maxmemory does.
+
+// Bytes of room in the log (what kv_aof_usage reports as size).
+uint64_t kv_aof_room(const struct kv_aof *a);
 bool kv_aof_compact_due(const struct kv_aof *a);
 
 // Commit what is buffered, write a snapshot of db, then trim the log
