@@ -304,7 +304,7 @@ int main(int argc, char **argv)
     db = kv_db_new(&cfg);
     char durable[128] = "no append-only file";
     if (o.vsa) {
-        struct storage st = {0};
+        static struct storage st; // (the log keeps pointers into it)
         struct kv_aof_info info;
         uint64_t t0 = sys_rdtsc();
         errval_t err = open_log(o.vsa, o.stord, &st, &info);
