@@ -31,9 +31,8 @@ int main(int argc, char **argv)
         printf("hello: no network: %s\n", err_msg(err));
         return 1;
     }
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-    int l = socket(AF_INET, SOCK_STREAM, 0);
-    if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 4) < 0) {
+    int l = net_listen_tcp(port, 4, false); // socket, bind, listen
+    if (l < 0) {
         printf("hello: port %u: cannot listen\n", port);
         return 1;
     }

@@ -230,18 +230,6 @@ static bool round_once(void)
     return ready > 0;
 }
 
-static int listen_on(uint16_t port)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-    int l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
-    if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-        bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, BACKLOG) < 0) {
-        printf("kvstore: port %u: %s\n", port, strerror(errno));
-        return -1;
-    }
-    return l;
-}
-
 // ---- Start ----
 
 struct options {
@@ -331,8 +319,9 @@ int main(int argc, char **argv)
                o.vsa, o.stord ? " through stord" : "", info.formatted ? "a new log" : "its log",
                info.batches, info.commands, info.snapshots, info.abandoned,
                (sys_rdtsc() - t0) / tsc_khz, kv_db_keys(db));
-        snprintf(durable, sizeof(durable), "append-only file on '%s', appendfsync %s, maxmemory %lu",
-                 o.vsa, modes[fsync_mode], (unsigned long)o.maxmemory);
+        snprintf(durable, sizeof(durable),
+                 "append-only file on '%s', appendfsync %s, maxmemory %lu", o.vsa,
+                 modes[fsync_mode], (unsigned long)o.maxmemory);
     }
     const char *mode = net_mode_arg(argc, argv);
     struct net_stack *s;
@@ -341,9 +330,11 @@ int main(int argc, char **argv)
         printf("kvstore: no network (%s): %s\n", mode, err_msg(err));
         return 1;
     }
-    int l = listen_on(o.port);
-    if (l < 0)
+    int l = net_listen_tcp(o.port, BACKLOG, true);
+    if (l < 0) {
+        printf("kvstore: port %u: %s\n", o.port, strerror(errno));
         return 1;
+    }
     fds[0] = (struct pollfd){.fd = l};
     struct in_addr ip = {.s_addr = net_stack_netq(s)->ip};
     printf("kvstore: on %s:%u (%s); %s\n", inet_ntoa(ip), o.port, mode, durable);

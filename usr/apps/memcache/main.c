@@ -151,18 +151,6 @@ static bool poll_tcp(void)
     return true;
 }
 
-static int listen_on(uint16_t port)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-    int l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
-    if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-        bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, BACKLOG) < 0) {
-        printf("memcache: TCP port %u: %s\n", port, strerror(errno));
-        return -1;
-    }
-    return l;
-}
-
 // ---- UDP (native) ----
 
 // The replies of one request, as transmit buffers addressed to its sender.
@@ -296,9 +284,11 @@ int main(int argc, char **argv)
         printf("memcache: no network (%s): %s\n", mode, err_msg(err));
         return 1;
     }
-    int l = listen_on(o.tcp_port);
-    if (l < 0)
+    int l = net_listen_tcp(o.tcp_port, BACKLOG, true);
+    if (l < 0) {
+        printf("memcache: TCP port %u: %s\n", o.tcp_port, strerror(errno));
         return 1;
+    }
     fds[0] = (struct pollfd){.fd = l};
     struct net_udp *u = NULL;
     if (o.udp_port) {

@@ -112,18 +112,6 @@ static void set_events(void)
     }
 }
 
-static int listen_on(uint16_t port)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-    int l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
-    if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-        bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, BACKLOG) < 0) {
-        printf("tcpecho: port %u: %s\n", port, strerror(errno));
-        return -1;
-    }
-    return l;
-}
-
 // The options and the port; false for anything else (or a second port).
 static bool parse_args(int argc, char **argv, uint16_t *port)
 {
@@ -152,9 +140,11 @@ int main(int argc, char **argv)
         printf("tcpecho: no network (%s): %s\n", mode, err_msg(err));
         return 1;
     }
-    int l = listen_on(port);
-    if (l < 0)
+    int l = net_listen_tcp(port, BACKLOG, true);
+    if (l < 0) {
+        printf("tcpecho: port %u: %s\n", port, strerror(errno));
         return 1;
+    }
     fds[0] = (struct pollfd){.fd = l};
     struct in_addr ip = {.s_addr = net_stack_netq(s)->ip};
     printf("tcpecho: echo on %s:%u (%s), up to %u clients\n", inet_ntoa(ip), port, mode,
