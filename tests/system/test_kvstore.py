@@ -9,7 +9,8 @@ redis-tools ships (as `redis-check-rdb`, which serves when started under
 the name `redis-server`), on another free port of the host: every request
 of REQUESTS and every bad input of BAD goes to both, and the replies must
 be the same bytes. redis-benchmark runs its whole default suite, with and
-without pipelining (-P 16): every test reports a rate. A client gone
+without pipelining (-P 16): every test reports a rate; 64 clients at once,
+each with a pipeline. A client gone
 mid-request stores nothing. Then durable SETs, the store killed and
 started again: every acknowledged one is there; the same through netd and
 stord (`--netd --stord`, the kernel-mediated paths). Second boot: the same
@@ -275,6 +276,26 @@ def run(ctx):
             diff = [(b[:20], o, t) for b, o, t in zip(BAD, ours, theirs) if o != t]
             ctx.check(f"{len(BAD)} bad inputs: Redis's error, then the close", not diff,
                       "; ".join(f"{b!r}: ours {o[:80]!r}, Redis {t[:80]!r}" for b, o, t in diff))
+            # 64 clients at once (opened one after another: see above), each
+            # with a pipeline of its own.
+            conns = []
+            for k in range(64):
+                c = socket.create_connection(("127.0.0.1", port), timeout=20)
+                c.sendall(resp_command(["PING"]))
+                conns.append((c, c.makefile("rb")))
+                read_reply(conns[-1][1])
+            for k, (c, f) in enumerate(conns):
+                c.sendall(b"".join(resp_command(["SET", f"c{k}:{j}", f"{k * j}"]) for j in range(20)))
+            good = 0
+            for k, (c, f) in enumerate(conns):
+                good += all(read_reply(f) == b"+OK\r\n" for _ in range(20))
+                c.sendall(resp_command(["GET", f"c{k}:19"]))
+                good += read_reply(f) == f"${len(str(k * 19))}\r\n{k * 19}\r\n".encode()
+            for c, f in conns:
+                c.close()
+            ctx.check("64 clients at once, 20 pipelined SETs and a GET each", good == 128,
+                      f"{good} of 128 answers right")
+            replies(port, ["FLUSHALL"])
             s = socket.create_connection(("127.0.0.1", port), timeout=10)
             s.sendall(b"*3\r\n$3\r\nSET\r\n$4\r\nhalf\r\n$100\r\nonly part")
             s.close()  # gone mid-request
