@@ -4,8 +4,8 @@ Wall time from starting QEMU (tools/qemu, the full device set) to the CPU
 driver's banner and to the shell's prompt, over several boots of the
 default image (hake/menu.lst), and the time the shell itself reports from
 the CPU driver's start to its prompt (guest TSC, i.e. after GRUB): the
-median of each. Targets: the banner in under 3 s (issue 2), the prompt in
-under 1.5 s after GRUB (issue 5), both under TCG.
+median of each. Targets: the banner in under 3 s, the prompt in
+under 1.5 s after GRUB, both under TCG.
 """
 import os
 import statistics

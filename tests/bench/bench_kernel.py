@@ -1,4 +1,4 @@
-"""tests/bench/bench_kernel.py: CPU driver microbenchmarks (issue 4).
+"""tests/bench/bench_kernel.py: CPU driver microbenchmarks.
 
 Boots kutest in bench mode twice: under plain TCG (TSC cycles, noisy on a
 shared machine) and under TCG with -icount shift=0, where one guest

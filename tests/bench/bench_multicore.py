@@ -1,4 +1,4 @@
-"""tests/bench/bench_multicore.py: UMP round trips between cores 0 and 1 (issue 6).
+"""tests/bench/bench_multicore.py: UMP round trips between cores 0 and 1.
 
 Boots the full system with two cores and runs `mctest bench N` from the
 shell: a process on core 0 and its partner on core 1 exchange one-message

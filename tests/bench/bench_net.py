@@ -1,4 +1,4 @@
-"""tests/bench/bench_net.py: UDP echo on four network paths, one client (issue 8).
+"""tests/bench/bench_net.py: UDP echo on four network paths, one client.
 
 One boot of the full system with QEMU's user network forwarding a host
 port to each server:

@@ -1,4 +1,4 @@
-"""tests/bench/bench_storage.py: 4 KiB write+flush on a VSA, three ways (issue 9).
+"""tests/bench/bench_storage.py: 4 KiB write+flush on a VSA, three ways.
 
 Boots the full system and, from the shell, times 4 KiB durable writes one
 at a time (each waits for its completion, polling):

@@ -1,4 +1,4 @@
-"""tests/system/test_devices.py: devmgr, the IOMMU service and the drivers it starts (issue 7).
+"""tests/system/test_devices.py: devmgr, the IOMMU service and the drivers it starts.
 
 One boot of the default image: devmgr enumerates PCI and turns the IOMMU
 on; it starts storctl for the NVMe controller (which brings it up inside

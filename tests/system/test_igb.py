@@ -1,4 +1,4 @@
-"""tests/system/test_igb.py: UDP echo through an igb VF driven by Sietch's VF driver (issue 8).
+"""tests/system/test_igb.py: UDP echo through an igb VF driven by Sietch's VF driver.
 
 One boot of igbtest as init with the argument "echo" and QEMU's user
 network forwarding a free UDP port of 127.0.0.1 to 10.0.2.15:7, VF 0's

@@ -1,4 +1,4 @@
-"""tests/system/test_multicore.py: the multikernel (issue 6), in one boot with -smp 2.
+"""tests/system/test_multicore.py: the multikernel, in one boot with -smp 2.
 
 Checks that every core comes online with its own CPU driver and that its
 monitor connects to init, then runs mctest from the shell: spawn on core

@@ -1,4 +1,4 @@
-"""tests/system/test_netapps.py: the network applications on their VNICs (issue 8).
+"""tests/system/test_netapps.py: the network applications on their VNICs.
 
 Two boots. The first has QEMU's user network forward free host ports to
 the apps: `udpecho --native` (VNIC 0, 10.0.2.15), `udpecho` on POSIX

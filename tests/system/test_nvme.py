@@ -1,4 +1,4 @@
-"""tests/system/test_nvme.py: NVMe SR-IOV end to end (issue 9), in four boots.
+"""tests/system/test_nvme.py: NVMe SR-IOV end to end, in four boots.
 
 nvmetest runs as init. The first boot, on a fresh disk image, plays the
 control plane on the PF (its IOMMU domain, Identify CNS 14h/15h,

@@ -1,4 +1,4 @@
-"""tests/system/test_vnic.py: VNICs through netctl (issue 8), on raw frames.
+"""tests/system/test_vnic.py: VNICs through netctl, on raw frames.
 
 One boot of the default image with QEMU's user network forwarding two free
 UDP ports of 127.0.0.1 to 10.0.2.15:7 and 10.0.2.16:7 (VNICs 0 and 1).

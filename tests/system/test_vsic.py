@@ -1,4 +1,4 @@
-"""tests/system/test_vsic.py: VSICs and VSAs through storctl (issue 9), in three boots.
+"""tests/system/test_vsic.py: VSICs and VSAs through storctl, in three boots.
 
 The full image; everything is typed into the shell. The first boot, on a
 fresh disk image: logapp verifies write/read across sizes and offsets on

@@ -15,8 +15,8 @@ static const struct driver {
     uint16_t vendor, device;
     const char *program;
 } drivers[] = {
-    {0x8086, 0x10c9, "netctl"},  // Intel 82576 (igb) PF: VNICs (issue 8)
-    {0x1b36, 0x0010, "storctl"}, // QEMU NVMe controller: VSICs (issue 9)
+    {0x8086, 0x10c9, "netctl"},  // Intel 82576 (igb) PF: VNICs
+    {0x1b36, 0x0010, "storctl"}, // QEMU NVMe controller: VSICs
 };
 
 #define MAX_WATCHED 64

@@ -1,6 +1,6 @@
 /*
  * usr/storctl/main.c: storctl, the NVMe controller's driver and the storage
- * control plane (VSICs and VSAs, issue 9). devmgr starts it for the
+ * control plane (VSICs and VSAs). devmgr starts it for the
  * NVMe PF ("storctl 02:00.0") and gives it, as the device's owner, caps to
  * exactly that device: its register BAR, its configuration page and an
  * interrupt vector; storctl puts the controller in an IOMMU domain of its

@@ -1,5 +1,5 @@
 /*
- * usr/tests/devtest/main.c: devices, IOMMU and MSI-X from user mode (issue 7).
+ * usr/tests/devtest/main.c: devices, IOMMU and MSI-X from user mode.
  *
  * Runs as init, holding every resource of the machine: it finds the
  * hardware through ACPI and ECAM, enables the igb's VFs, tests IOMMU page

@@ -2,7 +2,7 @@
  * usr/tests/devtest/tests_dma.c: VT-d confining the NVMe controller's DMA,
  * and MSI-X from the controller to a user endpoint.
  *
- * devtest plays both roles issue 7 separates: the IOMMU driver (it owns
+ * devtest plays both roles the system separates: the IOMMU driver (it owns
  * the VT-d registers, the root and context tables and each domain's root
  * table, made from its own RAM) and the NVMe driver that owns the device
  * and its domain's lower tables and buffers.

@@ -1,4 +1,4 @@
-/* usr/tests/igbtest/igbtest.h: shared state of the igb PF/VF test program (issue 8). */
+/* usr/tests/igbtest/igbtest.h: shared state of the igb PF/VF test program. */
 #pragma once
 
 #include "../devtest/devtest.h" // util.c: report, caps, frames, dev_map, clock, interrupts

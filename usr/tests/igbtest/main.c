@@ -1,6 +1,6 @@
 /*
  * usr/tests/igbtest/main.c: the igb PF and VF drivers on QEMU's 82576
- * (issue 8), with slirp as the network.
+ *, with slirp as the network.
  *
  * Runs as init, holding every resource: finds the igb through ACPI and
  * PCI, enables two VFs with their BARs, confines each function to an

@@ -2,7 +2,7 @@
  * usr/tests/igbtest/setup.c: the igb found through ACPI and PCI, its VFs
  * enabled with their BARs, and each function confined to an IOMMU domain.
  *
- * igbtest plays the parts issue 8 gives to devmgr and the IOMMU service:
+ * igbtest plays the parts devmgr and the IOMMU service play in the system:
  * it owns the VT-d unit and each domain's root, and gives every VF a
  * domain of its own holding only that VF's memory (the same IOVAs in
  * each: the domains are separate address spaces). The PF gets an empty

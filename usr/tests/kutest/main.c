@@ -1,5 +1,5 @@
 /*
- * usr/tests/kutest/main.c: the CPU driver's user-mode tests (issue 4).
+ * usr/tests/kutest/main.c: the CPU driver's user-mode tests.
  *
  * Runs as init (the first boot module), so it holds every resource of the
  * machine. Each test prints TEST PASS/FAIL lines; at the end the program

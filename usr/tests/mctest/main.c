@@ -1,5 +1,5 @@
 /*
- * usr/tests/mctest/main.c: multikernel tests (issue 6), run from the shell
+ * usr/tests/mctest/main.c: multikernel tests, run from the shell
  * on core 0: `run mctest all`. The parent spawns its partners on core 1
  * (`mctest <role>`) and talks to them over UMP connections. Prints TEST
  * PASS/FAIL lines and exits with the number of failures; `mctest bench N`

@@ -1,5 +1,5 @@
 /*
- * usr/tests/nvmetest/main.c: NVMe SR-IOV end to end (issue 9): runs as
+ * usr/tests/nvmetest/main.c: NVMe SR-IOV end to end: runs as
  * init, plays the control plane on the PF and the application on VF 1,
  * then runs the log on the VF's namespace.
  *

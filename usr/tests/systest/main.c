@@ -1,5 +1,5 @@
 /*
- * usr/tests/systest/main.c: user-space foundation tests (issue 5), run from
+ * usr/tests/systest/main.c: user-space foundation tests, run from
  * the shell: `run systest <test> [args]`. Each prints TEST PASS/FAIL lines
  * with stable IDs and exits with 0 only if all passed.
  */

@@ -1,6 +1,6 @@
 /*
  * usr/tests/vnictest/main.c: VNICs through netctl and devmgr, without a
- * TCP/IP stack (issue 8): `vnictest checks` runs the control-plane tests,
+ * TCP/IP stack: `vnictest checks` runs the control-plane tests,
  * `vnictest echo [--netd]` answers ARP and echoes UDP port 7 on raw frames until a
  * datagram "vnictest-done" arrives, `vnictest echo --poll` does the same
  * as the device floor of make bench (never sleeping, replies in batches,

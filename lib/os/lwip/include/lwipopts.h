@@ -127,8 +127,8 @@
 #define TCP_LISTEN_BACKLOG      1
 
 // --- Checksums ---------------------------------------------------------------
-// All in software for now: the emulated 82576's offloads are for issue 8
-// to measure and enable per interface.
+// All in software for now: the emulated 82576's offloads are still to be
+// measured and enabled per interface.
 #define CHECKSUM_GEN_IP       1
 #define CHECKSUM_GEN_UDP      1
 #define CHECKSUM_GEN_TCP      1

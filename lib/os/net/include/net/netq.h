@@ -3,7 +3,7 @@
  * sees it: where frames go out and come in, whoever is behind it.
  *
  * Three kinds implement it: a VNIC (the application's own VF, driven
- * directly: lib/os/net/vnic.c, issue 8), netd (a server that owns one VF
+ * directly: lib/os/net/vnic.c), netd (a server that owns one VF
  * and copies frames to and from applications over IPC: the
  * kernel-mediated path for experiments), and in host tests a simulated
  * wire. The stack (lwIP netif glue), the native API and the sockets API
