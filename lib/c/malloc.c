@@ -202,13 +202,22 @@ static void shrink_block(struct mhdr *h, size_t keep)
 }
 
 // Get a new chunk of at least need usable bytes from the system, or extend
-// the newest chunk when the new memory directly follows it.
+// the newest chunk when the new memory directly follows it. The heap grows
+// by a quarter of its size at least, so a program that allocates many
+// small blocks asks the system a few dozen times, not once per CHUNK_MIN
+// (the system keeps a bounded table of what it gave); when that much is
+// not to be had, exactly what is needed is asked for.
 static bool grow(size_t need)
 {
     size_t bytes = (need + sizeof(struct mchunk) + HDR + PAGE - 1) & ~(size_t)(PAGE - 1);
     if (bytes < CHUNK_MIN)
         bytes = CHUNK_MIN;
-    char *mem = libc_sys_morecore(bytes);
+    size_t ahead = (heap.st.heap / 4 + PAGE - 1) & ~(size_t)(PAGE - 1);
+    char *mem = NULL;
+    if (ahead > bytes && (mem = libc_sys_morecore(ahead)) != NULL)
+        bytes = ahead;
+    else
+        mem = libc_sys_morecore(bytes);
     if (!mem)
         return false;
     if ((uintptr_t)mem % PAGE != 0)

@@ -17,6 +17,7 @@ struct l2 {
 static struct l2 cnodes[INIT_L1_SLOTS];
 static unsigned total_free;
 static bool refilling, started, reserve_only;
+static unsigned kept; // more slots kept free beyond the reserve (slot_keep)
 
 void slot_reserve_only(bool on) { reserve_only = on; }
 
@@ -55,14 +56,38 @@ static errval_t refill(void)
     return err;
 }
 
+// Make CNodes until the reserve and the kept slots are free.
+static errval_t fill(void)
+{
+    errval_t err = SYS_ERR_OK;
+    refilling = true;
+    while (total_free < SLOT_RESERVE + kept && err_is_ok(err))
+        err = refill();
+    refilling = false;
+    return err;
+}
+
+errval_t slot_keep(int delta)
+{
+    if (!started)
+        start();
+    if (delta < 0 && (unsigned)-delta > kept)
+        delta = -(int)kept;
+    kept += (unsigned)delta;
+    if (delta <= 0 || reserve_only || refilling)
+        return SYS_ERR_OK;
+    errval_t err = fill();
+    if (err_is_fail(err))
+        kept -= (unsigned)delta;
+    return err;
+}
+
 errval_t slot_alloc(capref_t *ret)
 {
     if (!started)
         start();
-    if (total_free < SLOT_RESERVE && !refilling && !reserve_only) {
-        refilling = true;
-        errval_t err = refill();
-        refilling = false;
+    if (total_free < SLOT_RESERVE + kept && !refilling && !reserve_only) {
+        errval_t err = fill();
         if (err_is_fail(err) && total_free == 0)
             return err;
     }

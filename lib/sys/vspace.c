@@ -228,6 +228,13 @@ void *vspace_heap_grow(uint64_t bytes, errval_t *err)
             return NULL;
         }
     }
+    // A slot for each chunk's frame cap, free when the fault comes: the
+    // handler cannot make CNodes (that needs RAM from mem_serv).
+    *err = slot_keep((int)(bytes / HEAP_CHUNK));
+    if (err_is_fail(*err)) {
+        ram_free(ram);
+        return NULL;
+    }
     backing[nbacking++] = (struct backing){heap_next, bytes, ram};
     void *p = (void *)heap_next;
     heap_next += bytes;
@@ -265,6 +272,7 @@ bool vspace_heap_fault(uint64_t addr)
             return false;
         }
         heap_mapped += HEAP_CHUNK;
+        slot_keep(-1);
         return true;
     }
     return false;

@@ -17,7 +17,7 @@ PROMPT = r"sietch\$ "
 
 SYSTEST = {
     "args a b c": ["spawn.args", "spawn.pid"],
-    "heap": ["heap.grows_by_faults"],
+    "heap": ["heap.grows_by_faults", "heap.many_small_blocks"],
     "malloc": ["malloc.stress"],
     "threads": ["threads.mutex", "threads.condvar"],
     "names": ["names.register", "names.lookup_and_call"],

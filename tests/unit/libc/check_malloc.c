@@ -396,6 +396,32 @@ START_TEST(test_chunk_requests)
 }
 END_TEST
 
+START_TEST(test_heap_grows_geometrically)
+{
+    // 64 MiB in 64-byte blocks: the heap asks the system a few dozen
+    // times (each time for a quarter of what it has), not a thousand.
+    enum { N = (64 << 20) / 80 };
+    static void *blocks[N];
+    for (unsigned i = 0; i < N; i++) {
+        blocks[i] = sietch_malloc(64);
+        ck_assert_ptr_nonnull(blocks[i]);
+        *(unsigned *)blocks[i] = i;
+    }
+    ck_assert_uint_le(host_morecore_calls, 40);
+    ck_assert_uint_eq(host_morecore_bad, 0);
+    for (unsigned i = 0; i < N; i++)
+        ck_assert_uint_eq(*(unsigned *)blocks[i], i);
+    struct malloc_stats st = stats();
+    ck_assert_uint_le(st.heap, st.in_use + st.in_use / 4 + 64 * 1024 + st.overhead);
+    // Near the end of memory, exactly what is needed is still to be had.
+    host_heap_limit(stats().heap + 256 * 1024);
+    ck_assert_ptr_nonnull(sietch_malloc(200 * 1024));
+    for (unsigned i = 0; i < N; i++)
+        sietch_free(blocks[i]);
+    assert_heap_ok();
+}
+END_TEST
+
 // --- Abuse: each ends the program through abort() with a message.
 
 START_TEST(test_double_free)
@@ -483,6 +509,7 @@ static Suite *malloc_suite(void)
     tcase_add_test(tc, test_out_of_memory);
     tcase_add_test(tc, test_aligned);
     tcase_add_test(tc, test_chunk_requests);
+    tcase_add_test(tc, test_heap_grows_geometrically);
     tcase_add_test_raise_signal(tc, test_double_free, SIGABRT);
     tcase_add_test_raise_signal(tc, test_double_free_after_merge, SIGABRT);
     tcase_add_test_raise_signal(tc, test_free_stack_pointer, SIGABRT);

@@ -65,6 +65,20 @@ static void test_heap(void)
            ok && r1 >= r0 + bytes && m1 < m0 + bytes && m2 >= m1 + bytes - (64u << 10),
            "reserved %lu->%lu, mapped %lu->%lu->%lu", r0, r1, m0, m1, m2);
     free(p);
+    // 40 MiB in 256-byte blocks: the heap grows a few dozen times, by a
+    // quarter each, and the 640 chunks fault in one after another with no
+    // other slot taken between them (the fault handler has one kept for each).
+    enum { SMALL = 256, COUNT = (40u << 20) / SMALL };
+    static unsigned char *blocks[COUNT];
+    unsigned n = 0;
+    for (; n < COUNT && (blocks[n] = malloc(SMALL - 16)) != NULL; n++)
+        blocks[n][0] = (unsigned char)n;
+    ok = n == COUNT;
+    for (unsigned i = 0; i < n; i++) {
+        ok = ok && blocks[i][0] == (unsigned char)i;
+        free(blocks[i]);
+    }
+    report("heap.many_small_blocks", ok, "%u of %u blocks", n, COUNT);
 }
 
 // Many random allocations, checked for overlap through their contents.

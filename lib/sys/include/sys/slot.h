@@ -24,3 +24,8 @@ unsigned slot_free_count(void);
 // While on, slot_alloc only hands out what is free and never makes a new
 // CNode (which needs RAM from mem_serv): for exception handlers.
 void slot_reserve_only(bool on);
+// Keep delta more slots free (fewer when negative) for those that must
+// take them with slot_reserve_only on: the heap's page-fault handler
+// keeps one for each chunk it has not mapped yet. Growing makes the CNodes
+// now; SYS_ERR_NO_MEMORY (and nothing kept) when they cannot be made.
+errval_t slot_keep(int delta);
