@@ -48,6 +48,20 @@ def qemu_crashed(status):
     return status is not None and status in (-6, -11)
 
 
+def paced_connect(build="build"):
+    """The path of tools/paced-connect.c built as a shared library (for
+    LD_PRELOAD into a client that opens many connections through QEMU's
+    user network at once), compiled with the host's cc when stale."""
+    src = os.path.join(ROOT, "tools/paced-connect.c")
+    lib = os.path.join(os.path.abspath(build), "tools", "paced-connect.so")
+    if not os.path.exists(lib) or os.path.getmtime(lib) < os.path.getmtime(src):
+        os.makedirs(os.path.dirname(lib), exist_ok=True)
+        subprocess.run([os.environ.get("CC", "cc"), "-shared", "-fPIC", "-O2", "-Wall", "-o",
+                        lib + ".tmp", src, "-ldl"], check=True)
+        os.replace(lib + ".tmp", lib)
+    return lib
+
+
 def make_iso(name, menu, out_dir, kargs="", modules=(), build="build"):
     """Build out_dir/name.iso from a base menu plus extra module lines.
     Returns (path, error message or None)."""

@@ -19,10 +19,11 @@ moment. Third boot: every SET acknowledged before the kill is there.
 `make kvstore-crash` (KV_KILLS=20) kills QEMU 20 times in a row, every
 other time as the store starts compacting its log.
 
-redis-benchmark runs with 10 clients: with 50 connecting at once through
-QEMU's user network, some connections reach the guest only after tens of
-seconds and the benchmark's clients are reset (QEMU's listener for the
-forward has a backlog of 1).
+redis-benchmark runs with 50 clients, with tools/paced-connect.c
+preloaded: QEMU's user network listens for a forward with a backlog of 1,
+and fifty connections opened at once are dropped or reset on the host
+before QEMU accepts them; preloaded, the benchmark opens them one after
+another before its clock starts.
 """
 import os
 import random
@@ -38,6 +39,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from netpeer import free_tcp_port  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../tools"))
+import sietchtest  # noqa: E402
 from test_shell import PROMPT, Shell, seen, services_up  # noqa: E402
 
 # Requests sent to both servers, in order, on one connection (inline or
@@ -129,6 +132,12 @@ def reference_redis(tmp):
         except OSError:
             time.sleep(0.1)
     return p, port
+
+
+def error_replies(port):
+    """INFO's count of error replies."""
+    m = re.search(r"total_error_replies:(\d+)", cli(port, "INFO", "stats")[1])
+    return int(m.group(1)) if m else None
 
 
 def bad_reply(port, data):
@@ -291,19 +300,35 @@ def run(ctx):
                 good += all(read_reply(f) == b"+OK\r\n" for _ in range(20))
                 c.sendall(resp_command(["GET", f"c{k}:19"]))
                 good += read_reply(f) == f"${len(str(k * 19))}\r\n{k * 19}\r\n".encode()
-            for c, f in conns:
-                c.close()
             ctx.check("64 clients at once, 20 pipelined SETs and a GET each", good == 128,
                       f"{good} of 128 answers right")
+            # Up to its 100 clients, then Redis's error and the close.
+            for k in range(36):
+                c = socket.create_connection(("127.0.0.1", port), timeout=20)
+                c.sendall(resp_command(["PING"]))
+                conns.append((c, c.makefile("rb")))
+                good += read_reply(conns[-1][1]) == b"+PONG\r\n"
+            extra = bad_reply(port, resp_command(["PING"]))
+            ctx.check("the 101st client gets Redis's max-clients error and the close",
+                      good == 164 and extra == b"-ERR max number of clients reached\r\n",
+                      f"{good - 128} of 36 more served; the 101st got {extra!r}")
+            for c, f in conns:
+                f.close()  # (the socket stays open while its file is)
+                c.close()
+            info = cli(port, "INFO", "stats")[1]
+            ctx.check("a client after them is served; INFO counts the one turned away",
+                      "rejected_connections:1" in info, info[-300:])
             replies(port, ["FLUSHALL"])
             s = socket.create_connection(("127.0.0.1", port), timeout=10)
             s.sendall(b"*3\r\n$3\r\nSET\r\n$4\r\nhalf\r\n$100\r\nonly part")
             s.close()  # gone mid-request
             ctx.check("a client gone mid-request stores nothing; the next is served",
                       replies(port, ["EXISTS half", "PING"]) == [b":0\r\n", b"+PONG\r\n"], "")
-            for args in (["-c", "10", "-n", "2000"], ["-c", "10", "-n", "2000", "-P", "16"]):
+            env = dict(os.environ, LD_PRELOAD=sietchtest.paced_connect(ctx.build))
+            errors = error_replies(port)
+            for args in (["-c", "50", "-n", "2000"], ["-c", "50", "-n", "2000", "-P", "16"]):
                 p = subprocess.run(["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-q",
-                                    *args], capture_output=True, text=True, timeout=600)
+                                    *args], capture_output=True, text=True, timeout=600, env=env)
                 rates = re.findall(r"^([A-Z_]+[^:]*): ([\d.]+) requests per second", p.stdout, re.M)
                 zero = [t for t, r in rates if float(r) <= 0]
                 ctx.check(f"redis-benchmark {' '.join(args)}: every test reports a rate",
@@ -312,6 +337,9 @@ def run(ctx):
                           f"{(p.stdout + p.stderr)[-600:]!r}")
                 print(f"    redis-benchmark {' '.join(args)}: " +
                       ", ".join(f"{t.split()[0]} {float(r):.0f}" for t, r in rates[:4]))
+            after = error_replies(port)
+            ctx.check("the benchmarks got no error reply", errors is not None and after == errors,
+                      f"total_error_replies {errors} before, {after} after")
             first = durable_sets(port, 0, 300)
             want = {i % KEYSPACE: i for i in first}
             sh.check("the store killed", f"kill {pid}", rf"\[{pid}\] killed")

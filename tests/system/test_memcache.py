@@ -132,6 +132,22 @@ def run(ctx):
         got = talk(tcp, b"get half\r\nset k 5 0 2\r\nok\r\nget k\r\n", b"ok\r\nEND\r\n")
         ctx.check("a client gone mid-item stores nothing; the next is served",
                   got == b"END\r\nSTORED\r\nVALUE k 5 2\r\nok\r\nEND\r\n", repr(got))
+        # Up to its 100 connections, then memcached's error and the close.
+        held = []
+        for _ in range(100):
+            s = socket.create_connection(("127.0.0.1", tcp), timeout=20)
+            held.append(s)
+            time.sleep(0.002)  # QEMU accepts forwards one at a time (tools/paced-connect.c)
+        s = held[-1]
+        s.sendall(b"version\r\n")
+        served = s.recv(100).startswith(b"VERSION ")
+        got = talk(tcp, b"version\r\n", b"\n")
+        for s in held:
+            s.close()
+        time.sleep(1)
+        ctx.check("past 100 connections: memcached's error, the close, and counted",
+                  served and got == b"ERROR Too many open connections\r\n" and
+                  stat(tcp, "rejected_connections") == 1, f"{served} {got!r}")
         # The example application of docs/apps.md, on the next VNIC.
         sh.cmd("run hello &")
         ctx.check("the example application starts", seen(m, r"hello: on 10\.0\.2\.16:7000", 30), "")

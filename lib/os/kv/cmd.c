@@ -75,6 +75,7 @@ void kv_err(struct kv_ctx *x, const char *msg)
 {
     kv_reply_error(x->out, msg);
     x->failed = true;
+    x->db->stats.errors++;
 }
 
 void kv_errf(struct kv_ctx *x, const char *fmt, ...)

@@ -49,6 +49,7 @@ static int broken(struct kv_conn *c, const char *msg)
     char text[128];
     snprintf(text, sizeof(text), "ERR Protocol error: %s", msg);
     kv_reply_error(&c->out, text);
+    c->db->stats.errors++;
     c->closing = true;
     return BROKEN;
 }

@@ -43,6 +43,7 @@ void kv_db_flush(struct kv_db *db)
 uint64_t kv_db_used_memory(const struct kv_db *db) { return db->mem.used; }
 uint64_t kv_db_keys(const struct kv_db *db) { return db->keys->count; }
 uint64_t kv_db_expires(const struct kv_db *db) { return db->expires->count; }
+void kv_db_note_rejected(struct kv_db *db) { db->stats.rejected++; }
 void kv_db_set_maxmemory(struct kv_db *db, uint64_t bytes) { db->cfg.maxmemory = bytes; }
 
 uint64_t kv_now(const struct kv_db *db)

@@ -72,6 +72,8 @@ static void section_stats(struct text *t, const struct kv_db *db)
     line(t, "expired_keys:%llu\r\nevicted_keys:0\r\nkeyspace_hits:%llu\r\nkeyspace_misses:%llu\r\n",
          (unsigned long long)db->stats.expired, (unsigned long long)db->stats.hits,
          (unsigned long long)db->stats.misses);
+    line(t, "rejected_connections:%llu\r\ntotal_error_replies:%llu\r\n",
+         (unsigned long long)db->stats.rejected, (unsigned long long)db->stats.errors);
 }
 
 // Redis lists only databases that hold keys.

@@ -155,7 +155,7 @@ struct kv_db {
     uint64_t start_ms;
     bool replaying;
     struct kv_stats {
-        uint64_t connections, commands, expired, hits, misses;
+        uint64_t connections, commands, expired, hits, misses, errors, rejected;
     } stats;
 };
 

@@ -66,7 +66,7 @@ static void stats_general(struct mc_conn *conn)
     mc_out_stat_u64(conn, "max_connections", c->cfg.max_conns);
     mc_out_stat_u64(conn, "curr_connections", s->curr_connections);
     mc_out_stat_u64(conn, "total_connections", s->total_connections);
-    mc_out_stat_u64(conn, "rejected_connections", 0);
+    mc_out_stat_u64(conn, "rejected_connections", s->rejected_connections);
     mc_out_stat_u64(conn, "connection_structures", s->curr_connections);
     out_counters(conn, commands, sizeof(commands) / sizeof(commands[0]));
     mc_out_stat_u64(conn, "auth_cmds", 0);

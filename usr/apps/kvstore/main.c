@@ -151,12 +151,26 @@ static void drop_client(nfds_t i)
     closing[i] = closing[nfds];
 }
 
+// Redis's answer to a client past maxclients, then the close (a client
+// left unaccepted in the backlog would wait for ever).
+static void reject(int c)
+{
+    static const char full[] = "-ERR max number of clients reached\r\n";
+    send(c, full, sizeof(full) - 1, MSG_DONTWAIT);
+    close(c);
+    kv_db_note_rejected(db);
+}
+
 static void accept_clients(void)
 {
-    while (nfds < 1 + MAX_CLIENTS) {
+    for (;;) {
         int c = accept(fds[0].fd, NULL, NULL);
         if (c < 0)
             return;
+        if (nfds == 1 + MAX_CLIENTS) {
+            reject(c);
+            continue;
+        }
         fds[nfds] = (struct pollfd){.fd = c};
         conns[nfds] = kv_conn_new(db);
         closing[nfds] = false;
@@ -196,7 +210,7 @@ static bool take_input(nfds_t i)
 
 static void set_events(void)
 {
-    fds[0].events = nfds < 1 + MAX_CLIENTS ? POLLIN : 0;
+    fds[0].events = POLLIN;
     for (nfds_t i = 1; i < nfds; i++) {
         bool in = !closing[i] && pending(i) < OUT_HIGH;
         fds[i].events = (short)((in ? POLLIN : 0) | (pending(i) ? POLLOUT : 0));

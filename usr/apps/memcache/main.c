@@ -65,13 +65,27 @@ static void drop_client(nfds_t i)
     closing[i] = closing[nfds];
 }
 
+// memcached's answer to a client past its connection limit, then the close
+// (a client left unaccepted in the backlog would wait for ever).
+static void reject(int c)
+{
+    static const char full[] = "ERROR Too many open connections\r\n";
+    send(c, full, sizeof(full) - 1, MSG_DONTWAIT);
+    close(c);
+    mc_cache_stats(cache)->rejected_connections++;
+}
+
 static bool accept_clients(void)
 {
     bool any = false;
-    while (nfds < 1 + MAX_CLIENTS) {
+    for (;;) {
         int c = accept(fds[0].fd, NULL, NULL);
         if (c < 0)
             break; // none waiting (EAGAIN), or it went away meanwhile
+        if (nfds == 1 + MAX_CLIENTS) {
+            reject(c);
+            continue;
+        }
         struct mc_conn *mc;
         if (err_is_fail(mc_conn_new(cache, &mc))) {
             close(c); // no memory for its state: refused
@@ -128,7 +142,7 @@ static bool serve(nfds_t i)
 
 static void set_events(void)
 {
-    fds[0].events = nfds < 1 + MAX_CLIENTS ? POLLIN : 0;
+    fds[0].events = POLLIN;
     for (nfds_t i = 1; i < nfds; i++) {
         bool in = !closing[i] && pending(i) < OUT_HIGH;
         fds[i].events = (short)((in ? POLLIN : 0) | (pending(i) ? POLLOUT : 0));

@@ -62,6 +62,9 @@ void kv_db_free(struct kv_db *db);
 uint64_t kv_db_used_memory(const struct kv_db *db);
 uint64_t kv_db_keys(const struct kv_db *db);
 uint64_t kv_db_expires(const struct kv_db *db);
+// The server turned a client away (at its client limit): INFO's
+// rejected_connections.
+void kv_db_note_rejected(struct kv_db *db);
 
 // Change maxmemory (0: none) at run time.
 void kv_db_set_maxmemory(struct kv_db *db, uint64_t bytes);
