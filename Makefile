@@ -18,4 +18,4 @@ include hake/image.mk
 include hake/targets.mk
 include hake/coverage.mk
 
--include $(patsubst %.o,%.d,$(OBJS_kern) $(OBJS_user) $(OBJS_host))
+-include $(patsubst %.o,%.d,$(OBJS_kern) $(OBJS_user) $(OBJS_host) $(OBJS_fuzz))

@@ -20,6 +20,8 @@ void kv_buf_consume(struct kv_buf *b, size_t n)
 {
     if (n > b->len)
         n = b->len;
+    if (n == 0)
+        return; // b->data may be NULL: a buffer never written
     memmove(b->data, b->data + n, b->len - n);
     b->len -= n;
 }
