@@ -40,7 +40,7 @@ static void add_line(struct lines *l, char tag, const char *key, size_t klen, co
 // key's RPUSH commands one after the other.
 static size_t list_index(struct lines *l, const char *key, size_t klen)
 {
-    if (l->list_key.len != klen || memcmp(l->list_key.data, key, klen)) {
+    if (l->list_key.len != klen || (klen > 0 && memcmp(l->list_key.data, key, klen))) {
         kv_buf_consume(&l->list_key, l->list_key.len);
         kv_buf_append(&l->list_key, key, klen);
         l->list_index = 0;
