@@ -32,8 +32,8 @@ struct kv_aof {
 
 static void put(struct bytes *b, const void *p, size_t n)
 {
-    if (b->failed)
-        return;
+    if (b->failed || n == 0)
+        return; // b->p may be NULL (an empty snapshot's end record comes first)
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
         while (cap < b->len + n)
