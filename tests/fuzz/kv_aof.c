@@ -16,9 +16,9 @@
 #include <os/kv_aof.h>
 #include <os/log.h>
 
-#define MAX_INPUT (16 * 1024)
+#define MAX_INPUT (8 * 1024)
 #define BLOCK     512u
-#define BLOCKS    1024u // room for the records, a snapshot and a 64 KiB record
+#define BLOCKS    384u // room for the records, a snapshot and a 64 KiB record
 #define NOW_MS    1700000000000ull
 
 static uint64_t fixed_clock(void *arg)

@@ -198,6 +198,8 @@ static bool parse_int(const char **p, const char *end, char lead, uint64_t max, 
 // parse (the log's checks passed, so this code did not write it).
 static errval_t apply(struct kv_db *db, const char *data, size_t len, struct kv_aof_info *info)
 {
+    if (len == 0)
+        return SYS_ERR_OK; // data may be NULL: an empty batch or snapshot
     const char *p = data, *end = data + len;
     while (p < end) {
         uint64_t argc, n;
