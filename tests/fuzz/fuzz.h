@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #include <check.h>
 extern const char *fuzz_input_name; // the corpus file being replayed
 #define FUZZ_CHECK(cond, fmt, ...)                                                                 \
-    ck_assert_msg((cond), "%s: invariant broken: " #cond ": " fmt, fuzz_input_name, ##__VA_ARGS__)
+    ck_assert_msg((cond), "%s: invariant broken: %s: " fmt, fuzz_input_name, #cond, ##__VA_ARGS__)
 #else
 #define FUZZ_CHECK(cond, fmt, ...)                                                                 \
     do {                                                                                           \
