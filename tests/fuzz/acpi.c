@@ -187,8 +187,8 @@ static void check_dmar(const void *t, size_t len)
     static const uint8_t bdfs[][3] = {{0, 0, 0}, {0, 2, 0}, {0, 31, 7}, {1, 0, 0}, {255, 31, 7}};
     for (size_t i = 0; i < sizeof(bdfs) / sizeof(bdfs[0]); i++) {
         unsigned unit;
-        err = acpi_dmar_unit_for(&d, 0, bdfs[i][0], bdfs[i][1], bdfs[i][2], fake_bridge, NULL,
-                                 &unit);
+        err =
+            acpi_dmar_unit_for(&d, 0, bdfs[i][0], bdfs[i][1], bdfs[i][2], fake_bridge, NULL, &unit);
         if (err_is_ok(err))
             FUZZ_CHECK(unit < d.ndrhds && d.drhds[unit].segment == 0, "unit %u of %u", unit,
                        d.ndrhds);

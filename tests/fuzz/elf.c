@@ -39,8 +39,8 @@ static void check_image(const uint8_t *data, size_t size, const struct elf_image
         if (i > 0) {
             const struct elf_segment *p = &im->seg[i - 1];
             uint64_t last_page = (p->vaddr + p->memsz - 1) / PAGE; // the end does not wrap
-            FUZZ_CHECK(s->vaddr / PAGE > last_page, "segment %u shares a page with %u or is unsorted",
-                       i, i - 1);
+            FUZZ_CHECK(s->vaddr / PAGE > last_page,
+                       "segment %u shares a page with %u or is unsorted", i, i - 1);
         }
         if ((s->flags & ELF_PF_X) && im->entry >= s->vaddr && im->entry - s->vaddr < s->memsz)
             entry_ok = true;

@@ -118,8 +118,8 @@ static void wr32(void *arg, uint32_t off, uint32_t v)
     } else if (off == nvme_sq_tail_doorbell(0, 0)) {
         FUZZ_CHECK(v <= (m->aqa & 0xfff), "SQ tail %u past the queue", v);
         while (m->sq_head != v) {
-            struct nvme_sqe cmd = *(const struct nvme_sqe *)va_of(
-                m, m->asq + m->sq_head * sizeof(cmd), sizeof(cmd));
+            struct nvme_sqe cmd =
+                *(const struct nvme_sqe *)va_of(m, m->asq + m->sq_head * sizeof(cmd), sizeof(cmd));
             m->sq_head = (uint16_t)((m->sq_head + 1) % ((m->aqa & 0xfff) + 1));
             answer(m, &cmd);
         }

@@ -26,10 +26,10 @@ static bool model_uint(const char *s, uint64_t *out)
         return false;
     uint64_t v = 0;
     for (; *s; s++) {
-        int d = *s >= '0' && *s <= '9'                  ? *s - '0'
+        int d = *s >= '0' && *s <= '9'                 ? *s - '0'
                 : base == 16 && *s >= 'a' && *s <= 'f' ? *s - 'a' + 10
                 : base == 16 && *s >= 'A' && *s <= 'F' ? *s - 'A' + 10
-                                                        : -1;
+                                                       : -1;
         if (d < 0 || v > (UINT64_MAX - (unsigned)d) / base)
             return false;
         v = v * base + (unsigned)d;

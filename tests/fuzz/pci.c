@@ -81,10 +81,9 @@ static void decode(const struct pci_cfg *c, struct pci_bdf b, uint16_t id, uint1
         break;
     case PCI_CAP_ID_MSIX:
         if (err_is_ok(pci_msix_read(c, b, off, &x)))
-            FUZZ_CHECK(x.table_bir <= 5 && x.pba_bir <= 5 && x.table_size >= 1 &&
-                           x.table_size <= 2048,
-                       "MSI-X at %#x: BIRs %u %u, %u entries", off, x.table_bir, x.pba_bir,
-                       x.table_size);
+            FUZZ_CHECK(
+                x.table_bir <= 5 && x.pba_bir <= 5 && x.table_size >= 1 && x.table_size <= 2048,
+                "MSI-X at %#x: BIRs %u %u, %u entries", off, x.table_bir, x.pba_bir, x.table_size);
         break;
     case PCI_CAP_ID_EXPRESS:
         if (err_is_ok(pci_express_read(c, b, off, &e)))
@@ -103,8 +102,7 @@ static void walk(const struct pci_cfg *c, struct pci_bdf b, bool extended)
     while (err_is_ok(pci_cap_next(c, b, &it, &id, &off))) {
         FUZZ_CHECK(extended ? off >= 0x100 && off <= 0xffc : off >= 0x40 && off <= 0xfc,
                    "a capability at %#x", off);
-        FUZZ_CHECK(off % 4 == 0 && !seen[off / 4], "capability offset %#x twice or unaligned",
-                   off);
+        FUZZ_CHECK(off % 4 == 0 && !seen[off / 4], "capability offset %#x twice or unaligned", off);
         seen[off / 4] = true;
         if (extended && id == PCI_EXT_CAP_ID_SRIOV)
             check_sriov(c, b, off);

@@ -71,10 +71,7 @@ START_TEST(replay_one)
 }
 END_TEST
 
-START_TEST(corpus_present)
-{
-    ck_assert_msg(nnames > 0, "no inputs in %s", FUZZ_CORPUS);
-}
+START_TEST(corpus_present) { ck_assert_msg(nnames > 0, "no inputs in %s", FUZZ_CORPUS); }
 END_TEST
 
 static Suite *replay_suite(void)

@@ -135,8 +135,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(refused == 0, "%u reported writes refused on replay", refused);
     size_t la, lb;
     char *ca = kv_canon(whole_db, &la), *cb = kv_canon(replayed, &lb);
-    FUZZ_CHECK(fuzz_same(ca, la, cb, lb), "replayed writes make another dataset:\n%s\n--\n%s",
-               ca, cb);
+    FUZZ_CHECK(fuzz_same(ca, la, cb, lb), "replayed writes make another dataset:\n%s\n--\n%s", ca,
+               cb);
     free(ca);
     free(cb);
 
