@@ -17,7 +17,6 @@
  */
 #include "../unit/net/fixture.h"
 #include "fuzz.h"
-#include <check.h>
 #include <net/native.h>
 #include <net/netq.h>
 
@@ -97,42 +96,9 @@ static void run_input(const uint8_t *data, size_t size)
     fx_teardown();
 }
 
-#ifdef FUZZ_REPLAY
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size <= MAX_INPUT)
         run_input(data, size);
     return 0;
 }
-#else
-// The fixture checks with Check, whose assertions work only inside a
-// running test: each input runs as one, in this process (no fork), and a
-// failed check is a finding.
-static const uint8_t *input;
-static size_t input_size;
-
-START_TEST(one_input) { run_input(input, input_size); }
-END_TEST
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-    if (size > MAX_INPUT)
-        return 0;
-    input = data;
-    input_size = size;
-    Suite *s = suite_create("net_native");
-    TCase *tc = tcase_create("input");
-    tcase_add_test(tc, one_input);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_SILENT);
-    if (srunner_ntests_failed(sr) > 0) {
-        TestResult **r = srunner_failures(sr);
-        fprintf(stderr, "%s:%d: %s\n", tr_lfile(r[0]), tr_lno(r[0]), tr_msg(r[0]));
-        abort();
-    }
-    srunner_free(sr);
-    return 0;
-}
-#endif
