@@ -4,6 +4,11 @@
 # with targets declares them in a Hakefile (Make syntax) included below.
 # Outputs go to $(BUILD) (default build/).
 
+# SANITIZE=1 (ASan and UBSan, hake/toolchain.mk) builds apart, so that no
+# sanitized object mixes with a plain one.
+ifeq ($(SANITIZE),1)
+BUILD ?= build/sanitize
+endif
 BUILD ?= build
 V ?= 0
 .DEFAULT_GOAL := all
@@ -18,4 +23,4 @@ include hake/image.mk
 include hake/targets.mk
 include hake/coverage.mk
 
--include $(patsubst %.o,%.d,$(OBJS_kern) $(OBJS_user) $(OBJS_host))
+-include $(patsubst %.o,%.d,$(OBJS_kern) $(OBJS_user) $(OBJS_host) $(OBJS_fuzz))

@@ -43,13 +43,17 @@ static errval_t parse_mmap(const struct tag *t, struct boot_info *info, const ch
     const struct mmap_tag *m = (const void *)t;
     if (t->size < sizeof(*m) || m->entry_size < sizeof(struct mmap_entry))
         return bad(why, "memory map tag or entry too small");
-    for (uint32_t off = sizeof(*m); off + m->entry_size <= t->size; off += m->entry_size) {
-        const struct mmap_entry *e = (const void *)((const char *)t + off);
+    // off <= t->size throughout: off + entry_size could wrap around.
+    for (uint32_t off = sizeof(*m); t->size - off >= m->entry_size; off += m->entry_size) {
+        // Copied out: an entry_size that is not a multiple of 8 leaves
+        // entries misaligned.
+        struct mmap_entry e;
+        memcpy(&e, (const char *)t + off, sizeof(e));
         if (info->n_mmap == BOOT_MAX_REGIONS)
             return bad(why, "more memory map entries than BOOT_MAX_REGIONS");
-        if (e->base + e->len < e->base)
+        if (e.base + e.len < e.base)
             return bad(why, "memory map entry wraps around");
-        info->mmap[info->n_mmap++] = (struct boot_region){e->base, e->len, e->type};
+        info->mmap[info->n_mmap++] = (struct boot_region){e.base, e.len, e.type};
     }
     return SYS_ERR_OK;
 }

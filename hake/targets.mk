@@ -1,6 +1,7 @@
 # hake/targets.mk: the commands of the top-level Makefile.
 
-.PHONY: all run test test-repeat churn soak kvstore-crash unit gdb gdb-server clean help deps
+.PHONY: all run test test-repeat churn soak kvstore-crash unit unit-sanitize fuzz-host fuzz-build gdb \
+	gdb-server clean help deps
 
 # Parallel jobs for the builds that run, test and bench start.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -23,6 +24,8 @@ help:
 	@echo 'make gdb-server QEMU waits for a gdb you start yourself'
 	@echo 'make bench      microbenchmarks, to $(BUILD)/bench/results.md (BENCH=name: one)'
 	@echo 'make coverage   line coverage of kernel/ by the unit tests'
+	@echo 'make unit-sanitize  the unit tests with ASan and UBSan, in $(BUILD)/sanitize'
+	@echo 'make fuzz-host  the libFuzzer harnesses, FUZZ_S=60 seconds in all (docs/reliability.md)'
 	@echo 'make clean      remove $(BUILD)'
 	@echo 'Options: V=1 (show commands), CROSS_COMPILE=prefix-, ACCEL=tcg|kvm'
 
@@ -37,6 +40,25 @@ run:
 	@tools/qemu --interactive $(BUILD)/sietch.iso
 
 unit: $(UNIT_TESTS)
+
+# The unit tests (and the fuzz corpora's replay) with AddressSanitizer and
+# UndefinedBehaviorSanitizer (SANITIZE=1, hake/toolchain.mk), in their own
+# build folder, run by the test runner.
+SANITIZE_BUILD := $(BUILD)/sanitize
+unit-sanitize:
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=$(SANITIZE_BUILD) SANITIZE=1 unit
+	@tools/harness --build $(SANITIZE_BUILD) \
+	  --unit $(patsubst $(BUILD)/%,$(SANITIZE_BUILD)/%,$(UNIT_TESTS))
+
+# The libFuzzer harnesses (tests/fuzz), FUZZ_S seconds in all, one at a
+# time (tools/fuzz); working corpora, logs and findings in $(BUILD)/fuzz.
+FUZZ_S ?= 60
+fuzz-host:
+	@tools/deps --fuzz
+	@$(MAKE) --no-print-directory -j$(JOBS) fuzz-build
+	@tools/fuzz --build $(BUILD)/fuzz --seconds $(FUZZ_S) $(FUZZ_BINS)
+
+fuzz-build: $(FUZZ_BINS)
 
 test:
 	@tools/deps

@@ -67,3 +67,22 @@ HOST_INCLUDES := $(COMMON_INCLUDES) -Ikernel/include -Icpudriver/include \
 	-Icpudriver/arch/x86_64/include \
 	-Ilib/os/include -Itests/unit/include
 HOST_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
+
+# SANITIZE=1: the host world (unit tests and the fuzz corpora's replay)
+# with AddressSanitizer and UndefinedBehaviorSanitizer, every report fatal.
+# `make unit-sanitize` builds it into $(BUILD)/sanitize and runs it.
+ifeq ($(SANITIZE),1)
+SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
+HOST_CFLAGS += $(SANITIZE_FLAGS)
+HOST_LDFLAGS += $(SANITIZE_FLAGS)
+endif
+
+# The fuzz world (tests/fuzz, `make fuzz-host`): the host world's code
+# built with clang for libFuzzer, with AddressSanitizer and
+# UndefinedBehaviorSanitizer; objects are instrumented for coverage
+# (fuzzer-no-link), the harness binaries link libFuzzer's main.
+FUZZ_CC ?= clang
+FUZZ_SANITIZE := address,undefined
+FUZZ_CFLAGS := $(COMMON_CFLAGS) -DSIETCH_HOST=1 -fno-omit-frame-pointer \
+	-fsanitize=fuzzer-no-link,$(FUZZ_SANITIZE) -fno-sanitize-recover=all
+FUZZ_LDFLAGS := -fsanitize=fuzzer,$(FUZZ_SANITIZE) -fno-sanitize-recover=all

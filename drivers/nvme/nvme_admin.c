@@ -92,9 +92,11 @@ errval_t nvme_identify(struct nvme_ctrl *c, uint8_t cns, uint32_t nsid, uint16_t
     return err;
 }
 
-// Copy an ASCII field padded with spaces into a C string.
+// Copy an ASCII field padded with spaces into a C string. The string
+// ends at a NUL inside the field, if any, and its trailing spaces go.
 static void copy_trimmed(char *dst, const char *src, size_t n)
 {
+    n = strnlen(src, n);
     memcpy(dst, src, n);
     dst[n] = '\0';
     while (n && (dst[n - 1] == ' ' || dst[n - 1] == '\0'))

@@ -62,9 +62,12 @@ static errval_t add_segment(struct elf_image *out, const struct elf64_phdr *p, s
     if (p->vaddr + p->memsz < p->vaddr || p->vaddr + p->memsz > limit)
         return bad(why, "segment outside the allowed address range");
     if (out->n_segments > 0) {
+        // The page of the previous segment's last byte: its end does not
+        // wrap (checked when it was added), but rounding the end up to a
+        // page could, near the top of the address space.
         const struct elf_segment *prev = &out->seg[out->n_segments - 1];
-        uint64_t prev_end = (prev->vaddr + prev->memsz + PAGE - 1) & ~(PAGE - 1);
-        if ((p->vaddr & ~(PAGE - 1)) < prev_end)
+        uint64_t prev_last = (prev->vaddr + prev->memsz - 1) & ~(PAGE - 1);
+        if ((p->vaddr & ~(PAGE - 1)) <= prev_last)
             return bad(why, "segments unsorted or sharing a page");
     }
     out->seg[out->n_segments++] =

@@ -32,8 +32,8 @@ struct kv_aof {
 
 static void put(struct bytes *b, const void *p, size_t n)
 {
-    if (b->failed)
-        return;
+    if (b->failed || n == 0)
+        return; // b->p may be NULL (an empty snapshot's end record comes first)
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
         while (cap < b->len + n)
@@ -198,6 +198,8 @@ static bool parse_int(const char **p, const char *end, char lead, uint64_t max, 
 // parse (the log's checks passed, so this code did not write it).
 static errval_t apply(struct kv_db *db, const char *data, size_t len, struct kv_aof_info *info)
 {
+    if (len == 0)
+        return SYS_ERR_OK; // data may be NULL: an empty batch or snapshot
     const char *p = data, *end = data + len;
     while (p < end) {
         uint64_t argc, n;

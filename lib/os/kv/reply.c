@@ -5,6 +5,8 @@
 
 void kv_buf_append(struct kv_buf *b, const void *p, size_t n)
 {
+    if (n == 0)
+        return; // b->data may be NULL: a buffer never written
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
         while (cap < b->len + n)
@@ -20,6 +22,8 @@ void kv_buf_consume(struct kv_buf *b, size_t n)
 {
     if (n > b->len)
         n = b->len;
+    if (n == 0)
+        return; // b->data may be NULL: a buffer never written
     memmove(b->data, b->data + n, b->len - n);
     b->len -= n;
 }

@@ -82,7 +82,8 @@ static void expire_generic(struct kv_ctx *x, bool seconds, bool absolute, const 
         v *= 1000;
     if (!bad && !absolute) {
         bad = v > INT64_MAX - (int64_t)x->now;
-        v += (int64_t)x->now;
+        if (!bad) // the sum would overflow (undefined behaviour) otherwise
+            v += (int64_t)x->now;
     }
     if (bad)
         return kv_errf(x, "ERR invalid expire time in '%s' command", name);

@@ -65,7 +65,8 @@ static bool deadline(struct kv_ctx *x, int i, bool seconds, bool absolute, const
         v *= 1000;
     if (!bad && !absolute) {
         bad = v > INT64_MAX - (int64_t)x->now;
-        v += (int64_t)x->now;
+        if (!bad) // the sum would overflow (undefined behaviour) otherwise
+            v += (int64_t)x->now;
     }
     if (bad) {
         kv_errf(x, "ERR invalid expire time in '%s' command", cmd);

@@ -13,6 +13,12 @@
 #define REC_MAGIC  0x4345524cu // "LREC"
 #define MIN_BLOCK  512u
 #define MAX_BLOCK  65536u
+// No log writes its superblock, opens, or appends blocks this often: a
+// larger seq, epoch or position is corruption, and believing it would let
+// seq + 1, epoch + 1 or a position wrap around to 0 (then every later
+// superblock looks older than the bad one, and trims and generations are
+// lost).
+#define MAX_COUNT  (1ull << 62)
 
 struct log_super {
     uint64_t magic;
@@ -91,6 +97,7 @@ static uint32_t super_crc(struct log_super s)
 static bool super_valid(const struct log_super *s, const struct blockdev *dev)
 {
     return s->magic == SB_MAGIC && s->version == SB_VERSION && s->crc == super_crc(*s) &&
+           s->seq < MAX_COUNT && s->epoch < MAX_COUNT && s->head < MAX_COUNT &&
            s->block_size == dev->block_size && s->area >= 2 && s->area <= dev->blocks - SB_BLOCKS &&
            s->max_record &&
            blocks_for(s->block_size, LOG_HEADER_BYTES + (uint64_t)s->max_record) <= s->area;
@@ -166,7 +173,7 @@ static errval_t read_header(struct log *l, uint64_t pos, uint64_t room, struct l
     errval_t err = area_io(l, false, pos, 1, l->buf);
     memcpy(h, l->buf, sizeof(*h));
     *ok = err_is_ok(err) && h->magic == REC_MAGIC && h->pos == pos && h->len &&
-          h->len <= l->max_record && rec_blocks(l, h->len) <= room;
+          h->len <= l->max_record && rec_blocks(l, h->len) <= room && h->epoch < MAX_COUNT;
     return err;
 }
 

@@ -489,7 +489,10 @@ static size_t feed_line(struct mc_conn *conn, const char *p, size_t len)
     struct mc_buf *line = &conn->line;
     const char *nl = memchr(p, '\n', len);
     size_t n = nl ? (size_t)(nl - p) : len;
+    // A line counts in bytes_read once it is whole, before it runs: a
+    // "stats" reports the same wherever the input was cut.
     if (line->len == 0 && nl && n <= MC_LINE_MAX) {
+        conn->cache->stats.bytes_read += n + 1;
         run_line(conn, p, n);
         return n + 1;
     }
@@ -506,6 +509,7 @@ static size_t feed_line(struct mc_conn *conn, const char *p, size_t len)
     }
     if (!nl)
         return len;
+    conn->cache->stats.bytes_read += line->len + 1;
     run_line(conn, line->data, line->len);
     line->len = 0;
     return n + 1;
@@ -519,6 +523,7 @@ static size_t feed_data(struct mc_conn *conn, const char *p, size_t len)
     size_t n = len < want ? len : want;
     memcpy(item_value(it) + conn->pending_got, p, n);
     conn->pending_got += n;
+    conn->cache->stats.bytes_read += n;
     if (n == want)
         data_done(conn);
     return n;
@@ -529,6 +534,7 @@ static size_t feed_swallow(struct mc_conn *conn, size_t len)
 {
     size_t n = len < conn->swallow ? len : (size_t)conn->swallow;
     conn->swallow -= n;
+    conn->cache->stats.bytes_read += n;
     if (conn->swallow == 0) {
         conn->state = MC_READ_LINE;
         conn->noreply = false;
@@ -539,8 +545,6 @@ static size_t feed_swallow(struct mc_conn *conn, size_t len)
 bool mc_conn_feed(struct mc_conn *conn, const void *bytes, size_t len)
 {
     const char *p = bytes;
-    if (!conn->closing)
-        conn->cache->stats.bytes_read += len;
     while (len > 0 && !conn->closing) {
         size_t used = 0;
         switch (conn->state) {

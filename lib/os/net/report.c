@@ -12,7 +12,7 @@ struct line {
 };
 
 // Append to the line; what does not fit is cut off.
-static void put(struct line *l, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void put(struct line *l, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

@@ -204,6 +204,51 @@ START_TEST(test_bad_module_and_mmap)
 }
 END_TEST
 
+// Entries of a size that is not a multiple of 8 (allowed: entry_size is
+// at least 24) lie misaligned; they are read all the same (found by
+// tests/fuzz/multiboot2.c under UBSan: the parser read them in place).
+START_TEST(test_mmap_odd_entry_size)
+{
+    begin();
+    uint32_t *t = add_tag(MB2_TAG_MMAP, 16 + 2 * 28);
+    t[2] = 28;
+    t[3] = 0;
+    for (int i = 0; i < 2; i++) {
+        uint8_t *p = (uint8_t *)t + 16 + 28 * i;
+        uint64_t base = 0x100000ull * (i + 1), len = 0x1000;
+        uint32_t type = MB2_MEM_AVAILABLE + (uint32_t)i;
+        memcpy(p, &base, 8);
+        memcpy(p + 8, &len, 8);
+        memcpy(p + 16, &type, 4);
+    }
+    end();
+    struct boot_info bi;
+    const char *why;
+    ck_assert_uint_eq(mb2_parse(mbi, &bi, &why), SYS_ERR_OK);
+    ck_assert_uint_eq(bi.n_mmap, 2);
+    ck_assert_uint_eq(bi.mmap[1].base, 0x200000);
+    ck_assert_uint_eq(bi.mmap[1].len, 0x1000);
+    ck_assert_uint_eq(bi.mmap[1].type, MB2_MEM_RESERVED);
+}
+END_TEST
+
+// An entry size near 2^32 must not wrap the walk's offset back into (or
+// past) the tag (found by tests/fuzz/multiboot2.c: entries were read
+// outside the tag, and the MBI).
+START_TEST(test_mmap_huge_entry_size)
+{
+    begin();
+    uint32_t *t = add_tag(MB2_TAG_MMAP, 16);
+    t[2] = 0xfffffff8u;
+    t[3] = 0;
+    end();
+    struct boot_info bi;
+    const char *why;
+    ck_assert_uint_eq(mb2_parse(mbi, &bi, &why), SYS_ERR_OK);
+    ck_assert_uint_eq(bi.n_mmap, 0);
+}
+END_TEST
+
 START_TEST(test_too_many_modules)
 {
     begin();
@@ -235,6 +280,8 @@ static Suite *mb2_suite(void)
     tcase_add_test(tc, test_unterminated_strings);
     tcase_add_test(tc, test_bad_module_and_mmap);
     tcase_add_test(tc, test_too_many_modules);
+    tcase_add_test(tc, test_mmap_odd_entry_size);
+    tcase_add_test(tc, test_mmap_huge_entry_size);
     tcase_add_test(tc, test_mem_type_names);
     suite_add_tcase(s, tc);
     return s;

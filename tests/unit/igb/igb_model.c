@@ -28,7 +28,7 @@ static void reset(struct igb_model *m)
     R(IGB_TXDCTL(0)) = IGB_TXDCTL_ENABLE;
     R(IGB_RXCSUM) = BIT(8) | BIT(9);
     R(IGB_RLPML) = 0x2600;
-    R(0x38) = VLAN_TPID | VLAN_TPID << 16; // VET
+    R(0x38) = VLAN_TPID | (uint32_t)VLAN_TPID << 16; // VET
     for (unsigned v = 0; v < 8; v++) {
         R(V2PMAILBOX(v)) = IGB_V2P_RSTI;
         R(IGB_VMOLR(v)) = 0x2600 | IGB_VMOLR_STRCRC;

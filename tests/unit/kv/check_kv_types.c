@@ -28,6 +28,9 @@ START_TEST(test_strings)
     EXPECT("SET k v EX 0", "-ERR invalid expire time in 'set' command\r\n");
     EXPECT("SET k v PX -5", "-ERR invalid expire time in 'set' command\r\n");
     EXPECT("SET k v EX 9223372036854775807", "-ERR invalid expire time in 'set' command\r\n");
+    // Relative past INT64_MAX with the clock added (an overflow the
+    // SANITIZE=1 unit build found in the sum, made even when refused).
+    EXPECT("SET k v PX 9223372036854775807", "-ERR invalid expire time in 'set' command\r\n");
     EXPECT("SET k v EX ten", NOTINT);
     EXPECT("GETSET k new", "$5\r\nworld\r\n");
     EXPECT("GETSET none new", "$-1\r\n");

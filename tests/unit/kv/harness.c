@@ -60,7 +60,8 @@ const char *h_feed(const char *bytes, size_t len, size_t *out_len, bool *closed)
     struct kv_buf *b = kv_conn_output(h_c);
     free(taken);
     taken = malloc(b->len + 1);
-    memcpy(taken, b->data, b->len);
+    if (b->len > 0) // b->data is NULL before the first reply
+        memcpy(taken, b->data, b->len);
     taken[b->len] = '\0';
     if (out_len)
         *out_len = b->len;

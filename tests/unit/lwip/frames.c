@@ -140,7 +140,8 @@ size_t build_tcp_wnd(uint8_t *buf, const struct endpoint *from, uint16_t sport,
     put32(t + 8, ack);
     put16(t + 12, (uint16_t)((HDR_TCP / 4) << 12 | flags));
     put16(t + 14, wnd);
-    memmove(t + HDR_TCP, data, len);
+    if (len > 0) // data may be NULL for a segment without payload
+        memmove(t + HDR_TCP, data, len);
     put16(t + 16, inet_csum(t, tlen, pseudo_sum(from->ip, to->ip, PROTO_TCP, tlen)));
     return build_ipv4(buf, from, to, PROTO_TCP, t, tlen);
 }

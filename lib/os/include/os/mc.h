@@ -52,7 +52,10 @@ struct mc_stats {
     uint64_t get_hits, get_misses, get_expired;
     uint64_t delete_hits, delete_misses, incr_hits, incr_misses, decr_hits, decr_misses;
     uint64_t cas_hits, cas_misses, cas_badval, touch_hits, touch_misses;
-    uint64_t bytes_read, bytes_written; // fed in; consumed or emitted out
+    // bytes_read: command lines (each once whole, before it runs) and data
+    // blocks taken in, so that it is the same for every split of the input;
+    // bytes_written: output consumed or emitted.
+    uint64_t bytes_read, bytes_written;
     uint64_t curr_items, total_items, bytes;
     uint64_t evictions, evicted_nonzero, evicted_unfetched, reclaimed, expired_unfetched;
     uint64_t evicted_time; // seconds since the last access of the newest evicted item
