@@ -30,7 +30,8 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
     static int (*real_connect)(int, const struct sockaddr *, socklen_t);
     if (!real_connect)
-        real_connect = (int (*)(int, const struct sockaddr *, socklen_t))dlsym(RTLD_NEXT, "connect");
+        real_connect =
+            (int (*)(int, const struct sockaddr *, socklen_t))dlsym(RTLD_NEXT, "connect");
     int r = real_connect(fd, addr, len);
     if (r < 0 && errno == EINPROGRESS) {
         struct pollfd p = {.fd = fd, .events = POLLOUT};

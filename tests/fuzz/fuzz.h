@@ -53,6 +53,14 @@ static inline uint64_t fuzz_seed(const uint8_t *data, size_t size)
     return h;
 }
 
+// The length of the next piece of an input cut into pieces of 1 to 64
+// bytes (left bytes remain), where the generator says.
+static inline size_t fuzz_piece(uint64_t *rng, size_t left)
+{
+    size_t n = 1 + fuzz_rand(rng) % 64;
+    return n < left ? n : left;
+}
+
 // Equal byte strings (either pointer may be NULL when its length is 0).
 static inline int fuzz_same(const void *a, size_t na, const void *b, size_t nb)
 {

@@ -40,11 +40,9 @@ static bool feed_split(struct mc_conn *c, const uint8_t *data, size_t size)
 {
     uint64_t rng = fuzz_seed(data, size);
     bool closing = false;
-    for (size_t at = 0; at < size;) {
-        size_t n = 1 + fuzz_rand(&rng) % 64;
-        n = n < size - at ? n : size - at;
+    for (size_t at = 0, n; at < size; at += n) {
+        n = fuzz_piece(&rng, size - at);
         closing = mc_conn_feed(c, data + at, n);
-        at += n;
     }
     return closing;
 }

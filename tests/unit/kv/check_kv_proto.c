@@ -245,12 +245,12 @@ START_TEST(test_info)
     EXPECT("FLUSHALL", "+OK\r\n");
     EXPECT("INFO keyspace", "$12\r\n# Keyspace\r\n\r\n");
     // Every error reply is counted, the protocol's too.
-    ck_assert_ptr_nonnull(strstr(h_feed("INFO stats\r\n", 12, NULL, NULL),
-                                 "\r\ntotal_error_replies:0\r\n"));
+    ck_assert_ptr_nonnull(
+        strstr(h_feed("INFO stats\r\n", 12, NULL, NULL), "\r\ntotal_error_replies:0\r\n"));
     EXPECT("FROB", "-ERR unknown command 'FROB', with args beginning with: \r\n");
     EXPECT("INCR a b", "-ERR wrong number of arguments for 'incr' command\r\n");
-    ck_assert_ptr_nonnull(strstr(h_feed("INFO stats\r\n", 12, NULL, NULL),
-                                 "\r\ntotal_error_replies:2\r\n"));
+    ck_assert_ptr_nonnull(
+        strstr(h_feed("INFO stats\r\n", 12, NULL, NULL), "\r\ntotal_error_replies:2\r\n"));
     h_feed("*1\r\n$x\r\n", 9, NULL, NULL);
     ck_assert_uint_eq(h_db->stats.errors, 3);
 }

@@ -47,7 +47,7 @@ struct mc_config {
 // Counters, named after the fields of memcached's "stats" that they feed.
 struct mc_stats {
     uint64_t curr_connections, total_connections; // mc_conn_new / mc_conn_free
-    uint64_t rejected_connections; // turned away at max_conns (by the server)
+    uint64_t rejected_connections;                // turned away at max_conns (by the server)
     uint64_t cmd_get, cmd_set, cmd_flush, cmd_touch;
     uint64_t get_hits, get_misses, get_expired;
     uint64_t delete_hits, delete_misses, incr_hits, incr_misses, decr_hits, decr_misses;
