@@ -123,7 +123,7 @@ bench:
 
 # A host library for clients that open many connections through QEMU's
 # user network at once (LD_PRELOAD; tools/paced-connect.c says why). The
-# harness builds it the same way on its own (sietchtest.paced_connect).
+# tests and benchmarks make it through this rule (sietchtest.paced_connect).
 $(BUILD)/tools/paced-connect.so: tools/paced-connect.c
 	@mkdir -p $(@D)
 	$(HOST_CC) -shared -fPIC -O2 -Wall -o $@ $< -ldl

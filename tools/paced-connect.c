@@ -7,15 +7,15 @@
  * QEMU's user network (slirp) listens for a host forward with a backlog
  * of 1: the host's kernel holds at most two connections that QEMU has not
  * accepted yet and drops the SYNs of the rest, which the clients send
- * again only a second later (and a connection opened at once by the
- * thousand is reset). When a client such as redis-benchmark -c 50 opens
- * fifty connections at once, they come a pair a second. Preloaded into
+ * again only a second later. When a client such as redis-benchmark -c 50
+ * opens fifty connections at once, they come a pair a second (and
+ * redis-benchmark gave up with "Connection reset by peer"). Preloaded into
  * the client, this opens them one after another, each after QEMU has had
  * time to accept the last (a packet capture of the guest's link shows
  * QEMU passing each on within a millisecond when it is paced so). What the
  * client sends and receives is untouched, and redis-benchmark creates its
  * clients before its clock starts. Built by the harness
- * (sietchtest.paced_connect) with the host's cc.
+ * (sietchtest.paced_connect) through its rule in hake/targets.mk.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>

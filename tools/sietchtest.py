@@ -51,14 +51,11 @@ def qemu_crashed(status):
 def paced_connect(build="build"):
     """The path of tools/paced-connect.c built as a shared library (for
     LD_PRELOAD into a client that opens many connections through QEMU's
-    user network at once), compiled with the host's cc when stale."""
-    src = os.path.join(ROOT, "tools/paced-connect.c")
-    lib = os.path.join(os.path.abspath(build), "tools", "paced-connect.so")
-    if not os.path.exists(lib) or os.path.getmtime(lib) < os.path.getmtime(src):
-        os.makedirs(os.path.dirname(lib), exist_ok=True)
-        subprocess.run([os.environ.get("CC", "cc"), "-shared", "-fPIC", "-O2", "-Wall", "-o",
-                        lib + ".tmp", src, "-ldl"], check=True)
-        os.replace(lib + ".tmp", lib)
+    user network at once), made by its rule in hake/targets.mk when stale."""
+    build = os.path.abspath(build)
+    lib = os.path.join(build, "tools", "paced-connect.so")
+    subprocess.run(["make", "-s", "--no-print-directory", f"BUILD={build}", lib], cwd=ROOT,
+                   check=True)
     return lib
 
 
@@ -88,6 +85,8 @@ class Machine:
         self.env = dict(os.environ, **(env or {}))
         self.out = ""   # everything read so far, as a terminal shows it
         self.pos = 0    # expect() consumes up to here
+        self._want = None    # the pattern an expect() waits for, tried before each erase
+        self._caught = None  # its match on a line erased meanwhile
         self._carry = ""  # a chunk's tail that may begin ERASE_LINE
         root, _ = os.path.splitext(log_path)
         self.qemu_log_path = root + ".qemu.log"  # QEMU's stderr
@@ -129,7 +128,11 @@ class Machine:
         """Add serial output as a terminal shows it (called with _cond held).
         CRs go (patterns match on \\n); ERASE_LINE removes the current line,
         and what expect() had consumed of it is unconsumed (it is drawn
-        again). The log keeps ERASE_LINE, so `cat` shows it as it was."""
+        again). A line erased in the chunk that drew it was on the screen all
+        the same: the pattern expect() waits for is tried on it first (under
+        a flood of background lines the shell's prompt is redrawn and erased
+        in every chunk). The log keeps ERASE_LINE, so `cat` shows it as it
+        was."""
         text = self._carry + text
         self._carry = ""
         for k in range(len(ERASE_LINE) - 1, 0, -1):  # a chunk may split it
@@ -141,6 +144,10 @@ class Machine:
         self._log.flush()
         for i, part in enumerate(parts):
             if i:
+                if self._want is not None and self._caught is None:
+                    self._caught = self._want.search(self.out, self.pos)
+                    if self._caught:
+                        self.pos = self._caught.end()
                 start = self.out.rfind("\n") + 1
                 self.out = self.out[:start]
                 self.pos = min(self.pos, start)
@@ -168,17 +175,23 @@ class Machine:
         rx = re.compile(pattern, re.M)
         deadline = time.time() + timeout
         with self._cond:
-            while True:
-                m = rx.search(self.out, self.pos)
-                if m:
-                    self.pos = m.end()
-                    return m
-                left = deadline - time.time()
-                if left <= 0 or (self.status is not None and not self._reader.is_alive()):
-                    why = "timed out" if left <= 0 else self.why_ended()
-                    raise Timeout(f"{why} waiting for /{pattern}/; last output: "
-                                  f"{self.out[-300:]!r}")
-                self._cond.wait(min(left, 0.5))
+            self._want, self._caught = rx, None
+            try:
+                while True:
+                    if self._caught:  # on a line erased since (pos is set)
+                        return self._caught
+                    m = rx.search(self.out, self.pos)
+                    if m:
+                        self.pos = m.end()
+                        return m
+                    left = deadline - time.time()
+                    if left <= 0 or (self.status is not None and not self._reader.is_alive()):
+                        why = "timed out" if left <= 0 else self.why_ended()
+                        raise Timeout(f"{why} waiting for /{pattern}/; last output: "
+                                      f"{self.out[-300:]!r}")
+                    self._cond.wait(min(left, 0.5))
+            finally:
+                self._want = None
 
     def send(self, text):
         """Type text into the serial console."""

@@ -6,6 +6,7 @@ endings are named (its own crash apart from Sietch's exits), and that
 every boot gets a disk made anew unless a test hands it one.
 """
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
@@ -53,6 +54,15 @@ def run(ctx):
     m._feed("\r\x1b[Kbg line\r\nsietch$ ")
     ctx.check("an erased line that expect() had consumed is unconsumed",
               m.out == "x\nbg line\nsietch$ " and m.pos == 2, f"out {m.out!r}, pos {m.pos}")
+    # A prompt drawn and erased within one chunk (a flood of background
+    # lines) was on the screen: an expect() waiting for it sees it.
+    m = fed(["run x\n"])
+    m._want = re.compile(r"([\s\S]*?)sietch\$ ")
+    m._feed("out\nsietch$ \r\x1b[Kbg 1\r\nsietch$ \r\x1b[Kbg 2\r\n")
+    caught = m._caught
+    ctx.check("a prompt erased in the chunk that drew it is seen by expect()",
+              caught is not None and caught.group(1) == "run x\nout\n" and
+              m.out == "run x\nout\nbg 1\nbg 2\n", f"{caught!r}, out {m.out!r}")
     names = {33: "pass", 35: "fail", 37: "panic", 0: "status 0", -15: "killed by signal 15 (SIGTERM)",
              -6: "killed by signal 6 (SIGABRT)", None: "running"}
     wrong = {s: sietchtest.exit_name(s) for s, n in names.items() if sietchtest.exit_name(s) != n}

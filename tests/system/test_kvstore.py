@@ -21,9 +21,9 @@ other time as the store starts compacting its log.
 
 redis-benchmark runs with 50 clients, with tools/paced-connect.c
 preloaded: QEMU's user network listens for a forward with a backlog of 1,
-and fifty connections opened at once are dropped or reset on the host
-before QEMU accepts them; preloaded, the benchmark opens them one after
-another before its clock starts.
+so of fifty connections opened at once the host lets a pair a second
+through; preloaded, the benchmark opens them one after another before its
+clock starts.
 """
 import os
 import random
