@@ -25,7 +25,9 @@ struct proc {
     uint32_t vector; // the vector we gave it on core 0, or 0
     enum proc_state state;
     uint64_t status;
-    bool system; // a system server kill refuses (devmgr: the devices and the IOMMU)
+    bool system;     // a system server kill refuses (devmgr: the devices and the IOMMU)
+    bool trusted;    // a boot program (devmgr, the shell): may end any process, power off
+    uint64_t parent; // the process that spawned it (0: init)
     char name[PROC_NAME_LEN];
     struct spawn sp;
     struct waiter *waiters;
@@ -93,6 +95,9 @@ errval_t proc_create(int argc, const char *const *argv, spawn_alloc_fn alloc, vo
 errval_t proc_run(struct proc *p);
 errval_t proc_start(int argc, const char *const *argv, uint64_t *pid);
 struct proc *proc_find(uint64_t pid);
+
+// Is pid a boot program (or init)? They may end any process and power off.
+bool procs_trusted(uint64_t pid);
 // A process on another core ended (its monitor says so).
 void proc_remote_exited(uint64_t pid, uint64_t status);
 // The module frame (our cap) of a program, by name.

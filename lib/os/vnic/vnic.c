@@ -423,6 +423,10 @@ const struct netctl_vnic *vnic_info(struct netq *q) { return &vn(q)->info; }
 
 capref_t vnic_cap(struct netq *q) { return vn(q)->cap; }
 
+struct igb_vf *vnic_vf(struct netq *q) { return &vn(q)->vf; }
+
+struct dma_space *vnic_dma_space(struct netq *q) { return &vn(q)->space; }
+
 errval_t vnic_irq_route(struct netq *q, capref_t ep, uint64_t badge)
 {
     struct vnic *v = vn(q);
