@@ -326,8 +326,8 @@ errval_t vtd_irte_set(struct vtd_unit *u, uint16_t index, const struct vtd_irte_
     __asm__ volatile("" ::: "memory");
     e->lo = new.lo;
     publish(u, e, sizeof(*e));
-    // Not-present entries are not cached (9.10), but a unit may have read
-    // this one while it was being written: make sure it reads it again.
+    // Whatever the unit may hold for this index (it may have read the
+    // entry while it was being written) goes: it reads the entry afresh.
     return u->iec(u->iec_arg, false, index);
 }
 
