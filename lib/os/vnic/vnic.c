@@ -319,7 +319,7 @@ static errval_t irq_setup(struct vnic *v)
     if (err_is_ok(err))
         err = obj_alloc(&v->irq_ep, ObjType_Endpoint, OBJSIZE_ENDPOINT);
     if (err_is_ok(err))
-        err = devmgr_irq(v->info.rid, &irq, &vector);
+        err = devmgr_irq(v->info.rid, &irq, &vector, &addr, &data);
     if (err_is_ok(err))
         v->irq = irq;
     if (err_is_ok(err))
@@ -330,8 +330,6 @@ static errval_t irq_setup(struct vnic *v)
         err = invoke_irqdest_connect(irq, note);
     if (note)
         cap_destroy(note);
-    if (err_is_ok(err))
-        err = invoke_irqdest_get_msi(irq, &addr, &data);
     v->msix = (struct pci_msix_table){mmio_direct((char *)table + x.table_offset), x.table_size};
     if (err_is_ok(err))
         err = pci_msix_set(&v->msix, 0, addr, data);
