@@ -120,6 +120,12 @@ errval_t devmgr_irq(uint16_t rid, capref_t *cap, uint32_t *vector, uint64_t *msi
     return err;
 }
 
+errval_t devmgr_irq_return(uint32_t vector)
+{
+    struct rpc_result r;
+    return call(DEVMGR_IRQ_RETURN, vector, 0, NULL_CAP, NULL, &r);
+}
+
 errval_t devmgr_domain(capref_t *root, uint16_t *domain)
 {
     struct rpc_result r;

@@ -122,6 +122,7 @@ def run(ctx):
         before, free_before, procs_before = snapshot(sh)
 
         attacks = [("dma", "hostile dma 2000", ["hostile.dma", "hostile.dma_flood"]),
+                   ("msi", "hostile msi", ["hostile.msi_remappable_blocked"]),
                    ("mailbox", "hostile mailbox 500", ["hostile.mailbox"]),
                    ("spoof", "hostile spoof 200", ["hostile.spoof"]),
                    ("privileged", f"hostile privileged {npid}", ["hostile.privileged", "hostile.names"]),

@@ -187,29 +187,34 @@ void irq_dev_released(const struct dev *d)
     }
 }
 
-// pid ended: the vectors it was given come back. Their remapping entries
-// go first; then every copy of their caps (revoked: the holder may have
-// passed one on), and with it any binding to an endpoint, so the next
-// holder starts clean.
+// Vector v comes back from its holder. Its remapping entry goes first;
+// then every copy of its cap (revoked: the holder may have passed one on),
+// and with it any binding to an endpoint, so the next holder starts clean.
+static errval_t irq_release(unsigned v)
+{
+    capref_t cap = cap_at(IRQCN_L1, v);
+    errval_t err = irq_entry_clear(v);
+    if (err_is_ok(err))
+        err = cap_revoke(cap);
+    if (err_is_ok(err)) {
+        err = invoke_irqdest_disconnect(cap);
+        if (err_no(err) == IRQ_ERR_NOT_BOUND)
+            err = SYS_ERR_OK;
+    }
+    if (err_is_fail(err)) { // kept out of use: someone may still have it
+        printf("devmgr: vector %u of pid %lu: %s; not reused\n", v, vec_holder[v], err_msg(err));
+        return err;
+    }
+    vec_used[v] = false;
+    return SYS_ERR_OK;
+}
+
+// pid ended: the vectors it was given come back.
 void irq_proc_ended(uint64_t pid)
 {
     for (unsigned v = VECTOR_FIRST; v <= VECTOR_LAST; v++) {
-        if (!vec_used[v] || vec_holder[v] != pid)
-            continue;
-        capref_t cap = cap_at(IRQCN_L1, v);
-        errval_t err = irq_entry_clear(v);
-        if (err_is_ok(err))
-            err = cap_revoke(cap);
-        if (err_is_ok(err)) {
-            err = invoke_irqdest_disconnect(cap);
-            if (err_no(err) == IRQ_ERR_NOT_BOUND)
-                err = SYS_ERR_OK;
-        }
-        if (err_is_fail(err)) { // kept out of use: someone may still have it
-            printf("devmgr: vector %u of pid %lu: %s; not reused\n", v, pid, err_msg(err));
-            continue;
-        }
-        vec_used[v] = false;
+        if (vec_used[v] && vec_holder[v] == pid)
+            irq_release(v);
     }
 }
 
@@ -282,6 +287,13 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
             resp->w[1] = d->fault_addr;
             resp->w[2] = d->fault_reason;
         }
+        break;
+    }
+    case DEVMGR_IRQ_RETURN: {
+        uint64_t v = req->a[0];
+        bool held =
+            v >= VECTOR_FIRST && v <= VECTOR_LAST && vec_used[v] && vec_holder[v] == req->chan->pid;
+        resp->err = held ? irq_release((unsigned)v) : IRQ_ERR_NOT_HOLDER;
         break;
     }
     case DEVMGR_STATS:

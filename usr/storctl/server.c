@@ -125,16 +125,16 @@ static bool ir_try(uint64_t addr, uint32_t data, bool want_delivered, uint64_t *
     return delivered;
 }
 
-// One of our VFs (one not granted to anybody) gets a vector of its own:
-// its remapping entry names the VF, not us. Kept for later checks.
+// One of our VFs (one not granted to anybody) gets a vector of its own
+// for the check: its remapping entry names the VF, not us. Given back
+// after it (devmgr_irq_return), so that any client may ask for the check
+// as often as it likes.
 static errval_t vf_vector(uint16_t *vf_rid)
 {
     for (unsigned i = 0; i < sc.nvsics; i++) {
         if (sc.vsics[i].owner)
             continue;
         *vf_rid = sc.vsics[i].rid;
-        if (sc.vf_vector)
-            return SYS_ERR_OK;
         capref_t cap;
         uint64_t addr;
         uint32_t data;
@@ -176,6 +176,10 @@ static void check_intremap(struct server_resp *resp)
     resp->w[0] = r;
     resp->w[1] = sc.vf_vector;
     resp->w[2] = vf_rid;
+    errval_t back = devmgr_irq_return(sc.vf_vector);
+    if (err_is_fail(back))
+        printf("storctl: the check's vector %u stays with us: %s\n", sc.vf_vector, err_msg(back));
+    sc.vf_vector = 0;
 }
 
 // Be told when a client ends, once per channel (chan->user marks it):

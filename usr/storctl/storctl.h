@@ -43,7 +43,7 @@ struct storctl {
     capref_t irq;      // its IRQDest
     uint64_t msi_addr; // the message devmgr gave for it (MSI-X entry 0)
     uint32_t msi_data;
-    uint32_t vf_vector; // STORCTL_CHECK_INTREMAP: a vector of one of our VFs (0: none yet)
+    uint32_t vf_vector; // STORCTL_CHECK_INTREMAP: a vector of one of our VFs, during the check
     uint64_t bits;      // signals taken but not yet consumed
     uint32_t nn;        // namespaces
     char model[41], serial[21];

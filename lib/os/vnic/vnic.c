@@ -425,6 +425,8 @@ struct igb_vf *vnic_vf(struct netq *q) { return &vn(q)->vf; }
 
 struct dma_space *vnic_dma_space(struct netq *q) { return &vn(q)->space; }
 
+struct pci_msix_table *vnic_msix(struct netq *q) { return &vn(q)->msix; }
+
 errval_t vnic_irq_route(struct netq *q, capref_t ep, uint64_t badge)
 {
     struct vnic *v = vn(q);

@@ -31,6 +31,7 @@ enum devmgr_op {
                         //   remapping table index (interrupt), w2: last reason
     DEVMGR_STATS =
         13, // () -> w0: interrupt vectors handed out, w1: IOMMU domains, w2: vectors in all
+    DEVMGR_IRQ_RETURN = 14, // (vector): give it back                            [its holder]
 };
 
 #define DEVMGR_NAME         "devmgr"
@@ -83,6 +84,11 @@ errval_t devmgr_config(uint16_t rid, capref_t *cap);
 // the compatibility-format message of IRQDestCmd_GetMSI.
 errval_t devmgr_irq(uint16_t rid, capref_t *cap, uint32_t *vector, uint64_t *msi_addr,
                     uint32_t *msi_data);
+
+// Give a vector back before we end: its remapping entry goes, every copy
+// of its cap is revoked, and it may be handed out again. Errors:
+// IRQ_ERR_NOT_HOLDER (not a vector devmgr gave us).
+errval_t devmgr_irq_return(uint32_t vector);
 
 // A new IOMMU domain: *root is its top table (we map our IOVNodeL3s into
 // it); devmgr keeps the table, so a domain outlives nothing but its
