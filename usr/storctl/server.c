@@ -146,6 +146,21 @@ static errval_t vf_vector(uint16_t *vf_rid)
     return SYS_ERR_NOT_FOUND;
 }
 
+// Does devmgr list vector v as handed out for device rid?
+static bool entry_listed(uint16_t rid, uint32_t v)
+{
+    static struct devmgr_dev devs[DEVMGR_MAX_DEVS];
+    unsigned n = 0;
+    if (v < DEVMGR_VECTOR_FIRST || v - DEVMGR_VECTOR_FIRST >= 64 ||
+        err_is_fail(devmgr_list(devs, DEVMGR_MAX_DEVS, &n)))
+        return false;
+    for (unsigned i = 0; i < n; i++) {
+        if (devs[i].rid == rid)
+            return devs[i].vectors >> (v - DEVMGR_VECTOR_FIRST) & 1;
+    }
+    return false;
+}
+
 static void check_intremap(struct server_resp *resp)
 {
     uint16_t vf_rid = 0;
@@ -173,12 +188,16 @@ static void check_intremap(struct server_resp *resp)
         r |= STORCTL_IR_COMPAT_DELIVERED;
     if (ir_try(sc.msi_addr, sc.msi_data, true, &reason, &index, &faulted) && !faulted)
         r |= STORCTL_IR_RESTORED;
+    if (entry_listed(vf_rid, sc.vf_vector) && !entry_listed(sc.rid, sc.vf_vector))
+        r |= STORCTL_IR_OTHER_LISTED;
     resp->w[0] = r;
     resp->w[1] = sc.vf_vector;
     resp->w[2] = vf_rid;
     errval_t back = devmgr_irq_return(sc.vf_vector);
     if (err_is_fail(back))
         printf("storctl: the check's vector %u stays with us: %s\n", sc.vf_vector, err_msg(back));
+    else if (!entry_listed(vf_rid, sc.vf_vector))
+        resp->w[0] |= STORCTL_IR_GIVEN_BACK;
     sc.vf_vector = 0;
 }
 

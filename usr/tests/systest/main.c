@@ -486,25 +486,19 @@ static bool service_up(const char *name)
 // message (sys/storctl.h: STORCTL_IR_*).
 static void test_intremap(struct rpc_chan *ch, const struct devmgr_dev *nvme)
 {
-    static struct devmgr_dev devs[DEVMGR_MAX_DEVS];
     struct rpc_result r = {0};
-    unsigned n = 0;
     errval_t err = ch ? rpc_call(ch, STORCTL_CHECK_INTREMAP, 0, 0, 0, NULL_CAP, NULL_CAP, &r)
                       : SYS_ERR_NOT_FOUND;
     if (err_is_ok(err))
         err = r.err;
-    if (err_is_ok(err))
-        err = devmgr_list(devs, DEVMGR_MAX_DEVS, &n);
-    uint64_t other = 0, own = 0, bit = r.w[1] - DEVMGR_VECTOR_FIRST;
-    for (unsigned i = 0; i < n; i++) {
-        other |= devs[i].rid == r.w[2] ? devs[i].vectors : 0;
-        own |= devs[i].rid == nvme->rid ? devs[i].vectors : 0;
-    }
-    // devmgr says the other entry is the VF's, not the controller's.
-    bool listed = r.w[1] >= DEVMGR_VECTOR_FIRST && bit < 64 && (other >> bit & 1) &&
-                  !(own >> bit & 1) && r.w[2] != nvme->rid;
+    // devmgr said the other entry was the VF's, not the controller's, and
+    // the vector went back to it afterwards.
+    bool listed = (r.w[0] & (STORCTL_IR_OTHER_LISTED | STORCTL_IR_GIVEN_BACK)) ==
+                      (STORCTL_IR_OTHER_LISTED | STORCTL_IR_GIVEN_BACK) &&
+                  r.w[2] != nvme->rid;
     const char *why = "%s, results %#lx (remapped 1, own delivered 2, other blocked 4, absent "
-                      "blocked 8, compat delivered 16, restored 32); other entry %lu of %04lx%s";
+                      "blocked 8, compat delivered 16, restored 32, other listed 64, given back "
+                      "128); other entry %lu of %04lx%s";
     report(
         "intremap.own_entry_delivered",
         err_is_ok(err) &&
@@ -513,7 +507,8 @@ static void test_intremap(struct rpc_chan *ch, const struct devmgr_dev *nvme)
         why, err_name(err), r.w[0], r.w[1], r.w[2], "");
     report("intremap.other_device_entry_blocked",
            err_is_ok(err) && listed && (r.w[0] & STORCTL_IR_OTHER_BLOCKED), why, err_name(err),
-           r.w[0], r.w[1], r.w[2], listed ? "" : " (not listed as that device's)");
+           r.w[0], r.w[1], r.w[2],
+           listed ? "" : " (not listed as that device's, or not given back)");
     report("intremap.absent_entry_blocked", err_is_ok(err) && (r.w[0] & STORCTL_IR_ABSENT_BLOCKED),
            why, err_name(err), r.w[0], r.w[1], r.w[2], "");
     // QEMU's gap, not Sietch's behaviour: it delivers compatibility-format

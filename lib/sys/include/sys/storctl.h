@@ -61,7 +61,9 @@ enum storctl_op {
 // has the gap; a QEMU that closes it clears it, and the test says so.
 #define STORCTL_IR_COMPAT_DELIVERED (1u << 4)
 #define STORCTL_IR_RESTORED         (1u << 5) // devmgr's message again: delivered again
-#define STORCTL_IR_ALL              0x3f
+#define STORCTL_IR_OTHER_LISTED     (1u << 6) // devmgr listed the other entry as the VF's, not ours
+#define STORCTL_IR_GIVEN_BACK       (1u << 7) // the VF's vector went back to devmgr afterwards
+#define STORCTL_IR_ALL              0xff
 
 struct storctl_vsic {
     uint16_t id;                 // 0 .. STORCTL_MAX_VSICS - 1
