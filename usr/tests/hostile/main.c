@@ -19,6 +19,7 @@
  * answers, and everything comes back when the attacker ends.
  */
 #include <base/string.h>
+#include <base/wire.h>
 #include <igb/igb_regs.h>
 #include <igb/igb_vf.h>
 #include <net/vnic.h>
@@ -404,41 +405,25 @@ static void attack_servers(unsigned n)
 
 /* ---- spoof: another VNIC's source MAC and IPv4 address ---- */
 
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static uint16_t ip_csum(const uint8_t *p, size_t n)
-{
-    uint32_t sum = 0;
-    for (size_t i = 0; i + 1 < n; i += 2)
-        sum += (uint32_t)p[i] << 8 | p[i + 1];
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
-}
-
 // A UDP frame from (smac, sip):7 to (dmac, dip):dport; its length.
 static uint16_t udp_frame(uint8_t *f, const uint8_t *dmac, const uint8_t *smac, uint32_t dip,
                           uint32_t sip, uint16_t dport)
 {
     memcpy(f, dmac, 6);
     memcpy(f + 6, smac, 6);
-    put16(f + 12, 0x0800);
+    wire_put16(f + 12, 0x0800);
     uint8_t *h = f + 14;
     memset(h, 0, 28);
     h[0] = 0x45;
-    put16(h + 2, 28 + 8);
+    wire_put16(h + 2, 28 + 8);
     h[8] = 64;
     h[9] = 17;
     memcpy(h + 12, &sip, 4);
     memcpy(h + 16, &dip, 4);
-    put16(h + 10, ip_csum(h, 20));
-    put16(h + 20, 7);
-    put16(h + 22, dport);
-    put16(h + 24, 16);
+    wire_put16(h + 10, wire_csum(h, 20));
+    wire_put16(h + 20, 7);
+    wire_put16(h + 22, dport);
+    wire_put16(h + 24, 16);
     memcpy(h + 28, "spoofed!", 8);
     return 14 + 36;
 }
