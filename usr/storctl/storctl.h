@@ -33,9 +33,10 @@ struct vsic {
     struct dma_space space;           // the VF's IOMMU domain; our part below 1 GiB
     struct dma_buf asq, acq, scratch; // its admin queue: the SQ read-only for the device
     struct nvme_ctrl ctrl;
-    capref_t window;    // the owner's part of the domain (an L2 at VSIC_WINDOW), or NULL_CAP
-    capref_t doorbells; // the doorbell page the owner got, or NULL_CAP
-    bool queues;        // the owner's I/O queue pair is made
+    capref_t window;     // the owner's part of the domain (an L2 at VSIC_WINDOW), or NULL_CAP
+    capref_t window_ram; // the RAM it was made from: back to mem_serv with it
+    capref_t doorbells;  // the doorbell page the owner got, or NULL_CAP
+    bool queues;         // the owner's I/O queue pair is made
 };
 
 #define VSIC_WINDOW (1ull << 30) // the owner's IOVAs: this gigabyte of the VF's domain

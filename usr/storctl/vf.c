@@ -23,6 +23,7 @@
 #include <sys/capops.h>
 #include <sys/devices.h>
 #include <sys/devmgr.h>
+#include <sys/ram.h>
 #include <sys/slot.h>
 #include <sys/vspace.h>
 
@@ -88,16 +89,13 @@ errval_t vf_init(struct vsic *v)
     return err;
 }
 
-// MSI-X on with vector 0 (the VF's only one) unmasked, aimed at our
-// IRQDest: its endpoint is the owner's (vf_queues). The owner cannot mask
-// it; notifications to an endpoint coalesce, so an unmasked vector costs
-// it an interrupt per completion batch and nothing more.
+// MSI-X on with vector 0 (the VF's only one) aimed at our IRQDest and
+// masked: nobody's endpoint is connected to it until the owner's queues
+// exist (vf_queues unmasks it then).
 static errval_t msix_on(struct vsic *v)
 {
     struct pci_cfg cfg = pci_page_cfg(&v->page);
-    errval_t err = pci_msix_set(&v->table, 0, v->msi_addr, v->msi_data);
-    if (err_is_ok(err))
-        err = pci_msix_mask(&v->table, 0, false);
+    errval_t err = pci_msix_set(&v->table, 0, v->msi_addr, v->msi_data); // leaves it masked
     if (err_is_ok(err))
         pci_msix_enable(&cfg, v->page.bdf, &v->msix, true);
     return err;
@@ -133,8 +131,17 @@ errval_t vf_start(struct vsic *v, capref_t *window)
     errval_t err = msix_on(v);
     if (err_is_ok(err))
         err = ctrl_up(v);
+    // A fresh table each time (the last owner's L1 tables may still point
+    // into the old one), from RAM we give back when it goes: a VSIC is made
+    // and ended many times in storctl's life.
     if (err_is_ok(err))
-        err = obj_alloc(&v->window, ObjType_IOVNodeL2, OBJSIZE_IOVNODE);
+        err = ram_alloc(&v->window_ram,
+                        (OBJSIZE_IOVNODE + OBJSIZE_PAGE - 1) & ~(uint64_t)(OBJSIZE_PAGE - 1),
+                        OBJSIZE_PAGE);
+    if (err_is_ok(err))
+        err = slot_alloc(&v->window);
+    if (err_is_ok(err))
+        err = cap_retype(v->window, v->window_ram, ObjType_IOVNodeL2, 0, OBJSIZE_IOVNODE, 1);
     if (err_is_ok(err))
         err = invoke_iovnode_map(v->space.l3, (uint32_t)(VSIC_WINDOW >> 30), v->window, 0, 0, 1);
     if (err_is_ok(err))
@@ -157,9 +164,16 @@ errval_t vf_queues(struct vsic *v, uint64_t sq_iova, uint64_t cq_iova, uint16_t 
     if (!in_window(sq_iova) || !in_window(cq_iova))
         return SYS_ERR_INVALID_ARGS; // the owner's own memory only
     errval_t err = SYS_ERR_OK;
+    // The owner's endpoint, and the vector unmasked for good: the owner
+    // cannot mask it (the table is not on its page), and notifications to
+    // an endpoint coalesce, so it costs the owner an interrupt per
+    // completion batch and nothing more. (A completion of our admin
+    // commands left the vector pending: the owner gets one wake-up more.)
     if (irq_note) {
         (void)invoke_irqdest_disconnect(v->irq); // (IRQ_ERR_NOT_BOUND: nobody had it)
         err = invoke_irqdest_connect(v->irq, irq_note);
+        if (err_is_ok(err))
+            err = pci_msix_mask(&v->table, 0, false);
     }
     if (err_is_ok(err))
         err = nvme_ioq_create_at(&v->ctrl, 1, sq_iova, cq_iova, entries,
@@ -199,5 +213,9 @@ void vf_unwindow(struct vsic *v)
         (void)cap_revoke(v->window); // the owner's copy
         cap_destroy(v->window);      // unmapped: its buffers are out of the device's reach
         v->window = NULL_CAP;
+    }
+    if (v->window_ram) {
+        (void)ram_free(v->window_ram); // (mem_serv's error: nothing to do about it here)
+        v->window_ram = NULL_CAP;
     }
 }
