@@ -16,7 +16,7 @@ static errval_t queue_cmd(struct nvme_ctrl *c, uint8_t opc, uint32_t cdw10, uint
     return nvme_admin_cmd(c, &cmd, NULL);
 }
 
-errval_t nvme_ioq_create(struct nvme_ctrl *c, struct nvme_ioq *q, uint16_t qid, struct nvme_dma sq,
+errval_t nvme_ioq_attach(struct nvme_ctrl *c, struct nvme_ioq *q, uint16_t qid, struct nvme_dma sq,
                          struct nvme_dma cq, uint16_t entries, int vector)
 {
     if (!qid || entries < 2 || entries > NVME_IOQ_MAX_ENTRIES || entries > NVME_CAP_MQES(c->cap) ||
@@ -29,18 +29,36 @@ errval_t nvme_ioq_create(struct nvme_ctrl *c, struct nvme_ioq *q, uint16_t qid, 
     *q = (struct nvme_ioq){.ctrl = c, .qid = qid, .entries = entries, .vector = vector};
     q->sq = (struct nvme_queue){.mem = sq, .entries = entries};
     q->cq = (struct nvme_queue){.mem = cq, .entries = entries, .phase = 1};
+    return SYS_ERR_OK;
+}
+
+errval_t nvme_ioq_create_at(struct nvme_ctrl *c, uint16_t qid, uint64_t sq_iova, uint64_t cq_iova,
+                            uint16_t entries, int vector)
+{
+    if (!qid || entries < 2 || entries > NVME_IOQ_MAX_ENTRIES || entries > NVME_CAP_MQES(c->cap) ||
+        vector < NVME_IOQ_POLLED || vector > 0xffff)
+        return SYS_ERR_INVALID_ARGS;
+    if ((sq_iova | cq_iova) & (PAGE - 1))
+        return SYS_ERR_ALIGNMENT;
     uint32_t cq_flags = NVME_CQ_PC;
     if (vector != NVME_IOQ_POLLED)
         cq_flags |= NVME_CQ_IEN | NVME_CQ_IV(vector);
     errval_t err =
-        queue_cmd(c, NVME_ADMIN_CREATE_CQ, NVME_QUEUE_CDW10(qid, entries), cq_flags, cq.iova);
+        queue_cmd(c, NVME_ADMIN_CREATE_CQ, NVME_QUEUE_CDW10(qid, entries), cq_flags, cq_iova);
     if (err_is_fail(err))
         return err;
     err = queue_cmd(c, NVME_ADMIN_CREATE_SQ, NVME_QUEUE_CDW10(qid, entries),
-                    NVME_SQ_CQID(qid) | NVME_SQ_PC, sq.iova);
+                    NVME_SQ_CQID(qid) | NVME_SQ_PC, sq_iova);
     if (err_is_fail(err))
         queue_cmd(c, NVME_ADMIN_DELETE_CQ, qid, 0, 0); // the SQ's error is the one to report
     return err;
+}
+
+errval_t nvme_ioq_create(struct nvme_ctrl *c, struct nvme_ioq *q, uint16_t qid, struct nvme_dma sq,
+                         struct nvme_dma cq, uint16_t entries, int vector)
+{
+    errval_t err = nvme_ioq_attach(c, q, qid, sq, cq, entries, vector);
+    return err_is_ok(err) ? nvme_ioq_create_at(c, qid, sq.iova, cq.iova, entries, vector) : err;
 }
 
 errval_t nvme_ioq_delete(struct nvme_ioq *q)

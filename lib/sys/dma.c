@@ -34,11 +34,22 @@ errval_t dma_space_init(struct dma_space *s)
     return err;
 }
 
+errval_t dma_space_sub(struct dma_space *s, capref_t l2, uint64_t base)
+{
+    if (base % DMA_IOVA_LIMIT)
+        return SYS_ERR_ALIGNMENT;
+    memset(s, 0, sizeof(*s));
+    s->l2 = l2;
+    s->base = base;
+    s->next = base + DMA_IOVA_BASE;
+    return SYS_ERR_OK;
+}
+
 errval_t dma_map(struct dma_space *s, capref_t frame, uint64_t bytes, uint32_t flags,
                  uint64_t *iova, capref_t *io)
 {
     bytes = (bytes + OBJSIZE_PAGE - 1) & ~(uint64_t)(OBJSIZE_PAGE - 1);
-    uint64_t at = s->next;
+    uint64_t at = s->next - s->base; // inside the L2's gigabyte
     // A mapping stays inside one L1 table (a frame maps once per copy).
     if (at / L1_SPAN != (at + bytes - 1) / L1_SPAN)
         at = (at + L1_SPAN - 1) & ~(L1_SPAN - 1);
@@ -59,8 +70,8 @@ errval_t dma_map(struct dma_space *s, capref_t frame, uint64_t bytes, uint32_t f
         *io = NULL_CAP;
         return err;
     }
-    s->next = at + bytes;
-    *iova = at;
+    s->next = s->base + at + bytes;
+    *iova = s->base + at;
     return SYS_ERR_OK;
 }
 

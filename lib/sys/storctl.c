@@ -2,6 +2,7 @@
 #include <string.h>
 #include <sys/capops.h>
 #include <sys/initsvc.h>
+#include <sys/slot.h>
 #include <sys/storctl.h>
 
 static struct rpc_chan chan;
@@ -22,8 +23,10 @@ struct rpc_chan *storctl_chan(errval_t *err)
     return &chan;
 }
 
-// One call; name (if not NULL) goes in the shared page first.
-static errval_t call(uint64_t op, uint64_t a0, const char *name, struct rpc_result *r)
+// One call; name (if not NULL) goes in the shared page first; send and
+// recv as rpc_call's.
+static errval_t call_caps(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, const char *name,
+                          capref_t send, capref_t recv, struct rpc_result *r)
 {
     errval_t err;
     struct rpc_chan *c = storctl_chan(&err);
@@ -33,24 +36,58 @@ static errval_t call(uint64_t op, uint64_t a0, const char *name, struct rpc_resu
         strcpy(c->buf, name);
     }
     if (err_is_ok(err))
-        err = rpc_call(c, op, a0, 0, 0, NULL_CAP, NULL_CAP, r);
+        err = rpc_call(c, op, a0, a1, a2, send, recv, r);
     if (err_no(err) == CAP_ERR_SLOT_EMPTY) { // storctl ended before: a new one, once
         c = storctl_chan(&err);
         if (err_is_ok(err) && name)
             strcpy(c->buf, name);
         if (err_is_ok(err))
-            err = rpc_call(c, op, a0, 0, 0, NULL_CAP, NULL_CAP, r);
+            err = rpc_call(c, op, a0, a1, a2, send, recv, r);
     }
     return err_is_ok(err) ? r->err : err;
 }
 
-errval_t storctl_vsic_create(struct storctl_vsic *out)
+static errval_t call(uint64_t op, uint64_t a0, const char *name, struct rpc_result *r)
+{
+    return call_caps(op, a0, 0, 0, name, NULL_CAP, NULL_CAP, r);
+}
+
+// A call that may bring a cap back: into a new slot *out (freed again if
+// none came).
+static errval_t call_get_cap(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, capref_t send,
+                             capref_t *out, struct rpc_result *r)
+{
+    errval_t err = slot_alloc(out);
+    if (err_is_ok(err))
+        err = call_caps(op, a0, a1, a2, NULL, send, *out, r);
+    if (err_is_ok(err) && !r->got_cap)
+        err = SYS_ERR_NOT_FOUND;
+    if (err_is_fail(err) && *out) {
+        slot_free(*out);
+        *out = NULL_CAP;
+    }
+    return err;
+}
+
+errval_t storctl_vsic_create(struct storctl_vsic *out, capref_t *window)
 {
     struct rpc_result r;
-    errval_t err = call(STORCTL_VSIC_CREATE, 0, NULL, &r);
+    capref_t dummy = NULL_CAP;
+    errval_t err =
+        call_get_cap(STORCTL_VSIC_CREATE, 0, 0, 0, NULL_CAP, window ? window : &dummy, &r);
     if (err_is_ok(err))
         memcpy(out, chan.buf, sizeof(*out));
+    if (dummy)
+        cap_destroy(dummy);
     return err;
+}
+
+errval_t storctl_vsic_queues(uint16_t vsic, uint64_t sq_iova, uint64_t cq_iova, uint16_t entries,
+                             capref_t irq_note, capref_t *doorbells)
+{
+    struct rpc_result r;
+    return call_get_cap(STORCTL_VSIC_QUEUES, vsic | (uint64_t)entries << 16, sq_iova, cq_iova,
+                        irq_note, doorbells, &r);
 }
 
 errval_t storctl_vsic_destroy(uint16_t vsic)

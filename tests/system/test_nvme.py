@@ -26,6 +26,9 @@ FIRST = SETUP + [
     "pf.virt_rules", "pf.virt_assign", "pf.sriov_enable", "pf.vf_online", "pf.attach",
     "pf.attach_rules", "vf.enable", "vf.sees_its_vsa_only", "vf.ioq", "vf.rw_sizes_offsets",
     "vf.lba_range", "vf.flush", "vf.other_vsa_refused", "vf.async", "vf.msix_interrupt",
+    "admin.opcodes", "admin.identify_leaks", "admin.attach_unassigned_ns",
+    "admin.steal_neighbours_ns", "admin.detach_pf_ns", "admin.virt_mgmt", "admin.format",
+    "admin.set_features",
     "log.append_reopen",
     "log.iterate_from", "log.trim"]
 SECOND = SETUP + ["log.survives_restart", "log.append_after_restart"]

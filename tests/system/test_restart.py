@@ -6,7 +6,7 @@ the reset), turns the PF's VFs off and starts netctl again, which brings
 the PF up from a device reset; the shell's own channel to netctl binds to
 the new one by itself (`vnic list`), and a new native echo works. Then
 storctl is killed while a program appends to a log on its VSIC: the
-program is ended, storctl comes back, every append that was acknowledged
+program is cut off, storctl comes back, every append that was acknowledged
 is read back, and the next program appends. Killing netctl
 three more times shows the limit: the fourth end is the last, devmgr says
 so and the rest of the system goes on.
@@ -87,7 +87,7 @@ def run(ctx):
         ctx.check("and echoes", echo_once(sock, addr, b"after"), "")
 
         # storctl killed while a program appends to a log on its VSIC: the
-        # program is ended; every append it was told is durable is there
+        # program is cut off; every append it was told is durable is there
         # after the restart, and the VSIC works for the next program.
         out = sh.cmd("run logapp restart append 5", timeout=120)
         ctx.check("a log written", "logapp: appended 5\n" in out, out[-200:])
@@ -97,9 +97,14 @@ def run(ctx):
         ctx.check("a second program appends", seen(m, r"logapp: ACK 50 ", 60), "")
         old = owner(sh, r"02:00\.0", "storctl")
         sh.check("storctl killed", f"kill {old}", rf"\[{old}\] killed")
-        ctx.check("devmgr ends the program holding its VSIC",
-                  seen(m, rf"devmgr: 02:00\.1: its driver storctl restarts: pid {app}, "
-                          r"which held it, is ended", 30), "")
+        # The VF was never the program's (storctl keeps it): the program
+        # is cut off, not ended by devmgr. Its doorbell page was cut from
+        # storctl's BAR cap, which devmgr revokes, and its window goes with
+        # storctl's IOMMU domain: its next command times out (or, ringing
+        # the revoked page, it faults).
+        ctx.check("the program holding the VSIC is cut off",
+                  seen(m, rf"logapp: append \d+: the operation timed out|"
+                          rf"logapp \(pid {app}\): page fault", 30), "")
         ctx.check("devmgr starts storctl again",
                   seen(m, r"devmgr: 02:00\.0: starting storctl again \(1 of 3\)", 30)
                   and seen(m, r"starting storctl again[\s\S]*" + STORCTL_UP, 60), "")

@@ -34,7 +34,8 @@ VERIFY = ["vsic.verify_blockdev", "vsic.verify_range", "vsic.verify_async", "vsi
 PROBE = ["vsictest.acquire_needs_vsic", "vsictest.one_vsic_per_process", "vsictest.no_vsic_free",
          "vsictest.held_vsa_refused", "vsictest.bad_name_refused", "vsictest.own_vsa",
          "vsictest.sees_its_vsa_only", "vsictest.other_vsa_unreachable",
-         "vsictest.own_vsa_reachable", "vsictest.release", "vsictest.vsic_destroy"]
+         "vsictest.own_vsa_reachable", "vsictest.no_page0", "vsictest.queues_once",
+         "vsictest.admin_doorbell_garbage", "vsictest.release", "vsictest.vsic_destroy"]
 STORD = ["stord.verify_blockdev", "stord.verify_range"]
 
 

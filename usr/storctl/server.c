@@ -243,6 +243,7 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
     case STORCTL_VSA_DESTROY: vsa_op_destroy(req, resp); break;
     case STORCTL_VSIC_LIST: vsic_op_list(req, resp); break;
     case STORCTL_VSA_LIST: vsa_op_list(req, resp); break;
+    case STORCTL_VSIC_QUEUES: vsic_op_queues(req, resp); break;
     default: resp->err = SYS_ERR_ILLEGAL_INVOCATION;
     }
     if (req->cap)

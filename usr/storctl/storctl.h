@@ -15,10 +15,31 @@
 #define WATCH_BIT (1ull << 2) // a process we watch (a VSIC's owner) ended
 #define META_NSID 1           // the PF's private namespace (tools/qemu)
 
+// A VSIC: one VF, its secondary controller driven by us through its own
+// admin queue (vf.c), its I/O queue pair and doorbells the owner's.
 struct vsic {
     uint16_t rid, cntlid;
-    uint64_t owner; // pid, 0: free
+    uint64_t owner;          // pid, 0: free
+    struct pci_fn_page page; // the VF's configuration page
+    capref_t bar;            // BAR 0 (ours: the doorbell page is cut from it)
+    uint64_t bar_bytes;
+    void *regs; // BAR 0, mapped here
+    struct pci_msix msix;
+    struct pci_msix_table table;
+    uint32_t db_off;   // the doorbell page's offset in BAR 0
+    capref_t irq;      // the VF's interrupt vector (ours; connected to the owner's endpoint)
+    uint64_t msi_addr; // its MSI message
+    uint32_t msi_data;
+    struct dma_space space;           // the VF's IOMMU domain; our part below 1 GiB
+    struct dma_buf asq, acq, scratch; // its admin queue: the SQ read-only for the device
+    struct nvme_ctrl ctrl;
+    capref_t window;     // the owner's part of the domain (an L2 at VSIC_WINDOW), or NULL_CAP
+    capref_t window_ram; // the RAM it was made from: back to mem_serv with it
+    capref_t doorbells;  // the doorbell page the owner got, or NULL_CAP
+    bool queues;         // the owner's I/O queue pair is made
 };
+
+#define VSIC_WINDOW (1ull << 30) // the owner's IOVAs: this gigabyte of the VF's domain
 
 // A namespace that may be a VSA (any but the PF's own).
 struct vsa {
@@ -82,6 +103,23 @@ void vsa_op_release(struct server_req *req, struct server_resp *resp);
 void vsa_op_destroy(struct server_req *req, struct server_resp *resp);
 void vsic_op_list(struct server_req *req, struct server_resp *resp);
 void vsa_op_list(struct server_req *req, struct server_resp *resp);
+void vsic_op_queues(struct server_req *req, struct server_resp *resp);
+
+// The VF's side (vf.c). vf_init: once per VF at start: its BAR, MSI-X
+// table, doorbell page, IOMMU domain, admin queue memory and vector.
+// vf_start: a new owner: bus master and MSI-X on, the controller enabled
+// with our admin queue, Identify checked, a fresh window for the owner
+// (*window: the L2 to hand over). vf_queues: the owner's I/O queue pair
+// at IOVAs in its window, its vector to irq_note (NULL_CAP: polled);
+// the admin queue's commands scrubbed; *doorbells: the page to hand over.
+// vf_stop: the owner's doorbells and vector taken away (before the
+// controller goes offline); vf_unwindow: its window (after).
+errval_t vf_init(struct vsic *v);
+errval_t vf_start(struct vsic *v, capref_t *window);
+errval_t vf_queues(struct vsic *v, uint64_t sq_iova, uint64_t cq_iova, uint16_t entries,
+                   capref_t irq_note, capref_t *doorbells);
+void vf_stop(struct vsic *v);
+void vf_unwindow(struct vsic *v);
 
 // Take back the VSICs of processes that ended.
 void vsic_reap(void);

@@ -18,9 +18,6 @@
 #define IOQ_ENTRIES 16
 #define VSIC_VQ     2 // the VF's admin queue and one I/O queue pair: all one may hold
 #define VSIC_VI     1
-#define GRANT_US    2000000 // devmgr takes a dead owner's VF back on its own schedule
-
-static struct pci_fn_page vf_pages[STORCTL_MAX_VSICS]; // each VF's configuration page
 
 // ---- The VSA map on namespace 1 ----
 
@@ -86,8 +83,8 @@ static errval_t find_namespaces(void)
     return err;
 }
 
-// SR-IOV on (once: devmgr lists the VFs as ours) and each secondary
-// controller's VF, with its configuration page for taking it back.
+// SR-IOV on (once: devmgr lists the VFs as ours, and they stay ours) and
+// each secondary controller's VF, set up for us to drive (vf_init).
 static errval_t find_vfs(void)
 {
     uint16_t first, stride;
@@ -105,8 +102,11 @@ static errval_t find_vfs(void)
             err = vspace_map(cfg, OBJSIZE_PAGE, MAP_WRITE, &page);
         if (err_is_fail(err))
             break;
-        vf_pages[i] = (struct pci_fn_page){page, pci_rid_bdf(rid)};
-        sc.vsics[sc.nvsics++] = (struct vsic){rid, s[i].cntlid, 0};
+        struct vsic *v = &sc.vsics[sc.nvsics];
+        *v = (struct vsic){.rid = rid, .cntlid = s[i].cntlid};
+        v->page = (struct pci_fn_page){page, pci_rid_bdf(rid)};
+        err = vf_init(v);
+        sc.nvsics += err_is_ok(err);
     }
     return err;
 }
@@ -179,8 +179,14 @@ static int vsic_of(uint64_t pid)
 static void describe_vsic(unsigned i, struct storctl_vsic *out)
 {
     const struct vsic *v = &sc.vsics[i];
-    *out = (struct storctl_vsic){
-        .id = (uint16_t)i, .rid = v->rid, .cntlid = v->cntlid, .owner = v->owner};
+    *out = (struct storctl_vsic){.id = (uint16_t)i,
+                                 .rid = v->rid,
+                                 .cntlid = v->cntlid,
+                                 .owner = v->owner,
+                                 .cap = v->ctrl.cap,
+                                 .max_xfer = v->ctrl.max_xfer,
+                                 .iova_base = VSIC_WINDOW,
+                                 .db_off = v->db_off};
     struct nvme_secondary s[STORCTL_MAX_VSICS];
     unsigned n = 0;
     if (err_is_ok(nvme_secondaries(&sc.nvme, s, STORCTL_MAX_VSICS, &n))) {
@@ -201,8 +207,8 @@ static void describe_vsic(unsigned i, struct storctl_vsic *out)
 // Memory Space on again (QEMU decodes a VF's BAR only then) and nothing else.
 static void vf_quiesce(unsigned i)
 {
-    struct pci_cfg cfg = pci_page_cfg(&vf_pages[i]);
-    struct pci_bdf b = vf_pages[i].bdf;
+    struct pci_cfg cfg = pci_page_cfg(&sc.vsics[i].page);
+    struct pci_bdf b = sc.vsics[i].page.bdf;
     uint16_t off;
     struct pci_msix x;
     if (err_is_fail(pci_flr(&cfg, b, sleep_ms, NULL)) &&
@@ -228,31 +234,19 @@ static errval_t release_all(unsigned i)
     return first;
 }
 
-// Take VSIC i back: its VSAs detached, the controller offline (it stops,
-// and its resources return to the pool), the VF quiet. The VF itself
-// comes back through devmgr: from its owner (devmgr_return, before it
-// destroys the VSIC) or when its owner ends.
+// Take VSIC i back: the owner's doorbells and vector taken away, its VSAs
+// detached, the controller offline (it stops, and its resources return
+// to the pool), the VF quiet, then the owner's memory out of its domain.
 static errval_t reclaim(unsigned i)
 {
     struct vsic *v = &sc.vsics[i];
+    vf_stop(v);
     errval_t err = release_all(i);
     errval_t off = nvme_virt_offline(&sc.nvme, v->cntlid);
     vf_quiesce(i);
+    vf_unwindow(v);
     v->owner = 0;
     return err_is_ok(err) ? off : err;
-}
-
-// devmgr hands a dead owner's VF back when it sees the death, which may be
-// after we did: until then it is not ours to grant.
-static errval_t grant(uint16_t rid, uint64_t pid)
-{
-    uint64_t start = clock_us(NULL);
-    errval_t err;
-    while ((err_no(err = devmgr_grant(rid, pid)) == DEVMGR_ERR_NOT_OWNER ||
-            err_no(err) == SYS_ERR_BUSY) &&
-           clock_us(NULL) - start < GRANT_US)
-        sys_yield();
-    return err;
 }
 
 static errval_t bring_online(const struct vsic *v)
@@ -281,17 +275,21 @@ void vsic_op_create(struct server_req *req, struct server_resp *resp)
     if (err_is_fail(resp->err))
         return;
     struct vsic *v = &sc.vsics[i];
+    capref_t window = NULL_CAP;
     errval_t err = bring_online(v); // (the server watches every client: server.c)
     if (err_is_ok(err))
-        err = grant(v->rid, pid);
+        err = vf_start(v, &window);
     if (err_is_fail(err)) {
         nvme_virt_offline(&sc.nvme, v->cntlid); // gives back whatever was assigned
+        vf_quiesce(i);
+        vf_unwindow(v);
         resp->err = err;
         return;
     }
     v->owner = pid;
     describe_vsic(i, req->chan->buf);
     resp->w[0] = i;
+    resp->cap = window; // a copy: ours stays mapped, for vf_unwindow
     printf("storctl: VSIC %u (controller %u, VF %02x:%02x.%u) for pid %lu\n", i, v->cntlid,
            v->rid >> 8, (v->rid >> 3) & 31, v->rid & 7, pid);
 }
@@ -305,6 +303,21 @@ void vsic_op_destroy(struct server_req *req, struct server_resp *resp)
         resp->err = DEVMGR_ERR_NOT_OWNER;
     else
         resp->err = reclaim((unsigned)i);
+}
+
+// The owner's I/O queue pair: a0 = VSIC | entries << 16, a1 = SQ IOVA,
+// a2 = CQ IOVA; the request's cap (if any) is where the vector goes. The
+// reply's cap is the doorbell page.
+void vsic_op_queues(struct server_req *req, struct server_resp *resp)
+{
+    uint64_t i = req->a[0] & 0xffff;
+    uint16_t entries = (uint16_t)(req->a[0] >> 16);
+    if (i >= sc.nvsics || !sc.vsics[i].owner)
+        resp->err = SYS_ERR_NOT_FOUND;
+    else if (sc.vsics[i].owner != req->chan->pid)
+        resp->err = DEVMGR_ERR_NOT_OWNER;
+    else
+        resp->err = vf_queues(&sc.vsics[i], req->a[1], req->a[2], entries, req->cap, &resp->cap);
 }
 
 void vsic_reap(void)

@@ -1,10 +1,10 @@
 /*
  * lib/os/vsic/vsic.c: the application's own VSIC and VSAs (os/vsic.h):
- * a secondary controller granted by storctl, confined to our IOMMU domain,
- * its queues in our memory, its completions by polling or by MSI-X.
+ * a secondary controller storctl drives for us, our I/O queue pair in our
+ * window of its IOMMU domain, rung through its doorbell page (all of its
+ * registers we get), completions by polling or by MSI-X.
  */
 #include <os/vsic.h>
-#include <pci/pci_regs.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capops.h>
@@ -31,92 +31,69 @@ static struct nvme_dma page_of(const struct dma_buf *b, unsigned i)
                              b->iova + (uint64_t)i * OBJSIZE_PAGE};
 }
 
-// Our domain with the queues' memory, the VF attached to it; then its
-// configuration page, with Memory Space and (now that it is confined) Bus
-// Master on.
-static errval_t memory_setup(struct vsic *v)
+// The controller's registers as we reach them: the doorbell page alone
+// (BAR 0 from info.db_off). Anything else reads as 0 and is not written:
+// we have no page 0. The I/O path reads CSTS alone, for a fatal status,
+// and 0 says none: a controller that died shows as a timeout instead.
+static volatile uint8_t *db_at(void *arg, uint32_t off, unsigned bytes)
 {
-    capref_t cfg;
-    void *page;
-    errval_t err = dma_space_init(&v->space);
-    if (err_is_ok(err))
-        err = dma_alloc(&v->space, 3 * OBJSIZE_PAGE, DMA_WRITE, &v->admin);
+    struct vsic *v = arg;
+    uint32_t at = off - v->info.db_off;
+    return off >= v->info.db_off && at + bytes <= OBJSIZE_PAGE ? (volatile uint8_t *)v->db + at
+                                                               : NULL;
+}
+
+static uint32_t db_read32(void *arg, uint32_t off)
+{
+    volatile uint8_t *p = db_at(arg, off, 4);
+    return p ? *(volatile uint32_t *)p : 0;
+}
+
+static uint64_t db_read64(void *arg, uint32_t off)
+{
+    volatile uint8_t *p = db_at(arg, off, 8);
+    return p ? *(volatile uint64_t *)p : 0;
+}
+
+static void db_write32(void *arg, uint32_t off, uint32_t val)
+{
+    volatile uint8_t *p = db_at(arg, off, 4);
+    if (p)
+        *(volatile uint32_t *)p = val;
+}
+
+static void db_write64(void *arg, uint32_t off, uint64_t val)
+{
+    volatile uint8_t *p = db_at(arg, off, 8);
+    if (p)
+        *(volatile uint64_t *)p = val;
+}
+
+// Our queue pair's memory in our window, the driver's side of it, and
+// the endpoint the VF's vector notifies.
+static errval_t queue_setup(struct vsic *v, capref_t *note)
+{
+    errval_t err = dma_space_sub(&v->space, v->window, v->info.iova_base);
     if (err_is_ok(err))
         err = dma_alloc(&v->space, 2 * OBJSIZE_PAGE, DMA_WRITE, &v->ioq);
     if (err_is_ok(err))
-        err = devmgr_attach(v->info.rid, v->space.domain, NULL_CAP);
-    if (err_is_ok(err))
-        err = devmgr_config(v->info.rid, &cfg);
-    if (err_is_ok(err))
-        err = vspace_map(cfg, OBJSIZE_PAGE, MAP_WRITE, &page);
-    if (err_is_fail(err))
-        return err;
-    v->page = (struct pci_fn_page){page, pci_rid_bdf(v->info.rid)};
-    struct pci_cfg c = pci_page_cfg(&v->page);
-    pci_write16(&c, v->page.bdf, PCI_COMMAND,
-                pci_read16(&c, v->page.bdf, PCI_COMMAND) | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-    return SYS_ERR_OK;
-}
-
-// MSI-X vector 0 (the VF's only one; its table is in BAR 0) as a
-// notification on an endpoint of ours, masked until vsic_wait sleeps.
-// QEMU claims a queue's vector only if MSI-X is on when the queue is made:
-// this runs before the controller is enabled.
-static errval_t irq_setup(struct vsic *v, void *regs, uint64_t bar_bytes)
-{
-    struct pci_cfg c = pci_page_cfg(&v->page);
-    struct pci_msix x;
-    capref_t irq, note = NULL_CAP;
-    uint64_t addr;
-    uint32_t vector, data;
-    uint16_t off;
-    errval_t err = pci_cap_find(&c, v->page.bdf, PCI_CAP_ID_MSIX, &off);
-    if (err_is_ok(err))
-        err = pci_msix_read(&c, v->page.bdf, off, &x);
-    if (err_is_ok(err) && (x.table_bir != 0 || x.table_offset >= bar_bytes))
-        err = PCI_ERR_BAD_CAP;
-    if (err_is_ok(err))
         err = obj_alloc(&v->irq_ep, ObjType_Endpoint, OBJSIZE_ENDPOINT);
     if (err_is_ok(err))
-        err = devmgr_irq(v->info.rid, &irq, &vector, &addr, &data);
+        err = slot_alloc(note);
     if (err_is_ok(err))
-        err = slot_alloc(&note);
-    if (err_is_ok(err))
-        err = cap_mint(note, v->irq_ep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | IRQ_BADGE, 0);
-    if (err_is_ok(err))
-        err = invoke_irqdest_connect(irq, note);
-    if (note)
-        cap_destroy(note);
+        err = cap_mint(*note, v->irq_ep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | IRQ_BADGE, 0);
     if (err_is_fail(err))
         return err;
-    v->msix = (struct pci_msix_table){mmio_direct((char *)regs + x.table_offset), x.table_size};
-    err = pci_msix_set(&v->msix, 0, addr, data); // leaves it masked
-    if (err_is_ok(err))
-        pci_msix_enable(&c, v->page.bdf, &x, true);
-    return err;
-}
-
-static errval_t ctrl_setup(struct vsic *v, void *regs)
-{
-    struct mmio mmio = mmio_direct(regs);
-    errval_t err = nvme_ctrl_init(&v->ctrl, &mmio, clock_us, NULL);
-    if (err_is_ok(err))
-        err = nvme_ctrl_disable(&v->ctrl);
-    if (err_is_ok(err))
-        err = nvme_admin_queues(&v->ctrl, page_of(&v->admin, 0), page_of(&v->admin, 1),
-                                ADMIN_ENTRIES);
-    if (err_is_ok(err))
-        err = nvme_ctrl_enable(&v->ctrl);
-    if (err_is_ok(err))
-        err = nvme_admin_scratch(&v->ctrl, page_of(&v->admin, 2));
-    if (err_is_ok(err))
-        err = nvme_identify_controller(&v->ctrl, &v->id);
-    if (err_is_ok(err) && v->id.cntlid != v->info.cntlid)
-        err = SYS_ERR_NOT_FOUND; // not the controller storctl gave us
-    if (err_is_ok(err))
-        err = nvme_ioq_create(&v->ctrl, &v->q, 1, page_of(&v->ioq, 0), page_of(&v->ioq, 1),
-                              VSIC_IOQ_ENTRIES, 0);
-    return err;
+    v->ctrl = (struct nvme_ctrl){
+        .regs = {db_read32, db_read64, db_write32, db_write64, v},
+        .cap = v->info.cap,
+        .dstrd = NVME_CAP_DSTRD(v->info.cap),
+        .clock_us = clock_us,
+        .max_xfer = v->info.max_xfer,
+        .cntlid = v->info.cntlid,
+    };
+    return nvme_ioq_attach(&v->ctrl, &v->q, 1, page_of(&v->ioq, 0), page_of(&v->ioq, 1),
+                           VSIC_IOQ_ENTRIES, 0);
 }
 
 errval_t vsic_open(struct vsic **out)
@@ -124,36 +101,35 @@ errval_t vsic_open(struct vsic **out)
     struct vsic *v = calloc(1, sizeof(*v));
     if (!v)
         return SYS_ERR_NO_MEMORY;
-    capref_t bar;
-    uint64_t bytes;
-    void *regs = NULL;
-    errval_t err = storctl_vsic_create(&v->info);
+    capref_t note = NULL_CAP;
+    void *db = NULL;
+    errval_t err = storctl_vsic_create(&v->info, &v->window);
     if (err_is_ok(err))
-        err = memory_setup(v);
+        err = queue_setup(v, &note);
     if (err_is_ok(err))
-        err = devmgr_bar(v->info.rid, 0, &bar, &bytes);
+        err = storctl_vsic_queues(v->info.id, v->q.sq.mem.iova, v->q.cq.mem.iova, VSIC_IOQ_ENTRIES,
+                                  note, &v->doorbells);
+    if (note)
+        cap_destroy(note); // storctl connected the vector with its copy
     if (err_is_ok(err))
-        err = vspace_map(bar, bytes, MAP_WRITE, &regs);
-    if (err_is_ok(err))
-        err = irq_setup(v, regs, bytes);
-    if (err_is_ok(err))
-        err = ctrl_setup(v, regs);
+        err = vspace_map(v->doorbells, OBJSIZE_PAGE, MAP_WRITE, &db);
     if (err_is_fail(err)) {
         if (v->info.owner)
             storctl_vsic_destroy(v->info.id);
         free(v);
         return err;
     }
+    v->db = db;
     *out = v;
     return SYS_ERR_OK;
 }
 
 errval_t vsic_close(struct vsic *v)
 {
-    // Only the VF's owner gives it back; then storctl takes the rest.
-    errval_t err = devmgr_return(v->info.rid);
-    if (err_is_ok(err))
-        err = storctl_vsic_destroy(v->info.id);
+    // storctl revokes the page: it must not stay in our address space.
+    vspace_unmap(v->doorbells);
+    cap_destroy(v->doorbells);
+    errval_t err = storctl_vsic_destroy(v->info.id);
     free(v);
     return err;
 }
@@ -165,17 +141,14 @@ static bool finished(struct vsic *v, const volatile bool *flag)
     return flag ? *flag : v->q.outstanding == 0;
 }
 
-// Sleep until the vector fires (or, with a bound, until end_us): unmask,
-// look once more (a completion before the unmask left its message
-// pending, which the unmask sends), wait, mask again.
-static errval_t sleep_irq(struct vsic *v, const volatile bool *flag, uint64_t end_us)
+// Sleep until the vector fires (or, with a bound, until end_us). The
+// vector is never masked: a completion after our last poll left a
+// notification pending, which ends the wait at once; one from before it
+// only costs another poll.
+static errval_t sleep_irq(struct vsic *v, uint64_t end_us)
 {
     struct lmp_recv_msg m;
-    errval_t err = pci_msix_mask(&v->msix, 0, false);
-    if (err_is_fail(err) || nvme_ioq_poll(&v->q) || finished(v, flag)) {
-        pci_msix_mask(&v->msix, 0, true);
-        return err;
-    }
+    errval_t err;
     if (!end_us) {
         err = lmp_recv(v->irq_ep, 0, NULL_CAP, &m);
     } else {
@@ -184,11 +157,10 @@ static errval_t sleep_irq(struct vsic *v, const volatile bool *flag, uint64_t en
                clock_us(NULL) < end_us)
             sys_yield();
         if (err_no(err) == LMP_ERR_NO_MESSAGE)
-            err = SYS_ERR_OK; // the caller sees the time is up
+            return SYS_ERR_OK; // the caller sees the time is up
     }
     if (err_is_ok(err))
         v->interrupts++;
-    pci_msix_mask(&v->msix, 0, true);
     return err;
 }
 
@@ -199,12 +171,9 @@ errval_t vsic_wait(struct vsic *v, const volatile bool *flag, uint64_t timeout_u
         nvme_ioq_poll(&v->q);
         if (finished(v, flag))
             return SYS_ERR_OK;
-        uint32_t csts = mmio_read32(&v->ctrl.regs, NVME_REG_CSTS);
-        if (csts == 0xffffffffu || (csts & NVME_CSTS_CFS))
-            return NVME_ERR_FATAL;
         if (end && clock_us(NULL) >= end)
             return SYS_ERR_TIMEOUT;
-        errval_t err = sleep_irq(v, flag, end);
+        errval_t err = sleep_irq(v, end);
         if (err_is_fail(err))
             return err;
     }
@@ -221,13 +190,9 @@ errval_t vsa_open(struct vsic *v, const char *name, struct vsa **out)
     if (!a)
         return SYS_ERR_NO_MEMORY;
     a->vsic = v;
-    struct nvme_ns_info info;
     bool acquired = false;
     errval_t err = storctl_vsa_acquire(name, &a->info);
-    if (err_is_ok(err)) {
-        acquired = true;
-        err = nvme_identify_namespace(&v->ctrl, a->info.nsid, false, &info);
-    }
+    acquired = err_is_ok(err);
     if (err_is_ok(err))
         err = dma_alloc(&v->space, VSIC_BOUNCE_PAGES * OBJSIZE_PAGE, DMA_WRITE, &a->bounce);
     if (err_is_ok(err))
@@ -236,7 +201,7 @@ errval_t vsa_open(struct vsic *v, const char *name, struct vsa **out)
         struct nvme_dma pages[VSIC_BOUNCE_PAGES];
         for (unsigned i = 0; i < VSIC_BOUNCE_PAGES; i++)
             pages[i] = page_of(&a->bounce, i);
-        a->ns = (struct nvme_ns){&v->q, info.nsid, info.block_size, info.blocks};
+        a->ns = (struct nvme_ns){&v->q, a->info.nsid, a->info.block_size, a->info.blocks};
         err = nvme_bdev_init(&a->nb, &a->ns, pages, VSIC_BOUNCE_PAGES, page_of(&a->list, 0),
                              VSIC_WAIT_US, &a->dev);
     }

@@ -427,6 +427,98 @@ START_TEST(test_log_on_namespace)
 }
 END_TEST
 
+// The page of doorbells an application gets: one page, not page 0,
+// clear of the MSI-X table and PBA (QEMU's VF: table at 2000h, PBA 3000h).
+START_TEST(test_doorbell_page)
+{
+    uint32_t off = 0;
+    ck_assert(nvme_doorbell_page(2, 0, 0x2000, 8 * 16, 0x3000, 8, &off));
+    ck_assert_uint_eq(off, 0x1000);
+    ck_assert(nvme_doorbell_page(512, 0, 0x2000, 16, 0x3000, 8, &off)); // up to 1FFFh
+    ck_assert(!nvme_doorbell_page(513, 0, 0x2000, 16, 0x3000, 8, &off));
+    ck_assert(!nvme_doorbell_page(2, 10, 0x2000, 16, 0x3000, 8, &off));   // stride 4 KiB
+    ck_assert(nvme_doorbell_page(2, 8, 0x2000, 16, 0x3000, 8, &off));     // 1 KiB: 1000h-1FFFh
+    ck_assert(!nvme_doorbell_page(2, 0, 0x1800, 16, 0x3000, 8, &off));    // table in the page
+    ck_assert(!nvme_doorbell_page(2, 0, 0x0f00, 0x200, 0x3000, 8, &off)); // reaching into it
+    ck_assert(!nvme_doorbell_page(2, 0, 0x2000, 16, 0x1ff8, 8, &off));    // the PBA in it
+    ck_assert(nvme_doorbell_page(2, 0, 0x1000, 0, 0x1000, 0, &off));      // none at all
+    ck_assert(!nvme_doorbell_page(0, 0, 0x2000, 16, 0x3000, 8, &off));
+    ck_assert(!nvme_doorbell_page(2, 16, 0x2000, 16, 0x3000, 8, &off));
+}
+END_TEST
+
+// An application's view of VF 1: its doorbell page alone. Any other
+// register it touches is counted; reads of them give 0.
+static struct mmio vf_regs;
+static unsigned outside;
+
+static bool in_db_page(uint32_t off) { return off >= 0x1000 && off < 0x2000; }
+static uint32_t app_read32(void *arg, uint32_t off)
+{
+    outside += !in_db_page(off) && off != NVME_REG_CSTS; // CSTS: the I/O wait's fatal check
+    return in_db_page(off) ? mmio_read32(&vf_regs, off) : 0;
+}
+static uint64_t app_read64(void *arg, uint32_t off)
+{
+    outside += !in_db_page(off);
+    return in_db_page(off) ? mmio_read64(&vf_regs, off) : 0;
+}
+static void app_write32(void *arg, uint32_t off, uint32_t v)
+{
+    outside += !in_db_page(off);
+    if (in_db_page(off))
+        mmio_write32(&vf_regs, off, v);
+}
+static void app_write64(void *arg, uint32_t off, uint64_t v)
+{
+    outside += !in_db_page(off);
+    if (in_db_page(off))
+        mmio_write64(&vf_regs, off, v);
+}
+
+// The control plane holds the admin queue and makes the pair
+// (nvme_ioq_create_at); the application attaches to it and does I/O
+// through the doorbell page alone.
+START_TEST(test_split_control)
+{
+    ck_assert_uint_eq(nvme_ioq_delete(&q), SYS_ERR_OK);
+    vf_regs = model_regs(&sys.ctrl[1]);
+    outside = 0;
+    struct nvme_ctrl app = {.regs = {app_read32, app_read64, app_write32, app_write64, NULL},
+                            .cap = vf.cap,
+                            .dstrd = vf.dstrd,
+                            .clock_us = clock_us,
+                            .max_xfer = vf.max_xfer};
+    struct nvme_ioq aq;
+    struct nvme_dma sq = model_page(&sys, P_QUEUES + 2), cq = model_page(&sys, P_QUEUES + 3);
+    memset(sq.va, 0xff, 4096);
+    ck_assert_uint_eq(nvme_ioq_attach(&app, &aq, 1, sq, cq, 16, NVME_IOQ_POLLED), SYS_ERR_OK);
+    ck_assert_uint_eq(((uint8_t *)sq.va)[100], 0); // cleared before the device sees it
+    ck_assert_uint_eq(nvme_ioq_create_at(&vf, 1, sq.iova + 8, cq.iova, 16, NVME_IOQ_POLLED),
+                      SYS_ERR_ALIGNMENT);
+    ck_assert_uint_eq(nvme_ioq_create_at(&vf, 1, sq.iova, cq.iova, 1, NVME_IOQ_POLLED),
+                      SYS_ERR_INVALID_ARGS);
+    ck_assert_uint_eq(nvme_ioq_create_at(&vf, 0, sq.iova, cq.iova, 16, NVME_IOQ_POLLED),
+                      SYS_ERR_INVALID_ARGS);
+    ck_assert_uint_eq(nvme_ioq_create_at(&vf, 1, sq.iova, cq.iova, 16, NVME_IOQ_POLLED),
+                      SYS_ERR_OK);
+    ck_assert_uint_eq(nvme_ioq_create_at(&vf, 1, sq.iova, cq.iova, 16, NVME_IOQ_POLLED),
+                      NVME_ERR_SC_INVALID_QID); // one pair: made already
+    struct nvme_ns ans = {&aq, 2, ns.block_size, ns.blocks};
+    fill(P_DATA, 8 * 512, 9);
+    memset(sys.mem[P_BACK], 0, 8 * 512);
+    struct nvme_xfer w = xfer(data_pages, 2, 0, P_LIST);
+    struct nvme_xfer r = xfer(back_pages, 2, 0, P_LIST + 1);
+    for (unsigned i = 0; i < 40; i++) { // round the 16-entry queue twice
+        ck_assert_uint_eq(nvme_write_sync(&ans, 8 * i, 8, &w, TIMEOUT), SYS_ERR_OK);
+        ck_assert_uint_eq(nvme_read_sync(&ans, 8 * i, 8, &r, TIMEOUT), SYS_ERR_OK);
+    }
+    ck_assert(!memcmp(sys.mem[P_DATA], sys.mem[P_BACK], 8 * 512));
+    ck_assert_uint_eq(outside, 0);
+    ck_assert_uint_eq(sys.dma_faults, 0);
+}
+END_TEST
+
 static Suite *io_suite(void)
 {
     Suite *s = suite_create("nvme_io");
@@ -446,6 +538,8 @@ static Suite *io_suite(void)
     tcase_add_test(t, test_delete_outstanding);
     tcase_add_test(t, test_interrupts);
     tcase_add_test(t, test_log_on_namespace);
+    tcase_add_test(t, test_doorbell_page);
+    tcase_add_test(t, test_split_control);
     suite_add_tcase(s, t);
     return s;
 }

@@ -47,8 +47,10 @@ int main(int argc, char **argv)
     bool full = !strcmp(mode, "first");
     printf("nvmetest: NVMe SR-IOV, a VF's data path and the log (%s)\n", mode);
     if (err_is_ok(setup(full))) {
-        if (full)
+        if (full) {
             vf_tests(&vf);
+            admin_tests(&pf, &vf);
+        }
         log_tests(&vf, mode);
     }
     unsigned faults = iommu_faults();

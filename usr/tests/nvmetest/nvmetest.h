@@ -99,6 +99,13 @@ void vf_tests(struct vf *v);
 // The namespace as a block device, through the VF's bounce pages.
 errval_t vf_blockdev(struct vf *v, struct nvme_bdev *b, struct blockdev *dev);
 
+/* ---- What VF 1's admin queue accepts (tests_admin.c) ---- */
+
+// Every admin opcode on VF 1's admin queue, and the ones that reach
+// beyond it, with their effects checked from the PF. Format NVM zeroes
+// VSA_NSID: run before the log is made.
+void admin_tests(struct pf *pf, struct vf *v);
+
 /* ---- The log on the VSA (tests_log.c) ---- */
 
 // mode: "first" (format, append, reopen), "second" (what the first boot

@@ -3,7 +3,8 @@
  * (tests/system/test_vsic.py drives it from the shell):
  *
  *   vsictest hold <vsa>         hold a VSIC and VSA <vsa>, doing I/O on it until killed
- *   vsictest probe <held> <own> while another app holds <held>: what this one may not do
+ *   vsictest probe <held> <own> while another app holds <held>: what this one may not do,
+ *                               and that ringing its admin doorbells harms nobody
  *   vsictest create             a VSIC when every one is in use (probe spawns it)
  *   vsictest full <name>        a new VSA name when every namespace has one
  */
@@ -11,8 +12,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/capops.h>
+#include <sys/devmgr.h>
 #include <sys/initsvc.h>
+#include <sys/lmp.h>
 #include <sys/sys.h>
+#include <sys/vspace.h>
 
 static uint8_t buf[8 * 512], back[8 * 512];
 
@@ -77,13 +82,106 @@ static errval_t third_vsic(void)
     return err;
 }
 
+// Namespaces 1 .. 5 (tools/qemu) read through our queue: only ours may
+// answer; the rest Invalid Field (attached elsewhere or nowhere).
+static bool only_ours(struct vsic *v, struct vsa *a, uint32_t *wrong)
+{
+    uint64_t page = a->bounce.iova;
+    struct nvme_xfer x = {&page, 1, 0, {NULL, 0}};
+    for (uint32_t nsid = 1; nsid <= 5; nsid++) {
+        struct nvme_ns ns = {&v->q, nsid, 512, 8};
+        errval_t err = nvme_read_sync(&ns, 0, 1, &x, VSIC_WAIT_US);
+        if (nsid == a->ns.nsid ? err_is_fail(err) : err_no(err) != NVME_ERR_SC_INVALID_FIELD) {
+            *wrong = nsid;
+            return false;
+        }
+    }
+    return true;
+}
+
+// What we hold of the VF: its doorbell page, nothing else of BAR 0 (no
+// CC, AQA, ASQ, ACQ: no admin queue of our own), nothing from devmgr.
+static void probe_registers(struct vsic *v)
+{
+    capref_t bar = NULL_CAP, cfg = NULL_CAP, irq = NULL_CAP;
+    uint64_t bytes = 0;
+    uint32_t vector, data;
+    uint64_t addr;
+    struct cap_info ci = {0};
+    void *two = NULL;
+    errval_t e1 = devmgr_bar(v->info.rid, 0, &bar, &bytes);
+    errval_t e2 = devmgr_config(v->info.rid, &cfg);
+    errval_t e3 = devmgr_irq(v->info.rid, &irq, &vector, &addr, &data);
+    errval_t e4 = devmgr_attach(v->info.rid, 1, NULL_CAP);
+    errval_t id = cap_identify(v->doorbells, &ci);
+    errval_t big = vspace_map(v->doorbells, 2 * 4096, MAP_WRITE, &two);
+    report("no_page0",
+           err_no(e1) == DEVMGR_ERR_NOT_OWNER && err_no(e2) == DEVMGR_ERR_NOT_OWNER &&
+               err_no(e3) == DEVMGR_ERR_NOT_OWNER && err_no(e4) == DEVMGR_ERR_NOT_OWNER &&
+               err_is_ok(id) && ci.bytes == 4096 && ci.base % 0x4000 == 0x1000 &&
+               v->info.db_off == 0x1000 && err_is_fail(big),
+           "devmgr: BAR 0 %s, config %s, vector %s, attach %s; the doorbell cap: %s, %lu bytes "
+           "at BAR offset %#lx; mapping two pages of it: %s",
+           err_name(e1), err_name(e2), err_name(e3), err_name(e4), err_name(id), ci.bytes,
+           ci.base % 0x4000, err_name(big));
+    capref_t again = NULL_CAP;
+    errval_t twice =
+        storctl_vsic_queues(v->info.id, v->q.sq.mem.iova, v->q.cq.mem.iova, 8, NULL_CAP, &again);
+    report("queues_once", err_no(twice) == SYS_ERR_BUSY, "a second queue pair: %s",
+           err_name(twice));
+}
+
+// The admin doorbells are on our page: ring them with garbage. The device
+// runs what lies in storctl's admin SQ (zeros: refused) and posts to its
+// CQ; nothing reaches beyond our VSIC, and storctl does not notice.
+static void probe_admin_doorbells(struct vsic *v, struct vsa *a)
+{
+    static const uint32_t junk[] = {0xffff, 0x1234, 16, 17, 0xffffffffu};
+    unsigned dstrd = v->ctrl.dstrd;
+    struct lmp_recv_msg m;
+    while (err_is_ok(lmp_recv(v->irq_ep, LMP_FLAG_NONBLOCK, NULL_CAP, &m)))
+        ; // nothing outstanding: what earlier completions left
+    for (uint32_t t = 0; t < 16; t++) {
+        mmio_write32(&v->ctrl.regs, nvme_sq_tail_doorbell(0, dstrd), (t * 7) % 16);
+        mmio_write32(&v->ctrl.regs, nvme_cq_head_doorbell(0, dstrd), (t * 5) % 16);
+    }
+    for (unsigned i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+        mmio_write32(&v->ctrl.regs, nvme_sq_tail_doorbell(0, dstrd), junk[i]);
+        mmio_write32(&v->ctrl.regs, nvme_cq_head_doorbell(0, dstrd), junk[i]);
+        for (unsigned q = 2; q < 9; q++) // queues the VF does not have
+            mmio_write32(&v->ctrl.regs, nvme_sq_tail_doorbell(q, dstrd), junk[i]);
+    }
+    uint64_t until = sys_rdtsc() + sys_tsc_hz() / 10; // let the device get through it
+    while (sys_rdtsc() < until)
+        sys_yield();
+    // The device ran what it found (its completions raise our vector too).
+    bool ran = err_is_ok(lmp_recv(v->irq_ep, LMP_FLAG_NONBLOCK, NULL_CAP, &m));
+    memset(buf, 0x3c, sizeof(buf));
+    errval_t wr = a->dev.write(a->dev.arg, 8, 8, buf);
+    memset(back, 0, sizeof(back));
+    errval_t rd = err_is_ok(wr) ? a->dev.read(a->dev.arg, 8, 8, back) : wr;
+    uint32_t wrong = 0;
+    bool only = only_ours(v, a, &wrong);
+    struct storctl_vsic list[STORCTL_MAX_VSICS];
+    unsigned n = 0, others = 0;
+    errval_t served = storctl_vsic_list(list, STORCTL_MAX_VSICS, &n);
+    for (unsigned i = 0; i < n; i++)
+        others += list[i].id != v->info.id && list[i].online && list[i].owner && list[i].vsas == 1;
+    report("admin_doorbell_garbage",
+           ran && err_is_ok(rd) && !memcmp(buf, back, sizeof(buf)) && only && err_is_ok(served) &&
+               others == 1,
+           "the device ran the stale entries: %s; our I/O after it: %s; only our namespace "
+           "answers: %s (namespace %u); storctl: %s, "
+           "%u other VSIC online and held with its VSA",
+           ran ? "yes" : "no", err_name(rd), only ? "yes" : "no", wrong, err_name(served), others);
+}
+
 static void probe_device(struct vsic *v, struct vsa *a, const char *held)
 {
-    uint32_t other = nsid_of(held), ids[8] = {0};
-    unsigned n = 0;
-    errval_t list = nvme_namespaces(&v->ctrl, false, ids, 8, &n);
-    report("sees_its_vsa_only", err_is_ok(list) && n == 1 && ids[0] == a->ns.nsid,
-           "%s: %u namespaces attached, first %u (ours %u)", err_name(list), n, ids[0], a->ns.nsid);
+    uint32_t other = nsid_of(held), wrong = 0;
+    bool only = only_ours(v, a, &wrong);
+    report("sees_its_vsa_only", only, "namespace %u answered otherwise (ours %u)", wrong,
+           a->ns.nsid);
     // The other VSA's namespace through our own queue: the device refuses.
     struct nvme_ns ns = {&v->q, other, 512, a->ns.blocks};
     uint64_t page = a->bounce.iova;
@@ -96,6 +194,8 @@ static void probe_device(struct vsic *v, struct vsa *a, const char *held)
            "namespace %u ('%s'): read %s, write %s", other, held, err_name(rd), err_name(wr));
     errval_t own = nvme_read_sync(&a->ns, 0, 1, &x, VSIC_WAIT_US);
     report("own_vsa_reachable", err_is_ok(own), "namespace %u: %s", a->ns.nsid, err_name(own));
+    probe_registers(v);
+    probe_admin_doorbells(v, a);
 }
 
 static int probe(const char *held, const char *mine)
@@ -107,7 +207,7 @@ static int probe(const char *held, const char *mine)
     errval_t early = storctl_vsa_acquire(mine, &info);
     report("acquire_needs_vsic", err_no(early) == STORCTL_ERR_NO_VSIC, "%s", err_name(early));
     errval_t err = vsic_open(&v);
-    errval_t again = err_is_ok(err) ? storctl_vsic_create(&second) : err;
+    errval_t again = err_is_ok(err) ? storctl_vsic_create(&second, NULL) : err;
     report("one_vsic_per_process", err_is_ok(err) && err_no(again) == STORCTL_ERR_HAS_VSIC,
            "open %s, a second %s", err_name(err), err_name(again));
     if (err_is_fail(err))
@@ -192,7 +292,7 @@ int main(int argc, char **argv)
         return probe(argv[2], argv[3]);
     if (argc == 2 && !strcmp(argv[1], "create")) {
         struct storctl_vsic v;
-        errval_t err = storctl_vsic_create(&v);
+        errval_t err = storctl_vsic_create(&v, NULL);
         report("no_vsic_free", err_no(err) == STORCTL_ERR_NO_VSIC_FREE, "%s", err_name(err));
         return 0;
     }

@@ -53,6 +53,22 @@ struct nvme_ioq {
 errval_t nvme_ioq_create(struct nvme_ctrl *c, struct nvme_ioq *q, uint16_t qid, struct nvme_dma sq,
                          struct nvme_dma cq, uint16_t entries, int vector);
 
+// The driver's side of a queue pair someone else creates (or created) on
+// the controller: what nvme_ioq_create checks and does, without the admin
+// commands. An application whose control plane holds the admin queue
+// calls it, then has the pair created at sq.iova and cq.iova
+// (nvme_ioq_create_at, by the control plane); c needs only its doorbells
+// (regs from NVME_REG_DOORBELLS on), dstrd, cap (MQES) and max_xfer.
+// Errors: SYS_ERR_INVALID_ARGS, SYS_ERR_ALIGNMENT.
+errval_t nvme_ioq_attach(struct nvme_ctrl *c, struct nvme_ioq *q, uint16_t qid, struct nvme_dma sq,
+                         struct nvme_dma cq, uint16_t entries, int vector);
+
+// The admin commands of nvme_ioq_create alone, for queues in memory this
+// driver does not touch (another process's, at IOVAs of the device's
+// domain). Errors: as nvme_ioq_create.
+errval_t nvme_ioq_create_at(struct nvme_ctrl *c, uint16_t qid, uint64_t sq_iova, uint64_t cq_iova,
+                            uint16_t entries, int vector);
+
 // Delete the queue pair: the SQ (the controller aborts what it still
 // holds: those commands complete with NVME_ERR_SC_ABORTED when polled
 // before), then the CQ. Commands still outstanding are called back with

@@ -1,6 +1,7 @@
 /* drivers/nvme/include/nvme/nvme_spec.h: NVMe registers, queue entries, admin commands. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 // Sources: NVM Express Base Specification 2.0 ("Base"), and for the PCIe
@@ -63,6 +64,31 @@ static inline uint32_t nvme_sq_tail_doorbell(unsigned qid, unsigned dstrd)
 static inline uint32_t nvme_cq_head_doorbell(unsigned qid, unsigned dstrd)
 {
     return NVME_REG_DOORBELLS + (2 * qid + 1) * (4u << dstrd);
+}
+
+// The 4 KiB page of the register BAR that holds the doorbells of queues
+// 0 .. queues - 1 (admin included), if they fit in one page that is not
+// page 0 (CC, AQA, ASQ, ACQ) and holds none of the MSI-X table or PBA
+// (each [offset, offset + bytes) in the same BAR; bytes 0: none): an
+// application given that page alone can ring its queues and nothing
+// else. *page_off: the page's offset in the BAR. False if there is none.
+static inline bool nvme_doorbell_page(unsigned queues, unsigned dstrd, uint32_t table_off,
+                                      uint32_t table_bytes, uint32_t pba_off, uint32_t pba_bytes,
+                                      uint32_t *page_off)
+{
+    if (!queues || dstrd > 15)
+        return false;
+    uint32_t first = NVME_REG_DOORBELLS;
+    uint32_t last = nvme_cq_head_doorbell(queues - 1, dstrd) + 3;
+    uint32_t page = first & ~0xfffu;
+    if (page == 0 || (last & ~0xfffu) != page)
+        return false;
+    if (table_bytes && table_off < page + 0x1000 && table_off + table_bytes > page)
+        return false;
+    if (pba_bytes && pba_off < page + 0x1000 && pba_off + pba_bytes > page)
+        return false;
+    *page_off = page;
+    return true;
 }
 
 /* ---- Queue entries (Base: Submission Queue Entry, Common Command Format; Completion Queue

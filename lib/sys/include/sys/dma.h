@@ -24,6 +24,7 @@ struct dma_space {
     capref_t l3, l2;
     capref_t l1[512]; // one per 2 MiB of IOVA space, made when needed
     uint64_t next;    // the next IOVA to hand out
+    uint64_t base;    // the IOVA of the L2's first entry (0 for dma_space_init's)
 };
 
 struct dma_buf {
@@ -35,6 +36,13 @@ struct dma_buf {
 
 // A new IOMMU domain from devmgr, ready for buffers.
 errval_t dma_space_init(struct dma_space *s);
+
+// A space over an L2 table someone else mapped into their domain at IOVA
+// base (1 GiB aligned): storctl gives an application the part of its
+// VSIC's domain the application's buffers go in, and keeps the rest (and
+// the domain's upper tables) for itself. Buffers get IOVAs base +
+// DMA_IOVA_BASE .. base + DMA_IOVA_LIMIT. Errors: SYS_ERR_ALIGNMENT.
+errval_t dma_space_sub(struct dma_space *s, capref_t l2, uint64_t base);
 
 // A zeroed buffer of bytes (rounded up to pages), mapped writable here and,
 // with DMA_WRITE or read-only, for the device at a fresh IOVA. Errors:

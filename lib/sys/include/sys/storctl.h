@@ -3,9 +3,12 @@
  * (usr/storctl, docs/vsic.md): VSICs and VSAs.
  *
  * A VSIC is one of the NVMe controller's secondary controllers (an SR-IOV
- * VF) with its queue and interrupt resources assigned and brought online;
- * storctl grants the VF to the caller through devmgr, who then takes caps
- * to it from devmgr and drives it itself (lib/os/vsic). A VSA is a
+ * VF) with its queue and interrupt resources assigned and brought online.
+ * storctl keeps the VF and drives its admin queue (a secondary
+ * controller's admin commands reach the whole subsystem); the caller gets
+ * a window of the VF's IOMMU domain for its memory, asks storctl to make
+ * its I/O queue pair there, and gets the page of doorbells and the VF's
+ * interrupt: all the data path needs (lib/os/vsic). A VSA is a
  * namespace attached to one VSIC alone, named: the name-to-namespace map
  * persists on the PF's private namespace. A process holds at most one
  * VSIC; both end with it.
@@ -24,7 +27,7 @@
 enum storctl_op {
     STORCTL_INFO = 1, // -> w0: namespaces, w1: MSI-X vector, w2: IOMMU domain; buf: "model|serial"
     STORCTL_CHECK_ISOLATION = 2, // -> w0: STORCTL_ISO_* results, w1: the page's physical address
-    STORCTL_VSIC_CREATE = 3,     // -> w0: VSIC id; buf: struct storctl_vsic (the VF granted to us)
+    STORCTL_VSIC_CREATE = 3,     // -> w0: VSIC id; buf: struct storctl_vsic; cap: our IOVNodeL2
     STORCTL_VSIC_DESTROY =
         4, // (vsic): VSAs released, controller offline (VF returned first) [owner]
     STORCTL_VSA_ACQUIRE = 5, // buf: name -> w0: NSID; buf: struct storctl_vsa         [VSIC holder]
@@ -34,6 +37,9 @@ enum storctl_op {
     STORCTL_VSA_DESTROY = 9, // buf: name: zeroed, unnamed, free for a new name        [its holder]
     STORCTL_CHECK_INTREMAP = 10, // -> w0: STORCTL_IR_* results, w1: the other entry's index,
                                  //    w2: the requester ID it names
+    // (vsic | entries << 16, SQ IOVA, CQ IOVA); cap: a notify cap for the
+    // vector or none -> cap: the doorbell page                             [owner]
+    STORCTL_VSIC_QUEUES = 11,
 };
 
 // What STORCTL_CHECK_ISOLATION saw when the controller was told to write
@@ -73,6 +79,11 @@ struct storctl_vsic {
     bool online;
     uint64_t owner; // pid, 0: free
     uint32_t vsas;  // VSAs attached to it
+    // For the owner's data path:
+    uint64_t cap;       // the controller's CAP register (MQES, DSTRD)
+    uint32_t max_xfer;  // bytes per command (MDTS)
+    uint32_t db_off;    // the doorbell page's offset in BAR 0 (doorbells from NVME_REG_DOORBELLS)
+    uint64_t iova_base; // our window of the VF's domain: IOVAs iova_base .. + 1 GiB
 };
 
 struct storctl_vsa {
@@ -88,13 +99,26 @@ struct storctl_vsa {
 struct rpc_chan *storctl_chan(errval_t *err);
 
 // A VSIC for us: a secondary controller online with 2 queues and 1
-// interrupt, its VF granted to us (take its caps from devmgr). Errors:
-// STORCTL_ERR_NO_VSIC_FREE, STORCTL_ERR_HAS_VSIC, NVMe and devmgr errors.
-errval_t storctl_vsic_create(struct storctl_vsic *out);
+// interrupt, enabled by storctl with its admin queue (storctl's). *window
+// (if window is not NULL; a new slot): an IOVNodeL2 mapped in the VF's
+// IOMMU domain at out->iova_base, for our buffers (dma_space_sub).
+// Errors: STORCTL_ERR_NO_VSIC_FREE, STORCTL_ERR_HAS_VSIC, NVMe and devmgr
+// errors.
+errval_t storctl_vsic_create(struct storctl_vsic *out, capref_t *window);
 
-// Give our VSIC back (its VSAs are released, its controller goes
-// offline). Give the VF back first (devmgr_return: only its owner can);
-// otherwise it stays ours, useless, until we end. Errors:
+// Our VSIC's I/O queue pair (queue 1), made by storctl at sq_iova and
+// cq_iova (one page each, in our window, cleared by us: nvme_ioq_attach)
+// with entries entries; its completions raise the VF's vector, which
+// notifies through irq_note (a send cap to an endpoint of ours; NULL_CAP:
+// a polled queue). *doorbells (a new slot): a DevFrame of the one page of
+// BAR 0 with the doorbells (at out->db_off). Once per VSIC. Errors:
+// SYS_ERR_BUSY (made already), SYS_ERR_INVALID_ARGS (an IOVA outside our
+// window), DEVMGR_ERR_NOT_OWNER, the device's.
+errval_t storctl_vsic_queues(uint16_t vsic, uint64_t sq_iova, uint64_t cq_iova, uint16_t entries,
+                             capref_t irq_note, capref_t *doorbells);
+
+// Give our VSIC back: the doorbell page and the window are revoked (unmap
+// the page first), its VSAs released, its controller offline. Errors:
 // SYS_ERR_NOT_FOUND (no such VSIC), DEVMGR_ERR_NOT_OWNER (not ours).
 errval_t storctl_vsic_destroy(uint16_t vsic);
 

@@ -3,10 +3,11 @@
  * (docs/vsic.md): an NVMe secondary controller storctl grants us, driven
  * here with drivers/nvme, with no kernel and no server on the data path.
  *
- * vsic_open asks storctl for a VSIC, takes its VF's caps from devmgr, puts
- * it in an IOMMU domain of our own, enables its controller with an admin
- * queue and one I/O queue pair in our memory, and routes its one MSI-X
- * vector to an endpoint of ours. vsa_open attaches a VSA (by name) to it
+ * vsic_open asks storctl for a VSIC: storctl keeps the VF and its admin
+ * queue, and gives us a window of the VF's IOMMU domain for our memory;
+ * we put one I/O queue pair there, storctl makes it on the controller and
+ * gives us the page of doorbells, and the VF's one MSI-X vector notifies
+ * an endpoint of ours. vsa_open attaches a VSA (by name) to it
  * and gives the namespace two ways: the asynchronous NVMe API
  * (<nvme/nvme_io.h>: nvme_read/nvme_write/nvme_flush on vsa->ns with a
  * callback, then vsic_poll or vsic_wait) over DMA buffers from vsic_dma,
@@ -18,7 +19,6 @@
 #include <nvme/nvme_bdev.h>
 #include <nvme/nvme_io.h>
 #include <os/blockdev.h>
-#include <pci/pci_enum.h>
 #include <sys/dma.h>
 #include <sys/storctl.h>
 
@@ -28,16 +28,14 @@
 
 struct vsic {
     struct storctl_vsic info;
-    struct dma_space space;
-    struct dma_buf admin; // admin SQ, CQ, scratch page
-    struct dma_buf ioq;   // I/O SQ, CQ
-    struct nvme_ctrl ctrl;
-    struct nvme_ctrl_info id;
-    struct nvme_ioq q; // the one I/O queue pair, on MSI-X vector 0
+    struct dma_space space; // our window of the VF's domain
+    struct dma_buf ioq;     // I/O SQ, CQ
+    struct nvme_ctrl ctrl;  // its doorbells alone (regs: vsic.c's accessor)
+    struct nvme_ioq q;      // the one I/O queue pair, on MSI-X vector 0
     capref_t irq_ep;
-    struct pci_fn_page page;
-    struct pci_msix_table msix;
-    uint64_t interrupts; // wake-ups by the MSI-X vector in vsic_wait
+    capref_t window, doorbells; // from storctl
+    void *db;                   // the doorbell page, mapped
+    uint64_t interrupts;        // wake-ups by the MSI-X vector in vsic_wait
 };
 
 struct vsa {
@@ -50,13 +48,13 @@ struct vsa {
 };
 
 // A VSIC for us, up and ready (see above). Errors: STORCTL_ERR_NO_VSIC_FREE,
-// STORCTL_ERR_HAS_VSIC, devmgr's, the NVMe driver's (NVME_ERR_FATAL: the
-// controller is not online).
+// STORCTL_ERR_HAS_VSIC, storctl's (the device's, devmgr's).
 errval_t vsic_open(struct vsic **out);
 
-// Give the VSIC back: the VF to storctl through devmgr (detached from our
-// domain), then the VSIC (its VSAs are released, its controller goes
-// offline); v is freed. Its DMA memory stays ours, unreachable by the VF.
+// Give the VSIC back to storctl (the doorbell page unmapped first; its
+// VSAs are released, its controller goes offline, our window leaves the
+// VF's domain); v is freed. Its DMA memory stays ours, unreachable by the
+// VF.
 errval_t vsic_close(struct vsic *v);
 
 // Take every completion the controller has posted (callbacks run); how many.
@@ -64,8 +62,9 @@ unsigned vsic_poll(struct vsic *v);
 
 // Wait until *flag is true (a callback sets it), or with flag NULL until
 // no command is outstanding: poll, and between polls sleep on the queue's
-// MSI-X vector (unmasked only while we sleep). timeout_us 0: no bound.
-// Errors: SYS_ERR_TIMEOUT, NVME_ERR_FATAL.
+// MSI-X vector (always unmasked: storctl programs it; a completion between
+// a poll and the sleep leaves a notification pending, which ends the
+// sleep). timeout_us 0: no bound. Errors: SYS_ERR_TIMEOUT.
 errval_t vsic_wait(struct vsic *v, const volatile bool *flag, uint64_t timeout_us);
 
 // DMA memory in our domain for the asynchronous API (flags: DMA_WRITE if
@@ -74,8 +73,7 @@ errval_t vsic_dma(struct vsic *v, uint64_t bytes, uint32_t flags, struct dma_buf
 
 // Acquire VSA name from storctl for our VSIC and open it: *out's ns and
 // dev. Errors: storctl's (STORCTL_ERR_VSA_HELD, STORCTL_ERR_NO_VSA_FREE,
-// STORCTL_ERR_BAD_NAME ...), SYS_ERR_NOT_FOUND (the controller does not
-// show it attached), the driver's.
+// STORCTL_ERR_BAD_NAME ...), the driver's.
 errval_t vsa_open(struct vsic *v, const char *name, struct vsa **out);
 
 // Release the VSA to storctl; a is freed.
