@@ -82,6 +82,9 @@ void vsa_op_list(struct server_req *req, struct server_resp *resp);
 // Take back the VSICs of processes that ended.
 void vsic_reap(void);
 
+// The VSIC process pid holds, or -1.
+int vsic_of(uint64_t pid);
+
 // The server loop (server.c); returns only on failure.
 int storctl_serve(void);
 
