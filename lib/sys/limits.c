@@ -18,9 +18,9 @@ const struct proc_limits proc_limits_none = {
 static const char *const names[LIMIT_COUNT] = {"mem",   "domains", "vectors",
                                                "vnics", "vsics",   "chans"};
 
-static const enum err_code errs[LIMIT_COUNT] = {LIMIT_ERR_MEMORY, LIMIT_ERR_DOMAINS,
+static const enum err_code errs[LIMIT_COUNT] = {LIMIT_ERR_MEMORY,  LIMIT_ERR_DOMAINS,
                                                 LIMIT_ERR_VECTORS, LIMIT_ERR_VNICS,
-                                                LIMIT_ERR_VSICS,  LIMIT_ERR_CHANNELS};
+                                                LIMIT_ERR_VSICS,   LIMIT_ERR_CHANNELS};
 
 const char *limit_name(enum limit_res r) { return r < LIMIT_COUNT ? names[r] : "?"; }
 

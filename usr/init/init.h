@@ -25,7 +25,7 @@ struct proc {
     uint32_t vector; // the vector we gave it on core 0, or 0
     enum proc_state state;
     uint64_t status;
-    bool system; // a system server kill refuses (devmgr: the devices and the IOMMU)
+    bool system;               // a system server kill refuses (devmgr: the devices and the IOMMU)
     struct proc_limits limits; // what servers let it hold (sys/limits.h)
     char name[PROC_NAME_LEN];
     struct spawn sp;

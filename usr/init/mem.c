@@ -183,8 +183,8 @@ errval_t mem_set_limits(uint64_t pid, const struct proc_limits *limits)
     struct rpc_chan *c = memserv_chan(&err);
     struct rpc_result r;
     if (err_is_ok(err))
-        err = rpc_call(c, MEMSERV_SET_LIMITS, pid, limits->max[LIMIT_MEM],
-                       limits->max[LIMIT_CHANS], NULL_CAP, NULL_CAP, &r);
+        err = rpc_call(c, MEMSERV_SET_LIMITS, pid, limits->max[LIMIT_MEM], limits->max[LIMIT_CHANS],
+                       NULL_CAP, NULL_CAP, &r);
     return err_is_ok(err) ? r.err : err;
 }
 

@@ -192,11 +192,8 @@ static void spawn_remote(struct server_req *req, struct server_resp *resp, unsig
     resp->err = !module ? SPAWN_ERR_NOT_FOUND : !p ? SPAWN_ERR_TOO_MANY : SYS_ERR_OK;
     if (err_is_fail(resp->err))
         return;
-    *p = (struct proc){.used = true,
-                       .pid = next_pid++,
-                       .state = PROC_RUNNING,
-                       .core = core,
-                       .limits = *limits};
+    *p = (struct proc){
+        .used = true, .pid = next_pid++, .state = PROC_RUNNING, .core = core, .limits = *limits};
     strlcpy(p->name, prog, sizeof(p->name));
     struct requester rq = {.chan = req->chan, .pid = req->chan->pid};
     resp->err = cores_spawn(p, module, line, &rq);
@@ -296,7 +293,7 @@ static void op_watch(struct server_req *req, struct server_resp *resp)
         return;
     *w = (struct watch){req->cap, p->watches};
     p->watches = w;
-    req->cap = NULL_CAP; // ours now
+    req->cap = NULL_CAP;                   // ours now
     proc_limits_pack(&p->limits, resp->w); // what the watcher, a server, enforces
 }
 

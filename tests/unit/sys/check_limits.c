@@ -15,7 +15,7 @@ START_TEST(test_check)
     ck_assert_uint_eq(limit_check(&l, LIMIT_MEM, 0, 8u << 20), SYS_ERR_OK);
     ck_assert_uint_eq(limit_check(&l, LIMIT_MEM, 4u << 20, 4u << 20), SYS_ERR_OK);
     ck_assert_uint_eq(limit_check(&l, LIMIT_MEM, 4u << 20, (4u << 20) + 1), LIMIT_ERR_MEMORY);
-    ck_assert_uint_eq(limit_check(&l, LIMIT_MEM, 9u << 20, 0), LIMIT_ERR_MEMORY); // over already
+    ck_assert_uint_eq(limit_check(&l, LIMIT_MEM, 9u << 20, 0), LIMIT_ERR_MEMORY);   // over already
     ck_assert_uint_eq(limit_check(&l, LIMIT_MEM, 1, UINT64_MAX), LIMIT_ERR_MEMORY); // wraps
     ck_assert_uint_eq(limit_check(&l, LIMIT_DOMAINS, 0, 1), SYS_ERR_OK);
     ck_assert_uint_eq(limit_check(&l, LIMIT_DOMAINS, 1, 1), LIMIT_ERR_DOMAINS);
@@ -91,8 +91,8 @@ START_TEST(test_parse)
     ck_assert_uint_eq(v, 0);
     ck_assert_uint_eq(limit_parse(LIMIT_CHANS, "65534", &v), SYS_ERR_OK);
     v = 7;
-    const char *bad_mem[] = {"", "M", "8MB", "8m", "-1", "8 M", "99999999999G",
-                             "18446744073709551616", NULL};
+    const char *bad_mem[] = {
+        "", "M", "8MB", "8m", "-1", "8 M", "99999999999G", "18446744073709551616", NULL};
     for (unsigned i = 0; bad_mem[i]; i++)
         ck_assert_uint_eq(limit_parse(LIMIT_MEM, bad_mem[i], &v), SYS_ERR_INVALID_ARGS);
     const char *bad_count[] = {"", "2K", "x", "65535", "1e3", NULL};

@@ -30,7 +30,7 @@ enum limit_res {
 };
 
 // No limit: more than any server has to give.
-#define LIMIT_NONE UINT64_MAX
+#define LIMIT_NONE       UINT64_MAX
 // Counts travel in 16 bits (proc_limits_pack): this and above is no limit.
 #define LIMIT_COUNT_NONE 0xffffu
 

@@ -32,7 +32,7 @@ struct server_chan {
     capref_t reply; // send cap to the client's reply endpoint
     void *buf;      // the page shared with RPC_OP_SHARE, or NULL
     capref_t buf_frame;
-    void *user; // the server's own per-channel state
+    void *user;                // the server's own per-channel state
     struct proc_limits limits; // the client's (the same on all its channels)
 };
 
