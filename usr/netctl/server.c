@@ -65,7 +65,7 @@ static unsigned vnics_of(uint64_t pid)
 {
     unsigned n = 0;
     for (unsigned i = 0; i < NETCTL_MAX_VNICS; i++)
-        n += nc.vnics[i].owner == pid;
+        n += pid && nc.vnics[i].owner == pid; // (owner 0: free)
     return n;
 }
 

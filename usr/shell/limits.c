@@ -110,7 +110,7 @@ static void print_limits(const struct proc_info *p, const uint64_t use[LIMIT_COU
         limit_format(r, use[r], u, sizeof(u));
         limit_format(r, l->max[r], m, sizeof(m));
         snprintf(both, sizeof(both), "%s/%s", r == LIMIT_MEM && p->core ? "-" : u, m);
-        printf(" %-*s", width[r], both);
+        printf(" %-*s", r + 1 < LIMIT_COUNT ? width[r] : 0, both);
     }
     printf("\n");
 }

@@ -129,7 +129,7 @@ static void notify(struct server *s, uint64_t bits)
 static void usage(struct server *s, uint64_t pid, uint64_t out[2])
 {
     (void)s;
-    out[0] = vsic_of(pid) >= 0;
+    out[0] = pid && vsic_of(pid) >= 0; // (owner 0: free)
 }
 
 int storctl_serve(void)

@@ -46,8 +46,8 @@ static void check_narrowed(void)
     errval_t err = proc_limits(sys_pid(), &own);
     report("limits.own", err_is_ok(err) && !memcmp(&own, &child_limits, sizeof(own)),
            "%s, mem %lu domains %lu vectors %lu vnics %lu vsics %lu chans %lu", err_name(err),
-           own.max[LIMIT_MEM], own.max[LIMIT_DOMAINS], own.max[LIMIT_VECTORS],
-           own.max[LIMIT_VNICS], own.max[LIMIT_VSICS], own.max[LIMIT_CHANS]);
+           own.max[LIMIT_MEM], own.max[LIMIT_DOMAINS], own.max[LIMIT_VECTORS], own.max[LIMIT_VNICS],
+           own.max[LIMIT_VSICS], own.max[LIMIT_CHANS]);
     err = proc_spawn_limited(PROC_ANY_CORE, "systest spin", &proc_limits_none, &pid);
     if (err_is_ok(err))
         err = proc_limits(pid, &grand);
@@ -114,8 +114,8 @@ static void check_channels(void)
     report("limits.chans_memserv_init",
            err_no(mem) == LIMIT_ERR_CHANNELS && n_mem == 1 && err_no(init) == LIMIT_ERR_CHANNELS &&
                n_init == 1,
-           "mem_serv %s after %u more, init %s after %u more", err_name(mem), n_mem,
-           err_name(init), n_init);
+           "mem_serv %s after %u more, init %s after %u more", err_name(mem), n_mem, err_name(init),
+           n_init);
 }
 
 // RAM up to the limit, in pieces; the one past it is refused.
@@ -129,7 +129,8 @@ static void check_memory(void)
         n++;
     memserv_stats(&total, &free, &mine);
     report("limits.memory",
-           err_no(err) == LIMIT_ERR_MEMORY && n > 0 && mine <= CHILD_MEM && mine + PIECE > CHILD_MEM,
+           err_no(err) == LIMIT_ERR_MEMORY && n > 0 && mine <= CHILD_MEM &&
+               mine + PIECE > CHILD_MEM,
            "%s after %u pieces, %lu bytes charged of %u", err_name(err), n, mine, CHILD_MEM);
     // Room for what registering our name takes (slots, a cap copy).
     for (unsigned k = 0; k < 4 && n; k++)
@@ -153,6 +154,7 @@ void limited_main(void)
 
 struct held {
     uint64_t free, vectors, domains;
+    uint64_t others; // RAM not free and not ours (our own slots and heap vary)
 };
 
 static struct held now(void)
@@ -160,6 +162,7 @@ static struct held now(void)
     struct held h = {0};
     uint64_t total, mine, all;
     memserv_stats(&total, &h.free, &mine);
+    h.others = total - h.free - mine;
     devmgr_stats(&h.vectors, &h.domains, &all);
     return h;
 }
@@ -223,13 +226,19 @@ static bool back(const struct held *want, uint64_t child, struct held *got)
 void test_limits(void)
 {
     uint64_t pid = 0, status;
-    struct proc_limits tiny = child_limits;
+    struct proc_limits tiny = child_limits, own = {0};
     tiny.max[LIMIT_MEM] = PIECE; // less than a domain needs
+    // (Our channel to init is bound and shares its page before we count.)
+    errval_t err = proc_limits(sys_pid(), &own);
+    report("limits.defaults", err_is_ok(err) && !memcmp(&own, &proc_limits_default, sizeof(own)),
+           "%s, vectors %lu chans %lu", err_name(err), own.max[LIMIT_VECTORS],
+           own.max[LIMIT_CHANS]);
     struct held before = now();
-    errval_t err = proc_spawn_limited(PROC_ANY_CORE, "systest limited", &tiny, &pid);
+    err = proc_spawn_limited(PROC_ANY_CORE, "systest limited", &tiny, &pid);
     struct held after = now();
-    report("limits.spawn_too_small", err_no(err) == LIMIT_ERR_MEMORY && after.free == before.free,
-           "%s, free %lu then %lu", err_name(err), before.free, after.free);
+    report("limits.spawn_too_small",
+           err_no(err) == LIMIT_ERR_MEMORY && after.others == before.others,
+           "%s, others' RAM %lu then %lu", err_name(err), before.others, after.others);
     err = proc_spawn_limited(PROC_ANY_CORE, "systest limited", &child_limits, &pid);
     capref_t up;
     if (err_is_ok(err))
@@ -243,15 +252,15 @@ void test_limits(void)
     report("limits.child_holds",
            holding.vectors == before.vectors + 1 && holding.domains == before.domains + 1 &&
                vnics_of(pid) == 1 && holding.free < before.free,
-           "vectors %lu then %lu, domains %lu then %lu, %u VNICs", before.vectors,
-           holding.vectors, before.domains, holding.domains, vnics_of(pid));
+           "vectors %lu then %lu, domains %lu then %lu, %u VNICs", before.vectors, holding.vectors,
+           before.domains, holding.domains, vnics_of(pid));
     check_neighbour();
     struct held mine = now(); // ours now counted too; the child's still
     uint64_t child_bytes = charged(pid);
     err = proc_kill(pid);
     if (err_is_ok(err))
         err = proc_wait(pid, &status);
-    struct held want = {mine.free, mine.vectors - 1, mine.domains - 1}, got = {0};
+    struct held want = {mine.free, mine.vectors - 1, mine.domains - 1, 0}, got = {0};
     bool ok = err_is_ok(err) && back(&want, pid, &got);
     report("limits.released",
            ok && child_bytes && child_bytes <= CHILD_MEM && !charged(pid) &&

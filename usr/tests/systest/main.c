@@ -613,9 +613,8 @@ int main(int argc, char **argv)
     else if (!strcmp(t, "crash"))
         *(volatile int *)(uintptr_t)crash_address = 1; // nothing is mapped there
     else
-        printf(
-            "usage: systest "
-            "args|heap|malloc|threads|names|memserv|watch|lmp|timeout|devices|limits|print|spin|"
-            "crash\n");
+        printf("usage: systest "
+               "args|heap|malloc|threads|names|memserv|watch|lmp|timeout|devices|limits|print|spin|"
+               "crash\n");
     return failed;
 }

@@ -5,8 +5,7 @@
 
 // Print `TEST PASS id`, or `TEST FAIL id: why` (printf-style) and count
 // the failure in main's exit status.
-void report(const char *id, bool ok, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void report(const char *id, bool ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 // `systest limits` (limits.c): a child spawned with small limits hits each
 // of them while this process, with the defaults, keeps working; and what
