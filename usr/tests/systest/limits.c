@@ -4,9 +4,9 @@
  * We run with the defaults and spawn `systest limited` with small limits.
  * The child checks its limits as init narrowed them, takes each resource
  * up to its limit and one more (the clear LIMIT_ERR_* each time), and
- * registers a name once it holds everything. Then we, its neighbour, take
- * more of each than it may, kill it, and see every vector, domain, VNIC and
- * byte it held come back.
+ * registers a name once it holds everything. Then a neighbour with the
+ * defaults (`systest neighbour`) takes more of each than it may; we kill
+ * the child and see every vector, domain, VNIC and byte it held come back.
  */
 #include <stdio.h>
 #include <string.h>
@@ -188,8 +188,9 @@ static unsigned vnics_of(uint64_t pid)
     return held;
 }
 
-// We take more than the child may while it holds all it may.
-static void check_neighbour(void)
+// `systest neighbour`, spawned with the defaults while the child holds
+// all it may: it takes more than the child may.
+void neighbour_main(void)
 {
     capref_t roots[3], ram = NULL_CAP, bind;
     uint16_t dom;
@@ -205,8 +206,23 @@ static void check_neighbour(void)
            err_name(mem), chans, err_name(err));
     if (err_is_ok(mem))
         ram_free(ram);
-    // (Our domains and channels go when we end; the count below is the
-    // child's alone: we compare with what we held when it was killed.)
+    // (Our domains and channels go when we end.)
+}
+
+// Run the neighbour and wait until devmgr has taken its domains back
+// (it learns that it ended from its own watch), so that we leave nothing
+// behind that comes back after we end.
+static void run_neighbour(const struct held *want)
+{
+    uint64_t pid, status;
+    errval_t err = proc_spawn("systest neighbour", &pid);
+    if (err_is_ok(err))
+        err = proc_wait(pid, &status);
+    uint64_t end = sys_rdtsc() + 10 * sys_tsc_hz();
+    while (err_is_ok(err) && now().domains != want->domains && sys_rdtsc() < end)
+        sys_yield();
+    if (err_is_fail(err))
+        report("limits.neighbour", false, "%s", err_name(err));
 }
 
 // Wait up to 10 s for everything the child held to come back: devmgr
@@ -256,8 +272,8 @@ void test_limits(void)
                vnics_of(pid) == 1 && holding.free < before.free,
            "vectors %lu then %lu, domains %lu then %lu, %u VNICs", before.vectors, holding.vectors,
            before.domains, holding.domains, vnics_of(pid));
-    check_neighbour();
-    struct held mine = now(); // ours now counted too; the child's still
+    run_neighbour(&holding);
+    struct held mine = now(); // the child's still counted
     uint64_t child_bytes = charged(pid);
     err = proc_kill(pid);
     if (err_is_ok(err))

@@ -605,6 +605,8 @@ int main(int argc, char **argv)
         test_limits();
     else if (!strcmp(t, "limited"))
         limited_main();
+    else if (!strcmp(t, "neighbour"))
+        neighbour_main();
     else if (!strcmp(t, "print"))
         print_lines(argc, argv);
     else if (!strcmp(t, "spin"))

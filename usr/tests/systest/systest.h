@@ -12,5 +12,7 @@ void report(const char *id, bool ok, const char *fmt, ...) __attribute__((format
 // the child held comes back when it is killed.
 void test_limits(void);
 
-// `systest limited`: that child's part.
+// `systest limited`: that child's part; `systest neighbour`: the
+// neighbour's, with the defaults, beside it.
 void limited_main(void);
+void neighbour_main(void);
