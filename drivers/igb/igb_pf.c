@@ -56,6 +56,7 @@ errval_t igb_pf_init(struct igb_pf *pf, const struct mmio *regs, uint64_t (*cloc
     pf->regs = *regs;
     pf->clock_us = clock_us;
     pf->clock_arg = clock_arg;
+    pf->emulated = true; // promise nothing until igb_pf_identify says otherwise
     if (igb_pf_rd(pf, IGB_STATUS) == 0xffffffffu)
         return IGB_ERR_GONE;
     return igb_pf_reset(pf);
@@ -184,6 +185,8 @@ errval_t igb_pf_enable_vfs(struct igb_pf *pf, unsigned n)
     igb_pf_wr(pf, IGB_MBVFICR, 0xffffffffu);
     igb_pf_wr(pf, IGB_VFLRE, 0xffffffffu);
     memset(pf->vf, 0, sizeof(pf->vf));
+    for (unsigned i = 0; i < IGB_MAX_VFS; i++)
+        pf->vf[i].rx_mode = IGB_RX_BCAST; // as reset_pools left VMOLR
     pf->num_vfs = n;
     pf->pf_pool = n;
     igb_pf_wr(pf, IGB_CTRL_EXT,
@@ -202,6 +205,8 @@ void igb_pf_apply_pool(struct igb_pf *pf, unsigned vf)
 {
     const struct igb_pf_vf *v = &pf->vf[vf];
     bool on = v->enabled && v->cts && v->has_mac;
+    // A VF allowed to send may send only as itself (where the device checks).
+    set_bits(pf, IGB_DTXSWC, IGB_DTXSWC_MAC_SPOOF(vf) | IGB_DTXSWC_VLAN_SPOOF(vf), v->enabled);
     set_bits(pf, IGB_VFRE, 1u << vf, on);
     set_bits(pf, IGB_VFTE, 1u << vf, on);
 }
@@ -266,7 +271,10 @@ errval_t igb_pf_vf_reclaim(struct igb_pf *pf, unsigned vf)
     igb_pf_wr(pf, IGB_VFLRE, 1u << vf);           // ours: not an event to report
     igb_pf_wr(pf, IGB_PVTEIMC(vf), (1u << IGB_VF_MSIX_VECTORS) - 1);
     igb_pf_wr(pf, IGB_P2VMAILBOX(vf), IGB_P2V_RVFU); // free a buffer the VF held
+    if (pf->vf[vf].rate_mbps)
+        igb_pf_set_rate_limit(pf, vf, 0);
     memset(&pf->vf[vf], 0, sizeof(pf->vf[vf]));
+    igb_pf_set_vf_rx_mode(pf, vf, IGB_RX_BCAST);
     igb_pf_program_mac(pf, vf);
     igb_pf_apply_pool(pf, vf);
     return SYS_ERR_OK;
@@ -280,18 +288,72 @@ errval_t igb_pf_set_loopback(struct igb_pf *pf, bool on)
     return SYS_ERR_OK;
 }
 
+void igb_pf_identify(struct igb_pf *pf, uint16_t subsys_vendor, uint16_t subsys_id)
+{
+    pf->emulated = subsys_vendor == 0x1af4 && subsys_id == 0x1100;
+}
+
+unsigned igb_pf_enforced(const struct igb_pf *pf)
+{
+    return pf->emulated ? 0 : IGB_ENFORCES_ANTISPOOF | IGB_ENFORCES_RATE_LIMIT;
+}
+
 errval_t igb_pf_set_antispoof(struct igb_pf *pf, unsigned pool, bool on)
 {
     if (pool >= IGB_POOLS)
         return SYS_ERR_INVALID_ARGS;
-    set_bits(pf, IGB_DTXSWC, IGB_DTXSWC_MAC_SPOOF(pool), on);
-    return on ? IGB_ERR_NO_ANTISPOOF : SYS_ERR_OK;
+    set_bits(pf, IGB_DTXSWC, IGB_DTXSWC_MAC_SPOOF(pool) | IGB_DTXSWC_VLAN_SPOOF(pool), on);
+    return on && pf->emulated ? IGB_ERR_NO_ANTISPOOF : SYS_ERR_OK;
+}
+
+uint32_t igb_pf_spoof_events(struct igb_pf *pf)
+{
+    return pf->emulated || !pf->num_vfs ? 0 : igb_pf_rd(pf, IGB_WVBR);
+}
+
+// RTTBCNRC for a rate of mbps on a link of link_mbps: the rate factor
+// link / rate as an integer part and a 14-bit fraction, scheduling on.
+static uint32_t rate_factor(unsigned link_mbps, uint32_t mbps)
+{
+    uint32_t whole = link_mbps / mbps;
+    uint32_t frac = (uint32_t)(((uint64_t)(link_mbps % mbps) << 14) / mbps);
+    return IGB_RTTBCNRC_RS_ENA | IGB_RTTBCNRC_RF_INT(whole) | (frac & IGB_RTTBCNRC_RF_DEC_MASK);
 }
 
 errval_t igb_pf_set_rate_limit(struct igb_pf *pf, unsigned vf, uint32_t mbps)
 {
     errval_t err = igb_pf_check_vf(pf, vf);
-    return err_is_fail(err) ? err : IGB_ERR_NO_RATE_LIMIT;
+    if (err_is_fail(err))
+        return err;
+    if (pf->emulated)
+        return IGB_ERR_NO_RATE_LIMIT;
+    unsigned link = 0;
+    if (mbps && !igb_pf_link_status(pf, &link, NULL))
+        return IGB_ERR_LINK_DOWN;
+    if (mbps == 1 || mbps > link)
+        return SYS_ERR_INVALID_ARGS; // (a link's speed is 0 only when mbps is)
+    uint32_t rc = mbps ? rate_factor(link, mbps) : 0;
+    igb_pf_wr(pf, IGB_RTTBCNRM, IGB_RTTBCNRM_DEFAULT);
+    const unsigned queues[2] = {vf, vf + IGB_POOLS}; // a VF's two queue pairs
+    for (unsigned i = 0; i < 2; i++) {
+        igb_pf_wr(pf, IGB_RTTDQSEL, queues[i]);
+        igb_pf_wr(pf, IGB_RTTBCNRC, rc);
+    }
+    pf->vf[vf].rate_mbps = mbps;
+    return SYS_ERR_OK;
+}
+
+errval_t igb_pf_set_vf_rx_mode(struct igb_pf *pf, unsigned vf, unsigned mode)
+{
+    errval_t err = igb_pf_check_vf(pf, vf);
+    if (err_is_ok(err) && (mode & ~(IGB_RX_BCAST | IGB_RX_MCAST)))
+        err = SYS_ERR_INVALID_ARGS;
+    if (err_is_fail(err))
+        return err;
+    set_bits(pf, IGB_VMOLR(vf), IGB_VMOLR_BAM, mode & IGB_RX_BCAST);
+    set_bits(pf, IGB_VMOLR(vf), IGB_VMOLR_ROMPE | IGB_VMOLR_MPME, mode & IGB_RX_MCAST);
+    pf->vf[vf].rx_mode = (uint8_t)mode;
+    return SYS_ERR_OK;
 }
 
 errval_t igb_pf_pool_stats(struct igb_pf *pf, unsigned pool, struct igb_pool_stats *out)

@@ -49,19 +49,19 @@ static errval_t call(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, capref_
     return err;
 }
 
-errval_t netctl_vnic_create(struct netctl_vnic *out)
+errval_t netctl_vnic_create(struct netctl_vnic *out, capref_t *vnic)
 {
     struct rpc_result r;
-    errval_t err = call(NETCTL_VNIC_CREATE, 0, 0, 0, NULL_CAP, NULL, &r);
+    errval_t err = call(NETCTL_VNIC_CREATE, 0, 0, 0, NULL_CAP, vnic, &r);
     if (err_is_ok(err))
         memcpy(out, chan.buf, sizeof(*out));
     return err;
 }
 
-errval_t netctl_vnic_destroy(uint16_t vnic)
+errval_t netctl_vnic_destroy(capref_t vnic)
 {
     struct rpc_result r;
-    return call(NETCTL_VNIC_DESTROY, vnic, 0, 0, NULL_CAP, NULL, &r);
+    return call(NETCTL_VNIC_DESTROY, 0, 0, 0, vnic, NULL, &r);
 }
 
 errval_t netctl_mailbox(void)
@@ -70,11 +70,10 @@ errval_t netctl_mailbox(void)
     return call(NETCTL_MAILBOX, 0, 0, 0, NULL_CAP, NULL, &r);
 }
 
-errval_t netctl_filter_create(uint16_t vnic, const struct netctl_filter *f, capref_t *cap)
+errval_t netctl_filter_create(capref_t vnic, const struct netctl_filter *f, capref_t *cap)
 {
     struct rpc_result r;
-    return call(NETCTL_FILTER_CREATE, vnic, f->proto | (uint64_t)f->port << 8, f->peer, NULL_CAP,
-                cap, &r);
+    return call(NETCTL_FILTER_CREATE, f->proto | (uint64_t)f->port << 8, f->peer, 0, vnic, cap, &r);
 }
 
 errval_t netctl_filter_destroy(capref_t cap)
@@ -83,10 +82,10 @@ errval_t netctl_filter_destroy(capref_t cap)
     return call(NETCTL_FILTER_DESTROY, 0, 0, 0, cap, NULL, &r);
 }
 
-errval_t netctl_filters(uint16_t vnic, struct netctl_filter *out, unsigned max, unsigned *n)
+errval_t netctl_filters(capref_t vnic, struct netctl_filter *out, unsigned max, unsigned *n)
 {
     struct rpc_result r;
-    errval_t err = call(NETCTL_FILTERS, vnic, 0, 0, NULL_CAP, NULL, &r);
+    errval_t err = call(NETCTL_FILTERS, 0, 0, 0, vnic, NULL, &r);
     if (err_is_ok(err)) {
         *n = r.w[0] < max ? (unsigned)r.w[0] : max;
         memcpy(out, chan.buf, *n * sizeof(*out));
@@ -94,16 +93,22 @@ errval_t netctl_filters(uint16_t vnic, struct netctl_filter *out, unsigned max, 
     return err;
 }
 
-errval_t netctl_rate(uint16_t vnic, uint32_t mbps)
+errval_t netctl_rate(capref_t vnic, uint32_t mbps)
 {
     struct rpc_result r;
-    return call(NETCTL_RATE, vnic, mbps, 0, NULL_CAP, NULL, &r);
+    return call(NETCTL_RATE, mbps, 0, 0, vnic, NULL, &r);
 }
 
-errval_t netctl_vnic_vlan(uint16_t vnic, uint16_t vid)
+errval_t netctl_vnic_vlan(capref_t vnic, uint16_t vid)
 {
     struct rpc_result r;
-    return call(NETCTL_VLAN, vnic, vid, 0, NULL_CAP, NULL, &r);
+    return call(NETCTL_VLAN, vid, 0, 0, vnic, NULL, &r);
+}
+
+errval_t netctl_vnic_rx_mode(capref_t vnic, unsigned mode)
+{
+    struct rpc_result r;
+    return call(NETCTL_RX_MODE, mode, 0, 0, vnic, NULL, &r);
 }
 
 errval_t netctl_list(struct netctl_vnic *out, unsigned max, unsigned *n)

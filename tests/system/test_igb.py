@@ -23,7 +23,7 @@ IGBTEST = ["igb.found", "igb.sriov_vfs", "igb.iommu_domains", "igb.pf_init", "ig
            "igb.vmdq_pools", "igb.vf0_reset_mac", "igb.vf1_reset_mac", "igb.arp_gateway",
            "igb.msix_rx_interrupt", "igb.irq_masked_polling", "igb.loopback_vf_to_vf",
            "igb.vf_filters_foreign_mac", "igb.vf_mac_refused", "igb.vf_mac_own_accepted",
-           "igb.antispoof_not_enforced", "igb.rate_limit_unsupported", "igb.udp_echo",
+           "igb.identified_as_qemu", "igb.antispoof_not_enforced", "igb.rate_limit_unsupported", "igb.udp_echo",
            "igb.pool_counters", "igb.vf1_only_own_frames", "igb.no_dma_faults"]
 
 EDGES = [1, 2, 3, 4, 7, 8, 15, 16, 17, 18, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256,

@@ -281,7 +281,15 @@ def vlan_port(ctx, m, sh, peer):
     peer.send(frame(200, b"on vlan 200"))
     got = vlan_reply(peer, ip, 1.5)
     ctx.check("untagged and VLAN 200 frames do not reach it", got is None, f"got {got!r}")
-    sh.check("vnic show names its VLAN", "vnic show 2", r"10\.0\.2\.17  pid \d+ +0 filters, VLAN 100")
+    out = sh.check("vnic show names its VLAN", "vnic show 2",
+                   r"10\.0\.2\.17  pid \d+ +0 filters, VLAN 100")
+    # It says plainly what isolates the VNIC on this device, and what not.
+    want = [r"enforced by the device: receive by MAC and VLAN \(tagged on send\); broadcast on",
+            r"anti-spoofing: NOT enforced \(this device checks nothing\)",
+            r"transmit rate limit: NOT available on this device",
+            r"port and protocol filters: the application's library OS \(not isolation\)"]
+    missing = [w for w in want if not re.search(w, out or "")]
+    ctx.check("vnic show says what the device enforces", not missing, f"missing {missing}: {out!r}")
 
 
 def run(ctx):

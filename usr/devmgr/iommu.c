@@ -174,6 +174,8 @@ void iommu_proc_ended(uint64_t pid)
 
 // ---- Faults ----
 
+#define FAULTS_PRINTED 8u // per device, before only powers of two are
+
 static void on_fault(void *arg, const struct vtd_fault *f)
 {
     (void)arg;
@@ -187,9 +189,16 @@ static void on_fault(void *arg, const struct vtd_fault *f)
     d->faults++;
     d->fault_addr = f->addr;
     d->fault_reason = f->reason;
-    if (d->owner == DEVMGR_NO_OWNER)
+    // A device made to fault on purpose must not flood the console: the
+    // first few, then every power of two (all are counted: lspci -v).
+    bool loud = d->faults <= FAULTS_PRINTED || !(d->faults & (d->faults - 1));
+    if (loud && d->faults > FAULTS_PRINTED)
+        printf("devmgr: %02x:%02x.%u: %lu IOMMU faults so far (the first %u and every power of "
+               "two are printed)\n",
+               f->sid >> 8, (f->sid >> 3) & 31, f->sid & 7, d->faults, FAULTS_PRINTED);
+    if (loud && d->owner == DEVMGR_NO_OWNER)
         printf("devmgr: IOMMU fault: %s; no owner: blocked\n", line);
-    else
+    else if (loud)
         printf("devmgr: IOMMU fault: %s; owner pid %lu%s\n", line, d->owner,
                d->domain >= 0 ? "" : " (attached to no domain: blocked)");
     // Tell the owner (a notification: never blocks us, never lost).
@@ -199,8 +208,12 @@ static void on_fault(void *arg, const struct vtd_fault *f)
 
 void iommu_faults(void)
 {
+    static uint64_t overflows;
     bool overflow = false;
     vtd_faults_drain(&unit, on_fault, NULL, &overflow);
-    if (overflow)
-        printf("devmgr: IOMMU fault records overflowed: some faults were not recorded\n");
+    overflows += overflow;
+    if (overflow && !(overflows & (overflows - 1))) // the 1st, 2nd, 4th, ...
+        printf("devmgr: IOMMU fault records overflowed (%lu times): some faults were not "
+               "recorded\n",
+               overflows);
 }

@@ -26,6 +26,8 @@ struct proc {
     enum proc_state state;
     uint64_t status;
     bool system;               // a system server kill refuses (devmgr: the devices and the IOMMU)
+    bool trusted;              // a boot program (devmgr, the shell): may end any process, power off
+    uint64_t parent;           // the process that spawned it (0: init)
     struct proc_limits limits; // what servers let it hold (sys/limits.h)
     char name[PROC_NAME_LEN];
     struct spawn sp;
@@ -102,6 +104,9 @@ errval_t proc_start(int argc, const char *const *argv, const struct proc_limits 
 // client_limits): none for init itself and for pids not in the table.
 void procs_client_limits(struct server *s, uint64_t pid, struct proc_limits *out);
 struct proc *proc_find(uint64_t pid);
+
+// Is pid a boot program (or init)? They may end any process and power off.
+bool procs_trusted(uint64_t pid);
 // A process on another core ended (its monitor says so).
 void proc_remote_exited(uint64_t pid, uint64_t status);
 // The module frame (our cap) of a program, by name.

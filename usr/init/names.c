@@ -5,7 +5,8 @@
 #include <sys/capops.h>
 #include <sys/slot.h>
 
-#define MAX_NAMES 64
+#define MAX_NAMES      64
+#define NAMES_PER_PROC 8 // so that no one process can take the whole table
 
 struct name {
     char name[NAME_MAX_LEN + 1];
@@ -66,6 +67,11 @@ static void op_register(struct server_req *req, struct server_resp *resp)
         free_entry = names[i].ep ? NULL : &names[i];
     if (err_is_ok(resp->err) && lookup(s))
         resp->err = NAME_ERR_EXISTS;
+    unsigned held = 0;
+    for (unsigned i = 0; i < MAX_NAMES; i++)
+        held += names[i].ep && names[i].owner == req->chan->pid;
+    if (err_is_ok(resp->err) && held >= NAMES_PER_PROC)
+        resp->err = NAME_ERR_TOO_MANY;
     if (err_is_ok(resp->err) && !free_entry)
         resp->err = SYS_ERR_NO_MEMORY;
     if (err_is_fail(resp->err)) {

@@ -192,8 +192,12 @@ static void spawn_remote(struct server_req *req, struct server_resp *resp, unsig
     resp->err = !module ? SPAWN_ERR_NOT_FOUND : !p ? SPAWN_ERR_TOO_MANY : SYS_ERR_OK;
     if (err_is_fail(resp->err))
         return;
-    *p = (struct proc){
-        .used = true, .pid = next_pid++, .state = PROC_RUNNING, .core = core, .limits = *limits};
+    *p = (struct proc){.used = true,
+                       .pid = next_pid++,
+                       .state = PROC_RUNNING,
+                       .core = core,
+                       .parent = req->chan->pid,
+                       .limits = *limits};
     strlcpy(p->name, prog, sizeof(p->name));
     struct requester rq = {.chan = req->chan, .pid = req->chan->pid};
     resp->err = cores_spawn(p, module, line, &rq);
@@ -242,6 +246,9 @@ static void op_spawn(struct server_req *req, struct server_resp *resp)
         return;
     } else {
         resp->err = proc_start(argc, argv, &limits, &pid);
+        struct proc *p = err_is_ok(resp->err) ? proc_find(pid) : NULL;
+        if (p)
+            p->parent = req->chan->pid;
     }
     resp->w[0] = pid;
 }
@@ -313,6 +320,27 @@ void procs_client_limits(struct server *s, uint64_t pid, struct proc_limits *out
     *out = p ? p->limits : proc_limits_none;
 }
 
+bool procs_trusted(uint64_t pid)
+{
+    const struct proc *p = proc_find(pid);
+    return pid == 0 || (p && p->trusted);
+}
+
+// May who end p? A trusted process may end any; any other only the
+// processes it spawned, and theirs (an ancestor: parents are older, and
+// pids are never reused, so the walk ends).
+static bool may_end(uint64_t who, const struct proc *p)
+{
+    if (procs_trusted(who))
+        return true;
+    for (unsigned depth = 0; p && depth < MAX_PROCS; depth++) {
+        if (p->parent == who)
+            return true;
+        p = p->parent ? proc_find(p->parent) : NULL;
+    }
+    return false;
+}
+
 static void op_kill(struct server_req *req, struct server_resp *resp)
 {
     struct proc *p = proc_find(req->a[0]);
@@ -322,6 +350,8 @@ static void op_kill(struct server_req *req, struct server_resp *resp)
         resp->err = PROC_ERR_NO_SUCH;
     else if (p->pid <= MEMSERV_PID || p->pid == req->chan->pid || p->system)
         resp->err = PROC_ERR_PROTECTED;
+    else if (!may_end(req->chan->pid, p))
+        resp->err = PROC_ERR_DENIED;
     else if (p->core != 0) {
         struct requester rq = {.chan = req->chan, .pid = req->chan->pid};
         resp->err = cores_kill(p, &rq);

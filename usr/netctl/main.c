@@ -77,7 +77,11 @@ static errval_t map_pf(void)
     pci_write16(&cfg, b, PCI_COMMAND,
                 pci_read16(&cfg, b, PCI_COMMAND) | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
     struct mmio mmio = mmio_direct(regs);
-    return igb_pf_init(&nc.pf, &mmio, clock_us, NULL);
+    err = igb_pf_init(&nc.pf, &mmio, clock_us, NULL);
+    if (err_is_ok(err))
+        igb_pf_identify(&nc.pf, pci_read16(&cfg, b, PCI_SUBSYS_VENDOR),
+                        pci_read16(&cfg, b, PCI_SUBSYS_ID));
+    return err;
 }
 
 static errval_t bring_up(void)
@@ -125,5 +129,9 @@ int main(int argc, char **argv)
            argv[1], mbps, full ? "full" : "half", nc.pf.mac[0], nc.pf.mac[1], nc.pf.mac[2],
            nc.pf.mac[3], nc.pf.mac[4], nc.pf.mac[5], NETCTL_MAX_VNICS, nc.vnics[0].rid >> 8,
            (nc.vnics[0].rid >> 3) & 31, nc.vnics[0].rid & 7);
+    printf("netctl: %s: %s: transmit anti-spoofing and rate limits %s\n", argv[1],
+           nc.pf.emulated ? "QEMU's igb model" : "an 82576",
+           nc.pf.emulated ? "programmed but NOT enforced by this device"
+                          : "enforced by the device");
     return netctl_serve();
 }

@@ -17,7 +17,8 @@ struct vnic {
     uint32_t ip;    // network order
     uint64_t owner; // pid, 0: free
     struct filter filters[NETCTL_MAX_FILTERS];
-    uint32_t generation; // filter caps of a former owner name nothing
+    uint32_t generation; // VNIC and filter caps of a former owner name nothing
+    uint64_t spoofed;    // frames the device dropped for a source not its own (WVBR)
 };
 
 struct netctl {

@@ -12,9 +12,29 @@
 #include <sys/slot.h>
 
 #define WATCH_NOTIFY       (1ull << 1)
-// A filter cap: a badged cap to our endpoint (no rights: only a name).
+// A VNIC or filter cap: a badged cap to our endpoint (no rights: only a
+// name). The badge holds the VNIC's generation, so a cap of a former
+// owner names nothing.
 #define FILTER_BADGE       (1ull << 59)
+#define VNIC_BADGE         (1ull << 58)
 #define FILTER_ID(g, v, s) (FILTER_BADGE | (uint64_t)(g) << 16 | (uint64_t)(v) << 8 | (s))
+#define VNIC_ID(g, v)      (VNIC_BADGE | (uint64_t)(g) << 16 | (uint64_t)(v) << 8)
+_Static_assert(NETCTL_RX_BCAST == IGB_RX_BCAST && NETCTL_RX_MCAST == IGB_RX_MCAST,
+               "netctl's receive modes are the driver's");
+
+// Count what the device caught each VNIC doing (WVBR is read to clear).
+static void spoof_events(void)
+{
+    uint32_t w = igb_pf_spoof_events(&nc.pf);
+    for (unsigned i = 0; w && i < NETCTL_MAX_VNICS; i++) {
+        if (!(w & (IGB_WVBR_MAC(i) | IGB_WVBR_VLAN(i))))
+            continue;
+        nc.vnics[i].spoofed++;
+        printf("netctl: VNIC %u (pid %lu) sent a frame with a source address or VLAN not its "
+               "own: dropped by the device\n",
+               i, nc.vnics[i].owner);
+    }
+}
 
 // Answer whatever the VFs have asked in their mailboxes.
 static void mailbox(void)
@@ -36,7 +56,13 @@ static void describe(unsigned i, struct netctl_vnic *out)
                                 .netmask = nc.netmask,
                                 .gateway = nc.gateway,
                                 .owner = v->owner,
-                                .vlan = nc.pf.vf[i].vlan};
+                                .vlan = nc.pf.vf[i].vlan,
+                                .rx_mode = nc.pf.vf[i].rx_mode,
+                                .rate_mbps = nc.pf.vf[i].rate_mbps,
+                                .spoofed = v->spoofed};
+    unsigned e = igb_pf_enforced(&nc.pf);
+    out->enforced = (uint8_t)(((e & IGB_ENFORCES_ANTISPOOF) ? NETCTL_ENFORCES_ANTISPOOF : 0) |
+                              ((e & IGB_ENFORCES_RATE_LIMIT) ? NETCTL_ENFORCES_RATE_LIMIT : 0));
     memcpy(out->mac, v->mac, 6);
     for (unsigned k = 0; k < NETCTL_MAX_FILTERS; k++)
         out->nfilters += v->filters[k].used;
@@ -58,6 +84,7 @@ static void reclaim(unsigned i)
         printf("netctl: VNIC %u: reclaim: %s\n", i, err_msg(err));
     memset(v->filters, 0, sizeof(v->filters));
     v->owner = 0;
+    v->spoofed = 0;
     v->generation++;
 }
 
@@ -102,30 +129,48 @@ static void op_create(struct server_req *req, struct server_resp *resp)
         resp->err = err;
         return;
     }
+    capref_t cap;
+    err = slot_alloc(&cap);
+    if (err_is_ok(err))
+        err = cap_mint(cap, cap_selfep, 0, VNIC_ID(v->generation & 0xffff, i), 0);
+    if (err_is_fail(err)) {
+        reclaim(i);
+        devmgr_return(v->rid);
+        resp->err = err;
+        return;
+    }
     v->owner = pid;
     describe(i, req->chan->buf);
     resp->w[0] = i;
+    resp->cap = cap;
+    resp->cap_drop = true;
 }
 
-// The VNIC in a[0], if the caller owns it.
-static struct vnic *owned(struct server_req *req, struct server_resp *resp)
+// The VNIC the request's cap names: one of ours, badged as a VNIC, of the
+// VNIC's current generation (not a former owner's).
+static struct vnic *held(struct server_req *req, struct server_resp *resp)
 {
-    uint64_t i = req->a[0];
-    if (i >= NETCTL_MAX_VNICS || !nc.vnics[i].owner)
-        resp->err = NETCTL_ERR_NO_SUCH_VNIC;
-    else if (nc.vnics[i].owner != req->chan->pid)
-        resp->err = NETCTL_ERR_NOT_OWNER;
-    return err_is_ok(resp->err) ? &nc.vnics[i] : NULL;
+    struct cap_info ci;
+    errval_t err = req->cap ? cap_identify(req->cap, &ci) : NETCTL_ERR_NOT_VNIC_CAP;
+    if (err_is_ok(err) &&
+        (ci.type != ObjType_Endpoint || ci.bytes != nc.ep_id || !(ci.base & VNIC_BADGE)))
+        err = NETCTL_ERR_NOT_VNIC_CAP;
+    unsigned i = err_is_ok(err) ? (ci.base >> 8) & 0xff : 0;
+    if (err_is_ok(err) && (i >= NETCTL_MAX_VNICS || !nc.vnics[i].owner ||
+                           (nc.vnics[i].generation & 0xffff) != ((ci.base >> 16) & 0xffff)))
+        err = NETCTL_ERR_NOT_VNIC_CAP;
+    resp->err = err;
+    return err_is_ok(err) ? &nc.vnics[i] : NULL;
 }
 
 static void op_filter_create(struct server_req *req, struct server_resp *resp)
 {
-    struct vnic *v = owned(req, resp);
+    struct vnic *v = held(req, resp);
     if (!v)
         return;
-    struct netctl_filter f = {.proto = (uint8_t)req->a[1],
-                              .port = (uint16_t)(req->a[1] >> 8),
-                              .peer = (uint32_t)req->a[2]};
+    struct netctl_filter f = {.proto = (uint8_t)req->a[0],
+                              .port = (uint16_t)(req->a[0] >> 8),
+                              .peer = (uint32_t)req->a[1]};
     if (f.proto != NETCTL_PROTO_ANY && f.proto != NETCTL_PROTO_ICMP &&
         f.proto != NETCTL_PROTO_TCP && f.proto != NETCTL_PROTO_UDP) {
         resp->err = SYS_ERR_INVALID_ARGS;
@@ -171,7 +216,7 @@ static void op_filter_destroy(struct server_req *req, struct server_resp *resp)
 
 static void op_filters(struct server_req *req, struct server_resp *resp)
 {
-    struct vnic *v = owned(req, resp);
+    struct vnic *v = held(req, resp);
     struct netctl_filter *out = req->chan->buf;
     if (!v || !out) {
         resp->err = v ? SYS_ERR_INVALID_ARGS : resp->err;
@@ -200,11 +245,12 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
 {
     (void)s;
     mailbox(); // a VF waiting for an answer may be what the caller waits for
+    spoof_events();
     struct vnic *v;
     switch (req->op) {
     case NETCTL_VNIC_CREATE: op_create(req, resp); break;
     case NETCTL_VNIC_DESTROY:
-        if ((v = owned(req, resp))) {
+        if ((v = held(req, resp))) {
             reclaim((unsigned)(v - nc.vnics));
             resp->err = devmgr_return(v->rid);
         }
@@ -214,16 +260,23 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
     case NETCTL_FILTER_DESTROY: op_filter_destroy(req, resp); break;
     case NETCTL_FILTERS: op_filters(req, resp); break;
     case NETCTL_RATE:
-        if ((v = owned(req, resp)))
+        if ((v = held(req, resp)))
             resp->err =
-                igb_pf_set_rate_limit(&nc.pf, (unsigned)(v - nc.vnics), (uint32_t)req->a[1]);
+                igb_pf_set_rate_limit(&nc.pf, (unsigned)(v - nc.vnics), (uint32_t)req->a[0]);
         break;
     case NETCTL_LIST: op_list(req, resp); break;
     case NETCTL_VLAN:
-        if ((v = owned(req, resp)))
-            resp->err = req->a[1] > 4094 ? SYS_ERR_INVALID_ARGS
+        if ((v = held(req, resp)))
+            resp->err = req->a[0] > 4094 ? SYS_ERR_INVALID_ARGS
                                          : igb_pf_set_vf_vlan(&nc.pf, (unsigned)(v - nc.vnics),
-                                                              (uint16_t)req->a[1]);
+                                                              (uint16_t)req->a[0]);
+        break;
+    case NETCTL_RX_MODE: // (NETCTL_RX_* are the driver's IGB_RX_* bits)
+        if ((v = held(req, resp)))
+            resp->err =
+                req->a[0] > (NETCTL_RX_BCAST | NETCTL_RX_MCAST)
+                    ? SYS_ERR_INVALID_ARGS
+                    : igb_pf_set_vf_rx_mode(&nc.pf, (unsigned)(v - nc.vnics), (unsigned)req->a[0]);
         break;
     default: resp->err = SYS_ERR_ILLEGAL_INVOCATION;
     }

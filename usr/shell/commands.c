@@ -260,9 +260,25 @@ static void print_vnic(const struct netctl_vnic *v, bool detail)
     printf("  %u  %02x:%02x.%u  %02x:%02x:%02x:%02x:%02x:%02x  %u.%u.%u.%u  %-9s %u filters%s\n",
            v->id, v->rid >> 8, (v->rid >> 3) & 31, v->rid & 7, m[0], m[1], m[2], m[3], m[4], m[5],
            ip[0], ip[1], ip[2], ip[3], owner, v->nfilters, vlan);
-    if (detail)
-        printf("     device counters: rx %lu frames, %lu bytes; tx %lu frames, %lu bytes\n",
-               v->rx_packets, v->rx_octets, v->tx_packets, v->tx_octets);
+    if (!detail)
+        return;
+    printf("     device counters: rx %lu frames, %lu bytes; tx %lu frames, %lu bytes\n",
+           v->rx_packets, v->rx_octets, v->tx_packets, v->tx_octets);
+    // What isolates this VNIC, and who enforces each part.
+    printf("     enforced by the device: receive by MAC%s; broadcast %s, multicast %s\n",
+           v->vlan ? " and VLAN (tagged on send)" : "", v->rx_mode & NETCTL_RX_BCAST ? "on" : "off",
+           v->rx_mode & NETCTL_RX_MCAST ? "on" : "off");
+    bool as = v->enforced & NETCTL_ENFORCES_ANTISPOOF,
+         rl = v->enforced & NETCTL_ENFORCES_RATE_LIMIT;
+    const char *spoof = as ? "enforced by the device" : "NOT enforced (this device checks nothing)";
+    printf("     source MAC/VLAN anti-spoofing: %s", spoof);
+    if (as)
+        printf(", %lu spoofed frames dropped", v->spoofed);
+    char rate[24] = "none";
+    if (v->rate_mbps)
+        snprintf(rate, sizeof(rate), "%u Mb/s", v->rate_mbps);
+    printf("\n     transmit rate limit: %s\n", rl ? rate : "NOT available on this device");
+    printf("     port and protocol filters: the application's library OS (not isolation)\n");
 }
 
 // vnic list | vnic show <n>: netctl's VNICs.

@@ -14,6 +14,7 @@
 #include <sys/capops.h>
 #include <sys/devmgr.h>
 #include <sys/initsvc.h>
+#include <sys/ram.h>
 #include <sys/slot.h>
 #include <sys/vspace.h>
 
@@ -32,15 +33,27 @@ static bool all_bytes(const void *p, uint8_t v, size_t n)
 // An Identify aimed at a page outside the domain. w0: STORCTL_ISO_* bits.
 static void check_isolation(struct server_resp *resp)
 {
-    capref_t victim;
-    void *va;
+    capref_t ram = NULL_CAP, victim = NULL_CAP;
+    void *va = NULL;
     struct cap_info ci;
-    errval_t err = frame_alloc(&victim, OBJSIZE_PAGE);
+    // From RAM we keep, so that the page goes back to mem_serv afterwards:
+    // any client may ask for this as often as it likes.
+    errval_t err = ram_alloc(&ram, OBJSIZE_PAGE, OBJSIZE_PAGE);
+    if (err_is_ok(err))
+        err = slot_alloc(&victim);
+    if (err_is_ok(err))
+        err = cap_retype(victim, ram, ObjType_Frame, 0, OBJSIZE_PAGE, 1);
     if (err_is_ok(err))
         err = vspace_map(victim, OBJSIZE_PAGE, MAP_WRITE, &va);
     if (err_is_ok(err))
         err = cap_identify(victim, &ci);
     if (err_is_fail(err)) {
+        if (va)
+            vspace_unmap(victim);
+        if (victim)
+            cap_destroy(victim);
+        if (ram)
+            ram_free(ram);
         resp->err = err;
         return;
     }
@@ -67,6 +80,7 @@ static void check_isolation(struct server_resp *resp)
     wait_bits(MSIX_BIT, WAIT_US);
     vspace_unmap(victim);
     cap_destroy(victim);
+    ram_free(ram);
 }
 
 // Be told when a client ends, once per channel (chan->user marks it):

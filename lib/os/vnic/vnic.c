@@ -37,6 +37,7 @@
 struct vnic {
     struct netq q;
     struct netctl_vnic info;
+    capref_t cap; // the VNIC's capability: netctl's operations on it invoke it
     struct igb_vf vf;
     struct dma_space space;
     struct dma_buf ring_mem, bufs;
@@ -275,7 +276,7 @@ static void q_stats(struct netq *q, struct netq_stats *out)
 static void q_close(struct netq *q)
 {
     struct vnic *v = vn(q);
-    netctl_vnic_destroy(v->info.id); // the VF is reset and goes back; our domain goes with us
+    netctl_vnic_destroy(v->cap); // the VF is reset and goes back; our domain goes with us
 }
 
 static const struct netq_ops ops = {q_rx, q_rx_done, q_tx_buf, q_tx, q_wait, q_stats, q_close};
@@ -393,7 +394,7 @@ errval_t vnic_open(struct netq **out)
     struct vnic *v = calloc(1, sizeof(*v));
     if (!v)
         return SYS_ERR_NO_MEMORY;
-    errval_t err = netctl_vnic_create(&v->info);
+    errval_t err = netctl_vnic_create(&v->info, &v->cap);
     if (err_is_ok(err))
         err = memory_setup(v);
     if (err_is_ok(err))
@@ -401,8 +402,10 @@ errval_t vnic_open(struct netq **out)
     if (err_is_ok(err))
         err = bring_up(v);
     if (err_is_fail(err)) {
-        if (v->info.owner)
-            netctl_vnic_destroy(v->info.id);
+        if (v->cap) {
+            netctl_vnic_destroy(v->cap);
+            cap_destroy(v->cap);
+        }
         free(v);
         return err;
     }
@@ -417,6 +420,12 @@ errval_t vnic_open(struct netq **out)
 }
 
 const struct netctl_vnic *vnic_info(struct netq *q) { return &vn(q)->info; }
+
+capref_t vnic_cap(struct netq *q) { return vn(q)->cap; }
+
+struct igb_vf *vnic_vf(struct netq *q) { return &vn(q)->vf; }
+
+struct dma_space *vnic_dma_space(struct netq *q) { return &vn(q)->space; }
 
 errval_t vnic_irq_route(struct netq *q, capref_t ep, uint64_t badge)
 {
@@ -441,7 +450,7 @@ bool vnic_rx_pending(struct netq *q) { return igb_vf_rx_pending(&vn(q)->vf); }
 static errval_t refresh_filters(struct vnic *v)
 {
     unsigned n = 0;
-    errval_t err = netctl_filters(v->info.id, v->filters, NETCTL_MAX_FILTERS, &n);
+    errval_t err = netctl_filters(v->cap, v->filters, NETCTL_MAX_FILTERS, &n);
     if (err_is_ok(err))
         v->nfilters = n;
     return err;
@@ -449,7 +458,7 @@ static errval_t refresh_filters(struct vnic *v)
 
 errval_t vnic_filter_add(struct netq *q, const struct netctl_filter *f, capref_t *cap)
 {
-    errval_t err = netctl_filter_create(vn(q)->info.id, f, cap);
+    errval_t err = netctl_filter_create(vn(q)->cap, f, cap);
     return err_is_ok(err) ? refresh_filters(vn(q)) : err;
 }
 

@@ -387,6 +387,42 @@ START_TEST(test_loopback_antispoof_rate)
     ck_assert_uint_eq(igb_pf_set_antispoof(&pf, 8, true), SYS_ERR_INVALID_ARGS);
     ck_assert_uint_eq(igb_pf_set_rate_limit(&pf, 0, 100), IGB_ERR_NO_RATE_LIMIT);
     ck_assert_uint_eq(igb_pf_set_rate_limit(&pf, 2, 100), SYS_ERR_INVALID_ARGS);
+    // QEMU's model promises nothing; its scheduler registers were never
+    // written (teardown: no access to a register QEMU does not have).
+    ck_assert_uint_eq(igb_pf_enforced(&pf), 0);
+    ck_assert_uint_eq(igb_pf_spoof_events(&pf), 0);
+    igb_pf_identify(&pf, 0x1af4, 0x1100);
+    ck_assert_uint_eq(igb_pf_enforced(&pf), 0);
+}
+END_TEST
+
+START_TEST(test_board_rate_limit)
+{
+    m.board = true;
+    igb_pf_identify(&pf, 0x8086, 0xa02c);
+    vfs_on(3);
+    ck_assert_uint_eq(igb_pf_set_rate_limit(&pf, 1, 100), IGB_ERR_LINK_DOWN);
+    ck_assert_uint_eq(igb_pf_link_up(&pf, 2000000), SYS_ERR_OK);
+    // 1000 / 100 = 10: both of VF 1's queues (1 and 9), no one else's.
+    ck_assert_uint_eq(igb_pf_set_rate_limit(&pf, 1, 100), SYS_ERR_OK);
+    ck_assert_uint_eq(m.rate[1], IGB_RTTBCNRC_RS_ENA | IGB_RTTBCNRC_RF_INT(10));
+    ck_assert_uint_eq(m.rate[9], IGB_RTTBCNRC_RS_ENA | IGB_RTTBCNRC_RF_INT(10));
+    ck_assert_uint_eq(m.rate[0] | m.rate[2] | m.rate[8], 0);
+    ck_assert_uint_eq(igbm_reg(&m, IGB_RTTBCNRM), IGB_RTTBCNRM_DEFAULT);
+    ck_assert_uint_eq(pf.vf[1].rate_mbps, 100);
+    // 1000 / 300 = 3 + 1/3: the fraction in 14 bits, rounded down.
+    ck_assert_uint_eq(igb_pf_set_rate_limit(&pf, 2, 300), SYS_ERR_OK);
+    ck_assert_uint_eq(m.rate[2], IGB_RTTBCNRC_RS_ENA | IGB_RTTBCNRC_RF_INT(3) | 5461);
+    ck_assert_uint_eq(igb_pf_set_rate_limit(&pf, 2, 1), SYS_ERR_INVALID_ARGS);
+    ck_assert_uint_eq(igb_pf_set_rate_limit(&pf, 2, 1001), SYS_ERR_INVALID_ARGS);
+    ck_assert_uint_eq(igb_pf_set_rate_limit(&pf, 2, 1000), SYS_ERR_OK);
+    ck_assert_uint_eq(m.rate[2], IGB_RTTBCNRC_RS_ENA | IGB_RTTBCNRC_RF_INT(1));
+    // Off again, and off when the VF is taken back.
+    ck_assert_uint_eq(igb_pf_set_rate_limit(&pf, 2, 0), SYS_ERR_OK);
+    ck_assert_uint_eq(m.rate[2] | m.rate[10], 0);
+    ck_assert_uint_eq(igb_pf_vf_reclaim(&pf, 1), SYS_ERR_OK);
+    ck_assert_uint_eq(m.rate[1] | m.rate[9], 0);
+    ck_assert_uint_eq(pf.vf[1].rate_mbps, 0);
 }
 END_TEST
 
@@ -468,6 +504,7 @@ static Suite *igb_pf_suite(void)
     tcase_add_test(tc, test_mailbox_busy_and_overflow);
     tcase_add_test(tc, test_reclaim);
     tcase_add_test(tc, test_loopback_antispoof_rate);
+    tcase_add_test(tc, test_board_rate_limit);
     tcase_add_test(tc, test_vlan_filters);
     tcase_add_test(tc, test_pool_stats);
     suite_add_tcase(s, tc);

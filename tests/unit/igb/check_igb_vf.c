@@ -449,6 +449,60 @@ START_TEST(test_spoofed_source_not_stopped)
 }
 END_TEST
 
+START_TEST(test_board_drops_spoofed_source)
+{
+    // On an 82576 board the same bits stop it: the PF turned anti-spoofing
+    // on with the VF's pool, the frame never leaves, and WVBR names the pool.
+    m.board = true;
+    igb_pf_identify(&pf, 0x8086, 0x0000);
+    ck_assert_uint_eq(igb_pf_enforced(&pf), IGB_ENFORCES_ANTISPOOF | IGB_ENFORCES_RATE_LIMIT);
+    ck_assert(igbm_reg(&m, IGB_DTXSWC) & IGB_DTXSWC_MAC_SPOOF(0));
+    ck_assert(igbm_reg(&m, IGB_DTXSWC) & IGB_DTXSWC_VLAN_SPOOF(1));
+    vf_up(&vf0, 0, BUF);
+    send_one(&vf0, 0, 0, peer, mac1, 60, 1); // as VF 1
+    ck_assert_uint_eq(m.nwire, 0);
+    ck_assert_uint_eq(m.spoofed, 1);
+    send_one(&vf0, 0, 1, peer, mac0, 60, 2); // as itself
+    ck_assert_uint_eq(m.nwire, 1);
+    ck_assert_uint_eq(igb_pf_spoof_events(&pf), IGB_WVBR_MAC(0));
+    ck_assert_uint_eq(igb_pf_spoof_events(&pf), 0); // read to clear
+    // A VF taken back is no longer checked (nor allowed to send).
+    ck_assert_uint_eq(igb_pf_vf_reclaim(&pf, 0), SYS_ERR_OK);
+    ck_assert_uint_eq(igbm_reg(&m, IGB_DTXSWC) & IGB_DTXSWC_MAC_SPOOF(0), 0);
+}
+END_TEST
+
+START_TEST(test_rx_mode_broadcast_multicast)
+{
+    vf_up(&vf0, 0, BUF);
+    vf_up(&vf1, 1, BUF);
+    const uint8_t bcast[6] = {255, 255, 255, 255, 255, 255};
+    struct igb_pkt out[RING];
+    uint8_t f[128];
+    ck_assert_uint_eq(pf.vf[1].rx_mode, IGB_RX_BCAST);
+    ck_assert_uint_eq(igb_pf_set_vf_rx_mode(&pf, 1, 0), SYS_ERR_OK);
+    ck_assert_uint_eq(igbm_reg(&m, IGB_VMOLR(1)) & IGB_VMOLR_BAM, 0);
+    igbm_receive(&m, f, frame(f, bcast, peer, 60, 1));
+    ck_assert_uint_eq(rx_all(&vf1, out, RING), 0); // the device kept it from VF 1
+    ck_assert_uint_eq(rx_all(&vf0, out, RING), 1);
+    igbm_receive(&m, f, frame(f, mac1, peer, 60, 2));
+    ck_assert_uint_eq(rx_all(&vf1, out, RING), 1); // its own unicast still comes
+    ck_assert_uint_eq(igb_pf_set_vf_rx_mode(&pf, 1, IGB_RX_BCAST | IGB_RX_MCAST), SYS_ERR_OK);
+    ck_assert_uint_eq(igbm_reg(&m, IGB_VMOLR(1)) &
+                          (IGB_VMOLR_BAM | IGB_VMOLR_ROMPE | IGB_VMOLR_MPME),
+                      IGB_VMOLR_BAM | IGB_VMOLR_ROMPE | IGB_VMOLR_MPME);
+    igbm_receive(&m, f, frame(f, bcast, peer, 60, 3));
+    ck_assert_uint_eq(rx_all(&vf1, out, RING), 1);
+    ck_assert_uint_eq(igb_pf_set_vf_rx_mode(&pf, 1, 4), SYS_ERR_INVALID_ARGS);
+    ck_assert_uint_eq(igb_pf_set_vf_rx_mode(&pf, 2, 0), SYS_ERR_INVALID_ARGS);
+    // A VF taken back starts over with broadcast only.
+    ck_assert_uint_eq(igb_pf_vf_reclaim(&pf, 1), SYS_ERR_OK);
+    ck_assert_uint_eq(pf.vf[1].rx_mode, IGB_RX_BCAST);
+    ck_assert_uint_eq(igbm_reg(&m, IGB_VMOLR(1)) & (IGB_VMOLR_BAM | IGB_VMOLR_ROMPE),
+                      IGB_VMOLR_BAM);
+}
+END_TEST
+
 START_TEST(test_vlan_access_port)
 {
     vf_up(&vf0, 0, BUF);
@@ -541,6 +595,8 @@ static Suite *igb_vf_suite(void)
     tcase_add_test(tc, test_rx_oversized);
     tcase_add_test(tc, test_loopback_between_vfs);
     tcase_add_test(tc, test_spoofed_source_not_stopped);
+    tcase_add_test(tc, test_board_drops_spoofed_source);
+    tcase_add_test(tc, test_rx_mode_broadcast_multicast);
     tcase_add_test(tc, test_vlan_access_port);
     tcase_add_test(tc, test_irq_polling_switch);
     tcase_add_test(tc, test_irq_tx_vector);

@@ -383,8 +383,27 @@ static void to_wire(struct igb_model *m, const uint8_t *f, size_t len)
     m->wire[m->nwire++].len = (uint16_t)len;
 }
 
+// A board's MAC anti-spoofing: is f's source address one of pool's?
+static bool source_ok(struct igb_model *m, unsigned pool, const uint8_t *f)
+{
+    if (!m->board || !(R(IGB_MRQC) & 1) || !(R(IGB_DTXSWC) & IGB_DTXSWC_MAC_SPOOF(pool)))
+        return true;
+    for (unsigned i = 0; i < 16; i++) {
+        uint32_t rah = R(IGB_RAH(i)), ral = R(IGB_RAL(i));
+        const uint8_t a[6] = {(uint8_t)ral,         (uint8_t)(ral >> 8), (uint8_t)(ral >> 16),
+                              (uint8_t)(ral >> 24), (uint8_t)rah,        (uint8_t)(rah >> 8)};
+        if ((rah & IGB_RAH_AV) && (rah & IGB_RAH_POOL(pool)) && mac_eq(f + 6, a))
+            return true;
+    }
+    R(IGB_WVBR) |= IGB_WVBR_MAC(pool);
+    m->spoofed++;
+    return false;
+}
+
 static void send(struct igb_model *m, unsigned q, uint8_t *f, size_t len)
 {
+    if (!source_ok(m, q % 8, f))
+        return;
     uint32_t vmvir = R(IGB_VMVIR(q % 8));
     if ((R(IGB_MRQC) & 1) && (vmvir & IGB_VMVIR_DEFAULT) && len + 4 <= IGBM_FRAME) {
         memmove(f + 16, f + 12, len - 12); // insert the pool's VLAN tag
@@ -461,6 +480,11 @@ static uint32_t pf_read(void *arg, uint32_t off)
         R(off) = 0; // read to clear (the VFs' EICR mirrors too: they hold what was written)
     } else if (off >= V2PMAILBOX(0) && off < V2PMAILBOX(8)) {
         R(off) &= ~IGB_V2P_R2C;
+    } else if (off == IGB_WVBR) {
+        m->bad_accesses += !m->board; // not a register QEMU has
+        R(off) = 0;
+    } else if (off == IGB_RTTDQSEL || off == IGB_RTTBCNRC) {
+        m->bad_accesses++; // write only
     }
     return v;
 }
@@ -507,6 +531,16 @@ static void pf_write(void *arg, uint32_t off, uint32_t v)
     }
     if (pf_write_vf_regs(m, off, v))
         return;
+    if (off == IGB_RTTDQSEL || off == IGB_RTTBCNRC || off == IGB_RTTBCNRM || off == IGB_WVBR) {
+        if (!m->board) {
+            m->bad_accesses++; // QEMU drops writes to registers it does not know
+            return;
+        }
+        if (off == IGB_RTTBCNRC)
+            m->rate[R(IGB_RTTDQSEL) % IGB_QUEUES] = v;
+        R(off) = v;
+        return;
+    }
     if (off >= IGB_TDT(0) && off <= IGB_TDT(15) && (off - IGB_TDT(0)) % 0x40 == 0) {
         unsigned q = (off - IGB_TDT(0)) / 0x40;
         R(off) = v & 0xffff;

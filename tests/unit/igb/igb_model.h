@@ -10,9 +10,13 @@
  * replication, VLAN pool filters, default pool, VFRE, oversize), the
  * transmit path with pool-to-pool loopback and VLAN insertion, per-pool
  * statistics, and extended interrupts in MSI-X mode (counted per VF
- * vector). Not modelled, as QEMU does not have them: anti-spoofing and
- * rate limiting. Not modelled because the drivers do not use them: RSS,
- * header split, legacy interrupts, multicast tables, checksum offload
+ * vector). QEMU has no anti-spoofing and no rate scheduler; with `board`
+ * set the model is an 82576 on a board instead, for the parts the driver
+ * programs only there: source-MAC anti-spoofing on transmit (a spoofed
+ * frame is dropped and its pool recorded in WVBR) and the rate
+ * scheduler's registers (RTTBCNRC per queue selected by RTTDQSEL). On
+ * QEMU's model an access to those registers is a bad access. Not modelled because the drivers do
+ * not use them: RSS, header split, legacy interrupts, multicast tables, checksum offload
  * (rx_error_bits injects its error bits instead).
  */
 #pragma once
@@ -54,6 +58,7 @@ struct igb_model {
     bool rst_stuck, mdic_never_ready, mdic_error;
     bool gone;              // surprise removal: every read returns all ones
     uint32_t rx_error_bits; // put in the status of every received frame's last descriptor
+    bool board;             // an 82576 on a board, not QEMU's model (above)
 
     // What the device did.
     struct igbm_frame wire[IGBM_WIRE];
@@ -64,6 +69,8 @@ struct igb_model {
     unsigned roc;          // oversized frames
     unsigned bad_accesses; // VF registers QEMU does not map, unknown PF ones
     unsigned resets;
+    uint32_t rate[IGB_QUEUES]; // board: RTTBCNRC as written for each queue
+    unsigned spoofed;          // board: frames dropped by anti-spoofing
 
     struct igbm_port port[8];
     uint8_t mem[IGBM_PAGES][4096] __attribute__((aligned(4096)));

@@ -4,6 +4,7 @@
  * and claim, what QEMU's igb does not enforce, counters, and UDP echo.
  */
 #include "igbtest.h"
+#include <pci/pci_regs.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -147,6 +148,13 @@ static void test_mac_policy(struct igbt *t, struct vnic *a, struct vnic *b)
 static void test_not_emulated(struct igbt *t, struct vnic *a, struct vnic *b)
 {
     uint8_t f[100];
+    // QEMU's igb carries the subsystem IDs QEMU gives every device that
+    // sets none (1af4:1100): that is how netctl knows what it can promise.
+    uint16_t sv = pci_read16(&t->cfg, t->pff->bdf, PCI_SUBSYS_VENDOR);
+    uint16_t sid = pci_read16(&t->cfg, t->pff->bdf, PCI_SUBSYS_ID);
+    igb_pf_identify(&t->pf, sv, sid);
+    report("igb.identified_as_qemu", t->pf.emulated && igb_pf_enforced(&t->pf) == 0,
+           "subsystem %04x:%04x", sv, sid);
     errval_t as = igb_pf_set_antispoof(&t->pf, a->index, true);
     struct watch w = {.want = f, .wlen = net_test_frame(f, b->vf.mac, b->vf.mac, 100, 4)};
     errval_t sent = vnic_send(a, f, w.wlen); // VF 0 claims to be VF 1

@@ -24,10 +24,12 @@
 // What the control plane decided for one VF, and the mailbox state.
 struct igb_pf_vf {
     uint8_t mac[6];
-    bool has_mac;  // a MAC was assigned (igb_pf_set_vf_mac)
-    bool enabled;  // receive and transmit allowed (igb_pf_vf_enable)
-    bool cts;      // the VF reset through the mailbox: clear to send requests
-    uint16_t vlan; // port VLAN (0: untagged)
+    bool has_mac;       // a MAC was assigned (igb_pf_set_vf_mac)
+    bool enabled;       // receive and transmit allowed (igb_pf_vf_enable)
+    bool cts;           // the VF reset through the mailbox: clear to send requests
+    uint16_t vlan;      // port VLAN (0: untagged)
+    uint8_t rx_mode;    // IGB_RX_* the control plane allows (igb_pf_set_vf_rx_mode)
+    uint32_t rate_mbps; // transmit rate limit programmed (0: none)
 };
 
 struct igb_pf {
@@ -37,6 +39,7 @@ struct igb_pf {
     uint8_t mac[6];   // the PF's own address (receive address 0)
     unsigned num_vfs; // 0 until igb_pf_enable_vfs
     unsigned pf_pool; // the PF's pool: num_vfs once VFs are enabled
+    bool emulated;    // QEMU's model (igb_pf_identify): no anti-spoofing, no rate scheduler
     struct igb_pf_vf vf[IGB_MAX_VFS];
 };
 
@@ -102,11 +105,24 @@ errval_t igb_pf_vf_reclaim(struct igb_pf *pf, unsigned vf);
 // sending pool. Errors: IGB_ERR_NOT_RESET (VFs not enabled).
 errval_t igb_pf_set_loopback(struct igb_pf *pf, bool on);
 
-// Source-MAC anti-spoofing for a pool. The 82576 would drop a frame whose
-// source address is not the pool's; QEMU 10's igb never reads the spoof
-// bits. The bits are programmed as the datasheet defines, and enabling
-// returns IGB_ERR_NO_ANTISPOOF so that no caller believes it is
-// protected; disabling returns SYS_ERR_OK. Errors: SYS_ERR_INVALID_ARGS.
+// Which device this is, from its PCI subsystem IDs: QEMU's model (1af4:1100,
+// the IDs QEMU gives a device that sets none) or an 82576 on a board. It
+// decides what the driver promises: QEMU's igb stores the anti-spoofing
+// bits and checks nothing, and has no transmit rate scheduler.
+void igb_pf_identify(struct igb_pf *pf, uint16_t subsys_vendor, uint16_t subsys_id);
+
+// What this device enforces of what the driver programs (IGB_ENFORCES_*).
+#define IGB_ENFORCES_ANTISPOOF  (1u << 0) // source MAC and VLAN of what a VF sends
+#define IGB_ENFORCES_RATE_LIMIT (1u << 1) // per-VF transmit rate
+unsigned igb_pf_enforced(const struct igb_pf *pf);
+
+// Source MAC and VLAN anti-spoofing for a pool (DTXSWC): the 82576 drops a
+// frame whose source address is not the pool's, or whose VLAN is not one
+// the pool is a member of, and records the pool in WVBR. Every VF's pool
+// has it on while the VF is enabled (igb_pf_vf_enable). On QEMU's model the
+// bits are stored and nothing is checked: enabling there returns
+// IGB_ERR_NO_ANTISPOOF so that no caller believes it is protected.
+// Errors: SYS_ERR_INVALID_ARGS.
 errval_t igb_pf_set_antispoof(struct igb_pf *pf, unsigned pool, bool on);
 
 // Put VF vf on VLAN vid (1..4094) as an access port: frames tagged vid
@@ -116,14 +132,29 @@ errval_t igb_pf_set_antispoof(struct igb_pf *pf, unsigned pool, bool on);
 // IGB_ERR_VLAN_FULL, IGB_ERR_NOT_RESET.
 errval_t igb_pf_set_vf_vlan(struct igb_pf *pf, unsigned vf, uint16_t vid);
 
-// Per-VF transmit rate limit. QEMU's igb does not emulate the 82576's
-// rate scheduler (RTTBCNRC), so this always fails: IGB_ERR_NO_RATE_LIMIT
-// (SYS_ERR_INVALID_ARGS for a VF that does not exist).
+// Per-VF transmit rate limit in Mb/s (0: none), on both of the VF's queues
+// (i and i + 8) through the 82576's rate scheduler (RTTDQSEL selects a
+// queue, RTTBCNRC takes link speed / rate in 10.14 fixed point). Errors:
+// SYS_ERR_INVALID_ARGS (no such VF; a rate of 1, or above the link's
+// speed), IGB_ERR_LINK_DOWN, IGB_ERR_NO_RATE_LIMIT (QEMU's model, which
+// has no scheduler: nothing is written).
 errval_t igb_pf_set_rate_limit(struct igb_pf *pf, unsigned vf, uint32_t mbps);
 
 // Read pool's counters (a VF's pool is its index; the PF's is pf_pool).
 // Errors: SYS_ERR_INVALID_ARGS, IGB_ERR_NOT_RESET.
 errval_t igb_pf_pool_stats(struct igb_pf *pf, unsigned pool, struct igb_pool_stats *out);
+
+// Pools the device caught spoofing since the last call (WVBR: IGB_WVBR_MAC
+// and IGB_WVBR_VLAN bits); always 0 on QEMU's model, which checks nothing.
+uint32_t igb_pf_spoof_events(struct igb_pf *pf);
+
+// What VF vf's pool receives besides unicast for its MAC: broadcast
+// (VMOLR.BAM) and multicast (VMOLR.ROMPE and MPME: QEMU's model delivers
+// multicast matching the hash table to pools with ROMPE). A VF starts with
+// IGB_RX_BCAST (ARP needs it). Errors: SYS_ERR_INVALID_ARGS, IGB_ERR_NOT_RESET.
+#define IGB_RX_BCAST (1u << 0)
+#define IGB_RX_MCAST (1u << 1)
+errval_t igb_pf_set_vf_rx_mode(struct igb_pf *pf, unsigned vf, unsigned mode);
 
 /* ---- The PF side of the mailbox ---- */
 

@@ -141,7 +141,10 @@
 #define IGB_MRQC           0x05818             // multiple receive queues: VMDq mode
 #define IGB_VT_CTL         0x0581c             // VMDq control: default pool
 #define IGB_VLVF(n)        (0x05d00 + 4 * (n)) // VLAN -> pool filters, 32 entries
-#define IGB_RTTBCNRC       0x036b0             // TX rate scheduler config: NOT emulated by QEMU
+#define IGB_RTTDQSEL       0x03604 // TX queue select for the rate scheduler (write only)
+#define IGB_RTTBCNRM       0x03690 // TX rate scheduler maximum compensation
+#define IGB_RTTBCNRC       0x036b0 // TX rate scheduler config of the selected queue (write only)
+#define IGB_WVBR           0x03554 // wrong VM behaviour: pools caught spoofing (read to clear)
 #define IGB_PVTCTRL(vf)    (0x10000 + 0x100 * (vf)) // PF mirror of VF CTRL (RST resets the VF)
 #define IGB_PVFGPRC(vf)    (0x10010 + 0x100 * (vf)) // per-pool good packets received
 #define IGB_PVFGPTC(vf)    (0x10014 + 0x100 * (vf)) // per-pool good packets transmitted
@@ -174,6 +177,15 @@ struct igb_pool_stats {
 #define IGB_DTXSWC_MAC_SPOOF(p)  (1u << (p)) // per-pool source MAC check (QEMU ignores it)
 #define IGB_DTXSWC_VLAN_SPOOF(p) (1u << (8 + (p)))
 #define IGB_DTXSWC_LOOPBACK      (1u << 31) // pool-to-pool switching (igb_tx_pkt_switch)
+// RTTBCNRC (82576 datasheet, transmit rate scheduler): rate factor = link speed / rate,
+// unsigned 10.14 fixed point, with RS_ENA.
+#define IGB_RTTBCNRC_RS_ENA      (1u << 31)
+#define IGB_RTTBCNRC_RF_INT(n)   ((uint32_t)(n) << 14)
+#define IGB_RTTBCNRC_RF_DEC_MASK 0x3fffu
+#define IGB_RTTBCNRM_DEFAULT     0x14 // the maximum compensation Intel's drivers program
+// WVBR: bit p, a frame of pool p failed the MAC check; bit 8 + p, the VLAN check.
+#define IGB_WVBR_MAC(p)          (1u << (p))
+#define IGB_WVBR_VLAN(p)         (1u << (8 + (p)))
 
 #define IGB_VMOLR_RLPML(n) ((uint32_t)(n)&0x3fffu)
 #define IGB_VMOLR_LPE      (1u << 16)

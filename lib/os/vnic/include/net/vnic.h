@@ -19,6 +19,16 @@ errval_t vnic_open(struct netq **out);
 // What netctl assigned (id, VF, MAC, IPv4 address).
 const struct netctl_vnic *vnic_info(struct netq *q);
 
+// The VNIC's capability, for netctl's operations on it (sys/netctl.h:
+// VLAN, receive mode, rate limit); whoever holds a copy may use them.
+capref_t vnic_cap(struct netq *q);
+
+// The VF driver and the IOMMU domain under q, for a program that drives
+// its VF itself (usr/tests/hostile does, to misbehave with it): nothing
+// here stops it, since the VF and the domain are the application's own.
+struct igb_vf *vnic_vf(struct netq *q);
+struct dma_space *vnic_dma_space(struct netq *q);
+
 // For a server that takes the VNIC's receive interrupts on its own endpoint
 // (netd): connect the VF's vector to ep with badge (a notification), then
 // arm it (unmask) before sleeping and disarm it on waking. Is a frame waiting?

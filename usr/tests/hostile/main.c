@@ -1,0 +1,471 @@
+/*
+ * usr/tests/hostile/main.c: hostile, a program whose only purpose is to
+ * misbehave, with what any application may hold: its own VNIC (VF, IOMMU
+ * domain, mailbox), channels to every server, and the right to send any
+ * frame its VF will carry.
+ *
+ *   hostile dma [n]     its VF's DMA aimed outside its IOMMU domain (n: a flood)
+ *   hostile mailbox     a flood of mailbox requests netctl must refuse
+ *   hostile servers     garbage at every server: random operations,
+ *                       arguments, buffers and caps
+ *   hostile spoof       frames with another VNIC's source MAC and IP
+ *   hostile privileged  what only a process's spawner or the shell may do
+ *
+ * Each attack prints what it saw ("TEST PASS hostile.NAME" when the system
+ * refused or survived it as it must, from where the attacker stands); the
+ * test beside it (tests/system/test_hostile.py) checks what the attacker
+ * cannot see: that a well-behaved neighbour's traffic goes on, the system
+ * answers, and everything comes back when the attacker ends.
+ */
+#include <base/string.h>
+#include <igb/igb_vf.h>
+#include <net/vnic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capops.h>
+#include <sys/devmgr.h>
+#include <sys/dma.h>
+#include <sys/initsvc.h>
+#include <sys/ram.h>
+#include <sys/slot.h>
+#include <sys/sys.h>
+#include <sys/thread.h>
+
+// An IOVA never mapped in any domain of ours (the library hands out IOVAs
+// from the bottom up, a few MiB at most).
+#define OUTSIDE 0x7f0000000000ull
+
+static unsigned failures;
+
+static void report(const char *id, bool ok, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void report(const char *id, bool ok, const char *fmt, ...)
+{
+    char why[200];
+    __builtin_va_list ap;
+    __builtin_va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    __builtin_va_end(ap);
+    printf("TEST %s hostile.%s: %s\n", ok ? "PASS" : "FAIL", id, why);
+    failures += !ok;
+}
+
+static uint64_t now_us(void)
+{
+    uint64_t per_us = sys_tsc_hz() / 1000000;
+    return sys_rdtsc() / (per_us ? per_us : 1);
+}
+
+// A deterministic generator (xorshift), seeded from the command line.
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static uint64_t next_rand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static uint64_t faults_of(uint16_t rid)
+{
+    uint64_t count = 0, addr, reason;
+    return err_is_ok(devmgr_faults(rid, &count, &addr, &reason)) ? count : 0;
+}
+
+/* ---- dma: the VF reads and writes outside its domain ---- */
+
+static void wait_faults(uint16_t rid, uint64_t want)
+{
+    for (uint64_t t = now_us(); faults_of(rid) < want && now_us() - t < 2000000;)
+        thread_yield();
+}
+
+static void attack_dma(unsigned flood)
+{
+    struct netq *q;
+    errval_t err = vnic_open(&q);
+    if (err_is_fail(err)) {
+        report("dma", false, "no VNIC: %s", err_msg(err));
+        return;
+    }
+    struct igb_vf *vf = vnic_vf(q);
+    uint16_t rid = vnic_info(q)->rid;
+    struct dma_buf rings, buf;
+    err = dma_alloc(vnic_dma_space(q), 8192, DMA_WRITE, &rings);
+    if (err_is_ok(err))
+        err = dma_alloc(vnic_dma_space(q), 4096, DMA_WRITE, &buf);
+    struct igb_dma rx = {rings.va, rings.iova, 4096};
+    struct igb_dma tx = {(uint8_t *)rings.va + 4096, rings.iova + 4096, 4096};
+    if (err_is_ok(err)) // our own rings, in our domain, instead of the library's
+        err = igb_vf_rings(vf, rx, 8, 2048, tx, 8);
+    uint64_t f0 = faults_of(rid);
+    unsigned sent = 0, posted = 0;
+    // 1. Send a frame from a buffer outside the domain (a DMA read).
+    memset(buf.va, 0xff, 60);
+    struct igb_pkt out = {buf.va, OUTSIDE, 60};
+    if (err_is_ok(err))
+        err = igb_vf_tx(vf, &out, 1, &sent);
+    wait_faults(rid, f0 + 1);
+    uint64_t f1 = faults_of(rid);
+    // 2. Receive into buffers outside it (a DMA write): the broadcast we
+    // send from a good buffer comes back to us through the device.
+    struct igb_pkt in[4];
+    for (unsigned i = 0; i < 4; i++)
+        in[i] = (struct igb_pkt){buf.va, OUTSIDE + 0x10000 + i * 4096, 0};
+    if (err_is_ok(err))
+        err = igb_vf_rx_refill(vf, in, 4, &posted);
+    struct igb_pkt good = {buf.va, buf.iova, 60};
+    memcpy((uint8_t *)buf.va + 6, vnic_info(q)->mac, 6);
+    if (err_is_ok(err))
+        err = igb_vf_tx(vf, &good, 1, &sent);
+    wait_faults(rid, f1 + 1);
+    uint64_t f2 = faults_of(rid);
+    // 3. Rings outside it: the device reads its descriptors there.
+    struct igb_dma far = {(uint8_t *)rings.va + 4096, OUTSIDE + 0x100000, 4096};
+    if (err_is_ok(err))
+        err = igb_vf_rings(vf, rx, 8, 2048, far, 8);
+    good.iova = buf.iova;
+    if (err_is_ok(err))
+        err = igb_vf_tx(vf, &good, 1, &sent);
+    wait_faults(rid, f2 + 1);
+    uint64_t f3 = faults_of(rid);
+    report("dma", err_is_ok(err) && f1 > f0 && f2 > f1 && f3 > f2,
+           "%s; IOMMU faults for my VF %02x:%02x.%u: buffer read %lu, buffer write %lu, ring %lu",
+           err_name(err), rid >> 8, (rid >> 3) & 31, rid & 7, f1 - f0, f2 - f1, f3 - f2);
+    // 4. A flood of them: devmgr counts every one it is told of, and the
+    // console is not flooded (test_hostile.py counts the lines).
+    if (err_is_ok(err))
+        err = igb_vf_rings(vf, rx, 8, 2048, tx, 8);
+    unsigned tries = 0;
+    for (uint64_t t = now_us(); err_is_ok(err) && tries < flood && now_us() - t < 10000000;
+         tries++) {
+        struct igb_pkt done[8];
+        igb_vf_tx_reap(vf, done, 8);
+        out.iova = OUTSIDE + (tries % 64) * 4096;
+        err = igb_vf_tx(vf, &out, 1, &sent);
+        if (err_no(err) == IGB_ERR_RING_FULL)
+            err = SYS_ERR_OK;
+    }
+    wait_faults(rid, f3 + tries / 2);
+    uint64_t f4 = faults_of(rid);
+    report("dma_flood", err_is_ok(err) && f4 > f3,
+           "%s; %u sends from outside the domain, %lu IOMMU faults counted (the IOMMU keeps "
+           "few fault records: the rest overflow)",
+           err_name(err), tries, f4 - f3);
+}
+
+/* ---- mailbox: requests the PF must refuse, as fast as we can ---- */
+
+static void attack_mailbox(unsigned n)
+{
+    struct netq *q;
+    errval_t err = vnic_open(&q);
+    if (err_is_fail(err)) {
+        report("mailbox", false, "no VNIC: %s", err_msg(err));
+        return;
+    }
+    unsigned refused = 0, own = 0, other = 0, i = 0;
+    uint64_t start = now_us();
+    for (; i < n && now_us() - start < 20000000; i++) {
+        // Another VNIC's MAC, then random ones (multicast bit and all).
+        uint8_t mac[6] = {0x52, 0x54, 0x00, 0x5e, 0x00, (uint8_t)(1 + i % 7)};
+        if (i % 2)
+            for (unsigned k = 0; k < 6; k++)
+                mac[k] = (uint8_t)next_rand();
+        err = igb_vf_set_mac(vnic_vf(q), mac, 1000000);
+        bool ours = !memcmp(mac, vnic_info(q)->mac, 6);
+        if (ours && err_is_ok(err))
+            own++; // the one address it may ask for
+        else if (!ours && err_no(err) == IGB_ERR_MBX_NACK)
+            refused++;
+        else
+            other++;
+    }
+    uint64_t ms = (now_us() - start) / 1000;
+    report("mailbox", other == 0 && refused > 0 && refused + own == i,
+           "%u requests in %lu ms: %u for other addresses, all refused (%u); %u for our own, "
+           "granted; %u answered otherwise",
+           i, ms, i - own, refused, own, other);
+}
+
+/* ---- servers: garbage at every one ---- */
+
+struct target {
+    const char *name; // a registered name, or "init" / "mem_serv"
+    unsigned calls, timeouts, rebinds, bad_transport;
+};
+
+static errval_t bind_to(struct rpc_chan *c, const char *name)
+{
+    memset(c, 0, sizeof(*c));
+    capref_t bind;
+    errval_t err;
+    if (!strcmp(name, "init") || !strcmp(name, "mem_serv")) {
+        capref_t slot = cap_at(ROOTCN_SLOT_TASKCN,
+                               !strcmp(name, "init") ? TASKCN_SLOT_INITEP : TASKCN_SLOT_MEMSERV);
+        err = slot_alloc(&bind);
+        if (err_is_ok(err))
+            err = cap_copy(bind, slot, CAP_RIGHTS_ALL);
+    } else {
+        err = name_lookup_wait(name, 5000, &bind);
+    }
+    if (err_is_ok(err)) {
+        err = rpc_bind_timeout(c, bind, 2000000);
+        cap_destroy(bind);
+    }
+    if (err_is_ok(err))
+        err = rpc_share(c);
+    return err;
+}
+
+// A cap to send along: none, a Frame, a copy of our endpoint, a RAM cap.
+static capref_t some_cap(capref_t frame, capref_t ram)
+{
+    capref_t c = NULL_CAP, src;
+    switch (next_rand() % 4) {
+    case 0: return NULL_CAP;
+    case 1: src = frame; break;
+    case 2: src = cap_selfep; break;
+    default: src = ram;
+    }
+    if (err_is_fail(slot_alloc(&c)) || err_is_fail(cap_copy(c, src, CAP_RIGHTS_ALL)))
+        return NULL_CAP;
+    return c;
+}
+
+static uint64_t some_arg(void)
+{
+    static const uint64_t edges[] = {0,          1,          2,          7,          4095,
+                                     4096,       1ull << 32, ~0ull,      ~0ull >> 1, 1ull << 63,
+                                     0xffffffff, 0x10000,    0xb17d0001, 100,        65536};
+    uint64_t r = next_rand();
+    return (r & 3) ? edges[(r >> 2) % (sizeof(edges) / sizeof(edges[0]))] : next_rand();
+}
+
+static uint64_t some_op(void)
+{
+    static const uint64_t rpc_ops[] = {RPC_OP_BIND, RPC_OP_SHARE, RPC_OP_STATS, 0xb17d0005};
+    uint64_t r = next_rand();
+    if (r % 10 == 0)
+        return rpc_ops[(r >> 8) % 4];
+    if (r % 10 == 1)
+        return next_rand();
+    return (r >> 8) % 24; // where every server's operations are
+}
+
+// Operations that would only hurt us or stop the test: ending our own
+// channel is fine (we bind again), but not spawning programs at random.
+static bool skipped(const char *server, uint64_t op)
+{
+    return !strcmp(server, "init") && op == INIT_PROC_SPAWN;
+}
+
+static void fuzz_server(struct target *t, unsigned n, capref_t frame, capref_t ram)
+{
+    struct rpc_chan c;
+    errval_t err = bind_to(&c, t->name);
+    for (unsigned i = 0; i < n && err_is_ok(err); i++) {
+        uint64_t op = some_op();
+        if (skipped(t->name, op))
+            continue;
+        uint8_t *b = c.buf;
+        for (unsigned k = 0; b && k < RPC_BUF_SIZE; k += 8) // garbage, no terminator
+            *(uint64_t *)(b + k) = (next_rand() & 1) ? next_rand() : 0x4141414141414141ull;
+        struct rpc_result r;
+        capref_t send = some_cap(frame, ram), got = NULL_CAP;
+        if (next_rand() & 1)
+            slot_alloc(&got);
+        errval_t e = rpc_call(&c, op, some_arg(), some_arg(), some_arg(), send, got, &r);
+        t->calls++;
+        if (send)
+            cap_destroy(send);
+        if (got)
+            cap_destroy(got); // whatever it gave us (a slot it filled, or an empty one)
+        if (err_no(e) == SYS_ERR_TIMEOUT)
+            t->timeouts++;
+        else if (err_is_fail(e))
+            t->bad_transport++;
+        if (!c.bound || (err_is_fail(e) && err_no(e) != SYS_ERR_TIMEOUT) || op == RPC_OP_CLOSE) {
+            err = bind_to(&c, t->name); // a channel we broke ourselves: another one
+            t->rebinds++;
+        }
+    }
+    // It still answers a plain question on a new channel.
+    struct rpc_chan fresh;
+    uint64_t used = 0, all = 0, reaped = 0;
+    errval_t alive = bind_to(&fresh, t->name);
+    if (err_is_ok(alive))
+        alive = rpc_stats(&fresh, &used, &all, &reaped);
+    report(t->name[0] == 'm' && t->name[1] == 'e' ? "server.mem_serv" : t->name,
+           err_is_ok(err) && err_is_ok(alive),
+           "%u garbage calls, %u timed out, %u transport errors, %u new channels; then: %s "
+           "(%lu of %lu channels in use)",
+           t->calls, t->timeouts, t->bad_transport, t->rebinds, err_name(alive), used, all);
+    if (err_is_ok(alive))
+        rpc_close(&fresh);
+    if (c.bound)
+        rpc_close(&c);
+}
+
+static void attack_servers(unsigned n)
+{
+    static struct target targets[] = {{.name = "init"},   {.name = "mem_serv"}, {.name = "devmgr"},
+                                      {.name = "netctl"}, {.name = "storctl"},  {.name = "netd"},
+                                      {.name = "stord"}};
+    capref_t frame = NULL_CAP, ram = NULL_CAP;
+    errval_t err = frame_alloc(&frame, 4096);
+    if (err_is_ok(err))
+        err = ram_alloc(&ram, 4096, 4096);
+    if (err_is_fail(err)) {
+        report("servers", false, "%s", err_msg(err));
+        return;
+    }
+    for (unsigned i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+        capref_t probe;
+        if (strcmp(targets[i].name, "init") && strcmp(targets[i].name, "mem_serv")) {
+            if (err_is_fail(name_lookup(targets[i].name, &probe))) {
+                printf("hostile: servers: %s is not running\n", targets[i].name);
+                continue;
+            }
+            cap_destroy(probe);
+        }
+        fuzz_server(&targets[i], n, frame, ram);
+    }
+}
+
+/* ---- spoof: another VNIC's source MAC and IPv4 address ---- */
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static uint16_t ip_csum(const uint8_t *p, size_t n)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i + 1 < n; i += 2)
+        sum += (uint32_t)p[i] << 8 | p[i + 1];
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+// A UDP frame from (smac, sip):7 to (dmac, dip):dport; its length.
+static uint16_t udp_frame(uint8_t *f, const uint8_t *dmac, const uint8_t *smac, uint32_t dip,
+                          uint32_t sip, uint16_t dport)
+{
+    memcpy(f, dmac, 6);
+    memcpy(f + 6, smac, 6);
+    put16(f + 12, 0x0800);
+    uint8_t *h = f + 14;
+    memset(h, 0, 28);
+    h[0] = 0x45;
+    put16(h + 2, 28 + 8);
+    h[8] = 64;
+    h[9] = 17;
+    memcpy(h + 12, &sip, 4);
+    memcpy(h + 16, &dip, 4);
+    put16(h + 10, ip_csum(h, 20));
+    put16(h + 20, 7);
+    put16(h + 22, dport);
+    put16(h + 24, 16);
+    memcpy(h + 28, "spoofed!", 8);
+    return 14 + 36;
+}
+
+static void attack_spoof(unsigned n)
+{
+    struct netq *q;
+    errval_t err = vnic_open(&q);
+    if (err_is_fail(err)) {
+        report("spoof", false, "no VNIC: %s", err_msg(err));
+        return;
+    }
+    // VNIC 0's identity (the neighbour's), and slirp's gateway.
+    const uint8_t victim[6] = {0x52, 0x54, 0x00, 0x5e, 0x00, 0x01};
+    const uint8_t gateway[6] = {0x52, 0x55, 0x0a, 0x00, 0x02, 0x02};
+    uint32_t victim_ip = __builtin_bswap32(0x0a00020f), gw_ip = __builtin_bswap32(0x0a000202);
+    unsigned sent = 0;
+    for (unsigned i = 0; i < n && err_is_ok(err); i++) {
+        struct netq_pkt p;
+        err = netq_tx_buf(q, &p);
+        if (err_is_fail(err))
+            break;
+        // Out to the gateway as the neighbour; to the neighbour as the
+        // gateway (its answer goes to the real gateway, not to us).
+        p.len = (i % 2) ? udp_frame(p.data, gateway, victim, gw_ip, victim_ip, 9)
+                        : udp_frame(p.data, victim, gateway, victim_ip, gw_ip, 9);
+        unsigned k;
+        err = netq_tx(q, &p, 1, &k);
+        sent += k;
+    }
+    const struct netctl_vnic *me = vnic_info(q);
+    struct netctl_vnic all[NETCTL_MAX_VNICS];
+    unsigned nv = 0;
+    errval_t list = netctl_list(all, NETCTL_MAX_VNICS, &nv);
+    bool enforced = err_is_ok(list) && (all[me->id].enforced & NETCTL_ENFORCES_ANTISPOOF);
+    // On a device that enforces anti-spoofing, what we sent is dropped and
+    // counted; on one that does not (QEMU), netctl says so.
+    report("spoof", err_is_ok(err) && sent == n && err_is_ok(list),
+           "%u frames sent with another's source MAC and IP; anti-spoofing %s by this device, "
+           "%lu caught",
+           sent, enforced ? "enforced" : "NOT enforced", err_is_ok(list) ? all[me->id].spoofed : 0);
+}
+
+/* ---- privileged: only a spawner, or the shell, may ---- */
+
+static void attack_privileged(uint64_t victim)
+{
+    errval_t kill = victim ? proc_kill(victim) : SYS_ERR_INVALID_ARGS;
+    errval_t devmgr = proc_kill(2); // the first process after init and mem_serv
+    errval_t off = sys_poweroff();
+    report("privileged",
+           err_no(kill) == PROC_ERR_DENIED &&
+               (err_no(devmgr) == PROC_ERR_PROTECTED || err_no(devmgr) == PROC_ERR_DENIED) &&
+               err_no(off) == PROC_ERR_DENIED,
+           "kill %lu (not ours): %s; kill 2: %s; power off: %s", victim, err_name(kill),
+           err_name(devmgr), err_name(off));
+    // Names: no one process may fill init's table.
+    unsigned ok = 0;
+    errval_t err = SYS_ERR_OK;
+    for (unsigned i = 0; i < 64 && err_is_ok(err); i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "hostile.%lu.%u", sys_pid(), i);
+        err = name_register(name, cap_selfep);
+        ok += err_is_ok(err);
+    }
+    report("names", err_no(err) == NAME_ERR_TOO_MANY && ok < 64, "%u registered, then %s", ok,
+           err_name(err));
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        printf("usage: hostile dma [n] | mailbox [n] | servers [n] [seed] | spoof [n] | "
+               "privileged <victim pid>\n");
+        return 2;
+    }
+    unsigned n = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 0;
+    if (argc > 3)
+        rng ^= strtoull(argv[3], NULL, 0) * 0x2545f4914f6cdd1dull;
+    const char *a = argv[1];
+    if (!strcmp(a, "dma"))
+        attack_dma(n ? n : 2000);
+    else if (!strcmp(a, "mailbox"))
+        attack_mailbox(n ? n : 1000);
+    else if (!strcmp(a, "servers"))
+        attack_servers(n ? n : 300);
+    else if (!strcmp(a, "spoof"))
+        attack_spoof(n ? n : 200);
+    else if (!strcmp(a, "privileged"))
+        attack_privileged(n);
+    else {
+        printf("hostile: no attack '%s'\n", a);
+        return 2;
+    }
+    printf("hostile: %s: done, %u failures\n", a, failures);
+    return failures ? 1 : 0;
+}
