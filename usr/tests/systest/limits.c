@@ -67,8 +67,9 @@ static void check_devices(void)
     capref_t irq = NULL_CAP, irq2 = NULL_CAP, root = NULL_CAP, root2 = NULL_CAP;
     uint32_t vector = 0;
     uint16_t dom = 0;
-    errval_t v1 = netctl_vnic_create(&vnic);
-    errval_t v2 = netctl_vnic_create(&second);
+    capref_t vcap = NULL_CAP, vcap2 = NULL_CAP; // the VNICs' caps (kept: we hold them)
+    errval_t v1 = netctl_vnic_create(&vnic, &vcap);
+    errval_t v2 = netctl_vnic_create(&second, &vcap2);
     report("limits.vnics", err_is_ok(v1) && err_no(v2) == LIMIT_ERR_VNICS, "first %s, second %s",
            err_name(v1), err_name(v2));
     errval_t i1 = err_is_ok(v1) ? devmgr_irq(vnic.rid, &irq, &vector) : v1;
