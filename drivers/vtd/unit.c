@@ -271,3 +271,82 @@ unsigned vtd_faults_drain(struct vtd_unit *u, vtd_fault_fn fn, void *arg, bool *
         wr32(u, VTD_FSTS, VTD_FSTS_PFO);
     return n;
 }
+
+errval_t vtd_ir_enable(struct vtd_unit *u, vtd_iec_fn iec, void *arg)
+{
+    if (!u->caps.intr_remap)
+        return SYS_ERR_UNSUPPORTED;
+    if (u->irt.va)
+        return SYS_ERR_BUSY;
+    uint64_t irta;
+    struct vtd_page t;
+    errval_t err = u->alloc(u->alloc_arg, &t);
+    if (err_is_ok(err))
+        err = vtd_irta_value(t.pa, VTD_IRT_ENTRIES, &irta);
+    if (err_is_fail(err))
+        return err;
+    publish(u, t.va, 4096); // all entries not present
+    wr64(u, VTD_IRTA, irta);
+    err = gcmd(u, VTD_GCMD_SIRTP, true);
+    // Whatever the unit cached from an earlier table goes (10.4.4 SIRTP).
+    if (err_is_ok(err))
+        err = iec(arg, true, 0);
+    if (err_is_ok(err) && (rd32(u, VTD_GSTS) & VTD_GCMD_CFI))
+        err = gcmd(u, VTD_GCMD_CFI, false);
+    if (err_is_ok(err))
+        err = gcmd(u, VTD_GCMD_IRE, true);
+    if (err_is_fail(err))
+        return err; // (the page stays the caller's; IR is off)
+    u->irt = t;
+    u->iec = iec;
+    u->iec_arg = arg;
+    return SYS_ERR_OK;
+}
+
+static errval_t irte_at(const struct vtd_unit *u, uint16_t index, struct vtd_irte **e)
+{
+    if (!u->irt.va)
+        return SYS_ERR_ILLEGAL_INVOCATION;
+    if (index >= VTD_IRT_ENTRIES)
+        return SYS_ERR_INVALID_ARGS;
+    *e = (struct vtd_irte *)u->irt.va + index;
+    return SYS_ERR_OK;
+}
+
+errval_t vtd_irte_set(struct vtd_unit *u, uint16_t index, const struct vtd_irte_cfg *cfg)
+{
+    struct vtd_irte *e, new;
+    errval_t err = irte_at(u, index, &e);
+    if (err_is_fail(err))
+        return err;
+    if (e->lo & VTD_IRTE_P)
+        return SYS_ERR_BUSY;
+    vtd_irte_encode(cfg, &new);
+    e->hi = new.hi; // the present bit last
+    __asm__ volatile("" ::: "memory");
+    e->lo = new.lo;
+    publish(u, e, sizeof(*e));
+    // Whatever the unit may hold for this index (it may have read the
+    // entry while it was being written) goes: it reads the entry afresh.
+    return u->iec(u->iec_arg, false, index);
+}
+
+errval_t vtd_irte_clear(struct vtd_unit *u, uint16_t index)
+{
+    struct vtd_irte *e;
+    errval_t err = irte_at(u, index, &e);
+    if (err_is_fail(err))
+        return err;
+    e->lo = 0; // not present first
+    __asm__ volatile("" ::: "memory");
+    e->hi = 0;
+    publish(u, e, sizeof(*e));
+    // A cached copy would still deliver: this is the invalidation that matters.
+    return u->iec(u->iec_arg, false, index);
+}
+
+bool vtd_irte_get(const struct vtd_unit *u, uint16_t index, struct vtd_irte_cfg *cfg)
+{
+    struct vtd_irte *e;
+    return err_is_ok(irte_at(u, index, &e)) && vtd_irte_decode(e, cfg);
+}

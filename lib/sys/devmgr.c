@@ -107,13 +107,23 @@ errval_t devmgr_config(uint16_t rid, capref_t *cap)
     return call(DEVMGR_CONFIG, rid, 0, NULL_CAP, cap, &r);
 }
 
-errval_t devmgr_irq(uint16_t rid, capref_t *cap, uint32_t *vector)
+errval_t devmgr_irq(uint16_t rid, capref_t *cap, uint32_t *vector, uint64_t *msi_addr,
+                    uint32_t *msi_data)
 {
     struct rpc_result r;
     errval_t err = call(DEVMGR_IRQ, rid, 0, NULL_CAP, cap, &r);
-    if (err_is_ok(err))
+    if (err_is_ok(err)) {
         *vector = (uint32_t)r.w[0];
+        *msi_addr = r.w[1];
+        *msi_data = (uint32_t)r.w[2];
+    }
     return err;
+}
+
+errval_t devmgr_irq_return(uint32_t vector)
+{
+    struct rpc_result r;
+    return call(DEVMGR_IRQ_RETURN, vector, 0, NULL_CAP, NULL, &r);
 }
 
 errval_t devmgr_domain(capref_t *root, uint16_t *domain)

@@ -19,7 +19,9 @@ from test_shell import PROMPT, Shell  # noqa: E402
 from test_shell import seen as seen_in  # noqa: E402
 
 SYSTEST = ["devices.owners", "devices.owner_only", "devices.dma_outside_domain_blocked",
-           "devices.fault_recorded"]
+           "devices.fault_recorded", "intremap.own_entry_delivered",
+           "intremap.other_device_entry_blocked", "intremap.absent_entry_blocked",
+           "intremap.qemu_delivers_compat_format"]
 
 
 def run(ctx):

@@ -122,6 +122,7 @@ def run(ctx):
         before, free_before, procs_before = snapshot(sh)
 
         attacks = [("dma", "hostile dma 2000", ["hostile.dma", "hostile.dma_flood"]),
+                   ("msi", "hostile msi", ["hostile.msi_remappable_blocked"]),
                    ("mailbox", "hostile mailbox 500", ["hostile.mailbox"]),
                    ("spoof", "hostile spoof 200", ["hostile.spoof"]),
                    ("privileged", f"hostile privileged {npid}", ["hostile.privileged", "hostile.names"]),
@@ -160,6 +161,10 @@ def run(ctx):
         ctx.check("free memory as before", free_after == free_before,
                   f"{free_before} KiB free before, {free_after} after; processes before "
                   f"{procs_before}, after {procs_after}")
+        owners = re.findall(r"^  (\d)  01:\S+ +\S+ +\S+ +(free|pid \d+)", sh.cmd("vnic list"), re.M)
+        held = sorted(v for v, o in owners if o != "free")
+        ctx.check("every VNIC the attacker took is free again (the neighbour's and netd's held)",
+                  len(owners) == 7 and held == ["0", "1"], f"{owners}")
         ctx.check("the neighbour echoes at the end", echoes(sock, addr) == 5, "")
         out = sh.cmd("run logapp neighbour check", timeout=120)
         ctx.check("the neighbour's VSA holds its 20 records",

@@ -14,8 +14,8 @@
 #define DEVCN_L1        128 // our L1 slot for the copy of init's DEVCN (TASKCN_SLOT_EXTRA0)
 #define IRQCN_L1        129 // and of its IRQCN (TASKCN_SLOT_EXTRA1)
 #define FAULT_VECTOR    150 // the IOMMU's fault event; devices get DEVMGR's others
-#define VECTOR_FIRST    151
-#define VECTOR_LAST     199
+#define VECTOR_FIRST    DEVMGR_VECTOR_FIRST // handed out for devices; with interrupt
+#define VECTOR_LAST     199                 // remapping, vector v's entry is IRT index v
 #define DRIVER_RESTARTS 3           // how often a driver that ended is started again, a boot
 #define WATCH_NOTIFY    (1ull << 1) // notification bit: a watched process ended
 #define FAULT_NOTIFY    (1ull << 2) // notification bit: the IOMMU recorded a fault
@@ -81,11 +81,23 @@ void iommu_faults(void);
 // A process ended: its domains go (devices in them are detached first).
 void iommu_proc_ended(uint64_t pid);
 bool iommu_enabled(void);
+// Interrupt remapping: on (iommu_setup turns it on after translation);
+// entry index made present (vector on the core with apic_id, only for
+// requester rid) or cleared, each with the unit's entry cache invalidated.
+bool iommu_ir_enabled(void);
+errval_t iommu_irte_set(uint16_t index, uint16_t rid, uint8_t vector, uint8_t apic_id);
+errval_t iommu_irte_clear(uint16_t index);
 
 // Interrupt vectors (main.c): how many are handed out; a process ended:
 // its vectors come back (their caps revoked).
 unsigned irq_vectors_used(void);
 void irq_proc_ended(uint64_t pid);
+// d changes hands or goes to nobody: the remapping entries of the vectors
+// handed out for it are cleared (not present, invalidated), so it raises
+// none of them any more; the vectors stay their holders' until they end.
+void irq_dev_released(const struct dev *d);
+// The vectors handed out for device rid: bit n is vector VECTOR_FIRST + n.
+uint64_t irq_dev_vectors(uint16_t rid);
 
 // Owners and drivers (owners.c).
 void owners_start_drivers(void);

@@ -23,9 +23,12 @@
 
 struct domain domains[MAX_DOMAINS];
 static struct vtd_unit unit; // 4 KiB of table pointers: not on the stack
-static bool enabled;
+static bool enabled, ir_enabled;
+static capref_t
+    unit_regs; // a DevFrame of the unit's registers: asks the kernel for IEC invalidation
 
 bool iommu_enabled(void) { return enabled; }
+bool iommu_ir_enabled(void) { return ir_enabled; }
 
 static void on_fault(void *arg, const struct vtd_fault *f);
 
@@ -42,6 +45,42 @@ static errval_t alloc_page(void *arg, struct vtd_page *out)
         err = cap_identify(frame, &ci);
     out->pa = ci.base;
     return err; // (frames are zeroed when retyped)
+}
+
+// The unit's interrupt entry cache is invalidated by the CPU driver
+// (kpi/caps.h, DevFrameCmd_IOMMUInvalidateIEC): it runs the invalidation
+// queue, which must not be on while it invalidates IOTLBs through registers.
+static errval_t iec_invalidate(void *arg, bool global, uint16_t index)
+{
+    (void)arg;
+    return invoke_iommu_iec_invalidate(unit_regs, global, index);
+}
+
+// Interrupt remapping on, with an empty table: from here on a device's
+// remappable MSI reaches a core only through an entry devmgr wrote for that
+// device (iommu_irte_set). Without it devices send compatibility-format
+// MSIs, which any device can aim at any vector.
+static void ir_setup(uint64_t reg_base)
+{
+    errval_t err = devmem_page_cap(reg_base, &unit_regs);
+    if (err_is_ok(err))
+        err = vtd_ir_enable(&unit, iec_invalidate, NULL);
+    ir_enabled = err_is_ok(err);
+    if (!ir_enabled)
+        printf("devmgr: interrupt remapping not enabled (%s): device interrupts are not "
+               "confined\n",
+               err_msg(err));
+}
+
+errval_t iommu_irte_set(uint16_t index, uint16_t rid, uint8_t vector, uint8_t apic_id)
+{
+    struct vtd_irte_cfg cfg = {.vector = vector, .apic_id = apic_id, .sid = rid};
+    return ir_enabled ? vtd_irte_set(&unit, index, &cfg) : IOMMU_ERR_NO_UNIT;
+}
+
+errval_t iommu_irte_clear(uint16_t index)
+{
+    return ir_enabled ? vtd_irte_clear(&unit, index) : IOMMU_ERR_NO_UNIT;
 }
 
 errval_t iommu_setup(const struct acpi_dmar *dmar)
@@ -74,6 +113,8 @@ errval_t iommu_setup(const struct acpi_dmar *dmar)
     vtd_fault_event_setup(&unit, addr, data);
     err = vtd_unit_enable(&unit);
     enabled = err_is_ok(err);
+    if (enabled)
+        ir_setup(dmar->drhds[0].reg_base);
     return err;
 }
 
@@ -187,7 +228,7 @@ static void on_fault(void *arg, const struct vtd_fault *f)
         return;
     }
     d->faults++;
-    d->fault_addr = f->addr;
+    d->fault_addr = f->intr_remap ? f->ir_index : f->addr;
     d->fault_reason = f->reason;
     // A device made to fault on purpose must not flood the console: the
     // first few, then every power of two (all are counted: lspci -v).

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capops.h>
+#include <sys/devices.h>
 #include <sys/initsvc.h>
 #include <sys/slot.h>
 
@@ -87,7 +88,8 @@ static void op_list(struct server_req *req, struct server_resp *resp)
                                  .subclass = d->f.hdr.subclass,
                                  .vfs = d->vfs,
                                  .owner = d->owner,
-                                 .faults = d->faults};
+                                 .faults = d->faults,
+                                 .vectors = irq_dev_vectors(dev_rid(d))};
         o->flags = (d->f.is_vf ? DEVMGR_DEV_VF : 0) | (d->f.has_sriov ? DEVMGR_DEV_SRIOV : 0) |
                    (d->domain >= 0 ? DEVMGR_DEV_BOUND : 0);
         o->domain = d->domain >= 0 ? domains[d->domain].vd.id : 0;
@@ -97,9 +99,11 @@ static void op_list(struct server_req *req, struct server_resp *resp)
     resp->w[0] = n;
 }
 
-// Vectors VECTOR_FIRST..VECTOR_LAST: which are handed out, and to whom.
+// Vectors VECTOR_FIRST..VECTOR_LAST: which are handed out, to whom, and
+// for which device (whose requester ID their remapping entries name).
 static bool vec_used[256];
 static uint64_t vec_holder[256];
+static int32_t vec_rid[256]; // -1: no remapping entry (none written, or cleared)
 
 static unsigned vectors_of(uint64_t pid)
 {
@@ -117,7 +121,24 @@ static unsigned domains_of(uint64_t pid)
     return n;
 }
 
-static void op_irq(struct server_req *req, struct server_resp *resp)
+// The MSI that raises vector v (cap: its IRQDest) from device rid. With
+// interrupt remapping: entry v is written for rid and the vector's core,
+// and the message is the remappable one naming it (address 0xFEE00000 |
+// index << 5 | format bit; data 0). Without: the compatibility-format
+// message, which names the vector and core itself.
+static errval_t irq_msi(capref_t cap, uint32_t v, uint16_t rid, uint64_t *addr, uint32_t *data)
+{
+    errval_t err = invoke_irqdest_get_msi(cap, addr, data);
+    if (err_is_fail(err) || !iommu_ir_enabled())
+        return err;
+    uint8_t apic = (uint8_t)(*addr >> 12); // the core's APIC ID (bits 19:12 of that message)
+    err = iommu_irte_set((uint16_t)v, rid, (uint8_t)v, apic);
+    if (err_is_ok(err))
+        vtd_msi_remappable((uint16_t)v, addr, data);
+    return err;
+}
+
+static void op_irq(struct server_req *req, const struct dev *d, struct server_resp *resp)
 {
     resp->err = limit_check(&req->chan->limits, LIMIT_VECTORS, vectors_of(req->chan->pid), 1);
     if (err_is_fail(resp->err))
@@ -129,10 +150,19 @@ static void op_irq(struct server_req *req, struct server_resp *resp)
         resp->err = IRQ_ERR_NO_VECTOR;
         return;
     }
+    capref_t cap = cap_at(IRQCN_L1, v);
+    uint64_t addr;
+    uint32_t data;
+    resp->err = irq_msi(cap, v, dev_rid(d), &addr, &data);
+    if (err_is_fail(resp->err))
+        return;
     vec_used[v] = true;
     vec_holder[v] = req->chan->pid;
-    resp->cap = cap_at(IRQCN_L1, v); // a copy goes out
+    vec_rid[v] = iommu_ir_enabled() ? dev_rid(d) : -1;
+    resp->cap = cap; // a copy goes out
     resp->w[0] = v;
+    resp->w[1] = addr;
+    resp->w[2] = data;
 }
 
 unsigned irq_vectors_used(void)
@@ -143,26 +173,67 @@ unsigned irq_vectors_used(void)
     return n;
 }
 
-// pid ended: the vectors it was given come back. Every copy of their caps
-// goes (revoked: the holder may have passed one on), and with it any
-// binding to an endpoint, so the next holder starts clean.
+uint64_t irq_dev_vectors(uint16_t rid)
+{
+    uint64_t bits = 0;
+    for (unsigned v = VECTOR_FIRST; v <= VECTOR_LAST; v++) {
+        if (vec_used[v] && vec_rid[v] == rid)
+            bits |= 1ull << (v - VECTOR_FIRST);
+    }
+    return bits;
+}
+
+// Vector v's remapping entry goes: not present, and out of the unit's cache.
+static errval_t irq_entry_clear(unsigned v)
+{
+    if (vec_rid[v] < 0)
+        return SYS_ERR_OK;
+    errval_t err = iommu_irte_clear((uint16_t)v);
+    if (err_is_ok(err))
+        vec_rid[v] = -1;
+    return err;
+}
+
+void irq_dev_released(const struct dev *d)
+{
+    for (unsigned v = VECTOR_FIRST; v <= VECTOR_LAST; v++) {
+        if (!vec_used[v] || vec_rid[v] != dev_rid(d))
+            continue;
+        errval_t err = irq_entry_clear(v);
+        if (err_is_fail(err))
+            printf("devmgr: vector %u: its remapping entry for %02x:%02x.%u stays: %s\n", v,
+                   d->f.bdf.bus, d->f.bdf.dev, d->f.bdf.fn, err_msg(err));
+    }
+}
+
+// Vector v comes back from its holder. Its remapping entry goes first;
+// then every copy of its cap (revoked: the holder may have passed one on),
+// and with it any binding to an endpoint, so the next holder starts clean.
+static errval_t irq_release(unsigned v)
+{
+    capref_t cap = cap_at(IRQCN_L1, v);
+    errval_t err = irq_entry_clear(v);
+    if (err_is_ok(err))
+        err = cap_revoke(cap);
+    if (err_is_ok(err)) {
+        err = invoke_irqdest_disconnect(cap);
+        if (err_no(err) == IRQ_ERR_NOT_BOUND)
+            err = SYS_ERR_OK;
+    }
+    if (err_is_fail(err)) { // kept out of use: someone may still have it
+        printf("devmgr: vector %u of pid %lu: %s; not reused\n", v, vec_holder[v], err_msg(err));
+        return err;
+    }
+    vec_used[v] = false;
+    return SYS_ERR_OK;
+}
+
+// pid ended: the vectors it was given come back.
 void irq_proc_ended(uint64_t pid)
 {
     for (unsigned v = VECTOR_FIRST; v <= VECTOR_LAST; v++) {
-        if (!vec_used[v] || vec_holder[v] != pid)
-            continue;
-        capref_t cap = cap_at(IRQCN_L1, v);
-        errval_t err = cap_revoke(cap);
-        if (err_is_ok(err)) {
-            err = invoke_irqdest_disconnect(cap);
-            if (err_no(err) == IRQ_ERR_NOT_BOUND)
-                err = SYS_ERR_OK;
-        }
-        if (err_is_fail(err)) { // kept out of use: someone may still have it
-            printf("devmgr: vector %u of pid %lu: %s; not reused\n", v, pid, err_msg(err));
-            continue;
-        }
-        vec_used[v] = false;
+        if (vec_used[v] && vec_holder[v] == pid)
+            irq_release(v);
     }
 }
 
@@ -188,7 +259,7 @@ static void op_with_dev(struct server_req *req, struct server_resp *resp)
     switch (req->op) {
     case DEVMGR_BAR: resp->err = dev_bar_cap(d, (unsigned)req->a[1], &cap, &resp->w[0]); break;
     case DEVMGR_CONFIG: resp->err = dev_config_cap(d, &cap); break;
-    case DEVMGR_IRQ: op_irq(req, resp); break;
+    case DEVMGR_IRQ: op_irq(req, d, resp); break;
     case DEVMGR_ATTACH: op_attach(req, d, resp); break;
     case DEVMGR_DETACH: resp->err = iommu_detach(d); break;
     case DEVMGR_SRIOV: {
@@ -237,6 +308,13 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
             resp->w[1] = d->fault_addr;
             resp->w[2] = d->fault_reason;
         }
+        break;
+    }
+    case DEVMGR_IRQ_RETURN: {
+        uint64_t v = req->a[0];
+        bool held =
+            v >= VECTOR_FIRST && v <= VECTOR_LAST && vec_used[v] && vec_holder[v] == req->chan->pid;
+        resp->err = held ? irq_release((unsigned)v) : IRQ_ERR_NOT_HOLDER;
         break;
     }
     case DEVMGR_STATS:
@@ -294,6 +372,8 @@ static errval_t take_caps(void)
 
 int main(void)
 {
+    for (unsigned v = 0; v < 256; v++)
+        vec_rid[v] = -1;
     static struct acpi_mcfg mcfg;
     static struct acpi_dmar dmar;
     errval_t err = take_caps();

@@ -90,7 +90,8 @@ errval_t owners_grant(struct dev *d, uint64_t pid)
     if (err_is_fail(err))
         return err;
     if (d->domain >= 0)
-        iommu_detach(d); // the new owner brings its own domain
+        iommu_detach(d); // the new owner brings its own domain (and its own vectors)
+    irq_dev_released(d);
     d->granter = d->owner;
     d->owner = pid;
     return SYS_ERR_OK;
@@ -102,6 +103,7 @@ errval_t owners_return(struct dev *d)
         return SYS_ERR_INVALID_ARGS; // not granted: nobody to return it to
     if (d->domain >= 0)
         iommu_detach(d);
+    irq_dev_released(d);
     d->owner = d->granter;
     d->granter = DEVMGR_NO_OWNER;
     return SYS_ERR_OK;
@@ -116,12 +118,14 @@ static const struct driver *driver_for(const struct dev *d)
     return NULL;
 }
 
-// Nobody but us reaches d any more: out of its IOMMU domain, and every
-// copy of its BAR and configuration caps revoked (mappings with them).
+// Nobody but us reaches d any more: out of its IOMMU domain, its
+// interrupt remapping entries cleared, and every copy of its BAR and
+// configuration caps revoked (mappings with them).
 static void cut_off(struct dev *d)
 {
     if (d->domain >= 0)
         iommu_detach(d);
+    irq_dev_released(d);
     for (unsigned b = 0; b < 6; b++) {
         if (d->bars[b])
             cap_revoke(d->bars[b]);
@@ -195,6 +199,7 @@ static void take_back(uint64_t pid)
         } else if (d->owner == pid) {
             if (d->domain >= 0)
                 iommu_detach(d);
+            irq_dev_released(d);
             d->owner = DEVMGR_NO_OWNER;
             if (!d->f.is_vf) // (its VFs, which it had not granted, with it)
                 printf("devmgr: %02x:%02x.%u: its driver %s (pid %lu) ended\n", d->f.bdf.bus,

@@ -143,15 +143,16 @@ static errval_t msix_setup(void)
     capref_t irq, note = NULL_CAP;
     uint64_t addr;
     uint32_t data;
-    errval_t err = devmgr_irq(sc.rid, &irq, &sc.vector);
+    errval_t err = devmgr_irq(sc.rid, &irq, &sc.vector, &addr, &data);
+    sc.irq = err_is_ok(err) ? irq : NULL_CAP;
+    sc.msi_addr = addr;
+    sc.msi_data = data;
     if (err_is_ok(err))
         err = signal_cap(MSIX_BIT, &note);
     if (err_is_ok(err))
         err = invoke_irqdest_connect(irq, note);
     if (note)
         cap_destroy(note);
-    if (err_is_ok(err))
-        err = invoke_irqdest_get_msi(irq, &addr, &data);
     if (err_is_ok(err))
         err = pci_msix_set(&sc.table, 0, addr, data);
     if (err_is_ok(err))

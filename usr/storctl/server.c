@@ -6,12 +6,15 @@
  * STORCTL_CHECK_ISOLATION makes the controller write where its domain does
  * not reach (the physical address of a page of ours, as an IOVA): the
  * IOMMU must block it, devmgr must log the fault and signal us, and the
- * page must be unchanged.
+ * page must be unchanged. STORCTL_CHECK_INTREMAP points the controller's
+ * MSI-X entry at other devices' and absent interrupt remapping entries: the
+ * IOMMU must block those, and devmgr record them.
  */
 #include "storctl.h"
 #include <stdio.h>
 #include <string.h>
 #include <sys/capops.h>
+#include <sys/devices.h>
 #include <sys/devmgr.h>
 #include <sys/initsvc.h>
 #include <sys/ram.h>
@@ -83,6 +86,121 @@ static void check_isolation(struct server_resp *resp)
     ram_free(ram);
 }
 
+// ---- Interrupt remapping ----
+
+#define IR_QUIET_US   300000      // how long an interrupt that should not come is waited for
+#define IR_FORMAT     (1ull << 4) // remappable-format MSI address (VT-d 5.1.5.2)
+#define IR_ABSENT     255         // the table's last entry: devmgr never hands it out
+#define IR_REASON_SID 0x26
+#define IR_REASON_NP  0x22
+
+static uint64_t ir_msi(uint16_t index) { return 0xfee00000ull | index << 5 | IR_FORMAT; }
+
+// MSI-X entry 0 set to (addr, data), then an Identify: did its completion
+// interrupt come, did devmgr signal and record a fault (reason, index)?
+// Whichever is expected is waited for in full, the other briefly: QEMU
+// decides the interrupt when it posts the completion, before either comes.
+static bool ir_try(uint64_t addr, uint32_t data, bool want_delivered, uint64_t *reason,
+                   uint64_t *index, bool *faulted)
+{
+    uint64_t before = 0, after = 0;
+    devmgr_faults(sc.rid, &before, index, reason);
+    sc.bits &= ~(FAULT_BIT | MSIX_BIT);
+    struct nvme_cqe cqe;
+    errval_t err = pci_msix_set(&sc.table, 0, addr, data);
+    if (err_is_ok(err))
+        err = pci_msix_mask(&sc.table, 0, false);
+    if (err_is_ok(err))
+        err = pf_identify(sc.id.iova, &cqe);
+    if (err_is_ok(err))
+        err = nvme_cqe_status(&cqe);
+    if (err_is_fail(err))
+        return false;
+    bool delivered = wait_bits(MSIX_BIT, want_delivered ? WAIT_US : IR_QUIET_US);
+    bool signalled = wait_bits(FAULT_BIT, want_delivered ? IR_QUIET_US : WAIT_US);
+    // devmgr answers only after its fault handler, which clears the record
+    // (QEMU records no second fault from us while one is pending).
+    devmgr_faults(sc.rid, &after, index, reason);
+    *faulted = signalled && after == before + 1;
+    return delivered;
+}
+
+// One of our VFs (one not granted to anybody) gets a vector of its own
+// for the check: its remapping entry names the VF, not us. Given back
+// after it (devmgr_irq_return), so that any client may ask for the check
+// as often as it likes.
+static errval_t vf_vector(uint16_t *vf_rid)
+{
+    for (unsigned i = 0; i < sc.nvsics; i++) {
+        if (sc.vsics[i].owner)
+            continue;
+        *vf_rid = sc.vsics[i].rid;
+        capref_t cap;
+        uint64_t addr;
+        uint32_t data;
+        errval_t err = devmgr_irq(*vf_rid, &cap, &sc.vf_vector, &addr, &data);
+        if (err_is_ok(err))
+            cap_destroy(cap); // nobody listens on it: only its entry matters
+        return err;
+    }
+    return SYS_ERR_NOT_FOUND;
+}
+
+// Does devmgr list vector v as handed out for device rid?
+static bool entry_listed(uint16_t rid, uint32_t v)
+{
+    static struct devmgr_dev devs[DEVMGR_MAX_DEVS];
+    unsigned n = 0;
+    if (v < DEVMGR_VECTOR_FIRST || v - DEVMGR_VECTOR_FIRST >= 64 ||
+        err_is_fail(devmgr_list(devs, DEVMGR_MAX_DEVS, &n)))
+        return false;
+    for (unsigned i = 0; i < n; i++) {
+        if (devs[i].rid == rid)
+            return devs[i].vectors >> (v - DEVMGR_VECTOR_FIRST) & 1;
+    }
+    return false;
+}
+
+static void check_intremap(struct server_resp *resp)
+{
+    uint16_t vf_rid = 0;
+    uint64_t compat_addr, reason, index, r = 0;
+    uint32_t compat_data;
+    bool faulted;
+    errval_t err = vf_vector(&vf_rid);
+    if (err_is_ok(err))
+        err = invoke_irqdest_get_msi(sc.irq, &compat_addr, &compat_data);
+    if (err_is_fail(err)) {
+        resp->err = err;
+        return;
+    }
+    if (sc.msi_addr == ir_msi((uint16_t)sc.vector) && sc.msi_data == 0)
+        r |= STORCTL_IR_OWN_REMAPPED;
+    if (ir_try(sc.msi_addr, sc.msi_data, true, &reason, &index, &faulted) && !faulted)
+        r |= STORCTL_IR_OWN_DELIVERED;
+    if (!ir_try(ir_msi((uint16_t)sc.vf_vector), 0, false, &reason, &index, &faulted) && faulted &&
+        reason == IR_REASON_SID && index == sc.vf_vector)
+        r |= STORCTL_IR_OTHER_BLOCKED;
+    if (!ir_try(ir_msi(IR_ABSENT), 0, false, &reason, &index, &faulted) && faulted &&
+        reason == IR_REASON_NP && index == IR_ABSENT)
+        r |= STORCTL_IR_ABSENT_BLOCKED;
+    if (ir_try(compat_addr, compat_data, true, &reason, &index, &faulted) && !faulted)
+        r |= STORCTL_IR_COMPAT_DELIVERED;
+    if (ir_try(sc.msi_addr, sc.msi_data, true, &reason, &index, &faulted) && !faulted)
+        r |= STORCTL_IR_RESTORED;
+    if (entry_listed(vf_rid, sc.vf_vector) && !entry_listed(sc.rid, sc.vf_vector))
+        r |= STORCTL_IR_OTHER_LISTED;
+    resp->w[0] = r;
+    resp->w[1] = sc.vf_vector;
+    resp->w[2] = vf_rid;
+    errval_t back = devmgr_irq_return(sc.vf_vector);
+    if (err_is_fail(back))
+        printf("storctl: the check's vector %u stays with us: %s\n", sc.vf_vector, err_msg(back));
+    else if (!entry_listed(vf_rid, sc.vf_vector))
+        resp->w[0] |= STORCTL_IR_GIVEN_BACK;
+    sc.vf_vector = 0;
+}
+
 // Be told when a client ends, once per channel (chan->user marks it):
 // its VSIC comes back and its channel closes then.
 static errval_t watch_client(struct server_chan *c)
@@ -117,6 +235,7 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
             snprintf(req->chan->buf, RPC_BUF_SIZE, "%s|%s", sc.model, sc.serial);
         break;
     case STORCTL_CHECK_ISOLATION: check_isolation(resp); break;
+    case STORCTL_CHECK_INTREMAP: check_intremap(resp); break;
     case STORCTL_VSIC_CREATE: vsic_op_create(req, resp); break;
     case STORCTL_VSIC_DESTROY: vsic_op_destroy(req, resp); break;
     case STORCTL_VSA_ACQUIRE: vsa_op_acquire(req, resp); break;

@@ -40,8 +40,12 @@ struct storctl {
     struct dma_buf sq, cq, id, scratch, ioq, meta;
     capref_t irq_ep; // MSI-X and fault signals arrive here, apart from requests
     uint32_t vector;
-    uint64_t bits; // signals taken but not yet consumed
-    uint32_t nn;   // namespaces
+    capref_t irq;      // its IRQDest
+    uint64_t msi_addr; // the message devmgr gave for it (MSI-X entry 0)
+    uint32_t msi_data;
+    uint32_t vf_vector; // STORCTL_CHECK_INTREMAP: a vector of one of our VFs, during the check
+    uint64_t bits;      // signals taken but not yet consumed
+    uint32_t nn;        // namespaces
     char model[41], serial[21];
     // The control plane (vsic.c).
     struct nvme_ioq q; // polled, for the metadata namespace

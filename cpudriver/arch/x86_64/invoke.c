@@ -151,8 +151,10 @@ errval_t arch_invoke(struct invocation *inv)
     case ObjType_VNodePDPT:
     case ObjType_VNodePD:
     case ObjType_VNodePT:
-    case ObjType_Frame:
-    case ObjType_DevFrame: return vnode_invoke(inv);
+    case ObjType_Frame: return vnode_invoke(inv);
+    case ObjType_DevFrame:
+        return inv->cmd == DevFrameCmd_IOMMUInvalidateIEC ? iommu_devframe_invoke(inv)
+                                                          : vnode_invoke(inv);
     case ObjType_IOVNodeL4:
     case ObjType_IOVNodeL3:
     case ObjType_IOVNodeL2:

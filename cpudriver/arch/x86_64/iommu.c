@@ -143,3 +143,56 @@ void iommu_tables_changed(const uint64_t *e, unsigned n)
         invalidate(&units[i]);
     smp_iommu_unlock();
 }
+
+// ---- Interrupt entry cache invalidation (for the owner of interrupt remapping) ----
+
+// The invalidation queue's page and the wait descriptor's status word
+// (this core's copies: .bss is per core; the IOMMU lock keeps one core at
+// a time in the queue).
+static uint8_t qi_page[BASE_PAGE_SIZE] __attribute__((aligned(BASE_PAGE_SIZE)));
+static volatile uint32_t qi_status;
+
+static void qi_publish(const void *p, size_t len)
+{
+    if (!noncoherent)
+        return;
+    for (uintptr_t a = (uintptr_t)p & ~63ul; a < (uintptr_t)p + len; a += 64)
+        __asm__ volatile("clflush (%0)" ::"r"(a) : "memory");
+    __asm__ volatile("mfence" ::: "memory");
+}
+
+static errval_t iec_invalidate(struct iommu_unit *u, bool global, uint16_t index)
+{
+    struct vtd_inv_desc d = vtd_inv_iec_global();
+    errval_t err = global ? SYS_ERR_OK : vtd_inv_iec_index(index, 0, &d);
+    if (err_is_fail(err))
+        return err;
+    struct vtd_qi q = {.va = qi_page,
+                       .pa = virt_to_phys(qi_page),
+                       .status = &qi_status,
+                       .status_pa = virt_to_phys((const void *)(uintptr_t)&qi_status),
+                       .publish = qi_publish};
+    struct mmio regs = mmio_direct((void *)(uintptr_t)u->regs);
+    smp_iommu_lock(); // no register-based invalidation while the queue is on
+    err = vtd_qi_run(&regs, &q, &d, 1);
+    smp_iommu_unlock();
+    return err;
+}
+
+errval_t iommu_devframe_invoke(struct invocation *inv)
+{
+    const struct capability *c = &inv->target->cap;
+    if (!(c->rights & CAP_RIGHT_WRITE))
+        return CAP_ERR_NO_RIGHTS;
+    if (inv->arg[0] & ~(uint64_t)IOMMU_IEC_GLOBAL || inv->arg[1] > 0xffff)
+        return SYS_ERR_INVALID_ARGS;
+    for (unsigned i = 0; i < nunits; i++) {
+        struct iommu_unit *u = &units[i];
+        if (u->base < c->u.mem.base || u->base - c->u.mem.base >= c->u.mem.bytes)
+            continue;
+        if (!u->caps.intr_remap)
+            return SYS_ERR_UNSUPPORTED;
+        return iec_invalidate(u, inv->arg[0] & IOMMU_IEC_GLOBAL, (uint16_t)inv->arg[1]);
+    }
+    return SYS_ERR_NOT_FOUND;
+}

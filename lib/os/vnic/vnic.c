@@ -319,7 +319,7 @@ static errval_t irq_setup(struct vnic *v)
     if (err_is_ok(err))
         err = obj_alloc(&v->irq_ep, ObjType_Endpoint, OBJSIZE_ENDPOINT);
     if (err_is_ok(err))
-        err = devmgr_irq(v->info.rid, &irq, &vector);
+        err = devmgr_irq(v->info.rid, &irq, &vector, &addr, &data);
     if (err_is_ok(err))
         v->irq = irq;
     if (err_is_ok(err))
@@ -330,8 +330,6 @@ static errval_t irq_setup(struct vnic *v)
         err = invoke_irqdest_connect(irq, note);
     if (note)
         cap_destroy(note);
-    if (err_is_ok(err))
-        err = invoke_irqdest_get_msi(irq, &addr, &data);
     v->msix = (struct pci_msix_table){mmio_direct((char *)table + x.table_offset), x.table_size};
     if (err_is_ok(err))
         err = pci_msix_set(&v->msix, 0, addr, data);
@@ -426,6 +424,8 @@ capref_t vnic_cap(struct netq *q) { return vn(q)->cap; }
 struct igb_vf *vnic_vf(struct netq *q) { return &vn(q)->vf; }
 
 struct dma_space *vnic_dma_space(struct netq *q) { return &vn(q)->space; }
+
+struct pci_msix_table *vnic_msix(struct netq *q) { return &vn(q)->msix; }
 
 errval_t vnic_irq_route(struct netq *q, capref_t ep, uint64_t badge)
 {

@@ -78,7 +78,7 @@ static errval_t irq_setup(struct vsic *v, void *regs, uint64_t bar_bytes)
     if (err_is_ok(err))
         err = obj_alloc(&v->irq_ep, ObjType_Endpoint, OBJSIZE_ENDPOINT);
     if (err_is_ok(err))
-        err = devmgr_irq(v->info.rid, &irq, &vector);
+        err = devmgr_irq(v->info.rid, &irq, &vector, &addr, &data);
     if (err_is_ok(err))
         err = slot_alloc(&note);
     if (err_is_ok(err))
@@ -87,8 +87,6 @@ static errval_t irq_setup(struct vsic *v, void *regs, uint64_t bar_bytes)
         err = invoke_irqdest_connect(irq, note);
     if (note)
         cap_destroy(note);
-    if (err_is_ok(err))
-        err = invoke_irqdest_get_msi(irq, &addr, &data);
     if (err_is_fail(err))
         return err;
     v->msix = (struct pci_msix_table){mmio_direct((char *)regs + x.table_offset), x.table_size};

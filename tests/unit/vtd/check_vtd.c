@@ -369,6 +369,99 @@ START_TEST(test_fault_reason_names)
 }
 END_TEST
 
+// The entry devmgr writes for vector 151 on APIC 0 for the NVMe at 02:00.0,
+// bit by bit as VT-d 9.10 (and QEMU's VTD_IR_TableEntry) lays it out.
+START_TEST(test_irte_encoding)
+{
+    struct vtd_irte e;
+    struct vtd_irte_cfg cfg = {.vector = 151, .apic_id = 0x12, .sid = 0x0200}, back;
+    vtd_irte_encode(&cfg, &e);
+    // P, physical, fixed, edge, remapped (not posted); vector 23:16; APIC ID in DST 15:8.
+    ck_assert_uint_eq(e.lo, 0x1ull | 151ull << 16 | 0x12ull << 40);
+    ck_assert_uint_eq(e.hi, 0x0200ull | 1ull << 18); // SID, SQ 00, SVT 01
+    ck_assert_uint_eq(e.lo & VTD_IRTE_LO_RESERVED, 0);
+    ck_assert_uint_eq(e.hi & VTD_IRTE_HI_RESERVED, 0);
+    ck_assert(vtd_irte_decode(&e, &back));
+    ck_assert(back.vector == 151 && back.apic_id == 0x12 && back.sid == 0x200 && !back.level);
+    cfg.level = true;
+    vtd_irte_encode(&cfg, &e);
+    ck_assert_uint_eq(e.lo & VTD_IRTE_TM_LEVEL, VTD_IRTE_TM_LEVEL);
+    e.lo &= ~VTD_IRTE_P;
+    ck_assert(!vtd_irte_decode(&e, &back));
+}
+END_TEST
+
+START_TEST(test_remappable_msi)
+{
+    uint64_t addr;
+    uint32_t data;
+    uint16_t index;
+    vtd_msi_remappable(151, &addr, &data);
+    ck_assert_uint_eq(addr, 0xfee012f0); // 151 << 5 | format bit 4, SHV 0
+    ck_assert_uint_eq(data, 0);
+    ck_assert(vtd_msi_index(addr, &index) && index == 151);
+    vtd_msi_remappable(0x8001, &addr, &data);
+    ck_assert_uint_eq(addr, 0xfee00000 | 1 << 5 | 1 << 4 | 1 << 2); // index bit 15 in bit 2
+    ck_assert(vtd_msi_index(addr, &index) && index == 0x8001);
+    ck_assert(!vtd_msi_index(0xfee00000, &index)); // compatibility format
+    ck_assert(!vtd_msi_index(0xfed00010, &index)); // not the interrupt range
+}
+END_TEST
+
+START_TEST(test_irta_and_iec_values)
+{
+    uint64_t irta;
+    ck_assert_uint_eq(vtd_irta_value(0x123000, 256, &irta), SYS_ERR_OK);
+    ck_assert_uint_eq(irta, 0x123007); // 2^(7+1) entries, xAPIC
+    ck_assert_uint_eq(vtd_irta_value(0x123000, 65536, &irta), SYS_ERR_OK);
+    ck_assert_uint_eq(irta, 0x12300f);
+    ck_assert_uint_eq(vtd_irta_value(0x123000, 2, &irta), SYS_ERR_OK);
+    ck_assert_uint_eq(irta, 0x123000);
+    ck_assert_uint_eq(vtd_irta_value(0x123000, 1, &irta), SYS_ERR_INVALID_ARGS);
+    ck_assert_uint_eq(vtd_irta_value(0x123000, 100, &irta), SYS_ERR_INVALID_ARGS);
+    ck_assert_uint_eq(vtd_irta_value(0x123000, 131072, &irta), SYS_ERR_INVALID_ARGS);
+    ck_assert_uint_eq(vtd_irta_value(0x123800, 256, &irta), SYS_ERR_ALIGNMENT);
+
+    struct vtd_inv_desc d = vtd_inv_iec_global();
+    ck_assert(d.lo == 0x4 && d.hi == 0);
+    ck_assert_uint_eq(vtd_inv_iec_index(151, 0, &d), SYS_ERR_OK);
+    ck_assert_uint_eq(d.lo, 0x4 | 0x10 | 151ull << 32);
+    ck_assert_uint_eq(d.lo & 0xffff000007fff1e0ull, 0); // QEMU's reserved mask
+    ck_assert_uint_eq(vtd_inv_iec_index(160, 4, &d), SYS_ERR_OK);
+    ck_assert_uint_eq(d.lo, 0x4 | 0x10 | 4ull << 27 | 160ull << 32);
+    ck_assert_uint_eq(vtd_inv_iec_index(161, 4, &d), SYS_ERR_INVALID_ARGS);
+    d = vtd_inv_wait(0x5000c, 0xabcd);
+    ck_assert_uint_eq(d.lo, 0x5 | 1 << 5 | 1 << 6 | 0xabcdull << 32);
+    ck_assert_uint_eq(d.hi, 0x5000c);
+}
+END_TEST
+
+START_TEST(test_ir_fault_reasons)
+{
+    struct vtd_fault f;
+    // What QEMU's vtd_report_ir_fault records: the index in 63:48 of the low word.
+    ck_assert_uint_eq(vtd_fault_decode(151ull << 48, VTD_FRCD_HI_F | 0x26ull << 32 | 0x0108, &f),
+                      SYS_ERR_OK);
+    ck_assert(f.intr_remap && f.ir_index == 151 && f.sid == 0x108 && f.addr == 0);
+    ck_assert(f.bus == 1 && f.dev == 1 && f.fn == 0);
+    ck_assert_str_eq(vtd_fault_reason_name(VTD_FR_IR_REQ_RESERVED),
+                     "reserved field set in an interrupt request");
+    ck_assert_str_eq(vtd_fault_reason_name(VTD_FR_IR_INDEX_OVER),
+                     "interrupt index above the remapping table size");
+    ck_assert_str_eq(vtd_fault_reason_name(VTD_FR_IR_NOT_PRESENT),
+                     "present bit in interrupt remapping entry is clear");
+    ck_assert_str_eq(vtd_fault_reason_name(VTD_FR_IR_TABLE_ACCESS),
+                     "error accessing the interrupt remapping table");
+    ck_assert_str_eq(vtd_fault_reason_name(VTD_FR_IR_IRTE_RESERVED),
+                     "reserved field set in an interrupt remapping entry");
+    ck_assert_str_eq(vtd_fault_reason_name(VTD_FR_IR_COMPAT_BLOCKED),
+                     "compatibility-format interrupt blocked");
+    ck_assert_str_eq(vtd_fault_reason_name(VTD_FR_IR_SID),
+                     "source ID check of a remapped interrupt failed");
+    ck_assert_str_eq(vtd_fault_reason_name(0x27), "unknown fault reason");
+}
+END_TEST
+
 static Suite *vtd_suite(void)
 {
     Suite *s = suite_create("vtd");
@@ -385,6 +478,10 @@ static Suite *vtd_suite(void)
     tcase_add_test(tc, test_invalidation_values);
     tcase_add_test(tc, test_fault_records);
     tcase_add_test(tc, test_fault_reason_names);
+    tcase_add_test(tc, test_irte_encoding);
+    tcase_add_test(tc, test_remappable_msi);
+    tcase_add_test(tc, test_irta_and_iec_values);
+    tcase_add_test(tc, test_ir_fault_reasons);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -25,6 +25,12 @@ struct model {
     unsigned ngcmd;
     uint32_t gcmd[16];
     unsigned narrow; // 32-bit writes to 64-bit registers
+    uint64_t irta;   // latched by SIRTP
+    uint16_t iq_head;
+    uint8_t iq_last; // type of the last descriptor run
+    unsigned nqi;
+    struct vtd_inv_desc qi[16]; // queued descriptors run, in order
+    unsigned reg_inv_while_qi;  // register-based invalidations while QI was on
 };
 
 static struct model m;
@@ -72,7 +78,47 @@ static void gcmd_write(uint32_t v)
         m.root = get64(VTD_RTADDR);
         gsts |= VTD_GCMD_SRTP;
     }
+    if (v & VTD_GCMD_SIRTP) {
+        m.irta = get64(VTD_IRTA);
+        gsts |= VTD_GCMD_SIRTP; // IRTPS
+    }
+    gsts = (gsts & ~VTD_GCMD_CFI) | (v & VTD_GCMD_CFI);
+    // QEMU turns queued invalidation off only with the queue drained and a
+    // wait descriptor last (this model also lets a queue that never ran go:
+    // test_init_takes_over's firmware state); IQH goes back to 0.
+    if ((changed & VTD_GCMD_QIE) && !(v & VTD_GCMD_QIE)) {
+        if (m.iq_head == get64(VTD_IQT) >> 4 && (m.iq_last == VTD_INV_DESC_WAIT || !m.iq_last))
+            m.iq_head = 0;
+        else
+            gsts |= VTD_GCMD_QIE;
+    }
     set32(VTD_GSTS, gsts);
+}
+
+static void *va_at(uint64_t pa);
+
+// IQT written with QI on: run the descriptors from IQH up to it, as
+// QEMU's vtd_fetch_inv_desc does (synchronously).
+static void iqt_write(uint64_t v)
+{
+    set64(VTD_IQT, v);
+    if (!(get32(VTD_GSTS) & VTD_GCMD_QIE))
+        return;
+    const struct vtd_inv_desc *q = va_at(get64(VTD_IQA) & ~0xfffull);
+    for (; m.iq_head != (v >> 4); m.iq_head = (m.iq_head + 1) % 256) {
+        struct vtd_inv_desc d = q[m.iq_head];
+        uint8_t type = d.lo & 0xf;
+        ck_assert_uint_lt(m.nqi, 16);
+        m.qi[m.nqi++] = d;
+        m.iq_last = type;
+        if (type == VTD_INV_DESC_WAIT && (d.lo & VTD_INV_WAIT_SW)) {
+            uint32_t status = (uint32_t)(d.lo >> 32);
+            memcpy(va_at(d.hi), &status, 4);
+        } else if (type != VTD_INV_DESC_IEC) {
+            set32(VTD_FSTS, get32(VTD_FSTS) | VTD_FSTS_IQE); // not modelled: refused
+            return;
+        }
+    }
 }
 
 static void m_write32(void *arg, uint32_t off, uint32_t v)
@@ -94,6 +140,16 @@ static void m_write32(void *arg, uint32_t off, uint32_t v)
 
 static void m_write64(void *arg, uint32_t off, uint64_t v)
 {
+    if (off == VTD_IQT) {
+        iqt_write(v);
+        return;
+    }
+    if (((off == VTD_CCMD && (v & VTD_CCMD_ICC)) || (off == IOTLB && (v & VTD_IOTLB_IVT))) &&
+        (get32(VTD_GSTS) & VTD_GCMD_QIE)) {
+        m.reg_inv_while_qi++; // QEMU ignores it and leaves the busy bit set
+        set64(off, v);
+        return;
+    }
     bool cmd = (off == VTD_CCMD && (v & VTD_CCMD_ICC)) || (off == IOTLB && (v & VTD_IOTLB_IVT));
     if (cmd) {
         ck_assert_uint_lt(m.ninv, 32);
@@ -121,6 +177,8 @@ static void *va_of(uint64_t pa)
     ck_assert(pa >= POOL_PA && pa < POOL_PA + POOL_PAGES * 4096ull);
     return pool[(pa - POOL_PA) / 4096];
 }
+
+static void *va_at(uint64_t pa) { return (uint8_t *)va_of(pa) + (pa & 0xfff); }
 
 static void setup(void)
 {
@@ -324,6 +382,202 @@ START_TEST(test_faults)
 }
 END_TEST
 
+// ---- Interrupt remapping ----
+
+static struct vtd_qi qi;
+static volatile uint32_t *qi_status;
+static unsigned niec;
+
+// What devmgr's callback asks of the CPU driver, run here on the model.
+static errval_t iec_on_model(void *arg, bool global, uint16_t index)
+{
+    struct vtd_inv_desc d = vtd_inv_iec_global();
+    errval_t err = global ? SYS_ERR_OK : vtd_inv_iec_index(index, 0, &d);
+    struct mmio regs = {m_read32, m_read64, m_write32, m_write64, NULL};
+    niec++;
+    return err_is_ok(err) ? vtd_qi_run(&regs, &qi, &d, 1) : err;
+}
+
+static void qi_setup(void)
+{
+    struct vtd_page q, st;
+    ck_assert_uint_eq(alloc_page(NULL, &q), SYS_ERR_OK);
+    ck_assert_uint_eq(alloc_page(NULL, &st), SYS_ERR_OK);
+    qi = (struct vtd_qi){
+        .va = q.va, .pa = q.pa, .status = (uint32_t *)st.va + 3, .status_pa = st.pa + 12};
+    qi_status = qi.status;
+}
+
+// An MSI write from requester sid, remapped as QEMU's
+// vtd_interrupt_remap_msi does: the vector it delivers, or 0 with the
+// fault recorded in the fault recording register.
+static unsigned model_msi(uint16_t sid, uint64_t addr)
+{
+    unsigned reason = 0;
+    uint16_t index = 0;
+    struct vtd_irte e = {0};
+    if (!(get32(VTD_GSTS) & VTD_GCMD_IRE) || !vtd_msi_index(addr, &index))
+        return 0x100; // passed through untranslated (compatibility format)
+    unsigned size = 2u << (m.irta & 0xf);
+    if (index >= size)
+        reason = VTD_FR_IR_INDEX_OVER;
+    else {
+        memcpy(&e, (uint8_t *)va_of(m.irta & ~0xfffull) + index * 16u, 16);
+        if (!(e.lo & VTD_IRTE_P))
+            reason = VTD_FR_IR_NOT_PRESENT;
+        else if ((e.lo & VTD_IRTE_LO_RESERVED) || (e.hi & VTD_IRTE_HI_RESERVED))
+            reason = VTD_FR_IR_IRTE_RESERVED;
+        else if (((e.hi >> VTD_IRTE_SVT_SHIFT) & 3) == VTD_SVT_RID && (uint16_t)e.hi != sid)
+            reason = VTD_FR_IR_SID;
+    }
+    if (!reason)
+        return (unsigned)(e.lo >> VTD_IRTE_V_SHIFT) & 0xff;
+    set64(FRO, (uint64_t)index << 48);
+    set64(FRO + 8, VTD_FRCD_HI_F | (uint64_t)reason << 32 | sid);
+    update_ppf();
+    return 0;
+}
+
+static void enable_ir(void)
+{
+    ck_assert_uint_eq(init(), SYS_ERR_OK);
+    ck_assert_uint_eq(vtd_unit_enable(&unit), SYS_ERR_OK);
+    qi_setup();
+    niec = 0;
+    m.ngcmd = m.nqi = 0;
+    ck_assert_uint_eq(vtd_ir_enable(&unit, iec_on_model, NULL), SYS_ERR_OK);
+}
+
+START_TEST(test_ir_enable)
+{
+    enable_ir();
+    // The table (the fourth page: root, queue, status, table), 256 entries.
+    ck_assert_uint_eq(unit.irt.pa, POOL_PA + 3 * 4096);
+    ck_assert_uint_eq(m.irta, unit.irt.pa | 7);
+    uint32_t gsts = get32(VTD_GSTS);
+    ck_assert(gsts & VTD_GCMD_IRE);
+    ck_assert(gsts & VTD_GCMD_TE); // kept
+    ck_assert(!(gsts & (VTD_GCMD_CFI | VTD_GCMD_QIE)));
+    // SIRTP first, then the queue on and off for a global IEC, then IRE.
+    ck_assert_uint_eq(m.ngcmd, 4);
+    ck_assert_uint_eq(m.gcmd[0], VTD_GCMD_TE | VTD_GCMD_SIRTP);
+    ck_assert_uint_eq(m.gcmd[1], VTD_GCMD_TE | VTD_GCMD_QIE);
+    ck_assert_uint_eq(m.gcmd[2], VTD_GCMD_TE);
+    ck_assert_uint_eq(m.gcmd[3], VTD_GCMD_TE | VTD_GCMD_IRE); // IRTPS not written back
+    ck_assert_uint_eq(m.nqi, 2);
+    ck_assert_uint_eq(m.qi[0].lo, VTD_INV_DESC_IEC); // global
+    ck_assert_uint_eq(m.qi[1].lo & 0xf, VTD_INV_DESC_WAIT);
+    ck_assert_uint_eq(m.qi[1].hi, qi.status_pa);
+    ck_assert_uint_eq(*qi_status, VTD_QI_DONE);
+    // Register-based invalidation still works afterwards: QI is off.
+    m.ninv = 0;
+    ck_assert_uint_eq(vtd_invalidate_all(&unit), SYS_ERR_OK);
+    ck_assert_uint_eq(m.ninv, 2);
+    ck_assert_uint_eq(m.reg_inv_while_qi, 0);
+    ck_assert_uint_eq(vtd_ir_enable(&unit, iec_on_model, NULL), SYS_ERR_BUSY);
+    ck_assert_uint_eq(m.narrow, 0);
+}
+END_TEST
+
+START_TEST(test_ir_unsupported)
+{
+    set64(VTD_ECAP, get64(VTD_ECAP) & ~VTD_ECAP_IR);
+    ck_assert_uint_eq(init(), SYS_ERR_OK);
+    ck_assert_uint_eq(vtd_ir_enable(&unit, iec_on_model, NULL), SYS_ERR_UNSUPPORTED);
+    struct vtd_irte_cfg cfg = {.vector = 151, .sid = 0x200};
+    ck_assert_uint_eq(vtd_irte_set(&unit, 151, &cfg), SYS_ERR_ILLEGAL_INVOCATION);
+    ck_assert_uint_eq(get32(VTD_GSTS) & VTD_GCMD_IRE, 0);
+}
+END_TEST
+
+// Firmware left compatibility-format interrupts allowed: the driver turns CFI off.
+START_TEST(test_ir_enable_clears_cfi)
+{
+    set32(VTD_GSTS, VTD_GCMD_CFI);
+    ck_assert_uint_eq(init(), SYS_ERR_OK);
+    qi_setup();
+    ck_assert_uint_eq(vtd_ir_enable(&unit, iec_on_model, NULL), SYS_ERR_OK);
+    ck_assert_uint_eq(get32(VTD_GSTS) & (VTD_GCMD_CFI | VTD_GCMD_IRE), VTD_GCMD_IRE);
+}
+END_TEST
+
+START_TEST(test_irte_delivery_and_faults)
+{
+    enable_ir();
+    uint64_t addr;
+    uint32_t data;
+    vtd_msi_remappable(151, &addr, &data);
+    // Not present yet: blocked and recorded.
+    ck_assert_uint_eq(model_msi(0x200, addr), 0);
+    bool overflow;
+    nseen = 0;
+    ck_assert_uint_eq(vtd_faults_drain(&unit, on_fault, NULL, &overflow), 1);
+    ck_assert(seen[0].intr_remap && seen[0].ir_index == 151);
+    ck_assert_uint_eq(seen[0].reason, VTD_FR_IR_NOT_PRESENT);
+
+    struct vtd_irte_cfg cfg = {.vector = 151, .apic_id = 0, .sid = 0x200}, got;
+    niec = m.nqi = 0;
+    ck_assert_uint_eq(vtd_irte_set(&unit, 151, &cfg), SYS_ERR_OK);
+    ck_assert_uint_eq(niec, 1); // index-selective, then the wait
+    ck_assert_uint_eq(m.qi[0].lo,
+                      VTD_INV_DESC_IEC | VTD_INV_IEC_INDEXED | 151ull << VTD_INV_IEC_IIDX_SHIFT);
+    ck_assert(vtd_irte_get(&unit, 151, &got) && got.sid == 0x200 && got.vector == 151);
+    ck_assert_uint_eq(vtd_irte_set(&unit, 151, &cfg), SYS_ERR_BUSY);
+    ck_assert_uint_eq(vtd_irte_set(&unit, VTD_IRT_ENTRIES, &cfg), SYS_ERR_INVALID_ARGS);
+    // The owner's device gets its vector; another requester naming the entry does not.
+    ck_assert_uint_eq(model_msi(0x200, addr), 151);
+    ck_assert_uint_eq(model_msi(0x180, addr), 0);
+    ck_assert_uint_eq(vtd_faults_drain(&unit, on_fault, NULL, &overflow), 1);
+    ck_assert(seen[1].intr_remap && seen[1].ir_index == 151 && seen[1].sid == 0x180);
+    ck_assert_uint_eq(seen[1].reason, VTD_FR_IR_SID);
+    char line[200];
+    vtd_fault_format(&seen[1], line, sizeof(line));
+    ck_assert_str_eq(line, "interrupt remapping fault from 01:10.0, index 151: source ID check of "
+                           "a remapped interrupt failed (reason 0x26)");
+    // An index beyond the table.
+    vtd_msi_remappable(300, &addr, &data);
+    ck_assert_uint_eq(model_msi(0x200, addr), 0);
+    ck_assert_uint_eq(vtd_faults_drain(&unit, on_fault, NULL, &overflow), 1);
+    ck_assert_uint_eq(seen[2].reason, VTD_FR_IR_INDEX_OVER);
+
+    // Cleared: not present, invalidated, blocked again.
+    niec = m.nqi = 0;
+    ck_assert_uint_eq(vtd_irte_clear(&unit, 151), SYS_ERR_OK);
+    ck_assert_uint_eq(niec, 1);
+    ck_assert_uint_eq(m.qi[0].lo >> VTD_INV_IEC_IIDX_SHIFT, 151);
+    ck_assert(!vtd_irte_get(&unit, 151, &got));
+    vtd_msi_remappable(151, &addr, &data);
+    ck_assert_uint_eq(model_msi(0x200, addr), 0);
+    ck_assert_uint_eq(vtd_faults_drain(&unit, on_fault, NULL, &overflow), 1);
+    ck_assert_uint_eq(seen[3].reason, VTD_FR_IR_NOT_PRESENT);
+    ck_assert_uint_eq(m.reg_inv_while_qi, 0);
+}
+END_TEST
+
+START_TEST(test_qi_refusals)
+{
+    ck_assert_uint_eq(init(), SYS_ERR_OK);
+    qi_setup();
+    struct mmio regs = {m_read32, m_read64, m_write32, m_write64, NULL};
+    struct vtd_inv_desc d[VTD_QI_ENTRIES];
+    for (unsigned i = 0; i < VTD_QI_ENTRIES; i++)
+        d[i] = vtd_inv_iec_global();
+    ck_assert_uint_eq(vtd_qi_run(&regs, &qi, d, 0), SYS_ERR_INVALID_ARGS);
+    ck_assert_uint_eq(vtd_qi_run(&regs, &qi, d, VTD_QI_ENTRIES), SYS_ERR_INVALID_ARGS);
+    // A descriptor the unit refuses (an IOTLB one, not modelled): IQE, no
+    // status, and QI cannot be turned off with the queue stuck.
+    d[0] = (struct vtd_inv_desc){0x2, 0};
+    ck_assert_uint_eq(vtd_qi_run(&regs, &qi, d, 1), VTD_ERR_HARDWARE);
+    ck_assert(get32(VTD_FSTS) & VTD_FSTS_IQE);
+    ck_assert_uint_ne(*qi_status, VTD_QI_DONE);
+    // With QI on, the queue is someone else's: refused, nothing written.
+    m.nqi = 0;
+    d[0] = vtd_inv_iec_global();
+    ck_assert_uint_eq(vtd_qi_run(&regs, &qi, d, 1), SYS_ERR_INVALID_ARGS);
+    ck_assert_uint_eq(m.nqi, 0);
+}
+END_TEST
+
 static Suite *vtd_unit_suite(void)
 {
     Suite *s = suite_create("vtd_unit");
@@ -336,6 +590,11 @@ static Suite *vtd_unit_suite(void)
     tcase_add_test(t, test_attach_detach);
     tcase_add_test(t, test_attach_out_of_memory);
     tcase_add_test(t, test_faults);
+    tcase_add_test(t, test_ir_enable);
+    tcase_add_test(t, test_ir_unsupported);
+    tcase_add_test(t, test_ir_enable_clears_cfi);
+    tcase_add_test(t, test_irte_delivery_and_faults);
+    tcase_add_test(t, test_qi_refusals);
     suite_add_tcase(s, t);
     return s;
 }

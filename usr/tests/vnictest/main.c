@@ -7,6 +7,7 @@
  * "probe:reset" and "probe:report" answered as udpecho does), `vnictest
  * hold` keeps a VNIC and spins (to be killed).
  */
+#include <base/wire.h>
 #include <net/netd.h>
 #include <net/vnic.h>
 #include <os/probe.h>
@@ -42,23 +43,6 @@ static void report(const char *id, bool ok, const char *fmt, ...)
     failed++;
 }
 
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static uint16_t ip_csum(const uint8_t *p, size_t n)
-{
-    uint32_t sum = 0;
-    for (size_t i = 0; i + 1 < n; i += 2)
-        sum += be16(p + i);
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
-}
-
 // Send one frame we build in a queue buffer: fill(buf) returns its length.
 static errval_t send_frame(struct netq *q, const uint8_t *frame, uint16_t len)
 {
@@ -80,13 +64,13 @@ static void arp_frame(uint8_t *f, uint16_t op, const uint8_t *src_mac, uint32_t 
     static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     memcpy(f, op == 1 ? bcast : dst_mac, 6);
     memcpy(f + 6, src_mac, 6);
-    put16(f + 12, ETH_ARP);
+    wire_put16(f + 12, ETH_ARP);
     uint8_t *a = f + 14;
-    put16(a, 1);
-    put16(a + 2, ETH_IP);
+    wire_put16(a, 1);
+    wire_put16(a + 2, ETH_IP);
     a[4] = 6;
     a[5] = 4;
-    put16(a + 6, op);
+    wire_put16(a + 6, op);
     memcpy(a + 8, src_mac, 6);
     memcpy(a + 14, &src_ip, 4);
     memcpy(a + 18, op == 1 ? (const uint8_t[6]){0} : dst_mac, 6);
@@ -97,14 +81,14 @@ static void arp_frame(uint8_t *f, uint16_t op, const uint8_t *src_mac, uint32_t 
 // length in *ulen), else NULL.
 static const uint8_t *udp7(struct netq *q, const uint8_t *f, uint16_t len, unsigned *ulen)
 {
-    if (len < 42 || be16(f + 12) != ETH_IP || f[23] != 17 || memcmp(f + 30, &q->ip, 4))
+    if (len < 42 || wire_be16(f + 12) != ETH_IP || f[23] != 17 || memcmp(f + 30, &q->ip, 4))
         return NULL;
-    unsigned ihl = (f[14] & 15) * 4u, ip_len = be16(f + 16);
+    unsigned ihl = (f[14] & 15) * 4u, ip_len = wire_be16(f + 16);
     if (ihl < 20 || 14 + ip_len > len || ip_len < ihl + 8)
         return NULL;
     const uint8_t *u = f + 14 + ihl;
-    *ulen = be16(u + 4);
-    if (be16(u + 2) != 7 || *ulen < 8 || *ulen > ip_len - ihl)
+    *ulen = wire_be16(u + 4);
+    if (wire_be16(u + 2) != 7 || *ulen < 8 || *ulen > ip_len - ihl)
         return NULL;
     return u;
 }
@@ -121,20 +105,20 @@ static uint16_t reply_frame(struct netq *q, uint8_t *out, const uint8_t *f, cons
 {
     memcpy(out, f + 6, 6);
     memcpy(out + 6, q->mac, 6);
-    put16(out + 12, ETH_IP);
+    wire_put16(out + 12, ETH_IP);
     memcpy(out + 14, f + 14, 20);
     out[14] = 0x45;
-    put16(out + 16, (uint16_t)(28 + n));
+    wire_put16(out + 16, (uint16_t)(28 + n));
     out[22] = 64;
     memcpy(out + 26, &q->ip, 4);
     memcpy(out + 30, f + 26, 4);
-    put16(out + 24, 0);
-    put16(out + 24, ip_csum(out + 14, 20));
+    wire_put16(out + 24, 0);
+    wire_put16(out + 24, wire_csum(out + 14, 20));
     uint8_t *ou = out + 34;
-    put16(ou, 7);
+    wire_put16(ou, 7);
     memcpy(ou + 2, u, 2);
-    put16(ou + 4, (uint16_t)(8 + n));
-    put16(ou + 6, 0); // no UDP checksum (allowed in IPv4)
+    wire_put16(ou + 4, (uint16_t)(8 + n));
+    wire_put16(ou + 6, 0); // no UDP checksum (allowed in IPv4)
     memmove(ou + 8, p, n);
     if (42 + n >= 60)
         return (uint16_t)(42 + n);
@@ -147,7 +131,8 @@ static uint16_t reply_frame(struct netq *q, uint8_t *out, const uint8_t *f, cons
 static bool answer(struct netq *q, const uint8_t *f, uint16_t len, unsigned *echoed)
 {
     uint8_t out[NETQ_FRAME_MAX];
-    if (len >= 42 && be16(f + 12) == ETH_ARP && be16(f + 20) == 1 && !memcmp(f + 38, &q->ip, 4)) {
+    if (len >= 42 && wire_be16(f + 12) == ETH_ARP && wire_be16(f + 20) == 1 &&
+        !memcmp(f + 38, &q->ip, 4)) {
         uint32_t who;
         memcpy(&who, f + 28, 4);
         arp_frame(out, 2, q->mac, q->ip, f + 22, who);
@@ -299,7 +284,7 @@ static bool arp_gateway(struct netq *q, uint8_t mac[6])
         bool got = false;
         for (unsigned i = 0; i < n; i++) {
             const uint8_t *r = pk[i].data;
-            if (pk[i].len >= 42 && be16(r + 12) == ETH_ARP && be16(r + 20) == 2 &&
+            if (pk[i].len >= 42 && wire_be16(r + 12) == ETH_ARP && wire_be16(r + 20) == 2 &&
                 !memcmp(r + 28, &gw, 4)) {
                 memcpy(mac, r + 22, 6);
                 got = true;
@@ -318,21 +303,21 @@ static uint16_t udp_frame(uint8_t *f, struct netq *q, const uint8_t *mac, uint32
 {
     memcpy(f, mac, 6);
     memcpy(f + 6, q->mac, 6);
-    put16(f + 12, ETH_IP);
+    wire_put16(f + 12, ETH_IP);
     uint8_t *h = f + 14;
     memset(h, 0, 20);
     h[0] = 0x45;
-    put16(h + 2, (uint16_t)(28 + n));
+    wire_put16(h + 2, (uint16_t)(28 + n));
     h[8] = 64;
     h[9] = 17;
     memcpy(h + 12, &q->ip, 4);
     memcpy(h + 16, &ip, 4);
-    put16(h + 10, ip_csum(h, 20));
+    wire_put16(h + 10, wire_csum(h, 20));
     uint8_t *u = h + 20;
-    put16(u, 5000);
-    put16(u + 2, dport);
-    put16(u + 4, (uint16_t)(8 + n));
-    put16(u + 6, 0);
+    wire_put16(u, 5000);
+    wire_put16(u + 2, dport);
+    wire_put16(u + 4, (uint16_t)(8 + n));
+    wire_put16(u + 6, 0);
     memcpy(u + 8, p, n);
     return (uint16_t)(42 + n);
 }
@@ -359,9 +344,9 @@ static void filters_enforced(struct netq *q)
         unsigned n = netq_rx(q, pk, 16);
         for (unsigned i = 0; i < n; i++) {
             const uint8_t *r = pk[i].data;
-            if (pk[i].len >= 42 && be16(r + 12) == ETH_IP && r[23] == 17) {
-                got7 += be16(r + 36) == 7;
-                got9 += be16(r + 36) == 9;
+            if (pk[i].len >= 42 && wire_be16(r + 12) == ETH_IP && r[23] == 17) {
+                got7 += wire_be16(r + 36) == 7;
+                got9 += wire_be16(r + 36) == 9;
             }
         }
         netq_rx_done(q, pk, n);
@@ -425,7 +410,7 @@ static unsigned broadcasts_seen(struct netq *q, struct netq *q2, char tag)
         unsigned n = netq_rx(q, pk, 16);
         for (unsigned i = 0; i < n; i++) {
             const uint8_t *r = pk[i].data;
-            seen += pk[i].len >= 43 && r[0] == 0xff && be16(r + 12) == ETH_IP && r[23] == 17 &&
+            seen += pk[i].len >= 43 && r[0] == 0xff && wire_be16(r + 12) == ETH_IP && r[23] == 17 &&
                     r[42] == (uint8_t)tag;
         }
         netq_rx_done(q, pk, n);

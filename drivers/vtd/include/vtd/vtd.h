@@ -1,6 +1,7 @@
 /* drivers/vtd/include/vtd/vtd.h: pure VT-d helpers: capabilities, entries, invalidation, faults. */
 #pragma once
 
+#include <base/mmio.h>
 #include <kpi/errors.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -152,6 +153,71 @@ uint64_t vtd_iotlb_domain(const struct vtd_caps *c, uint16_t did);
 // SYS_ERR_ALIGNMENT (addr not aligned to the 2^am pages).
 errval_t vtd_iotlb_page(const struct vtd_caps *c, uint16_t did, uint64_t addr, unsigned am, bool ih,
                         uint64_t *iva, uint64_t *iotlb);
+
+/* ---- Interrupt remapping (5.1, 9.10) ---- */
+
+// What a remapped interrupt becomes: fixed delivery, physical destination
+// mode, no redirection hint, and only requester sid may use the entry
+// (SVT 01, SQ 00: all 16 bits of the requester ID compared).
+struct vtd_irte_cfg {
+    uint8_t vector;  // delivered on this vector ...
+    uint8_t apic_id; // ... of the local APIC with this (xAPIC) ID
+    bool level;      // trigger mode: IOAPIC level-triggered inputs; MSIs are edge
+    uint16_t sid;    // the requester ID that may raise it (bus << 8 | dev << 3 | fn)
+};
+
+// The IRTA register value for a table of `entries` 16-byte entries (a
+// power of two, 2 .. 65536) at physical table_pa (4 KiB aligned), xAPIC
+// mode. Errors: SYS_ERR_INVALID_ARGS, SYS_ERR_ALIGNMENT.
+errval_t vtd_irta_value(uint64_t table_pa, unsigned entries, uint64_t *irta);
+
+// Encode a present entry; decode one (false, cfg untouched, if not present).
+void vtd_irte_encode(const struct vtd_irte_cfg *cfg, struct vtd_irte *e);
+bool vtd_irte_decode(const struct vtd_irte *e, struct vtd_irte_cfg *cfg);
+
+// The MSI a device sends to raise entry index: remappable format, no
+// subhandle (SHV 0, data 0). vtd_msi_index reads the index back (false:
+// not a remappable-format interrupt address).
+void vtd_msi_remappable(uint16_t index, uint64_t *addr, uint32_t *data);
+bool vtd_msi_index(uint64_t addr, uint16_t *index);
+
+/* ---- Queued invalidation (6.5.2) ---- */
+
+// Invalidate the whole interrupt entry cache, or 2^im entries from index
+// (index a multiple of 2^im; SYS_ERR_INVALID_ARGS otherwise).
+struct vtd_inv_desc vtd_inv_iec_global(void);
+errval_t vtd_inv_iec_index(uint16_t index, unsigned im, struct vtd_inv_desc *d);
+// A wait descriptor: when the unit reaches it (all earlier descriptors
+// done: fence), it writes status to the 32-bit word at status_pa.
+struct vtd_inv_desc vtd_inv_wait(uint64_t status_pa, uint32_t status);
+
+#define VTD_QI_ENTRIES 256         // a queue of one 4 KiB page (IQA.QS 0)
+#define VTD_QI_DONE    0x51e7c401u // what the final wait descriptor writes
+
+// Memory for one run of the invalidation queue: a 4 KiB page (va, pa) and
+// a 32-bit status word elsewhere (status, status_pa). publish (or NULL)
+// makes the CPU's writes visible to a unit that does not snoop caches.
+struct vtd_qi {
+    void *va;
+    uint64_t pa;
+    volatile uint32_t *status;
+    uint64_t status_pa;
+    void (*publish)(const void *p, size_t len);
+};
+
+// Run descriptors d[0..n) through the unit's invalidation queue and wait
+// for them: IQA and IQT set, QI on (GCMD.QIE), the descriptors and a wait
+// descriptor queued, the status word polled, QI off again. Interrupt
+// entry cache invalidation exists only as a queued command (6.5.2.7), but
+// while QI is on the unit ignores register-based invalidation, which the
+// CPU driver uses for the IOTLB: so the queue is on only for the length of
+// one call, and whoever calls this must exclude the register users
+// meanwhile (the CPU driver calls it under its IOMMU lock). Errors:
+// SYS_ERR_INVALID_ARGS (n is 0 or too large, or QI is on already),
+// VTD_ERR_HARDWARE (QI did not turn on or off, or the wait never
+// completed, e.g. the unit refused a descriptor: FSTS.IQE).
+errval_t vtd_qi_run(const struct mmio *regs, const struct vtd_qi *q, const struct vtd_inv_desc *d,
+                    unsigned n);
 
 /* ---- Fault records (10.4.14) ---- */
 

@@ -154,7 +154,85 @@
 #define VTD_FR_PTE_RESERVED      0x0c
 #define VTD_FR_TT_BLOCKED        0x0d
 #define VTD_FR_IR_FIRST          0x20 // 0x20-0x2f: interrupt-remapping faults
+#define VTD_FR_IR_REQ_RESERVED   0x20 // reserved field set in the interrupt request
+#define VTD_FR_IR_INDEX_OVER     0x21 // index beyond the table's size (IRTA.S)
+#define VTD_FR_IR_NOT_PRESENT    0x22 // IRTE present bit clear
+#define VTD_FR_IR_TABLE_ACCESS   0x23 // the table could not be read
+#define VTD_FR_IR_IRTE_RESERVED  0x24 // reserved field set in the IRTE
+#define VTD_FR_IR_COMPAT_BLOCKED 0x25 // compatibility format while GSTS.CFIS is clear
+#define VTD_FR_IR_SID            0x26 // the requester failed the IRTE's source-ID check
 #define VTD_FR_IR_LAST           0x2f
+
+/* ---- Queued invalidation (6.5.2, 10.4.22-24) ---- */
+// IQA: queue base 63:12, DW 11 (0: 128-bit descriptors), QS 2:0 (2^(QS+8)
+// entries). IQT/IQH: the next descriptor's index in bits 18:4.
+#define VTD_IQA_QS_MASK         7ull
+#define VTD_IQ_INDEX_SHIFT      4
+#define VTD_INV_DESC_SIZE       16
+// Descriptor types in bits 3:0 of the low word.
+#define VTD_INV_DESC_IEC        0x4ull      // interrupt entry cache invalidation (6.5.2.7)
+#define VTD_INV_DESC_WAIT       0x5ull      // invalidation wait (6.5.2.8)
+#define VTD_INV_IEC_INDEXED     (1ull << 4) // G: index-selective (else global)
+#define VTD_INV_IEC_IM_SHIFT    27          // index mask: 2^IM entries from the index
+#define VTD_INV_IEC_IIDX_SHIFT  32
+#define VTD_INV_WAIT_SW         (1ull << 5) // write the status data to the status address
+#define VTD_INV_WAIT_FN         (1ull << 6) // fence: later descriptors wait for this one
+#define VTD_INV_WAIT_DATA_SHIFT 32
+
+// One 128-bit invalidation descriptor.
+struct vtd_inv_desc {
+    uint64_t lo, hi;
+};
+_Static_assert(sizeof(struct vtd_inv_desc) == VTD_INV_DESC_SIZE, "descriptors are 128 bits");
+
+/* ---- Interrupt remapping (5.1, 9.9, 9.10, 10.4.29) ---- */
+// IRTA: table base 63:12, EIME 11 (x2APIC destinations), S 3:0: the table
+// has 2^(S+1) 16-byte entries.
+#define VTD_IRTA_EIME       (1ull << 11)
+#define VTD_IRTA_S_MASK     0xfull
+#define VTD_IRTE_SIZE       16
+#define VTD_IRT_MAX_ENTRIES 65536 // S = 15
+
+// An interrupt remapping table entry, remapped format (9.10).
+struct vtd_irte {
+    uint64_t lo; // P 0, FPD 1, DM 2, RH 3, TM 4, DLM 7:5, IM 15 (0), V 23:16, DST 63:32
+    uint64_t hi; // SID 15:0, SQ 17:16, SVT 19:18
+};
+_Static_assert(sizeof(struct vtd_irte) == VTD_IRTE_SIZE, "IRTE is 128 bits");
+
+#define VTD_IRTE_P               (1ull << 0)
+#define VTD_IRTE_FPD             (1ull << 1)
+#define VTD_IRTE_DM_LOGICAL      (1ull << 2)
+#define VTD_IRTE_RH              (1ull << 3)
+#define VTD_IRTE_TM_LEVEL        (1ull << 4)
+#define VTD_IRTE_DLM_SHIFT       5
+#define VTD_IRTE_DLM_MASK        (7ull << 5)
+#define VTD_IRTE_IM_POSTED       (1ull << 15)
+#define VTD_IRTE_V_SHIFT         16
+#define VTD_IRTE_DST_SHIFT       32
+#define VTD_IRTE_XAPIC_DST_SHIFT (32 + 8) // xAPIC mode: the APIC ID is DST 15:8
+// Bits that must be 0 in the low word (reserved 14:12 and 31:24) and the
+// high word (63:20): QEMU refuses an entry with any of them set (reason 0x24).
+#define VTD_IRTE_LO_RESERVED     0x00000000ff007000ull
+#define VTD_IRTE_HI_RESERVED     0xfffffffffff00000ull
+#define VTD_IRTE_SQ_SHIFT        16
+#define VTD_IRTE_SVT_SHIFT       18
+#define VTD_SVT_NONE             0ull // no requester check
+#define VTD_SVT_RID              1ull // SID and SQ: the requester ID, with SQ's mask
+#define VTD_SVT_BUS              2ull // SID = start bus 15:8 .. end bus 7:0
+
+// A remappable-format MSI address (5.1.5.2): 0xFEE in 31:20, the handle's
+// bits 14:0 in 19:5, format 1 in bit 4, SHV in 3, handle bit 15 in 2.
+#define VTD_MSI_ADDR_BASE        0xfee00000ull
+#define VTD_MSI_ADDR_FORMAT      (1ull << 4)
+#define VTD_MSI_ADDR_SHV         (1ull << 3)
+#define VTD_MSI_ADDR_INDEX_SHIFT 5
+#define VTD_MSI_ADDR_INDEX15     (1ull << 2)
+// An IOAPIC redirection entry in remappable format (5.1.5.1): format in
+// bit 48, handle bits 14:0 in 63:49, handle bit 15 in bit 11.
+#define VTD_RTE_FORMAT           (1ull << 48)
+#define VTD_RTE_INDEX_SHIFT      49
+#define VTD_RTE_INDEX15          (1ull << 11)
 
 /* ---- Root and context entries, legacy mode (9.1, 9.3) ---- */
 

@@ -28,6 +28,14 @@ struct vtd_page {
 typedef errval_t (*vtd_alloc_fn)(void *arg, struct vtd_page *out);
 
 #define VTD_MAX_DOMAINS 256 // domain IDs this driver hands out: 1 .. VTD_MAX_DOMAINS - 1
+#define VTD_IRT_ENTRIES 256 // interrupt remapping table: one page of 16-byte entries
+
+// Invalidate the unit's interrupt entry cache: all of it (global), or the
+// entry index. Only queued invalidation does that (vtd_qi_run), and the
+// queue must not be on while the CPU driver invalidates through registers,
+// so user space asks the CPU driver (invoke_iommu_iec_invalidate); host
+// tests run the queue on their model.
+typedef errval_t (*vtd_iec_fn)(void *arg, bool global, uint16_t index);
 
 struct vtd_unit {
     struct mmio regs;
@@ -37,6 +45,9 @@ struct vtd_unit {
     struct vtd_page root;                   // the root table
     struct vtd_page ctx[VTD_TABLE_ENTRIES]; // context tables by bus (va NULL: none yet)
     uint64_t dids[VTD_MAX_DOMAINS / 64];    // domain IDs in use
+    struct vtd_page irt;                    // interrupt remapping table (va NULL: IR off)
+    vtd_iec_fn iec;
+    void *iec_arg;
 };
 
 // A domain: the translation one set of devices shares.
@@ -115,3 +126,26 @@ typedef void (*vtd_fault_fn)(void *arg, const struct vtd_fault *f);
 // the unit raises no new fault event, and QEMU's records no second fault
 // from the same device.
 unsigned vtd_faults_drain(struct vtd_unit *u, vtd_fault_fn fn, void *arg, bool *overflow);
+
+/* ---- Interrupt remapping ---- */
+
+// Turn interrupt remapping on with an empty table of VTD_IRT_ENTRIES
+// entries (allocated here): IRTA set and latched (GCMD.SIRTP, wait for
+// IRTPS), the whole interrupt entry cache invalidated through iec,
+// compatibility-format interrupts left off (GCMD.CFI clear), then GCMD.IRE
+// (wait for IRES). From then on the unit delivers a remappable-format MSI
+// only through a present entry whose source-ID check the requester passes,
+// and records a fault (reasons 0x20-0x26) for every other. Errors:
+// SYS_ERR_UNSUPPORTED (no ECAP.IR), SYS_ERR_BUSY (on already),
+// VTD_ERR_HARDWARE, alloc's and iec's.
+errval_t vtd_ir_enable(struct vtd_unit *u, vtd_iec_fn iec, void *arg);
+
+// Write entry index (present, cfg) or clear it (not present), then
+// invalidate the interrupt entry cache for it. Errors: SYS_ERR_INVALID_ARGS
+// (index beyond the table), SYS_ERR_BUSY (set: present already, clear it
+// first), SYS_ERR_ILLEGAL_INVOCATION (IR not on), iec's.
+errval_t vtd_irte_set(struct vtd_unit *u, uint16_t index, const struct vtd_irte_cfg *cfg);
+errval_t vtd_irte_clear(struct vtd_unit *u, uint16_t index);
+
+// Entry index as the unit will read it: false if not present or not in the table.
+bool vtd_irte_get(const struct vtd_unit *u, uint16_t index, struct vtd_irte_cfg *cfg);

@@ -182,6 +182,23 @@ enum mapped_cmd {
     MappedCmd_Num
 };
 
+// Invoked on a DevFrame (with WRITE) that covers a VT-d unit's register
+// page: the holder of the unit's registers (devmgr, which owns interrupt
+// remapping) asks the CPU driver to invalidate the unit's interrupt entry
+// cache. Only queued invalidation can do that, and while the queue is on
+// the unit ignores the register-based IOTLB invalidation the CPU driver
+// relies on, so the CPU driver runs the queue itself, under the lock that
+// serialises its own invalidations (cpudriver/arch/x86_64/iommu.c).
+enum devframe_cmd {
+    // (IOMMU_IEC_* flags, index): the whole cache (IOMMU_IEC_GLOBAL) or the
+    // one entry index. Errors: SYS_ERR_NOT_FOUND (no unit's registers in the
+    // frame), SYS_ERR_UNSUPPORTED (the unit has no interrupt remapping),
+    // CAP_ERR_NO_RIGHTS, SYS_ERR_INVALID_ARGS, VTD_ERR_HARDWARE.
+    DevFrameCmd_IOMMUInvalidateIEC = MappedCmd_Num,
+    DevFrameCmd_Num
+};
+#define IOMMU_IEC_GLOBAL (1u << 0)
+
 #define MAP_WRITE     (1u << 0) // needs CAP_RIGHT_WRITE on the frame
 #define MAP_EXEC      (1u << 1) // needs CAP_RIGHT_EXECUTE on the frame
 #define MAP_NOCACHE   (1u << 2) // uncached (always so for DevFrame)

@@ -1,6 +1,7 @@
 /* lib/sys/include/sys/devices.h: driver invocations: IOMMU page tables, MSI messages. */
 #pragma once
 
+#include <stdbool.h>
 #include <sys/caps.h>
 
 // Map src into entries [entry, entry + pages) of the IOMMU table iovnode
@@ -22,4 +23,15 @@ static inline errval_t invoke_irqdest_get_msi(capref_t dest, uint64_t *addr, uin
     *addr = r.w[0];
     *data = (uint32_t)r.w[1];
     return r.err;
+}
+
+// Invalidate the interrupt entry cache of the VT-d unit whose registers
+// the DevFrame regs covers: all of it (global) or entry index
+// (kpi/caps.h, DevFrameCmd_IOMMUInvalidateIEC). The CPU driver runs the
+// unit's invalidation queue for it.
+static inline errval_t invoke_iommu_iec_invalidate(capref_t regs, bool global, uint16_t index)
+{
+    return cap_invoke(regs, DevFrameCmd_IOMMUInvalidateIEC, global ? IOMMU_IEC_GLOBAL : 0, index, 0,
+                      0, 0, 0)
+        .err;
 }

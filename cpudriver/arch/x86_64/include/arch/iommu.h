@@ -27,6 +27,10 @@ const struct vtd_caps *iommu_caps(void);
 // caching mode even not-present -> present changes need this.
 void iommu_tables_changed(const uint64_t *e, unsigned n);
 
+// DevFrameCmd_IOMMUInvalidateIEC on a DevFrame: invalidate the interrupt
+// entry cache of the unit whose registers the frame covers, running the
+// invalidation queue for this one command (drivers/vtd: vtd_qi_run).
+errval_t iommu_devframe_invoke(struct invocation *inv);
 // Invocations on IOMMU tables (IOVNodeL4 .. IOVNodeL1).
 errval_t iovnode_invoke(struct invocation *inv);
 

@@ -28,6 +28,7 @@ capref_t vnic_cap(struct netq *q);
 // here stops it, since the VF and the domain are the application's own.
 struct igb_vf *vnic_vf(struct netq *q);
 struct dma_space *vnic_dma_space(struct netq *q);
+struct pci_msix_table *vnic_msix(struct netq *q); // the VF's MSI-X table
 
 // For a server that takes the VNIC's receive interrupts on its own endpoint
 // (netd): connect the VF's vector to ep with badge (a notification), then
