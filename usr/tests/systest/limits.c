@@ -72,8 +72,10 @@ static void check_devices(void)
     errval_t v2 = netctl_vnic_create(&second, &vcap2);
     report("limits.vnics", err_is_ok(v1) && err_no(v2) == LIMIT_ERR_VNICS, "first %s, second %s",
            err_name(v1), err_name(v2));
-    errval_t i1 = err_is_ok(v1) ? devmgr_irq(vnic.rid, &irq, &vector) : v1;
-    errval_t i2 = err_is_ok(v1) ? devmgr_irq(vnic.rid, &irq2, &vector) : v1;
+    uint64_t msi_addr;
+    uint32_t msi_data;
+    errval_t i1 = err_is_ok(v1) ? devmgr_irq(vnic.rid, &irq, &vector, &msi_addr, &msi_data) : v1;
+    errval_t i2 = err_is_ok(v1) ? devmgr_irq(vnic.rid, &irq2, &vector, &msi_addr, &msi_data) : v1;
     report("limits.vectors", err_is_ok(i1) && err_no(i2) == LIMIT_ERR_VECTORS,
            "first %s, second %s", err_name(i1), err_name(i2));
     errval_t d1 = devmgr_domain(&root, &dom);
