@@ -77,10 +77,37 @@ errval_t proc_spawn(const char *cmdline, uint64_t *pid)
 
 errval_t proc_spawn_on(unsigned core, const char *cmdline, uint64_t *pid)
 {
+    return proc_spawn_limited(core, cmdline, NULL, pid);
+}
+
+errval_t proc_spawn_limited(unsigned core, const char *cmdline, const struct proc_limits *limits,
+                            uint64_t *pid)
+{
+    errval_t err;
+    struct rpc_chan *c = initsvc_chan(&err);
+    size_t n = strlen(cmdline);
+    if (err_is_ok(err) && n >= INIT_SPAWN_LIMITS_AT)
+        err = SPAWN_ERR_ARGS;
+    if (err_is_fail(err))
+        return err;
+    memcpy(c->buf, cmdline, n + 1);
+    memcpy((char *)c->buf + INIT_SPAWN_LIMITS_AT, limits ? limits : &proc_limits_default,
+           sizeof(*limits));
     struct rpc_result r;
-    errval_t err = call_str(INIT_PROC_SPAWN, cmdline, core, NULL_CAP, NULL_CAP, &r);
+    err = rpc_call(c, INIT_PROC_SPAWN, core, 1, 0, NULL_CAP, NULL_CAP, &r);
+    if (err_is_ok(err))
+        err = r.err;
     if (err_is_ok(err))
         *pid = r.w[0];
+    return err;
+}
+
+errval_t proc_limits(uint64_t pid, struct proc_limits *out)
+{
+    struct rpc_result r;
+    errval_t err = call_str(INIT_PROC_LIMITS, NULL, pid, NULL_CAP, NULL_CAP, &r);
+    if (err_is_ok(err))
+        proc_limits_unpack(r.w, out);
     return err;
 }
 
@@ -106,8 +133,17 @@ errval_t proc_status(uint64_t pid, uint32_t *state, uint64_t *status)
 
 errval_t proc_watch(uint64_t pid, capref_t note)
 {
+    struct proc_limits unused;
+    return proc_watch_limits(pid, note, &unused);
+}
+
+errval_t proc_watch_limits(uint64_t pid, capref_t note, struct proc_limits *limits)
+{
     struct rpc_result r;
-    return call_str(INIT_PROC_WATCH, NULL, pid, note, NULL_CAP, &r);
+    errval_t err = call_str(INIT_PROC_WATCH, NULL, pid, note, NULL_CAP, &r);
+    if (err_is_ok(err))
+        proc_limits_unpack(r.w, limits);
+    return err;
 }
 
 errval_t proc_kill(uint64_t pid)

@@ -179,6 +179,17 @@ errval_t rpc_stats(struct rpc_chan *c, uint64_t *used, uint64_t *all, uint64_t *
     return err;
 }
 
+errval_t rpc_usage(struct rpc_chan *c, uint64_t pid, uint64_t out[3])
+{
+    struct rpc_result r = {0};
+    errval_t err = rpc_call(c, RPC_OP_USAGE, pid, 0, 0, NULL_CAP, NULL_CAP, &r);
+    if (err_is_ok(err))
+        err = r.err;
+    for (unsigned i = 0; i < 3 && err_is_ok(err); i++)
+        out[i] = r.w[i];
+    return err;
+}
+
 errval_t rpc_call(struct rpc_chan *c, uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2,
                   capref_t send, capref_t recv, struct rpc_result *r)
 {

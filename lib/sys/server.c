@@ -55,6 +55,14 @@ void server_forget(struct server *s, uint64_t pid)
     }
 }
 
+unsigned server_chans_of(const struct server *s, uint64_t pid)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < s->nchans; i++)
+        n += s->chans[i].used && s->chans[i].pid == pid;
+    return n;
+}
+
 unsigned server_clients(const struct server *s)
 {
     unsigned n = 0;
@@ -63,16 +71,10 @@ unsigned server_clients(const struct server *s)
     return n;
 }
 
-// Ask init to signal us when pid ends, unless a channel of pid is open
-// already (it is watched then). init itself (pid 0) never ends.
-static errval_t watch(struct server *s, uint64_t pid)
+// Ask init to signal us when new client pid ends; its answer has pid's
+// limits.
+static errval_t watch(struct server *s, uint64_t pid, struct proc_limits *limits)
 {
-    if (!s->watch_clients || pid == 0)
-        return SYS_ERR_OK;
-    for (unsigned i = 0; i < s->nchans; i++) {
-        if (s->chans[i].used && s->chans[i].pid == pid)
-            return SYS_ERR_OK;
-    }
     errval_t err = SYS_ERR_OK;
     if (!s->watch_note) {
         capref_t note;
@@ -84,7 +86,29 @@ static errval_t watch(struct server *s, uint64_t pid)
             return err;
         s->watch_note = note;
     }
-    return proc_watch(pid, s->watch_note);
+    return proc_watch_limits(pid, s->watch_note, limits);
+}
+
+// The limits of client pid, and whether it may open one more channel:
+// a client with a channel open is watched already and its limits are on
+// that channel; a new one's come with the watch, or from the server's
+// hook. init itself (pid 0) never ends and has no limits.
+static errval_t bind_limits(struct server *s, uint64_t pid, struct proc_limits *out)
+{
+    unsigned open = 0;
+    *out = proc_limits_none;
+    for (unsigned i = 0; i < s->nchans; i++) {
+        if (s->chans[i].used && s->chans[i].pid == pid) {
+            *out = s->chans[i].limits;
+            open++;
+        }
+    }
+    errval_t err = SYS_ERR_OK;
+    if (!open && pid != 0 && s->watch_clients)
+        err = watch(s, pid, out);
+    else if (!open && pid != 0 && s->client_limits)
+        s->client_limits(s, pid, out);
+    return err_is_ok(err) ? limit_check(out, LIMIT_CHANS, open, 1) : err;
 }
 
 // Some watched client ended: close the channels of every client that is
@@ -114,7 +138,10 @@ static void do_bind(struct server *s, uint64_t pid, capref_t reply, struct serve
     while (i < s->nchans && s->chans[i].used)
         i++;
     capref_t chan_cap = NULL_CAP;
-    resp->err = i == s->nchans ? RPC_ERR_SERVER_FULL : watch(s, pid);
+    struct proc_limits limits;
+    resp->err = bind_limits(s, pid, &limits);
+    if (err_is_ok(resp->err) && i == s->nchans)
+        resp->err = RPC_ERR_SERVER_FULL;
     if (err_is_ok(resp->err))
         resp->err = slot_alloc(&chan_cap);
     if (err_is_ok(resp->err))
@@ -129,7 +156,7 @@ static void do_bind(struct server *s, uint64_t pid, capref_t reply, struct serve
         resp->defer = true; // answered already
         return;
     }
-    s->chans[i] = (struct server_chan){.used = true, .pid = pid, .reply = reply};
+    s->chans[i] = (struct server_chan){.used = true, .pid = pid, .reply = reply, .limits = limits};
     errval_t sent = server_reply(&s->chans[i], &(struct server_resp){.cap = chan_cap});
     cap_destroy(chan_cap); // the client has its copy
     resp->defer = true;    // answered already
@@ -186,6 +213,12 @@ static void dispatch(struct server *s, const struct lmp_recv_msg *m, capref_t ca
         resp.w[0] = server_clients(s);
         resp.w[1] = s->nchans;
         resp.w[2] = s->reaped;
+        if (cap)
+            cap_destroy(cap);
+    } else if (req.op == RPC_OP_USAGE) {
+        resp.w[0] = server_chans_of(s, req.a[0]);
+        if (s->usage)
+            s->usage(s, req.a[0], &resp.w[1]);
         if (cap)
             cap_destroy(cap);
     } else

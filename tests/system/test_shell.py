@@ -26,6 +26,10 @@ SYSTEST = {
     "watch": ["watch.signal_on_end", "watch.errors"],
     "lmp": ["lmp.recv_timeout", "lmp.message_before_timeout"],
     "timeout": ["timeout.bind_and_call", "timeout.call", "timeout.bind", "timeout.server_side"],
+    "limits": ["limits.defaults", "limits.spawn_too_small", "limits.own", "limits.narrowed", "limits.vnics",
+               "limits.vectors", "limits.domains", "limits.vsics", "limits.chans",
+               "limits.chans_memserv_init", "limits.memory", "limits.child_holds",
+               "limits.neighbour", "limits.released"],
 }
 
 
@@ -200,6 +204,28 @@ def numbers(ctx, sh):
                  rf"^usage: {prog} .*\[port \(1-65535\)\]\n\[\d+\] {prog}: exited with status 2")
 
 
+def limits(ctx, sh):
+    """run's limit options, their errors, and `limits`."""
+    sh.check("run --mem below a domain's size", "run --mem 64K systest spin",
+             r"^run: systest: process limit on memory reached")
+    sh.check("run with an unknown limit", "run --frob 1 systest",
+             r"^run: --frob: no such limit \(--mem, --domains, [\s\S]*usage: run ")
+    sh.check("run --mem without a size", "run --mem 8X systest", r"^run: --mem 8X: not a size")
+    sh.check("run --vectors without a count", "run --vectors 1K systest",
+             r"^run: --vectors 1K: not a count")
+    sh.check("run --chans without a value", "run --chans", r"^run: --chans: the value is missing")
+    out = sh.check("run with limits", "run -c 0 --mem 8M --vectors 2 --chans 3 systest spin &",
+                   r"\[(\d+)\] systest")
+    pid = re.search(r"\[(\d+)\]", out).group(1) if out else "0"
+    # Its limits as given, the defaults for the rest; its memory and its
+    # channels (init, mem_serv) in use.
+    sh.check("limits shows them", "limits",
+             r"PID NAME +MEM \(used/max\) +DOMAINS +VECTORS +VNICS +VSICS +CHANS"
+             r"[\s\S]*\n +0 init +0/none +0/none +0/none +0/none +0/none +\d/none\n"
+             rf"[\s\S]*\n +{pid} systest +\d+[KM]/8M +0/4 +0/2 +0/2 +0/1 +\d/3\n")
+    sh.check("kill the limited one", f"kill {pid}", rf"\[{pid}\] killed")
+
+
 def run(ctx):
     iso = ctx.iso(modules=())  # hake/menu.lst: init shell, mem_serv, shell, systest
     m = ctx.machine(iso)
@@ -208,11 +234,12 @@ def run(ctx):
         m.expect(PROMPT, timeout=30)
         ctx.check("netctl and storctl up", services_up(m), "")
         sh = Shell(ctx, m)
-        sh.check("help lists commands", "help", r"run \[-c core\] <prog> \[args\] \[&\].*\n[\s\S]*poweroff")
+        sh.check("help lists commands", "help", r"run \[-c core\] \[--<limit> n\]\.\.\. <prog> \[args\] \[&\]"
+                 r"[\s\S]*limits +each process's limits[\s\S]*poweroff")
         sh.check("echo", "echo hello   sietch", r"^hello sietch\n")
         sh.check("unknown command", "frobnicate", r"unknown command 'frobnicate' \(try 'help'\)")
         sh.check("kill needs a pid", "kill abc", r"usage: kill <pid>")
-        sh.check("run needs a program", "run", r"usage: run \[-c core\] <prog>")
+        sh.check("run needs a program", "run", r"usage: run \[-c core\] \[--<limit> n\]\.\.\. <prog>")
         sh.check("run of a missing program", "run nosuch", r"run: nosuch: no boot module")
         sh.check("kill of a missing process", "kill 999", r"kill: 999: no process with that id")
         sh.check("init is protected", "kill 1", r"kill: 1: that process may not be killed")
@@ -241,6 +268,7 @@ def run(ctx):
         ctx.check("memory back after the fault", free_kib(sh) == before, "free memory changed")
         foreground_keys(ctx, m, sh, before)
         input_limits(ctx, m, sh)
+        limits(ctx, sh)
         numbers(ctx, sh)
         edit_line(ctx, m, sh)
         m.send("poweroff\r")

@@ -105,6 +105,22 @@ static bool vec_used[256];
 static uint64_t vec_holder[256];
 static int32_t vec_rid[256]; // -1: no remapping entry (none written, or cleared)
 
+static unsigned vectors_of(uint64_t pid)
+{
+    unsigned n = 0;
+    for (unsigned v = VECTOR_FIRST; v <= VECTOR_LAST; v++)
+        n += vec_used[v] && vec_holder[v] == pid;
+    return n;
+}
+
+static unsigned domains_of(uint64_t pid)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < MAX_DOMAINS; i++)
+        n += domains[i].used && domains[i].creator == pid;
+    return n;
+}
+
 // The MSI that raises vector v (cap: its IRQDest) from device rid. With
 // interrupt remapping: entry v is written for rid and the vector's core,
 // and the message is the remappable one naming it (address 0xFEE00000 |
@@ -124,6 +140,9 @@ static errval_t irq_msi(capref_t cap, uint32_t v, uint16_t rid, uint64_t *addr, 
 
 static void op_irq(struct server_req *req, const struct dev *d, struct server_resp *resp)
 {
+    resp->err = limit_check(&req->chan->limits, LIMIT_VECTORS, vectors_of(req->chan->pid), 1);
+    if (err_is_fail(resp->err))
+        return;
     uint32_t v = VECTOR_FIRST;
     while (v <= VECTOR_LAST && vec_used[v])
         v++;
@@ -272,7 +291,9 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
         break;
     case DEVMGR_DOMAIN: {
         uint16_t id = 0;
-        resp->err = iommu_enabled() ? owners_watch(req->chan->pid) : IOMMU_ERR_NO_UNIT;
+        resp->err = limit_check(&req->chan->limits, LIMIT_DOMAINS, domains_of(req->chan->pid), 1);
+        if (err_is_ok(resp->err))
+            resp->err = iommu_enabled() ? owners_watch(req->chan->pid) : IOMMU_ERR_NO_UNIT;
         if (err_is_ok(resp->err))
             resp->err = iommu_domain(req->chan->pid, &resp->cap, &id);
         resp->cap_drop = err_is_ok(resp->err);
@@ -314,6 +335,14 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
     }
     if (req->cap)
         cap_destroy(req->cap);
+}
+
+// RPC_OP_USAGE: the IOMMU domains and the vectors pid holds.
+static void usage(struct server *s, uint64_t pid, uint64_t out[2])
+{
+    (void)s;
+    out[0] = domains_of(pid);
+    out[1] = vectors_of(pid);
 }
 
 static void notify(struct server *s, uint64_t bits)
@@ -369,6 +398,7 @@ int main(void)
     devmgr_server.ep = cap_selfep;
     devmgr_server.handle = handle;
     devmgr_server.notify = notify;
+    devmgr_server.usage = usage;
     devmgr_server.watch_clients = true; // a client's channel closes when it ends
     err = name_register(DEVMGR_NAME, cap_selfep);
     if (err_is_fail(err))

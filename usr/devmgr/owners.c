@@ -50,7 +50,8 @@ static void start_driver(struct dev *d, const struct driver *drv)
     struct pci_bdf b = d->f.bdf;
     snprintf(line, sizeof(line), "%s %02x:%02x.%u", drv->program, b.bus, b.dev, b.fn);
     uint64_t pid;
-    errval_t err = proc_spawn(line, &pid);
+    // A driver is part of the system: no limits (they would be devmgr's own).
+    errval_t err = proc_spawn_limited(PROC_ANY_CORE, line, &proc_limits_none, &pid);
     if (err_is_ok(err))
         err = owners_watch(pid);
     if (err_is_fail(err)) {

@@ -25,9 +25,10 @@ struct proc {
     uint32_t vector; // the vector we gave it on core 0, or 0
     enum proc_state state;
     uint64_t status;
-    bool system;     // a system server kill refuses (devmgr: the devices and the IOMMU)
-    bool trusted;    // a boot program (devmgr, the shell): may end any process, power off
-    uint64_t parent; // the process that spawned it (0: init)
+    bool system;               // a system server kill refuses (devmgr: the devices and the IOMMU)
+    bool trusted;              // a boot program (devmgr, the shell): may end any process, power off
+    uint64_t parent;           // the process that spawned it (0: init)
+    struct proc_limits limits; // what servers let it hold (sys/limits.h)
     char name[PROC_NAME_LEN];
     struct spawn sp;
     struct waiter *waiters;
@@ -80,6 +81,9 @@ void broker_proc_ended(struct proc *p);
 errval_t mem_setup(void);
 errval_t mem_start_memserv(void);
 errval_t mem_alloc_for(void *pid, capref_t *ret, uint64_t bytes);
+// Tell mem_serv pid's limits on memory and channels, before it charges
+// pid anything (MEMSERV_SET_LIMITS; it forgets them as it reclaims pid).
+errval_t mem_set_limits(uint64_t pid, const struct proc_limits *limits);
 uint64_t mem_reclaim(uint64_t pid);
 void mem_mark_exported(uint64_t base); // (memory not mem_serv's is ignored)
 uint64_t mem_usage(uint64_t pid);
@@ -88,12 +92,17 @@ uint64_t mem_usage(uint64_t pid);
 const void *module_find(const char *name, size_t *size);
 
 // Processes (procs.c). proc_create loads a program (not running yet) with
-// its RAM from alloc (NULL: charged to its pid through mem_serv); the
-// caller may spawn_give it more caps, then proc_run starts it.
+// its RAM from alloc (NULL: charged to its pid through mem_serv) and its
+// limits (NULL: none); the caller may spawn_give it more caps, then
+// proc_run starts it.
 errval_t proc_create(int argc, const char *const *argv, spawn_alloc_fn alloc, void *alloc_arg,
-                     struct proc **out);
+                     const struct proc_limits *limits, struct proc **out);
 errval_t proc_run(struct proc *p);
-errval_t proc_start(int argc, const char *const *argv, uint64_t *pid);
+errval_t proc_start(int argc, const char *const *argv, const struct proc_limits *limits,
+                    uint64_t *pid);
+// The limits of a process for init's own channel table (server.h's
+// client_limits): none for init itself and for pids not in the table.
+void procs_client_limits(struct server *s, uint64_t pid, struct proc_limits *out);
 struct proc *proc_find(uint64_t pid);
 
 // Is pid a boot program (or init)? They may end any process and power off.

@@ -88,7 +88,7 @@ static void start_boot_program(const char *name)
 {
     const char *argv[] = {name};
     struct proc *p;
-    errval_t err = proc_create(1, argv, NULL, NULL, &p);
+    errval_t err = proc_create(1, argv, NULL, NULL, NULL, &p); // (no limits)
     if (err_is_ok(err))
         p->trusted = true; // the boot menu's programs act for whoever booted the machine
     if (err_is_ok(err) && !strcmp(name, "shell"))
@@ -113,6 +113,7 @@ int main(int argc, char **argv)
     init_server.ep = cap_selfep;
     init_server.handle = handle;
     init_server.notify = notify;
+    init_server.client_limits = procs_client_limits;
     errval_t err = mem_setup(); // (too little memory: it says how much is needed)
     if (err_is_fail(err))
         return 1;

@@ -144,7 +144,7 @@ errval_t mem_start_memserv(void)
 {
     const char *argv[] = {"mem_serv"};
     struct proc *p;
-    errval_t err = proc_create(1, argv, pool_spawn_alloc, NULL, &p);
+    errval_t err = proc_create(1, argv, pool_spawn_alloc, NULL, NULL, &p);
     for (unsigned i = 0; i < n_memserv_ram && err_is_ok(err); i++)
         err = spawn_give(&p->sp, TASKCN_SLOT_EXTRA0 + i, memserv_ram[i]);
     if (err_is_ok(err))
@@ -175,6 +175,17 @@ errval_t mem_alloc_for(void *pid, capref_t *ret, uint64_t bytes)
     if (err_is_fail(err))
         slot_free(*ret);
     return err;
+}
+
+errval_t mem_set_limits(uint64_t pid, const struct proc_limits *limits)
+{
+    errval_t err;
+    struct rpc_chan *c = memserv_chan(&err);
+    struct rpc_result r;
+    if (err_is_ok(err))
+        err = rpc_call(c, MEMSERV_SET_LIMITS, pid, limits->max[LIMIT_MEM], limits->max[LIMIT_CHANS],
+                       NULL_CAP, NULL_CAP, &r);
+    return err_is_ok(err) ? r.err : err;
 }
 
 static uint64_t memserv_op(uint64_t op, uint64_t pid)

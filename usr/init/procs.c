@@ -37,7 +37,7 @@ static struct proc *new_entry(void)
 static unsigned index_of(const struct proc *p) { return (unsigned)(p - procs); }
 
 errval_t proc_create(int argc, const char *const *argv, spawn_alloc_fn alloc, void *alloc_arg,
-                     struct proc **out)
+                     const struct proc_limits *limits, struct proc **out)
 {
     size_t size;
     const void *elf = module_find(argv[0], &size);
@@ -47,14 +47,22 @@ errval_t proc_create(int argc, const char *const *argv, spawn_alloc_fn alloc, vo
     if (!p)
         return SPAWN_ERR_TOO_MANY;
     uint64_t pid = next_pid++;
-    *p = (struct proc){.used = true, .pid = pid, .state = PROC_RUNNING};
+    *p = (struct proc){.used = true,
+                       .pid = pid,
+                       .state = PROC_RUNNING,
+                       .limits = limits ? *limits : proc_limits_none};
     strlcpy(p->name, argv[0], sizeof(p->name));
+    errval_t err = SYS_ERR_OK;
     if (!alloc) {
         alloc = mem_alloc_for;
         alloc_arg = (void *)(uintptr_t)pid;
+        // mem_serv holds it to them from its first byte (its own domain's).
+        if (limits)
+            err = mem_set_limits(pid, limits);
     }
-    errval_t err =
-        spawn_load(&p->sp, elf, size, argc, argv, pid, HANDLE_L1 + index_of(p), alloc, alloc_arg);
+    if (err_is_ok(err))
+        err = spawn_load(&p->sp, elf, size, argc, argv, pid, HANDLE_L1 + index_of(p), alloc,
+                         alloc_arg);
     capref_t tmp = NULL_CAP;
     // Every process can reach init's services and mem_serv, as itself.
     if (err_is_ok(err))
@@ -97,10 +105,11 @@ errval_t proc_run(struct proc *p)
     return err;
 }
 
-errval_t proc_start(int argc, const char *const *argv, uint64_t *pid)
+errval_t proc_start(int argc, const char *const *argv, const struct proc_limits *limits,
+                    uint64_t *pid)
 {
     struct proc *p;
-    errval_t err = proc_create(argc, argv, NULL, NULL, &p);
+    errval_t err = proc_create(argc, argv, NULL, NULL, limits, &p);
     if (err_is_ok(err))
         err = proc_run(p);
     if (err_is_ok(err))
@@ -176,7 +185,7 @@ static int split(char *buf, const char **argv, int max)
 
 // Spawn on another core: its monitor does it, from our module frame.
 static void spawn_remote(struct server_req *req, struct server_resp *resp, unsigned core,
-                         const char *line, const char *prog)
+                         const char *line, const char *prog, const struct proc_limits *limits)
 {
     capref_t module = module_cap(prog);
     struct proc *p = module ? new_entry() : NULL;
@@ -187,7 +196,8 @@ static void spawn_remote(struct server_req *req, struct server_resp *resp, unsig
                        .pid = next_pid++,
                        .state = PROC_RUNNING,
                        .core = core,
-                       .parent = req->chan->pid};
+                       .parent = req->chan->pid,
+                       .limits = *limits};
     strlcpy(p->name, prog, sizeof(p->name));
     struct requester rq = {.chan = req->chan, .pid = req->chan->pid};
     resp->err = cores_spawn(p, module, line, &rq);
@@ -195,6 +205,19 @@ static void spawn_remote(struct server_req *req, struct server_resp *resp, unsig
         p->used = false;
     else
         resp->defer = true; // answered when the monitor has done it
+}
+
+// The limits a spawn asks for (in the shared page, or the defaults),
+// never above the spawner's own.
+static struct proc_limits spawn_limits(struct server_req *req)
+{
+    struct proc_limits l = proc_limits_default;
+    if (req->a[1])
+        memcpy(&l, (const char *)req->chan->buf + INIT_SPAWN_LIMITS_AT, sizeof(l));
+    const struct proc *parent = proc_find(req->chan->pid);
+    if (parent)
+        proc_limits_narrow(&l, &parent->limits);
+    return l;
 }
 
 static void op_spawn(struct server_req *req, struct server_resp *resp)
@@ -210,6 +233,7 @@ static void op_spawn(struct server_req *req, struct server_resp *resp)
     strlcpy(copy, line, sizeof(copy));
     int argc = fits ? split(copy, argv, ARGS_MAX) : -1;
     uint64_t core = req->a[0], pid = 0;
+    struct proc_limits limits = spawn_limits(req);
     if (argc < 0) {
         resp->err = SPAWN_ERR_ARGS;
     } else if (!argc) {
@@ -218,10 +242,10 @@ static void op_spawn(struct server_req *req, struct server_resp *resp)
         if (!core_up((unsigned)core))
             resp->err = PROC_ERR_NO_CORE;
         else
-            spawn_remote(req, resp, (unsigned)core, line, argv[0]);
+            spawn_remote(req, resp, (unsigned)core, line, argv[0], &limits);
         return;
     } else {
-        resp->err = proc_start(argc, argv, &pid);
+        resp->err = proc_start(argc, argv, &limits, &pid);
         struct proc *p = err_is_ok(resp->err) ? proc_find(pid) : NULL;
         if (p)
             p->parent = req->chan->pid;
@@ -276,7 +300,24 @@ static void op_watch(struct server_req *req, struct server_resp *resp)
         return;
     *w = (struct watch){req->cap, p->watches};
     p->watches = w;
-    req->cap = NULL_CAP; // ours now
+    req->cap = NULL_CAP;                   // ours now
+    proc_limits_pack(&p->limits, resp->w); // what the watcher, a server, enforces
+}
+
+static void op_limits(struct server_req *req, struct server_resp *resp)
+{
+    struct proc *p = proc_find(req->a[0]);
+    if (!p)
+        resp->err = PROC_ERR_NO_SUCH;
+    else
+        proc_limits_pack(&p->limits, resp->w);
+}
+
+void procs_client_limits(struct server *s, uint64_t pid, struct proc_limits *out)
+{
+    (void)s;
+    const struct proc *p = proc_find(pid);
+    *out = p ? p->limits : proc_limits_none;
 }
 
 bool procs_trusted(uint64_t pid)
@@ -410,6 +451,7 @@ void procs_handle(struct server_req *req, struct server_resp *resp)
     case INIT_PROC_CAPS: op_caps(req, resp); break;
     case INIT_PROC_STATUS: op_status(req, resp); break;
     case INIT_PROC_WATCH: op_watch(req, resp); break;
+    case INIT_PROC_LIMITS: op_limits(req, resp); break;
     default: resp->err = SYS_ERR_ILLEGAL_INVOCATION;
     }
 }

@@ -8,8 +8,11 @@
  * asks for everything charged to it back (MEMSERV_FREE_ALL): revoking our
  * copy of each RAM cap removes every cap and object made from it on this
  * core. If some were sent to other cores, the memory is held until init has
- * revoked them there too (MEMSERV_HELD, MEMSERV_RELEASE_HELD). mem_serv's own heap comes from a
- * pool of its own, apart from the memory it manages.
+ * revoked them there too (MEMSERV_HELD, MEMSERV_RELEASE_HELD). init tells
+ * us a new process's limits on memory and channels before charging it
+ * anything (MEMSERV_SET_LIMITS): an allocation past its memory limit is
+ * refused with LIMIT_ERR_MEMORY. mem_serv's own heap comes from a pool of
+ * its own, apart from the memory it manages.
  */
 #include "mm.h"
 #include <stdio.h>
@@ -19,9 +22,10 @@
 #include <sys/server.h>
 #include <sys/slot.h>
 
-#define SELF_POOL (8u << 20) // our own heap, page tables and CNodes
-#define MAX_CHANS 128
-#define INIT_PID  0
+#define SELF_POOL  (8u << 20) // our own heap, page tables and CNodes
+#define MAX_CHANS  128
+#define INIT_PID   0
+#define MAX_LIMITS 128 // processes with limits at once (init's table holds 64)
 
 static struct mm mm;
 static struct server_chan chans[MAX_CHANS];
@@ -51,13 +55,61 @@ static errval_t self_free(void *arg, capref_t ram)
     return cap_delete(ram); // not reused: the pool only grows
 }
 
+// ---- Limits: init sets them before it charges a new process anything ----
+
+struct pid_limits {
+    uint64_t pid; // 0: a free entry (init has no limits)
+    struct proc_limits l;
+};
+static struct pid_limits limits[MAX_LIMITS];
+
+static struct pid_limits *limits_of(uint64_t pid)
+{
+    for (unsigned i = 0; i < MAX_LIMITS && pid; i++) {
+        if (limits[i].pid == pid)
+            return &limits[i];
+    }
+    return NULL;
+}
+
+static errval_t set_limits(uint64_t pid, uint64_t mem, uint64_t nchans)
+{
+    struct pid_limits *e = limits_of(pid);
+    for (unsigned i = 0; i < MAX_LIMITS && !e && pid; i++)
+        e = limits[i].pid ? NULL : &limits[i];
+    if (!e)
+        return pid ? SYS_ERR_NO_MEMORY : MM_ERR_DENIED;
+    *e = (struct pid_limits){pid, proc_limits_none};
+    e->l.max[LIMIT_MEM] = mem;
+    e->l.max[LIMIT_CHANS] = nchans;
+    return SYS_ERR_OK;
+}
+
+static void forget_limits(uint64_t pid)
+{
+    struct pid_limits *e = limits_of(pid);
+    if (e)
+        e->pid = 0;
+}
+
+// The server library's hook: a new client's limits (channels).
+static void client_limits(struct server *s, uint64_t pid, struct proc_limits *out)
+{
+    (void)s;
+    const struct pid_limits *e = limits_of(pid);
+    *out = e ? e->l : proc_limits_none;
+}
+
 // ---- Requests ----
 
 static void op_alloc(uint64_t pid, uint64_t bytes, uint64_t align, struct server_resp *resp)
 {
     bytes = (bytes + OBJSIZE_PAGE - 1) & ~(uint64_t)(OBJSIZE_PAGE - 1);
     capref_t cap;
-    resp->err = mm_alloc(&mm, pid, bytes, align ? align : OBJSIZE_PAGE, &cap);
+    const struct pid_limits *e = limits_of(pid);
+    resp->err = e ? limit_check(&e->l, LIMIT_MEM, mm_usage(&mm, pid), bytes) : SYS_ERR_OK;
+    if (err_is_ok(resp->err))
+        resp->err = mm_alloc(&mm, pid, bytes, align ? align : OBJSIZE_PAGE, &cap);
     if (err_is_ok(resp->err))
         resp->cap = cap; // a copy goes out; ours stays to revoke it later
 }
@@ -96,6 +148,7 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
         else {
             resp->w[0] = mm_free_all(&mm, req->a[0]);
             server_forget(s, req->a[0]);
+            forget_limits(req->a[0]);
         }
         break;
     case MEMSERV_USAGE: resp->w[0] = mm_usage(&mm, req->a[0]); break;
@@ -113,6 +166,9 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
     }
     case MEMSERV_EXPORTED:
         resp->err = init ? mm_mark_exported(&mm, req->a[0]) : MM_ERR_DENIED;
+        break;
+    case MEMSERV_SET_LIMITS:
+        resp->err = init ? set_limits(req->a[0], req->a[1], req->a[2]) : MM_ERR_DENIED;
         break;
     case MEMSERV_RELEASE_HELD:
         resp->err = init ? mm_release_held(&mm, req->a[0]) : MM_ERR_DENIED;
@@ -154,7 +210,8 @@ int main(int argc, char **argv)
             mm_add(&mm, more);
     }
     printf("mem_serv: managing %lu MiB in %u regions\n", mm.total >> 20, mm.nregions);
-    static struct server srv = {.chans = chans, .nchans = MAX_CHANS, .handle = handle};
+    static struct server srv = {
+        .chans = chans, .nchans = MAX_CHANS, .handle = handle, .client_limits = client_limits};
     srv.ep = cap_selfep;
     server_run(&srv);
 }

@@ -449,6 +449,7 @@ static void initsvc(struct server_req *req, struct server_resp *resp)
     case INIT_PROC_CAPS:
     case INIT_PROC_STATUS:
     case INIT_PROC_WATCH:
+    case INIT_PROC_LIMITS:
     case INIT_POWEROFF: resp->err = MON_ERR_CORE0_ONLY; break;
     default: resp->err = SYS_ERR_ILLEGAL_INVOCATION;
     }

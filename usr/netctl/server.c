@@ -88,9 +88,20 @@ static void reclaim(unsigned i)
     v->generation++;
 }
 
+static unsigned vnics_of(uint64_t pid)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < NETCTL_MAX_VNICS; i++)
+        n += pid && nc.vnics[i].owner == pid; // (owner 0: free)
+    return n;
+}
+
 static void op_create(struct server_req *req, struct server_resp *resp)
 {
     uint64_t pid = req->chan->pid;
+    resp->err = limit_check(&req->chan->limits, LIMIT_VNICS, vnics_of(pid), 1);
+    if (err_is_fail(resp->err))
+        return;
     unsigned i = 0;
     while (i < NETCTL_MAX_VNICS && nc.vnics[i].owner)
         i++;
@@ -273,6 +284,13 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
         cap_destroy(req->cap);
 }
 
+// RPC_OP_USAGE: the VNICs pid holds.
+static void usage(struct server *s, uint64_t pid, uint64_t out[2])
+{
+    (void)s;
+    out[0] = vnics_of(pid);
+}
+
 // A watched process ended: its VNICs come back.
 static void notify(struct server *s, uint64_t bits)
 {
@@ -299,7 +317,13 @@ int netctl_serve(void)
     nc.ep_id = ci.bytes;
     static struct server_chan chans[32];
     static struct server srv = {
-        .chans = chans, .nchans = 32, .handle = handle, .notify = notify, .watch_clients = true};
+        .chans = chans,
+        .nchans = 32,
+        .handle = handle,
+        .notify = notify,
+        .watch_clients = true,
+        .usage = usage,
+    };
     srv.ep = cap_selfep;
     if (err_is_ok(err))
         err = name_register(NETCTL_NAME, cap_selfep);

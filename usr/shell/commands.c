@@ -127,7 +127,8 @@ static int foreground(const char *name, uint64_t pid)
 static int cmd_run(int argc, char **argv)
 {
     unsigned core = PROC_ANY_CORE;
-    if (!run_core(&argc, &argv, &core))
+    struct proc_limits limits;
+    if (!run_core(&argc, &argv, &core) || !run_limits(&argc, &argv, &limits))
         return usage("run");
     bool background = argc > 1 && !strcmp(argv[argc - 1], "&");
     if (background)
@@ -138,7 +139,7 @@ static int cmd_run(int argc, char **argv)
     uint64_t pid;
     errval_t err = join(argc - 1, argv + 1, line, sizeof(line));
     if (err_is_ok(err))
-        err = proc_spawn_on(core, line, &pid);
+        err = proc_spawn_limited(core, line, &limits, &pid);
     if (err_no(err) == PROC_ERR_NO_CORE) {
         printf("run: core %u: %s\n", core, err_msg(err));
         return 1;
@@ -374,10 +375,13 @@ const struct command commands[] = {
     {"help", "help", "list the commands", cmd_help},
     {"echo", "echo [words...]", "print the words", cmd_echo},
     {"ps", "ps", "list processes", cmd_ps},
-    {"run", "run [-c core] <prog> [args] [&]",
-     "start a boot module (on a core; & : in the background)", cmd_run},
+    {"run", "run [-c core] [--<limit> n]... <prog> [args] [&]",
+     "start a boot module (on a core; with limits: mem, domains, vectors, vnics, vsics, chans; "
+     "& : in the background)",
+     cmd_run},
     {"kill", "kill <pid>", "stop a process and reclaim its memory", cmd_kill},
     {"mem", "mem", "free and used RAM", cmd_mem},
+    {"limits", "limits", "each process's limits and what it holds of each", cmd_limits},
     {"caps", "caps <pid>", "list the capabilities of a process", cmd_caps},
     {"lspci", "lspci [-v]", "list PCI devices (-v: in detail, with owners)", cmd_lspci},
     {"vnic", "vnic list | vnic show <n>", "netctl's VNICs (show: with counters)", cmd_vnic},

@@ -2,8 +2,10 @@
 #pragma once
 
 #include <kpi/errors.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/limits.h>
 
 #define SHELL_LINE_MAX 255 // characters in a command line
 #define SHELL_MAX_ARGS 32  // words in a command line (kpi/init.h's ARGS_MAX)
@@ -25,6 +27,12 @@ struct command {
 extern const struct command commands[];
 
 int cmd_servers(int argc, char **argv); // servers.c
+int cmd_limits(int argc, char **argv);  // limits.c
+
+// `run`'s limit options at the front of its arguments (`--mem 8M
+// --vectors 2 ...`, limits.c): *l gets the defaults with those set, and the
+// words are taken off. False (having said why) if an option is wrong.
+bool run_limits(int *argc, char ***argv, struct proc_limits *l);
 
 #define READLINE_EOF      (-1)
 #define READLINE_TOO_LONG (-2)

@@ -259,11 +259,22 @@ static void notify(struct server *s, uint64_t bits)
         vsic_reap();
 }
 
+// RPC_OP_USAGE: the VSICs pid holds (one at most).
+static void usage(struct server *s, uint64_t pid, uint64_t out[2])
+{
+    (void)s;
+    out[0] = pid && vsic_of(pid) >= 0; // (owner 0: free)
+}
+
 int storctl_serve(void)
 {
     static struct server_chan chans[16];
-    static struct server srv = {
-        .chans = chans, .nchans = 16, .handle = handle, .notify = notify, .watch_clients = true};
+    static struct server srv = {.chans = chans,
+                                .nchans = 16,
+                                .handle = handle,
+                                .notify = notify,
+                                .watch_clients = true,
+                                .usage = usage};
     srv.ep = cap_selfep;
     errval_t err = name_register(STORCTL_NAME, cap_selfep);
     if (err_is_fail(err)) {

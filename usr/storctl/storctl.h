@@ -124,6 +124,9 @@ void vf_unwindow(struct vsic *v);
 // Take back the VSICs of processes that ended.
 void vsic_reap(void);
 
+// The VSIC process pid holds, or -1.
+int vsic_of(uint64_t pid);
+
 // The server loop (server.c); returns only on failure.
 int storctl_serve(void);
 

@@ -167,7 +167,7 @@ errval_t vsic_setup(void)
 
 // ---- VSICs ----
 
-static int vsic_of(uint64_t pid)
+int vsic_of(uint64_t pid)
 {
     for (unsigned i = 0; i < sc.nvsics; i++) {
         if (sc.vsics[i].owner == pid)
@@ -270,6 +270,8 @@ void vsic_op_create(struct server_req *req, struct server_resp *resp)
         resp->err = SYS_ERR_INVALID_ARGS;
     else if (vsic_of(pid) >= 0)
         resp->err = STORCTL_ERR_HAS_VSIC;
+    else if (err_is_fail(limit_check(&req->chan->limits, LIMIT_VSICS, 0, 1)))
+        resp->err = LIMIT_ERR_VSICS; // (it holds none: HAS_VSIC above)
     else if (i == sc.nvsics)
         resp->err = STORCTL_ERR_NO_VSIC_FREE;
     if (err_is_fail(resp->err))

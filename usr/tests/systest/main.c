@@ -20,10 +20,12 @@
 #include <sys/thread.h>
 #include <sys/vspace.h>
 
+#include "systest.h"
+
 static int failed;
 volatile uint64_t crash_address = 16;
 
-static void report(const char *id, bool ok, const char *fmt, ...)
+void report(const char *id, bool ok, const char *fmt, ...)
 {
     if (ok) {
         printf("TEST PASS %s\n", id);
@@ -643,6 +645,12 @@ int main(int argc, char **argv)
         return slow_client_main();
     else if (!strcmp(t, "devices"))
         test_devices();
+    else if (!strcmp(t, "limits"))
+        test_limits();
+    else if (!strcmp(t, "limited"))
+        limited_main();
+    else if (!strcmp(t, "neighbour"))
+        neighbour_main();
     else if (!strcmp(t, "print"))
         print_lines(argc, argv);
     else if (!strcmp(t, "spin"))
@@ -651,8 +659,8 @@ int main(int argc, char **argv)
     else if (!strcmp(t, "crash"))
         *(volatile int *)(uintptr_t)crash_address = 1; // nothing is mapped there
     else
-        printf(
-            "usage: systest "
-            "args|heap|malloc|threads|names|memserv|watch|lmp|timeout|devices|print|spin|crash\n");
+        printf("usage: systest "
+               "args|heap|malloc|threads|names|memserv|watch|lmp|timeout|devices|limits|print|spin|"
+               "crash\n");
     return failed;
 }

@@ -7,12 +7,13 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/limits.h>
 #include <sys/rpc.h>
 
 enum initsvc_op {
     INIT_NAME_REGISTER = 1, // buf: name; cap: an unbadged send cap to the service
     INIT_NAME_LOOKUP = 2,   // buf: name -> cap: a bind cap badged with the caller's pid
-    INIT_PROC_SPAWN = 3,    // (core) buf: "prog arg1 arg2" -> w0: pid
+    INIT_PROC_SPAWN = 3,    // (core, limits given) buf: "prog args", limits at 256 -> w0: pid
     INIT_PROC_WAIT = 4,     // (pid) -> w0: exit status (answered when it ends)
     INIT_PROC_KILL = 5,     // (pid)
     INIT_PROC_LIST = 6,     // -> buf: struct proc_info[w0]
@@ -29,7 +30,13 @@ enum initsvc_op {
     INIT_REMOTE_REVOKE = 16, // cap: revoke its copies on other cores, then unexport it
     INIT_PROC_STATUS = 17,   // (pid) -> w0: state, w1: exit status (never waits)
     INIT_PROC_WATCH = 18,    // (pid); cap: a send cap we signal (LMP_FLAG_NOTIFY) when pid ends
+                             //   -> w0..w2: pid's limits (proc_limits_pack)
+    INIT_PROC_LIMITS = 19,   // (pid) -> w0..w2: pid's limits (proc_limits_pack)
 };
+
+// Where INIT_PROC_SPAWN finds the limits (a struct proc_limits) in the
+// shared page, after the command line.
+#define INIT_SPAWN_LIMITS_AT 256
 
 #define NAME_MAX_LEN  31
 #define PROC_ANY_CORE 0xffffffffu // proc_spawn_on: init picks (its own core)
@@ -65,6 +72,16 @@ errval_t proc_spawn(const char *cmdline, uint64_t *pid);
 
 // The same, on a chosen core.
 errval_t proc_spawn_on(unsigned core, const char *cmdline, uint64_t *pid);
+
+// The same with limits on what the new process may hold (NULL:
+// proc_limits_default). init narrows them to the caller's own, so a child
+// never gets more than its parent. A spawn whose own domain does not fit
+// the memory limit fails with LIMIT_ERR_MEMORY.
+errval_t proc_spawn_limited(unsigned core, const char *cmdline, const struct proc_limits *limits,
+                            uint64_t *pid);
+
+// The limits of process pid (as init narrowed them). Errors: PROC_ERR_NO_SUCH.
+errval_t proc_limits(uint64_t pid, struct proc_limits *out);
 errval_t proc_wait(uint64_t pid, uint64_t *status);
 errval_t proc_kill(uint64_t pid);
 
@@ -78,6 +95,10 @@ errval_t proc_status(uint64_t pid, uint32_t *state, uint64_t *status);
 // proc_status which of the watched processes ended. Errors:
 // PROC_ERR_NO_SUCH (no such process, or it has ended already).
 errval_t proc_watch(uint64_t pid, capref_t note);
+
+// proc_watch, also giving pid's limits (*limits): what a server enforces
+// on a client it starts to watch, at no extra call.
+errval_t proc_watch_limits(uint64_t pid, capref_t note, struct proc_limits *limits);
 
 // The process table: up to max entries into out; *n gets the count.
 errval_t proc_list(struct proc_info *out, unsigned max, unsigned *n);

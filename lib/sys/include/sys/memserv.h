@@ -15,6 +15,9 @@ enum memserv_op {
     MEMSERV_HELD = 7,         // init only: -> w0: 1 if one is held, w1: base, w2: bytes, cap
     MEMSERV_RELEASE_HELD = 8, // (base) init only: its copies elsewhere are gone: free it
     MEMSERV_EXPORTED = 9,     // (base) init only: a cap over it went to another core
+    // (pid, bytes, channels) init only: pid's limits (sys/limits.h), kept
+    // until MEMSERV_FREE_ALL of pid; a pid without them has none.
+    MEMSERV_SET_LIMITS = 10,
 };
 
 // The channel to mem_serv (bound on first use through TASKCN_SLOT_MEMSERV).

@@ -30,6 +30,10 @@
 // their client ended (the server library answers it: server.h)
 #define RPC_OP_STATS 0xb17d0003
 #define RPC_OP_CLOSE 0xb17d0004 // the channel ends (answered, then closed)
+// (pid) -> w0: channels pid has open here, w1, w2: what pid holds of the
+// server's own resources (devmgr: IOMMU domains, vectors; netctl: VNICs;
+// storctl: VSICs; the server library answers it: server.h's usage hook)
+#define RPC_OP_USAGE 0xb17d0005
 
 #define RPC_BUF_SIZE 4096
 
@@ -79,6 +83,10 @@ errval_t rpc_close(struct rpc_chan *c);
 // The server's channel table (RPC_OP_STATS): in use (this one counted),
 // in all, closed because their client ended.
 errval_t rpc_stats(struct rpc_chan *c, uint64_t *used, uint64_t *all, uint64_t *reaped);
+
+// What process pid holds at the server (RPC_OP_USAGE): out[0] channels,
+// out[1] and out[2] the server's own resources.
+errval_t rpc_usage(struct rpc_chan *c, uint64_t pid, uint64_t out[3]);
 
 // One call. send: a cap to send along (NULL_CAP: none); recv: an empty
 // slot for a cap the server may send back (NULL_CAP: none wanted). The

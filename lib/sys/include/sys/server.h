@@ -10,9 +10,16 @@
  * finds the client's reply endpoint gone (it gave up on a call that timed
  * out). A bind when every channel is in use is answered with
  * RPC_ERR_SERVER_FULL, never left waiting.
+ *
+ * Each channel carries its client's limits (sys/limits.h): a watching
+ * server has them from init's answer to the watch, any other from its
+ * client_limits hook. A bind past the client's LIMIT_CHANS channels to
+ * this server is answered with LIMIT_ERR_CHANNELS; the server's handlers
+ * check the rest against req->chan->limits.
  */
 #pragma once
 
+#include <sys/limits.h>
 #include <sys/rpc.h>
 #include <sys/ump.h>
 
@@ -25,7 +32,8 @@ struct server_chan {
     capref_t reply; // send cap to the client's reply endpoint
     void *buf;      // the page shared with RPC_OP_SHARE, or NULL
     capref_t buf_frame;
-    void *user; // the server's own per-channel state
+    void *user;                // the server's own per-channel state
+    struct proc_limits limits; // the client's (the same on all its channels)
 };
 
 // A request as the handler sees it.
@@ -78,6 +86,12 @@ struct server {
     // Called (may be NULL) as any channel closes (RPC_OP_CLOSE, the client
     // ended, server_forget): free the server's state of it (c->user).
     void (*chan_closing)(struct server *s, struct server_chan *c);
+    // The limits of a new client pid (may be NULL: none), for a server
+    // that does not watch its clients (init, mem_serv).
+    void (*client_limits)(struct server *s, uint64_t pid, struct proc_limits *out);
+    // What pid holds of the server's resources (may be NULL: nothing), as
+    // RPC_OP_USAGE answers it in w1 and w2.
+    void (*usage)(struct server *s, uint64_t pid, uint64_t out[2]);
     capref_t watch_note; // (the library's: the send cap init signals)
     uint64_t reaped;     // channels closed because their client ended
     void *user;
@@ -113,6 +127,9 @@ void server_forget(struct server *s, uint64_t pid);
 
 // Channels in use (for a server's statistics).
 unsigned server_clients(const struct server *s);
+
+// Channels client pid has open.
+unsigned server_chans_of(const struct server *s, uint64_t pid);
 
 // A bind cap for a client process pid: a send cap to s->ep badged
 // RPC_BADGE_BIND | pid, in slot dest.

@@ -1,0 +1,19 @@
+/* usr/tests/systest/systest.h: what systest's test files share. */
+#pragma once
+
+#include <stdbool.h>
+
+// Print `TEST PASS id`, or `TEST FAIL id: why` (printf-style) and count
+// the failure in main's exit status.
+// (No format attribute: some checks pass a format they chose.)
+void report(const char *id, bool ok, const char *fmt, ...);
+
+// `systest limits` (limits.c): a child spawned with small limits hits each
+// of them while this process, with the defaults, keeps working; and what
+// the child held comes back when it is killed.
+void test_limits(void);
+
+// `systest limited`: that child's part; `systest neighbour`: the
+// neighbour's, with the defaults, beside it.
+void limited_main(void);
+void neighbour_main(void);
