@@ -123,7 +123,10 @@ def run(ctx):
 
         attacks = [("dma", "hostile dma 2000", ["hostile.dma", "hostile.dma_flood"]),
                    ("msi", "hostile msi", ["hostile.msi_remappable_blocked"]),
+                   ("vsic", "hostile vsic", ["hostile.vsic_registers", "hostile.vsic_other_namespaces",
+                                              "hostile.vsic_dma_outside", "hostile.vsic_admin_doorbells"]),
                    ("mailbox", "hostile mailbox 500", ["hostile.mailbox"]),
+                   ("hog", "--mem 24M hostile hog", ["hostile.hog"]),
                    ("spoof", "hostile spoof 200", ["hostile.spoof"]),
                    ("privileged", f"hostile privileged {npid}", ["hostile.privileged", "hostile.names"]),
                    ("servers", "hostile servers 150 7",

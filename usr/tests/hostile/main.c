@@ -9,8 +9,11 @@
  *   hostile servers     garbage at every server: random operations,
  *                       arguments, buffers and caps
  *   hostile msi         MSI messages aimed at another device's interrupt entry
+ *   hostile vsic        its VSIC: the controller's registers, the admin
+ *                       doorbells, other namespaces, DMA outside its window
  *   hostile spoof       frames with another VNIC's source MAC and IP
  *   hostile privileged  what only a process's spawner or the shell may do
+ *   hostile hog         take VNICs, domains, channels and memory until refused
  *
  * Each attack prints what it saw ("TEST PASS hostile.NAME" when the system
  * refused or survived it as it must, from where the attacker stands); the
@@ -23,6 +26,8 @@
 #include <igb/igb_regs.h>
 #include <igb/igb_vf.h>
 #include <net/vnic.h>
+#include <nvme/nvme_io.h>
+#include <os/vsic.h>
 #include <pci/pci_enum.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,6 +227,82 @@ static void attack_msi(void)
     bool f3 = fire(q, 0xfee00000u, theirs, &r3, &i3);
     printf("hostile: msi: a compatibility-format message for vector %u %s\n", theirs,
            f3 ? "was blocked" : "was not blocked (QEMU's model delivers them)");
+}
+
+/* ---- vsic: everything an application's VSIC lets it reach for ---- */
+
+static void attack_vsic(void)
+{
+    struct vsic *v;
+    struct vsa *mine;
+    errval_t err = vsic_open(&v);
+    if (err_is_ok(err))
+        err = vsa_open(v, "hostile", &mine);
+    if (err_is_fail(err)) {
+        report("vsic", false, "no VSIC: %s", err_msg(err));
+        return;
+    }
+    uint16_t rid = v->info.rid;
+    // 1. The controller's own registers (page 0: CC, AQA, ASQ, ACQ), its
+    // configuration, a vector of its own: devmgr gives none of them.
+    capref_t cap;
+    uint64_t bytes, addr;
+    uint32_t vector, data;
+    errval_t bar = devmgr_bar(rid, 0, &cap, &bytes), cfg = devmgr_config(rid, &cap);
+    errval_t irq = devmgr_irq(rid, &cap, &vector, &addr, &data);
+    report("vsic_registers",
+           err_is_fail(bar) && err_is_fail(cfg) && err_is_fail(irq) &&
+               err_no(bar) == DEVMGR_ERR_NOT_OWNER,
+           "BAR 0: %s; configuration: %s; a vector: %s", err_name(bar), err_name(cfg),
+           err_name(irq));
+    // 2. Other namespaces through our own queue: storctl's map (1), the
+    // VSAs (2-5: one of them is the neighbour's), none (0), all (~0).
+    struct dma_buf buf;
+    err = vsic_dma(v, 4096, DMA_WRITE, &buf);
+    uint64_t page = buf.iova;
+    struct nvme_xfer x = {.pages = &page, .npages = 1};
+    const uint32_t nsids[] = {0, 1, 2, 3, 4, 5, 0xffffffffu};
+    unsigned refused = 0, n = 0;
+    char seen[160] = "";
+    for (unsigned i = 0; err_is_ok(err) && i < sizeof(nsids) / sizeof(nsids[0]); i++) {
+        if (nsids[i] == mine->ns.nsid)
+            continue;
+        struct nvme_ns other = mine->ns;
+        other.nsid = nsids[i];
+        errval_t r = nvme_read_sync(&other, 0, 1, &x, VSIC_WAIT_US);
+        errval_t w = nvme_write_sync(&other, 0, 1, &x, VSIC_WAIT_US);
+        refused += err_is_fail(r) && err_is_fail(w);
+        n++;
+        size_t len = strlen(seen);
+        snprintf(seen + len, sizeof(seen) - len, " %u:%s", nsids[i],
+                 err_is_fail(r) && err_is_fail(w) ? "refused" : "ANSWERED");
+    }
+    report("vsic_other_namespaces", err_is_ok(err) && n > 0 && refused == n,
+           "our namespace %u; the others:%s", mine->ns.nsid, seen);
+    // 3. Our own namespace, with the data outside our window: the IOMMU.
+    uint64_t f0 = faults_of(rid);
+    uint64_t outside = OUTSIDE;
+    struct nvme_xfer far = {.pages = &outside, .npages = 1};
+    errval_t rd = nvme_read_sync(&mine->ns, 0, 1, &far, VSIC_WAIT_US);
+    wait_faults(rid, f0 + 1);
+    uint64_t f1 = faults_of(rid);
+    report("vsic_dma_outside", f1 > f0, "a read into %#lx: %s, %lu IOMMU faults for the VF",
+           outside, err_name(rd), f1 - f0);
+    // 4. The admin doorbells on our page: tails and heads of every value.
+    volatile uint32_t *db = v->db;
+    for (uint32_t t = 0; t < 64; t++) {
+        db[0] = (uint32_t)next_rand() % 64; // SQ 0 tail
+        db[1] = (uint32_t)next_rand() % 64; // CQ 0 head
+    }
+    // Our own I/O still goes (we hurt at most ourselves), and storctl
+    // still answers everyone.
+    errval_t again = nvme_read_sync(&mine->ns, 0, 1, &x, VSIC_WAIT_US);
+    static struct storctl_vsa list[16];
+    unsigned nl = 0;
+    errval_t serves = storctl_vsa_list(list, 16, &nl);
+    report("vsic_admin_doorbells", err_is_ok(serves),
+           "64 garbage admin doorbells; our own read then: %s; storctl lists %u VSAs: %s",
+           err_name(again), nl, err_name(serves));
 }
 
 /* ---- mailbox: requests the PF must refuse, as fast as we can ---- */
@@ -467,6 +548,37 @@ static void attack_spoof(unsigned n)
            sent, enforced ? "enforced" : "NOT enforced", err_is_ok(list) ? all[me->id].spoofed : 0);
 }
 
+/* ---- hog: more than its share ---- */
+
+static void attack_hog(void)
+{
+    unsigned vnics = 0, domains = 0, chans = 0;
+    errval_t ev = SYS_ERR_OK, ed = SYS_ERR_OK, ec = SYS_ERR_OK, em = SYS_ERR_OK;
+    for (struct netq *q; vnics < NETCTL_MAX_VNICS && err_is_ok(ev = vnic_open(&q));)
+        vnics++;
+    for (capref_t root; domains < 64;) {
+        uint16_t id;
+        if (err_is_fail(ed = devmgr_domain(&root, &id)))
+            break;
+        domains++;
+    }
+    static struct rpc_chan c[64];
+    while (chans < 64 && err_is_ok(ec = bind_to(&c[chans], "devmgr")))
+        chans++;
+    uint64_t taken = 0;
+    for (capref_t ram; taken < (1ull << 36); taken += 1 << 20) {
+        if (err_is_fail(em = ram_alloc(&ram, 1 << 20, 4096)))
+            break;
+    }
+    report("hog",
+           err_no(ev) == LIMIT_ERR_VNICS && err_no(ed) == LIMIT_ERR_DOMAINS &&
+               err_no(ec) == LIMIT_ERR_CHANNELS && err_no(em) == LIMIT_ERR_MEMORY,
+           "%u VNICs, then %s; %u more IOMMU domains, then %s; %u more devmgr channels, then %s; "
+           "%lu MiB, then %s",
+           vnics, err_name(ev), domains, err_name(ed), chans, err_name(ec), taken >> 20,
+           err_name(em));
+}
+
 /* ---- privileged: only a spawner, or the shell, may ---- */
 
 static void attack_privileged(uint64_t victim)
@@ -496,8 +608,9 @@ static void attack_privileged(uint64_t victim)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        printf("usage: hostile dma [n] | msi | mailbox [n] | servers [n] [seed] | spoof [n] | "
-               "privileged <victim pid>\n");
+        printf(
+            "usage: hostile dma [n] | msi | vsic | mailbox [n] | servers [n] [seed] | spoof [n] | "
+            "privileged <victim pid> | hog\n");
         return 2;
     }
     unsigned n = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 0;
@@ -512,8 +625,12 @@ int main(int argc, char **argv)
         attack_servers(n ? n : 300);
     else if (!strcmp(a, "msi"))
         attack_msi();
+    else if (!strcmp(a, "vsic"))
+        attack_vsic();
     else if (!strcmp(a, "spoof"))
         attack_spoof(n ? n : 200);
+    else if (!strcmp(a, "hog"))
+        attack_hog();
     else if (!strcmp(a, "privileged"))
         attack_privileged(n);
     else {
