@@ -70,6 +70,22 @@ errval_t name_lookup_wait(const char *name, uint64_t timeout_ms, capref_t *bind_
     return err;
 }
 
+errval_t rpc_bind_service(struct rpc_chan *c, const char *name, uint64_t timeout_us)
+{
+    errval_t err = SYS_ERR_OK;
+    if (!c->bound) {
+        capref_t bind;
+        err = name_lookup_wait(name, 10000, &bind);
+        if (err_is_ok(err)) {
+            err = timeout_us ? rpc_bind_timeout(c, bind, timeout_us) : rpc_bind(c, bind, NULL_CAP);
+            cap_destroy(bind);
+        }
+    }
+    if (err_is_ok(err) && !c->buf)
+        err = rpc_share(c);
+    return err;
+}
+
 errval_t proc_spawn(const char *cmdline, uint64_t *pid)
 {
     return proc_spawn_on(PROC_ANY_CORE, cmdline, pid);

@@ -9,17 +9,7 @@ static struct rpc_chan chan;
 
 struct rpc_chan *netctl_chan(errval_t *err)
 {
-    *err = SYS_ERR_OK;
-    if (!chan.bound) {
-        capref_t bind;
-        *err = name_lookup_wait(NETCTL_NAME, 10000, &bind);
-        if (err_is_ok(*err)) {
-            *err = rpc_bind_timeout(&chan, bind, RPC_CONTROL_TIMEOUT_US);
-            cap_destroy(bind);
-        }
-    }
-    if (err_is_ok(*err) && !chan.buf)
-        *err = rpc_share(&chan);
+    *err = rpc_bind_service(&chan, NETCTL_NAME, RPC_CONTROL_TIMEOUT_US);
     return &chan;
 }
 

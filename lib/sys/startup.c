@@ -24,6 +24,19 @@ uint64_t sys_pid(void) { return args ? args->pid : 0; }
 uint64_t sys_boot_tsc(void) { return args ? args->boot_tsc : 0; }
 uint64_t sys_tsc_hz(void) { return args ? args->tsc_hz : 0; }
 
+uint64_t sys_clock_us(void)
+{
+    uint64_t hz = sys_tsc_hz(), t = sys_rdtsc() - sys_boot_tsc();
+    // In two parts, so that t * 1000000 cannot overflow.
+    return hz == 0 ? 0 : t / hz * 1000000 + t % hz * 1000000 / hz;
+}
+
+uint64_t sys_clock_us_hook(void *arg)
+{
+    (void)arg;
+    return sys_clock_us();
+}
+
 unsigned sys_core(void) { return frame->core; }
 
 const char *sys_name(void) { return args && args->argc ? (const char *)args->argv[0] : "?"; }

@@ -25,13 +25,6 @@
 
 struct netctl nc;
 
-static uint64_t clock_us(void *arg)
-{
-    (void)arg;
-    uint64_t per_us = sys_tsc_hz() / 1000000;
-    return sys_rdtsc() / (per_us ? per_us : 1);
-}
-
 // "bb:dd.f" (hex, as lspci prints it) as a routing ID.
 static bool parse_rid(const char *s, uint16_t *rid)
 {
@@ -77,7 +70,7 @@ static errval_t map_pf(void)
     pci_write16(&cfg, b, PCI_COMMAND,
                 pci_read16(&cfg, b, PCI_COMMAND) | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
     struct mmio mmio = mmio_direct(regs);
-    err = igb_pf_init(&nc.pf, &mmio, clock_us, NULL);
+    err = igb_pf_init(&nc.pf, &mmio, sys_clock_us_hook, NULL);
     if (err_is_ok(err))
         igb_pf_identify(&nc.pf, pci_read16(&cfg, b, PCI_SUBSYS_VENDOR),
                         pci_read16(&cfg, b, PCI_SUBSYS_ID));

@@ -41,12 +41,6 @@ static struct client clients[NETD_MAX_CLIENTS];
 static struct server srv;
 static uint64_t no_client; // frames for nobody
 
-static uint64_t now_us(void)
-{
-    uint64_t per_us = sys_tsc_hz() / 1000000;
-    return sys_rdtsc() / (per_us ? per_us : 1);
-}
-
 static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 
 static struct client *by_ip(const uint8_t *ip)
@@ -99,7 +93,7 @@ static unsigned drain_to(struct client *c, struct netd_page *pg)
 // whose time is up with none.
 static void answer_waiting(void)
 {
-    uint64_t now = now_us();
+    uint64_t now = sys_clock_us();
     for (unsigned k = 0; k < NETD_MAX_CLIENTS; k++) {
         struct client *c = &clients[k];
         if (!c->used || !c->waiting || (!c->count && (!c->deadline_us || now < c->deadline_us)))
@@ -117,7 +111,7 @@ static void answer_waiting(void)
 static uint64_t sleep_us(struct server *s)
 {
     (void)s;
-    uint64_t now = now_us(), first = 0;
+    uint64_t now = sys_clock_us(), first = 0;
     for (unsigned k = 0; k < NETD_MAX_CLIENTS; k++) {
         const struct client *c = &clients[k];
         if (c->used && c->waiting && c->deadline_us) {
@@ -290,7 +284,7 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
         if (!resp->w[0] && req->a[0]) { // answered when a frame comes or time is up
             c->waiting = req->chan;
             c->waiting_pid = req->chan->pid;
-            uint64_t now = now_us(), limit = req->a[1];
+            uint64_t now = sys_clock_us(), limit = req->a[1];
             c->deadline_us = !limit ? 0 : limit < UINT64_MAX - now ? now + limit : UINT64_MAX;
             resp->defer = true;
         }

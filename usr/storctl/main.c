@@ -32,23 +32,16 @@
 
 struct storctl sc;
 
-uint64_t clock_us(void *arg)
-{
-    (void)arg;
-    uint64_t hz = sys_tsc_hz() / 1000000;
-    return sys_rdtsc() / (hz ? hz : 1);
-}
-
 // Wait up to timeout_us for any of bits on our interrupt endpoint.
 bool wait_bits(uint64_t bits, uint64_t timeout_us)
 {
-    uint64_t start = clock_us(NULL);
+    uint64_t start = sys_clock_us();
     while (!(sc.bits & bits)) {
         struct lmp_recv_msg m;
         errval_t err = lmp_recv(sc.irq_ep, LMP_FLAG_NONBLOCK, NULL_CAP, &m);
         if (err_is_ok(err) && (m.flags & LMP_RECV_NOTIFY))
             sc.bits |= m.badge & ~RPC_BADGE_NOTIFY;
-        else if (clock_us(NULL) - start > timeout_us)
+        else if (sys_clock_us() - start > timeout_us)
             return false;
         else
             sys_yield();
@@ -71,8 +64,8 @@ static errval_t signal_cap(uint64_t bit, capref_t *out)
 void sleep_ms(void *arg, unsigned ms)
 {
     (void)arg;
-    uint64_t end = clock_us(NULL) + ms * 1000ull;
-    while (clock_us(NULL) < end)
+    uint64_t end = sys_clock_us() + ms * 1000ull;
+    while (sys_clock_us() < end)
         sys_yield();
 }
 
@@ -111,7 +104,7 @@ static errval_t map_device(void)
     uint16_t cmd = pci_read16(&sc.cfg, sc.bdf, PCI_COMMAND);
     pci_write16(&sc.cfg, sc.bdf, PCI_COMMAND, (cmd | PCI_COMMAND_MEMORY) & ~PCI_COMMAND_MASTER);
     struct mmio mmio = mmio_direct(regs);
-    err = nvme_ctrl_init(&sc.nvme, &mmio, clock_us, NULL);
+    err = nvme_ctrl_init(&sc.nvme, &mmio, sys_clock_us_hook, NULL);
     return err_is_ok(err) ? nvme_ctrl_disable(&sc.nvme) : err;
 }
 

@@ -81,8 +81,6 @@ struct storctl {
 
 extern struct storctl sc;
 
-uint64_t clock_us(void *arg);
-
 // Wait up to timeout_us for any of bits on our interrupt endpoint.
 bool wait_bits(uint64_t bits, uint64_t timeout_us);
 

@@ -25,6 +25,7 @@
 #include <sys/devmgr.h>
 #include <sys/ram.h>
 #include <sys/slot.h>
+#include <sys/sys.h>
 #include <sys/vspace.h>
 
 #define ADMIN_ENTRIES 16
@@ -54,7 +55,7 @@ static errval_t map_bar(struct vsic *v)
 static errval_t ctrl_init(struct vsic *v)
 {
     struct mmio mmio = mmio_direct(v->regs);
-    errval_t err = nvme_ctrl_init(&v->ctrl, &mmio, clock_us, NULL);
+    errval_t err = nvme_ctrl_init(&v->ctrl, &mmio, sys_clock_us_hook, NULL);
     if (err_is_fail(err))
         return err;
     uint32_t table = v->msix.table_size * PCI_MSIX_ENTRY_SIZE;

@@ -6,14 +6,6 @@
 // CPUID leaf 1, ECX bit 30: RDRAND (Intel SDM Vol. 2A, CPUID, Table 3-10).
 #define CPUID1_ECX_RDRAND (1u << 30)
 
-static uint64_t tsc_now_us(void)
-{
-    uint64_t hz = sys_tsc_hz();
-    uint64_t t = sys_rdtsc() - sys_boot_tsc();
-    // In two parts, so that t * 1000000 cannot overflow.
-    return hz == 0 ? 0 : t / hz * 1000000 + t % hz * 1000000 / hz;
-}
-
 static bool have_rdrand(void)
 {
     uint32_t a = 1, b, c = 0, d;
@@ -49,7 +41,7 @@ static uint32_t hw_random(void)
 const struct net_platform *net_platform_sietch(void)
 {
     static struct net_platform p;
-    p.now_us = tsc_now_us;
+    p.now_us = sys_clock_us;
     p.random32 = have_rdrand() ? hw_random : tsc_random;
     return &p;
 }

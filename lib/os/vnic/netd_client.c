@@ -185,13 +185,8 @@ errval_t netd_open(struct netq **out)
     struct ndq *d = calloc(1, sizeof(*d));
     if (!d)
         return SYS_ERR_NO_MEMORY;
-    capref_t bind;
     struct rpc_result r;
-    errval_t err = name_lookup_wait(NETD_NAME, 10000, &bind);
-    if (err_is_ok(err))
-        err = rpc_bind(&d->chan, bind, NULL_CAP);
-    if (err_is_ok(err))
-        err = rpc_share(&d->chan);
+    errval_t err = rpc_bind_service(&d->chan, NETD_NAME, 0); // a data path: no time limit
     if (err_is_ok(err))
         err = rpc_call(&d->chan, NETD_OPEN, 0, 0, 0, NULL_CAP, NULL_CAP, &r);
     if (err_is_ok(err))

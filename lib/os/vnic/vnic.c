@@ -47,19 +47,12 @@ struct vnic {
     capref_t irq; // the VF's vector (IRQDest)
     struct pci_fn_page page;
     struct pci_msix_table msix;
-    uint64_t last_traffic; // clock_us of the last frame in or out
+    uint64_t last_traffic; // sys_clock_us() at the last frame in or out
     struct netq_stats st;
     struct netctl_filter filters[NETCTL_MAX_FILTERS]; // netctl's list for this VNIC
     unsigned nfilters;
     uint64_t filtered; // IPv4 frames no filter admitted
 };
-
-static uint64_t clock_us(void *arg)
-{
-    (void)arg;
-    uint64_t per_us = sys_tsc_hz() / 1000000;
-    return sys_rdtsc() / (per_us ? per_us : 1);
-}
 
 // While our VF waits for the PF: let netctl answer its mailbox.
 static void poke_netctl(void *arg)
@@ -129,7 +122,7 @@ static unsigned q_rx(struct netq *q, struct netq_pkt *out, unsigned max)
     n = kept;
     v->st.rx_packets += n;
     if (n)
-        v->last_traffic = clock_us(NULL);
+        v->last_traffic = sys_clock_us();
     else
         v->st.polls_empty++;
     os_probe_pop_as(n ? OS_PROBE_DRV_RX : OS_PROBE_WAIT); // an empty poll is waiting
@@ -215,7 +208,7 @@ static errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n, un
     }
     *sent = total;
     if (total)
-        v->last_traffic = clock_us(NULL);
+        v->last_traffic = sys_clock_us();
     os_probe_pop();
     return total == n ? SYS_ERR_OK : err_is_fail(err) ? err : SYS_ERR_WOULD_BLOCK;
 }
@@ -228,9 +221,9 @@ static errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n, un
 static errval_t q_wait_here(struct netq *q, uint64_t timeout_us)
 {
     struct vnic *v = vn(q);
-    uint64_t start = clock_us(NULL);
+    uint64_t start = sys_clock_us();
     while (!igb_vf_rx_pending(&v->vf)) {
-        uint64_t now = clock_us(NULL);
+        uint64_t now = sys_clock_us();
         if (timeout_us && now - start >= timeout_us)
             return SYS_ERR_TIMEOUT;
         if (now - v->last_traffic < VNIC_SPIN_US || !v->irq_ep) {
@@ -249,7 +242,7 @@ static errval_t q_wait_here(struct netq *q, uint64_t timeout_us)
         }
         igb_vf_irq_enable(&v->vf, false);
         if (err_is_ok(err))
-            v->last_traffic = clock_us(NULL); // poll a while after an interrupt
+            v->last_traffic = sys_clock_us(); // poll a while after an interrupt
         else if (err_no(err) != SYS_ERR_TIMEOUT)
             return err;
     }
@@ -361,7 +354,7 @@ static errval_t bring_up(struct vnic *v)
     if (err_is_fail(err))
         return err;
     struct mmio mmio = mmio_direct(regs);
-    err = igb_vf_init(&v->vf, &mmio, clock_us, poke_netctl, NULL);
+    err = igb_vf_init(&v->vf, &mmio, sys_clock_us_hook, poke_netctl, NULL);
     if (err_is_ok(err))
         err = igb_vf_reset(&v->vf, WAIT_US);
     if (err_is_ok(err) && memcmp(v->vf.mac, v->info.mac, 6))

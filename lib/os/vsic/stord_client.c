@@ -54,16 +54,11 @@ static errval_t s_flush(void *arg)
 
 errval_t stord_open(const char *name, struct stord_bdev *s)
 {
-    capref_t bind;
     struct rpc_result r;
     memset(s, 0, sizeof(*s));
     if (strlen(name) >= STORCTL_VSA_NAME)
         return STORCTL_ERR_BAD_NAME;
-    errval_t err = name_lookup_wait(STORD_NAME, 10000, &bind);
-    if (err_is_ok(err))
-        err = rpc_bind(&s->chan, bind, NULL_CAP);
-    if (err_is_ok(err))
-        err = rpc_share(&s->chan);
+    errval_t err = rpc_bind_service(&s->chan, STORD_NAME, 0); // a data path: no time limit
     if (err_is_ok(err)) {
         strcpy(s->chan.buf, name);
         err = call(s, STORD_OPEN, 0, 0, &r);

@@ -18,13 +18,6 @@
 #define ADMIN_ENTRIES 16
 #define IRQ_BADGE     (1ull << 0)
 
-static uint64_t clock_us(void *arg)
-{
-    (void)arg;
-    uint64_t per_us = sys_tsc_hz() / 1000000;
-    return sys_rdtsc() / (per_us ? per_us : 1);
-}
-
 static struct nvme_dma page_of(const struct dma_buf *b, unsigned i)
 {
     return (struct nvme_dma){(char *)b->va + (size_t)i * OBJSIZE_PAGE,
@@ -88,7 +81,7 @@ static errval_t queue_setup(struct vsic *v, capref_t *note)
         .regs = {db_read32, db_read64, db_write32, db_write64, v},
         .cap = v->info.cap,
         .dstrd = NVME_CAP_DSTRD(v->info.cap),
-        .clock_us = clock_us,
+        .clock_us = sys_clock_us_hook,
         .max_xfer = v->info.max_xfer,
         .cntlid = v->info.cntlid,
     };
@@ -154,7 +147,7 @@ static errval_t sleep_irq(struct vsic *v, uint64_t end_us)
     } else {
         while (err_no(err = lmp_recv(v->irq_ep, LMP_FLAG_NONBLOCK, NULL_CAP, &m)) ==
                    LMP_ERR_NO_MESSAGE &&
-               clock_us(NULL) < end_us)
+               sys_clock_us() < end_us)
             sys_yield();
         if (err_no(err) == LMP_ERR_NO_MESSAGE)
             return SYS_ERR_OK; // the caller sees the time is up
@@ -166,12 +159,12 @@ static errval_t sleep_irq(struct vsic *v, uint64_t end_us)
 
 errval_t vsic_wait(struct vsic *v, const volatile bool *flag, uint64_t timeout_us)
 {
-    uint64_t end = timeout_us ? clock_us(NULL) + timeout_us : 0;
+    uint64_t end = timeout_us ? sys_clock_us() + timeout_us : 0;
     for (;;) {
         nvme_ioq_poll(&v->q);
         if (finished(v, flag))
             return SYS_ERR_OK;
-        if (end && clock_us(NULL) >= end)
+        if (end && sys_clock_us() >= end)
             return SYS_ERR_TIMEOUT;
         errval_t err = sleep_irq(v, end);
         if (err_is_fail(err))

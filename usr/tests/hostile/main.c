@@ -61,12 +61,6 @@ static void report(const char *id, bool ok, const char *fmt, ...)
     failures += !ok;
 }
 
-static uint64_t now_us(void)
-{
-    uint64_t per_us = sys_tsc_hz() / 1000000;
-    return sys_rdtsc() / (per_us ? per_us : 1);
-}
-
 // A deterministic generator (xorshift), seeded from the command line.
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint64_t next_rand(void)
@@ -87,7 +81,7 @@ static uint64_t faults_of(uint16_t rid)
 
 static void wait_faults(uint16_t rid, uint64_t want)
 {
-    for (uint64_t t = now_us(); faults_of(rid) < want && now_us() - t < 2000000;)
+    for (uint64_t t = sys_clock_us(); faults_of(rid) < want && sys_clock_us() - t < 2000000;)
         thread_yield();
 }
 
@@ -148,8 +142,8 @@ static void attack_dma(unsigned flood)
     if (err_is_ok(err))
         err = igb_vf_rings(vf, rx, 8, 2048, tx, 8);
     unsigned tries = 0;
-    for (uint64_t t = now_us(); err_is_ok(err) && tries < flood && now_us() - t < 10000000;
-         tries++) {
+    for (uint64_t t = sys_clock_us();
+         err_is_ok(err) && tries < flood && sys_clock_us() - t < 10000000; tries++) {
         struct igb_pkt done[8];
         igb_vf_tx_reap(vf, done, 8);
         out.iova = OUTSIDE + (tries % 64) * 4096;
@@ -316,8 +310,8 @@ static void attack_mailbox(unsigned n)
         return;
     }
     unsigned refused = 0, own = 0, other = 0, i = 0;
-    uint64_t start = now_us();
-    for (; i < n && now_us() - start < 20000000; i++) {
+    uint64_t start = sys_clock_us();
+    for (; i < n && sys_clock_us() - start < 20000000; i++) {
         // Another VNIC's MAC, then random ones (multicast bit and all).
         uint8_t mac[6] = {0x52, 0x54, 0x00, 0x5e, 0x00, (uint8_t)(1 + i % 7)};
         if (i % 2)
@@ -332,7 +326,7 @@ static void attack_mailbox(unsigned n)
         else
             other++;
     }
-    uint64_t ms = (now_us() - start) / 1000;
+    uint64_t ms = (sys_clock_us() - start) / 1000;
     report("mailbox", other == 0 && refused > 0 && refused + own == i,
            "%u requests in %lu ms: %u for other addresses, all refused (%u); %u for our own, "
            "granted; %u answered otherwise",
@@ -349,17 +343,14 @@ struct target {
 static errval_t bind_to(struct rpc_chan *c, const char *name)
 {
     memset(c, 0, sizeof(*c));
-    capref_t bind;
-    errval_t err;
-    if (!strcmp(name, "init") || !strcmp(name, "mem_serv")) {
-        capref_t slot = cap_at(ROOTCN_SLOT_TASKCN,
-                               !strcmp(name, "init") ? TASKCN_SLOT_INITEP : TASKCN_SLOT_MEMSERV);
-        err = slot_alloc(&bind);
-        if (err_is_ok(err))
-            err = cap_copy(bind, slot, CAP_RIGHTS_ALL);
-    } else {
-        err = name_lookup_wait(name, 5000, &bind);
-    }
+    if (strcmp(name, "init") && strcmp(name, "mem_serv"))
+        return rpc_bind_service(c, name, 2000000);
+    // init and mem_serv: through the caps every process starts with.
+    capref_t bind, slot = cap_at(ROOTCN_SLOT_TASKCN,
+                                 !strcmp(name, "init") ? TASKCN_SLOT_INITEP : TASKCN_SLOT_MEMSERV);
+    errval_t err = slot_alloc(&bind);
+    if (err_is_ok(err))
+        err = cap_copy(bind, slot, CAP_RIGHTS_ALL);
     if (err_is_ok(err)) {
         err = rpc_bind_timeout(c, bind, 2000000);
         cap_destroy(bind);

@@ -67,6 +67,12 @@ errval_t name_lookup(const char *name, capref_t *bind_cap);
 // started at boot may still be coming up).
 errval_t name_lookup_wait(const char *name, uint64_t timeout_ms, capref_t *bind_cap);
 
+// Bind c to the service called name (waiting for it as name_lookup_wait
+// does, 10 s), with a time limit on every call (timeout_us; 0: none, as on
+// a data path), and share a page with it; what c has already (a binding,
+// a page) is kept. The servers' client libraries bind their channels so.
+errval_t rpc_bind_service(struct rpc_chan *c, const char *name, uint64_t timeout_us);
+
 // Start "prog args..." (a boot module), returning its pid.
 errval_t proc_spawn(const char *cmdline, uint64_t *pid);
 

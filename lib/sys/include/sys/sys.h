@@ -15,6 +15,12 @@ unsigned sys_core(void);
 uint64_t sys_boot_tsc(void);
 uint64_t sys_tsc_hz(void);
 
+// Microseconds since the CPU driver started, from the TSC (0 while its
+// frequency is unknown). sys_clock_us_hook is the same for the drivers'
+// clock hooks (uint64_t (*)(void *arg); the argument is not used).
+uint64_t sys_clock_us(void);
+uint64_t sys_clock_us_hook(void *arg);
+
 // Where console input comes from (libc_sys_read): a function that blocks
 // until at least one byte is there. Without one, input is at its end.
 void sys_set_console_reader(size_t (*read)(char *buf, size_t len));
