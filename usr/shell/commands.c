@@ -18,22 +18,7 @@ static int usage(const char *cmd)
     return 1;
 }
 
-// A number argument: decimal digits only, at most max.
-static bool parse_num(const char *s, uint64_t max, uint64_t *v)
-{
-    uint64_t n = 0;
-    if (!*s)
-        return false;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9' || n > (max - (uint64_t)(*s - '0')) / 10)
-            return false;
-        n = n * 10 + (uint64_t)(*s - '0');
-    }
-    *v = n;
-    return true;
-}
-
-static bool parse_pid(const char *s, uint64_t *pid) { return parse_num(s, UINT64_MAX, pid); }
+static bool parse_pid(const char *s, uint64_t *pid) { return shell_parse_num(s, UINT64_MAX, pid); }
 
 static int fail(const char *cmd, errval_t err)
 {
@@ -68,39 +53,6 @@ static void report_end(const char *name, uint64_t pid, uint64_t status)
         printf("[%lu] %s: exited with status %lu\n", pid, name, status);
 }
 
-// "-c N" at the front of run's arguments: *core gets N and the words are
-// taken off. False (having said why) if the option is wrong.
-static bool run_core(int *argc, char ***argv, unsigned *core)
-{
-    if (*argc < 2 || strcmp((*argv)[1], "-c"))
-        return true;
-    uint64_t c;
-    if (*argc < 3)
-        printf("run: -c: the core number is missing\n");
-    else if (!parse_num((*argv)[2], PROC_ANY_CORE - 1, &c))
-        printf("run: -c %s: not a core number\n", (*argv)[2]);
-    else {
-        *core = (unsigned)c;
-        *argc -= 2;
-        *argv += 2;
-        return true;
-    }
-    return false;
-}
-
-// The program's words joined into line (init's spawn takes one string).
-static errval_t join(int argc, char **argv, char *line, size_t size)
-{
-    line[0] = 0;
-    for (int i = 0; i < argc; i++) {
-        if (strlen(line) + strlen(argv[i]) + 2 > size)
-            return SPAWN_ERR_ARGS;
-        strcat(line, argv[i]);
-        strcat(line, i + 1 < argc ? " " : "");
-    }
-    return SYS_ERR_OK;
-}
-
 // Wait for a foreground program: its end, or Ctrl-C (it is killed) or
 // Ctrl-Z (it goes on in the background); the shell's status.
 static int foreground(const char *name, uint64_t pid)
@@ -128,8 +80,11 @@ static int cmd_run(int argc, char **argv)
 {
     unsigned core = PROC_ANY_CORE;
     struct proc_limits limits;
-    if (!run_core(&argc, &argv, &core) || !run_limits(&argc, &argv, &limits))
+    char why[160];
+    if (!shell_run_options(&argc, &argv, PROC_ANY_CORE - 1, &core, &limits, why, sizeof(why))) {
+        printf("run: %s\n", why);
         return usage("run");
+    }
     bool background = argc > 1 && !strcmp(argv[argc - 1], "&");
     if (background)
         argc--;
@@ -137,7 +92,7 @@ static int cmd_run(int argc, char **argv)
         return usage("run");
     char line[SHELL_LINE_MAX + 1];
     uint64_t pid;
-    errval_t err = join(argc - 1, argv + 1, line, sizeof(line));
+    errval_t err = shell_join(argc - 1, argv + 1, line, sizeof(line)) ? SYS_ERR_OK : SPAWN_ERR_ARGS;
     if (err_is_ok(err))
         err = proc_spawn_limited(core, line, &limits, &pid);
     if (err_no(err) == PROC_ERR_NO_CORE) {

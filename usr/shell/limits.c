@@ -1,6 +1,5 @@
 /*
- * usr/shell/limits.c: per-process limits in the shell: `run`'s options that
- * set them (`run --mem 8M --vectors 2 prog`), and `limits`, each running
+ * usr/shell/limits.c: per-process limits in the shell: `limits`, each running
  * process's limits beside what it holds (from init, mem_serv and every
  * server that hands something out).
  */
@@ -10,34 +9,6 @@
 #include <sys/capops.h>
 #include <sys/initsvc.h>
 #include <sys/memserv.h>
-
-bool run_limits(int *argc, char ***argv, struct proc_limits *l)
-{
-    *l = proc_limits_default;
-    while (*argc >= 2 && !strncmp((*argv)[1], "--", 2)) {
-        const char *opt = (*argv)[1];
-        enum limit_res r = limit_by_name(opt + 2);
-        if (r == LIMIT_COUNT) {
-            printf("run: %s: no such limit (--mem, --domains, --vectors, --vnics, --vsics, "
-                   "--chans)\n",
-                   opt);
-            return false;
-        }
-        if (*argc < 3) {
-            printf("run: %s: the value is missing\n", opt);
-            return false;
-        }
-        if (err_is_fail(limit_parse(r, (*argv)[2], &l->max[r]))) {
-            printf("run: %s %s: not a %s\n", opt, (*argv)[2],
-                   r == LIMIT_MEM ? "size (digits, then K, M or G; or none)"
-                                  : "count (digits below 65535; or none)");
-            return false;
-        }
-        *argc -= 2;
-        *argv += 2;
-    }
-    return true;
-}
 
 // The servers `limits` asks what each process holds, and which of their
 // RPC_OP_USAGE answers is which resource.

@@ -11,23 +11,10 @@
 #include <string.h>
 #include <sys/sys.h>
 
-// Split line into words at spaces; -1 if there are more than max.
-static int split(char *line, char **argv, int max)
-{
-    int argc = 0;
-    char *save;
-    for (char *s = strtok_r(line, " ", &save); s; s = strtok_r(NULL, " ", &save)) {
-        if (argc == max)
-            return -1;
-        argv[argc++] = s;
-    }
-    return argc;
-}
-
 static void execute(char *line)
 {
     char *argv[SHELL_MAX_ARGS];
-    int argc = split(line, argv, SHELL_MAX_ARGS);
+    int argc = shell_split(line, argv, SHELL_MAX_ARGS);
     if (argc < 0) {
         printf("sietch: too many words (at most %d): not run\n", SHELL_MAX_ARGS);
         return;

@@ -1,6 +1,7 @@
 /* usr/shell/shell.h: the shell's commands, line editor and console input. */
 #pragma once
 
+#include "parse.h"
 #include <kpi/errors.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -9,15 +10,6 @@
 
 #define SHELL_LINE_MAX 255 // characters in a command line
 #define SHELL_MAX_ARGS 32  // words in a command line (kpi/init.h's ARGS_MAX)
-
-// The keys the shell acts on (ASCII control characters).
-#define KEY_CTRL_C 0x03
-#define KEY_CTRL_U 0x15
-#define KEY_CTRL_Z 0x1a
-#define KEY_TAB    0x09
-#define KEY_BS     0x08
-#define KEY_ESC    0x1b
-#define KEY_DEL    0x7f
 
 struct command {
     const char *name, *usage, *help;
@@ -28,14 +20,6 @@ extern const struct command commands[];
 
 int cmd_servers(int argc, char **argv); // servers.c
 int cmd_limits(int argc, char **argv);  // limits.c
-
-// `run`'s limit options at the front of its arguments (`--mem 8M
-// --vectors 2 ...`, limits.c): *l gets the defaults with those set, and the
-// words are taken off. False (having said why) if an option is wrong.
-bool run_limits(int *argc, char ***argv, struct proc_limits *l);
-
-#define READLINE_EOF      (-1)
-#define READLINE_TOO_LONG (-2)
 
 // Read one line into buf (at most size-1 characters), echoing and editing
 // (backspace, Ctrl-U, Ctrl-C; TAB is a space; escape sequences such as the
