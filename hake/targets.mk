@@ -39,7 +39,7 @@ run:
 	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@tools/qemu --interactive $(BUILD)/sietch.iso
 
-unit: $(UNIT_TESTS)
+unit: $(UNIT_TESTS) $(HOST_TOOLS)
 
 # The unit tests (and the fuzz corpora's replay) with AddressSanitizer and
 # UndefinedBehaviorSanitizer (SANITIZE=1, hake/toolchain.mk), in their own
