@@ -20,12 +20,10 @@
  */
 #include "crash.h"
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 // ---- The crash image, with an undo log so each state costs only what it changes ----
 
@@ -156,31 +154,52 @@ static void describe(size_t epoch, size_t first, const struct kept *k, size_t nk
     }
 }
 
+// The image as its nonzero sectors (each: the sector number, 8 bytes
+// little-endian, then its 512 bytes), beside a .case file that says what
+// was acknowledged (the acks file by its name: keep it beside the case):
+// small enough to keep as a regression test.
 static void save_image(const char *what, size_t acked, const char *why)
 {
     char path[4096];
-    snprintf(path, sizeof(path), "%s/%s-%lu.img", o.save, o.wl->name, (unsigned long)saved);
-    int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
-    if (fd < 0 || ftruncate(fd, (off_t)(img.sectors * SECTOR))) {
+    snprintf(path, sizeof(path), "%s/%s-%lu.sectors", o.save, o.wl->name, (unsigned long)saved);
+    FILE *f = fopen(path, "wb");
+    if (!f) {
         fprintf(stderr, "crashreplay: %s: %s\n", path, strerror(errno));
         return;
     }
     static const uint8_t zero[SECTOR];
     for (uint64_t s = 0; s < img.sectors; s++) {
-        if (memcmp(img.d + s * SECTOR, zero, SECTOR) &&
-            pwrite(fd, img.d + s * SECTOR, SECTOR, (off_t)(s * SECTOR)) != SECTOR)
-            fprintf(stderr, "crashreplay: %s: %s\n", path, strerror(errno));
+        if (memcmp(img.d + s * SECTOR, zero, SECTOR)) {
+            fwrite(&s, 8, 1, f);
+            fwrite(img.d + s * SECTOR, SECTOR, 1, f);
+        }
     }
-    close(fd);
+    fclose(f);
     snprintf(path, sizeof(path), "%s/%s-%lu.case", o.save, o.wl->name, (unsigned long)saved);
-    FILE *f = fopen(path, "w");
+    f = fopen(path, "w");
     if (f) {
-        fprintf(f, "workload %s\nimage %s-%lu.img\nsectors %lu\nacks %s\nacked %zu\n%s %s\n",
-                o.wl->name, o.wl->name, (unsigned long)saved, (unsigned long)img.sectors, o.acks,
-                acked, what, why);
+        fprintf(f, "workload %s\nimage %s-%lu.sectors\nsectors %lu\nacks %s\nacked %zu\n%s %s\n",
+                o.wl->name, o.wl->name, (unsigned long)saved, (unsigned long)img.sectors,
+                strrchr(o.acks, '/') ? strrchr(o.acks, '/') + 1 : o.acks, acked, what, why);
         fclose(f);
     }
     saved++;
+}
+
+// Read an image that save_image wrote.
+static bool load_image(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    uint64_t s;
+    while (f && fread(&s, 8, 1, f) == 1) {
+        if (s >= img.sectors || fread(img.d + s * SECTOR, SECTOR, 1, f) != 1) {
+            fclose(f);
+            return false;
+        }
+    }
+    if (f)
+        fclose(f);
+    return f != NULL;
 }
 
 // Apply the kept sectors, recover, check, undo. k: the writes kept, in
@@ -390,12 +409,10 @@ static int run_case(void)
     snprintf(path, sizeof(path), "%s%s", dir, image);
     img.sectors = dev.blocks = sectors;
     img.d = calloc(sectors, SECTOR);
-    FILE *im = fopen(path, "rb");
-    if (!im || fread(img.d, SECTOR, sectors, im) != sectors || !o.wl->load_acks(acks_path)) {
+    if (!load_image(path) || !o.wl->load_acks(acks_path)) {
         fprintf(stderr, "crashreplay: %s: its image or acks cannot be read\n", o.casefile);
         return 2;
     }
-    fclose(im);
     char why[512] = "";
     bool ok = o.wl->check(&dev, acked, why, sizeof(why));
     printf("%s %s: %lu acknowledged; recovery found: %s\n", ok ? "OK" : "FAIL", o.casefile, acked,
