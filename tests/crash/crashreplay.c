@@ -97,7 +97,7 @@ static struct opts {
 
 static struct trace tr;
 static size_t *pin; // pin[a]: the epoch from which ack a is durable
-static uint64_t rng, checked, failed, saved;
+static uint64_t rng, checked, failed, saved, next_save, save_every;
 
 static uint64_t rnd(void)
 {
@@ -232,7 +232,10 @@ static void try_state(size_t epoch, size_t first, size_t n_writes, struct kept *
                (unsigned long)checked, acked, why);
         describe(epoch, first, k, nk, n_writes);
     }
-    bool keep = !ok || (o.save_n && checked % (o.states / o.save_n + 1) == 0 && nk);
+    // --save-n K: the first state with kept writes after each K+1-th of the epochs.
+    bool keep = !ok || (o.save_n && epoch >= next_save && nk);
+    if (ok && keep)
+        next_save += save_every;
     if (o.save && keep && saved < 1000) {
         // Again, to save it as recovery saw it.
         for (size_t i = 0; i < nk; i++) {
@@ -324,6 +327,7 @@ static void replay(void)
     size_t epochs = 1;
     for (size_t i = 0; i < tr.n; i++)
         epochs += tr.e[i].flush;
+    save_every = next_save = o.save_n ? epochs / (o.save_n + 1) + 1 : 0;
     size_t first = 0, epoch = 0;
     while (first <= tr.n) {
         size_t end = first;
