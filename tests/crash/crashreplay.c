@@ -232,8 +232,12 @@ static void try_state(size_t epoch, size_t first, size_t n_writes, struct kept *
                (unsigned long)checked, acked, why);
         describe(epoch, first, k, nk, n_writes);
     }
-    // --save-n K: the first state with kept writes after each K+1-th of the epochs.
-    bool keep = !ok || (o.save_n && epoch >= next_save && nk);
+    // --save-n K: the first state with unflushed sectors kept after each K+1-th of the epochs.
+    // Every other one with a write torn (part of it kept), for variety.
+    uint64_t landed = 0, torn = 0;
+    for (size_t i = 0; i < nk; i++)
+        landed += k[i].kept, torn += k[i].kept && k[i].kept < k[i].all;
+    bool keep = !ok || (o.save_n && epoch >= next_save && (saved % 2 ? torn : landed));
     if (ok && keep)
         next_save += save_every;
     if (o.save && keep && saved < 1000) {

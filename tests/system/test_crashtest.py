@@ -19,11 +19,13 @@ Then tests/crash/crashreplay makes crash images from each write log and
 runs the project's recovery code, built for the host, on each (the budget
 CRASH_STATES, default 1500, split over the workloads); every acknowledged
 operation must be recovered, at most the one in flight besides, nothing
-else. CRASH_BOOTS (default 0; `make crashtest` boots 3) of the log's
-crash images are then booted as the VSA of a copy of the disk, and
-logapp's own check must recover the same records as the host did.
+else. CRASH_BOOTS (default 1; `make crashtest` boots 3) of the log's and of
+kvstore's crash images are then booted, each as the VSA of a copy of the
+disk: logapp's own check must recover the same records as the host did,
+kvstore started on it must serve the dataset the host recovered.
 
-Crash images that failed are kept in build/crashtest/failures/; a
+Crash images that failed are kept in build/crashtest/saved/ (log, kv)
+and failures/ (vsamap), a .case and a .sectors file each; a
 regression case (tests/crash/cases/*.case) is checked again on every run.
 """
 import glob
@@ -145,7 +147,7 @@ def capture(ctx, out, appends, compactions, map_cycles):
             f.write("".join(l + "\n" for l in lines))
     ns = {"log": table.get("plog", 2), "kv": table.get("kv", 3), "vsamap": 1}
     return {wl: (traces[ns[wl]], os.path.join(out, f"{wl}.acks"), NS_SECTORS[ns[wl]])
-            for wl in files}, disk, ns["log"]
+            for wl in files}, disk, ns
 
 
 def replay(ctx, wl, trace, acks, sectors, states, save, save_n=0):
@@ -165,23 +167,29 @@ def replay(ctx, wl, trace, acks, sectors, states, save, save_n=0):
         if summary else (0, 0, 0.0)
 
 
-def cross_check(ctx, out, disk, nsid, saved, boots):
+def boot_image(ctx, out, disk, nsid, case, k):
+    """A copy of the disk whose namespace nsid holds the case's crash image."""
+    image = os.path.join(out, f"boot{k}.img")
+    shutil.copy(disk, image)
+    with open(image, "r+b") as f:  # the VSA's slice: zeros, then the crash image
+        base = NS_OFFSET_MIB[nsid] << 20
+        f.seek(base)
+        f.write(bytes(15 << 20))
+        blob = open(case[:-5] + ".sectors", "rb").read()
+        for at in range(0, len(blob), 520):
+            f.seek(base + int.from_bytes(blob[at:at + 8], "little") * 512)
+            f.write(blob[at + 8:at + 520])
+    return image
+
+
+def cross_check_log(ctx, out, disk, nsid, cases):
     """Boot some of the log's crash images: logapp's check in the guest must
     recover the records the host's check did."""
     iso = ctx.iso(modules=())
-    for k, case in enumerate(saved[:boots]):
+    for k, case in enumerate(cases):
         text = open(case).read()
         host = re.search(r"^ok (\d+) records", text, re.M)
-        image = os.path.join(out, f"boot{k}.img")
-        shutil.copy(disk, image)
-        with open(image, "r+b") as f:  # the VSA's slice: zeros, then the crash image
-            f.seek(NS_OFFSET_MIB[nsid] << 20)
-            f.write(bytes(15 << 20))
-            blob = open(case[:-5] + ".sectors", "rb").read()
-            for at in range(0, len(blob), 520):
-                f.seek((NS_OFFSET_MIB[nsid] << 20) + int.from_bytes(blob[at:at + 8], "little") * 512)
-                f.write(blob[at + 8:at + 520])
-        m = ctx.machine(iso, tag=f"-boot{k}", disk=image)
+        m = ctx.machine(iso, tag=f"-boot{k}", disk=boot_image(ctx, out, disk, nsid, case, k))
         with m:
             m.expect(PROMPT, timeout=60)
             services_up(m)
@@ -192,6 +200,51 @@ def cross_check(ctx, out, disk, nsid, saved, boots):
         ctx.check(f"crash image {os.path.basename(case)} booted: the guest recovers what the "
                   "host did", host and guest and host.group(1) == guest.group(1),
                   f"host: {host.group(0) if host else text!r}; guest: {got[-300:]!r}")
+
+
+def cross_check_kv(ctx, out, disk, nsid, cases):
+    """Boot some of kvstore's crash images: the store started on it must
+    serve the dataset the host's check recovered (every key's value)."""
+    iso = ctx.iso(modules=())
+    sets = [l.split() for l in open(os.path.join(out, "kv.acks"))]
+    for k, case in enumerate(cases):
+        text = open(case).read()
+        acked = int(re.search(r"^acked (\d+)", text, re.M).group(1))
+        n = acked + ("with the SET in flight" in text)
+        want = {key: int(i) for _, i, key, _ in sets[:n]}
+        port = free_tcp_port()
+        netdev = f"user,id=net0,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:6379"
+        m = ctx.machine(iso, tag=f"-kvboot{k}", env={"QEMU_NETDEV": netdev},
+                        disk=boot_image(ctx, out, disk, nsid, case, f"kv{k}"))
+        bad = ["not started"]
+        with m:
+            m.expect(PROMPT, timeout=60)
+            services_up(m)
+            Shell(ctx, m).cmd("run kvstore --appendonly kv &")
+            if seen(m, r"kvstore: on 10\.0\.2\.15:6379 .*append-only file on 'kv'", 120):
+                s = socket.create_connection(("127.0.0.1", port), timeout=30)
+                f = s.makefile("rb")
+                bad = []
+                for key in [f"key:{j}" for j in range(KEYS)]:
+                    s.sendall(resp_command(["GET", key]))
+                    got = read_reply(f)
+                    v = value(want[key]).encode() if key in want else None
+                    if got != (f"${len(v)}\r\n".encode() + v + b"\r\n" if v else b"$-1\r\n"):
+                        bad.append(key)
+                s.close()
+            m.send("poweroff\r")
+            m.wait_exit(timeout=60)
+        ctx.check(f"crash image {os.path.basename(case)} booted: kvstore serves the dataset the "
+                  f"host recovered ({n} SETs)", not bad, f"keys wrong: {bad[:5]}; host: {text!r}")
+
+
+def spread(out, wl, boots, pattern):
+    """boots of the saved cases of wl whose host check says pattern."""
+    saved = sorted(glob.glob(os.path.join(out, "saved", f"{wl}-*.case")),
+                   key=lambda p: int(re.search(r"-(\d+)\.case$", p).group(1)))
+    saved = [c for c in saved if re.search(pattern, open(c).read(), re.M)]
+    picks = sorted({len(saved) * j // boots for j in range(boots)})
+    return [saved[j] for j in picks if j < len(saved)]
 
 
 def regression_cases(ctx, out):
@@ -216,7 +269,7 @@ def regression_cases(ctx, out):
 
 def run(ctx):
     states = int(os.environ.get("CRASH_STATES", "1500"))
-    boots = int(os.environ.get("CRASH_BOOTS", "0"))
+    boots = int(os.environ.get("CRASH_BOOTS", "1"))
     big = states >= 5000
     out = os.path.join(ctx.build, "crashtest")
     shutil.rmtree(out, ignore_errors=True)
@@ -229,9 +282,9 @@ def run(ctx):
     budget = {"log": states // 2, "kv": states // 2, "vsamap": max(states // 10, 100)}
     totals = {}
     for wl, (trace, acks, sectors) in work.items():
-        save = os.path.join(out, "saved" if wl == "log" else "failures")
+        save = os.path.join(out, "failures" if wl == "vsamap" else "saved")
         totals[wl] = replay(ctx, wl, trace, acks, sectors, budget[wl], save,
-                            save_n=max(boots, 1) if wl == "log" else 0)
+                            save_n=0 if wl == "vsamap" else max(boots, 1))
     n = sum(t[0] for t in totals.values())
     bad = sum(t[1] for t in totals.values())
     print(f"    crashtest: {n} crash states checked, {bad} failed (" +
@@ -239,9 +292,6 @@ def run(ctx):
           f"; capture boot {t_capture:.0f} s)")
     regression_cases(ctx, out)
     if boots:
-        saved = sorted(glob.glob(os.path.join(out, "saved", "log-*.case")),
-                       key=lambda p: int(re.search(r"-(\d+)\.case$", p).group(1)))
-        saved = [c for c in saved if re.search(r"^ok \d+ records", open(c).read(), re.M)]
-        picks = sorted({len(saved) * (j + 1) // (boots + 1) for j in range(boots)})
-        cross_check(ctx, out, disk, nsid, [saved[j] for j in picks if j < len(saved)], boots)
+        cross_check_log(ctx, out, disk, nsid["log"], spread(out, "log", boots, r"^ok \d+ records"))
+        cross_check_kv(ctx, out, disk, nsid["kv"], spread(out, "kv", boots, r"^ok "))
     return None
