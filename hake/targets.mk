@@ -1,6 +1,6 @@
 # hake/targets.mk: the commands of the top-level Makefile.
 
-.PHONY: all run test test-repeat churn soak kvstore-crash unit unit-sanitize fuzz-host fuzz-build gdb \
+.PHONY: all run test test-repeat churn soak kvstore-crash crashtest unit unit-sanitize fuzz-host fuzz-build gdb \
 	gdb-server clean help deps
 
 # Parallel jobs for the builds that run, test and bench start.
@@ -20,6 +20,8 @@ help:
 	@echo 'make churn      500 cycles of VNIC and VSIC clients in one boot (CHURN_CYCLES=n)'
 	@echo 'make soak       an hour of mixed load in one boot (SOAK_S=seconds)'
 	@echo 'make kvstore-crash  kvstore under SETs, QEMU killed 20 times (KV_KILLS=n), half of them as it compacts'
+	@echo 'make crashtest  power-cut replay: crash images from traced writes, CRASH_STATES=12000 checked'
+	@echo '                (make test checks 1500), CRASH_BOOTS=3 of them booted (docs/reliability.md)'
 	@echo 'make gdb        boot under gdb (QEMU waits; serial in $(BUILD)/gdb-serial.log)'
 	@echo 'make gdb-server QEMU waits for a gdb you start yourself'
 	@echo 'make bench      microbenchmarks, to $(BUILD)/bench/results.md (BENCH=name: one)'
@@ -39,7 +41,7 @@ run:
 	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@tools/qemu --interactive $(BUILD)/sietch.iso
 
-unit: $(UNIT_TESTS)
+unit: $(UNIT_TESTS) $(HOST_TOOLS)
 
 # The unit tests (and the fuzz corpora's replay) with AddressSanitizer and
 # UndefinedBehaviorSanitizer (SANITIZE=1, hake/toolchain.mk), in their own
@@ -83,6 +85,16 @@ kvstore-crash:
 	@tools/deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@KV_KILLS=$(KV_KILLS) tools/harness --build $(BUILD) --system tests/system --only kvstore
+
+# Power-cut replay (docs/reliability.md): one traced boot, then CRASH_STATES
+# crash images recovered on the host and CRASH_BOOTS of them booted.
+CRASH_STATES ?= 12000
+CRASH_BOOTS ?= 3
+crashtest:
+	@tools/deps
+	@$(MAKE) --no-print-directory -j$(JOBS) all unit
+	@CRASH_STATES=$(CRASH_STATES) CRASH_BOOTS=$(CRASH_BOOTS) tools/harness --build $(BUILD) \
+	  --system tests/system --only crashtest
 
 # Mixed load for a set time (make test runs 20 s of it).
 SOAK_S ?= 3600
