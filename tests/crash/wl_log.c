@@ -3,6 +3,7 @@
  * it: `logapp <vsa> append N` on a fresh VSA, one ACK line per record once
  * log_append returned (written, then flushed).
  */
+#include "../../usr/apps/logapp/record.h"
 #include "crash.h"
 #include <os/crc32c.h>
 #include <os/log.h>
@@ -10,8 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_RECORD 4064 // logapp's LOGAPP_MAX_RECORD
-#define SB_SECTORS 2    // the log's two superblocks come before its area
+#define SB_SECTORS 2 // the log's two superblocks come before its area
 #define REC_MAGIC  0x4345524cu
 
 struct ack {
@@ -21,19 +21,7 @@ struct ack {
 
 static struct ack *acks;
 static size_t n_acks;
-static uint8_t logbuf[8192], rec[MAX_RECORD], got[MAX_RECORD];
-
-// Record k as logapp makes it (usr/apps/logapp/main.c, record()): its
-// number, then a pattern made from it. The ACK lines carry its CRC, so a
-// change there shows as records that never match.
-static uint32_t record(uint64_t k, uint8_t *out)
-{
-    uint32_t len = 16 + (uint32_t)(k * 37 % 500);
-    memcpy(out, &k, 8);
-    for (uint32_t i = 8; i < len; i++)
-        out[i] = (uint8_t)(k * 31 + i * 7 + (i >> 5));
-    return len;
-}
+static uint8_t logbuf[8192], rec[LOGAPP_MAX_RECORD], got[LOGAPP_MAX_RECORD];
 
 // Lines "logapp: ACK k pos P len L crc C", in order from k = 0.
 static bool load_acks(const char *path)
@@ -46,7 +34,7 @@ static bool load_acks(const char *path)
         char *at = strstr(line, "ACK ");
         if (!at || sscanf(at, "ACK %lu pos %lu len %u crc %x", &a.k, &a.pos, &a.len, &a.crc) != 4)
             continue;
-        if (a.k != n_acks || record(a.k, rec) != a.len || crc32c(0, rec, a.len) != a.crc) {
+        if (a.k != n_acks || logapp_record(a.k, rec) != a.len || crc32c(0, rec, a.len) != a.crc) {
             fprintf(stderr, "crashreplay: ack %zu is not logapp's record %lu\n", n_acks, a.k);
             fclose(f);
             return false;
@@ -104,7 +92,7 @@ static bool check(const struct blockdev *dev, size_t acked, char *why, size_t wh
     uint64_t n = 0, pos;
     uint32_t len;
     while (err_is_ok(err = log_next(&l, &it, got, sizeof(got), &len, &pos))) {
-        uint32_t want = record(n, rec);
+        uint32_t want = logapp_record(n, rec);
         if (n > acked || len != want || memcmp(got, rec, len) ||
             (n < n_acks && pos != acks[n].pos)) {
             snprintf(why, why_len, "record %lu at %lu (%u bytes) is %s", (unsigned long)n,

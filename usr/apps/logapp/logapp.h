@@ -1,12 +1,11 @@
 /* usr/apps/logapp/logapp.h: logapp's shared parts: the block device it runs on, its records. */
 #pragma once
 
+#include "record.h"
 #include <os/blockdev.h>
 #include <os/stord.h>
 #include <os/vsic.h>
 #include <stdbool.h>
-
-#define LOGAPP_MAX_RECORD 4064 // a 4 KiB record: 32 bytes of header and this
 
 // The VSA as logapp reaches it: directly (vsic, vsa) or through stord.
 struct target {

@@ -50,15 +50,6 @@ static int target_close(struct target *t)
     return err_is_fail(err);
 }
 
-static uint32_t record(uint64_t k, uint8_t *out)
-{
-    uint32_t len = 16 + (uint32_t)(k * 37 % 500);
-    memcpy(out, &k, 8);
-    for (uint32_t i = 8; i < len; i++)
-        out[i] = (uint8_t)(k * 31 + i * 7 + (i >> 5));
-    return len;
-}
-
 static errval_t open_log(struct target *t, struct log *l, bool create)
 {
     errval_t err = log_open(l, t->dev, logbuf, sizeof(logbuf));
@@ -82,7 +73,7 @@ static int do_append(struct target *t, unsigned n)
     printf("logapp: '%s' holds %lu records; appending %u\n", t->name, l.records, n);
     for (unsigned i = 0; i < n; i++) {
         uint64_t k = l.records, pos;
-        uint32_t len = record(k, rec);
+        uint32_t len = logapp_record(k, rec);
         err = log_append(&l, rec, len, &pos);
         if (err_is_fail(err)) {
             printf("logapp: append %lu: %s\n", k, err_msg(err));
@@ -111,7 +102,7 @@ static int do_check(struct target *t)
         uint64_t k = UINT64_MAX;
         if (len >= 8)
             memcpy(&k, got, 8);
-        bool ok = k == n && record(k, rec) == len && !memcmp(rec, got, len);
+        bool ok = k == n && logapp_record(k, rec) == len && !memcmp(rec, got, len);
         bad += !ok;
         printf("logapp: REC %lu pos %lu len %u crc %08x%s\n", n, pos, len, crc32c(0, got, len),
                ok ? "" : " BAD");
