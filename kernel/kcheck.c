@@ -181,9 +181,9 @@ static errval_t check_slot(const struct cte *c, struct kcheck_result *r)
     if (t->flags & CAPTYPE_MAPPABLE && !(t->flags & CAPTYPE_UNTYPED))
         return add_vnode(&c->cap, r);
     if (c->cap.type == ObjType_Dispatcher)
-        return check_dcb_caps(dcb_of(&c->cap), r);
+        return check_dcb_caps((const struct dcb *)kmem_ptr(c->cap.u.dispatcher.base), r);
     if (c->cap.type == ObjType_Endpoint) {
-        const struct endpoint *ep = endpoint_of(&c->cap);
+        const struct endpoint *ep = kmem_ptr(c->cap.u.endpoint.base);
         errval_t err = check_queue(ep, ep->recv_head, ep->recv_tail, false, r);
         return err_is_ok(err) ? check_queue(ep, ep->send_head, ep->send_tail, true, r) : err;
     }
