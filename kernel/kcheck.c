@@ -15,7 +15,8 @@ struct span {
     uintptr_t first, end; // kernel addresses of the slots
 };
 static struct span cnodes[KCHECK_MAX_CNODES], dcbs[KCHECK_MAX_DCBS];
-static unsigned n_cnodes, n_dcbs, n_vnodes;
+static struct span ranges[KCHECK_MAX_RANGES]; // memory held: global coordinates
+static unsigned n_cnodes, n_dcbs, n_vnodes, n_ranges;
 static struct capability vnodes[KCHECK_MAX_VNODES];
 
 #define BREACH(e, w, at) (r->why = (w), r->where = (at), (e))
@@ -42,6 +43,16 @@ bool kcheck_held(const struct cte *c)
 {
     uintptr_t a = (uintptr_t)c;
     return in_spans(cnodes, n_cnodes, a) || in_spans(dcbs, n_dcbs, a);
+}
+
+bool kcheck_covered(paddr_t pa, uint64_t bytes)
+{
+    uint64_t first = (uint64_t)CAPSPACE_PHYS << CAPSPACE_BITS | pa;
+    for (unsigned i = 0; i < n_ranges; i++) {
+        if (first >= ranges[i].first && first + bytes <= ranges[i].end)
+            return true;
+    }
+    return false;
 }
 
 // ---- The mapping database ----
@@ -176,6 +187,13 @@ static errval_t check_slot(const struct cte *c, struct kcheck_result *r)
     if (!kcheck_linked(c))
         return BREACH(KCHECK_ERR_SLOT, "a slot's cap is not in the mapping database", c);
     const struct captype *t = captype_of(c->cap.type);
+    if (t->space == CAPSPACE_PHYS) {
+        uint64_t base, size;
+        cap_range(&c->cap, &base, &size);
+        errval_t err = add_span(ranges, &n_ranges, KCHECK_MAX_RANGES, base, base + size, r);
+        if (err_is_fail(err))
+            return err;
+    }
     if (t->flags & CAPTYPE_CNODE)
         return add_cnode(&c->cap, r);
     if (t->flags & CAPTYPE_MAPPABLE && !(t->flags & CAPTYPE_UNTYPED))
@@ -252,7 +270,7 @@ static errval_t check_run_queue(struct kcheck_result *r)
 errval_t kcheck_cspace(const struct capability *root, struct kcheck_result *r)
 {
     *r = (struct kcheck_result){.why = "ok"};
-    n_cnodes = n_dcbs = n_vnodes = 0;
+    n_cnodes = n_dcbs = n_vnodes = n_ranges = 0;
     errval_t err = check_mdb(r);
     if (err_is_ok(err))
         err = check_run_queue(r);

@@ -14,9 +14,10 @@
  *    endpoints' wait queues point back at the endpoint;
  *  - every VNode found there: each entry in use is owned by a live copy of
  *    a cap of the right type, whose record names this table and entry,
- *    which covers the address in the entry, whose rights allow the entry's
- *    permissions, and which lies in a slot the walk reached (held by the
- *    process);
+ *    which covers the address in the entry, and whose rights allow the
+ *    entry's permissions; and the memory the entry maps is held by the
+ *    process: the owner lies in a slot the walk reached, or a cap there
+ *    covers the page (a spawner maps its own copy of a frame it gave);
  *  - the run queue: a well-linked ring of READY dispatchers.
  */
 #pragma once
@@ -30,6 +31,7 @@ struct dcb;
 #define KCHECK_MAX_DCBS   256
 #define KCHECK_MAX_VNODES 2048
 #define KCHECK_MAX_DEPTH  64
+#define KCHECK_MAX_RANGES 4096
 
 // What one check saw, and on a breach what and where.
 struct kcheck_result {
@@ -51,6 +53,10 @@ errval_t kcheck_cspace(const struct capability *root, struct kcheck_result *r);
 // Is slot c in a CNode or DCB the current walk reached? For the arch's
 // table check.
 bool kcheck_held(const struct cte *c);
+
+// Does a cap in a slot the current walk reached cover physical memory
+// [pa, pa + bytes)? For the arch's table check.
+bool kcheck_covered(paddr_t pa, uint64_t bytes);
 
 // Is c a slot in the mapping database (linked from its neighbours)?
 bool kcheck_linked(const struct cte *c);

@@ -51,8 +51,6 @@ static const char *entry_breach(enum objtype t, paddr_t table_pa, const struct v
     uint64_t pte = v->pte[i], pa = pte & ADDR_MASK;
     if (!kcheck_linked(o))
         return "a page-table entry's owner is not a live cap";
-    if (!kcheck_held(o))
-        return "a page-table entry's owner is not held by the process";
     if (!may_hold(t, o->cap.type))
         return "a page-table entry maps a cap of the wrong type for its level";
     if (o->map.vnode != table_pa || i < o->map.entry || i >= o->map.entry + o->map.pages)
@@ -68,6 +66,9 @@ static const char *entry_breach(enum objtype t, paddr_t table_pa, const struct v
         return "a page-table entry maps memory outside its owner's frame";
     if (!rights_allow(t, o, pte))
         return "a page-table entry grants more than its owner's rights";
+    bool table = below(t) != ObjType_Null;
+    if (!kcheck_held(o) && !kcheck_covered(pa, table ? VNODE_SIZE : BASE_PAGE_SIZE))
+        return "a page-table entry maps memory the process holds no cap to";
     return NULL;
 }
 
