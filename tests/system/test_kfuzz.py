@@ -25,10 +25,19 @@ def free_kib(sh):
     return int(m.group(1)) if m else None
 
 
+def in_use_and_held(sh):
+    """What mem_serv on core 0 has handed out, and what running processes hold."""
+    ps = sh.cmd("ps")
+    held = sum(int(k) for k in re.findall(r"\n +\d+ +0 running +(\d+) K", ps))
+    used = re.search(r"(\d+) KiB in use", sh.cmd("mem"))
+    return int(used.group(1)) if used else None, held
+
+
 def run(ctx):
     calls = int(os.environ.get("FUZZ_CALLS", "50000"))
     seed = os.environ.get("FUZZ_SEED", "")
     gen = os.environ.get("FUZZ_GEN", "")
+    extra = os.environ.get("FUZZ_ARGS", "")  # more kfuzz options, e.g. "-b 500"
     iso = ctx.iso(kargs="kcheck", modules=("/sbin/kfuzz",))
     m = ctx.machine(iso, env={"QEMU_SMP": "2"})
     with m:
@@ -36,9 +45,11 @@ def run(ctx):
         m.expect(PROMPT, timeout=60)
         ctx.check("netctl and storctl up", services_up(m), "")
         sh = Shell(ctx, m)
+        # The shell's first program grows its heap: measure after one.
+        sh.cmd("run kfuzz -n 0 -c -1")
         before = free_kib(sh)
         line = f"run kfuzz -n {calls}" + (f" -s {seed}" if seed else "") + \
-            (f" -g {gen} -G 1" if gen else "")
+            (f" -g {gen} -G 1" if gen else "") + (f" {extra}" if extra else "")
         t = time.time()
         out = sh.cmd(line, timeout=max(300, calls // 1000))
         took = time.time() - t
@@ -59,6 +70,11 @@ def run(ctx):
         after = free_kib(sh)
         ctx.check("every KiB back with mem_serv", before is not None and after == before,
                   f"{before} KiB free before, {after} after")
+        used, held = in_use_and_held(sh)
+        ctx.check("mem_serv's memory out is what running processes hold", used == held,
+                  f"{used} KiB out, {held} KiB held")
+        ctx.check("no memory stays held on either core",
+                  "stays held" not in out and "cannot release" not in out, out[-1000:])
         m.send("poweroff\r")
         status = m.wait_exit(timeout=30)
         ctx.check("the system powers off", status == 0, f"QEMU status {status}")
