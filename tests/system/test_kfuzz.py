@@ -38,7 +38,7 @@ def run(ctx):
     seed = os.environ.get("FUZZ_SEED", "")
     gen = os.environ.get("FUZZ_GEN", "")
     extra = os.environ.get("FUZZ_ARGS", "")  # more kfuzz options, e.g. "-b 500"
-    iso = ctx.iso(kargs="kcheck", modules=("/sbin/kfuzz",))
+    iso = ctx.iso(kargs="kcheck panic=exit", modules=("/sbin/kfuzz",))
     m = ctx.machine(iso, env={"QEMU_SMP": "2"})
     with m:
         m.expect(r"init: monitor on core 1 connected", timeout=60)

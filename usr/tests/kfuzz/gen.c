@@ -152,7 +152,8 @@ static errval_t start_fuzzers(const struct run *r, uint64_t gen)
         f->id = i;
         struct dispatcher_frame *df = g.frame_va[i];
         memset(df, 0, sizeof(*df));
-        snprintf(df->name, sizeof(df->name), "kfuzz-%u", i);
+        // A panic names the dispatcher it ran: this says which generation.
+        snprintf(df->name, sizeof(df->name), "kfuzz-%u gen %lu", i, gen);
         err = carve(g.disp[i], ObjType_Dispatcher, OFF_FUZZ_DISP + i * OBJSIZE_PAGE,
                     OBJSIZE_DISPATCHER);
         // The stack's top is 16-byte aligned less 8: as if fuzz_main had been called.
