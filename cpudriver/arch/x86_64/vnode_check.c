@@ -44,8 +44,7 @@ static bool rights_allow(enum objtype t, const struct cte *o, uint64_t pte)
 }
 
 // Entry i of table v (of type t at table_pa) is owned by o: does it agree?
-static const char *entry_breach(enum objtype t, paddr_t table_pa, const struct vnode *v,
-                                unsigned i)
+static const char *entry_breach(enum objtype t, paddr_t table_pa, const struct vnode *v, unsigned i)
 {
     const struct cte *o = v->owner[i];
     uint64_t pte = v->pte[i], pa = pte & ADDR_MASK;
@@ -100,8 +99,7 @@ errval_t arch_kcheck_mapping(const struct cte *c, const char **why)
                KCHECK_ERR_MAPPING;
     for (unsigned i = c->map.entry; i < c->map.entry + c->map.pages; i++) {
         if (v->owner[i] != c)
-            return *why = "a mapped copy's table does not name it as the owner",
-                   KCHECK_ERR_MAPPING;
+            return *why = "a mapped copy's table does not name it as the owner", KCHECK_ERR_MAPPING;
     }
     return SYS_ERR_OK;
 }

@@ -1,9 +1,9 @@
 /* tests/unit/kernel/fake_arch.c: fake physical memory and arch hooks for the capability core's
  * tests. */
 #include "fake_arch.h"
-#include <kcheck.h>
 #include <captypes.h>
 #include <check.h>
+#include <kcheck.h>
 #include <string.h>
 
 struct fake_arch fake;

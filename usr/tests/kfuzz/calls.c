@@ -13,6 +13,10 @@
 #include <kpi/syscalls.h>
 #include <sys/syscall.h>
 
+// What the calls make lands in slots FREE_FIRST.. FREE_FIRST + RESULT_SLOTS
+// of each L2 CNode: few enough that later calls find it again.
+#define RESULT_SLOTS 24
+
 enum op {
     OP_PROLOGUE,
     OP_RETYPE,
@@ -28,26 +32,34 @@ enum op {
     OP_CALL,
     OP_DISPATCHER,
     OP_RAW,
+    OP_RESTOCK,
     OP_NUM
 };
+_Static_assert(OP_NUM == OPS, "kfuzz.h counts every kind of call");
 
 static const char *const op_names[OP_NUM] = {
-    "prologue", "retype", "copy", "mint", "delete", "revoke", "identify",
-    "map",      "unmap",  "send", "recv", "call", "disp",   "raw",
+    "prologue", "retype", "copy", "mint", "delete", "revoke", "identify", "map",
+    "unmap",    "send",   "recv", "call", "disp",   "raw",    "restock",
 };
 
 const char *fuzz_op_name(uint64_t op) { return op < OP_NUM ? op_names[op] : "?"; }
 
 // Weights of the operations (out of 128).
 static const uint8_t op_weight[OP_NUM] = {
-    [OP_RETYPE] = 20, [OP_COPY] = 14, [OP_MINT] = 6,  [OP_DELETE] = 12, [OP_REVOKE] = 4,
-    [OP_IDENTIFY] = 4, [OP_MAP] = 16, [OP_UNMAP] = 6, [OP_SEND] = 10,  [OP_RECV] = 10,
-    [OP_CALL] = 3,     [OP_DISPATCHER] = 5, [OP_RAW] = 18,
+    [OP_RETYPE] = 20,  [OP_COPY] = 14,      [OP_MINT] = 6,  [OP_DELETE] = 12, [OP_REVOKE] = 4,
+    [OP_IDENTIFY] = 4, [OP_MAP] = 16,       [OP_UNMAP] = 6, [OP_SEND] = 10,   [OP_RECV] = 10,
+    [OP_CALL] = 3,     [OP_DISPATCHER] = 5, [OP_RAW] = 12,  [OP_RESTOCK] = 6,
 };
 
 static uint64_t pick(uint64_t *s, uint64_t n) { return fuzz_rand(s) % n; }
 
 static capref_t slot_a(uint32_t i) { return CAPREF(CAPADDR(0, i), CAP_LEVEL_L2); }
+
+// A slot where calls put what they make (see dest()).
+static uint64_t result_slot(uint64_t *s)
+{
+    return CAPREF(CAPADDR(pick(s, N_L2), FREE_FIRST + pick(s, RESULT_SLOTS)), CAP_LEVEL_L2);
+}
 
 // A cap address: mostly a pool slot or one where results land; sometimes
 // an L1 slot, an empty or out-of-range one, a wrong level, or any word.
@@ -57,8 +69,8 @@ static uint64_t any_slot(uint64_t *s)
     if (r < 45)
         return slot_a((uint32_t)pick(s, P_NUM));
     if (r < 75)
-        return CAPREF(CAPADDR(pick(s, N_L2), FREE_FIRST * (pick(s, 2) == 0) + pick(s, 32)),
-                      CAP_LEVEL_L2);
+        return pick(s, 4) ? result_slot(s)
+                          : CAPREF(CAPADDR(pick(s, N_L2), pick(s, 32)), CAP_LEVEL_L2);
     if (r < 85)
         return CAPREF(pick(s, 8), CAP_LEVEL_L1);
     if (r < 92)
@@ -68,11 +80,12 @@ static uint64_t any_slot(uint64_t *s)
     return fuzz_rand(s);
 }
 
-// A slot to delete or revoke: never our root or an L1 slot but rarely,
-// so that most generations run their whole budget.
+// A slot to delete or revoke: mostly something made by the calls; the
+// pool's caps less often (the pool would be gone early in a generation),
+// our root or an L1 slot only rarely (that ends the generation).
 static uint64_t victim_slot(uint64_t *s)
 {
-    uint64_t r = any_slot(s);
+    uint64_t r = pick(s, 4) ? result_slot(s) : any_slot(s);
     if ((r == slot_a(P_ROOT) || CAPREF_LEVEL(r) == CAP_LEVEL_L1) && pick(s, 64))
         return slot_a(P_RAM_SMALL);
     return r;
@@ -83,17 +96,24 @@ static void dest(uint64_t *s, uint64_t *cnode, uint64_t *slot)
 {
     uint64_t r = pick(s, 100);
     *cnode = r < 85 ? CAPREF(pick(s, N_L2), CAP_LEVEL_L1) : r < 92 ? slot_a(P_ROOT) : any_slot(s);
-    *slot = pick(s, 16) ? FREE_FIRST + pick(s, 64) : pick(s, 16) ? pick(s, 300) : fuzz_rand(s);
+    *slot = pick(s, 16)   ? FREE_FIRST + pick(s, RESULT_SLOTS)
+            : pick(s, 16) ? pick(s, 300)
+                          : fuzz_rand(s);
 }
 
 static const uint64_t type_size[] = {
-    [ObjType_RAM] = 4096,         [ObjType_Frame] = 4096,
+    [ObjType_RAM] = 4096,
+    [ObjType_Frame] = 4096,
     [ObjType_L1CNode] = OBJSIZE_CTE * L1_CNODE_MIN_SLOTS,
     [ObjType_L2CNode] = OBJSIZE_L2CNODE,
-    [ObjType_VNodePML4] = OBJSIZE_VNODE, [ObjType_VNodePDPT] = OBJSIZE_VNODE,
-    [ObjType_VNodePD] = OBJSIZE_VNODE,   [ObjType_VNodePT] = OBJSIZE_VNODE,
-    [ObjType_Dispatcher] = OBJSIZE_DISPATCHER, [ObjType_Endpoint] = OBJSIZE_ENDPOINT,
-    [ObjType_IOVNodeL4] = OBJSIZE_IOVNODE, [ObjType_IOVNodeL1] = OBJSIZE_IOVNODE,
+    [ObjType_VNodePML4] = OBJSIZE_VNODE,
+    [ObjType_VNodePDPT] = OBJSIZE_VNODE,
+    [ObjType_VNodePD] = OBJSIZE_VNODE,
+    [ObjType_VNodePT] = OBJSIZE_VNODE,
+    [ObjType_Dispatcher] = OBJSIZE_DISPATCHER,
+    [ObjType_Endpoint] = OBJSIZE_ENDPOINT,
+    [ObjType_IOVNodeL4] = OBJSIZE_IOVNODE,
+    [ObjType_IOVNodeL1] = OBJSIZE_IOVNODE,
 };
 
 static uint64_t any_type(uint64_t *s)
@@ -116,7 +136,7 @@ static uint64_t any_size(uint64_t *s, uint64_t type)
 static uint64_t any_offset(uint64_t *s)
 {
     uint64_t r = pick(s, 16);
-    return r < 6 ? 0 : r < 13 ? 4096 * pick(s, 64) : r < 15 ? pick(s, 8192) : fuzz_rand(s);
+    return r < 2 ? 0 : r < 13 ? 4096 * pick(s, 64) : r < 15 ? pick(s, 8192) : fuzz_rand(s);
 }
 
 static uint64_t any_rights(uint64_t *s) { return pick(s, 8) ? pick(s, 16) : fuzz_rand(s); }
@@ -136,9 +156,17 @@ static errval_t invoke(uint64_t *a, uint32_t cmd)
 
 static errval_t op_retype(uint64_t *s, uint64_t *a)
 {
-    a[0] = pick(s, 4) ? slot_a(pick(s, 2) ? P_RAM : pick(s, 2) ? P_RAM_SMALL : P_FRAME_BIG)
+    a[0] = pick(s, 4) ? slot_a(pick(s, 2)   ? P_RAM
+                               : pick(s, 2) ? P_RAM_SMALL
+                                            : P_FRAME_BIG)
                       : any_slot(s);
-    a[1] = pick(s, 8) ? ObjType_RAM + pick(s, ObjType_IOVNodeL1) : any_type(s);
+    static const uint8_t useful[] = {ObjType_Frame,    ObjType_Frame,      ObjType_RAM,
+                                     ObjType_VNodePT,  ObjType_VNodePD,    ObjType_L2CNode,
+                                     ObjType_Endpoint, ObjType_Dispatcher, ObjType_IOVNodeL1};
+    uint64_t r = pick(s, 8);
+    a[1] = r < 4   ? useful[pick(s, sizeof(useful))]
+           : r < 7 ? ObjType_RAM + pick(s, 19)
+                   : any_type(s);
     a[2] = any_offset(s);
     a[3] = any_size(s, a[1]);
     a[4] = pick(s, 8) ? 1 + pick(s, 4) : word(s);
@@ -150,8 +178,10 @@ static errval_t op_copy(uint64_t *s, uint64_t *a, bool mint)
 {
     a[0] = pick(s, 8) ? slot_a(P_ROOT) : any_slot(s); // the CNode invoked
     dest(s, &a[1], &a[2]);
-    a[3] = any_slot(s);
-    a[4] = any_rights(s);
+    static const uint8_t worth[] = {P_FRAME, P_FRAME_BIG, P_REMOTE,   P_EXPORTED, P_EP,
+                                    P_PT,    P_RAM_SMALL, P_FRAME_RO, P_DISP};
+    a[3] = pick(s, 2) ? slot_a(worth[pick(s, sizeof(worth))]) : any_slot(s);
+    a[4] = pick(s, 2) ? CAP_RIGHTS_ALL : any_rights(s);
     a[5] = mint ? word(s) : 0;
     a[6] = mint ? word(s) : 0;
     return invoke(a, mint ? CNodeCmd_Mint : CNodeCmd_Copy);
@@ -173,11 +203,19 @@ static uint64_t table_slot(uint64_t *s)
 
 static errval_t op_map(uint64_t *s, uint64_t *a)
 {
+    if (pick(s, 2)) { // most likely to succeed: one page of a made or copied frame
+        a[0] = slot_a(pick(s, 4) ? P_PT : P_IOL1);
+        a[1] = pick(s, 512);
+        a[2] = result_slot(s);
+        a[3] = pick(s, 2) ? MAP_WRITE : 0;
+        a[5] = 1;
+        return invoke(a, VNodeCmd_Map);
+    }
     a[0] = table_slot(s);
     a[1] = pick(s, 8) ? pick(s, 512) : word(s); // entry
     a[2] = any_slot(s);
     a[3] = pick(s, 8) ? pick(s, 8) : fuzz_rand(s); // MAP_* flags
-    a[4] = pick(s, 4) ? pick(s, 2) : word(s);     // offset in pages
+    a[4] = pick(s, 4) ? pick(s, 2) : word(s);      // offset in pages
     a[5] = pick(s, 4) ? 1 + pick(s, 4) : word(s);  // pages
     a[6] = 0;
     return invoke(a, VNodeCmd_Map);
@@ -246,7 +284,7 @@ static errval_t op_dispatcher(uint64_t *s, uint64_t *a)
 {
     a[0] = pick(s, 4) ? slot_a(P_DISP) : any_slot(s);
     uint64_t r = pick(s, 64);
-    uint32_t cmd = r < 24 ? DispatcherCmd_Setup
+    uint32_t cmd = r < 24   ? DispatcherCmd_Setup
                    : r < 48 ? DispatcherCmd_Info
                    : r < 62 ? DispatcherCmd_Stop
                    : r < 63 ? DispatcherCmd_Run
@@ -273,8 +311,7 @@ static errval_t op_raw(uint64_t *s, uint64_t *a)
     for (unsigned i = 2; i < 7; i++)
         a[i] = pick(s, 2) ? any_slot(s) : word(s);
     a[7] = num;
-    return syscall10(num, a[0], a[1], a[2], a[3], a[4], a[5], a[6], word(s), any_slot(s), 100)
-        .err;
+    return syscall10(num, a[0], a[1], a[2], a[3], a[4], a[5], a[6], word(s), any_slot(s), 100).err;
 }
 
 static errval_t make_call(uint64_t op, uint64_t *s, uint64_t *a)
@@ -292,6 +329,10 @@ static errval_t make_call(uint64_t op, uint64_t *s, uint64_t *a)
     case OP_RECV: return op_recv(s, a);
     case OP_CALL: return op_call(s, a);
     case OP_DISPATCHER: return op_dispatcher(s, a);
+    case OP_RESTOCK: // a pool cap again in A, from the spare in C
+        a[0] = slot_a(P_ROOT), a[1] = CAPREF(0, CAP_LEVEL_L1), a[2] = pick(s, P_NUM);
+        a[3] = CAPREF(CAPADDR(2, a[2]), CAP_LEVEL_L2), a[4] = CAP_RIGHTS_ALL;
+        return invoke(a, CNodeCmd_Copy);
     default: return op_raw(s, a);
     }
 }
@@ -314,6 +355,8 @@ static void record(struct fuzzer *f, uint64_t op, const uint64_t *a, errval_t er
     for (unsigned i = 0; i < 8; i++)
         c->a[i] = a[i];
     c->err = err;
+    f->made[op]++;
+    f->ok[op] += err_is_ok(err);
     f->calls++;
 }
 
@@ -322,14 +365,18 @@ static void record(struct fuzzer *f, uint64_t op, const uint64_t *a, errval_t er
 static void prologue(struct fuzzer *f)
 {
     const uint32_t steps[][5] = {
-        {P_PML4, 0, P_PDPT, 0, 1}, {P_PDPT, 0, P_PD, 0, 1},       {P_PD, 0, P_PT, 0, 1},
-        {P_PT, 0, P_FRAME, MAP_WRITE, 1}, {P_PT, 8, P_FRAME_BIG, MAP_WRITE, 4},
-        {P_PT, 1, P_FRAME_RO, 0, 1},     {P_PT, 16, P_REMOTE, MAP_WRITE, 1},
+        {P_PML4, 0, P_PDPT, 0, 1},
+        {P_PDPT, 0, P_PD, 0, 1},
+        {P_PD, 0, P_PT, 0, 1},
+        {P_PT, 0, P_FRAME, MAP_WRITE, 1},
+        {P_PT, 8, P_FRAME_BIG, MAP_WRITE, 4},
+        {P_PT, 1, P_FRAME_RO, 0, 1},
+        {P_PT, 16, P_REMOTE, MAP_WRITE, 1},
         {P_PT, 17, P_EXPORTED, MAP_WRITE, 1},
     };
     for (unsigned i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-        uint64_t a[8] = {slot_a(steps[i][0]), steps[i][1], slot_a(steps[i][2]), steps[i][3], 0,
-                         steps[i][4]};
+        uint64_t a[8] = {slot_a(steps[i][0]), steps[i][1], slot_a(steps[i][2]),
+                         steps[i][3],         0,           steps[i][4]};
         record(f, OP_PROLOGUE, a, invoke(a, VNodeCmd_Map));
     }
 }

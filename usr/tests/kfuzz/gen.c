@@ -63,12 +63,18 @@ static errval_t carve(capref_t dest, enum objtype type, uint64_t off, uint64_t b
     return invoke_ram_retype(g.pool, type, off, bytes, 1, cap_cnode(dest), cap_slot(dest));
 }
 
-// Copy (or mint) src into slot i of the fuzzers' CNode A.
+// Copy (or mint) src into slot i of the fuzzers' CNodes A and C (the
+// spare copy they restock A from).
 static errval_t give(uint32_t i, capref_t src, uint8_t rights, uint64_t badge)
 {
-    if (badge)
-        return invoke_cnode_mint(cap_root, g.l2[0], i, src, rights, badge, 0);
-    return invoke_cnode_copy(cap_root, g.l2[0], i, src, rights);
+    errval_t err = SYS_ERR_OK;
+    for (unsigned cn = 0; cn < N_L2 && err_is_ok(err); cn += 2) {
+        if (badge)
+            err = invoke_cnode_mint(cap_root, g.l2[cn], i, src, rights, badge, 0);
+        else
+            err = invoke_cnode_copy(cap_root, g.l2[cn], i, src, rights);
+    }
+    return err;
 }
 
 // Carve an object into tmp, give it to slot i of A, drop tmp.
@@ -135,8 +141,8 @@ static errval_t make_pool(capref_t theirs)
     invoke_cnode_delete(cap_root, g.tmp);
     // The other core revokes its frame during its own generation, which
     // may have begun: then it is gone before we could give it.
-    if (err_is_ok(err) && theirs && err_no(err = give(P_REMOTE, theirs, CAP_RIGHTS_ALL, 0)) ==
-                                        CAP_ERR_SLOT_EMPTY)
+    if (err_is_ok(err) && theirs &&
+        err_no(err = give(P_REMOTE, theirs, CAP_RIGHTS_ALL, 0)) == CAP_ERR_SLOT_EMPTY)
         err = SYS_ERR_OK;
     return err;
 }
@@ -171,8 +177,7 @@ static uint64_t ms_since(uint64_t t0) { return (sys_rdtsc() - t0) * 1000 / sys_t
 static bool stopped(capref_t d)
 {
     uint64_t state = 0, status;
-    return err_is_fail(invoke_dispatcher_info(d, &state, &status)) ||
-           state == DISP_STATE_STOPPED;
+    return err_is_fail(invoke_dispatcher_info(d, &state, &status)) || state == DISP_STATE_STOPPED;
 }
 
 // Wait for both fuzzers (yielding to them); lend's copies on the other
@@ -272,7 +277,17 @@ static int generation(const struct run *r, uint64_t gen, struct totals *t)
     invoke_dispatcher_stop(g.disp[0]);
     invoke_dispatcher_stop(g.disp[1]);
     t->calls += fuzzers[0].calls + fuzzers[1].calls;
+    for (unsigned i = 0; i < 2; i++) {
+        for (unsigned op = 0; op < OPS; op++) {
+            t->made[op] += fuzzers[i].made[op];
+            t->ok[op] += fuzzers[i].ok[op];
+        }
+    }
     t->ended_early += !finished || fuzzers[0].calls < r->batch || fuzzers[1].calls < r->batch;
+    if (r->verbose) {
+        print_ring(r, &fuzzers[0]);
+        print_ring(r, &fuzzers[1]);
+    }
     errval_t breach = kernel_check(t);
     if (err_is_fail(breach))
         report_breach(r, gen, "after the calls", breach);
@@ -292,8 +307,8 @@ static int generation(const struct run *r, uint64_t gen, struct totals *t)
 // Slots and the fuzzers' frames and stacks, once for the run.
 static errval_t setup_run(void)
 {
-    capref_t *slots[] = {&g.root, &g.l2[0], &g.l2[1], &g.l2[2], &g.tmp,
-                         &g.disp[0], &g.disp[1], &g.lend, &g.spare};
+    capref_t *slots[] = {&g.root,    &g.l2[0],   &g.l2[1], &g.l2[2], &g.tmp,
+                         &g.disp[0], &g.disp[1], &g.lend,  &g.spare};
     // The pool is a child of mem_serv's RAM, never that RAM itself: a
     // revoke of a cap deletes its other copies too, mem_serv's among them,
     // and mem_serv would lose track of the memory (docs/reliability.md).
@@ -338,8 +353,8 @@ int run_generations(const struct run *r, struct totals *t)
         }
         t->gens++;
         if (t->calls >= next_progress) {
-            printf("%s: %lu calls, %lu generations, %lu checks, %lu s\n", r->who, t->calls,
-                   t->gens, t->checks, ms_since(t0) / 1000);
+            printf("%s: %lu calls, %lu generations, %lu checks, %lu s\n", r->who, t->calls, t->gens,
+                   t->checks, ms_since(t0) / 1000);
             next_progress += 100000;
         }
     }

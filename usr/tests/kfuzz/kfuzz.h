@@ -7,27 +7,28 @@
 
 // The fuzzer's CSpace: an L1 CNode whose slots 0-2 hold L2 CNodes A, B and
 // C. A's first slots hold the pool, a cap of every type an application can
-// hold, put there before each generation starts; what the calls make lands
-// in A from FREE_FIRST on and in B and C.
+// hold, put there before each generation starts, and C's the same again (a
+// delete in A is undone by a copy from C; a revoke takes both); what the
+// calls make lands in A, B and C from FREE_FIRST on.
 enum pool_slot {
-    P_ROOT,       // a copy of the fuzzer's own L1 CNode
-    P_RAM,        // RAM to retype
-    P_RAM_SMALL,  // a second, smaller RAM
-    P_EP,         // an endpoint both fuzzers send and receive on
-    P_EP_BADGED,  // a badged copy of it
-    P_FRAME,      // a page, mapped by the prologue
-    P_FRAME_BIG,  // four pages
-    P_PML4,       // an address space nobody runs in, built by the prologue
-    P_PDPT,       //
-    P_PD,         //
-    P_PT,         //
-    P_DISP,       // a dispatcher object nobody set up
-    P_IOL4,       // IOMMU tables
-    P_IOL1,       //
-    P_L2COPY,     // a copy of CNode C
-    P_REMOTE,     // a frame of the other core's memory (imported), if any
-    P_EXPORTED,   // a copy of a frame this core lent the other core, if any
-    P_FRAME_RO,   // a read-only copy of P_FRAME
+    P_ROOT,      // a copy of the fuzzer's own L1 CNode
+    P_RAM,       // RAM to retype
+    P_RAM_SMALL, // a second, smaller RAM
+    P_EP,        // an endpoint both fuzzers send and receive on
+    P_EP_BADGED, // a badged copy of it
+    P_FRAME,     // a page, mapped by the prologue
+    P_FRAME_BIG, // four pages
+    P_PML4,      // an address space nobody runs in, built by the prologue
+    P_PDPT,      //
+    P_PD,        //
+    P_PT,        //
+    P_DISP,      // a dispatcher object nobody set up
+    P_IOL4,      // IOMMU tables
+    P_IOL1,      //
+    P_L2COPY,    // a copy of CNode C
+    P_REMOTE,    // a frame of the other core's memory (imported), if any
+    P_EXPORTED,  // a copy of a frame this core lent the other core, if any
+    P_FRAME_RO,  // a read-only copy of P_FRAME
     P_NUM
 };
 #define FREE_FIRST 32
@@ -41,6 +42,7 @@ struct call {
 };
 
 #define RING 32 // calls kept per fuzzer
+#define OPS  15 // kinds of call (calls.c)
 
 // One fuzzer dispatcher. It runs in our address space on its own stack and
 // writes only here; we read it.
@@ -48,7 +50,8 @@ struct fuzzer {
     volatile uint64_t calls; // made so far
     uint64_t budget;         // stop (exit) after this many
     uint64_t seed;
-    unsigned id; // 0 or 1: the two share the CSpace
+    unsigned id;                 // 0 or 1: the two share the CSpace
+    uint32_t made[OPS], ok[OPS]; // calls of each kind, and those that succeeded
     struct call ring[RING];
 };
 
@@ -80,19 +83,21 @@ static inline uint64_t fuzz_seed(uint64_t run, uint64_t gen, unsigned id)
 
 // What one run does.
 struct run {
-    uint64_t seed;        // of the run
-    uint64_t calls;       // target: at least this many fuzzer calls
-    uint64_t batch;       // calls per fuzzer per generation
-    uint64_t first_gen;   // start here (reproduce one generation)
-    uint64_t max_gens;    // 0: until calls
-    bool peer;            // a partner on another core (peer.c)
-    bool helper;          // we are that partner: the parent ends the run
-    const char *who;      // "kfuzz" or "kfuzz@1" in messages
+    uint64_t seed;      // of the run
+    uint64_t calls;     // target: at least this many fuzzer calls
+    uint64_t batch;     // calls per fuzzer per generation
+    uint64_t first_gen; // start here (reproduce one generation)
+    uint64_t max_gens;  // 0: until calls
+    bool peer;          // a partner on another core (peer.c)
+    bool helper;        // we are that partner: the parent ends the run
+    bool verbose;       // print each fuzzer's last calls after every generation
+    const char *who;    // "kfuzz" or "kfuzz@1" in messages
 };
 
 // Totals of a run.
 struct totals {
     uint64_t calls, gens, ended_early, checks, nodes, entries, revokes_remote;
+    uint64_t made[OPS], ok[OPS];
 };
 
 // Run the generations; 0 if no breach or leak, else 1 (reported already).

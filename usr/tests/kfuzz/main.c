@@ -2,6 +2,7 @@
  * usr/tests/kfuzz/main.c: the CPU driver under a hostile process.
  *
  *   kfuzz [-n calls] [-s seed] [-b batch] [-g first generation] [-G generations] [-c core]
+ *         [-v 1]
  *
  * Runs generations of two fuzzers (gen.c, calls.c) until they made at least
  * `calls` system calls and invocations, with the kernel's self-check
@@ -9,7 +10,8 @@
  * second core, a partner (`kfuzz helper SEED BATCH`) does the same there,
  * and the two swap frames and revoke them across cores (peer.c). The seed
  * is printed; -s with it repeats each fuzzer's sequence of calls, and -g
- * (with -G 1) one generation alone. Exits with 0 only if no check found a
+ * (with -G 1) one generation alone; -v 1 prints each fuzzer's last calls
+ * after every generation. Exits with 0 only if no check found a
  * breach and nothing leaked, on either core.
  */
 #include "kfuzz.h"
@@ -19,8 +21,23 @@
 #include <sys/initsvc.h>
 #include <sys/sys.h>
 
+// How many calls of each kind succeeded: the mix reaches the work, not
+// only the checks.
+static void print_mix(const struct run *r, const struct totals *t)
+{
+    char line[400];
+    int n = snprintf(line, sizeof(line), "%s: succeeded/made:", r->who);
+    for (unsigned op = 0; op < OPS && n < (int)sizeof(line); op++) {
+        if (t->made[op])
+            n += snprintf(line + n, sizeof(line) - (size_t)n, " %s %lu/%lu", fuzz_op_name(op),
+                          t->ok[op], t->made[op]);
+    }
+    printf("%s\n", line);
+}
+
 static void print_totals(const struct run *r, const struct totals *t, uint64_t t0, int bad)
 {
+    print_mix(r, t);
     uint64_t ms = (sys_rdtsc() - t0) * 1000 / sys_tsc_hz();
     printf("%s: done: %lu calls in %lu generations (%lu ended early), %lu kernel checks "
            "(%lu caps in the database at the last), %lu page-table entries checked, %lu "
@@ -31,8 +48,12 @@ static void print_totals(const struct run *r, const struct totals *t, uint64_t t
 
 static int helper(uint64_t seed, uint64_t batch)
 {
-    struct run r = {.seed = seed, .calls = UINT64_MAX, .batch = batch, .peer = true,
-                    .helper = true, .who = "kfuzz@1"};
+    struct run r = {.seed = seed,
+                    .calls = UINT64_MAX,
+                    .batch = batch,
+                    .peer = true,
+                    .helper = true,
+                    .who = "kfuzz@1"};
     struct totals t = {0};
     uint64_t t0 = sys_rdtsc();
     errval_t err = peer_connect();
@@ -66,6 +87,8 @@ int main(int argc, char **argv)
             r.max_gens = v;
         else if (!strcmp(argv[i], "-c"))
             core = (long)v;
+        else if (!strcmp(argv[i], "-v"))
+            r.verbose = v;
     }
     printf("kfuzz: seed %#lx (FUZZ_SEED=%#lx repeats it), %lu calls, %lu per fuzzer and "
            "generation\n",
@@ -81,8 +104,7 @@ int main(int argc, char **argv)
         peer_finish(true);
         err = proc_wait(pid, &status);
         if (err_is_fail(err) || status)
-            printf("kfuzz: the partner on core %ld: %s, status %lu\n", core, err_name(err),
-                   status);
+            printf("kfuzz: the partner on core %ld: %s, status %lu\n", core, err_name(err), status);
         bad |= err_is_fail(err) || status;
     }
     print_totals(&r, &t, t0, bad);
