@@ -1,5 +1,5 @@
 /* tests/unit/kernel/check_kcheck.c: the kernel self-check finds each kind of breach. */
-#include "fake_arch.h"
+#include "fake_dispatch.h"
 #include <captypes.h>
 #include <dispatch.h>
 #include <kcheck.h>
@@ -140,6 +140,29 @@ START_TEST(test_copies_walked_once)
 }
 END_TEST
 
+// A dispatcher blocked in a receive: the walk reaches its DCB's caps
+// through its Dispatcher cap, and the endpoint's queue through the
+// Endpoint's; a waiter that does not point back is a breach.
+START_TEST(test_dispatcher_and_queue)
+{
+    fake_dispatch_reset();
+    struct dcb *d = new_dispatcher(5);
+    world_new(world_slot(0, 10), ObjType_Endpoint, ENDPOINT_SIZE);
+    uint64_t args[] = {CAPREF(CAPADDR(0, 10), CAP_LEVEL_L2), 0, 0};
+    do_syscall(d, SYS_RECV, args, 3);
+    ck_assert_uint_eq(d->state, DISP_STATE_BLOCKED);
+    struct kcheck_result r;
+    ck_assert_uint_eq(kcheck_run(d, &r), SYS_ERR_OK);
+    ck_assert(kcheck_held(&d->dispframe)); // reached through the Dispatcher cap
+    ck_assert(kcheck_covered(d->dispframe.cap.u.mem.base, 4096));
+    struct endpoint *saved = d->blocked_on;
+    d->blocked_on = NULL;
+    ck_assert_uint_eq(kcheck_run(d, &r), KCHECK_ERR_QUEUE);
+    d->blocked_on = saved;
+    ck_assert_uint_eq(kcheck_run(d, &r), SYS_ERR_OK);
+}
+END_TEST
+
 static Suite *kcheck_suite(void)
 {
     Suite *s = suite_create("kcheck");
@@ -154,6 +177,7 @@ static Suite *kcheck_suite(void)
     tcase_add_test(tc, test_mapping_on_unmappable);
     tcase_add_test(tc, test_run_queue);
     tcase_add_test(tc, test_copies_walked_once);
+    tcase_add_test(tc, test_dispatcher_and_queue);
     suite_add_tcase(s, tc);
     return s;
 }
