@@ -69,9 +69,14 @@ static void sys_check(struct dcb *cur)
     }
     struct kcheck_result r;
     errval_t err = kcheck_run(cur, &r);
-    if (err_is_fail(err))
-        kprintf("kcheck: dispatcher %lu: %s: %s (slot %p, %s)\n", cur->id, err_name(err), r.why,
-                (const void *)r.where, r.where ? captype_name(r.where->cap.type) : "-");
+    if (err_is_fail(err) && r.where)
+        kprintf("kcheck: dispatcher %lu: %s: %s (slot %p: %s %#lx %#lx, rights %#x, mdb flags "
+                "%#x, mapped in %#lx entry %u)\n",
+                cur->id, err_name(err), r.why, (const void *)r.where,
+                captype_name(r.where->cap.type), r.where->cap.u.raw[0], r.where->cap.u.raw[1],
+                r.where->cap.rights, r.where->mdb.flags, r.where->map.vnode, r.where->map.entry);
+    else if (err_is_fail(err))
+        kprintf("kcheck: dispatcher %lu: %s: %s\n", cur->id, err_name(err), r.why);
     uint64_t ret[3] = {r.nodes, r.slots, r.entries};
     arch_syscall_result(cur, err, ret, 3);
 }

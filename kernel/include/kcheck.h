@@ -17,7 +17,9 @@
  *    which covers the address in the entry, and whose rights allow the
  *    entry's permissions; and the memory the entry maps is held by the
  *    process: the owner lies in a slot the walk reached, or a cap there
- *    covers the page (a spawner maps its own copy of a frame it gave);
+ *    covers the page (a spawner maps its own copy of a frame it gave) or
+ *    the CNode the owner lies in (a CNode holding the only cap to itself
+ *    lives on unreachable until its memory is revoked);
  *  - the run queue: a well-linked ring of READY dispatchers.
  */
 #pragma once

@@ -1,4 +1,5 @@
 /* cpudriver/arch/x86_64/vnode_check.c: the page-table part of the kernel self-check (kcheck.h). */
+#include <arch/memlayout.h>
 #include <arch/paging.h>
 #include <arch/vnode.h>
 #include <captypes.h>
@@ -65,8 +66,12 @@ static const char *entry_breach(enum objtype t, paddr_t table_pa, const struct v
         return "a page-table entry maps memory outside its owner's frame";
     if (!rights_allow(t, o, pte))
         return "a page-table entry grants more than its owner's rights";
+    // Held: the owner's slot was reached, or the process holds a cap to the
+    // mapped memory, or to the memory of the CNode the owner lies in (a
+    // CNode that holds the only cap to itself is alive but unreachable).
     bool table = below(t) != ObjType_Null;
-    if (!kcheck_held(o) && !kcheck_covered(pa, table ? VNODE_SIZE : BASE_PAGE_SIZE))
+    if (!kcheck_held(o) && !kcheck_covered(pa, table ? VNODE_SIZE : BASE_PAGE_SIZE) &&
+        !kcheck_covered(virt_to_phys(o), sizeof(*o)))
         return "a page-table entry maps memory the process holds no cap to";
     return NULL;
 }
