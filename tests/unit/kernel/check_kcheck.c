@@ -3,6 +3,7 @@
 #include <captypes.h>
 #include <dispatch.h>
 #include <kcheck.h>
+#include <string.h>
 #include <unit.h>
 
 static void setup(void) { world_setup(); }
@@ -163,6 +164,35 @@ START_TEST(test_dispatcher_and_queue)
 }
 END_TEST
 
+// SYS_CHECK: refused without the kernel argument; with it, the counts; a
+// breach is returned and printed with the slot.
+START_TEST(test_syscall)
+{
+    fake_dispatch_reset();
+    struct dcb *d = new_dispatcher(5);
+    kcheck_enabled = false;
+    do_syscall(d, SYS_CHECK, NULL, 0);
+    ck_assert_uint_eq(result_err(d), SYS_ERR_ILLEGAL_SYSCALL);
+    kcheck_enabled = true;
+    do_syscall(d, SYS_CHECK, NULL, 0);
+    ck_assert_uint_eq(result_err(d), SYS_ERR_OK);
+    size_t count;
+    const char *why;
+    ck_assert(mdb_check(&count, &why));
+    ck_assert_uint_eq(result_word(d, 0), count);
+    ck_assert_uint_ge(result_word(d, 1), 3 * 256);
+    world_slot(1, 5)->map.vnode = 0x1000; // a Dispatcher is never mapped
+    do_syscall(d, SYS_CHECK, NULL, 0);
+    ck_assert_uint_eq(result_err(d), KCHECK_ERR_MAPPING);
+    ck_assert_ptr_nonnull(strstr(fd.console, "kcheck: dispatcher"));
+    world_slot(1, 5)->map.vnode = 0;
+    mdb_remove(world_slot(1, 5)); // in a slot, not in the database
+    do_syscall(d, SYS_CHECK, NULL, 0);
+    ck_assert_uint_eq(result_err(d), KCHECK_ERR_SLOT);
+    kcheck_enabled = false;
+}
+END_TEST
+
 static Suite *kcheck_suite(void)
 {
     Suite *s = suite_create("kcheck");
@@ -178,6 +208,7 @@ static Suite *kcheck_suite(void)
     tcase_add_test(tc, test_run_queue);
     tcase_add_test(tc, test_copies_walked_once);
     tcase_add_test(tc, test_dispatcher_and_queue);
+    tcase_add_test(tc, test_syscall);
     suite_add_tcase(s, tc);
     return s;
 }
