@@ -1,6 +1,6 @@
 # hake/targets.mk: the commands of the top-level Makefile.
 
-.PHONY: all run test test-repeat churn soak kvstore-crash crashtest unit unit-sanitize fuzz-host fuzz-build gdb \
+.PHONY: all run test test-repeat churn soak kvstore-crash crashtest unit unit-sanitize fuzz fuzz-host fuzz-build gdb \
 	gdb-server clean help deps
 
 # Parallel jobs for the builds that run, test and bench start.
@@ -27,6 +27,8 @@ help:
 	@echo 'make bench      microbenchmarks, to $(BUILD)/bench/results.md (BENCH=name: one)'
 	@echo 'make coverage   line coverage of kernel/ by the unit tests'
 	@echo 'make unit-sanitize  the unit tests with ASan and UBSan, in $(BUILD)/sanitize'
+	@echo 'make fuzz       the CPU driver under a hostile process: 10^6 calls on two cores with the'
+	@echo '                kernel checking itself (FUZZ_CALLS=n, FUZZ_SEED=0x..., docs/reliability.md)'
 	@echo 'make fuzz-host  the libFuzzer harnesses, FUZZ_S=60 seconds in all (docs/reliability.md)'
 	@echo 'make clean      remove $(BUILD)'
 	@echo 'Options: V=1 (show commands), CROSS_COMPILE=prefix-, ACCEL=tcg|kvm'
@@ -51,6 +53,16 @@ unit-sanitize:
 	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=$(SANITIZE_BUILD) SANITIZE=1 unit
 	@tools/harness --build $(SANITIZE_BUILD) \
 	  --unit $(patsubst $(BUILD)/%,$(SANITIZE_BUILD)/%,$(UNIT_TESTS))
+
+# The kernel fuzzer at length (make test runs 50,000 calls of it:
+# tests/system/test_kfuzz.py); FUZZ_SEED repeats a run, FUZZ_GEN (with the
+# seed) one generation of it.
+FUZZ_CALLS ?= 1000000
+fuzz:
+	@tools/deps
+	@$(MAKE) --no-print-directory -j$(JOBS) all
+	@FUZZ_CALLS=$(FUZZ_CALLS) FUZZ_SEED=$(FUZZ_SEED) FUZZ_GEN=$(FUZZ_GEN) \
+	  tools/harness --build $(BUILD) --system tests/system --only kfuzz
 
 # The libFuzzer harnesses (tests/fuzz), FUZZ_S seconds in all, one at a
 # time (tools/fuzz); working corpora, logs and findings in $(BUILD)/fuzz.

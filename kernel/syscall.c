@@ -1,7 +1,9 @@
 /* kernel/syscall.c: decode system calls and route them; leave the kernel. */
+#include <captypes.h>
 #include <console.h>
 #include <dispatch_arch.h>
 #include <invocation.h>
+#include <kcheck.h>
 #include <kernel_arch.h>
 #include <kpi/dispatcher.h>
 #include <lmp.h>
@@ -57,6 +59,28 @@ static void sys_print(struct dcb *cur)
     arch_syscall_result(cur, err, NULL, 0);
 }
 
+// The self-check (kcheck.h), for fuzzers: a breach is printed with what
+// and where (the slot's type and kernel address), and returned.
+static void sys_check(struct dcb *cur)
+{
+    if (!kcheck_enabled) {
+        arch_syscall_result(cur, SYS_ERR_ILLEGAL_SYSCALL, NULL, 0);
+        return;
+    }
+    struct kcheck_result r;
+    errval_t err = kcheck_run(cur, &r);
+    if (err_is_fail(err) && r.where)
+        kprintf("kcheck: dispatcher %lu: %s: %s (slot %p: %s %#lx %#lx, rights %#x, mdb flags "
+                "%#x, mapped in %#lx entry %u)\n",
+                cur->id, err_name(err), r.why, (const void *)r.where,
+                captype_name(r.where->cap.type), r.where->cap.u.raw[0], r.where->cap.u.raw[1],
+                r.where->cap.rights, r.where->mdb.flags, r.where->map.vnode, r.where->map.entry);
+    else if (err_is_fail(err))
+        kprintf("kcheck: dispatcher %lu: %s: %s\n", cur->id, err_name(err), r.why);
+    uint64_t ret[3] = {r.nodes, r.slots, r.entries};
+    arch_syscall_result(cur, err, ret, 3);
+}
+
 void syscall_handle(struct dcb *cur)
 {
     switch (arch_syscall_num(cur)) {
@@ -71,6 +95,7 @@ void syscall_handle(struct dcb *cur)
     case SYS_CALL: lmp_sys_call(cur); break;
     case SYS_PRINT: sys_print(cur); break;
     case SYS_EXIT: dispatcher_stop(cur, arch_syscall_arg(cur, 0)); break;
+    case SYS_CHECK: sys_check(cur); break;
     default: arch_syscall_result(cur, SYS_ERR_ILLEGAL_SYSCALL, NULL, 0);
     }
 }

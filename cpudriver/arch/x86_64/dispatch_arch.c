@@ -153,16 +153,33 @@ void arch_idle(void)
 
 // ---- Exceptions and interrupts from user mode ----
 
+#define DISP_NAME_BYTES sizeof(((struct dispatcher_frame *)0)->name)
+
+// The name d's program wrote into its frame, printable characters only.
+static void name_of(const struct dcb *d, char name[DISP_NAME_BYTES + 1])
+{
+    const struct dispatcher_frame *f = kmem_ptr(d->dispframe.cap.u.mem.base);
+    for (unsigned i = 0; i < DISP_NAME_BYTES; i++) {
+        char c = d->dispframe.cap.type == ObjType_Frame ? f->name[i] : 0;
+        name[i] = (c >= 32 && c < 127) ? c : 0;
+    }
+    name[DISP_NAME_BYTES] = 0;
+}
+
+void dispatch_print_current(void)
+{
+    char name[DISP_NAME_BYTES + 1];
+    if (!sched.current)
+        return;
+    name_of(sched.current, name);
+    kprintf("(core %u was running dispatcher %lu '%s')\n", sched.core, sched.current->id, name);
+}
+
 static void report_exception(struct dcb *d, const struct trap_frame *tf, uint64_t cr2,
                              const char *why)
 {
-    const struct dispatcher_frame *f = kmem_ptr(d->dispframe.cap.u.mem.base);
-    char name[sizeof(f->name) + 1];
-    for (unsigned i = 0; i < sizeof(f->name); i++) {
-        char c = f->name[i];
-        name[i] = (c >= 32 && c < 127) ? c : 0;
-    }
-    name[sizeof(f->name)] = 0;
+    char name[DISP_NAME_BYTES + 1];
+    name_of(d, name);
     kprintf("dispatcher %lu '%s': %s at rip %#lx, error %#lx", d->id, name,
             trap_exception_name(tf->vector), tf->rip, tf->error);
     if (tf->vector == 14)

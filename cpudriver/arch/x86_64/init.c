@@ -24,6 +24,7 @@
 #include <base/string.h>
 #include <bootmem.h>
 #include <console.h>
+#include <kcheck.h>
 #include <kernel_tests.h>
 #include <multiboot2.h>
 #include <options.h>
@@ -229,6 +230,7 @@ _Noreturn void kernel_start(uint32_t magic, uint32_t mbi_pa)
     char panic_opt[8];
     platform_set_exit_on_panic(opt_get(boot_info.cmdline, "panic", panic_opt, sizeof(panic_opt)) &&
                                !strcmp(panic_opt, "exit"));
+    kcheck_enabled = opt_has(boot_info.cmdline, "kcheck");
     print_boot_info();
     init_bootmem(mbi_pa);
     paging_init(&boot_info, &bootmem);

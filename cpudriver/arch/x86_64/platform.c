@@ -1,5 +1,6 @@
 /* cpudriver/arch/x86_64/platform.c: halting and leaving the machine. */
 #include <arch/platform.h>
+#include <arch/trap.h>
 #include <arch/x86.h>
 #include <console.h>
 
@@ -29,6 +30,7 @@ void platform_exit(unsigned code)
 
 void arch_halt_fatal(void)
 {
+    dispatch_print_current();
     if (exit_on_panic)
         platform_exit(EXIT_PANIC);
     halt_forever();

@@ -23,6 +23,7 @@
 #include <arch/x86.h>
 #include <base/string.h>
 #include <console.h>
+#include <kcheck.h>
 #include <syscall.h>
 
 #define ICR_INIT      0x00004500 // INIT, level assert
@@ -208,6 +209,7 @@ unsigned smp_start_cores(const struct acpi_madt *madt, const struct acpi_dmar *d
             .console_lock = (uint64_t)shared,
             .ncores = 1 + want,
             .dmar_phys = virt_to_phys(dmar),
+            .kcheck = kcheck_enabled,
         };
         if (mon) {
             p->module_start = mon->start;
@@ -241,6 +243,7 @@ _Noreturn void ap_start(struct ap_params *identity_p)
     (void)identity_p; // its identity-mapped address goes with the identity map
     struct ap_params *p = phys_to_virt(AP_TRAMPOLINE_PHYS + AP_PARAMS_OFFSET);
     core_data_phys = p->data_phys;
+    kcheck_enabled = p->kcheck;
     shared = (struct smp_shared *)p->console_lock;
     shared_lock = &shared->console_lock;
     console_line_share(&shared->console_line, false);

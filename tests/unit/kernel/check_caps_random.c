@@ -1,6 +1,7 @@
 /* tests/unit/kernel/check_caps_random.c: random operation sequences against a reference model. */
 #include "fake_arch.h"
 #include <captypes.h>
+#include <kcheck.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -418,6 +419,10 @@ static void check_step(void)
            baseline + n);
     ASSERT(fake.cleanups == cleanups_expected, "%u unmap cleanups, model %u", step_desc,
            fake.cleanups, cleanups_expected);
+    // The kernel's own self-check agrees: no breach in any reachable state.
+    struct kcheck_result kr;
+    errval_t kerr = kcheck_cspace(w.root, &kr);
+    ASSERT(err_is_ok(kerr), "kcheck: %s: %s", step_desc, err_name(kerr), kr.why);
     check_overlaps(full, n);
     check_destroys();
     check_accounting(full, n);

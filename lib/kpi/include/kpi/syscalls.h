@@ -25,6 +25,12 @@ enum syscall_num {
     // () -> err. The calling dispatcher exits: it is stopped and removed
     // from scheduling (its caps are reclaimed by whoever holds them).
     SYS_EXIT = 6,
+    // () -> err, nodes, slots, entries. Check the kernel's capability state
+    // and the caller's CSpace and page tables (kernel/include/kcheck.h):
+    // SYS_ERR_OK or the KCHECK_ERR_* of the first breach, printed on the
+    // console. Only with the `kcheck` kernel argument (else
+    // SYS_ERR_ILLEGAL_SYSCALL): it takes time linear in all caps.
+    SYS_CHECK = 7,
     SYS_COUNT
 };
 

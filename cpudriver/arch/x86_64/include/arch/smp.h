@@ -36,6 +36,7 @@ struct ap_params {
     uint64_t chan_base, chan_bytes;    // pages shared with core 0's init
     uint64_t ncores;
     uint64_t dmar_phys;       // the boot core's parsed DMAR (its IOMMU units: iommu.c)
+    uint64_t kcheck;          // SYS_CHECK answers (the `kcheck` kernel argument)
     volatile uint64_t online; // set by the new core when it is up
 };
 

@@ -25,6 +25,10 @@ void trap_dispatch(struct trap_frame *tf);
 // Run the handler of interrupt vector tf->vector (>= 32).
 void trap_handle_irq(struct trap_frame *tf);
 
+// For a fatal report (a panic, a kernel exception): print which
+// dispatcher this core was running, with the name in its frame, if any.
+void dispatch_print_current(void);
+
 // An interrupt or exception from user mode: save the current dispatcher's
 // registers, deliver or handle, and leave the kernel (dispatch_arch.c).
 _Noreturn void user_trap(struct trap_frame *tf);
