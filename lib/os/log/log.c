@@ -125,6 +125,10 @@ static errval_t super_read(const struct blockdev *dev, uint8_t *buf, struct log_
 // Write s (its seq picks the copy); no flush.
 static errval_t super_write(const struct blockdev *dev, uint8_t *buf, struct log_super s)
 {
+    // Never a copy the next open would take for corruption (super_valid):
+    // a log whose counters reach the limit stops instead.
+    if (s.seq >= MAX_COUNT || s.epoch >= MAX_COUNT || s.head >= MAX_COUNT)
+        return LOG_ERR_WORN;
     s.crc = super_crc(s);
     memset(buf, 0, dev->block_size);
     memcpy(buf, &s, sizeof(s));
