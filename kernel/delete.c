@@ -101,33 +101,46 @@ bool caps_take_remote_pending(void)
     return was;
 }
 
-// Is n another copy, or a descendant, of cap?
-static bool is_revoked(const struct capability *cap, const struct cte *n)
+// Is n another copy, or a descendant, of cap? (They form one run in the
+// mdb, starting at cap's lower bound.)
+static bool in_run(const struct capability *cap, const struct cte *n)
 {
     return mdb_compare(&n->cap, cap) == 0 || mdb_is_ancestor(cap, &n->cap);
 }
 
-void caps_revoke_apply(struct cte *slot)
+// A revoke spares what has a right the revoked cap lacks (CAP_RIGHT_OWNER:
+// the copy a server kept of what it handed out).
+static bool spared(const struct capability *cap, const struct cte *n)
+{
+    return (n->cap.rights & ~cap->rights) != 0;
+}
+
+static void revoke_run(struct cte *slot, bool spare)
 {
     // Copies and descendants form one run in the mdb. Walk it by the
     // object's key, not through slot: deleting them may destroy the CNode
     // that holds slot. After a deletion that removed nothing else, the
-    // saved successor is still valid; otherwise search again (O(log n)).
+    // saved successor is still valid; otherwise search again (O(log n))
+    // and step over what was spared on the way.
     struct capability cap = slot->cap;
     struct cte *n = mdb_lower_bound(&cap);
     while (n) {
-        if (n == slot) {
+        if (!in_run(&cap, n))
+            break;
+        if (n == slot || (spare && spared(&cap, n))) {
             n = n->mdb.next;
             continue;
         }
-        if (!is_revoked(&cap, n))
-            break;
         struct cte *next = n->mdb.next;
         uint64_t gen = mdb_generation();
         caps_delete_apply(n);
         n = mdb_generation() == gen + 1 ? next : mdb_lower_bound(&cap);
     }
 }
+
+void caps_revoke_apply(struct cte *slot) { revoke_run(slot, true); }
+
+void caps_revoke_all_apply(struct cte *slot) { revoke_run(slot, false); }
 
 errval_t caps_revoke(struct cte *slot)
 {

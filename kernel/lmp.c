@@ -114,7 +114,8 @@ static void wake(struct dcb *d, errval_t err, const uint64_t *words, unsigned n)
 
 // ---- Delivery ----
 
-// Copy the sender's cap into the receiver's named slot; returns LMP_RECV_*.
+// Copy the sender's cap into the receiver's named slot, without OWNER (the
+// receiver's revoke cannot reach the sender's copy); returns LMP_RECV_*.
 static uint64_t transfer_cap(struct dcb *from, const struct lmp_msg *m, struct dcb *to)
 {
     if (!(m->flags & LMP_FLAG_SEND_CAP))
@@ -124,7 +125,8 @@ static uint64_t transfer_cap(struct dcb *from, const struct lmp_msg *m, struct d
         err_is_fail(caps_lookup_slot(&from->cspace.cap, m->send_cap, m->send_cap_level, &src)) ||
         src->cap.type == ObjType_Null ||
         err_is_fail(caps_lookup_slot(&to->cspace.cap, to->recv_slot, to->recv_slot_level, &dst)) ||
-        dst->cap.type != ObjType_Null || err_is_fail(caps_copy(dst, src, CAP_RIGHTS_ALL)))
+        dst->cap.type != ObjType_Null ||
+        err_is_fail(caps_copy(dst, src, CAP_RIGHTS_ALL & ~CAP_RIGHT_OWNER)))
         return LMP_RECV_CAP_LOST;
     return LMP_RECV_CAP;
 }

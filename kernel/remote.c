@@ -112,7 +112,7 @@ unsigned caps_revoke_imported(uint64_t base, uint64_t bytes)
             n = n->mdb.next;
             continue;
         }
-        caps_revoke_apply(n); // its other copies and what was made from it
+        caps_revoke_all_apply(n); // its other copies and what was made from it
         caps_delete_apply(n);
         n_objects++;
         n = mdb_first();

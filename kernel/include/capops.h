@@ -45,9 +45,13 @@ void caps_copy_apply(struct cte *dest, const struct cte *src, uint8_t rights);
 void caps_mint_apply(struct cte *dest, const struct cte *src, uint8_t rights, uint64_t param1,
                      uint64_t param2);
 
-// Delete and revoke a cap known to be there (not empty).
+// Delete and revoke a cap known to be there (not empty). A revoke spares
+// the copies and descendants that have a right the cap lacks (an owner's
+// copy, CAP_RIGHT_OWNER); caps_revoke_all_apply spares nothing (a revoke
+// another core asked for: nothing of the memory may stay here).
 void caps_delete_apply(struct cte *slot);
 void caps_revoke_apply(struct cte *slot);
+void caps_revoke_all_apply(struct cte *slot);
 
 // Delete: the check alone (CAP_ERR_SLOT_EMPTY, CAP_ERR_LAST_COPY_BUSY for
 // the last copy here of memory shared with another core).

@@ -156,7 +156,9 @@ errval_t caps_mint(struct cte *dest, struct cte *src, uint8_t rights, uint64_t p
 errval_t caps_delete(struct cte *slot);
 
 // Delete every descendant of the cap in slot and every other copy of it,
-// leaving only this one. The copies' and descendants' deletions may
+// leaving only this one, but sparing those with a right the cap lacks
+// (CAP_RIGHT_OWNER: the owner's copy survives a revoke through a copy
+// without it). The copies' and descendants' deletions may
 // destroy CNodes, and with them slot itself (when it lives in one): the
 // revoke still completes. Fails with CAP_ERR_SLOT_EMPTY on an empty slot.
 errval_t caps_revoke(struct cte *slot);

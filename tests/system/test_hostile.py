@@ -127,6 +127,7 @@ def run(ctx):
                                               "hostile.vsic_dma_outside", "hostile.vsic_admin_doorbells"]),
                    ("mailbox", "hostile mailbox 500", ["hostile.mailbox"]),
                    ("hog", "--mem 24M hostile hog", ["hostile.hog"]),
+                   ("revoke", "hostile revoke", ["hostile.revoke_ram"]),
                    ("spoof", "hostile spoof 200", ["hostile.spoof"]),
                    ("privileged", f"hostile privileged {npid}", ["hostile.privileged", "hostile.names"]),
                    ("servers", "hostile servers 150 7",

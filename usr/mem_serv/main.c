@@ -14,10 +14,10 @@
  * refused with LIMIT_ERR_MEMORY. mem_serv's own heap comes from a pool of
  * its own, apart from the memory it manages.
  */
-#include "mm.h"
 #include <stdio.h>
 #include <sys/capops.h>
 #include <sys/memserv.h>
+#include <sys/mm.h>
 #include <sys/ram.h>
 #include <sys/server.h>
 #include <sys/slot.h>

@@ -11,7 +11,6 @@
  * what needs the whole machine (UMP connections, caps for other cores) it
  * passes on to init.
  */
-#include "../mem_serv/mm.h"
 #include <kpi/init.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include <sys/capops.h>
 #include <sys/initsvc.h>
 #include <sys/memserv.h>
+#include <sys/mm.h>
 #include <sys/monitor.h>
 #include <sys/ram.h>
 #include <sys/server.h>

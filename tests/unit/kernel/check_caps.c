@@ -128,7 +128,7 @@ START_TEST(test_copy_errors)
     ck_assert_uint_eq(caps_copy(a, empty, CAP_RIGHTS_ALL), CAP_ERR_SLOT_EMPTY);
     ck_assert_uint_eq(caps_copy(a, f, CAP_RIGHTS_ALL), CAP_ERR_SLOT_OCCUPIED);
     ck_assert_uint_eq(caps_copy(f, f, CAP_RIGHTS_ALL), CAP_ERR_SLOT_OCCUPIED);
-    ck_assert_uint_eq(caps_copy(empty, f, 0x10), SYS_ERR_INVALID_ARGS);
+    ck_assert_uint_eq(caps_copy(empty, f, CAP_RIGHTS_ALL + 1), SYS_ERR_INVALID_ARGS);
     ck_assert_uint_eq(caps_mint(empty, f, 0x80, 0, 0), SYS_ERR_INVALID_ARGS);
     ck_assert_uint_eq(assert_consistent(), live); // nothing changed
     ck_assert_uint_eq(empty->cap.type, ObjType_Null);
@@ -421,6 +421,43 @@ START_TEST(test_revoke_copies_and_descendants)
 }
 END_TEST
 
+// A revoke through a copy without OWNER (what a client gets from a server)
+// spares the owner's copy and what was made from it, and takes the copies
+// and descendants no stronger than itself; the owner's revoke takes all.
+START_TEST(test_revoke_spares_owner)
+{
+    struct cte *owner = world_slot(0, 0), *client = world_slot(1, 0);
+    world_new(owner, ObjType_RAM, 64 * 1024);
+    ck_assert_uint_eq(owner->cap.rights, CAP_RIGHTS_ALL);
+    ck_assert_uint_eq(caps_copy(client, owner, CAP_RIGHTS_ALL & ~CAP_RIGHT_OWNER), SYS_ERR_OK);
+    ck_assert_uint_eq(caps_copy(world_slot(1, 1), client, CAP_RIGHTS_ALL), SYS_ERR_OK);
+    ck_assert_uint_eq(caps_copy(world_slot(1, 2), client, CAP_RIGHT_READ), SYS_ERR_OK);
+    // The owner's Frame, and the client's (rights as their sources').
+    ck_assert_uint_eq(caps_retype(owner, ObjType_Frame, 0, 4096, 1, w.root, 10), SYS_ERR_OK);
+    ck_assert_uint_eq(caps_retype(client, ObjType_Frame, 4096, 4096, 2, w.root, 11), SYS_ERR_OK);
+    ck_assert_uint_eq(cnode_slot(w.root, 11)->cap.rights, CAP_RIGHTS_ALL & ~CAP_RIGHT_OWNER);
+    size_t before = assert_consistent();
+    ck_assert_uint_eq(caps_revoke(client), SYS_ERR_OK);
+    // Gone: the client's two other copies and its two Frames.
+    ck_assert_uint_eq(assert_consistent(), before - 4);
+    ck_assert_uint_eq(owner->cap.type, ObjType_RAM);
+    ck_assert_uint_eq(cnode_slot(w.root, 10)->cap.type, ObjType_Frame);
+    ck_assert_uint_eq(cnode_slot(w.root, 11)->cap.type, ObjType_Null);
+    ck_assert_uint_eq(world_slot(1, 1)->cap.type, ObjType_Null);
+    // A weaker copy's revoke spares the client too.
+    ck_assert_uint_eq(caps_copy(world_slot(1, 2), client, CAP_RIGHT_READ), SYS_ERR_OK);
+    ck_assert_uint_eq(caps_revoke(world_slot(1, 2)), SYS_ERR_OK);
+    ck_assert_uint_eq(client->cap.type, ObjType_RAM);
+    ck_assert_uint_eq(owner->cap.type, ObjType_RAM);
+    // The owner's revoke leaves only the owner's copy.
+    ck_assert_uint_eq(caps_revoke(owner), SYS_ERR_OK);
+    ck_assert_uint_eq(client->cap.type, ObjType_Null);
+    ck_assert_uint_eq(world_slot(1, 2)->cap.type, ObjType_Null);
+    ck_assert_uint_eq(cnode_slot(w.root, 10)->cap.type, ObjType_Null);
+    ck_assert(!mdb_has_copies(owner) && !mdb_has_descendants(owner));
+}
+END_TEST
+
 // Revoke through a slot that lives in a CNode descended from the revoked
 // RAM: the CNode, and with it the slot, go too, and the revoke completes.
 START_TEST(test_revoke_destroys_own_cnode)
@@ -501,7 +538,7 @@ START_TEST(test_create_root)
     c.type = ObjType_Num;
     ck_assert_uint_eq(caps_create_root(s, &c), CAP_ERR_WRONG_TYPE);
     c.type = ObjType_PhysAddr;
-    c.rights = 0x10;
+    c.rights = CAP_RIGHTS_ALL + 1;
     ck_assert_uint_eq(caps_create_root(s, &c), SYS_ERR_INVALID_ARGS);
     c.rights = CAP_RIGHTS_ALL;
     c.u.mem.bytes = 0;
@@ -575,6 +612,7 @@ static Suite *caps_suite(void)
     tcase_add_test(tc, test_delete_deep_nesting);
     tcase_add_test(tc, test_delete_from_destroy_hook);
     tcase_add_test(tc, test_revoke_copies_and_descendants);
+    tcase_add_test(tc, test_revoke_spares_owner);
     tcase_add_test(tc, test_revoke_destroys_own_cnode);
     tcase_add_test(tc, test_identify);
     tcase_add_test(tc, test_create_root);

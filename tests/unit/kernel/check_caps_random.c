@@ -270,7 +270,8 @@ static void m_revoke(int s)
 {
     int o = slot[s].obj;
     for (int i = 0; i < nslot; i++) {
-        bool victim = slot[i].obj == o || m_ancestor(o, slot[i].obj);
+        bool victim = (slot[i].obj == o || m_ancestor(o, slot[i].obj)) &&
+                      !(slot[i].rights & ~slot[s].rights); // an owner's copy is spared
         if (i != s && slot[i].tracked && slot[i].full && victim)
             m_delete(i);
     }
@@ -524,7 +525,7 @@ static void op_retype(void)
 static void op_copy(bool mint)
 {
     int src = pick_slot(7), dst = pick_slot(1);
-    uint64_t rights = rnd(2) ? CAP_RIGHTS_ALL : rnd(40) ? rnd(16) : 16 + rnd(240);
+    uint64_t rights = rnd(2) ? CAP_RIGHTS_ALL : rnd(40) ? rnd(32) : 32 + rnd(224);
     uint64_t p1 = 0, p2 = 0;
     if (mint) {
         p1 = rnd(4);
@@ -565,9 +566,10 @@ static void op_revoke(void)
     int o = slot[s].obj;
     m_revoke(s);
     check_error(caps_revoke(slot[s].cte), SYS_ERR_OK);
-    // Nothing derived from it, and no other copy, is left anywhere.
+    // Nothing derived from it, and no other copy, is left anywhere, but
+    // those with a right it lacks.
     for (int i = 0; i < nslot; i++) {
-        if (i == s || !slot[i].tracked || !slot[i].full)
+        if (i == s || !slot[i].tracked || !slot[i].full || (slot[i].rights & ~revoked.rights))
             continue;
         const struct capability *c = &slot[i].cte->cap;
         ASSERT(!cap_same_object(c, &revoked) && !mdb_is_ancestor(&revoked, c),

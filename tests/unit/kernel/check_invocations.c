@@ -73,8 +73,9 @@ START_TEST(test_copy_and_mint_errors)
                       CAP_ERR_SLOT_RANGE);
     ck_assert_uint_eq(invoke(ROOT, CNodeCmd_Copy, L1(1), 1, L2(1, 0), 0xf, 0, 0, NULL),
                       CAP_ERR_SLOT_OCCUPIED);
-    ck_assert_uint_eq(invoke(ROOT, CNodeCmd_Copy, L1(0), 1, L2(1, 0), 0x10, 0, 0, NULL),
-                      SYS_ERR_INVALID_ARGS);
+    ck_assert_uint_eq(
+        invoke(ROOT, CNodeCmd_Copy, L1(0), 1, L2(1, 0), CAP_RIGHTS_ALL + 1, 0, 0, NULL),
+        SYS_ERR_INVALID_ARGS);
     ck_assert_uint_eq(invoke(ROOT, CNodeCmd_Copy, L1(0), 1, L2(1, 0), 1ull << 40, 0, 0, NULL),
                       SYS_ERR_INVALID_ARGS);
     ck_assert_uint_eq(invoke(ROOT, CNodeCmd_Copy, L1(300), 1, L2(1, 0), 0xf, 0, 0, NULL),

@@ -277,6 +277,11 @@ START_TEST(test_cap_transfer)
     ck_assert_uint_eq(got->cap.type, ObjType_Frame);
     ck_assert_uint_eq(got->cap.u.mem.bytes, 2 * BASE_PAGE_SIZE);
     ck_assert(mdb_has_copies(world_slot(0, 20)));
+    // It arrives with every right but OWNER: the receiver's revoke spares
+    // the sender's copy.
+    ck_assert_uint_eq(got->cap.rights, CAP_RIGHTS_ALL & ~CAP_RIGHT_OWNER);
+    ck_assert_uint_eq(caps_revoke(got), SYS_ERR_OK);
+    ck_assert_uint_eq(world_slot(0, 20)->cap.type, ObjType_Frame);
     // An occupied receive slot, or none at all: the message arrives, the cap is lost.
     recv(b, ref(0, 10), 0, ref(0, 100));
     send(a, ref(0, 10), LMP_FLAG_SEND_CAP, ref(0, 20), 2);

@@ -14,6 +14,7 @@
  *   hostile spoof       frames with another VNIC's source MAC and IP
  *   hostile privileged  what only a process's spawner or the shell may do
  *   hostile hog         take VNICs, domains, channels and memory until refused
+ *   hostile revoke      revoke the RAM mem_serv sent, then give it back
  *
  * Each attack prints what it saw ("TEST PASS hostile.NAME" when the system
  * refused or survived it as it must, from where the attacker stands); the
@@ -36,6 +37,7 @@
 #include <sys/devmgr.h>
 #include <sys/dma.h>
 #include <sys/initsvc.h>
+#include <sys/memserv.h>
 #include <sys/ram.h>
 #include <sys/slot.h>
 #include <sys/sys.h>
@@ -570,6 +572,40 @@ static void attack_hog(void)
            err_name(em));
 }
 
+/* ---- revoke: take back, through its own copy, what a server handed out ---- */
+
+// A revoke through the RAM cap mem_serv sent spares mem_serv's own copy
+// (the sent one lacks CAP_RIGHT_OWNER): mem_serv can still take the
+// memory back, with what was made from it after the revoke.
+static void attack_revoke(void)
+{
+    uint64_t total, free, mine0 = 0, mine1 = 1;
+    capref_t ram = NULL_CAP, frame = NULL_CAP;
+    struct cap_info info = {0};
+    errval_t err = memserv_stats(&total, &free, &mine0);
+    if (err_is_ok(err))
+        err = ram_alloc(&ram, 1 << 20, 4096);
+    errval_t rev = err_is_ok(err) ? cap_revoke(ram) : err;
+    if (err_is_ok(err))
+        err = cap_identify(ram, &info);
+    bool no_owner = err_is_ok(err) && !(info.rights & CAP_RIGHT_OWNER);
+    if (err_is_ok(err))
+        err = slot_alloc(&frame);
+    if (err_is_ok(err))
+        err = cap_retype(frame, ram, ObjType_Frame, 0, 1 << 20, 1);
+    errval_t freed = err_is_ok(err) ? ram_free(ram) : err;
+    errval_t gone = frame ? cap_identify(frame, &info) : err;
+    if (err_is_ok(err))
+        err = memserv_stats(&total, &free, &mine1);
+    report("revoke_ram",
+           err_is_ok(err) && err_is_ok(rev) && no_owner && err_is_ok(freed) &&
+               err_no(gone) == CAP_ERR_SLOT_EMPTY && mine1 == mine0,
+           "%s; revoke %s; sent without OWNER: %s; free %s; the Frame made after the revoke: "
+           "%s; charged to us %lu KiB before, %lu after",
+           err_name(err), err_name(rev), no_owner ? "yes" : "no", err_name(freed), err_name(gone),
+           mine0 >> 10, mine1 >> 10);
+}
+
 /* ---- privileged: only a spawner, or the shell, may ---- */
 
 static void attack_privileged(uint64_t victim)
@@ -601,7 +637,7 @@ int main(int argc, char **argv)
     if (argc < 2) {
         printf(
             "usage: hostile dma [n] | msi | vsic | mailbox [n] | servers [n] [seed] | spoof [n] | "
-            "privileged <victim pid> | hog\n");
+            "privileged <victim pid> | hog | revoke\n");
         return 2;
     }
     unsigned n = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 0;
@@ -622,6 +658,8 @@ int main(int argc, char **argv)
         attack_spoof(n ? n : 200);
     else if (!strcmp(a, "hog"))
         attack_hog();
+    else if (!strcmp(a, "revoke"))
+        attack_revoke();
     else if (!strcmp(a, "privileged"))
         attack_privileged(n);
     else {

@@ -50,7 +50,7 @@ enum {
 // Our side of a generation: slots reused by every generation (each empty
 // again after the reclaim), and what lives for the whole run.
 static struct {
-    capref_t mem, pool, root, l2[N_L2], tmp, disp[2], lend, spare;
+    capref_t pool, root, l2[N_L2], tmp, disp[2], lend, spare;
     capref_t frame[2];
     void *frame_va[2];
     uint64_t stack_top[2];
@@ -309,14 +309,10 @@ static errval_t setup_run(void)
 {
     capref_t *slots[] = {&g.root,    &g.l2[0],   &g.l2[1], &g.l2[2], &g.tmp,
                          &g.disp[0], &g.disp[1], &g.lend,  &g.spare};
-    // The pool is a child of mem_serv's RAM, never that RAM itself: a
-    // revoke of a cap deletes its other copies too, mem_serv's among them,
-    // and mem_serv would lose track of the memory (docs/reliability.md).
-    errval_t err = ram_alloc(&g.mem, POOL_BYTES + OBJSIZE_PAGE, OBJSIZE_PAGE);
-    if (err_is_ok(err))
-        err = slot_alloc(&g.pool);
-    if (err_is_ok(err))
-        err = cap_retype(g.pool, g.mem, ObjType_RAM, 0, POOL_BYTES, 1);
+    // The pool is the RAM cap mem_serv sent: revoking it each generation
+    // must spare mem_serv's own copy (it came without CAP_RIGHT_OWNER), or
+    // the memory checks after the run see memory lost.
+    errval_t err = ram_alloc(&g.pool, POOL_BYTES, OBJSIZE_PAGE);
     for (unsigned i = 0; i < sizeof(slots) / sizeof(slots[0]) && err_is_ok(err); i++)
         err = slot_alloc(slots[i]);
     for (unsigned i = 0; i < 2 && err_is_ok(err); i++) {
@@ -366,8 +362,7 @@ int run_generations(const struct run *r, struct totals *t)
     }
     // The fuzzers' frames and stacks stay mapped until we exit: our
     // process's end returns them with everything else.
-    cap_destroy(g.pool);
-    err = ram_free(g.mem);
+    err = ram_free(g.pool);
     if (err_is_fail(err)) {
         printf("%s: giving the pool back: %s\n", r->who, err_name(err));
         bad = 1;

@@ -41,7 +41,12 @@ enum objtype {
 #define CAP_RIGHT_WRITE   (1u << 1)
 #define CAP_RIGHT_EXECUTE (1u << 2)
 #define CAP_RIGHT_GRANT   (1u << 3) // may send caps through an endpoint
-#define CAP_RIGHTS_ALL    0xfu
+// The owner's copy: a revoke deletes only the copies and descendants that
+// have no right the revoked cap lacks, and a cap sent through an endpoint
+// arrives without OWNER. So a server's own copy of what it hands out
+// survives a client's revoke (docs/caps.md).
+#define CAP_RIGHT_OWNER   (1u << 4)
+#define CAP_RIGHTS_ALL    0x1fu
 
 // A capability address names a slot in a caller's two-level CSpace. Its
 // meaning depends on the level it is used with:

@@ -1,4 +1,4 @@
-/* usr/mem_serv/mm.h: the RAM manager behind mem_serv. */
+/* sys/mm.h: the RAM manager of mem_serv and of the monitors (each further core's mem_serv). */
 #pragma once
 
 #include <sys/caps.h>

@@ -1,8 +1,8 @@
-/* usr/mem_serv/mm.c: first-fit RAM allocation over sorted free intervals. */
-#include "mm.h"
+/* lib/sys/mm.c: the RAM manager (sys/mm.h): first fit over sorted free intervals. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capops.h>
+#include <sys/mm.h>
 #include <sys/slot.h>
 
 errval_t mm_add(struct mm *m, capref_t ram)
