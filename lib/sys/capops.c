@@ -15,14 +15,20 @@ errval_t cap_mint(capref_t dest, capref_t src, uint8_t rights, uint64_t p1, uint
 
 errval_t cap_delete(capref_t cap) { return invoke_cnode_delete(cap_root, cap); }
 
+errval_t cap_revoke_here(capref_t cap, bool *remote)
+{
+    struct sysret r = cap_invoke(cap_root, CNodeCmd_Revoke, cap, 0, 0, 0, 0, 0);
+    *remote = err_is_ok(r.err) && r.w[0];
+    return r.err;
+}
+
 errval_t cap_revoke(capref_t cap)
 {
     // The kernel reports whether other cores hold copies of what went;
     // init (through our monitor) then revokes them there.
-    struct sysret r = cap_invoke(cap_root, CNodeCmd_Revoke, cap, 0, 0, 0, 0, 0);
-    if (err_is_ok(r.err) && r.w[0])
-        return cap_revoke_remote(cap);
-    return r.err;
+    bool remote;
+    errval_t err = cap_revoke_here(cap, &remote);
+    return remote ? cap_revoke_remote(cap) : err;
 }
 
 errval_t cap_identify(capref_t cap, struct cap_info *info)

@@ -142,8 +142,9 @@ static void release(struct mm *m, unsigned i)
     // The kernel says whether a cap it deleted was exported; but a cap
     // over this memory may have been exported and deleted earlier (its slot
     // in a CNode made from another allocation): then only our mark knows.
-    struct sysret r = cap_invoke(cap_root, CNodeCmd_Revoke, a.cap, 0, 0, 0, 0, 0);
-    bool remote = a.exported || (err_is_ok(r.err) && r.w[0]);
+    bool deleted_remote;
+    (void)cap_revoke_here(a.cap, &deleted_remote); // an empty slot: nothing to revoke
+    bool remote = a.exported || deleted_remote;
     if (remote && err_is_ok(grow((void **)&m->held, m->nheld, &m->cap_held, sizeof(*m->held)))) {
         m->held[m->nheld++] = (struct mm_held){.a = a};
         m->held_bytes += a.bytes;

@@ -1,6 +1,7 @@
 /* lib/sys/include/sys/capops.h: capability operations on this domain's CSpace. */
 #pragma once
 
+#include <stdbool.h>
 #include <sys/caps.h>
 
 // The CNode holding slot cap, as a capref (for retype and copy targets),
@@ -35,6 +36,10 @@ errval_t cap_delete(capref_t cap);
 // CNodeCmd_Revoke themselves.
 errval_t cap_revoke(capref_t cap);
 errval_t cap_revoke_remote(capref_t cap);
+
+// The revoke on this core alone; *remote says whether something it deleted
+// had been sent to another core (the caller revokes it there).
+errval_t cap_revoke_here(capref_t cap, bool *remote);
 
 errval_t cap_identify(capref_t cap, struct cap_info *info);
 
