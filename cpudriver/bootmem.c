@@ -23,6 +23,7 @@ static errval_t insert_at(struct bootmem *bm, unsigned i, uint64_t base, uint64_
     return SYS_ERR_OK;
 }
 
+// LAB 1 BEGIN bootmem_add
 errval_t bootmem_add(struct bootmem *bm, uint64_t base, uint64_t len)
 {
     if (base + len < base)
@@ -41,7 +42,17 @@ errval_t bootmem_add(struct bootmem *bm, uint64_t base, uint64_t len)
     }
     return insert_at(bm, i, b, e);
 }
+// LAB 1 STUB
+// errval_t bootmem_add(struct bootmem *bm, uint64_t base, uint64_t len)
+// {
+//     // LAB 1: your code here (the contract is in cpudriver/include/bootmem.h;
+//     // insert_at and remove_at above are yours to use)
+//     (void)bm, (void)base, (void)len, (void)insert_at, (void)remove_at;
+//     return SYS_ERR_NOT_IMPLEMENTED;
+// }
+// LAB 1 END
 
+// LAB 1 BEGIN bootmem_reserve
 errval_t bootmem_reserve(struct bootmem *bm, uint64_t base, uint64_t len)
 {
     uint64_t b = PAGE_DOWN(base);
@@ -71,6 +82,14 @@ errval_t bootmem_reserve(struct bootmem *bm, uint64_t base, uint64_t len)
     }
     return SYS_ERR_OK;
 }
+// LAB 1 STUB
+// errval_t bootmem_reserve(struct bootmem *bm, uint64_t base, uint64_t len)
+// {
+//     // LAB 1: your code here (the contract is in cpudriver/include/bootmem.h)
+//     (void)bm, (void)base, (void)len;
+//     return SYS_ERR_NOT_IMPLEMENTED;
+// }
+// LAB 1 END
 
 errval_t bootmem_alloc(struct bootmem *bm, uint64_t size, uint64_t align, uint64_t *out)
 {

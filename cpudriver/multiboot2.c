@@ -38,6 +38,7 @@ static const char *tag_string(const struct tag *t, size_t off)
     return s;
 }
 
+// LAB 1 BEGIN parse_mmap
 static errval_t parse_mmap(const struct tag *t, struct boot_info *info, const char **why)
 {
     const struct mmap_tag *m = (const void *)t;
@@ -57,7 +58,19 @@ static errval_t parse_mmap(const struct tag *t, struct boot_info *info, const ch
     }
     return SYS_ERR_OK;
 }
+// LAB 1 STUB
+// // Append each entry of memory map tag t to info->mmap. Refuse (with
+// // bad()) a tag or entry_size too small for what they must hold, an entry
+// // that runs past the tag or wraps around, and more than BOOT_MAX_REGIONS.
+// static errval_t parse_mmap(const struct tag *t, struct boot_info *info, const char **why)
+// {
+//     // LAB 1: your code here
+//     (void)t, (void)info;
+//     return bad(why, "LAB 1: parse_mmap is not written yet (cpudriver/multiboot2.c)");
+// }
+// LAB 1 END
 
+// LAB 1 BEGIN parse_module
 static errval_t parse_module(const struct tag *t, struct boot_info *info, const char **why)
 {
     const struct module_tag *m = (const void *)t;
@@ -73,6 +86,18 @@ static errval_t parse_module(const struct tag *t, struct boot_info *info, const 
     info->modules[info->n_modules++] = (struct boot_module){m->start, m->end, cmd};
     return SYS_ERR_OK;
 }
+// LAB 1 STUB
+// // Append module tag t to info->modules: its start, end and command line
+// // (a string inside the tag: tag_string()). Refuse a tag too small, a module
+// // that ends before it starts, an unterminated command line, and more than
+// // BOOT_MAX_MODULES.
+// static errval_t parse_module(const struct tag *t, struct boot_info *info, const char **why)
+// {
+//     // LAB 1: your code here
+//     (void)t, (void)info;
+//     return bad(why, "LAB 1: parse_module is not written yet (cpudriver/multiboot2.c)");
+// }
+// LAB 1 END
 
 static errval_t parse_tag(const struct tag *t, struct boot_info *info, const char **why)
 {

@@ -1,7 +1,7 @@
 # hake/targets.mk: the commands of the top-level Makefile.
 
 .PHONY: all run test test-repeat churn soak kvstore-crash crashtest unit unit-sanitize fuzz fuzz-host fuzz-build gdb \
-	gdb-server clean help deps
+	gdb-server clean help deps handout grade labs-check
 
 # Parallel jobs for the builds that run, test and bench start.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -30,6 +30,9 @@ help:
 	@echo 'make fuzz       the CPU driver under a hostile process: 10^6 calls on two cores with the'
 	@echo '                kernel checking itself (FUZZ_CALLS=n, FUZZ_SEED=0x..., docs/reliability.md)'
 	@echo 'make fuzz-host  the libFuzzer harnesses, FUZZ_S=60 seconds in all (docs/reliability.md)'
+	@echo 'make handout LAB=n DEST=dir  lab n'"'"'s starting tree: its solution taken out (docs/labs/)'
+	@echo 'make grade      grade the labs in this tree (LAB=n: one), with points'
+	@echo 'make labs-check every lab'"'"'s handout builds and misses points; the solution has them all'
 	@echo 'make clean      remove $(BUILD)'
 	@echo 'Options: V=1 (show commands), CROSS_COMPILE=prefix-, ACCEL=tcg|kvm'
 
@@ -137,6 +140,20 @@ format:
 # Fail if any tracked C file is not formatted.
 format-check:
 	@clang-format --dry-run --Werror $(C_SOURCES)
+
+# The course's labs (docs/labs/, tests/labs/labs.py).
+handout:
+	@test -n "$(LAB)" -a -n "$(DEST)" || { echo 'usage: make handout LAB=n DEST=dir'; exit 2; }
+	@tools/deps
+	@tools/handout $(LAB) $(DEST)
+
+grade:
+	@tools/deps
+	@BUILD=$(BUILD) tools/grade --build $(BUILD) $(LAB)
+
+labs-check:
+	@tools/deps
+	@BUILD=$(BUILD) tools/labs-check
 
 .PHONY: bench
 # Benchmarks: numbers to $(BUILD)/bench/results.md (BENCH=name runs one).

@@ -1,4 +1,5 @@
 /* lib/sys/mm.c: the RAM manager (sys/mm.h): first fit over sorted free intervals. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capops.h>
@@ -23,6 +24,7 @@ errval_t mm_add(struct mm *m, capref_t ram)
     return SYS_ERR_OK;
 }
 
+// LAB 4 BEGIN free_intervals
 // Take [a, a+bytes) out of interval i of r.
 static errval_t carve(struct mm_region *r, unsigned i, uint64_t a, uint64_t bytes)
 {
@@ -69,6 +71,25 @@ static void give_back(struct mm_region *r, uint64_t a, uint64_t bytes)
         r->nfree++;
     }
 }
+// LAB 4 STUB
+// // Take [a, a+bytes) out of interval i of r: what is left of it before a
+// // and after a+bytes stays free. The intervals stay sorted and disjoint;
+// // SYS_ERR_NO_MEMORY if r needs one more and has MM_MAX_INTERVALS.
+// static errval_t carve(struct mm_region *r, unsigned i, uint64_t a, uint64_t bytes)
+// {
+//     // LAB 4: your code here
+//     (void)r, (void)i, (void)a, (void)bytes;
+//     return SYS_ERR_NOT_IMPLEMENTED;
+// }
+//
+// // Put [a, a+bytes) back into r's free intervals, merging it with the
+// // intervals it touches, so that freeing everything leaves one interval.
+// static void give_back(struct mm_region *r, uint64_t a, uint64_t bytes)
+// {
+//     // LAB 4: your code here
+//     (void)r, (void)a, (void)bytes;
+// }
+// LAB 4 END
 
 // Make room for one more element in a growing array.
 static errval_t grow(void **array, unsigned n, unsigned *cap, size_t size)
@@ -92,6 +113,7 @@ static errval_t record(struct mm *m, struct mm_alloc a)
     return err;
 }
 
+// LAB 4 BEGIN mm_alloc
 errval_t mm_alloc(struct mm *m, uint64_t pid, uint64_t bytes, uint64_t align, capref_t *ret)
 {
     if (bytes == 0 || bytes % OBJSIZE_PAGE || align < OBJSIZE_PAGE || (align & (align - 1)))
@@ -121,6 +143,18 @@ errval_t mm_alloc(struct mm *m, uint64_t pid, uint64_t bytes, uint64_t align, ca
     }
     return MM_ERR_NO_MEMORY;
 }
+// LAB 4 STUB
+// errval_t mm_alloc(struct mm *m, uint64_t pid, uint64_t bytes, uint64_t align, capref_t *ret)
+// {
+//     // LAB 4: your code here: find the first free interval of any region
+//     // that holds bytes at an address aligned to align, retype a RAM cap
+//     // over them from the region's cap into a new slot, carve them out,
+//     // and record the allocation (record()) charged to pid.
+//     (void)m, (void)pid, (void)bytes, (void)align, (void)ret, (void)carve, (void)record;
+//     printf("LAB 4: mm_alloc is not written yet (lib/sys/mm.c)\n");
+//     return SYS_ERR_NOT_IMPLEMENTED;
+// }
+// LAB 4 END
 
 static void give_back_alloc(struct mm *m, const struct mm_alloc *a)
 {

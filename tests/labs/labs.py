@@ -1,0 +1,74 @@
+"""tests/labs/labs.py: the course's labs, what each handout removes, and how each is graded.
+
+Read by tools/handout (which regions a lab's handout replaces by their
+stubs) and tools/grade (the tests and their points). A lab's page is
+docs/labs/labN.md.
+
+Tests are of two kinds, both of which check effects rather than printed
+lines:
+- Unit(binary, case, points): one Check test function of a host unit-test
+  binary in BUILD/host/bin (tests/unit).
+- System(name, points): one system test of tests/system (a QEMU boot, or
+  a scripted test with its own boots), as `tools/harness --only name` runs
+  it: every check in it must pass.
+"""
+from collections import namedtuple
+
+Unit = namedtuple("Unit", "binary case points")
+System = namedtuple("System", "name points")
+
+
+class Lab:
+    def __init__(self, title, tests, builds_on_it=()):
+        self.title = title
+        self.tests = tests
+        # Later labs whose solution regions go with this lab's in its
+        # handout: they would give this lab's answer away, or cannot be
+        # written before it.
+        self.builds_on_it = tuple(builds_on_it)
+
+    @property
+    def points(self):
+        return sum(t.points for t in self.tests)
+
+
+LABS = {
+    1: Lab("Boot: the multiboot2 information and boot memory", [
+        Unit("check_multiboot2", "test_full", 4),
+        Unit("check_multiboot2", "test_new_rsdp_preferred", 1),
+        Unit("check_multiboot2", "test_empty_defaults", 1),
+        Unit("check_multiboot2", "test_bad_total_size", 1),
+        Unit("check_multiboot2", "test_tag_overruns", 2),
+        Unit("check_multiboot2", "test_missing_end_tag", 1),
+        Unit("check_multiboot2", "test_unterminated_strings", 2),
+        Unit("check_multiboot2", "test_bad_module_and_mmap", 3),
+        Unit("check_multiboot2", "test_too_many_modules", 2),
+        Unit("check_multiboot2", "test_mmap_odd_entry_size", 2),
+        Unit("check_multiboot2", "test_mmap_huge_entry_size", 2),
+        Unit("check_bootmem", "test_add_rounds_inward_and_merges", 3),
+        Unit("check_bootmem", "test_reserve_splits_trims_and_removes", 3),
+        Unit("check_bootmem", "test_alloc_alignment_and_exhaustion", 3),
+        Unit("check_bootmem", "test_region_table_full", 2),
+        Unit("check_bootmem", "test_random_against_bitmap", 4),
+        System("boot", 8),
+    ]),
+    4: Lab("Memory: mem_serv's allocator", [
+        Unit("check_mm", "test_first_fit_and_alignment", 4),
+        Unit("check_mm", "test_bad_requests", 3),
+        Unit("check_mm", "test_merge_back", 4),
+        Unit("check_mm", "test_free_all_and_regions", 3),
+        Unit("check_mm", "test_held_until_released", 3),
+        Unit("check_mm", "test_random_against_page_map", 5),
+        System("shell", 10),
+        System("kfuzz", 8),
+    ]),
+}
+
+
+def removed(n):
+    """The labs whose regions lab n's handout replaces by their stubs."""
+    return {n} | set(LABS[n].builds_on_it)
+
+
+def page(n):
+    return f"docs/labs/lab{n}.md"
