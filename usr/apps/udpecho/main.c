@@ -193,14 +193,14 @@ static int pair_loop(void *arg)
     for (;;) {
         unsigned n;
         net_udp_recv(p->u, rx, BATCH, &n);
-        uint64_t before = echoes;
         if (n) {
+            uint64_t before = echoes; // (no other thread runs inside the batch)
             echo_batch(p->u, rx, n, reply_pairs);
+            p->echoes += echoes - before;
         } else {
             thread_yield();
             (void)sys_yield(); // only ever "done": nothing to check
         }
-        p->echoes += echoes - before;
     }
     return 0;
 }
