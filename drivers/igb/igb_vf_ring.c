@@ -75,7 +75,8 @@ errval_t igb_vf_rings(struct igb_vf *vf, struct igb_dma rx, unsigned rx_n, uint1
     igb_vf_wr(vf, vf->qoff + IGB_VF_TDLEN, tx_n * 16);
     igb_vf_wr(vf, vf->qoff + IGB_VF_TDH, 0);
     igb_vf_wr(vf, vf->qoff + IGB_VF_TDT, 0);
-    igb_vf_wr(vf, vf->qoff + IGB_VF_TDWBAL, 0); // completions in the descriptors, not a head write-back
+    igb_vf_wr(vf, vf->qoff + IGB_VF_TDWBAL,
+              0); // completions in the descriptors, not a head write-back
     igb_vf_wr(vf, vf->qoff + IGB_VF_TDWBAH, 0);
     err = enable_queue(vf, vf->qoff + IGB_VF_RXDCTL, IGB_RXDCTL_ENABLE);
     if (err_is_ok(err))

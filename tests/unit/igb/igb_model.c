@@ -450,7 +450,7 @@ static void receive(struct igb_model *m, const uint8_t *frame, size_t len, bool 
     memset(f, 0, sizeof(f));
     memcpy(f, frame, len);
     len = len < 60 ? 60 : len; // padded to the minimum frame, as QEMU does
-    uint32_t queues = (R(IGB_MRQC) & 1)                  ? pool_rss(m, assign(m, f, len, external), f, len)
+    uint32_t queues = (R(IGB_MRQC) & 1) ? pool_rss(m, assign(m, f, len, external), f, len)
                       : (R(IGB_MRQC) & 3) == IGB_MRQC_RSS ? rss_only_queues(m, f, len)
                                                           : 0;
     for (unsigned q = 0; q < IGB_QUEUES; q++) {

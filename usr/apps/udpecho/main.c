@@ -24,15 +24,15 @@
 #include <net/netd.h>
 #include <net/netif.h>
 #include <net/start.h>
+#include <net/vnic.h>
 #include <netinet/in.h>
 #include <os/probe.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <net/vnic.h>
 #include <sys/caps.h>
+#include <sys/socket.h>
 #include <sys/sys.h>
 #include <sys/thread.h>
 

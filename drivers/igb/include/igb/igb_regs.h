@@ -207,19 +207,19 @@ struct igb_pool_stats {
  * RETA[hash & 127] & 15 (frames with no hash type: queue 0), and each
  * queue's DMA is still the owning VF's (queue q belongs to VF q % 8). RSS
  * needs RXCSUM.PCSD (the descriptor then carries the hash, not the IP id). */
-#define IGB_MRQC_RSS             0x2u        // RSS only (QEMU: MRQC & 3 == 2)
-#define IGB_MRQC_VMDQ_RSS        0x5u        // VMDq + RSS, 2 queues per pool (DS)
-#define IGB_MRQC_FIELD_IPV4      (1u << 17)  // hash IPv4 addresses
-#define IGB_MRQC_FIELD_IPV4_TCP  (1u << 16)  // ... and TCP ports
-#define IGB_MRQC_FIELD_IPV4_UDP  (1u << 22)  // ... and UDP ports
-#define IGB_RETA(n)              (0x05c00 + 4 * (n)) // 32 words, 4 one-byte entries each
-#define IGB_RETA_WORDS           32
-#define IGB_RETA_ENTRIES         128 // indexed by the hash's low 7 bits
-#define IGB_RETA_POOL_Q1         0x08u // VMDq + RSS (DS): the pool's second queue
-#define IGB_RSSRK(n)             (0x05c80 + 4 * (n)) // the 40-byte Toeplitz key, 10 words
-#define IGB_RSSRK_WORDS          10
-#define IGB_RXCSUM_PCSD          (1u << 13)  // packet checksum off: RSS hash in the descriptor
-#define IGB_VMOLR_RSSE           (1u << 17)  // RSS within this pool (VMDq + RSS)
+#define IGB_MRQC_RSS            0x2u                // RSS only (QEMU: MRQC & 3 == 2)
+#define IGB_MRQC_VMDQ_RSS       0x5u                // VMDq + RSS, 2 queues per pool (DS)
+#define IGB_MRQC_FIELD_IPV4     (1u << 17)          // hash IPv4 addresses
+#define IGB_MRQC_FIELD_IPV4_TCP (1u << 16)          // ... and TCP ports
+#define IGB_MRQC_FIELD_IPV4_UDP (1u << 22)          // ... and UDP ports
+#define IGB_RETA(n)             (0x05c00 + 4 * (n)) // 32 words, 4 one-byte entries each
+#define IGB_RETA_WORDS          32
+#define IGB_RETA_ENTRIES        128                 // indexed by the hash's low 7 bits
+#define IGB_RETA_POOL_Q1        0x08u               // VMDq + RSS (DS): the pool's second queue
+#define IGB_RSSRK(n)            (0x05c80 + 4 * (n)) // the 40-byte Toeplitz key, 10 words
+#define IGB_RSSRK_WORDS         10
+#define IGB_RXCSUM_PCSD         (1u << 13) // packet checksum off: RSS hash in the descriptor
+#define IGB_VMOLR_RSSE          (1u << 17) // RSS within this pool (VMDq + RSS)
 
 #define IGB_VLVF_VID(v)    ((uint32_t)(v)&0xfffu)
 #define IGB_VLVF_POOL(p)   (1u << (12 + (p)))
@@ -256,7 +256,7 @@ struct igb_pool_stats {
 #define IGB_VF_TXDCTL       0x3828
 #define IGB_VF_TDWBAL       0x3838
 #define IGB_VF_TDWBAH       0x383c
-#define IGB_VF_QUEUE_STRIDE 0x100 // queue 1's registers (PF queue vf + 8) follow queue 0's
+#define IGB_VF_QUEUE_STRIDE 0x100  // queue 1's registers (PF queue vf + 8) follow queue 0's
 #define IGB_VF_GPRC         0x0f10 // good packets received (PVFGPRC)
 #define IGB_VF_GPTC         0x0f14
 #define IGB_VF_GORC         0x0f18
