@@ -97,7 +97,7 @@ def throughput(addr):
 
 def one(m, addr, queues):
     m.expect(PROMPT, timeout=60)
-    m.send(f"run udpecho --native --queues {queues}\r")
+    m.send(f"run udpecho --native --queues {queues} &\r")
     pid = m.expect(r"\[(\d+)\] udpecho\n", timeout=60).group(1)
     seen(m, r"native echo on 10\.0\.2\.15:7 \(vnic\)" + (r", 2 queue pairs, RSS on"
                                                           if queues == 2 else ""), 60)
