@@ -209,6 +209,7 @@ void igb_pf_apply_pool(struct igb_pf *pf, unsigned vf)
     set_bits(pf, IGB_DTXSWC, IGB_DTXSWC_MAC_SPOOF(vf) | IGB_DTXSWC_VLAN_SPOOF(vf), v->enabled);
     set_bits(pf, IGB_VFRE, 1u << vf, on);
     set_bits(pf, IGB_VFTE, 1u << vf, on);
+    igb_pf_rss_pool_changed(pf, vf, on);
 }
 
 // VF vf's unicast filter: receive address 1 + vf, steered to its pool.
@@ -273,6 +274,7 @@ errval_t igb_pf_vf_reclaim(struct igb_pf *pf, unsigned vf)
     igb_pf_wr(pf, IGB_P2VMAILBOX(vf), IGB_P2V_RVFU); // free a buffer the VF held
     if (pf->vf[vf].rate_mbps)
         igb_pf_set_rate_limit(pf, vf, 0);
+    (void)igb_pf_set_vf_rss(pf, vf, false); // checked above: cannot fail
     memset(&pf->vf[vf], 0, sizeof(pf->vf[vf]));
     igb_pf_set_vf_rx_mode(pf, vf, IGB_RX_BCAST);
     igb_pf_program_mac(pf, vf);

@@ -28,6 +28,7 @@ static bool on_reset(struct igb_pf *pf, unsigned vf, struct mbx_msg *m)
 {
     struct igb_pf_vf *v = &pf->vf[vf];
     v->cts = true;
+    (void)igb_pf_set_vf_rss(pf, vf, false); // a VF starts over with one queue pair: cannot fail
     memset(m->w, 0, sizeof(m->w));
     m->len = 3;
     igb_pf_program_mac(pf, vf);
@@ -64,6 +65,9 @@ static struct igb_mbx_event decide(struct igb_pf *pf, unsigned vf, struct mbx_ms
         ev.kind = IGB_MBX_EV_SET_MAC;
         ev.acked = pf->vf[vf].has_mac && !memcmp(want, pf->vf[vf].mac, 6);
         m->len = 3;
+    } else if (type == IGB_MSG_SET_RSS) {
+        ev.kind = IGB_MBX_EV_SET_RSS;
+        ev.acked = err_is_ok(igb_pf_set_vf_rss(pf, vf, m->w[1] != 0));
     }
     m->w[0] |= (ev.acked ? IGB_MSG_ACK : IGB_MSG_NACK) | IGB_MSG_CTS;
     return ev;

@@ -14,3 +14,7 @@ void igb_pf_program_mac(struct igb_pf *pf, unsigned vf);
 
 // VFRE/VFTE for vf: on exactly when it is allowed, reset and has a MAC.
 void igb_pf_apply_pool(struct igb_pf *pf, unsigned vf);
+
+// VF vf's pool was just turned on or off: on QEMU's model, whole-device
+// RSS (igb_pf_set_vf_rss) ends when its VF stops or another VF starts.
+void igb_pf_rss_pool_changed(struct igb_pf *pf, unsigned vf, bool on);

@@ -201,3 +201,34 @@ void igb_vf_hw_stats(struct igb_vf *vf, struct igb_pool_stats *out)
         .rx_multicast = igb_vf_rd(vf, IGB_VF_MPRC),
     };
 }
+
+errval_t igb_vf_queue1(struct igb_vf *q1, const struct igb_vf *vf0)
+{
+    if (vf0->qoff)
+        return SYS_ERR_INVALID_ARGS;
+    if (!vf0->reset_done)
+        return IGB_ERR_NOT_RESET;
+    memset(q1, 0, sizeof(*q1));
+    q1->regs = vf0->regs;
+    q1->clock_us = vf0->clock_us;
+    q1->arg = vf0->arg;
+    memcpy(q1->mac, vf0->mac, 6);
+    q1->reset_done = true;
+    q1->qoff = IGB_VF_QUEUE_STRIDE;
+    return SYS_ERR_OK;
+}
+
+errval_t igb_vf_set_rss(struct igb_vf *vf, bool on, uint64_t timeout_us)
+{
+    if (vf->qoff)
+        return SYS_ERR_INVALID_ARGS;
+    if (!vf->reset_done)
+        return IGB_ERR_NOT_RESET;
+    uint32_t msg[2] = {IGB_MSG_SET_RSS, on}, reply[IGB_MBX_WORDS];
+    errval_t err = mbx_call(vf, msg, 2, reply, now(vf) + timeout_us);
+    if (err_is_fail(err))
+        return err;
+    if (IGB_MSG_TYPE(reply[0]) != IGB_MSG_SET_RSS)
+        return IGB_ERR_MBX_PROTOCOL;
+    return (reply[0] & IGB_MSG_ACK) ? SYS_ERR_OK : IGB_ERR_MBX_NACK;
+}

@@ -57,29 +57,30 @@ errval_t igb_vf_rings(struct igb_vf *vf, struct igb_dma rx, unsigned rx_n, uint1
     if (err_is_fail(err))
         return err;
     vf->rings_up = vf->in_frame = vf->rx_exhausted = false;
-    igb_vf_wr(vf, IGB_VF_RXDCTL, 0);
-    igb_vf_wr(vf, IGB_VF_TXDCTL, 0);
+    igb_vf_wr(vf, vf->qoff + IGB_VF_RXDCTL, 0);
+    igb_vf_wr(vf, vf->qoff + IGB_VF_TXDCTL, 0);
     ring_setup(&vf->rx, rx, rx_n);
     ring_setup(&vf->tx, tx, tx_n);
     vf->rx_buf_size = rx_buf_size;
-    igb_vf_wr(vf, IGB_VF_RDBAL, (uint32_t)rx.iova);
-    igb_vf_wr(vf, IGB_VF_RDBAH, (uint32_t)(rx.iova >> 32));
-    igb_vf_wr(vf, IGB_VF_RDLEN, rx_n * 16);
-    igb_vf_wr(vf, IGB_VF_RDH, 0);
-    igb_vf_wr(vf, IGB_VF_RDT, 0);
-    igb_vf_wr(vf, IGB_VF_SRRCTL,
+    igb_vf_wr(vf, vf->qoff + IGB_VF_RDBAL, (uint32_t)rx.iova);
+    igb_vf_wr(vf, vf->qoff + IGB_VF_RDBAH, (uint32_t)(rx.iova >> 32));
+    igb_vf_wr(vf, vf->qoff + IGB_VF_RDLEN, rx_n * 16);
+    igb_vf_wr(vf, vf->qoff + IGB_VF_RDH, 0);
+    igb_vf_wr(vf, vf->qoff + IGB_VF_RDT, 0);
+    igb_vf_wr(vf, vf->qoff + IGB_VF_SRRCTL,
               IGB_SRRCTL_BSIZEPKT(rx_buf_size / 1024) | IGB_SRRCTL_DESCTYPE_ADV1 |
                   IGB_SRRCTL_DROP_EN);
-    igb_vf_wr(vf, IGB_VF_TDBAL, (uint32_t)tx.iova);
-    igb_vf_wr(vf, IGB_VF_TDBAH, (uint32_t)(tx.iova >> 32));
-    igb_vf_wr(vf, IGB_VF_TDLEN, tx_n * 16);
-    igb_vf_wr(vf, IGB_VF_TDH, 0);
-    igb_vf_wr(vf, IGB_VF_TDT, 0);
-    igb_vf_wr(vf, IGB_VF_TDWBAL, 0); // completions in the descriptors, not a head write-back
-    igb_vf_wr(vf, IGB_VF_TDWBAH, 0);
-    err = enable_queue(vf, IGB_VF_RXDCTL, IGB_RXDCTL_ENABLE);
+    igb_vf_wr(vf, vf->qoff + IGB_VF_TDBAL, (uint32_t)tx.iova);
+    igb_vf_wr(vf, vf->qoff + IGB_VF_TDBAH, (uint32_t)(tx.iova >> 32));
+    igb_vf_wr(vf, vf->qoff + IGB_VF_TDLEN, tx_n * 16);
+    igb_vf_wr(vf, vf->qoff + IGB_VF_TDH, 0);
+    igb_vf_wr(vf, vf->qoff + IGB_VF_TDT, 0);
+    igb_vf_wr(vf, vf->qoff + IGB_VF_TDWBAL,
+              0); // completions in the descriptors, not a head write-back
+    igb_vf_wr(vf, vf->qoff + IGB_VF_TDWBAH, 0);
+    err = enable_queue(vf, vf->qoff + IGB_VF_RXDCTL, IGB_RXDCTL_ENABLE);
     if (err_is_ok(err))
-        err = enable_queue(vf, IGB_VF_TXDCTL, IGB_TXDCTL_ENABLE);
+        err = enable_queue(vf, vf->qoff + IGB_VF_TXDCTL, IGB_TXDCTL_ENABLE);
     vf->rings_up = err_is_ok(err);
     return err;
 }
@@ -98,7 +99,7 @@ static void rx_post(struct igb_vf *vf, const struct igb_pkt *b)
 static void rx_doorbell(struct igb_vf *vf)
 {
     barrier();
-    igb_vf_wr(vf, IGB_VF_RDT, vf->rx.tail);
+    igb_vf_wr(vf, vf->qoff + IGB_VF_RDT, vf->rx.tail);
 }
 
 errval_t igb_vf_rx_refill(struct igb_vf *vf, const struct igb_pkt *bufs, unsigned n,
@@ -222,7 +223,7 @@ errval_t igb_vf_tx(struct igb_vf *vf, const struct igb_pkt *pkts, unsigned n, un
     }
     if (k) {
         barrier();
-        igb_vf_wr(vf, IGB_VF_TDT, r->tail); // one doorbell for the batch
+        igb_vf_wr(vf, vf->qoff + IGB_VF_TDT, r->tail); // one doorbell for the batch
     }
     *sent = k;
     return SYS_ERR_OK;

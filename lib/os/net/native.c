@@ -155,6 +155,24 @@ static void reserved_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const 
     pbuf_free(p);
 }
 
+// Has another stack of ours on s's address (a VNIC's second queue pair:
+// vnic_open_queue1) a native endpoint on port? Then both take the port:
+// each gets the datagrams its own queue receives.
+static bool port_shared(const struct net_stack *s, uint16_t port)
+{
+    for (const struct net_stack *o = net_stacks; o != NULL; o = o->next) {
+        if (o == s || !ip4_addr_cmp(netif_ip4_addr(&o->netif), netif_ip4_addr(&s->netif)))
+            continue;
+        for (const struct net_udp *u = o->native; u != NULL; u = u->next) {
+            if (u->port == port) {
+                ip_set_option(u->pcb, SOF_REUSEADDR); // lwIP wants it on both
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 errval_t net_udp_open(struct net_stack *s, uint16_t port, unsigned ring, struct net_udp **out)
 {
     if (s == NULL || port == 0 || ring == 0 || ring > 4096 || out == NULL)
@@ -170,6 +188,8 @@ errval_t net_udp_open(struct net_stack *s, uint16_t port, unsigned ring, struct 
         free(u);
         return SYS_ERR_NO_MEMORY;
     }
+    if (port_shared(s, port))
+        ip_set_option(u->pcb, SOF_REUSEADDR); // the other endpoint still keeps sockets off it
     if (udp_bind(u->pcb, netif_ip_addr4(&s->netif), lwip_ntohs(port)) != ERR_OK) {
         udp_remove(u->pcb);
         free(u->ring);

@@ -274,6 +274,13 @@ static void q_close(struct netq *q)
 
 static const struct netq_ops ops = {q_rx, q_rx_done, q_tx_buf, q_tx, q_wait, q_stats, q_close};
 
+static void q1_close(struct netq *q)
+{
+    (void)q; // the VNIC is pair 0's to give back; pair 1's memory goes with our domain
+}
+
+static const struct netq_ops ops1 = {q_rx, q_rx_done, q_tx_buf, q_tx, q_wait, q_stats, q1_close};
+
 // ---- Opening ----
 
 static errval_t map_bar(uint16_t rid, unsigned bar, void **va, uint64_t *bytes)
@@ -379,6 +386,50 @@ static errval_t bring_up(struct vnic *v)
         err = igb_vf_irq_map(&v->vf, 0, -1);
     return err;
 }
+
+// Pair 1's rings and buffers: as pair 0's, in pair 0's domain.
+static errval_t bring_up_queue1(struct vnic *v, struct vnic *v0)
+{
+    errval_t err = dma_alloc(&v0->space, 2 * OBJSIZE_PAGE, DMA_WRITE, &v->ring_mem);
+    if (err_is_ok(err))
+        err = dma_alloc(&v0->space, (uint64_t)NBUFS * NETQ_BUF_BYTES, DMA_WRITE, &v->bufs);
+    if (err_is_ok(err))
+        err = igb_vf_queue1(&v->vf, &v0->vf);
+    struct igb_dma rx = {v->ring_mem.va, v->ring_mem.iova, OBJSIZE_PAGE};
+    struct igb_dma tx = {(char *)v->ring_mem.va + OBJSIZE_PAGE, v->ring_mem.iova + OBJSIZE_PAGE,
+                         OBJSIZE_PAGE};
+    if (err_is_ok(err))
+        err = igb_vf_rings(&v->vf, rx, RX_DESC, NETQ_BUF_BYTES, tx, TX_DESC);
+    struct igb_pkt bufs[RX_DESC];
+    unsigned posted = 0;
+    for (unsigned i = 0; i < RX_DESC; i++)
+        bufs[i] = buf_pkt(v, i);
+    if (err_is_ok(err))
+        err = igb_vf_rx_refill(&v->vf, bufs, RX_DESC, &posted);
+    for (unsigned i = 0; i < TX_DESC; i++)
+        v->free_tx[v->nfree_tx++] = (uint16_t)(RX_DESC + i);
+    return err;
+}
+
+errval_t vnic_open_queue1(struct netq *q0, struct netq **out)
+{
+    struct vnic *v0 = vn(q0), *v = calloc(1, sizeof(*v));
+    if (!v)
+        return SYS_ERR_NO_MEMORY;
+    errval_t err = bring_up_queue1(v, v0);
+    if (err_is_fail(err)) {
+        free(v); // (its DMA memory, if any, stays in the domain until we exit)
+        return err;
+    }
+    v->info = v0->info;
+    v->q = v0->q;
+    v->q.ops = &ops1;
+    v->q.impl = v;
+    *out = &v->q;
+    return SYS_ERR_OK;
+}
+
+errval_t vnic_rss(struct netq *q0, bool on) { return igb_vf_set_rss(&vn(q0)->vf, on, WAIT_US); }
 
 errval_t vnic_open(struct netq **out)
 {

@@ -16,7 +16,7 @@
 static struct igb_model m;
 static struct igb_pf pf;
 static struct igb_vf vf0, vf1;
-static unsigned pf_events[4]; // by kind
+static unsigned pf_events[8]; // by kind
 static bool pf_answers;
 static const uint8_t pf_mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
 static const uint8_t mac0[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x10};
@@ -576,6 +576,172 @@ START_TEST(test_irq_tx_vector)
 }
 END_TEST
 
+/* ---- The second queue pair and RSS ---- */
+
+// A UDP datagram to dst from 10.0.2.2:sport to 10.0.2.15:7 (60 bytes).
+static size_t udp_frame(uint8_t *f, const uint8_t *dst, uint16_t sport)
+{
+    memset(f, 0, 60);
+    memcpy(f, dst, 6);
+    memcpy(f + 6, peer, 6);
+    f[12] = 0x08;
+    f[14] = 0x45;
+    f[17] = 46; // total length
+    f[22] = 64;
+    f[23] = 17;
+    memcpy(f + 26, (const uint8_t[8]){10, 0, 2, 2, 10, 0, 2, 15}, 8);
+    f[34] = (uint8_t)(sport >> 8);
+    f[35] = (uint8_t)sport;
+    f[37] = 7;
+    f[39] = 26; // UDP length
+    return 60;
+}
+
+// Queue pair 1 of VF 0 up: rings on pages 2-3, buffers from VF 1's slots.
+static void q1_up(struct igb_vf *q1)
+{
+    ck_assert_uint_eq(igb_vf_queue1(q1, &vf0), SYS_ERR_OK);
+    ck_assert_uint_eq(igb_vf_rings(q1, dma(2, 1), RING, BUF, dma(3, 1), RING), SYS_ERR_OK);
+    struct igb_pkt b[RING - 1];
+    for (unsigned i = 0; i < RING - 1; i++)
+        b[i] = buf(1, i);
+    unsigned posted;
+    ck_assert_uint_eq(igb_vf_rx_refill(q1, b, RING - 1, &posted), SYS_ERR_OK);
+}
+
+// Send n datagrams to dst from source ports 40000.., taking what each
+// queue pair received as it goes (the rings hold RING - 1); per pair counts.
+static void flows(const uint8_t *dst, unsigned n, struct igb_vf *a, struct igb_vf *b,
+                  unsigned got[2])
+{
+    struct igb_pkt out[RING];
+    got[0] = got[1] = 0;
+    for (unsigned i = 0; i < n; i++) {
+        uint8_t f[60];
+        igbm_receive(&m, f, udp_frame(f, dst, (uint16_t)(40000 + i)));
+        struct igb_vf *q[2] = {a, b};
+        for (unsigned k = 0; k < 2; k++) {
+            unsigned r = rx_all(q[k], out, RING);
+            got[k] += r;
+            unsigned posted;
+            ck_assert_uint_eq(igb_vf_rx_refill(q[k], out, r, &posted), SYS_ERR_OK);
+        }
+    }
+}
+
+START_TEST(test_queue1_is_the_pf_queue_plus_8)
+{
+    struct igb_vf q1, q2;
+    ck_assert_uint_eq(igb_vf_queue1(&q1, &vf0), IGB_ERR_NOT_RESET);
+    vf_up(&vf0, 0, BUF);
+    q1_up(&q1);
+    ck_assert_uint_eq(igb_vf_queue1(&q2, &q1), SYS_ERR_INVALID_ARGS);
+    ck_assert_uint_eq(igb_vf_set_rss(&q1, true, TIMEOUT_US), SYS_ERR_INVALID_ARGS);
+    ck_assert_uint_eq(igbm_reg(&m, IGB_RDBAL(8)), (uint32_t)dma(2, 1).iova);
+    ck_assert_uint_eq(igbm_reg(&m, IGB_TDBAL(8)), (uint32_t)dma(3, 1).iova);
+    ck_assert(igbm_reg(&m, IGB_RXDCTL(8)) & IGB_RXDCTL_ENABLE);
+    ck_assert_uint_eq(igbm_reg(&m, IGB_RDT(8)), RING - 1);
+    ck_assert_uint_eq(igbm_reg(&m, IGB_RDBAL(0)), (uint32_t)dma(0, 1).iova); // pair 0 untouched
+    // Without RSS everything stays on pair 0; pair 1 still transmits.
+    unsigned got[2];
+    flows(mac0, 20, &vf0, &q1, got);
+    ck_assert_uint_eq(got[0], 20);
+    ck_assert_uint_eq(got[1], 0);
+    send_one(&q1, 1, 0, peer, mac0, 60, 3);
+    ck_assert_uint_eq(m.nwire, 1);
+    ck_assert_uint_eq(m.tdt_writes[8], 2); // the ring set-up's and the doorbell
+}
+END_TEST
+
+START_TEST(test_rss_refused_while_another_vf_runs)
+{
+    vf_up(&vf0, 0, BUF);
+    vf_up(&vf1, 1, BUF);
+    ck_assert_uint_eq(igb_vf_set_rss(&vf0, true, TIMEOUT_US), IGB_ERR_MBX_NACK);
+    ck_assert_uint_eq(igb_vf_set_rss(&vf1, true, TIMEOUT_US), IGB_ERR_MBX_NACK);
+    ck_assert_uint_eq(pf_events[IGB_MBX_EV_SET_RSS], 2);
+    ck_assert_uint_eq(igbm_reg(&m, IGB_MRQC), IGB_MRQC_VMDQ);
+    ck_assert_uint_eq(igb_pf_set_vf_rss(&pf, 1, true), IGB_ERR_NO_RSS);
+    ck_assert_uint_eq(igb_pf_set_vf_rss(&pf, 7, true), SYS_ERR_INVALID_ARGS);
+}
+END_TEST
+
+START_TEST(test_rss_spreads_flows_over_both_pairs)
+{
+    struct igb_vf q1;
+    vf_up(&vf0, 0, BUF); // VF 1 never resets: VF 0 is the only one running
+    q1_up(&q1);
+    ck_assert_uint_eq(igb_vf_set_rss(&vf0, true, TIMEOUT_US), SYS_ERR_OK);
+    ck_assert_uint_eq(igbm_reg(&m, IGB_MRQC) & 3, IGB_MRQC_RSS);
+    ck_assert(igbm_reg(&m, IGB_MRQC) & IGB_MRQC_FIELD_IPV4_UDP);
+    ck_assert(igbm_reg(&m, IGB_RXCSUM) & IGB_RXCSUM_PCSD);
+    ck_assert_uint_eq(igbm_reg(&m, IGB_RSSRK(0)), 0xda565a6du);
+    ck_assert_uint_eq(igbm_reg(&m, IGB_RETA(31)), 0x08000800u);
+    unsigned got[2];
+    flows(mac0, 64, &vf0, &q1, got);
+    ck_assert_uint_eq(got[0] + got[1], 64);
+    ck_assert_uint_gt(got[0], 8); // 64 flows: each pair gets a fair share
+    ck_assert_uint_gt(got[1], 8);
+    ck_assert_uint_eq(m.rx_queue[8], got[1]);
+    ck_assert_uint_eq(q1.stats.rx_packets, got[1]);
+    // ARP (no hash) goes to pair 0.
+    uint8_t f[60];
+    struct igb_pkt out[RING];
+    frame(f, (const uint8_t[6]){255, 255, 255, 255, 255, 255}, peer, 60, 1);
+    f[12] = 0x08, f[13] = 0x06;
+    igbm_receive(&m, f, 60);
+    ck_assert_uint_eq(rx_all(&vf0, out, RING), 1);
+    ck_assert_uint_eq(rx_all(&q1, out, RING), 0);
+    // Off again: all to pair 0, the device back in VMDq mode.
+    ck_assert_uint_eq(igb_vf_set_rss(&vf0, false, TIMEOUT_US), SYS_ERR_OK);
+    ck_assert_uint_eq(igbm_reg(&m, IGB_MRQC), IGB_MRQC_VMDQ);
+    ck_assert(!(igbm_reg(&m, IGB_RXCSUM) & IGB_RXCSUM_PCSD));
+}
+END_TEST
+
+START_TEST(test_rss_ends_when_another_vf_starts_or_vf0_resets)
+{
+    vf_up(&vf0, 0, BUF);
+    ck_assert_uint_eq(igb_vf_set_rss(&vf0, true, TIMEOUT_US), SYS_ERR_OK);
+    vf_up(&vf1, 1, BUF); // its frames must reach it, not VF 0's queues
+    ck_assert_uint_eq(igbm_reg(&m, IGB_MRQC), IGB_MRQC_VMDQ);
+    ck_assert(!pf.vf[0].rss);
+    unsigned got[2];
+    flows(mac1, 5, &vf1, &vf0, got);
+    ck_assert_uint_eq(got[0], 5);
+    ck_assert_uint_eq(got[1], 0);
+    ck_assert_uint_eq(igb_pf_vf_reclaim(&pf, 1), SYS_ERR_OK);
+    ck_assert_uint_eq(igb_vf_set_rss(&vf0, true, TIMEOUT_US), SYS_ERR_OK); // alone again
+    vf_up(&vf0, 0, BUF);                                                   // starts over
+    ck_assert_uint_eq(igbm_reg(&m, IGB_MRQC), IGB_MRQC_VMDQ);
+    ck_assert(!pf.vf[0].rss);
+}
+END_TEST
+
+START_TEST(test_rss_board_per_pool)
+{
+    struct igb_vf q1;
+    m.board = true;
+    igb_pf_identify(&pf, 0x8086, 0x0000);
+    vf_up(&vf0, 0, BUF);
+    vf_up(&vf1, 1, BUF);
+    q1_up(&q1);
+    ck_assert_uint_eq(igb_vf_set_rss(&vf0, true, TIMEOUT_US), SYS_ERR_OK);
+    ck_assert_uint_eq(igbm_reg(&m, IGB_MRQC) & 7, IGB_MRQC_VMDQ_RSS);
+    ck_assert(igbm_reg(&m, IGB_VMOLR(0)) & IGB_VMOLR_RSSE);
+    ck_assert(!(igbm_reg(&m, IGB_VMOLR(1)) & IGB_VMOLR_RSSE));
+    ck_assert_uint_eq(igbm_reg(&m, IGB_RETA(0)), 0x08000800u);
+    unsigned got[2];
+    flows(mac0, 64, &vf0, &q1, got);
+    ck_assert_uint_eq(got[0] + got[1], 64);
+    ck_assert_uint_gt(got[0], 8);
+    ck_assert_uint_gt(got[1], 8);
+    flows(mac1, 10, &vf1, &q1, got); // VF 1's pool has no RSS: all on its queue 0
+    ck_assert_uint_eq(got[0], 10);
+    ck_assert_uint_eq(got[1], 0);
+}
+END_TEST
+
 static Suite *igb_vf_suite(void)
 {
     Suite *s = suite_create("igb_vf");
@@ -600,6 +766,11 @@ static Suite *igb_vf_suite(void)
     tcase_add_test(tc, test_vlan_access_port);
     tcase_add_test(tc, test_irq_polling_switch);
     tcase_add_test(tc, test_irq_tx_vector);
+    tcase_add_test(tc, test_queue1_is_the_pf_queue_plus_8);
+    tcase_add_test(tc, test_rss_refused_while_another_vf_runs);
+    tcase_add_test(tc, test_rss_spreads_flows_over_both_pairs);
+    tcase_add_test(tc, test_rss_ends_when_another_vf_starts_or_vf0_resets);
+    tcase_add_test(tc, test_rss_board_per_pool);
     suite_add_tcase(s, tc);
     return s;
 }

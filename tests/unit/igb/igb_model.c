@@ -237,6 +237,18 @@ static uint32_t ra_pools(struct igb_model *m, const uint8_t *dst)
     return pools;
 }
 
+// Does a valid receive address match dst (whatever its pool bits)?
+static bool ra_match(struct igb_model *m, const uint8_t *dst)
+{
+    for (unsigned i = 0; i < IGB_RA_ENTRIES; i++) {
+        uint32_t lo = R(IGB_RAL(i)), hi = R(IGB_RAH(i));
+        uint8_t a[6] = {lo, lo >> 8, lo >> 16, lo >> 24, hi, hi >> 8};
+        if ((hi & IGB_RAH_AV) && mac_eq(a, dst))
+            return true;
+    }
+    return false;
+}
+
 static bool oversized(size_t len, unsigned vlans, bool lpe, uint32_t rlpml)
 {
     return lpe ? len + 4 > rlpml : len > ETH_HLEN + 4 * vlans + 1500;
@@ -345,11 +357,87 @@ static void deliver(struct igb_model *m, unsigned q, const uint8_t *f, size_t le
         return;
     }
     write_frame(m, q, f, len, vlan, vp);
-    R(IGB_PVFGPRC(q % 8))++;
-    R(IGB_PVFGORC(q % 8)) += (uint32_t)len + 4;
-    if ((f[0] & 1) && !mac_eq(f, (const uint8_t[6]){255, 255, 255, 255, 255, 255}))
-        R(IGB_PVFMPRC(q % 8))++;
+    m->rx_queue[q]++;
+    if (R(IGB_MRQC) & 1) { // QEMU keeps the pools' counters in VMDq mode only
+        R(IGB_PVFGPRC(q % 8))++;
+        R(IGB_PVFGORC(q % 8)) += (uint32_t)len + 4;
+        if ((f[0] & 1) && !mac_eq(f, (const uint8_t[6]){255, 255, 255, 255, 255, 255}))
+            R(IGB_PVFMPRC(q % 8))++;
+    }
     raise_eicr(m, IGB_EICR, queue_eic(m, q, false));
+}
+
+/* ---- RSS (igb_rss_enabled, igb_rss_parse_packet, igb_receive_assign) ---- */
+
+// Toeplitz hash of in[0..n) under the 40-byte key in RSSRK (its bytes in
+// memory order, as QEMU reads the registers).
+static uint32_t toeplitz(struct igb_model *m, const uint8_t *in, size_t n)
+{
+    const uint8_t *key = (const uint8_t *)&R(IGB_RSSRK(0));
+    uint32_t h = 0, window = (uint32_t)key[0] << 24 | key[1] << 16 | key[2] << 8 | key[3];
+    for (size_t i = 0; i < n; i++) {
+        for (int b = 7; b >= 0; b--) {
+            if (in[i] & (1u << b))
+                h ^= window;
+            window = window << 1 | ((key[i + 4] >> b) & 1);
+        }
+    }
+    return h;
+}
+
+// The frame's RSS hash, or false if it has no hash type MRQC enables
+// (only IPv4 is modelled: the drivers hash nothing else).
+static bool rss_hash(struct igb_model *m, const uint8_t *f, size_t len, uint32_t *hash)
+{
+    uint32_t mrqc = R(IGB_MRQC);
+    if (len < 34 || be16(f + 12) != 0x0800 || !(R(IGB_RXCSUM) & IGB_RXCSUM_PCSD))
+        return false;
+    size_t ihl = (f[14] & 15) * 4u;
+    uint8_t in[12];
+    memcpy(in, f + 26, 8); // source and destination address
+    bool tcp = f[23] == 6 && (mrqc & IGB_MRQC_FIELD_IPV4_TCP);
+    bool udp = f[23] == 17 && (mrqc & IGB_MRQC_FIELD_IPV4_UDP);
+    if ((tcp || udp) && len >= 14 + ihl + 4) {
+        memcpy(in + 8, f + 14 + ihl, 4); // source and destination port
+        *hash = toeplitz(m, in, 12);
+        return true;
+    }
+    if (!(mrqc & IGB_MRQC_FIELD_IPV4))
+        return false;
+    *hash = toeplitz(m, in, 8);
+    return true;
+}
+
+static uint8_t reta(struct igb_model *m, uint32_t hash)
+{
+    return ((const uint8_t *)&R(IGB_RETA(0)))[hash & 127];
+}
+
+// RSS without VMDq (MRQC 1:0 = 10b): a frame the receive addresses (or
+// broadcast) accept goes to queue RETA[hash] & 15, without a hash to 0.
+static uint32_t rss_only_queues(struct igb_model *m, const uint8_t *f, size_t len)
+{
+    bool bcast = mac_eq(f, (const uint8_t[6]){255, 255, 255, 255, 255, 255});
+    if (bcast ? !(R(IGB_RCTL) & IGB_RCTL_BAM) : !ra_match(m, f))
+        return 0;
+    uint32_t hash;
+    return BIT(rss_hash(m, f, len, &hash) ? reta(m, hash) & 15 : 0);
+}
+
+// VMDq + RSS as the datasheet has it (board only: QEMU never hashes in
+// VMDq mode): a pool with VMOLR.RSSE takes its second queue when the
+// entry's bit 3 is set.
+static uint32_t pool_rss(struct igb_model *m, uint32_t pools, const uint8_t *f, size_t len)
+{
+    uint32_t hash;
+    if (!m->board || (R(IGB_MRQC) & 7) != IGB_MRQC_VMDQ_RSS || !rss_hash(m, f, len, &hash) ||
+        !(reta(m, hash) & IGB_RETA_POOL_Q1))
+        return pools;
+    for (unsigned p = 0; p < 8; p++) {
+        if ((pools & BIT(p)) && (R(IGB_VMOLR(p)) & IGB_VMOLR_RSSE))
+            pools = (pools & ~BIT(p)) | BIT(p + 8);
+    }
+    return pools;
 }
 
 static void receive(struct igb_model *m, const uint8_t *frame, size_t len, bool *external)
@@ -362,10 +450,12 @@ static void receive(struct igb_model *m, const uint8_t *frame, size_t len, bool 
     memset(f, 0, sizeof(f));
     memcpy(f, frame, len);
     len = len < 60 ? 60 : len; // padded to the minimum frame, as QEMU does
-    uint32_t pools = (R(IGB_MRQC) & 1) ? assign(m, f, len, external) : 0;
-    for (unsigned p = 0; p < 8; p++) {
-        if ((pools & BIT(p)) && (R(IGB_RXDCTL(p)) & IGB_RXDCTL_ENABLE))
-            deliver(m, p, f, len);
+    uint32_t queues = (R(IGB_MRQC) & 1) ? pool_rss(m, assign(m, f, len, external), f, len)
+                      : (R(IGB_MRQC) & 3) == IGB_MRQC_RSS ? rss_only_queues(m, f, len)
+                                                          : 0;
+    for (unsigned q = 0; q < IGB_QUEUES; q++) {
+        if ((queues & BIT(q)) && (R(IGB_RXDCTL(q)) & IGB_RXDCTL_ENABLE))
+            deliver(m, q, f, len);
     }
 }
 
@@ -606,10 +696,13 @@ static uint32_t vf_to_pf(unsigned vf, uint32_t off, bool write)
     }
     if (off >= IGB_VF_MBMEM && off < IGB_VF_MBMEM + 0x40)
         return off + 0x40 * vf;
-    if (off >= 0x2800 && off < 0x2840) // RX queue 0 registers -> queue vf
-        return IGB_RDBAL(vf) + (off - 0x2800);
-    if (off >= 0x3800 && off < 0x3840)
-        return IGB_TDBAL(vf) + (off - 0x3800);
+    for (unsigned q = 0; q < 2; q++) { // RX/TX queue q's registers -> the PF's queue vf + 8q
+        uint32_t at = q * IGB_VF_QUEUE_STRIDE;
+        if (off >= 0x2800 + at && off < 0x2840 + at)
+            return IGB_RDBAL(vf + 8 * q) + (off - 0x2800 - at);
+        if (off >= 0x3800 + at && off < 0x3840 + at)
+            return IGB_TDBAL(vf + 8 * q) + (off - 0x3800 - at);
+    }
     return 0;
 }
 

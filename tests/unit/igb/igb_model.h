@@ -9,14 +9,17 @@
  * (VFLRE), VMDq receive (pool selection by destination MAC, broadcast
  * replication, VLAN pool filters, default pool, VFRE, oversize), the
  * transmit path with pool-to-pool loopback and VLAN insertion, per-pool
- * statistics, and extended interrupts in MSI-X mode (counted per VF
- * vector). QEMU has no anti-spoofing and no rate scheduler; with `board`
- * set the model is an 82576 on a board instead, for the parts the driver
+ * statistics, extended interrupts in MSI-X mode (counted per VF
+ * vector), and RSS for IPv4 (Toeplitz over RSSRK, RETA): QEMU hashes only
+ * with VMDq off (MRQC 1:0 = 10b), every frame the receive addresses take
+ * going to queue RETA[hash] & 15; with `board`, VMDq + RSS per pool
+ * (VMOLR.RSSE, RETA bit 3) as the datasheet has it. QEMU has no anti-spoofing and no rate
+ * scheduler; with `board` set the model is an 82576 on a board instead, for the parts the driver
  * programs only there: source-MAC anti-spoofing on transmit (a spoofed
  * frame is dropped and its pool recorded in WVBR) and the rate
  * scheduler's registers (RTTBCNRC per queue selected by RTTDQSEL). On
  * QEMU's model an access to those registers is a bad access. Not modelled because the drivers do
- * not use them: RSS, header split, legacy interrupts, multicast tables, checksum offload
+ * not use them: IPv6 RSS, header split, legacy interrupts, multicast tables, checksum offload
  * (rx_error_bits injects its error bits instead).
  */
 #pragma once
@@ -65,9 +68,10 @@ struct igb_model {
     unsigned nwire;
     unsigned msix[8][IGB_VF_MSIX_VECTORS]; // messages sent per VF vector
     unsigned tdt_writes[IGB_QUEUES];
-    unsigned rx_no_buffer; // frames a queue had no room for (RXO)
-    unsigned roc;          // oversized frames
-    unsigned bad_accesses; // VF registers QEMU does not map, unknown PF ones
+    unsigned rx_no_buffer;         // frames a queue had no room for (RXO)
+    unsigned rx_queue[IGB_QUEUES]; // frames written to each queue
+    unsigned roc;                  // oversized frames
+    unsigned bad_accesses;         // VF registers QEMU does not map, unknown PF ones
     unsigned resets;
     uint32_t rate[IGB_QUEUES]; // board: RTTBCNRC as written for each queue
     unsigned spoofed;          // board: frames dropped by anti-spoofing

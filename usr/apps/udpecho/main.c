@@ -2,11 +2,14 @@
  * usr/apps/udpecho/main.c: a UDP echo server, through the native
  * zero-copy API or POSIX sockets.
  *
- *   udpecho [--native | --posix] [--vnic | --netd] [port]
+ *   udpecho [--native | --posix] [--vnic | --netd] [--queues 1|2] [port]
  *
  * Port 7 unless given (1-65535; anything else gets the usage line and
  * status 2); POSIX sockets unless --native; the application's
  * own VNIC unless --netd (the queue through the netd server).
+ * `--native --queues 2` opens both of the VNIC's queue pairs, a stack and
+ * an endpoint on each, asks for RSS (flows hashed across the pairs) and
+ * echoes with one thread per pair; its stats answer counts per pair.
  *
  * A datagram that is exactly "udpecho:stats" is answered (and printed)
  * with the stack's counters instead of echoed: what was moved, and what was
@@ -21,14 +24,17 @@
 #include <net/netd.h>
 #include <net/netif.h>
 #include <net/start.h>
+#include <net/vnic.h>
 #include <netinet/in.h>
 #include <os/probe.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/caps.h>
 #include <sys/socket.h>
 #include <sys/sys.h>
+#include <sys/thread.h>
 
 #define BATCH        32
 #define STATS_ASK    "udpecho:stats"
@@ -82,44 +88,145 @@ static size_t stats_reply(struct net_stack *s, char *buf, size_t n)
     return len;
 }
 
+// One batch: replies in transmit buffers (probe and stats asks answered
+// with text by reply), sent with one doorbell, buffers given back.
+static void echo_batch(struct net_udp *u, struct net_udp_pkt *rx, unsigned n,
+                       size_t (*reply)(const void *data, size_t len, char *buf, size_t max))
+{
+    struct net_udp_pkt tx[BATCH];
+    unsigned got = 0, sent = 0;
+    net_udp_alloc(u, tx, n, &got); // short of buffers: the rest are not echoed
+    for (unsigned i = 0; i < got; i++) {
+        size_t text = reply(rx[i].data, rx[i].len, tx[i].data, NET_UDP_MAX_PAYLOAD);
+        if (text) {
+            tx[i].len = (uint16_t)text;
+        } else {
+            memcpy(tx[i].data, rx[i].data, rx[i].len);
+            tx[i].len = rx[i].len;
+            echoes++;
+        }
+        tx[i].ip = rx[i].ip;
+        tx[i].port = rx[i].port;
+        memcpy(tx[i].mac, rx[i].mac, 6);
+    }
+    net_udp_send(u, tx, got, &sent);
+    net_udp_done(u, tx + sent, got - sent);
+    net_udp_done(u, rx, n);
+}
+
+static struct net_stack *stack0; // the one stack (queue pair 0's)
+
+static size_t reply_one(const void *data, size_t len, char *buf, size_t max)
+{
+    size_t probe = probe_reply(stack0, data, len, buf, max);
+    if (probe)
+        return probe;
+    return is_stats_ask(data, len) ? stats_reply(stack0, buf, max) : 0;
+}
+
 // Arrakis/N: datagrams arrive in receive buffers and are copied once,
 // into transmit buffers, as the replies; a batch goes with one doorbell.
 static int echo_native(struct net_stack *s, uint16_t port, const char *where)
 {
     struct net_udp *u;
-    struct net_udp_pkt rx[BATCH], tx[BATCH];
+    struct net_udp_pkt rx[BATCH];
     errval_t err = net_udp_open(s, htons(port), 256, &u);
     if (err_is_fail(err)) {
         printf("udpecho: port %u: %s\n", port, err_msg(err));
         return 1;
     }
+    stack0 = s;
     printf("udpecho: native echo on %s\n", where);
     for (;;) {
-        unsigned n, got = 0, sent = 0;
+        unsigned n;
         os_probe_push(OS_PROBE_WAIT); // the polling loop (not the frame that ends it)
         for (net_udp_recv(u, rx, BATCH, &n); n == 0; net_udp_recv(u, rx, BATCH, &n))
             net_wait(s, 0);
         os_probe_pop();
-        net_udp_alloc(u, tx, n, &got); // short of buffers: the rest are not echoed
-        for (unsigned i = 0; i < got; i++) {
-            size_t probe = probe_reply(s, rx[i].data, rx[i].len, tx[i].data, NET_UDP_MAX_PAYLOAD);
-            if (probe) {
-                tx[i].len = (uint16_t)probe;
-            } else if (is_stats_ask(rx[i].data, rx[i].len)) {
-                tx[i].len = (uint16_t)stats_reply(s, tx[i].data, NET_UDP_MAX_PAYLOAD);
-            } else {
-                memcpy(tx[i].data, rx[i].data, rx[i].len);
-                tx[i].len = rx[i].len;
-                echoes++;
-            }
-            tx[i].ip = rx[i].ip;
-            tx[i].port = rx[i].port;
-            memcpy(tx[i].mac, rx[i].mac, 6);
-        }
-        net_udp_send(u, tx, got, &sent);
-        net_udp_done(u, tx + sent, got - sent);
-        net_udp_done(u, rx, n);
+        echo_batch(u, rx, n, reply_one);
     }
+}
+
+/* ---- Both queue pairs: one stack, endpoint and thread each ---- */
+
+struct pair {
+    struct net_stack *s;
+    struct net_udp *u;
+    uint64_t echoes; // datagrams this pair echoed
+};
+static struct pair pairs[2];
+static bool rss_on;
+
+// The stats ask on either pair: what each pair received and echoed (its
+// queue's frames: the device's per-pool counters stop in RSS mode), then
+// pair 0's stack report.
+static size_t reply_pairs(const void *data, size_t len, char *buf, size_t max)
+{
+    if (!is_stats_ask(data, len))
+        return 0;
+    int w = snprintf(buf, max, "queues=2 rss=%s", rss_on ? "on" : "off");
+    size_t at = w < 0 ? 0 : (size_t)w;
+    for (unsigned i = 0; i < 2 && at < max; i++) {
+        struct netq_stats st;
+        struct netq *q = net_stack_netq(pairs[i].s);
+        q->ops->stats(q, &st);
+        w = snprintf(buf + at, max - at, " q%u.rx=%lu q%u.echoes=%lu", i,
+                     (unsigned long)st.rx_packets, i, (unsigned long)pairs[i].echoes);
+        at += w < 0 ? 0 : (size_t)w;
+    }
+    if (at < max - 2) {
+        memcpy(buf + at, "; ", 2);
+        at += 2 + net_stack_report(pairs[0].s, buf + at + 2, max - at - 2);
+    }
+    printf("udpecho: %s\n", buf);
+    return at < max ? at : max - 1;
+}
+
+// A pair's thread: poll its endpoint and echo. Threads are cooperative
+// and share the dispatcher (one core), so an idle pair yields to the
+// other, and both together to the rest of the system; they never sleep
+// in the kernel, which would stop the other pair too.
+static int pair_loop(void *arg)
+{
+    struct pair *p = arg;
+    struct net_udp_pkt rx[BATCH];
+    for (;;) {
+        unsigned n;
+        net_udp_recv(p->u, rx, BATCH, &n);
+        if (n) {
+            uint64_t before = echoes; // (no other thread runs inside the batch)
+            echo_batch(p->u, rx, n, reply_pairs);
+            p->echoes += echoes - before;
+        } else {
+            thread_yield();
+            (void)sys_yield(); // only ever "done": nothing to check
+        }
+    }
+    return 0;
+}
+
+static int echo_pairs(struct net_stack *s0, uint16_t port, const char *where)
+{
+    struct netq *q1;
+    pairs[0].s = s0;
+    errval_t err = vnic_open_queue1(net_stack_netq(s0), &q1);
+    if (err_is_ok(err))
+        err = net_stack_open(q1, NULL, &pairs[1].s);
+    for (unsigned i = 0; i < 2 && err_is_ok(err); i++)
+        err = net_udp_open(pairs[i].s, htons(port), 256, &pairs[i].u);
+    if (err_is_fail(err)) {
+        printf("udpecho: queue pair 1, port %u: %s\n", port, err_msg(err));
+        return 1;
+    }
+    err = vnic_rss(net_stack_netq(s0), true);
+    rss_on = err_is_ok(err);
+    printf("udpecho: native echo on %s, 2 queue pairs, RSS %s%s\n", where,
+           rss_on ? "on" : "refused: ", rss_on ? "" : err_msg(err));
+    if (!thread_create(pair_loop, &pairs[1], 0)) {
+        printf("udpecho: no thread for queue pair 1\n");
+        return 1;
+    }
+    return pair_loop(&pairs[0]);
 }
 
 // Arrakis/P: the same with sockets (lwIP underneath).
@@ -154,7 +261,7 @@ static int echo_posix(struct net_stack *s, uint16_t port, const char *where)
 }
 
 // The options and the port; false for anything else (or a second port).
-static bool parse_args(int argc, char **argv, bool *native, uint16_t *port)
+static bool parse_args(int argc, char **argv, bool *native, unsigned *queues, uint16_t *port)
 {
     static const char *const options[] = {"--native", "--posix", "--vnic", "--netd"};
     bool have_port = false;
@@ -162,7 +269,10 @@ static bool parse_args(int argc, char **argv, bool *native, uint16_t *port)
         bool option = false;
         for (size_t k = 0; k < sizeof(options) / sizeof(options[0]); k++)
             option |= strcmp(argv[i], options[k]) == 0;
-        if (option)
+        if (strcmp(argv[i], "--queues") == 0 && i + 1 < argc &&
+            (!strcmp(argv[i + 1], "1") || !strcmp(argv[i + 1], "2")))
+            *queues = (unsigned)(argv[++i][0] - '0');
+        else if (option)
             *native = *native || strcmp(argv[i], "--native") == 0;
         else if (have_port || !net_port_arg(argv[i], port))
             return false;
@@ -175,12 +285,15 @@ static bool parse_args(int argc, char **argv, bool *native, uint16_t *port)
 int main(int argc, char **argv)
 {
     bool native = false;
+    unsigned queues = 1;
     uint16_t port = 7;
-    if (!parse_args(argc, argv, &native, &port)) {
-        printf("usage: udpecho [--native | --posix] [--vnic | --netd] [port (1-65535)]\n");
+    const char *mode = net_mode_arg(argc, argv);
+    if (!parse_args(argc, argv, &native, &queues, &port) ||
+        (queues == 2 && (!native || strcmp(mode, "vnic") != 0))) {
+        printf("usage: udpecho [--native | --posix] [--vnic | --netd] [--queues 1|2 (native, "
+               "vnic)] [port (1-65535)]\n");
         return 2;
     }
-    const char *mode = net_mode_arg(argc, argv);
     struct net_stack *s;
     errval_t err = net_start(mode, &s);
     if (err_is_fail(err)) {
@@ -191,5 +304,7 @@ int main(int argc, char **argv)
     static char where[48];
     struct in_addr ip = {.s_addr = net_stack_netq(s)->ip};
     snprintf(where, sizeof(where), "%s:%u (%s)", inet_ntoa(ip), port, mode);
+    if (queues == 2)
+        return echo_pairs(s, port, where);
     return native ? echo_native(s, port, where) : echo_posix(s, port, where);
 }

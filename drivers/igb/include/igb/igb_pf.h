@@ -30,6 +30,7 @@ struct igb_pf_vf {
     uint16_t vlan;      // port VLAN (0: untagged)
     uint8_t rx_mode;    // IGB_RX_* the control plane allows (igb_pf_set_vf_rx_mode)
     uint32_t rate_mbps; // transmit rate limit programmed (0: none)
+    bool rss;           // received flows spread over both queue pairs (igb_pf_set_vf_rss)
 };
 
 struct igb_pf {
@@ -156,12 +157,27 @@ uint32_t igb_pf_spoof_events(struct igb_pf *pf);
 #define IGB_RX_MCAST (1u << 1)
 errval_t igb_pf_set_vf_rx_mode(struct igb_pf *pf, unsigned vf, unsigned mode);
 
+// Spread what VF vf receives over its two queue pairs by a Toeplitz hash
+// of IPv4 addresses and TCP/UDP ports (on), or send it all to pair 0
+// (off). The key (RSSRK), the redirection table (RETA), MRQC and
+// RXCSUM.PCSD are global; only this driver writes them. On an 82576 this
+// is VMDq + RSS with VMOLR.RSSE for the VF's pool alone. QEMU's model
+// hashes only with VMDq off (igb_regs.h), so there the device leaves VMDq
+// for RSS over VF vf's queues: every frame the device accepts goes to the
+// VF, non-IP frames (ARP) to queue 0, which is why only VF 0 may have
+// it, and only while no other VF runs; another VF starting, or VF 0
+// stopping or resetting, turns it off again. Errors: SYS_ERR_INVALID_ARGS,
+// IGB_ERR_NOT_RESET, IGB_ERR_NO_RSS (QEMU's model: not VF 0, or another
+// VF runs).
+errval_t igb_pf_set_vf_rss(struct igb_pf *pf, unsigned vf, bool on);
+
 /* ---- The PF side of the mailbox ---- */
 
 enum igb_mbx_event_kind {
     IGB_MBX_EV_VFLR,    // the VF reset itself: its queues are off until it asks for a reset
     IGB_MBX_EV_RESET,   // VF_RESET: acked with its MAC (its pool turned on), or nacked (no MAC)
     IGB_MBX_EV_SET_MAC, // SET_MAC_ADDR: acked if it named the assigned MAC, else nacked
+    IGB_MBX_EV_SET_RSS, // SET_RSS: acked if igb_pf_set_vf_rss did it
     IGB_MBX_EV_REFUSED, // any other request, or any request before a reset: nacked
 };
 

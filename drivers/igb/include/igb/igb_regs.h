@@ -197,6 +197,30 @@ struct igb_pool_stats {
 #define IGB_VMOLR_STRVLAN  (1u << 30) // strip the VLAN tag on receive
 #define IGB_VMOLR_STRCRC   (1u << 31) // QEMU ignores it: RCTL.SECRC decides
 
+/* ---- RSS (DS 7.1.2.10 receive-side scaling, 7.10.2 VMDq + RSS; ch. 8 MRQC, RETA, RSSRK) ----
+ * The datasheet spreads a pool's flows over the pool's two queues (pool p's
+ * queues p and p + 8) when MRQC says VMDq + RSS and the pool's VMOLR.RSSE is
+ * set; each RETA byte's bit 3 picks the pool's queue. QEMU 10's igb_core.c
+ * does not: it hashes only when MRQC bits 1:0 are 10b (RSS, no VMDq), and
+ * VMDq needs bit 0, so inside a pool every frame goes to the pool's first
+ * queue. In RSS-only mode QEMU sends every accepted frame to queue
+ * RETA[hash & 127] & 15 (frames with no hash type: queue 0), and each
+ * queue's DMA is still the owning VF's (queue q belongs to VF q % 8). RSS
+ * needs RXCSUM.PCSD (the descriptor then carries the hash, not the IP id). */
+#define IGB_MRQC_RSS            0x2u                // RSS only (QEMU: MRQC & 3 == 2)
+#define IGB_MRQC_VMDQ_RSS       0x5u                // VMDq + RSS, 2 queues per pool (DS)
+#define IGB_MRQC_FIELD_IPV4     (1u << 17)          // hash IPv4 addresses
+#define IGB_MRQC_FIELD_IPV4_TCP (1u << 16)          // ... and TCP ports
+#define IGB_MRQC_FIELD_IPV4_UDP (1u << 22)          // ... and UDP ports
+#define IGB_RETA(n)             (0x05c00 + 4 * (n)) // 32 words, 4 one-byte entries each
+#define IGB_RETA_WORDS          32
+#define IGB_RETA_ENTRIES        128                 // indexed by the hash's low 7 bits
+#define IGB_RETA_POOL_Q1        0x08u               // VMDq + RSS (DS): the pool's second queue
+#define IGB_RSSRK(n)            (0x05c80 + 4 * (n)) // the 40-byte Toeplitz key, 10 words
+#define IGB_RSSRK_WORDS         10
+#define IGB_RXCSUM_PCSD         (1u << 13) // packet checksum off: RSS hash in the descriptor
+#define IGB_VMOLR_RSSE          (1u << 17) // RSS within this pool (VMDq + RSS)
+
 #define IGB_VLVF_VID(v)    ((uint32_t)(v)&0xfffu)
 #define IGB_VLVF_POOL(p)   (1u << (12 + (p)))
 #define IGB_VLVF_POOL_MASK (0xffu << 12)
@@ -232,6 +256,7 @@ struct igb_pool_stats {
 #define IGB_VF_TXDCTL       0x3828
 #define IGB_VF_TDWBAL       0x3838
 #define IGB_VF_TDWBAH       0x383c
+#define IGB_VF_QUEUE_STRIDE 0x100  // queue 1's registers (PF queue vf + 8) follow queue 0's
 #define IGB_VF_GPRC         0x0f10 // good packets received (PVFGPRC)
 #define IGB_VF_GPTC         0x0f14
 #define IGB_VF_GORC         0x0f18
@@ -257,6 +282,7 @@ struct igb_pool_stats {
 #define IGB_MSG_SET_VLAN      0x04u
 #define IGB_MSG_SET_LPE       0x05u
 #define IGB_MSG_SET_PROMISC   0x06u
+#define IGB_MSG_SET_RSS       0x0101u // Sietch's own (not igb/e1000_mbox.h): word 1 = 1 on, 0 off
 #define IGB_MSG_TYPE(w)       ((w)&0xffffu) // bits 15:0; 23:16 carry extra information
 #define IGB_MSG_ACK           (1u << 31)
 #define IGB_MSG_NACK          (1u << 30)

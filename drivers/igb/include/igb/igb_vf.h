@@ -5,7 +5,8 @@
  * It needs only the VF's register BAR (a struct mmio) and memory of the
  * application's own, given with both the CPU's address and the device's
  * (an IOVA in the VF's IOMMU domain). It allocates nothing and maps
- * nothing. One receive and one transmit queue (the VF's queue 0) with
+ * nothing. One receive and one transmit queue per struct igb_vf (the
+ * VF's queue pair 0; igb_vf_queue1 gives a second handle for pair 1) with
  * advanced descriptors, one buffer per frame; frames larger than a receive
  * buffer, and frames the device flags with errors, are dropped and counted.
  * Everything the PF must do first (link, VMDq, this VF's MAC) is
@@ -74,6 +75,7 @@ struct igb_vf {
     uint32_t mbx_bits; // read-to-clear mailbox bits seen and not yet consumed
     uint16_t rx_buf_size;
     uint32_t irq_mask; // the MSI-X vectors mapped (bit per vector)
+    uint32_t qoff;     // queue pair 0 (0) or 1 (IGB_VF_QUEUE_STRIDE): igb_vf_queue1
     struct igb_vf_ring rx, tx;
     struct igb_vf_stats stats;
 };
@@ -150,3 +152,21 @@ errval_t igb_vf_irq_enable(struct igb_vf *vf, bool on);
 // The device's counters for this VF's pool (VFGPRC ...): frames its pool
 // received and sent, including any the driver later dropped.
 void igb_vf_hw_stats(struct igb_vf *vf, struct igb_pool_stats *out);
+
+/* ---- The second queue pair and RSS ---- */
+
+// Make q1 a handle on the second queue pair (queue 1: the PF's queue
+// vf + 8) of the VF vf0 drives, which has reset: the same registers, its
+// own rings (igb_vf_rings, rx_refill, rx, tx ... on q1 as on vf0). The VF
+// programs both pairs' rings itself; which frames reach pair 1 is the
+// PF's decision (igb_vf_set_rss). Mailbox calls go through vf0 only.
+// Errors: IGB_ERR_NOT_RESET, SYS_ERR_INVALID_ARGS (vf0 is itself pair 1).
+errval_t igb_vf_queue1(struct igb_vf *q1, const struct igb_vf *vf0);
+
+// Ask the PF (IGB_MSG_SET_RSS) to spread the flows it receives over both
+// queue pairs by hash (on), or to send all to pair 0 (off). The key,
+// the redirection table and the mode are global registers only the PF
+// writes. Errors: IGB_ERR_NOT_RESET, SYS_ERR_INVALID_ARGS (called on pair
+// 1), IGB_ERR_MBX_NACK (the PF refused: on QEMU's igb, any VF but VF 0,
+// or while another VF runs: docs/vnic.md), the mailbox's errors.
+errval_t igb_vf_set_rss(struct igb_vf *vf, bool on, uint64_t timeout_us);

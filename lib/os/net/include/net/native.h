@@ -64,7 +64,10 @@ struct net_udp_stats {
 };
 
 // Open an endpoint on port (network order, not 0) of stack s, whose ring
-// holds up to ring datagrams (1..4096) not yet received. Errors:
+// holds up to ring datagrams (1..4096) not yet received. Stacks on the
+// same address (the two queue pairs of one VNIC) may each have an
+// endpoint on the port: each gets what its own queue receives (sockets
+// with SO_REUSEADDR could then bind the port too). Errors:
 // SYS_ERR_INVALID_ARGS, NET_ERR_PORT_IN_USE (a socket or another endpoint
 // has it), SYS_ERR_NO_MEMORY.
 errval_t net_udp_open(struct net_stack *s, uint16_t port, unsigned ring, struct net_udp **out);
