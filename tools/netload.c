@@ -49,25 +49,25 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ETH_HLEN   14
-#define IP_HLEN    20
-#define UDP_HLEN   8
-#define HDRS       (ETH_HLEN + IP_HLEN + UDP_HLEN)
+#define ETH_HLEN    14
+#define IP_HLEN     20
+#define UDP_HLEN    8
+#define HDRS        (ETH_HLEN + IP_HLEN + UDP_HLEN)
 #define MAX_PAYLOAD 1472 // one 1500-byte IP packet, unfragmented
-#define ETH_P_IPV4 0x0800
-#define ETH_P_ARP  0x0806
-#define MAX_WINDOW 1024
-#define MAX_LAT    100000
-#define PATTERN    'x'
+#define ETH_P_IPV4  0x0800
+#define ETH_P_ARP   0x0806
+#define MAX_WINDOW  1024
+#define MAX_LAT     100000
+#define PATTERN     'x'
 
 struct counters {
-    uint64_t tx, rx;           // frames
-    uint64_t arp_answered;     // requests for our address, answered
-    uint64_t arp_learned;      // replies from the peer
-    uint64_t bad_ip_csum;      // IPv4 header checksum wrong: dropped
-    uint64_t bad_udp_csum;     // UDP checksum wrong: dropped
-    uint64_t bad_echo;         // from the peer, but not an echo of ours (length or bytes)
-    uint64_t other;            // frames of anything else (other hosts, protocols, fragments)
+    uint64_t tx, rx;       // frames
+    uint64_t arp_answered; // requests for our address, answered
+    uint64_t arp_learned;  // replies from the peer
+    uint64_t bad_ip_csum;  // IPv4 header checksum wrong: dropped
+    uint64_t bad_udp_csum; // UDP checksum wrong: dropped
+    uint64_t bad_echo;     // from the peer, but not an echo of ours (length or bytes)
+    uint64_t other;        // frames of anything else (other hosts, protocols, fragments)
 };
 
 struct link {
@@ -260,8 +260,7 @@ static bool on_ipv4(struct link *l, const uint8_t *f, size_t len, struct echo *e
 
 // Wait until deadline (ns) for a datagram from the peer, answering ARP on the way: true with
 // *e (pointing into buf), false at the deadline.
-static bool recv_udp(struct link *l, uint8_t *buf, size_t size, uint64_t deadline,
-                     struct echo *e)
+static bool recv_udp(struct link *l, uint8_t *buf, size_t size, uint64_t deadline, struct echo *e)
 {
     for (;;) {
         ssize_t n = recv(l->fd, buf, size, MSG_DONTWAIT);
@@ -408,8 +407,8 @@ static void cmd_lat(struct link *l, unsigned n, size_t size, unsigned gap_us)
     }
     qsort(rtt, got, sizeof(rtt[0]), cmp_u64);
     unsigned p99 = (unsigned)((uint64_t)got * 99 / 100);
-    printf("lat n=%u got=%u lost=%u p50=%" PRIu64 " p99=%" PRIu64 " min=%" PRIu64
-           " max=%" PRIu64 " mean=%.0f\n",
+    printf("lat n=%u got=%u lost=%u p50=%" PRIu64 " p99=%" PRIu64 " min=%" PRIu64 " max=%" PRIu64
+           " mean=%.0f\n",
            n, got, n - got, rtt[got / 2], rtt[p99 < got ? p99 : got - 1], rtt[0], rtt[got - 1],
            sum / got);
 }
@@ -458,8 +457,8 @@ static void cmd_stats(const struct link *l)
 {
     const struct counters *c = &l->c;
     printf("stats tx=%" PRIu64 " rx=%" PRIu64 " arp_answered=%" PRIu64 " arp_learned=%" PRIu64
-           " bad_ip_csum=%" PRIu64 " bad_udp_csum=%" PRIu64 " bad_echo=%" PRIu64
-           " other=%" PRIu64 "\n",
+           " bad_ip_csum=%" PRIu64 " bad_udp_csum=%" PRIu64 " bad_echo=%" PRIu64 " other=%" PRIu64
+           "\n",
            c->tx, c->rx, c->arp_answered, c->arp_learned, c->bad_ip_csum, c->bad_udp_csum,
            c->bad_echo, c->other);
 }
@@ -533,7 +532,8 @@ static bool parse_args(int argc, char **argv, struct link *l, uint16_t *port, ui
 
 int main(int argc, char **argv)
 {
-    static struct link l = {.mac = {0x02, 0x00, 0x0a, 0x00, 0x02, 0x02}, .dport = 7, .sport = 40000};
+    static struct link l = {
+        .mac = {0x02, 0x00, 0x0a, 0x00, 0x02, 0x02}, .dport = 7, .sport = 40000};
     uint16_t port = 0, qport = 0;
     inet_pton(AF_INET, "10.0.2.2", &l.ip);
     if (!parse_args(argc, argv, &l, &port, &qport)) {

@@ -43,9 +43,9 @@ struct pinger {
     uint32_t ip;   // the server's, network order
     uint16_t port; // likewise
     uint8_t mac[6];
-    uint64_t seq; // the last sent
+    uint64_t seq;           // the last sent
     uint64_t ns_per_tick32; // ns per TSC tick, times 2^32
-    uint64_t tx, rx, bad; // datagrams sent, received, received but not an echo of ours
+    uint64_t tx, rx, bad;   // datagrams sent, received, received but not an echo of ours
 };
 
 // The echoes received in one call of take(): (sequence number) each, 0 for a bad one.
