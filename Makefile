@@ -17,7 +17,7 @@ MAKEFLAGS += --no-builtin-rules
 
 include hake/toolchain.mk
 include hake/rules.mk
-HAKEFILES := $(sort $(shell find kernel cpudriver lib drivers usr tests -name Hakefile 2>/dev/null))
+HAKEFILES := $(sort $(shell find kernel cpudriver lib drivers usr tests tools -name Hakefile 2>/dev/null))
 include $(HAKEFILES)
 include hake/image.mk
 include hake/targets.mk

@@ -13,11 +13,19 @@ each has VNIC 0, 10.0.2.15, or netd has it): the floor spins and would
 take the CPU from the others, whose time would then be charged to the
 path measured.
 
-The same host client (a Python UDP socket) measures each in turn: latency
-(ping-pong of 64-byte datagrams, after a warm-up) and throughput (a window
-of datagrams in flight, 64 and 1472 bytes). slirp, QEMU's user network,
-is in every one of these paths and dominates the latency: compare the
-paths with each other, within one run.
+The same host client measures each in turn: latency (ping-pong of 64-byte
+datagrams, after a warm-up) and throughput (a window of datagrams in
+flight, 64 and 1472 bytes). The link is raw (tests/bench/links.py): the
+igb's netdev is QEMU's dgram, whose other end is tools/netload, a host
+program that builds and parses the frames itself (it plays 10.0.2.2), so
+no slirp is on the path. NET_LINK=slirp measures through QEMU's user
+network and a Python socket instead, as this bench did before (slirp
+dominated the latency then). Compare the paths within one run.
+
+Guest to guest: two machines joined by one dgram link (no host program
+between them), the client in one and the server in the other: Sietch's
+udpping on its own VNIC (native API, TSC-timed) against each Sietch path
+on the other machine, and Linux's udpping against Linux's udpecho.
 
 A third boot, of Linux on the same emulated machine (Debian's kernel
 with its igb driver on the PF, tools/linux-guest), runs the same echo
@@ -45,6 +53,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../
 import sietchtest  # noqa: E402
 from netpeer import free_udp_port  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import links  # noqa: E402
+
 PROMPT = r"sietch\$ "
 LAT_N = 1000         # ping-pong round trips timed, per path
 WARMUP = 50
@@ -53,6 +64,12 @@ WINDOW = 32          # datagrams in flight in the throughput test
 PROBE_N = 1000       # echoes under -icount, per path
 IDLE_N = 200         # round trips with the server gone to sleep between them
 IDLE_GAP_S = 0.002   # longer than any spinning (stack 100 us, VNIC 200 us)
+# The host link: "raw" (tools/netload on a dgram netdev) or "slirp" (QEMU's
+# user network and the Python client below).
+LINK = os.environ.get("NET_LINK", "raw")
+LINK_NAMES = {"raw": "raw host link (dgram, tools/netload)",
+              "slirp": "slirp (user netdev, Python client)",
+              "pair": "guest to guest (dgram, udpping)"}
 
 
 class Path:
@@ -87,15 +104,16 @@ def seen(m, pattern, timeout):
     raise RuntimeError(f"no /{pattern}/ on the console; last output {m.out[-300:]!r}")
 
 
-def start(m, path):
+def start(m, path, vnic_ip="10.0.2.15"):
     """Start a path's programs from the shell, each after the last is up
-    (a start line printed into a command's echo would hide it); their pids."""
+    (a start line printed into a command's echo would hide it); their pids.
+    vnic_ip: the machine's VNIC 0 (another on a shared link: links.py)."""
     pids = []
     for cmd, prog, line, _ in path.progs:
         m.expect(PROMPT, timeout=60)
         m.send(cmd + "\r")
         pids.append(m.expect(rf"\[(\d+)\] {prog}\n", timeout=60).group(1))
-        seen(m, line, 60)
+        seen(m, line.replace(r"10\.0\.2\.15", re.escape(vnic_ip)), 60)
         m.send("\r")
     return pids
 
@@ -113,7 +131,7 @@ def stop(m, path, pids):
 
 
 class Client:
-    """The host side: one UDP socket to one forwarded port."""
+    """The host side through slirp: one UDP socket to one forwarded port."""
 
     def __init__(self, port):
         self.addr = ("127.0.0.1", port)
@@ -211,16 +229,44 @@ class Client:
             done += self.ping(size) is not None
 
 
+class HostLink:
+    """The host end for one boot: its QEMU arguments and environment, and
+    a client for each path (close it after)."""
+
+    def __init__(self, ctx, ips):
+        self.ctx = ctx
+        if LINK == "slirp":
+            self.ports = {ip: free_udp_port() for ip in ips}
+            self.tools_args = []
+            self.env = {"QEMU_NETDEV": "user,id=net0," + ",".join(
+                f"hostfwd=udp:127.0.0.1:{port}-{ip}:7" for ip, port in self.ports.items())}
+        else:
+            self.ports = links.LinkPorts()
+            self.tools_args, self.env = self.ports.qemu_args(), {}
+
+    def client(self, ip):
+        if LINK == "slirp":
+            c = Client(self.ports[ip])
+        else:
+            c = links.RawLink(self.ctx.build, self.ports, ip)
+            c.arp()  # the guest answers ARP: its MAC
+        c.ask("up?", r"up\?$")  # the server answers (and knows the gateway's MAC)
+        return c
+
+
+def close(c):
+    if hasattr(c, "close"):
+        c.close()
+
+
 def boot(ctx, iso, tag, tools_args, measure):
-    ports = {p.key: free_udp_port() for p in PATHS}
-    netdev = "user,id=net0," + ",".join(
-        f"hostfwd=udp:127.0.0.1:{ports[p.key]}-{p.ip}:7" for p in PATHS)
+    link = HostLink(ctx, {p.ip for p in PATHS})
     log = os.path.join(ctx.out_dir, f"{ctx.name}-{tag}.log")
     disk = os.path.join(ctx.out_dir, f"{ctx.name}-{tag}.img")
     if os.path.exists(disk):
         os.remove(disk)
-    m = sietchtest.Machine(iso, log, tools_args=["--disk", disk, *tools_args],
-                           env={"QEMU_NETDEV": netdev})
+    m = sietchtest.Machine(iso, log, tools_args=["--disk", disk, *tools_args, *link.tools_args],
+                           env=link.env)
     results = {}
     with m:
         seen(m, r"netctl: .*; 7 VNICs", 300)
@@ -228,9 +274,11 @@ def boot(ctx, iso, tag, tools_args, measure):
         m.send("\r")
         for p in PATHS:
             pids = start(m, p)
-            c = Client(ports[p.key])
-            c.ask("up?", r"up\?$")  # the server answers (and knows the gateway's MAC)
-            results[p.key] = measure(c)
+            c = link.client(p.ip)
+            try:
+                results[p.key] = measure(c)
+            finally:
+                close(c)
             stop(m, p, pids)
         m.expect(PROMPT, timeout=60)
         m.send("poweroff\r")
@@ -344,42 +392,93 @@ def linux_boot(ctx):
     if r.returncode != 0:
         return None, (r.stderr.strip().splitlines() or ["tools/linux-guest failed"])[-1]
     kernel, initrd = r.stdout.split()
-    port = free_udp_port()
+    link = HostLink(ctx, {"10.0.2.15"})
     log = os.path.join(ctx.out_dir, f"{ctx.name}-linux.log")
     disk = os.path.join(ctx.out_dir, f"{ctx.name}-linux.img")
-    m = sietchtest.Machine(None, log, tools_args=["--linux", kernel, initrd, "--disk", disk],
-                           env={"QEMU_NETDEV": f"user,id=net0,hostfwd=udp:127.0.0.1:{port}-"
-                                               "10.0.2.15:7"})
+    m = sietchtest.Machine(None, log, tools_args=["--linux", kernel, initrd, "--disk", disk,
+                                                  *link.tools_args], env=link.env)
     try:
         with m:
             m.expect(r"linux-udpecho: echo on port 7", timeout=600)
-            c = Client(port)
-            c.ask("up?", r"up\?$")
-            res = measure_tcg(c)
+            c = link.client("10.0.2.15")
+            try:
+                res = measure_tcg(c)
+            finally:
+                close(c)
     except Exception as e:  # the Sietch paths are measured all the same
         return None, f"the Linux guest failed: {e}; see {log}"
     version = re.search(r"linux-guest: (\S+),", m.out)
     return res, version.group(1) if version else "?"
 
 
-def run(ctx):
-    iso, err = sietchtest.make_iso(ctx.name, "hake/menu.lst", ctx.out_dir, build=ctx.build)
-    if err:
-        raise RuntimeError(err)
-    tcg = boot(ctx, iso, "tcg", [], measure_tcg)
-    linux, linux_note = linux_boot(ctx)
-    icount = boot(ctx, iso, "icount", ["--icount"], measure_icount)
-    raw = os.path.join(ctx.out_dir, f"{ctx.name}-probes.txt")
-    with open(raw, "w") as f:
-        f.write("".join(f"{p.key}: {icount[p.key]['text']}\n" for p in PATHS if p.key in icount))
-    cols = [(p.name, tcg.get(p.key)) for p in PATHS]
-    cols.append(("Linux (kernel stack)", linux))
-    out = ["| UDP echo (TCG, host client through slirp) | " +
-           " | ".join(name for name, _ in cols) + " |", "|---|" + "---|" * len(cols)]
+def udpping_run(m, send, server_ip, prompt):
+    """Run the machine's udpping against server_ip: the bench's results, or raise."""
+    m.expect(prompt, timeout=60)
+    args = links.udpping_args(LAT_N, IDLE_N, IDLE_GAP_S, int(TPUT_SECONDS * 1000), WARMUP)
+    send(f"{server_ip} 7 {args}")
+    text = m.expect(r"udpping: (from|to) [\s\S]*?udpping: done[^\n]*", timeout=180).group(0)
+    res = links.parse_udpping(text)
+    if res is None:
+        raise RuntimeError(f"udpping did not finish: {text[-300:]!r}")
+    return res
+
+
+def sietch_pair(ctx, iso):
+    """Each path on node 1, measured by udpping on node 0's VNIC 0 (guest to guest)."""
+    client, server = links.guest_pair(f"{ctx.name}-pair", ctx.out_dir, [([], iso), ([], iso)])
+    results = {}
+    with client, server:
+        for m in (client, server):
+            seen(m, r"netctl: .*; 7 VNICs", 300)
+            seen(m, r"storctl: \d+ VSICs", 120)
+            m.send("\r")
+        for p in PATHS:
+            pids = start(server, p, links.SERVER_IP)
+            ip = links.SERVER_IP if p.ip == "10.0.2.15" else p.ip
+            results[p.key] = udpping_run(client, lambda a: client.send(f"run udpping {a}\r"),
+                                         ip, PROMPT)
+            stop(server, p, pids)
+        for m in (client, server):
+            m.expect(PROMPT, timeout=60)
+            m.send("poweroff\r")
+            m.wait_exit(timeout=60)
+    return results
+
+
+def linux_pair(ctx):
+    """Linux's udpping on node 0 against Linux's udpecho on node 1: results, or None and why."""
+    r = subprocess.run([os.path.join(sietchtest.ROOT, "tools/linux-guest"), ctx.build],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        return None, (r.stderr.strip().splitlines() or ["tools/linux-guest failed"])[-1]
+    boot_args = (["--linux", *r.stdout.split()], None)
+    client, server = links.guest_pair(f"{ctx.name}-linux-pair", ctx.out_dir,
+                                      [boot_args, boot_args])
+    try:
+        # One after the other: two Linux boots at once on a loaded host are
+        # slow enough to fail the kernel's timer checks.
+        with server:
+            server.expect(r"linux-udpecho: echo on port 7", timeout=600)
+            with client:
+                client.expect(r"linux-udpecho: echo on port 7", timeout=600)
+                # (its shell's prompt may come before or after udpecho's line:
+                # typed input waits in the console's buffer)
+                res = udpping_run(client, lambda a: client.send(f"udpping {a}\n"),
+                                  links.SERVER_IP, "")
+    except Exception as e:  # the rest is measured all the same
+        return None, f"the Linux pair failed: {e}; see {client.log_path}"
+    return res, None
+
+
+def echo_table(title, cols):
+    """The latency and throughput rows: cols are (name, link key, results or None)."""
+    out = [f"| {title} | " + " | ".join(name for name, _, _ in cols) + " |",
+           "|---|" + "---|" * len(cols)]
 
     def row(label, f):
-        out.append(f"| {label} | " + " | ".join(f(r) for _, r in cols) + " |")
+        out.append(f"| {label} | " + " | ".join(f(r) for _, _, r in cols) + " |")
 
+    out.append("| link | " + " | ".join(LINK_NAMES[k] for _, k, _ in cols) + " |")
     row("latency, 64 B: median us", lambda r: f"{r['lat'][0]:.0f}" if r and r["lat"] else "-")
     row("latency, 64 B: p99 us", lambda r: f"{r['lat'][1]:.0f}" if r and r["lat"] else "-")
     row(f"lost of {LAT_N} round trips", lambda r: f"{r['lat'][2]}" if r and r["lat"] else "-")
@@ -392,15 +491,53 @@ def run(ctx):
         row(f"throughput, {size} B: Mbit/s (payload, each way)",
             lambda r, s=size: f"{r[s][1]:.1f}" if r else "-")
         row(f"throughput, {size} B: lost", lambda r, s=size: f"{r[s][2]}" if r else "-")
+    return out
+
+
+def run(ctx):
+    iso, err = sietchtest.make_iso(ctx.name, "hake/menu.lst", ctx.out_dir, build=ctx.build)
+    if err:
+        raise RuntimeError(err)
+    tcg = boot(ctx, iso, "tcg", [], measure_tcg)
+    linux, linux_note = linux_boot(ctx)
+    icount = boot(ctx, iso, "icount", ["--icount"], measure_icount)
+    raw = os.path.join(ctx.out_dir, f"{ctx.name}-probes.txt")
+    with open(raw, "w") as f:
+        f.write("".join(f"{p.key}: {icount[p.key]['text']}\n" for p in PATHS if p.key in icount))
+    try:
+        pair = sietch_pair(ctx, iso)
+    except Exception as e:  # the host-link tables stand without it
+        pair, pair_note = {}, f"the Sietch pair failed: {e}"
+    else:
+        pair_note = None
+    linux_p, linux_p_note = linux_pair(ctx)
+    cols = [(p.name, LINK, tcg.get(p.key)) for p in PATHS]
+    cols.append(("Linux (kernel stack)", LINK, linux))
+    out = echo_table("UDP echo (TCG), host client", cols)
     out.append(f"\n{LAT_N} ping-pong round trips after {WARMUP} not timed (and {IDLE_N} more "
                f"{IDLE_GAP_S * 1000:.0f} ms apart, past every spin, so each wakes a sleeping "
                "server: the interrupt path; the floor never sleeps); throughput with "
                f"{WINDOW} datagrams in flight for {TPUT_SECONDS:.0f} s (a window's worth unanswered "
-               "for 0.2 s counts as lost, then the window is refilled). slirp (QEMU's user "
-               "network) is in every path and dominates the latency; compare paths within a run. "
+               "for 0.2 s counts as lost, then the window is refilled; the last window is "
+               "waited for and not counted). "
+               + ("slirp (QEMU's user network) is in every path and dominates the latency; "
+                  if LINK == "slirp" else
+                  "The host client is tools/netload on the raw link (no slirp, no host stack: "
+                  "one host UDP socket each way carries the frames); ")
+               + "compare paths within a run. "
                + (f"Linux: Debian's {linux_note} on the same emulated machine (its igb driver on "
                   "the PF, the same echo loop on POSIX sockets), booted after the Sietch paths."
                   if linux else f"Linux: not measured ({linux_note})."))
+    out.append("")
+    cols = [(f"{p.name} server", "pair", pair.get(p.key)) for p in PATHS]
+    cols.append(("Linux udpecho server", "pair", linux_p))
+    out += echo_table("UDP echo (TCG), guest to guest: client on node 0", cols)
+    out.append("\nThe client is the other machine's udpping: on Sietch, on its own VNIC 0 "
+               "(10.0.2.15) with the native API, timed with the TSC (the Sietch columns); "
+               "on Linux, tests/bench/linux/udpping.c on a POSIX socket (the Linux column). "
+               "The servers are node 1's (10.0.2.47; netd's client 10.0.2.40), the two QEMUs "
+               "joined by one dgram link with nothing between them. The same counts as above. "
+               + " ".join(f"Not measured: {n}." for n in (pair_note, linux_p_note) if n))
     out.append("")
     out += table1(icount)
     out.append(f"\n{PROBE_N} ping-pong echoes of 64 bytes per path under -icount shift=0, each "
@@ -411,5 +548,5 @@ def run(ctx):
                "inside them. Waiting is idle time, host-paced: not a cost of the path. The servers' "
                f"answers, raw: {os.path.relpath(raw, ctx.build)} in the build directory.")
     ok = all(p.key in tcg and tcg[p.key]["lat"] for p in PATHS) and \
-        all(p.key in icount for p in PATHS)
+        all(p.key in icount for p in PATHS) and all(p.key in pair for p in PATHS)
     return "Network: UDP echo on four paths", "\n".join(out), ok

@@ -77,6 +77,18 @@ static errval_t map_pf(void)
     return err;
 }
 
+// The machine's number on a link shared with other machines: QEMU's igb
+// takes its PF address from the command line (mac=), and tools/qemu
+// --node N gives machine N 52:54:00:12:34:(0x56 + N), 0 to 3; any other
+// address (a real 82576's own, a mac= of the user's) is machine 0.
+static unsigned link_node(const uint8_t pf_mac[6])
+{
+    static const uint8_t qemu[5] = {0x52, 0x54, 0x00, 0x12, 0x34};
+    if (memcmp(pf_mac, qemu, 5) != 0 || pf_mac[5] < 0x56 || pf_mac[5] > 0x56 + 3)
+        return 0;
+    return (unsigned)(pf_mac[5] - 0x56);
+}
+
 static errval_t bring_up(void)
 {
     uint16_t first, stride;
@@ -88,13 +100,16 @@ static errval_t bring_up(void)
         err = igb_pf_enable_vfs(&nc.pf, NETCTL_MAX_VNICS);
     if (err_is_fail(err))
         return err;
-    // VF i: 52:54:00:5e:00:(i + 1), 10.0.2.(15 + i) on slirp's 10.0.2.0/24.
+    // VF i of machine n: 52:54:00:5e:n:(i + 1), 10.0.2.(15 + 32n + i) on
+    // slirp's 10.0.2.0/24 (machine 0: 10.0.2.15 to .21), so that machines
+    // on one link never share an address.
+    unsigned node = link_node(nc.pf.mac);
     for (unsigned i = 0; i < NETCTL_MAX_VNICS; i++) {
         struct vnic *v = &nc.vnics[i];
         *v = (struct vnic){.rid = (uint16_t)(first + i * stride)};
-        const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x5e, 0x00, (uint8_t)(i + 1)};
+        const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x5e, (uint8_t)node, (uint8_t)(i + 1)};
         memcpy(v->mac, mac, 6);
-        v->ip = htonl_u32(0x0a00020f + i);
+        v->ip = htonl_u32(0x0a00020f + 32 * node + i);
     }
     nc.netmask = htonl_u32(0xffffff00);
     nc.gateway = htonl_u32(0x0a000202);
