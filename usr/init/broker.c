@@ -87,7 +87,7 @@ static void answer_err(const struct requester *rq, errval_t err)
 
 static void op_wake_vector(const struct requester *rq)
 {
-    struct proc *p = proc_find(rq->pid);
+    struct proc_rec *p = proc_find(rq->pid);
     if (!p || p->vector) {
         answer_err(rq, p ? SYS_ERR_EXISTS : PROC_ERR_NO_SUCH);
         return;
@@ -111,7 +111,7 @@ static void op_wake_vector(const struct requester *rq)
 // Keep the process's wake-up cap (the first one it gives us).
 static void keep_wake(uint64_t pid, capref_t cap)
 {
-    struct proc *p = proc_find(pid);
+    struct proc_rec *p = proc_find(pid);
     if (p && !p->wake && cap) {
         p->wake = cap;
         return;
@@ -122,7 +122,7 @@ static void keep_wake(uint64_t pid, capref_t cap)
 
 static capref_t wake_of(uint64_t pid)
 {
-    struct proc *p = proc_find(pid);
+    struct proc_rec *p = proc_find(pid);
     return p ? p->wake : NULL_CAP;
 }
 
@@ -389,7 +389,7 @@ void broker_handle(const struct requester *rq, uint64_t op, uint64_t a0, capref_
 
 // A process ended: its offers go, its side of each connection is gone (a
 // connection both sides have left is released), its vector is free again.
-void broker_proc_ended(struct proc *p)
+void broker_proc_ended(struct proc_rec *p)
 {
     for (unsigned i = 0; i < MAX_OFFERS; i++) {
         if (offers[i].used && offers[i].pid == p->pid)

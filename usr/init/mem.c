@@ -143,7 +143,7 @@ errval_t mem_setup(void)
 errval_t mem_start_memserv(void)
 {
     const char *argv[] = {"mem_serv"};
-    struct proc *p;
+    struct proc_rec *p;
     errval_t err = proc_create(1, argv, pool_spawn_alloc, NULL, NULL, &p);
     for (unsigned i = 0; i < n_memserv_ram && err_is_ok(err); i++)
         err = spawn_give(&p->sp, TASKCN_SLOT_EXTRA0 + i, memserv_ram[i]);

@@ -44,13 +44,14 @@ static struct server_chan chans[MAX_CHANS];
 static struct server_ump link_ump;
 static struct server srv;
 
-struct proc {
+// The monitor's record of a process it made on this core for init.
+struct proc_rec {
     bool used;
     uint64_t pid;
     uint32_t vector; // its UMP wake-up vector, or 0
     struct spawn sp;
 };
-static struct proc procs[MAX_PROCS];
+static struct proc_rec procs[MAX_PROCS];
 static bool vector_used[256];
 
 // A request passed on to init, waiting for its MON_REPLY.
@@ -168,7 +169,7 @@ static errval_t module_get(const uint64_t desc[3], const void **image, size_t *s
 
 // ---- Processes ----
 
-static struct proc *proc_find(uint64_t pid)
+static struct proc_rec *proc_find(uint64_t pid)
 {
     for (unsigned i = 0; i < MAX_PROCS; i++) {
         if (procs[i].used && procs[i].pid == pid)
@@ -193,7 +194,7 @@ static errval_t proc_alloc(void *arg, capref_t *ret, uint64_t bytes)
     return err;
 }
 
-static errval_t give_bind(struct proc *p, uint32_t slot, uint64_t badge)
+static errval_t give_bind(struct proc_rec *p, uint32_t slot, uint64_t badge)
 {
     capref_t tmp;
     errval_t err = slot_alloc(&tmp);
@@ -206,7 +207,7 @@ static errval_t give_bind(struct proc *p, uint32_t slot, uint64_t badge)
     return err;
 }
 
-static errval_t proc_start(struct proc *p, const char *cmdline, const uint64_t desc[3])
+static errval_t proc_start(struct proc_rec *p, const char *cmdline, const uint64_t desc[3])
 {
     char copy[MON_STRING_MAX + 1];
     const char *argv[ARGS_MAX];
@@ -245,7 +246,7 @@ static errval_t proc_start(struct proc *p, const char *cmdline, const uint64_t d
 }
 
 // Give back everything of a process that ended (or failed to start).
-static void proc_reclaim(struct proc *p)
+static void proc_reclaim(struct proc_rec *p)
 {
     mm_free_all(&mm, p->pid); // our handle CNode and its copies go with it
     if (p->sp.region)
@@ -267,12 +268,12 @@ static void on_spawn(const uint64_t w[UMP_WORDS])
     char cmdline[MON_STRING_MAX + 1];
     mon_string_done(&link, cmdline, sizeof(cmdline));
     uint64_t pid = w[2];
-    struct proc *p = NULL;
+    struct proc_rec *p = NULL;
     for (unsigned i = 0; i < MAX_PROCS && !p; i++)
         p = procs[i].used ? NULL : &procs[i];
     errval_t err = !p ? SPAWN_ERR_TOO_MANY : proc_find(pid) ? SYS_ERR_EXISTS : SYS_ERR_OK;
     if (err_is_ok(err)) {
-        *p = (struct proc){.used = true, .pid = pid};
+        *p = (struct proc_rec){.used = true, .pid = pid};
         err = proc_start(p, cmdline, &w[3]);
         if (err_is_fail(err))
             proc_reclaim(p);
@@ -282,7 +283,7 @@ static void on_spawn(const uint64_t w[UMP_WORDS])
 
 static void on_kill(const uint64_t w[UMP_WORDS])
 {
-    struct proc *p = proc_find(w[2]);
+    struct proc_rec *p = proc_find(w[2]);
     errval_t err =
         p ? invoke_dispatcher_stop(spawn_cap(&p->sp, SPAWN_H_DISPATCHER)) : PROC_ERR_NO_SUCH;
     mon_reply(&link, w[1], err, 0, NULL_CAP); // MON_EXITED follows
@@ -291,7 +292,7 @@ static void on_kill(const uint64_t w[UMP_WORDS])
 static void child_exit(void)
 {
     for (unsigned i = 0; i < MAX_PROCS; i++) {
-        struct proc *p = &procs[i];
+        struct proc_rec *p = &procs[i];
         uint64_t state, status;
         if (!p->used ||
             err_is_fail(
@@ -375,7 +376,7 @@ static void on_message(struct server *s, struct server_ump *u, const uint64_t w[
 
 static void op_wake_vector(uint64_t pid, struct server_resp *resp)
 {
-    struct proc *p = proc_find(pid);
+    struct proc_rec *p = proc_find(pid);
     uint32_t v = WAKE_FIRST;
     while (v <= WAKE_LAST && vector_used[v])
         v++;

@@ -90,8 +90,8 @@ static errval_t bring_up(void)
         return err;
     // VF i: 52:54:00:5e:00:(i + 1), 10.0.2.(15 + i) on slirp's 10.0.2.0/24.
     for (unsigned i = 0; i < NETCTL_MAX_VNICS; i++) {
-        struct vnic *v = &nc.vnics[i];
-        *v = (struct vnic){.rid = (uint16_t)(first + i * stride)};
+        struct vnic_rec *v = &nc.vnics[i];
+        *v = (struct vnic_rec){.rid = (uint16_t)(first + i * stride)};
         const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x5e, 0x00, (uint8_t)(i + 1)};
         memcpy(v->mac, mac, 6);
         v->ip = htonl_u32(0x0a00020f + i);

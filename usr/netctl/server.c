@@ -49,7 +49,7 @@ static void mailbox(void)
 
 static void describe(unsigned i, struct netctl_vnic *out)
 {
-    const struct vnic *v = &nc.vnics[i];
+    const struct vnic_rec *v = &nc.vnics[i];
     *out = (struct netctl_vnic){.id = (uint16_t)i,
                                 .rid = v->rid,
                                 .ip = v->ip,
@@ -78,7 +78,7 @@ static void describe(unsigned i, struct netctl_vnic *out)
 // Take VF i back: reset, pool off, filters gone (devmgr detaches it).
 static void reclaim(unsigned i)
 {
-    struct vnic *v = &nc.vnics[i];
+    struct vnic_rec *v = &nc.vnics[i];
     errval_t err = igb_pf_vf_reclaim(&nc.pf, i);
     if (err_is_fail(err))
         printf("netctl: VNIC %u: reclaim: %s\n", i, err_msg(err));
@@ -109,7 +109,7 @@ static void op_create(struct server_req *req, struct server_resp *resp)
         resp->err = req->chan->buf ? NETCTL_ERR_NO_VNIC : SYS_ERR_INVALID_ARGS;
         return;
     }
-    struct vnic *v = &nc.vnics[i];
+    struct vnic_rec *v = &nc.vnics[i];
     capref_t note = NULL_CAP;
     errval_t err = igb_pf_set_vf_mac(&nc.pf, i, v->mac);
     if (err_is_ok(err))
@@ -148,7 +148,7 @@ static void op_create(struct server_req *req, struct server_resp *resp)
 
 // The VNIC the request's cap names: one of ours, badged as a VNIC, of the
 // VNIC's current generation (not a former owner's).
-static struct vnic *held(struct server_req *req, struct server_resp *resp)
+static struct vnic_rec *held(struct server_req *req, struct server_resp *resp)
 {
     struct cap_info ci;
     errval_t err = req->cap ? cap_identify(req->cap, &ci) : NETCTL_ERR_NOT_VNIC_CAP;
@@ -165,7 +165,7 @@ static struct vnic *held(struct server_req *req, struct server_resp *resp)
 
 static void op_filter_create(struct server_req *req, struct server_resp *resp)
 {
-    struct vnic *v = held(req, resp);
+    struct vnic_rec *v = held(req, resp);
     if (!v)
         return;
     struct netctl_filter f = {.proto = (uint8_t)req->a[0],
@@ -216,7 +216,7 @@ static void op_filter_destroy(struct server_req *req, struct server_resp *resp)
 
 static void op_filters(struct server_req *req, struct server_resp *resp)
 {
-    struct vnic *v = held(req, resp);
+    struct vnic_rec *v = held(req, resp);
     struct netctl_filter *out = req->chan->buf;
     if (!v || !out) {
         resp->err = v ? SYS_ERR_INVALID_ARGS : resp->err;
@@ -246,7 +246,7 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
     (void)s;
     mailbox(); // a VF waiting for an answer may be what the caller waits for
     spoof_events();
-    struct vnic *v;
+    struct vnic_rec *v;
     switch (req->op) {
     case NETCTL_VNIC_CREATE: op_create(req, resp); break;
     case NETCTL_VNIC_DESTROY:
@@ -300,7 +300,7 @@ static void notify(struct server *s, uint64_t bits)
     for (unsigned i = 0; i < NETCTL_MAX_VNICS; i++) {
         uint32_t state;
         uint64_t status;
-        struct vnic *v = &nc.vnics[i];
+        struct vnic_rec *v = &nc.vnics[i];
         if (!v->owner ||
             (err_is_ok(proc_status(v->owner, &state, &status)) && state == PROC_RUNNING))
             continue;

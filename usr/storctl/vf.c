@@ -31,7 +31,7 @@
 #define ADMIN_ENTRIES 16
 #define VSIC_QUEUES   2 // the admin queue and one I/O pair: their doorbells are the owner's page
 
-static errval_t map_bar(struct vsic *v)
+static errval_t map_bar(struct vsic_rec *v)
 {
     struct pci_cfg cfg = pci_page_cfg(&v->page);
     uint16_t off;
@@ -52,7 +52,7 @@ static errval_t map_bar(struct vsic *v)
 
 // The controller's registers (CAP reads as it should only once the
 // secondary is online) and the page of BAR 0 its doorbells are on.
-static errval_t ctrl_init(struct vsic *v)
+static errval_t ctrl_init(struct vsic_rec *v)
 {
     struct mmio mmio = mmio_direct(v->regs);
     errval_t err = nvme_ctrl_init(&v->ctrl, &mmio, sys_clock_us_hook, NULL);
@@ -67,7 +67,7 @@ static errval_t ctrl_init(struct vsic *v)
     return SYS_ERR_OK;
 }
 
-errval_t vf_init(struct vsic *v)
+errval_t vf_init(struct vsic_rec *v)
 {
     capref_t irq;
     errval_t err = map_bar(v);
@@ -91,7 +91,7 @@ errval_t vf_init(struct vsic *v)
 // MSI-X on with vector 0 (the VF's only one) aimed at our IRQDest and
 // masked: nobody's endpoint is connected to it until the owner's queues
 // exist (vf_queues unmasks it then).
-static errval_t msix_on(struct vsic *v)
+static errval_t msix_on(struct vsic_rec *v)
 {
     struct pci_cfg cfg = pci_page_cfg(&v->page);
     errval_t err = pci_msix_set(&v->table, 0, v->msi_addr, v->msi_data); // leaves it masked
@@ -100,7 +100,7 @@ static errval_t msix_on(struct vsic *v)
     return err;
 }
 
-static errval_t ctrl_up(struct vsic *v)
+static errval_t ctrl_up(struct vsic_rec *v)
 {
     struct nvme_ctrl_info info;
     errval_t err = ctrl_init(v);
@@ -120,7 +120,7 @@ static errval_t ctrl_up(struct vsic *v)
     return err;
 }
 
-errval_t vf_start(struct vsic *v, capref_t *window)
+errval_t vf_start(struct vsic_rec *v, capref_t *window)
 {
     struct pci_cfg cfg = pci_page_cfg(&v->page);
     pci_write16(&cfg, v->page.bdf, PCI_COMMAND,
@@ -155,7 +155,7 @@ static bool in_window(uint64_t iova)
            !(iova & (OBJSIZE_PAGE - 1));
 }
 
-errval_t vf_queues(struct vsic *v, uint64_t sq_iova, uint64_t cq_iova, uint16_t entries,
+errval_t vf_queues(struct vsic_rec *v, uint64_t sq_iova, uint64_t cq_iova, uint16_t entries,
                    capref_t irq_note, capref_t *doorbells)
 {
     if (v->queues)
@@ -195,7 +195,7 @@ errval_t vf_queues(struct vsic *v, uint64_t sq_iova, uint64_t cq_iova, uint16_t 
     return SYS_ERR_OK;
 }
 
-void vf_stop(struct vsic *v)
+void vf_stop(struct vsic_rec *v)
 {
     if (v->doorbells) {
         (void)cap_revoke(v->doorbells); // the owner's copy (and its mapping) goes
@@ -206,7 +206,7 @@ void vf_stop(struct vsic *v)
     v->queues = false;
 }
 
-void vf_unwindow(struct vsic *v)
+void vf_unwindow(struct vsic_rec *v)
 {
     if (v->window) {
         (void)cap_revoke(v->window); // the owner's copy

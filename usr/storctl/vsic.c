@@ -102,8 +102,8 @@ static errval_t find_vfs(void)
             err = vspace_map(cfg, OBJSIZE_PAGE, MAP_WRITE, &page);
         if (err_is_fail(err))
             break;
-        struct vsic *v = &sc.vsics[sc.nvsics];
-        *v = (struct vsic){.rid = rid, .cntlid = s[i].cntlid};
+        struct vsic_rec *v = &sc.vsics[sc.nvsics];
+        *v = (struct vsic_rec){.rid = rid, .cntlid = s[i].cntlid};
         v->page = (struct pci_fn_page){page, pci_rid_bdf(rid)};
         err = vf_init(v);
         sc.nvsics += err_is_ok(err);
@@ -178,7 +178,7 @@ int vsic_of(uint64_t pid)
 
 static void describe_vsic(unsigned i, struct storctl_vsic *out)
 {
-    const struct vsic *v = &sc.vsics[i];
+    const struct vsic_rec *v = &sc.vsics[i];
     *out = (struct storctl_vsic){.id = (uint16_t)i,
                                  .rid = v->rid,
                                  .cntlid = v->cntlid,
@@ -239,7 +239,7 @@ static errval_t release_all(unsigned i)
 // to the pool), the VF quiet, then the owner's memory out of its domain.
 static errval_t reclaim(unsigned i)
 {
-    struct vsic *v = &sc.vsics[i];
+    struct vsic_rec *v = &sc.vsics[i];
     vf_stop(v);
     errval_t err = release_all(i);
     errval_t off = nvme_virt_offline(&sc.nvme, v->cntlid);
@@ -249,7 +249,7 @@ static errval_t reclaim(unsigned i)
     return err_is_ok(err) ? off : err;
 }
 
-static errval_t bring_online(const struct vsic *v)
+static errval_t bring_online(const struct vsic_rec *v)
 {
     errval_t err = nvme_virt_assign(&sc.nvme, v->cntlid, NVME_VRES_QUEUE, VSIC_VQ);
     if (err_is_ok(err))
@@ -276,7 +276,7 @@ void vsic_op_create(struct server_req *req, struct server_resp *resp)
         resp->err = STORCTL_ERR_NO_VSIC_FREE;
     if (err_is_fail(resp->err))
         return;
-    struct vsic *v = &sc.vsics[i];
+    struct vsic_rec *v = &sc.vsics[i];
     capref_t window = NULL_CAP;
     errval_t err = bring_online(v); // (the server watches every client: server.c)
     if (err_is_ok(err))

@@ -52,7 +52,7 @@ static errval_t vmdq_up(struct igbt *t)
     report("igb.vmdq_pools", err_is_ok(err) && t->pf.pf_pool == IGBT_VFS, "%s, PF pool %u",
            err_name(err), t->pf.pf_pool);
     for (unsigned i = 0; err_is_ok(err) && i < IGBT_VFS; i++) {
-        struct vnic *v = &t->vn[i];
+        struct igbt_vf *v = &t->vn[i];
         v->ip[0] = 10, v->ip[1] = 0, v->ip[2] = 2, v->ip[3] = (uint8_t)(15 + i);
         err = vnic_up(t, v);
         char id[32];

@@ -158,7 +158,7 @@ static errval_t domain_root(struct igbt *t, struct vtd_domain *d, capref_t *l4)
 }
 
 // VF v's domain: L4 -> L3 -> L2 -> L1 covering IGBT_IOVA, its memory in it.
-static errval_t vf_domain(struct igbt *t, struct vnic *v)
+static errval_t vf_domain(struct igbt *t, struct igbt_vf *v)
 {
     capref_t copy;
     errval_t err = domain_root(t, &v->dom, &v->l4);
@@ -251,7 +251,7 @@ static errval_t vf_msix(struct igbt *t, const struct pci_func *f, struct pci_msi
     return SYS_ERR_NOT_FOUND;
 }
 
-errval_t igbt_msix(struct igbt *t, struct vnic *v, unsigned vector, uint64_t badge)
+errval_t igbt_msix(struct igbt *t, struct igbt_vf *v, unsigned vector, uint64_t badge)
 {
     struct pci_msix x;
     errval_t err = vf_msix(t, v->f, &x);
