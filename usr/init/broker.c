@@ -71,7 +71,8 @@ void answer(const struct requester *rq, errval_t err, uint64_t w0, capref_t cap,
 {
     bool here = rq->chan != NULL;
     if (here && rq->chan->pid == rq->pid) // (unless it has gone meanwhile)
-        server_reply(rq->chan, &(struct server_resp){.err = err, .w = {w0}, .cap = cap});
+        err_ignore(server_reply(rq->chan, &(struct server_resp){.err = err, .w = {w0}, .cap = cap}),
+                   "the client may have ended meanwhile: nobody is left to answer");
     else if (!here)
         cores_reply(rq->core, rq->tag, err, w0, cap);
     if (cap && drop)
@@ -206,7 +207,7 @@ static void op_accept(const struct requester *rq, const char *name)
     hand_to_server(o);
 }
 
-static errval_t new_frame(unsigned *index)
+static MUST_CHECK errval_t new_frame(unsigned *index)
 {
     for (unsigned i = 0; i < nframes; i++) {
         if (!frames[i].busy) {
@@ -425,7 +426,8 @@ void broker_proc_ended(struct proc_rec *p)
             }
             capref_t wake = wake_of(c->side[alone].pid);
             if (wake)
-                invoke_irqdest_notify(wake);
+                err_ignore(invoke_irqdest_notify(wake),
+                           "a wake-up to a core or process that may have ended");
         }
     }
     if (p->vector)

@@ -75,7 +75,8 @@ void cores_reply(unsigned core, uint64_t tag, errval_t err, uint64_t w0, capref_
     if (err_is_ok(err) && cap && err_is_ok(cap_identify(cap, &ci)) &&
         (ci.type == ObjType_RAM || ci.type == ObjType_Frame))
         mem_mark_exported(ci.base);
-    mon_reply(&links[core].l, tag, err, w0, cap);
+    err_ignore(mon_reply(&links[core].l, tag, err, w0, cap),
+               "a lost reply shows on the other core as its request failing");
 }
 
 // ---- Requests to monitors ----

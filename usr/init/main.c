@@ -56,7 +56,7 @@ static void notify(struct server *s, uint64_t bits)
 }
 
 // The shell drives COM1 itself: its ports, its interrupt input, a vector.
-static errval_t give_console(struct proc_rec *p)
+static MUST_CHECK errval_t give_console(struct proc_rec *p)
 {
     capref_t io;
     errval_t err = slot_alloc(&io);
@@ -73,7 +73,7 @@ static errval_t give_console(struct proc_rec *p)
 
 // devmgr manages the devices: the machine's device memory (our DEVCN), the
 // interrupt vectors (IRQCN; it uses DEVMGR's range) and the bootinfo (ACPI).
-static errval_t give_devices(struct proc_rec *p)
+static MUST_CHECK errval_t give_devices(struct proc_rec *p)
 {
     errval_t err = spawn_give(&p->sp, TASKCN_SLOT_EXTRA0, cap_l1(ROOTCN_SLOT_DEVCN));
     if (err_is_ok(err))

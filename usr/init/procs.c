@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capops.h>
+#include <sys/failpoint.h>
 #include <sys/lmp.h>
 #include <sys/slot.h>
 
@@ -66,20 +67,25 @@ errval_t proc_create(int argc, const char *const *argv, spawn_alloc_fn alloc, vo
     capref_t tmp = NULL_CAP;
     // Every process can reach init's services and mem_serv, as itself.
     if (err_is_ok(err))
-        err = slot_alloc(&tmp);
+        err = FAILPOINT(slot_alloc(&tmp));
     if (err_is_ok(err))
-        err = server_bind_cap(&init_server, tmp, pid);
+        err = FAILPOINT(server_bind_cap(&init_server, tmp, pid));
     if (err_is_ok(err))
-        err = spawn_give(&p->sp, TASKCN_SLOT_INITEP, tmp);
+        err = FAILPOINT(spawn_give(&p->sp, TASKCN_SLOT_INITEP, tmp));
     if (tmp)
         cap_destroy(tmp);
     struct proc_rec *ms = proc_find(MEMSERV_PID);
     if (err_is_ok(err) && ms && ms != p)
-        err = invoke_cnode_mint(cap_root, spawn_cap(&p->sp, SPAWN_H_TASKCN), TASKCN_SLOT_MEMSERV,
-                                spawn_cap(&ms->sp, SPAWN_H_ENDPOINT),
-                                CAP_RIGHT_WRITE | CAP_RIGHT_GRANT, RPC_BADGE_BIND | pid, 0);
+        err = FAILPOINT(invoke_cnode_mint(cap_root, spawn_cap(&p->sp, SPAWN_H_TASKCN),
+                                          TASKCN_SLOT_MEMSERV, spawn_cap(&ms->sp, SPAWN_H_ENDPOINT),
+                                          CAP_RIGHT_WRITE | CAP_RIGHT_GRANT, RPC_BADGE_BIND | pid,
+                                          0));
     if (err_is_fail(err)) {
+        // Undo: its RAM back (and with it everything made from it, our
+        // copies included), the region's slot, its entry.
         mem_reclaim(pid);
+        if (p->sp.region)
+            cap_destroy(p->sp.region);
         p->used = false;
         return err;
     }
@@ -125,14 +131,20 @@ static void ended(struct proc_rec *p, enum proc_state how, uint64_t status)
     for (struct waiter *w = p->waiters, *next; w; w = next) {
         next = w->next;
         if (w->chan->pid == w->pid)
-            server_reply(w->chan, &(struct server_resp){.w = {status}});
+            err_ignore(server_reply(w->chan, &(struct server_resp){.w = {status}}),
+                       "the client may have ended meanwhile: nobody is left to answer");
         free(w);
     }
     p->waiters = NULL;
     for (struct watch *w = p->watches, *next; w; w = next) {
         next = w->next;
-        lmp_send(w->note, LMP_FLAG_NOTIFY, NULL_CAP,
-                 (uint64_t[4]){0}); // (gone with its watcher: fine)
+        err_ignore(
+            lmp_send(w->note, LMP_FLAG_NOTIFY, NULL_CAP, (uint64_t[4]){0}),
+            "a notification or answer to a process that may have ended: nothing to do then"); // (gone
+                                                                                              // with
+                                                                                              // its
+                                                                                              // watcher:
+                                                                                              // fine)
         cap_destroy(w->note);
         free(w);
     }

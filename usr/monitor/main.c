@@ -76,7 +76,7 @@ static struct fwd fwds[MAX_FWD];
 static capref_t self_pool;
 static uint64_t self_used;
 
-static errval_t self_alloc(void *arg, capref_t *ret, uint64_t bytes, uint64_t align)
+static MUST_CHECK errval_t self_alloc(void *arg, capref_t *ret, uint64_t bytes, uint64_t align)
 {
     (void)arg;
     uint64_t off = (self_used + align - 1) & ~(align - 1);
@@ -90,7 +90,7 @@ static errval_t self_alloc(void *arg, capref_t *ret, uint64_t bytes, uint64_t al
     return err;
 }
 
-static errval_t self_free(void *arg, capref_t ram)
+static MUST_CHECK errval_t self_free(void *arg, capref_t ram)
 {
     (void)arg;
     return cap_delete(ram); // not reused: the pool only grows
@@ -137,7 +137,7 @@ struct module {
 static struct module modules[MAX_MODULES];
 static unsigned nmodules;
 
-static errval_t module_get(const uint64_t desc[3], const void **image, size_t *size)
+static MUST_CHECK errval_t module_get(const uint64_t desc[3], const void **image, size_t *size)
 {
     for (unsigned i = 0; i < nmodules; i++) {
         if (modules[i].base == desc[1] && modules[i].bytes == desc[2]) {
@@ -179,7 +179,7 @@ static struct proc_rec *proc_find(uint64_t pid)
 }
 
 // A domain's RAM, charged to its pid (our copy stays in mm to reclaim it).
-static errval_t proc_alloc(void *arg, capref_t *ret, uint64_t bytes)
+static MUST_CHECK errval_t proc_alloc(void *arg, capref_t *ret, uint64_t bytes)
 {
     capref_t ours;
     *ret = NULL_CAP;
@@ -194,7 +194,7 @@ static errval_t proc_alloc(void *arg, capref_t *ret, uint64_t bytes)
     return err;
 }
 
-static errval_t give_bind(struct proc_rec *p, uint32_t slot, uint64_t badge)
+static MUST_CHECK errval_t give_bind(struct proc_rec *p, uint32_t slot, uint64_t badge)
 {
     capref_t tmp;
     errval_t err = slot_alloc(&tmp);
@@ -207,7 +207,8 @@ static errval_t give_bind(struct proc_rec *p, uint32_t slot, uint64_t badge)
     return err;
 }
 
-static errval_t proc_start(struct proc_rec *p, const char *cmdline, const uint64_t desc[3])
+static MUST_CHECK errval_t proc_start(struct proc_rec *p, const char *cmdline,
+                                      const uint64_t desc[3])
 {
     char copy[MON_STRING_MAX + 1];
     const char *argv[ARGS_MAX];
@@ -278,7 +279,8 @@ static void on_spawn(const uint64_t w[UMP_WORDS])
         if (err_is_fail(err))
             proc_reclaim(p);
     }
-    mon_reply(&link, w[1], err, pid, NULL_CAP);
+    err_ignore(mon_reply(&link, w[1], err, pid, NULL_CAP),
+               "a lost reply shows on the other core as its request failing");
 }
 
 static void on_kill(const uint64_t w[UMP_WORDS])
@@ -286,7 +288,8 @@ static void on_kill(const uint64_t w[UMP_WORDS])
     struct proc_rec *p = proc_find(w[2]);
     errval_t err =
         p ? invoke_dispatcher_stop(spawn_cap(&p->sp, SPAWN_H_DISPATCHER)) : PROC_ERR_NO_SUCH;
-    mon_reply(&link, w[1], err, 0, NULL_CAP); // MON_EXITED follows
+    err_ignore(mon_reply(&link, w[1], err, 0, NULL_CAP),
+               "a lost reply shows on the other core as its request failing"); // MON_EXITED follows
 }
 
 static void child_exit(void)
@@ -331,7 +334,8 @@ static void on_reply(const uint64_t w[UMP_WORDS])
             }
         }
         if (f->chan)
-            server_reply(f->chan, &resp);
+            err_ignore(server_reply(f->chan, &resp),
+                       "the client may have ended meanwhile: nobody is left to answer");
         if (resp.cap)
             cap_destroy(resp.cap); // it has its copy
         break;
@@ -341,7 +345,8 @@ static void on_reply(const uint64_t w[UMP_WORDS])
             resp.err = cap_invoke(cap_kernel, KernelCmd_Unexport, f->cap, 0, 0, 0, 0, 0).err;
         cap_destroy(f->cap);
         if (f->chan)
-            server_reply(f->chan, &resp);
+            err_ignore(server_reply(f->chan, &resp),
+                       "the client may have ended meanwhile: nobody is left to answer");
         break;
     case FWD_HELD:
         if (err_is_ok(err))
@@ -365,7 +370,8 @@ static void on_message(struct server *s, struct server_ump *u, const uint64_t w[
     case MON_KILL: on_kill(w); break;
     case MON_REVOKE_IMPORTED: {
         struct sysret r = cap_invoke(cap_kernel, KernelCmd_RevokeImported, w[2], w[3], 0, 0, 0, 0);
-        mon_reply(&link, w[1], r.err, r.w[0], NULL_CAP);
+        err_ignore(mon_reply(&link, w[1], r.err, r.w[0], NULL_CAP),
+                   "a lost reply shows on the other core as its request failing");
         break;
     }
     default: printf("monitor %u: unknown message %lu from init\n", bi->core, w[0]);
@@ -408,7 +414,8 @@ static void forward(struct server_req *req, struct server_resp *resp)
     // the copies there are revoked.
     if (err_is_ok(resp->err) && req->cap && !revoke && err_is_ok(cap_identify(req->cap, &ci)) &&
         (ci.type == ObjType_RAM || ci.type == ObjType_Frame))
-        mm_mark_exported(&mm, ci.base);
+        err_ignore(mm_mark_exported(&mm, ci.base),
+                   "only fails for memory mm does not hold: nothing to mark then");
     if (err_is_fail(resp->err)) {
         if (f)
             f->used = false;
@@ -507,7 +514,7 @@ static void notify(struct server *s, uint64_t bits)
 
 // ---- Start ----
 
-static errval_t setup(void)
+static MUST_CHECK errval_t setup(void)
 {
     // Our RAM (SUPERCN slot 0): a pool of our own, the rest for processes.
     capref_t all = cap_at(ROOTCN_SLOT_SUPERCN, 0), rest = NULL_CAP;

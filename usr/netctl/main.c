@@ -45,7 +45,7 @@ static bool parse_rid(const char *s, uint16_t *rid)
 // The PF's registers and configuration page, and Bus Master on inside an
 // empty IOMMU domain: QEMU's igb receives nothing for anyone unless the PF
 // may master (docs/vnic.md), and the PF itself never does DMA.
-static errval_t map_pf(void)
+static MUST_CHECK errval_t map_pf(void)
 {
     capref_t bar, cfgcap;
     uint64_t bytes;
@@ -77,7 +77,7 @@ static errval_t map_pf(void)
     return err;
 }
 
-static errval_t bring_up(void)
+static MUST_CHECK errval_t bring_up(void)
 {
     uint16_t first, stride;
     // (QEMU's auto-negotiation takes 500 ms; a loaded host stretches it.)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/capops.h>
 #include <sys/devmgr.h>
+#include <sys/failpoint.h>
 #include <sys/initsvc.h>
 #include <sys/server.h>
 #include <sys/slot.h>
@@ -96,6 +97,23 @@ static unsigned vnics_of(uint64_t pid)
     return n;
 }
 
+// Ask init to tell us when pid ends (its VNICs come back then).
+static MUST_CHECK errval_t watch(uint64_t pid)
+{
+    capref_t note = NULL_CAP;
+    errval_t err = slot_alloc(&note);
+    if (err_is_ok(err))
+        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | WATCH_NOTIFY, 0);
+    if (err_is_ok(err))
+        err = proc_watch(pid, note);
+    if (note)
+        cap_destroy(note);
+    return err;
+}
+
+// NETCTL_VNIC_CREATE: a free VF for the caller. Each step is a FAILPOINT;
+// a failure undoes the steps before it, so the VF is free again and
+// netctl's table as it was.
 static void op_create(struct server_req *req, struct server_resp *resp)
 {
     uint64_t pid = req->chan->pid;
@@ -110,40 +128,40 @@ static void op_create(struct server_req *req, struct server_resp *resp)
         return;
     }
     struct vnic_rec *v = &nc.vnics[i];
-    capref_t note = NULL_CAP;
-    errval_t err = igb_pf_set_vf_mac(&nc.pf, i, v->mac);
+    capref_t cap = NULL_CAP;
+    errval_t err = FAILPOINT(igb_pf_set_vf_mac(&nc.pf, i, v->mac));
     if (err_is_ok(err))
-        err = igb_pf_vf_enable(&nc.pf, i, true);
+        err = FAILPOINT(igb_pf_vf_enable(&nc.pf, i, true));
+    if (err_is_fail(err))
+        goto fail;
+    err = FAILPOINT(watch(pid));
     if (err_is_ok(err))
-        err = slot_alloc(&note);
+        err = FAILPOINT(devmgr_grant(v->rid, pid));
+    if (err_is_fail(err))
+        goto disable;
+    err = FAILPOINT(slot_alloc(&cap));
     if (err_is_ok(err))
-        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | WATCH_NOTIFY, 0);
-    if (err_is_ok(err))
-        err = proc_watch(pid, note);
-    if (note)
-        cap_destroy(note);
-    if (err_is_ok(err))
-        err = devmgr_grant(v->rid, pid);
-    if (err_is_fail(err)) {
-        igb_pf_vf_enable(&nc.pf, i, false);
-        resp->err = err;
-        return;
-    }
-    capref_t cap;
-    err = slot_alloc(&cap);
-    if (err_is_ok(err))
-        err = cap_mint(cap, cap_selfep, 0, VNIC_ID(v->generation & 0xffff, i), 0);
-    if (err_is_fail(err)) {
-        reclaim(i);
-        devmgr_return(v->rid);
-        resp->err = err;
-        return;
-    }
+        err = FAILPOINT(cap_mint(cap, cap_selfep, 0, VNIC_ID(v->generation & 0xffff, i), 0));
+    if (err_is_fail(err))
+        goto ungrant;
     v->owner = pid;
     describe(i, req->chan->buf);
     resp->w[0] = i;
     resp->cap = cap;
     resp->cap_drop = true;
+    return;
+    // Undo, newest first (a failed step left nothing of its own).
+ungrant:
+    if (cap)
+        cap_destroy(cap); // (an empty slot after a failed mint: freed all the same)
+    err_ignore(devmgr_return(v->rid),
+               "the VF is granted to a process that holds no VNIC cap to it: devmgr takes "
+               "it back when that process ends");
+disable:
+    // (The watch on pid stays: when pid ends, netctl finds nothing of its.)
+    reclaim(i); // reset, pool off
+fail:
+    resp->err = err;
 }
 
 // The VNIC the request's cap names: one of ours, badged as a VNIC, of the

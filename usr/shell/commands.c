@@ -65,7 +65,7 @@ static int foreground(const char *name, uint64_t pid)
     if (how == FG_INTERRUPTED) {
         printf("^C\n");
         errval_t err = proc_kill(pid);
-        if (err_is_fail(err) && err_no(err) != PROC_ERR_NO_SUCH) // not: it ended meanwhile
+        if (err_is_fail(err) && !err_has(err, PROC_ERR_NO_SUCH)) // not: it ended meanwhile
             return fail("run", err);
     }
     uint64_t status;
@@ -95,7 +95,7 @@ static int cmd_run(int argc, char **argv)
     errval_t err = shell_join(argc - 1, argv + 1, line, sizeof(line)) ? SYS_ERR_OK : SPAWN_ERR_ARGS;
     if (err_is_ok(err))
         err = proc_spawn_limited(core, line, &limits, &pid);
-    if (err_no(err) == PROC_ERR_NO_CORE) {
+    if (err_has(err, PROC_ERR_NO_CORE)) {
         printf("run: core %u: %s\n", core, err_msg(err));
         return 1;
     }

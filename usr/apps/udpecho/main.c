@@ -97,10 +97,17 @@ static int echo_native(struct net_stack *s, uint16_t port, const char *where)
     for (;;) {
         unsigned n, got = 0, sent = 0;
         os_probe_push(OS_PROBE_WAIT); // the polling loop (not the frame that ends it)
-        for (net_udp_recv(u, rx, BATCH, &n); n == 0; net_udp_recv(u, rx, BATCH, &n))
-            net_wait(s, 0);
+        for (err_ignore(net_udp_recv(u, rx, BATCH, &n),
+                        "n says how many arrived; an error leaves it 0");
+             n == 0; err_ignore(net_udp_recv(u, rx, BATCH, &n),
+                                "n says how many arrived; an error leaves it 0"))
+            err_ignore(net_wait(s, 0),
+                       "a wait that fails or times out returns to the loop, which polls");
         os_probe_pop();
-        net_udp_alloc(u, tx, n, &got); // short of buffers: the rest are not echoed
+        err_ignore(
+            net_udp_alloc(u, tx, n, &got),
+            "short of buffers: the rest are not sent (got says how many)"); // short of buffers: the
+                                                                            // rest are not echoed
         for (unsigned i = 0; i < got; i++) {
             size_t probe = probe_reply(s, rx[i].data, rx[i].len, tx[i].data, NET_UDP_MAX_PAYLOAD);
             if (probe) {
@@ -116,9 +123,11 @@ static int echo_native(struct net_stack *s, uint16_t port, const char *where)
             tx[i].port = rx[i].port;
             memcpy(tx[i].mac, rx[i].mac, 6);
         }
-        net_udp_send(u, tx, got, &sent);
-        net_udp_done(u, tx + sent, got - sent);
-        net_udp_done(u, rx, n);
+        err_ignore(net_udp_send(u, tx, got, &sent),
+                   "a datagram not sent is dropped, as UDP allows; sent says how many went");
+        err_ignore(net_udp_done(u, tx + sent, got - sent),
+                   "giving buffers back cannot fail for buffers we hold");
+        err_ignore(net_udp_done(u, rx, n), "giving buffers back cannot fail for buffers we hold");
     }
 }
 

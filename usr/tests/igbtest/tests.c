@@ -54,7 +54,7 @@ static void drain(struct igbt *t)
         vnic_poll(&t->vn[i], NULL, NULL);
 }
 
-static errval_t ask_gateway(struct igbt_vf *v)
+static MUST_CHECK errval_t ask_gateway(struct igbt_vf *v)
 {
     uint8_t f[64];
     return vnic_send(v, f, net_arp_request(f, v->vf.mac, v->ip, gw_ip));
@@ -97,7 +97,7 @@ static void test_irq(struct igbt *t, struct igbt_vf *v)
     err = ask_gateway(v);
     errval_t quiet = wait_notify(v->irq_ep, QUIET_US, &msg);
     bool polled = poll_until(t, v, &w, &w.arp_reply, IGBT_WAIT_US);
-    report("igb.irq_masked_polling", err_is_ok(err) && err_no(quiet) == SYS_ERR_TIMEOUT && polled,
+    report("igb.irq_masked_polling", err_is_ok(err) && err_has(quiet, SYS_ERR_TIMEOUT) && polled,
            "send %s; while masked: %s (want a timeout); reply by polling %s", err_name(err),
            err_name(quiet), polled ? "found" : "missing");
 }
@@ -136,7 +136,7 @@ static void test_mac_policy(struct igbt *t, struct igbt_vf *a, struct igbt_vf *b
     errval_t sent = vnic_send(a, f, w.wlen);
     poll_until(t, b, &w, &w.seen, QUIET_US);
     report("igb.vf_mac_refused",
-           err_no(err) == IGB_ERR_MBX_NACK && !memcmp(b->vf.mac, before, 6) && !w.seen &&
+           err_has(err, IGB_ERR_MBX_NACK) && !memcmp(b->vf.mac, before, 6) && !w.seen &&
                t->pf_events[IGB_MBX_EV_SET_MAC] == refused + 1 && err_is_ok(sent),
            "asking for 02:00:00:00:00:42: %s; frames for it %s", err_name(err),
            w.seen ? "arrive" : "do not arrive");
@@ -161,11 +161,11 @@ static void test_not_emulated(struct igbt *t, struct igbt_vf *a, struct igbt_vf 
     poll_until(t, b, &w, &w.seen, IGBT_WAIT_US);
     errval_t off = igb_pf_set_antispoof(&t->pf, a->index, false);
     report("igb.antispoof_not_enforced",
-           err_no(as) == IGB_ERR_NO_ANTISPOOF && err_is_ok(sent) && w.seen && err_is_ok(off),
+           err_has(as, IGB_ERR_NO_ANTISPOOF) && err_is_ok(sent) && w.seen && err_is_ok(off),
            "enable: %s; a frame with VF 1's source address from VF 0 %s", err_name(as),
            w.seen ? "was delivered" : "was not delivered (update docs/vnic.md!)");
     errval_t rl = igb_pf_set_rate_limit(&t->pf, a->index, 100);
-    report("igb.rate_limit_unsupported", err_no(rl) == IGB_ERR_NO_RATE_LIMIT, "%s", err_name(rl));
+    report("igb.rate_limit_unsupported", err_has(rl, IGB_ERR_NO_RATE_LIMIT), "%s", err_name(rl));
 }
 
 static void test_counters(struct igbt *t, struct igbt_vf *v)

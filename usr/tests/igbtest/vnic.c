@@ -31,7 +31,7 @@ static struct igb_pkt vf_buf(struct igbt_vf *v, unsigned first, unsigned i)
     return (struct igb_pkt){(uint8_t *)v->mem.va + off, IGBT_IOVA + off, 0};
 }
 
-static errval_t rings(struct igbt_vf *v)
+static MUST_CHECK errval_t rings(struct igbt_vf *v)
 {
     struct igb_dma rx = {v->mem.va, IGBT_IOVA, 4096};
     struct igb_dma tx = {(uint8_t *)v->mem.va + 4096, IGBT_IOVA + 4096, 4096};
