@@ -50,8 +50,10 @@ errval_t nvme_ioq_create_at(struct nvme_ctrl *c, uint16_t qid, uint64_t sq_iova,
     err = queue_cmd(c, NVME_ADMIN_CREATE_SQ, NVME_QUEUE_CDW10(qid, entries),
                     NVME_SQ_CQID(qid) | NVME_SQ_PC, sq_iova);
     if (err_is_fail(err))
+        // the SQ's error is the one to report
+        // the rest of the entry after its phase tag
         err_ignore(queue_cmd(c, NVME_ADMIN_DELETE_CQ, qid, 0, 0),
-                   "the SQ's error is the one to report"); // the SQ's error is the one to report
+                   "the SQ's error is the one to report");
     return err;
 }
 
@@ -173,7 +175,7 @@ unsigned nvme_ioq_poll(struct nvme_ioq *q)
         volatile struct nvme_cqe *v = (volatile struct nvme_cqe *)cq->mem.va + cq->index;
         if ((v->status & NVME_CQE_PHASE) != cq->phase)
             break;
-        __asm__ volatile("" ::: "memory"); // the rest of the entry after its phase tag
+        __asm__ volatile("" ::: "memory");
         struct nvme_cqe e = {v->dw0, v->dw1, v->sqhd, v->sqid, v->cid, v->status};
         if (++cq->index == cq->entries) {
             cq->index = 0;

@@ -53,8 +53,7 @@ size_t serial_read(struct serial *s, char *buf, size_t len)
         struct lmp_recv_msg m;
         if (err_is_fail(lmp_recv(s->ep, 0, NULL_CAP, &m)))
             return 0;
-        err_ignore(serial_ack(s),
-                   "the next interrupt acknowledges again"); // a failed unmask shows as no more
-                                                             // input; nothing to do here
+        // a failed unmask shows as no more input; nothing to do here
+        err_ignore(serial_ack(s), "the next interrupt acknowledges again");
     }
 }

@@ -143,9 +143,10 @@ static void release(struct mm *m, unsigned i)
     // over this memory may have been exported and deleted earlier (its slot
     // in a CNode made from another allocation): then only our mark knows.
     bool deleted_remote;
+    // an empty slot: nothing to revoke
     err_ignore(cap_revoke_here(a.cap, &deleted_remote),
                "revoking mem_serv's copy: a failure leaves the memory out of the free list (not "
-               "reused)"); // an empty slot: nothing to revoke
+               "reused)");
     bool remote = a.exported || deleted_remote;
     if (remote && err_is_ok(grow((void **)&m->held, m->nheld, &m->cap_held, sizeof(*m->held)))) {
         m->held[m->nheld++] = (struct mm_held){.a = a};

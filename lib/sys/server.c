@@ -35,10 +35,10 @@ static void close_chan(struct server *s, struct server_chan *c)
     if (s->chan_closing)
         s->chan_closing(s, c);
     if (c->buf) {
+        // (gone already if its memory was reclaimed)
         err_ignore(vspace_unmap(c->buf_frame),
                    "fails only for a frame not mapped here; deleting the "
-                   "frame unmaps it anyway"); // (gone already if its memory
-                                              // was reclaimed)
+                   "frame unmaps it anyway");
         cap_destroy(c->buf_frame);
     }
     cap_destroy(c->reply);

@@ -128,12 +128,9 @@ errval_t ump_recv_wait(struct ump_conn *c, uint64_t w[UMP_WORDS])
             continue;
         }
         struct lmp_recv_msg m;
-        err_ignore(
-            lmp_recv(cap_selfep, 0, NULL_CAP, &m),
-            "any message (or none) ends the wait: the caller checks the state itself"); // the
-                                                                                        // wake-up
-                                                                                        // (or any
-                                                                                        // message)
+        // the wake-up (or any message)
+        err_ignore(lmp_recv(cap_selfep, 0, NULL_CAP, &m),
+                   "any message (or none) ends the wait: the caller checks the state itself");
         ump_awake(&c->chan);
     }
     return err;

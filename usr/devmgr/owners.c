@@ -90,10 +90,11 @@ errval_t owners_grant(struct dev *d, uint64_t pid)
     if (err_is_fail(err))
         return err;
     if (d->domain >= 0)
+        // the new owner brings its own domain (and its own vectors)
         err_ignore(
             iommu_detach(d),
             "the device is detached either way (its entry cleared; an IOTLB failure is printed by "
-            "the VT-d driver)"); // the new owner brings its own domain (and its own vectors)
+            "the VT-d driver)");
     irq_dev_released(d);
     d->granter = d->owner;
     d->owner = pid;

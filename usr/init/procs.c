@@ -138,13 +138,9 @@ static void ended(struct proc_rec *p, enum proc_state how, uint64_t status)
     p->waiters = NULL;
     for (struct watch *w = p->watches, *next; w; w = next) {
         next = w->next;
-        err_ignore(
-            lmp_send(w->note, LMP_FLAG_NOTIFY, NULL_CAP, (uint64_t[4]){0}),
-            "a notification or answer to a process that may have ended: nothing to do then"); // (gone
-                                                                                              // with
-                                                                                              // its
-                                                                                              // watcher:
-                                                                                              // fine)
+        // (gone with its watcher: fine)
+        err_ignore(lmp_send(w->note, LMP_FLAG_NOTIFY, NULL_CAP, (uint64_t[4]){0}),
+                   "a notification or answer to a process that may have ended: nothing to do then");
         cap_destroy(w->note);
         free(w);
     }

@@ -288,8 +288,9 @@ static void on_kill(const uint64_t w[UMP_WORDS])
     struct proc_rec *p = proc_find(w[2]);
     errval_t err =
         p ? invoke_dispatcher_stop(spawn_cap(&p->sp, SPAWN_H_DISPATCHER)) : PROC_ERR_NO_SUCH;
+    // MON_EXITED follows
     err_ignore(mon_reply(&link, w[1], err, 0, NULL_CAP),
-               "a lost reply shows on the other core as its request failing"); // MON_EXITED follows
+               "a lost reply shows on the other core as its request failing");
 }
 
 static void child_exit(void)

@@ -58,9 +58,8 @@ static bool wait_note(uint64_t *bits)
         return false;
     *bits = m.flags & LMP_RECV_NOTIFY ? m.badge : 0; // a message is no one's: ignored
     if (*bits & NOTE_UART)
-        err_ignore(serial_ack(&uart),
-                   "the next interrupt acknowledges again"); // a failed unmask shows as no more
-                                                             // input: nothing better to do
+        // a failed unmask shows as no more input: nothing better to do
+        err_ignore(serial_ack(&uart), "the next interrupt acknowledges again");
     return true;
 }
 

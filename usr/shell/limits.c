@@ -44,11 +44,9 @@ static void close_servers(struct chans *c)
 {
     for (unsigned i = 0; i < NSERVERS; i++) {
         if (c->bound[i])
-            err_ignore(
-                rpc_close(&c->own[i]),
-                "closing a channel we abandon: the server closes it when we end"); // (a server that
-                                                                                   // ended has
-                                                                                   // closed it)
+            // (a server that ended has closed it)
+            err_ignore(rpc_close(&c->own[i]),
+                       "closing a channel we abandon: the server closes it when we end");
     }
 }
 

@@ -172,9 +172,9 @@ errval_t vf_queues(struct vsic_rec *v, uint64_t sq_iova, uint64_t cq_iova, uint1
     // completion batch and nothing more. (A completion of our admin
     // commands left the vector pending: the owner gets one wake-up more.)
     if (irq_note) {
+        // (IRQ_ERR_NOT_BOUND: nobody had it)
         err_ignore(invoke_irqdest_disconnect(v->irq),
-                   "not bound is fine: the vector is unbound either way"); // (IRQ_ERR_NOT_BOUND:
-                                                                           // nobody had it)
+                   "not bound is fine: the vector is unbound either way");
         err = invoke_irqdest_connect(v->irq, irq_note);
         if (err_is_ok(err))
             err = pci_msix_mask(&v->table, 0, false);
@@ -203,15 +203,16 @@ errval_t vf_queues(struct vsic_rec *v, uint64_t sq_iova, uint64_t cq_iova, uint1
 void vf_stop(struct vsic_rec *v)
 {
     if (v->doorbells) {
+        // the owner's copy (and its mapping) goes
         err_ignore(cap_revoke(v->doorbells),
                    "best effort while taking a device back: copies left behind name a device the "
-                   "next owner resets"); // the owner's copy (and its mapping) goes
+                   "next owner resets");
         cap_destroy(v->doorbells);
         v->doorbells = NULL_CAP;
     }
+    // (IRQ_ERR_NOT_BOUND: never connected)
     err_ignore(invoke_irqdest_disconnect(v->irq),
-               "not bound is fine: the vector is unbound either way"); // (IRQ_ERR_NOT_BOUND: never
-                                                                       // connected)
+               "not bound is fine: the vector is unbound either way");
     v->queues = false;
 }
 
@@ -224,9 +225,10 @@ void vf_unwindow(struct vsic_rec *v)
         v->window = NULL_CAP;
     }
     if (v->window_ram) {
+        // (mem_serv's error: nothing to do about it here)
         err_ignore(ram_free(v->window_ram),
                    "mem_serv refused the RAM back: it stays charged to us and is reclaimed when we "
-                   "end"); // (mem_serv's error: nothing to do about it here)
+                   "end");
         v->window_ram = NULL_CAP;
     }
 }

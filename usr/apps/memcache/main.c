@@ -181,8 +181,9 @@ static void udp_send(struct udp_reply *r)
     unsigned sent = 0;
     err_ignore(net_udp_send(r->u, r->tx, r->n, &sent),
                "a datagram not sent is dropped, as UDP allows; sent says how many went");
+    // (not sent: back unsent)
     err_ignore(net_udp_done(r->u, r->tx + sent, r->n - sent),
-               "giving buffers back cannot fail for buffers we hold"); // (not sent: back unsent)
+               "giving buffers back cannot fail for buffers we hold");
     r->dropped += r->n - sent;
     r->n = 0;
 }
@@ -216,10 +217,9 @@ static bool poll_udp(struct net_udp *u, uint64_t *dropped)
     struct udp_reply r = {.u = u};
     for (unsigned i = 0; i < n; i++) {
         r.req = &rx[i];
-        err_ignore(
-            mc_udp_request(cache, rx[i].data, rx[i].len, udp_emit, &r),
-            "a bad request is counted and answered with an error by the engine"); // (bad ones:
-                                                                                  // counted)
+        // (bad ones: counted)
+        err_ignore(mc_udp_request(cache, rx[i].data, rx[i].len, udp_emit, &r),
+                   "a bad request is counted and answered with an error by the engine");
         udp_send(&r);
     }
     err_ignore(net_udp_done(u, rx, n), "giving buffers back cannot fail for buffers we hold");

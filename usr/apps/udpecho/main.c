@@ -104,10 +104,9 @@ static int echo_native(struct net_stack *s, uint16_t port, const char *where)
             err_ignore(net_wait(s, 0),
                        "a wait that fails or times out returns to the loop, which polls");
         os_probe_pop();
-        err_ignore(
-            net_udp_alloc(u, tx, n, &got),
-            "short of buffers: the rest are not sent (got says how many)"); // short of buffers: the
-                                                                            // rest are not echoed
+        // short of buffers: the rest are not echoed
+        err_ignore(net_udp_alloc(u, tx, n, &got),
+                   "short of buffers: the rest are not sent (got says how many)");
         for (unsigned i = 0; i < got; i++) {
             size_t probe = probe_reply(s, rx[i].data, rx[i].len, tx[i].data, NET_UDP_MAX_PAYLOAD);
             if (probe) {

@@ -56,9 +56,7 @@ void peer_finish(bool parent)
 {
     const uint64_t w[UMP_WORDS] = {W_DONE};
     if (parent)
-        err_ignore(
-            ump_send_wait(&conn, w),
-            "the peer's answer (checked next) shows whether it arrived"); // it may be gone already:
-                                                                          // its exit status says
-                                                                          // why
+        // it may be gone already: its exit status says why
+        err_ignore(ump_send_wait(&conn, w),
+                   "the peer's answer (checked next) shows whether it arrived");
 }

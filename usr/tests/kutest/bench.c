@@ -53,8 +53,9 @@ static void bench_lmp(void)
     capref_t child = child_start(echo_child, 0, root, NULL);
     uint64_t w[4] = {1, 0, 0, 0};
     struct lmp_recv_msg m;
+    // warm up
     err_ignore(lmp_call(ping, LMP_FLAG_YIELD, NULL_CAP, w, pong, NULL_CAP, &m),
-               "timed calls: a failure shows as the benchmark's wrong count"); // warm up
+               "timed calls: a failure shows as the benchmark's wrong count");
     uint64_t t0 = rdtsc();
     for (unsigned i = 0; i < ROUNDS; i++)
         err_ignore(lmp_call(ping, LMP_FLAG_YIELD, NULL_CAP, w, pong, NULL_CAP, &m),
@@ -83,8 +84,9 @@ void bench(void)
     result("invoke_kernel_info", t0, rdtsc(), ROUNDS);
 
     capref_t f = kt_make(ObjType_Frame, 4096);
+    // make the page tables first
     err_ignore(kt_map_at(TEST_VA_BASE, f, MAP_WRITE, 1),
-               "warm-up: the page tables exist after either outcome"); // make the page tables first
+               "warm-up: the page tables exist after either outcome");
     err_ignore(invoke_unmap(f), "cleanup between measurements: the next map would fail and say so");
     t0 = rdtsc();
     for (unsigned i = 0; i < ROUNDS; i++) {

@@ -480,8 +480,8 @@ static int sink(void)
 static void rtt(struct ump_conn *c, bool poll, unsigned n)
 {
     uint64_t w[UMP_WORDS] = {0, poll};
-    err_ignore(ump_send_wait(c, w),
-               "the peer's answer (checked next) shows whether it arrived"); // the mode
+    // the mode
+    err_ignore(ump_send_wait(c, w), "the peer's answer (checked next) shows whether it arrived");
     err_ignore(ump_recv_wait(c, w), "the words checked next show whether it arrived");
     uint64_t wake0 = c->chan.wakeups, t0 = sys_rdtsc();
     for (unsigned i = 1; i <= n; i++) {

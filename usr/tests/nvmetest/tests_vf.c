@@ -304,10 +304,9 @@ static void test_interrupt(struct vf *v)
            "%s; interrupt %s, badge %#lx; %u completions polled", err_name(err), err_name(irq),
            msg.badge, polled);
     if (err_is_ok(err))
-        err_ignore(
-            pci_msix_mask(&t, 0, true),
-            "the log tests poll: a vector left unmasked only costs interrupts"); // the log tests
-                                                                                 // poll
+        // the log tests poll
+        err_ignore(pci_msix_mask(&t, 0, true),
+                   "the log tests poll: a vector left unmasked only costs interrupts");
 }
 
 void vf_tests(struct vf *v)
