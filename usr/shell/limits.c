@@ -100,7 +100,7 @@ int cmd_limits(int argc, char **argv)
     unsigned n;
     errval_t err = proc_list(procs, PROC_LIST_MAX, &n);
     if (err_is_fail(err)) {
-        printf("limits: %s\n", err_msg(err));
+        printf("limits: %s\n", err_msg(err_root(err)));
         return 1;
     }
     open_servers(&c);

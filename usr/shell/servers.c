@@ -36,7 +36,7 @@ static void show(const char *name)
         err = err_is_fail(err) ? err : cerr;
     }
     if (err_is_fail(err)) {
-        printf("%-8s %s\n", name, err_msg(err));
+        printf("%-8s %s\n", name, err_msg(err_root(err)));
         return;
     }
     printf("%-8s clients %lu of %lu, %lu ended and closed", name, used - 1, all, reaped);

@@ -13,6 +13,9 @@ START_TEST(test_push_pop)
     ck_assert_int_eq(err_no(err_pop(err_pop(e))), NETCTL_ERR_NO_VNIC);
     ck_assert(err_is_ok(err_pop(err_pop(err_pop(e)))));
     ck_assert(!(e & ERR_TRUNCATED));
+    ck_assert_int_eq(err_root(e), NETCTL_ERR_NO_VNIC);
+    ck_assert_int_eq(err_root(NETCTL_ERR_NO_VNIC), NETCTL_ERR_NO_VNIC);
+    ck_assert_int_eq(err_root(SYS_ERR_OK), SYS_ERR_OK);
 }
 END_TEST
 

@@ -70,6 +70,15 @@ static inline bool err_has(errval_t err, enum err_code code)
     return false;
 }
 
+// The oldest code still in err's chain: the first cause (what a user is
+// told: "no such core", not "a request to init failed").
+static inline enum err_code err_root(errval_t err)
+{
+    while (err_no(err_pop(err)) != SYS_ERR_OK)
+        err = err_pop(err);
+    return err_no(err);
+}
+
 // Drop a result on purpose; why says why it cannot matter (greppable:
 // every dropped error in the tree is an err_ignore with its reason).
 static inline void err_ignore(errval_t err, const char *why)
