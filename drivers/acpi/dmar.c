@@ -7,8 +7,8 @@
 #define MAX_HAW   64
 
 // Parse the device scopes in [p, end) into d->scopes, counting them in *n.
-static errval_t parse_scopes(struct acpi_dmar *d, const uint8_t *p, const uint8_t *end,
-                             unsigned *first, unsigned *n, const char **why)
+static MUST_CHECK errval_t parse_scopes(struct acpi_dmar *d, const uint8_t *p, const uint8_t *end,
+                                        unsigned *first, unsigned *n, const char **why)
 {
     *first = d->nscopes;
     *n = 0;
@@ -55,8 +55,8 @@ static errval_t parse_scopes(struct acpi_dmar *d, const uint8_t *p, const uint8_
     return SYS_ERR_OK;
 }
 
-static errval_t parse_drhd(struct acpi_dmar *d, const struct acpi_dmar_drhd_entry *e,
-                           const char **why)
+static MUST_CHECK errval_t parse_drhd(struct acpi_dmar *d, const struct acpi_dmar_drhd_entry *e,
+                                      const char **why)
 {
     if (d->ndrhds == ACPI_DMAR_MAX_DRHDS) {
         *why = "more DRHD units than ACPI_DMAR_MAX_DRHDS";
@@ -79,8 +79,8 @@ static errval_t parse_drhd(struct acpi_dmar *d, const struct acpi_dmar_drhd_entr
     return err;
 }
 
-static errval_t parse_rmrr(struct acpi_dmar *d, const struct acpi_dmar_rmrr_entry *e,
-                           const char **why)
+static MUST_CHECK errval_t parse_rmrr(struct acpi_dmar *d, const struct acpi_dmar_rmrr_entry *e,
+                                      const char **why)
 {
     if (d->nrmrrs == ACPI_DMAR_MAX_RMRRS) {
         *why = "more RMRRs than ACPI_DMAR_MAX_RMRRS";
@@ -100,8 +100,8 @@ static errval_t parse_rmrr(struct acpi_dmar *d, const struct acpi_dmar_rmrr_entr
     return err;
 }
 
-static errval_t parse_atsr(struct acpi_dmar *d, const struct acpi_dmar_atsr_entry *e,
-                           const char **why)
+static MUST_CHECK errval_t parse_atsr(struct acpi_dmar *d, const struct acpi_dmar_atsr_entry *e,
+                                      const char **why)
 {
     if (d->natsrs == ACPI_DMAR_MAX_ATSRS) {
         *why = "more ATSRs than ACPI_DMAR_MAX_ATSRS";
@@ -119,7 +119,8 @@ static errval_t parse_atsr(struct acpi_dmar *d, const struct acpi_dmar_atsr_entr
 }
 
 // One remapping structure whose length fits the table.
-static errval_t parse_entry(struct acpi_dmar *d, const struct acpi_dmar_entry *e, const char **why)
+static MUST_CHECK errval_t parse_entry(struct acpi_dmar *d, const struct acpi_dmar_entry *e,
+                                       const char **why)
 {
     static const size_t min_len[] = {
         [ACPI_DMAR_DRHD] = sizeof(struct acpi_dmar_drhd_entry),
@@ -204,9 +205,9 @@ errval_t acpi_dmar_scope_resolve(const struct acpi_dmar_scope *s, uint16_t segme
 }
 
 // Does PCI scope s cover (bus, dev, fn)? *covers is set; errors from resolving.
-static errval_t scope_covers(const struct acpi_dmar_scope *s, uint16_t segment, uint8_t bus,
-                             uint8_t dev, uint8_t fn, acpi_bridge_fn bridge, void *arg,
-                             bool *covers)
+static MUST_CHECK errval_t scope_covers(const struct acpi_dmar_scope *s, uint16_t segment,
+                                        uint8_t bus, uint8_t dev, uint8_t fn, acpi_bridge_fn bridge,
+                                        void *arg, bool *covers)
 {
     uint8_t b, d, f;
     *covers = false;

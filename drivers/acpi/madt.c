@@ -18,8 +18,8 @@ bool acpi_inti_decode(uint16_t flags, enum acpi_polarity *polarity, enum acpi_tr
     return true;
 }
 
-static errval_t add_cpu(struct acpi_madt *m, uint32_t uid, uint32_t apic_id, uint32_t flags,
-                        bool x2apic, const char **why)
+static MUST_CHECK errval_t add_cpu(struct acpi_madt *m, uint32_t uid, uint32_t apic_id,
+                                   uint32_t flags, bool x2apic, const char **why)
 {
     if (m->ncpus == ACPI_MADT_MAX_CPUS) {
         *why = "more processors than ACPI_MADT_MAX_CPUS";
@@ -35,8 +35,8 @@ static errval_t add_cpu(struct acpi_madt *m, uint32_t uid, uint32_t apic_id, uin
     return SYS_ERR_OK;
 }
 
-static errval_t add_ioapic(struct acpi_madt *m, const struct acpi_madt_ioapic_entry *e,
-                           const char **why)
+static MUST_CHECK errval_t add_ioapic(struct acpi_madt *m, const struct acpi_madt_ioapic_entry *e,
+                                      const char **why)
 {
     if (m->nioapics == ACPI_MADT_MAX_IOAPICS) {
         *why = "more IOAPICs than ACPI_MADT_MAX_IOAPICS";
@@ -47,8 +47,8 @@ static errval_t add_ioapic(struct acpi_madt *m, const struct acpi_madt_ioapic_en
     return SYS_ERR_OK;
 }
 
-static errval_t add_override(struct acpi_madt *m, const struct acpi_madt_override_entry *e,
-                             const char **why)
+static MUST_CHECK errval_t add_override(struct acpi_madt *m,
+                                        const struct acpi_madt_override_entry *e, const char **why)
 {
     struct acpi_madt_override o = {
         .bus = e->bus, .source = e->source, .gsi = e->gsi, .flags = e->flags};
@@ -64,7 +64,7 @@ static errval_t add_override(struct acpi_madt *m, const struct acpi_madt_overrid
     return SYS_ERR_OK;
 }
 
-static errval_t add_nmi(struct acpi_madt *m, struct acpi_madt_nmi n, const char **why)
+static MUST_CHECK errval_t add_nmi(struct acpi_madt *m, struct acpi_madt_nmi n, const char **why)
 {
     if (!acpi_inti_decode(n.flags, &n.polarity, &n.trigger)) {
         *why = "NMI entry has reserved polarity or trigger flags";
@@ -99,7 +99,8 @@ static size_t entry_min_len(uint8_t type)
 }
 
 // One entry whose length has been checked against its type's layout.
-static errval_t parse_entry(struct acpi_madt *m, const struct acpi_madt_entry *e, const char **why)
+static MUST_CHECK errval_t parse_entry(struct acpi_madt *m, const struct acpi_madt_entry *e,
+                                       const char **why)
 {
     const void *p = e;
     switch (e->type) {

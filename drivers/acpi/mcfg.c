@@ -10,8 +10,8 @@ static bool overlaps(const struct acpi_mcfg_region *a, const struct acpi_mcfg_re
     return a->segment == b->segment && a->start_bus <= b->end_bus && b->start_bus <= a->end_bus;
 }
 
-static errval_t check_region(const struct acpi_mcfg *m, const struct acpi_mcfg_region *r,
-                             const char **why)
+static MUST_CHECK errval_t check_region(const struct acpi_mcfg *m, const struct acpi_mcfg_region *r,
+                                        const char **why)
 {
     if (r->start_bus > r->end_bus) {
         *why = "MCFG allocation ends before it starts";

@@ -63,7 +63,7 @@ static const struct acpi_sdt_header *map_table(const struct acpi_tables *t, uint
     return h;
 }
 
-static errval_t use_root(struct acpi_tables *t, uint64_t pa, bool xsdt, const char **why)
+static MUST_CHECK errval_t use_root(struct acpi_tables *t, uint64_t pa, bool xsdt, const char **why)
 {
     const struct acpi_sdt_header *h = map_table(t, pa, why);
     if (!h)

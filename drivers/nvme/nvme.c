@@ -28,7 +28,7 @@ errval_t nvme_ctrl_init(struct nvme_ctrl *c, const struct mmio *regs,
 }
 
 // Wait until CSTS.RDY == ready, for at most CAP.TO.
-static errval_t wait_ready(struct nvme_ctrl *c, bool ready)
+static MUST_CHECK errval_t wait_ready(struct nvme_ctrl *c, bool ready)
 {
     uint64_t start = c->clock_us(c->clock_arg);
     for (;;) {

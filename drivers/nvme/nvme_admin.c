@@ -182,8 +182,8 @@ errval_t nvme_ns_controllers(struct nvme_ctrl *c, uint32_t nsid, uint16_t *ids, 
 }
 
 // Is cntlid among the controllers nsid is attached to? *any: attached anywhere.
-static errval_t attached_to(struct nvme_ctrl *c, uint32_t nsid, uint16_t cntlid, bool *here,
-                            bool *any)
+static MUST_CHECK errval_t attached_to(struct nvme_ctrl *c, uint32_t nsid, uint16_t cntlid,
+                                       bool *here, bool *any)
 {
     uint16_t ids[16];
     unsigned n;
@@ -196,7 +196,8 @@ static errval_t attached_to(struct nvme_ctrl *c, uint32_t nsid, uint16_t cntlid,
 }
 
 // Namespace Attachment with a one-controller list in the scratch page.
-static errval_t ns_attachment(struct nvme_ctrl *c, uint32_t nsid, uint16_t cntlid, uint32_t sel)
+static MUST_CHECK errval_t ns_attachment(struct nvme_ctrl *c, uint32_t nsid, uint16_t cntlid,
+                                         uint32_t sel)
 {
     uint16_t *list = c->scratch.va;
     memset(list, 0, PAGE);

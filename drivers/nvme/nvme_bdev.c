@@ -14,12 +14,12 @@ static uint32_t chunk_blocks(const struct nvme_bdev *b)
     return (uint32_t)(bytes / b->ns.block_size);
 }
 
-static errval_t check_range(const struct nvme_bdev *b, uint64_t block, uint32_t count)
+static MUST_CHECK errval_t check_range(const struct nvme_bdev *b, uint64_t block, uint32_t count)
 {
     return block > b->ns.blocks || count > b->ns.blocks - block ? SYS_ERR_INVALID_ARGS : SYS_ERR_OK;
 }
 
-static errval_t bdev_read(void *arg, uint64_t block, uint32_t count, void *buf)
+static MUST_CHECK errval_t bdev_read(void *arg, uint64_t block, uint32_t count, void *buf)
 {
     struct nvme_bdev *b = arg;
     struct nvme_xfer x = {b->iovas, b->npages, 0, b->list};
@@ -37,7 +37,7 @@ static errval_t bdev_read(void *arg, uint64_t block, uint32_t count, void *buf)
     return err;
 }
 
-static errval_t bdev_write(void *arg, uint64_t block, uint32_t count, const void *buf)
+static MUST_CHECK errval_t bdev_write(void *arg, uint64_t block, uint32_t count, const void *buf)
 {
     struct nvme_bdev *b = arg;
     struct nvme_xfer x = {b->iovas, b->npages, 0, b->list};
@@ -54,7 +54,7 @@ static errval_t bdev_write(void *arg, uint64_t block, uint32_t count, const void
     return err;
 }
 
-static errval_t bdev_flush(void *arg)
+static MUST_CHECK errval_t bdev_flush(void *arg)
 {
     struct nvme_bdev *b = arg;
     return nvme_flush_sync(&b->ns, b->timeout_us);

@@ -9,8 +9,8 @@ static void db_write(struct nvme_ioq *q, uint32_t off, uint16_t v)
     mmio_write32(&q->ctrl->regs, off, v);
 }
 
-static errval_t queue_cmd(struct nvme_ctrl *c, uint8_t opc, uint32_t cdw10, uint32_t cdw11,
-                          uint64_t prp1)
+static MUST_CHECK errval_t queue_cmd(struct nvme_ctrl *c, uint8_t opc, uint32_t cdw10,
+                                     uint32_t cdw11, uint64_t prp1)
 {
     struct nvme_sqe cmd = {.opc = opc, .prp1 = prp1, .cdw10 = cdw10, .cdw11 = cdw11};
     return nvme_admin_cmd(c, &cmd, NULL);
@@ -50,7 +50,10 @@ errval_t nvme_ioq_create_at(struct nvme_ctrl *c, uint16_t qid, uint64_t sq_iova,
     err = queue_cmd(c, NVME_ADMIN_CREATE_SQ, NVME_QUEUE_CDW10(qid, entries),
                     NVME_SQ_CQID(qid) | NVME_SQ_PC, sq_iova);
     if (err_is_fail(err))
-        queue_cmd(c, NVME_ADMIN_DELETE_CQ, qid, 0, 0); // the SQ's error is the one to report
+        // the SQ's error is the one to report
+        // the rest of the entry after its phase tag
+        err_ignore(queue_cmd(c, NVME_ADMIN_DELETE_CQ, qid, 0, 0),
+                   "the SQ's error is the one to report");
     return err;
 }
 
@@ -172,7 +175,7 @@ unsigned nvme_ioq_poll(struct nvme_ioq *q)
         volatile struct nvme_cqe *v = (volatile struct nvme_cqe *)cq->mem.va + cq->index;
         if ((v->status & NVME_CQE_PHASE) != cq->phase)
             break;
-        __asm__ volatile("" ::: "memory"); // the rest of the entry after its phase tag
+        __asm__ volatile("" ::: "memory");
         struct nvme_cqe e = {v->dw0, v->dw1, v->sqhd, v->sqid, v->cid, v->status};
         if (++cq->index == cq->entries) {
             cq->index = 0;
@@ -208,8 +211,9 @@ void nvme_ioq_abandon(struct nvme_ioq *q, uint16_t cid)
         q->slots[cid].done = NULL;
 }
 
-static errval_t rw(const struct nvme_ns *ns, uint8_t opc, uint64_t slba, uint32_t nblocks,
-                   const struct nvme_xfer *x, nvme_io_done_fn done, void *arg, uint16_t *cid)
+static MUST_CHECK errval_t rw(const struct nvme_ns *ns, uint8_t opc, uint64_t slba,
+                              uint32_t nblocks, const struct nvme_xfer *x, nvme_io_done_fn done,
+                              void *arg, uint16_t *cid)
 {
     if (!nblocks || nblocks > 0x10000 || !x)
         return SYS_ERR_INVALID_ARGS;
@@ -269,8 +273,8 @@ static void sync_done(void *arg, errval_t err, const struct nvme_cqe *cqe)
 
 // Wait for the command just submitted (if it was): on a timeout it is
 // abandoned, as w is about to go away.
-static errval_t sync_finish(const struct nvme_ns *ns, errval_t err, uint16_t cid,
-                            struct sync_wait *w, uint64_t timeout_us)
+static MUST_CHECK errval_t sync_finish(const struct nvme_ns *ns, errval_t err, uint16_t cid,
+                                       struct sync_wait *w, uint64_t timeout_us)
 {
     if (err_is_fail(err))
         return err;

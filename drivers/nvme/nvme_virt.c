@@ -77,7 +77,8 @@ errval_t nvme_virt_check_online(const struct nvme_secondary *s)
 }
 
 // The current entry of secondary cntlid.
-static errval_t find_secondary(struct nvme_ctrl *c, uint16_t cntlid, struct nvme_secondary *out)
+static MUST_CHECK errval_t find_secondary(struct nvme_ctrl *c, uint16_t cntlid,
+                                          struct nvme_secondary *out)
 {
     static struct nvme_secondary all[MAX_SECONDARIES]; // 1.3 KiB: not on a small stack
     unsigned n;
@@ -91,8 +92,8 @@ static errval_t find_secondary(struct nvme_ctrl *c, uint16_t cntlid, struct nvme
     return err_is_ok(err) ? NVME_ERR_NO_SECONDARY : err;
 }
 
-static errval_t virt_cmd(struct nvme_ctrl *c, unsigned act, unsigned rt, uint16_t cntlid,
-                         uint16_t count)
+static MUST_CHECK errval_t virt_cmd(struct nvme_ctrl *c, unsigned act, unsigned rt, uint16_t cntlid,
+                                    uint16_t count)
 {
     struct nvme_sqe cmd = {
         .opc = NVME_ADMIN_VIRT_MGMT, .cdw10 = NVME_VIRT_CDW10(act, rt, cntlid), .cdw11 = count};

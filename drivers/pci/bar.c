@@ -13,8 +13,8 @@ static uint32_t size_mask(const struct pci_cfg *c, struct pci_bdf b, uint16_t re
 
 static bool power_of_two(uint64_t x) { return x && !(x & (x - 1)); }
 
-static errval_t probe_io(const struct pci_cfg *c, struct pci_bdf b, uint16_t reg, uint32_t lo,
-                         struct pci_bar *bar)
+static MUST_CHECK errval_t probe_io(const struct pci_cfg *c, struct pci_bdf b, uint16_t reg,
+                                    uint32_t lo, struct pci_bar *bar)
 {
     uint32_t mask = size_mask(c, b, reg, lo) & PCI_BAR_IO_MASK;
     *bar = (struct pci_bar){.type = PCI_BAR_IO, .addr = lo & PCI_BAR_IO_MASK};
@@ -29,8 +29,8 @@ static errval_t probe_io(const struct pci_cfg *c, struct pci_bdf b, uint16_t reg
     return power_of_two(bar->size) ? SYS_ERR_OK : PCI_ERR_BAD_BAR;
 }
 
-static errval_t probe_mem(const struct pci_cfg *c, struct pci_bdf b, uint16_t reg, uint32_t lo,
-                          bool last, struct pci_bar *bar)
+static MUST_CHECK errval_t probe_mem(const struct pci_cfg *c, struct pci_bdf b, uint16_t reg,
+                                     uint32_t lo, bool last, struct pci_bar *bar)
 {
     uint32_t type = lo & PCI_BAR_MEM_TYPE_MASK;
     if (type != PCI_BAR_MEM_32 && type != PCI_BAR_MEM_64)
@@ -81,8 +81,8 @@ errval_t pci_bar_reg_assign(const struct pci_cfg *c, struct pci_bdf b, uint16_t 
 }
 
 // The register of BAR index of b and whether it is the last one.
-static errval_t bar_reg(const struct pci_cfg *c, struct pci_bdf b, unsigned index, uint16_t *reg,
-                        bool *last)
+static MUST_CHECK errval_t bar_reg(const struct pci_cfg *c, struct pci_bdf b, unsigned index,
+                                   uint16_t *reg, bool *last)
 {
     if (pci_read16(c, b, PCI_VENDOR_ID) == PCI_VENDOR_NONE)
         return PCI_ERR_NO_DEVICE;

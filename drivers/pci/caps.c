@@ -70,8 +70,8 @@ errval_t pci_cap_next(const struct pci_cfg *c, struct pci_bdf b, struct pci_cap_
     return SYS_ERR_OK;
 }
 
-static errval_t find(const struct pci_cfg *c, struct pci_bdf b, bool extended, uint16_t want,
-                     uint16_t *off)
+static MUST_CHECK errval_t find(const struct pci_cfg *c, struct pci_bdf b, bool extended,
+                                uint16_t want, uint16_t *off)
 {
     struct pci_cap_iter it;
     pci_cap_iter_init(&it, extended);

@@ -49,7 +49,7 @@ void pci_header_read_vf(const struct pci_cfg *c, struct pci_bdf vf, uint16_t pf_
 }
 
 // Is b a present type 1 function? PCI_ERR_NO_DEVICE / _WRONG_HEADER if not.
-static errval_t check_bridge(const struct pci_cfg *c, struct pci_bdf b)
+static MUST_CHECK errval_t check_bridge(const struct pci_cfg *c, struct pci_bdf b)
 {
     if (pci_read16(c, b, PCI_VENDOR_ID) == PCI_VENDOR_NONE)
         return PCI_ERR_NO_DEVICE;
@@ -116,8 +116,8 @@ errval_t pci_bridge_set_buses(const struct pci_cfg *c, struct pci_bdf b, uint8_t
 
 // Check a memory window [base, limit] and give its register values; a
 // closed window (base > limit) is encoded as the highest base, lowest limit.
-static errval_t encode_mem_window(uint64_t base, uint64_t limit, uint64_t max, uint16_t *rb,
-                                  uint16_t *rl)
+static MUST_CHECK errval_t encode_mem_window(uint64_t base, uint64_t limit, uint64_t max,
+                                             uint16_t *rb, uint16_t *rl)
 {
     if (base > limit) {
         *rb = PCI_MEM_WINDOW_MASK;

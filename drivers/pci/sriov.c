@@ -5,7 +5,7 @@
 
 // Would the VFs' routing IDs collide with the PF or each other? Only
 // meaningful once NumVFs is set (PCIe 9.3.3.9-10).
-static errval_t check_rids(const struct pci_sriov *s)
+static MUST_CHECK errval_t check_rids(const struct pci_sriov *s)
 {
     if (s->num_vfs && !s->first_vf_offset)
         return PCI_ERR_BAD_CAP;

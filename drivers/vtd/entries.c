@@ -12,7 +12,7 @@ static bool below_haw(const struct vtd_caps *c, uint64_t pa, uint64_t size)
     return pa < limit && size <= limit - pa;
 }
 
-static errval_t check_table(const struct vtd_caps *c, uint64_t pa)
+static MUST_CHECK errval_t check_table(const struct vtd_caps *c, uint64_t pa)
 {
     if (pa & PAGE_MASK)
         return SYS_ERR_ALIGNMENT;
@@ -45,7 +45,8 @@ static unsigned largest_aw(const struct vtd_caps *c)
     return 0;
 }
 
-static errval_t check_context(const struct vtd_caps *c, const struct vtd_context_cfg *cfg)
+static MUST_CHECK errval_t check_context(const struct vtd_caps *c,
+                                         const struct vtd_context_cfg *cfg)
 {
     if (cfg->domain >= c->ndomains || (c->caching_mode && cfg->domain == 0))
         return SYS_ERR_INVALID_ARGS;

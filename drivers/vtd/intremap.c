@@ -74,7 +74,7 @@ struct vtd_inv_desc vtd_inv_wait(uint64_t status_pa, uint32_t status)
                                  status_pa};
 }
 
-static errval_t qie(const struct mmio *r, bool on)
+static MUST_CHECK errval_t qie(const struct mmio *r, bool on)
 {
     uint32_t gsts = mmio_read32(r, VTD_GSTS);
     mmio_write32(r, VTD_GCMD, vtd_gcmd_value(gsts, VTD_GCMD_QIE, on));

@@ -28,7 +28,7 @@ static void publish(const struct vtd_unit *u, const void *p, size_t len)
 }
 
 // Set or clear a GCMD command and wait for GSTS to follow (10.4.4).
-static errval_t gcmd(struct vtd_unit *u, uint32_t cmd, bool set)
+static MUST_CHECK errval_t gcmd(struct vtd_unit *u, uint32_t cmd, bool set)
 {
     wr32(u, VTD_GCMD, vtd_gcmd_value(rd32(u, VTD_GSTS), cmd, set));
     for (unsigned i = 0; i < POLLS; i++) {
@@ -41,7 +41,7 @@ static errval_t gcmd(struct vtd_unit *u, uint32_t cmd, bool set)
     return VTD_ERR_HARDWARE;
 }
 
-static errval_t wait_clear64(struct vtd_unit *u, uint32_t off, uint64_t bit)
+static MUST_CHECK errval_t wait_clear64(struct vtd_unit *u, uint32_t off, uint64_t bit)
 {
     for (unsigned i = 0; i < POLLS; i++) {
         if (!(rd64(u, off) & bit))
@@ -52,7 +52,8 @@ static errval_t wait_clear64(struct vtd_unit *u, uint32_t off, uint64_t bit)
 
 // Submit a register-based invalidation command (value carries its busy
 // bit) at off and wait for the unit to finish it (10.4.7-8).
-static errval_t invalidate(struct vtd_unit *u, uint32_t off, uint64_t value, uint64_t busy)
+static MUST_CHECK errval_t invalidate(struct vtd_unit *u, uint32_t off, uint64_t value,
+                                      uint64_t busy)
 {
     errval_t err = wait_clear64(u, off, busy); // the CPU driver uses the IOTLB register too
     if (err_is_ok(err)) {
@@ -62,12 +63,12 @@ static errval_t invalidate(struct vtd_unit *u, uint32_t off, uint64_t value, uin
     return err;
 }
 
-static errval_t inv_context(struct vtd_unit *u, uint64_t value)
+static MUST_CHECK errval_t inv_context(struct vtd_unit *u, uint64_t value)
 {
     return invalidate(u, VTD_CCMD, value, VTD_CCMD_ICC);
 }
 
-static errval_t inv_iotlb(struct vtd_unit *u, uint64_t value)
+static MUST_CHECK errval_t inv_iotlb(struct vtd_unit *u, uint64_t value)
 {
     return invalidate(u, u->caps.iro + VTD_IOTLB_OFF, value, VTD_IOTLB_IVT);
 }
@@ -149,8 +150,8 @@ errval_t vtd_domain_fini(struct vtd_unit *u, struct vtd_domain *d)
 }
 
 // The context entry of bus:dev.fn, making the bus's context table if make.
-static errval_t context_entry(struct vtd_unit *u, uint8_t bus, uint8_t dev, uint8_t fn, bool make,
-                              struct vtd_context_entry **ce)
+static MUST_CHECK errval_t context_entry(struct vtd_unit *u, uint8_t bus, uint8_t dev, uint8_t fn,
+                                         bool make, struct vtd_context_entry **ce)
 {
     if (dev > 31 || fn > 7)
         return SYS_ERR_INVALID_ARGS;
@@ -303,7 +304,7 @@ errval_t vtd_ir_enable(struct vtd_unit *u, vtd_iec_fn iec, void *arg)
     return SYS_ERR_OK;
 }
 
-static errval_t irte_at(const struct vtd_unit *u, uint16_t index, struct vtd_irte **e)
+static MUST_CHECK errval_t irte_at(const struct vtd_unit *u, uint16_t index, struct vtd_irte **e)
 {
     if (!u->irt.va)
         return SYS_ERR_ILLEGAL_INVOCATION;

@@ -26,13 +26,13 @@ _Static_assert(sizeof(struct elf64_phdr) == 56, "ELF64 program header");
 #define PT_INTERP  3
 #define PAGE       4096ull
 
-static errval_t bad(const char **why, const char *msg)
+static MUST_CHECK errval_t bad(const char **why, const char *msg)
 {
     *why = msg;
     return BOOT_ERR_BAD_ELF;
 }
 
-static errval_t check_header(const struct elf64_ehdr *h, size_t size, const char **why)
+static MUST_CHECK errval_t check_header(const struct elf64_ehdr *h, size_t size, const char **why)
 {
     if (size < sizeof(*h) || memcmp(h->ident,
                                     "\x7f"
@@ -50,8 +50,8 @@ static errval_t check_header(const struct elf64_ehdr *h, size_t size, const char
     return SYS_ERR_OK;
 }
 
-static errval_t add_segment(struct elf_image *out, const struct elf64_phdr *p, size_t size,
-                            uint64_t limit, const char **why)
+static MUST_CHECK errval_t add_segment(struct elf_image *out, const struct elf64_phdr *p,
+                                       size_t size, uint64_t limit, const char **why)
 {
     if (p->memsz == 0)
         return SYS_ERR_OK;

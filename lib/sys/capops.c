@@ -64,19 +64,49 @@ errval_t obj_alloc(capref_t *ret, enum objtype type, uint64_t objsize)
     }
     err = slot_alloc(ret);
     if (err_is_fail(err)) {
-        ram_free(ram);
+        err_ignore(
+            ram_free(ram),
+            "mem_serv refused the RAM back: it stays charged to us and is reclaimed when we end");
         return err;
     }
     err = cap_retype(*ret, ram, type, 0, is_memory(type) ? bytes : objsize, 1);
     if (err_is_fail(err)) {
         slot_free(*ret);
-        ram_free(ram);
+        err_ignore(
+            ram_free(ram),
+            "mem_serv refused the RAM back: it stays charged to us and is reclaimed when we end");
         return err;
     }
     // The object stays a descendant of mem_serv's copy of the RAM, which
     // is how it is reclaimed; our copy of the RAM cap is not needed.
     cap_destroy(ram);
     return SYS_ERR_OK;
+}
+
+errval_t obj_alloc_ram(capref_t *ret, enum objtype type, uint64_t objsize, capref_t *ram)
+{
+    uint64_t bytes = (objsize + OBJSIZE_PAGE - 1) & ~(uint64_t)(OBJSIZE_PAGE - 1);
+    *ret = *ram = NULL_CAP;
+    errval_t err = ram_alloc(ram, bytes, OBJSIZE_PAGE);
+    if (err_is_ok(err))
+        err = slot_alloc(ret);
+    if (err_is_ok(err))
+        err = cap_retype(*ret, *ram, type, 0, is_memory(type) ? bytes : objsize, 1);
+    if (err_is_fail(err)) {
+        if (*ret)
+            slot_free(*ret);
+        obj_free(NULL_CAP, *ram);
+        *ret = *ram = NULL_CAP;
+    }
+    return err;
+}
+
+void obj_free(capref_t obj, capref_t ram)
+{
+    if (obj)
+        cap_destroy(obj);
+    if (ram)
+        err_ignore(ram_free(ram), "mem_serv refused the RAM back: it is reclaimed when we end");
 }
 
 errval_t frame_alloc(capref_t *ret, uint64_t bytes) { return obj_alloc(ret, ObjType_Frame, bytes); }

@@ -14,8 +14,8 @@ struct rpc_chan *devmgr_chan(errval_t *err)
 }
 
 // One call; a cap comes back into a new slot if want_cap (*cap, else none).
-static errval_t call(uint64_t op, uint64_t a0, uint64_t a1, capref_t send, capref_t *cap,
-                     struct rpc_result *r)
+static MUST_CHECK errval_t call(uint64_t op, uint64_t a0, uint64_t a1, capref_t send, capref_t *cap,
+                                struct rpc_result *r)
 {
     errval_t err;
     struct rpc_chan *c = devmgr_chan(&err);
@@ -37,7 +37,7 @@ static errval_t call(uint64_t op, uint64_t a0, uint64_t a1, capref_t send, capre
         *cap = slot;
     else if (slot)
         slot_free(slot);
-    return err;
+    return err_is_ok(err) ? err : err_push(err, DEVMGR_ERR_CALL);
 }
 
 errval_t devmgr_list(struct devmgr_dev *out, unsigned max, unsigned *n)
@@ -123,6 +123,12 @@ errval_t devmgr_domain(capref_t *root, uint16_t *domain)
     if (err_is_ok(err))
         *domain = (uint16_t)r.w[0];
     return err;
+}
+
+errval_t devmgr_domain_free(uint16_t domain)
+{
+    struct rpc_result r;
+    return call(DEVMGR_DOMAIN_FREE, domain, 0, NULL_CAP, NULL, &r);
 }
 
 errval_t devmgr_attach(uint16_t rid, uint16_t domain, capref_t fault_note)

@@ -18,21 +18,20 @@ struct rpc_chan *initsvc_chan(errval_t *err)
 }
 
 // A call with a string in the shared page.
-static errval_t call_str(uint64_t op, const char *s, uint64_t a0, capref_t send, capref_t recv,
-                         struct rpc_result *r)
+static MUST_CHECK errval_t call_str(uint64_t op, const char *s, uint64_t a0, capref_t send,
+                                    capref_t recv, struct rpc_result *r)
 {
     errval_t err;
     struct rpc_chan *c = initsvc_chan(&err);
-    if (err_is_fail(err))
-        return err;
-    if (s) {
-        size_t n = strlen(s);
-        if (n >= RPC_BUF_SIZE)
-            return SYS_ERR_INVALID_ARGS;
-        memcpy(c->buf, s, n + 1);
-    }
-    err = rpc_call(c, op, a0, 0, 0, send, recv, r);
-    return err_is_ok(err) ? r->err : err;
+    if (err_is_ok(err) && s && strlen(s) >= RPC_BUF_SIZE)
+        err = SYS_ERR_INVALID_ARGS;
+    if (err_is_ok(err) && s)
+        memcpy(c->buf, s, strlen(s) + 1);
+    if (err_is_ok(err))
+        err = rpc_call(c, op, a0, 0, 0, send, recv, r);
+    if (err_is_ok(err))
+        err = r->err;
+    return err_is_ok(err) ? err : err_push(err, INIT_ERR_CALL);
 }
 
 errval_t name_register(const char *name, capref_t ep)
@@ -65,7 +64,7 @@ errval_t name_lookup_wait(const char *name, uint64_t timeout_ms, capref_t *bind_
 {
     uint64_t hz = sys_tsc_hz(), end = sys_rdtsc() + timeout_ms * (hz / 1000);
     errval_t err;
-    while (err_no(err = name_lookup(name, bind_cap)) == NAME_ERR_NOT_FOUND && sys_rdtsc() < end)
+    while (err_has(err = name_lookup(name, bind_cap), NAME_ERR_NOT_FOUND) && sys_rdtsc() < end)
         sys_yield();
     return err;
 }
@@ -115,7 +114,7 @@ errval_t proc_spawn_limited(unsigned core, const char *cmdline, const struct pro
         err = r.err;
     if (err_is_ok(err))
         *pid = r.w[0];
-    return err;
+    return err_is_ok(err) ? err : err_push(err, INIT_ERR_CALL);
 }
 
 errval_t proc_limits(uint64_t pid, struct proc_limits *out)

@@ -26,7 +26,7 @@ errval_t mm_add(struct mm *m, capref_t ram)
 
 // LAB 4 BEGIN free_intervals
 // Take [a, a+bytes) out of interval i of r.
-static errval_t carve(struct mm_region *r, unsigned i, uint64_t a, uint64_t bytes)
+static MUST_CHECK errval_t carve(struct mm_region *r, unsigned i, uint64_t a, uint64_t bytes)
 {
     struct mm_interval *iv = &r->free[i];
     bool before = a > iv->base, after = a + bytes < iv->end;
@@ -92,7 +92,7 @@ static void give_back(struct mm_region *r, uint64_t a, uint64_t bytes)
 // LAB 4 END
 
 // Make room for one more element in a growing array.
-static errval_t grow(void **array, unsigned n, unsigned *cap, size_t size)
+static MUST_CHECK errval_t grow(void **array, unsigned n, unsigned *cap, size_t size)
 {
     if (n < *cap)
         return SYS_ERR_OK;
@@ -105,7 +105,7 @@ static errval_t grow(void **array, unsigned n, unsigned *cap, size_t size)
     return SYS_ERR_OK;
 }
 
-static errval_t record(struct mm *m, struct mm_alloc a)
+static MUST_CHECK errval_t record(struct mm *m, struct mm_alloc a)
 {
     errval_t err = grow((void **)&m->allocs, m->nallocs, &m->cap_allocs, sizeof(a));
     if (err_is_ok(err))
@@ -177,7 +177,10 @@ static void release(struct mm *m, unsigned i)
     // over this memory may have been exported and deleted earlier (its slot
     // in a CNode made from another allocation): then only our mark knows.
     bool deleted_remote;
-    (void)cap_revoke_here(a.cap, &deleted_remote); // an empty slot: nothing to revoke
+    // an empty slot: nothing to revoke
+    err_ignore(cap_revoke_here(a.cap, &deleted_remote),
+               "revoking mem_serv's copy: a failure leaves the memory out of the free list (not "
+               "reused)");
     bool remote = a.exported || deleted_remote;
     if (remote && err_is_ok(grow((void **)&m->held, m->nheld, &m->cap_held, sizeof(*m->held)))) {
         m->held[m->nheld++] = (struct mm_held){.a = a};

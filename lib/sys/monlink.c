@@ -21,7 +21,8 @@ void mon_send(struct mon_link *l, uint64_t op, uint64_t tag, uint64_t a0, uint64
     // Init and the monitors wake each other directly: both hold Kernel caps.
     if (l->chan.tx_hdr->sleeping) {
         l->chan.tx_hdr->sleeping = 0;
-        invoke_kernel_ipi(cap_kernel, l->peer_core, MON_WAKE_VECTOR);
+        err_ignore(invoke_kernel_ipi(cap_kernel, l->peer_core, MON_WAKE_VECTOR),
+                   "the other core also polls: a lost IPI only delays it");
     }
 }
 

@@ -13,8 +13,8 @@ struct rpc_chan *netctl_chan(errval_t *err)
     return &chan;
 }
 
-static errval_t call(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, capref_t send,
-                     capref_t *got, struct rpc_result *r)
+static MUST_CHECK errval_t call(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, capref_t send,
+                                capref_t *got, struct rpc_result *r)
 {
     errval_t err;
     struct rpc_chan *c = netctl_chan(&err);
@@ -36,7 +36,7 @@ static errval_t call(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, capref_
         *got = slot;
     else if (slot)
         slot_free(slot);
-    return err;
+    return err_is_ok(err) ? err : err_push(err, NETCTL_ERR_CALL);
 }
 
 errval_t netctl_vnic_create(struct netctl_vnic *out, capref_t *vnic)

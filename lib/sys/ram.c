@@ -33,9 +33,11 @@ errval_t ram_alloc(capref_t *ret, uint64_t bytes, uint64_t align)
     err = rpc_call(c, MEMSERV_ALLOC, bytes, align, 0, NULL_CAP, *ret, &r);
     if (err_is_ok(err))
         err = err_is_fail(r.err) ? r.err : r.got_cap ? SYS_ERR_OK : LMP_ERR_CAP_TRANSFER;
-    if (err_is_fail(err))
+    if (err_is_fail(err)) {
         slot_free(*ret);
-    return err;
+        return err_push(err, MM_ERR_CALL);
+    }
+    return SYS_ERR_OK;
 }
 
 errval_t ram_free(capref_t ram)

@@ -10,8 +10,8 @@
 // An object of one page (or bytes) made from RAM we keep, so that the RAM
 // can go back to mem_serv when the channel closes (obj_alloc's objects
 // stay charged to us until we end).
-static errval_t make(enum objtype type, uint64_t objsize, uint64_t bytes, capref_t *obj,
-                     capref_t *ram)
+static MUST_CHECK errval_t make(enum objtype type, uint64_t objsize, uint64_t bytes, capref_t *obj,
+                                capref_t *ram)
 {
     errval_t err = ram_alloc(ram, bytes, OBJSIZE_PAGE);
     if (err_is_fail(err))
@@ -23,14 +23,17 @@ static errval_t make(enum objtype type, uint64_t objsize, uint64_t bytes, capref
             slot_free(*obj);
     }
     if (err_is_fail(err)) {
-        ram_free(*ram);
+        err_ignore(
+            ram_free(*ram),
+            "mem_serv refused the RAM back: it stays charged to us and is reclaimed when we end");
         *ram = NULL_CAP;
     }
     return err;
 }
 
-static errval_t call(capref_t ep, capref_t reply, uint64_t timeout_us, uint64_t op,
-                     const uint64_t a[3], capref_t send, capref_t recv, struct rpc_result *r)
+static MUST_CHECK errval_t call(capref_t ep, capref_t reply, uint64_t timeout_us, uint64_t op,
+                                const uint64_t a[3], capref_t send, capref_t recv,
+                                struct rpc_result *r)
 {
     uint64_t w[4] = {op, a[0], a[1], a[2]};
     struct lmp_recv_msg m;
@@ -46,7 +49,8 @@ static errval_t call(capref_t ep, capref_t reply, uint64_t timeout_us, uint64_t 
     return SYS_ERR_OK;
 }
 
-static errval_t bind(struct rpc_chan *c, capref_t bind_cap, capref_t reply_ep, uint64_t timeout_us)
+static MUST_CHECK errval_t bind(struct rpc_chan *c, capref_t bind_cap, capref_t reply_ep,
+                                uint64_t timeout_us)
 {
     memset(c, 0, sizeof(*c));
     errval_t err = SYS_ERR_OK;
@@ -77,7 +81,8 @@ static errval_t bind(struct rpc_chan *c, capref_t bind_cap, capref_t reply_ep, u
             slot_free(chan_cap);
         if (c->own_reply) {
             cap_destroy(reply_ep);
-            ram_free(c->reply_ram);
+            err_ignore(ram_free(c->reply_ram), "mem_serv refused the RAM back: it stays charged to "
+                                               "us and is reclaimed when we end");
         }
         memset(c, 0, sizeof(*c));
         return err;
@@ -129,9 +134,13 @@ errval_t rpc_share(struct rpc_chan *c)
         c->buf_ram = ram;
     } else {
         if (mapped)
-            vspace_unmap(frame);
+            err_ignore(
+                vspace_unmap(frame),
+                "fails only for a frame not mapped here; deleting the frame unmaps it anyway");
         cap_destroy(frame);
-        ram_free(ram);
+        err_ignore(
+            ram_free(ram),
+            "mem_serv refused the RAM back: it stays charged to us and is reclaimed when we end");
     }
     return err;
 }
@@ -142,12 +151,17 @@ static void release(struct rpc_chan *c)
     cap_destroy(c->ep);
     if (c->own_reply) {
         cap_destroy(c->reply);
-        ram_free(c->reply_ram);
+        err_ignore(
+            ram_free(c->reply_ram),
+            "mem_serv refused the RAM back: it stays charged to us and is reclaimed when we end");
     }
     if (c->buf) {
-        vspace_unmap(c->buf_frame);
+        err_ignore(vspace_unmap(c->buf_frame),
+                   "fails only for a frame not mapped here; deleting the frame unmaps it anyway");
         cap_destroy(c->buf_frame);
-        ram_free(c->buf_ram);
+        err_ignore(
+            ram_free(c->buf_ram),
+            "mem_serv refused the RAM back: it stays charged to us and is reclaimed when we end");
     }
     memset(c, 0, sizeof(*c));
 }
@@ -188,6 +202,13 @@ errval_t rpc_usage(struct rpc_chan *c, uint64_t pid, uint64_t out[3])
     for (unsigned i = 0; i < 3 && err_is_ok(err); i++)
         out[i] = r.w[i];
     return err;
+}
+
+errval_t rpc_failpoint(struct rpc_chan *c, unsigned n)
+{
+    struct rpc_result r = {0};
+    errval_t err = rpc_call(c, RPC_OP_FAILPOINT, n, 0, 0, NULL_CAP, NULL_CAP, &r);
+    return err_is_ok(err) ? r.err : err;
 }
 
 errval_t rpc_call(struct rpc_chan *c, uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2,

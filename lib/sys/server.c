@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/capops.h>
+#include <sys/failpoint.h>
 #include <sys/initsvc.h>
 #include <sys/lmp.h>
 #include <sys/server.h>
@@ -34,7 +35,10 @@ static void close_chan(struct server *s, struct server_chan *c)
     if (s->chan_closing)
         s->chan_closing(s, c);
     if (c->buf) {
-        vspace_unmap(c->buf_frame); // (gone already if its memory was reclaimed)
+        // (gone already if its memory was reclaimed)
+        err_ignore(vspace_unmap(c->buf_frame),
+                   "fails only for a frame not mapped here; deleting the "
+                   "frame unmaps it anyway");
         cap_destroy(c->buf_frame);
     }
     cap_destroy(c->reply);
@@ -73,7 +77,7 @@ unsigned server_clients(const struct server *s)
 
 // Ask init to signal us when new client pid ends; its answer has pid's
 // limits.
-static errval_t watch(struct server *s, uint64_t pid, struct proc_limits *limits)
+static MUST_CHECK errval_t watch(struct server *s, uint64_t pid, struct proc_limits *limits)
 {
     errval_t err = SYS_ERR_OK;
     if (!s->watch_note) {
@@ -93,7 +97,7 @@ static errval_t watch(struct server *s, uint64_t pid, struct proc_limits *limits
 // a client with a channel open is watched already and its limits are on
 // that channel; a new one's come with the watch, or from the server's
 // hook. init itself (pid 0) never ends and has no limits.
-static errval_t bind_limits(struct server *s, uint64_t pid, struct proc_limits *out)
+static MUST_CHECK errval_t bind_limits(struct server *s, uint64_t pid, struct proc_limits *out)
 {
     unsigned open = 0;
     *out = proc_limits_none;
@@ -151,7 +155,8 @@ static void do_bind(struct server *s, uint64_t pid, capref_t reply, struct serve
         if (chan_cap)
             slot_free(chan_cap);
         uint64_t w[4] = {resp->err, 0, 0, 0};
-        lmp_send(reply, LMP_FLAG_NONBLOCK, NULL_CAP, w);
+        err_ignore(lmp_send(reply, LMP_FLAG_NONBLOCK, NULL_CAP, w),
+                   "a notification or answer to a process that may have ended: nothing to do then");
         cap_destroy(reply);
         resp->defer = true; // answered already
         return;
@@ -206,7 +211,8 @@ static void dispatch(struct server *s, const struct lmp_recv_msg *m, capref_t ca
     } else if (req.op == RPC_OP_CLOSE) {
         if (cap)
             cap_destroy(cap);
-        server_reply(req.chan, &resp);
+        err_ignore(server_reply(req.chan, &resp),
+                   "the client may have ended meanwhile: nobody is left to answer");
         close_chan(s, req.chan);
         return;
     } else if (req.op == RPC_OP_STATS) {
@@ -221,8 +227,16 @@ static void dispatch(struct server *s, const struct lmp_recv_msg *m, capref_t ca
             s->usage(s, req.a[0], &resp.w[1]);
         if (cap)
             cap_destroy(cap);
-    } else
+    } else if (req.op == RPC_OP_FAILPOINT) {
+        req.chan->failpoint = (unsigned)req.a[0]; // for this channel's next request
+        if (cap)
+            cap_destroy(cap);
+    } else {
+        failpoint_arm(req.chan->failpoint); // (0: off)
+        req.chan->failpoint = 0;
         s->handle(s, &req, &resp);
+        failpoint_arm(0); // reached or not, it ends with the request
+    }
     errval_t sent = resp.defer ? SYS_ERR_OK : server_reply(req.chan, &resp);
     if (resp.cap && resp.cap_drop)
         cap_destroy(resp.cap);

@@ -38,7 +38,7 @@ static void start(void)
 }
 
 // Make a new L2 CNode in the first empty L1 slot we manage.
-static errval_t refill(void)
+static MUST_CHECK errval_t refill(void)
 {
     uint32_t l1 = ROOTCN_SLOTS_USER;
     while (l1 < SLOT_L1_LIMIT && cnodes[l1].present)
@@ -57,7 +57,7 @@ static errval_t refill(void)
 }
 
 // Make CNodes until the reserve and the kept slots are free.
-static errval_t fill(void)
+static MUST_CHECK errval_t fill(void)
 {
     errval_t err = SYS_ERR_OK;
     refilling = true;

@@ -4,6 +4,7 @@
 #include <kpi/init.h>
 #include <string.h>
 #include <sys/capops.h>
+#include <sys/failpoint.h>
 #include <sys/slot.h>
 #include <sys/spawn.h>
 #include <sys/sys.h>
@@ -35,7 +36,7 @@ static void need_pt(struct plan *p, uint64_t va)
     }
 }
 
-static errval_t plan(struct plan *p, const void *elf, size_t size)
+static MUST_CHECK errval_t plan(struct plan *p, const void *elf, size_t size)
 {
     const char *why;
     memset(p, 0, sizeof(*p));
@@ -69,7 +70,7 @@ struct carve {
     uint64_t off, bytes;
 };
 
-static errval_t make(struct carve *c, enum objtype type, uint64_t objsize, capref_t dest)
+static MUST_CHECK errval_t make(struct carve *c, enum objtype type, uint64_t objsize, capref_t dest)
 {
     uint64_t align = objsize < OBJSIZE_PAGE ? objsize : OBJSIZE_PAGE;
     c->off = (c->off + align - 1) & ~(align - 1);
@@ -82,7 +83,8 @@ static errval_t make(struct carve *c, enum objtype type, uint64_t objsize, capre
 }
 
 // A new object in the next handle slot.
-static errval_t make_h(struct carve *c, enum objtype type, uint64_t objsize, capref_t *ret)
+static MUST_CHECK errval_t make_h(struct carve *c, enum objtype type, uint64_t objsize,
+                                  capref_t *ret)
 {
     *ret = cap_at(c->sp->handle_l1, c->sp->next++);
     return make(c, type, objsize, *ret);
@@ -91,12 +93,13 @@ static errval_t make_h(struct carve *c, enum objtype type, uint64_t objsize, cap
 static capref_t h(struct spawn *sp, uint32_t i) { return cap_at(sp->handle_l1, i); }
 
 // Copy our cap src into slot i of the domain's L2 CNode at handle slot cn.
-static errval_t give(struct spawn *sp, enum spawn_handle_slot cn, uint32_t i, capref_t src)
+static MUST_CHECK errval_t give(struct spawn *sp, enum spawn_handle_slot cn, uint32_t i,
+                                capref_t src)
 {
     return invoke_cnode_copy(cap_root, h(sp, cn), i, src, CAP_RIGHTS_ALL);
 }
 
-static errval_t make_cspace(struct carve *c)
+static MUST_CHECK errval_t make_cspace(struct carve *c)
 {
     struct spawn *sp = c->sp;
     errval_t err = make(c, ObjType_L1CNode, OBJSIZE_CTE * L1_CNODE_MIN_SLOTS, h(sp, SPAWN_H_ROOT));
@@ -114,7 +117,8 @@ static errval_t make_cspace(struct carve *c)
 }
 
 // The page tables; each also goes where kpi/init.h says in the domain's PAGECN.
-static errval_t make_vspace(struct carve *c, const struct plan *p, capref_t *pml4, capref_t *pd)
+static MUST_CHECK errval_t make_vspace(struct carve *c, const struct plan *p, capref_t *pml4,
+                                       capref_t *pd)
 {
     struct spawn *sp = c->sp;
     capref_t pdpt;
@@ -156,8 +160,8 @@ static capref_t pt_for(struct spawn *sp, const struct plan *p, uint64_t va, uint
 }
 
 // Write into a domain's frame: map a temporary copy of it here.
-static errval_t fill(struct spawn *sp, capref_t frame, uint64_t bytes, uint64_t skip,
-                     const void *src, uint64_t len)
+static MUST_CHECK errval_t fill(struct spawn *sp, capref_t frame, uint64_t bytes, uint64_t skip,
+                                const void *src, uint64_t len)
 {
     capref_t tmp = h(sp, SPAWN_H_TEMP);
     void *va;
@@ -167,10 +171,10 @@ static errval_t fill(struct spawn *sp, capref_t frame, uint64_t bytes, uint64_t 
     err = vspace_map(tmp, bytes, MAP_WRITE, &va);
     if (err_is_ok(err)) {
         memcpy((char *)va + skip, src, len);
-        vspace_unmap(tmp);
+        err = vspace_unmap(tmp);
     }
-    cap_delete(tmp);
-    return err;
+    errval_t del = cap_delete(tmp);
+    return err_is_ok(err) ? del : err;
 }
 
 struct frame_spec {
@@ -179,8 +183,8 @@ struct frame_spec {
 };
 
 // A frame in the next handle slot, mapped at va for the domain, also in its SEGCN.
-static errval_t make_frame(struct carve *c, const struct plan *p, uint32_t first_pt,
-                           struct frame_spec f, capref_t *ret)
+static MUST_CHECK errval_t make_frame(struct carve *c, const struct plan *p, uint32_t first_pt,
+                                      struct frame_spec f, capref_t *ret)
 {
     struct spawn *sp = c->sp;
     uint32_t seg_slot = sp->next - SPAWN_H_FIRST_FREE;
@@ -193,8 +197,8 @@ static errval_t make_frame(struct carve *c, const struct plan *p, uint32_t first
     return err;
 }
 
-static errval_t load_segments(struct carve *c, const struct plan *p, uint32_t first_pt,
-                              const uint8_t *file)
+static MUST_CHECK errval_t load_segments(struct carve *c, const struct plan *p, uint32_t first_pt,
+                                         const uint8_t *file)
 {
     for (unsigned i = 0; i < p->elf.n_segments; i++) {
         const struct elf_segment *s = &p->elf.seg[i];
@@ -221,8 +225,8 @@ static errval_t load_segments(struct carve *c, const struct plan *p, uint32_t fi
     return SYS_ERR_OK;
 }
 
-static errval_t make_args(struct spawn *sp, capref_t frame, int argc, const char *const *argv,
-                          uint64_t pid)
+static MUST_CHECK errval_t make_args(struct spawn *sp, capref_t frame, int argc,
+                                     const char *const *argv, uint64_t pid)
 {
     static struct args_page a; // built here, copied into the domain's page
     memset(&a, 0, sizeof(a));
@@ -243,7 +247,8 @@ static errval_t make_args(struct spawn *sp, capref_t frame, int argc, const char
     return fill(sp, frame, OBJSIZE_PAGE, 0, &a, sizeof(a));
 }
 
-static errval_t make_dispatcher(struct carve *c, capref_t pml4, capref_t frame, const char *name)
+static MUST_CHECK errval_t make_dispatcher(struct carve *c, capref_t pml4, capref_t frame,
+                                           const char *name)
 {
     struct spawn *sp = c->sp;
     capref_t reply;
@@ -268,6 +273,41 @@ static errval_t make_dispatcher(struct carve *c, capref_t pml4, capref_t frame, 
     return err;
 }
 
+// The steps of spawn_load after the region is there; each is a FAILPOINT.
+static MUST_CHECK errval_t build(struct spawn *sp, struct carve *c, const struct plan *p,
+                                 const void *elf, int argc, const char *const *argv, uint64_t pid)
+{
+    // The handle CNode first: it holds our copies of everything else.
+    errval_t err = FAILPOINT(make(c, ObjType_L2CNode, OBJSIZE_L2CNODE, cap_l1(sp->handle_l1)));
+    capref_t pml4, pd, disp, args, stack;
+    if (err_is_ok(err))
+        err = FAILPOINT(make_cspace(c));
+    if (err_is_ok(err))
+        err = FAILPOINT(make_vspace(c, p, &pml4, &pd));
+    uint32_t first_pt = SPAWN_H_FIRST_FREE + 3;
+    if (err_is_ok(err))
+        err = FAILPOINT(make_frame(
+            c, p, first_pt, (struct frame_spec){DISPFRAME_VA, OBJSIZE_PAGE, MAP_WRITE}, &disp));
+    if (err_is_ok(err))
+        err = FAILPOINT(
+            make_frame(c, p, first_pt, (struct frame_spec){ARGS_VA, OBJSIZE_PAGE, 0}, &args));
+    if (err_is_ok(err))
+        err = FAILPOINT(make_frame(
+            c, p, first_pt, (struct frame_spec){STACK_TOP - STACK_BYTES, STACK_BYTES, MAP_WRITE},
+            &stack));
+    if (err_is_ok(err))
+        err = FAILPOINT(load_segments(c, p, first_pt, elf));
+    if (err_is_ok(err))
+        err = FAILPOINT(make_args(sp, args, argc, argv, pid));
+    if (err_is_ok(err))
+        err = FAILPOINT(give(sp, SPAWN_H_TASKCN, TASKCN_SLOT_DISPFRAME, disp));
+    if (err_is_ok(err))
+        err = FAILPOINT(give(sp, SPAWN_H_TASKCN, TASKCN_SLOT_ARGSPAGE, args));
+    if (err_is_ok(err))
+        err = FAILPOINT(make_dispatcher(c, pml4, disp, argc ? argv[0] : "?"));
+    return err;
+}
+
 errval_t spawn_load(struct spawn *sp, const void *elf, size_t size, int argc,
                     const char *const *argv, uint64_t pid, uint32_t handle_l1, spawn_alloc_fn alloc,
                     void *alloc_arg)
@@ -275,41 +315,25 @@ errval_t spawn_load(struct spawn *sp, const void *elf, size_t size, int argc,
     struct plan p;
     errval_t err = plan(&p, elf, size);
     if (err_is_fail(err))
-        return err;
+        return err_push(err, SPAWN_ERR_LOAD);
     *sp = (struct spawn){.handle_l1 = handle_l1, .next = SPAWN_H_FIRST_FREE, .entry = p.elf.entry};
-    err = alloc(alloc_arg, &sp->region, page_up(p.bytes));
-    if (err_is_fail(err))
-        return err;
+    err = FAILPOINT(alloc(alloc_arg, &sp->region, page_up(p.bytes)));
+    if (err_is_fail(err)) {
+        sp->region = NULL_CAP;
+        return err_push(err, SPAWN_ERR_LOAD);
+    }
     struct carve c = {.sp = sp, .bytes = page_up(p.bytes)};
-    // The handle CNode first: it holds our copies of everything else.
-    err = make(&c, ObjType_L2CNode, OBJSIZE_L2CNODE, cap_l1(handle_l1));
-    capref_t pml4, pd, disp, args;
-    if (err_is_ok(err))
-        err = make_cspace(&c);
-    if (err_is_ok(err))
-        err = make_vspace(&c, &p, &pml4, &pd);
-    uint32_t first_pt = SPAWN_H_FIRST_FREE + 3;
-    if (err_is_ok(err))
-        err = make_frame(&c, &p, first_pt,
-                         (struct frame_spec){DISPFRAME_VA, OBJSIZE_PAGE, MAP_WRITE}, &disp);
-    if (err_is_ok(err))
-        err = make_frame(&c, &p, first_pt, (struct frame_spec){ARGS_VA, OBJSIZE_PAGE, 0}, &args);
-    capref_t stack;
-    if (err_is_ok(err))
-        err = make_frame(&c, &p, first_pt,
-                         (struct frame_spec){STACK_TOP - STACK_BYTES, STACK_BYTES, MAP_WRITE},
-                         &stack);
-    if (err_is_ok(err))
-        err = load_segments(&c, &p, first_pt, elf);
-    if (err_is_ok(err))
-        err = make_args(sp, args, argc, argv, pid);
-    if (err_is_ok(err))
-        err = give(sp, SPAWN_H_TASKCN, TASKCN_SLOT_DISPFRAME, disp);
-    if (err_is_ok(err))
-        err = give(sp, SPAWN_H_TASKCN, TASKCN_SLOT_ARGSPAGE, args);
-    if (err_is_ok(err))
-        err = make_dispatcher(&c, pml4, disp, argc ? argv[0] : "?");
-    return err;
+    err = build(sp, &c, &p, elf, argc, argv, pid);
+    if (err_is_fail(err)) {
+        // Everything made is a descendant of the region: one revoke (on
+        // this core: nothing went to another) takes it all, the handle
+        // CNode in our L1 slot included. The region stays the caller's.
+        bool remote;
+        err_ignore(cap_revoke_here(sp->region, &remote),
+                   "fails only for an empty region slot: then nothing was made from it");
+        return err_push(err, SPAWN_ERR_LOAD);
+    }
+    return SYS_ERR_OK;
 }
 
 errval_t spawn_give(struct spawn *sp, uint32_t taskcn_slot, capref_t src)
@@ -317,4 +341,8 @@ errval_t spawn_give(struct spawn *sp, uint32_t taskcn_slot, capref_t src)
     return give(sp, SPAWN_H_TASKCN, taskcn_slot, src);
 }
 
-errval_t spawn_run(struct spawn *sp) { return invoke_dispatcher_run(h(sp, SPAWN_H_DISPATCHER)); }
+errval_t spawn_run(struct spawn *sp)
+{
+    errval_t err = invoke_dispatcher_run(h(sp, SPAWN_H_DISPATCHER));
+    return err_is_ok(err) ? err : err_push(err, SPAWN_ERR_RUN);
+}

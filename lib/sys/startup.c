@@ -65,7 +65,8 @@ static void on_exception(uint64_t vector, uint64_t error, uint64_t addr)
     int n = snprintf(line, sizeof(line),
                      "%s (pid %lu): %s (vector %lu, error %#lx) at rip %#lx, address %#lx\n",
                      sys_name(), sys_pid(), what, vector, error, frame->exc.regs.rip, addr);
-    sys_print(line, (uint64_t)n < sizeof(line) ? (uint64_t)n : sizeof(line) - 1);
+    err_ignore(sys_print(line, (uint64_t)n < sizeof(line) ? (uint64_t)n : sizeof(line) - 1),
+               "nowhere left to report that the console failed");
     sys_exit(EXIT_FAULT);
 }
 
@@ -88,7 +89,7 @@ void libc_sys_write(const char *buf, size_t len)
 {
     while (len > 0) {
         size_t n = len < 4096 ? len : 4096;
-        sys_print(buf, n);
+        err_ignore(sys_print(buf, n), "nowhere left to report that the console failed");
         buf += n;
         len -= n;
     }

@@ -15,14 +15,15 @@ struct rpc_chan *storctl_chan(errval_t *err)
 
 // One call; name (if not NULL) goes in the shared page first; send and
 // recv as rpc_call's.
-static errval_t call_caps(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, const char *name,
-                          capref_t send, capref_t recv, struct rpc_result *r)
+static MUST_CHECK errval_t call_caps(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2,
+                                     const char *name, capref_t send, capref_t recv,
+                                     struct rpc_result *r)
 {
     errval_t err;
     struct rpc_chan *c = storctl_chan(&err);
     if (err_is_ok(err) && name) {
         if (strlen(name) >= STORCTL_VSA_NAME)
-            return STORCTL_ERR_BAD_NAME;
+            return err_push(STORCTL_ERR_BAD_NAME, STORCTL_ERR_CALL);
         strcpy(c->buf, name);
     }
     if (err_is_ok(err))
@@ -34,18 +35,20 @@ static errval_t call_caps(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, co
         if (err_is_ok(err))
             err = rpc_call(c, op, a0, a1, a2, send, recv, r);
     }
-    return err_is_ok(err) ? r->err : err;
+    if (err_is_ok(err))
+        err = r->err;
+    return err_is_ok(err) ? err : err_push(err, STORCTL_ERR_CALL);
 }
 
-static errval_t call(uint64_t op, uint64_t a0, const char *name, struct rpc_result *r)
+static MUST_CHECK errval_t call(uint64_t op, uint64_t a0, const char *name, struct rpc_result *r)
 {
     return call_caps(op, a0, 0, 0, name, NULL_CAP, NULL_CAP, r);
 }
 
 // A call that may bring a cap back: into a new slot *out (freed again if
 // none came).
-static errval_t call_get_cap(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, capref_t send,
-                             capref_t *out, struct rpc_result *r)
+static MUST_CHECK errval_t call_get_cap(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2,
+                                        capref_t send, capref_t *out, struct rpc_result *r)
 {
     errval_t err = slot_alloc(out);
     if (err_is_ok(err))
@@ -107,7 +110,7 @@ errval_t storctl_vsa_destroy(const char *name)
     return call(STORCTL_VSA_DESTROY, 0, name, &r);
 }
 
-static errval_t list(uint64_t op, void *out, size_t size, unsigned max, unsigned *n)
+static MUST_CHECK errval_t list(uint64_t op, void *out, size_t size, unsigned max, unsigned *n)
 {
     struct rpc_result r;
     errval_t err = call(op, 0, NULL, &r);

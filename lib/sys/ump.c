@@ -39,7 +39,8 @@ errval_t ump_send(struct ump_chan *c, const uint64_t w[UMP_WORDS])
     full_fence(); // our seq store before our read of its sleep flag
     if (c->tx_hdr->sleeping && c->wake) {
         c->tx_hdr->sleeping = 0;
-        invoke_irqdest_notify(c->wake);
+        err_ignore(invoke_irqdest_notify(c->wake),
+                   "a wake-up to a core or process that may have ended");
         c->wakeups++;
     }
     return SYS_ERR_OK;

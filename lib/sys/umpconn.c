@@ -15,7 +15,7 @@ static capref_t wake_cap; // our wake-up vector, connected to our endpoint
 
 // A vector on our core from our monitor, connected to our endpoint: peers
 // raise it when they leave us a message while we sleep.
-static errval_t wake_setup(void)
+static MUST_CHECK errval_t wake_setup(void)
 {
     if (wake_cap)
         return SYS_ERR_OK;
@@ -43,8 +43,8 @@ static errval_t wake_setup(void)
 }
 
 // A call with the name in the shared page, a cap out, a cap back.
-static errval_t call(uint64_t op, const char *name, uint64_t a0, capref_t send, capref_t *got,
-                     struct rpc_result *r)
+static MUST_CHECK errval_t call(uint64_t op, const char *name, uint64_t a0, capref_t send,
+                                capref_t *got, struct rpc_result *r)
 {
     errval_t err;
     struct rpc_chan *ch = initsvc_chan(&err);
@@ -80,7 +80,7 @@ errval_t ump_offer(const char *name)
 }
 
 // Map the connection's frame and take our side of it.
-static errval_t open_conn(struct ump_conn *c, uint64_t id, bool side_a)
+static MUST_CHECK errval_t open_conn(struct ump_conn *c, uint64_t id, bool side_a)
 {
     void *va;
     struct rpc_result r;
@@ -128,7 +128,9 @@ errval_t ump_recv_wait(struct ump_conn *c, uint64_t w[UMP_WORDS])
             continue;
         }
         struct lmp_recv_msg m;
-        lmp_recv(cap_selfep, 0, NULL_CAP, &m); // the wake-up (or any message)
+        // the wake-up (or any message)
+        err_ignore(lmp_recv(cap_selfep, 0, NULL_CAP, &m),
+                   "any message (or none) ends the wait: the caller checks the state itself");
         ump_awake(&c->chan);
     }
     return err;

@@ -35,7 +35,7 @@ static capref_t *table_slot(uint64_t key)
 }
 
 // The table of type at *cap, made and mapped into parent at entry if absent.
-static errval_t ensure(capref_t *cap, enum objtype type, capref_t parent, uint32_t entry)
+static MUST_CHECK errval_t ensure(capref_t *cap, enum objtype type, capref_t parent, uint32_t entry)
 {
     if (*cap)
         return SYS_ERR_OK;
@@ -54,7 +54,7 @@ static errval_t ensure(capref_t *cap, enum objtype type, capref_t parent, uint32
 
 // Page tables below 1 GiB live in PAGECN slot PAGECN_SLOT_PT0 + PD index,
 // made there if missing (an empty slot says so).
-static errval_t low_pt(uint64_t va, capref_t *pt)
+static MUST_CHECK errval_t low_pt(uint64_t va, capref_t *pt)
 {
     uint32_t pdi = (uint32_t)(va / PT_SPAN);
     *pt = pagecn(PAGECN_SLOT_PT0 + pdi);
@@ -73,7 +73,7 @@ static errval_t low_pt(uint64_t va, capref_t *pt)
 }
 
 // The page table covering va, making the levels above it as needed.
-static errval_t page_table(uint64_t va, capref_t *pt)
+static MUST_CHECK errval_t page_table(uint64_t va, capref_t *pt)
 {
     if (va < LOW_LIMIT)
         return low_pt(va, pt);
@@ -224,7 +224,8 @@ void *vspace_heap_grow(uint64_t bytes, errval_t *err)
         capref_t pt;
         *err = page_table(va, &pt);
         if (err_is_fail(*err)) {
-            ram_free(ram);
+            err_ignore(ram_free(ram), "mem_serv refused the RAM back: it stays charged to us and "
+                                      "is reclaimed when we end");
             return NULL;
         }
     }
@@ -232,7 +233,9 @@ void *vspace_heap_grow(uint64_t bytes, errval_t *err)
     // handler cannot make CNodes (that needs RAM from mem_serv).
     *err = slot_keep((int)(bytes / HEAP_CHUNK));
     if (err_is_fail(*err)) {
-        ram_free(ram);
+        err_ignore(
+            ram_free(ram),
+            "mem_serv refused the RAM back: it stays charged to us and is reclaimed when we end");
         return NULL;
     }
     backing[nbacking++] = (struct backing){heap_next, bytes, ram};
@@ -267,12 +270,13 @@ bool vspace_heap_fault(uint64_t addr)
             err = invoke_vnode_map(pt, (chunk / OBJSIZE_PAGE) % 512, frame, MAP_WRITE, 0,
                                    HEAP_CHUNK / OBJSIZE_PAGE);
         if (err_is_fail(err)) {
-            cap_delete(frame);
+            err_ignore(cap_delete(frame),
+                       "empty if the retype failed: the slot is freed either way");
             slot_free(frame);
             return false;
         }
         heap_mapped += HEAP_CHUNK;
-        slot_keep(-1);
+        err_ignore(slot_keep(-1), "shrinking the reserve cannot fail");
         return true;
     }
     return false;

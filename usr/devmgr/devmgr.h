@@ -52,41 +52,44 @@ extern struct server devmgr_server;
 // Device memory (mem.c): [pa, pa + bytes) as one DevFrame of our own
 // (page aligned; nothing of it handed out before), or mapped here (pages
 // retyped once each, uncached). NULL if it is not device memory.
-errval_t devmem_frame(uint64_t pa, uint64_t bytes, capref_t *out);
+MUST_CHECK errval_t devmem_frame(uint64_t pa, uint64_t bytes, capref_t *out);
 void *devmem_map(uint64_t pa, uint64_t bytes);
-errval_t devmem_init(void); // after our copy of DEVCN is in L1 slot DEVCN_L1
+MUST_CHECK errval_t devmem_init(void); // after our copy of DEVCN is in L1 slot DEVCN_L1
 // One page of mapped device memory as a DevFrame of its own (from the
 // piece we mapped it through), e.g. a function's configuration page.
-errval_t devmem_page_cap(uint64_t pa, capref_t *out);
+MUST_CHECK errval_t devmem_page_cap(uint64_t pa, capref_t *out);
 const struct bootinfo *devmem_bootinfo(void);
 
 // PCI (pci.c): ECAM from the MCFG, the device table, lspci, SR-IOV.
-errval_t pci_setup(uint64_t ecam_base, uint8_t first_bus, uint8_t last_bus);
+MUST_CHECK errval_t pci_setup(uint64_t ecam_base, uint8_t first_bus, uint8_t last_bus);
 const struct pci_cfg *pci_config(void);
 struct dev *dev_find(uint16_t rid);
-errval_t dev_bar_cap(struct dev *d, unsigned bar, capref_t *cap, uint64_t *bytes);
-errval_t dev_config_cap(struct dev *d, capref_t *cap);
-errval_t dev_sriov(struct dev *pf, unsigned n, uint16_t *first, uint16_t *stride);
+MUST_CHECK errval_t dev_bar_cap(struct dev *d, unsigned bar, capref_t *cap, uint64_t *bytes);
+MUST_CHECK errval_t dev_config_cap(struct dev *d, capref_t *cap);
+MUST_CHECK errval_t dev_sriov(struct dev *pf, unsigned n, uint16_t *first, uint16_t *stride);
 // The PF's VFs off (VF Enable and VF Memory Space cleared) and its bus
 // mastering off: what its next driver starts from.
-errval_t dev_sriov_off(struct dev *pf);
+MUST_CHECK errval_t dev_sriov_off(struct dev *pf);
 void dev_lspci(bool verbose, uint64_t first, char *buf, size_t size, uint64_t *next);
 
 // The IOMMU (iommu.c).
-errval_t iommu_setup(const struct acpi_dmar *dmar);
-errval_t iommu_domain(uint64_t creator, capref_t *root, uint16_t *id);
-errval_t iommu_attach(struct dev *d, uint16_t id);
-errval_t iommu_detach(struct dev *d);
+MUST_CHECK errval_t iommu_setup(const struct acpi_dmar *dmar);
+MUST_CHECK errval_t iommu_domain(uint64_t creator, capref_t *root, uint16_t *id);
+MUST_CHECK errval_t iommu_attach(struct dev *d, uint16_t id);
+MUST_CHECK errval_t iommu_detach(struct dev *d);
 void iommu_faults(void);
 // A process ended: its domains go (devices in them are detached first).
 void iommu_proc_ended(uint64_t pid);
+// Domain id of creator's goes (devices attached to it detached first):
+// DEVMGR_DOMAIN_FREE. Errors: VTD_ERR_NOT_ATTACHED (no such domain of its).
+MUST_CHECK errval_t iommu_domain_free(uint64_t creator, uint16_t id);
 bool iommu_enabled(void);
 // Interrupt remapping: on (iommu_setup turns it on after translation);
 // entry index made present (vector on the core with apic_id, only for
 // requester rid) or cleared, each with the unit's entry cache invalidated.
 bool iommu_ir_enabled(void);
-errval_t iommu_irte_set(uint16_t index, uint16_t rid, uint8_t vector, uint8_t apic_id);
-errval_t iommu_irte_clear(uint16_t index);
+MUST_CHECK errval_t iommu_irte_set(uint16_t index, uint16_t rid, uint8_t vector, uint8_t apic_id);
+MUST_CHECK errval_t iommu_irte_clear(uint16_t index);
 
 // Interrupt vectors (main.c): how many are handed out; a process ended:
 // its vectors come back (their caps revoked).
@@ -101,9 +104,9 @@ uint64_t irq_dev_vectors(uint16_t rid);
 
 // Owners and drivers (owners.c).
 void owners_start_drivers(void);
-errval_t owners_grant(struct dev *d, uint64_t pid);
-errval_t owners_return(struct dev *d);
+MUST_CHECK errval_t owners_grant(struct dev *d, uint64_t pid);
+MUST_CHECK errval_t owners_return(struct dev *d);
 void owners_check(void); // a watched process ended: take back what it held
-errval_t owners_watch(uint64_t pid);
+MUST_CHECK errval_t owners_watch(uint64_t pid);
 
 uint16_t dev_rid(const struct dev *d);

@@ -33,7 +33,7 @@ bool iommu_ir_enabled(void) { return ir_enabled; }
 static void on_fault(void *arg, const struct vtd_fault *f);
 
 // A zeroed page for the unit's tables, from our own memory.
-static errval_t alloc_page(void *arg, struct vtd_page *out)
+static MUST_CHECK errval_t alloc_page(void *arg, struct vtd_page *out)
 {
     (void)arg;
     capref_t frame;
@@ -50,7 +50,7 @@ static errval_t alloc_page(void *arg, struct vtd_page *out)
 // The unit's interrupt entry cache is invalidated by the CPU driver
 // (kpi/caps.h, DevFrameCmd_IOMMUInvalidateIEC): it runs the invalidation
 // queue, which must not be on while it invalidates IOTLBs through registers.
-static errval_t iec_invalidate(void *arg, bool global, uint16_t index)
+static MUST_CHECK errval_t iec_invalidate(void *arg, bool global, uint16_t index)
 {
     (void)arg;
     return invoke_iommu_iec_invalidate(unit_regs, global, index);
@@ -143,11 +143,14 @@ errval_t iommu_domain(uint64_t creator, capref_t *root, uint16_t *id)
         err = cap_copy(*root, top, CAP_RIGHTS_ALL);
     if (err_is_fail(err)) {
         if (d->vd.id)
-            vtd_domain_fini(&unit, &d->vd);
+            err_ignore(vtd_domain_fini(&unit, &d->vd),
+                       "the domain ID is freed either way; a failed invalidation leaves nothing "
+                       "attached to it");
         if (top)
             cap_destroy(top);
         if (ram)
-            ram_free(ram);
+            err_ignore(ram_free(ram), "mem_serv refused the RAM back: it stays charged to us and "
+                                      "is reclaimed when we end");
         return err;
     }
     d->used = true;
@@ -196,21 +199,38 @@ errval_t iommu_detach(struct dev *d)
     return err;
 }
 
+// Detach what is attached to dom, and free it: its RAM back to mem_serv
+// (the creator's copy of the root goes too).
+static void domain_free(struct domain *dom)
+{
+    for (unsigned k = 0; k < ndevs; k++) {
+        if (devs[k].domain == (int)(dom - domains))
+            err_ignore(iommu_detach(&devs[k]), "the device is detached either way (its "
+                                               "context entry cleared; a failed "
+                                               "invalidation is printed by the VT-d driver)");
+    }
+    err_ignore(vtd_domain_fini(&unit, &dom->vd),
+               "the domain ID is freed either way; nothing is attached to it any more");
+    cap_destroy(dom->root);
+    err_ignore(ram_free(dom->ram), "mem_serv refused the RAM back: it stays out of use");
+    dom->used = false;
+}
+
 void iommu_proc_ended(uint64_t pid)
 {
     for (unsigned i = 0; i < MAX_DOMAINS; i++) {
-        struct domain *dom = &domains[i];
-        if (!dom->used || dom->creator != pid)
-            continue;
-        for (unsigned k = 0; k < ndevs; k++) {
-            if (devs[k].domain == (int)i)
-                iommu_detach(&devs[k]);
-        }
-        vtd_domain_fini(&unit, &dom->vd);
-        cap_destroy(dom->root);
-        ram_free(dom->ram); // back to mem_serv (the creator's copy of the root goes too)
-        dom->used = false;
+        if (domains[i].used && domains[i].creator == pid)
+            domain_free(&domains[i]);
     }
+}
+
+errval_t iommu_domain_free(uint64_t creator, uint16_t id)
+{
+    struct domain *dom = domain_by_id(id);
+    if (!dom || dom->creator != creator)
+        return VTD_ERR_NOT_ATTACHED;
+    domain_free(dom);
+    return SYS_ERR_OK;
 }
 
 // ---- Faults ----
@@ -244,7 +264,8 @@ static void on_fault(void *arg, const struct vtd_fault *f)
                d->domain >= 0 ? "" : " (attached to no domain: blocked)");
     // Tell the owner (a notification: never blocks us, never lost).
     if (d->note)
-        lmp_send(d->note, LMP_FLAG_NOTIFY, NULL_CAP, (uint64_t[4]){0});
+        err_ignore(lmp_send(d->note, LMP_FLAG_NOTIFY, NULL_CAP, (uint64_t[4]){0}),
+                   "a notification or answer to a process that may have ended: nothing to do then");
 }
 
 void iommu_faults(void)

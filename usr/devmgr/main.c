@@ -30,7 +30,7 @@ static const void *acpi_map(void *arg, uint64_t pa, size_t len)
     return devmem_map(pa, len);
 }
 
-static errval_t read_acpi(struct acpi_mcfg *mcfg, struct acpi_dmar *dmar)
+static MUST_CHECK errval_t read_acpi(struct acpi_mcfg *mcfg, struct acpi_dmar *dmar)
 {
     const struct bootinfo *bi = devmem_bootinfo();
     struct acpi_tables t;
@@ -126,7 +126,8 @@ static unsigned domains_of(uint64_t pid)
 // and the message is the remappable one naming it (address 0xFEE00000 |
 // index << 5 | format bit; data 0). Without: the compatibility-format
 // message, which names the vector and core itself.
-static errval_t irq_msi(capref_t cap, uint32_t v, uint16_t rid, uint64_t *addr, uint32_t *data)
+static MUST_CHECK errval_t irq_msi(capref_t cap, uint32_t v, uint16_t rid, uint64_t *addr,
+                                   uint32_t *data)
 {
     errval_t err = invoke_irqdest_get_msi(cap, addr, data);
     if (err_is_fail(err) || !iommu_ir_enabled())
@@ -184,7 +185,7 @@ uint64_t irq_dev_vectors(uint16_t rid)
 }
 
 // Vector v's remapping entry goes: not present, and out of the unit's cache.
-static errval_t irq_entry_clear(unsigned v)
+static MUST_CHECK errval_t irq_entry_clear(unsigned v)
 {
     if (vec_rid[v] < 0)
         return SYS_ERR_OK;
@@ -209,7 +210,7 @@ void irq_dev_released(const struct dev *d)
 // Vector v comes back from its holder. Its remapping entry goes first;
 // then every copy of its cap (revoked: the holder may have passed one on),
 // and with it any binding to an endpoint, so the next holder starts clean.
-static errval_t irq_release(unsigned v)
+static MUST_CHECK errval_t irq_release(unsigned v)
 {
     capref_t cap = cap_at(IRQCN_L1, v);
     errval_t err = irq_entry_clear(v);
@@ -217,7 +218,7 @@ static errval_t irq_release(unsigned v)
         err = cap_revoke(cap);
     if (err_is_ok(err)) {
         err = invoke_irqdest_disconnect(cap);
-        if (err_no(err) == IRQ_ERR_NOT_BOUND)
+        if (err_has(err, IRQ_ERR_NOT_BOUND))
             err = SYS_ERR_OK;
     }
     if (err_is_fail(err)) { // kept out of use: someone may still have it
@@ -233,7 +234,8 @@ void irq_proc_ended(uint64_t pid)
 {
     for (unsigned v = VECTOR_FIRST; v <= VECTOR_LAST; v++) {
         if (vec_used[v] && vec_holder[v] == pid)
-            irq_release(v);
+            err_ignore(irq_release(v),
+                       "irq_release prints and keeps the vector out of use when it fails");
     }
 }
 
@@ -300,6 +302,9 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
         resp->w[0] = id;
         break;
     }
+    case DEVMGR_DOMAIN_FREE:
+        resp->err = iommu_domain_free(req->chan->pid, (uint16_t)req->a[0]);
+        break;
     case DEVMGR_FAULTS: {
         struct dev *d = dev_find((uint16_t)req->a[0]);
         resp->err = d ? SYS_ERR_OK : PCI_ERR_NO_DEVICE;
@@ -356,7 +361,7 @@ static void notify(struct server *s, uint64_t bits)
 
 // ---- Start ----
 
-static errval_t take_caps(void)
+static MUST_CHECK errval_t take_caps(void)
 {
     // init's DEVCN and IRQCN copies go into L1 slots of ours, so that their
     // slots have addresses here.

@@ -80,7 +80,7 @@ static struct chunk *chunk_of(uint64_t pa)
 }
 
 // Map the piece holding pa (clipped to its region), once.
-static errval_t map_chunk(uint64_t pa)
+static MUST_CHECK errval_t map_chunk(uint64_t pa)
 {
     uint64_t lo = pa & ~(uint64_t)(CHUNK - 1), hi = lo + CHUNK;
     if (chunk_of(pa))

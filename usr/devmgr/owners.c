@@ -90,7 +90,11 @@ errval_t owners_grant(struct dev *d, uint64_t pid)
     if (err_is_fail(err))
         return err;
     if (d->domain >= 0)
-        iommu_detach(d); // the new owner brings its own domain (and its own vectors)
+        // the new owner brings its own domain (and its own vectors)
+        err_ignore(
+            iommu_detach(d),
+            "the device is detached either way (its entry cleared; an IOTLB failure is printed by "
+            "the VT-d driver)");
     irq_dev_released(d);
     d->granter = d->owner;
     d->owner = pid;
@@ -102,7 +106,8 @@ errval_t owners_return(struct dev *d)
     if (d->granter == DEVMGR_NO_OWNER)
         return SYS_ERR_INVALID_ARGS; // not granted: nobody to return it to
     if (d->domain >= 0)
-        iommu_detach(d);
+        err_ignore(iommu_detach(d), "the device is detached either way (its entry cleared; an "
+                                    "IOTLB failure is printed by the VT-d driver)");
     irq_dev_released(d);
     d->owner = d->granter;
     d->granter = DEVMGR_NO_OWNER;
@@ -124,14 +129,17 @@ static const struct driver *driver_for(const struct dev *d)
 static void cut_off(struct dev *d)
 {
     if (d->domain >= 0)
-        iommu_detach(d);
+        err_ignore(iommu_detach(d), "the device is detached either way (its entry cleared; an "
+                                    "IOTLB failure is printed by the VT-d driver)");
     irq_dev_released(d);
     for (unsigned b = 0; b < 6; b++) {
         if (d->bars[b])
-            cap_revoke(d->bars[b]);
+            err_ignore(cap_revoke(d->bars[b]), "best effort while taking a device back: copies "
+                                               "left behind name a device the next owner resets");
     }
     if (d->config)
-        cap_revoke(d->config);
+        err_ignore(cap_revoke(d->config), "best effort while taking a device back: copies left "
+                                          "behind name a device the next owner resets");
 }
 
 // pf's driver ended: start it again from a known state. Its VFs go back to
@@ -154,7 +162,7 @@ static void restart_driver(struct dev *pf, const struct driver *drv)
         if (holder == DEVMGR_NO_OWNER)
             continue;
         errval_t err = proc_kill(holder);
-        if (err_no(err) == PROC_ERR_NO_SUCH)
+        if (err_has(err, PROC_ERR_NO_SUCH))
             err = SYS_ERR_OK; // ending already
         if (err_is_ok(err))
             printf("devmgr: %02x:%02x.%u: its driver %s restarts: pid %lu, which held it, is "
@@ -193,12 +201,14 @@ static void take_back(uint64_t pid)
     for (unsigned i = 0; i < ndevs; i++) {
         struct dev *d = &devs[i];
         if (d->owner == pid && d->granter != DEVMGR_NO_OWNER) {
-            owners_return(d);
+            err_ignore(owners_return(d), "the device is returned to devmgr either way: a grant "
+                                         "that fails to end is ended at the holder's exit");
             printf("devmgr: %02x:%02x.%u back to pid %lu (pid %lu ended)\n", d->f.bdf.bus,
                    d->f.bdf.dev, d->f.bdf.fn, d->owner, pid);
         } else if (d->owner == pid) {
             if (d->domain >= 0)
-                iommu_detach(d);
+                err_ignore(iommu_detach(d), "the device is detached either way (its entry cleared; "
+                                            "an IOTLB failure is printed by the VT-d driver)");
             irq_dev_released(d);
             d->owner = DEVMGR_NO_OWNER;
             if (!d->f.is_vf) // (its VFs, which it had not granted, with it)

@@ -180,7 +180,7 @@ errval_t dev_config_cap(struct dev *d, capref_t *cap)
 // ---- SR-IOV ----
 
 // VF BARs in the window of the bridge above the PF, after what is there.
-static errval_t place_vf_bars(struct dev *pf, struct pci_sriov *s)
+static MUST_CHECK errval_t place_vf_bars(struct dev *pf, struct pci_sriov *s)
 {
     const struct dev *br = bridge_above(pf->f.bdf.bus);
     if (!br)
@@ -211,7 +211,7 @@ static errval_t place_vf_bars(struct dev *pf, struct pci_sriov *s)
 }
 
 // The VFs as functions of their own (their BARs from the PF's).
-static errval_t add_vfs(struct dev *pf, const struct pci_sriov *s)
+static MUST_CHECK errval_t add_vfs(struct dev *pf, const struct pci_sriov *s)
 {
     static struct pci_func funcs[DEVMGR_MAX_DEVS];
     unsigned n;

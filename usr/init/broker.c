@@ -71,7 +71,8 @@ void answer(const struct requester *rq, errval_t err, uint64_t w0, capref_t cap,
 {
     bool here = rq->chan != NULL;
     if (here && rq->chan->pid == rq->pid) // (unless it has gone meanwhile)
-        server_reply(rq->chan, &(struct server_resp){.err = err, .w = {w0}, .cap = cap});
+        err_ignore(server_reply(rq->chan, &(struct server_resp){.err = err, .w = {w0}, .cap = cap}),
+                   "the client may have ended meanwhile: nobody is left to answer");
     else if (!here)
         cores_reply(rq->core, rq->tag, err, w0, cap);
     if (cap && drop)
@@ -87,7 +88,7 @@ static void answer_err(const struct requester *rq, errval_t err)
 
 static void op_wake_vector(const struct requester *rq)
 {
-    struct proc *p = proc_find(rq->pid);
+    struct proc_rec *p = proc_find(rq->pid);
     if (!p || p->vector) {
         answer_err(rq, p ? SYS_ERR_EXISTS : PROC_ERR_NO_SUCH);
         return;
@@ -111,7 +112,7 @@ static void op_wake_vector(const struct requester *rq)
 // Keep the process's wake-up cap (the first one it gives us).
 static void keep_wake(uint64_t pid, capref_t cap)
 {
-    struct proc *p = proc_find(pid);
+    struct proc_rec *p = proc_find(pid);
     if (p && !p->wake && cap) {
         p->wake = cap;
         return;
@@ -122,7 +123,7 @@ static void keep_wake(uint64_t pid, capref_t cap)
 
 static capref_t wake_of(uint64_t pid)
 {
-    struct proc *p = proc_find(pid);
+    struct proc_rec *p = proc_find(pid);
     return p ? p->wake : NULL_CAP;
 }
 
@@ -206,7 +207,7 @@ static void op_accept(const struct requester *rq, const char *name)
     hand_to_server(o);
 }
 
-static errval_t new_frame(unsigned *index)
+static MUST_CHECK errval_t new_frame(unsigned *index)
 {
     for (unsigned i = 0; i < nframes; i++) {
         if (!frames[i].busy) {
@@ -389,7 +390,7 @@ void broker_handle(const struct requester *rq, uint64_t op, uint64_t a0, capref_
 
 // A process ended: its offers go, its side of each connection is gone (a
 // connection both sides have left is released), its vector is free again.
-void broker_proc_ended(struct proc *p)
+void broker_proc_ended(struct proc_rec *p)
 {
     for (unsigned i = 0; i < MAX_OFFERS; i++) {
         if (offers[i].used && offers[i].pid == p->pid)
@@ -425,7 +426,8 @@ void broker_proc_ended(struct proc *p)
             }
             capref_t wake = wake_of(c->side[alone].pid);
             if (wake)
-                invoke_irqdest_notify(wake);
+                err_ignore(invoke_irqdest_notify(wake),
+                           "a wake-up to a core or process that may have ended");
         }
     }
     if (p->vector)

@@ -38,7 +38,7 @@ struct pending {
     uint64_t tag;
     enum pending_kind kind;
     struct requester rq; // PEND_SPAWN, PEND_KILL: whom to answer
-    struct proc *proc;
+    struct proc_rec *proc;
     struct barrier *barrier; // PEND_REVOKE
 };
 static struct pending pending[MAX_PENDING];
@@ -75,12 +75,13 @@ void cores_reply(unsigned core, uint64_t tag, errval_t err, uint64_t w0, capref_
     if (err_is_ok(err) && cap && err_is_ok(cap_identify(cap, &ci)) &&
         (ci.type == ObjType_RAM || ci.type == ObjType_Frame))
         mem_mark_exported(ci.base);
-    mon_reply(&links[core].l, tag, err, w0, cap);
+    err_ignore(mon_reply(&links[core].l, tag, err, w0, cap),
+               "a lost reply shows on the other core as its request failing");
 }
 
 // ---- Requests to monitors ----
 
-errval_t cores_spawn(struct proc *p, capref_t module, const char *cmdline,
+errval_t cores_spawn(struct proc_rec *p, capref_t module, const char *cmdline,
                      const struct requester *rq)
 {
     if (!core_up(p->core))
@@ -99,7 +100,7 @@ errval_t cores_spawn(struct proc *p, capref_t module, const char *cmdline,
     return SYS_ERR_OK;
 }
 
-errval_t cores_kill(struct proc *p, const struct requester *rq)
+errval_t cores_kill(struct proc_rec *p, const struct requester *rq)
 {
     uint64_t tag;
     struct pending *pd = core_up(p->core) ? new_pending(p->core, PEND_KILL, &tag) : NULL;

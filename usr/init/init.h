@@ -17,7 +17,9 @@ struct waiter {
     struct waiter *next;
 };
 
-struct proc {
+// init's record of a process (its entry in the process table); what a
+// client sees of it is struct proc_info.
+struct proc_rec {
     bool used;
     uint64_t pid;
     unsigned core;   // where it runs (others than 0: its monitor made it)
@@ -59,9 +61,9 @@ void answer(const struct requester *rq, errval_t err, uint64_t w0, capref_t cap,
 // The other cores (cores.c): the links to their monitors.
 void cores_init(void);
 bool core_up(unsigned core);
-errval_t cores_spawn(struct proc *p, capref_t module, const char *cmdline,
-                     const struct requester *rq);
-errval_t cores_kill(struct proc *p, const struct requester *rq);
+MUST_CHECK errval_t cores_spawn(struct proc_rec *p, capref_t module, const char *cmdline,
+                                const struct requester *rq);
+MUST_CHECK errval_t cores_kill(struct proc_rec *p, const struct requester *rq);
 // Revoke imported copies of [base, base+bytes) on every core but `except`
 // (0: all others, as core 0 exports), then call done(arg, err).
 void cores_revoke(uint64_t base, uint64_t bytes, unsigned except,
@@ -75,15 +77,15 @@ void cores_app_request(unsigned core, uint64_t tag, uint64_t pid, uint64_t op, u
 // UMP connections and caps across cores (broker.c).
 void broker_handle(const struct requester *rq, uint64_t op, uint64_t a0, capref_t cap,
                    const char *name);
-void broker_proc_ended(struct proc *p);
+void broker_proc_ended(struct proc_rec *p);
 
 // Memory (mem.c): init's own pool, mem_serv's start, RAM charged to a pid.
-errval_t mem_setup(void);
-errval_t mem_start_memserv(void);
-errval_t mem_alloc_for(void *pid, capref_t *ret, uint64_t bytes);
+MUST_CHECK errval_t mem_setup(void);
+MUST_CHECK errval_t mem_start_memserv(void);
+MUST_CHECK errval_t mem_alloc_for(void *pid, capref_t *ret, uint64_t bytes);
 // Tell mem_serv pid's limits on memory and channels, before it charges
 // pid anything (MEMSERV_SET_LIMITS; it forgets them as it reclaims pid).
-errval_t mem_set_limits(uint64_t pid, const struct proc_limits *limits);
+MUST_CHECK errval_t mem_set_limits(uint64_t pid, const struct proc_limits *limits);
 uint64_t mem_reclaim(uint64_t pid);
 void mem_mark_exported(uint64_t base); // (memory not mem_serv's is ignored)
 uint64_t mem_usage(uint64_t pid);
@@ -95,15 +97,16 @@ const void *module_find(const char *name, size_t *size);
 // its RAM from alloc (NULL: charged to its pid through mem_serv) and its
 // limits (NULL: none); the caller may spawn_give it more caps, then
 // proc_run starts it.
-errval_t proc_create(int argc, const char *const *argv, spawn_alloc_fn alloc, void *alloc_arg,
-                     const struct proc_limits *limits, struct proc **out);
-errval_t proc_run(struct proc *p);
-errval_t proc_start(int argc, const char *const *argv, const struct proc_limits *limits,
-                    uint64_t *pid);
+MUST_CHECK errval_t proc_create(int argc, const char *const *argv, spawn_alloc_fn alloc,
+                                void *alloc_arg, const struct proc_limits *limits,
+                                struct proc_rec **out);
+MUST_CHECK errval_t proc_run(struct proc_rec *p);
+MUST_CHECK errval_t proc_start(int argc, const char *const *argv, const struct proc_limits *limits,
+                               uint64_t *pid);
 // The limits of a process for init's own channel table (server.h's
 // client_limits): none for init itself and for pids not in the table.
 void procs_client_limits(struct server *s, uint64_t pid, struct proc_limits *out);
-struct proc *proc_find(uint64_t pid);
+struct proc_rec *proc_find(uint64_t pid);
 
 // Is pid a boot program (or init)? They may end any process and power off.
 bool procs_trusted(uint64_t pid);

@@ -56,7 +56,7 @@ static void notify(struct server *s, uint64_t bits)
 }
 
 // The shell drives COM1 itself: its ports, its interrupt input, a vector.
-static errval_t give_console(struct proc *p)
+static MUST_CHECK errval_t give_console(struct proc_rec *p)
 {
     capref_t io;
     errval_t err = slot_alloc(&io);
@@ -73,7 +73,7 @@ static errval_t give_console(struct proc *p)
 
 // devmgr manages the devices: the machine's device memory (our DEVCN), the
 // interrupt vectors (IRQCN; it uses DEVMGR's range) and the bootinfo (ACPI).
-static errval_t give_devices(struct proc *p)
+static MUST_CHECK errval_t give_devices(struct proc_rec *p)
 {
     errval_t err = spawn_give(&p->sp, TASKCN_SLOT_EXTRA0, cap_l1(ROOTCN_SLOT_DEVCN));
     if (err_is_ok(err))
@@ -87,7 +87,7 @@ static errval_t give_devices(struct proc *p)
 static void start_boot_program(const char *name)
 {
     const char *argv[] = {name};
-    struct proc *p;
+    struct proc_rec *p;
     errval_t err = proc_create(1, argv, NULL, NULL, NULL, &p); // (no limits)
     if (err_is_ok(err))
         p->trusted = true; // the boot menu's programs act for whoever booted the machine

@@ -19,7 +19,7 @@ static const struct bootinfo *const bi = (const struct bootinfo *)INIT_BOOTINFO_
 static capref_t pool;
 static uint64_t pool_used;
 
-static errval_t pool_alloc(void *arg, capref_t *ret, uint64_t bytes, uint64_t align)
+static MUST_CHECK errval_t pool_alloc(void *arg, capref_t *ret, uint64_t bytes, uint64_t align)
 {
     (void)arg;
     uint64_t off = (pool_used + align - 1) & ~(align - 1);
@@ -33,13 +33,13 @@ static errval_t pool_alloc(void *arg, capref_t *ret, uint64_t bytes, uint64_t al
     return err;
 }
 
-static errval_t pool_free(void *arg, capref_t ram)
+static MUST_CHECK errval_t pool_free(void *arg, capref_t ram)
 {
     (void)arg;
     return cap_delete(ram);
 }
 
-static errval_t pool_spawn_alloc(void *arg, capref_t *ret, uint64_t bytes)
+static MUST_CHECK errval_t pool_spawn_alloc(void *arg, capref_t *ret, uint64_t bytes)
 {
     return pool_alloc(arg, ret, bytes, OBJSIZE_PAGE);
 }
@@ -143,7 +143,7 @@ errval_t mem_setup(void)
 errval_t mem_start_memserv(void)
 {
     const char *argv[] = {"mem_serv"};
-    struct proc *p;
+    struct proc_rec *p;
     errval_t err = proc_create(1, argv, pool_spawn_alloc, NULL, NULL, &p);
     for (unsigned i = 0; i < n_memserv_ram && err_is_ok(err); i++)
         err = spawn_give(&p->sp, TASKCN_SLOT_EXTRA0 + i, memserv_ram[i]);

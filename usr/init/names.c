@@ -16,7 +16,7 @@ struct name {
 static struct name names[MAX_NAMES];
 
 // The name in the shared page, checked: 1..NAME_MAX_LEN printable characters.
-static errval_t get_name(const struct server_req *req, char *out)
+static MUST_CHECK errval_t get_name(const struct server_req *req, char *out)
 {
     const char *buf = req->chan->buf;
     if (!buf)

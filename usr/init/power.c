@@ -145,7 +145,8 @@ void power_init(void)
     acpi_s5();
     // Give the memory back whole: devmgr cuts its own DevFrames from it.
     for (unsigned i = 0; i < nwindows; i++) {
-        vspace_unmap(windows[i].cap);
+        err_ignore(vspace_unmap(windows[i].cap),
+                   "fails only for a frame not mapped here; deleting the frame unmaps it anyway");
         cap_destroy(windows[i].cap);
     }
     nwindows = 0;
@@ -155,13 +156,15 @@ void power_off(void)
 {
     printf("init: powering off\n");
     if (s5.found)
-        invoke_io_out(cap_io, s5.port, 2, (s5.typ << SLP_TYP_SHIFT) | SLP_EN);
+        err_ignore(invoke_io_out(cap_io, s5.port, 2, (s5.typ << SLP_TYP_SHIFT) | SLP_EN),
+                   "writes to the test device's port: the check reads it back");
     // QEMU acts on the sleep request asynchronously: give it a second.
     uint64_t start = sys_rdtsc();
     while (sys_tsc_hz() && sys_rdtsc() - start < sys_tsc_hz())
         sys_yield();
     // Still here: leave QEMU through the Kernel cap.
-    invoke_kernel_shutdown(cap_kernel, EXIT_PASS);
+    err_ignore(invoke_kernel_shutdown(cap_kernel, EXIT_PASS),
+               "returns only if QEMU did not exit: the caller halts next");
     for (;;)
         sys_yield();
 }

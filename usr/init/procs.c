@@ -4,13 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capops.h>
+#include <sys/failpoint.h>
 #include <sys/lmp.h>
 #include <sys/slot.h>
 
-static struct proc procs[MAX_PROCS];
+static struct proc_rec procs[MAX_PROCS];
 static uint64_t next_pid = MEMSERV_PID;
 
-struct proc *proc_find(uint64_t pid)
+struct proc_rec *proc_find(uint64_t pid)
 {
     for (unsigned i = 0; i < MAX_PROCS; i++) {
         if (procs[i].used && procs[i].pid == pid)
@@ -21,11 +22,11 @@ struct proc *proc_find(uint64_t pid)
 
 // A free entry, or the oldest ended one (ended processes stay listed until
 // their entry is needed).
-static struct proc *new_entry(void)
+static struct proc_rec *new_entry(void)
 {
-    struct proc *oldest = NULL;
+    struct proc_rec *oldest = NULL;
     for (unsigned i = 0; i < MAX_PROCS; i++) {
-        struct proc *p = &procs[i];
+        struct proc_rec *p = &procs[i];
         if (!p->used)
             return p;
         if (p->state != PROC_RUNNING && !p->waiters && (!oldest || p->pid < oldest->pid))
@@ -34,23 +35,23 @@ static struct proc *new_entry(void)
     return oldest;
 }
 
-static unsigned index_of(const struct proc *p) { return (unsigned)(p - procs); }
+static unsigned index_of(const struct proc_rec *p) { return (unsigned)(p - procs); }
 
 errval_t proc_create(int argc, const char *const *argv, spawn_alloc_fn alloc, void *alloc_arg,
-                     const struct proc_limits *limits, struct proc **out)
+                     const struct proc_limits *limits, struct proc_rec **out)
 {
     size_t size;
     const void *elf = module_find(argv[0], &size);
     if (!elf)
         return SPAWN_ERR_NOT_FOUND;
-    struct proc *p = new_entry();
+    struct proc_rec *p = new_entry();
     if (!p)
         return SPAWN_ERR_TOO_MANY;
     uint64_t pid = next_pid++;
-    *p = (struct proc){.used = true,
-                       .pid = pid,
-                       .state = PROC_RUNNING,
-                       .limits = limits ? *limits : proc_limits_none};
+    *p = (struct proc_rec){.used = true,
+                           .pid = pid,
+                           .state = PROC_RUNNING,
+                           .limits = limits ? *limits : proc_limits_none};
     strlcpy(p->name, argv[0], sizeof(p->name));
     errval_t err = SYS_ERR_OK;
     if (!alloc) {
@@ -66,20 +67,25 @@ errval_t proc_create(int argc, const char *const *argv, spawn_alloc_fn alloc, vo
     capref_t tmp = NULL_CAP;
     // Every process can reach init's services and mem_serv, as itself.
     if (err_is_ok(err))
-        err = slot_alloc(&tmp);
+        err = FAILPOINT(slot_alloc(&tmp));
     if (err_is_ok(err))
-        err = server_bind_cap(&init_server, tmp, pid);
+        err = FAILPOINT(server_bind_cap(&init_server, tmp, pid));
     if (err_is_ok(err))
-        err = spawn_give(&p->sp, TASKCN_SLOT_INITEP, tmp);
+        err = FAILPOINT(spawn_give(&p->sp, TASKCN_SLOT_INITEP, tmp));
     if (tmp)
         cap_destroy(tmp);
-    struct proc *ms = proc_find(MEMSERV_PID);
+    struct proc_rec *ms = proc_find(MEMSERV_PID);
     if (err_is_ok(err) && ms && ms != p)
-        err = invoke_cnode_mint(cap_root, spawn_cap(&p->sp, SPAWN_H_TASKCN), TASKCN_SLOT_MEMSERV,
-                                spawn_cap(&ms->sp, SPAWN_H_ENDPOINT),
-                                CAP_RIGHT_WRITE | CAP_RIGHT_GRANT, RPC_BADGE_BIND | pid, 0);
+        err = FAILPOINT(invoke_cnode_mint(cap_root, spawn_cap(&p->sp, SPAWN_H_TASKCN),
+                                          TASKCN_SLOT_MEMSERV, spawn_cap(&ms->sp, SPAWN_H_ENDPOINT),
+                                          CAP_RIGHT_WRITE | CAP_RIGHT_GRANT, RPC_BADGE_BIND | pid,
+                                          0));
     if (err_is_fail(err)) {
+        // Undo: its RAM back (and with it everything made from it, our
+        // copies included), the region's slot, its entry.
         mem_reclaim(pid);
+        if (p->sp.region)
+            cap_destroy(p->sp.region);
         p->used = false;
         return err;
     }
@@ -87,7 +93,7 @@ errval_t proc_create(int argc, const char *const *argv, spawn_alloc_fn alloc, vo
     return SYS_ERR_OK;
 }
 
-errval_t proc_run(struct proc *p)
+errval_t proc_run(struct proc_rec *p)
 {
     // Tell us when it stops: a notification on our endpoint.
     capref_t note;
@@ -108,7 +114,7 @@ errval_t proc_run(struct proc *p)
 errval_t proc_start(int argc, const char *const *argv, const struct proc_limits *limits,
                     uint64_t *pid)
 {
-    struct proc *p;
+    struct proc_rec *p;
     errval_t err = proc_create(argc, argv, NULL, NULL, limits, &p);
     if (err_is_ok(err))
         err = proc_run(p);
@@ -118,21 +124,23 @@ errval_t proc_start(int argc, const char *const *argv, const struct proc_limits 
 }
 
 // The process has stopped: answer its waiters and give its memory back.
-static void ended(struct proc *p, enum proc_state how, uint64_t status)
+static void ended(struct proc_rec *p, enum proc_state how, uint64_t status)
 {
     p->state = how;
     p->status = status;
     for (struct waiter *w = p->waiters, *next; w; w = next) {
         next = w->next;
         if (w->chan->pid == w->pid)
-            server_reply(w->chan, &(struct server_resp){.w = {status}});
+            err_ignore(server_reply(w->chan, &(struct server_resp){.w = {status}}),
+                       "the client may have ended meanwhile: nobody is left to answer");
         free(w);
     }
     p->waiters = NULL;
     for (struct watch *w = p->watches, *next; w; w = next) {
         next = w->next;
-        lmp_send(w->note, LMP_FLAG_NOTIFY, NULL_CAP,
-                 (uint64_t[4]){0}); // (gone with its watcher: fine)
+        // (gone with its watcher: fine)
+        err_ignore(lmp_send(w->note, LMP_FLAG_NOTIFY, NULL_CAP, (uint64_t[4]){0}),
+                   "a notification or answer to a process that may have ended: nothing to do then");
         cap_destroy(w->note);
         free(w);
     }
@@ -149,7 +157,7 @@ static void ended(struct proc *p, enum proc_state how, uint64_t status)
 
 void proc_remote_exited(uint64_t pid, uint64_t status)
 {
-    struct proc *p = proc_find(pid);
+    struct proc_rec *p = proc_find(pid);
     if (p && p->core != 0 && p->state == PROC_RUNNING)
         ended(p, status == DISP_EXIT_KILLED ? PROC_KILLED : PROC_EXITED, status);
 }
@@ -157,7 +165,7 @@ void proc_remote_exited(uint64_t pid, uint64_t status)
 void procs_child_exit(void)
 {
     for (unsigned i = 0; i < MAX_PROCS; i++) {
-        struct proc *p = &procs[i];
+        struct proc_rec *p = &procs[i];
         uint64_t state, status;
         if (!p->used || p->state != PROC_RUNNING)
             continue;
@@ -188,16 +196,16 @@ static void spawn_remote(struct server_req *req, struct server_resp *resp, unsig
                          const char *line, const char *prog, const struct proc_limits *limits)
 {
     capref_t module = module_cap(prog);
-    struct proc *p = module ? new_entry() : NULL;
+    struct proc_rec *p = module ? new_entry() : NULL;
     resp->err = !module ? SPAWN_ERR_NOT_FOUND : !p ? SPAWN_ERR_TOO_MANY : SYS_ERR_OK;
     if (err_is_fail(resp->err))
         return;
-    *p = (struct proc){.used = true,
-                       .pid = next_pid++,
-                       .state = PROC_RUNNING,
-                       .core = core,
-                       .parent = req->chan->pid,
-                       .limits = *limits};
+    *p = (struct proc_rec){.used = true,
+                           .pid = next_pid++,
+                           .state = PROC_RUNNING,
+                           .core = core,
+                           .parent = req->chan->pid,
+                           .limits = *limits};
     strlcpy(p->name, prog, sizeof(p->name));
     struct requester rq = {.chan = req->chan, .pid = req->chan->pid};
     resp->err = cores_spawn(p, module, line, &rq);
@@ -214,7 +222,7 @@ static struct proc_limits spawn_limits(struct server_req *req)
     struct proc_limits l = proc_limits_default;
     if (req->a[1])
         memcpy(&l, (const char *)req->chan->buf + INIT_SPAWN_LIMITS_AT, sizeof(l));
-    const struct proc *parent = proc_find(req->chan->pid);
+    const struct proc_rec *parent = proc_find(req->chan->pid);
     if (parent)
         proc_limits_narrow(&l, &parent->limits);
     return l;
@@ -246,7 +254,7 @@ static void op_spawn(struct server_req *req, struct server_resp *resp)
         return;
     } else {
         resp->err = proc_start(argc, argv, &limits, &pid);
-        struct proc *p = err_is_ok(resp->err) ? proc_find(pid) : NULL;
+        struct proc_rec *p = err_is_ok(resp->err) ? proc_find(pid) : NULL;
         if (p)
             p->parent = req->chan->pid;
     }
@@ -255,7 +263,7 @@ static void op_spawn(struct server_req *req, struct server_resp *resp)
 
 static void op_wait(struct server_req *req, struct server_resp *resp)
 {
-    struct proc *p = proc_find(req->a[0]);
+    struct proc_rec *p = proc_find(req->a[0]);
     if (!p) {
         resp->err = PROC_ERR_NO_SUCH;
     } else if (p->state != PROC_RUNNING) {
@@ -274,7 +282,7 @@ static void op_wait(struct server_req *req, struct server_resp *resp)
 
 static void op_status(struct server_req *req, struct server_resp *resp)
 {
-    struct proc *p = proc_find(req->a[0]);
+    struct proc_rec *p = proc_find(req->a[0]);
     if (!p) {
         resp->err = PROC_ERR_NO_SUCH;
         return;
@@ -286,7 +294,7 @@ static void op_status(struct server_req *req, struct server_resp *resp)
 
 static void op_watch(struct server_req *req, struct server_resp *resp)
 {
-    struct proc *p = proc_find(req->a[0]);
+    struct proc_rec *p = proc_find(req->a[0]);
     struct cap_info ci;
     resp->err = !p || p->state != PROC_RUNNING ? PROC_ERR_NO_SUCH
                 : !req->cap                    ? SYS_ERR_INVALID_ARGS
@@ -306,7 +314,7 @@ static void op_watch(struct server_req *req, struct server_resp *resp)
 
 static void op_limits(struct server_req *req, struct server_resp *resp)
 {
-    struct proc *p = proc_find(req->a[0]);
+    struct proc_rec *p = proc_find(req->a[0]);
     if (!p)
         resp->err = PROC_ERR_NO_SUCH;
     else
@@ -316,20 +324,20 @@ static void op_limits(struct server_req *req, struct server_resp *resp)
 void procs_client_limits(struct server *s, uint64_t pid, struct proc_limits *out)
 {
     (void)s;
-    const struct proc *p = proc_find(pid);
+    const struct proc_rec *p = proc_find(pid);
     *out = p ? p->limits : proc_limits_none;
 }
 
 bool procs_trusted(uint64_t pid)
 {
-    const struct proc *p = proc_find(pid);
+    const struct proc_rec *p = proc_find(pid);
     return pid == 0 || (p && p->trusted);
 }
 
 // May who end p? A trusted process may end any; any other only the
 // processes it spawned, and theirs (an ancestor: parents are older, and
 // pids are never reused, so the walk ends).
-static bool may_end(uint64_t who, const struct proc *p)
+static bool may_end(uint64_t who, const struct proc_rec *p)
 {
     if (procs_trusted(who))
         return true;
@@ -343,7 +351,7 @@ static bool may_end(uint64_t who, const struct proc *p)
 
 static void op_kill(struct server_req *req, struct server_resp *resp)
 {
-    struct proc *p = proc_find(req->a[0]);
+    struct proc_rec *p = proc_find(req->a[0]);
     if (req->a[0] == 0) // init itself: not in its table, but listed (op_list)
         resp->err = PROC_ERR_PROTECTED;
     else if (!p || p->state != PROC_RUNNING)
@@ -368,7 +376,7 @@ static void op_list(struct server_req *req, struct server_resp *resp)
     if (out) // init itself: pid 0, its own pool rather than mem_serv's RAM
         out[n++] = (struct proc_info){.pid = 0, .state = PROC_RUNNING, .name = "init"};
     for (unsigned i = 0; i < MAX_PROCS && n < PROC_LIST_MAX && out; i++) {
-        const struct proc *p = &procs[i];
+        const struct proc_rec *p = &procs[i];
         if (!p->used)
             continue;
         out[n] = (struct proc_info){
@@ -387,7 +395,7 @@ static const char *const type_names[] = {
 };
 
 // One line for the cap at ref in p's CSpace; false if the slot is empty.
-static bool cap_line(const struct proc *p, capref_t ref, char *out, size_t size)
+static bool cap_line(const struct proc_rec *p, capref_t ref, char *out, size_t size)
 {
     struct cap_info ci;
     if (err_is_fail(invoke_cnode_identify(spawn_cap(&p->sp, SPAWN_H_ROOT), ref, &ci)))
@@ -406,7 +414,7 @@ static bool cap_line(const struct proc *p, capref_t ref, char *out, size_t size)
 // lines in the shared page; w0 = lines, w1 = where to go on (0: done).
 static void op_caps(struct server_req *req, struct server_resp *resp)
 {
-    struct proc *p = proc_find(req->a[0]);
+    struct proc_rec *p = proc_find(req->a[0]);
     char *buf = req->chan->buf;
     if (!buf) {
         resp->err = SYS_ERR_INVALID_ARGS;

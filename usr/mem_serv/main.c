@@ -35,7 +35,7 @@ static struct server_chan chans[MAX_CHANS];
 static capref_t self_pool;
 static uint64_t self_used;
 
-static errval_t self_alloc(void *arg, capref_t *ret, uint64_t bytes, uint64_t align)
+static MUST_CHECK errval_t self_alloc(void *arg, capref_t *ret, uint64_t bytes, uint64_t align)
 {
     (void)arg;
     uint64_t off = (self_used + align - 1) & ~(align - 1);
@@ -49,7 +49,7 @@ static errval_t self_alloc(void *arg, capref_t *ret, uint64_t bytes, uint64_t al
     return err;
 }
 
-static errval_t self_free(void *arg, capref_t ram)
+static MUST_CHECK errval_t self_free(void *arg, capref_t ram)
 {
     (void)arg;
     return cap_delete(ram); // not reused: the pool only grows
@@ -72,7 +72,7 @@ static struct pid_limits *limits_of(uint64_t pid)
     return NULL;
 }
 
-static errval_t set_limits(uint64_t pid, uint64_t mem, uint64_t nchans)
+static MUST_CHECK errval_t set_limits(uint64_t pid, uint64_t mem, uint64_t nchans)
 {
     struct pid_limits *e = limits_of(pid);
     for (unsigned i = 0; i < MAX_LIMITS && !e && pid; i++)
@@ -203,11 +203,11 @@ int main(int argc, char **argv)
         return 1;
     }
     ram_set_source(&(struct ram_source){self_alloc, self_free, NULL});
-    mm_add(&mm, rest);
+    err_ignore(mm_add(&mm, rest), "memory that cannot be added is simply not handed out");
     for (uint32_t s = TASKCN_SLOT_EXTRA1; s <= TASKCN_SLOT_EXTRA2; s++) {
         capref_t more = cap_at(ROOTCN_SLOT_TASKCN, s);
         if (err_is_ok(cap_identify(more, &info)))
-            mm_add(&mm, more);
+            err_ignore(mm_add(&mm, more), "memory that cannot be added is simply not handed out");
     }
     printf("mem_serv: managing %lu MiB in %u regions\n", mm.total >> 20, mm.nregions);
     static struct server srv = {

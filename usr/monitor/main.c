@@ -44,13 +44,14 @@ static struct server_chan chans[MAX_CHANS];
 static struct server_ump link_ump;
 static struct server srv;
 
-struct proc {
+// The monitor's record of a process it made on this core for init.
+struct proc_rec {
     bool used;
     uint64_t pid;
     uint32_t vector; // its UMP wake-up vector, or 0
     struct spawn sp;
 };
-static struct proc procs[MAX_PROCS];
+static struct proc_rec procs[MAX_PROCS];
 static bool vector_used[256];
 
 // A request passed on to init, waiting for its MON_REPLY.
@@ -75,7 +76,7 @@ static struct fwd fwds[MAX_FWD];
 static capref_t self_pool;
 static uint64_t self_used;
 
-static errval_t self_alloc(void *arg, capref_t *ret, uint64_t bytes, uint64_t align)
+static MUST_CHECK errval_t self_alloc(void *arg, capref_t *ret, uint64_t bytes, uint64_t align)
 {
     (void)arg;
     uint64_t off = (self_used + align - 1) & ~(align - 1);
@@ -89,7 +90,7 @@ static errval_t self_alloc(void *arg, capref_t *ret, uint64_t bytes, uint64_t al
     return err;
 }
 
-static errval_t self_free(void *arg, capref_t ram)
+static MUST_CHECK errval_t self_free(void *arg, capref_t ram)
 {
     (void)arg;
     return cap_delete(ram); // not reused: the pool only grows
@@ -136,7 +137,7 @@ struct module {
 static struct module modules[MAX_MODULES];
 static unsigned nmodules;
 
-static errval_t module_get(const uint64_t desc[3], const void **image, size_t *size)
+static MUST_CHECK errval_t module_get(const uint64_t desc[3], const void **image, size_t *size)
 {
     for (unsigned i = 0; i < nmodules; i++) {
         if (modules[i].base == desc[1] && modules[i].bytes == desc[2]) {
@@ -168,7 +169,7 @@ static errval_t module_get(const uint64_t desc[3], const void **image, size_t *s
 
 // ---- Processes ----
 
-static struct proc *proc_find(uint64_t pid)
+static struct proc_rec *proc_find(uint64_t pid)
 {
     for (unsigned i = 0; i < MAX_PROCS; i++) {
         if (procs[i].used && procs[i].pid == pid)
@@ -178,7 +179,7 @@ static struct proc *proc_find(uint64_t pid)
 }
 
 // A domain's RAM, charged to its pid (our copy stays in mm to reclaim it).
-static errval_t proc_alloc(void *arg, capref_t *ret, uint64_t bytes)
+static MUST_CHECK errval_t proc_alloc(void *arg, capref_t *ret, uint64_t bytes)
 {
     capref_t ours;
     *ret = NULL_CAP;
@@ -193,7 +194,7 @@ static errval_t proc_alloc(void *arg, capref_t *ret, uint64_t bytes)
     return err;
 }
 
-static errval_t give_bind(struct proc *p, uint32_t slot, uint64_t badge)
+static MUST_CHECK errval_t give_bind(struct proc_rec *p, uint32_t slot, uint64_t badge)
 {
     capref_t tmp;
     errval_t err = slot_alloc(&tmp);
@@ -206,7 +207,8 @@ static errval_t give_bind(struct proc *p, uint32_t slot, uint64_t badge)
     return err;
 }
 
-static errval_t proc_start(struct proc *p, const char *cmdline, const uint64_t desc[3])
+static MUST_CHECK errval_t proc_start(struct proc_rec *p, const char *cmdline,
+                                      const uint64_t desc[3])
 {
     char copy[MON_STRING_MAX + 1];
     const char *argv[ARGS_MAX];
@@ -245,7 +247,7 @@ static errval_t proc_start(struct proc *p, const char *cmdline, const uint64_t d
 }
 
 // Give back everything of a process that ended (or failed to start).
-static void proc_reclaim(struct proc *p)
+static void proc_reclaim(struct proc_rec *p)
 {
     mm_free_all(&mm, p->pid); // our handle CNode and its copies go with it
     if (p->sp.region)
@@ -267,31 +269,34 @@ static void on_spawn(const uint64_t w[UMP_WORDS])
     char cmdline[MON_STRING_MAX + 1];
     mon_string_done(&link, cmdline, sizeof(cmdline));
     uint64_t pid = w[2];
-    struct proc *p = NULL;
+    struct proc_rec *p = NULL;
     for (unsigned i = 0; i < MAX_PROCS && !p; i++)
         p = procs[i].used ? NULL : &procs[i];
     errval_t err = !p ? SPAWN_ERR_TOO_MANY : proc_find(pid) ? SYS_ERR_EXISTS : SYS_ERR_OK;
     if (err_is_ok(err)) {
-        *p = (struct proc){.used = true, .pid = pid};
+        *p = (struct proc_rec){.used = true, .pid = pid};
         err = proc_start(p, cmdline, &w[3]);
         if (err_is_fail(err))
             proc_reclaim(p);
     }
-    mon_reply(&link, w[1], err, pid, NULL_CAP);
+    err_ignore(mon_reply(&link, w[1], err, pid, NULL_CAP),
+               "a lost reply shows on the other core as its request failing");
 }
 
 static void on_kill(const uint64_t w[UMP_WORDS])
 {
-    struct proc *p = proc_find(w[2]);
+    struct proc_rec *p = proc_find(w[2]);
     errval_t err =
         p ? invoke_dispatcher_stop(spawn_cap(&p->sp, SPAWN_H_DISPATCHER)) : PROC_ERR_NO_SUCH;
-    mon_reply(&link, w[1], err, 0, NULL_CAP); // MON_EXITED follows
+    // MON_EXITED follows
+    err_ignore(mon_reply(&link, w[1], err, 0, NULL_CAP),
+               "a lost reply shows on the other core as its request failing");
 }
 
 static void child_exit(void)
 {
     for (unsigned i = 0; i < MAX_PROCS; i++) {
-        struct proc *p = &procs[i];
+        struct proc_rec *p = &procs[i];
         uint64_t state, status;
         if (!p->used ||
             err_is_fail(
@@ -330,7 +335,8 @@ static void on_reply(const uint64_t w[UMP_WORDS])
             }
         }
         if (f->chan)
-            server_reply(f->chan, &resp);
+            err_ignore(server_reply(f->chan, &resp),
+                       "the client may have ended meanwhile: nobody is left to answer");
         if (resp.cap)
             cap_destroy(resp.cap); // it has its copy
         break;
@@ -340,7 +346,8 @@ static void on_reply(const uint64_t w[UMP_WORDS])
             resp.err = cap_invoke(cap_kernel, KernelCmd_Unexport, f->cap, 0, 0, 0, 0, 0).err;
         cap_destroy(f->cap);
         if (f->chan)
-            server_reply(f->chan, &resp);
+            err_ignore(server_reply(f->chan, &resp),
+                       "the client may have ended meanwhile: nobody is left to answer");
         break;
     case FWD_HELD:
         if (err_is_ok(err))
@@ -364,7 +371,8 @@ static void on_message(struct server *s, struct server_ump *u, const uint64_t w[
     case MON_KILL: on_kill(w); break;
     case MON_REVOKE_IMPORTED: {
         struct sysret r = cap_invoke(cap_kernel, KernelCmd_RevokeImported, w[2], w[3], 0, 0, 0, 0);
-        mon_reply(&link, w[1], r.err, r.w[0], NULL_CAP);
+        err_ignore(mon_reply(&link, w[1], r.err, r.w[0], NULL_CAP),
+                   "a lost reply shows on the other core as its request failing");
         break;
     }
     default: printf("monitor %u: unknown message %lu from init\n", bi->core, w[0]);
@@ -375,7 +383,7 @@ static void on_message(struct server *s, struct server_ump *u, const uint64_t w[
 
 static void op_wake_vector(uint64_t pid, struct server_resp *resp)
 {
-    struct proc *p = proc_find(pid);
+    struct proc_rec *p = proc_find(pid);
     uint32_t v = WAKE_FIRST;
     while (v <= WAKE_LAST && vector_used[v])
         v++;
@@ -407,7 +415,8 @@ static void forward(struct server_req *req, struct server_resp *resp)
     // the copies there are revoked.
     if (err_is_ok(resp->err) && req->cap && !revoke && err_is_ok(cap_identify(req->cap, &ci)) &&
         (ci.type == ObjType_RAM || ci.type == ObjType_Frame))
-        mm_mark_exported(&mm, ci.base);
+        err_ignore(mm_mark_exported(&mm, ci.base),
+                   "only fails for memory mm does not hold: nothing to mark then");
     if (err_is_fail(resp->err)) {
         if (f)
             f->used = false;
@@ -506,7 +515,7 @@ static void notify(struct server *s, uint64_t bits)
 
 // ---- Start ----
 
-static errval_t setup(void)
+static MUST_CHECK errval_t setup(void)
 {
     // Our RAM (SUPERCN slot 0): a pool of our own, the rest for processes.
     capref_t all = cap_at(ROOTCN_SLOT_SUPERCN, 0), rest = NULL_CAP;

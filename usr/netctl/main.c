@@ -45,7 +45,7 @@ static bool parse_rid(const char *s, uint16_t *rid)
 // The PF's registers and configuration page, and Bus Master on inside an
 // empty IOMMU domain: QEMU's igb receives nothing for anyone unless the PF
 // may master (docs/vnic.md), and the PF itself never does DMA.
-static errval_t map_pf(void)
+static MUST_CHECK errval_t map_pf(void)
 {
     capref_t bar, cfgcap;
     uint64_t bytes;
@@ -89,7 +89,7 @@ static unsigned link_node(const uint8_t pf_mac[6])
     return (unsigned)(pf_mac[5] - 0x56);
 }
 
-static errval_t bring_up(void)
+static MUST_CHECK errval_t bring_up(void)
 {
     uint16_t first, stride;
     // (QEMU's auto-negotiation takes 500 ms; a loaded host stretches it.)
@@ -105,8 +105,8 @@ static errval_t bring_up(void)
     // on one link never share an address.
     unsigned node = link_node(nc.pf.mac);
     for (unsigned i = 0; i < NETCTL_MAX_VNICS; i++) {
-        struct vnic *v = &nc.vnics[i];
-        *v = (struct vnic){.rid = (uint16_t)(first + i * stride)};
+        struct vnic_rec *v = &nc.vnics[i];
+        *v = (struct vnic_rec){.rid = (uint16_t)(first + i * stride)};
         const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x5e, (uint8_t)node, (uint8_t)(i + 1)};
         memcpy(v->mac, mac, 6);
         v->ip = htonl_u32(0x0a00020f + 32 * node + i);

@@ -11,7 +11,9 @@ struct filter {
     struct netctl_filter f;
 };
 
-struct vnic {
+// netctl's record of one VNIC (a VF) it hands out; the application's
+// handle to it is lib/os's struct vnic, its description struct netctl_vnic.
+struct vnic_rec {
     uint16_t rid;
     uint8_t mac[6];
     uint32_t ip;    // network order
@@ -25,7 +27,7 @@ struct netctl {
     uint16_t pf_rid;
     struct pci_fn_page page;
     struct igb_pf pf;
-    struct vnic vnics[NETCTL_MAX_VNICS];
+    struct vnic_rec vnics[NETCTL_MAX_VNICS];
     uint32_t netmask, gateway;
     uint64_t ep_id; // our endpoint's identity (identify: bytes), for filter caps
 };

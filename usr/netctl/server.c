@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/capops.h>
 #include <sys/devmgr.h>
+#include <sys/failpoint.h>
 #include <sys/initsvc.h>
 #include <sys/server.h>
 #include <sys/slot.h>
@@ -49,7 +50,7 @@ static void mailbox(void)
 
 static void describe(unsigned i, struct netctl_vnic *out)
 {
-    const struct vnic *v = &nc.vnics[i];
+    const struct vnic_rec *v = &nc.vnics[i];
     *out = (struct netctl_vnic){.id = (uint16_t)i,
                                 .rid = v->rid,
                                 .ip = v->ip,
@@ -78,7 +79,7 @@ static void describe(unsigned i, struct netctl_vnic *out)
 // Take VF i back: reset, pool off, filters gone (devmgr detaches it).
 static void reclaim(unsigned i)
 {
-    struct vnic *v = &nc.vnics[i];
+    struct vnic_rec *v = &nc.vnics[i];
     errval_t err = igb_pf_vf_reclaim(&nc.pf, i);
     if (err_is_fail(err))
         printf("netctl: VNIC %u: reclaim: %s\n", i, err_msg(err));
@@ -96,6 +97,23 @@ static unsigned vnics_of(uint64_t pid)
     return n;
 }
 
+// Ask init to tell us when pid ends (its VNICs come back then).
+static MUST_CHECK errval_t watch(uint64_t pid)
+{
+    capref_t note = NULL_CAP;
+    errval_t err = slot_alloc(&note);
+    if (err_is_ok(err))
+        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | WATCH_NOTIFY, 0);
+    if (err_is_ok(err))
+        err = proc_watch(pid, note);
+    if (note)
+        cap_destroy(note);
+    return err;
+}
+
+// NETCTL_VNIC_CREATE: a free VF for the caller. Each step is a FAILPOINT;
+// a failure undoes the steps before it, so the VF is free again and
+// netctl's table as it was.
 static void op_create(struct server_req *req, struct server_resp *resp)
 {
     uint64_t pid = req->chan->pid;
@@ -109,46 +127,46 @@ static void op_create(struct server_req *req, struct server_resp *resp)
         resp->err = req->chan->buf ? NETCTL_ERR_NO_VNIC : SYS_ERR_INVALID_ARGS;
         return;
     }
-    struct vnic *v = &nc.vnics[i];
-    capref_t note = NULL_CAP;
-    errval_t err = igb_pf_set_vf_mac(&nc.pf, i, v->mac);
+    struct vnic_rec *v = &nc.vnics[i];
+    capref_t cap = NULL_CAP;
+    errval_t err = FAILPOINT(igb_pf_set_vf_mac(&nc.pf, i, v->mac));
     if (err_is_ok(err))
-        err = igb_pf_vf_enable(&nc.pf, i, true);
+        err = FAILPOINT(igb_pf_vf_enable(&nc.pf, i, true));
+    if (err_is_fail(err))
+        goto fail;
+    err = FAILPOINT(watch(pid));
     if (err_is_ok(err))
-        err = slot_alloc(&note);
+        err = FAILPOINT(devmgr_grant(v->rid, pid));
+    if (err_is_fail(err))
+        goto disable;
+    err = FAILPOINT(slot_alloc(&cap));
     if (err_is_ok(err))
-        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | WATCH_NOTIFY, 0);
-    if (err_is_ok(err))
-        err = proc_watch(pid, note);
-    if (note)
-        cap_destroy(note);
-    if (err_is_ok(err))
-        err = devmgr_grant(v->rid, pid);
-    if (err_is_fail(err)) {
-        igb_pf_vf_enable(&nc.pf, i, false);
-        resp->err = err;
-        return;
-    }
-    capref_t cap;
-    err = slot_alloc(&cap);
-    if (err_is_ok(err))
-        err = cap_mint(cap, cap_selfep, 0, VNIC_ID(v->generation & 0xffff, i), 0);
-    if (err_is_fail(err)) {
-        reclaim(i);
-        devmgr_return(v->rid);
-        resp->err = err;
-        return;
-    }
+        err = FAILPOINT(cap_mint(cap, cap_selfep, 0, VNIC_ID(v->generation & 0xffff, i), 0));
+    if (err_is_fail(err))
+        goto ungrant;
     v->owner = pid;
     describe(i, req->chan->buf);
     resp->w[0] = i;
     resp->cap = cap;
     resp->cap_drop = true;
+    return;
+    // Undo, newest first (a failed step left nothing of its own).
+ungrant:
+    if (cap)
+        cap_destroy(cap); // (an empty slot after a failed mint: freed all the same)
+    err_ignore(devmgr_return(v->rid),
+               "the VF is granted to a process that holds no VNIC cap to it: devmgr takes "
+               "it back when that process ends");
+disable:
+    // (The watch on pid stays: when pid ends, netctl finds nothing of its.)
+    reclaim(i); // reset, pool off
+fail:
+    resp->err = err;
 }
 
 // The VNIC the request's cap names: one of ours, badged as a VNIC, of the
 // VNIC's current generation (not a former owner's).
-static struct vnic *held(struct server_req *req, struct server_resp *resp)
+static struct vnic_rec *held(struct server_req *req, struct server_resp *resp)
 {
     struct cap_info ci;
     errval_t err = req->cap ? cap_identify(req->cap, &ci) : NETCTL_ERR_NOT_VNIC_CAP;
@@ -165,7 +183,7 @@ static struct vnic *held(struct server_req *req, struct server_resp *resp)
 
 static void op_filter_create(struct server_req *req, struct server_resp *resp)
 {
-    struct vnic *v = held(req, resp);
+    struct vnic_rec *v = held(req, resp);
     if (!v)
         return;
     struct netctl_filter f = {.proto = (uint8_t)req->a[0],
@@ -216,7 +234,7 @@ static void op_filter_destroy(struct server_req *req, struct server_resp *resp)
 
 static void op_filters(struct server_req *req, struct server_resp *resp)
 {
-    struct vnic *v = held(req, resp);
+    struct vnic_rec *v = held(req, resp);
     struct netctl_filter *out = req->chan->buf;
     if (!v || !out) {
         resp->err = v ? SYS_ERR_INVALID_ARGS : resp->err;
@@ -246,7 +264,7 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
     (void)s;
     mailbox(); // a VF waiting for an answer may be what the caller waits for
     spoof_events();
-    struct vnic *v;
+    struct vnic_rec *v;
     switch (req->op) {
     case NETCTL_VNIC_CREATE: op_create(req, resp); break;
     case NETCTL_VNIC_DESTROY:
@@ -300,7 +318,7 @@ static void notify(struct server *s, uint64_t bits)
     for (unsigned i = 0; i < NETCTL_MAX_VNICS; i++) {
         uint32_t state;
         uint64_t status;
-        struct vnic *v = &nc.vnics[i];
+        struct vnic_rec *v = &nc.vnics[i];
         if (!v->owner ||
             (err_is_ok(proc_status(v->owner, &state, &status)) && state == PROC_RUNNING))
             continue;

@@ -102,7 +102,8 @@ static void answer_waiting(void)
         c->waiting = NULL;
         if (ch->pid != c->waiting_pid || !ch->buf)
             continue;
-        server_reply(ch, &(struct server_resp){.w = {drain_to(c, ch->buf)}});
+        err_ignore(server_reply(ch, &(struct server_resp){.w = {drain_to(c, ch->buf)}}),
+                   "the client may have ended meanwhile: nobody is left to answer");
     }
 }
 

@@ -22,7 +22,7 @@ static bool parse_pid(const char *s, uint64_t *pid) { return shell_parse_num(s, 
 
 static int fail(const char *cmd, errval_t err)
 {
-    printf("%s: %s\n", cmd, err_msg(err));
+    printf("%s: %s\n", cmd, err_msg(err_root(err)));
     return 1;
 }
 
@@ -65,7 +65,7 @@ static int foreground(const char *name, uint64_t pid)
     if (how == FG_INTERRUPTED) {
         printf("^C\n");
         errval_t err = proc_kill(pid);
-        if (err_is_fail(err) && err_no(err) != PROC_ERR_NO_SUCH) // not: it ended meanwhile
+        if (err_is_fail(err) && !err_has(err, PROC_ERR_NO_SUCH)) // not: it ended meanwhile
             return fail("run", err);
     }
     uint64_t status;
@@ -95,12 +95,12 @@ static int cmd_run(int argc, char **argv)
     errval_t err = shell_join(argc - 1, argv + 1, line, sizeof(line)) ? SYS_ERR_OK : SPAWN_ERR_ARGS;
     if (err_is_ok(err))
         err = proc_spawn_limited(core, line, &limits, &pid);
-    if (err_no(err) == PROC_ERR_NO_CORE) {
-        printf("run: core %u: %s\n", core, err_msg(err));
+    if (err_has(err, PROC_ERR_NO_CORE)) {
+        printf("run: core %u: %s\n", core, err_msg(err_root(err)));
         return 1;
     }
     if (err_is_fail(err)) {
-        printf("run: %s: %s\n", argv[1], err_msg(err));
+        printf("run: %s: %s\n", argv[1], err_msg(err_root(err)));
         return 1;
     }
     if (background) {
@@ -117,7 +117,7 @@ static int cmd_kill(int argc, char **argv)
         return usage("kill");
     errval_t err = proc_kill(pid);
     if (err_is_fail(err)) {
-        printf("kill: %s: %s\n", argv[1], err_msg(err));
+        printf("kill: %s: %s\n", argv[1], err_msg(err_root(err)));
         return 1;
     }
     uint64_t status;
@@ -269,7 +269,7 @@ static int cmd_caps(int argc, char **argv)
         const char *text;
         errval_t err = proc_caps(pid, next, &text, &next);
         if (err_is_fail(err)) {
-            printf("caps: %s: %s\n", argv[1], err_msg(err));
+            printf("caps: %s: %s\n", argv[1], err_msg(err_root(err)));
             return 1;
         }
         fputs(text, stdout);

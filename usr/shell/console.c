@@ -58,7 +58,8 @@ static bool wait_note(uint64_t *bits)
         return false;
     *bits = m.flags & LMP_RECV_NOTIFY ? m.badge : 0; // a message is no one's: ignored
     if (*bits & NOTE_UART)
-        (void)serial_ack(&uart); // a failed unmask shows as no more input: nothing better to do
+        // a failed unmask shows as no more input: nothing better to do
+        err_ignore(serial_ack(&uart), "the next interrupt acknowledges again");
     return true;
 }
 
@@ -77,7 +78,7 @@ static size_t console_read(char *buf, size_t len)
     return 0;
 }
 
-static errval_t mint_note(uint64_t bits, capref_t *note)
+static MUST_CHECK errval_t mint_note(uint64_t bits, capref_t *note)
 {
     errval_t err = slot_alloc(note);
     if (err_is_fail(err))

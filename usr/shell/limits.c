@@ -44,7 +44,9 @@ static void close_servers(struct chans *c)
 {
     for (unsigned i = 0; i < NSERVERS; i++) {
         if (c->bound[i])
-            (void)rpc_close(&c->own[i]); // (a server that ended has closed it)
+            // (a server that ended has closed it)
+            err_ignore(rpc_close(&c->own[i]),
+                       "closing a channel we abandon: the server closes it when we end");
     }
 }
 
@@ -98,7 +100,7 @@ int cmd_limits(int argc, char **argv)
     unsigned n;
     errval_t err = proc_list(procs, PROC_LIST_MAX, &n);
     if (err_is_fail(err)) {
-        printf("limits: %s\n", err_msg(err));
+        printf("limits: %s\n", err_msg(err_root(err)));
         return 1;
     }
     open_servers(&c);

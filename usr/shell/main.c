@@ -34,7 +34,7 @@ int main(void)
 {
     errval_t err = console_init();
     if (err_is_fail(err)) {
-        printf("shell: no console input: %s\n", err_msg(err));
+        printf("shell: no console input: %s\n", err_msg(err_root(err)));
         return 1;
     }
     uint64_t hz = sys_tsc_hz(), up = sys_rdtsc() - sys_boot_tsc();

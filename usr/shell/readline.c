@@ -25,7 +25,7 @@ static void show(void *arg, const char *s)
 {
     (void)arg;
     fflush(stdout); // what the last command printed comes first
-    sys_print_edit(s, strlen(s));
+    err_ignore(sys_print_edit(s, strlen(s)), "nowhere left to report that the console failed");
 }
 
 int readline(const char *prompt, char *buf, size_t size)

@@ -22,7 +22,7 @@ static void show(const char *name)
     struct rpc_chan c;
     uint64_t used = 0, all = 0, reaped = 0;
     errval_t err = name_lookup(name, &bind);
-    if (err_no(err) == NAME_ERR_NOT_FOUND) {
+    if (err_has(err, NAME_ERR_NOT_FOUND)) {
         printf("%-8s not running\n", name);
         return;
     }
@@ -36,7 +36,7 @@ static void show(const char *name)
         err = err_is_fail(err) ? err : cerr;
     }
     if (err_is_fail(err)) {
-        printf("%-8s %s\n", name, err_msg(err));
+        printf("%-8s %s\n", name, err_msg(err_root(err)));
         return;
     }
     printf("%-8s clients %lu of %lu, %lu ended and closed", name, used - 1, all, reaped);

@@ -29,7 +29,7 @@ int cmd_limits(int argc, char **argv);  // limits.c
 int readline(const char *prompt, char *buf, size_t size);
 
 // Take over COM1's input (the UART caps init handed us) as stdin.
-errval_t console_init(void);
+MUST_CHECK errval_t console_init(void);
 
 // How a foreground program's wait ended.
 enum fg_end {

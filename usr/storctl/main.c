@@ -51,7 +51,7 @@ bool wait_bits(uint64_t bits, uint64_t timeout_us)
 }
 
 // A send cap to our interrupt endpoint that signals bit.
-static errval_t signal_cap(uint64_t bit, capref_t *out)
+static MUST_CHECK errval_t signal_cap(uint64_t bit, capref_t *out)
 {
     errval_t err = slot_alloc(out);
     if (err_is_ok(err))
@@ -69,7 +69,7 @@ void sleep_ms(void *arg, unsigned ms)
         sys_yield();
 }
 
-static errval_t map_device(void)
+static MUST_CHECK errval_t map_device(void)
 {
     capref_t bar, cfg;
     uint64_t bytes;
@@ -108,7 +108,7 @@ static errval_t map_device(void)
     return err_is_ok(err) ? nvme_ctrl_disable(&sc.nvme) : err;
 }
 
-static errval_t confine(void)
+static MUST_CHECK errval_t confine(void)
 {
     capref_t note = NULL_CAP;
     errval_t err = obj_alloc(&sc.irq_ep, ObjType_Endpoint, OBJSIZE_ENDPOINT);
@@ -131,7 +131,7 @@ static errval_t confine(void)
 }
 
 // Admin completions (MSI-X entry 0) as a notification on our endpoint.
-static errval_t msix_setup(void)
+static MUST_CHECK errval_t msix_setup(void)
 {
     capref_t irq, note = NULL_CAP;
     uint64_t addr;
@@ -163,7 +163,7 @@ errval_t pf_identify(uint64_t iova, struct nvme_cqe *cqe)
     return err_is_ok(err) ? nvme_admin_wait(&sc.nvme, cmd.cid, WAIT_US, cqe) : err;
 }
 
-static errval_t bring_up(void)
+static MUST_CHECK errval_t bring_up(void)
 {
     errval_t err = nvme_admin_queues(&sc.nvme, (struct nvme_dma){sc.sq.va, sc.sq.iova},
                                      (struct nvme_dma){sc.cq.va, sc.cq.iova}, QUEUE_ENTRIES);

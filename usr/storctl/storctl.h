@@ -15,9 +15,10 @@
 #define WATCH_BIT (1ull << 2) // a process we watch (a VSIC's owner) ended
 #define META_NSID 1           // the PF's private namespace (tools/qemu)
 
-// A VSIC: one VF, its secondary controller driven by us through its own
+// storctl's record of a VSIC (the application's handle is lib/os's struct
+// vsic): one VF, its secondary controller driven by us through its own
 // admin queue (vf.c), its I/O queue pair and doorbells the owner's.
-struct vsic {
+struct vsic_rec {
     uint16_t rid, cntlid;
     uint64_t owner;          // pid, 0: free
     struct pci_fn_page page; // the VF's configuration page
@@ -73,7 +74,7 @@ struct storctl {
     struct nvme_ns meta_ns;
     struct vsamap map;
     errval_t map_err; // why the map could not be read (then no VSA is handed out)
-    struct vsic vsics[STORCTL_MAX_VSICS];
+    struct vsic_rec vsics[STORCTL_MAX_VSICS];
     unsigned nvsics;
     struct vsa vsas[STORCTL_MAX_VSAS];
     unsigned nvsas;
@@ -87,11 +88,11 @@ bool wait_bits(uint64_t bits, uint64_t timeout_us);
 // Identify Controller into the page at iova (submitted and waited for
 // here, not through the scratch page: the isolation check aims it outside
 // our domain). Errors: the submission's and the wait's.
-errval_t pf_identify(uint64_t iova, struct nvme_cqe *cqe);
+MUST_CHECK errval_t pf_identify(uint64_t iova, struct nvme_cqe *cqe);
 
 // After the PF is up: its I/O queue, the VSA map, the VFs and their
 // secondary controllers (vsic.c). Errors are the device's and devmgr's.
-errval_t vsic_setup(void);
+MUST_CHECK errval_t vsic_setup(void);
 
 // The requests of sys/storctl.h on VSICs and VSAs (vsic.c).
 void vsic_op_create(struct server_req *req, struct server_resp *resp);
@@ -112,12 +113,12 @@ void vsic_op_queues(struct server_req *req, struct server_resp *resp);
 // the admin queue's commands scrubbed; *doorbells: the page to hand over.
 // vf_stop: the owner's doorbells and vector taken away (before the
 // controller goes offline); vf_unwindow: its window (after).
-errval_t vf_init(struct vsic *v);
-errval_t vf_start(struct vsic *v, capref_t *window);
-errval_t vf_queues(struct vsic *v, uint64_t sq_iova, uint64_t cq_iova, uint16_t entries,
-                   capref_t irq_note, capref_t *doorbells);
-void vf_stop(struct vsic *v);
-void vf_unwindow(struct vsic *v);
+MUST_CHECK errval_t vf_init(struct vsic_rec *v);
+MUST_CHECK errval_t vf_start(struct vsic_rec *v, capref_t *window);
+MUST_CHECK errval_t vf_queues(struct vsic_rec *v, uint64_t sq_iova, uint64_t cq_iova,
+                              uint16_t entries, capref_t irq_note, capref_t *doorbells);
+void vf_stop(struct vsic_rec *v);
+void vf_unwindow(struct vsic_rec *v);
 
 // Take back the VSICs of processes that ended.
 void vsic_reap(void);

@@ -23,6 +23,7 @@
 #include <sys/capops.h>
 #include <sys/devices.h>
 #include <sys/devmgr.h>
+#include <sys/failpoint.h>
 #include <sys/ram.h>
 #include <sys/slot.h>
 #include <sys/sys.h>
@@ -31,7 +32,7 @@
 #define ADMIN_ENTRIES 16
 #define VSIC_QUEUES   2 // the admin queue and one I/O pair: their doorbells are the owner's page
 
-static errval_t map_bar(struct vsic *v)
+static MUST_CHECK errval_t map_bar(struct vsic_rec *v)
 {
     struct pci_cfg cfg = pci_page_cfg(&v->page);
     uint16_t off;
@@ -52,7 +53,7 @@ static errval_t map_bar(struct vsic *v)
 
 // The controller's registers (CAP reads as it should only once the
 // secondary is online) and the page of BAR 0 its doorbells are on.
-static errval_t ctrl_init(struct vsic *v)
+static MUST_CHECK errval_t ctrl_init(struct vsic_rec *v)
 {
     struct mmio mmio = mmio_direct(v->regs);
     errval_t err = nvme_ctrl_init(&v->ctrl, &mmio, sys_clock_us_hook, NULL);
@@ -67,7 +68,7 @@ static errval_t ctrl_init(struct vsic *v)
     return SYS_ERR_OK;
 }
 
-errval_t vf_init(struct vsic *v)
+errval_t vf_init(struct vsic_rec *v)
 {
     capref_t irq;
     errval_t err = map_bar(v);
@@ -91,7 +92,7 @@ errval_t vf_init(struct vsic *v)
 // MSI-X on with vector 0 (the VF's only one) aimed at our IRQDest and
 // masked: nobody's endpoint is connected to it until the owner's queues
 // exist (vf_queues unmasks it then).
-static errval_t msix_on(struct vsic *v)
+static MUST_CHECK errval_t msix_on(struct vsic_rec *v)
 {
     struct pci_cfg cfg = pci_page_cfg(&v->page);
     errval_t err = pci_msix_set(&v->table, 0, v->msi_addr, v->msi_data); // leaves it masked
@@ -100,7 +101,7 @@ static errval_t msix_on(struct vsic *v)
     return err;
 }
 
-static errval_t ctrl_up(struct vsic *v)
+static MUST_CHECK errval_t ctrl_up(struct vsic_rec *v)
 {
     struct nvme_ctrl_info info;
     errval_t err = ctrl_init(v);
@@ -120,29 +121,31 @@ static errval_t ctrl_up(struct vsic *v)
     return err;
 }
 
-errval_t vf_start(struct vsic *v, capref_t *window)
+errval_t vf_start(struct vsic_rec *v, capref_t *window)
 {
     struct pci_cfg cfg = pci_page_cfg(&v->page);
     pci_write16(&cfg, v->page.bdf, PCI_COMMAND,
                 pci_read16(&cfg, v->page.bdf, PCI_COMMAND) | PCI_COMMAND_MEMORY |
                     PCI_COMMAND_MASTER);
     // QEMU claims a queue's vector only if MSI-X is on when it is made.
-    errval_t err = msix_on(v);
+    errval_t err = FAILPOINT(msix_on(v));
     if (err_is_ok(err))
-        err = ctrl_up(v);
+        err = FAILPOINT(ctrl_up(v));
     // A fresh table each time (the last owner's L1 tables may still point
     // into the old one), from RAM we give back when it goes: a VSIC is made
     // and ended many times in storctl's life.
     if (err_is_ok(err))
-        err = ram_alloc(&v->window_ram,
-                        (OBJSIZE_IOVNODE + OBJSIZE_PAGE - 1) & ~(uint64_t)(OBJSIZE_PAGE - 1),
-                        OBJSIZE_PAGE);
+        err = FAILPOINT(ram_alloc(
+            &v->window_ram, (OBJSIZE_IOVNODE + OBJSIZE_PAGE - 1) & ~(uint64_t)(OBJSIZE_PAGE - 1),
+            OBJSIZE_PAGE));
     if (err_is_ok(err))
-        err = slot_alloc(&v->window);
+        err = FAILPOINT(slot_alloc(&v->window));
     if (err_is_ok(err))
-        err = cap_retype(v->window, v->window_ram, ObjType_IOVNodeL2, 0, OBJSIZE_IOVNODE, 1);
+        err = FAILPOINT(
+            cap_retype(v->window, v->window_ram, ObjType_IOVNodeL2, 0, OBJSIZE_IOVNODE, 1));
     if (err_is_ok(err))
-        err = invoke_iovnode_map(v->space.l3, (uint32_t)(VSIC_WINDOW >> 30), v->window, 0, 0, 1);
+        err = FAILPOINT(
+            invoke_iovnode_map(v->space.l3, (uint32_t)(VSIC_WINDOW >> 30), v->window, 0, 0, 1));
     if (err_is_ok(err))
         *window = v->window;
     return err;
@@ -155,7 +158,7 @@ static bool in_window(uint64_t iova)
            !(iova & (OBJSIZE_PAGE - 1));
 }
 
-errval_t vf_queues(struct vsic *v, uint64_t sq_iova, uint64_t cq_iova, uint16_t entries,
+errval_t vf_queues(struct vsic_rec *v, uint64_t sq_iova, uint64_t cq_iova, uint16_t entries,
                    capref_t irq_note, capref_t *doorbells)
 {
     if (v->queues)
@@ -169,7 +172,9 @@ errval_t vf_queues(struct vsic *v, uint64_t sq_iova, uint64_t cq_iova, uint16_t 
     // completion batch and nothing more. (A completion of our admin
     // commands left the vector pending: the owner gets one wake-up more.)
     if (irq_note) {
-        (void)invoke_irqdest_disconnect(v->irq); // (IRQ_ERR_NOT_BOUND: nobody had it)
+        // (IRQ_ERR_NOT_BOUND: nobody had it)
+        err_ignore(invoke_irqdest_disconnect(v->irq),
+                   "not bound is fine: the vector is unbound either way");
         err = invoke_irqdest_connect(v->irq, irq_note);
         if (err_is_ok(err))
             err = pci_msix_mask(&v->table, 0, false);
@@ -195,26 +200,35 @@ errval_t vf_queues(struct vsic *v, uint64_t sq_iova, uint64_t cq_iova, uint16_t 
     return SYS_ERR_OK;
 }
 
-void vf_stop(struct vsic *v)
+void vf_stop(struct vsic_rec *v)
 {
     if (v->doorbells) {
-        (void)cap_revoke(v->doorbells); // the owner's copy (and its mapping) goes
+        // the owner's copy (and its mapping) goes
+        err_ignore(cap_revoke(v->doorbells),
+                   "best effort while taking a device back: copies left behind name a device the "
+                   "next owner resets");
         cap_destroy(v->doorbells);
         v->doorbells = NULL_CAP;
     }
-    (void)invoke_irqdest_disconnect(v->irq); // (IRQ_ERR_NOT_BOUND: never connected)
+    // (IRQ_ERR_NOT_BOUND: never connected)
+    err_ignore(invoke_irqdest_disconnect(v->irq),
+               "not bound is fine: the vector is unbound either way");
     v->queues = false;
 }
 
-void vf_unwindow(struct vsic *v)
+void vf_unwindow(struct vsic_rec *v)
 {
     if (v->window) {
-        (void)cap_revoke(v->window); // the owner's copy
-        cap_destroy(v->window);      // unmapped: its buffers are out of the device's reach
+        err_ignore(cap_revoke(v->window), // the owner's copy
+                   "fails only for an empty slot: vf_start stopped before the retype");
+        cap_destroy(v->window); // unmapped: its buffers are out of the device's reach
         v->window = NULL_CAP;
     }
     if (v->window_ram) {
-        (void)ram_free(v->window_ram); // (mem_serv's error: nothing to do about it here)
+        // (mem_serv's error: nothing to do about it here)
+        err_ignore(ram_free(v->window_ram),
+                   "mem_serv refused the RAM back: it stays charged to us and is reclaimed when we "
+                   "end");
         v->window_ram = NULL_CAP;
     }
 }

@@ -59,12 +59,12 @@ void vsamap_encode(const struct vsamap *m, void *out);
 // Decode the copy read from block (0 or 1). Errors: SYS_ERR_CORRUPT (bad
 // magic, version, crc, seq not of that block, count, a zero or repeated
 // NSID, a bad or repeated name, nonzero reserved bytes).
-errval_t vsamap_decode(const void *in, unsigned block, struct vsamap *out);
+MUST_CHECK errval_t vsamap_decode(const void *in, unsigned block, struct vsamap *out);
 
 // The map from the two copies: the valid one with the larger seq. Two
 // blocks of zeros (never written) are an empty map, seq 0. Errors:
 // STORCTL_ERR_META_CORRUPT (something was written, but no copy is valid).
-errval_t vsamap_load(const void *block0, const void *block1, struct vsamap *out);
+MUST_CHECK errval_t vsamap_load(const void *block0, const void *block1, struct vsamap *out);
 
 // The index of name in m, or -1.
 int vsamap_find(const struct vsamap *m, const char *name);
@@ -74,7 +74,7 @@ int vsamap_find_nsid(const struct vsamap *m, uint32_t nsid);
 
 // Add name -> nsid. Errors: STORCTL_ERR_BAD_NAME, SYS_ERR_INVALID_ARGS
 // (nsid 0, or name or nsid present already), STORCTL_ERR_NO_VSA_FREE (full).
-errval_t vsamap_add(struct vsamap *m, const char *name, uint32_t nsid);
+MUST_CHECK errval_t vsamap_add(struct vsamap *m, const char *name, uint32_t nsid);
 
 // Forget name (the others keep their order). Errors: SYS_ERR_NOT_FOUND.
-errval_t vsamap_remove(struct vsamap *m, const char *name);
+MUST_CHECK errval_t vsamap_remove(struct vsamap *m, const char *name);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/capops.h>
 #include <sys/devmgr.h>
+#include <sys/failpoint.h>
 #include <sys/initsvc.h>
 #include <sys/slot.h>
 #include <sys/sys.h>
@@ -22,7 +23,7 @@
 // ---- The VSA map on namespace 1 ----
 
 // One block of the metadata namespace through our DMA page.
-static errval_t meta_io(bool write, uint64_t block)
+static MUST_CHECK errval_t meta_io(bool write, uint64_t block)
 {
     uint64_t page = sc.meta.iova;
     struct nvme_xfer x = {&page, 1, 0, {NULL, 0}};
@@ -30,7 +31,7 @@ static errval_t meta_io(bool write, uint64_t block)
                  : nvme_read_sync(&sc.meta_ns, block, 1, &x, WAIT_US);
 }
 
-static errval_t map_load(void)
+static MUST_CHECK errval_t map_load(void)
 {
     static uint8_t copies[2][VSAMAP_BLOCK];
     for (unsigned b = 0; b < 2; b++) {
@@ -44,7 +45,7 @@ static errval_t map_load(void)
 
 // Write m as the next copy (the block the newest is not in), durably;
 // only then is it the map.
-static errval_t map_store(struct vsamap *m)
+static MUST_CHECK errval_t map_store(struct vsamap *m)
 {
     m->seq = sc.map.seq + 1;
     memset(sc.meta.va, 0, OBJSIZE_PAGE);
@@ -59,7 +60,7 @@ static errval_t map_store(struct vsamap *m)
 
 // ---- Set-up ----
 
-static errval_t find_namespaces(void)
+static MUST_CHECK errval_t find_namespaces(void)
 {
     uint32_t all[STORCTL_MAX_VSAS + 1], mine[4];
     unsigned nall, nmine;
@@ -85,7 +86,7 @@ static errval_t find_namespaces(void)
 
 // SR-IOV on (once: devmgr lists the VFs as ours, and they stay ours) and
 // each secondary controller's VF, set up for us to drive (vf_init).
-static errval_t find_vfs(void)
+static MUST_CHECK errval_t find_vfs(void)
 {
     uint16_t first, stride;
     struct nvme_secondary s[STORCTL_MAX_VSICS];
@@ -102,8 +103,8 @@ static errval_t find_vfs(void)
             err = vspace_map(cfg, OBJSIZE_PAGE, MAP_WRITE, &page);
         if (err_is_fail(err))
             break;
-        struct vsic *v = &sc.vsics[sc.nvsics];
-        *v = (struct vsic){.rid = rid, .cntlid = s[i].cntlid};
+        struct vsic_rec *v = &sc.vsics[sc.nvsics];
+        *v = (struct vsic_rec){.rid = rid, .cntlid = s[i].cntlid};
         v->page = (struct pci_fn_page){page, pci_rid_bdf(rid)};
         err = vf_init(v);
         sc.nvsics += err_is_ok(err);
@@ -129,7 +130,8 @@ static void start_clean(void)
         }
     }
     for (unsigned i = 0; i < sc.nvsics; i++)
-        nvme_virt_offline(&sc.nvme, sc.vsics[i].cntlid);
+        err_ignore(nvme_virt_offline(&sc.nvme, sc.vsics[i].cntlid),
+                   "a controller that will not go offline is reported when it is next brought up");
 }
 
 errval_t vsic_setup(void)
@@ -178,7 +180,7 @@ int vsic_of(uint64_t pid)
 
 static void describe_vsic(unsigned i, struct storctl_vsic *out)
 {
-    const struct vsic *v = &sc.vsics[i];
+    const struct vsic_rec *v = &sc.vsics[i];
     *out = (struct storctl_vsic){.id = (uint16_t)i,
                                  .rid = v->rid,
                                  .cntlid = v->cntlid,
@@ -220,14 +222,14 @@ static void vf_quiesce(unsigned i)
 }
 
 // Detach every VSA of VSIC i.
-static errval_t release_all(unsigned i)
+static MUST_CHECK errval_t release_all(unsigned i)
 {
     errval_t first = SYS_ERR_OK;
     for (unsigned k = 0; k < sc.nvsas; k++) {
         if (sc.vsas[k].vsic != (int)i)
             continue;
         errval_t err = nvme_ns_detach(&sc.nvme, sc.vsas[k].nsid, sc.vsics[i].cntlid);
-        if (err_is_ok(err) || err_no(err) == NVME_ERR_NS_NOT_ATTACHED)
+        if (err_is_ok(err) || err_has(err, NVME_ERR_NS_NOT_ATTACHED))
             sc.vsas[k].vsic = -1;
         first = err_is_ok(first) ? err : first;
     }
@@ -237,9 +239,9 @@ static errval_t release_all(unsigned i)
 // Take VSIC i back: the owner's doorbells and vector taken away, its VSAs
 // detached, the controller offline (it stops, and its resources return
 // to the pool), the VF quiet, then the owner's memory out of its domain.
-static errval_t reclaim(unsigned i)
+static MUST_CHECK errval_t reclaim(unsigned i)
 {
-    struct vsic *v = &sc.vsics[i];
+    struct vsic_rec *v = &sc.vsics[i];
     vf_stop(v);
     errval_t err = release_all(i);
     errval_t off = nvme_virt_offline(&sc.nvme, v->cntlid);
@@ -249,13 +251,13 @@ static errval_t reclaim(unsigned i)
     return err_is_ok(err) ? off : err;
 }
 
-static errval_t bring_online(const struct vsic *v)
+static MUST_CHECK errval_t bring_online(const struct vsic_rec *v)
 {
-    errval_t err = nvme_virt_assign(&sc.nvme, v->cntlid, NVME_VRES_QUEUE, VSIC_VQ);
+    errval_t err = FAILPOINT(nvme_virt_assign(&sc.nvme, v->cntlid, NVME_VRES_QUEUE, VSIC_VQ));
     if (err_is_ok(err))
-        err = nvme_virt_assign(&sc.nvme, v->cntlid, NVME_VRES_INTERRUPT, VSIC_VI);
+        err = FAILPOINT(nvme_virt_assign(&sc.nvme, v->cntlid, NVME_VRES_INTERRUPT, VSIC_VI));
     if (err_is_ok(err))
-        err = nvme_virt_online(&sc.nvme, v->cntlid);
+        err = FAILPOINT(nvme_virt_online(&sc.nvme, v->cntlid));
     return err;
 }
 
@@ -276,13 +278,15 @@ void vsic_op_create(struct server_req *req, struct server_resp *resp)
         resp->err = STORCTL_ERR_NO_VSIC_FREE;
     if (err_is_fail(resp->err))
         return;
-    struct vsic *v = &sc.vsics[i];
+    struct vsic_rec *v = &sc.vsics[i];
     capref_t window = NULL_CAP;
     errval_t err = bring_online(v); // (the server watches every client: server.c)
     if (err_is_ok(err))
         err = vf_start(v, &window);
-    if (err_is_fail(err)) {
-        nvme_virt_offline(&sc.nvme, v->cntlid); // gives back whatever was assigned
+    if (err_is_fail(err)) { // undo: offline gives back whatever was assigned
+        err_ignore(nvme_virt_offline(&sc.nvme, v->cntlid),
+                   "a controller that will not go offline fails its next bring_online, "
+                   "which says so");
         vf_quiesce(i);
         vf_unwindow(v);
         resp->err = err;
@@ -370,7 +374,7 @@ static struct vsa *vsa_by_nsid(uint32_t nsid)
 }
 
 // The name in the request's page, checked.
-static errval_t req_name(struct server_req *req, char name[STORCTL_VSA_NAME])
+static MUST_CHECK errval_t req_name(struct server_req *req, char name[STORCTL_VSA_NAME])
 {
     if (!req->chan->buf)
         return SYS_ERR_INVALID_ARGS;
@@ -383,7 +387,7 @@ static errval_t req_name(struct server_req *req, char name[STORCTL_VSA_NAME])
 
 // The namespace named name, given a namespace nobody has named if the
 // name is new (the map written durably first).
-static errval_t vsa_named(const char *name, struct vsa **out)
+static MUST_CHECK errval_t vsa_named(const char *name, struct vsa **out)
 {
     if (err_is_fail(sc.map_err))
         return sc.map_err;
@@ -443,13 +447,13 @@ void vsa_op_release(struct server_req *req, struct server_resp *resp)
         return;
     }
     resp->err = nvme_ns_detach(&sc.nvme, a->nsid, sc.vsics[v].cntlid);
-    if (err_is_ok(resp->err) || err_no(resp->err) == NVME_ERR_NS_NOT_ATTACHED)
+    if (err_is_ok(resp->err) || err_has(resp->err, NVME_ERR_NS_NOT_ATTACHED))
         a->vsic = -1;
 }
 
 // Every block of a's namespace zeroed, through our own controller (the
 // namespace attached to it meanwhile: one controller at a time), durably.
-static errval_t wipe(const struct vsa *a)
+static MUST_CHECK errval_t wipe(const struct vsa *a)
 {
     errval_t err = nvme_ns_attach(&sc.nvme, a->nsid, sc.nvme.cntlid);
     if (err_is_fail(err))
@@ -479,7 +483,7 @@ void vsa_op_destroy(struct server_req *req, struct server_resp *resp)
         return;
     }
     resp->err = nvme_ns_detach(&sc.nvme, a->nsid, sc.vsics[v].cntlid);
-    if (err_is_fail(resp->err) && err_no(resp->err) != NVME_ERR_NS_NOT_ATTACHED)
+    if (err_is_fail(resp->err) && !err_has(resp->err, NVME_ERR_NS_NOT_ATTACHED))
         return;
     a->vsic = -1;
     struct vsamap m = sc.map;

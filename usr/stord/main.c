@@ -20,7 +20,7 @@
 
 static struct vsic *vsic;
 
-static errval_t watch(uint64_t pid)
+static MUST_CHECK errval_t watch(uint64_t pid)
 {
     capref_t note;
     errval_t err = slot_alloc(&note);

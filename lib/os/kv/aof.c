@@ -63,8 +63,8 @@ static void put_command(struct bytes *b, int argc, const char *const *argv, cons
 
 // ---- Writing ----
 
-static errval_t append(struct kv_aof *a, char type, uint64_t now_ms, const void *p, size_t n,
-                       uint64_t *pos)
+static MUST_CHECK errval_t append(struct kv_aof *a, char type, uint64_t now_ms, const void *p,
+                                  size_t n, uint64_t *pos)
 {
     a->rec[0] = (uint8_t)type;
     for (int i = 0; i < 8; i++)
@@ -77,7 +77,8 @@ static errval_t append(struct kv_aof *a, char type, uint64_t now_ms, const void 
 }
 
 // A batch: data[0, len) in records (T_ONE, or T_FIRST T_MORE.. T_LAST).
-static errval_t append_batch(struct kv_aof *a, uint64_t now_ms, const char *data, size_t len)
+static MUST_CHECK errval_t append_batch(struct kv_aof *a, uint64_t now_ms, const char *data,
+                                        size_t len)
 {
     if (len <= PAYLOAD)
         return append(a, T_ONE, now_ms, data, len, NULL);
@@ -196,7 +197,8 @@ static bool parse_int(const char **p, const char *end, char lead, uint64_t max, 
 
 // Replay every command in data[0, len). SYS_ERR_CORRUPT if it does not
 // parse (the log's checks passed, so this code did not write it).
-static errval_t apply(struct kv_db *db, const char *data, size_t len, struct kv_aof_info *info)
+static MUST_CHECK errval_t apply(struct kv_db *db, const char *data, size_t len,
+                                 struct kv_aof_info *info)
 {
     if (len == 0)
         return SYS_ERR_OK; // data may be NULL: an empty batch or snapshot
@@ -238,7 +240,7 @@ static errval_t apply(struct kv_db *db, const char *data, size_t len, struct kv_
 // One pass over the log. A record that starts something (a batch or a
 // snapshot) voids whatever was half-written before it; a batch counts at
 // its last record, a snapshot at its end record.
-static errval_t recover(struct kv_aof *a, struct kv_db *db, struct kv_aof_info *info)
+static MUST_CHECK errval_t recover(struct kv_aof *a, struct kv_db *db, struct kv_aof_info *info)
 {
     struct log_iter it;
     struct bytes batch = {0}, snap = {0};

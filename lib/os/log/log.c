@@ -70,7 +70,7 @@ static bool geometry_ok(const struct blockdev *dev)
 
 // ---- Device access by log position: the area wraps at its end ----
 
-static errval_t area_io(struct log *l, bool write, uint64_t pos, uint64_t n, void *buf)
+static MUST_CHECK errval_t area_io(struct log *l, bool write, uint64_t pos, uint64_t n, void *buf)
 {
     const struct blockdev *d = l->dev;
     while (n) {
@@ -104,8 +104,8 @@ static bool super_valid(const struct log_super *s, const struct blockdev *dev)
 }
 
 // The newest valid superblock copy into *out; *found false if neither is.
-static errval_t super_read(const struct blockdev *dev, uint8_t *buf, struct log_super *out,
-                           bool *found)
+static MUST_CHECK errval_t super_read(const struct blockdev *dev, uint8_t *buf,
+                                      struct log_super *out, bool *found)
 {
     *found = false;
     for (uint32_t copy = 0; copy < SB_BLOCKS; copy++) {
@@ -123,7 +123,7 @@ static errval_t super_read(const struct blockdev *dev, uint8_t *buf, struct log_
 }
 
 // Write s (its seq picks the copy); no flush.
-static errval_t super_write(const struct blockdev *dev, uint8_t *buf, struct log_super s)
+static MUST_CHECK errval_t super_write(const struct blockdev *dev, uint8_t *buf, struct log_super s)
 {
     // Never a copy the next open would take for corruption (super_valid):
     // a log whose counters reach the limit stops instead.
@@ -150,7 +150,7 @@ static struct log_super super_of(const struct log *l)
 }
 
 // A new superblock for l (the next copy), durably; the log fails if not.
-static errval_t super_commit(struct log *l)
+static MUST_CHECK errval_t super_commit(struct log *l)
 {
     l->seq++;
     errval_t err = super_write(l->dev, l->buf, super_of(l));
@@ -172,7 +172,8 @@ static uint32_t rec_crc(uint64_t id, struct log_rec h, const void *payload)
 
 // Read the header block at pos into l->buf and *h; is it a record's start
 // (magic, position, length) that fits in room blocks?
-static errval_t read_header(struct log *l, uint64_t pos, uint64_t room, struct log_rec *h, bool *ok)
+static MUST_CHECK errval_t read_header(struct log *l, uint64_t pos, uint64_t room,
+                                       struct log_rec *h, bool *ok)
 {
     errval_t err = area_io(l, false, pos, 1, l->buf);
     memcpy(h, l->buf, sizeof(*h));
@@ -182,7 +183,7 @@ static errval_t read_header(struct log *l, uint64_t pos, uint64_t room, struct l
 }
 
 // Read the whole record at pos (header already in l->buf) and check its CRC.
-static errval_t read_body(struct log *l, uint64_t pos, const struct log_rec *h, bool *ok)
+static MUST_CHECK errval_t read_body(struct log *l, uint64_t pos, const struct log_rec *h, bool *ok)
 {
     uint64_t n = rec_blocks(l, h->len);
     errval_t err =
@@ -193,7 +194,7 @@ static errval_t read_body(struct log *l, uint64_t pos, const struct log_rec *h, 
 
 // Recovery: follow the chain of valid records from the head. *max_epoch:
 // the newest generation seen (at least the superblock's).
-static errval_t recover(struct log *l, uint64_t *max_epoch)
+static MUST_CHECK errval_t recover(struct log *l, uint64_t *max_epoch)
 {
     uint64_t pos = l->head;
     uint32_t prev = l->head_prev;

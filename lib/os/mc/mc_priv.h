@@ -143,5 +143,5 @@ void mc_buf_free(struct mc_buf *b);
 size_t mc_u64_str(char *buf, uint64_t v);
 
 // The connection used for UDP requests (not counted as a connection).
-errval_t mc_conn_init(struct mc_conn *conn, struct mc_cache *cache);
+MUST_CHECK errval_t mc_conn_init(struct mc_conn *conn, struct mc_cache *cache);
 void mc_conn_fini(struct mc_conn *conn);

@@ -317,7 +317,8 @@ errval_t net_udp_alloc(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n, 
 // The next hop's MAC for p->ip: from lwIP's ARP table, the broadcast
 // address, or the application's hint. SYS_ERR_NOT_FOUND when there is
 // none, NET_ERR_NO_ROUTE when the stack cannot reach p->ip.
-static errval_t next_hop_mac(struct net_stack *s, const struct net_udp_pkt *p, uint8_t mac[6])
+static MUST_CHECK errval_t next_hop_mac(struct net_stack *s, const struct net_udp_pkt *p,
+                                        uint8_t mac[6])
 {
     static const uint8_t zero[6];
     if (p->ip == 0xffffffffu) {
@@ -377,7 +378,7 @@ static void build_headers(struct net_udp *u, struct net_udp_pkt *p, const uint8_
 
 // The next hop is not resolved: lwIP sends a copy (and resolves it);
 // the buffer is kept for reuse.
-static errval_t send_via_lwip(struct net_udp *u, struct net_udp_pkt *p)
+static MUST_CHECK errval_t send_via_lwip(struct net_udp *u, struct net_udp_pkt *p)
 {
     struct pbuf *pb = pbuf_alloc(PBUF_TRANSPORT, p->len, PBUF_RAM);
     if (pb == NULL)
@@ -396,7 +397,7 @@ static errval_t send_via_lwip(struct net_udp *u, struct net_udp_pkt *p)
     return SYS_ERR_OK;
 }
 
-static errval_t send_one(struct net_udp *u, struct net_udp_pkt *p)
+static MUST_CHECK errval_t send_one(struct net_udp *u, struct net_udp_pkt *p)
 {
     struct net_stack *s = u->s;
     if (p->dir != NET_DIR_TX || !held(u, p))

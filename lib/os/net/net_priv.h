@@ -61,7 +61,7 @@ struct net_stack {
 // netif.c: the interface's life. net_netif_open adds s (its q, cfg set)
 // to lwIP; on failure net_netif_open_failed frees it. net_netif_close
 // takes it out of lwIP and frees it once every lent buffer is back.
-errval_t net_netif_open(struct net_stack *s);
+MUST_CHECK errval_t net_netif_open(struct net_stack *s);
 void net_netif_open_failed(struct net_stack *s);
 void net_netif_close(struct net_stack *s);
 // Take up to max_batches batches of received frames into lwIP or the
@@ -84,7 +84,7 @@ void net_rx_return(struct net_stack *s, const struct netq_pkt *pkt);
 void net_rx_return_flush(struct net_stack *s);
 // A transmit buffer: a spare one or a new one from the queue.
 // SYS_ERR_WOULD_BLOCK when the queue has none.
-errval_t net_tx_buffer(struct net_stack *s, struct netq_pkt *out);
+MUST_CHECK errval_t net_tx_buffer(struct net_stack *s, struct netq_pkt *out);
 // Keep an unsent transmit buffer for later (false: the spare list is full).
 bool net_tx_spare(struct net_stack *s, const struct netq_pkt *pkt);
 // Gather a frame to send (sending the batch first if it is full); false

@@ -227,7 +227,7 @@ static bool mac_is_unicast(const uint8_t mac[6])
     return (mac[0] & 1) == 0 && memcmp(mac, zero, 6) != 0;
 }
 
-static errval_t rxbufs_alloc(struct net_stack *s)
+static MUST_CHECK errval_t rxbufs_alloc(struct net_stack *s)
 {
     s->rxbufs = calloc(s->cfg.rx_hold_max, sizeof(*s->rxbufs));
     s->native_rx_held = calloc(2, 65536 / 8);

@@ -144,7 +144,7 @@ static uint64_t sleep_budget(uint64_t timeout_us)
 
 // A queue's wait that ran out of time is no failure here: the time was
 // lwIP's next timer or the caller's limit, which the caller checks.
-static errval_t sleep_on(struct netq *q, uint64_t timeout_us)
+static MUST_CHECK errval_t sleep_on(struct netq *q, uint64_t timeout_us)
 {
     errval_t err = netq_wait(q, timeout_us);
     return err_no(err) == SYS_ERR_TIMEOUT ? SYS_ERR_OK : err;
@@ -155,7 +155,7 @@ static bool spinning(struct net_stack *s, uint64_t now)
     return s->cfg.spin_us > 0 && now - s->last_traffic_us < s->cfg.spin_us;
 }
 
-static errval_t wait_one(struct net_stack *s, uint64_t timeout_us)
+static MUST_CHECK errval_t wait_one(struct net_stack *s, uint64_t timeout_us)
 {
     net_flush(s);
     if (spinning(s, net_now_us())) {
@@ -177,7 +177,7 @@ errval_t net_wait(struct net_stack *s, uint64_t timeout_us)
     return err;
 }
 
-static errval_t wait_all(uint64_t timeout_us)
+static MUST_CHECK errval_t wait_all(uint64_t timeout_us)
 {
     static unsigned turn;
     unsigned n = 0;

@@ -55,7 +55,7 @@ static unsigned unpack(struct ndq *d, unsigned count)
 
 // A round trip that brought nothing, or that slept until a frame came,
 // is waiting; one that brought frames is the path's IPC.
-static errval_t fetch(struct ndq *d, bool wait, uint64_t timeout_us)
+static MUST_CHECK errval_t fetch(struct ndq *d, bool wait, uint64_t timeout_us)
 {
     struct rpc_result r;
     os_probe_push(OS_PROBE_IPC);
@@ -76,7 +76,7 @@ static unsigned q_rx(struct netq *q, struct netq_pkt *out, unsigned max)
 {
     struct ndq *d = nd(q);
     if (!d->nready)
-        fetch(d, false, 0);
+        err_ignore(fetch(d, false, 0), "nothing to hand back yet: the caller polls again");
     os_probe_push(OS_PROBE_DRV_RX);
     unsigned n = 0;
     for (; n < max && n < d->nready; n++) {
@@ -103,7 +103,7 @@ static void q_rx_done(struct netq *q, const struct netq_pkt *pkts, unsigned n)
     }
 }
 
-static errval_t q_tx_buf(struct netq *q, struct netq_pkt *out)
+static MUST_CHECK errval_t q_tx_buf(struct netq *q, struct netq_pkt *out)
 {
     struct ndq *d = nd(q);
     if (!d->nfree_tx)
@@ -114,7 +114,8 @@ static errval_t q_tx_buf(struct netq *q, struct netq_pkt *out)
 }
 
 // Frames into the page, as many as fit, then one NETD_TX.
-static errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n, unsigned *sent)
+static MUST_CHECK errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n,
+                                unsigned *sent)
 {
     struct ndq *d = nd(q);
     *sent = 0;
@@ -155,7 +156,7 @@ static errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n, un
 
 // netd answers when a frame has come, or when the time has passed (the
 // kernel-mediated way: the client sleeps in an IPC).
-static errval_t q_wait_here(struct netq *q, uint64_t timeout_us)
+static MUST_CHECK errval_t q_wait_here(struct netq *q, uint64_t timeout_us)
 {
     struct ndq *d = nd(q);
     if (d->nready)
@@ -166,7 +167,7 @@ static errval_t q_wait_here(struct netq *q, uint64_t timeout_us)
     return err;
 }
 
-static errval_t q_wait(struct netq *q, uint64_t timeout_us)
+static MUST_CHECK errval_t q_wait(struct netq *q, uint64_t timeout_us)
 {
     os_probe_push(OS_PROBE_WAIT);
     errval_t err = q_wait_here(q, timeout_us);

@@ -22,6 +22,7 @@
 #include <sys/devices.h>
 #include <sys/devmgr.h>
 #include <sys/dma.h>
+#include <sys/failpoint.h>
 #include <sys/lmp.h>
 #include <sys/netctl.h>
 #include <sys/slot.h>
@@ -43,8 +44,11 @@ struct vnic {
     struct dma_buf ring_mem, bufs;
     uint16_t free_tx[TX_DESC];
     unsigned nfree_tx;
-    capref_t irq_ep;
-    capref_t irq; // the VF's vector (IRQDest)
+    capref_t irq_ep, irq_ep_ram; // the endpoint (and its RAM) the vector notifies
+    capref_t irq;                // the VF's vector (IRQDest)
+    uint32_t vector;
+    capref_t cfg_cap, msix_cap, regs_cap; // configuration page, MSI-X BAR, BAR 0 (mapped)
+    bool attached;                        // the VF is in our domain
     struct pci_fn_page page;
     struct pci_msix_table msix;
     uint64_t last_traffic; // sys_clock_us() at the last frame in or out
@@ -58,7 +62,8 @@ struct vnic {
 static void poke_netctl(void *arg)
 {
     (void)arg;
-    netctl_mailbox();
+    err_ignore(netctl_mailbox(), "a poke: if netctl does not answer, the VF's mailbox wait "
+                                 "times out and says so");
 }
 
 static struct vnic *vn(struct netq *q) { return q->impl; }
@@ -160,7 +165,7 @@ static unsigned reap(struct vnic *v)
     return total;
 }
 
-static errval_t q_tx_buf(struct netq *q, struct netq_pkt *out)
+static MUST_CHECK errval_t q_tx_buf(struct netq *q, struct netq_pkt *out)
 {
     struct vnic *v = vn(q);
     os_probe_push(OS_PROBE_DRV_TX);
@@ -177,7 +182,8 @@ static errval_t q_tx_buf(struct netq *q, struct netq_pkt *out)
     return SYS_ERR_OK;
 }
 
-static errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n, unsigned *sent)
+static MUST_CHECK errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n,
+                                unsigned *sent)
 {
     struct vnic *v = vn(q);
     struct igb_pkt p[64];
@@ -199,7 +205,7 @@ static errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n, un
         // The ring is full of sent frames not yet reaped (q_tx_buf reaps
         // only when its free list is empty): reap, and go on while that
         // makes room.
-        if (err_no(err) == IGB_ERR_RING_FULL || (err_is_ok(err) && s < k)) {
+        if (err_has(err, IGB_ERR_RING_FULL) || (err_is_ok(err) && s < k)) {
             unsigned freed = reap(v);
             err = s || freed ? SYS_ERR_OK : SYS_ERR_WOULD_BLOCK;
             if (!s && !freed)
@@ -218,7 +224,7 @@ static errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n, un
 // Poll for VNIC_SPIN_US after the last traffic; then sleep on the receive
 // interrupt, with the kernel's timed receive when there is a limit (lwIP
 // always has a timer due: an idle stack sleeps, it does not yield in a loop).
-static errval_t q_wait_here(struct netq *q, uint64_t timeout_us)
+static MUST_CHECK errval_t q_wait_here(struct netq *q, uint64_t timeout_us)
 {
     struct vnic *v = vn(q);
     uint64_t start = sys_clock_us();
@@ -243,13 +249,13 @@ static errval_t q_wait_here(struct netq *q, uint64_t timeout_us)
         igb_vf_irq_enable(&v->vf, false);
         if (err_is_ok(err))
             v->last_traffic = sys_clock_us(); // poll a while after an interrupt
-        else if (err_no(err) != SYS_ERR_TIMEOUT)
+        else if (!err_has(err, SYS_ERR_TIMEOUT))
             return err;
     }
     return SYS_ERR_OK;
 }
 
-static errval_t q_wait(struct netq *q, uint64_t timeout_us)
+static MUST_CHECK errval_t q_wait(struct netq *q, uint64_t timeout_us)
 {
     os_probe_push(OS_PROBE_WAIT);
     errval_t err = q_wait_here(q, timeout_us);
@@ -266,11 +272,9 @@ static void q_stats(struct netq *q, struct netq_stats *out)
     out->rx_ring_exhausted = v->vf.stats.rx_ring_exhausted;
 }
 
-static void q_close(struct netq *q)
-{
-    struct vnic *v = vn(q);
-    netctl_vnic_destroy(v->cap); // the VF is reset and goes back; our domain goes with us
-}
+static void vnic_free(struct vnic *v);
+
+static void q_close(struct netq *q) { vnic_free(vn(q)); }
 
 static const struct netq_ops ops = {q_rx, q_rx_done, q_tx_buf, q_tx, q_wait, q_stats, q_close};
 
@@ -283,26 +287,62 @@ static const struct netq_ops ops1 = {q_rx, q_rx_done, q_tx_buf, q_tx, q_wait, q_
 
 // ---- Opening ----
 
-static errval_t map_bar(uint16_t rid, unsigned bar, void **va, uint64_t *bytes)
+// Caps to BAR bar of device rid (or its configuration page: bar -1), mapped
+// here. On failure nothing is kept.
+static MUST_CHECK errval_t map_dev(uint16_t rid, int bar, capref_t *cap, void **va, uint64_t *bytes)
 {
-    capref_t cap;
-    errval_t err = devmgr_bar(rid, bar, &cap, bytes);
-    return err_is_ok(err) ? vspace_map(cap, *bytes, MAP_WRITE, va) : err;
+    *bytes = OBJSIZE_PAGE;
+    errval_t err =
+        FAILPOINT(bar < 0 ? devmgr_config(rid, cap) : devmgr_bar(rid, (unsigned)bar, cap, bytes));
+    if (err_is_ok(err))
+        err = FAILPOINT(vspace_map(*cap, *bytes, MAP_WRITE, va));
+    if (err_is_fail(err) && *cap) {
+        cap_destroy(*cap);
+        *cap = NULL_CAP;
+    }
+    return err;
+}
+
+static void unmap_dev(capref_t *cap)
+{
+    if (!*cap)
+        return;
+    err_ignore(vspace_unmap(*cap), "fails only for a frame not mapped here; deleting it "
+                                   "next unmaps it anyway");
+    cap_destroy(*cap);
+    *cap = NULL_CAP;
+}
+
+// The VF's vector, connected to a new endpoint of ours with a notify badge.
+static MUST_CHECK errval_t irq_connect(struct vnic *v, uint64_t *addr, uint32_t *data)
+{
+    capref_t note = NULL_CAP;
+    errval_t err =
+        FAILPOINT(obj_alloc_ram(&v->irq_ep, ObjType_Endpoint, OBJSIZE_ENDPOINT, &v->irq_ep_ram));
+    if (err_is_ok(err))
+        err = FAILPOINT(devmgr_irq(v->info.rid, &v->irq, &v->vector, addr, data));
+    if (err_is_ok(err))
+        err = FAILPOINT(slot_alloc(&note));
+    if (err_is_ok(err))
+        err =
+            FAILPOINT(cap_mint(note, v->irq_ep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | IRQ_BADGE, 0));
+    if (err_is_ok(err))
+        err = FAILPOINT(invoke_irqdest_connect(v->irq, note));
+    if (note)
+        cap_destroy(note); // the IRQDest keeps its copy
+    return err;
 }
 
 // Receive interrupts (MSI-X vector 0 of the VF) as notifications on an
-// endpoint of our own.
-static errval_t irq_setup(struct vnic *v)
+// endpoint of our own. What it made is in v, for vnic_free.
+static MUST_CHECK errval_t irq_setup(struct vnic *v)
 {
-    capref_t cfgcap, irq, note = NULL_CAP;
     void *page, *table;
     uint64_t bytes, addr;
-    uint32_t vector, data;
+    uint32_t data;
     uint16_t off;
     struct pci_msix x;
-    errval_t err = devmgr_config(v->info.rid, &cfgcap);
-    if (err_is_ok(err))
-        err = vspace_map(cfgcap, OBJSIZE_PAGE, MAP_WRITE, &page);
+    errval_t err = map_dev(v->info.rid, -1, &v->cfg_cap, &page, &bytes);
     if (err_is_fail(err))
         return err;
     v->page = (struct pci_fn_page){page, pci_rid_bdf(v->info.rid)};
@@ -315,24 +355,13 @@ static errval_t irq_setup(struct vnic *v)
     if (err_is_ok(err))
         err = pci_msix_read(&cfg, v->page.bdf, off, &x);
     if (err_is_ok(err))
-        err = map_bar(v->info.rid, x.table_bir, &table, &bytes);
+        err = map_dev(v->info.rid, x.table_bir, &v->msix_cap, &table, &bytes);
     if (err_is_ok(err))
-        err = obj_alloc(&v->irq_ep, ObjType_Endpoint, OBJSIZE_ENDPOINT);
-    if (err_is_ok(err))
-        err = devmgr_irq(v->info.rid, &irq, &vector, &addr, &data);
-    if (err_is_ok(err))
-        v->irq = irq;
-    if (err_is_ok(err))
-        err = slot_alloc(&note);
-    if (err_is_ok(err))
-        err = cap_mint(note, v->irq_ep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | IRQ_BADGE, 0);
-    if (err_is_ok(err))
-        err = invoke_irqdest_connect(irq, note);
-    if (note)
-        cap_destroy(note);
+        err = irq_connect(v, &addr, &data);
+    if (err_is_fail(err))
+        return err;
     v->msix = (struct pci_msix_table){mmio_direct((char *)table + x.table_offset), x.table_size};
-    if (err_is_ok(err))
-        err = pci_msix_set(&v->msix, 0, addr, data);
+    err = FAILPOINT(pci_msix_set(&v->msix, 0, addr, data));
     if (err_is_ok(err))
         err = pci_msix_mask(&v->msix, 0, false);
     if (err_is_ok(err))
@@ -341,11 +370,12 @@ static errval_t irq_setup(struct vnic *v)
 }
 
 // Our domain: rings and buffers, the VF attached to it.
-static errval_t memory_setup(struct vnic *v)
+static MUST_CHECK errval_t memory_setup(struct vnic *v)
 {
     errval_t err = dma_space_init(&v->space);
     if (err_is_ok(err))
-        err = devmgr_attach(v->info.rid, v->space.domain, NULL_CAP);
+        err = FAILPOINT(devmgr_attach(v->info.rid, v->space.domain, NULL_CAP));
+    v->attached = err_is_ok(err);
     if (err_is_ok(err))
         err = dma_alloc(&v->space, 2 * OBJSIZE_PAGE, DMA_WRITE, &v->ring_mem);
     if (err_is_ok(err))
@@ -353,38 +383,64 @@ static errval_t memory_setup(struct vnic *v)
     return err;
 }
 
-static errval_t bring_up(struct vnic *v)
+static MUST_CHECK errval_t bring_up(struct vnic *v)
 {
     void *regs;
     uint64_t bytes;
-    errval_t err = map_bar(v->info.rid, 0, &regs, &bytes);
+    errval_t err = map_dev(v->info.rid, 0, &v->regs_cap, &regs, &bytes);
     if (err_is_fail(err))
         return err;
     struct mmio mmio = mmio_direct(regs);
-    err = igb_vf_init(&v->vf, &mmio, sys_clock_us_hook, poke_netctl, NULL);
+    err = FAILPOINT(igb_vf_init(&v->vf, &mmio, sys_clock_us_hook, poke_netctl, NULL));
     if (err_is_ok(err))
-        err = igb_vf_reset(&v->vf, WAIT_US);
+        err = FAILPOINT(igb_vf_reset(&v->vf, WAIT_US));
     if (err_is_ok(err) && memcmp(v->vf.mac, v->info.mac, 6))
         err = NETCTL_ERR_NOT_OWNER; // the PF gave another VF's address: not ours
     struct igb_dma rx = {v->ring_mem.va, v->ring_mem.iova, OBJSIZE_PAGE};
     struct igb_dma tx = {(char *)v->ring_mem.va + OBJSIZE_PAGE, v->ring_mem.iova + OBJSIZE_PAGE,
                          OBJSIZE_PAGE};
     if (err_is_ok(err))
-        err = igb_vf_rings(&v->vf, rx, RX_DESC, NETQ_BUF_BYTES, tx, TX_DESC);
+        err = FAILPOINT(igb_vf_rings(&v->vf, rx, RX_DESC, NETQ_BUF_BYTES, tx, TX_DESC));
     if (err_is_fail(err))
         return err;
     struct igb_pkt bufs[RX_DESC];
     unsigned posted = 0;
     for (unsigned i = 0; i < RX_DESC; i++)
         bufs[i] = buf_pkt(v, i);
-    err = igb_vf_rx_refill(&v->vf, bufs, RX_DESC, &posted);
+    err = FAILPOINT(igb_vf_rx_refill(&v->vf, bufs, RX_DESC, &posted));
     // (The ring holds RX_DESC - 1 buffers; the one it could not take is
     // simply not used.)
     for (unsigned i = 0; i < TX_DESC; i++)
         v->free_tx[v->nfree_tx++] = (uint16_t)(RX_DESC + i);
     if (err_is_ok(err))
-        err = igb_vf_irq_map(&v->vf, 0, -1);
+        err = FAILPOINT(igb_vf_irq_map(&v->vf, 0, -1));
     return err;
+}
+
+// Undo vnic_open from wherever it got (xv6's freeproc): what v holds is
+// given back, newest first; what was not made is NULL_CAP or zero. The
+// VNIC goes first, so the VF is reset (and detached) before its memory
+// and vector go.
+static void vnic_free(struct vnic *v)
+{
+    if (v->cap) {
+        err_ignore(netctl_vnic_destroy(v->cap),
+                   "netctl takes the VNIC back when we end if it cannot now");
+        cap_destroy(v->cap);
+    }
+    unmap_dev(&v->regs_cap);
+    if (v->irq) {
+        err_ignore(devmgr_irq_return(v->vector),
+                   "devmgr takes the vector back when we end if it cannot now");
+        cap_destroy(v->irq); // (revoked by devmgr: the slot is freed all the same)
+    }
+    obj_free(v->irq_ep, v->irq_ep_ram);
+    unmap_dev(&v->msix_cap);
+    unmap_dev(&v->cfg_cap);
+    dma_free(&v->bufs);
+    dma_free(&v->ring_mem);
+    dma_space_fini(&v->space); // (the VF left the domain with the VNIC)
+    free(v);
 }
 
 // Pair 1's rings and buffers: as pair 0's, in pair 0's domain.
@@ -418,7 +474,9 @@ errval_t vnic_open_queue1(struct netq *q0, struct netq **out)
         return SYS_ERR_NO_MEMORY;
     errval_t err = bring_up_queue1(v, v0);
     if (err_is_fail(err)) {
-        free(v); // (its DMA memory, if any, stays in the domain until we exit)
+        dma_free(&v->bufs);
+        dma_free(&v->ring_mem);
+        free(v);
         return err;
     }
     v->info = v0->info;
@@ -435,8 +493,8 @@ errval_t vnic_open(struct netq **out)
 {
     struct vnic *v = calloc(1, sizeof(*v));
     if (!v)
-        return SYS_ERR_NO_MEMORY;
-    errval_t err = netctl_vnic_create(&v->info, &v->cap);
+        return err_push(SYS_ERR_NO_MEMORY, VNIC_ERR_OPEN);
+    errval_t err = FAILPOINT(netctl_vnic_create(&v->info, &v->cap));
     if (err_is_ok(err))
         err = memory_setup(v);
     if (err_is_ok(err))
@@ -444,12 +502,8 @@ errval_t vnic_open(struct netq **out)
     if (err_is_ok(err))
         err = bring_up(v);
     if (err_is_fail(err)) {
-        if (v->cap) {
-            netctl_vnic_destroy(v->cap);
-            cap_destroy(v->cap);
-        }
-        free(v);
-        return err;
+        vnic_free(v);
+        return err_push(err, VNIC_ERR_OPEN);
     }
     v->q = (struct netq){.ops = &ops,
                          .ip = v->info.ip,
@@ -484,14 +538,14 @@ errval_t vnic_irq_route(struct netq *q, capref_t ep, uint64_t badge)
             err = invoke_irqdest_connect(v->irq, note);
         cap_destroy(note);
     }
-    return err;
+    return err_is_ok(err) ? err : err_push(err, VNIC_ERR_IRQ);
 }
 
 void vnic_irq_arm(struct netq *q, bool on) { igb_vf_irq_enable(&vn(q)->vf, on); }
 
 bool vnic_rx_pending(struct netq *q) { return igb_vf_rx_pending(&vn(q)->vf); }
 
-static errval_t refresh_filters(struct vnic *v)
+static MUST_CHECK errval_t refresh_filters(struct vnic *v)
 {
     unsigned n = 0;
     errval_t err = netctl_filters(v->cap, v->filters, NETCTL_MAX_FILTERS, &n);
@@ -503,13 +557,17 @@ static errval_t refresh_filters(struct vnic *v)
 errval_t vnic_filter_add(struct netq *q, const struct netctl_filter *f, capref_t *cap)
 {
     errval_t err = netctl_filter_create(vn(q)->cap, f, cap);
-    return err_is_ok(err) ? refresh_filters(vn(q)) : err;
+    if (err_is_ok(err))
+        err = refresh_filters(vn(q));
+    return err_is_ok(err) ? err : err_push(err, VNIC_ERR_FILTER);
 }
 
 errval_t vnic_filter_remove(struct netq *q, capref_t cap)
 {
     errval_t err = netctl_filter_destroy(cap);
-    return err_is_ok(err) ? refresh_filters(vn(q)) : err;
+    if (err_is_ok(err))
+        err = refresh_filters(vn(q));
+    return err_is_ok(err) ? err : err_push(err, VNIC_ERR_FILTER);
 }
 
 uint64_t vnic_filtered(struct netq *q) { return vn(q)->filtered; }

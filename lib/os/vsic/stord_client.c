@@ -4,8 +4,8 @@
 #include <sys/initsvc.h>
 #include <sys/storctl.h>
 
-static errval_t call(struct stord_bdev *s, uint64_t op, uint64_t a0, uint64_t a1,
-                     struct rpc_result *r)
+static MUST_CHECK errval_t call(struct stord_bdev *s, uint64_t op, uint64_t a0, uint64_t a1,
+                                struct rpc_result *r)
 {
     errval_t err = rpc_call(&s->chan, op, a0, a1, 0, NULL_CAP, NULL_CAP, r);
     return err_is_ok(err) ? r->err : err;
@@ -14,7 +14,7 @@ static errval_t call(struct stord_bdev *s, uint64_t op, uint64_t a0, uint64_t a1
 // Blocks per call: what the shared page holds.
 static uint32_t batch(const struct stord_bdev *s) { return RPC_BUF_SIZE / s->dev.block_size; }
 
-static errval_t s_read(void *arg, uint64_t block, uint32_t count, void *buf)
+static MUST_CHECK errval_t s_read(void *arg, uint64_t block, uint32_t count, void *buf)
 {
     struct stord_bdev *s = arg;
     struct rpc_result r;
@@ -30,7 +30,7 @@ static errval_t s_read(void *arg, uint64_t block, uint32_t count, void *buf)
     return SYS_ERR_OK;
 }
 
-static errval_t s_write(void *arg, uint64_t block, uint32_t count, const void *buf)
+static MUST_CHECK errval_t s_write(void *arg, uint64_t block, uint32_t count, const void *buf)
 {
     struct stord_bdev *s = arg;
     struct rpc_result r;
@@ -46,7 +46,7 @@ static errval_t s_write(void *arg, uint64_t block, uint32_t count, const void *b
     return SYS_ERR_OK;
 }
 
-static errval_t s_flush(void *arg)
+static MUST_CHECK errval_t s_flush(void *arg)
 {
     struct rpc_result r;
     return call(arg, STORD_FLUSH, 0, 0, &r);

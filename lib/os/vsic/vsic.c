@@ -10,6 +10,7 @@
 #include <sys/capops.h>
 #include <sys/devices.h>
 #include <sys/devmgr.h>
+#include <sys/failpoint.h>
 #include <sys/lmp.h>
 #include <sys/slot.h>
 #include <sys/sys.h>
@@ -64,17 +65,19 @@ static void db_write64(void *arg, uint32_t off, uint64_t val)
 
 // Our queue pair's memory in our window, the driver's side of it, and
 // the endpoint the VF's vector notifies.
-static errval_t queue_setup(struct vsic *v, capref_t *note)
+static MUST_CHECK errval_t queue_setup(struct vsic *v, capref_t *note)
 {
     errval_t err = dma_space_sub(&v->space, v->window, v->info.iova_base);
     if (err_is_ok(err))
         err = dma_alloc(&v->space, 2 * OBJSIZE_PAGE, DMA_WRITE, &v->ioq);
     if (err_is_ok(err))
-        err = obj_alloc(&v->irq_ep, ObjType_Endpoint, OBJSIZE_ENDPOINT);
+        err = FAILPOINT(
+            obj_alloc_ram(&v->irq_ep, ObjType_Endpoint, OBJSIZE_ENDPOINT, &v->irq_ep_ram));
     if (err_is_ok(err))
-        err = slot_alloc(note);
+        err = FAILPOINT(slot_alloc(note));
     if (err_is_ok(err))
-        err = cap_mint(*note, v->irq_ep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | IRQ_BADGE, 0);
+        err =
+            FAILPOINT(cap_mint(*note, v->irq_ep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | IRQ_BADGE, 0));
     if (err_is_fail(err))
         return err;
     v->ctrl = (struct nvme_ctrl){
@@ -85,8 +88,30 @@ static errval_t queue_setup(struct vsic *v, capref_t *note)
         .max_xfer = v->info.max_xfer,
         .cntlid = v->info.cntlid,
     };
-    return nvme_ioq_attach(&v->ctrl, &v->q, 1, page_of(&v->ioq, 0), page_of(&v->ioq, 1),
-                           VSIC_IOQ_ENTRIES, 0);
+    return FAILPOINT(nvme_ioq_attach(&v->ctrl, &v->q, 1, page_of(&v->ioq, 0), page_of(&v->ioq, 1),
+                                     VSIC_IOQ_ENTRIES, 0));
+}
+
+// Undo vsic_open from wherever it got, or close the VSIC: the doorbell
+// page first (storctl revokes it: it must not stay in our address space),
+// then the VSIC itself (its controller goes offline, the window is
+// revoked), then our memory. What was not made is NULL_CAP or zero.
+static MUST_CHECK errval_t vsic_free(struct vsic *v)
+{
+    errval_t err = SYS_ERR_OK;
+    if (v->db)
+        err_ignore(vspace_unmap(v->doorbells), "fails only for a page not mapped here");
+    if (v->doorbells)
+        cap_destroy(v->doorbells);
+    if (v->info.owner)
+        err = storctl_vsic_destroy(v->info.id);
+    dma_free(&v->ioq);
+    dma_space_fini(&v->space); // our L1 tables; the window is storctl's
+    if (v->window)
+        cap_destroy(v->window);
+    obj_free(v->irq_ep, v->irq_ep_ram);
+    free(v);
+    return err;
 }
 
 errval_t vsic_open(struct vsic **out)
@@ -96,21 +121,19 @@ errval_t vsic_open(struct vsic **out)
         return SYS_ERR_NO_MEMORY;
     capref_t note = NULL_CAP;
     void *db = NULL;
-    errval_t err = storctl_vsic_create(&v->info, &v->window);
+    errval_t err = FAILPOINT(storctl_vsic_create(&v->info, &v->window));
     if (err_is_ok(err))
         err = queue_setup(v, &note);
     if (err_is_ok(err))
-        err = storctl_vsic_queues(v->info.id, v->q.sq.mem.iova, v->q.cq.mem.iova, VSIC_IOQ_ENTRIES,
-                                  note, &v->doorbells);
+        err = FAILPOINT(storctl_vsic_queues(v->info.id, v->q.sq.mem.iova, v->q.cq.mem.iova,
+                                            VSIC_IOQ_ENTRIES, note, &v->doorbells));
     if (note)
         cap_destroy(note); // storctl connected the vector with its copy
     if (err_is_ok(err))
-        err = vspace_map(v->doorbells, OBJSIZE_PAGE, MAP_WRITE, &db);
+        err = FAILPOINT(vspace_map(v->doorbells, OBJSIZE_PAGE, MAP_WRITE, &db));
     if (err_is_fail(err)) {
-        if (v->info.owner)
-            storctl_vsic_destroy(v->info.id);
-        free(v);
-        return err;
+        err_ignore(vsic_free(v), "storctl takes the VSIC back when we end if it cannot now");
+        return err_push(err, VSIC_ERR_OPEN);
     }
     v->db = db;
     *out = v;
@@ -119,12 +142,8 @@ errval_t vsic_open(struct vsic **out)
 
 errval_t vsic_close(struct vsic *v)
 {
-    // storctl revokes the page: it must not stay in our address space.
-    vspace_unmap(v->doorbells);
-    cap_destroy(v->doorbells);
-    errval_t err = storctl_vsic_destroy(v->info.id);
-    free(v);
-    return err;
+    errval_t err = vsic_free(v);
+    return err_is_ok(err) ? err : err_push(err, VSIC_ERR_CLOSE);
 }
 
 unsigned vsic_poll(struct vsic *v) { return nvme_ioq_poll(&v->q); }
@@ -138,18 +157,18 @@ static bool finished(struct vsic *v, const volatile bool *flag)
 // vector is never masked: a completion after our last poll left a
 // notification pending, which ends the wait at once; one from before it
 // only costs another poll.
-static errval_t sleep_irq(struct vsic *v, uint64_t end_us)
+static MUST_CHECK errval_t sleep_irq(struct vsic *v, uint64_t end_us)
 {
     struct lmp_recv_msg m;
     errval_t err;
     if (!end_us) {
         err = lmp_recv(v->irq_ep, 0, NULL_CAP, &m);
     } else {
-        while (err_no(err = lmp_recv(v->irq_ep, LMP_FLAG_NONBLOCK, NULL_CAP, &m)) ==
-                   LMP_ERR_NO_MESSAGE &&
+        while (err_has(err = lmp_recv(v->irq_ep, LMP_FLAG_NONBLOCK, NULL_CAP, &m),
+                       LMP_ERR_NO_MESSAGE) &&
                sys_clock_us() < end_us)
             sys_yield();
-        if (err_no(err) == LMP_ERR_NO_MESSAGE)
+        if (err_has(err, LMP_ERR_NO_MESSAGE))
             return SYS_ERR_OK; // the caller sees the time is up
     }
     if (err_is_ok(err))
@@ -199,10 +218,13 @@ errval_t vsa_open(struct vsic *v, const char *name, struct vsa **out)
                              VSIC_WAIT_US, &a->dev);
     }
     if (err_is_fail(err)) {
+        dma_free(&a->list);
+        dma_free(&a->bounce);
         if (acquired)
-            storctl_vsa_release(name);
+            err_ignore(storctl_vsa_release(name),
+                       "storctl releases the VSA when we end if it cannot now");
         free(a);
-        return err;
+        return err_push(err, VSIC_ERR_VSA_OPEN);
     }
     *out = a;
     return SYS_ERR_OK;
@@ -211,6 +233,8 @@ errval_t vsa_open(struct vsic *v, const char *name, struct vsa **out)
 errval_t vsa_close(struct vsa *a)
 {
     errval_t err = storctl_vsa_release(a->info.name);
+    dma_free(&a->list);
+    dma_free(&a->bounce);
     free(a);
     return err;
 }
@@ -218,6 +242,8 @@ errval_t vsa_close(struct vsa *a)
 errval_t vsa_destroy(struct vsa *a)
 {
     errval_t err = storctl_vsa_destroy(a->info.name);
+    dma_free(&a->list);
+    dma_free(&a->bounce);
     free(a);
     return err;
 }

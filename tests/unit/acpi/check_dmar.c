@@ -10,7 +10,7 @@
 static struct acpi_dmar dmar;
 static const char *why;
 
-static errval_t parse(const struct tbuf *t, size_t len)
+static MUST_CHECK errval_t parse(const struct tbuf *t, size_t len)
 {
     void *g = guarded_copy(t->b, len);
     why = NULL;
@@ -36,8 +36,8 @@ static const struct bridge bridges[] = {
     {3, 0, 0, 4, 5}, {4, 1, 0, 5, 5}, {5, 2, 0, 1, 1},
 };
 
-static errval_t topology(void *arg, uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn,
-                         struct acpi_bridge_buses *out)
+static MUST_CHECK errval_t topology(void *arg, uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn,
+                                    struct acpi_bridge_buses *out)
 {
     unsigned *calls = arg;
     if (calls)

@@ -10,7 +10,7 @@ static struct acpi_madt madt;
 static const char *why;
 
 // Parse t's bytes from a guarded copy, so an over-read crashes the test.
-static errval_t parse(const struct tbuf *t, size_t len)
+static MUST_CHECK errval_t parse(const struct tbuf *t, size_t len)
 {
     void *g = guarded_copy(t->b, len);
     why = NULL;

@@ -9,7 +9,7 @@
 static struct acpi_mcfg mcfg;
 static const char *why;
 
-static errval_t parse(const struct tbuf *t, size_t len)
+static MUST_CHECK errval_t parse(const struct tbuf *t, size_t len)
 {
     void *g = guarded_copy(t->b, len);
     why = NULL;

@@ -18,8 +18,9 @@ static size_t mdb_count(void)
 }
 
 // Invoke command cmd on the cap in target, the caller's CSpace being the world's.
-static errval_t invoke(struct cte *target, uint32_t cmd, uint64_t a0, uint64_t a1, uint64_t a2,
-                       uint64_t a3, uint64_t a4, uint64_t a5, struct invocation *out)
+static MUST_CHECK errval_t invoke(struct cte *target, uint32_t cmd, uint64_t a0, uint64_t a1,
+                                  uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
+                                  struct invocation *out)
 {
     struct invocation inv = {.root = w.root, .target = target, .cmd = cmd};
     uint64_t args[] = {a0, a1, a2, a3, a4, a5};

@@ -8,7 +8,7 @@
 
 static void setup(void) { world_setup(); }
 
-static errval_t run(struct kcheck_result *r) { return kcheck_cspace(w.root, r); }
+static MUST_CHECK errval_t run(struct kcheck_result *r) { return kcheck_cspace(w.root, r); }
 
 // A world with a little of everything: RAM, a Frame retyped from it and
 // copied, an Endpoint, and a third L2 CNode reached only through a copy.

@@ -78,7 +78,7 @@ END_TEST
 
 // ---- Dispatcher invocations ----
 
-static errval_t disp_invoke(uint32_t i, uint32_t cmd)
+static MUST_CHECK errval_t disp_invoke(uint32_t i, uint32_t cmd)
 {
     struct invocation inv = {.root = w.root, .target = world_slot(1, i), .cmd = cmd};
     return dispatcher_invoke(&inv);

@@ -20,8 +20,8 @@ static void setup(void)
     dest = cnode_slot(w.root, 0);
 }
 
-static errval_t retype(struct cte *src, enum objtype t, uint64_t off, uint64_t size, uint64_t n,
-                       uint32_t slot)
+static MUST_CHECK errval_t retype(struct cte *src, enum objtype t, uint64_t off, uint64_t size,
+                                  uint64_t n, uint32_t slot)
 {
     return caps_retype(src, t, off, size, n, &dest->cap, slot);
 }

@@ -21,7 +21,7 @@ static bool powered(struct fakedev *f)
     return !f->dead;
 }
 
-static errval_t fd_read(void *arg, uint64_t block, uint32_t count, void *buf)
+static MUST_CHECK errval_t fd_read(void *arg, uint64_t block, uint32_t count, void *buf)
 {
     struct fakedev *f = arg;
     if (block > f->dev.blocks || count > f->dev.blocks - block)
@@ -33,7 +33,7 @@ static errval_t fd_read(void *arg, uint64_t block, uint32_t count, void *buf)
     return SYS_ERR_OK;
 }
 
-static errval_t fd_write(void *arg, uint64_t block, uint32_t count, const void *buf)
+static MUST_CHECK errval_t fd_write(void *arg, uint64_t block, uint32_t count, const void *buf)
 {
     struct fakedev *f = arg;
     if (block > f->dev.blocks || count > f->dev.blocks - block)
@@ -49,7 +49,7 @@ static errval_t fd_write(void *arg, uint64_t block, uint32_t count, const void *
     return alive ? SYS_ERR_OK : SYS_ERR_IO;
 }
 
-static errval_t fd_flush(void *arg)
+static MUST_CHECK errval_t fd_flush(void *arg)
 {
     struct fakedev *f = arg;
     if (!powered(f))

@@ -43,7 +43,8 @@ static void setup(void)
 static void teardown(void) { mc_cache_free(cache); }
 
 // Send payload as one request datagram with this id.
-static errval_t request(uint16_t id, uint16_t seq, uint16_t total, const void *payload, size_t n)
+static MUST_CHECK errval_t request(uint16_t id, uint16_t seq, uint16_t total, const void *payload,
+                                   size_t n)
 {
     uint8_t *d = malloc(MC_UDP_HEADER + n);
     struct mc_udp_header h = {id, seq, total, 0};

@@ -128,7 +128,7 @@ static void simq_rx_done(struct netq *q, const struct netq_pkt *pkts, unsigned n
     }
 }
 
-static errval_t simq_tx_buf(struct netq *q, struct netq_pkt *out)
+static MUST_CHECK errval_t simq_tx_buf(struct netq *q, struct netq_pkt *out)
 {
     struct simq_end *e = end_of(q);
     if (e->n_tx_free == 0)
@@ -141,7 +141,8 @@ static errval_t simq_tx_buf(struct netq *q, struct netq_pkt *out)
     return SYS_ERR_OK;
 }
 
-static errval_t simq_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n, unsigned *sent)
+static MUST_CHECK errval_t simq_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n,
+                                   unsigned *sent)
 {
     struct simq_end *e = end_of(q);
     unsigned i = 0;
@@ -167,7 +168,7 @@ static errval_t simq_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n,
 
 // Nothing arrives while a single thread waits, except what is already on
 // the way: time passes, and a held-back frame lands.
-static errval_t simq_wait(struct netq *q, uint64_t timeout_us)
+static MUST_CHECK errval_t simq_wait(struct netq *q, uint64_t timeout_us)
 {
     struct simq_end *e = end_of(q);
     struct simq_wire *w = e->wire;

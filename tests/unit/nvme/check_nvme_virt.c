@@ -31,7 +31,7 @@ static void setup(void)
 }
 
 // A Virtualization Management command exactly as given: the device's checks alone.
-static errval_t raw_virt(unsigned act, unsigned rt, uint16_t cntlid, uint16_t n)
+static MUST_CHECK errval_t raw_virt(unsigned act, unsigned rt, uint16_t cntlid, uint16_t n)
 {
     struct nvme_sqe cmd = {
         .opc = NVME_ADMIN_VIRT_MGMT, .cdw10 = NVME_VIRT_CDW10(act, rt, cntlid), .cdw11 = n};
@@ -249,7 +249,7 @@ START_TEST(test_status_names)
 }
 END_TEST
 
-static errval_t raw_attach(uint32_t nsid, uint16_t cntlid, uint32_t sel)
+static MUST_CHECK errval_t raw_attach(uint32_t nsid, uint16_t cntlid, uint32_t sel)
 {
     uint16_t *list = (uint16_t *)sys.mem[10];
     memset(list, 0, 4096);

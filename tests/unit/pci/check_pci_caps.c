@@ -17,8 +17,8 @@ static void setup(void)
 }
 
 // Walk a list into ids[]/offs[]; returns the error that ended it.
-static errval_t walk(struct pci_bdf b, bool extended, uint16_t *ids, uint16_t *offs, unsigned max,
-                     unsigned *n)
+static MUST_CHECK errval_t walk(struct pci_bdf b, bool extended, uint16_t *ids, uint16_t *offs,
+                                unsigned max, unsigned *n)
 {
     struct pci_cap_iter it;
     pci_cap_iter_init(&it, extended);

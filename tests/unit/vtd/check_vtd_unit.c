@@ -161,7 +161,7 @@ static void m_write64(void *arg, uint32_t off, uint64_t v)
     set64(off, v);
 }
 
-static errval_t alloc_page(void *arg, struct vtd_page *out)
+static MUST_CHECK errval_t alloc_page(void *arg, struct vtd_page *out)
 {
     if (pool_used == POOL_PAGES)
         return SYS_ERR_NO_MEMORY;
@@ -190,7 +190,7 @@ static void setup(void)
     pool_used = 0;
 }
 
-static errval_t init(void)
+static MUST_CHECK errval_t init(void)
 {
     struct mmio regs = {m_read32, m_read64, m_write32, m_write64, NULL};
     return vtd_unit_init(&unit, &regs, 48, alloc_page, NULL);
@@ -389,7 +389,7 @@ static volatile uint32_t *qi_status;
 static unsigned niec;
 
 // What devmgr's callback asks of the CPU driver, run here on the model.
-static errval_t iec_on_model(void *arg, bool global, uint16_t index)
+static MUST_CHECK errval_t iec_on_model(void *arg, bool global, uint16_t index)
 {
     struct vtd_inv_desc d = vtd_inv_iec_global();
     errval_t err = global ? SYS_ERR_OK : vtd_inv_iec_index(index, 0, &d);

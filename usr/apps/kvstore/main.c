@@ -121,7 +121,8 @@ struct storage {
     const struct blockdev *dev;
 };
 
-static errval_t open_log(const char *vsa, bool stord, struct storage *st, struct kv_aof_info *info)
+static MUST_CHECK errval_t open_log(const char *vsa, bool stord, struct storage *st,
+                                    struct kv_aof_info *info)
 {
     errval_t err;
     if (stord) {
@@ -364,7 +365,8 @@ int main(int argc, char **argv)
             commit();
         if (!busy) {
             uint64_t wait = next_expire > now ? next_expire - now : 1;
-            net_wait(s, wait * 1000);
+            err_ignore(net_wait(s, wait * 1000),
+                       "a wait that fails or times out returns to the loop, which polls");
         }
     }
 }

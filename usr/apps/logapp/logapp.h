@@ -18,7 +18,7 @@ struct target {
 };
 
 // Open t->name the way t->stord says. Errors: vsic_open's, vsa_open's, stord_open's.
-errval_t target_open(struct target *t);
+MUST_CHECK errval_t target_open(struct target *t);
 
 // Write, read and verify many sizes and offsets through the block device,
 // and (direct only) through the asynchronous API with interrupts; prints

@@ -50,10 +50,10 @@ static int target_close(struct target *t)
     return err_is_fail(err);
 }
 
-static errval_t open_log(struct target *t, struct log *l, bool create)
+static MUST_CHECK errval_t open_log(struct target *t, struct log *l, bool create)
 {
     errval_t err = log_open(l, t->dev, logbuf, sizeof(logbuf));
-    if (err_no(err) == LOG_ERR_NO_LOG && create) {
+    if (err_has(err, LOG_ERR_NO_LOG) && create) {
         printf("logapp: no log on '%s': formatting it\n", t->name);
         err = log_format(t->dev, LOGAPP_MAX_RECORD, sys_rdtsc(), logbuf, sizeof(logbuf));
         if (err_is_ok(err))
@@ -109,7 +109,7 @@ static int do_check(struct target *t)
         n++;
     }
     printf("logapp: recovered %lu records, %lu bad (%s)\n", n, bad, err_msg(err));
-    return err_no(err) == LOG_ERR_END && !bad ? 0 : 1;
+    return err_has(err, LOG_ERR_END) && !bad ? 0 : 1;
 }
 
 static int usage(void)

@@ -99,7 +99,7 @@ static struct nvme_xfer region(struct async *s, const struct dma_buf *b, unsigne
 }
 
 // One batch: INFLIGHT writes (or reads) submitted at once, then waited for.
-static errval_t batch(struct async *s, bool write, unsigned round)
+static MUST_CHECK errval_t batch(struct async *s, bool write, unsigned round)
 {
     for (unsigned j = 0; j < INFLIGHT; j++) {
         uint32_t n = 1 + (round * 13 + j * 29) % ASYNC_MAX, off = ((round + j) % 8) * 4;
@@ -171,10 +171,10 @@ static void verify_msix(struct target *t)
         err = nvme_flush(&t->vsa->ns, cmd_done, &c, &cid);
     errval_t irq = LMP_ERR_NO_MESSAGE;
     uint64_t start = sys_rdtsc(), limit = sys_tsc_hz() * 2;
-    while (err_is_ok(err) &&
-           err_no(irq = lmp_recv(v->irq_ep, LMP_FLAG_NONBLOCK, NULL_CAP, &m)) ==
-               LMP_ERR_NO_MESSAGE &&
-           sys_rdtsc() - start < limit)
+    while (
+        err_is_ok(err) &&
+        err_has(irq = lmp_recv(v->irq_ep, LMP_FLAG_NONBLOCK, NULL_CAP, &m), LMP_ERR_NO_MESSAGE) &&
+        sys_rdtsc() - start < limit)
         sys_yield();
     unsigned polled = vsic_poll(v);
     report("vsic", "msix_completion",

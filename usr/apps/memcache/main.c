@@ -179,8 +179,11 @@ struct udp_reply {
 static void udp_send(struct udp_reply *r)
 {
     unsigned sent = 0;
-    net_udp_send(r->u, r->tx, r->n, &sent);
-    net_udp_done(r->u, r->tx + sent, r->n - sent); // (not sent: back unsent)
+    err_ignore(net_udp_send(r->u, r->tx, r->n, &sent),
+               "a datagram not sent is dropped, as UDP allows; sent says how many went");
+    // (not sent: back unsent)
+    err_ignore(net_udp_done(r->u, r->tx + sent, r->n - sent),
+               "giving buffers back cannot fail for buffers we hold");
     r->dropped += r->n - sent;
     r->n = 0;
 }
@@ -191,7 +194,8 @@ static void udp_emit(void *arg, const void *dgram, size_t len)
     if (r->n == UDP_BATCH)
         udp_send(r);
     unsigned got = 0;
-    net_udp_alloc(r->u, &r->tx[r->n], 1, &got);
+    err_ignore(net_udp_alloc(r->u, &r->tx[r->n], 1, &got),
+               "short of buffers: the rest are not sent (got says how many)");
     if (!got) {
         r->dropped++;
         return;
@@ -209,14 +213,16 @@ static bool poll_udp(struct net_udp *u, uint64_t *dropped)
 {
     struct net_udp_pkt rx[UDP_BATCH];
     unsigned n = 0;
-    net_udp_recv(u, rx, UDP_BATCH, &n);
+    err_ignore(net_udp_recv(u, rx, UDP_BATCH, &n), "n says how many arrived; an error leaves it 0");
     struct udp_reply r = {.u = u};
     for (unsigned i = 0; i < n; i++) {
         r.req = &rx[i];
-        mc_udp_request(cache, rx[i].data, rx[i].len, udp_emit, &r); // (bad ones: counted)
+        // (bad ones: counted)
+        err_ignore(mc_udp_request(cache, rx[i].data, rx[i].len, udp_emit, &r),
+                   "a bad request is counted and answered with an error by the engine");
         udp_send(&r);
     }
-    net_udp_done(u, rx, n);
+    err_ignore(net_udp_done(u, rx, n), "giving buffers back cannot fail for buffers we hold");
     *dropped += r.dropped;
     return n > 0;
 }
@@ -324,6 +330,7 @@ int main(int argc, char **argv)
         if (u)
             busy = poll_udp(u, &udp_dropped) || busy;
         if (!busy)
-            net_wait(s, 0);
+            err_ignore(net_wait(s, 0),
+                       "a wait that fails or times out returns to the loop, which polls");
     }
 }

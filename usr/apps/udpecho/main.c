@@ -95,7 +95,8 @@ static void echo_batch(struct net_udp *u, struct net_udp_pkt *rx, unsigned n,
 {
     struct net_udp_pkt tx[BATCH];
     unsigned got = 0, sent = 0;
-    net_udp_alloc(u, tx, n, &got); // short of buffers: the rest are not echoed
+    err_ignore(net_udp_alloc(u, tx, n, &got),
+               "short of buffers: the rest are not echoed (got says how many)");
     for (unsigned i = 0; i < got; i++) {
         size_t text = reply(rx[i].data, rx[i].len, tx[i].data, NET_UDP_MAX_PAYLOAD);
         if (text) {
@@ -109,9 +110,11 @@ static void echo_batch(struct net_udp *u, struct net_udp_pkt *rx, unsigned n,
         tx[i].port = rx[i].port;
         memcpy(tx[i].mac, rx[i].mac, 6);
     }
-    net_udp_send(u, tx, got, &sent);
-    net_udp_done(u, tx + sent, got - sent);
-    net_udp_done(u, rx, n);
+    err_ignore(net_udp_send(u, tx, got, &sent),
+               "a datagram not sent is dropped, as UDP allows; sent says how many went");
+    err_ignore(net_udp_done(u, tx + sent, got - sent),
+               "giving buffers back cannot fail for buffers we hold");
+    err_ignore(net_udp_done(u, rx, n), "giving buffers back cannot fail for buffers we hold");
 }
 
 static struct net_stack *stack0; // the one stack (queue pair 0's)
@@ -140,8 +143,12 @@ static int echo_native(struct net_stack *s, uint16_t port, const char *where)
     for (;;) {
         unsigned n;
         os_probe_push(OS_PROBE_WAIT); // the polling loop (not the frame that ends it)
-        for (net_udp_recv(u, rx, BATCH, &n); n == 0; net_udp_recv(u, rx, BATCH, &n))
-            net_wait(s, 0);
+        for (err_ignore(net_udp_recv(u, rx, BATCH, &n),
+                        "n says how many arrived; an error leaves it 0");
+             n == 0; err_ignore(net_udp_recv(u, rx, BATCH, &n),
+                                "n says how many arrived; an error leaves it 0"))
+            err_ignore(net_wait(s, 0),
+                       "a wait that fails or times out returns to the loop, which polls");
         os_probe_pop();
         echo_batch(u, rx, n, reply_one);
     }
@@ -192,7 +199,8 @@ static int pair_loop(void *arg)
     struct net_udp_pkt rx[BATCH];
     for (;;) {
         unsigned n;
-        net_udp_recv(p->u, rx, BATCH, &n);
+        err_ignore(net_udp_recv(p->u, rx, BATCH, &n),
+                   "n says how many arrived; an error leaves it 0");
         if (n) {
             uint64_t before = echoes; // (no other thread runs inside the batch)
             echo_batch(p->u, rx, n, reply_pairs);

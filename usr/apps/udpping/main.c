@@ -96,9 +96,9 @@ static unsigned send_new(struct pinger *p, size_t size, unsigned n)
         tx[i].port = p->port;
         memcpy(tx[i].mac, p->mac, 6);
     }
-    (void)net_udp_send(p->u, tx, got, &sent); // the unsent are given back below
+    err_ignore(net_udp_send(p->u, tx, got, &sent), "the unsent are given back below");
     if (sent < got) {
-        (void)net_udp_done(p->u, tx + sent, got - sent); // they are ours: cannot fail
+        err_ignore(net_udp_done(p->u, tx + sent, got - sent), "they are ours: cannot fail");
         p->seq -= got - sent;
     }
     p->tx += sent;
@@ -112,7 +112,7 @@ static bool take(struct pinger *p, size_t size, uint64_t deadline, struct batch 
     struct net_udp_pkt rx[BATCH];
     for (;;) {
         unsigned n = 0;
-        (void)net_udp_recv(p->u, rx, BATCH, &n); // fails only for a bad argument
+        err_ignore(net_udp_recv(p->u, rx, BATCH, &n), "fails only for a bad argument");
         b->n = 0;
         for (unsigned i = 0; i < n; i++) {
             bool ours = rx[i].ip == p->ip && rx[i].port == p->port;
@@ -123,13 +123,13 @@ static bool take(struct pinger *p, size_t size, uint64_t deadline, struct batch 
             b->seq[b->n++] = seq;
         }
         p->rx += n;
-        (void)net_udp_done(p->u, rx, n); // received just now: ours to give back
+        err_ignore(net_udp_done(p->u, rx, n), "received just now: ours to give back");
         if (n)
             return true;
         uint64_t t = now_ns(p);
         if (t >= deadline)
             return false;
-        (void)net_wait(p->s, (deadline - t) / 1000 + 1); // woken early: looked at again
+        err_ignore(net_wait(p->s, (deadline - t) / 1000 + 1), "woken early: looked at again");
     }
 }
 
@@ -169,7 +169,7 @@ static void sleep_ns(struct pinger *p, uint64_t ns)
 {
     uint64_t end = now_ns(p) + ns;
     for (uint64_t t = now_ns(p); t < end; t = now_ns(p))
-        (void)net_wait(p->s, (end - t) / 1000 + 1); // a frame may end it early
+        err_ignore(net_wait(p->s, (end - t) / 1000 + 1), "a frame may end it early");
 }
 
 static void cmd_lat(struct pinger *p, unsigned n, size_t size, unsigned gap_us)

@@ -24,13 +24,13 @@ capref_t dt_slot(void);
 
 // Retype one object of type (objsize bytes) from the test's RAM into a
 // new slot; *out is NULL_CAP on failure (the error is returned).
-errval_t make(enum objtype type, uint64_t objsize, capref_t *out);
+MUST_CHECK errval_t make(enum objtype type, uint64_t objsize, capref_t *out);
 
 // A copy of src with rights, in a new slot.
-errval_t copy_cap(capref_t src, uint8_t rights, capref_t *out);
+MUST_CHECK errval_t copy_cap(capref_t src, uint8_t rights, capref_t *out);
 
 // The physical base of the object a cap names (identify).
-errval_t dt_cap_base(capref_t cap, uint64_t *pa);
+MUST_CHECK errval_t dt_cap_base(capref_t cap, uint64_t *pa);
 
 // A zeroed Frame of bytes, mapped writable at a fresh address here.
 struct frame {
@@ -38,11 +38,11 @@ struct frame {
     void *va;
     uint64_t pa, bytes;
 };
-errval_t dt_frame(uint64_t bytes, struct frame *f);
+MUST_CHECK errval_t dt_frame(uint64_t bytes, struct frame *f);
 
 // Map pages of cap (MAP_* flags) at va, making page tables as needed; the
 // pages must lie in one 2 MiB page table.
-errval_t map_at(uint64_t va, capref_t cap, uint32_t flags, uint64_t pages);
+MUST_CHECK errval_t map_at(uint64_t va, capref_t cap, uint32_t flags, uint64_t pages);
 
 // Device memory [pa, pa + len) mapped uncached, from DEVCN's DevFrames (in
 // 64 KiB pieces, each retyped once); NULL if it is not device memory
@@ -54,10 +54,10 @@ uint64_t clock_us(void *arg);
 
 // Wait up to timeout_us for a notification on ep. Errors:
 // SYS_ERR_TIMEOUT, or the receive's.
-errval_t wait_notify(capref_t ep, uint64_t timeout_us, struct lmp_recv_msg *m);
+MUST_CHECK errval_t wait_notify(capref_t ep, uint64_t timeout_us, struct lmp_recv_msg *m);
 
 // An endpoint (badge badge) connected to IRQDest vector; *ep receives.
-errval_t irq_endpoint(unsigned vector, uint64_t badge, capref_t *ep);
+MUST_CHECK errval_t irq_endpoint(unsigned vector, uint64_t badge, capref_t *ep);
 
 const struct bootinfo *bootinfo(void);
 

@@ -46,7 +46,7 @@ struct dma {
     unsigned nfaults;
 };
 
-static errval_t alloc_page(void *arg, struct vtd_page *out)
+static MUST_CHECK errval_t alloc_page(void *arg, struct vtd_page *out)
 {
     struct frame f;
     errval_t err = dt_frame(4096, &f);
@@ -68,8 +68,8 @@ static void on_fault(void *arg, const struct vtd_fault *f)
 }
 
 // Map frame (a copy of its cap, which is returned) at iova in the domain.
-static errval_t map_io(struct dma *d, const struct frame *f, uint64_t iova, uint32_t flags,
-                       capref_t *copy)
+static MUST_CHECK errval_t map_io(struct dma *d, const struct frame *f, uint64_t iova,
+                                  uint32_t flags, capref_t *copy)
 {
     errval_t err = copy_cap(f->cap, CAP_RIGHTS_ALL, copy);
     if (err_is_ok(err))
@@ -78,7 +78,7 @@ static errval_t map_io(struct dma *d, const struct frame *f, uint64_t iova, uint
 }
 
 // The domain: its root from "the IOMMU driver's" RAM, the rest the owner's.
-static errval_t build_domain(struct dma *d)
+static MUST_CHECK errval_t build_domain(struct dma *d)
 {
     capref_t sq_io, cq_io;
     uint64_t root_pa;
@@ -109,7 +109,7 @@ static errval_t build_domain(struct dma *d)
     return err;
 }
 
-static errval_t setup_vtd(struct dma *d)
+static MUST_CHECK errval_t setup_vtd(struct dma *d)
 {
     const struct acpi_dmar *dmar = &d->m->dmar;
     void *regs = dmar->ndrhds ? dev_map(dmar->drhds[0].reg_base, 4096) : NULL;
@@ -138,7 +138,7 @@ static errval_t setup_vtd(struct dma *d)
 // The controller's registers and a reset, and its bus mastering off until
 // its domain confines it: nothing it did for the firmware survives, and it
 // cannot DMA untranslated in between.
-static errval_t setup_nvme(struct dma *d)
+static MUST_CHECK errval_t setup_nvme(struct dma *d)
 {
     const struct pci_bar *bar = &d->nf->bars[0];
     void *regs = bar->type == PCI_BAR_MEM64 || bar->type == PCI_BAR_MEM32
@@ -161,7 +161,7 @@ static void bus_master(struct dma *d)
                 pci_read16(c, d->nf->bdf, PCI_COMMAND) | PCI_COMMAND_MASTER);
 }
 
-static errval_t identify(struct dma *d, uint64_t iova, struct nvme_cqe *cqe)
+static MUST_CHECK errval_t identify(struct dma *d, uint64_t iova, struct nvme_cqe *cqe)
 {
     struct nvme_sqe cmd;
     nvme_cmd_identify(&cmd, NVME_IDENTIFY_CNS_CTRL, 0, iova);
@@ -269,7 +269,7 @@ static void test_blocked_after_unmap(struct dma *d)
 // vector for the admin completion queue only if MSI-X is on when the
 // queue is made (nvme_init_cq). Vector 0, the admin queue's, stays
 // masked until test_msix.
-static errval_t setup_msix(struct dma *d)
+static MUST_CHECK errval_t setup_msix(struct dma *d)
 {
     struct pci_msix x = d->nf->msix;
     const struct pci_bar *bar = &d->nf->bars[x.table_bir];
@@ -326,7 +326,7 @@ static void test_msix(struct dma *d)
     errval_t unmask = pci_msix_mask(&d->msix, 0, false);
     errval_t late = err_is_ok(unmask) ? wait_notify(d->msix_ep, WAIT_US, &msg) : unmask;
     report("msix.mask_unmask",
-           err_is_ok(err) && masked && err_no(quiet) == SYS_ERR_TIMEOUT && err_is_ok(late) &&
+           err_is_ok(err) && masked && err_has(quiet, SYS_ERR_TIMEOUT) && err_is_ok(late) &&
                msg.badge == MSIX_BADGE,
            "identify %s; while masked %s (want a timeout); after unmask %s", err_name(err),
            err_name(quiet), err_name(late));

@@ -29,7 +29,7 @@ struct tables {
     capref_t l4, l3, l2, l1;
 };
 
-static errval_t make_tables(struct tables *t)
+static MUST_CHECK errval_t make_tables(struct tables *t)
 {
     errval_t err = make(ObjType_IOVNodeL4, OBJSIZE_IOVNODE, &t->l4);
     if (err_is_ok(err))

@@ -100,7 +100,8 @@ static void check_q35(struct machine *m)
 
 // VF BARs: the PF's VF BAR n, for all VFs, placed in the root port's
 // window after everything the PF decodes there (SeaBIOS leaves them 0).
-static errval_t place_vf_bars(struct machine *m, struct pci_func *pf, struct pci_sriov *s)
+static MUST_CHECK errval_t place_vf_bars(struct machine *m, struct pci_func *pf,
+                                         struct pci_sriov *s)
 {
     const struct pci_func *port = port_above(m, pf);
     if (!port)
@@ -134,7 +135,7 @@ static errval_t place_vf_bars(struct machine *m, struct pci_func *pf, struct pci
 
 // NumVFs, VF BARs, VF Enable | VF MSE, and in each VF Memory Space (QEMU
 // maps a VF BAR only then, PLATFORM.md).
-static errval_t enable_vfs(struct machine *m, struct pci_func *pf)
+static MUST_CHECK errval_t enable_vfs(struct machine *m, struct pci_func *pf)
 {
     struct pci_sriov s = pf->sriov;
     errval_t err = pci_sriov_set_num_vfs(&m->cfg, pf->bdf, &s, IGB_VFS);

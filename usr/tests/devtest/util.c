@@ -43,7 +43,8 @@ static void ram_init(void)
     }
 }
 
-static errval_t retype_into(enum objtype type, uint64_t objsize, capref_t dest_cn, uint32_t slot)
+static MUST_CHECK errval_t retype_into(enum objtype type, uint64_t objsize, capref_t dest_cn,
+                                       uint32_t slot)
 {
     if (!ram_bytes)
         ram_init();
@@ -104,7 +105,7 @@ static struct {
 } pds[MAX_PDS];
 static unsigned npds;
 
-static errval_t pt_for(uint64_t va, capref_t *pt)
+static MUST_CHECK errval_t pt_for(uint64_t va, capref_t *pt)
 {
     unsigned pdpti = (unsigned)((va >> 30) & 511), pdi = (unsigned)((va >> 21) & 511);
     unsigned i = 0;
@@ -181,7 +182,7 @@ static const struct bootinfo_region *dev_region(uint64_t pa)
 }
 
 // Map the piece of device memory holding pa, once.
-static errval_t map_chunk(uint64_t pa)
+static MUST_CHECK errval_t map_chunk(uint64_t pa)
 {
     uint64_t c = pa / DEV_CHUNK;
     if (dev_mapped[c / 64] & (1ull << (c % 64)))
@@ -234,7 +235,7 @@ errval_t wait_notify(capref_t ep, uint64_t timeout_us, struct lmp_recv_msg *m)
     uint64_t start = clock_us(NULL);
     for (;;) {
         errval_t err = lmp_recv(ep, LMP_FLAG_NONBLOCK, NULL_CAP, m);
-        if (err_no(err) != LMP_ERR_NO_MESSAGE)
+        if (!err_has(err, LMP_ERR_NO_MESSAGE))
             return err;
         if (clock_us(NULL) - start > timeout_us)
             return SYS_ERR_TIMEOUT;

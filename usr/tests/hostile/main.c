@@ -150,7 +150,7 @@ static void attack_dma(unsigned flood)
         igb_vf_tx_reap(vf, done, 8);
         out.iova = OUTSIDE + (tries % 64) * 4096;
         err = igb_vf_tx(vf, &out, 1, &sent);
-        if (err_no(err) == IGB_ERR_RING_FULL)
+        if (err_has(err, IGB_ERR_RING_FULL))
             err = SYS_ERR_OK;
     }
     wait_faults(rid, f3 + tries / 2);
@@ -192,7 +192,8 @@ static bool fire(struct netq *q, uint64_t addr, uint32_t data, uint64_t *reason,
     igb_vf_irq_enable(vnic_vf(q), true);
     mmio_write32(&vnic_vf(q)->regs, IGB_VF_EICS, 1); // raise vector 0's cause ourselves
     wait_faults(rid, before + 1);
-    devmgr_faults(rid, &count, index, reason);
+    err_ignore(devmgr_faults(rid, &count, index, reason),
+               "fault counts for a diagnostic line: zero when devmgr does not answer");
     return count > before;
 }
 
@@ -248,7 +249,7 @@ static void attack_vsic(void)
     errval_t irq = devmgr_irq(rid, &cap, &vector, &addr, &data);
     report("vsic_registers",
            err_is_fail(bar) && err_is_fail(cfg) && err_is_fail(irq) &&
-               err_no(bar) == DEVMGR_ERR_NOT_OWNER,
+               err_has(bar, DEVMGR_ERR_NOT_OWNER),
            "BAR 0: %s; configuration: %s; a vector: %s", err_name(bar), err_name(cfg),
            err_name(irq));
     // 2. Other namespaces through our own queue: storctl's map (1), the
@@ -323,7 +324,7 @@ static void attack_mailbox(unsigned n)
         bool ours = !memcmp(mac, vnic_info(q)->mac, 6);
         if (ours && err_is_ok(err))
             own++; // the one address it may ask for
-        else if (!ours && err_no(err) == IGB_ERR_MBX_NACK)
+        else if (!ours && err_has(err, IGB_ERR_MBX_NACK))
             refused++;
         else
             other++;
@@ -342,7 +343,7 @@ struct target {
     unsigned calls, timeouts, rebinds, bad_transport;
 };
 
-static errval_t bind_to(struct rpc_chan *c, const char *name)
+static MUST_CHECK errval_t bind_to(struct rpc_chan *c, const char *name)
 {
     memset(c, 0, sizeof(*c));
     if (strcmp(name, "init") && strcmp(name, "mem_serv"))
@@ -418,18 +419,18 @@ static void fuzz_server(struct target *t, unsigned n, capref_t frame, capref_t r
         struct rpc_result r;
         capref_t send = some_cap(frame, ram), got = NULL_CAP;
         if (next_rand() & 1)
-            slot_alloc(&got);
+            err_ignore(slot_alloc(&got), "the test checks the slot count; a failure shows there");
         errval_t e = rpc_call(&c, op, some_arg(), some_arg(), some_arg(), send, got, &r);
         t->calls++;
         if (send)
             cap_destroy(send);
         if (got)
             cap_destroy(got); // whatever it gave us (a slot it filled, or an empty one)
-        if (err_no(e) == SYS_ERR_TIMEOUT)
+        if (err_has(e, SYS_ERR_TIMEOUT))
             t->timeouts++;
         else if (err_is_fail(e))
             t->bad_transport++;
-        if (!c.bound || (err_is_fail(e) && err_no(e) != SYS_ERR_TIMEOUT) || op == RPC_OP_CLOSE) {
+        if (!c.bound || (err_is_fail(e) && !err_has(e, SYS_ERR_TIMEOUT)) || op == RPC_OP_CLOSE) {
             err = bind_to(&c, t->name); // a channel we broke ourselves: another one
             t->rebinds++;
         }
@@ -446,9 +447,10 @@ static void fuzz_server(struct target *t, unsigned n, capref_t frame, capref_t r
            "(%lu of %lu channels in use)",
            t->calls, t->timeouts, t->bad_transport, t->rebinds, err_name(alive), used, all);
     if (err_is_ok(alive))
-        rpc_close(&fresh);
+        err_ignore(rpc_close(&fresh),
+                   "closing a channel we abandon: the server closes it when we end");
     if (c.bound)
-        rpc_close(&c);
+        err_ignore(rpc_close(&c), "closing a channel we abandon: the server closes it when we end");
 }
 
 static void attack_servers(unsigned n)
@@ -564,8 +566,8 @@ static void attack_hog(void)
             break;
     }
     report("hog",
-           err_no(ev) == LIMIT_ERR_VNICS && err_no(ed) == LIMIT_ERR_DOMAINS &&
-               err_no(ec) == LIMIT_ERR_CHANNELS && err_no(em) == LIMIT_ERR_MEMORY,
+           err_has(ev, LIMIT_ERR_VNICS) && err_has(ed, LIMIT_ERR_DOMAINS) &&
+               err_has(ec, LIMIT_ERR_CHANNELS) && err_has(em, LIMIT_ERR_MEMORY),
            "%u VNICs, then %s; %u more IOMMU domains, then %s; %u more devmgr channels, then %s; "
            "%lu MiB, then %s",
            vnics, err_name(ev), domains, err_name(ed), chans, err_name(ec), taken >> 20,
@@ -599,7 +601,7 @@ static void attack_revoke(void)
         err = memserv_stats(&total, &free, &mine1);
     report("revoke_ram",
            err_is_ok(err) && err_is_ok(rev) && no_owner && err_is_ok(freed) &&
-               err_no(gone) == CAP_ERR_SLOT_EMPTY && mine1 == mine0,
+               err_has(gone, CAP_ERR_SLOT_EMPTY) && mine1 == mine0,
            "%s; revoke %s; sent without OWNER: %s; free %s; the Frame made after the revoke: "
            "%s; charged to us %lu KiB before, %lu after",
            err_name(err), err_name(rev), no_owner ? "yes" : "no", err_name(freed), err_name(gone),
@@ -614,9 +616,9 @@ static void attack_privileged(uint64_t victim)
     errval_t devmgr = proc_kill(2); // the first process after init and mem_serv
     errval_t off = sys_poweroff();
     report("privileged",
-           err_no(kill) == PROC_ERR_DENIED &&
-               (err_no(devmgr) == PROC_ERR_PROTECTED || err_no(devmgr) == PROC_ERR_DENIED) &&
-               err_no(off) == PROC_ERR_DENIED,
+           err_has(kill, PROC_ERR_DENIED) &&
+               (err_has(devmgr, PROC_ERR_PROTECTED) || err_has(devmgr, PROC_ERR_DENIED)) &&
+               err_has(off, PROC_ERR_DENIED),
            "kill %lu (not ours): %s; kill 2: %s; power off: %s", victim, err_name(kill),
            err_name(devmgr), err_name(off));
     // Names: no one process may fill init's table.
@@ -628,7 +630,7 @@ static void attack_privileged(uint64_t victim)
         err = name_register(name, cap_selfep);
         ok += err_is_ok(err);
     }
-    report("names", err_no(err) == NAME_ERR_TOO_MANY && ok < 64, "%u registered, then %s", ok,
+    report("names", err_has(err, NAME_ERR_TOO_MANY) && ok < 64, "%u registered, then %s", ok,
            err_name(err));
 }
 

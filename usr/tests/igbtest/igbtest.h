@@ -14,9 +14,9 @@
 #define IGBT_TX_BUFS  28 // pages 18-31
 #define IGBT_WAIT_US  2000000
 
-// One VF as an application would hold it: its registers, its IOMMU
-// domain with the memory in it, its driver, its interrupt.
-struct vnic {
+// One VF as an application would hold it (igbtest's own, not lib/os's VNIC): its registers, its
+// IOMMU domain with the memory in it, its driver, its interrupt.
+struct igbt_vf {
     unsigned index; // VF index: 0 is PCI VF 1
     const struct pci_func *f;
     struct vtd_domain dom;
@@ -44,29 +44,29 @@ struct igbt {
     struct vtd_domain pf_dom; // the PF's: empty, it does no DMA
     struct igb_pf pf;
     unsigned pf_events[4]; // mailbox events the PF handled, by kind
-    struct vnic vn[IGBT_VFS];
+    struct igbt_vf vn[IGBT_VFS];
     bool echo; // serve UDP echo for the host (test_igb.py) before the end
 };
 
 /* ---- setup.c: finding the device, SR-IOV, the IOMMU ---- */
 
 // ACPI (MCFG, DMAR), ECAM, enumeration, the igb PF. Errors: SYS_ERR_NOT_FOUND.
-errval_t igbt_find(struct igbt *t);
+MUST_CHECK errval_t igbt_find(struct igbt *t);
 
 // NumVFs = IGBT_VFS, VF BARs placed, VF Enable, each VF's memory decoding
 // on; t->vn[i].f found again by enumeration.
-errval_t igbt_sriov(struct igbt *t);
+MUST_CHECK errval_t igbt_sriov(struct igbt *t);
 
 // The VT-d unit, a domain per VF with its memory mapped at IGBT_IOVA, an
 // empty one for the PF, all attached, translation on, then bus mastering.
-errval_t igbt_iommu(struct igbt *t);
+MUST_CHECK errval_t igbt_iommu(struct igbt *t);
 
 // Faults the unit recorded since (printed). 0 is what the tests want.
 unsigned igbt_faults(struct igbt *t);
 
 // VF v's MSI-X vector 0 programmed to raise IRQDest vector on v->irq_ep,
 // unmasked, MSI-X on in the VF.
-errval_t igbt_msix(struct igbt *t, struct vnic *v, unsigned vector, uint64_t badge);
+MUST_CHECK errval_t igbt_msix(struct igbt *t, struct igbt_vf *v, unsigned vector, uint64_t badge);
 
 /* ---- net.c: frames ---- */
 
@@ -96,15 +96,15 @@ size_t net_test_frame(uint8_t *f, const uint8_t dst[6], const uint8_t src[6], si
 
 // Map v's BAR, reset it through the mailbox (t's PF answers meanwhile),
 // set up its rings in its memory and post every receive buffer.
-errval_t vnic_up(struct igbt *t, struct vnic *v);
+MUST_CHECK errval_t vnic_up(struct igbt *t, struct igbt_vf *v);
 
 // Send one frame (copied into a transmit buffer).
-errval_t vnic_send(struct vnic *v, const uint8_t *f, size_t len);
+MUST_CHECK errval_t vnic_send(struct igbt_vf *v, const uint8_t *f, size_t len);
 
 // Receive: fn is called for every frame; buffers go back to the ring.
 // Returns how many frames there were.
-typedef void (*vnic_rx_fn)(void *arg, struct vnic *v, const uint8_t *f, size_t len);
-unsigned vnic_poll(struct vnic *v, vnic_rx_fn fn, void *arg);
+typedef void (*vnic_rx_fn)(void *arg, struct igbt_vf *v, const uint8_t *f, size_t len);
+unsigned vnic_poll(struct igbt_vf *v, vnic_rx_fn fn, void *arg);
 
 // The PF's mailbox, served (the VFs' idle hook).
 void igbt_pf_serve(void *arg);

@@ -18,7 +18,7 @@ static const uint8_t vf_macs[IGBT_VFS][6] = {{0x52, 0x54, 0x00, 0xab, 0x00, 0x01
                                              {0x52, 0x54, 0x00, 0xab, 0x00, 0x02}};
 static const uint8_t qemu_mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56}; // tools/qemu's mac=
 
-static errval_t pf_up(struct igbt *t)
+static MUST_CHECK errval_t pf_up(struct igbt *t)
 {
     const struct pci_bar *b = &t->pff->bars[0];
     void *regs = dev_map(b->addr, b->size);
@@ -42,7 +42,7 @@ static errval_t pf_up(struct igbt *t)
     return err;
 }
 
-static errval_t vmdq_up(struct igbt *t)
+static MUST_CHECK errval_t vmdq_up(struct igbt *t)
 {
     errval_t err = igb_pf_enable_vfs(&t->pf, IGBT_VFS);
     for (unsigned i = 0; err_is_ok(err) && i < IGBT_VFS; i++)
@@ -52,7 +52,7 @@ static errval_t vmdq_up(struct igbt *t)
     report("igb.vmdq_pools", err_is_ok(err) && t->pf.pf_pool == IGBT_VFS, "%s, PF pool %u",
            err_name(err), t->pf.pf_pool);
     for (unsigned i = 0; err_is_ok(err) && i < IGBT_VFS; i++) {
-        struct vnic *v = &t->vn[i];
+        struct igbt_vf *v = &t->vn[i];
         v->ip[0] = 10, v->ip[1] = 0, v->ip[2] = 2, v->ip[3] = (uint8_t)(15 + i);
         err = vnic_up(t, v);
         char id[32];
@@ -97,6 +97,7 @@ int main(int argc, char **argv)
     unsigned faults = t.unit.regs.arg ? igbt_faults(&t) : 0;
     report("igb.no_dma_faults", faults == 0, "%u DMA faults recorded", faults);
     printf("igbtest: done, %u failed\n", tests_failed);
-    invoke_kernel_shutdown(cap_kernel, tests_failed ? EXIT_FAIL : EXIT_PASS);
+    err_ignore(invoke_kernel_shutdown(cap_kernel, tests_failed ? EXIT_FAIL : EXIT_PASS),
+               "returns only if QEMU did not exit: the caller halts next");
     return 1; // not reached: the kernel cap was refused
 }

@@ -19,7 +19,7 @@
 
 static const void *acpi_map(void *arg, uint64_t pa, size_t len) { return dev_map(pa, len); }
 
-static errval_t find_acpi(struct igbt *t)
+static MUST_CHECK errval_t find_acpi(struct igbt *t)
 {
     const struct bootinfo *bi = bootinfo();
     struct acpi_tables tabs;
@@ -39,7 +39,7 @@ static errval_t find_acpi(struct igbt *t)
     return err;
 }
 
-static errval_t enumerate(struct igbt *t)
+static MUST_CHECK errval_t enumerate(struct igbt *t)
 {
     errval_t err = pci_enumerate(&t->cfg, PCI_ENUM_SIZE_BARS, t->funcs, 32, &t->nfuncs);
     int i = pci_find_id(t->funcs, t->nfuncs, IGB_VENDOR, IGB_PF_DEV, 0);
@@ -77,7 +77,7 @@ static const struct pci_func *port_above(const struct igbt *t)
 
 // Place every VF BAR after whatever the PF decodes in the port's
 // (prefetchable, if it has one) window.
-static errval_t place_vf_bars(struct igbt *t)
+static MUST_CHECK errval_t place_vf_bars(struct igbt *t)
 {
     const struct pci_func *port = port_above(t), *pf = t->pff;
     if (!port)
@@ -139,7 +139,7 @@ errval_t igbt_sriov(struct igbt *t)
 
 /* ---- IOMMU ---- */
 
-static errval_t alloc_page(void *arg, struct vtd_page *out)
+static MUST_CHECK errval_t alloc_page(void *arg, struct vtd_page *out)
 {
     struct frame f;
     errval_t err = dt_frame(4096, &f);
@@ -148,7 +148,7 @@ static errval_t alloc_page(void *arg, struct vtd_page *out)
 }
 
 // A domain's root (an IOVNodeL4 from "the IOMMU service's" RAM) and ID.
-static errval_t domain_root(struct igbt *t, struct vtd_domain *d, capref_t *l4)
+static MUST_CHECK errval_t domain_root(struct igbt *t, struct vtd_domain *d, capref_t *l4)
 {
     uint64_t pa;
     errval_t err = make(ObjType_IOVNodeL4, OBJSIZE_IOVNODE, l4);
@@ -158,7 +158,7 @@ static errval_t domain_root(struct igbt *t, struct vtd_domain *d, capref_t *l4)
 }
 
 // VF v's domain: L4 -> L3 -> L2 -> L1 covering IGBT_IOVA, its memory in it.
-static errval_t vf_domain(struct igbt *t, struct vnic *v)
+static MUST_CHECK errval_t vf_domain(struct igbt *t, struct igbt_vf *v)
 {
     capref_t copy;
     errval_t err = domain_root(t, &v->dom, &v->l4);
@@ -240,7 +240,7 @@ errval_t igbt_iommu(struct igbt *t)
 // A VF's MSI-X capability. Enumeration does not list a VF's legacy
 // capabilities (drivers/pci's walk takes a vendor ID of 0xFFFF, which
 // every VF reads, for "no function"), so the list is walked here, bounded.
-static errval_t vf_msix(struct igbt *t, const struct pci_func *f, struct pci_msix *x)
+static MUST_CHECK errval_t vf_msix(struct igbt *t, const struct pci_func *f, struct pci_msix *x)
 {
     uint16_t off = pci_read8(&t->cfg, f->bdf, PCI_CAP_PTR) & 0xfc;
     for (unsigned hops = 0; off >= 0x40 && hops < 48; hops++) {
@@ -251,7 +251,7 @@ static errval_t vf_msix(struct igbt *t, const struct pci_func *f, struct pci_msi
     return SYS_ERR_NOT_FOUND;
 }
 
-errval_t igbt_msix(struct igbt *t, struct vnic *v, unsigned vector, uint64_t badge)
+errval_t igbt_msix(struct igbt *t, struct igbt_vf *v, unsigned vector, uint64_t badge)
 {
     struct pci_msix x;
     errval_t err = vf_msix(t, v->f, &x);

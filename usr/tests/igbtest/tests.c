@@ -26,7 +26,7 @@ struct watch {
     bool arp_reply;
 };
 
-static void on_frame(void *arg, struct vnic *v, const uint8_t *f, size_t len)
+static void on_frame(void *arg, struct igbt_vf *v, const uint8_t *f, size_t len)
 {
     struct watch *w = arg;
     if (w->want && len >= w->wlen && !memcmp(f, w->want, w->wlen))
@@ -36,7 +36,7 @@ static void on_frame(void *arg, struct vnic *v, const uint8_t *f, size_t len)
 }
 
 // Poll v until cond holds or timeout_us passes; the PF's mailbox served too.
-static bool poll_until(struct igbt *t, struct vnic *v, struct watch *w, bool *cond,
+static bool poll_until(struct igbt *t, struct igbt_vf *v, struct watch *w, bool *cond,
                        uint64_t timeout_us)
 {
     uint64_t start = clock_us(NULL);
@@ -54,13 +54,13 @@ static void drain(struct igbt *t)
         vnic_poll(&t->vn[i], NULL, NULL);
 }
 
-static errval_t ask_gateway(struct vnic *v)
+static MUST_CHECK errval_t ask_gateway(struct igbt_vf *v)
 {
     uint8_t f[64];
     return vnic_send(v, f, net_arp_request(f, v->vf.mac, v->ip, gw_ip));
 }
 
-static void test_arp(struct igbt *t, struct vnic *v)
+static void test_arp(struct igbt *t, struct igbt_vf *v)
 {
     struct watch w = {0};
     errval_t err = ask_gateway(v);
@@ -73,7 +73,7 @@ static void test_arp(struct igbt *t, struct vnic *v)
 
 // Interrupts: an RX interrupt reaches the endpoint; masked, none does and
 // polling still finds the frame.
-static void test_irq(struct igbt *t, struct vnic *v)
+static void test_irq(struct igbt *t, struct igbt_vf *v)
 {
     struct lmp_recv_msg msg = {0};
     errval_t err = igbt_msix(t, v, RX_VECTOR, RX_BADGE);
@@ -97,14 +97,14 @@ static void test_irq(struct igbt *t, struct vnic *v)
     err = ask_gateway(v);
     errval_t quiet = wait_notify(v->irq_ep, QUIET_US, &msg);
     bool polled = poll_until(t, v, &w, &w.arp_reply, IGBT_WAIT_US);
-    report("igb.irq_masked_polling", err_is_ok(err) && err_no(quiet) == SYS_ERR_TIMEOUT && polled,
+    report("igb.irq_masked_polling", err_is_ok(err) && err_has(quiet, SYS_ERR_TIMEOUT) && polled,
            "send %s; while masked: %s (want a timeout); reply by polling %s", err_name(err),
            err_name(quiet), polled ? "found" : "missing");
 }
 
 // A frame for VF 1's MAC goes from VF 0 to VF 1 inside the device; one for
 // a MAC no pool has does not reach VF 1.
-static void test_switching(struct igbt *t, struct vnic *a, struct vnic *b)
+static void test_switching(struct igbt *t, struct igbt_vf *a, struct igbt_vf *b)
 {
     uint8_t f[300], g[300];
     drain(t);
@@ -125,7 +125,7 @@ static void test_switching(struct igbt *t, struct vnic *a, struct vnic *b)
 
 // A VF may not pick its MAC: asking for another is refused, the filter
 // stays, frames for the asked-for MAC do not reach it; its own is fine.
-static void test_mac_policy(struct igbt *t, struct vnic *a, struct vnic *b)
+static void test_mac_policy(struct igbt *t, struct igbt_vf *a, struct igbt_vf *b)
 {
     const uint8_t want[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x42};
     uint8_t before[6], f[100];
@@ -136,7 +136,7 @@ static void test_mac_policy(struct igbt *t, struct vnic *a, struct vnic *b)
     errval_t sent = vnic_send(a, f, w.wlen);
     poll_until(t, b, &w, &w.seen, QUIET_US);
     report("igb.vf_mac_refused",
-           err_no(err) == IGB_ERR_MBX_NACK && !memcmp(b->vf.mac, before, 6) && !w.seen &&
+           err_has(err, IGB_ERR_MBX_NACK) && !memcmp(b->vf.mac, before, 6) && !w.seen &&
                t->pf_events[IGB_MBX_EV_SET_MAC] == refused + 1 && err_is_ok(sent),
            "asking for 02:00:00:00:00:42: %s; frames for it %s", err_name(err),
            w.seen ? "arrive" : "do not arrive");
@@ -145,7 +145,7 @@ static void test_mac_policy(struct igbt *t, struct vnic *a, struct vnic *b)
 }
 
 // What QEMU's igb does not do, said plainly by the PF driver, and seen.
-static void test_not_emulated(struct igbt *t, struct vnic *a, struct vnic *b)
+static void test_not_emulated(struct igbt *t, struct igbt_vf *a, struct igbt_vf *b)
 {
     uint8_t f[100];
     // QEMU's igb carries the subsystem IDs QEMU gives every device that
@@ -161,14 +161,14 @@ static void test_not_emulated(struct igbt *t, struct vnic *a, struct vnic *b)
     poll_until(t, b, &w, &w.seen, IGBT_WAIT_US);
     errval_t off = igb_pf_set_antispoof(&t->pf, a->index, false);
     report("igb.antispoof_not_enforced",
-           err_no(as) == IGB_ERR_NO_ANTISPOOF && err_is_ok(sent) && w.seen && err_is_ok(off),
+           err_has(as, IGB_ERR_NO_ANTISPOOF) && err_is_ok(sent) && w.seen && err_is_ok(off),
            "enable: %s; a frame with VF 1's source address from VF 0 %s", err_name(as),
            w.seen ? "was delivered" : "was not delivered (update docs/vnic.md!)");
     errval_t rl = igb_pf_set_rate_limit(&t->pf, a->index, 100);
-    report("igb.rate_limit_unsupported", err_no(rl) == IGB_ERR_NO_RATE_LIMIT, "%s", err_name(rl));
+    report("igb.rate_limit_unsupported", err_has(rl, IGB_ERR_NO_RATE_LIMIT), "%s", err_name(rl));
 }
 
-static void test_counters(struct igbt *t, struct vnic *v)
+static void test_counters(struct igbt *t, struct igbt_vf *v)
 {
     drain(t);
     struct igb_pool_stats pool = {0}, own;
@@ -187,12 +187,12 @@ static void test_counters(struct igbt *t, struct vnic *v)
 }
 
 struct echo {
-    struct vnic *v;
+    struct igbt_vf *v;
     unsigned echoed;
     bool done;
 };
 
-static void on_echo(void *arg, struct vnic *v, const uint8_t *f, size_t len)
+static void on_echo(void *arg, struct igbt_vf *v, const uint8_t *f, size_t len)
 {
     struct echo *e = arg;
     static uint8_t out[1600];
@@ -209,7 +209,7 @@ static void on_echo(void *arg, struct vnic *v, const uint8_t *f, size_t len)
 // Serve ARP and UDP echo on VF 0 for the host, sleeping on the RX
 // interrupt when idle: poll while there is work, unmask, check once more
 // (a frame may have come between), then wait.
-static void test_echo(struct igbt *t, struct vnic *v)
+static void test_echo(struct igbt *t, struct igbt_vf *v)
 {
     struct echo e = {.v = v};
     struct lmp_recv_msg msg;
@@ -233,7 +233,7 @@ static void test_echo(struct igbt *t, struct vnic *v)
 
 void igbt_tests(struct igbt *t)
 {
-    struct vnic *a = &t->vn[0], *b = &t->vn[1];
+    struct igbt_vf *a = &t->vn[0], *b = &t->vn[1];
     test_arp(t, a);
     test_irq(t, a);
     test_switching(t, a, b);

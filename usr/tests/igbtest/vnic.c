@@ -25,13 +25,13 @@ void igbt_pf_serve(void *arg)
 }
 
 // Where buffer i of a region starting at page first is, for the CPU and the device.
-static struct igb_pkt vf_buf(struct vnic *v, unsigned first, unsigned i)
+static struct igb_pkt vf_buf(struct igbt_vf *v, unsigned first, unsigned i)
 {
     uint64_t off = first * 4096ull + i * (uint64_t)IGBT_BUF;
     return (struct igb_pkt){(uint8_t *)v->mem.va + off, IGBT_IOVA + off, 0};
 }
 
-static errval_t rings(struct vnic *v)
+static MUST_CHECK errval_t rings(struct igbt_vf *v)
 {
     struct igb_dma rx = {v->mem.va, IGBT_IOVA, 4096};
     struct igb_dma tx = {(uint8_t *)v->mem.va + 4096, IGBT_IOVA + 4096, 4096};
@@ -51,7 +51,7 @@ static errval_t rings(struct vnic *v)
     return err;
 }
 
-errval_t vnic_up(struct igbt *t, struct vnic *v)
+errval_t vnic_up(struct igbt *t, struct igbt_vf *v)
 {
     const struct pci_bar *b = &v->f->bars[0];
     void *regs = dev_map(b->addr, b->size);
@@ -64,7 +64,7 @@ errval_t vnic_up(struct igbt *t, struct vnic *v)
     return err_is_ok(err) ? rings(v) : err;
 }
 
-errval_t vnic_send(struct vnic *v, const uint8_t *f, size_t len)
+errval_t vnic_send(struct igbt_vf *v, const uint8_t *f, size_t len)
 {
     struct igb_pkt done[IGBT_TX_BUFS];
     unsigned n = igb_vf_tx_reap(&v->vf, done, IGBT_TX_BUFS), sent;
@@ -81,7 +81,7 @@ errval_t vnic_send(struct vnic *v, const uint8_t *f, size_t len)
     return err;
 }
 
-unsigned vnic_poll(struct vnic *v, vnic_rx_fn fn, void *arg)
+unsigned vnic_poll(struct igbt_vf *v, vnic_rx_fn fn, void *arg)
 {
     struct igb_pkt got[16];
     unsigned n, total = 0, posted;

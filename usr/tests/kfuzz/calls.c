@@ -149,12 +149,12 @@ static uint64_t word(uint64_t *s)
 
 // ---- The operations: fill a[] and make the call ----
 
-static errval_t invoke(uint64_t *a, uint32_t cmd)
+static MUST_CHECK errval_t invoke(uint64_t *a, uint32_t cmd)
 {
     return cap_invoke(a[0], cmd, a[1], a[2], a[3], a[4], a[5], a[6]).err;
 }
 
-static errval_t op_retype(uint64_t *s, uint64_t *a)
+static MUST_CHECK errval_t op_retype(uint64_t *s, uint64_t *a)
 {
     a[0] = pick(s, 4) ? slot_a(pick(s, 2)   ? P_RAM
                                : pick(s, 2) ? P_RAM_SMALL
@@ -174,7 +174,7 @@ static errval_t op_retype(uint64_t *s, uint64_t *a)
     return invoke(a, RAMCmd_Retype);
 }
 
-static errval_t op_copy(uint64_t *s, uint64_t *a, bool mint)
+static MUST_CHECK errval_t op_copy(uint64_t *s, uint64_t *a, bool mint)
 {
     a[0] = pick(s, 8) ? slot_a(P_ROOT) : any_slot(s); // the CNode invoked
     dest(s, &a[1], &a[2]);
@@ -187,7 +187,7 @@ static errval_t op_copy(uint64_t *s, uint64_t *a, bool mint)
     return invoke(a, mint ? CNodeCmd_Mint : CNodeCmd_Copy);
 }
 
-static errval_t op_cnode1(uint64_t *s, uint64_t *a, uint32_t cmd)
+static MUST_CHECK errval_t op_cnode1(uint64_t *s, uint64_t *a, uint32_t cmd)
 {
     a[0] = pick(s, 8) ? slot_a(P_ROOT) : any_slot(s);
     a[1] = cmd == CNodeCmd_Identify ? any_slot(s) : victim_slot(s);
@@ -201,7 +201,7 @@ static uint64_t table_slot(uint64_t *s)
     return pick(s, 4) ? slot_a(tables[pick(s, 6)]) : any_slot(s);
 }
 
-static errval_t op_map(uint64_t *s, uint64_t *a)
+static MUST_CHECK errval_t op_map(uint64_t *s, uint64_t *a)
 {
     if (pick(s, 2)) { // most likely to succeed: one page of a made or copied frame
         a[0] = slot_a(pick(s, 4) ? P_PT : P_IOL1);
@@ -234,7 +234,7 @@ static uint64_t send_flags(uint64_t *s)
     return pick(s, 16) ? f : fuzz_rand(s);
 }
 
-static errval_t op_send(uint64_t *s, uint64_t *a)
+static MUST_CHECK errval_t op_send(uint64_t *s, uint64_t *a)
 {
     a[0] = ep_slot(s);
     a[1] = send_flags(s);
@@ -252,7 +252,7 @@ static uint64_t recv_flags(uint64_t *s, uint64_t *timeout)
     return r < 7 ? LMP_FLAG_NONBLOCK : r < 15 ? LMP_FLAG_TIMEOUT : r == 15 ? 0 : fuzz_rand(s);
 }
 
-static errval_t op_recv(uint64_t *s, uint64_t *a)
+static MUST_CHECK errval_t op_recv(uint64_t *s, uint64_t *a)
 {
     a[0] = ep_slot(s);
     a[1] = recv_flags(s, &a[3]);
@@ -264,7 +264,7 @@ static errval_t op_recv(uint64_t *s, uint64_t *a)
     return syscall10(SYS_RECV, a[0], a[1], a[2], a[3], 0, 0, 0, 0, 0, 0).err;
 }
 
-static errval_t op_call(uint64_t *s, uint64_t *a)
+static MUST_CHECK errval_t op_call(uint64_t *s, uint64_t *a)
 {
     uint64_t timeout;
     a[0] = ep_slot(s);
@@ -280,7 +280,7 @@ static errval_t op_call(uint64_t *s, uint64_t *a)
 // The dispatcher in the pool: set up (with caps of the right types or
 // not), asked about, stopped; made to run only rarely (it faults at once
 // in an address space with one page, and the kernel says so).
-static errval_t op_dispatcher(uint64_t *s, uint64_t *a)
+static MUST_CHECK errval_t op_dispatcher(uint64_t *s, uint64_t *a)
 {
     a[0] = pick(s, 4) ? slot_a(P_DISP) : any_slot(s);
     uint64_t r = pick(s, 64);
@@ -301,7 +301,7 @@ static errval_t op_dispatcher(uint64_t *s, uint64_t *a)
 
 // Any system call with any arguments (printing and the check excepted:
 // garbage on the console, and a check is no attack).
-static errval_t op_raw(uint64_t *s, uint64_t *a)
+static MUST_CHECK errval_t op_raw(uint64_t *s, uint64_t *a)
 {
     uint64_t num = pick(s, 16) ? pick(s, SYS_COUNT) : fuzz_rand(s);
     if (num == SYS_PRINT || num == SYS_CHECK || (num == SYS_EXIT && pick(s, 4096)))
@@ -314,7 +314,7 @@ static errval_t op_raw(uint64_t *s, uint64_t *a)
     return syscall10(num, a[0], a[1], a[2], a[3], a[4], a[5], a[6], word(s), any_slot(s), 100).err;
 }
 
-static errval_t make_call(uint64_t op, uint64_t *s, uint64_t *a)
+static MUST_CHECK errval_t make_call(uint64_t op, uint64_t *s, uint64_t *a)
 {
     switch (op) {
     case OP_RETYPE: return op_retype(s, a);

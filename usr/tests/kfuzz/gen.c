@@ -58,14 +58,14 @@ static struct {
 
 static struct fuzzer fuzzers[2];
 
-static errval_t carve(capref_t dest, enum objtype type, uint64_t off, uint64_t bytes)
+static MUST_CHECK errval_t carve(capref_t dest, enum objtype type, uint64_t off, uint64_t bytes)
 {
     return invoke_ram_retype(g.pool, type, off, bytes, 1, cap_cnode(dest), cap_slot(dest));
 }
 
 // Copy (or mint) src into slot i of the fuzzers' CNodes A and C (the
 // spare copy they restock A from).
-static errval_t give(uint32_t i, capref_t src, uint8_t rights, uint64_t badge)
+static MUST_CHECK errval_t give(uint32_t i, capref_t src, uint8_t rights, uint64_t badge)
 {
     errval_t err = SYS_ERR_OK;
     for (unsigned cn = 0; cn < N_L2 && err_is_ok(err); cn += 2) {
@@ -78,7 +78,7 @@ static errval_t give(uint32_t i, capref_t src, uint8_t rights, uint64_t badge)
 }
 
 // Carve an object into tmp, give it to slot i of A, drop tmp.
-static errval_t give_new(uint32_t i, enum objtype type, uint64_t off, uint64_t bytes)
+static MUST_CHECK errval_t give_new(uint32_t i, enum objtype type, uint64_t off, uint64_t bytes)
 {
     errval_t err = carve(g.tmp, type, off, bytes);
     if (err_is_ok(err))
@@ -88,7 +88,7 @@ static errval_t give_new(uint32_t i, enum objtype type, uint64_t off, uint64_t b
 }
 
 // The CSpace: root, A, B, C; C also in A (P_L2COPY), the root in A.
-static errval_t make_cspace(void)
+static MUST_CHECK errval_t make_cspace(void)
 {
     errval_t err = carve(g.root, ObjType_L1CNode, OFF_L1, OBJSIZE_CTE * L1_CNODE_MIN_SLOTS);
     for (uint32_t i = 0; i < N_L2 && err_is_ok(err); i++) {
@@ -103,7 +103,7 @@ static errval_t make_cspace(void)
     return err;
 }
 
-static errval_t make_pool(capref_t theirs)
+static MUST_CHECK errval_t make_pool(capref_t theirs)
 {
     static const struct {
         uint32_t slot;
@@ -131,14 +131,16 @@ static errval_t make_pool(capref_t theirs)
         err = give(P_EP, g.tmp, CAP_RIGHTS_ALL, 0);
     if (err_is_ok(err))
         err = give(P_EP_BADGED, g.tmp, CAP_RIGHTS_ALL, 0x42);
-    invoke_cnode_delete(cap_root, g.tmp);
+    err_ignore(invoke_cnode_delete(cap_root, g.tmp),
+               "cleanup of a scratch slot: an empty slot is fine");
     if (err_is_ok(err))
         err = carve(g.tmp, ObjType_Frame, OFF_FRAME, OBJSIZE_PAGE);
     if (err_is_ok(err))
         err = give(P_FRAME, g.tmp, CAP_RIGHTS_ALL, 0);
     if (err_is_ok(err))
         err = give(P_FRAME_RO, g.tmp, CAP_RIGHT_READ, 0);
-    invoke_cnode_delete(cap_root, g.tmp);
+    err_ignore(invoke_cnode_delete(cap_root, g.tmp),
+               "cleanup of a scratch slot: an empty slot is fine");
     // The other core revokes its frame during its own generation, which
     // may have begun: then it is gone before we could give it.
     if (err_is_ok(err) && theirs &&
@@ -147,7 +149,7 @@ static errval_t make_pool(capref_t theirs)
     return err;
 }
 
-static errval_t start_fuzzers(const struct run *r, uint64_t gen)
+static MUST_CHECK errval_t start_fuzzers(const struct run *r, uint64_t gen)
 {
     errval_t err = SYS_ERR_OK;
     for (unsigned i = 0; i < 2 && err_is_ok(err); i++) {
@@ -227,7 +229,7 @@ static void report_breach(const struct run *r, uint64_t gen, const char *what, e
     print_ring(r, &fuzzers[1]);
 }
 
-static errval_t kernel_check(struct totals *t)
+static MUST_CHECK errval_t kernel_check(struct totals *t)
 {
     struct sysret s = syscall10(SYS_CHECK, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     t->checks++;
@@ -239,7 +241,7 @@ static errval_t kernel_check(struct totals *t)
 // Take the generation back: one revoke of the pool (reaching other cores
 // if a copy went there), then the whole pool as one Frame: it fails if
 // anything made from the pool survived.
-static errval_t reclaim(void)
+static MUST_CHECK errval_t reclaim(void)
 {
     errval_t err = cap_revoke(g.pool);
     if (err_is_ok(err))
@@ -274,8 +276,8 @@ static int generation(const struct run *r, uint64_t gen, struct totals *t)
     }
     uint64_t revoke_at = fuzz_seed(r->seed, gen, 7) % (2 * r->batch);
     bool finished = wait_fuzzers(revoke_at, t);
-    invoke_dispatcher_stop(g.disp[0]);
-    invoke_dispatcher_stop(g.disp[1]);
+    err_ignore(invoke_dispatcher_stop(g.disp[0]), "cleanup: the test's children end with the test");
+    err_ignore(invoke_dispatcher_stop(g.disp[1]), "cleanup: the test's children end with the test");
     t->calls += fuzzers[0].calls + fuzzers[1].calls;
     for (unsigned i = 0; i < 2; i++) {
         for (unsigned op = 0; op < OPS; op++) {
@@ -293,7 +295,8 @@ static int generation(const struct run *r, uint64_t gen, struct totals *t)
         report_breach(r, gen, "after the calls", breach);
     if (theirs) {
         // Empty already if the other core revoked it: either way the slot is free.
-        (void)invoke_cnode_delete(cap_root, theirs);
+        err_ignore(invoke_cnode_delete(cap_root, theirs),
+                   "cleanup of a scratch slot: an empty slot is fine");
         slot_free(theirs);
     }
     err = reclaim();
@@ -305,7 +308,7 @@ static int generation(const struct run *r, uint64_t gen, struct totals *t)
 }
 
 // Slots and the fuzzers' frames and stacks, once for the run.
-static errval_t setup_run(void)
+static MUST_CHECK errval_t setup_run(void)
 {
     capref_t *slots[] = {&g.root,    &g.l2[0],   &g.l2[1], &g.l2[2], &g.tmp,
                          &g.disp[0], &g.disp[1], &g.lend,  &g.spare};

@@ -110,10 +110,10 @@ int run_generations(const struct run *r, struct totals *t);
 bool peer_exchange(capref_t mine, capref_t *theirs);
 
 // Revoke our lent frame (its copies on the other core go too).
-errval_t peer_revoke(capref_t mine);
+MUST_CHECK errval_t peer_revoke(capref_t mine);
 
 // Start the partner on core core, or (in the partner) connect to the
 // parent; close at the end.
-errval_t peer_start(unsigned core, const struct run *r, uint64_t *pid);
-errval_t peer_connect(void);
+MUST_CHECK errval_t peer_start(unsigned core, const struct run *r, uint64_t *pid);
+MUST_CHECK errval_t peer_connect(void);
 void peer_finish(bool parent);

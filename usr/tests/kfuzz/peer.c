@@ -22,7 +22,7 @@ errval_t peer_start(unsigned core, const struct run *r, uint64_t *pid)
 {
     char line[96];
     errval_t err = ump_offer(PEER_NAME);
-    if (err_no(err) == NAME_ERR_EXISTS)
+    if (err_has(err, NAME_ERR_EXISTS))
         err = SYS_ERR_OK; // ours, from an earlier run
     snprintf(line, sizeof(line), "kfuzz helper %#lx %lu", fuzz_seed(r->seed, 0, 9), r->batch);
     if (err_is_ok(err))
@@ -56,5 +56,7 @@ void peer_finish(bool parent)
 {
     const uint64_t w[UMP_WORDS] = {W_DONE};
     if (parent)
-        (void)ump_send_wait(&conn, w); // it may be gone already: its exit status says why
+        // it may be gone already: its exit status says why
+        err_ignore(ump_send_wait(&conn, w),
+                   "the peer's answer (checked next) shows whether it arrived");
 }

@@ -36,7 +36,8 @@ static void echo_child(uint64_t arg)
         if (err_is_fail(lmp_recv(ep, 0, NULL_CAP, &m)))
             sys_exit(1);
         uint64_t w[4] = {m.words[0], 0, 0, 0};
-        lmp_send(reply, LMP_FLAG_YIELD, NULL_CAP, w);
+        err_ignore(lmp_send(reply, LMP_FLAG_YIELD, NULL_CAP, w),
+                   "a notification or answer to a process that may have ended: nothing to do then");
     }
 }
 
@@ -45,23 +46,29 @@ static void bench_lmp(void)
     capref_t ping = kt_make(ObjType_Endpoint, OBJSIZE_ENDPOINT);
     capref_t pong = kt_make(ObjType_Endpoint, OBJSIZE_ENDPOINT);
     capref_t l2, root = cspace_new(&l2);
-    invoke_cnode_copy(cap_root, l2, 0, ping, CAP_RIGHTS_ALL);
-    invoke_cnode_copy(cap_root, l2, 1, pong, CAP_RIGHTS_ALL);
+    err_ignore(invoke_cnode_copy(cap_root, l2, 0, ping, CAP_RIGHTS_ALL),
+               "set-up of a benchmark: a failed copy fails the calls timed next");
+    err_ignore(invoke_cnode_copy(cap_root, l2, 1, pong, CAP_RIGHTS_ALL),
+               "set-up of a benchmark: a failed copy fails the calls timed next");
     capref_t child = child_start(echo_child, 0, root, NULL);
     uint64_t w[4] = {1, 0, 0, 0};
     struct lmp_recv_msg m;
-    lmp_call(ping, LMP_FLAG_YIELD, NULL_CAP, w, pong, NULL_CAP, &m); // warm up
+    // warm up
+    err_ignore(lmp_call(ping, LMP_FLAG_YIELD, NULL_CAP, w, pong, NULL_CAP, &m),
+               "timed calls: a failure shows as the benchmark's wrong count");
     uint64_t t0 = rdtsc();
     for (unsigned i = 0; i < ROUNDS; i++)
-        lmp_call(ping, LMP_FLAG_YIELD, NULL_CAP, w, pong, NULL_CAP, &m);
+        err_ignore(lmp_call(ping, LMP_FLAG_YIELD, NULL_CAP, w, pong, NULL_CAP, &m),
+                   "timed calls: a failure shows as the benchmark's wrong count");
     result("lmp_roundtrip", t0, rdtsc(), ROUNDS);
-    invoke_dispatcher_stop(child);
+    err_ignore(invoke_dispatcher_stop(child), "cleanup: the test's children end with the test");
 }
 
 void bench(void)
 {
     uint64_t info[3];
-    invoke_kernel_info(cap_kernel, info);
+    err_ignore(invoke_kernel_info(cap_kernel, info),
+               "the figures before and after are compared: a failure shows there");
     tsc_hz = info[1];
     printf("BENCH tsc_hz=%lu\n", tsc_hz);
 
@@ -72,16 +79,21 @@ void bench(void)
 
     t0 = rdtsc();
     for (unsigned i = 0; i < ROUNDS; i++)
-        invoke_kernel_info(cap_kernel, info);
+        err_ignore(invoke_kernel_info(cap_kernel, info),
+                   "the figures before and after are compared: a failure shows there");
     result("invoke_kernel_info", t0, rdtsc(), ROUNDS);
 
     capref_t f = kt_make(ObjType_Frame, 4096);
-    kt_map_at(TEST_VA_BASE, f, MAP_WRITE, 1); // make the page tables first
-    invoke_unmap(f);
+    // make the page tables first
+    err_ignore(kt_map_at(TEST_VA_BASE, f, MAP_WRITE, 1),
+               "warm-up: the page tables exist after either outcome");
+    err_ignore(invoke_unmap(f), "cleanup between measurements: the next map would fail and say so");
     t0 = rdtsc();
     for (unsigned i = 0; i < ROUNDS; i++) {
-        kt_map_at(TEST_VA_BASE, f, MAP_WRITE, 1);
-        invoke_unmap(f);
+        err_ignore(kt_map_at(TEST_VA_BASE, f, MAP_WRITE, 1),
+                   "warm-up: the page tables exist after either outcome");
+        err_ignore(invoke_unmap(f),
+                   "cleanup between measurements: the next map would fail and say so");
     }
     result("map_unmap", t0, rdtsc(), ROUNDS);
 

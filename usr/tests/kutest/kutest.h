@@ -24,7 +24,7 @@ uint64_t ram_left(void);
 
 // Map frame (pages pages, MAP_* flags) at va in this address space, making
 // page tables as needed. va must lie in [TEST_VA_BASE, TEST_VA_BASE + 1 GiB).
-errval_t kt_map_at(uint64_t va, capref_t frame, uint32_t flags, uint64_t pages);
+MUST_CHECK errval_t kt_map_at(uint64_t va, capref_t frame, uint32_t flags, uint64_t pages);
 #define TEST_VA_BASE 0x40000000ull
 
 // A child dispatcher in this address space, running fn(arg) on its own

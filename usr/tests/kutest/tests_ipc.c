@@ -33,7 +33,8 @@ static void pong_child(uint64_t rounds)
     sys_exit(0);
 }
 
-static errval_t copy_into(capref_t l2, uint32_t slot, capref_t src, uint8_t rights, uint64_t badge)
+static MUST_CHECK errval_t copy_into(capref_t l2, uint32_t slot, capref_t src, uint8_t rights,
+                                     uint64_t badge)
 {
     if (badge)
         return invoke_cnode_mint(cap_root, l2, slot, src, rights, badge, 0);
@@ -119,17 +120,19 @@ void test_preemption(void)
     capref_t a = child_start(spinner, 0, cap_root, NULL);
     capref_t b = child_start(spinner, 1, cap_root, NULL);
     uint64_t info[3];
-    invoke_kernel_info(cap_kernel, info);
+    err_ignore(invoke_kernel_info(cap_kernel, info),
+               "the figures before and after are compared: a failure shows there");
     uint64_t t0 = info[2];
     // We yield, but the spinners never do: without timer preemption the
     // first of them would keep the CPU forever.
     while (info[2] < t0 + 10) {
         sys_yield();
-        invoke_kernel_info(cap_kernel, info);
+        err_ignore(invoke_kernel_info(cap_kernel, info),
+                   "the figures before and after are compared: a failure shows there");
     }
     uint64_t c0 = spin_count[0], c1 = spin_count[1];
-    invoke_dispatcher_stop(a);
-    invoke_dispatcher_stop(b);
+    err_ignore(invoke_dispatcher_stop(a), "cleanup: the test's children end with the test");
+    err_ignore(invoke_dispatcher_stop(b), "cleanup: the test's children end with the test");
     report("sched.preemption", c0 > 0 && c1 > 0, "spinner counts %lu, %lu", c0, c1);
 }
 
@@ -199,10 +202,14 @@ void test_irq_serial(void)
         err = lmp_recv(ep, 0, NULL_CAP, &m);
     if (err_is_ok(err))
         err = invoke_io_in(cap_io, COM1, 1, &c); // reading the byte clears the interrupt
-    invoke_io_out(cap_io, COM1 + 1, 1, 0);
-    invoke_io_out(cap_io, COM1 + 4, 1, mcr);
-    invoke_irqsrc_ack(src);
-    invoke_cnode_delete(cap_root, badged);
+    err_ignore(invoke_io_out(cap_io, COM1 + 1, 1, 0),
+               "writes to the test device's port: the check reads it back");
+    err_ignore(invoke_io_out(cap_io, COM1 + 4, 1, mcr),
+               "writes to the test device's port: the check reads it back");
+    err_ignore(invoke_irqsrc_ack(src),
+               "cleanup: an unacknowledged source stays masked, harmless here");
+    err_ignore(invoke_cnode_delete(cap_root, badged),
+               "cleanup of a scratch slot: an empty slot is fine");
     report("irq.ioapic_serial",
            err_is_ok(err) && (m.flags & LMP_RECV_NOTIFY) && m.badge == SERIAL_BADGE && c == 'k',
            "%s, flags %#lx badge %#lx byte %#x", err_name(err), m.flags, m.badge, c);

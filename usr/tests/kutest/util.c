@@ -59,8 +59,8 @@ void kt_pool(capref_t ram_cap, uint64_t bytes)
     pool_bytes = bytes;
 }
 
-static errval_t retype_from(capref_t src, uint64_t *off, enum objtype type, uint64_t objsize,
-                            capref_t dest_cn, uint32_t slot)
+static MUST_CHECK errval_t retype_from(capref_t src, uint64_t *off, enum objtype type,
+                                       uint64_t objsize, capref_t dest_cn, uint32_t slot)
 {
     uint64_t align = objsize < 4096 ? objsize : 4096;
     *off = (*off + align - 1) & ~(align - 1);
@@ -70,7 +70,8 @@ static errval_t retype_from(capref_t src, uint64_t *off, enum objtype type, uint
     return err;
 }
 
-static errval_t retype(enum objtype type, uint64_t objsize, capref_t dest_cn, uint32_t slot)
+static MUST_CHECK errval_t retype(enum objtype type, uint64_t objsize, capref_t dest_cn,
+                                  uint32_t slot)
 {
     if (!ram_bytes)
         ram_init();

@@ -41,7 +41,7 @@ static void report(const char *id, bool ok, const char *fmt, ...)
 }
 
 // Start "mctest <role>" on core REMOTE.
-static errval_t partner(const char *role, uint64_t *pid)
+static MUST_CHECK errval_t partner(const char *role, uint64_t *pid)
 {
     char line[64];
     snprintf(line, sizeof(line), "mctest %s", role);
@@ -49,10 +49,11 @@ static errval_t partner(const char *role, uint64_t *pid)
 }
 
 // Offer name, start the partner that connects to it, accept it.
-static errval_t open_with(const char *name, const char *role, struct ump_conn *c, uint64_t *pid)
+static MUST_CHECK errval_t open_with(const char *name, const char *role, struct ump_conn *c,
+                                     uint64_t *pid)
 {
     errval_t err = ump_offer(name);
-    if (err_no(err) == NAME_ERR_EXISTS)
+    if (err_has(err, NAME_ERR_EXISTS))
         err = SYS_ERR_OK; // ours, from an earlier test
     if (err_is_ok(err))
         err = partner(role, pid);
@@ -64,7 +65,7 @@ static errval_t open_with(const char *name, const char *role, struct ump_conn *c
 static void send_words(struct ump_conn *c, uint64_t a, uint64_t b, uint64_t d)
 {
     const uint64_t w[UMP_WORDS] = {a, b, d};
-    ump_send_wait(c, w);
+    err_ignore(ump_send_wait(c, w), "the peer's answer (checked next) shows whether it arrived");
 }
 
 // ---- Spawning on a chosen core ----
@@ -80,7 +81,7 @@ static void test_spawn(void)
     errval_t none = proc_spawn_on(63, "mctest whereami", &pid);
     errval_t missing = proc_spawn_on(REMOTE, "no-such-program", &pid);
     report("mc.spawn_errors",
-           err_no(none) == PROC_ERR_NO_CORE && err_no(missing) == SPAWN_ERR_NOT_FOUND, "%s, %s",
+           err_has(none, PROC_ERR_NO_CORE) && err_has(missing, SPAWN_ERR_NOT_FOUND), "%s, %s",
            err_name(none), err_name(missing));
     // Our own core, for contrast.
     report("mc.own_core", sys_core() == 0, "core %u", sys_core());
@@ -133,9 +134,9 @@ static int core0only(void)
     capref_t cap;
     struct proc_info info[4];
     unsigned n;
-    if (err_no(name_lookup("anything", &cap)) != MON_ERR_CORE0_ONLY)
+    if (!err_has(name_lookup("anything", &cap), MON_ERR_CORE0_ONLY))
         return 1;
-    if (err_no(proc_list(info, 4, &n)) != MON_ERR_CORE0_ONLY)
+    if (!err_has(proc_list(info, 4, &n), MON_ERR_CORE0_ONLY))
         return 2;
     return 0;
 }
@@ -171,7 +172,7 @@ static void test_pingpong(void)
     if (err_is_ok(err))
         send_words(&c, DONE, 0, 0);
     if (pid)
-        proc_wait(pid, &status);
+        err_ignore(proc_wait(pid, &status), "the child's status is not what this test checks");
     report("mc.ump_pingpong", err_is_ok(err) && good == ROUNDS && status == 0,
            "%s, %u of %u good (first bad: %#lx %#lx .. core %lu), partner status %lu",
            err_name(err), good, ROUNDS, first_bad[0], first_bad[1], first_bad[6], status);
@@ -269,14 +270,14 @@ static void test_caps(void)
     struct cap_info after;
     errval_t gone = theirs ? cap_identify(theirs, &after) : SYS_ERR_INVALID_ARGS;
     report("mc.owner_exit_revokes",
-           err_is_ok(err) && status == 0 && err_no(gone) == CAP_ERR_SLOT_EMPTY,
+           err_is_ok(err) && status == 0 && err_has(gone, CAP_ERR_SLOT_EMPTY),
            "%s, partner status %lu, our copy: %s", err_name(err), status, err_name(gone));
-    if (theirs && err_no(gone) == CAP_ERR_SLOT_EMPTY)
+    if (theirs && err_has(gone, CAP_ERR_SLOT_EMPTY))
         slot_free(theirs);
     else if (theirs)
         cap_destroy(theirs);
     if (frame) {
-        vspace_unmap(frame);
+        err_ignore(vspace_unmap(frame), "cleanup: deleting the frame next unmaps it anyway");
         cap_destroy(frame);
     }
 }
@@ -336,7 +337,7 @@ static void test_local_memory(void)
     if (err_is_ok(err))
         err = ump_recv_wait(&c, w);
     if (pid)
-        proc_wait(pid, &status);
+        err_ignore(proc_wait(pid, &status), "the child's status is not what this test checks");
     // Its allocator is its monitor: less RAM than ours (core 0's), and
     // what it allocated was charged there while it ran.
     report("mc.local_alloc",
@@ -357,7 +358,7 @@ static int memchild(void)
     if (err_is_ok(err))
         err = memserv_stats(&total, &free, &mine);
     uint64_t w[UMP_WORDS] = {MSG_STATS, total, free, mine};
-    ump_send_wait(&c, w);
+    err_ignore(ump_send_wait(&c, w), "the peer's answer (checked next) shows whether it arrived");
     return err_is_ok(err) ? 0 : 1;
 }
 
@@ -372,7 +373,7 @@ static uint64_t remote_free(void)
     if (err_is_ok(err))
         err = ump_recv_wait(&c, w);
     if (pid)
-        proc_wait(pid, &status);
+        err_ignore(proc_wait(pid, &status), "the child's status is not what this test checks");
     return err_is_ok(err) ? w[2] + w[3] : 0;
 }
 
@@ -395,7 +396,7 @@ static void test_kill(void)
         got++;
     report("mc.kill_sender",
            err_is_ok(kill) && err_is_ok(err) && status == DISP_EXIT_KILLED &&
-               err_no(end) == UMP_ERR_CLOSED,
+               err_has(end, UMP_ERR_CLOSED),
            "kill %s, wait %s, status %lu, then %s after %u messages", err_name(kill), err_name(err),
            status, err_name(end), got);
     // A receiver on core 1, asleep in the kernel, killed: our sends fail
@@ -415,7 +416,7 @@ static void test_kill(void)
         sent++;
     report("mc.kill_receiver",
            err_is_ok(kill) && err_is_ok(err) && status == DISP_EXIT_KILLED &&
-               err_no(end) == UMP_ERR_CLOSED && sent == 0,
+               err_has(end, UMP_ERR_CLOSED) && sent == 0,
            "kill %s, wait %s, status %lu, then %s after %u more sends", err_name(kill),
            err_name(err), status, err_name(end), sent);
     // A client that connected, sent and ended before we accepted: we still
@@ -434,7 +435,7 @@ static void test_kill(void)
         err = ump_recv_wait(&e, w2);
     end = err_is_ok(err) ? ump_recv_wait(&e, w) : err;
     report("mc.accept_after_client_left",
-           err_is_ok(err) && status == 0 && w2[0] == 42 && err_no(end) == UMP_ERR_CLOSED,
+           err_is_ok(err) && status == 0 && w2[0] == 42 && err_has(end, UMP_ERR_CLOSED),
            "%s, status %lu, message %lu, then %s", err_name(err), status, w2[0], err_name(end));
     uint64_t after = remote_free();
     report("mc.kill_memory_back", before && after == before,
@@ -479,17 +480,19 @@ static int sink(void)
 static void rtt(struct ump_conn *c, bool poll, unsigned n)
 {
     uint64_t w[UMP_WORDS] = {0, poll};
-    ump_send_wait(c, w); // the mode
-    ump_recv_wait(c, w);
+    // the mode
+    err_ignore(ump_send_wait(c, w), "the peer's answer (checked next) shows whether it arrived");
+    err_ignore(ump_recv_wait(c, w), "the words checked next show whether it arrived");
     uint64_t wake0 = c->chan.wakeups, t0 = sys_rdtsc();
     for (unsigned i = 1; i <= n; i++) {
         w[0] = i;
-        ump_send_wait(c, w);
+        err_ignore(ump_send_wait(c, w),
+                   "the peer's answer (checked next) shows whether it arrived");
         if (poll) {
-            while (err_no(ump_recv(&c->chan, w)) == LMP_ERR_NO_MESSAGE)
+            while (err_has(ump_recv(&c->chan, w), LMP_ERR_NO_MESSAGE))
                 ;
         } else {
-            ump_recv_wait(c, w);
+            err_ignore(ump_recv_wait(c, w), "the words checked next show whether it arrived");
         }
     }
     uint64_t cycles = (sys_rdtsc() - t0) / n;
@@ -511,7 +514,7 @@ static void bench(unsigned n)
     rtt(&c, true, n);
     rtt(&c, false, n);
     send_words(&c, DONE, 0, 0);
-    proc_wait(pid, &status);
+    err_ignore(proc_wait(pid, &status), "the child's status is not what this test checks");
 }
 
 static int echo(void)
@@ -522,7 +525,7 @@ static int echo(void)
     errval_t err = ump_connect("mc.bench", &c);
     while (err_is_ok(err)) {
         if (poll) {
-            while (err_no(err = ump_recv(&c.chan, w)) == LMP_ERR_NO_MESSAGE)
+            while (err_has(err = ump_recv(&c.chan, w), LMP_ERR_NO_MESSAGE))
                 ;
         } else {
             err = ump_recv_wait(&c, w);

@@ -69,7 +69,7 @@ static void m_rx_done(struct netq *q, const struct netq_pkt *pkts, unsigned n)
     }
 }
 
-static errval_t m_tx_buf(struct netq *q, struct netq_pkt *out)
+static MUST_CHECK errval_t m_tx_buf(struct netq *q, struct netq_pkt *out)
 {
     struct memq_end *e = E(q);
     if (e->n_tx_free == 0)
@@ -80,7 +80,8 @@ static errval_t m_tx_buf(struct netq *q, struct netq_pkt *out)
     return SYS_ERR_OK;
 }
 
-static errval_t m_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n, unsigned *sent)
+static MUST_CHECK errval_t m_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n,
+                                unsigned *sent)
 {
     struct memq_end *e = E(q);
     e->stats.doorbells++;
@@ -101,7 +102,7 @@ static errval_t m_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n, un
 }
 
 // One thread drives both ends: a frame for either is work to do.
-static errval_t m_wait(struct netq *q, uint64_t timeout_us)
+static MUST_CHECK errval_t m_wait(struct netq *q, uint64_t timeout_us)
 {
     struct memq_end *e = E(q);
     uint64_t start = net_now_us();

@@ -16,11 +16,11 @@
 /* ---- The platform (platform.c) ---- */
 
 // ACPI (MCFG, DMAR) and PCI through ECAM, enumerated with BARs sized.
-errval_t platform_init(struct machine *m);
+MUST_CHECK errval_t platform_init(struct machine *m);
 
 // The IOMMU: the one VT-d unit, translation on (devices not attached
 // to a domain are blocked from then on).
-errval_t iommu_init(struct machine *m);
+MUST_CHECK errval_t iommu_init(struct machine *m);
 
 // An IOMMU domain: its tables (one L1: IOVAs IOVA_BASE .. + 2 MiB) and
 // a bump allocator of its IOVAs.
@@ -30,8 +30,8 @@ struct domain {
     capref_t l4, l3, l2, l1;
     uint64_t next; // next free IOVA
 };
-errval_t domain_create(struct domain *d);
-errval_t domain_attach(struct domain *d, struct pci_bdf b);
+MUST_CHECK errval_t domain_create(struct domain *d);
+MUST_CHECK errval_t domain_attach(struct domain *d, struct pci_bdf b);
 
 // DMA memory: a Frame mapped here and in a domain, page i at iova + i * 4096.
 struct dmabuf {
@@ -39,7 +39,8 @@ struct dmabuf {
     uint64_t iova;
     unsigned pages;
 };
-errval_t dma_alloc(struct domain *d, unsigned pages, bool device_writes, struct dmabuf *b);
+MUST_CHECK errval_t dma_alloc(struct domain *d, unsigned pages, bool device_writes,
+                              struct dmabuf *b);
 struct nvme_dma dma_page(const struct dmabuf *b, unsigned i);
 
 // Faults the IOMMU recorded since the last call (printed); how many.
@@ -48,8 +49,8 @@ unsigned iommu_faults(void);
 // Enable num VFs of PF pf: NumVFs, VF BARs in the root port's window,
 // VF Enable | VF MSE, Memory Space in each VF. *vf1: VF 1's address and
 // BAR 0.
-errval_t sriov_enable(struct machine *m, const struct pci_func *pf, unsigned num,
-                      struct pci_bdf *vf1, struct pci_bar *vf1_bar0);
+MUST_CHECK errval_t sriov_enable(struct machine *m, const struct pci_func *pf, unsigned num,
+                                 struct pci_bdf *vf1, struct pci_bar *vf1_bar0);
 
 // Set or clear Bus Master Enable of function b.
 void bus_master(struct machine *m, struct pci_bdf b, bool on);
@@ -64,7 +65,7 @@ struct pf {
 };
 
 // Reset the PF, confine it to a domain, enable it. Errors are reported.
-errval_t pf_setup(struct machine *m, struct pf *pf);
+MUST_CHECK errval_t pf_setup(struct machine *m, struct pf *pf);
 
 // Identify 14h/15h, namespaces, Virtualization Management rules; with
 // full, every check (the first boot), else just the set-up.
@@ -72,8 +73,8 @@ void pf_tests(struct pf *pf, bool full);
 
 // Give VF 1 its resources, enable the VFs, bring controller 1 online,
 // attach VSA_NSID to it. *vf1 and *bar0: VF 1's address and BAR 0.
-errval_t pf_make_vsic(struct machine *m, struct pf *pf, bool full, struct pci_bdf *vf1,
-                      struct pci_bar *bar0);
+MUST_CHECK errval_t pf_make_vsic(struct machine *m, struct pf *pf, bool full, struct pci_bdf *vf1,
+                                 struct pci_bar *bar0);
 
 /* ---- VF 1: the application's data path (tests_vf.c) ---- */
 
@@ -89,15 +90,15 @@ struct vf {
 };
 
 // Enable VF 1's controller inside its own domain, with one I/O queue pair.
-errval_t vf_setup(struct machine *m, struct vf *v, struct pci_bdf bdf, const struct pci_bar *bar0,
-                  bool full);
+MUST_CHECK errval_t vf_setup(struct machine *m, struct vf *v, struct pci_bdf bdf,
+                             const struct pci_bar *bar0, bool full);
 
 // Write, read and verify across sizes and offsets; flush; errors; async;
 // then the queue again with the VF's MSI-X vector.
 void vf_tests(struct vf *v);
 
 // The namespace as a block device, through the VF's bounce pages.
-errval_t vf_blockdev(struct vf *v, struct nvme_bdev *b, struct blockdev *dev);
+MUST_CHECK errval_t vf_blockdev(struct vf *v, struct nvme_bdev *b, struct blockdev *dev);
 
 /* ---- What VF 1's admin queue accepts (tests_admin.c) ---- */
 

@@ -12,7 +12,7 @@ static struct vtd_unit unit; // 4 KiB of context-table pointers: not on the stac
 
 static const void *acpi_map(void *arg, uint64_t pa, size_t len) { return dev_map(pa, len); }
 
-static errval_t acpi_init(struct machine *m)
+static MUST_CHECK errval_t acpi_init(struct machine *m)
 {
     const struct bootinfo *bi = bootinfo();
     struct acpi_tables t;
@@ -49,7 +49,7 @@ errval_t platform_init(struct machine *m)
     return err_is_ok(err) && m->nvme < 0 ? SYS_ERR_NOT_FOUND : err;
 }
 
-static errval_t alloc_page(void *arg, struct vtd_page *out)
+static MUST_CHECK errval_t alloc_page(void *arg, struct vtd_page *out)
 {
     struct frame f;
     errval_t err = dt_frame(4096, &f);
@@ -160,7 +160,8 @@ static const struct pci_func *port_above(const struct machine *m, const struct p
 // VF BARs after whatever the PF decodes in the window its kind goes to:
 // prefetchable ones to the prefetchable window (if the port has one),
 // others (the NVMe's) to the memory window.
-static errval_t place_vf_bars(struct machine *m, const struct pci_func *pf, struct pci_sriov *s)
+static MUST_CHECK errval_t place_vf_bars(struct machine *m, const struct pci_func *pf,
+                                         struct pci_sriov *s)
 {
     const struct pci_func *port = port_above(m, pf);
     if (!port)

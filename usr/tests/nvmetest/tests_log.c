@@ -32,7 +32,8 @@ static const uint8_t *rec_data(uint32_t seq)
 }
 
 // Append records from .. to-1. Errors: log_append's.
-static errval_t append_range(uint32_t from, uint32_t to, uint64_t *pos_of_mid, uint32_t mid)
+static MUST_CHECK errval_t append_range(uint32_t from, uint32_t to, uint64_t *pos_of_mid,
+                                        uint32_t mid)
 {
     for (uint32_t s = from; s < to; s++) {
         uint64_t pos;
@@ -46,7 +47,7 @@ static errval_t append_range(uint32_t from, uint32_t to, uint64_t *pos_of_mid, u
 }
 
 // Does the log from pos hold exactly records from .. to-1? *n: how many matched.
-static errval_t check_range(uint64_t pos, uint32_t from, uint32_t to, uint32_t *n)
+static MUST_CHECK errval_t check_range(uint64_t pos, uint32_t from, uint32_t to, uint32_t *n)
 {
     struct log_iter it;
     errval_t err = log_iter_init(&lg, pos, &it);
@@ -64,7 +65,7 @@ static errval_t check_range(uint64_t pos, uint32_t from, uint32_t to, uint32_t *
     return err;
 }
 
-static errval_t reopen(void) { return log_open(&lg, &dev, buf, sizeof(buf)); }
+static MUST_CHECK errval_t reopen(void) { return log_open(&lg, &dev, buf, sizeof(buf)); }
 
 static void first_boot(void)
 {
@@ -151,7 +152,7 @@ static void recover(void)
             err = SYS_ERR_CORRUPT;
         n += err_is_ok(err);
     }
-    bool ok = err_no(err) == LOG_ERR_END;
+    bool ok = err_has(err, LOG_ERR_END);
     printf("nvmetest: recovered %u records\n", n);
     report("log.recover_intact", ok && n == lg.records, "%s after %u records", err_name(err), n);
 }

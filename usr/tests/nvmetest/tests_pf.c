@@ -105,13 +105,12 @@ static void test_namespaces(struct pf *pf)
            nall, nmine, VSA_NSID, ns.blocks, ns.block_size);
     report("pf.namespaces",
            err_is_ok(err) && nall == 5 && all[4] == 5 && nmine == 1 && mine[0] == 1 &&
-               ns.blocks == 15 * 2048 && ns.block_size == 512 &&
-               err_no(active) == SYS_ERR_NOT_FOUND,
+               ns.blocks == 15 * 2048 && ns.block_size == 512 && err_has(active, SYS_ERR_NOT_FOUND),
            "%s; namespace %u as active: %s", err_name(err), VSA_NSID, err_name(active));
     // VSAs cannot be made at run time: QEMU 10.0 has no Namespace Management.
     struct nvme_sqe cmd = {.opc = NVME_ADMIN_NS_MGMT, .cdw10 = 0 /* create */};
     err = nvme_admin_cmd(&pf->c, &cmd, NULL);
-    report("pf.ns_mgmt_absent", err_no(err) == NVME_ERR_SC_INVALID_OPCODE, "%s", err_name(err));
+    report("pf.ns_mgmt_absent", err_has(err, NVME_ERR_SC_INVALID_OPCODE), "%s", err_name(err));
 }
 
 // The rules, each met by its own error before the device sees a command.
@@ -122,8 +121,8 @@ static void test_virt_rules(struct pf *pf)
     errval_t e3 = nvme_virt_assign(&pf->c, VF_CNTLID, NVME_VRES_INTERRUPT, 2);
     errval_t e4 = nvme_virt_assign(&pf->c, 7, NVME_VRES_QUEUE, 1); // no such secondary
     report("pf.virt_rules",
-           err_no(e1) == NVME_ERR_VIRT_RESOURCES && err_no(e2) == NVME_ERR_VIRT_TOO_MANY &&
-               err_no(e3) == NVME_ERR_VIRT_TOO_MANY && err_no(e4) == NVME_ERR_NO_SECONDARY,
+           err_has(e1, NVME_ERR_VIRT_RESOURCES) && err_has(e2, NVME_ERR_VIRT_TOO_MANY) &&
+               err_has(e3, NVME_ERR_VIRT_TOO_MANY) && err_has(e4, NVME_ERR_NO_SECONDARY),
            "online %s, 3 VQ %s, 2 VI %s, controller 7 %s", err_name(e1), err_name(e2), err_name(e3),
            err_name(e4));
 }
@@ -160,7 +159,7 @@ errval_t pf_make_vsic(struct machine *m, struct pf *pf, bool full, struct pci_bd
     errval_t early = err_is_ok(err) ? nvme_virt_online(&pf->c, VF_CNTLID) : err;
     if (full)
         report("pf.virt_assign",
-               assigned && err_no(early) == NVME_ERR_VF_NOT_ENABLED &&
+               assigned && err_has(early, NVME_ERR_VF_NOT_ENABLED) &&
                    err_no(err_pop(early)) == NVME_ERR_SC_SEC_CTRL_STATE,
                "assign %s; online before VF Enable: %s", err_name(err), err_name(early));
     if (err_is_ok(err))
@@ -175,7 +174,7 @@ errval_t pf_make_vsic(struct machine *m, struct pf *pf, bool full, struct pci_bd
     if (full)
         report("pf.vf_online",
                err_is_ok(err) && secondary_is(pf, true, 2, 1) &&
-                   err_no(busy) == NVME_ERR_VIRT_ONLINE,
+                   err_has(busy, NVME_ERR_VIRT_ONLINE),
                "online %s; assign while online: %s", err_name(err), err_name(busy));
     if (err_is_ok(err))
         err = nvme_ns_attach(&pf->c, VSA_NSID, VF_CNTLID);
@@ -191,8 +190,8 @@ errval_t pf_make_vsic(struct machine *m, struct pf *pf, bool full, struct pci_bd
         errval_t stray = nvme_ns_detach(&pf->c, VSA_OTHER, VF_CNTLID);
         errval_t meta = nvme_ns_attach(&pf->c, 1, VF_CNTLID);
         report("pf.attach_rules",
-               err_no(twice) == NVME_ERR_NS_ATTACHED && err_no(stray) == NVME_ERR_NS_NOT_ATTACHED &&
-                   err_no(meta) == NVME_ERR_NS_ATTACHED,
+               err_has(twice, NVME_ERR_NS_ATTACHED) && err_has(stray, NVME_ERR_NS_NOT_ATTACHED) &&
+                   err_has(meta, NVME_ERR_NS_ATTACHED),
                "second controller %s, detach of an unattached one %s, the PF's namespace %s",
                err_name(twice), err_name(stray), err_name(meta));
     }

@@ -52,8 +52,8 @@ static void check_narrowed(void)
     if (err_is_ok(err))
         err = proc_limits(pid, &grand);
     if (pid) {
-        proc_kill(pid);
-        proc_wait(pid, &status);
+        err_ignore(proc_kill(pid), "the child may have ended already");
+        err_ignore(proc_wait(pid, &status), "the child's status is not what this test checks");
     }
     report("limits.narrowed", err_is_ok(err) && !memcmp(&grand, &child_limits, sizeof(grand)),
            "%s, grandchild mem %lu vectors %lu chans %lu", err_name(err), grand.max[LIMIT_MEM],
@@ -70,28 +70,28 @@ static void check_devices(void)
     capref_t vcap = NULL_CAP, vcap2 = NULL_CAP; // the VNICs' caps (kept: we hold them)
     errval_t v1 = netctl_vnic_create(&vnic, &vcap);
     errval_t v2 = netctl_vnic_create(&second, &vcap2);
-    report("limits.vnics", err_is_ok(v1) && err_no(v2) == LIMIT_ERR_VNICS, "first %s, second %s",
+    report("limits.vnics", err_is_ok(v1) && err_has(v2, LIMIT_ERR_VNICS), "first %s, second %s",
            err_name(v1), err_name(v2));
     uint64_t msi_addr;
     uint32_t msi_data;
     errval_t i1 = err_is_ok(v1) ? devmgr_irq(vnic.rid, &irq, &vector, &msi_addr, &msi_data) : v1;
     errval_t i2 = err_is_ok(v1) ? devmgr_irq(vnic.rid, &irq2, &vector, &msi_addr, &msi_data) : v1;
-    report("limits.vectors", err_is_ok(i1) && err_no(i2) == LIMIT_ERR_VECTORS,
-           "first %s, second %s", err_name(i1), err_name(i2));
+    report("limits.vectors", err_is_ok(i1) && err_has(i2, LIMIT_ERR_VECTORS), "first %s, second %s",
+           err_name(i1), err_name(i2));
     errval_t d1 = devmgr_domain(&root, &dom);
     errval_t d2 = devmgr_domain(&root2, &dom);
-    report("limits.domains", err_is_ok(d1) && err_no(d2) == LIMIT_ERR_DOMAINS,
-           "first %s, second %s", err_name(d1), err_name(d2));
+    report("limits.domains", err_is_ok(d1) && err_has(d2, LIMIT_ERR_DOMAINS), "first %s, second %s",
+           err_name(d1), err_name(d2));
     static struct storctl_vsic vsic;
     capref_t window = NULL_CAP;
     errval_t s = storctl_vsic_create(&vsic, &window);
-    report("limits.vsics", err_no(s) == LIMIT_ERR_VSICS, "%s", err_name(s));
+    report("limits.vsics", err_has(s, LIMIT_ERR_VSICS), "%s", err_name(s));
     if (err_is_fail(s))
         printf("systest: a VSIC refused: %s\n", err_msg(s)); // the clear message
 }
 
 // Binds through bind_cap until refused; *n gets how many worked.
-static errval_t bind_until_refused(capref_t bind_cap, unsigned *n)
+static MUST_CHECK errval_t bind_until_refused(capref_t bind_cap, unsigned *n)
 {
     static struct rpc_chan c[4];
     errval_t err = SYS_ERR_OK;
@@ -111,12 +111,12 @@ static void check_channels(void)
     errval_t err = name_lookup(DEVMGR_NAME, &bind);
     if (err_is_ok(err))
         err = bind_until_refused(bind, &n); // one open already (devmgr_chan)
-    report("limits.chans", err_no(err) == LIMIT_ERR_CHANNELS && n == 1, "%s after %u more",
+    report("limits.chans", err_has(err, LIMIT_ERR_CHANNELS) && n == 1, "%s after %u more",
            err_name(err), n);
     errval_t mem = bind_until_refused(cap_at(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_MEMSERV), &n_mem);
     errval_t init = bind_until_refused(cap_at(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_INITEP), &n_init);
     report("limits.chans_memserv_init",
-           err_no(mem) == LIMIT_ERR_CHANNELS && n_mem == 1 && err_no(init) == LIMIT_ERR_CHANNELS &&
+           err_has(mem, LIMIT_ERR_CHANNELS) && n_mem == 1 && err_has(init, LIMIT_ERR_CHANNELS) &&
                n_init == 1,
            "mem_serv %s after %u more, init %s after %u more", err_name(mem), n_mem, err_name(init),
            n_init);
@@ -131,14 +131,16 @@ static void check_memory(void)
     errval_t err;
     while (n < MAX_PIECES && err_is_ok(err = ram_alloc(&held[n], PIECE, OBJSIZE_PAGE)))
         n++;
-    memserv_stats(&total, &free, &mine);
+    err_ignore(
+        memserv_stats(&total, &free, &mine),
+        "the figures compared next are zero if mem_serv did not answer, and the check fails");
     report("limits.memory",
-           err_no(err) == LIMIT_ERR_MEMORY && n > 0 && mine <= CHILD_MEM &&
-               mine + PIECE > CHILD_MEM,
+           err_has(err, LIMIT_ERR_MEMORY) && n > 0 && mine <= CHILD_MEM && mine + PIECE > CHILD_MEM,
            "%s after %u pieces, %lu bytes charged of %u", err_name(err), n, mine, CHILD_MEM);
     // Room for what registering our name takes (slots, a cap copy).
     for (unsigned k = 0; k < 4 && n; k++)
-        ram_free(held[--n]);
+        err_ignore(ram_free(held[--n]),
+                   "cleanup: what is not taken back is reclaimed when the test ends");
 }
 
 void limited_main(void)
@@ -165,9 +167,12 @@ static struct held now(void)
 {
     struct held h = {0};
     uint64_t total, mine, all;
-    memserv_stats(&total, &h.free, &mine);
+    err_ignore(
+        memserv_stats(&total, &h.free, &mine),
+        "the figures compared next are zero if mem_serv did not answer, and the check fails");
     h.others = total - h.free - mine;
-    devmgr_stats(&h.vectors, &h.domains, &all);
+    err_ignore(devmgr_stats(&h.vectors, &h.domains, &all),
+               "the figures compared next are zero if devmgr did not answer, and the check fails");
     return h;
 }
 
@@ -186,7 +191,7 @@ static unsigned vnics_of(uint64_t pid)
 {
     static struct netctl_vnic v[NETCTL_MAX_VNICS];
     unsigned n = 0, held = 0;
-    netctl_list(v, NETCTL_MAX_VNICS, &n);
+    err_ignore(netctl_list(v, NETCTL_MAX_VNICS, &n), "n stays 0 and the check that follows fails");
     for (unsigned i = 0; i < n; i++)
         held += v[i].owner == pid;
     return held;
@@ -209,7 +214,8 @@ void neighbour_main(void)
            "%u domains, %u MiB: %s, %u more devmgr channels: %s", doms, (2 * CHILD_MEM) >> 20,
            err_name(mem), chans, err_name(err));
     if (err_is_ok(mem))
-        ram_free(ram);
+        err_ignore(ram_free(ram),
+                   "cleanup: what is not taken back is reclaimed when the test ends");
     // (Our domains and channels go when we end.)
 }
 
@@ -259,7 +265,7 @@ void test_limits(void)
     err = proc_spawn_limited(PROC_ANY_CORE, "systest limited", &tiny, &pid);
     struct held after = now();
     report("limits.spawn_too_small",
-           err_no(err) == LIMIT_ERR_MEMORY && after.others == before.others,
+           err_has(err, LIMIT_ERR_MEMORY) && after.others == before.others,
            "%s, others' RAM %lu then %lu", err_name(err), before.others, after.others);
     err = proc_spawn_limited(PROC_ANY_CORE, "systest limited", &child_limits, &pid);
     capref_t up;

@@ -17,6 +17,9 @@
 #include <string.h>
 #include <sys/capops.h>
 #include <sys/devmgr.h>
+#include <sys/failpoint.h>
+#include <sys/initsvc.h>
+#include <sys/memserv.h>
 #include <sys/netctl.h>
 #include <sys/slot.h>
 #include <sys/sys.h>
@@ -44,7 +47,7 @@ static void report(const char *id, bool ok, const char *fmt, ...)
 }
 
 // Send one frame we build in a queue buffer: fill(buf) returns its length.
-static errval_t send_frame(struct netq *q, const uint8_t *frame, uint16_t len)
+static MUST_CHECK errval_t send_frame(struct netq *q, const uint8_t *frame, uint16_t len)
 {
     struct netq_pkt p;
     errval_t err = netq_tx_buf(q, &p);
@@ -136,7 +139,8 @@ static bool answer(struct netq *q, const uint8_t *f, uint16_t len, unsigned *ech
         uint32_t who;
         memcpy(&who, f + 28, 4);
         arp_frame(out, 2, q->mac, q->ip, f + 22, who);
-        send_frame(q, out, 42);
+        err_ignore(send_frame(q, out, 42),
+                   "the test counts what arrives; a lost frame shows there");
         return false;
     }
     unsigned ulen;
@@ -182,7 +186,7 @@ static int echo(bool via_netd, uint16_t vlan)
         }
         netq_rx_done(q, pk, n);
         if (!n)
-            netq_wait(q, 0);
+            err_ignore(netq_wait(q, 0), "the poll that follows sees what arrived");
     }
     struct netq_stats st;
     q->ops->stats(q, &st);
@@ -256,7 +260,8 @@ static int echo_poll(void)
             k++;
         }
         if (k)
-            netq_tx(q, tx, k, &sent);
+            err_ignore(netq_tx(q, tx, k, &sent),
+                       "sent says how many went; the test counts the echoes");
         netq_rx_done(q, pk, n);
         os_probe_pop();
     }
@@ -339,7 +344,7 @@ static void filters_enforced(struct netq *q)
         err = send_frame(q2, frame, udp_frame(frame, q2, q->mac, q->ip, i % 2 ? 9 : 7, "x", 1));
     unsigned got7 = 0, got9 = 0;
     for (int tries = 0; err_is_ok(err) && tries < 20 && got7 < 2; tries++) {
-        netq_wait(q, 100000);
+        err_ignore(netq_wait(q, 100000), "the poll that follows sees what arrived");
         struct netq_pkt pk[16];
         unsigned n = netq_rx(q, pk, 16);
         for (unsigned i = 0; i < n; i++) {
@@ -387,8 +392,8 @@ static void vlan_checks(capref_t cap, uint16_t id)
     errval_t off = netctl_vnic_vlan(cap, 0);
     errval_t list2 = netctl_list(all, NETCTL_MAX_VNICS, &n);
     report("vnic.vlan",
-           err_no(bad) == SYS_ERR_INVALID_ARGS && err_no(none) == NETCTL_ERR_NOT_VNIC_CAP &&
-               err_no(forged) == NETCTL_ERR_NOT_VNIC_CAP && err_is_ok(on) && shown == 100 &&
+           err_has(bad, SYS_ERR_INVALID_ARGS) && err_has(none, NETCTL_ERR_NOT_VNIC_CAP) &&
+               err_has(forged, NETCTL_ERR_NOT_VNIC_CAP) && err_is_ok(on) && shown == 100 &&
                err_is_ok(off) && err_is_ok(list2) && all[id].vlan == 0,
            "4095: %s, no cap: %s, forged: %s, 100: %s (listed %u), 0: %s (listed %u)",
            err_name(bad), err_name(none), err_name(forged), err_name(on), shown, err_name(off),
@@ -405,7 +410,7 @@ static unsigned broadcasts_seen(struct netq *q, struct netq *q2, char tag)
         return 99;
     unsigned seen = 0;
     for (int tries = 0; tries < 5; tries++) {
-        netq_wait(q, 100000);
+        err_ignore(netq_wait(q, 100000), "the poll that follows sees what arrived");
         struct netq_pkt pk[16];
         unsigned n = netq_rx(q, pk, 16);
         for (unsigned i = 0; i < n; i++) {
@@ -437,13 +442,13 @@ static void device_rx_mode(struct netq *q)
     errval_t bad = netctl_vnic_rx_mode(vnic_cap(q), 4);
     report("vnic.rx_mode_in_device",
            err_is_ok(err) && err_is_ok(off) && while_off == 0 && err_is_ok(on) && while_on == 1 &&
-               err_no(bad) == SYS_ERR_INVALID_ARGS,
+               err_has(bad, SYS_ERR_INVALID_ARGS),
            "%s; off: %s, %u broadcasts seen (0 wanted); on: %s, %u seen (1 wanted); mode 4: %s",
            err_name(err), err_name(off), while_off, err_name(on), while_on, err_name(bad));
     if (q2)
         q2->ops->close(q2);
     errval_t stale = copy ? netctl_vnic_vlan(copy, 5) : err;
-    report("vnic.stale_cap", err_no(stale) == NETCTL_ERR_NOT_VNIC_CAP, "%s", err_name(stale));
+    report("vnic.stale_cap", err_has(stale, NETCTL_ERR_NOT_VNIC_CAP), "%s", err_name(stale));
 }
 
 static void checks(void)
@@ -457,7 +462,8 @@ static void checks(void)
         return;
     static struct devmgr_dev devs[DEVMGR_MAX_DEVS];
     unsigned n = 0;
-    devmgr_list(devs, DEVMGR_MAX_DEVS, &n);
+    err_ignore(devmgr_list(devs, DEVMGR_MAX_DEVS, &n),
+               "n stays 0 and the check that follows fails");
     bool granted = false;
     for (unsigned i = 0; i < n; i++)
         granted |= devs[i].rid == info->rid && devs[i].owner == sys_pid() &&
@@ -478,11 +484,12 @@ static void checks(void)
     errval_t fake_destroy = err_is_ok(fake) ? netctl_filter_destroy(forged) : fake;
     errval_t destroy = err_is_ok(err) ? netctl_filter_destroy(fc) : err;
     errval_t again = err_is_ok(err) ? netctl_filter_destroy(fc) : err;
-    netctl_filters(vnic_cap(q), list, NETCTL_MAX_FILTERS, &nf2);
+    err_ignore(netctl_filters(vnic_cap(q), list, NETCTL_MAX_FILTERS, &nf2),
+               "nf2 stays 0 and the check that follows fails");
     report("vnic.filter_caps",
            err_is_ok(err) && err_is_ok(l1) && nf == 1 && list[0].port == 7 &&
-               err_no(fake_destroy) == NETCTL_ERR_NO_FILTER && err_is_ok(destroy) &&
-               err_no(again) == NETCTL_ERR_NO_FILTER && nf2 == 0,
+               err_has(fake_destroy, NETCTL_ERR_NO_FILTER) && err_is_ok(destroy) &&
+               err_has(again, NETCTL_ERR_NO_FILTER) && nf2 == 0,
            "create %s, list %s (%u), forged %s, destroy %s, twice %s, left %u", err_name(err),
            err_name(l1), nf, err_name(fake_destroy), err_name(destroy), err_name(again), nf2);
     filters_enforced(q);
@@ -493,7 +500,7 @@ static void checks(void)
     struct netctl_vnic all[NETCTL_MAX_VNICS];
     err = netctl_list(all, NETCTL_MAX_VNICS, &n);
     report("vnic.rate_limit_unsupported",
-           err_no(rate) == IGB_ERR_NO_RATE_LIMIT && err_is_ok(err) && all[info->id].enforced == 0,
+           err_has(rate, IGB_ERR_NO_RATE_LIMIT) && err_is_ok(err) && all[info->id].enforced == 0,
            "%s, enforced %#x", err_name(rate), err_is_ok(err) ? all[info->id].enforced : 0);
     vlan_checks(vnic_cap(q), info->id);
     // Without the VNIC's cap nothing can end it: a forged cap, a filter cap
@@ -504,11 +511,11 @@ static void checks(void)
                           : SYS_ERR_OK;
     errval_t none = netctl_vnic_destroy(NULL_CAP);
     report("vnic.not_owner",
-           err_no(theirs) == NETCTL_ERR_NOT_VNIC_CAP && err_no(filter) == NETCTL_ERR_NOT_VNIC_CAP &&
-               err_no(none) == NETCTL_ERR_NOT_VNIC_CAP,
+           err_has(theirs, NETCTL_ERR_NOT_VNIC_CAP) && err_has(filter, NETCTL_ERR_NOT_VNIC_CAP) &&
+               err_has(none, NETCTL_ERR_NOT_VNIC_CAP),
            "forged %s, filter cap %s, none %s", err_name(theirs), err_name(filter), err_name(none));
     if (fc)
-        netctl_filter_destroy(fc);
+        err_ignore(netctl_filter_destroy(fc), "cleanup: the filter goes with the VNIC anyway");
     err = netctl_list(all, NETCTL_MAX_VNICS, &n);
     report("vnic.list",
            err_is_ok(err) && n == NETCTL_MAX_VNICS && all[info->id].owner == sys_pid() &&
@@ -520,7 +527,8 @@ static void checks(void)
     // ... and the VF is netctl's again (the grant ended), not ours.
     uint16_t rid = info->rid;
     uint64_t vf_owner = 0;
-    devmgr_list(devs, DEVMGR_MAX_DEVS, &n);
+    err_ignore(devmgr_list(devs, DEVMGR_MAX_DEVS, &n),
+               "n stays 0 and the check that follows fails");
     for (unsigned i = 0; i < n; i++)
         vf_owner = devs[i].rid == rid ? devs[i].owner : vf_owner;
     report("vnic.close_frees", err_is_ok(err) && all[info->id].owner == 0 && vf_owner != sys_pid(),
@@ -550,9 +558,152 @@ static int wait_test(bool via_netd)
         err = SYS_ERR_OK; // a frame came: again
     }
     report(via_netd ? "netd.wait_timeout" : "vnic.wait_timeout",
-           err_no(err) == SYS_ERR_TIMEOUT && us >= 29000 && us < 2000000,
+           err_has(err, SYS_ERR_TIMEOUT) && us >= 29000 && us < 2000000,
            "%s after %lu us (50000 asked)", err_name(err), us);
     return failed;
+}
+
+// ---- Set-up that unwinds: a failure injected at each step ----
+
+// What a failed set-up must leave as it found: our memory and mem_serv's
+// free memory, devmgr's vectors and IOMMU domains, netctl's VNICs of ours,
+// init's processes.
+struct held {
+    uint64_t mine, free, vectors, domains;
+    unsigned vnics, procs;
+};
+
+static errval_t held_now(struct held *h)
+{
+    uint64_t total, all;
+    struct netctl_vnic v[NETCTL_MAX_VNICS];
+    struct proc_info procs[PROC_LIST_MAX];
+    unsigned n = 0, np = 0;
+    *h = (struct held){0};
+    errval_t err = memserv_stats(&total, &h->free, &h->mine);
+    if (err_is_ok(err))
+        err = devmgr_stats(&h->vectors, &h->domains, &all);
+    if (err_is_ok(err))
+        err = netctl_list(v, NETCTL_MAX_VNICS, &n);
+    for (unsigned i = 0; i < n; i++)
+        h->vnics += v[i].owner == sys_pid();
+    if (err_is_ok(err))
+        err = proc_list(procs, PROC_LIST_MAX, &np);
+    h->procs = np;
+    return err;
+}
+
+// Compare with before; what differs is printed. whole: mem_serv's free
+// memory too (a server's or init's set-up spends others' memory).
+static bool unchanged(const char *what, unsigned n, const struct held *a, bool whole)
+{
+    struct held b;
+    errval_t err = held_now(&b);
+    bool same = err_is_ok(err) && a->mine == b.mine && a->vectors == b.vectors &&
+                a->domains == b.domains && a->vnics == b.vnics && a->procs == b.procs &&
+                (!whole || a->free == b.free);
+    if (!same)
+        printf("vnictest: %s, step %u failed: left behind: memory %ld bytes (free %ld), vectors "
+               "%ld, domains %ld, VNICs %d, processes %d (%s)\n",
+               what, n, (long)(b.mine - a->mine), (long)(b.free - a->free),
+               (long)(b.vectors - a->vectors), (long)(b.domains - a->domains),
+               (int)b.vnics - (int)a->vnics, (int)b.procs - (int)a->procs, err_name(err));
+    return same;
+}
+
+// One set-up, failed at step 1, 2, ... until it succeeds: each failure must
+// name the injected cause and leave nothing behind. arm: where the counter
+// is (here, or a server's for the next request); attempt: the set-up, and
+// its undo when it succeeds.
+struct unwind_case {
+    const char *id, *what;
+    bool whole; // the set-up runs in a server or init: their memory counts
+    errval_t (*arm)(unsigned n);
+    bool (*pending)(void); // the armed step was not reached (set-up done)
+    errval_t (*attempt)(void);
+};
+
+static void unwind_run(const struct unwind_case *c)
+{
+    struct held before;
+    errval_t err = c->attempt(); // warm-up: tables, slots and heap made once
+    if (err_is_ok(err))
+        err = held_now(&before);
+    unsigned n = 0, leaks = 0, wrong = 0;
+    bool done = false;
+    while (err_is_ok(err) && !done && ++n < 100) {
+        err = c->arm(n);
+        errval_t got = err_is_ok(err) ? c->attempt() : err;
+        done = err_is_ok(got) && c->pending();
+        if (!done && !err_has(got, FAIL_ERR_INJECTED)) {
+            wrong++;
+            err_print_chain("vnictest: not the injected failure", got);
+        }
+        if (n == 1 && err_is_fail(got))
+            err_print_chain("vnictest: step 1 (as an application sees it)", got);
+        if (!done) // (a spawn that succeeds leaves its ended process listed)
+            leaks += !unchanged(c->what, n, &before, c->whole);
+        err_ignore(c->arm(0), "disarming: the next attempt would show a failure it left armed");
+    }
+    report(c->id, err_is_ok(err) && done && n > 1 && !leaks && !wrong,
+           "%u steps failed one at a time, %u left something behind, %u failed otherwise; then "
+           "it succeeded: %s (%s)",
+           n - 1, leaks, wrong, done ? "yes" : "no", err_name(err));
+}
+
+static errval_t arm_here(unsigned n)
+{
+    failpoint_arm(n);
+    return SYS_ERR_OK;
+}
+
+static bool pending_here(void) { return failpoint_pending(); }
+
+static bool pending_server(void) { return true; } // (a success means the steps ran out)
+
+static errval_t arm_netctl(unsigned n)
+{
+    errval_t err;
+    struct rpc_chan *c = netctl_chan(&err);
+    return err_is_ok(err) ? rpc_failpoint(c, n) : err;
+}
+
+static errval_t arm_init(unsigned n)
+{
+    errval_t err;
+    struct rpc_chan *c = initsvc_chan(&err);
+    return err_is_ok(err) ? rpc_failpoint(c, n) : err;
+}
+
+static errval_t open_close_vnic(void)
+{
+    struct netq *q;
+    errval_t err = vnic_open(&q);
+    if (err_is_ok(err))
+        q->ops->close(q); // which gives everything back too
+    return err;
+}
+
+static errval_t spawn_wait(void)
+{
+    uint64_t pid, status;
+    errval_t err = proc_spawn("vnictest usage", &pid);
+    if (err_is_ok(err))
+        err = proc_wait(pid, &status);
+    return err;
+}
+
+static void unwind(void)
+{
+    static const struct unwind_case cases[] = {
+        {"unwind.vnic_open", "vnic_open", false, arm_here, pending_here, open_close_vnic},
+        {"unwind.netctl_create", "netctl's VNIC create", true, arm_netctl, pending_server,
+         open_close_vnic},
+        {"unwind.spawn", "init's spawn", true, arm_init, pending_server, spawn_wait},
+    };
+    for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        unwind_run(&cases[i]);
+    printf("vnictest: unwind done\n");
 }
 
 int main(int argc, char **argv)
@@ -566,6 +717,10 @@ int main(int argc, char **argv)
         return echo(argc > 2 && !strcmp(argv[2], "--netd"), 0);
     if (!strcmp(t, "wait"))
         return wait_test(argc > 2 && !strcmp(argv[2], "--netd"));
+    if (!strcmp(t, "unwind")) {
+        unwind();
+        return failed;
+    }
     if (!strcmp(t, "checks")) {
         checks();
         return failed;
@@ -578,7 +733,7 @@ int main(int argc, char **argv)
         for (;;)
             sys_yield();
     }
-    printf(
-        "usage: vnictest checks | echo [--netd | --poll | --vlan <vid>] | wait [--netd] | hold\n");
+    printf("usage: vnictest checks | unwind | echo [--netd | --poll | --vlan <vid>] | wait "
+           "[--netd] | hold\n");
     return 1;
 }

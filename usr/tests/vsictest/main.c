@@ -62,7 +62,7 @@ static uint32_t nsid_of(const char *name)
 {
     struct storctl_vsa list[STORCTL_MAX_VSAS];
     unsigned n = 0;
-    storctl_vsa_list(list, STORCTL_MAX_VSAS, &n);
+    err_ignore(storctl_vsa_list(list, STORCTL_MAX_VSAS, &n), "n stays 0 and the listing is empty");
     for (unsigned i = 0; i < n; i++) {
         if (!strcmp(list[i].name, name))
             return list[i].nsid;
@@ -71,7 +71,7 @@ static uint32_t nsid_of(const char *name)
 }
 
 // Spawn `vsictest create` and wait for it; its own TEST line says how it went.
-static errval_t third_vsic(void)
+static MUST_CHECK errval_t third_vsic(void)
 {
     uint64_t pid, status;
     uint32_t state;
@@ -91,7 +91,7 @@ static bool only_ours(struct vsic *v, struct vsa *a, uint32_t *wrong)
     for (uint32_t nsid = 1; nsid <= 5; nsid++) {
         struct nvme_ns ns = {&v->q, nsid, 512, 8};
         errval_t err = nvme_read_sync(&ns, 0, 1, &x, VSIC_WAIT_US);
-        if (nsid == a->ns.nsid ? err_is_fail(err) : err_no(err) != NVME_ERR_SC_INVALID_FIELD) {
+        if (nsid == a->ns.nsid ? err_is_fail(err) : !err_has(err, NVME_ERR_SC_INVALID_FIELD)) {
             *wrong = nsid;
             return false;
         }
@@ -116,8 +116,8 @@ static void probe_registers(struct vsic *v)
     errval_t id = cap_identify(v->doorbells, &ci);
     errval_t big = vspace_map(v->doorbells, 2 * 4096, MAP_WRITE, &two);
     report("no_page0",
-           err_no(e1) == DEVMGR_ERR_NOT_OWNER && err_no(e2) == DEVMGR_ERR_NOT_OWNER &&
-               err_no(e3) == DEVMGR_ERR_NOT_OWNER && err_no(e4) == DEVMGR_ERR_NOT_OWNER &&
+           err_has(e1, DEVMGR_ERR_NOT_OWNER) && err_has(e2, DEVMGR_ERR_NOT_OWNER) &&
+               err_has(e3, DEVMGR_ERR_NOT_OWNER) && err_has(e4, DEVMGR_ERR_NOT_OWNER) &&
                err_is_ok(id) && ci.bytes == 4096 && ci.base % 0x4000 == 0x1000 &&
                v->info.db_off == 0x1000 && err_is_fail(big),
            "devmgr: BAR 0 %s, config %s, vector %s, attach %s; the doorbell cap: %s, %lu bytes "
@@ -127,8 +127,7 @@ static void probe_registers(struct vsic *v)
     capref_t again = NULL_CAP;
     errval_t twice =
         storctl_vsic_queues(v->info.id, v->q.sq.mem.iova, v->q.cq.mem.iova, 8, NULL_CAP, &again);
-    report("queues_once", err_no(twice) == SYS_ERR_BUSY, "a second queue pair: %s",
-           err_name(twice));
+    report("queues_once", err_has(twice, SYS_ERR_BUSY), "a second queue pair: %s", err_name(twice));
 }
 
 // The admin doorbells are on our page: ring them with garbage. The device
@@ -189,8 +188,8 @@ static void probe_device(struct vsic *v, struct vsa *a, const char *held)
     errval_t rd = nvme_read_sync(&ns, 0, 1, &x, VSIC_WAIT_US);
     errval_t wr = nvme_write_sync(&ns, 0, 1, &x, VSIC_WAIT_US);
     report("other_vsa_unreachable",
-           other && other != a->ns.nsid && err_no(rd) == NVME_ERR_SC_INVALID_FIELD &&
-               err_no(wr) == NVME_ERR_SC_INVALID_FIELD,
+           other && other != a->ns.nsid && err_has(rd, NVME_ERR_SC_INVALID_FIELD) &&
+               err_has(wr, NVME_ERR_SC_INVALID_FIELD),
            "namespace %u ('%s'): read %s, write %s", other, held, err_name(rd), err_name(wr));
     errval_t own = nvme_read_sync(&a->ns, 0, 1, &x, VSIC_WAIT_US);
     report("own_vsa_reachable", err_is_ok(own), "namespace %u: %s", a->ns.nsid, err_name(own));
@@ -205,10 +204,10 @@ static int probe(const char *held, const char *mine)
     struct vsic *v = NULL;
     struct vsa *a = NULL, *h = NULL;
     errval_t early = storctl_vsa_acquire(mine, &info);
-    report("acquire_needs_vsic", err_no(early) == STORCTL_ERR_NO_VSIC, "%s", err_name(early));
+    report("acquire_needs_vsic", err_has(early, STORCTL_ERR_NO_VSIC), "%s", err_name(early));
     errval_t err = vsic_open(&v);
     errval_t again = err_is_ok(err) ? storctl_vsic_create(&second, NULL) : err;
-    report("one_vsic_per_process", err_is_ok(err) && err_no(again) == STORCTL_ERR_HAS_VSIC,
+    report("one_vsic_per_process", err_is_ok(err) && err_has(again, STORCTL_ERR_HAS_VSIC),
            "open %s, a second %s", err_name(err), err_name(again));
     if (err_is_fail(err))
         return 1;
@@ -216,10 +215,10 @@ static int probe(const char *held, const char *mine)
     if (err_is_fail(spawn))
         report("no_vsic_free", false, "spawning vsictest create: %s", err_name(spawn));
     errval_t taken = vsa_open(v, held, &h);
-    report("held_vsa_refused", err_no(taken) == STORCTL_ERR_VSA_HELD, "'%s': %s", held,
+    report("held_vsa_refused", err_has(taken, STORCTL_ERR_VSA_HELD), "'%s': %s", held,
            err_name(taken));
     errval_t bad = storctl_vsa_acquire("no/such name", &info);
-    report("bad_name_refused", err_no(bad) == STORCTL_ERR_BAD_NAME, "%s", err_name(bad));
+    report("bad_name_refused", err_has(bad, STORCTL_ERR_BAD_NAME), "%s", err_name(bad));
     err = vsa_open(v, mine, &a);
     report("own_vsa", err_is_ok(err), "'%s': %s", mine, err_name(err));
     if (err_is_ok(err))
@@ -228,8 +227,8 @@ static int probe(const char *held, const char *mine)
     errval_t rel = a ? vsa_close(a) : err;
     errval_t twice = storctl_vsa_release(mine);
     report("release",
-           err_is_ok(rel) && err_no(twice) == STORCTL_ERR_NOT_HELD &&
-               err_no(notheld) == STORCTL_ERR_NOT_HELD,
+           err_is_ok(rel) && err_has(twice, STORCTL_ERR_NOT_HELD) &&
+               err_has(notheld, STORCTL_ERR_NOT_HELD),
            "ours %s, again %s, the other's %s", err_name(rel), err_name(twice), err_name(notheld));
     err = vsic_close(v);
     report("vsic_destroy", err_is_ok(err), "%s", err_name(err));
@@ -270,8 +269,8 @@ static int destroy(const char *name, const char *other, const char *fresh)
     errval_t bad = storctl_vsa_destroy("no/such"), theirs = storctl_vsa_destroy(other);
     errval_t gone = a ? vsa_destroy(a) : err;
     report("vsa_destroy",
-           written && err_is_ok(gone) && nsid_of(name) == 0 &&
-               err_no(bad) == STORCTL_ERR_BAD_NAME && err_no(theirs) == STORCTL_ERR_NOT_HELD,
+           written && err_is_ok(gone) && nsid_of(name) == 0 && err_has(bad, STORCTL_ERR_BAD_NAME) &&
+               err_has(theirs, STORCTL_ERR_NOT_HELD),
            "written %d, destroy %s (name still at namespace %u), bad name %s, not held %s", written,
            err_name(gone), nsid_of(name), err_name(bad), err_name(theirs));
     err = vsa_open(v, fresh, &b);
@@ -279,8 +278,8 @@ static int destroy(const char *name, const char *other, const char *fresh)
            err_is_ok(err) && b->ns.nsid == nsid && reads_as(b, 0, 0) && reads_as(b, last, 0),
            "'%s': %s, namespace %u (was %u)", fresh, err_name(err), b ? b->ns.nsid : 0, nsid);
     if (b)
-        vsa_close(b);
-    vsic_close(v);
+        err_ignore(vsa_close(b), "the test ends next; storctl takes the VSA back when it does");
+    err_ignore(vsic_close(v), "the test ends next; storctl takes the VSIC back when it does");
     return 0;
 }
 
@@ -293,7 +292,7 @@ int main(int argc, char **argv)
     if (argc == 2 && !strcmp(argv[1], "create")) {
         struct storctl_vsic v;
         errval_t err = storctl_vsic_create(&v, NULL);
-        report("no_vsic_free", err_no(err) == STORCTL_ERR_NO_VSIC_FREE, "%s", err_name(err));
+        report("no_vsic_free", err_has(err, STORCTL_ERR_NO_VSIC_FREE), "%s", err_name(err));
         return 0;
     }
     if (argc == 3 && !strcmp(argv[1], "full")) {
@@ -301,7 +300,7 @@ int main(int argc, char **argv)
         struct vsa *a;
         errval_t err = vsic_open(&v);
         errval_t full = err_is_ok(err) ? vsa_open(v, argv[2], &a) : err;
-        report("no_vsa_free", err_no(full) == STORCTL_ERR_NO_VSA_FREE, "'%s': %s", argv[2],
+        report("no_vsa_free", err_has(full, STORCTL_ERR_NO_VSA_FREE), "'%s': %s", argv[2],
                err_name(full));
         return 0;
     }

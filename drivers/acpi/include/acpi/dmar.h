@@ -83,7 +83,8 @@ struct acpi_dmar {
 // register bases and RMRR bounds for alignment. Errors: SYS_ERR_CORRUPT
 // (*why says what), ACPI_ERR_TOO_MANY (a capacity above, including a path
 // longer than ACPI_DMAR_MAX_PATH); *d must then not be used.
-errval_t acpi_dmar_parse(const void *table, size_t len, struct acpi_dmar *d, const char **why);
+MUST_CHECK errval_t acpi_dmar_parse(const void *table, size_t len, struct acpi_dmar *d,
+                                    const char **why);
 
 // The secondary and subordinate bus numbers of the PCI bridge at
 // (segment, bus, dev, fn); an error if there is no bridge there.
@@ -98,14 +99,15 @@ typedef errval_t (*acpi_bridge_fn)(void *arg, uint16_t segment, uint8_t bus, uin
 // bus/dev/fn of the scope's device. Errors: SYS_ERR_INVALID_ARGS (not a
 // PCI scope, or an empty path); ACPI_ERR_SCOPE_UNRESOLVED pushed on
 // bridge()'s error when a hop is not a bridge.
-errval_t acpi_dmar_scope_resolve(const struct acpi_dmar_scope *s, uint16_t segment,
-                                 acpi_bridge_fn bridge, void *arg, uint8_t *bus, uint8_t *dev,
-                                 uint8_t *fn);
+MUST_CHECK errval_t acpi_dmar_scope_resolve(const struct acpi_dmar_scope *s, uint16_t segment,
+                                            acpi_bridge_fn bridge, void *arg, uint8_t *bus,
+                                            uint8_t *dev, uint8_t *fn);
 
 // The remapping unit (index into d->drhds) that translates DMA from PCI
 // function (segment, bus, dev, fn) (VT-d 8.3): the unit whose scopes list it
 // as an endpoint, or as a bridge it is or lies below; else the segment's
 // INCLUDE_PCI_ALL unit. Errors: SYS_ERR_NOT_FOUND (no unit covers it),
 // or a scope's resolution error.
-errval_t acpi_dmar_unit_for(const struct acpi_dmar *d, uint16_t segment, uint8_t bus, uint8_t dev,
-                            uint8_t fn, acpi_bridge_fn bridge, void *arg, unsigned *unit);
+MUST_CHECK errval_t acpi_dmar_unit_for(const struct acpi_dmar *d, uint16_t segment, uint8_t bus,
+                                       uint8_t dev, uint8_t fn, acpi_bridge_fn bridge, void *arg,
+                                       unsigned *unit);

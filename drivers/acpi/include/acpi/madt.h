@@ -79,7 +79,8 @@ struct acpi_madt {
 // its type and the table's end, and every flag field for reserved values.
 // Errors: SYS_ERR_CORRUPT (*why says what), ACPI_ERR_TOO_MANY (*why says
 // which kind); *m is then incomplete and must not be used.
-errval_t acpi_madt_parse(const void *table, size_t len, struct acpi_madt *m, const char **why);
+MUST_CHECK errval_t acpi_madt_parse(const void *table, size_t len, struct acpi_madt *m,
+                                    const char **why);
 
 // The GSI, polarity and trigger mode of ISA IRQ irq: the override's if the
 // MADT has one, else identity-mapped, active high, edge-triggered.

@@ -25,8 +25,9 @@ struct acpi_mcfg {
 // allocations, and each allocation: start_bus <= end_bus, base aligned to
 // 1 MiB, no address overflow, no two regions of one segment sharing a bus.
 // Errors: SYS_ERR_CORRUPT (*why says what), ACPI_ERR_TOO_MANY.
-errval_t acpi_mcfg_parse(const void *table, size_t len, struct acpi_mcfg *m, const char **why);
+MUST_CHECK errval_t acpi_mcfg_parse(const void *table, size_t len, struct acpi_mcfg *m,
+                                    const char **why);
 
 // The ECAM region holding bus of segment, or SYS_ERR_NOT_FOUND.
-errval_t acpi_mcfg_find(const struct acpi_mcfg *m, uint16_t segment, uint8_t bus,
-                        const struct acpi_mcfg_region **out);
+MUST_CHECK errval_t acpi_mcfg_find(const struct acpi_mcfg *m, uint16_t segment, uint8_t bus,
+                                   const struct acpi_mcfg_region **out);

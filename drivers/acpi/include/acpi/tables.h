@@ -56,23 +56,23 @@ bool acpi_checksum_ok(const void *p, size_t len);
 // signature sig: its header length at least min_len and at most len, and its
 // checksum right. The table parsers (MADT, MCFG, DMAR) start with this.
 // Errors: SYS_ERR_CORRUPT with *why saying what was wrong.
-errval_t acpi_table_check(const void *table, size_t len, const char *sig, size_t min_len,
-                          const char **why);
+MUST_CHECK errval_t acpi_table_check(const void *table, size_t len, const char *sig, size_t min_len,
+                                     const char **why);
 
 // Validate the RSDP (len bytes at rsdp: signature, checksum, and for
 // revision 2+ length and extended checksum), then map and validate the
 // XSDT (if present and valid) or the RSDT. Errors: SYS_ERR_CORRUPT with
 // *why saying what was wrong; SYS_ERR_NOT_FOUND if the root cannot be mapped.
-errval_t acpi_tables_init(struct acpi_tables *t, const void *rsdp, size_t len, acpi_map_fn map,
-                          void *arg, const char **why);
+MUST_CHECK errval_t acpi_tables_init(struct acpi_tables *t, const void *rsdp, size_t len,
+                                     acpi_map_fn map, void *arg, const char **why);
 
 // Entry i of the root table: its physical address, and the mapped table if
 // its header and checksum are valid (SYS_ERR_CORRUPT otherwise, so a corrupt
 // table is reported and skipped, never trusted).
-errval_t acpi_table_get(const struct acpi_tables *t, unsigned i, uint64_t *pa,
-                        const struct acpi_sdt_header **out);
+MUST_CHECK errval_t acpi_table_get(const struct acpi_tables *t, unsigned i, uint64_t *pa,
+                                   const struct acpi_sdt_header **out);
 
 // The n-th valid table (0-based) with the 4-character signature sig, or
 // SYS_ERR_NOT_FOUND.
-errval_t acpi_table_find(const struct acpi_tables *t, const char *sig, unsigned n,
-                         const struct acpi_sdt_header **out);
+MUST_CHECK errval_t acpi_table_find(const struct acpi_tables *t, const char *sig, unsigned n,
+                                    const struct acpi_sdt_header **out);

@@ -28,6 +28,6 @@ struct nvme_bdev {
 // page aligned) with list as the PRP list page (needed if npages > 2).
 // Errors: SYS_ERR_INVALID_ARGS (npages, or a block size other than
 // 512 .. 4096), SYS_ERR_ALIGNMENT, NVME_ERR_NO_PRP_LIST.
-errval_t nvme_bdev_init(struct nvme_bdev *b, const struct nvme_ns *ns, const struct nvme_dma *pages,
-                        unsigned npages, struct nvme_dma list, uint64_t timeout_us,
-                        struct blockdev *dev);
+MUST_CHECK errval_t nvme_bdev_init(struct nvme_bdev *b, const struct nvme_ns *ns,
+                                   const struct nvme_dma *pages, unsigned npages,
+                                   struct nvme_dma list, uint64_t timeout_us, struct blockdev *dev);

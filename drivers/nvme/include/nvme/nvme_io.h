@@ -50,8 +50,9 @@ struct nvme_ioq {
 // commands' (NVME_ERR_SC_INVALID_QID, NVME_ERR_SC_QSIZE,
 // NVME_ERR_SC_INVALID_VECTOR ...); if the SQ is refused the CQ is deleted
 // again.
-errval_t nvme_ioq_create(struct nvme_ctrl *c, struct nvme_ioq *q, uint16_t qid, struct nvme_dma sq,
-                         struct nvme_dma cq, uint16_t entries, int vector);
+MUST_CHECK errval_t nvme_ioq_create(struct nvme_ctrl *c, struct nvme_ioq *q, uint16_t qid,
+                                    struct nvme_dma sq, struct nvme_dma cq, uint16_t entries,
+                                    int vector);
 
 // The driver's side of a queue pair someone else creates (or created) on
 // the controller: what nvme_ioq_create checks and does, without the admin
@@ -60,20 +61,21 @@ errval_t nvme_ioq_create(struct nvme_ctrl *c, struct nvme_ioq *q, uint16_t qid, 
 // (nvme_ioq_create_at, by the control plane); c needs only its doorbells
 // (regs from NVME_REG_DOORBELLS on), dstrd, cap (MQES) and max_xfer.
 // Errors: SYS_ERR_INVALID_ARGS, SYS_ERR_ALIGNMENT.
-errval_t nvme_ioq_attach(struct nvme_ctrl *c, struct nvme_ioq *q, uint16_t qid, struct nvme_dma sq,
-                         struct nvme_dma cq, uint16_t entries, int vector);
+MUST_CHECK errval_t nvme_ioq_attach(struct nvme_ctrl *c, struct nvme_ioq *q, uint16_t qid,
+                                    struct nvme_dma sq, struct nvme_dma cq, uint16_t entries,
+                                    int vector);
 
 // The admin commands of nvme_ioq_create alone, for queues in memory this
 // driver does not touch (another process's, at IOVAs of the device's
 // domain). Errors: as nvme_ioq_create.
-errval_t nvme_ioq_create_at(struct nvme_ctrl *c, uint16_t qid, uint64_t sq_iova, uint64_t cq_iova,
-                            uint16_t entries, int vector);
+MUST_CHECK errval_t nvme_ioq_create_at(struct nvme_ctrl *c, uint16_t qid, uint64_t sq_iova,
+                                       uint64_t cq_iova, uint16_t entries, int vector);
 
 // Delete the queue pair: the SQ (the controller aborts what it still
 // holds: those commands complete with NVME_ERR_SC_ABORTED when polled
 // before), then the CQ. Commands still outstanding are called back with
 // NVME_ERR_SC_ABORTED and no completion. Errors: the commands'.
-errval_t nvme_ioq_delete(struct nvme_ioq *q);
+MUST_CHECK errval_t nvme_ioq_delete(struct nvme_ioq *q);
 
 // A command's data: pages[0..npages) (IOVAs, 4 KiB aligned) in order, the
 // transfer starting offset bytes into pages[0] (a multiple of 4), and
@@ -91,7 +93,8 @@ struct nvme_xfer {
 // Errors: SYS_ERR_INVALID_ARGS (0 bytes, or more than the pages hold),
 // SYS_ERR_ALIGNMENT (an unaligned page, list or offset), NVME_ERR_TOO_LARGE,
 // NVME_ERR_NO_PRP_LIST.
-errval_t nvme_prp_build(const struct nvme_xfer *x, uint32_t bytes, uint64_t *prp1, uint64_t *prp2);
+MUST_CHECK errval_t nvme_prp_build(const struct nvme_xfer *x, uint32_t bytes, uint64_t *prp1,
+                                   uint64_t *prp2);
 
 // Put cmd (opcode, NSID and command dwords filled; data pointer and CID
 // are set here from x and the free slot) on the queue with bytes of data
@@ -99,8 +102,9 @@ errval_t nvme_prp_build(const struct nvme_xfer *x, uint32_t bytes, uint64_t *prp
 // done(arg, ...) is called (done NULL: nobody is told). Errors: NVME_ERR_QUEUE_FULL (no free entry
 // or slot), NVME_ERR_TOO_LARGE (above the controller's MDTS),
 // nvme_prp_build's.
-errval_t nvme_io_submit(struct nvme_ioq *q, struct nvme_sqe *cmd, const struct nvme_xfer *x,
-                        uint32_t bytes, nvme_io_done_fn done, void *arg, uint16_t *cid);
+MUST_CHECK errval_t nvme_io_submit(struct nvme_ioq *q, struct nvme_sqe *cmd,
+                                   const struct nvme_xfer *x, uint32_t bytes, nvme_io_done_fn done,
+                                   void *arg, uint16_t *cid);
 
 // Take every completion the controller has posted, call each command's
 // callback, and tell the controller (CQ head doorbell). Returns how many.
@@ -109,7 +113,8 @@ unsigned nvme_ioq_poll(struct nvme_ioq *q);
 // Poll until *flag is true (a callback sets it), or with flag NULL until
 // no command is outstanding, for at most timeout_us. Errors:
 // SYS_ERR_TIMEOUT, NVME_ERR_FATAL (CSTS.CFS, or the controller is gone).
-errval_t nvme_ioq_wait(struct nvme_ioq *q, const volatile bool *flag, uint64_t timeout_us);
+MUST_CHECK errval_t nvme_ioq_wait(struct nvme_ioq *q, const volatile bool *flag,
+                                  uint64_t timeout_us);
 
 // Forget the callback of outstanding command cid (its waiter gave up): the
 // slot stays in use until the controller completes the command or the
@@ -130,24 +135,27 @@ struct nvme_ns {
 // (nblocks), nvme_io_submit's. The device reports blocks beyond the
 // namespace (NVME_ERR_SC_LBA_RANGE) and a namespace not attached to this
 // controller (NVME_ERR_SC_INVALID_FIELD) through the callback.
-errval_t nvme_read(const struct nvme_ns *ns, uint64_t slba, uint32_t nblocks,
-                   const struct nvme_xfer *x, nvme_io_done_fn done, void *arg, uint16_t *cid);
-errval_t nvme_write(const struct nvme_ns *ns, uint64_t slba, uint32_t nblocks,
-                    const struct nvme_xfer *x, nvme_io_done_fn done, void *arg, uint16_t *cid);
-errval_t nvme_flush(const struct nvme_ns *ns, nvme_io_done_fn done, void *arg, uint16_t *cid);
+MUST_CHECK errval_t nvme_read(const struct nvme_ns *ns, uint64_t slba, uint32_t nblocks,
+                              const struct nvme_xfer *x, nvme_io_done_fn done, void *arg,
+                              uint16_t *cid);
+MUST_CHECK errval_t nvme_write(const struct nvme_ns *ns, uint64_t slba, uint32_t nblocks,
+                               const struct nvme_xfer *x, nvme_io_done_fn done, void *arg,
+                               uint16_t *cid);
+MUST_CHECK errval_t nvme_flush(const struct nvme_ns *ns, nvme_io_done_fn done, void *arg,
+                               uint16_t *cid);
 // WRITE ZEROES: nblocks (1 .. 65536) blocks at slba read as zeros after
 // it; no data moves, so MDTS does not bound it. The controller must offer
 // it (ONCS; QEMU does), else its status is NVME_ERR_SC_INVALID_OPCODE.
-errval_t nvme_write_zeroes(const struct nvme_ns *ns, uint64_t slba, uint32_t nblocks,
-                           nvme_io_done_fn done, void *arg, uint16_t *cid);
+MUST_CHECK errval_t nvme_write_zeroes(const struct nvme_ns *ns, uint64_t slba, uint32_t nblocks,
+                                      nvme_io_done_fn done, void *arg, uint16_t *cid);
 
 // The same, waiting for the completion for at most timeout_us. Errors:
 // the submission's, nvme_ioq_wait's (on a timeout the command stays
 // outstanding, abandoned), the command's status.
-errval_t nvme_read_sync(const struct nvme_ns *ns, uint64_t slba, uint32_t nblocks,
-                        const struct nvme_xfer *x, uint64_t timeout_us);
-errval_t nvme_write_sync(const struct nvme_ns *ns, uint64_t slba, uint32_t nblocks,
-                         const struct nvme_xfer *x, uint64_t timeout_us);
-errval_t nvme_flush_sync(const struct nvme_ns *ns, uint64_t timeout_us);
-errval_t nvme_write_zeroes_sync(const struct nvme_ns *ns, uint64_t slba, uint32_t nblocks,
-                                uint64_t timeout_us);
+MUST_CHECK errval_t nvme_read_sync(const struct nvme_ns *ns, uint64_t slba, uint32_t nblocks,
+                                   const struct nvme_xfer *x, uint64_t timeout_us);
+MUST_CHECK errval_t nvme_write_sync(const struct nvme_ns *ns, uint64_t slba, uint32_t nblocks,
+                                    const struct nvme_xfer *x, uint64_t timeout_us);
+MUST_CHECK errval_t nvme_flush_sync(const struct nvme_ns *ns, uint64_t timeout_us);
+MUST_CHECK errval_t nvme_write_zeroes_sync(const struct nvme_ns *ns, uint64_t slba,
+                                           uint32_t nblocks, uint64_t timeout_us);

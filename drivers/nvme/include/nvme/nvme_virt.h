@@ -66,42 +66,43 @@ void nvme_secondaries_decode(const struct nvme_sec_ctrl_list *list, struct nvme_
 
 // Identify CNS 14h of controller c (the primary's own capabilities).
 // Errors: nvme_identify's.
-errval_t nvme_primary_caps(struct nvme_ctrl *c, struct nvme_primary_caps *out);
+MUST_CHECK errval_t nvme_primary_caps(struct nvme_ctrl *c, struct nvme_primary_caps *out);
 
 // Identify CNS 15h: the secondary controllers of c, all of them (at most
 // max). Errors: nvme_identify's.
-errval_t nvme_secondaries(struct nvme_ctrl *c, struct nvme_secondary *out, unsigned max,
-                          unsigned *n);
+MUST_CHECK errval_t nvme_secondaries(struct nvme_ctrl *c, struct nvme_secondary *out, unsigned max,
+                                     unsigned *n);
 
 // Would assigning count resources of type to secondary s be accepted?
 // Errors: NVME_ERR_VIRT_ONLINE, NVME_ERR_VIRT_TOO_MANY, NVME_ERR_VIRT_NO_FREE.
-errval_t nvme_virt_check_assign(const struct nvme_primary_caps *caps,
-                                const struct nvme_secondary *s, enum nvme_vres type,
-                                uint16_t count);
+MUST_CHECK errval_t nvme_virt_check_assign(const struct nvme_primary_caps *caps,
+                                           const struct nvme_secondary *s, enum nvme_vres type,
+                                           uint16_t count);
 
 // Does s hold what going online needs? Errors: NVME_ERR_VIRT_RESOURCES.
-errval_t nvme_virt_check_online(const struct nvme_secondary *s);
+MUST_CHECK errval_t nvme_virt_check_online(const struct nvme_secondary *s);
 
 // Set secondary cntlid's flexible resources of type to count (Virtualization
 // Management, Secondary Controller Assign), after the checks above. Errors:
 // NVME_ERR_NO_SECONDARY, nvme_virt_check_assign's, the command's.
-errval_t nvme_virt_assign(struct nvme_ctrl *c, uint16_t cntlid, enum nvme_vres type,
-                          uint16_t count);
+MUST_CHECK errval_t nvme_virt_assign(struct nvme_ctrl *c, uint16_t cntlid, enum nvme_vres type,
+                                     uint16_t count);
 
 // Bring secondary cntlid online (its VF's controller can then be
 // enabled). Errors: NVME_ERR_NO_SECONDARY, NVME_ERR_VIRT_RESOURCES,
 // NVME_ERR_VF_NOT_ENABLED (pushed on NVME_ERR_SC_SEC_CTRL_STATE), the
 // command's.
-errval_t nvme_virt_online(struct nvme_ctrl *c, uint16_t cntlid);
+MUST_CHECK errval_t nvme_virt_online(struct nvme_ctrl *c, uint16_t cntlid);
 
 // Take secondary cntlid offline: its controller stops (its CSTS reads CFS)
 // and its resources return to the free pool. Errors: the command's
 // (NVME_ERR_SC_INVALID_CTRL_ID).
-errval_t nvme_virt_offline(struct nvme_ctrl *c, uint16_t cntlid);
+MUST_CHECK errval_t nvme_virt_offline(struct nvme_ctrl *c, uint16_t cntlid);
 
 // Ask for count flexible resources of type for the primary itself
 // (Primary Controller Flexible Allocation): they take effect at the
 // primary's next function-level reset. Errors: nvme_primary_caps', the
 // command's (NVME_ERR_SC_NUM_RESOURCES: above the total;
 // NVME_ERR_SC_RESOURCE_ID: above what the secondaries leave).
-errval_t nvme_virt_primary_alloc(struct nvme_ctrl *c, enum nvme_vres type, uint16_t count);
+MUST_CHECK errval_t nvme_virt_primary_alloc(struct nvme_ctrl *c, enum nvme_vres type,
+                                            uint16_t count);

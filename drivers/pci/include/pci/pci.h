@@ -75,7 +75,8 @@ struct pci_header {
 
 // Read the header of function b. Errors: PCI_ERR_NO_DEVICE if its vendor
 // ID reads 0xFFFF (no function there -- or a VF, see pci_header_read_vf).
-errval_t pci_header_read(const struct pci_cfg *c, struct pci_bdf b, struct pci_header *h);
+MUST_CHECK errval_t pci_header_read(const struct pci_cfg *c, struct pci_bdf b,
+                                    struct pci_header *h);
 
 // Read the header of a virtual function, whose vendor and device IDs read
 // 0xFFFF by definition (PCIe 9.3.4.1.1-2): they are taken from the PF
@@ -105,20 +106,20 @@ struct pci_bar {
 // for the header type), PCI_ERR_WRONG_HEADER (cardbus), PCI_ERR_BAD_BAR
 // (reserved memory type, a 64-bit BAR in the last register, or a size mask
 // that is not a contiguous run of ones).
-errval_t pci_bar_probe(const struct pci_cfg *c, struct pci_bdf b, unsigned index,
-                       struct pci_bar *bar);
+MUST_CHECK errval_t pci_bar_probe(const struct pci_cfg *c, struct pci_bdf b, unsigned index,
+                                  struct pci_bar *bar);
 
 // Every BAR of function b into bars[0..*n), *n = 6 or 2: the second
 // register of a 64-bit BAR is reported as PCI_BAR_NONE.
-errval_t pci_bars_probe(const struct pci_cfg *c, struct pci_bdf b, struct pci_bar bars[6],
-                        unsigned *n);
+MUST_CHECK errval_t pci_bars_probe(const struct pci_cfg *c, struct pci_bdf b,
+                                   struct pci_bar bars[6], unsigned *n);
 
 // Program BAR index (decoded as bar) with address addr. Errors:
 // SYS_ERR_ALIGNMENT (addr not a multiple of the size), SYS_ERR_INVALID_ARGS
 // (no such BAR, or [addr, addr + size) beyond what its decoder reaches:
 // 4 GiB for 32-bit memory and I/O BARs). Updates bar->addr.
-errval_t pci_bar_assign(const struct pci_cfg *c, struct pci_bdf b, unsigned index,
-                        struct pci_bar *bar, uint64_t addr);
+MUST_CHECK errval_t pci_bar_assign(const struct pci_cfg *c, struct pci_bdf b, unsigned index,
+                                   struct pci_bar *bar, uint64_t addr);
 
 // A bridge address window [base, limit]; empty when limit < base.
 struct pci_window {
@@ -137,20 +138,21 @@ struct pci_bridge {
 
 // Read the bridge registers of function b. Errors: PCI_ERR_NO_DEVICE,
 // PCI_ERR_WRONG_HEADER (not a type 1 header).
-errval_t pci_bridge_read(const struct pci_cfg *c, struct pci_bdf b, struct pci_bridge *br);
+MUST_CHECK errval_t pci_bridge_read(const struct pci_cfg *c, struct pci_bdf b,
+                                    struct pci_bridge *br);
 
 // Program the bridge's bus numbers. Errors: PCI_ERR_WRONG_HEADER;
 // SYS_ERR_INVALID_ARGS unless primary < secondary <= subordinate.
-errval_t pci_bridge_set_buses(const struct pci_cfg *c, struct pci_bdf b, uint8_t primary,
-                              uint8_t secondary, uint8_t subordinate);
+MUST_CHECK errval_t pci_bridge_set_buses(const struct pci_cfg *c, struct pci_bdf b, uint8_t primary,
+                                         uint8_t secondary, uint8_t subordinate);
 
 // Program the non-prefetchable memory window to [base, limit], or close it
 // if base > limit. Errors: PCI_ERR_WRONG_HEADER; SYS_ERR_ALIGNMENT (base or
 // limit + 1 not 1 MiB aligned); SYS_ERR_INVALID_ARGS (above 4 GiB).
-errval_t pci_bridge_set_mem_window(const struct pci_cfg *c, struct pci_bdf b, uint64_t base,
-                                   uint64_t limit);
+MUST_CHECK errval_t pci_bridge_set_mem_window(const struct pci_cfg *c, struct pci_bdf b,
+                                              uint64_t base, uint64_t limit);
 
 // Program the prefetchable memory window likewise; above 4 GiB only if the
 // bridge implements a 64-bit prefetchable window.
-errval_t pci_bridge_set_pref_window(const struct pci_cfg *c, struct pci_bdf b, uint64_t base,
-                                    uint64_t limit);
+MUST_CHECK errval_t pci_bridge_set_pref_window(const struct pci_cfg *c, struct pci_bdf b,
+                                               uint64_t base, uint64_t limit);

@@ -22,13 +22,15 @@ void pci_cap_iter_init(struct pci_cap_iter *it, bool extended);
 // end of the list (or if the function has none); PCI_ERR_CAP_LIST if a
 // pointer leaves the capability area (legacy: 0x40-0xfc; extended:
 // 0x100-0xffc) or revisits a capability.
-errval_t pci_cap_next(const struct pci_cfg *c, struct pci_bdf b, struct pci_cap_iter *it,
-                      uint16_t *id, uint16_t *off);
+MUST_CHECK errval_t pci_cap_next(const struct pci_cfg *c, struct pci_bdf b, struct pci_cap_iter *it,
+                                 uint16_t *id, uint16_t *off);
 
 // The offset of the first legacy capability with id, or of the first
 // extended capability with id. Errors: SYS_ERR_NOT_FOUND, PCI_ERR_CAP_LIST.
-errval_t pci_cap_find(const struct pci_cfg *c, struct pci_bdf b, uint8_t id, uint16_t *off);
-errval_t pci_ext_cap_find(const struct pci_cfg *c, struct pci_bdf b, uint16_t id, uint16_t *off);
+MUST_CHECK errval_t pci_cap_find(const struct pci_cfg *c, struct pci_bdf b, uint8_t id,
+                                 uint16_t *off);
+MUST_CHECK errval_t pci_ext_cap_find(const struct pci_cfg *c, struct pci_bdf b, uint16_t id,
+                                     uint16_t *off);
 
 /* ---- MSI (PCI 6.8.1) ---- */
 
@@ -46,7 +48,8 @@ struct pci_msi {
 
 // Decode the MSI capability at off. Errors: PCI_ERR_BAD_CAP (no MSI ID
 // there, a reserved vector count, or a structure running past 0x100).
-errval_t pci_msi_read(const struct pci_cfg *c, struct pci_bdf b, uint16_t off, struct pci_msi *m);
+MUST_CHECK errval_t pci_msi_read(const struct pci_cfg *c, struct pci_bdf b, uint16_t off,
+                                 struct pci_msi *m);
 
 /* ---- MSI-X (PCI 6.8.2) ---- */
 
@@ -63,11 +66,12 @@ struct pci_msix {
 
 // Decode the MSI-X capability at off. Errors: PCI_ERR_BAD_CAP (no MSI-X ID
 // there, a BIR above 5, or a structure running past 0x100).
-errval_t pci_msix_read(const struct pci_cfg *c, struct pci_bdf b, uint16_t off, struct pci_msix *x);
+MUST_CHECK errval_t pci_msix_read(const struct pci_cfg *c, struct pci_bdf b, uint16_t off,
+                                  struct pci_msix *x);
 
 // Check that the table and PBA lie inside memory BARs of the function
 // (bars as from pci_bars_probe). Errors: PCI_ERR_BAD_CAP.
-errval_t pci_msix_check_bars(const struct pci_msix *x, const struct pci_bar bars[6]);
+MUST_CHECK errval_t pci_msix_check_bars(const struct pci_msix *x, const struct pci_bar bars[6]);
 
 /* ---- PCI Express (PCIe 7.5.3) ---- */
 
@@ -88,8 +92,8 @@ struct pci_express {
 
 // Decode the PCI Express capability at off. Errors: PCI_ERR_BAD_CAP (no
 // PCIe ID there, or a version other than 1 or 2).
-errval_t pci_express_read(const struct pci_cfg *c, struct pci_bdf b, uint16_t off,
-                          struct pci_express *e);
+MUST_CHECK errval_t pci_express_read(const struct pci_cfg *c, struct pci_bdf b, uint16_t off,
+                                     struct pci_express *e);
 
 /* ---- SR-IOV (PCIe 9.3.3) ---- */
 
@@ -108,42 +112,44 @@ struct pci_sriov {
 // (no SR-IOV ID there, InitialVFs or NumVFs above TotalVFs, or, with NumVFs
 // set, VF routing IDs that would collide: First VF Offset 0, or VF Stride 0
 // with more than one VF (PCIe 9.3.3.9-10)).
-errval_t pci_sriov_read(const struct pci_cfg *c, struct pci_bdf pf, uint16_t off,
-                        struct pci_sriov *s);
+MUST_CHECK errval_t pci_sriov_read(const struct pci_cfg *c, struct pci_bdf pf, uint16_t off,
+                                   struct pci_sriov *s);
 
 // The address of VF n (1-based, n <= s->num_vfs): RID = PF RID + First VF
 // Offset + (n - 1) * VF Stride (PCIe 9.3.3.10-11), which are defined only
 // once NumVFs is set. VFs are found only this way: their vendor ID reads
 // 0xFFFF. Errors: SYS_ERR_INVALID_ARGS (n out of range), SYS_ERR_OVERFLOW
 // (the RID passes 0xFFFF).
-errval_t pci_sriov_vf_bdf(const struct pci_sriov *s, struct pci_bdf pf, unsigned n,
-                          struct pci_bdf *vf);
+MUST_CHECK errval_t pci_sriov_vf_bdf(const struct pci_sriov *s, struct pci_bdf pf, unsigned n,
+                                     struct pci_bdf *vf);
 
 // Set NumVFs (VF Enable must be clear) and re-read First VF Offset and VF
 // Stride, which may change with it. Errors: SYS_ERR_BUSY (VFs enabled),
 // SYS_ERR_INVALID_ARGS (n above TotalVFs), PCI_ERR_BAD_CAP (the new
 // offset/stride make RIDs collide).
-errval_t pci_sriov_set_num_vfs(const struct pci_cfg *c, struct pci_bdf pf, struct pci_sriov *s,
-                               uint16_t n);
+MUST_CHECK errval_t pci_sriov_set_num_vfs(const struct pci_cfg *c, struct pci_bdf pf,
+                                          struct pci_sriov *s, uint16_t n);
 
 // Turn VF Enable and VF Memory Space Enable on or off together. The VFs
 // may take up to 100 ms to answer config requests (PCIe 9.3.3.3.1); QEMU's
 // answer at once. Errors: SYS_ERR_INVALID_ARGS (enabling with NumVFs 0).
-errval_t pci_sriov_enable(const struct pci_cfg *c, struct pci_bdf pf, struct pci_sriov *s, bool on);
+MUST_CHECK errval_t pci_sriov_enable(const struct pci_cfg *c, struct pci_bdf pf,
+                                     struct pci_sriov *s, bool on);
 
 // Decode and size VF BAR index (0-5) from the PF's capability: size is per
 // VF; VF n's copy is at addr + (n - 1) * size. index must not be the upper
 // register of a 64-bit VF BAR. VF memory space is off while probing.
 // Errors: SYS_ERR_INVALID_ARGS, PCI_ERR_BAD_BAR (an I/O VF BAR, which
 // SR-IOV forbids, or as pci_bar_probe).
-errval_t pci_sriov_vf_bar_probe(const struct pci_cfg *c, struct pci_bdf pf,
-                                const struct pci_sriov *s, unsigned index, struct pci_bar *bar);
+MUST_CHECK errval_t pci_sriov_vf_bar_probe(const struct pci_cfg *c, struct pci_bdf pf,
+                                           const struct pci_sriov *s, unsigned index,
+                                           struct pci_bar *bar);
 
 // Program VF BAR index with base addr (VF 1's copy); as pci_bar_assign,
 // and for a 32-bit VF BAR every VF's copy must lie below 4 GiB.
-errval_t pci_sriov_vf_bar_assign(const struct pci_cfg *c, struct pci_bdf pf,
-                                 const struct pci_sriov *s, unsigned index, struct pci_bar *bar,
-                                 uint64_t addr);
+MUST_CHECK errval_t pci_sriov_vf_bar_assign(const struct pci_cfg *c, struct pci_bdf pf,
+                                            const struct pci_sriov *s, unsigned index,
+                                            struct pci_bar *bar, uint64_t addr);
 
 // Where VF n's copy of a VF BAR lies (n 1-based).
 static inline uint64_t pci_sriov_vf_bar_addr(const struct pci_bar *vf_bar, unsigned n)
@@ -157,5 +163,5 @@ static inline uint64_t pci_sriov_vf_bar_addr(const struct pci_bar *vf_bar, unsig
 // header restored, command register last. Errors: PCI_ERR_NO_FLR (no PCI
 // Express capability, or it does not offer FLR), PCI_ERR_NO_DEVICE (the
 // function did not come back).
-errval_t pci_flr(const struct pci_cfg *c, struct pci_bdf b,
-                 void (*sleep_ms)(void *arg, unsigned ms), void *arg);
+MUST_CHECK errval_t pci_flr(const struct pci_cfg *c, struct pci_bdf b,
+                            void (*sleep_ms)(void *arg, unsigned ms), void *arg);

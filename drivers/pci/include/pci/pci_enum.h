@@ -76,8 +76,8 @@ struct pci_func {
 // whose capability list or BARs are malformed is still listed, with
 // cap_err or bar_err set. Errors: PCI_ERR_TOO_MANY (more than max
 // functions; the first max are in out).
-errval_t pci_enumerate(const struct pci_cfg *c, unsigned flags, struct pci_func *out, unsigned max,
-                       unsigned *n);
+MUST_CHECK errval_t pci_enumerate(const struct pci_cfg *c, unsigned flags, struct pci_func *out,
+                                  unsigned max, unsigned *n);
 
 // The function at b in list f[0..n), or NULL.
 const struct pci_func *pci_find(const struct pci_func *f, unsigned n, struct pci_bdf b);
@@ -117,11 +117,12 @@ struct pci_msix_table {
 // Program entry i with a message (address, data) and leave it masked:
 // the mask bit is set before the message changes (6.8.2.9). Errors:
 // SYS_ERR_INVALID_ARGS (i out of range).
-errval_t pci_msix_set(const struct pci_msix_table *t, unsigned i, uint64_t addr, uint32_t data);
+MUST_CHECK errval_t pci_msix_set(const struct pci_msix_table *t, unsigned i, uint64_t addr,
+                                 uint32_t data);
 
 // Mask or unmask entry i. An unmasked entry whose pending bit is set is
 // sent at once (6.8.2.9). Errors: SYS_ERR_INVALID_ARGS.
-errval_t pci_msix_mask(const struct pci_msix_table *t, unsigned i, bool masked);
+MUST_CHECK errval_t pci_msix_mask(const struct pci_msix_table *t, unsigned i, bool masked);
 
 // Is entry i masked? false for an index out of range.
 bool pci_msix_masked(const struct pci_msix_table *t, unsigned i);

@@ -15,8 +15,8 @@ struct serial {
 // to irqdest's vector, connected to the endpoint ep with the badge of
 // notify (a badged send cap to ep); enable its receive interrupt. Output
 // stays with the CPU driver's console.
-errval_t serial_init(struct serial *s, uint16_t base, capref_t io, capref_t irqsrc,
-                     capref_t irqdest, capref_t ep, capref_t notify);
+MUST_CHECK errval_t serial_init(struct serial *s, uint16_t base, capref_t io, capref_t irqsrc,
+                                capref_t irqdest, capref_t ep, capref_t notify);
 
 // Read at least one byte (blocking), at most len. Every notification on
 // ep is taken as the UART's: a program that has other notifications come
@@ -29,4 +29,4 @@ size_t serial_poll(struct serial *s, char *buf, size_t len);
 // After a notification with the UART's badge: let its interrupt come again
 // (it is masked from when it fires until then). Poll after this, not
 // before: a byte that came meanwhile raised no new notification.
-errval_t serial_ack(struct serial *s);
+MUST_CHECK errval_t serial_ack(struct serial *s);

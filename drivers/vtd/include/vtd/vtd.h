@@ -30,18 +30,18 @@ struct vtd_caps {
 // (struct acpi_dmar's haw). Errors: SYS_ERR_INVALID_ARGS (haw outside
 // 12..64); SYS_ERR_CORRUPT (ND reserved, or FRO or IRO 0, which would put
 // those registers on top of the architected ones).
-errval_t vtd_caps_decode(uint64_t cap, uint64_t ecap, unsigned haw, struct vtd_caps *c);
+MUST_CHECK errval_t vtd_caps_decode(uint64_t cap, uint64_t ecap, unsigned haw, struct vtd_caps *c);
 
 // The smallest supported AW (VTD_AW_39, _48, _57) whose width covers
 // want_bits of DMA address. Errors: SYS_ERR_UNSUPPORTED.
-errval_t vtd_aw_for(const struct vtd_caps *c, unsigned want_bits, unsigned *aw);
+MUST_CHECK errval_t vtd_aw_for(const struct vtd_caps *c, unsigned want_bits, unsigned *aw);
 
 static inline unsigned vtd_aw_levels(unsigned aw) { return aw + 2; }    // 3, 4, 5
 static inline unsigned vtd_aw_bits(unsigned aw) { return 30 + 9 * aw; } // 39, 48, 57
 
 // Byte offset (from the unit's base) of fault recording register i.
 // Errors: SYS_ERR_INVALID_ARGS (i >= nfr).
-errval_t vtd_frcd_offset(const struct vtd_caps *c, unsigned i, uint32_t *off);
+MUST_CHECK errval_t vtd_frcd_offset(const struct vtd_caps *c, unsigned i, uint32_t *off);
 
 /* ---- Global command ---- */
 
@@ -69,7 +69,8 @@ struct vtd_context_cfg {
 
 // Point root entry re at context table ctx_table. Errors: SYS_ERR_ALIGNMENT
 // (not 4 KiB aligned), SYS_ERR_INVALID_ARGS (not below 2^haw).
-errval_t vtd_root_encode(const struct vtd_caps *c, uint64_t ctx_table, struct vtd_root_entry *re);
+MUST_CHECK errval_t vtd_root_encode(const struct vtd_caps *c, uint64_t ctx_table,
+                                    struct vtd_root_entry *re);
 
 // The context table root entry re points at, or false if not present.
 bool vtd_root_decode(const struct vtd_root_entry *re, uint64_t *ctx_table);
@@ -80,8 +81,8 @@ bool vtd_root_decode(const struct vtd_root_entry *re, uint64_t *ctx_table);
 // or for pass-through the largest supported AW, which the entry must then
 // carry (9.3); slptptr 4 KiB aligned below 2^haw. Errors:
 // SYS_ERR_INVALID_ARGS, SYS_ERR_UNSUPPORTED, SYS_ERR_ALIGNMENT.
-errval_t vtd_context_encode(const struct vtd_caps *c, const struct vtd_context_cfg *cfg,
-                            struct vtd_context_entry *ce);
+MUST_CHECK errval_t vtd_context_encode(const struct vtd_caps *c, const struct vtd_context_cfg *cfg,
+                                       struct vtd_context_entry *ce);
 
 // Decode a context entry; false (cfg untouched) if not present.
 bool vtd_context_decode(const struct vtd_context_entry *ce, struct vtd_context_cfg *cfg);
@@ -102,13 +103,13 @@ static inline unsigned vtd_context_index(uint8_t dev, uint8_t fn)
 // Errors: SYS_ERR_INVALID_ARGS (level, no or unknown perms, pa beyond haw),
 // SYS_ERR_UNSUPPORTED (superpage size or snoop not supported),
 // SYS_ERR_ALIGNMENT (pa not aligned to the page size).
-errval_t vtd_slpte_leaf(const struct vtd_caps *c, unsigned level, uint64_t pa, unsigned perms,
-                        bool snoop, uint64_t *pte);
+MUST_CHECK errval_t vtd_slpte_leaf(const struct vtd_caps *c, unsigned level, uint64_t pa,
+                                   unsigned perms, bool snoop, uint64_t *pte);
 
 // A non-leaf entry pointing at the next-level table at table_pa, readable
 // and writable (permissions combine down the walk, so the leaf decides).
 // Errors: SYS_ERR_ALIGNMENT, SYS_ERR_INVALID_ARGS (beyond haw).
-errval_t vtd_slpte_table(const struct vtd_caps *c, uint64_t table_pa, uint64_t *pte);
+MUST_CHECK errval_t vtd_slpte_table(const struct vtd_caps *c, uint64_t table_pa, uint64_t *pte);
 
 struct vtd_slpte {
     bool present; // R or W set
@@ -151,8 +152,8 @@ uint64_t vtd_iotlb_domain(const struct vtd_caps *c, uint16_t did);
 // IVA and IOTLB register values. ih: only leaf entries changed. Errors:
 // SYS_ERR_UNSUPPORTED (no CAP.PSI), SYS_ERR_INVALID_ARGS (am > MAMV),
 // SYS_ERR_ALIGNMENT (addr not aligned to the 2^am pages).
-errval_t vtd_iotlb_page(const struct vtd_caps *c, uint16_t did, uint64_t addr, unsigned am, bool ih,
-                        uint64_t *iva, uint64_t *iotlb);
+MUST_CHECK errval_t vtd_iotlb_page(const struct vtd_caps *c, uint16_t did, uint64_t addr,
+                                   unsigned am, bool ih, uint64_t *iva, uint64_t *iotlb);
 
 /* ---- Interrupt remapping (5.1, 9.10) ---- */
 
@@ -169,7 +170,7 @@ struct vtd_irte_cfg {
 // The IRTA register value for a table of `entries` 16-byte entries (a
 // power of two, 2 .. 65536) at physical table_pa (4 KiB aligned), xAPIC
 // mode. Errors: SYS_ERR_INVALID_ARGS, SYS_ERR_ALIGNMENT.
-errval_t vtd_irta_value(uint64_t table_pa, unsigned entries, uint64_t *irta);
+MUST_CHECK errval_t vtd_irta_value(uint64_t table_pa, unsigned entries, uint64_t *irta);
 
 // Encode a present entry; decode one (false, cfg untouched, if not present).
 void vtd_irte_encode(const struct vtd_irte_cfg *cfg, struct vtd_irte *e);
@@ -186,7 +187,7 @@ bool vtd_msi_index(uint64_t addr, uint16_t *index);
 // Invalidate the whole interrupt entry cache, or 2^im entries from index
 // (index a multiple of 2^im; SYS_ERR_INVALID_ARGS otherwise).
 struct vtd_inv_desc vtd_inv_iec_global(void);
-errval_t vtd_inv_iec_index(uint16_t index, unsigned im, struct vtd_inv_desc *d);
+MUST_CHECK errval_t vtd_inv_iec_index(uint16_t index, unsigned im, struct vtd_inv_desc *d);
 // A wait descriptor: when the unit reaches it (all earlier descriptors
 // done: fence), it writes status to the 32-bit word at status_pa.
 struct vtd_inv_desc vtd_inv_wait(uint64_t status_pa, uint32_t status);
@@ -216,8 +217,8 @@ struct vtd_qi {
 // SYS_ERR_INVALID_ARGS (n is 0 or too large, or QI is on already),
 // VTD_ERR_HARDWARE (QI did not turn on or off, or the wait never
 // completed, e.g. the unit refused a descriptor: FSTS.IQE).
-errval_t vtd_qi_run(const struct mmio *regs, const struct vtd_qi *q, const struct vtd_inv_desc *d,
-                    unsigned n);
+MUST_CHECK errval_t vtd_qi_run(const struct mmio *regs, const struct vtd_qi *q,
+                               const struct vtd_inv_desc *d, unsigned n);
 
 /* ---- Fault records (10.4.14) ---- */
 
@@ -236,7 +237,7 @@ struct vtd_fault {
 
 // Decode a fault recording register (lo = bits 63:0, hi = 127:64).
 // Errors: VTD_ERR_NO_FAULT (F clear: the register holds no fault).
-errval_t vtd_fault_decode(uint64_t lo, uint64_t hi, struct vtd_fault *f);
+MUST_CHECK errval_t vtd_fault_decode(uint64_t lo, uint64_t hi, struct vtd_fault *f);
 
 // A short description of fault reason r ("write to a page without write
 // permission"); "unknown fault reason" for codes not in the spec's tables.

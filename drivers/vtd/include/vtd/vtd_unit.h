@@ -65,27 +65,28 @@ struct vtd_domain {
 // allocate an empty root table. Errors: those of vtd_caps_decode;
 // SYS_ERR_UNSUPPORTED (no legacy-mode second-level translation);
 // VTD_ERR_HARDWARE (a command did not complete); alloc's.
-errval_t vtd_unit_init(struct vtd_unit *u, const struct mmio *regs, unsigned haw,
-                       vtd_alloc_fn alloc, void *arg);
+MUST_CHECK errval_t vtd_unit_init(struct vtd_unit *u, const struct mmio *regs, unsigned haw,
+                                  vtd_alloc_fn alloc, void *arg);
 
 // Point the unit at the root table, invalidate its caches, and turn DMA
 // translation on (GCMD/GSTS handshakes, VT-d 10.4.4-5). From here on every
 // device without a present context entry is blocked. Errors:
 // VTD_ERR_HARDWARE.
-errval_t vtd_unit_enable(struct vtd_unit *u);
+MUST_CHECK errval_t vtd_unit_enable(struct vtd_unit *u);
 
 // Turn translation off: DMA is then untranslated. Errors: VTD_ERR_HARDWARE.
-errval_t vtd_unit_disable(struct vtd_unit *u);
+MUST_CHECK errval_t vtd_unit_disable(struct vtd_unit *u);
 
 // A new domain whose second-level root table is at root_pa, with aw levels
 // (VTD_AW_48: 4, VTD_AW_39: 3), and a free domain ID. The caller keeps a
 // cap to the root for as long as any device is attached: the hardware
 // reads it by address. Errors: SYS_ERR_UNSUPPORTED (aw not in SAGAW),
 // SYS_ERR_ALIGNMENT / SYS_ERR_INVALID_ARGS (root_pa), VTD_ERR_NO_DOMAIN_ID.
-errval_t vtd_domain_init(struct vtd_unit *u, struct vtd_domain *d, uint64_t root_pa, unsigned aw);
+MUST_CHECK errval_t vtd_domain_init(struct vtd_unit *u, struct vtd_domain *d, uint64_t root_pa,
+                                    unsigned aw);
 
 // Release d's domain ID. Errors: SYS_ERR_BUSY (devices still attached).
-errval_t vtd_domain_fini(struct vtd_unit *u, struct vtd_domain *d);
+MUST_CHECK errval_t vtd_domain_fini(struct vtd_unit *u, struct vtd_domain *d);
 
 // Attach device bus:dev.fn to d: its context entry points at d's root
 // with d's ID, then the caches that may hold the old (not-present) entry
@@ -93,25 +94,27 @@ errval_t vtd_domain_fini(struct vtd_unit *u, struct vtd_domain *d);
 // device with domain 0, and d's IOTLB). Errors: SYS_ERR_BUSY (attached
 // already: detach first), SYS_ERR_INVALID_ARGS (dev > 31 or fn > 7),
 // VTD_ERR_HARDWARE, alloc's (a new context table).
-errval_t vtd_attach(struct vtd_unit *u, struct vtd_domain *d, uint8_t bus, uint8_t dev, uint8_t fn);
+MUST_CHECK errval_t vtd_attach(struct vtd_unit *u, struct vtd_domain *d, uint8_t bus, uint8_t dev,
+                               uint8_t fn);
 
 // Detach the device from d: its context entry is cleared (it is blocked
 // again) and the context cache and d's IOTLB invalidated (VT-d 6.5.3.3).
 // Errors: VTD_ERR_NOT_ATTACHED (not attached to d), SYS_ERR_INVALID_ARGS,
 // VTD_ERR_HARDWARE.
-errval_t vtd_detach(struct vtd_unit *u, struct vtd_domain *d, uint8_t bus, uint8_t dev, uint8_t fn);
+MUST_CHECK errval_t vtd_detach(struct vtd_unit *u, struct vtd_domain *d, uint8_t bus, uint8_t dev,
+                               uint8_t fn);
 
 // The domain ID the device is attached to. Errors: VTD_ERR_NOT_ATTACHED,
 // SYS_ERR_INVALID_ARGS.
-errval_t vtd_attached(const struct vtd_unit *u, uint8_t bus, uint8_t dev, uint8_t fn,
-                      uint16_t *did);
+MUST_CHECK errval_t vtd_attached(const struct vtd_unit *u, uint8_t bus, uint8_t dev, uint8_t fn,
+                                 uint16_t *did);
 
 // Invalidate the IOTLB entries of d (domain-selective), or every cache of
 // the unit (context cache and IOTLB, global). The CPU driver already
 // invalidates after each change to IOMMU tables; these are for the
 // driver's own changes. Errors: VTD_ERR_HARDWARE.
-errval_t vtd_invalidate_domain(struct vtd_unit *u, const struct vtd_domain *d);
-errval_t vtd_invalidate_all(struct vtd_unit *u);
+MUST_CHECK errval_t vtd_invalidate_domain(struct vtd_unit *u, const struct vtd_domain *d);
+MUST_CHECK errval_t vtd_invalidate_all(struct vtd_unit *u);
 
 // Send the unit's fault event interrupt as the MSI (addr, data) -- from
 // IRQDestCmd_GetMSI -- and unmask it (10.4.10-13). It fires when a fault
@@ -138,14 +141,15 @@ unsigned vtd_faults_drain(struct vtd_unit *u, vtd_fault_fn fn, void *arg, bool *
 // and records a fault (reasons 0x20-0x26) for every other. Errors:
 // SYS_ERR_UNSUPPORTED (no ECAP.IR), SYS_ERR_BUSY (on already),
 // VTD_ERR_HARDWARE, alloc's and iec's.
-errval_t vtd_ir_enable(struct vtd_unit *u, vtd_iec_fn iec, void *arg);
+MUST_CHECK errval_t vtd_ir_enable(struct vtd_unit *u, vtd_iec_fn iec, void *arg);
 
 // Write entry index (present, cfg) or clear it (not present), then
 // invalidate the interrupt entry cache for it. Errors: SYS_ERR_INVALID_ARGS
 // (index beyond the table), SYS_ERR_BUSY (set: present already, clear it
 // first), SYS_ERR_ILLEGAL_INVOCATION (IR not on), iec's.
-errval_t vtd_irte_set(struct vtd_unit *u, uint16_t index, const struct vtd_irte_cfg *cfg);
-errval_t vtd_irte_clear(struct vtd_unit *u, uint16_t index);
+MUST_CHECK errval_t vtd_irte_set(struct vtd_unit *u, uint16_t index,
+                                 const struct vtd_irte_cfg *cfg);
+MUST_CHECK errval_t vtd_irte_clear(struct vtd_unit *u, uint16_t index);
 
 // Entry index as the unit will read it: false if not present or not in the table.
 bool vtd_irte_get(const struct vtd_unit *u, uint16_t index, struct vtd_irte_cfg *cfg);

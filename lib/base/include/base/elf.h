@@ -28,5 +28,5 @@ struct elf_image {
 // PT_LOAD segments lie inside the file, do not wrap, are sorted and do not
 // share pages, and end below limit; fill out. On failure returns
 // BOOT_ERR_BAD_ELF with *why saying what is wrong.
-errval_t elf_parse(const void *image, size_t size, uint64_t limit, struct elf_image *out,
-                   const char **why);
+MUST_CHECK errval_t elf_parse(const void *image, size_t size, uint64_t limit, struct elf_image *out,
+                              const char **why);

@@ -57,8 +57,8 @@ struct kv_aof_info {
 // log_format) and replay it into db, which must be empty. Errors: those of
 // log_open and log_format, SYS_ERR_NO_MEMORY, SYS_ERR_CORRUPT (a committed
 // record that does not parse: never written by this code).
-errval_t kv_aof_open(const struct blockdev *dev, struct kv_db *db, uint64_t seed,
-                     struct kv_aof **out, struct kv_aof_info *info);
+MUST_CHECK errval_t kv_aof_open(const struct blockdev *dev, struct kv_db *db, uint64_t seed,
+                                struct kv_aof **out, struct kv_aof_info *info);
 
 // A write command to log (a kv_cmd_fn: the engine's on_write, with the
 // kv_aof as its argument). Buffered; kv_aof_commit makes it durable.
@@ -71,7 +71,7 @@ size_t kv_aof_pending(const struct kv_aof *a);
 // SYS_ERR_OK. now_ms: the store's clock. Errors: the log's (after one, the
 // log refuses every later append: the store must stop, having acknowledged
 // nothing of the failed batch), SYS_ERR_NO_MEMORY.
-errval_t kv_aof_commit(struct kv_aof *a, uint64_t now_ms);
+MUST_CHECK errval_t kv_aof_commit(struct kv_aof *a, uint64_t now_ms);
 
 // True when compaction is due: the log is more than half full and has
 // grown by a quarter of its room since the last compaction (or since it
@@ -86,7 +86,7 @@ bool kv_aof_compact_due(const struct kv_aof *a);
 // Commit what is buffered, write a snapshot of db, then trim the log
 // before it. Errors: the log's (LOG_ERR_FULL: the snapshot does not fit
 // in what is free), SYS_ERR_NO_MEMORY.
-errval_t kv_aof_compact(struct kv_aof *a, struct kv_db *db, uint64_t now_ms);
+MUST_CHECK errval_t kv_aof_compact(struct kv_aof *a, struct kv_db *db, uint64_t now_ms);
 
 // What the log holds now: bytes in use, bytes of room in all, and
 // compactions done since open.

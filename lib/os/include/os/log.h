@@ -55,8 +55,8 @@ size_t log_buffer_size(uint32_t block_size, uint32_t max_record);
 // for the new one's. buf: log_buffer_size(...) bytes, for scratch. Errors:
 // LOG_ERR_GEOMETRY, LOG_ERR_TOO_BIG (max_record 0 or above what the area
 // holds), SYS_ERR_INVALID_ARGS (buf too small), the device's.
-errval_t log_format(const struct blockdev *dev, uint32_t max_record, uint64_t seed, void *buf,
-                    size_t buf_bytes);
+MUST_CHECK errval_t log_format(const struct blockdev *dev, uint32_t max_record, uint64_t seed,
+                               void *buf, size_t buf_bytes);
 
 // Open the log on dev and recover it: the newest valid superblock, then the
 // chain of valid records from its head, each checked (CRC-32C, position,
@@ -66,19 +66,20 @@ errval_t log_format(const struct blockdev *dev, uint32_t max_record, uint64_t se
 // while it is open. Errors: LOG_ERR_NO_LOG, LOG_ERR_GEOMETRY (the
 // superblock does not fit dev), LOG_ERR_TOO_BIG (buf smaller than the log's
 // records need), the device's.
-errval_t log_open(struct log *l, const struct blockdev *dev, void *buf, size_t buf_bytes);
+MUST_CHECK errval_t log_open(struct log *l, const struct blockdev *dev, void *buf,
+                             size_t buf_bytes);
 
 // Append one record of len (1 .. max_record) bytes; it is durable when this
 // returns SYS_ERR_OK (written, then flushed). *pos (if not NULL) is its
 // position, for log_iter_init and log_trim. Errors: LOG_ERR_FAILED,
 // LOG_ERR_TOO_BIG, SYS_ERR_INVALID_ARGS (len 0), LOG_ERR_FULL, the
 // device's (the log is then failed).
-errval_t log_append(struct log *l, const void *data, uint32_t len, uint64_t *pos);
+MUST_CHECK errval_t log_append(struct log *l, const void *data, uint32_t len, uint64_t *pos);
 
 // Drop every record before position pos (a record's position, or the
 // tail: everything), durably. Errors: LOG_ERR_FAILED, LOG_ERR_BAD_POSITION,
 // SYS_ERR_CORRUPT, the device's (the log is then failed).
-errval_t log_trim(struct log *l, uint64_t pos);
+MUST_CHECK errval_t log_trim(struct log *l, uint64_t pos);
 
 struct log_iter {
     uint64_t pos; // the next record's
@@ -87,7 +88,7 @@ struct log_iter {
 // Iterate from pos (LOG_START: the head). Errors: LOG_ERR_BAD_POSITION
 // (before the head or after the tail; that pos starts a record is checked
 // by log_next).
-errval_t log_iter_init(const struct log *l, uint64_t pos, struct log_iter *it);
+MUST_CHECK errval_t log_iter_init(const struct log *l, uint64_t pos, struct log_iter *it);
 
 // The next record: its payload into out[0..cap), its length to *len, its
 // position to *pos (may be NULL). Errors: LOG_ERR_END (at the tail),
@@ -95,5 +96,5 @@ errval_t log_iter_init(const struct log *l, uint64_t pos, struct log_iter *it);
 // not move), LOG_ERR_BAD_POSITION (no record starts at the iterator's
 // position), SYS_ERR_CORRUPT (a record that recovery accepted fails its
 // checks now), the device's.
-errval_t log_next(struct log *l, struct log_iter *it, void *out, uint32_t cap, uint32_t *len,
-                  uint64_t *pos);
+MUST_CHECK errval_t log_next(struct log *l, struct log_iter *it, void *out, uint32_t cap,
+                             uint32_t *len, uint64_t *pos);

@@ -75,7 +75,7 @@ void mc_config_init(struct mc_config *cfg);
 // or over MC_ITEM_SIZE_MAX, or get_line_max under MC_LINE_MAX. SYS_ERR_NO_MEMORY. An item_size_max
 // above max_bytes is allowed: items between the two are refused with
 // "SERVER_ERROR out of memory storing object", as they can never fit.
-errval_t mc_cache_new(const struct mc_config *cfg, struct mc_cache **out);
+MUST_CHECK errval_t mc_cache_new(const struct mc_config *cfg, struct mc_cache **out);
 
 // Free the cache and its items. Its connections must be freed before.
 void mc_cache_free(struct mc_cache *cache);
@@ -90,7 +90,7 @@ size_t mc_item_size(size_t nkey, size_t nbytes);
 
 // A connection's protocol state and output buffer; counts in
 // curr_connections and total_connections. SYS_ERR_NO_MEMORY.
-errval_t mc_conn_new(struct mc_cache *cache, struct mc_conn **out);
+MUST_CHECK errval_t mc_conn_new(struct mc_cache *cache, struct mc_conn **out);
 
 // Free the connection, with any half-received item and unsent output.
 void mc_conn_free(struct mc_conn *conn);
@@ -121,7 +121,7 @@ struct mc_udp_header {
 
 // Decode the header at the start of a datagram. SYS_ERR_CORRUPT when it
 // is shorter than MC_UDP_HEADER.
-errval_t mc_udp_header_parse(const void *dgram, size_t len, struct mc_udp_header *h);
+MUST_CHECK errval_t mc_udp_header_parse(const void *dgram, size_t len, struct mc_udp_header *h);
 
 // Encode h into the first MC_UDP_HEADER bytes of buf.
 void mc_udp_header_write(void *buf, const struct mc_udp_header *h);
@@ -139,11 +139,11 @@ typedef void mc_udp_emit_fn(void *arg, const void *dgram, size_t len);
 // SYS_ERR_CORRUPT; both count in udp_dropped. SYS_ERR_NO_MEMORY; or
 // SYS_ERR_OVERFLOW when the reply needs more than 65535 datagrams (none
 // is emitted).
-errval_t mc_udp_request(struct mc_cache *cache, const void *dgram, size_t len, mc_udp_emit_fn *emit,
-                        void *arg);
+MUST_CHECK errval_t mc_udp_request(struct mc_cache *cache, const void *dgram, size_t len,
+                                   mc_udp_emit_fn *emit, void *arg);
 
 // Split a reply of len bytes into datagrams for request_id, calling emit
 // for each (the part of mc_udp_request after the commands ran).
 // SYS_ERR_OVERFLOW when it needs more than 65535 datagrams.
-errval_t mc_udp_split(uint16_t request_id, const void *reply, size_t len, mc_udp_emit_fn *emit,
-                      void *arg);
+MUST_CHECK errval_t mc_udp_split(uint16_t request_id, const void *reply, size_t len,
+                                 mc_udp_emit_fn *emit, void *arg);

@@ -21,7 +21,7 @@ struct lwip_port_hooks {
 // Start lwIP (lwip_init) with hooks, which are copied. Once per program:
 // LWIP_ERR_ALREADY_INIT after that. LWIP_ERR_NO_CLOCK or
 // LWIP_ERR_NO_RANDOM when a hook is missing (and lwIP is not started).
-errval_t lwip_port_init(const struct lwip_port_hooks *hooks);
+MUST_CHECK errval_t lwip_port_init(const struct lwip_port_hooks *hooks);
 
 // A driver's receive path: hand a received Ethernet frame (without FCS)
 // to netif's stack. The frame is consumed in every case: on SYS_ERR_OK
@@ -34,7 +34,7 @@ errval_t lwip_port_init(const struct lwip_port_hooks *hooks);
 // (netif->input failed; link.drop), SYS_ERR_INVALID_ARGS (netif or frame
 // is NULL, or netif has no input function). Counts every frame but those
 // of SYS_ERR_INVALID_ARGS in link.recv.
-errval_t lwip_port_input(struct netif *netif, struct pbuf *frame);
+MUST_CHECK errval_t lwip_port_input(struct netif *netif, struct pbuf *frame);
 
 // Drops that lwIP does not count itself, counted by the port's hooks.
 struct lwip_port_stats {

@@ -21,38 +21,48 @@ static inline uint32_t cap_slot(capref_t cap)
 }
 
 // Copy src into the empty slot dest (rights: CAP_RIGHTS_ALL keeps them).
-errval_t cap_copy(capref_t dest, capref_t src, uint8_t rights);
+MUST_CHECK errval_t cap_copy(capref_t dest, capref_t src, uint8_t rights);
 
 // Mint src into dest with rights and a type-specific parameter (an
 // endpoint's badge, an I/O range).
-errval_t cap_mint(capref_t dest, capref_t src, uint8_t rights, uint64_t p1, uint64_t p2);
+MUST_CHECK errval_t cap_mint(capref_t dest, capref_t src, uint8_t rights, uint64_t p1, uint64_t p2);
 
-errval_t cap_delete(capref_t cap);
+MUST_CHECK errval_t cap_delete(capref_t cap);
 
 // Delete every other copy of cap and everything made from it. If some of
 // that was on other cores (caps sent across with ump_cap_send), init
 // revokes those too before this returns (cap_revoke_remote). init, its
 // servers and the monitors, which may not wait on init, invoke
 // CNodeCmd_Revoke themselves.
-errval_t cap_revoke(capref_t cap);
-errval_t cap_revoke_remote(capref_t cap);
+MUST_CHECK errval_t cap_revoke(capref_t cap);
+MUST_CHECK errval_t cap_revoke_remote(capref_t cap);
 
 // The revoke on this core alone; *remote says whether something it deleted
 // had been sent to another core (the caller revokes it there).
-errval_t cap_revoke_here(capref_t cap, bool *remote);
+MUST_CHECK errval_t cap_revoke_here(capref_t cap, bool *remote);
 
-errval_t cap_identify(capref_t cap, struct cap_info *info);
+MUST_CHECK errval_t cap_identify(capref_t cap, struct cap_info *info);
 
 // Retype count objects from src (offset bytes in) into slots dest, dest+1...
-errval_t cap_retype(capref_t dest, capref_t src, enum objtype type, uint64_t offset,
-                    uint64_t objsize, uint64_t count);
+MUST_CHECK errval_t cap_retype(capref_t dest, capref_t src, enum objtype type, uint64_t offset,
+                               uint64_t objsize, uint64_t count);
 
 // A new object of type and size in a new slot: RAM from ram_alloc, retyped
 // whole (objsize is rounded up to pages for memory types).
-errval_t obj_alloc(capref_t *ret, enum objtype type, uint64_t objsize);
+MUST_CHECK errval_t obj_alloc(capref_t *ret, enum objtype type, uint64_t objsize);
+
+// obj_alloc, keeping the RAM it came from in *ram, so that obj_free gives
+// the memory back to mem_serv at once (obj_alloc's stays charged to us
+// until we end): for set-up that must undo itself.
+MUST_CHECK errval_t obj_alloc_ram(capref_t *ret, enum objtype type, uint64_t objsize,
+                                  capref_t *ram);
+
+// Delete an object from obj_alloc_ram and give its RAM back (either may be
+// NULL_CAP: nothing to do for it).
+void obj_free(capref_t obj, capref_t ram);
 
 // A new Frame of at least bytes (a page multiple) in a new slot.
-errval_t frame_alloc(capref_t *ret, uint64_t bytes);
+MUST_CHECK errval_t frame_alloc(capref_t *ret, uint64_t bytes);
 
 // Delete cap and free its slot.
 void cap_destroy(capref_t cap);

@@ -31,7 +31,8 @@ enum devmgr_op {
                         //   remapping table index (interrupt), w2: last reason
     DEVMGR_STATS =
         13, // () -> w0: interrupt vectors handed out, w1: IOMMU domains, w2: vectors in all
-    DEVMGR_IRQ_RETURN = 14, // (vector): give it back                            [its holder]
+    DEVMGR_IRQ_RETURN = 14,  // (vector): give it back                            [its holder]
+    DEVMGR_DOMAIN_FREE = 15, // (domain): devices detached, gone             [its creator]
 };
 
 #define DEVMGR_NAME         "devmgr"
@@ -61,18 +62,18 @@ struct devmgr_dev {
 struct rpc_chan *devmgr_chan(errval_t *err);
 
 // The device list: up to max entries into out, *n the count.
-errval_t devmgr_list(struct devmgr_dev *out, unsigned max, unsigned *n);
+MUST_CHECK errval_t devmgr_list(struct devmgr_dev *out, unsigned max, unsigned *n);
 
 // Interrupt vectors handed out (of vectors_all) and IOMMU domains in use.
-errval_t devmgr_stats(uint64_t *vectors, uint64_t *domains, uint64_t *vectors_all);
+MUST_CHECK errval_t devmgr_stats(uint64_t *vectors, uint64_t *domains, uint64_t *vectors_all);
 
 // Print `lspci` (verbose: `lspci -v`) through fn, a line at a time.
-errval_t devmgr_lspci(bool verbose, void (*fn)(void *arg, const char *line), void *arg);
+MUST_CHECK errval_t devmgr_lspci(bool verbose, void (*fn)(void *arg, const char *line), void *arg);
 
 // Caps to a device we own: BAR bar (*bytes its size), the configuration
 // page. Each in a new slot.
-errval_t devmgr_bar(uint16_t rid, unsigned bar, capref_t *cap, uint64_t *bytes);
-errval_t devmgr_config(uint16_t rid, capref_t *cap);
+MUST_CHECK errval_t devmgr_bar(uint16_t rid, unsigned bar, capref_t *cap, uint64_t *bytes);
+MUST_CHECK errval_t devmgr_config(uint16_t rid, capref_t *cap);
 
 // An interrupt vector for device rid, which we own: *cap an IRQDest
 // (connect it to an endpoint) and the MSI the device must send to raise
@@ -82,32 +83,36 @@ errval_t devmgr_config(uint16_t rid, capref_t *cap);
 // sending it is refused by the IOMMU, and recorded as a fault); the entry
 // is cleared when the device leaves us or we end. Without remapping it is
 // the compatibility-format message of IRQDestCmd_GetMSI.
-errval_t devmgr_irq(uint16_t rid, capref_t *cap, uint32_t *vector, uint64_t *msi_addr,
-                    uint32_t *msi_data);
+MUST_CHECK errval_t devmgr_irq(uint16_t rid, capref_t *cap, uint32_t *vector, uint64_t *msi_addr,
+                               uint32_t *msi_data);
 
 // Give a vector back before we end: its remapping entry goes, every copy
 // of its cap is revoked, and it may be handed out again. Errors:
 // IRQ_ERR_NOT_HOLDER (not a vector devmgr gave us).
-errval_t devmgr_irq_return(uint32_t vector);
+MUST_CHECK errval_t devmgr_irq_return(uint32_t vector);
 
 // A new IOMMU domain: *root is its top table (we map our IOVNodeL3s into
 // it); devmgr keeps the table, so a domain outlives nothing but its
 // creator. Attach a device we own to it (fault_note: signalled with
 // LMP_FLAG_NOTIFY when the device faults; NULL_CAP for none), or detach it.
-errval_t devmgr_domain(capref_t *root, uint16_t *domain);
-errval_t devmgr_attach(uint16_t rid, uint16_t domain, capref_t fault_note);
-errval_t devmgr_detach(uint16_t rid);
+MUST_CHECK errval_t devmgr_domain(capref_t *root, uint16_t *domain);
+MUST_CHECK errval_t devmgr_attach(uint16_t rid, uint16_t domain, capref_t fault_note);
+MUST_CHECK errval_t devmgr_detach(uint16_t rid);
+// Give a domain back before we end (devices still attached are detached):
+// how a set-up that fails undoes devmgr_domain. Errors: VTD_ERR_NOT_ATTACHED
+// (no domain of ours with that id).
+MUST_CHECK errval_t devmgr_domain_free(uint16_t domain);
 
 // Enable n VFs of a PF we own (0: disable); they are ours then.
-errval_t devmgr_sriov(uint16_t pf, unsigned n, uint16_t *first, uint16_t *stride);
+MUST_CHECK errval_t devmgr_sriov(uint16_t pf, unsigned n, uint16_t *first, uint16_t *stride);
 
 // Hand a device we own to process pid, until pid ends (then it comes back
 // to us, detached), gives it back, or we take it back (devmgr_return by
 // the granter).
-errval_t devmgr_grant(uint16_t rid, uint64_t pid);
-errval_t devmgr_return(uint16_t rid);
+MUST_CHECK errval_t devmgr_grant(uint16_t rid, uint64_t pid);
+MUST_CHECK errval_t devmgr_return(uint16_t rid);
 
 // The IOMMU faults recorded for a device: how many, and of the last one
 // its address (a DMA fault) or remapping table index (an interrupt
 // remapping fault) and its reason (VTD_FR_*).
-errval_t devmgr_faults(uint16_t rid, uint64_t *count, uint64_t *addr, uint64_t *reason);
+MUST_CHECK errval_t devmgr_faults(uint16_t rid, uint64_t *count, uint64_t *addr, uint64_t *reason);

@@ -23,8 +23,10 @@ struct dma_space {
     uint16_t domain;
     capref_t l3, l2;
     capref_t l1[512]; // one per 2 MiB of IOVA space, made when needed
-    uint64_t next;    // the next IOVA to hand out
-    uint64_t base;    // the IOVA of the L2's first entry (0 for dma_space_init's)
+    // The RAM each table was made from: dma_space_fini gives it back.
+    capref_t l3_ram, l2_ram, l1_ram[512];
+    uint64_t next; // the next IOVA to hand out
+    uint64_t base; // the IOVA of the L2's first entry (0 for dma_space_init's)
 };
 
 struct dma_buf {
@@ -32,27 +34,40 @@ struct dma_buf {
     uint64_t iova; // where the device does
     uint64_t bytes;
     capref_t frame, io; // the Frame (mapped here) and the copy mapped in the domain
+    capref_t ram;       // the RAM of the Frame: back to mem_serv with dma_free
 };
 
-// A new IOMMU domain from devmgr, ready for buffers.
-errval_t dma_space_init(struct dma_space *s);
+// A new IOMMU domain from devmgr, ready for buffers. On failure nothing
+// is kept (the domain goes back to devmgr). Errors: DMA_ERR_SPACE on
+// devmgr's or the table's error.
+MUST_CHECK errval_t dma_space_init(struct dma_space *s);
+
+// Undo dma_space_init (or dma_space_sub): the L1 tables made for buffers
+// go, and, for a domain of dma_space_init, its tables and the domain
+// itself (back to devmgr: detach the devices first). Free the buffers
+// first. Accepts a half-made space (a failed dma_space_init's).
+void dma_space_fini(struct dma_space *s);
 
 // A space over an L2 table someone else mapped into their domain at IOVA
 // base (1 GiB aligned): storctl gives an application the part of its
 // VSIC's domain the application's buffers go in, and keeps the rest (and
 // the domain's upper tables) for itself. Buffers get IOVAs base +
 // DMA_IOVA_BASE .. base + DMA_IOVA_LIMIT. Errors: SYS_ERR_ALIGNMENT.
-errval_t dma_space_sub(struct dma_space *s, capref_t l2, uint64_t base);
+MUST_CHECK errval_t dma_space_sub(struct dma_space *s, capref_t l2, uint64_t base);
 
 // A zeroed buffer of bytes (rounded up to pages), mapped writable here and,
 // with DMA_WRITE or read-only, for the device at a fresh IOVA. Errors:
-// SYS_ERR_NO_MEMORY (IOVA space or RAM used up), and map errors.
-errval_t dma_alloc(struct dma_space *s, uint64_t bytes, uint32_t flags, struct dma_buf *out);
+// DMA_ERR_ALLOC on SYS_ERR_NO_MEMORY (IOVA space or RAM used up) and map
+// errors; nothing is kept then.
+MUST_CHECK errval_t dma_alloc(struct dma_space *s, uint64_t bytes, uint32_t flags,
+                              struct dma_buf *out);
 
 // Map a frame we hold (bytes, page multiple) for the device at a fresh
-// IOVA (*iova); *io gets the copy mapped there.
-errval_t dma_map(struct dma_space *s, capref_t frame, uint64_t bytes, uint32_t flags,
-                 uint64_t *iova, capref_t *io);
+// IOVA (*iova); *io gets the copy mapped there. Errors: DMA_ERR_MAP on
+// the cause.
+MUST_CHECK errval_t dma_map(struct dma_space *s, capref_t frame, uint64_t bytes, uint32_t flags,
+                            uint64_t *iova, capref_t *io);
 
-// Take a buffer away from the device and free it.
+// Take a buffer away from the device and free it; its memory goes back to
+// mem_serv. Accepts a half-made or zeroed buffer.
 void dma_free(struct dma_buf *b);

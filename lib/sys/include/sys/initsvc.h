@@ -58,64 +58,64 @@ struct proc_info {
 struct rpc_chan *initsvc_chan(errval_t *err);
 
 // Register ep (an endpoint we receive on) under name.
-errval_t name_register(const char *name, capref_t ep);
+MUST_CHECK errval_t name_register(const char *name, capref_t ep);
 
 // A bind cap for the service called name, in a new slot.
-errval_t name_lookup(const char *name, capref_t *bind_cap);
+MUST_CHECK errval_t name_lookup(const char *name, capref_t *bind_cap);
 
 // The same, waiting up to timeout_ms for the service to register (one
 // started at boot may still be coming up).
-errval_t name_lookup_wait(const char *name, uint64_t timeout_ms, capref_t *bind_cap);
+MUST_CHECK errval_t name_lookup_wait(const char *name, uint64_t timeout_ms, capref_t *bind_cap);
 
 // Bind c to the service called name (waiting for it as name_lookup_wait
 // does, 10 s), with a time limit on every call (timeout_us; 0: none, as on
 // a data path), and share a page with it; what c has already (a binding,
 // a page) is kept. The servers' client libraries bind their channels so.
-errval_t rpc_bind_service(struct rpc_chan *c, const char *name, uint64_t timeout_us);
+MUST_CHECK errval_t rpc_bind_service(struct rpc_chan *c, const char *name, uint64_t timeout_us);
 
 // Start "prog args..." (a boot module), returning its pid.
-errval_t proc_spawn(const char *cmdline, uint64_t *pid);
+MUST_CHECK errval_t proc_spawn(const char *cmdline, uint64_t *pid);
 
 // The same, on a chosen core.
-errval_t proc_spawn_on(unsigned core, const char *cmdline, uint64_t *pid);
+MUST_CHECK errval_t proc_spawn_on(unsigned core, const char *cmdline, uint64_t *pid);
 
 // The same with limits on what the new process may hold (NULL:
 // proc_limits_default). init narrows them to the caller's own, so a child
 // never gets more than its parent. A spawn whose own domain does not fit
 // the memory limit fails with LIMIT_ERR_MEMORY.
-errval_t proc_spawn_limited(unsigned core, const char *cmdline, const struct proc_limits *limits,
-                            uint64_t *pid);
+MUST_CHECK errval_t proc_spawn_limited(unsigned core, const char *cmdline,
+                                       const struct proc_limits *limits, uint64_t *pid);
 
 // The limits of process pid (as init narrowed them). Errors: PROC_ERR_NO_SUCH.
-errval_t proc_limits(uint64_t pid, struct proc_limits *out);
-errval_t proc_wait(uint64_t pid, uint64_t *status);
-errval_t proc_kill(uint64_t pid);
+MUST_CHECK errval_t proc_limits(uint64_t pid, struct proc_limits *out);
+MUST_CHECK errval_t proc_wait(uint64_t pid, uint64_t *status);
+MUST_CHECK errval_t proc_kill(uint64_t pid);
 
 // A process's state (enum proc_state) and, once ended, its exit status,
 // without waiting. Errors: PROC_ERR_NO_SUCH.
-errval_t proc_status(uint64_t pid, uint32_t *state, uint64_t *status);
+MUST_CHECK errval_t proc_status(uint64_t pid, uint32_t *state, uint64_t *status);
 
 // Be told when pid ends: init signals note (a send cap to an endpoint of
 // ours, minted with RPC_BADGE_NOTIFY | bits: the server loop's notify
 // sees the bits) with LMP_FLAG_NOTIFY, which is never lost. Then ask
 // proc_status which of the watched processes ended. Errors:
 // PROC_ERR_NO_SUCH (no such process, or it has ended already).
-errval_t proc_watch(uint64_t pid, capref_t note);
+MUST_CHECK errval_t proc_watch(uint64_t pid, capref_t note);
 
 // proc_watch, also giving pid's limits (*limits): what a server enforces
 // on a client it starts to watch, at no extra call.
-errval_t proc_watch_limits(uint64_t pid, capref_t note, struct proc_limits *limits);
+MUST_CHECK errval_t proc_watch_limits(uint64_t pid, capref_t note, struct proc_limits *limits);
 
 // The process table: up to max entries into out; *n gets the count.
-errval_t proc_list(struct proc_info *out, unsigned max, unsigned *n);
+MUST_CHECK errval_t proc_list(struct proc_info *out, unsigned max, unsigned *n);
 
 // Text lines describing the caps of process pid, from slot `first` (L1 *
 // 256 + L2) on: *text points into the shared page (valid until the next
 // call), *next is where to go on (0: done).
-errval_t proc_caps(uint64_t pid, uint64_t first, const char **text, uint64_t *next);
+MUST_CHECK errval_t proc_caps(uint64_t pid, uint64_t first, const char **text, uint64_t *next);
 
 // Ask init to switch the machine off (does not return if it works).
-errval_t sys_poweroff(void);
+MUST_CHECK errval_t sys_poweroff(void);
 
 // ---- UMP channels between processes, on the same core or not ----
 
@@ -130,23 +130,23 @@ struct ump_conn {
 };
 
 // Offer connections under name (the server side).
-errval_t ump_offer(const char *name);
+MUST_CHECK errval_t ump_offer(const char *name);
 
 // Wait for a client to connect to name; then the channel is ready.
-errval_t ump_accept(const char *name, struct ump_conn *c);
+MUST_CHECK errval_t ump_accept(const char *name, struct ump_conn *c);
 
 // Connect to the server offering name.
-errval_t ump_connect(const char *name, struct ump_conn *c);
+MUST_CHECK errval_t ump_connect(const char *name, struct ump_conn *c);
 
 // Wait for a message on c (sleeping in the kernel when there is none);
 // UMP_ERR_CLOSED once the other side has ended and nothing is left.
-errval_t ump_recv_wait(struct ump_conn *c, uint64_t w[UMP_WORDS]);
+MUST_CHECK errval_t ump_recv_wait(struct ump_conn *c, uint64_t w[UMP_WORDS]);
 
 // Send, waiting while the ring is full; UMP_ERR_CLOSED if the other side
 // has ended.
-errval_t ump_send_wait(struct ump_conn *c, const uint64_t w[UMP_WORDS]);
+MUST_CHECK errval_t ump_send_wait(struct ump_conn *c, const uint64_t w[UMP_WORDS]);
 
 // Hand a RAM, Frame or DevFrame cap to the other side of c, which takes it
 // with ump_cap_recv (into a new slot).
-errval_t ump_cap_send(struct ump_conn *c, capref_t cap);
-errval_t ump_cap_recv(struct ump_conn *c, capref_t *cap);
+MUST_CHECK errval_t ump_cap_send(struct ump_conn *c, capref_t cap);
+MUST_CHECK errval_t ump_cap_recv(struct ump_conn *c, capref_t *cap);

@@ -52,11 +52,12 @@ extern const struct proc_limits proc_limits_none;
 const char *limit_name(enum limit_res r);
 
 // The LIMIT_ERR_* code of resource r.
-errval_t limit_err(enum limit_res r);
+MUST_CHECK errval_t limit_err(enum limit_res r);
 
 // May a process holding used of r take more? SYS_ERR_OK, or r's
 // LIMIT_ERR_*. Never overflows (used + more past 2^64 is refused).
-errval_t limit_check(const struct proc_limits *l, enum limit_res r, uint64_t used, uint64_t more);
+MUST_CHECK errval_t limit_check(const struct proc_limits *l, enum limit_res r, uint64_t used,
+                                uint64_t more);
 
 // child = the smaller of child and parent, field by field: a child's
 // limits never exceed its parent's.
@@ -71,7 +72,7 @@ void proc_limits_unpack(const uint64_t w[3], struct proc_limits *l);
 // Parse one limit's value: decimal digits, for LIMIT_MEM optionally
 // followed by K, M or G (KiB, MiB, GiB); "none" for no limit. Counts must
 // be below LIMIT_COUNT_NONE. SYS_ERR_INVALID_ARGS otherwise.
-errval_t limit_parse(enum limit_res r, const char *s, uint64_t *v);
+MUST_CHECK errval_t limit_parse(enum limit_res r, const char *s, uint64_t *v);
 
 // The resource named name (limit_name), or LIMIT_COUNT if none is.
 enum limit_res limit_by_name(const char *name);

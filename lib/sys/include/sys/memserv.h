@@ -24,4 +24,4 @@ enum memserv_op {
 struct rpc_chan *memserv_chan(errval_t *err);
 
 // mem_serv's totals: all RAM it manages and what is free of it.
-errval_t memserv_stats(uint64_t *total, uint64_t *free, uint64_t *mine);
+MUST_CHECK errval_t memserv_stats(uint64_t *total, uint64_t *free, uint64_t *mine);

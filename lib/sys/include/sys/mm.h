@@ -42,16 +42,17 @@ struct mm {
 };
 
 // Manage the RAM cap ram (all of it free).
-errval_t mm_add(struct mm *m, capref_t ram);
+MUST_CHECK errval_t mm_add(struct mm *m, capref_t ram);
 
 // Retype bytes (a page multiple) aligned to align from free RAM into a new
 // slot (*ret), charged to pid. MM_ERR_NO_MEMORY if nothing fits.
-errval_t mm_alloc(struct mm *m, uint64_t pid, uint64_t bytes, uint64_t align, capref_t *ret);
+MUST_CHECK errval_t mm_alloc(struct mm *m, uint64_t pid, uint64_t bytes, uint64_t align,
+                             capref_t *ret);
 
 // Take back the allocation at base (revoking every copy and descendant of
 // it); MM_ERR_NOT_OWNER unless it is pid's (any pid if pid is MM_ANY).
 #define MM_ANY UINT64_MAX
-errval_t mm_free(struct mm *m, uint64_t pid, uint64_t base);
+MUST_CHECK errval_t mm_free(struct mm *m, uint64_t pid, uint64_t base);
 
 // Take back everything charged to pid; returns the bytes reclaimed (held
 // ones included).
@@ -63,7 +64,7 @@ uint64_t mm_usage(const struct mm *m, uint64_t pid);
 // A cap over memory at base was sent to another core: when its allocation
 // is taken back, it is held until the copies there are revoked (even if
 // none is left here to say so). MM_ERR_NOT_RAM if base is not allocated.
-errval_t mm_mark_exported(struct mm *m, uint64_t base);
+MUST_CHECK errval_t mm_mark_exported(struct mm *m, uint64_t base);
 
 // A held allocation not yet announced (then marked announced): its
 // copies on other cores are to be revoked. False if there is none.
@@ -71,4 +72,4 @@ bool mm_next_held(struct mm *m, struct mm_alloc *out);
 
 // The copies of held allocation base on other cores are gone (and our cap
 // unexported): free it. MM_ERR_NOT_RAM if nothing is held there.
-errval_t mm_release_held(struct mm *m, uint64_t base);
+MUST_CHECK errval_t mm_release_held(struct mm *m, uint64_t base);

@@ -62,9 +62,10 @@ void mon_string_done(struct mon_link *l, char *out, size_t size);
 
 // A cap's description for another core (exports it), and the cap made
 // here from one (imports it into slot dest).
-errval_t mon_export(capref_t cap, uint64_t desc[3]);
-errval_t mon_import(capref_t dest, const uint64_t desc[3]);
+MUST_CHECK errval_t mon_export(capref_t cap, uint64_t desc[3]);
+MUST_CHECK errval_t mon_import(capref_t dest, const uint64_t desc[3]);
 
 // Answer request tag: err, one result word, and a cap (exported to the
 // peer's core; NULL_CAP for none).
-errval_t mon_reply(struct mon_link *l, uint64_t tag, errval_t err, uint64_t r0, capref_t cap);
+MUST_CHECK errval_t mon_reply(struct mon_link *l, uint64_t tag, errval_t err, uint64_t r0,
+                              capref_t cap);

@@ -72,22 +72,24 @@ struct netctl_vnic {
 // cap (from netctl_vnic_create); a cap that is not one, or names a VNIC
 // that has ended, gets NETCTL_ERR_NOT_VNIC_CAP.
 struct rpc_chan *netctl_chan(errval_t *err);
-errval_t netctl_vnic_create(struct netctl_vnic *out, capref_t *vnic);
-errval_t netctl_vnic_destroy(capref_t vnic);
-errval_t netctl_mailbox(void);
-errval_t netctl_filter_create(capref_t vnic, const struct netctl_filter *f, capref_t *cap);
-errval_t netctl_filter_destroy(capref_t cap);
-errval_t netctl_filters(capref_t vnic, struct netctl_filter *out, unsigned max, unsigned *n);
+MUST_CHECK errval_t netctl_vnic_create(struct netctl_vnic *out, capref_t *vnic);
+MUST_CHECK errval_t netctl_vnic_destroy(capref_t vnic);
+MUST_CHECK errval_t netctl_mailbox(void);
+MUST_CHECK errval_t netctl_filter_create(capref_t vnic, const struct netctl_filter *f,
+                                         capref_t *cap);
+MUST_CHECK errval_t netctl_filter_destroy(capref_t cap);
+MUST_CHECK errval_t netctl_filters(capref_t vnic, struct netctl_filter *out, unsigned max,
+                                   unsigned *n);
 // A transmit rate limit (0: none), programmed in the device's rate
 // scheduler: IGB_ERR_NO_RATE_LIMIT where the device has none (QEMU).
-errval_t netctl_rate(capref_t vnic, uint32_t mbps);
+MUST_CHECK errval_t netctl_rate(capref_t vnic, uint32_t mbps);
 // Put the VNIC on VLAN vid (1..4094) as an access port, programmed in the
 // device: it receives only frames tagged vid (untagged by the device) and
 // everything it sends is tagged vid; 0 makes it untagged again. Errors:
 // SYS_ERR_INVALID_ARGS (vid over 4094), IGB_ERR_VLAN_FULL (32 VLANs in
 // use: left untagged).
-errval_t netctl_vnic_vlan(capref_t vnic, uint16_t vid);
+MUST_CHECK errval_t netctl_vnic_vlan(capref_t vnic, uint16_t vid);
 // What the device delivers to the VNIC besides unicast for its MAC
 // (NETCTL_RX_BCAST, NETCTL_RX_MCAST), decided in the device's pool filter.
-errval_t netctl_vnic_rx_mode(capref_t vnic, unsigned mode);
-errval_t netctl_list(struct netctl_vnic *out, unsigned max, unsigned *n);
+MUST_CHECK errval_t netctl_vnic_rx_mode(capref_t vnic, unsigned mode);
+MUST_CHECK errval_t netctl_list(struct netctl_vnic *out, unsigned max, unsigned *n);

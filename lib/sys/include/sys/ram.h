@@ -7,10 +7,10 @@
 // at least a page) in a new slot. Comes from mem_serv, or from the local
 // allocator init and mem_serv install. Errors: MM_ERR_NO_MEMORY when none
 // is left, and RPC and slot errors.
-errval_t ram_alloc(capref_t *ret, uint64_t bytes, uint64_t align);
+MUST_CHECK errval_t ram_alloc(capref_t *ret, uint64_t bytes, uint64_t align);
 
 // Give a RAM cap from ram_alloc back; the slot is freed.
-errval_t ram_free(capref_t ram);
+MUST_CHECK errval_t ram_free(capref_t ram);
 
 // Where RAM comes from in init and mem_serv, which cannot ask mem_serv.
 struct ram_source {

@@ -24,16 +24,19 @@
 #define RPC_BADGE_LOW(b) ((b) & ((1ull << 48) - 1))
 
 // Operations every server understands.
-#define RPC_OP_BIND  0xb17d0001 // cap: send cap to the client's reply endpoint
-#define RPC_OP_SHARE 0xb17d0002 // cap: a one-page Frame shared from now on
+#define RPC_OP_BIND      0xb17d0001 // cap: send cap to the client's reply endpoint
+#define RPC_OP_SHARE     0xb17d0002 // cap: a one-page Frame shared from now on
 // -> w0: channels in use, w1: channels in all, w2: channels closed because
 // their client ended (the server library answers it: server.h)
-#define RPC_OP_STATS 0xb17d0003
-#define RPC_OP_CLOSE 0xb17d0004 // the channel ends (answered, then closed)
+#define RPC_OP_STATS     0xb17d0003
+#define RPC_OP_CLOSE     0xb17d0004 // the channel ends (answered, then closed)
 // (pid) -> w0: channels pid has open here, w1, w2: what pid holds of the
 // server's own resources (devmgr: IOMMU domains, vectors; netctl: VNICs;
 // storctl: VSICs; the server library answers it: server.h's usage hook)
-#define RPC_OP_USAGE 0xb17d0005
+#define RPC_OP_USAGE     0xb17d0005
+// (n): the n-th set-up step (FAILPOINT, sys/failpoint.h) of this channel's
+// next request fails with FAIL_ERR_INJECTED; 0 disarms (tests only)
+#define RPC_OP_FAILPOINT 0xb17d0006
 
 #define RPC_BUF_SIZE 4096
 
@@ -63,30 +66,34 @@ struct rpc_result {
 
 // Bind c through bind_cap, replies arriving on reply_ep (an endpoint cap we
 // hold with the read right; NULL_CAP: make one).
-errval_t rpc_bind(struct rpc_chan *c, capref_t bind_cap, capref_t reply_ep);
+MUST_CHECK errval_t rpc_bind(struct rpc_chan *c, capref_t bind_cap, capref_t reply_ep);
 
 // rpc_bind with a time limit on the bind and on every call of the channel
 // (timeout_us, not 0): a server that is stuck or whose queue never moves
 // yields SYS_ERR_TIMEOUT instead of holding the client for ever. A call
 // that times out abandons the channel (rpc_call). The reply endpoint must
 // be the channel's own (reply_ep NULL_CAP).
-errval_t rpc_bind_timeout(struct rpc_chan *c, capref_t bind_cap, uint64_t timeout_us);
+MUST_CHECK errval_t rpc_bind_timeout(struct rpc_chan *c, capref_t bind_cap, uint64_t timeout_us);
 
 // Map a fresh page and share it with the server as c->buf.
-errval_t rpc_share(struct rpc_chan *c);
+MUST_CHECK errval_t rpc_share(struct rpc_chan *c);
 
 // End the channel: the server closes its side (RPC_OP_CLOSE), and what the
 // channel held here (its cap, the reply endpoint rpc_bind made, the shared
 // page) is freed. c may be bound again.
-errval_t rpc_close(struct rpc_chan *c);
+MUST_CHECK errval_t rpc_close(struct rpc_chan *c);
 
 // The server's channel table (RPC_OP_STATS): in use (this one counted),
 // in all, closed because their client ended.
-errval_t rpc_stats(struct rpc_chan *c, uint64_t *used, uint64_t *all, uint64_t *reaped);
+MUST_CHECK errval_t rpc_stats(struct rpc_chan *c, uint64_t *used, uint64_t *all, uint64_t *reaped);
 
 // What process pid holds at the server (RPC_OP_USAGE): out[0] channels,
 // out[1] and out[2] the server's own resources.
-errval_t rpc_usage(struct rpc_chan *c, uint64_t pid, uint64_t out[3]);
+MUST_CHECK errval_t rpc_usage(struct rpc_chan *c, uint64_t pid, uint64_t out[3]);
+
+// Arm the server's failure injection for this channel's next request
+// (RPC_OP_FAILPOINT): its n-th set-up step fails. For tests of unwinding.
+MUST_CHECK errval_t rpc_failpoint(struct rpc_chan *c, unsigned n);
 
 // One call. send: a cap to send along (NULL_CAP: none); recv: an empty
 // slot for a cap the server may send back (NULL_CAP: none wanted). The
@@ -100,8 +107,8 @@ errval_t rpc_usage(struct rpc_chan *c, uint64_t pid, uint64_t out[3]);
 // server.h). c is then unbound; bind again to go on. The same happens
 // when the server is gone (rpc_server_gone) with a reply endpoint of the
 // channel's own.
-errval_t rpc_call(struct rpc_chan *c, uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2,
-                  capref_t send, capref_t recv, struct rpc_result *r);
+MUST_CHECK errval_t rpc_call(struct rpc_chan *c, uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2,
+                             capref_t send, capref_t recv, struct rpc_result *r);
 
 // The transport errors after which a channel is of no more use: the call
 // timed out (SYS_ERR_TIMEOUT), the server had ended before it

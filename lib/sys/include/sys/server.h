@@ -34,6 +34,7 @@ struct server_chan {
     capref_t buf_frame;
     void *user;                // the server's own per-channel state
     struct proc_limits limits; // the client's (the same on all its channels)
+    unsigned failpoint;        // RPC_OP_FAILPOINT: the step of its next request to fail
 };
 
 // A request as the handler sees it.
@@ -116,7 +117,7 @@ void server_step(struct server *s);
 // the client abandoned the channel (a call timed out: rpc.h); the loop
 // closes such a channel when it answers, a server replying later may
 // server_close it.
-errval_t server_reply(struct server_chan *c, const struct server_resp *resp);
+MUST_CHECK errval_t server_reply(struct server_chan *c, const struct server_resp *resp);
 
 // Close one channel now (the server's chan_closing hook first).
 void server_close(struct server *s, struct server_chan *c);
@@ -133,4 +134,4 @@ unsigned server_chans_of(const struct server *s, uint64_t pid);
 
 // A bind cap for a client process pid: a send cap to s->ep badged
 // RPC_BADGE_BIND | pid, in slot dest.
-errval_t server_bind_cap(struct server *s, capref_t dest, uint64_t pid);
+MUST_CHECK errval_t server_bind_cap(struct server *s, capref_t dest, uint64_t pid);

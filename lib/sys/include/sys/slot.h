@@ -13,7 +13,7 @@
 // ram_alloc in L1 slots from ROOTCN_SLOTS_USER on, before the free ones
 // run out (a reserve keeps slot_alloc working while it makes the next
 // CNode). Errors: SYS_ERR_NO_MEMORY when the root is full or no RAM is left.
-errval_t slot_alloc(capref_t *ret);
+MUST_CHECK errval_t slot_alloc(capref_t *ret);
 
 // Give back a slot (it must be empty: delete its cap first).
 void slot_free(capref_t slot);
@@ -28,4 +28,4 @@ void slot_reserve_only(bool on);
 // take them with slot_reserve_only on: the heap's page-fault handler
 // keeps one for each chunk it has not mapped yet. Growing makes the CNodes
 // now; SYS_ERR_NO_MEMORY (and nothing kept) when they cannot be made.
-errval_t slot_keep(int delta);
+MUST_CHECK errval_t slot_keep(int delta);

@@ -41,14 +41,17 @@ typedef errval_t (*spawn_alloc_fn)(void *arg, capref_t *ret, uint64_t bytes);
 
 // Make a domain for the ELF image (size bytes, readable here) with argv
 // (argc strings, argv[0] its name) and pid. The handle CNode goes into our
-// L1 slot handle_l1 (which must be empty). Errors: BOOT_ERR_BAD_ELF for a
-// bad program, SPAWN_ERR_ARGS, and allocation and capability errors.
-errval_t spawn_load(struct spawn *sp, const void *elf, size_t size, int argc,
-                    const char *const *argv, uint64_t pid, uint32_t handle_l1, spawn_alloc_fn alloc,
-                    void *alloc_arg);
+// L1 slot handle_l1 (which must be empty). Errors: SPAWN_ERR_LOAD on the
+// cause (BOOT_ERR_BAD_ELF for a bad program, SPAWN_ERR_ARGS, allocation
+// and capability errors). On failure everything made from the region is
+// revoked and handle_l1 is empty again; the region itself, if alloc gave
+// one (sp->region), stays the caller's to give back.
+MUST_CHECK errval_t spawn_load(struct spawn *sp, const void *elf, size_t size, int argc,
+                               const char *const *argv, uint64_t pid, uint32_t handle_l1,
+                               spawn_alloc_fn alloc, void *alloc_arg);
 
 // Copy src into slot of the domain's task CNode (TASKCN_SLOT_*).
-errval_t spawn_give(struct spawn *sp, uint32_t taskcn_slot, capref_t src);
+MUST_CHECK errval_t spawn_give(struct spawn *sp, uint32_t taskcn_slot, capref_t src);
 
 // Our cap to one of the domain's objects (a handle slot).
 static inline capref_t spawn_cap(const struct spawn *sp, enum spawn_handle_slot s)
@@ -57,4 +60,4 @@ static inline capref_t spawn_cap(const struct spawn *sp, enum spawn_handle_slot 
 }
 
 // Let the domain run.
-errval_t spawn_run(struct spawn *sp);
+MUST_CHECK errval_t spawn_run(struct spawn *sp);

@@ -104,7 +104,7 @@ struct rpc_chan *storctl_chan(errval_t *err);
 // IOMMU domain at out->iova_base, for our buffers (dma_space_sub).
 // Errors: STORCTL_ERR_NO_VSIC_FREE, STORCTL_ERR_HAS_VSIC, NVMe and devmgr
 // errors.
-errval_t storctl_vsic_create(struct storctl_vsic *out, capref_t *window);
+MUST_CHECK errval_t storctl_vsic_create(struct storctl_vsic *out, capref_t *window);
 
 // Our VSIC's I/O queue pair (queue 1), made by storctl at sq_iova and
 // cq_iova (one page each, in our window, cleared by us: nvme_ioq_attach)
@@ -114,22 +114,22 @@ errval_t storctl_vsic_create(struct storctl_vsic *out, capref_t *window);
 // BAR 0 with the doorbells (at out->db_off). Once per VSIC. Errors:
 // SYS_ERR_BUSY (made already), SYS_ERR_INVALID_ARGS (an IOVA outside our
 // window), DEVMGR_ERR_NOT_OWNER, the device's.
-errval_t storctl_vsic_queues(uint16_t vsic, uint64_t sq_iova, uint64_t cq_iova, uint16_t entries,
-                             capref_t irq_note, capref_t *doorbells);
+MUST_CHECK errval_t storctl_vsic_queues(uint16_t vsic, uint64_t sq_iova, uint64_t cq_iova,
+                                        uint16_t entries, capref_t irq_note, capref_t *doorbells);
 
 // Give our VSIC back: the doorbell page and the window are revoked (unmap
 // the page first), its VSAs released, its controller offline. Errors:
 // SYS_ERR_NOT_FOUND (no such VSIC), DEVMGR_ERR_NOT_OWNER (not ours).
-errval_t storctl_vsic_destroy(uint16_t vsic);
+MUST_CHECK errval_t storctl_vsic_destroy(uint16_t vsic);
 
 // Attach VSA name (made from a free namespace if the name is new) to our
 // VSIC, and to it alone. Errors: STORCTL_ERR_NO_VSIC, STORCTL_ERR_BAD_NAME,
 // STORCTL_ERR_VSA_HELD, STORCTL_ERR_NO_VSA_FREE, STORCTL_ERR_META_CORRUPT,
 // the device's.
-errval_t storctl_vsa_acquire(const char *name, struct storctl_vsa *out);
+MUST_CHECK errval_t storctl_vsa_acquire(const char *name, struct storctl_vsa *out);
 
 // Detach VSA name from our VSIC. Errors: STORCTL_ERR_NOT_HELD.
-errval_t storctl_vsa_release(const char *name);
+MUST_CHECK errval_t storctl_vsa_release(const char *name);
 
 // End VSA name, which we hold: it is detached from our VSIC, every block
 // of its namespace is zeroed (through storctl's own controller), and only
@@ -137,8 +137,8 @@ errval_t storctl_vsa_release(const char *name);
 // free for a new name. On a failure after the detach the VSA keeps its
 // name and data, held by nobody. Errors: STORCTL_ERR_BAD_NAME,
 // STORCTL_ERR_NOT_HELD, STORCTL_ERR_META_CORRUPT, the device's.
-errval_t storctl_vsa_destroy(const char *name);
+MUST_CHECK errval_t storctl_vsa_destroy(const char *name);
 
 // Every VSIC, every VSA namespace (named or not).
-errval_t storctl_vsic_list(struct storctl_vsic *out, unsigned max, unsigned *n);
-errval_t storctl_vsa_list(struct storctl_vsa *out, unsigned max, unsigned *n);
+MUST_CHECK errval_t storctl_vsic_list(struct storctl_vsic *out, unsigned max, unsigned *n);
+MUST_CHECK errval_t storctl_vsa_list(struct storctl_vsa *out, unsigned max, unsigned *n);

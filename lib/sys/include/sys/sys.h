@@ -1,6 +1,7 @@
 /* lib/sys/include/sys/sys.h: this domain's identity and console, set up at start. */
 #pragma once
 
+#include <kpi/errors.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,3 +32,10 @@ static inline uint64_t sys_rdtsc(void)
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
     return ((uint64_t)hi << 32) | lo;
 }
+
+// Print the whole chain of err on the console, newest code first, each
+// with its name, its layer and its message (err_chain_format):
+//   what: VNIC_ERR_OPEN [VNICs (library OS, lib/os/vnic)]: vnic_open could not ...
+//     <- NETCTL_ERR_CALL [netctl (network control plane, usr/netctl)]: a request ...
+//     <- NETCTL_ERR_NO_VNIC [netctl (network control plane, usr/netctl)]: every VNIC ...
+void err_print_chain(const char *what, errval_t err);

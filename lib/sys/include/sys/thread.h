@@ -29,7 +29,7 @@ _Noreturn void thread_exit(int ret);
 
 // Wait for t to end and collect its result; t is freed. THREAD_ERR_DEADLOCK
 // if no thread could ever wake us.
-errval_t thread_join(struct thread *t, int *ret);
+MUST_CHECK errval_t thread_join(struct thread *t, int *ret);
 
 struct thread *thread_self(void);
 

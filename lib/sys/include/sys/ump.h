@@ -54,11 +54,11 @@ void ump_init(struct ump_chan *c, void *buf, size_t bytes, bool side_a);
 
 // Send one message; SYS_ERR_WOULD_BLOCK if the peer has not taken enough
 // (the ring is full), UMP_ERR_CLOSED if it has ended. Wakes a sleeping peer.
-errval_t ump_send(struct ump_chan *c, const uint64_t w[UMP_WORDS]);
+MUST_CHECK errval_t ump_send(struct ump_chan *c, const uint64_t w[UMP_WORDS]);
 
 // Take one message if there is one (LMP_ERR_NO_MESSAGE otherwise, or
 // UMP_ERR_CLOSED once the peer has ended and nothing is left).
-errval_t ump_recv(struct ump_chan *c, uint64_t w[UMP_WORDS]);
+MUST_CHECK errval_t ump_recv(struct ump_chan *c, uint64_t w[UMP_WORDS]);
 
 // Is a message waiting?
 bool ump_pending(const struct ump_chan *c);

@@ -13,13 +13,13 @@
 #include <sys/caps.h>
 
 // Map bytes (a page multiple) of frame somewhere in the mapping region.
-errval_t vspace_map(capref_t frame, uint64_t bytes, uint32_t flags, void **va);
+MUST_CHECK errval_t vspace_map(capref_t frame, uint64_t bytes, uint32_t flags, void **va);
 
 // Map bytes of frame at va (page-aligned), making page tables as needed.
-errval_t vspace_map_at(uint64_t va, capref_t frame, uint64_t bytes, uint32_t flags);
+MUST_CHECK errval_t vspace_map_at(uint64_t va, capref_t frame, uint64_t bytes, uint32_t flags);
 
 // Remove frame's mapping; vspace_map uses its addresses again.
-errval_t vspace_unmap(capref_t frame);
+MUST_CHECK errval_t vspace_unmap(capref_t frame);
 
 // Reserve bytes of heap address space backed by RAM from ram_alloc, mapped
 // on first touch. Returns the start, or NULL with *err set.

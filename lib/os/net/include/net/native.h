@@ -70,32 +70,35 @@ struct net_udp_stats {
 // with SO_REUSEADDR could then bind the port too). Errors:
 // SYS_ERR_INVALID_ARGS, NET_ERR_PORT_IN_USE (a socket or another endpoint
 // has it), SYS_ERR_NO_MEMORY.
-errval_t net_udp_open(struct net_stack *s, uint16_t port, unsigned ring, struct net_udp **out);
+MUST_CHECK errval_t net_udp_open(struct net_stack *s, uint16_t port, unsigned ring,
+                                 struct net_udp **out);
 
 // Close u: datagrams still in its ring go back to the queue, the port is
 // free again. Errors: SYS_ERR_INVALID_ARGS, NET_ERR_BUFFERS_HELD (the
 // application still holds packets of u: give them back first; nothing
 // was done).
-errval_t net_udp_close(struct net_udp *u);
+MUST_CHECK errval_t net_udp_close(struct net_udp *u);
 
 // Up to max received datagrams into pkts, oldest first; *n says how many.
 // Polls the stack first when the ring is empty (so a loop of recv, work,
 // send, done and net_wait is a whole server). The application holds
 // them until net_udp_done. Errors: SYS_ERR_INVALID_ARGS.
-errval_t net_udp_recv(struct net_udp *u, struct net_udp_pkt *pkts, unsigned max, unsigned *n);
+MUST_CHECK errval_t net_udp_recv(struct net_udp *u, struct net_udp_pkt *pkts, unsigned max,
+                                 unsigned *n);
 
 // Give back pkts[0..n): received ones to the queue, unsent transmit
 // buffers to the stack for reuse. Errors: SYS_ERR_INVALID_ARGS,
 // NET_ERR_NOT_HELD (pkts[i] is not a buffer the application holds on
 // this stack: given back twice, sent, or never handed out; the ones
 // before it were given back, the rest were not).
-errval_t net_udp_done(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n);
+MUST_CHECK errval_t net_udp_done(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n);
 
 // Up to n transmit buffers into pkts (data points to room for
 // NET_UDP_MAX_PAYLOAD bytes, len 0); *got says how many. Errors:
 // SYS_ERR_INVALID_ARGS, SYS_ERR_WOULD_BLOCK (the queue has none free now:
 // *got is 0).
-errval_t net_udp_alloc(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n, unsigned *got);
+MUST_CHECK errval_t net_udp_alloc(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n,
+                                  unsigned *got);
 
 // Send pkts[0..n) (from net_udp_alloc, len, ip and port set) with one
 // doorbell for up to the stack's tx_batch of them. Sent packets are the
@@ -105,6 +108,7 @@ errval_t net_udp_alloc(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n, 
 // NET_ERR_NO_ROUTE (no interface reaches ip), SYS_ERR_NO_MEMORY (the copy
 // through lwIP found no memory), SYS_ERR_WOULD_BLOCK (the stack cannot
 // gather more frames now).
-errval_t net_udp_send(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n, unsigned *sent);
+MUST_CHECK errval_t net_udp_send(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n,
+                                 unsigned *sent);
 
 void net_udp_stats(struct net_udp *u, struct net_udp_stats *out);

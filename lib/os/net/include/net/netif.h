@@ -27,7 +27,7 @@ struct net_platform {
 // Start the network library and lwIP with platform's hooks (copied). Once
 // per program. Errors: NET_ERR_NO_PLATFORM (a hook is missing),
 // NET_ERR_ALREADY_INIT.
-errval_t net_init(const struct net_platform *platform);
+MUST_CHECK errval_t net_init(const struct net_platform *platform);
 
 // Sietch's platform in the user world: the TSC as the clock, RDRAND for
 // random numbers (a TSC-seeded generator on a CPU without it).
@@ -97,7 +97,8 @@ struct net_stack_stats {
 // not bound to an address. Errors: NET_ERR_NOT_INIT, SYS_ERR_INVALID_ARGS
 // (NULL q or out), NET_ERR_BAD_CONFIG, NET_ERR_NO_ADDRESS (no IPv4
 // address or no unicast MAC), SYS_ERR_NO_MEMORY, NET_ERR_NETIF.
-errval_t net_stack_open(struct netq *q, const struct net_config *cfg, struct net_stack **out);
+MUST_CHECK errval_t net_stack_open(struct netq *q, const struct net_config *cfg,
+                                   struct net_stack **out);
 
 // Take the stack down: its interface leaves lwIP (TCP connections on its
 // address are aborted; sockets bound to it get ENETUNREACH), and q is
@@ -105,7 +106,7 @@ errval_t net_stack_open(struct netq *q, const struct net_config *cfg, struct net
 // come back (sockets give theirs back when closed). Do not use s after
 // this. Errors: SYS_ERR_INVALID_ARGS, NET_ERR_BUSY (native endpoints are
 // still open on it; nothing was done).
-errval_t net_stack_close(struct net_stack *s);
+MUST_CHECK errval_t net_stack_close(struct net_stack *s);
 
 // One round of work: take received frames in batches (up to 8 batches)
 // and hand them to the native endpoints or lwIP, run lwIP's timers that
@@ -118,7 +119,7 @@ unsigned net_poll(struct net_stack *s);
 // returns at once (see struct net_config); otherwise it sleeps in
 // netq_wait until a frame may have come, lwIP's next timer is due, or the
 // timeout passed. Errors: those of netq_wait.
-errval_t net_wait(struct net_stack *s, uint64_t timeout_us);
+MUST_CHECK errval_t net_wait(struct net_stack *s, uint64_t timeout_us);
 
 // net_poll on every open stack; the frames moved in all.
 unsigned net_poll_all(void);
@@ -128,7 +129,7 @@ unsigned net_poll_all(void);
 // NET_WAIT_SLICE_US (a frame on another queue waits at most that long).
 // Errors: NET_ERR_NO_STACK, those of netq_wait.
 #define NET_WAIT_SLICE_US 1000
-errval_t net_wait_all(uint64_t timeout_us);
+MUST_CHECK errval_t net_wait_all(uint64_t timeout_us);
 
 // Send the frames gathered so far (one netq_tx, one doorbell).
 void net_flush(struct net_stack *s);

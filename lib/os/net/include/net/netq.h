@@ -78,16 +78,16 @@ static inline void netq_rx_done(struct netq *q, const struct netq_pkt *pkts, uns
 {
     q->ops->rx_done(q, pkts, n);
 }
-static inline errval_t netq_tx_buf(struct netq *q, struct netq_pkt *out)
+static inline MUST_CHECK errval_t netq_tx_buf(struct netq *q, struct netq_pkt *out)
 {
     return q->ops->tx_buf(q, out);
 }
-static inline errval_t netq_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n,
-                               unsigned *sent)
+static inline MUST_CHECK errval_t netq_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n,
+                                          unsigned *sent)
 {
     return q->ops->tx(q, pkts, n, sent);
 }
-static inline errval_t netq_wait(struct netq *q, uint64_t timeout_us)
+static inline MUST_CHECK errval_t netq_wait(struct netq *q, uint64_t timeout_us)
 {
     return q->ops->wait(q, timeout_us);
 }

@@ -10,4 +10,4 @@
 // `udpecho --netd`). The queue carries the MAC and IPv4 address the
 // control plane assigned. Errors: SYS_ERR_INVALID_ARGS (NULL, or an
 // unknown mode), and those of the control plane.
-errval_t net_open(const char *mode, struct netq **out);
+MUST_CHECK errval_t net_open(const char *mode, struct netq **out);

@@ -16,7 +16,7 @@ bool net_port_arg(const char *s, uint16_t *port);
 
 // net_init with Sietch's platform, net_open(mode) and net_stack_open with
 // the defaults: the application's stack. Errors: those of the three.
-errval_t net_start(const char *mode, struct net_stack **out);
+MUST_CHECK errval_t net_start(const char *mode, struct net_stack **out);
 
 // A TCP listener on port of every address of the stack, SO_REUSEADDR,
 // with backlog (1..64) and, if nonblock, non-blocking: its descriptor, or

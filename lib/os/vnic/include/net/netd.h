@@ -43,11 +43,11 @@ struct netd_page {
 };
 
 // A netq over netd (the client side): errors as NETD_OPEN's.
-errval_t netd_open(struct netq **out);
+MUST_CHECK errval_t netd_open(struct netq **out);
 
 // netd's own phase tables (os/probe.h: its share of the path) into out:
 // out[0] what it did inside clients' requests, out[1] the rest (its
 // interrupt and idle work); then, if reset, both start again from zero
 // (and its probes are on). SYS_ERR_INVALID_ARGS if q is not a queue from
 // netd_open.
-errval_t netd_probe(struct netq *q, bool reset, struct os_probe out[2]);
+MUST_CHECK errval_t netd_probe(struct netq *q, bool reset, struct os_probe out[2]);

@@ -13,8 +13,11 @@
 #define VNIC_SPIN_US 200
 
 // Ask netctl for a VNIC and bring its VF up in an IOMMU domain of ours.
-// Errors: NETCTL_ERR_NO_VNIC (all in use), devmgr's and the VF driver's.
-errval_t vnic_open(struct netq **out);
+// Errors: VNIC_ERR_OPEN on the cause (NETCTL_ERR_NO_VNIC: all in use;
+// devmgr's, the DMA layer's and the VF driver's). On failure everything it
+// had set up is undone (the VNIC, vector, domain and memory given back);
+// so is everything on netq_close.
+MUST_CHECK errval_t vnic_open(struct netq **out);
 
 // The VNIC's second queue pair (the VF's queue 1) as a netq of its own,
 // for a second stack (net_stack_open) on the same address, in rings and
@@ -46,7 +49,7 @@ struct pci_msix_table *vnic_msix(struct netq *q); // the VF's MSI-X table
 // For a server that takes the VNIC's receive interrupts on its own endpoint
 // (netd): connect the VF's vector to ep with badge (a notification), then
 // arm it (unmask) before sleeping and disarm it on waking. Is a frame waiting?
-errval_t vnic_irq_route(struct netq *q, capref_t ep, uint64_t badge);
+MUST_CHECK errval_t vnic_irq_route(struct netq *q, capref_t ep, uint64_t badge);
 void vnic_irq_arm(struct netq *q, bool on);
 bool vnic_rx_pending(struct netq *q);
 
@@ -55,6 +58,6 @@ bool vnic_rx_pending(struct netq *q);
 // dropped here (and counted: vnic_filtered, and in the stats' rx_dropped):
 // QEMU's igb cannot steer by protocol or port (docs/vnic.md). ARP and
 // other non-IPv4 frames always pass.
-errval_t vnic_filter_add(struct netq *q, const struct netctl_filter *f, capref_t *cap);
-errval_t vnic_filter_remove(struct netq *q, capref_t cap);
+MUST_CHECK errval_t vnic_filter_add(struct netq *q, const struct netctl_filter *f, capref_t *cap);
+MUST_CHECK errval_t vnic_filter_remove(struct netq *q, capref_t cap);
 uint64_t vnic_filtered(struct netq *q);

@@ -32,7 +32,7 @@ struct stord_bdev {
 // Open VSA name through stord: s->dev is its block device. Errors:
 // NAME_ERR_NOT_FOUND (no stord), SYS_ERR_BUSY (this channel has one open),
 // storctl's (STORCTL_ERR_VSA_HELD ...), the device's.
-errval_t stord_open(const char *name, struct stord_bdev *s);
+MUST_CHECK errval_t stord_open(const char *name, struct stord_bdev *s);
 
 // Close it (stord releases the VSA).
-errval_t stord_close(struct stord_bdev *s);
+MUST_CHECK errval_t stord_close(struct stord_bdev *s);

@@ -28,14 +28,14 @@
 
 struct vsic {
     struct storctl_vsic info;
-    struct dma_space space; // our window of the VF's domain
-    struct dma_buf ioq;     // I/O SQ, CQ
-    struct nvme_ctrl ctrl;  // its doorbells alone (regs: vsic.c's accessor)
-    struct nvme_ioq q;      // the one I/O queue pair, on MSI-X vector 0
-    capref_t irq_ep;
-    capref_t window, doorbells; // from storctl
-    void *db;                   // the doorbell page, mapped
-    uint64_t interrupts;        // wake-ups by the MSI-X vector in vsic_wait
+    struct dma_space space;      // our window of the VF's domain
+    struct dma_buf ioq;          // I/O SQ, CQ
+    struct nvme_ctrl ctrl;       // its doorbells alone (regs: vsic.c's accessor)
+    struct nvme_ioq q;           // the one I/O queue pair, on MSI-X vector 0
+    capref_t irq_ep, irq_ep_ram; // the endpoint the vector notifies, and its RAM
+    capref_t window, doorbells;  // from storctl
+    void *db;                    // the doorbell page, mapped
+    uint64_t interrupts;         // wake-ups by the MSI-X vector in vsic_wait
 };
 
 struct vsa {
@@ -47,15 +47,17 @@ struct vsa {
     struct nvme_bdev nb;
 };
 
-// A VSIC for us, up and ready (see above). Errors: STORCTL_ERR_NO_VSIC_FREE,
-// STORCTL_ERR_HAS_VSIC, storctl's (the device's, devmgr's).
-errval_t vsic_open(struct vsic **out);
+// A VSIC for us, up and ready (see above). Errors: VSIC_ERR_OPEN on the
+// cause (STORCTL_ERR_NO_VSIC_FREE, STORCTL_ERR_HAS_VSIC, storctl's: the
+// device's, devmgr's; the DMA layer's). On failure everything it had set
+// up is undone (the VSIC back to storctl, our memory to mem_serv).
+MUST_CHECK errval_t vsic_open(struct vsic **out);
 
 // Give the VSIC back to storctl (the doorbell page unmapped first; its
 // VSAs are released, its controller goes offline, our window leaves the
 // VF's domain); v is freed. Its DMA memory stays ours, unreachable by the
 // VF.
-errval_t vsic_close(struct vsic *v);
+MUST_CHECK errval_t vsic_close(struct vsic *v);
 
 // Take every completion the controller has posted (callbacks run); how many.
 unsigned vsic_poll(struct vsic *v);
@@ -65,20 +67,20 @@ unsigned vsic_poll(struct vsic *v);
 // MSI-X vector (always unmasked: storctl programs it; a completion between
 // a poll and the sleep leaves a notification pending, which ends the
 // sleep). timeout_us 0: no bound. Errors: SYS_ERR_TIMEOUT.
-errval_t vsic_wait(struct vsic *v, const volatile bool *flag, uint64_t timeout_us);
+MUST_CHECK errval_t vsic_wait(struct vsic *v, const volatile bool *flag, uint64_t timeout_us);
 
 // DMA memory in our domain for the asynchronous API (flags: DMA_WRITE if
 // the device may write it, i.e. for reads).
-errval_t vsic_dma(struct vsic *v, uint64_t bytes, uint32_t flags, struct dma_buf *out);
+MUST_CHECK errval_t vsic_dma(struct vsic *v, uint64_t bytes, uint32_t flags, struct dma_buf *out);
 
 // Acquire VSA name from storctl for our VSIC and open it: *out's ns and
 // dev. Errors: storctl's (STORCTL_ERR_VSA_HELD, STORCTL_ERR_NO_VSA_FREE,
 // STORCTL_ERR_BAD_NAME ...), the driver's.
-errval_t vsa_open(struct vsic *v, const char *name, struct vsa **out);
+MUST_CHECK errval_t vsa_open(struct vsic *v, const char *name, struct vsa **out);
 
 // Release the VSA to storctl; a is freed.
-errval_t vsa_close(struct vsa *a);
+MUST_CHECK errval_t vsa_close(struct vsa *a);
 
 // End the VSA: storctl zeroes it and forgets its name
 // (storctl_vsa_destroy); a is freed either way.
-errval_t vsa_destroy(struct vsa *a);
+MUST_CHECK errval_t vsa_destroy(struct vsa *a);
