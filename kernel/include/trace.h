@@ -75,6 +75,12 @@ _Noreturn void trace_syscall(struct dcb *cur);
 void trace_irq(const struct trap_frame *tf, bool end);
 
 // Hooks. TRACE_SYSCALL replaces the rest of the system call entry when on.
+// Built with TRACE=0 (SIETCH_NO_TRACE) they are not there at all: the
+// baseline their cost is measured against.
+#ifdef SIETCH_NO_TRACE
+#define TRACE_SYSCALL(cur) ((void)(cur))
+#define TRACE_IRQ(tf, end) ((void)(tf))
+#else
 #define TRACE_SYSCALL(cur)                                                                         \
     do {                                                                                           \
         if (__builtin_expect(trace_on, 0))                                                         \
@@ -85,3 +91,4 @@ void trace_irq(const struct trap_frame *tf, bool end);
         if (__builtin_expect(trace_on, 0))                                                         \
             trace_irq(tf, end);                                                                    \
     } while (0)
+#endif

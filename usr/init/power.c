@@ -154,6 +154,8 @@ void power_init(void)
 void power_off(void)
 {
     printf("init: powering off\n");
+    // The kernel's trace, if it records one; a failure only loses the trace.
+    (void)invoke_kernel_trace_dump(cap_kernel);
     if (s5.found)
         invoke_io_out(cap_io, s5.port, 2, (s5.typ << SLP_TYP_SHIFT) | SLP_EN);
     // QEMU acts on the sleep request asynchronously: give it a second.

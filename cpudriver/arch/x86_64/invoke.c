@@ -133,6 +133,7 @@ static errval_t kernel_invoke(struct invocation *inv)
             return SYS_ERR_INVALID_ARGS;
         trace_dump(tsc_hz()); // the trace, if one is recorded, goes out first
         platform_exit((unsigned)inv->arg[0]);
+    case KernelCmd_TraceDump: trace_dump(tsc_hz()); return SYS_ERR_OK;
     case KernelCmd_Info:
         inv->ret[0] = sched.core;
         inv->ret[1] = tsc_hz();
