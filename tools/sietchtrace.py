@@ -257,26 +257,29 @@ def check_trace(trace):
 
 
 def echo_chains(trace, program="udpecho"):
-    """Per process of `program`: how many frames it received whose phases
-    came in order: receive (drv_rx), stack (stack_in), application (app),
-    transmit (drv_tx), each ending after the one before and before the next
-    frame's receive. {process name: (complete echoes, frames received)}."""
+    """Per process of `program`: the frames it received (a receive phase,
+    drv_rx, whose frames went up the stack: stack_in ends next), and of
+    those the echoes whose phases came in order: receive, stack (stack_in),
+    application (app), transmit (drv_tx), each ending after the one
+    before and before the next frame's receive. {process name: (echoes,
+    frames)}."""
     names = {e["pid"]: e["args"]["name"] for e in trace["traceEvents"]
              if e["ph"] == "M" and e["name"] == "process_name"}
     out = {}
     for pid, pname in names.items():
         if not pname.startswith(program + " "):
             continue
-        slices = sorted(((e["ts"] + e["dur"], e["name"]) for e in trace["traceEvents"]
-                         if e.get("pid") == pid and e["ph"] == "X"))
+        ends = [name for _, name in sorted((e["ts"] + e["dur"], e["name"])
+                                           for e in trace["traceEvents"]
+                                           if e.get("pid") == pid and e["ph"] == "X")]
         want = ["drv_rx", "stack_in", "app", "drv_tx"]
         done = frames = 0
-        at = None  # index into want, within the current frame
-        for _, name in slices:
-            if name == "drv_rx":
+        at = None  # how much of want this frame has shown
+        for i, name in enumerate(ends):
+            if name == "drv_rx" and i + 1 < len(ends) and ends[i + 1] == "stack_in":
                 frames += 1
                 at = 1
-            elif at is not None and at < len(want) and name == want[at]:
+            elif at is not None and name == want[at]:
                 at += 1
                 if at == len(want):
                     done += 1
