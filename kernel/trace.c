@@ -58,8 +58,7 @@ void trace_init(const char *cmdline, unsigned max_cores, struct bootmem *bm)
     uint64_t bytes = sizeof(struct trace_region) + max_cores * ring_bytes(records);
     paddr_t pa;
     if (err_is_fail(bootmem_alloc(bm, bytes, BOOTMEM_PAGE, &pa))) {
-        kprintf("trace: no memory for %u rings of %lu records: not tracing\n", max_cores,
-                records);
+        kprintf("trace: no memory for %u rings of %lu records: not tracing\n", max_cores, records);
         return;
     }
     region = kmem_ptr(pa);
@@ -176,7 +175,8 @@ void trace_syscall(struct dcb *cur)
     struct capability *cap = num <= SYS_CALL && num != SYS_YIELD ? arg0_cap(cur) : NULL;
     uint64_t what = arch_syscall_arg(cur, 0);
     if (num == SYS_INVOKE)
-        what = (uint64_t)(cap ? cap->type : ObjType_Null) << 32 | (uint32_t)arch_syscall_arg(cur, 1);
+        what =
+            (uint64_t)(cap ? cap->type : ObjType_Null) << 32 | (uint32_t)arch_syscall_arg(cur, 1);
     emit(TRACE_SYS_BEGIN, (uint16_t)num, id, what, 0);
     struct lmp_peek peek = lmp_peek(cur, num, cap);
     syscall_handle(cur);

@@ -46,7 +46,7 @@ errval_t ump_send(struct ump_chan *c, const uint64_t w[UMP_WORDS])
         return SYS_ERR_WOULD_BLOCK;
     struct ump_msg *m = &c->tx[c->tx_seq % c->slots];
     memcpy(m->w, w, sizeof(m->w));
-    compiler_fence(); // x86 keeps stores in order: the payload before seq
+    compiler_fence();   // x86 keeps stores in order: the payload before seq
     if (sys_trace_on()) // before seq: the receiver's record comes after ours
         sys_trace(TRACE_USER_UMP_SEND, trace_id(c->tx_hdr), c->tx_seq + 1);
     m->seq = ++c->tx_seq;

@@ -25,11 +25,11 @@
 #include <bootmem.h>
 #include <console.h>
 #include <kcheck.h>
-#include <trace.h>
 #include <kernel_tests.h>
 #include <multiboot2.h>
 #include <options.h>
 #include <syscall.h>
+#include <trace.h>
 
 #define SIETCH_VERSION "0.1"
 
