@@ -24,6 +24,8 @@ help:
 	@echo '                (make test checks 1500), CRASH_BOOTS=3 of them booted (docs/reliability.md)'
 	@echo 'make gdb        boot under gdb (QEMU waits; serial in $(BUILD)/gdb-serial.log)'
 	@echo 'make gdb-server QEMU waits for a gdb you start yourself'
+	@echo 'make trace      a traced run of udpecho: $(BUILD)/trace/trace.json for ui.perfetto.dev'
+	@echo '                (TRACE_ECHOES=50 datagrams; docs/experiments.md "Traces")'
 	@echo 'make bench      microbenchmarks, to $(BUILD)/bench/results.md (BENCH=name: one)'
 	@echo 'make coverage   line coverage of kernel/ by the unit tests'
 	@echo 'make unit-sanitize  the unit tests with ASan and UBSan, in $(BUILD)/sanitize'
@@ -154,6 +156,15 @@ grade:
 labs-check:
 	@tools/deps
 	@BUILD=$(BUILD) tools/labs-check
+
+.PHONY: trace
+# A traced run (docs/experiments.md "Traces"): boot with the CPU driver's
+# trace on, TRACE_ECHOES datagrams to udpecho, the dump as a Chrome JSON trace.
+TRACE_ECHOES ?= 50
+trace:
+	@tools/deps
+	@$(MAKE) --no-print-directory -j$(JOBS) all
+	@tools/trace $(BUILD) $(TRACE_ECHOES)
 
 .PHONY: bench
 # Benchmarks: numbers to $(BUILD)/bench/results.md (BENCH=name runs one).

@@ -36,6 +36,11 @@ FREESTANDING := -ffreestanding -fno-tree-loop-distribute-patterns -fno-builtin -
 # The CPU driver, like user code, never sees the build machine's libc headers.
 KERN_CFLAGS := $(COMMON_CFLAGS) $(FREESTANDING) -mcmodel=kernel -DSIETCH_KERNEL=1 \
 	-nostdinc -isystem $(shell $(TARGET_CC) -print-file-name=include) -D_LIBC_LIMITS_H_
+# TRACE=0 builds the CPU driver without the trace's hooks (kernel/include/trace.h),
+# to measure what they cost while off (docs/experiments.md "Traces").
+ifeq ($(TRACE),0)
+KERN_CFLAGS += -DSIETCH_NO_TRACE=1
+endif
 KERN_INCLUDES := $(COMMON_INCLUDES) -Ikernel/include -Icpudriver/include \
 	-Icpudriver/arch/x86_64/include
 KERN_ASFLAGS := -g -Wa,--noexecstack -MMD -MP -m64 -DSIETCH_KERNEL=1 -D__ASSEMBLY__ $(KERN_INCLUDES)

@@ -1,10 +1,22 @@
 /* lib/sys/ump.c: UMP rings in shared memory (see sys/ump.h). */
 #include <string.h>
+#include <sys/sys.h>
+#include <sys/trace.h>
 #include <sys/ump.h>
 
 static inline void full_fence(void) { __asm__ volatile("mfence" ::: "memory"); }
 
 static inline void compiler_fence(void) { __asm__ volatile("" ::: "memory"); }
+
+// A ring's name in the trace, the same at both ends: its sender makes it
+// up (the process and a count) the first time it sends while tracing.
+static uint64_t trace_id(struct ump_ring_hdr *h)
+{
+    static uint64_t made;
+    if (!h->trace_id)
+        h->trace_id = sys_pid() << 32 | ++made;
+    return h->trace_id;
+}
 
 void ump_init(struct ump_chan *c, void *buf, size_t bytes, bool side_a)
 {
@@ -34,7 +46,9 @@ errval_t ump_send(struct ump_chan *c, const uint64_t w[UMP_WORDS])
         return SYS_ERR_WOULD_BLOCK;
     struct ump_msg *m = &c->tx[c->tx_seq % c->slots];
     memcpy(m->w, w, sizeof(m->w));
-    compiler_fence(); // x86 keeps stores in order: the payload before seq
+    compiler_fence();   // x86 keeps stores in order: the payload before seq
+    if (sys_trace_on()) // before seq: the receiver's record comes after ours
+        sys_trace(TRACE_USER_UMP_SEND, trace_id(c->tx_hdr), c->tx_seq + 1);
     m->seq = ++c->tx_seq;
     full_fence(); // our seq store before our read of its sleep flag
     if (c->tx_hdr->sleeping && c->wake) {
@@ -56,6 +70,8 @@ errval_t ump_recv(struct ump_chan *c, uint64_t w[UMP_WORDS])
     c->rx_seq++;
     compiler_fence();
     c->rx_hdr->acked = c->rx_seq;
+    if (sys_trace_on())
+        sys_trace(TRACE_USER_UMP_RECV, c->rx_hdr->trace_id, c->rx_seq);
     return SYS_ERR_OK;
 }
 

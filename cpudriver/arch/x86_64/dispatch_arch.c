@@ -20,6 +20,7 @@
 #include <kernel_arch.h>
 #include <kpi/dispatcher.h>
 #include <syscall.h>
+#include <trace.h>
 
 // User RFLAGS a dispatcher may set: the arithmetic flags, TF and DF.
 // IF is always on; IOPL, NT, VM, AC and the rest are never the user's.
@@ -62,6 +63,7 @@ void syscall_entry_c(struct trap_frame *tf)
 {
     struct dcb *cur = sched.current;
     cur->regs = *tf;
+    TRACE_SYSCALL(cur); // when on, the traced entry (trace.c) takes over from here
     syscall_handle(cur);
     kernel_exit();
 }
@@ -222,6 +224,7 @@ void user_trap(struct trap_frame *tf)
     struct dcb *cur = sched.current;
     if (cur)
         cur->regs = *tf;
+    TRACE_IRQ(tf, false);
     if (tf->vector < VEC_EXCEPTIONS && cur) {
         user_exception(cur, tf);
     } else {
@@ -231,5 +234,6 @@ void user_trap(struct trap_frame *tf)
             sched.current = NULL;
         }
     }
+    TRACE_IRQ(tf, true);
     kernel_exit();
 }

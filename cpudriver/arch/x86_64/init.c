@@ -29,6 +29,7 @@
 #include <multiboot2.h>
 #include <options.h>
 #include <syscall.h>
+#include <trace.h>
 
 #define SIETCH_VERSION "0.1"
 
@@ -245,6 +246,7 @@ _Noreturn void kernel_start(uint32_t magic, uint32_t mbi_pa)
     percpu_init(0, (uint64_t)boot_kernel_stack + KERNEL_STACK_SIZE);
     irq_init(madt.nioapics ? madt.ioapics[0].addr : 0);
     unsigned ncores = 1;
+    trace_init(boot_info.cmdline, madt.ncpus < MAX_CORES ? madt.ncpus : MAX_CORES, &bootmem);
     if (boot_info.n_modules > 0)
         ncores = smp_start_cores(&madt, &dmar, &boot_info, &bootmem);
     if (ncores > 1)

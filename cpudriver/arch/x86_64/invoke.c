@@ -18,6 +18,7 @@
 #include <kpi/platform.h>
 #include <lmp.h>
 #include <remote.h>
+#include <trace.h>
 
 void *kmem_ptr(paddr_t pa) { return phys_to_virt(pa); }
 
@@ -130,7 +131,9 @@ static errval_t kernel_invoke(struct invocation *inv)
     case KernelCmd_Shutdown:
         if (inv->arg[0] != EXIT_PASS && inv->arg[0] != EXIT_FAIL)
             return SYS_ERR_INVALID_ARGS;
+        trace_dump(tsc_hz()); // the trace, if one is recorded, goes out first
         platform_exit((unsigned)inv->arg[0]);
+    case KernelCmd_TraceDump: trace_dump(tsc_hz()); return SYS_ERR_OK;
     case KernelCmd_Info:
         inv->ret[0] = sched.core;
         inv->ret[1] = tsc_hz();

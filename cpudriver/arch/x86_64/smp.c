@@ -25,6 +25,7 @@
 #include <console.h>
 #include <kcheck.h>
 #include <syscall.h>
+#include <trace.h>
 
 #define ICR_INIT      0x00004500 // INIT, level assert
 #define ICR_STARTUP   0x00004600 // start-up IPI; the vector is the page number
@@ -210,6 +211,7 @@ unsigned smp_start_cores(const struct acpi_madt *madt, const struct acpi_dmar *d
             .ncores = 1 + want,
             .dmar_phys = virt_to_phys(dmar),
             .kcheck = kcheck_enabled,
+            .trace = trace_region_addr(),
         };
         if (mon) {
             p->module_start = mon->start;
@@ -244,6 +246,7 @@ _Noreturn void ap_start(struct ap_params *identity_p)
     struct ap_params *p = phys_to_virt(AP_TRAMPOLINE_PHYS + AP_PARAMS_OFFSET);
     core_data_phys = p->data_phys;
     kcheck_enabled = p->kcheck;
+    trace_init_core(p->trace, (unsigned)p->core);
     shared = (struct smp_shared *)p->console_lock;
     shared_lock = &shared->console_lock;
     console_line_share(&shared->console_line, false);

@@ -6,6 +6,7 @@
 #include <arch/x86.h>
 #include <console.h>
 #include <stdbool.h>
+#include <trace.h>
 
 struct idt_gate {
     uint16_t off_lo, sel;
@@ -177,5 +178,7 @@ void trap_dispatch(struct trap_frame *tf)
         user_trap(tf); // does not return
     if (tf->vector < VEC_EXCEPTIONS)
         fatal_exception(tf);
+    TRACE_IRQ(tf, false);
     trap_handle_irq(tf);
+    TRACE_IRQ(tf, true);
 }

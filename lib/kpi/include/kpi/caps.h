@@ -269,6 +269,9 @@ enum kernel_cmd {
     KernelCmd_CapImport,      // (dest capref, type | rights << 8, base, bytes)
     KernelCmd_RevokeImported, // (base, bytes) -> r0 = imported objects deleted
     KernelCmd_Unexport,       // (capref) its copies elsewhere are all gone
+    // () stop the trace (the `trace` kernel argument) on every core and print
+    // it on the console; nothing without one (kernel/include/trace.h)
+    KernelCmd_TraceDump,
     KernelCmd_Num
 };
 

@@ -28,6 +28,8 @@ struct dispatcher_frame {
     // Set by the kernel.
     uint32_t in_exception; // 1 while the handler runs; the handler clears it
     uint32_t core;
+    uint32_t trace; // 1: the kernel records a trace; user events go in with SYS_TRACE
+    uint32_t reserved;
     uint64_t exit_status;
     struct exception_info exc;
 };

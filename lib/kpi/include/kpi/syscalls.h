@@ -31,6 +31,10 @@ enum syscall_num {
     // console. Only with the `kcheck` kernel argument (else
     // SYS_ERR_ILLEGAL_SYSCALL): it takes time linear in all caps.
     SYS_CHECK = 7,
+    // (event, a0, a1) -> err. Add a user event to the kernel's trace
+    // (kpi/trace.h); only while the kernel records one (the dispatcher
+    // frame's `trace` is set), else SYS_ERR_ILLEGAL_SYSCALL.
+    SYS_TRACE = 8,
     SYS_COUNT
 };
 

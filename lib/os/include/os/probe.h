@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#ifdef SIETCH_USER
+#include <sys/trace.h>
+#endif
 
 /*
  * The data path (lib/os/vnic, lib/os/net, netd) marks where its phases
@@ -19,6 +22,11 @@
  * meanwhile (kernel and other processes included).
  *
  * Off until os_probe_reset: then each mark costs a load and a branch.
+ *
+ * Apart from the table, every mark is an event in the kernel's trace
+ * while one is recorded (sys/trace.h; make trace): phases begin and end
+ * there whether or not the table is on, so tools/trace2json draws each
+ * as a slice on the process's track.
  */
 enum os_probe_phase {
     OS_PROBE_APP,       // outside every phase: the application
@@ -62,6 +70,23 @@ __attribute__((weak)) struct os_probe os_probe;
 
 static inline uint64_t os_probe_tsc(void) { return __builtin_ia32_rdtsc(); }
 
+// OS_PROBE_POP_AS_PUSHED: a pop that keeps the label the phase began with.
+#define OS_PROBE_POP_AS_PUSHED 0xff
+#ifdef SIETCH_USER
+static inline void os_probe_trace(enum trace_user_event ev, unsigned phase)
+{
+    sys_trace(ev, phase, 0);
+}
+#else
+static inline void os_probe_trace(int ev, unsigned phase)
+{
+    (void)ev;
+    (void)phase;
+}
+#define TRACE_USER_PROBE_PUSH 1
+#define TRACE_USER_PROBE_POP  2
+#endif
+
 // The time since the last mark to the innermost open phase.
 static inline void os_probe_tick(void)
 {
@@ -74,6 +99,7 @@ static inline void os_probe_tick(void)
 // the innermost phase takes the time of the deeper ones.
 static inline void os_probe_push(enum os_probe_phase p)
 {
+    os_probe_trace(TRACE_USER_PROBE_PUSH, p);
     if (!os_probe.on)
         return;
     os_probe_tick();
@@ -86,10 +112,8 @@ static inline void os_probe_push(enum os_probe_phase p)
     os_probe.own[os_probe.depth] = 0;
 }
 
-// The innermost phase ends, all its own time (not its inner phases')
-// charged to p: a phase that found it had nothing to do says so here
-// (OS_PROBE_WAIT).
-static inline void os_probe_pop_as(enum os_probe_phase p)
+// The innermost phase ends in the table, charged to p (os_probe_pop_as).
+static inline void os_probe_end(enum os_probe_phase p)
 {
     if (!os_probe.on || os_probe.depth == 0)
         return;
@@ -103,15 +127,25 @@ static inline void os_probe_pop_as(enum os_probe_phase p)
     os_probe.depth--;
 }
 
+// The innermost phase ends, all its own time (not its inner phases')
+// charged to p: a phase that found it had nothing to do says so here
+// (OS_PROBE_WAIT).
+static inline void os_probe_pop_as(enum os_probe_phase p)
+{
+    os_probe_trace(TRACE_USER_PROBE_POP, p);
+    os_probe_end(p);
+}
+
 // The innermost phase ends, charged to itself.
 static inline void os_probe_pop(void)
 {
+    os_probe_trace(TRACE_USER_PROBE_POP, OS_PROBE_POP_AS_PUSHED);
     if (!os_probe.on || os_probe.depth == 0)
         return;
     if (os_probe.over)
         os_probe.over--;
     else
-        os_probe_pop_as((enum os_probe_phase)os_probe.stack[os_probe.depth]);
+        os_probe_end((enum os_probe_phase)os_probe.stack[os_probe.depth]);
 }
 
 // What 1000 mark pairs cost, in cycles (timed with the probes on; the

@@ -178,6 +178,13 @@ static inline MUST_CHECK errval_t invoke_kernel_shutdown(capref_t k, uint32_t st
     return cap_invoke(k, KernelCmd_Shutdown, status, 0, 0, 0, 0, 0).err;
 }
 
+// Stop the kernel's trace and print it on the console (nothing if it
+// records none: the `trace` kernel argument).
+static inline errval_t invoke_kernel_trace_dump(capref_t k)
+{
+    return cap_invoke(k, KernelCmd_TraceDump, 0, 0, 0, 0, 0, 0).err;
+}
+
 // core, TSC frequency in Hz, timer ticks since boot.
 static inline MUST_CHECK errval_t invoke_kernel_info(capref_t k, uint64_t out[3])
 {

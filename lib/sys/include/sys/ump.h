@@ -28,7 +28,8 @@ struct ump_ring_hdr {
     volatile uint64_t acked;    // the receiver's count of messages taken
     volatile uint32_t sleeping; // the receiver is (about to be) blocked
     volatile uint32_t closed;   // one side has ended (set by whoever set the channel up)
-    uint32_t pad[12];
+    volatile uint64_t trace_id; // names the ring in the kernel's trace (set by its sender)
+    uint32_t pad[10];
 };
 _Static_assert(sizeof(struct ump_ring_hdr) == UMP_MSG_BYTES, "a cache line");
 

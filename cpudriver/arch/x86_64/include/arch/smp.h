@@ -37,6 +37,7 @@ struct ap_params {
     uint64_t ncores;
     uint64_t dmar_phys;       // the boot core's parsed DMAR (its IOMMU units: iommu.c)
     uint64_t kcheck;          // SYS_CHECK answers (the `kcheck` kernel argument)
+    uint64_t trace;           // the trace's rings (kernel/include/trace.h), 0: none
     volatile uint64_t online; // set by the new core when it is up
 };
 
