@@ -23,14 +23,16 @@ struct bootmem {
 
 void bootmem_init(struct bootmem *bm);
 
-// Add RAM [base, base+len), shrunk inward to whole pages. Overlapping or
-// adjacent ranges are merged. Fails with SYS_ERR_NO_MEMORY when the region
-// table is full.
+// Add RAM [base, base+len), shrunk inward to whole pages (less than a
+// whole page adds nothing). Overlapping or adjacent ranges are merged: no
+// two ranges in the table touch. Fails with SYS_ERR_OVERFLOW when
+// base + len wraps around, SYS_ERR_NO_MEMORY when the region table is full.
 errval_t bootmem_add(struct bootmem *bm, uint64_t base, uint64_t len);
 
 // Remove [base, base+len), widened outward to whole pages, from the free
-// ranges. Fails with SYS_ERR_NO_MEMORY if splitting a range overflows the
-// region table.
+// ranges (len 0 removes nothing; a range that runs past the top of the
+// address space is cut there, not refused). Fails with SYS_ERR_NO_MEMORY
+// if splitting a range overflows the region table.
 errval_t bootmem_reserve(struct bootmem *bm, uint64_t base, uint64_t len);
 
 // Allocate size bytes (rounded up to pages) aligned to align (a power of two,
