@@ -76,6 +76,13 @@ void vsamap_encode(const struct vsamap *m, void *out)
     memcpy(out, &d, sizeof(d));
 }
 
+void vsamap_encode_next(const struct vsamap *cur, struct vsamap *m, void *out, unsigned *block)
+{
+    m->seq = cur->seq + 1;
+    vsamap_encode(m, out);
+    *block = (unsigned)(m->seq % 2);
+}
+
 static bool all_zero(const void *p, size_t n)
 {
     const uint8_t *b = p;

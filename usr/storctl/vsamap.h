@@ -56,6 +56,11 @@ bool vsamap_name_ok(const char *name);
 // The copy of m with sequence number m->seq, into out (VSAMAP_BLOCK bytes).
 void vsamap_encode(const struct vsamap *m, void *out);
 
+// The copy that records m, an update of cur: m->seq becomes cur->seq + 1,
+// its copy is encoded into out (VSAMAP_BLOCK bytes), and *block is where it
+// goes (seq mod 2: over the older copy, never over cur's).
+void vsamap_encode_next(const struct vsamap *cur, struct vsamap *m, void *out, unsigned *block);
+
 // Decode the copy read from block (0 or 1). Errors: SYS_ERR_CORRUPT (bad
 // magic, version, crc, seq not of that block, count, a zero or repeated
 // NSID, a bad or repeated name, nonzero reserved bytes).
