@@ -8,7 +8,9 @@
  * padded with zeros), then a program of updates. CRC-32C guards each copy,
  * so the flags ask the harness to make fields right that random bytes
  * rarely are: bit 0 (block 0) and bit 1 (block 1) the magic, version and
- * the seq's parity; bit 2 and bit 3 the CRCs, last. Invariants: each copy
+ * the seq's parity; bit 4 puts both seqs near 2^62, bit 5 near 2^64 (their
+ * last two bits kept), where the counting ends; bit 2 and bit 3 the CRCs,
+ * last. Invariants: each copy
  * decodes or fails with SYS_ERR_CORRUPT, and a decoded copy is a map that
  * keeps the format's rules (at most 8 entries, NSIDs non-zero and
  * distinct, names valid and distinct, seq of its block) and encodes to
@@ -51,6 +53,8 @@ static void fix_block(uint8_t *blk, unsigned block, uint8_t flags)
 {
     struct vsamap_disk d;
     memcpy(&d, blk, sizeof(d));
+    if (flags & 0x30)
+        d.seq = (flags & 0x20 ? 0ull : 1ull << 62) - 4 + (d.seq & 3);
     if (flags & (1u << block)) {
         d.magic = VSAMAP_MAGIC;
         d.version = VSAMAP_VERSION;
@@ -110,8 +114,8 @@ static bool check_copy(const uint8_t *blk, unsigned block, struct vsamap *out)
     if (err_is_fail(err))
         return false;
     check_map(out);
-    FUZZ_CHECK(out->seq % 2 == block, "seq %llu read from block %u", (unsigned long long)out->seq,
-               block);
+    FUZZ_CHECK(out->seq % 2 == block && out->seq < VSAMAP_SEQ_LIMIT, "seq %llu read from block %u",
+               (unsigned long long)out->seq, block);
     uint8_t again[VSAMAP_BLOCK];
     vsamap_encode(out, again);
     FUZZ_CHECK(!memcmp(again, blk, VSAMAP_BLOCK), "a valid copy does not encode to itself");
@@ -146,12 +150,18 @@ static void take_name(struct input *in, unsigned arg, char *name)
     name[len] = 0;
 }
 
-// Write m as storctl's map_store does: the next copy over the older one.
+// Write m as storctl's map_store does: the next copy over the older one,
+// refused (the map as it was) once the seqs are used up.
 static void store(uint8_t blk[2][VSAMAP_BLOCK], struct vsamap *cur, struct vsamap *m)
 {
     unsigned block;
     uint8_t copy[VSAMAP_BLOCK];
-    vsamap_encode_next(cur, m, copy, &block);
+    errval_t err = vsamap_encode_next(cur, m, copy, &block);
+    bool worn = cur->seq + 1 >= VSAMAP_SEQ_LIMIT;
+    FUZZ_CHECK(err == (worn ? STORCTL_ERR_META_WORN : SYS_ERR_OK), "vsamap_encode_next: %s",
+               err_name(err));
+    if (worn)
+        return;
     FUZZ_CHECK(block < 2 && m->seq == cur->seq + 1, "copy %llu to block %u",
                (unsigned long long)m->seq, block);
     memcpy(blk[block], copy, VSAMAP_BLOCK);

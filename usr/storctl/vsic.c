@@ -48,8 +48,9 @@ static errval_t map_store(struct vsamap *m)
 {
     unsigned block;
     memset(sc.meta.va, 0, OBJSIZE_PAGE);
-    vsamap_encode_next(&sc.map, m, sc.meta.va, &block);
-    errval_t err = meta_io(true, block);
+    errval_t err = vsamap_encode_next(&sc.map, m, sc.meta.va, &block);
+    if (err_is_ok(err))
+        err = meta_io(true, block);
     if (err_is_ok(err))
         err = nvme_flush_sync(&sc.meta_ns, WAIT_US);
     if (err_is_ok(err))
