@@ -86,6 +86,7 @@ enum { APP, RING, TAKEN }; // a buffer: the caller's, posted, consumed by the cu
 
 struct rx {
     struct igb_vf vf;
+    union igb_rx_desc *ring;  // where the device sees the ring
     unsigned n;               // descriptors
     uint16_t bufsize;         // bytes per buffer
     struct igb_pkt buf[NBUF]; // the buffers, and where each is
@@ -109,7 +110,7 @@ static void pf_poll(void *arg)
 
 static volatile union igb_rx_desc *desc(struct rx *r, unsigned i)
 {
-    return (volatile union igb_rx_desc *)m.mem[0] + i;
+    return (volatile union igb_rx_desc *)r->ring + i;
 }
 
 static int buf_of(struct rx *r, uint64_t iova)
@@ -125,7 +126,7 @@ static uint8_t pattern(uint8_t tag, size_t j) { return (uint8_t)(tag * 31u + j);
 
 // VF 0 reset through the mailbox (the PF answering from the idle hook)
 // and its rings set up as the input says.
-static bool rx_up(struct rx *r, struct input *in)
+static void rx_up(struct rx *r, struct input *in)
 {
     static const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x10};
     unsigned cfg = take(in, 1);
@@ -137,6 +138,7 @@ static bool rx_up(struct rx *r, struct input *in)
     FUZZ_CHECK(err_is_ok(igb_vf_init(&r->vf, &regs, igbm_clock, pf_poll, &m)), "igb_vf_init");
     FUZZ_CHECK(err_is_ok(igb_vf_reset(&r->vf, WAIT_US)), "igb_vf_reset");
     struct igbm_dma rx = igbm_pages(&m, 0, 2), tx = igbm_pages(&m, 2, 2);
+    r->ring = rx.va;
     errval_t err = igb_vf_rings(&r->vf, (struct igb_dma){rx.va, rx.iova, rx.bytes}, r->n,
                                 r->bufsize, (struct igb_dma){tx.va, tx.iova, tx.bytes}, 8);
     FUZZ_CHECK(err_is_ok(err), "igb_vf_rings: %s", err_name(err));
@@ -148,7 +150,6 @@ static bool rx_up(struct rx *r, struct input *in)
     }
     for (unsigned i = 0; i < IGB_VF_MAX_DESC; i++)
         r->posted[i] = -1;
-    return true;
 }
 
 static unsigned next(const struct rx *r, unsigned i) { return (i + 1) % r->n; }
@@ -393,8 +394,7 @@ static void run_rx(struct input *in)
 {
     static struct rx r;
     memset(&r, 0, sizeof(r));
-    if (!rx_up(&r, in))
-        return;
+    rx_up(&r, in);
     r.st = r.vf.stats;
     do_refill(&r, NBUF, false);
     while (in->p < in->end)
