@@ -76,6 +76,16 @@ void vsamap_encode(const struct vsamap *m, void *out)
     memcpy(out, &d, sizeof(d));
 }
 
+errval_t vsamap_encode_next(const struct vsamap *cur, struct vsamap *m, void *out, unsigned *block)
+{
+    if (cur->seq >= VSAMAP_SEQ_LIMIT - 1)
+        return STORCTL_ERR_META_WORN;
+    m->seq = cur->seq + 1;
+    vsamap_encode(m, out);
+    *block = (unsigned)(m->seq % 2);
+    return SYS_ERR_OK;
+}
+
 static bool all_zero(const void *p, size_t n)
 {
     const uint8_t *b = p;
@@ -101,7 +111,7 @@ errval_t vsamap_decode(const void *in, unsigned block, struct vsamap *out)
     uint32_t crc = d.crc;
     d.crc = 0;
     if (d.magic != VSAMAP_MAGIC || d.version != VSAMAP_VERSION || crc != crc32c(0, &d, sizeof(d)) ||
-        d.seq % 2 != block || d.count > VSAMAP_MAX || d.reserved ||
+        d.seq % 2 != block || d.seq >= VSAMAP_SEQ_LIMIT || d.count > VSAMAP_MAX || d.reserved ||
         !all_zero(d.zero, sizeof(d.zero)) ||
         !all_zero(&d.e[d.count], (VSAMAP_MAX - d.count) * sizeof(d.e[0])))
         return SYS_ERR_CORRUPT;

@@ -13,11 +13,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define VSAMAP_MAGIC    0x4d56484354454953ull // "SIETCHVM", little-endian
-#define VSAMAP_VERSION  1
-#define VSAMAP_BLOCK    512 // bytes of one copy
-#define VSAMAP_MAX      8   // names at most
-#define VSAMAP_NAME_MAX 31  // characters of a name
+#define VSAMAP_MAGIC     0x4d56484354454953ull // "SIETCHVM", little-endian
+#define VSAMAP_VERSION   1
+#define VSAMAP_BLOCK     512 // bytes of one copy
+#define VSAMAP_MAX       8   // names at most
+#define VSAMAP_NAME_MAX  31  // characters of a name
+// Copies are numbered below this: storctl never writes that many (one
+// update per name given or taken back), so a larger seq is corruption,
+// and trusting it would let seq + 1 wrap to 0, a copy older than the
+// one it replaces.
+#define VSAMAP_SEQ_LIMIT (1ull << 62)
 
 // On-disk layout of one copy (all integers little-endian), asserted below.
 struct vsamap_disk_entry {
@@ -56,9 +61,17 @@ bool vsamap_name_ok(const char *name);
 // The copy of m with sequence number m->seq, into out (VSAMAP_BLOCK bytes).
 void vsamap_encode(const struct vsamap *m, void *out);
 
+// The copy that records m, an update of cur: m->seq becomes cur->seq + 1,
+// its copy is encoded into out (VSAMAP_BLOCK bytes), and *block is where it
+// goes (seq mod 2: over the older copy, never over cur's). Errors:
+// STORCTL_ERR_META_WORN (the next seq would reach VSAMAP_SEQ_LIMIT: nothing
+// encoded, m unchanged).
+MUST_CHECK errval_t vsamap_encode_next(const struct vsamap *cur, struct vsamap *m, void *out,
+                                       unsigned *block);
+
 // Decode the copy read from block (0 or 1). Errors: SYS_ERR_CORRUPT (bad
-// magic, version, crc, seq not of that block, count, a zero or repeated
-// NSID, a bad or repeated name, nonzero reserved bytes).
+// magic, version, crc, seq not of that block or not below VSAMAP_SEQ_LIMIT, count, a zero or
+// repeated NSID, a bad or repeated name, nonzero reserved bytes).
 MUST_CHECK errval_t vsamap_decode(const void *in, unsigned block, struct vsamap *out);
 
 // The map from the two copies: the valid one with the larger seq. Two

@@ -47,10 +47,11 @@ static MUST_CHECK errval_t map_load(void)
 // only then is it the map.
 static MUST_CHECK errval_t map_store(struct vsamap *m)
 {
-    m->seq = sc.map.seq + 1;
+    unsigned block;
     memset(sc.meta.va, 0, OBJSIZE_PAGE);
-    vsamap_encode(m, sc.meta.va);
-    errval_t err = meta_io(true, m->seq % 2);
+    errval_t err = vsamap_encode_next(&sc.map, m, sc.meta.va, &block);
+    if (err_is_ok(err))
+        err = meta_io(true, block);
     if (err_is_ok(err))
         err = nvme_flush_sync(&sc.meta_ns, WAIT_US);
     if (err_is_ok(err))

@@ -176,6 +176,33 @@ START_TEST(test_load_choice)
 }
 END_TEST
 
+// Seqs end below 2^62: a copy claiming more is corrupt (trusting 2^64 - 1
+// let the next update wrap to seq 0, which lost to the copy it replaced),
+// and the update that would reach the limit is refused, the map as it was.
+START_TEST(test_seq_limit)
+{
+    struct vsamap m = two(UINT64_MAX), got, next;
+    memset(b0, 0, sizeof(b0));
+    vsamap_encode(&m, b1);
+    ck_assert_uint_eq(vsamap_decode(b1, 1, &got), SYS_ERR_CORRUPT);
+    ck_assert_uint_eq(vsamap_load(b0, b1, &got), STORCTL_ERR_META_CORRUPT);
+    m.seq = VSAMAP_SEQ_LIMIT - 1;
+    vsamap_encode(&m, b1);
+    ck_assert_uint_eq(vsamap_load(b0, b1, &got), SYS_ERR_OK);
+    ck_assert_uint_eq(got.seq, VSAMAP_SEQ_LIMIT - 1);
+    next = got;
+    unsigned block = 7;
+    ck_assert_uint_eq(vsamap_add(&next, "third", 3), SYS_ERR_OK);
+    ck_assert_uint_eq(vsamap_encode_next(&got, &next, b0, &block), STORCTL_ERR_META_WORN);
+    ck_assert_uint_eq(next.seq, VSAMAP_SEQ_LIMIT - 1);
+    ck_assert_uint_eq(block, 7);
+    got.seq = VSAMAP_SEQ_LIMIT - 2;
+    ck_assert_uint_eq(vsamap_encode_next(&got, &next, b0, &block), SYS_ERR_OK);
+    ck_assert_uint_eq(next.seq, VSAMAP_SEQ_LIMIT - 1);
+    ck_assert_uint_eq(block, 1);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("vsamap");
@@ -187,6 +214,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_bit_flips);
     tcase_add_test(tc, test_bad_contents);
     tcase_add_test(tc, test_load_choice);
+    tcase_add_test(tc, test_seq_limit);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -125,7 +125,7 @@ MUST_CHECK errval_t storctl_vsic_destroy(uint16_t vsic);
 // Attach VSA name (made from a free namespace if the name is new) to our
 // VSIC, and to it alone. Errors: STORCTL_ERR_NO_VSIC, STORCTL_ERR_BAD_NAME,
 // STORCTL_ERR_VSA_HELD, STORCTL_ERR_NO_VSA_FREE, STORCTL_ERR_META_CORRUPT,
-// the device's.
+// STORCTL_ERR_META_WORN (the map takes no more updates), the device's.
 MUST_CHECK errval_t storctl_vsa_acquire(const char *name, struct storctl_vsa *out);
 
 // Detach VSA name from our VSIC. Errors: STORCTL_ERR_NOT_HELD.
@@ -136,7 +136,8 @@ MUST_CHECK errval_t storctl_vsa_release(const char *name);
 // then is the name removed from the VSA map, durably; the namespace is
 // free for a new name. On a failure after the detach the VSA keeps its
 // name and data, held by nobody. Errors: STORCTL_ERR_BAD_NAME,
-// STORCTL_ERR_NOT_HELD, STORCTL_ERR_META_CORRUPT, the device's.
+// STORCTL_ERR_NOT_HELD, STORCTL_ERR_META_CORRUPT, STORCTL_ERR_META_WORN,
+// the device's.
 MUST_CHECK errval_t storctl_vsa_destroy(const char *name);
 
 // Every VSIC, every VSA namespace (named or not).
