@@ -19,10 +19,12 @@ import os
 import platform
 import re
 import subprocess
+import sys
 import textwrap
 
 SCHEMA = "sietch-bench/1"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEBIAN_PYTHON = "/usr/bin/python3"
 DEFAULT_LINK = "QEMU user network (slirp), host client"
 NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
@@ -330,10 +332,29 @@ PLOTTERS = {
 }
 
 
-def figures(rec, out_dir):
-    """Draw a record's figures into out_dir as NAME-*.png and .svg; the
-    paths. Raises ImportError without matplotlib."""
-    plt = _pyplot()
+def figures(paths, out_dir):
+    """Draw the figures of the records saved at paths (one path or a list)
+    into out_dir as NAME-*.png and .svg; the figures' paths. Where this Python has no matplotlib
+    (python3 on PATH need not be Debian's, which python3-matplotlib serves),
+    Debian's python3 draws them; ImportError if neither can."""
+    try:
+        plt = _pyplot()
+    except ImportError:
+        if os.path.realpath(sys.executable) == os.path.realpath(DEBIAN_PYTHON) or \
+                not os.path.exists(DEBIAN_PYTHON):
+            raise
+        paths = [paths] if isinstance(paths, str) else paths
+        r = subprocess.run([DEBIAN_PYTHON, os.path.abspath(__file__), "figures", out_dir, *paths],
+                           capture_output=True, text=True)
+        if r.returncode == 3:
+            raise ImportError("no matplotlib")
+        if r.returncode != 0:
+            raise RuntimeError(f"drawing the figures failed: {r.stderr.strip()[-400:]}")
+        return r.stdout.split()
+    if not isinstance(paths, str):
+        return [f for p in paths for f in figures(p, out_dir)]
+    with open(paths) as f:
+        rec = json.load(f)
     name, paths = rec["bench"], []
     os.makedirs(out_dir, exist_ok=True)
     for i, t in enumerate(parse_tables(rec["markdown"]), 1):
@@ -348,3 +369,15 @@ def figures(rec, out_dir):
         if fig:
             paths += _save(plt, fig, out_dir, f"{name}-{stem}")
     return paths
+
+
+if __name__ == "__main__":
+    # results.py figures OUT_DIR RECORD.json...: figures() in this interpreter, the figures'
+    # paths on stdout (exit 3: no matplotlib here).
+    if len(sys.argv) < 4 or sys.argv[1] != "figures":
+        sys.exit("usage: results.py figures OUT_DIR RECORD.json...")
+    try:
+        _pyplot()
+    except ImportError:
+        sys.exit(3)
+    print("\n".join(figures(sys.argv[3:], sys.argv[2])))
