@@ -511,7 +511,8 @@ def raw_data(tcg, linux, cols, totals):
         "idle_latency_us": {k: r["idle"][3] for k, r in res.items() if r and r.get("idle")},
         "throughput": {k: {str(s): {"echoes_s": r[s][0], "mbit_s": r[s][1], "lost": r[s][2]}
                            for s in SIZES} for k, r in res.items() if r},
-        "instructions": {"columns": cols, "totals": totals},
+        "instructions": {"columns": cols, "totals": totals,
+                         "rows": [r for r, _ in ROWS] + [IPC_ROW] + [r for r, _ in LINUX_ROWS]},
         "ratios": [{"what": w, "measured": r, "target": t, "met": m}
                    for w, r, t, m in ratios(totals)],
     }

@@ -107,7 +107,7 @@ def save(out_dir, rec):
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, f"{rec['bench']}.json")
     with open(path + ".tmp", "w") as f:
-        json.dump(rec, f, indent=1, sort_keys=True)
+        json.dump(rec, f, indent=1)  # in the order made: tables' rows and columns
     os.replace(path + ".tmp", path)
     return path
 
@@ -276,8 +276,9 @@ def plot_instructions(plt, data):
     if not ins:
         return None
     cols = ins["columns"]
-    names = list(cols)
-    phases = list(dict.fromkeys(ph for c in cols.values() for ph in c))
+    order = [p["name"] for p in data.get("paths", [])]  # Linux first, then the paths
+    names = sorted(cols, key=lambda n: (n not in order[-1:], order.index(n) if n in order else 99))
+    phases = ins.get("rows") or list(dict.fromkeys(ph for c in cols.values() for ph in c))
     fig, ax = plt.subplots(figsize=(8.5, 4))
     bottom = [0.0] * len(names)
     hatches = ["", "//", "..", "xx"]
