@@ -158,7 +158,7 @@ labs-check:
 .PHONY: bench
 # Benchmarks: numbers to $(BUILD)/bench/results.md (BENCH=name runs one).
 bench:
-	@tools/deps
+	@tools/deps --bench
 	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@tools/bench $(BUILD) $(BENCH)
 
