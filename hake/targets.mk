@@ -169,7 +169,7 @@ trace:
 .PHONY: bench
 # Benchmarks: numbers to $(BUILD)/bench/results.md (BENCH=name runs one).
 bench:
-	@tools/deps
+	@tools/deps --bench
 	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@tools/bench $(BUILD) $(BENCH)
 

@@ -19,10 +19,13 @@
  *
  *   arp                       resolve the peer: "arp mac=.. ms=.." or "arp none"
  *   ask TEXT                  send TEXT, print the first datagram back: "reply TEXT" (5 tries
- *                             of 3 s) or "noreply"
+ *                             of 3 s) or "noreply"; what came before it, unread (a late
+ *                             answer, a late echo), is dropped first
  *   echo N SIZE               N ping-pong echoes of SIZE bytes, each lost one (1 s) sent again
  *   lat N SIZE GAP_US         N timed ping-pong echoes GAP_US apart: "lat n= got= lost= p50=
  *                             p99= min= max= mean="
+ *   rtts                      the last lat's round trips, in ns, in increasing order: "rtts
+ *                             n=N R1 R2 ..." (the latency figures)
  *   tput SIZE SECONDS WINDOW  WINDOW echoes of SIZE bytes kept in flight for SECONDS: "tput
  *                             size= sent= got= after= lost= late= ns=" (a window unanswered
  *                             for 200 ms is counted lost and refilled; the last window is
@@ -358,6 +361,8 @@ static void cmd_ask(struct link *l, const char *text)
     struct echo e;
     if (n > MAX_PAYLOAD)
         n = MAX_PAYLOAD;
+    while (recv_udp(l, buf, sizeof(buf), 0, &e))
+        ; // waiting unread (counted in rx): not the answer to this question
     for (int i = 0; i < 5; i++) {
         send_udp(l, text, n);
         if (!recv_udp(l, buf, sizeof(buf), now_ns() + 3000000000u, &e))
@@ -385,10 +390,14 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+// The last lat command's round trips (ns), sorted, for rtts.
+static uint64_t rtt[MAX_LAT];
+static unsigned rtt_n;
+
 static void cmd_lat(struct link *l, unsigned n, size_t size, unsigned gap_us)
 {
-    static uint64_t rtt[MAX_LAT];
     unsigned got = 0;
+    rtt_n = 0;
     double sum = 0;
     for (unsigned i = 0; i < n; i++) {
         if (gap_us) {
@@ -406,6 +415,7 @@ static void cmd_lat(struct link *l, unsigned n, size_t size, unsigned gap_us)
         return;
     }
     qsort(rtt, got, sizeof(rtt[0]), cmp_u64);
+    rtt_n = got;
     unsigned p99 = (unsigned)((uint64_t)got * 99 / 100);
     printf("lat n=%u got=%u lost=%u p50=%" PRIu64 " p99=%" PRIu64 " min=%" PRIu64 " max=%" PRIu64
            " mean=%.0f\n",
@@ -453,6 +463,14 @@ static void cmd_tput(struct link *l, size_t size, double seconds, unsigned windo
            size, sent, got, after, lost, late, elapsed);
 }
 
+static void cmd_rtts(void)
+{
+    printf("rtts n=%u", rtt_n);
+    for (unsigned i = 0; i < rtt_n; i++)
+        printf(" %" PRIu64, rtt[i]);
+    putchar('\n');
+}
+
 static void cmd_stats(const struct link *l)
 {
     const struct counters *c = &l->c;
@@ -481,6 +499,8 @@ static bool run_command(struct link *l, char *line)
     else if (sscanf(line, "tput %u %lf %u", &size, &secs, &window) == 3 && size >= 8 &&
              size <= MAX_PAYLOAD && window >= 1 && window <= MAX_WINDOW && secs > 0)
         cmd_tput(l, size, secs, window);
+    else if (!strcmp(line, "rtts"))
+        cmd_rtts();
     else if (!strcmp(line, "stats"))
         cmd_stats(l);
     else if (!strcmp(line, "quit"))

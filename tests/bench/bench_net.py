@@ -1,7 +1,7 @@
 """tests/bench/bench_net.py: UDP echo on four network paths, one client.
 
-One boot of the full system with QEMU's user network forwarding a host
-port to each server:
+One boot of the full system, a host client reaching each server over the
+host link (below):
 - Sietch/N: `udpecho --native` on its own VNIC, the native zero-copy API;
 - Sietch/P: `udpecho` on its own VNIC, POSIX sockets on lwIP;
 - netd: `udpecho --netd` (10.0.2.40), the same POSIX program over netd's
@@ -15,29 +15,44 @@ path measured.
 
 The same host client measures each in turn: latency (ping-pong of 64-byte
 datagrams, after a warm-up) and throughput (a window of datagrams in
-flight, 64 and 1472 bytes). The link is raw (tests/bench/links.py): the
-igb's netdev is QEMU's dgram, whose other end is tools/netload, a host
-program that builds and parses the frames itself (it plays 10.0.2.2), so
-no slirp is on the path. NET_LINK=slirp measures through QEMU's user
-network and a Python socket instead, as this bench did before (slirp
-dominated the latency then). Compare the paths within one run.
+flight, for each size in SIZES, 64 to 1472 bytes). The link is raw
+(tests/bench/links.py): the igb's netdev is QEMU's dgram, whose other end
+is tools/netload, a host program that builds and parses the frames itself
+(it plays 10.0.2.2), so no slirp is on the path. NET_LINK=slirp measures
+through QEMU's user network and a Python socket instead, as this bench
+did before (slirp dominated the latency then). Compare the paths within
+one run.
 
 Guest to guest: two machines joined by one dgram link (no host program
 between them), the client in one and the server in the other: Sietch's
 udpping on its own VNIC (native API, TSC-timed) against each Sietch path
-on the other machine, and Linux's udpping against Linux's udpecho.
+on the other machine, and Linux's udpping against Linux's udpecho
+(throughput at 64 and 1472 bytes only: the shell's 32 words hold no more).
 
 A third boot, of Linux on the same emulated machine (Debian's kernel
 with its igb driver on the PF, tools/linux-guest), runs the same echo
 loop on POSIX sockets (tests/bench/linux/udpecho.c) at 10.0.2.15, and the
-same client measures it: the kernel-stack baseline. It has no probes, so
-it has no column in the instruction table.
+same client measures it: the kernel-stack baseline.
 
 A second boot under -icount shift=0 (one guest instruction is one
 nanosecond of guest time) drives each path with ping-pong echoes and asks
 each server for its probe table (os/probe.h: TSC cycles per phase of the
 data path, exclusive, reset before and read after): guest instructions per
-echo per phase, laid out like Table 1 of the Arrakis paper.
+echo per phase, laid out like Table 1 of the Arrakis paper. A fourth boot,
+of Linux under -icount on one CPU with the echo alone (no other server),
+driven over the same host link (probe:reset and probe:report answered by
+tests/bench/linux/udpecho.c), counts Linux's instructions per echo beside them: its busy time (the
+elapsed guest time less the CPU's idle time, from /proc/timer_list), split
+into the echo's user space (TSC cycles between its system calls), the
+kernel in its system calls (its thread's CPU time less that) and the
+kernel outside it (interrupts, softirqs, wake-ups: the rest). The ratios
+the Arrakis paper makes (Sietch/N and Sietch/P against Linux, Sietch/N
+against the floor) are printed beside, with their targets.
+
+run() also returns the raw data (every round trip's time and throughput
+by size of the host client's table, the guest-to-guest summaries, the
+instruction table by column, the link of each table's columns) for
+tools/bench's JSON and figures (tests/bench/results.py).
 """
 import os
 import re
@@ -60,6 +75,8 @@ PROMPT = r"sietch\$ "
 LAT_N = 1000         # ping-pong round trips timed, per path
 WARMUP = 50
 TPUT_SECONDS = 2.0   # per path and size
+SIZES = (64, 256, 512, 1024, 1472)  # UDP payloads of the throughput test
+PAIR_SIZES = links.UDPPING_SIZES  # guest to guest: udpping's command line holds two
 WINDOW = 32          # datagrams in flight in the throughput test
 PROBE_N = 1000       # echoes under -icount, per path
 IDLE_N = 200         # round trips with the server gone to sleep between them
@@ -191,8 +208,9 @@ class Client:
         rtts.sort()
         if not rtts:
             return None
+        # median us, p99 us, lost, every round trip in us (for the figures)
         return (statistics.median(rtts) / 1000, rtts[min(len(rtts) - 1, int(len(rtts) * 0.99))]
-                / 1000, n - len(rtts))
+                / 1000, n - len(rtts), [r / 1000 for r in rtts])
 
     def throughput(self, size, seconds):
         """A window of WINDOW datagrams in flight for seconds: echoes/s,
@@ -289,8 +307,7 @@ def boot(ctx, iso, tag, tools_args, measure):
 def measure_tcg(c):
     lat = c.latency(LAT_N)
     idle = c.latency(IDLE_N, IDLE_GAP_S)
-    return {"lat": lat, "idle": idle, 64: c.throughput(64, TPUT_SECONDS),
-            1472: c.throughput(1472, TPUT_SECONDS)}
+    return {"lat": lat, "idle": idle, **{s: c.throughput(s, TPUT_SECONDS) for s in SIZES}}
 
 
 def measure_icount(c):
@@ -331,84 +348,177 @@ def netd_share(t, phase):
     return inside + (per_echo(t, "netd.", phase) if phase != "app" else 0)
 
 
-def table1(icount):
-    cols = [p for p in PATHS if p.key in icount]
-    out = ["| guest instructions per echo (-icount) | " + " | ".join(p.name for p in cols) + " |",
-           "|---|" + "---|" * len(cols)]
+def sietch_rows(t, key):
+    """A Sietch path's instructions per echo: {row label: value} in
+    ROWS's order, then IPC; with netd's own work in netd's column."""
+    vals = {}
+    for label, phases in ROWS:
+        v = sum(per_echo(t, "", ph) for ph in phases)
+        if key == "netd":  # netd's own work in the same phase
+            v += sum(netd_share(t, ph) for ph in phases)
+        vals[label] = v
+    ipc = 0.0
+    if key == "netd":  # the client's RPCs that carried frames, less netd's work inside them
+        ipc = per_echo(t, "", "ipc") - sum(per_echo(t, "netdrpc.", ph) for ph in NETD_BUSY)
+    vals[IPC_ROW] = ipc
+    return vals
+
+
+def sietch_total(t, key):
+    v = sum(per_echo(t, "", ph) for ph in BUSY)
+    if key == "netd":  # plus netd's work outside the client's RPCs
+        v += sum(per_echo(t, "netd.", ph) for ph in NETD_BUSY if ph != "app")
+    return v
+
+
+IPC_ROW = "IPC: kernel crossings, scheduling, RPC code (netd's handling taken out)"
+LINUX_ROWS = [
+    ("Linux: user space (the echo loop, libc's system call wrappers)", "user"),
+    ("Linux: kernel in the echo's system calls (sockets, UDP/IP out, copies, driver tx)",
+     "syscalls"),
+    ("Linux: kernel outside the echo (interrupts, softirq: driver rx, IP/UDP in; wake-ups)",
+     "outside"),
+]
+
+
+def linux_split(t):
+    """Linux's instructions per echo from udpecho.c's report: busy time
+    (elapsed less idle, all ns = instructions) split by the echo thread's
+    CPU time and its user-space TSC cycles; its idle time per echo."""
+    e = max(1, t["echoes"])
+    busy = (t["elapsed_ns"] - t["idle_ns"]) / e
+    user = t["user_tsc"] * t["elapsed_ns"] / max(1, t["tsc"]) / e
+    thread = t["thread_ns"] / e
+    return {"user": user, "syscalls": thread - user, "outside": busy - thread, "total": busy,
+            "idle": t["idle_ns"] / e}
+
+
+def linux_background(t, bg):
+    """Instructions per echo the guest would have run without echoes
+    (timers, kernel threads), from an idle interval's busy fraction."""
+    if not bg or not bg.get("elapsed_ns"):
+        return None
+    return (bg["elapsed_ns"] - bg["idle_ns"]) / bg["elapsed_ns"] * t["elapsed_ns"] / \
+        max(1, t["echoes"])
+
+
+def instruction_columns(icount, linux):
+    """{column name: {row label: instructions per echo}}, and the totals."""
+    cols, totals = {}, {}
+    for p in PATHS:
+        if p.key in icount:
+            cols[p.name] = sietch_rows(icount[p.key], p.key)
+            totals[p.name] = sietch_total(icount[p.key], p.key)
+    if linux:
+        split = linux_split(linux)
+        cols[LINUX] = {label: split[k] for label, k in LINUX_ROWS}
+        totals[LINUX] = split["total"]
+    return cols, totals
+
+
+LINUX = "Linux (kernel stack)"
+# The Arrakis paper's claims, as ratios of instructions per echo: (what, numerator, denominator,
+# target (at most)).
+TARGETS = [("Sietch/N / Linux", "Sietch/N", LINUX, 1 / 8),
+           ("Sietch/P / Linux", "Sietch/P", LINUX, 1 / 2),
+           ("Sietch/N / floor", "Sietch/N", "floor (poll-mode loop)", 1.5)]
+
+
+def ratios(totals):
+    """[(what, measured or None, target, met)] for TARGETS."""
+    out = []
+    for what, a, b, target in TARGETS:
+        r = totals[a] / totals[b] if totals.get(a) and totals.get(b) else None
+        out.append((what, r, target, r is not None and r <= target))
+    return out
+
+
+def table1(icount, linux):
+    cols, totals = instruction_columns(icount, linux)
+    names = list(cols)
+    out = ["| guest instructions per echo (-icount) | " + " | ".join(names) + " |",
+           "|---|" + "---|" * len(names)]
 
     def row(label, vals):
         out.append(f"| {label} | " + " | ".join(vals) + " |")
 
     def fmt(x):
-        return f"{x:,.0f}" if x >= 0.5 else "-"
+        return f"{x:,.0f}" if x is not None and x >= 0.5 else "-"
 
-    for label, phases in ROWS:
-        vals = []
-        for p in cols:
-            t = icount[p.key]
-            v = sum(per_echo(t, "", ph) for ph in phases)
-            if p.key == "netd":  # netd's own work in the same phase
-                v += sum(netd_share(t, ph) for ph in phases)
-            vals.append(fmt(v))
-        row(label, vals)
-    # netd: the client's RPCs that carried frames, less netd's work inside them.
+    for label in [r for r, _ in ROWS] + [IPC_ROW] + [r for r, _ in LINUX_ROWS]:
+        row(label, [fmt(cols[n].get(label)) for n in names])
+    row("**total** (waiting excluded)", [f"**{fmt(totals[n])}**" for n in names])
+    keys = {p.name: p.key for p in PATHS}
+    row("of which in netd's process (its driver, switching, copies, request handling)",
+        [fmt(sum(netd_share(icount["netd"], ph) for ph in NETD_BUSY)) if keys.get(n) == "netd"
+         else "-" for n in names])
+    row("waiting: empty polls, spinning, sleeping; Linux: idle (not in the total)",
+        [fmt(per_echo(icount[keys[n]], "", "wait")) if n in keys
+         else fmt(linux_split(linux)["idle"]) for n in names])
     vals = []
-    for p in cols:
-        t = icount[p.key]
-        if p.key != "netd":
+    for n in names:
+        if n not in keys:
             vals.append("-")
             continue
-        inside = sum(per_echo(t, "netdrpc.", ph) for ph in NETD_BUSY)
-        vals.append(fmt(per_echo(t, "", "ipc") - inside))
-    row("IPC: kernel crossings, scheduling, RPC code (netd's handling taken out)", vals)
-    totals = []
-    for p in cols:
-        t = icount[p.key]
-        v = sum(per_echo(t, "", ph) for ph in BUSY)
-        if p.key == "netd":  # plus netd's work outside the client's RPCs
-            v += sum(per_echo(t, "netd.", ph) for ph in NETD_BUSY if ph != "app")
-        totals.append(v)
-    row("**total** (waiting excluded)", [f"**{fmt(v)}**" for v in totals])
-    row("of which in netd's process (its driver, switching, copies, request handling)",
-        [fmt(sum(netd_share(icount[p.key], ph) for ph in NETD_BUSY)) if p.key == "netd" else "-"
-         for p in cols])
-    row("waiting: empty polls, spinning, sleeping (not in the total)",
-        [fmt(per_echo(icount[p.key], "", "wait")) for p in cols])
-    vals = []
-    for p in cols:
-        t = icount[p.key]
+        t = icount[keys[n]]
         pairs = sum(t.get(pre + "marks", 0) for pre in ("", "netd.", "netdrpc.")) / t["echoes"]
         cost = t["pair"] * 1e9 / t["hz"] / 1000
         vals.append(f"{pairs:.0f} x {cost:.0f} = {pairs * cost:,.0f}")
     row("probe marks per echo x instructions a pair (included above)", vals)
-    return out
+    out += ["", "| ratio of instructions per echo (this run) | measured | target | met |",
+            "|---|---|---|---|"]
+    for what, r, target, met in ratios(totals):
+        out.append(f"| {what} | {f'{r:.2f}' if r is not None else '-'} | <= {target:.3g} | "
+                   f"{'yes' if met else 'no' if r is not None else 'not measured'} |")
+    return out, cols, totals
 
 
-def linux_boot(ctx):
-    """Latency and throughput of the Linux guest's echo; (results, None)
-    or (None, why it could not run)."""
+def linux_guest(ctx):
+    """(kernel, initrd) of the Linux guest, or (None, why not)."""
     r = subprocess.run([os.path.join(sietchtest.ROOT, "tools/linux-guest"), ctx.build],
                        capture_output=True, text=True)
     if r.returncode != 0:
         return None, (r.stderr.strip().splitlines() or ["tools/linux-guest failed"])[-1]
-    kernel, initrd = r.stdout.split()
+    return tuple(r.stdout.split()), None
+
+
+def linux_boot(ctx, guest, tag, measure, tools_args=(), env=None):
+    """Boot the Linux guest and measure its echo over the host link;
+    (results, note): the results None and the note why if it failed, else
+    the note is the kernel's version."""
+    kernel, initrd = guest
     link = HostLink(ctx, {"10.0.2.15"})
-    log = os.path.join(ctx.out_dir, f"{ctx.name}-linux.log")
-    disk = os.path.join(ctx.out_dir, f"{ctx.name}-linux.img")
+    log = os.path.join(ctx.out_dir, f"{ctx.name}-{tag}.log")
+    disk = os.path.join(ctx.out_dir, f"{ctx.name}-{tag}.img")
     m = sietchtest.Machine(None, log, tools_args=["--linux", kernel, initrd, "--disk", disk,
-                                                  *link.tools_args], env=link.env)
+                                                  *tools_args, *link.tools_args],
+                           env={**link.env, **(env or {})})
     try:
         with m:
-            m.expect(r"linux-udpecho: echo on port 7", timeout=600)
+            m.expect(r"linux-udpecho: echo on port 7", timeout=900)
             c = link.client("10.0.2.15")
             try:
-                res = measure_tcg(c)
+                res = measure(c)
             finally:
                 close(c)
     except Exception as e:  # the Sietch paths are measured all the same
         return None, f"the Linux guest failed: {e}; see {log}"
     version = re.search(r"linux-guest: (\S+),", m.out)
     return res, version.group(1) if version else "?"
+
+
+LINUX_BG_S = 1.0  # the idle interval that measures the guest's background work
+
+
+def measure_linux_icount(c):
+    """The background first (an idle interval), then the echoes."""
+    c.ask("probe:reset", r"probe: reset")
+    time.sleep(LINUX_BG_S)
+    bg = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)",
+                                            c.ask("probe:report", r"probe echoes="))}
+    t = measure_icount(c)
+    t["background"] = bg
+    return t
 
 
 def udpping_run(m, send, server_ip, prompt):
@@ -445,13 +555,9 @@ def sietch_pair(ctx, iso):
     return results
 
 
-def linux_pair(ctx):
+def linux_pair(ctx, guest):
     """Linux's udpping on node 0 against Linux's udpecho on node 1: results, or None and why."""
-    r = subprocess.run([os.path.join(sietchtest.ROOT, "tools/linux-guest"), ctx.build],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        return None, (r.stderr.strip().splitlines() or ["tools/linux-guest failed"])[-1]
-    boot_args = (["--linux", *r.stdout.split()], None)
+    boot_args = (["--linux", *guest], None)
     client, server = links.guest_pair(f"{ctx.name}-linux-pair", ctx.out_dir,
                                       [boot_args, boot_args])
     try:
@@ -470,8 +576,9 @@ def linux_pair(ctx):
     return res, None
 
 
-def echo_table(title, cols):
-    """The latency and throughput rows: cols are (name, link key, results or None)."""
+def echo_table(title, cols, sizes):
+    """The link, latency and throughput rows: cols are (name, link key, results or None),
+    the results measured at each of sizes."""
     out = [f"| {title} | " + " | ".join(name for name, _, _ in cols) + " |",
            "|---|" + "---|" * len(cols)]
 
@@ -486,40 +593,25 @@ def echo_table(title, cols):
         lambda r: f"{r['idle'][0]:.0f}" if r and r.get("idle") else "-")
     row(f"latency, 64 B, {IDLE_GAP_S * 1000:.0f} ms apart: p99 us",
         lambda r: f"{r['idle'][1]:.0f}" if r and r.get("idle") else "-")
-    for size in (64, 1472):
+    for size in sizes:
         row(f"throughput, {size} B: echoes/s", lambda r, s=size: f"{r[s][0]:,.0f}" if r else "-")
         row(f"throughput, {size} B: Mbit/s (payload, each way)",
             lambda r, s=size: f"{r[s][1]:.1f}" if r else "-")
-        row(f"throughput, {size} B: lost", lambda r, s=size: f"{r[s][2]}" if r else "-")
+    row("throughput: lost (all sizes)", lambda r: f"{sum(r[s][2] for s in sizes)}" if r else "-")
     return out
 
 
-def run(ctx):
-    iso, err = sietchtest.make_iso(ctx.name, "hake/menu.lst", ctx.out_dir, build=ctx.build)
-    if err:
-        raise RuntimeError(err)
-    tcg = boot(ctx, iso, "tcg", [], measure_tcg)
-    linux, linux_note = linux_boot(ctx)
-    icount = boot(ctx, iso, "icount", ["--icount"], measure_icount)
-    raw = os.path.join(ctx.out_dir, f"{ctx.name}-probes.txt")
-    with open(raw, "w") as f:
-        f.write("".join(f"{p.key}: {icount[p.key]['text']}\n" for p in PATHS if p.key in icount))
-    try:
-        pair = sietch_pair(ctx, iso)
-    except Exception as e:  # the host-link tables stand without it
-        pair, pair_note = {}, f"the Sietch pair failed: {e}"
-    else:
-        pair_note = None
-    linux_p, linux_p_note = linux_pair(ctx)
+def tcg_table(tcg, linux, linux_note):
+    """The host client's table (each path and Linux over LINK) and its note."""
     cols = [(p.name, LINK, tcg.get(p.key)) for p in PATHS]
-    cols.append(("Linux (kernel stack)", LINK, linux))
-    out = echo_table("UDP echo (TCG), host client", cols)
+    cols.append((LINUX, LINK, linux))
+    out = echo_table("UDP echo (TCG), host client", cols, SIZES)
     out.append(f"\n{LAT_N} ping-pong round trips after {WARMUP} not timed (and {IDLE_N} more "
                f"{IDLE_GAP_S * 1000:.0f} ms apart, past every spin, so each wakes a sleeping "
                "server: the interrupt path; the floor never sleeps); throughput with "
-               f"{WINDOW} datagrams in flight for {TPUT_SECONDS:.0f} s (a window's worth unanswered "
-               "for 0.2 s counts as lost, then the window is refilled; the last window is "
-               "waited for and not counted). "
+               f"{WINDOW} datagrams in flight for {TPUT_SECONDS:.0f} s per size (a window's worth "
+               "unanswered for 0.2 s counts as lost, then the window is refilled; the last window "
+               "is waited for and not counted). "
                + ("slirp (QEMU's user network) is in every path and dominates the latency; "
                   if LINK == "slirp" else
                   "The host client is tools/netload on the raw link (no slirp, no host stack: "
@@ -528,25 +620,123 @@ def run(ctx):
                + (f"Linux: Debian's {linux_note} on the same emulated machine (its igb driver on "
                   "the PF, the same echo loop on POSIX sockets), booted after the Sietch paths."
                   if linux else f"Linux: not measured ({linux_note})."))
-    out.append("")
+    return out
+
+
+def pair_table(pair, pair_note, linux_p, linux_p_note):
+    """The guest-to-guest table (each Sietch path and Linux as the server) and its note."""
     cols = [(f"{p.name} server", "pair", pair.get(p.key)) for p in PATHS]
     cols.append(("Linux udpecho server", "pair", linux_p))
-    out += echo_table("UDP echo (TCG), guest to guest: client on node 0", cols)
+    out = echo_table("UDP echo (TCG), guest to guest: client on node 0", cols, PAIR_SIZES)
     out.append("\nThe client is the other machine's udpping: on Sietch, on its own VNIC 0 "
                "(10.0.2.15) with the native API, timed with the TSC (the Sietch columns); "
                "on Linux, tests/bench/linux/udpping.c on a POSIX socket (the Linux column). "
                "The servers are node 1's (10.0.2.47; netd's client 10.0.2.40), the two QEMUs "
-               "joined by one dgram link with nothing between them. The same counts as above. "
+               "joined by one dgram link with nothing between them. The same counts as above, "
+               f"throughput at {' and '.join(str(s) for s in PAIR_SIZES)} bytes only. "
                + " ".join(f"Not measured: {n}." for n in (pair_note, linux_p_note) if n))
+    return out
+
+
+def _lat(r):
+    return {"median_us": r[0], "p99_us": r[1], "lost": r[2]} if r else None
+
+
+def raw_data(tcg, linux, cols, totals, pair=None, linux_p=None):
+    """What the figures and bench-compare read (tools/bench saves it). The host client's
+    results at the top (every round trip, throughput by size), the guest-to-guest ones
+    (udpping's summaries) under guest_to_guest, and the link of each table's columns."""
+    paths = [{"key": p.key, "name": p.name} for p in PATHS] + [{"key": "linux", "name": LINUX}]
+    res = dict(tcg, linux=linux) if linux else dict(tcg)
+    pres = dict(pair or {}, linux=linux_p) if linux_p else dict(pair or {})
+    keys = [p["key"] for p in paths]
+    return {
+        "link": LINK_NAMES[LINK], "link_names": LINK_NAMES,
+        "links": {"host_client": {k: LINK for k in keys},
+                  "guest_to_guest": {k: "pair" for k in keys},
+                  "instructions": {k: LINK for k in keys}},
+        "paths": paths, "sizes": list(SIZES),
+        "latency_us": {k: r["lat"][3] for k, r in res.items()
+                       if r and r.get("lat") and len(r["lat"]) > 3},
+        "idle_latency_us": {k: r["idle"][3] for k, r in res.items()
+                            if r and r.get("idle") and len(r["idle"]) > 3},
+        "throughput": {k: {str(s): {"echoes_s": r[s][0], "mbit_s": r[s][1], "lost": r[s][2]}
+                           for s in SIZES} for k, r in res.items() if r},
+        "guest_to_guest": {
+            "link": LINK_NAMES["pair"], "sizes": list(PAIR_SIZES),
+            "latency": {k: _lat(r.get("lat")) for k, r in pres.items() if r},
+            "idle_latency": {k: _lat(r.get("idle")) for k, r in pres.items() if r},
+            "throughput": {k: {str(s): {"echoes_s": r[s][0], "mbit_s": r[s][1], "lost": r[s][2]}
+                               for s in PAIR_SIZES} for k, r in pres.items() if r},
+        },
+        "instructions": {"columns": cols, "totals": totals,
+                         "rows": [r for r, _ in ROWS] + [IPC_ROW] + [r for r, _ in LINUX_ROWS]},
+        "ratios": [{"what": w, "measured": r, "target": t, "met": m}
+                   for w, r, t, m in ratios(totals)],
+    }
+
+
+def run(ctx):
+    iso, err = sietchtest.make_iso(ctx.name, "hake/menu.lst", ctx.out_dir, build=ctx.build)
+    if err:
+        raise RuntimeError(err)
+    tcg = boot(ctx, iso, "tcg", [], measure_tcg)
+    guest, linux_note = linux_guest(ctx)
+    linux = lx_icount = None
+    if guest:
+        linux, linux_note = linux_boot(ctx, guest, "linux", measure_tcg)
+    icount = boot(ctx, iso, "icount", ["--icount"], measure_icount)
+    if guest:
+        # One CPU: its idle time is then all the guest's idle time, and nothing runs beside it.
+        lx_icount, lx_icount_note = linux_boot(ctx, guest, "linux-icount", measure_linux_icount,
+                                               ["--icount"], {"QEMU_SMP": "1",
+                                                              "LINUX_APPEND": "sietch_echo_only=1"})
+    raw = os.path.join(ctx.out_dir, f"{ctx.name}-probes.txt")
+    with open(raw, "w") as f:
+        f.write("".join(f"{p.key}: {icount[p.key]['text']}\n" for p in PATHS if p.key in icount))
+        if lx_icount:
+            f.write(f"linux: {lx_icount['text']}\nlinux idle {LINUX_BG_S:.0f} s: " +
+                    " ".join(f"{k}={v}" for k, v in lx_icount["background"].items()) + "\n")
+    try:
+        pair = sietch_pair(ctx, iso)
+    except Exception as e:  # the host-link tables stand without it
+        pair, pair_note = {}, f"the Sietch pair failed: {e}"
+    else:
+        pair_note = None
+    if guest:
+        linux_p, linux_p_note = linux_pair(ctx, guest)
+    else:
+        linux_p, linux_p_note = None, linux_note
+    out = tcg_table(tcg, linux, linux_note)
     out.append("")
-    out += table1(icount)
+    out += pair_table(pair, pair_note, linux_p, linux_p_note)
+    out.append("")
+    table, cols, totals = table1(icount, lx_icount)
+    out += table
+    if lx_icount:
+        bg = linux_background(lx_icount, lx_icount["background"])
+        lx = (f"Linux: {PROBE_N} echoes in a fourth boot, under -icount on one CPU with the echo "
+              "alone (tests/bench/linux/init's sietch_echo_only), over the same host link: its "
+              "busy time (elapsed less "
+              "idle_sleeptime and iowait_sleeptime of /proc/timer_list), of which the echo's "
+              "user space is the TSC cycles between its system calls and the kernel in its "
+              "system calls is its thread's CPU time (CLOCK_THREAD_CPUTIME_ID) less that; the "
+              "rest is the kernel outside it. In an idle "
+              f"{LINUX_BG_S:.0f} s the guest was busy {bg:,.0f} instructions per echo's share "
+              "of time (timers, kernel threads): in Linux's total, an error of that size.")
+    else:
+        lx = f"Linux: not counted ({lx_icount_note if guest else linux_note})."
     out.append(f"\n{PROBE_N} ping-pong echoes of 64 bytes per path under -icount shift=0, each "
                "server's probe table (os/probe.h) read before and after: exclusive time per "
                "phase, every instruction the CPU ran meanwhile (kernel, interrupts and other "
                "processes included). netd's column adds netd's own driver, switching (stack in) "
                "and copies; its IPC row is the client's RPCs that carried frames less netd's work "
-               "inside them. Waiting is idle time, host-paced: not a cost of the path. The servers' "
-               f"answers, raw: {os.path.relpath(raw, ctx.build)} in the build directory.")
+               "inside them. Waiting is idle time, host-paced: not a cost of the path. " + lx +
+               " Targets: the Arrakis paper's claims as ratios of instructions per echo. The "
+               f"servers' answers, raw: {os.path.relpath(raw, ctx.build)} in the build directory.")
     ok = all(p.key in tcg and tcg[p.key]["lat"] for p in PATHS) and \
         all(p.key in icount for p in PATHS) and all(p.key in pair for p in PATHS)
-    return "Network: UDP echo on four paths", "\n".join(out), ok
+    data = raw_data(tcg, linux, cols, totals, pair, linux_p)
+    if lx_icount:
+        data["linux_icount"] = {k: v for k, v in lx_icount.items() if k != "text"}
+    return "Network: UDP echo on four paths and Linux", "\n".join(out), ok, data

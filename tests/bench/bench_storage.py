@@ -16,6 +16,9 @@ waits poll, and QEMU completes the I/O on host threads meanwhile (a FLUSH
 is an fdatasync of the image), so the instruction counts include the
 spinning for however long the host took: they are exact for the work
 around the I/O only in their differences between paths.
+
+run() also returns the raw data per path (storage_data) for tools/bench's
+JSON and its latency figure (tests/bench/results.py).
 """
 import os
 import re
@@ -61,6 +64,22 @@ def boot(ctx, iso, tag, tools_args):
     return {path: tuple(int(x) for x in rest) for path, *rest in BENCH.findall(m.out)}
 
 
+def storage_data(tcg, icount):
+    """Per path: mean latency (ns_avg), the median (cycles_p50 at the
+    mean's ns per cycle), IOPS under TCG; instructions per op (-icount)."""
+    paths = []
+    for path, what in PATHS:
+        t, i = tcg.get(path), icount.get(path)
+        p = {"key": path, "name": what}
+        if t:
+            p.update(mean_us=t[4] / 1000, median_us=t[2] * t[4] / max(1, t[1]) / 1000, iops=t[5],
+                     cycles_mean=t[1], cycles_median=t[2], cycles_min=t[3])
+        if i:
+            p["instructions"] = i[4]
+        paths.append(p)
+    return {"ops": OPS, "paths": paths, "link": "none (NVMe, a disk image on the host)"}
+
+
 def run(ctx):
     iso, err = sietchtest.make_iso(ctx.name, "hake/menu.lst", ctx.out_dir, build=ctx.build)
     if err:
@@ -78,4 +97,5 @@ def run(ctx):
     table.append(f"\n{OPS} operations each, after 16 not timed; one at a time, completions "
                  "polled. The libOS and stord rows are log appends (8 blocks + FLUSH each).")
     ok = all(p in tcg and p in icount for p, _ in PATHS)
-    return "Storage: libOS, stord and the raw device", "\n".join(table), ok
+    return "Storage: libOS, stord and the raw device", "\n".join(table), ok, \
+        storage_data(tcg, icount)

@@ -20,6 +20,7 @@ import sietchtest  # noqa: E402
 from netpeer import free_udp_port  # noqa: E402
 
 WINDOW = 32  # datagrams in flight in the throughput test
+UDPPING_SIZES = (64, 1472)  # udpping's throughput sizes (the shell's 32 words hold no more)
 
 
 def netload_path(build):
@@ -103,8 +104,13 @@ class RawLink:
             raise RuntimeError(f"netload: {f['lost']} echoes lost of {n}")
 
     def latency(self, n, gap=0.0, warmup=50):
+        """(median us, p99 us, lost, every round trip in us, in order), or None."""
         self.echoes(warmup)
-        return lat_result(fields(self.cmd(f"lat {n} 64 {int(gap * 1e6)}")))
+        r = lat_result(fields(self.cmd(f"lat {n} 64 {int(gap * 1e6)}")))
+        if r is None:
+            return None
+        rtts = self.cmd("rtts").split()[2:]
+        return (*r, [int(x) / 1000 for x in rtts])
 
     def throughput(self, size, seconds, window=WINDOW):
         return tput_result(fields(self.cmd(f"tput {size} {seconds} {window}")))
@@ -125,20 +131,20 @@ class RawLink:
 
 def udpping_args(lat_n, idle_n, idle_gap_s, tput_ms, warmup=50):
     """The commands of one measurement, for Sietch's or Linux's udpping."""
-    return (f"echo {warmup} 64 lat {lat_n} 64 0 lat {idle_n} 64 {int(idle_gap_s * 1e6)} "
-            f"tput 64 {tput_ms} {WINDOW} tput 1472 {tput_ms} {WINDOW}")
+    return (f"echo {warmup} 64 lat {lat_n} 64 0 lat {idle_n} 64 {int(idle_gap_s * 1e6)} " +
+            " ".join(f"tput {s} {tput_ms} {WINDOW}" for s in UDPPING_SIZES))
 
 
 def parse_udpping(text):
-    """The results of one udpping run's lines in text: the bench's dict (lat, idle, 64, 1472),
-    or None if it did not finish."""
+    """The results of one udpping run's lines in text: the bench's dict (lat, idle, and each
+    of UDPPING_SIZES), or None if it did not finish."""
     lines = re.findall(r"udpping: (lat|tput) (.*)", text)
     lats = [fields(rest) for kind, rest in lines if kind == "lat"]
     tputs = {f["size"]: f for f in (fields(rest) for kind, rest in lines if kind == "tput")}
-    if len(lats) != 2 or set(tputs) != {64, 1472}:
+    if len(lats) != 2 or set(tputs) != set(UDPPING_SIZES):
         return None
     return {"lat": lat_result(lats[0]), "idle": lat_result(lats[1]),
-            64: tput_result(tputs[64]), 1472: tput_result(tputs[1472])}
+            **{s: tput_result(tputs[s]) for s in UDPPING_SIZES}}
 
 
 def guest_pair(tag, out_dir, boot_args, env=None):
