@@ -1,11 +1,13 @@
 /*
  * cpudriver/arch/x86_64/dispatch_arch.c: entering and leaving user mode.
  *
- * Every entry from user mode (syscall.S, or traps.S for interrupts and
- * exceptions) leaves a struct trap_frame at the top of this core's kernel
- * stack; we copy it into the current DCB, do the work, and leave through
- * kernel_exit, which resumes some DCB by copying its frame back to the
- * stack top and running trap_return (iretq).
+ * A system call (syscall.S) saves the user registers straight into the
+ * current DCB; an interrupt or exception (traps.S) leaves them at the top
+ * of this core's kernel stack and user_trap copies them there. Either way
+ * the kernel leaves through arch_resume, which pops the frame of the DCB
+ * it resumes where it lies (traps.S: trap_return, iretq). An LMP message
+ * that qualifies for the fast path (lmp_fastpath) goes from the sender's
+ * entry to the receiver's resume without the general path.
  */
 #include <arch/gdt.h>
 #include <arch/lapic.h>
@@ -19,6 +21,7 @@
 #include <dispatch_arch.h>
 #include <kernel_arch.h>
 #include <kpi/dispatcher.h>
+#include <lmp.h>
 #include <syscall.h>
 
 // User RFLAGS a dispatcher may set: the arithmetic flags, TF and DF.
@@ -27,7 +30,8 @@
 #define USER_RFLAGS_SET  0x202ull
 // Syscalls clear these: interrupts off, string ops forward, no single-step.
 #define SYSCALL_FMASK    0x47700ull
-// Idle leaves some room above it so resuming never writes over its frame.
+// Idle leaves some room above its stack (a habit from when resuming
+// copied the frame to the stack top; harmless).
 #define IDLE_STACK_GAP   512
 
 extern const char trap_return[];
@@ -58,10 +62,15 @@ void percpu_init(uint32_t core, uint64_t kstack_top)
     sched.core = core;
 }
 
+// tf is &sched.current->regs, already saved by syscall.S.
 void syscall_entry_c(struct trap_frame *tf)
 {
     struct dcb *cur = sched.current;
-    cur->regs = *tf;
+    if (tf->rax == SYS_CALL || tf->rax == SYS_SEND) {
+        struct dcb *next = lmp_fastpath(cur);
+        if (next)
+            arch_resume(next);
+    }
     syscall_handle(cur);
     kernel_exit();
 }
@@ -73,21 +82,26 @@ unsigned arch_syscall_num(const struct dcb *d)
     return d->regs.rax > 0xffff ? 0xffff : (unsigned)d->regs.rax;
 }
 
+#define REG(name) (uint8_t)(__builtin_offsetof(struct trap_frame, name) / 8)
+
+// Where argument i and result word i live in the frame (in words): tables
+// of offsets, so neither call builds an array of the registers each time.
+static const uint8_t arg_reg[] = {REG(rdi), REG(rsi), REG(rdx), REG(r10), REG(r8),
+                                  REG(r9),  REG(r12), REG(r13), REG(r14), REG(r15)};
+static const uint8_t ret_reg[] = {REG(rdx), REG(rsi), REG(rdi), REG(r10), REG(r8), REG(r9)};
+
 uint64_t arch_syscall_arg(const struct dcb *d, unsigned i)
 {
-    const struct trap_frame *r = &d->regs;
-    const uint64_t args[] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8,
-                             r->r9,  r->r12, r->r13, r->r14, r->r15};
-    return i < sizeof(args) / sizeof(args[0]) ? args[i] : 0;
+    const uint64_t *r = (const uint64_t *)&d->regs;
+    return i < sizeof(arg_reg) ? r[arg_reg[i]] : 0;
 }
 
 void arch_syscall_result(struct dcb *d, errval_t err, const uint64_t *words, unsigned n)
 {
-    struct trap_frame *r = &d->regs;
-    uint64_t *const out[] = {&r->rdx, &r->rsi, &r->rdi, &r->r10, &r->r8, &r->r9};
-    r->rax = err;
-    for (unsigned i = 0; i < n && i < sizeof(out) / sizeof(out[0]); i++)
-        *out[i] = words[i];
+    uint64_t *r = (uint64_t *)&d->regs;
+    d->regs.rax = err;
+    for (unsigned i = 0; i < n && i < sizeof(ret_reg); i++)
+        r[ret_reg[i]] = words[i];
 }
 
 bool arch_user_range_ok(uint64_t va, uint64_t len)
@@ -122,11 +136,13 @@ void arch_resume(struct dcb *d)
     paddr_t pml4 = d->vspace.cap.u.vnode.base;
     if (read_cr3() != pml4)
         write_cr3(pml4);
-    struct trap_frame *f = (struct trap_frame *)(this_cpu()->kstack_top - sizeof(*f));
-    *f = d->regs;
+    // Resume from the DCB itself (no copy), and have the next system call
+    // save d's registers there.
+    struct trap_frame *f = &d->regs;
     f->cs = SEL_UCODE;
     f->ss = SEL_UDATA;
     f->rflags = (f->rflags & USER_RFLAGS_MASK) | USER_RFLAGS_SET;
+    __asm__ volatile("mov %0, %%gs:%c1" : : "r"(f + 1), "i"(PERCPU_USER_REGS) : "memory");
     __asm__ volatile("mov %0, %%rsp\n\tjmp trap_return" : : "r"(f) : "memory");
     __builtin_unreachable();
 }

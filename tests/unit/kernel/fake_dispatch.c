@@ -133,15 +133,23 @@ struct dcb *new_dispatcher(uint32_t i)
     return dcb_of(&disp->cap);
 }
 
-void do_syscall(struct dcb *d, uint64_t num, const uint64_t *args, unsigned n)
+void enter_syscall(struct dcb *d, uint64_t num, const uint64_t args[10])
 {
     struct trap_frame *r = &d->regs;
     uint64_t *in[] = {&r->rdi, &r->rsi, &r->rdx, &r->r10, &r->r8,
                       &r->r9,  &r->r12, &r->r13, &r->r14, &r->r15};
     r->rax = num;
     for (unsigned i = 0; i < 10; i++)
-        *in[i] = i < n ? args[i] : 0;
+        *in[i] = args[i];
     sched.current = d;
+}
+
+void do_syscall(struct dcb *d, uint64_t num, const uint64_t *args, unsigned n)
+{
+    uint64_t a[10] = {0};
+    for (unsigned i = 0; i < n && i < 10; i++)
+        a[i] = args[i];
+    enter_syscall(d, num, a);
     syscall_handle(d);
 }
 
