@@ -10,58 +10,16 @@ struct sched sched;
 
 struct dcb *dcb_of(const struct capability *cap) { return kmem_ptr(cap->u.dispatcher.base); }
 
-// ---- Run queue: a circular list, head runs next. ----
-
-static bool queued(const struct dcb *d) { return d->next != NULL; }
-
-void sched_make_ready(struct dcb *d)
-{
-    d->state = DISP_STATE_READY;
-    if (queued(d))
-        return;
-    if (!sched.head) {
-        d->next = d->prev = d;
-        sched.head = d;
-        return;
-    }
-    // Append: insert before the head.
-    d->next = sched.head;
-    d->prev = sched.head->prev;
-    sched.head->prev->next = d;
-    sched.head->prev = d;
-}
-
-void sched_remove(struct dcb *d)
-{
-    if (!queued(d))
-        return;
-    if (d->next == d) {
-        sched.head = NULL;
-    } else {
-        d->prev->next = d->next;
-        d->next->prev = d->prev;
-        if (sched.head == d)
-            sched.head = d->next;
-    }
-    d->next = d->prev = NULL;
-}
+// ---- Run queue: a circular list, head runs next (dispatch.h). ----
 
 void sched_rotate(void)
 {
     // The current dispatcher had its slice: whoever follows it goes next.
     struct dcb *cur = sched.current;
-    if (cur && queued(cur))
+    if (cur && sched_queued(cur))
         sched.head = cur->next;
     else if (sched.head)
         sched.head = sched.head->next;
-}
-
-struct dcb *sched_next(void)
-{
-    struct dcb *cur = sched.current;
-    if (cur && cur->state == DISP_STATE_READY)
-        return cur;
-    return sched.head;
 }
 
 void dispatcher_stop(struct dcb *d, uint64_t status)

@@ -20,6 +20,14 @@
 #include <lmp.h>
 #include <mdb.h>
 
+// Slot i of a CNode whose type the caller checked, as cnode_slot finds it.
+static inline struct cte *fast_cnode_slot(const struct capability *cnode, uint32_t i)
+{
+    if (i >= cnode->u.cnode.slots)
+        return NULL;
+    return (struct cte *)kmem_ptr(cnode->u.cnode.base) + i;
+}
+
 // The slot a capref names in root's CSpace, as caps_lookup_slot finds it;
 // NULL wherever that fails.
 static inline struct cte *fast_slot(const struct capability *root, uint64_t ref)
@@ -29,13 +37,13 @@ static inline struct cte *fast_slot(const struct capability *root, uint64_t ref)
     if (root->type != ObjType_L1CNode)
         return NULL;
     if (level == CAP_LEVEL_L1)
-        return cnode_slot(root, addr);
+        return fast_cnode_slot(root, addr);
     if (level != CAP_LEVEL_L2)
         return NULL;
-    struct cte *l1 = cnode_slot(root, CAPADDR_L1(addr));
+    struct cte *l1 = fast_cnode_slot(root, CAPADDR_L1(addr));
     if (!l1 || l1->cap.type != ObjType_L2CNode || (l1->mdb.flags & MDB_FLAG_ZOMBIE))
         return NULL;
-    return cnode_slot(&l1->cap, CAPADDR_L2(addr));
+    return fast_cnode_slot(&l1->cap, CAPADDR_L2(addr));
 }
 
 // The endpoint capref names with right, or NULL.
@@ -46,6 +54,11 @@ static inline const struct capability *fast_endpoint(const struct capability *ro
     if (!c || c->cap.type != ObjType_Endpoint || !(c->cap.rights & right))
         return NULL;
     return &c->cap;
+}
+
+static inline struct endpoint *fast_endpoint_of(const struct capability *cap)
+{
+    return kmem_ptr(cap->u.endpoint.base);
 }
 
 // What kernel_exit checks before it resumes a dispatcher.
@@ -90,7 +103,7 @@ static inline void fast_deliver(struct dcb *cur, const struct capability *epcap,
 
 static struct dcb *fast_send(struct dcb *cur, const struct capability *epcap, uint64_t flags)
 {
-    struct endpoint *ep = endpoint_of(epcap);
+    struct endpoint *ep = fast_endpoint_of(epcap);
     struct dcb *r = fast_receiver(cur, ep);
     if (!r)
         return NULL;
@@ -110,7 +123,7 @@ static struct dcb *fast_call(struct dcb *cur, const struct capability *epcap)
         fast_endpoint(&cur->cspace.cap, *trap_frame_arg(in, 7), CAP_RIGHT_READ);
     if (!rcap)
         return NULL;
-    struct endpoint *ep = endpoint_of(epcap), *rep = endpoint_of(rcap);
+    struct endpoint *ep = fast_endpoint_of(epcap), *rep = fast_endpoint_of(rcap);
     if (rep->send_head || rep->pending)
         return NULL; // the reply phase would not block
     struct dcb *r = fast_receiver(cur, ep);

@@ -75,35 +75,6 @@ void syscall_entry_c(struct trap_frame *tf)
     kernel_exit();
 }
 
-// ---- The register convention of kpi/syscalls.h ----
-
-unsigned arch_syscall_num(const struct dcb *d)
-{
-    return d->regs.rax > 0xffff ? 0xffff : (unsigned)d->regs.rax;
-}
-
-#define REG(name) (uint8_t)(__builtin_offsetof(struct trap_frame, name) / 8)
-
-// Where argument i and result word i live in the frame (in words): tables
-// of offsets, so neither call builds an array of the registers each time.
-static const uint8_t arg_reg[] = {REG(rdi), REG(rsi), REG(rdx), REG(r10), REG(r8),
-                                  REG(r9),  REG(r12), REG(r13), REG(r14), REG(r15)};
-static const uint8_t ret_reg[] = {REG(rdx), REG(rsi), REG(rdi), REG(r10), REG(r8), REG(r9)};
-
-uint64_t arch_syscall_arg(const struct dcb *d, unsigned i)
-{
-    const uint64_t *r = (const uint64_t *)&d->regs;
-    return i < sizeof(arg_reg) ? r[arg_reg[i]] : 0;
-}
-
-void arch_syscall_result(struct dcb *d, errval_t err, const uint64_t *words, unsigned n)
-{
-    uint64_t *r = (uint64_t *)&d->regs;
-    d->regs.rax = err;
-    for (unsigned i = 0; i < n && i < sizeof(ret_reg); i++)
-        r[ret_reg[i]] = words[i];
-}
-
 bool arch_user_range_ok(uint64_t va, uint64_t len)
 {
     return va + len >= va && va + len <= USER_TOP;
@@ -143,7 +114,7 @@ void arch_resume(struct dcb *d)
     f->ss = SEL_UDATA;
     f->rflags = (f->rflags & USER_RFLAGS_MASK) | USER_RFLAGS_SET;
     __asm__ volatile("mov %0, %%gs:%c1" : : "r"(f + 1), "i"(PERCPU_USER_REGS) : "memory");
-    __asm__ volatile("mov %0, %%rsp\n\tjmp trap_return" : : "r"(f) : "memory");
+    __asm__ volatile("mov %0, %%rsp\n\tjmp trap_return_user" : : "r"(f) : "memory");
     __builtin_unreachable();
 }
 

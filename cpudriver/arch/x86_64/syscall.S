@@ -44,7 +44,6 @@ syscall_entry:
     pushq %r14
     pushq %r15
     mov %rsp, %rdi                          /* &current->regs */
-    mov %gs:PERCPU_KSTACK_TOP, %rsp
-    cld
+    mov %gs:PERCPU_KSTACK_TOP, %rsp        /* (MSR_FMASK cleared DF) */
     call syscall_entry_c                    /* does not return */
     ud2

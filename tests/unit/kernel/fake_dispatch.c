@@ -52,28 +52,6 @@ void arch_dispatcher_init(struct dcb *d, uint64_t entry, uint64_t stack, uint64_
     d->regs.rdi = arg;
 }
 
-unsigned arch_syscall_num(const struct dcb *d)
-{
-    return d->regs.rax > 0xffff ? 0xffff : (unsigned)d->regs.rax;
-}
-
-uint64_t arch_syscall_arg(const struct dcb *d, unsigned i)
-{
-    const struct trap_frame *r = &d->regs;
-    const uint64_t a[] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8,
-                          r->r9,  r->r12, r->r13, r->r14, r->r15};
-    return i < 10 ? a[i] : 0;
-}
-
-void arch_syscall_result(struct dcb *d, errval_t err, const uint64_t *words, unsigned n)
-{
-    struct trap_frame *r = &d->regs;
-    uint64_t *out[] = {&r->rdx, &r->rsi, &r->rdi, &r->r10, &r->r8, &r->r9};
-    r->rax = err;
-    for (unsigned i = 0; i < n && i < 6; i++)
-        *out[i] = words[i];
-}
-
 bool arch_copy_from_user(struct dcb *d, void *buf, uint64_t va, uint64_t len)
 {
     (void)d;
