@@ -16,7 +16,7 @@ static void sys_invoke(struct dcb *cur)
 {
     uint64_t ref = arch_syscall_arg(cur, 0);
     struct invocation inv = {.root = &cur->cspace.cap, .cmd = (uint32_t)arch_syscall_arg(cur, 1)};
-    errval_t err = caps_lookup_slot(inv.root, CAPREF_ADDR(ref), CAPREF_LEVEL(ref), &inv.target);
+    errval_t err = inv_resolve(inv.root, ref, &inv.target);
     if (err_is_ok(err) && inv.target->cap.type == ObjType_Null)
         err = CAP_ERR_SLOT_EMPTY;
     if (err_is_ok(err)) {

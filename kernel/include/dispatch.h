@@ -132,5 +132,5 @@ void dispatcher_cleanup_pending(void);
 // Called by arch_object_destroy for a Dispatcher object.
 void dispatcher_destroyed(struct dcb *d);
 
-// Dispatcher invocations (decode + invoke).
-errval_t dispatcher_invoke(struct invocation *inv);
+// Dispatcher invocations: their row of the invocation table (invocation.h).
+extern const struct inv_handler dispatcher_invocations[INV_CMDS];

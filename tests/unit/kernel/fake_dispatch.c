@@ -105,7 +105,7 @@ struct dcb *new_dispatcher(uint32_t i)
     // Set up with a copy of the world's root in slot (0, 250).
     ck_assert_uint_eq(caps_copy(world_slot(0, 250), &w.boot[2], CAP_RIGHTS_ALL), SYS_ERR_OK);
     inv.arg[0] = CAPREF(CAPADDR(0, 250), CAP_LEVEL_L2);
-    errval_t err = dispatcher_invoke(&inv);
+    errval_t err = invocation_dispatch(&inv);
     ck_assert_msg(err_is_ok(err), "setup: %s", err_name(err));
     ck_assert_uint_eq(caps_delete(world_slot(0, 250)), SYS_ERR_OK);
     return dcb_of(&disp->cap);
