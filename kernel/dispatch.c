@@ -10,58 +10,16 @@ struct sched sched;
 
 struct dcb *dcb_of(const struct capability *cap) { return kmem_ptr(cap->u.dispatcher.base); }
 
-// ---- Run queue: a circular list, head runs next. ----
-
-static bool queued(const struct dcb *d) { return d->next != NULL; }
-
-void sched_make_ready(struct dcb *d)
-{
-    d->state = DISP_STATE_READY;
-    if (queued(d))
-        return;
-    if (!sched.head) {
-        d->next = d->prev = d;
-        sched.head = d;
-        return;
-    }
-    // Append: insert before the head.
-    d->next = sched.head;
-    d->prev = sched.head->prev;
-    sched.head->prev->next = d;
-    sched.head->prev = d;
-}
-
-void sched_remove(struct dcb *d)
-{
-    if (!queued(d))
-        return;
-    if (d->next == d) {
-        sched.head = NULL;
-    } else {
-        d->prev->next = d->next;
-        d->next->prev = d->prev;
-        if (sched.head == d)
-            sched.head = d->next;
-    }
-    d->next = d->prev = NULL;
-}
+// ---- Run queue: a circular list, head runs next (dispatch.h). ----
 
 void sched_rotate(void)
 {
     // The current dispatcher had its slice: whoever follows it goes next.
     struct dcb *cur = sched.current;
-    if (cur && queued(cur))
+    if (cur && sched_queued(cur))
         sched.head = cur->next;
     else if (sched.head)
         sched.head = sched.head->next;
-}
-
-struct dcb *sched_next(void)
-{
-    struct dcb *cur = sched.current;
-    if (cur && cur->state == DISP_STATE_READY)
-        return cur;
-    return sched.head;
 }
 
 void dispatcher_stop(struct dcb *d, uint64_t status)
@@ -106,108 +64,113 @@ void dispatcher_cleanup_pending(void)
     }
 }
 
-// ---- Invocations ----
+// ---- Invocations (decode/invoke pairs of the invocation table) ----
 
-// Look up a capref argument in the caller's CSpace and check its type.
-static errval_t lookup_typed(const struct invocation *inv, uint64_t ref, enum objtype type,
-                             struct cte **out)
+static struct dcb *target_dcb(const struct invocation *inv) { return dcb_of(&inv->target->cap); }
+
+// Setup: (CSpace root, VSpace root, dispatcher frame, entry, stack, arg).
+static errval_t decode_setup(struct invocation *inv, struct inv_decoded *a)
 {
-    errval_t err = caps_lookup_slot(inv->root, CAPREF_ADDR(ref), CAPREF_LEVEL(ref), out);
-    if (err_is_fail(err))
-        return err;
-    if ((*out)->cap.type == ObjType_Null)
-        return CAP_ERR_SLOT_EMPTY;
-    return (*out)->cap.type == type ? SYS_ERR_OK : CAP_ERR_WRONG_TYPE;
-}
-
-struct setup_args {
-    struct cte *cspace, *vspace, *frame;
-    uint64_t entry, stack, arg;
-};
-
-static errval_t dispatcher_decode_setup(struct invocation *inv, struct dcb *d, struct setup_args *a)
-{
+    struct dcb *d = target_dcb(inv);
     if (d->state != DISP_STATE_NEW || d->cspace.cap.type != ObjType_Null)
         return DISP_ERR_ALREADY_RUNNING;
-    errval_t err = lookup_typed(inv, inv->arg[0], ObjType_L1CNode, &a->cspace);
+    errval_t err = inv_lookup_typed(inv, inv->arg[0], ObjType_L1CNode, &a->src);
     if (err_is_ok(err))
-        err = lookup_typed(inv, inv->arg[1], ObjType_VNodePML4, &a->vspace);
+        err = inv_lookup_typed(inv, inv->arg[1], ObjType_VNodePML4, &a->dest);
     if (err_is_ok(err))
-        err = lookup_typed(inv, inv->arg[2], ObjType_Frame, &a->frame);
+        err = inv_lookup_typed(inv, inv->arg[2], ObjType_Frame, &a->more);
     if (err_is_fail(err))
         return err;
-    const struct capability *f = &a->frame->cap;
+    const struct capability *f = &a->more->cap;
     if (f->u.mem.bytes < BASE_PAGE_SIZE ||
         (f->rights & (CAP_RIGHT_READ | CAP_RIGHT_WRITE)) != (CAP_RIGHT_READ | CAP_RIGHT_WRITE))
         return DISP_ERR_BAD_FRAME;
-    a->entry = inv->arg[3];
-    a->stack = inv->arg[4];
-    a->arg = inv->arg[5];
-    if (!arch_user_range_ok(a->entry, 1) || !arch_user_range_ok(a->stack - 8, 8))
+    if (!arch_user_range_ok(inv->arg[3], 1) || !arch_user_range_ok(inv->arg[4] - 8, 8))
         return PAGING_ERR_KERNEL_RANGE;
     return SYS_ERR_OK;
 }
 
-static void dispatcher_invoke_setup(struct dcb *d, const struct setup_args *a)
+// Copies into the DCB's empty slots of caps decode found: cannot fail.
+static void invoke_setup(struct invocation *inv, const struct inv_decoded *a)
 {
-    caps_copy(&d->cspace, a->cspace, CAP_RIGHTS_ALL);
-    caps_copy(&d->vspace, a->vspace, CAP_RIGHTS_ALL);
-    caps_copy(&d->dispframe, a->frame, CAP_RIGHTS_ALL);
+    struct dcb *d = target_dcb(inv);
+    caps_copy(&d->cspace, a->src, CAP_RIGHTS_ALL);
+    caps_copy(&d->vspace, a->dest, CAP_RIGHTS_ALL);
+    caps_copy(&d->dispframe, a->more, CAP_RIGHTS_ALL);
     d->id = ++sched.next_id;
     d->core = sched.core;
-    arch_dispatcher_init(d, a->entry, a->stack, a->arg);
+    arch_dispatcher_init(d, inv->arg[3], inv->arg[4], inv->arg[5]);
 }
 
-// Decode: an endpoint cap with the write right; invoke: keep a copy of it.
-static errval_t dispatcher_notify_exit(struct invocation *inv, struct dcb *d)
+static errval_t decode_run(struct invocation *inv, struct inv_decoded *a)
 {
-    struct cte *ep;
-    errval_t err = lookup_typed(inv, inv->arg[0], ObjType_Endpoint, &ep);
-    if (err_is_fail(err))
-        return err;
-    if (!(ep->cap.rights & CAP_RIGHT_WRITE))
-        return CAP_ERR_NO_RIGHTS;
-    if (d->exit_ep.cap.type != ObjType_Null)
-        caps_delete(&d->exit_ep); // a full slot: cannot fail
-    caps_copy(&d->exit_ep, ep, CAP_RIGHTS_ALL);
+    (void)a;
+    struct dcb *d = target_dcb(inv);
+    if (d->cspace.cap.type == ObjType_Null)
+        return DISP_ERR_NOT_SETUP;
+    if (d->state == DISP_STATE_STOPPED)
+        return DISP_ERR_STOPPED;
+    return d->state == DISP_STATE_NEW ? SYS_ERR_OK : DISP_ERR_ALREADY_RUNNING;
+}
+
+static void invoke_run(struct invocation *inv, const struct inv_decoded *a)
+{
+    (void)a;
+    sched_make_ready(target_dcb(inv));
+}
+
+static errval_t decode_stop(struct invocation *inv, struct inv_decoded *a)
+{
+    (void)a;
+    return target_dcb(inv)->state == DISP_STATE_STOPPED ? DISP_ERR_STOPPED : SYS_ERR_OK;
+}
+
+static void invoke_stop(struct invocation *inv, const struct inv_decoded *a)
+{
+    (void)a;
+    dispatcher_stop(target_dcb(inv), DISP_EXIT_KILLED);
+}
+
+static errval_t decode_info(struct invocation *inv, struct inv_decoded *a)
+{
+    (void)inv;
+    (void)a;
     return SYS_ERR_OK;
 }
 
-errval_t dispatcher_invoke(struct invocation *inv)
+static void invoke_info(struct invocation *inv, const struct inv_decoded *a)
 {
-    const struct capability *cap = &inv->target->cap;
-    struct dcb *d = dcb_of(cap);
-    uint8_t need = inv->cmd == DispatcherCmd_Info ? CAP_RIGHT_READ : CAP_RIGHT_WRITE;
-    if (!(cap->rights & need))
-        return CAP_ERR_NO_RIGHTS;
-    switch (inv->cmd) {
-    case DispatcherCmd_Setup: {
-        struct setup_args a;
-        errval_t err = dispatcher_decode_setup(inv, d, &a);
-        if (err_is_ok(err))
-            dispatcher_invoke_setup(d, &a);
-        return err;
-    }
-    case DispatcherCmd_Run:
-        if (d->cspace.cap.type == ObjType_Null)
-            return DISP_ERR_NOT_SETUP;
-        if (d->state == DISP_STATE_STOPPED)
-            return DISP_ERR_STOPPED;
-        if (d->state != DISP_STATE_NEW)
-            return DISP_ERR_ALREADY_RUNNING;
-        sched_make_ready(d);
-        return SYS_ERR_OK;
-    case DispatcherCmd_Stop:
-        if (d->state == DISP_STATE_STOPPED)
-            return DISP_ERR_STOPPED;
-        dispatcher_stop(d, DISP_EXIT_KILLED);
-        return SYS_ERR_OK;
-    case DispatcherCmd_Info:
-        inv->ret[0] = d->state;
-        inv->ret[1] = d->exit_status;
-        inv->ret[2] = d->core;
-        return SYS_ERR_OK;
-    case DispatcherCmd_NotifyExit: return dispatcher_notify_exit(inv, d);
-    default: return SYS_ERR_ILLEGAL_INVOCATION;
-    }
+    (void)a;
+    const struct dcb *d = target_dcb(inv);
+    inv->ret[0] = d->state;
+    inv->ret[1] = d->exit_status;
+    inv->ret[2] = d->core;
 }
+
+// NotifyExit: (endpoint capref) with the write right.
+static errval_t decode_notify_exit(struct invocation *inv, struct inv_decoded *a)
+{
+    errval_t err = inv_lookup_typed(inv, inv->arg[0], ObjType_Endpoint, &a->src);
+    if (err_is_fail(err))
+        return err;
+    return a->src->cap.rights & CAP_RIGHT_WRITE ? SYS_ERR_OK : CAP_ERR_NO_RIGHTS;
+}
+
+// Keep a copy of the endpoint cap in place of the one before: deleting a
+// full slot of an endpoint cap and copying into the emptied slot cannot fail.
+static void invoke_notify_exit(struct invocation *inv, const struct inv_decoded *a)
+{
+    struct dcb *d = target_dcb(inv);
+    if (d->exit_ep.cap.type != ObjType_Null)
+        caps_delete(&d->exit_ep);
+    caps_copy(&d->exit_ep, a->src, CAP_RIGHTS_ALL);
+}
+
+const struct inv_handler dispatcher_invocations[INV_CMDS] = {
+    [DispatcherCmd_Setup] = {CAP_RIGHT_WRITE, decode_setup, invoke_setup},
+    [DispatcherCmd_Run] = {CAP_RIGHT_WRITE, decode_run, invoke_run},
+    [DispatcherCmd_Stop] = {CAP_RIGHT_WRITE, decode_stop, invoke_stop},
+    [DispatcherCmd_Info] = {CAP_RIGHT_READ, decode_info, invoke_info},
+    [DispatcherCmd_NotifyExit] = {CAP_RIGHT_WRITE, decode_notify_exit, invoke_notify_exit},
+};
+_Static_assert(DispatcherCmd_Num <= INV_CMDS, "the table has room");

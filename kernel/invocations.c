@@ -1,51 +1,62 @@
-/* kernel/invocations.c: the core's invocation table and its decode/invoke pairs. */
+/* kernel/invocations.c: the invocation table (its core half, the dispatch) and the checked capref
+ * lookup. */
 #include <base/string.h>
 #include <capops.h>
 #include <invocation.h>
 #include <mdb.h>
 
-// What a decode resolved and checked, for its invoke.
-struct decoded {
-    struct cte *src, *dest;
-};
+#include <dispatch.h>
 
-struct handler {
-    // Check every argument and right; change nothing.
-    errval_t (*decode)(struct invocation *inv, struct decoded *d);
-    // Carry the operation out; cannot fail.
-    void (*invoke)(struct invocation *inv, const struct decoded *d);
-};
+// ---- The checked lookup of capref arguments ----
 
-// Resolve a capref argument (kpi/caps.h: CAPREF) in the CSpace rooted at root.
-static errval_t resolve(const struct capability *root, uint64_t ref, struct cte **out)
+errval_t inv_resolve(const struct capability *root, uint64_t ref, struct cte **out)
 {
-    if (ref >> 40) // bits above the level byte
+    *out = NULL;
+    // Bits above the level byte: a capref is an address and a level, and
+    // nothing else may ride along (they would be ignored, so a caller's
+    // mistake would name some other slot).
+    if (ref >> 40)
         return SYS_ERR_INVALID_ARGS;
     return caps_lookup_slot(root, CAPREF_ADDR(ref), CAPREF_LEVEL(ref), out);
 }
 
-// Resolve a capref that must name a full slot.
-static errval_t resolve_full(const struct capability *root, uint64_t ref, struct cte **out)
+errval_t inv_lookup(const struct invocation *inv, uint64_t ref, struct cte **out)
 {
-    errval_t err = resolve(root, ref, out);
+    return inv_resolve(inv->root, ref, out);
+}
+
+errval_t inv_lookup_full(const struct invocation *inv, uint64_t ref, struct cte **out)
+{
+    errval_t err = inv_lookup(inv, ref, out);
     if (err_is_ok(err) && cte_is_empty(*out))
         err = CAP_ERR_SLOT_EMPTY;
     return err;
 }
 
-static errval_t need_rights(const struct capability *cap, uint8_t rights)
+errval_t inv_lookup_typed(const struct invocation *inv, uint64_t ref, enum objtype type,
+                          struct cte **out)
 {
-    return (cap->rights & rights) == rights ? SYS_ERR_OK : CAP_ERR_NO_RIGHTS;
+    errval_t err = inv_lookup_full(inv, ref, out);
+    if (err_is_ok(err) && (*out)->cap.type != type)
+        err = CAP_ERR_WRONG_TYPE;
+    return err;
+}
+
+// A capref that must name a full slot, in the CSpace rooted at root.
+static errval_t resolve_full(const struct capability *root, uint64_t ref, struct cte **out)
+{
+    errval_t err = inv_resolve(root, ref, out);
+    if (err_is_ok(err) && cte_is_empty(*out))
+        err = CAP_ERR_SLOT_EMPTY;
+    return err;
 }
 
 // Copy and mint: (dest CNode capref, dest slot, src capref, rights, ...).
-static errval_t decode_copy_slots(struct invocation *inv, struct decoded *d)
+static errval_t decode_copy_slots(struct invocation *inv, struct inv_decoded *d)
 {
     const struct capability *root = &inv->target->cap;
     struct cte *cnode;
-    errval_t err = need_rights(root, CAP_RIGHT_WRITE);
-    if (err_is_ok(err))
-        err = resolve(root, inv->arg[0], &cnode);
+    errval_t err = inv_resolve(root, inv->arg[0], &cnode);
     if (err_is_ok(err))
         err = resolve_full(root, inv->arg[2], &d->src);
     if (err_is_ok(err))
@@ -53,18 +64,18 @@ static errval_t decode_copy_slots(struct invocation *inv, struct decoded *d)
     return err;
 }
 
-static errval_t cnode_decode_copy(struct invocation *inv, struct decoded *d)
+static errval_t cnode_decode_copy(struct invocation *inv, struct inv_decoded *d)
 {
     errval_t err = decode_copy_slots(inv, d);
     return err_is_fail(err) ? err : caps_copy_check(d->dest, d->src, inv->arg[3]);
 }
 
-static void cnode_invoke_copy(struct invocation *inv, const struct decoded *d)
+static void cnode_invoke_copy(struct invocation *inv, const struct inv_decoded *d)
 {
     caps_copy_apply(d->dest, d->src, (uint8_t)inv->arg[3]);
 }
 
-static errval_t cnode_decode_mint(struct invocation *inv, struct decoded *d)
+static errval_t cnode_decode_mint(struct invocation *inv, struct inv_decoded *d)
 {
     errval_t err = decode_copy_slots(inv, d);
     if (err_is_fail(err))
@@ -72,39 +83,38 @@ static errval_t cnode_decode_mint(struct invocation *inv, struct decoded *d)
     return caps_mint_check(d->dest, d->src, inv->arg[3], inv->arg[4], inv->arg[5]);
 }
 
-static void cnode_invoke_mint(struct invocation *inv, const struct decoded *d)
+static void cnode_invoke_mint(struct invocation *inv, const struct inv_decoded *d)
 {
     caps_mint_apply(d->dest, d->src, (uint8_t)inv->arg[3], inv->arg[4], inv->arg[5]);
 }
 
-// Delete, revoke, identify: (capref), with a right on the invoked CNode.
-static errval_t decode_one_slot(struct invocation *inv, struct decoded *d, uint8_t rights)
+// Delete, revoke, identify: (capref) in the invoked CNode's CSpace.
+static errval_t decode_one_slot(struct invocation *inv, struct inv_decoded *d)
 {
-    errval_t err = need_rights(&inv->target->cap, rights);
-    return err_is_fail(err) ? err : resolve_full(&inv->target->cap, inv->arg[0], &d->src);
+    return resolve_full(&inv->target->cap, inv->arg[0], &d->src);
 }
 
-static errval_t cnode_decode_delete(struct invocation *inv, struct decoded *d)
+static errval_t cnode_decode_delete(struct invocation *inv, struct inv_decoded *d)
 {
-    errval_t err = decode_one_slot(inv, d, CAP_RIGHT_WRITE);
+    errval_t err = decode_one_slot(inv, d);
     return err_is_fail(err) ? err : caps_delete_check(d->src);
 }
 
-static errval_t cnode_decode_revoke(struct invocation *inv, struct decoded *d)
+static errval_t cnode_decode_revoke(struct invocation *inv, struct inv_decoded *d)
 {
-    return decode_one_slot(inv, d, CAP_RIGHT_WRITE);
+    return decode_one_slot(inv, d);
 }
 
 // Both report in ret[0] whether other cores hold copies of what went
 // (the caller finishes the revoke through its monitor: remote.c).
-static void cnode_invoke_delete(struct invocation *inv, const struct decoded *d)
+static void cnode_invoke_delete(struct invocation *inv, const struct inv_decoded *d)
 {
     caps_take_remote_pending();
     caps_delete_apply(d->src);
     inv->ret[0] = caps_take_remote_pending();
 }
 
-static void cnode_invoke_revoke(struct invocation *inv, const struct decoded *d)
+static void cnode_invoke_revoke(struct invocation *inv, const struct inv_decoded *d)
 {
     bool exported = d->src->mdb.flags & MDB_FLAG_EXPORTED;
     caps_take_remote_pending();
@@ -112,12 +122,12 @@ static void cnode_invoke_revoke(struct invocation *inv, const struct decoded *d)
     inv->ret[0] = caps_take_remote_pending() || exported;
 }
 
-static errval_t cnode_decode_identify(struct invocation *inv, struct decoded *d)
+static errval_t cnode_decode_identify(struct invocation *inv, struct inv_decoded *d)
 {
-    return decode_one_slot(inv, d, CAP_RIGHT_READ);
+    return decode_one_slot(inv, d);
 }
 
-static void cnode_invoke_identify(struct invocation *inv, const struct decoded *d)
+static void cnode_invoke_identify(struct invocation *inv, const struct inv_decoded *d)
 {
     struct cap_info info;
     caps_identify(&d->src->cap, &info);
@@ -126,11 +136,11 @@ static void cnode_invoke_identify(struct invocation *inv, const struct decoded *
 
 // Retype: (new type, offset, object size, count, dest CNode capref, first
 // dest slot); the destination resolves in the caller's CSpace.
-static errval_t ram_decode_retype(struct invocation *inv, struct decoded *d)
+static errval_t ram_decode_retype(struct invocation *inv, struct inv_decoded *d)
 {
     const uint64_t *a = inv->arg;
     struct cte *cnode;
-    errval_t err = resolve(inv->root, a[4], &cnode);
+    errval_t err = inv_lookup(inv, a[4], &cnode);
     if (err_is_ok(err))
         err = caps_retype_check(inv->target, a[0], a[1], a[2], a[3]);
     if (err_is_ok(err))
@@ -140,40 +150,65 @@ static errval_t ram_decode_retype(struct invocation *inv, struct decoded *d)
     return err;
 }
 
-static void ram_invoke_retype(struct invocation *inv, const struct decoded *d)
+static void ram_invoke_retype(struct invocation *inv, const struct inv_decoded *d)
 {
     const uint64_t *a = inv->arg;
     caps_retype_apply(inv->target, (enum objtype)a[0], a[1], a[2], a[3], d->dest);
 }
 
-#define CORE_CMDS ((int)CNodeCmd_Num > (int)RAMCmd_Num ? (int)CNodeCmd_Num : (int)RAMCmd_Num)
-#define RETYPE    [RAMCmd_Retype] = {ram_decode_retype, ram_invoke_retype}
+// ---- The table ----
 
-static const struct handler handlers[ObjType_Num][CORE_CMDS] = {
-    [ObjType_L1CNode] =
-        {
-            [CNodeCmd_Copy] = {cnode_decode_copy, cnode_invoke_copy},
-            [CNodeCmd_Mint] = {cnode_decode_mint, cnode_invoke_mint},
-            [CNodeCmd_Delete] = {cnode_decode_delete, cnode_invoke_delete},
-            [CNodeCmd_Revoke] = {cnode_decode_revoke, cnode_invoke_revoke},
-            [CNodeCmd_Identify] = {cnode_decode_identify, cnode_invoke_identify},
-        },
-    [ObjType_PhysAddr] = {RETYPE},
-    [ObjType_RAM] = {RETYPE},
-    [ObjType_Frame] = {RETYPE},
-    [ObjType_DevFrame] = {RETYPE},
+#define W CAP_RIGHT_WRITE
+
+static const struct inv_handler cnode_invocations[INV_CMDS] = {
+    [CNodeCmd_Copy] = {W, cnode_decode_copy, cnode_invoke_copy},
+    [CNodeCmd_Mint] = {W, cnode_decode_mint, cnode_invoke_mint},
+    [CNodeCmd_Delete] = {W, cnode_decode_delete, cnode_invoke_delete},
+    [CNodeCmd_Revoke] = {W, cnode_decode_revoke, cnode_invoke_revoke},
+    [CNodeCmd_Identify] = {CAP_RIGHT_READ, cnode_decode_identify, cnode_invoke_identify},
 };
+
+// Retype checks the source's rights itself, after its emptiness.
+static const struct inv_handler retype_invocations[INV_CMDS] = {
+    [RAMCmd_Retype] = {0, ram_decode_retype, ram_invoke_retype},
+};
+
+// The core's half: the types whose commands are the capability core's.
+// Frame and DevFrame share their rows with the architecture: Retype is
+// the core's, their other commands (unmap, IOMMU) arch_invocations'.
+static const struct inv_handler *const core_invocations[ObjType_Num] = {
+    [ObjType_L1CNode] = cnode_invocations,   [ObjType_PhysAddr] = retype_invocations,
+    [ObjType_RAM] = retype_invocations,      [ObjType_Frame] = retype_invocations,
+    [ObjType_DevFrame] = retype_invocations, [ObjType_Dispatcher] = dispatcher_invocations,
+};
+
+_Static_assert(CNodeCmd_Num <= INV_CMDS && DevFrameCmd_Num <= INV_CMDS &&
+                   IRQDestCmd_Num <= INV_CMDS && KernelCmd_Num <= INV_CMDS,
+               "every type's commands fit a row");
+
+// The handler of (type, cmd), NULL if there is none.
+static const struct inv_handler *handler_of(uint8_t type, uint32_t cmd)
+{
+    if (type >= ObjType_Num || cmd >= INV_CMDS)
+        return NULL;
+    const struct inv_handler *h = core_invocations[type] ? &core_invocations[type][cmd] : NULL;
+    if ((!h || !h->decode) && arch_invocations[type])
+        h = &arch_invocations[type][cmd];
+    return h && h->decode ? h : NULL;
+}
 
 errval_t invocation_dispatch(struct invocation *inv)
 {
-    uint8_t type = inv->target->cap.type;
-    const struct handler *h =
-        type < ObjType_Num && inv->cmd < CORE_CMDS ? &handlers[type][inv->cmd] : NULL;
-    if (!h || !h->decode)
-        return arch_invoke(inv);
-    struct decoded d = {0};
+    const struct inv_handler *h = handler_of(inv->target->cap.type, inv->cmd);
+    if (!h)
+        return SYS_ERR_ILLEGAL_INVOCATION;
+    if ((inv->target->cap.rights & h->rights) != h->rights)
+        return CAP_ERR_NO_RIGHTS;
+    struct inv_decoded d = {0};
+    inv->device_err = SYS_ERR_OK;
     errval_t err = h->decode(inv, &d);
-    if (err_is_ok(err))
-        h->invoke(inv, &d);
-    return err;
+    if (err_is_fail(err))
+        return err;
+    h->invoke(inv, &d);
+    return inv->device_err;
 }

@@ -89,6 +89,10 @@ static void block(struct dcb *d, struct endpoint *ep, bool sending)
         enqueue(&ep->recv_head, &ep->recv_tail, d);
 }
 
+void lmp_block_recv(struct dcb *d, struct endpoint *ep) { block(d, ep, false); }
+
+void lmp_timed_remove(struct dcb *d) { timed_remove(d); }
+
 void lmp_unblock(struct dcb *d)
 {
     struct endpoint *ep = d->blocked_on;

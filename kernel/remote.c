@@ -23,7 +23,7 @@ static void mark_copies(const struct cte *c, uint32_t set, uint32_t clear)
         n->mdb.flags = (n->mdb.flags | set) & ~clear;
 }
 
-errval_t caps_export(struct cte *c, struct capability *out)
+errval_t caps_export_check(const struct cte *c)
 {
     if (cte_is_empty(c))
         return CAP_ERR_SLOT_EMPTY;
@@ -31,13 +31,24 @@ errval_t caps_export(struct cte *c, struct capability *out)
         return CAP_ERR_NOT_EXPORTABLE;
     // An imported cap is passed on as it is: its owner's revoke reaches
     // every core, so nothing here needs marking.
-    if (!(c->mdb.flags & MDB_FLAG_IMPORTED)) {
-        if (c->cap.type == ObjType_RAM && mdb_has_descendants(c))
-            return CAP_ERR_HAS_DESCENDANTS;
-        mark_copies(c, MDB_FLAG_EXPORTED, 0);
-    }
-    *out = c->cap;
+    if (!(c->mdb.flags & MDB_FLAG_IMPORTED) && c->cap.type == ObjType_RAM && mdb_has_descendants(c))
+        return CAP_ERR_HAS_DESCENDANTS;
     return SYS_ERR_OK;
+}
+
+void caps_export_apply(struct cte *c, struct capability *out)
+{
+    if (!(c->mdb.flags & MDB_FLAG_IMPORTED))
+        mark_copies(c, MDB_FLAG_EXPORTED, 0);
+    *out = c->cap;
+}
+
+errval_t caps_export(struct cte *c, struct capability *out)
+{
+    errval_t err = caps_export_check(c);
+    if (err_is_ok(err))
+        caps_export_apply(c, out);
+    return err;
 }
 
 void caps_unexport(struct cte *c)
@@ -72,7 +83,7 @@ static struct cte *in_the_way(const struct capability *cap, bool *home)
     return blocker;
 }
 
-errval_t caps_import(struct cte *dest, const struct capability *cap)
+errval_t caps_import_check(const struct cte *dest, const struct capability *cap)
 {
     if (!cte_is_empty(dest))
         return CAP_ERR_SLOT_OCCUPIED;
@@ -85,19 +96,31 @@ errval_t caps_import(struct cte *dest, const struct capability *cap)
     // An IRQDest only names a vector: any number of cores may hold one.
     bool home = false;
     struct cte *other = is_memory(cap->type) ? in_the_way(cap, &home) : NULL;
-    if (other && !home)
-        return CAP_ERR_ROOT_OVERLAP;
+    return other && !home ? CAP_ERR_ROOT_OVERLAP : SYS_ERR_OK;
+}
+
+void caps_import_apply(struct cte *dest, const struct capability *cap)
+{
+    bool home = false;
+    struct cte *other = is_memory(cap->type) ? in_the_way(cap, &home) : NULL;
     *dest = (struct cte){.cap = *cap};
     mdb_insert(dest);
     if (home) {
         // Back where it was made: another copy of the object here.
         dest->mdb.flags |= other->mdb.flags & MDB_FLAG_EXPORTED;
-        return SYS_ERR_OK;
+        return;
     }
     dest->mdb.flags |= MDB_FLAG_IMPORTED;
     if (cap->type == ObjType_Frame || cap->type == ObjType_DevFrame)
         dest->mdb.flags |= MDB_FLAG_FOREIGN;
-    return SYS_ERR_OK;
+}
+
+errval_t caps_import(struct cte *dest, const struct capability *cap)
+{
+    errval_t err = caps_import_check(dest, cap);
+    if (err_is_ok(err))
+        caps_import_apply(dest, cap);
+    return err;
 }
 
 unsigned caps_revoke_imported(uint64_t base, uint64_t bytes)

@@ -16,7 +16,7 @@ static void sys_invoke(struct dcb *cur)
 {
     uint64_t ref = arch_syscall_arg(cur, 0);
     struct invocation inv = {.root = &cur->cspace.cap, .cmd = (uint32_t)arch_syscall_arg(cur, 1)};
-    errval_t err = caps_lookup_slot(inv.root, CAPREF_ADDR(ref), CAPREF_LEVEL(ref), &inv.target);
+    errval_t err = inv_resolve(inv.root, ref, &inv.target);
     if (err_is_ok(err) && inv.target->cap.type == ObjType_Null)
         err = CAP_ERR_SLOT_EMPTY;
     if (err_is_ok(err)) {
@@ -81,23 +81,30 @@ static void sys_check(struct dcb *cur)
     arch_syscall_result(cur, err, ret, 3);
 }
 
+static void sys_yield(struct dcb *cur)
+{
+    arch_syscall_result(cur, SYS_ERR_OK, NULL, 0);
+    sched_rotate();
+    sched.current = NULL; // let the next in line run
+}
+
+static void sys_exit(struct dcb *cur) { dispatcher_stop(cur, arch_syscall_arg(cur, 0)); }
+
+// One handler per number (kpi/syscalls.h): an indirect call, so the
+// common calls pay for no other call's stack frame.
+static void (*const syscalls[])(struct dcb *cur) = {
+    [SYS_INVOKE] = sys_invoke, [SYS_YIELD] = sys_yield,   [SYS_SEND] = lmp_sys_send,
+    [SYS_RECV] = lmp_sys_recv, [SYS_CALL] = lmp_sys_call, [SYS_PRINT] = sys_print,
+    [SYS_EXIT] = sys_exit,     [SYS_CHECK] = sys_check,
+};
+
 void syscall_handle(struct dcb *cur)
 {
-    switch (arch_syscall_num(cur)) {
-    case SYS_INVOKE: sys_invoke(cur); break;
-    case SYS_YIELD:
-        arch_syscall_result(cur, SYS_ERR_OK, NULL, 0);
-        sched_rotate();
-        sched.current = NULL; // let the next in line run
-        break;
-    case SYS_SEND: lmp_sys_send(cur); break;
-    case SYS_RECV: lmp_sys_recv(cur); break;
-    case SYS_CALL: lmp_sys_call(cur); break;
-    case SYS_PRINT: sys_print(cur); break;
-    case SYS_EXIT: dispatcher_stop(cur, arch_syscall_arg(cur, 0)); break;
-    case SYS_CHECK: sys_check(cur); break;
-    default: arch_syscall_result(cur, SYS_ERR_ILLEGAL_SYSCALL, NULL, 0);
-    }
+    unsigned num = arch_syscall_num(cur);
+    if (num < sizeof(syscalls) / sizeof(syscalls[0]) && syscalls[num])
+        syscalls[num](cur);
+    else
+        arch_syscall_result(cur, SYS_ERR_ILLEGAL_SYSCALL, NULL, 0);
 }
 
 // A dispatcher runs only with the caps it was set up with; if a revoke
@@ -111,7 +118,8 @@ static bool runnable(struct dcb *d)
 void kernel_exit(void)
 {
     for (;;) {
-        dispatcher_cleanup_pending();
+        if (sched.cleanup)
+            dispatcher_cleanup_pending();
         struct dcb *next = sched_next();
         if (!next)
             arch_idle();

@@ -73,11 +73,53 @@ extern struct sched sched; // this core's scheduler (one core for now)
 // The DCB in a Dispatcher cap's object.
 struct dcb *dcb_of(const struct capability *cap);
 
-// Run-queue operations (scheduling policy: round robin).
-void sched_make_ready(struct dcb *d); // append if not already queued
-void sched_remove(struct dcb *d);     // take off the run queue
-void sched_rotate(void);              // timer tick: current goes to the back
-struct dcb *sched_next(void);         // who runs next (NULL: idle)
+// Run-queue operations (scheduling policy: round robin), inline for the
+// LMP fast path. The run queue is a circular list; its head runs next.
+static inline bool sched_queued(const struct dcb *d) { return d->next != NULL; }
+
+// Make d ready: append it if not already queued.
+static inline void sched_make_ready(struct dcb *d)
+{
+    d->state = DISP_STATE_READY;
+    if (sched_queued(d))
+        return;
+    if (!sched.head) {
+        d->next = d->prev = d;
+        sched.head = d;
+        return;
+    }
+    // Append: insert before the head.
+    d->next = sched.head;
+    d->prev = sched.head->prev;
+    sched.head->prev->next = d;
+    sched.head->prev = d;
+}
+
+// Take d off the run queue.
+static inline void sched_remove(struct dcb *d)
+{
+    if (!sched_queued(d))
+        return;
+    if (d->next == d) {
+        sched.head = NULL;
+    } else {
+        d->prev->next = d->next;
+        d->next->prev = d->prev;
+        if (sched.head == d)
+            sched.head = d->next;
+    }
+    d->next = d->prev = NULL;
+}
+
+void sched_rotate(void); // timer tick: current goes to the back
+
+// Who runs next (NULL: idle): the current dispatcher while it is ready,
+// else the head of the run queue.
+static inline struct dcb *sched_next(void)
+{
+    struct dcb *cur = sched.current;
+    return cur && cur->state == DISP_STATE_READY ? cur : sched.head;
+}
 
 // Stop d for good (exit, kill, or a fatal exception): off every queue,
 // state STOPPED. If it is current, current becomes NULL.
@@ -90,5 +132,5 @@ void dispatcher_cleanup_pending(void);
 // Called by arch_object_destroy for a Dispatcher object.
 void dispatcher_destroyed(struct dcb *d);
 
-// Dispatcher invocations (decode + invoke).
-errval_t dispatcher_invoke(struct invocation *inv);
+// Dispatcher invocations: their row of the invocation table (invocation.h).
+extern const struct inv_handler dispatcher_invocations[INV_CMDS];

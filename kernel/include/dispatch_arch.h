@@ -15,12 +15,24 @@ void arch_dispatcher_init(struct dcb *d, uint64_t entry, uint64_t stack, uint64_
 
 // System call number and argument i (0-based, SYSCALL convention of
 // kpi/syscalls.h) of a dispatcher that entered the kernel by a syscall.
-unsigned arch_syscall_num(const struct dcb *d);
-uint64_t arch_syscall_arg(const struct dcb *d, unsigned i);
+// Inline, from the architecture's frame layout (arch/regs.h).
+static inline unsigned arch_syscall_num(const struct dcb *d)
+{
+    return arch_syscall_num_of(&d->regs);
+}
+
+static inline uint64_t arch_syscall_arg(const struct dcb *d, unsigned i)
+{
+    return arch_syscall_arg_of(&d->regs, i);
+}
 
 // Set the values d's pending system call returns: the error and up to
 // 6 result words (kpi/syscalls.h).
-void arch_syscall_result(struct dcb *d, errval_t err, const uint64_t *words, unsigned n);
+static inline void arch_syscall_result(struct dcb *d, errval_t err, const uint64_t *words,
+                                       unsigned n)
+{
+    arch_syscall_result_of(&d->regs, err, words, n);
+}
 
 // Copy len bytes from d's address space at user address va into buf;
 // false (nothing copied) if any byte is not mapped user-readable.

@@ -16,16 +16,53 @@ struct invocation {
     uint32_t cmd;
     uint64_t arg[INVOCATION_ARGS];
     uint64_t ret[INVOCATION_RETS];
+    // Set by an invoke whose device did not answer (the IOMMU's invalidation
+    // queue timing out): the call's result, with nothing of the kernel's
+    // state left half-done. Every other invoke leaves it SYS_ERR_OK.
+    errval_t device_err;
 };
 
-// Route inv to the decode/invoke pair for (target type, cmd): decode checks
-// every argument and right and returns an error without changing anything;
-// invoke then carries the operation out. The core owns CNodeCmd_* on
-// L1CNode caps and RAMCmd_Retype on PhysAddr, RAM, Frame and DevFrame caps
-// (kpi/caps.h gives the arguments, rights and errors). Every other (type,
-// cmd) goes to arch_invoke(), whose result is returned.
+// What a decode resolved and checked, for its invoke.
+struct inv_decoded {
+    struct cte *src, *dest, *more; // caps named by capref arguments
+    void *obj;                     // the object the invoke works on (a DCB, an IOMMU unit)
+    uint64_t val;                  // a value decode computed (an encoded table entry)
+};
+
+// One command of one object type: seL4's decode/invoke split.
+struct inv_handler {
+    // Rights the invoked cap needs (CAP_RIGHT_*), checked before decode.
+    uint8_t rights;
+    // Check every argument and right; change nothing.
+    errval_t (*decode)(struct invocation *inv, struct inv_decoded *d);
+    // Carry the operation out; cannot fail.
+    void (*invoke)(struct invocation *inv, const struct inv_decoded *d);
+};
+
+// Commands per object type in the table: the most any type has (kpi/caps.h).
+#define INV_CMDS 8
+
+// Run inv through the one invocation table: a (type, command) without a
+// handler is SYS_ERR_ILLEGAL_INVOCATION; then the invoked cap's rights
+// (CAP_ERR_NO_RIGHTS), the decode (its error is returned and nothing has
+// changed) and the invoke. The table's core half (invocations.c) holds the
+// CNode, retype and Dispatcher commands; arch_invocations the rest.
 errval_t invocation_dispatch(struct invocation *inv);
 
-// The architecture's invocations (VNodes, Dispatcher, Endpoint, IRQ, IO,
-// Kernel, Frame mapping): SYS_ERR_ILLEGAL_INVOCATION if it has none.
-errval_t arch_invoke(struct invocation *inv);
+// The architecture's half of the table: a row of INV_CMDS handlers per
+// type (NULL: none) for its VNode, IOVNode, Frame/DevFrame, IRQ, IO and
+// Kernel commands. An entry for a (type, command) the core handles is
+// never used.
+extern const struct inv_handler *const arch_invocations[ObjType_Num];
+
+// The one checked lookup of a capref argument (kpi/caps.h: CAPREF) in the
+// caller's CSpace: SYS_ERR_INVALID_ARGS for bits above the level byte, else
+// caps_lookup_slot's errors. _full also refuses an empty slot
+// (CAP_ERR_SLOT_EMPTY), _typed a cap of another type (CAP_ERR_WRONG_TYPE).
+errval_t inv_lookup(const struct invocation *inv, uint64_t ref, struct cte **out);
+errval_t inv_lookup_full(const struct invocation *inv, uint64_t ref, struct cte **out);
+errval_t inv_lookup_typed(const struct invocation *inv, uint64_t ref, enum objtype type,
+                          struct cte **out);
+
+// inv_lookup with an explicit CSpace root.
+errval_t inv_resolve(const struct capability *root, uint64_t ref, struct cte **out);

@@ -32,6 +32,17 @@ void lmp_sys_send(struct dcb *cur);
 void lmp_sys_recv(struct dcb *cur);
 void lmp_sys_call(struct dcb *cur);
 
+// The fast path of SYS_SEND and SYS_CALL (lmp_fastpath.c), for cur, the
+// current dispatcher, whose registers hold the call: when the call
+// qualifies, carry it out and return the dispatcher to resume (it is
+// sched.current now); else NULL, with nothing changed.
+struct dcb *lmp_fastpath(struct dcb *cur);
+
+// For the fast path: d, running, waits to receive on ep (in its queue,
+// off the run queue); d leaves this core's list of timed waits.
+void lmp_block_recv(struct dcb *d, struct endpoint *ep);
+void lmp_timed_remove(struct dcb *d);
+
 // Deliver a notification with badge (an interrupt) to ep.
 void lmp_notify(struct endpoint *ep, uint64_t badge);
 

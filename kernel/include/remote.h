@@ -23,12 +23,20 @@
 // described as it is, unmarked: its owner's revokes reach every core.
 errval_t caps_export(struct cte *c, struct capability *out);
 
+// caps_export in two steps: the check (changes nothing), the apply (cannot fail).
+errval_t caps_export_check(const struct cte *c);
+void caps_export_apply(struct cte *c, struct capability *out);
+
 // Install a cap another core exported into the empty slot dest.
 // CAP_ERR_ROOT_OVERLAP if it overlaps anything here other than copies of
 // the same imported object. A cap back on the core it came from becomes
 // another copy of the object (say, a Frame passed between two processes
 // of one core through init on another).
 errval_t caps_import(struct cte *dest, const struct capability *cap);
+
+// caps_import in two steps: the check (changes nothing), the apply (cannot fail).
+errval_t caps_import_check(const struct cte *dest, const struct capability *cap);
+void caps_import_apply(struct cte *dest, const struct capability *cap);
 
 // Delete every imported cap here whose memory lies in [base, base+bytes),
 // every copy of it and everything made from it. Returns how many imported

@@ -1,11 +1,13 @@
 /*
  * cpudriver/arch/x86_64/dispatch_arch.c: entering and leaving user mode.
  *
- * Every entry from user mode (syscall.S, or traps.S for interrupts and
- * exceptions) leaves a struct trap_frame at the top of this core's kernel
- * stack; we copy it into the current DCB, do the work, and leave through
- * kernel_exit, which resumes some DCB by copying its frame back to the
- * stack top and running trap_return (iretq).
+ * A system call (syscall.S) saves the user registers straight into the
+ * current DCB; an interrupt or exception (traps.S) leaves them at the top
+ * of this core's kernel stack and user_trap copies them there. Either way
+ * the kernel leaves through arch_resume, which pops the frame of the DCB
+ * it resumes where it lies (traps.S: trap_return, iretq). An LMP message
+ * that qualifies for the fast path (lmp_fastpath) goes from the sender's
+ * entry to the receiver's resume without the general path.
  */
 #include <arch/gdt.h>
 #include <arch/lapic.h>
@@ -19,6 +21,7 @@
 #include <dispatch_arch.h>
 #include <kernel_arch.h>
 #include <kpi/dispatcher.h>
+#include <lmp.h>
 #include <syscall.h>
 #include <trace.h>
 
@@ -28,7 +31,8 @@
 #define USER_RFLAGS_SET  0x202ull
 // Syscalls clear these: interrupts off, string ops forward, no single-step.
 #define SYSCALL_FMASK    0x47700ull
-// Idle leaves some room above it so resuming never writes over its frame.
+// Idle leaves some room above its stack (a habit from when resuming
+// copied the frame to the stack top; harmless).
 #define IDLE_STACK_GAP   512
 
 extern const char trap_return[];
@@ -59,37 +63,18 @@ void percpu_init(uint32_t core, uint64_t kstack_top)
     sched.core = core;
 }
 
+// tf is &sched.current->regs, already saved by syscall.S.
 void syscall_entry_c(struct trap_frame *tf)
 {
     struct dcb *cur = sched.current;
-    cur->regs = *tf;
     TRACE_SYSCALL(cur); // when on, the traced entry (trace.c) takes over from here
+    if (tf->rax == SYS_CALL || tf->rax == SYS_SEND) {
+        struct dcb *next = lmp_fastpath(cur);
+        if (next)
+            arch_resume(next);
+    }
     syscall_handle(cur);
     kernel_exit();
-}
-
-// ---- The register convention of kpi/syscalls.h ----
-
-unsigned arch_syscall_num(const struct dcb *d)
-{
-    return d->regs.rax > 0xffff ? 0xffff : (unsigned)d->regs.rax;
-}
-
-uint64_t arch_syscall_arg(const struct dcb *d, unsigned i)
-{
-    const struct trap_frame *r = &d->regs;
-    const uint64_t args[] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8,
-                             r->r9,  r->r12, r->r13, r->r14, r->r15};
-    return i < sizeof(args) / sizeof(args[0]) ? args[i] : 0;
-}
-
-void arch_syscall_result(struct dcb *d, errval_t err, const uint64_t *words, unsigned n)
-{
-    struct trap_frame *r = &d->regs;
-    uint64_t *const out[] = {&r->rdx, &r->rsi, &r->rdi, &r->r10, &r->r8, &r->r9};
-    r->rax = err;
-    for (unsigned i = 0; i < n && i < sizeof(out) / sizeof(out[0]); i++)
-        *out[i] = words[i];
 }
 
 bool arch_user_range_ok(uint64_t va, uint64_t len)
@@ -124,12 +109,14 @@ void arch_resume(struct dcb *d)
     paddr_t pml4 = d->vspace.cap.u.vnode.base;
     if (read_cr3() != pml4)
         write_cr3(pml4);
-    struct trap_frame *f = (struct trap_frame *)(this_cpu()->kstack_top - sizeof(*f));
-    *f = d->regs;
+    // Resume from the DCB itself (no copy), and have the next system call
+    // save d's registers there.
+    struct trap_frame *f = &d->regs;
     f->cs = SEL_UCODE;
     f->ss = SEL_UDATA;
     f->rflags = (f->rflags & USER_RFLAGS_MASK) | USER_RFLAGS_SET;
-    __asm__ volatile("mov %0, %%rsp\n\tjmp trap_return" : : "r"(f) : "memory");
+    __asm__ volatile("mov %0, %%gs:%c1" : : "r"(f + 1), "i"(PERCPU_USER_REGS) : "memory");
+    __asm__ volatile("mov %0, %%rsp\n\tjmp trap_return_user" : : "r"(f) : "memory");
     __builtin_unreachable();
 }
 

@@ -1,7 +1,8 @@
 /*
- * cpudriver/arch/x86_64/invoke.c: the architecture's invocations (VNodes,
- * IOMMU tables, mapped frames, Dispatcher, IRQ, IO, Kernel) and the hooks the kernel core
- * calls (kmem_ptr, arch_cte_cleanup, arch_object_destroy).
+ * cpudriver/arch/x86_64/invoke.c: the architecture's half of the invocation
+ * table (VNodes, IOMMU tables, mapped frames, IRQ, IO, Kernel; invocation.h)
+ * with the IO and Kernel commands, and the hooks the kernel core calls
+ * (kmem_ptr, arch_cte_cleanup, arch_object_destroy).
  */
 #include <arch/iommu.h>
 #include <arch/irq.h>
@@ -48,128 +49,206 @@ void arch_object_destroy(const struct capability *cap)
     }
 }
 
-static errval_t io_invoke(struct invocation *inv)
+// ---- IO: (port, width 1|2|4[, value]) inside the cap's port range ----
+
+static errval_t io_decode(struct invocation *inv, struct inv_decoded *d)
 {
+    (void)d;
     const struct capability *c = &inv->target->cap;
     uint64_t port = inv->arg[0], width = inv->arg[1];
     if (width != 1 && width != 2 && width != 4)
         return SYS_ERR_INVALID_ARGS;
     if (port < c->u.io.first || port + width - 1 > c->u.io.last)
         return CAP_ERR_NO_RIGHTS; // outside the cap's port range
-    uint16_t p = (uint16_t)port;
-    if (inv->cmd == IOCmd_In) {
-        if (!(c->rights & CAP_RIGHT_READ))
-            return CAP_ERR_NO_RIGHTS;
-        inv->ret[0] = width == 1 ? inb(p) : width == 2 ? inw(p) : inl(p);
-        return SYS_ERR_OK;
-    }
-    if (inv->cmd != IOCmd_Out)
-        return SYS_ERR_ILLEGAL_INVOCATION;
-    if (!(c->rights & CAP_RIGHT_WRITE))
-        return CAP_ERR_NO_RIGHTS;
+    uint8_t need = inv->cmd == IOCmd_In ? CAP_RIGHT_READ : CAP_RIGHT_WRITE;
+    return c->rights & need ? SYS_ERR_OK : CAP_ERR_NO_RIGHTS;
+}
+
+static void io_in_invoke(struct invocation *inv, const struct inv_decoded *d)
+{
+    (void)d;
+    uint16_t p = (uint16_t)inv->arg[0];
+    uint64_t width = inv->arg[1];
+    inv->ret[0] = width == 1 ? inb(p) : width == 2 ? inw(p) : inl(p);
+}
+
+static void io_out_invoke(struct invocation *inv, const struct inv_decoded *d)
+{
+    (void)d;
+    uint16_t p = (uint16_t)inv->arg[0];
     uint32_t v = (uint32_t)inv->arg[2];
-    if (width == 1)
+    if (inv->arg[1] == 1)
         outb(p, (uint8_t)v);
-    else if (width == 2)
+    else if (inv->arg[1] == 2)
         outw(p, (uint16_t)v);
     else
         outl(p, v);
+}
+
+// The port range and width are checked before the right, as the range is
+// what the cap is about (decode says which right the command needs).
+static const struct inv_handler io_invocations[INV_CMDS] = {
+    [IOCmd_In] = {0, io_decode, io_in_invoke},
+    [IOCmd_Out] = {0, io_decode, io_out_invoke},
+};
+
+// ---- Kernel: the machine, and crossing cores (kernel/include/remote.h) ----
+
+static errval_t nothing_to_decode(struct invocation *inv, struct inv_decoded *d)
+{
+    (void)inv;
+    (void)d;
     return SYS_ERR_OK;
 }
 
-static errval_t lookup(struct invocation *inv, uint64_t ref, struct cte **out)
+// IPI: (core, vector) a user vector on a core the MADT lists.
+static errval_t ipi_decode(struct invocation *inv, struct inv_decoded *d)
 {
-    return caps_lookup_slot(inv->root, CAPREF_ADDR(ref), CAPREF_LEVEL(ref), out);
+    uint32_t apic = inv->arg[0] < MAX_CORES ? smp_apic_id((unsigned)inv->arg[0]) : UINT32_MAX;
+    if (apic == UINT32_MAX || inv->arg[1] < IRQ_VECTOR_FIRST || inv->arg[1] > IRQ_VECTOR_LAST)
+        return SYS_ERR_INVALID_ARGS;
+    d->val = apic;
+    return SYS_ERR_OK;
 }
 
-// Crossing cores (kernel/include/remote.h): the monitors' side.
-static errval_t kernel_remote(struct invocation *inv)
+static void ipi_invoke(struct invocation *inv, const struct inv_decoded *d)
 {
-    struct cte *c;
-    errval_t err = SYS_ERR_OK;
-    if (inv->cmd != KernelCmd_RevokeImported)
-        err = lookup(inv, inv->arg[0], &c);
+    lapic_send_ipi((uint32_t)d->val, (uint8_t)inv->arg[1]);
+}
+
+static errval_t shutdown_decode(struct invocation *inv, struct inv_decoded *d)
+{
+    (void)d;
+    return inv->arg[0] == EXIT_PASS || inv->arg[0] == EXIT_FAIL ? SYS_ERR_OK : SYS_ERR_INVALID_ARGS;
+}
+
+static void shutdown_invoke(struct invocation *inv, const struct inv_decoded *d)
+{
+    (void)d;
+    trace_dump(tsc_hz()); // the trace, if one is recorded, goes out first
+    platform_exit((unsigned)inv->arg[0]);
+}
+
+// TraceDump: the trace, if one is recorded, on the console (kernel/trace.c).
+static void trace_dump_invoke(struct invocation *inv, const struct inv_decoded *d)
+{
+    (void)inv, (void)d;
+    trace_dump(tsc_hz());
+}
+
+static void info_invoke(struct invocation *inv, const struct inv_decoded *d)
+{
+    (void)d;
+    inv->ret[0] = sched.core;
+    inv->ret[1] = tsc_hz();
+    inv->ret[2] = lapic_ticks();
+}
+
+// CapExport: (capref) -> type | rights << 8, base, bytes.
+static errval_t export_decode(struct invocation *inv, struct inv_decoded *d)
+{
+    errval_t err = inv_lookup(inv, inv->arg[0], &d->src);
+    return err_is_fail(err) ? err : caps_export_check(d->src);
+}
+
+static void export_invoke(struct invocation *inv, const struct inv_decoded *d)
+{
+    struct capability cap;
+    caps_export_apply(d->src, &cap);
+    inv->ret[0] = cap.type | (uint64_t)cap.rights << 8;
+    inv->ret[1] = cap.u.raw[0];
+    inv->ret[2] = cap.u.raw[1];
+}
+
+// CapImport: (dest capref, type | rights << 8, base, bytes).
+static struct capability imported(const struct invocation *inv)
+{
+    struct capability cap = {.type = (uint8_t)inv->arg[1], .rights = (uint8_t)(inv->arg[1] >> 8)};
+    cap.u.raw[0] = inv->arg[2];
+    cap.u.raw[1] = inv->arg[3];
+    return cap;
+}
+
+static errval_t import_decode(struct invocation *inv, struct inv_decoded *d)
+{
+    errval_t err = inv_lookup(inv, inv->arg[0], &d->dest);
     if (err_is_fail(err))
         return err;
-    struct capability cap = {0};
-    switch (inv->cmd) {
-    case KernelCmd_CapExport:
-        err = caps_export(c, &cap);
-        if (err_is_ok(err)) {
-            inv->ret[0] = cap.type | (uint64_t)cap.rights << 8;
-            inv->ret[1] = cap.u.raw[0];
-            inv->ret[2] = cap.u.raw[1];
-        }
-        return err;
-    case KernelCmd_CapImport:
-        cap.type = (uint8_t)inv->arg[1];
-        cap.rights = (uint8_t)(inv->arg[1] >> 8);
-        cap.u.raw[0] = inv->arg[2];
-        cap.u.raw[1] = inv->arg[3];
-        return inv->arg[1] >> 16 ? SYS_ERR_INVALID_ARGS : caps_import(c, &cap);
-    case KernelCmd_RevokeImported:
-        inv->ret[0] = caps_revoke_imported(inv->arg[0], inv->arg[1]);
-        return SYS_ERR_OK;
-    default: caps_unexport(c); return SYS_ERR_OK;
-    }
+    if (inv->arg[1] >> 16)
+        return SYS_ERR_INVALID_ARGS;
+    struct capability cap = imported(inv);
+    return caps_import_check(d->dest, &cap);
 }
 
-static errval_t kernel_invoke(struct invocation *inv)
+static void import_invoke(struct invocation *inv, const struct inv_decoded *d)
 {
-    // Info only reads; everything else changes the machine.
-    uint8_t need = inv->cmd == KernelCmd_Info ? CAP_RIGHT_READ : CAP_RIGHT_WRITE;
-    if (!(inv->target->cap.rights & need))
-        return CAP_ERR_NO_RIGHTS;
-    switch (inv->cmd) {
-    case KernelCmd_IPI: {
-        uint32_t apic = inv->arg[0] < MAX_CORES ? smp_apic_id((unsigned)inv->arg[0]) : UINT32_MAX;
-        if (apic == UINT32_MAX || inv->arg[1] < IRQ_VECTOR_FIRST || inv->arg[1] > IRQ_VECTOR_LAST)
-            return SYS_ERR_INVALID_ARGS;
-        lapic_send_ipi(apic, (uint8_t)inv->arg[1]);
-        return SYS_ERR_OK;
-    }
-    case KernelCmd_Shutdown:
-        if (inv->arg[0] != EXIT_PASS && inv->arg[0] != EXIT_FAIL)
-            return SYS_ERR_INVALID_ARGS;
-        trace_dump(tsc_hz()); // the trace, if one is recorded, goes out first
-        platform_exit((unsigned)inv->arg[0]);
-    case KernelCmd_TraceDump: trace_dump(tsc_hz()); return SYS_ERR_OK;
-    case KernelCmd_Info:
-        inv->ret[0] = sched.core;
-        inv->ret[1] = tsc_hz();
-        inv->ret[2] = lapic_ticks();
-        return SYS_ERR_OK;
-    case KernelCmd_CapExport:
-    case KernelCmd_CapImport:
-    case KernelCmd_RevokeImported:
-    case KernelCmd_Unexport: return kernel_remote(inv);
-    default: return SYS_ERR_ILLEGAL_INVOCATION;
-    }
+    struct capability cap = imported(inv);
+    caps_import_apply(d->dest, &cap);
 }
 
-errval_t arch_invoke(struct invocation *inv)
+// RevokeImported: (base, bytes) -> objects deleted.
+static void revoke_imported_invoke(struct invocation *inv, const struct inv_decoded *d)
 {
-    switch (inv->target->cap.type) {
-    case ObjType_VNodePML4:
-    case ObjType_VNodePDPT:
-    case ObjType_VNodePD:
-    case ObjType_VNodePT:
-    case ObjType_Frame: return vnode_invoke(inv);
-    case ObjType_DevFrame:
-        return inv->cmd == DevFrameCmd_IOMMUInvalidateIEC ? iommu_devframe_invoke(inv)
-                                                          : vnode_invoke(inv);
-    case ObjType_IOVNodeL4:
-    case ObjType_IOVNodeL3:
-    case ObjType_IOVNodeL2:
-    case ObjType_IOVNodeL1: return iovnode_invoke(inv);
-    case ObjType_Dispatcher: return dispatcher_invoke(inv);
-    case ObjType_IRQDest:
-    case ObjType_IRQSrc: return irq_invoke(inv);
-    case ObjType_IO: return io_invoke(inv);
-    case ObjType_Kernel: return kernel_invoke(inv);
-    default: return SYS_ERR_ILLEGAL_INVOCATION;
-    }
+    (void)d;
+    inv->ret[0] = caps_revoke_imported(inv->arg[0], inv->arg[1]);
 }
+
+// Unexport: (capref) the revoke is complete everywhere.
+static errval_t unexport_decode(struct invocation *inv, struct inv_decoded *d)
+{
+    return inv_lookup(inv, inv->arg[0], &d->src);
+}
+
+static void unexport_invoke(struct invocation *inv, const struct inv_decoded *d)
+{
+    (void)inv;
+    caps_unexport(d->src);
+}
+
+// Info only reads; everything else changes the machine.
+static const struct inv_handler kernel_invocations[INV_CMDS] = {
+    [KernelCmd_IPI] = {CAP_RIGHT_WRITE, ipi_decode, ipi_invoke},
+    [KernelCmd_Shutdown] = {CAP_RIGHT_WRITE, shutdown_decode, shutdown_invoke},
+    [KernelCmd_Info] = {CAP_RIGHT_READ, nothing_to_decode, info_invoke},
+    [KernelCmd_CapExport] = {CAP_RIGHT_WRITE, export_decode, export_invoke},
+    [KernelCmd_CapImport] = {CAP_RIGHT_WRITE, import_decode, import_invoke},
+    [KernelCmd_RevokeImported] = {CAP_RIGHT_WRITE, nothing_to_decode, revoke_imported_invoke},
+    [KernelCmd_Unexport] = {CAP_RIGHT_WRITE, unexport_decode, unexport_invoke},
+    [KernelCmd_TraceDump] = {CAP_RIGHT_WRITE, nothing_to_decode, trace_dump_invoke},
+};
+
+// ---- Tables and mapped caps ----
+
+// Map needs WRITE on the table, which its decode checks after the types.
+#define MAP_ROW   [VNodeCmd_Map] = {0, vnode_map_decode, vnode_map_invoke}
+#define IOMAP_ROW [VNodeCmd_Map] = {0, iovnode_map_decode, iovnode_map_invoke}
+#define UNMAP_ROW [MappedCmd_Unmap] = {0, mapped_unmap_decode, mapped_unmap_invoke}
+
+static const struct inv_handler vnode_invocations[INV_CMDS] = {MAP_ROW, UNMAP_ROW};
+static const struct inv_handler iovnode_invocations[INV_CMDS] = {IOMAP_ROW, UNMAP_ROW};
+// Frame and DevFrame: RAMCmd_Retype (= VNodeCmd_Map) is the core's.
+static const struct inv_handler frame_invocations[INV_CMDS] = {UNMAP_ROW};
+static const struct inv_handler devframe_invocations[INV_CMDS] = {
+    UNMAP_ROW,
+    [DevFrameCmd_IOMMUInvalidateIEC] = {CAP_RIGHT_WRITE, iommu_iec_decode, iommu_iec_invoke},
+};
+
+const struct inv_handler *const arch_invocations[ObjType_Num] = {
+    [ObjType_VNodePML4] = vnode_invocations,
+    [ObjType_VNodePDPT] = vnode_invocations,
+    [ObjType_VNodePD] = vnode_invocations,
+    [ObjType_VNodePT] = vnode_invocations,
+    [ObjType_IOVNodeL4] = iovnode_invocations,
+    [ObjType_IOVNodeL3] = iovnode_invocations,
+    [ObjType_IOVNodeL2] = iovnode_invocations,
+    [ObjType_IOVNodeL1] = iovnode_invocations,
+    [ObjType_Frame] = frame_invocations,
+    [ObjType_DevFrame] = devframe_invocations,
+    [ObjType_IRQDest] = irqdest_invocations,
+    [ObjType_IRQSrc] = irqsrc_invocations,
+    [ObjType_IO] = io_invocations,
+    [ObjType_Kernel] = kernel_invocations,
+};
 
 bool arch_copy_from_user(struct dcb *d, void *buf, uint64_t va, uint64_t len)
 {

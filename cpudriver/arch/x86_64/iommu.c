@@ -179,11 +179,11 @@ static errval_t iec_invalidate(struct iommu_unit *u, bool global, uint16_t index
     return err;
 }
 
-errval_t iommu_devframe_invoke(struct invocation *inv)
+// (IOMMU_IEC_GLOBAL or 0, index): the unit whose registers the frame
+// covers, with interrupt remapping, and an index the descriptor can hold.
+errval_t iommu_iec_decode(struct invocation *inv, struct inv_decoded *d)
 {
     const struct capability *c = &inv->target->cap;
-    if (!(c->rights & CAP_RIGHT_WRITE))
-        return CAP_ERR_NO_RIGHTS;
     if (inv->arg[0] & ~(uint64_t)IOMMU_IEC_GLOBAL || inv->arg[1] > 0xffff)
         return SYS_ERR_INVALID_ARGS;
     for (unsigned i = 0; i < nunits; i++) {
@@ -192,7 +192,15 @@ errval_t iommu_devframe_invoke(struct invocation *inv)
             continue;
         if (!u->caps.intr_remap)
             return SYS_ERR_UNSUPPORTED;
-        return iec_invalidate(u, inv->arg[0] & IOMMU_IEC_GLOBAL, (uint16_t)inv->arg[1]);
+        struct vtd_inv_desc desc;
+        d->obj = u;
+        return inv->arg[0] & IOMMU_IEC_GLOBAL ? SYS_ERR_OK
+                                              : vtd_inv_iec_index((uint16_t)inv->arg[1], 0, &desc);
     }
     return SYS_ERR_NOT_FOUND;
+}
+
+void iommu_iec_invoke(struct invocation *inv, const struct inv_decoded *d)
+{
+    inv->device_err = iec_invalidate(d->obj, inv->arg[0] & IOMMU_IEC_GLOBAL, (uint16_t)inv->arg[1]);
 }

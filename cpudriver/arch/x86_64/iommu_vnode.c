@@ -77,33 +77,24 @@ static errval_t iovnode_decode_map(const struct cte *table, uint32_t entry, cons
     return err;
 }
 
-static errval_t iovnode_map(struct cte *table, uint32_t entry, struct cte *src, uint32_t flags,
-                            uint64_t offset, uint64_t pages)
+// Map: (entry, src capref, MAP_WRITE or 0, frame page offset, pages); decode
+// encodes the first entry (val), which the VT-d helpers may refuse.
+errval_t iovnode_map_decode(struct invocation *inv, struct inv_decoded *d)
 {
-    uint64_t first;
-    errval_t err = iovnode_decode_map(table, entry, src, flags, offset, pages, &first);
-    if (err_is_fail(err))
-        return err;
-    vnode_set_entries(table, entry, src, first, pages, flags | VNODE_MAPPED_IOMMU);
-    iommu_tables_changed(&vnode_of(&table->cap)->pte[entry], (unsigned)pages);
-    return SYS_ERR_OK;
-}
-
-errval_t iovnode_invoke(struct invocation *inv)
-{
-    if (inv->cmd == MappedCmd_Unmap)
-        return vnode_unmap(inv->target);
-    if (inv->cmd != VNodeCmd_Map)
-        return SYS_ERR_ILLEGAL_INVOCATION;
-    struct cte *src;
-    uint64_t ref = inv->arg[1];
-    errval_t err = caps_lookup_slot(inv->root, CAPREF_ADDR(ref), CAPREF_LEVEL(ref), &src);
+    errval_t err = inv_lookup(inv, inv->arg[1], &d->src);
     if (err_is_fail(err))
         return err;
     if (inv->arg[0] > UINT32_MAX || inv->arg[2] > UINT32_MAX)
         return SYS_ERR_INVALID_ARGS;
-    return iovnode_map(inv->target, (uint32_t)inv->arg[0], src, (uint32_t)inv->arg[2], inv->arg[3],
-                       inv->arg[4]);
+    return iovnode_decode_map(inv->target, (uint32_t)inv->arg[0], d->src, (uint32_t)inv->arg[2],
+                              inv->arg[3], inv->arg[4], &d->val);
+}
+
+void iovnode_map_invoke(struct invocation *inv, const struct inv_decoded *d)
+{
+    uint32_t entry = (uint32_t)inv->arg[0], flags = (uint32_t)inv->arg[2];
+    vnode_set_entries(inv->target, entry, d->src, d->val, inv->arg[4], flags | VNODE_MAPPED_IOMMU);
+    iommu_tables_changed(&vnode_of(&inv->target->cap)->pte[entry], (unsigned)inv->arg[4]);
 }
 
 void iovnode_destroyed(const struct capability *cap)

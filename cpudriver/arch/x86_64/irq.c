@@ -93,96 +93,141 @@ void irq_endpoint_destroyed(const struct endpoint *ep)
     }
 }
 
-static errval_t irqdest_connect(struct invocation *inv, uint32_t vector)
-{
-    struct cte *ep;
-    uint64_t ref = inv->arg[0];
-    errval_t err = caps_lookup_slot(inv->root, CAPREF_ADDR(ref), CAPREF_LEVEL(ref), &ep);
-    if (err_is_fail(err))
-        return err;
-    if (ep->cap.type == ObjType_Null)
-        return CAP_ERR_SLOT_EMPTY;
-    if (ep->cap.type != ObjType_Endpoint)
-        return CAP_ERR_WRONG_TYPE;
-    if (!(ep->cap.rights & CAP_RIGHT_WRITE))
-        return CAP_ERR_NO_RIGHTS;
-    if (bindings[vector].ep)
-        return IRQ_ERR_VECTOR_USED;
-    bindings[vector].ep = endpoint_of(&ep->cap);
-    bindings[vector].badge = ep->cap.u.endpoint.badge;
-    trap_set_handler(vector, user_irq);
-    return SYS_ERR_OK;
-}
+// ---- Invocations (decode/invoke pairs of the invocation table) ----
 
-static errval_t irqdest_invoke(struct invocation *inv)
+// Every IRQDest command: a user vector; all but Notify on this core.
+static errval_t irqdest_decode(const struct invocation *inv)
 {
     const struct capability *c = &inv->target->cap;
     uint32_t v = c->u.irqdest.vector;
     if (v < IRQ_VECTOR_FIRST || v > IRQ_VECTOR_LAST)
         return SYS_ERR_INVALID_ARGS;
-    if (inv->cmd == IRQDestCmd_Notify) { // from any core to the vector's core
-        uint32_t apic = smp_apic_id(c->u.irqdest.core);
-        if (apic == UINT32_MAX)
-            return SYS_ERR_INVALID_ARGS;
-        lapic_send_ipi(apic, (uint8_t)v);
-        return SYS_ERR_OK;
-    }
+    if (inv->cmd == IRQDestCmd_Notify) // from any core to the vector's core
+        return smp_apic_id(c->u.irqdest.core) == UINT32_MAX ? SYS_ERR_INVALID_ARGS : SYS_ERR_OK;
     if (c->u.irqdest.core != sched.core)
         return SYS_ERR_INVALID_ARGS; // connect it on its own core
-    switch (inv->cmd) {
-    case IRQDestCmd_Connect: return irqdest_connect(inv, v);
-    case IRQDestCmd_Disconnect:
-        if (!bindings[v].ep)
-            return IRQ_ERR_NOT_BOUND;
-        bindings[v].ep = NULL;
-        return SYS_ERR_OK;
-    case IRQDestCmd_GetMSI:
-        inv->ret[0] = MSI_ADDR_BASE | (uint64_t)lapic_id() << MSI_ADDR_DEST_SHIFT;
-        inv->ret[1] = v; // fixed delivery, edge
-        return SYS_ERR_OK;
-    default: return SYS_ERR_ILLEGAL_INVOCATION;
-    }
+    return SYS_ERR_OK;
 }
 
-static errval_t irqsrc_route(struct invocation *inv, uint32_t gsi)
+static uint32_t vector_of(const struct invocation *inv)
 {
-    struct cte *d;
-    uint64_t ref = inv->arg[0], flags = inv->arg[1];
-    errval_t err = caps_lookup_slot(inv->root, CAPREF_ADDR(ref), CAPREF_LEVEL(ref), &d);
+    return inv->target->cap.u.irqdest.vector;
+}
+
+// Connect: (endpoint capref) with the write right, to a vector not bound.
+static errval_t connect_decode(struct invocation *inv, struct inv_decoded *d)
+{
+    errval_t err = irqdest_decode(inv);
+    if (err_is_ok(err))
+        err = inv_lookup_typed(inv, inv->arg[0], ObjType_Endpoint, &d->src);
     if (err_is_fail(err))
         return err;
-    if (d->cap.type != ObjType_IRQDest)
-        return d->cap.type == ObjType_Null ? CAP_ERR_SLOT_EMPTY : CAP_ERR_WRONG_TYPE;
-    uint32_t v = d->cap.u.irqdest.vector;
-    if (flags & ~(uint64_t)(IRQ_LEVEL | IRQ_ACTIVE_LOW) || v < IRQ_VECTOR_FIRST ||
-        v > IRQ_VECTOR_LAST || d->cap.u.irqdest.core != sched.core)
+    if (!(d->src->cap.rights & CAP_RIGHT_WRITE))
+        return CAP_ERR_NO_RIGHTS;
+    return bindings[vector_of(inv)].ep ? IRQ_ERR_VECTOR_USED : SYS_ERR_OK;
+}
+
+static void connect_invoke(struct invocation *inv, const struct inv_decoded *d)
+{
+    uint32_t v = vector_of(inv);
+    bindings[v].ep = endpoint_of(&d->src->cap);
+    bindings[v].badge = d->src->cap.u.endpoint.badge;
+    trap_set_handler(v, user_irq);
+}
+
+static errval_t disconnect_decode(struct invocation *inv, struct inv_decoded *d)
+{
+    (void)d;
+    errval_t err = irqdest_decode(inv);
+    if (err_is_ok(err) && !bindings[vector_of(inv)].ep)
+        err = IRQ_ERR_NOT_BOUND;
+    return err;
+}
+
+static void disconnect_invoke(struct invocation *inv, const struct inv_decoded *d)
+{
+    (void)d;
+    bindings[vector_of(inv)].ep = NULL;
+}
+
+static errval_t irqdest_plain_decode(struct invocation *inv, struct inv_decoded *d)
+{
+    (void)d;
+    return irqdest_decode(inv);
+}
+
+static void notify_invoke(struct invocation *inv, const struct inv_decoded *d)
+{
+    (void)d;
+    const struct capability *c = &inv->target->cap;
+    lapic_send_ipi(smp_apic_id(c->u.irqdest.core), (uint8_t)c->u.irqdest.vector);
+}
+
+static void getmsi_invoke(struct invocation *inv, const struct inv_decoded *d)
+{
+    (void)d;
+    inv->ret[0] = MSI_ADDR_BASE | (uint64_t)lapic_id() << MSI_ADDR_DEST_SHIFT;
+    inv->ret[1] = vector_of(inv); // fixed delivery, edge
+}
+
+// Every IRQSrc command: one input at a time, one the IOAPIC has.
+static errval_t irqsrc_decode(struct invocation *inv, struct inv_decoded *d)
+{
+    (void)d;
+    const struct capability *c = &inv->target->cap;
+    if (c->u.irqsrc.first != c->u.irqsrc.last || c->u.irqsrc.first >= gsi_count)
         return SYS_ERR_INVALID_ARGS;
+    return SYS_ERR_OK;
+}
+
+// Route: (IRQDest capref, IRQ_LEVEL | IRQ_ACTIVE_LOW) to a user vector of this core.
+static errval_t route_decode(struct invocation *inv, struct inv_decoded *d)
+{
+    errval_t err = irqsrc_decode(inv, d);
+    if (err_is_ok(err))
+        err = inv_lookup_typed(inv, inv->arg[0], ObjType_IRQDest, &d->src);
+    if (err_is_fail(err))
+        return err;
+    uint32_t v = d->src->cap.u.irqdest.vector;
+    if (inv->arg[1] & ~(uint64_t)(IRQ_LEVEL | IRQ_ACTIVE_LOW) || v < IRQ_VECTOR_FIRST ||
+        v > IRQ_VECTOR_LAST || d->src->cap.u.irqdest.core != sched.core)
+        return SYS_ERR_INVALID_ARGS;
+    return SYS_ERR_OK;
+}
+
+static void route_invoke(struct invocation *inv, const struct inv_decoded *d)
+{
+    uint32_t gsi = inv->target->cap.u.irqsrc.first, v = d->src->cap.u.irqdest.vector;
+    uint64_t flags = inv->arg[1];
     bindings[v].gsi = gsi;
     bindings[v].level = flags & IRQ_LEVEL;
     uint32_t lo = v | ((flags & IRQ_LEVEL) ? REDIR_LEVEL : 0) |
                   ((flags & IRQ_ACTIVE_LOW) ? REDIR_ACTIVE_LOW : 0);
     ioapic_write(IOAPIC_REDTBL(gsi) + 1, lapic_id() << 24); // physical destination
     ioapic_write(IOAPIC_REDTBL(gsi), lo);
-    return SYS_ERR_OK;
 }
 
-static errval_t irqsrc_invoke(struct invocation *inv)
+static void ack_invoke(struct invocation *inv, const struct inv_decoded *d)
 {
-    const struct capability *c = &inv->target->cap;
-    uint32_t gsi = c->u.irqsrc.first;
-    if (c->u.irqsrc.first != c->u.irqsrc.last || gsi >= gsi_count)
-        return SYS_ERR_INVALID_ARGS; // route one input at a time
-    switch (inv->cmd) {
-    case IRQSrcCmd_Route: return irqsrc_route(inv, gsi);
-    case IRQSrcCmd_Ack: gsi_mask(gsi, false); return SYS_ERR_OK;
-    case IRQSrcCmd_Mask: gsi_mask(gsi, true); return SYS_ERR_OK;
-    default: return SYS_ERR_ILLEGAL_INVOCATION;
-    }
+    (void)d;
+    gsi_mask(inv->target->cap.u.irqsrc.first, false);
 }
 
-errval_t irq_invoke(struct invocation *inv)
+static void mask_invoke(struct invocation *inv, const struct inv_decoded *d)
 {
-    if (!(inv->target->cap.rights & CAP_RIGHT_WRITE))
-        return CAP_ERR_NO_RIGHTS;
-    return inv->target->cap.type == ObjType_IRQDest ? irqdest_invoke(inv) : irqsrc_invoke(inv);
+    (void)d;
+    gsi_mask(inv->target->cap.u.irqsrc.first, true);
 }
+
+const struct inv_handler irqdest_invocations[INV_CMDS] = {
+    [IRQDestCmd_Connect] = {CAP_RIGHT_WRITE, connect_decode, connect_invoke},
+    [IRQDestCmd_Disconnect] = {CAP_RIGHT_WRITE, disconnect_decode, disconnect_invoke},
+    [IRQDestCmd_Notify] = {CAP_RIGHT_WRITE, irqdest_plain_decode, notify_invoke},
+    [IRQDestCmd_GetMSI] = {CAP_RIGHT_WRITE, irqdest_plain_decode, getmsi_invoke},
+};
+
+const struct inv_handler irqsrc_invocations[INV_CMDS] = {
+    [IRQSrcCmd_Route] = {CAP_RIGHT_WRITE, route_decode, route_invoke},
+    [IRQSrcCmd_Ack] = {CAP_RIGHT_WRITE, irqsrc_decode, ack_invoke},
+    [IRQSrcCmd_Mask] = {CAP_RIGHT_WRITE, irqsrc_decode, mask_invoke},
+};

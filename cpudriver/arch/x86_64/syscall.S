@@ -2,10 +2,13 @@
  * cpudriver/arch/x86_64/syscall.S: the `syscall` entry point.
  *
  * SYSCALL leaves the user RSP in place, the user RIP in RCX and RFLAGS in
- * R11, and (by MSR_FMASK) interrupts off. We switch to this core's kernel
- * stack and build the same struct trap_frame an interrupt would (vector
- * SYSCALL_VECTOR), so a dispatcher's saved context always has one shape and
- * always resumes through traps.S: trap_return (iretq).
+ * R11, and (by MSR_FMASK) interrupts off. We save the user registers
+ * straight into the running dispatcher's struct trap_frame (its end is in
+ * the per-core data, set by arch_resume), in the shape an interrupt's frame
+ * has (vector SYSCALL_VECTOR), then switch to this core's kernel stack. No
+ * copy is made on the way in, and none on the way out: arch_resume pops the
+ * frame of the dispatcher it resumes where it lies (traps.S: trap_return,
+ * iretq).
  */
 #include <arch/gdt.h>
 #include <arch/percpu.h>
@@ -17,7 +20,7 @@
 syscall_entry:
     swapgs
     mov %rsp, %gs:PERCPU_USER_RSP
-    mov %gs:PERCPU_KSTACK_TOP, %rsp
+    mov %gs:PERCPU_USER_REGS, %rsp
     pushq $SEL_UDATA                        /* ss */
     pushq %gs:PERCPU_USER_RSP               /* rsp */
     pushq %r11                              /* rflags */
@@ -40,7 +43,7 @@ syscall_entry:
     pushq %r13
     pushq %r14
     pushq %r15
-    mov %rsp, %rdi
-    cld
+    mov %rsp, %rdi                          /* &current->regs */
+    mov %gs:PERCPU_KSTACK_TOP, %rsp        /* (MSR_FMASK cleared DF) */
     call syscall_entry_c                    /* does not return */
     ud2

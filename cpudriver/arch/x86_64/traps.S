@@ -77,3 +77,26 @@ trap_return:
     swapgs
 2:  add $16, %rsp                           /* vector and error code */
     iretq
+
+/* Resume a dispatcher from its saved frame at %rsp (arch_resume): to user
+ * mode always, so no test of the saved CS. */
+    .globl trap_return_user
+trap_return_user:
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+    swapgs
+    add $16, %rsp                           /* vector and error code */
+    iretq

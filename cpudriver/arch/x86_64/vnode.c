@@ -172,21 +172,37 @@ void vnode_destroyed(const struct capability *cap)
         flush_tlb();
 }
 
-errval_t vnode_invoke(struct invocation *inv)
+// ---- Invocations (decode/invoke pairs of the invocation table) ----
+
+// Map: (entry, src capref, MAP_* flags, frame page offset, pages).
+errval_t vnode_map_decode(struct invocation *inv, struct inv_decoded *d)
 {
-    if (inv->cmd == MappedCmd_Unmap)
-        return vnode_unmap(inv->target);
-    if (inv->cmd != VNodeCmd_Map || !is_vnode(inv->target->cap.type))
-        return SYS_ERR_ILLEGAL_INVOCATION;
-    struct cte *src;
-    uint64_t ref = inv->arg[1];
-    errval_t err = caps_lookup_slot(inv->root, CAPREF_ADDR(ref), CAPREF_LEVEL(ref), &src);
+    errval_t err = inv_lookup(inv, inv->arg[1], &d->src);
     if (err_is_fail(err))
         return err;
     if (inv->arg[0] > UINT32_MAX || inv->arg[2] > UINT32_MAX)
         return SYS_ERR_INVALID_ARGS;
-    return vnode_map(inv->target, (uint32_t)inv->arg[0], src, (uint32_t)inv->arg[2], inv->arg[3],
+    return vnode_decode_map(inv->target, (uint32_t)inv->arg[0], d->src, (uint32_t)inv->arg[2],
+                            inv->arg[3], inv->arg[4]);
+}
+
+void vnode_map_invoke(struct invocation *inv, const struct inv_decoded *d)
+{
+    vnode_invoke_map(inv->target, (uint32_t)inv->arg[0], d->src, (uint32_t)inv->arg[2], inv->arg[3],
                      inv->arg[4]);
+}
+
+// Unmap (any mapped copy: Frame, DevFrame, VNode, IOVNode): ().
+errval_t mapped_unmap_decode(struct invocation *inv, struct inv_decoded *d)
+{
+    (void)d;
+    return inv->target->map.vnode ? SYS_ERR_OK : PAGING_ERR_NOT_MAPPED;
+}
+
+void mapped_unmap_invoke(struct invocation *inv, const struct inv_decoded *d)
+{
+    (void)d;
+    (void)vnode_unmap(inv->target); // mapped: decode checked, so it cannot fail
 }
 
 // One level of the walk: the next table's physical address, or false.

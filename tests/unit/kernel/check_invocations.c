@@ -190,7 +190,7 @@ START_TEST(test_retype)
 }
 END_TEST
 
-// What the core does not own goes to the architecture, untouched.
+// What the core does not own goes to the architecture's half of the table, untouched.
 START_TEST(test_arch_routing)
 {
     struct cte *v = world_slot(1, 0), *f = world_slot(1, 1);
@@ -201,15 +201,121 @@ START_TEST(test_arch_routing)
     ck_assert_ptr_eq(fake.last_invoke.target, v);
     ck_assert_uint_eq(fake.last_invoke.arg[5], 6);
     fake.invoke_result = SYS_ERR_OK;
-    ck_assert_uint_eq(invoke(f, RAMCmd_Num, 0, 0, 0, 0, 0, 0, NULL), SYS_ERR_OK); // map, say
+    ck_assert_uint_eq(invoke(f, RAMCmd_Num, 0, 0, 0, 0, 0, 0, NULL), SYS_ERR_OK); // unmap, say
     ck_assert_uint_eq(fake.last_invoke.cmd, RAMCmd_Num);
     ck_assert_uint_eq(invoke(ROOT, CNodeCmd_Num, 0, 0, 0, 0, 0, 0, NULL), SYS_ERR_OK);
-    ck_assert_uint_eq(invoke(ROOT, 1000, 0, 0, 0, 0, 0, 0, NULL), SYS_ERR_OK);
     ck_assert_uint_eq(invoke(cnode_slot(w.root, 0), CNodeCmd_Copy, 0, 0, 0, 0, 0, 0, NULL),
                       SYS_ERR_OK); // L2 CNodes have no core commands
-    ck_assert_uint_eq(fake.invokes, 5);
+    ck_assert_uint_eq(fake.invokes, 4);
     ck_assert_uint_eq(invoke(ROOT, CNodeCmd_Identify, L1(0), 0, 0, 0, 0, 0, NULL), SYS_ERR_OK);
-    ck_assert_uint_eq(fake.invokes, 5); // handled by the core
+    ck_assert_uint_eq(fake.invokes, 4); // handled by the core
+}
+END_TEST
+
+// Every object type: a command past the table's row (or far past it) is
+// refused by the table itself, before any decode, whatever the cap.
+START_TEST(test_table_rejects_commands_out_of_range)
+{
+    fake.invoke_result = SYS_ERR_OK;
+    static const uint32_t bad[] = {INV_CMDS, INV_CMDS + 1, 1000, UINT32_MAX};
+    for (unsigned t = 0; t < ObjType_Num; t++) {
+        struct cte c = {.cap = {.type = (uint8_t)t, .rights = CAP_RIGHTS_ALL}};
+        for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+            ck_assert_msg(invoke(&c, bad[i], 0, 0, 0, 0, 0, 0, NULL) == SYS_ERR_ILLEGAL_INVOCATION,
+                          "type %u command %u", t, bad[i]);
+    }
+    // A type number past the table (a corrupt slot) is refused too.
+    struct cte c = {.cap = {.type = ObjType_Num, .rights = CAP_RIGHTS_ALL}};
+    ck_assert_uint_eq(invoke(&c, 0, 0, 0, 0, 0, 0, 0, NULL), SYS_ERR_ILLEGAL_INVOCATION);
+    ck_assert_uint_eq(fake.invokes, 0);
+}
+END_TEST
+
+// The core's types: each command's missing right is refused before its decode,
+// and commands of the type's enumeration past its last are refused.
+START_TEST(test_table_rights_and_core_rows)
+{
+    struct cte *d = world_slot(1, 0), *ro = world_slot(1, 1), *ep = world_slot(1, 2);
+    world_new(d, ObjType_Dispatcher, DISPATCHER_SIZE);
+    world_new(ep, ObjType_Endpoint, ENDPOINT_SIZE);
+    ck_assert_uint_eq(caps_mint(ro, d, CAP_RIGHT_READ, 0, 0), SYS_ERR_OK);
+    ck_assert_uint_eq(invoke(ro, DispatcherCmd_Run, 0, 0, 0, 0, 0, 0, NULL), CAP_ERR_NO_RIGHTS);
+    ck_assert_uint_eq(invoke(ro, DispatcherCmd_NotifyExit, L2(1, 2), 0, 0, 0, 0, 0, NULL),
+                      CAP_ERR_NO_RIGHTS);
+    ck_assert_uint_eq(invoke(ro, DispatcherCmd_Info, 0, 0, 0, 0, 0, 0, NULL), SYS_ERR_OK);
+    // A read-only copy of the root CNode: identify only.
+    ck_assert_uint_eq(caps_mint(world_slot(1, 3), ROOT, CAP_RIGHT_READ, 0, 0), SYS_ERR_OK);
+    struct cte *rootro = world_slot(1, 3);
+    for (uint32_t cmd = CNodeCmd_Copy; cmd < CNodeCmd_Num; cmd++)
+        ck_assert_uint_eq(invoke(rootro, cmd, L2(1, 2), 7, L2(1, 2), 0, 0, 0, NULL),
+                          cmd == CNodeCmd_Identify ? SYS_ERR_OK : CAP_ERR_NO_RIGHTS);
+    ck_assert_uint_eq(fake.invokes, 0);
+}
+END_TEST
+
+// Every capref argument of every core command goes through the one checked
+// lookup: bits above the level byte, a bad level, an L1 index past the
+// root, an L2 lookup through a slot that is no CNode. Each is refused and
+// nothing changes.
+START_TEST(test_table_rejects_caprefs_out_of_range)
+{
+    struct cte *f = world_slot(1, 0), *d = world_slot(1, 1), *ram = world_slot(1, 2);
+    world_new(f, ObjType_Frame, PAGE);
+    world_new(d, ObjType_Dispatcher, DISPATCHER_SIZE);
+    world_new(ram, ObjType_RAM, 4 * PAGE);
+    world_new(world_slot(1, 4), ObjType_VNodePML4, VNODE_SIZE);
+    ck_assert_uint_eq(caps_copy(world_slot(1, 3), ROOT, CAP_RIGHTS_ALL), SYS_ERR_OK);
+    size_t before = mdb_count();
+    const uint64_t good = L2(1, 0);
+    static const struct {
+        uint64_t ref;
+        errval_t want;
+    } refs[] = {
+        {L2(1, 0) | 1ull << 40, SYS_ERR_INVALID_ARGS},
+        {L2(1, 0) | 1ull << 63, SYS_ERR_INVALID_ARGS},
+        {CAPREF(CAPADDR(1, 0), 3), SYS_ERR_INVALID_ARGS}, // no such level
+        {L1(1000), CAP_ERR_LOOKUP_L1},                    // past the root's slots
+        {CAPREF(CAPADDR(300, 0), CAP_LEVEL_L2), CAP_ERR_LOOKUP_L1},
+        {L2(5, 0), CAP_ERR_LOOKUP_L2}, // L1 slot 5 holds no CNode
+    };
+    // (target, command, which argument is the capref) for every capref argument.
+    struct {
+        struct cte *target;
+        uint32_t cmd;
+        unsigned arg;
+    } uses[] = {
+        {ROOT, CNodeCmd_Copy, 0},     {ROOT, CNodeCmd_Copy, 2},    {ROOT, CNodeCmd_Mint, 0},
+        {ROOT, CNodeCmd_Mint, 2},     {ROOT, CNodeCmd_Delete, 0},  {ROOT, CNodeCmd_Revoke, 0},
+        {ROOT, CNodeCmd_Identify, 0}, {ram, RAMCmd_Retype, 4},     {d, DispatcherCmd_Setup, 0},
+        {d, DispatcherCmd_Setup, 1},  {d, DispatcherCmd_Setup, 2}, {d, DispatcherCmd_NotifyExit, 0},
+    };
+    for (unsigned u = 0; u < sizeof(uses) / sizeof(uses[0]); u++) {
+        for (unsigned r = 0; r < sizeof(refs) / sizeof(refs[0]); r++) {
+            uint64_t a[INVOCATION_ARGS] = {good, 9, good, CAP_RIGHTS_ALL, 0, 0};
+            if (uses[u].target == ram) { // retype one Frame into L1 slot 1's CNode
+                a[0] = ObjType_Frame, a[1] = 0, a[2] = PAGE, a[3] = 1, a[4] = L1(1), a[5] = 9;
+            } else if (uses[u].target == d && uses[u].cmd == DispatcherCmd_Setup) {
+                a[0] = L2(1, 3), a[1] = L2(1, 4), a[2] = L2(1, 0), a[3] = 0x401000;
+                a[4] = 0x7ff000;
+            }
+            a[uses[u].arg] = refs[r].ref;
+            errval_t err =
+                invoke(uses[u].target, uses[u].cmd, a[0], a[1], a[2], a[3], a[4], a[5], NULL);
+            ck_assert_msg(err_no(err) == err_no(refs[r].want), "command %u arg %u ref %u: %s",
+                          uses[u].cmd, uses[u].arg, r, err_name(err));
+        }
+    }
+    ck_assert_uint_eq(mdb_count(), before);
+    ck_assert_uint_eq(fake.invokes, 0);
+    // The lookup itself, as the architecture's decoders call it.
+    struct invocation inv = {.root = w.root};
+    struct cte *out;
+    ck_assert_uint_eq(inv_lookup(&inv, good | 1ull << 45, &out), SYS_ERR_INVALID_ARGS);
+    ck_assert_ptr_null(out);
+    ck_assert_uint_eq(inv_lookup_full(&inv, L2(1, 77), &out), CAP_ERR_SLOT_EMPTY);
+    ck_assert_uint_eq(inv_lookup_typed(&inv, good, ObjType_Endpoint, &out), CAP_ERR_WRONG_TYPE);
+    ck_assert_uint_eq(inv_lookup_typed(&inv, good, ObjType_Frame, &out), SYS_ERR_OK);
+    ck_assert_ptr_eq(out, f);
 }
 END_TEST
 
@@ -283,6 +389,9 @@ static Suite *invocations_suite(void)
     tcase_add_test(tc, test_delete_revoke_identify);
     tcase_add_test(tc, test_retype);
     tcase_add_test(tc, test_arch_routing);
+    tcase_add_test(tc, test_table_rejects_commands_out_of_range);
+    tcase_add_test(tc, test_table_rights_and_core_rows);
+    tcase_add_test(tc, test_table_rejects_caprefs_out_of_range);
     tcase_add_test(tc, test_docs_worked_example);
     suite_add_tcase(s, tc);
     return s;

@@ -81,7 +81,7 @@ END_TEST
 static MUST_CHECK errval_t disp_invoke(uint32_t i, uint32_t cmd)
 {
     struct invocation inv = {.root = w.root, .target = world_slot(1, i), .cmd = cmd};
-    return dispatcher_invoke(&inv);
+    return invocation_dispatch(&inv);
 }
 
 START_TEST(test_dispatcher_lifecycle)
@@ -92,7 +92,7 @@ START_TEST(test_dispatcher_lifecycle)
     ck_assert_uint_eq(a->state, DISP_STATE_READY);
     ck_assert_uint_eq(disp_invoke(0, DispatcherCmd_Run), DISP_ERR_ALREADY_RUNNING);
     struct invocation inv = {.root = w.root, .target = world_slot(1, 0), .cmd = DispatcherCmd_Info};
-    ck_assert_uint_eq(dispatcher_invoke(&inv), SYS_ERR_OK);
+    ck_assert_uint_eq(invocation_dispatch(&inv), SYS_ERR_OK);
     ck_assert_uint_eq(inv.ret[0], DISP_STATE_READY);
     ck_assert_uint_eq(disp_invoke(0, DispatcherCmd_Stop), SYS_ERR_OK);
     ck_assert_uint_eq(disp_invoke(0, DispatcherCmd_Stop), DISP_ERR_STOPPED);
@@ -123,23 +123,23 @@ START_TEST(test_dispatcher_setup_errors)
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         memcpy(inv.arg, good, sizeof(good));
         inv.arg[cases[i].arg] = cases[i].value;
-        ck_assert_msg(err_no(dispatcher_invoke(&inv)) == err_no(cases[i].want), "case %u", i);
+        ck_assert_msg(err_no(invocation_dispatch(&inv)) == err_no(cases[i].want), "case %u", i);
     }
     // A read-only frame cannot be the dispatcher frame.
     ck_assert_uint_eq(caps_mint(world_slot(1, 150), world_slot(1, 200), CAP_RIGHT_READ, 0, 0),
                       SYS_ERR_OK);
     memcpy(inv.arg, good, sizeof(good));
     inv.arg[2] = ref(1, 150);
-    ck_assert_uint_eq(dispatcher_invoke(&inv), DISP_ERR_BAD_FRAME);
+    ck_assert_uint_eq(invocation_dispatch(&inv), DISP_ERR_BAD_FRAME);
     // No write right on the dispatcher cap.
     ck_assert_uint_eq(caps_mint(world_slot(1, 151), world_slot(1, 9), CAP_RIGHT_READ, 0, 0),
                       SYS_ERR_OK);
     inv.target = world_slot(1, 151);
     memcpy(inv.arg, good, sizeof(good));
-    ck_assert_uint_eq(dispatcher_invoke(&inv), CAP_ERR_NO_RIGHTS);
+    ck_assert_uint_eq(invocation_dispatch(&inv), CAP_ERR_NO_RIGHTS);
     inv.target = world_slot(1, 9);
-    ck_assert_uint_eq(dispatcher_invoke(&inv), SYS_ERR_OK);
-    ck_assert_uint_eq(dispatcher_invoke(&inv), DISP_ERR_ALREADY_RUNNING);
+    ck_assert_uint_eq(invocation_dispatch(&inv), SYS_ERR_OK);
+    ck_assert_uint_eq(invocation_dispatch(&inv), DISP_ERR_ALREADY_RUNNING);
 }
 END_TEST
 
@@ -402,9 +402,9 @@ START_TEST(test_notify_exit)
     struct invocation inv = {
         .root = w.root, .target = world_slot(1, 0), .cmd = DispatcherCmd_NotifyExit};
     inv.arg[0] = ref(1, 200); // a frame, not an endpoint
-    ck_assert_uint_eq(dispatcher_invoke(&inv), CAP_ERR_WRONG_TYPE);
+    ck_assert_uint_eq(invocation_dispatch(&inv), CAP_ERR_WRONG_TYPE);
     inv.arg[0] = ref(0, 12);
-    ck_assert_uint_eq(dispatcher_invoke(&inv), SYS_ERR_OK);
+    ck_assert_uint_eq(invocation_dispatch(&inv), SYS_ERR_OK);
     recv(b, ref(0, 10), 0, 0); // b waits on the endpoint
     uint64_t status[] = {3};
     do_syscall(a, SYS_EXIT, status, 1);

@@ -22,9 +22,9 @@ struct fake_arch {
     struct capability destroyed[FAKE_LOG_MAX];
     bool destroyed_in_mdb[FAKE_LOG_MAX];     // was a copy still in the mdb at the call?
     bool destroyed_overlapped[FAKE_LOG_MAX]; // did a descendant still overlap it?
-    unsigned invokes;                        // arch_invoke calls
+    unsigned invokes;                        // the arch half's decodes (arch_invocations)
     struct invocation last_invoke;
-    errval_t invoke_result; // what arch_invoke returns
+    errval_t invoke_result; // what the arch half's decodes return
     uint64_t ticks;         // arch_timer_ticks (the tests move it)
     // Called at the end of arch_object_destroy, as a CPU driver might to
     // delete caps held inside the object.

@@ -52,28 +52,6 @@ void arch_dispatcher_init(struct dcb *d, uint64_t entry, uint64_t stack, uint64_
     d->regs.rdi = arg;
 }
 
-unsigned arch_syscall_num(const struct dcb *d)
-{
-    return d->regs.rax > 0xffff ? 0xffff : (unsigned)d->regs.rax;
-}
-
-uint64_t arch_syscall_arg(const struct dcb *d, unsigned i)
-{
-    const struct trap_frame *r = &d->regs;
-    const uint64_t a[] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8,
-                          r->r9,  r->r12, r->r13, r->r14, r->r15};
-    return i < 10 ? a[i] : 0;
-}
-
-void arch_syscall_result(struct dcb *d, errval_t err, const uint64_t *words, unsigned n)
-{
-    struct trap_frame *r = &d->regs;
-    uint64_t *out[] = {&r->rdx, &r->rsi, &r->rdi, &r->r10, &r->r8, &r->r9};
-    r->rax = err;
-    for (unsigned i = 0; i < n && i < 6; i++)
-        *out[i] = words[i];
-}
-
 bool arch_copy_from_user(struct dcb *d, void *buf, uint64_t va, uint64_t len)
 {
     (void)d;
@@ -127,21 +105,29 @@ struct dcb *new_dispatcher(uint32_t i)
     // Set up with a copy of the world's root in slot (0, 250).
     ck_assert_uint_eq(caps_copy(world_slot(0, 250), &w.boot[2], CAP_RIGHTS_ALL), SYS_ERR_OK);
     inv.arg[0] = CAPREF(CAPADDR(0, 250), CAP_LEVEL_L2);
-    errval_t err = dispatcher_invoke(&inv);
+    errval_t err = invocation_dispatch(&inv);
     ck_assert_msg(err_is_ok(err), "setup: %s", err_name(err));
     ck_assert_uint_eq(caps_delete(world_slot(0, 250)), SYS_ERR_OK);
     return dcb_of(&disp->cap);
 }
 
-void do_syscall(struct dcb *d, uint64_t num, const uint64_t *args, unsigned n)
+void enter_syscall(struct dcb *d, uint64_t num, const uint64_t args[10])
 {
     struct trap_frame *r = &d->regs;
     uint64_t *in[] = {&r->rdi, &r->rsi, &r->rdx, &r->r10, &r->r8,
                       &r->r9,  &r->r12, &r->r13, &r->r14, &r->r15};
     r->rax = num;
     for (unsigned i = 0; i < 10; i++)
-        *in[i] = i < n ? args[i] : 0;
+        *in[i] = args[i];
     sched.current = d;
+}
+
+void do_syscall(struct dcb *d, uint64_t num, const uint64_t *args, unsigned n)
+{
+    uint64_t a[10] = {0};
+    for (unsigned i = 0; i < n && i < 10; i++)
+        a[i] = args[i];
+    enter_syscall(d, num, a);
     syscall_handle(d);
 }
 

@@ -31,6 +31,11 @@ struct dcb *new_dispatcher(uint32_t i);
 // Make d enter the kernel with system call num and arguments, as current.
 void do_syscall(struct dcb *d, uint64_t num, const uint64_t *args, unsigned n);
 
+// Make d enter the kernel with system call num and ten argument words, as
+// current, without handling the call (the caller offers it to the fast
+// path or to syscall_handle).
+void enter_syscall(struct dcb *d, uint64_t num, const uint64_t args[10]);
+
 // d's result registers: the error, and result word i.
 errval_t result_err(const struct dcb *d);
 uint64_t result_word(const struct dcb *d, unsigned i);

@@ -44,6 +44,23 @@ void test_invocation_errors(void)
          CAP_ERR_SLOT_OCCUPIED, 0},
         {"inv.shutdown_bad_status", cap_invoke(cap_kernel, KernelCmd_Shutdown, 5, 0, 0, 0, 0, 0),
          SYS_ERR_INVALID_ARGS, 0},
+        // Every capref, the invoked one and each argument, goes through
+        // one checked lookup: bits above the level byte are refused.
+        {"inv.ref_high_bits_target",
+         cap_invoke(cap_kernel | 1ull << 40, KernelCmd_Info, 0, 0, 0, 0, 0, 0),
+         SYS_ERR_INVALID_ARGS, 0},
+        {"inv.ref_high_bits_vnode_map",
+         cap_invoke(cap_vroot, VNodeCmd_Map, 1, cap_dispframe | 1ull << 48, 0, 0, 1, 0),
+         SYS_ERR_INVALID_ARGS, 0},
+        {"inv.ref_high_bits_notify_exit",
+         cap_invoke(cap_dispatcher, DispatcherCmd_NotifyExit, cap_selfep | 1ull << 40, 0, 0, 0, 0,
+                    0),
+         SYS_ERR_INVALID_ARGS, 0},
+        {"inv.ref_high_bits_export",
+         cap_invoke(cap_kernel, KernelCmd_CapExport, cap_dispframe | 1ull << 41, 0, 0, 0, 0, 0),
+         SYS_ERR_INVALID_ARGS, 0},
+        {"inv.io_command_past_table", cap_invoke(cap_io, IOCmd_Num, 0x3f8, 1, 0, 0, 0, 0),
+         SYS_ERR_ILLEGAL_INVOCATION, 0},
     };
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         errval_t e = cases[i].r.err;

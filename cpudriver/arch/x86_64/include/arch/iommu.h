@@ -30,9 +30,14 @@ void iommu_tables_changed(const uint64_t *e, unsigned n);
 // DevFrameCmd_IOMMUInvalidateIEC on a DevFrame: invalidate the interrupt
 // entry cache of the unit whose registers the frame covers, running the
 // invalidation queue for this one command (drivers/vtd: vtd_qi_run).
-errval_t iommu_devframe_invoke(struct invocation *inv);
-// Invocations on IOMMU tables (IOVNodeL4 .. IOVNodeL1).
-errval_t iovnode_invoke(struct invocation *inv);
+// Decode finds the unit and checks the arguments; the invoke runs the
+// queue and reports a unit that does not answer in inv->device_err.
+errval_t iommu_iec_decode(struct invocation *inv, struct inv_decoded *d);
+void iommu_iec_invoke(struct invocation *inv, const struct inv_decoded *d);
+
+// VNodeCmd_Map on IOMMU tables (IOVNodeL4 .. IOVNodeL1), decode and invoke.
+errval_t iovnode_map_decode(struct invocation *inv, struct inv_decoded *d);
+void iovnode_map_invoke(struct invocation *inv, const struct inv_decoded *d);
 
 // The last cap to an IOMMU table is gone: clear it and invalidate.
 void iovnode_destroyed(const struct capability *cap);

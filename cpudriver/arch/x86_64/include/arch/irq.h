@@ -10,8 +10,9 @@ struct endpoint;
 // and mask all its inputs.
 void irq_init(paddr_t ioapic_base);
 
-// Invocations on IRQDest and IRQSrc caps.
-errval_t irq_invoke(struct invocation *inv);
+// The invocation table's rows for IRQDest and IRQSrc caps (invocation.h).
+extern const struct inv_handler irqdest_invocations[INV_CMDS];
+extern const struct inv_handler irqsrc_invocations[INV_CMDS];
 
 // The endpoint is being destroyed: disconnect every vector bound to it.
 void irq_endpoint_destroyed(const struct endpoint *ep);

@@ -39,8 +39,12 @@ errval_t vnode_map(struct cte *table, uint32_t entry, struct cte *src, uint32_t 
 // flush what may cache it: the TLB, or for an IOMMU table the IOTLB.
 errval_t vnode_unmap(struct cte *cte);
 
-// Invocations on VNodes and on mapped caps.
-errval_t vnode_invoke(struct invocation *inv);
+// Invocations (decode/invoke pairs of the invocation table, invocation.h):
+// VNodeCmd_Map on a VNode, MappedCmd_Unmap on any mapped copy.
+errval_t vnode_map_decode(struct invocation *inv, struct inv_decoded *d);
+void vnode_map_invoke(struct invocation *inv, const struct inv_decoded *d);
+errval_t mapped_unmap_decode(struct invocation *inv, struct inv_decoded *d);
+void mapped_unmap_invoke(struct invocation *inv, const struct inv_decoded *d);
 
 // The last cap to a VNode is gone: clear its entries and the records of
 // the caps mapped there.
