@@ -1,6 +1,7 @@
 /* drivers/igb/igb_vf_ring.c: the 82576 VF's receive and transmit rings (advanced descriptors). */
 #include "igb_vf_priv.h"
 #include <base/string.h>
+#include <stdio.h> // the lab stubs' "not written yet" line (docs/labs/lab7.md)
 
 #define ENABLE_US 10000
 
@@ -85,6 +86,7 @@ errval_t igb_vf_rings(struct igb_vf *vf, struct igb_dma rx, unsigned rx_n, uint1
     return err;
 }
 
+// LAB 7 BEGIN rx_post
 // Put buffer b on the receive ring at the tail (the caller writes RDT).
 static void rx_post(struct igb_vf *vf, const struct igb_pkt *b)
 {
@@ -96,12 +98,35 @@ static void rx_post(struct igb_vf *vf, const struct igb_pkt *b)
     r->tail = ring_next(r, r->tail);
 }
 
+// Tell the device about every buffer posted so far: one register write.
 static void rx_doorbell(struct igb_vf *vf)
 {
     barrier();
     igb_vf_wr(vf, vf->qoff + IGB_VF_RDT, vf->rx.tail);
 }
+// LAB 7 STUB
+// // Put buffer b on the receive ring at the tail (the caller writes RDT).
+// static void rx_post(struct igb_vf *vf, const struct igb_pkt *b)
+// {
+//     // LAB 7: your code here: fill the read format of the descriptor at
+//     // vf->rx.tail (union igb_rx_desc in igb/igb_regs.h: the buffer's
+//     // IOVA, no header buffer), remember b in the ring's slot[] (the
+//     // device's write-back overwrites the address: the slot is how
+//     // igb_vf_rx finds the buffer again), and move the tail on.
+//     (void)vf, (void)b, (void)ring_next; // ring_next is given: yours to use
+// }
+//
+// // Tell the device about every buffer posted so far: one register write.
+// static void rx_doorbell(struct igb_vf *vf)
+// {
+//     // LAB 7: your code here: the descriptors must be in memory before the
+//     // device reads the new tail (barrier()), then write RDT (the queue's
+//     // registers are at vf->qoff + IGB_VF_...).
+//     (void)vf;
+// }
+// LAB 7 END
 
+// LAB 7 BEGIN igb_vf_rx_refill
 errval_t igb_vf_rx_refill(struct igb_vf *vf, const struct igb_pkt *bufs, unsigned n,
                           unsigned *posted)
 {
@@ -123,6 +148,24 @@ errval_t igb_vf_rx_refill(struct igb_vf *vf, const struct igb_pkt *bufs, unsigne
     *posted = k;
     return SYS_ERR_OK;
 }
+// LAB 7 STUB
+// errval_t igb_vf_rx_refill(struct igb_vf *vf, const struct igb_pkt *bufs, unsigned n,
+//                           unsigned *posted)
+// {
+//     // LAB 7: your code here: the contract is in igb/igb_vf.h. Check
+//     // everything before posting anything; post as many as fit (a ring of
+//     // n descriptors holds n - 1 buffers: ring_used), then one doorbell.
+//     static bool said;
+//     *posted = 0;
+//     // (ring_used, rx_post and rx_doorbell are yours to use.)
+//     (void)vf, (void)bufs, (void)n, (void)ring_used, (void)rx_post, (void)rx_doorbell;
+//     if (!said) {
+//         said = true;
+//         printf("LAB 7: igb_vf_rx_refill is not written yet (drivers/igb/igb_vf_ring.c)\n");
+//     }
+//     return SYS_ERR_NOT_IMPLEMENTED;
+// }
+// LAB 7 END
 
 bool igb_vf_rx_pending(const struct igb_vf *vf)
 {
@@ -133,6 +176,18 @@ bool igb_vf_rx_pending(const struct igb_vf *vf)
     return d->wb.status_error & IGB_RXD_STAT_DD;
 }
 
+// Has the device filled every descriptor it was given (the last one
+// posted is done, or none is posted)? It has no room for a frame then.
+static bool rx_ring_exhausted(const struct igb_vf_ring *r)
+{
+    if (r->head == r->tail)
+        return true;
+    unsigned last = (r->tail + r->n - 1) % r->n;
+    const volatile union igb_rx_desc *d = (const volatile union igb_rx_desc *)r->mem.va + last;
+    return d->wb.status_error & IGB_RXD_STAT_DD;
+}
+
+// LAB 7 BEGIN igb_vf_rx
 // What to do with a completed receive descriptor: deliver its frame, or
 // drop it (and count why).
 static bool rx_keep(struct igb_vf *vf, uint32_t status, uint16_t len)
@@ -153,17 +208,6 @@ static bool rx_keep(struct igb_vf *vf, uint32_t status, uint16_t len)
     vf->stats.rx_packets++;
     vf->stats.rx_bytes += len;
     return true;
-}
-
-// Has the device filled every descriptor it was given (the last one
-// posted is done, or none is posted)? It has no room for a frame then.
-static bool rx_ring_exhausted(const struct igb_vf_ring *r)
-{
-    if (r->head == r->tail)
-        return true;
-    unsigned last = (r->tail + r->n - 1) % r->n;
-    const volatile union igb_rx_desc *d = (const volatile union igb_rx_desc *)r->mem.va + last;
-    return d->wb.status_error & IGB_RXD_STAT_DD;
 }
 
 errval_t igb_vf_rx(struct igb_vf *vf, struct igb_pkt *out, unsigned max, unsigned *n)
@@ -197,7 +241,33 @@ errval_t igb_vf_rx(struct igb_vf *vf, struct igb_pkt *out, unsigned max, unsigne
         rx_doorbell(vf);
     return SYS_ERR_OK;
 }
+// LAB 7 STUB
+// errval_t igb_vf_rx(struct igb_vf *vf, struct igb_pkt *out, unsigned max, unsigned *n)
+// {
+//     // LAB 7: your code here: the contract is in igb/igb_vf.h. From
+//     // vf->rx.head, take each descriptor the device is done with (its
+//     // write-back's status has IGB_RXD_STAT_DD; read the status before the
+//     // rest: barrier()), up to max. A frame that fits one buffer (EOP set)
+//     // without errors goes to out with its length; every other buffer goes
+//     // straight back on the ring (rx_post), with one doorbell at the end.
+//     // Keep vf->stats: rx_packets and rx_bytes for frames delivered,
+//     // rx_drops for a frame that spanned buffers (count it once, on its
+//     // last buffer: vf->in_frame), rx_errors for a frame the device
+//     // flagged (IGB_RXD_ERR_MASK) or of length 0 or above rx_buf_size,
+//     // and rx_ring_exhausted once per episode (rx_ring_exhausted(), given,
+//     // and vf->rx_exhausted: see igb_vf.h).
+//     static bool said;
+//     *n = 0;
+//     (void)vf, (void)out, (void)max, (void)rx_ring_exhausted; // given: yours to use
+//     if (!said) {
+//         said = true;
+//         printf("LAB 7: igb_vf_rx is not written yet (drivers/igb/igb_vf_ring.c)\n");
+//     }
+//     return SYS_ERR_NOT_IMPLEMENTED;
+// }
+// LAB 7 END
 
+// LAB 7 BEGIN igb_vf_tx
 errval_t igb_vf_tx(struct igb_vf *vf, const struct igb_pkt *pkts, unsigned n, unsigned *sent)
 {
     *sent = 0;
@@ -228,7 +298,29 @@ errval_t igb_vf_tx(struct igb_vf *vf, const struct igb_pkt *pkts, unsigned n, un
     *sent = k;
     return SYS_ERR_OK;
 }
+// LAB 7 STUB
+// errval_t igb_vf_tx(struct igb_vf *vf, const struct igb_pkt *pkts, unsigned n, unsigned *sent)
+// {
+//     // LAB 7: your code here: the contract is in igb/igb_vf.h. Check every
+//     // frame before sending any (a bad batch sends nothing and writes no
+//     // register); fill one advanced data descriptor per frame at
+//     // vf->tx.tail (union igb_tx_desc: the buffer's IOVA; cmd_type_len
+//     // with IGB_TXD_LEN, IGB_TXD_DTYP_DATA and the commands DEXT, EOP,
+//     // IFCS and RS, so that the device reports it done; olinfo_status with
+//     // IGB_TXD_PAYLEN), keep the frame in the ring's slot[] for
+//     // igb_vf_tx_reap, and write TDT once for the whole batch.
+//     static bool said;
+//     *sent = 0;
+//     (void)vf, (void)pkts, (void)n;
+//     if (!said) {
+//         said = true;
+//         printf("LAB 7: igb_vf_tx is not written yet (drivers/igb/igb_vf_ring.c)\n");
+//     }
+//     return SYS_ERR_NOT_IMPLEMENTED;
+// }
+// LAB 7 END
 
+// LAB 7 BEGIN igb_vf_tx_reap
 unsigned igb_vf_tx_reap(struct igb_vf *vf, struct igb_pkt *done, unsigned max)
 {
     struct igb_vf_ring *r = &vf->tx;
@@ -245,3 +337,14 @@ unsigned igb_vf_tx_reap(struct igb_vf *vf, struct igb_pkt *done, unsigned max)
     }
     return k;
 }
+// LAB 7 STUB
+// unsigned igb_vf_tx_reap(struct igb_vf *vf, struct igb_pkt *done, unsigned max)
+// {
+//     // LAB 7: your code here: from vf->tx.head, hand back (in order, at
+//     // most max) the buffers of the descriptors the device has written
+//     // back done (IGB_TXD_STAT_DD), counting vf->stats.tx_packets and
+//     // tx_bytes. Nothing while the rings are down.
+//     (void)vf, (void)done, (void)max;
+//     return 0;
+// }
+// LAB 7 END

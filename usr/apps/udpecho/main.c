@@ -88,6 +88,7 @@ static size_t stats_reply(struct net_stack *s, char *buf, size_t n)
     return len;
 }
 
+// LAB 8 BEGIN echo_batch
 // One batch: replies in transmit buffers (probe and stats asks answered
 // with text by reply), sent with one doorbell, buffers given back.
 static void echo_batch(struct net_udp *u, struct net_udp_pkt *rx, unsigned n,
@@ -116,6 +117,29 @@ static void echo_batch(struct net_udp *u, struct net_udp_pkt *rx, unsigned n,
                "giving buffers back cannot fail for buffers we hold");
     err_ignore(net_udp_done(u, rx, n), "giving buffers back cannot fail for buffers we hold");
 }
+// LAB 8 STUB
+// // One batch: replies in transmit buffers (probe and stats asks answered
+// // with text by reply), sent with one doorbell, buffers given back.
+// static void echo_batch(struct net_udp *u, struct net_udp_pkt *rx, unsigned n,
+//                        size_t (*reply)(const void *data, size_t len, char *buf, size_t max))
+// {
+//     // LAB 8: your code here: take n transmit buffers (net_udp_alloc; it
+//     // may give fewer), and for each received datagram rx[i] write the
+//     // reply into tx[i]: reply()'s text when it returns a length (the stats
+//     // and probe asks), else a copy of the datagram (count it in echoes);
+//     // address it back to the sender (ip, port and mac). Send them all with
+//     // one net_udp_send (one doorbell); give back what was not sent and
+//     // every receive buffer (net_udp_done). The contracts are in
+//     // lib/os/net/include/net/native.h.
+//     static bool said;
+//     (void)u, (void)reply;
+//     if (!said) {
+//         said = true;
+//         printf("LAB 8: echo_batch is not written yet (usr/apps/udpecho/main.c)\n");
+//     }
+//     err_ignore(net_udp_done(u, rx, n), "giving buffers back cannot fail for buffers we hold");
+// }
+// LAB 8 END
 
 static struct net_stack *stack0; // the one stack (queue pair 0's)
 
@@ -127,6 +151,7 @@ static size_t reply_one(const void *data, size_t len, char *buf, size_t max)
     return is_stats_ask(data, len) ? stats_reply(stack0, buf, max) : 0;
 }
 
+// LAB 8 BEGIN echo_native
 // Arrakis/N: datagrams arrive in receive buffers and are copied once,
 // into transmit buffers, as the replies; a batch goes with one doorbell.
 static int echo_native(struct net_stack *s, uint16_t port, const char *where)
@@ -153,6 +178,24 @@ static int echo_native(struct net_stack *s, uint16_t port, const char *where)
         echo_batch(u, rx, n, reply_one);
     }
 }
+// LAB 8 STUB
+// // Arrakis/N: datagrams arrive in receive buffers and are copied once,
+// // into transmit buffers, as the replies; a batch goes with one doorbell.
+// static int echo_native(struct net_stack *s, uint16_t port, const char *where)
+// {
+//     // LAB 8: your code here: open a UDP endpoint on port (net_udp_open,
+//     // the port in network order, 256 receive buffers), set stack0 (for
+//     // reply_one), print "udpecho: native echo on <where>" (the tests wait
+//     // for it), then forever: receive up to BATCH datagrams (net_udp_recv);
+//     // when none came, wait for the device (net_wait) and poll again; echo
+//     // each batch with echo_batch(u, rx, n, reply_one). Bracket the waiting
+//     // with os_probe_push(OS_PROBE_WAIT) and os_probe_pop() so that make
+//     // bench can tell waiting from work.
+//     (void)s, (void)port, (void)where, (void)reply_one; // reply_one is given: yours to use
+//     printf("LAB 8: echo_native is not written yet (usr/apps/udpecho/main.c)\n");
+//     return 1;
+// }
+// LAB 8 END
 
 /* ---- Both queue pairs: one stack, endpoint and thread each ---- */
 
