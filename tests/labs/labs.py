@@ -74,14 +74,12 @@ LABS = {
         Unit("check_igb_vf", "test_irq_polling_switch", 1),
         Unit("check_igb_vf", "test_rss_spreads_flows_over_both_pairs", 2),
         System("igbtest", 5),
-        System("vnic", 8),
-        System("netapps", 7),
+        System("vnic", 10),
     ]),
     8: Lab("Kernel bypass: a native-API UDP echo server", [
-        System("rawlink", 12),
-        System("netapps", 10),
-        System("drops", 10),
-        System("rss", 8),
+        System("rawlink", 15),
+        System("drops", 15),
+        System("rss", 10),
     ]),
 }
 
