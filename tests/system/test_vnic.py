@@ -92,8 +92,12 @@ def run(ctx):
                  rf"1  01:10\.2 .* 10\.0\.2\.16  pid {pids[1]}")
         # More frames than the transmit ring has descriptors, one at a time:
         # none may be lost where the ring wraps (each echo is tried once).
-        lost = sum(echo(socks[1], addrs[1], b"wrap%d" % k, tries=1, wait=1.0) is None
-                   for k in range(300))
+        lost = 0
+        for k in range(300):
+            lost += echo(socks[1], addrs[1], b"wrap%d" % k, tries=1, wait=1.0) is None
+            if k == 9 and lost == 10:  # not one answer: the app does not echo
+                lost = 300
+                break
         ctx.check("VNIC 1: 300 echoes in a row, none lost (the transmit ring wraps)", lost == 0,
                   f"{lost} lost")
         # VNIC 1 stops: it saw its own traffic only.
