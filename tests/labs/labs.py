@@ -73,8 +73,8 @@ LABS = {
         Unit("check_elf", "test_segment_count", 2),
         Unit("check_elf", "test_entry_point", 2),
         Unit("check_elf", "test_random_mutations", 4),
-        System("boot", 6),
         System("shell", 10),
+        System("churn", 6),
         System("user_elf", 2),
     ]),
     6: Lab("Multicore: UMP channels and spawning on another core", [
