@@ -103,6 +103,31 @@ LABS = {
         System("shell", 10),
         System("kfuzz", 8),
     ]),
+    5: Lab("Processes: loading an ELF program, and ending a process", [
+        Unit("check_elf", "test_good_image", 3),
+        Unit("check_elf", "test_bad_header", 2),
+        Unit("check_elf", "test_program_headers_outside", 2),
+        Unit("check_elf", "test_dynamic", 1),
+        Unit("check_elf", "test_segment_data_outside", 2),
+        Unit("check_elf", "test_segment_addresses", 2),
+        Unit("check_elf", "test_segment_order", 2),
+        Unit("check_elf", "test_segment_count", 2),
+        Unit("check_elf", "test_entry_point", 2),
+        Unit("check_elf", "test_random_mutations", 4),
+        System("shell", 10),
+        System("churn", 6),
+        System("user_elf", 2),
+    ]),
+    6: Lab("Multicore: UMP channels and spawning on another core", [
+        Unit("check_ump", "test_in_order_both_ways", 3),
+        Unit("check_ump", "test_full_until_acked", 4),
+        Unit("check_ump", "test_wrap_around", 3),
+        Unit("check_ump", "test_closed", 3),
+        Unit("check_ump", "test_sleep_flag", 3),
+        Unit("check_ump", "test_message_appears_whole", 2),
+        Unit("check_ump", "test_two_threads", 4),
+        System("multicore", 18),
+    ]),
 }
 
 
