@@ -27,7 +27,7 @@ static void spoof_events(void)
 {
     uint32_t w = igb_pf_spoof_events(&nc.pf);
     for (unsigned i = 0; w && i < NETCTL_MAX_VNICS; i++) {
-        if (!(w & (IGB_WVBR_MAC(i) | IGB_WVBR_VLAN(i))))
+        if (!(w & (IGB_SPOOF_MAC(i) | IGB_SPOOF_VLAN(i))))
             continue;
         nc.vnics[i].spoofed++;
         printf("netctl: VNIC %u (pid %lu) sent a frame with a source address or VLAN not its "

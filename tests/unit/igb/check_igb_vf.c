@@ -464,7 +464,7 @@ START_TEST(test_board_drops_spoofed_source)
     ck_assert_uint_eq(m.spoofed, 1);
     send_one(&vf0, 0, 1, peer, mac0, 60, 2); // as itself
     ck_assert_uint_eq(m.nwire, 1);
-    ck_assert_uint_eq(igb_pf_spoof_events(&pf), IGB_WVBR_MAC(0));
+    ck_assert_uint_eq(igb_pf_spoof_events(&pf), IGB_SPOOF_MAC(0));
     ck_assert_uint_eq(igb_pf_spoof_events(&pf), 0); // read to clear
     // A VF taken back is no longer checked (nor allowed to send).
     ck_assert_uint_eq(igb_pf_vf_reclaim(&pf, 0), SYS_ERR_OK);

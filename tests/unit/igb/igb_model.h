@@ -22,6 +22,9 @@
 #pragma once
 
 #include <base/mmio.h>
+#include <igb/igb_defines.h>
+#include <igb/igb_desc.h>
+#include <igb/igb_mbx.h>
 #include <igb/igb_regs.h>
 #include <stdbool.h>
 #include <stddef.h>

@@ -14,7 +14,7 @@
 #pragma once
 
 #include <base/mmio.h>
-#include <igb/igb_regs.h>
+#include <igb/igb_stats.h>
 #include <kpi/errors.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -144,8 +144,12 @@ errval_t igb_pf_set_rate_limit(struct igb_pf *pf, unsigned vf, uint32_t mbps);
 // Errors: SYS_ERR_INVALID_ARGS, IGB_ERR_NOT_RESET.
 errval_t igb_pf_pool_stats(struct igb_pf *pf, unsigned pool, struct igb_pool_stats *out);
 
-// Pools the device caught spoofing since the last call (WVBR: IGB_WVBR_MAC
-// and IGB_WVBR_VLAN bits); always 0 on QEMU's model, which checks nothing.
+// Pools the device caught spoofing since the last call (the WVBR
+// register's bits): IGB_SPOOF_MAC(p), pool p sent a frame that failed the
+// source MAC check; IGB_SPOOF_VLAN(p), the VLAN check. Always 0 on QEMU's
+// model, which checks nothing.
+#define IGB_SPOOF_MAC(p)  (1u << (p))
+#define IGB_SPOOF_VLAN(p) (1u << (8 + (p)))
 uint32_t igb_pf_spoof_events(struct igb_pf *pf);
 
 // What VF vf's pool receives besides unicast for its MAC: broadcast
