@@ -42,26 +42,11 @@
 #include <sys/slot.h>
 #include <sys/sys.h>
 #include <sys/thread.h>
+#include <test/report.h>
 
 // An IOVA never mapped in any domain of ours (the library hands out IOVAs
 // from the bottom up, a few MiB at most).
 #define OUTSIDE 0x7f0000000000ull
-
-static unsigned failures;
-
-static void report(const char *id, bool ok, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void report(const char *id, bool ok, const char *fmt, ...)
-{
-    char why[200];
-    __builtin_va_list ap;
-    __builtin_va_start(ap, fmt);
-    vsnprintf(why, sizeof(why), fmt, ap);
-    __builtin_va_end(ap);
-    printf("TEST %s hostile.%s: %s\n", ok ? "PASS" : "FAIL", id, why);
-    failures += !ok;
-}
 
 // A deterministic generator (xorshift), seeded from the command line.
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -634,6 +619,8 @@ static void attack_privileged(uint64_t victim)
 
 int main(int argc, char **argv)
 {
+    test_id_prefix = "hostile.";
+    test_why_on_pass = true;
     if (argc < 2) {
         printf(
             "usage: hostile dma [n] | msi | vsic | mailbox [n] | servers [n] [seed] | spoof [n] | "
@@ -666,6 +653,6 @@ int main(int argc, char **argv)
         printf("hostile: no attack '%s'\n", a);
         return 2;
     }
-    printf("hostile: %s: done, %u failures\n", a, failures);
-    return failures ? 1 : 0;
+    printf("hostile: %s: done, %u failures\n", a, tests_failed);
+    return tests_failed ? 1 : 0;
 }

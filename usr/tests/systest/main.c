@@ -19,26 +19,11 @@
 #include <sys/sys.h>
 #include <sys/thread.h>
 #include <sys/vspace.h>
+#include <test/report.h>
 
 #include "systest.h"
 
-static int failed;
 volatile uint64_t crash_address = 16;
-
-void report(const char *id, bool ok, const char *fmt, ...)
-{
-    if (ok) {
-        printf("TEST PASS %s\n", id);
-        return;
-    }
-    char why[160];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof(why), fmt, ap);
-    va_end(ap);
-    printf("TEST FAIL %s: %s\n", id, why);
-    failed++;
-}
 
 // `systest args a b c`: the arguments arrive as given.
 static void test_args(int argc, char **argv)
@@ -377,7 +362,7 @@ static int slow_client_main(void)
                !c.bound && mine1 == mine0,
            "%s after %lu us (limit %u), RAM held %lu then %lu", err_name(err), us, SLOW_US, mine0,
            mine1);
-    return failed;
+    return tests_failed;
 }
 
 // Watching a process: status without waiting, a signal when it ends.
@@ -498,30 +483,31 @@ static void test_intremap(struct rpc_chan *ch, const struct devmgr_dev *nvme)
     bool listed = (r.w[0] & (STORCTL_IR_OTHER_LISTED | STORCTL_IR_GIVEN_BACK)) ==
                       (STORCTL_IR_OTHER_LISTED | STORCTL_IR_GIVEN_BACK) &&
                   r.w[2] != nvme->rid;
-    const char *why = "%s, results %#lx (remapped 1, own delivered 2, other blocked 4, absent "
-                      "blocked 8, compat delivered 16, restored 32, other listed 64, given back "
-                      "128); other entry %lu of %04lx%s";
+#define IR_WHY                                                                                     \
+    "%s, results %#lx (remapped 1, own delivered 2, other blocked 4, absent blocked 8, compat "    \
+    "delivered 16, restored 32, other listed 64, given back 128); other entry %lu of %04lx%s"
     report(
         "intremap.own_entry_delivered",
         err_is_ok(err) &&
             (r.w[0] & (STORCTL_IR_OWN_REMAPPED | STORCTL_IR_OWN_DELIVERED | STORCTL_IR_RESTORED)) ==
                 (STORCTL_IR_OWN_REMAPPED | STORCTL_IR_OWN_DELIVERED | STORCTL_IR_RESTORED),
-        why, err_name(err), r.w[0], r.w[1], r.w[2], "");
+        IR_WHY, err_name(err), r.w[0], r.w[1], r.w[2], "");
     report("intremap.other_device_entry_blocked",
-           err_is_ok(err) && listed && (r.w[0] & STORCTL_IR_OTHER_BLOCKED), why, err_name(err),
+           err_is_ok(err) && listed && (r.w[0] & STORCTL_IR_OTHER_BLOCKED), IR_WHY, err_name(err),
            r.w[0], r.w[1], r.w[2],
            listed ? "" : " (not listed as that device's, or not given back)");
     report("intremap.absent_entry_blocked", err_is_ok(err) && (r.w[0] & STORCTL_IR_ABSENT_BLOCKED),
-           why, err_name(err), r.w[0], r.w[1], r.w[2], "");
+           IR_WHY, err_name(err), r.w[0], r.w[1], r.w[2], "");
     // QEMU's gap, not Sietch's behaviour: it delivers compatibility-format
     // MSIs with GSTS.CFIS clear. A QEMU that blocks them fails this test:
     // then the docs and this expectation change (hardware blocks them).
     report("intremap.qemu_delivers_compat_format",
-           err_is_ok(err) && (r.w[0] & STORCTL_IR_COMPAT_DELIVERED), why, err_name(err), r.w[0],
+           err_is_ok(err) && (r.w[0] & STORCTL_IR_COMPAT_DELIVERED), IR_WHY, err_name(err), r.w[0],
            r.w[1], r.w[2],
            err_is_ok(err) && !(r.w[0] & STORCTL_IR_COMPAT_DELIVERED)
                ? " (this QEMU blocks compatibility-format MSIs now: update docs/devices.md)"
                : "");
+#undef IR_WHY
 }
 
 static void test_devices(void)
@@ -604,7 +590,7 @@ static void print_lines(int argc, char **argv)
     unsigned long ms = argc > 3 ? strtoul(argv[3], NULL, 10) : 200;
     if (n == 0 || n > 1000 || ms == 0 || ms > 60000) {
         printf("usage: systest print <lines 1-1000> <ms 1-60000>\n");
-        failed = 1;
+        tests_failed = 1;
         return;
     }
     uint64_t hz = sys_tsc_hz();
@@ -662,5 +648,5 @@ int main(int argc, char **argv)
         printf("usage: systest "
                "args|heap|malloc|threads|names|memserv|watch|lmp|timeout|devices|limits|print|spin|"
                "crash\n");
-    return failed;
+    return tests_failed;
 }

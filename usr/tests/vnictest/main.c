@@ -20,28 +20,12 @@
 #include <sys/netctl.h>
 #include <sys/slot.h>
 #include <sys/sys.h>
+#include <test/report.h>
 
 #define ETH_IP   0x0800
 #define ETH_ARP  0x0806
 #define GATEWAY  0x0a000202u // 10.0.2.2
 #define DONE_MSG "vnictest-done"
-
-static int failed;
-
-static void report(const char *id, bool ok, const char *fmt, ...)
-{
-    if (ok) {
-        printf("TEST PASS %s\n", id);
-        return;
-    }
-    char why[200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof(why), fmt, ap);
-    va_end(ap);
-    printf("TEST FAIL %s: %s\n", id, why);
-    failed++;
-}
 
 // Send one frame we build in a queue buffer: fill(buf) returns its length.
 static errval_t send_frame(struct netq *q, const uint8_t *frame, uint16_t len)
@@ -552,7 +536,7 @@ static int wait_test(bool via_netd)
     report(via_netd ? "netd.wait_timeout" : "vnic.wait_timeout",
            err_no(err) == SYS_ERR_TIMEOUT && us >= 29000 && us < 2000000,
            "%s after %lu us (50000 asked)", err_name(err), us);
-    return failed;
+    return tests_failed;
 }
 
 int main(int argc, char **argv)
@@ -568,7 +552,7 @@ int main(int argc, char **argv)
         return wait_test(argc > 2 && !strcmp(argv[2], "--netd"));
     if (!strcmp(t, "checks")) {
         checks();
-        return failed;
+        return tests_failed;
     }
     if (!strcmp(t, "hold")) {
         struct netq *q;

@@ -18,19 +18,9 @@
 #include <sys/lmp.h>
 #include <sys/sys.h>
 #include <sys/vspace.h>
+#include <test/report.h>
 
 static uint8_t buf[8 * 512], back[8 * 512];
-
-__attribute__((format(printf, 3, 4))) static void report(const char *id, bool ok, const char *fmt,
-                                                         ...)
-{
-    char why[200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof(why), fmt, ap);
-    va_end(ap);
-    printf("TEST %s vsictest.%s: %s\n", ok ? "PASS" : "FAIL", id, why);
-}
 
 static int hold(const char *name)
 {
@@ -286,6 +276,8 @@ static int destroy(const char *name, const char *other, const char *fresh)
 
 int main(int argc, char **argv)
 {
+    test_id_prefix = "vsictest.";
+    test_why_on_pass = true;
     if (argc == 3 && !strcmp(argv[1], "hold"))
         return hold(argv[2]);
     if (argc == 4 && !strcmp(argv[1], "probe"))
