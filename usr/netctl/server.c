@@ -8,6 +8,7 @@
 #include <sys/capops.h>
 #include <sys/devmgr.h>
 #include <sys/initsvc.h>
+#include <sys/irq.h>
 #include <sys/server.h>
 #include <sys/slot.h>
 
@@ -115,9 +116,7 @@ static void op_create(struct server_req *req, struct server_resp *resp)
     if (err_is_ok(err))
         err = igb_pf_vf_enable(&nc.pf, i, true);
     if (err_is_ok(err))
-        err = slot_alloc(&note);
-    if (err_is_ok(err))
-        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | WATCH_NOTIFY, 0);
+        err = notify_cap(cap_selfep, WATCH_NOTIFY, &note);
     if (err_is_ok(err))
         err = proc_watch(pid, note);
     if (note)

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/capops.h>
 #include <sys/initsvc.h>
+#include <sys/irq.h>
 #include <sys/server.h>
 #include <sys/slot.h>
 #include <sys/sys.h>
@@ -210,9 +211,7 @@ static void op_open(struct server_req *req, struct server_resp *resp)
                 : client_of(req->chan) ? SYS_ERR_EXISTS
                                        : SYS_ERR_OK;
     if (err_is_ok(resp->err))
-        resp->err = slot_alloc(&note);
-    if (err_is_ok(resp->err))
-        resp->err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | WATCH_NOTIFY, 0);
+        resp->err = notify_cap(cap_selfep, WATCH_NOTIFY, &note);
     if (err_is_ok(resp->err))
         resp->err = proc_watch(req->chan->pid, note);
     if (note)

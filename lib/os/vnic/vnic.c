@@ -22,6 +22,7 @@
 #include <sys/devices.h>
 #include <sys/devmgr.h>
 #include <sys/dma.h>
+#include <sys/irq.h>
 #include <sys/lmp.h>
 #include <sys/netctl.h>
 #include <sys/slot.h>
@@ -287,12 +288,12 @@ static errval_t map_bar(uint16_t rid, unsigned bar, void **va, uint64_t *bytes)
 // endpoint of our own.
 static errval_t irq_setup(struct vnic *v)
 {
-    capref_t cfgcap, irq, note = NULL_CAP;
+    capref_t cfgcap;
     void *page, *table;
-    uint64_t bytes, addr;
-    uint32_t vector, data;
+    uint64_t bytes;
     uint16_t off;
     struct pci_msix x;
+    struct dev_irq irq;
     errval_t err = devmgr_config(v->info.rid, &cfgcap);
     if (err_is_ok(err))
         err = vspace_map(cfgcap, OBJSIZE_PAGE, MAP_WRITE, &page);
@@ -312,25 +313,12 @@ static errval_t irq_setup(struct vnic *v)
     if (err_is_ok(err))
         err = obj_alloc(&v->irq_ep, ObjType_Endpoint, OBJSIZE_ENDPOINT);
     if (err_is_ok(err))
-        err = devmgr_irq(v->info.rid, &irq, &vector, &addr, &data);
-    if (err_is_ok(err))
-        v->irq = irq;
-    if (err_is_ok(err))
-        err = slot_alloc(&note);
-    if (err_is_ok(err))
-        err = cap_mint(note, v->irq_ep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | IRQ_BADGE, 0);
-    if (err_is_ok(err))
-        err = invoke_irqdest_connect(irq, note);
-    if (note)
-        cap_destroy(note);
+        err = irq_to_endpoint(v->info.rid, v->irq_ep, IRQ_BADGE, &irq);
+    if (err_is_fail(err))
+        return err;
+    v->irq = irq.cap;
     v->msix = (struct pci_msix_table){mmio_direct((char *)table + x.table_offset), x.table_size};
-    if (err_is_ok(err))
-        err = pci_msix_set(&v->msix, 0, addr, data);
-    if (err_is_ok(err))
-        err = pci_msix_mask(&v->msix, 0, false);
-    if (err_is_ok(err))
-        pci_msix_enable(&cfg, v->page.bdf, &x, true);
-    return err;
+    return pci_msix_route(&cfg, v->page.bdf, &x, &v->msix, 0, irq.msi_addr, irq.msi_data);
 }
 
 // Our domain: rings and buffers, the VF attached to it.
@@ -423,17 +411,8 @@ struct pci_msix_table *vnic_msix(struct netq *q) { return &vn(q)->msix; }
 errval_t vnic_irq_route(struct netq *q, capref_t ep, uint64_t badge)
 {
     struct vnic *v = vn(q);
-    capref_t note;
     errval_t err = invoke_irqdest_disconnect(v->irq);
-    if (err_is_ok(err))
-        err = slot_alloc(&note);
-    if (err_is_ok(err)) {
-        err = cap_mint(note, ep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | badge, 0);
-        if (err_is_ok(err))
-            err = invoke_irqdest_connect(v->irq, note);
-        cap_destroy(note);
-    }
-    return err;
+    return err_is_ok(err) ? irq_connect(v->irq, ep, badge) : err;
 }
 
 void vnic_irq_arm(struct netq *q, bool on) { igb_vf_irq_enable(&vn(q)->vf, on); }

@@ -10,6 +10,7 @@
 #include <sys/capops.h>
 #include <sys/devices.h>
 #include <sys/devmgr.h>
+#include <sys/irq.h>
 #include <sys/lmp.h>
 #include <sys/slot.h>
 #include <sys/sys.h>
@@ -72,9 +73,7 @@ static errval_t queue_setup(struct vsic *v, capref_t *note)
     if (err_is_ok(err))
         err = obj_alloc(&v->irq_ep, ObjType_Endpoint, OBJSIZE_ENDPOINT);
     if (err_is_ok(err))
-        err = slot_alloc(note);
-    if (err_is_ok(err))
-        err = cap_mint(*note, v->irq_ep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | IRQ_BADGE, 0);
+        err = notify_cap(v->irq_ep, IRQ_BADGE, note);
     if (err_is_fail(err))
         return err;
     v->ctrl = (struct nvme_ctrl){

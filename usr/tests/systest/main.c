@@ -10,6 +10,7 @@
 #include <sys/capops.h>
 #include <sys/devmgr.h>
 #include <sys/initsvc.h>
+#include <sys/irq.h>
 #include <sys/lmp.h>
 #include <sys/memserv.h>
 #include <sys/ram.h>
@@ -379,9 +380,7 @@ static void test_lmp(void)
            "%s after %lu us (30000 asked)", err_name(err), us);
     errval_t zero = lmp_recv_timeout(cap_selfep, 0, NULL_CAP, 0, &m);
     capref_t note = NULL_CAP;
-    err = slot_alloc(&note);
-    if (err_is_ok(err))
-        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | (1ull << 9), 0);
+    err = notify_cap(cap_selfep, (1ull << 9), &note);
     if (err_is_ok(err))
         err = lmp_send(note, LMP_FLAG_NOTIFY, NULL_CAP, (uint64_t[4]){0});
     t0 = sys_rdtsc();
@@ -404,9 +403,7 @@ static void test_watch(void)
     capref_t note = NULL_CAP;
     errval_t err = proc_spawn("systest spin", &pid);
     if (err_is_ok(err))
-        err = slot_alloc(&note);
-    if (err_is_ok(err))
-        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | (1ull << 7), 0);
+        err = notify_cap(cap_selfep, (1ull << 7), &note);
     if (err_is_ok(err))
         err = proc_watch(pid, note);
     if (err_is_ok(err))
