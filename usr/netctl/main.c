@@ -8,7 +8,8 @@
  * assigns, granted through devmgr to the process that asked, which drives
  * it itself; when that process ends, netctl takes the VF back (reset,
  * filters gone) and devmgr detaches it. netctl answers the VFs' mailbox
- * requests (a VF may not choose its MAC) whenever it runs.
+ * requests (a VF may not choose its MAC) when the PF's mailbox interrupt
+ * says a VF posted one: a VF's driver needs no call to netctl for that.
  */
 #include "netctl.h"
 #include <pci/pci_regs.h>
@@ -77,6 +78,33 @@ static errval_t map_pf(void)
     return err;
 }
 
+// VF mailbox posts and VF resets as the PF's MSI-X entry 0, a notification
+// on our endpoint (MAILBOX_NOTIFY): QEMU raises ICR.VMMB for both.
+static errval_t mailbox_irq_setup(void)
+{
+    struct pci_cfg cfg = pci_page_cfg(&nc.page);
+    struct pci_msix x;
+    uint16_t off;
+    capref_t bar;
+    uint64_t bytes;
+    void *table;
+    errval_t err = pci_cap_find(&cfg, nc.page.bdf, PCI_CAP_ID_MSIX, &off);
+    if (err_is_ok(err))
+        err = pci_msix_read(&cfg, nc.page.bdf, off, &x);
+    if (err_is_ok(err))
+        err = devmgr_bar(nc.pf_rid, x.table_bir, &bar, &bytes);
+    if (err_is_ok(err))
+        err = vspace_map(bar, bytes, MAP_WRITE, &table);
+    if (err_is_ok(err))
+        err = irq_to_endpoint(nc.pf_rid, cap_selfep, MAILBOX_NOTIFY, &nc.mailbox_irq);
+    if (err_is_fail(err))
+        return err;
+    nc.msix = (struct pci_msix_table){mmio_direct((char *)table + x.table_offset), x.table_size};
+    err = pci_msix_route(&cfg, nc.page.bdf, &x, &nc.msix, 0, nc.mailbox_irq.msi_addr,
+                         nc.mailbox_irq.msi_data);
+    return err_is_ok(err) ? igb_pf_mailbox_irq(&nc.pf, 0) : err;
+}
+
 static errval_t bring_up(void)
 {
     uint16_t first, stride;
@@ -98,7 +126,7 @@ static errval_t bring_up(void)
     }
     nc.netmask = htonl_u32(0xffffff00);
     nc.gateway = htonl_u32(0x0a000202);
-    return SYS_ERR_OK;
+    return mailbox_irq_setup();
 }
 
 int main(int argc, char **argv)

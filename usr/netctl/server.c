@@ -243,7 +243,6 @@ static void op_list(struct server_req *req, struct server_resp *resp)
 static void handle(struct server *s, struct server_req *req, struct server_resp *resp)
 {
     (void)s;
-    mailbox(); // a VF waiting for an answer may be what the caller waits for
     spoof_events();
     struct vnic *v;
     switch (req->op) {
@@ -254,7 +253,6 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
             resp->err = devmgr_return(v->rid);
         }
         break;
-    case NETCTL_MAILBOX: break;
     case NETCTL_FILTER_CREATE: op_filter_create(req, resp); break;
     case NETCTL_FILTER_DESTROY: op_filter_destroy(req, resp); break;
     case NETCTL_FILTERS: op_filters(req, resp); break;
@@ -290,10 +288,13 @@ static void usage(struct server *s, uint64_t pid, uint64_t out[2])
     out[0] = vnics_of(pid);
 }
 
-// A watched process ended: its VNICs come back.
+// The PF's mailbox interrupt: a VF asked something, or reset. Or a
+// watched process ended: its VNICs come back.
 static void notify(struct server *s, uint64_t bits)
 {
     (void)s;
+    if (bits & MAILBOX_NOTIFY)
+        mailbox();
     if (!(bits & WATCH_NOTIFY))
         return;
     for (unsigned i = 0; i < NETCTL_MAX_VNICS; i++) {
@@ -324,6 +325,7 @@ int netctl_serve(void)
         .usage = usage,
     };
     srv.ep = cap_selfep;
+    mailbox(); // whatever a VF posted before the interrupt was on
     if (err_is_ok(err))
         err = name_register(NETCTL_NAME, cap_selfep);
     if (err_is_fail(err)) {

@@ -55,13 +55,6 @@ struct vnic {
     uint64_t filtered; // IPv4 frames no filter admitted
 };
 
-// While our VF waits for the PF: let netctl answer its mailbox.
-static void poke_netctl(void *arg)
-{
-    (void)arg;
-    netctl_mailbox();
-}
-
 static struct vnic *vn(struct netq *q) { return q->impl; }
 
 static struct igb_pkt buf_pkt(struct vnic *v, unsigned i)
@@ -342,7 +335,7 @@ static errval_t bring_up(struct vnic *v)
     if (err_is_fail(err))
         return err;
     struct mmio mmio = mmio_direct(regs);
-    err = igb_vf_init(&v->vf, &mmio, sys_clock_us_hook, poke_netctl, NULL);
+    err = igb_vf_init(&v->vf, &mmio, sys_clock_us_hook, NULL, NULL);
     if (err_is_ok(err))
         err = igb_vf_reset(&v->vf, WAIT_US);
     if (err_is_ok(err) && memcmp(v->vf.mac, v->info.mac, 6))

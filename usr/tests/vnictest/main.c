@@ -8,6 +8,7 @@
  * hold` keeps a VNIC and spins (to be killed).
  */
 #include <base/wire.h>
+#include <igb/igb_vf.h>
 #include <net/netd.h>
 #include <net/vnic.h>
 #include <os/probe.h>
@@ -430,6 +431,23 @@ static void device_rx_mode(struct netq *q)
     report("vnic.stale_cap", err_no(stale) == NETCTL_ERR_NOT_VNIC_CAP, "%s", err_name(stale));
 }
 
+// netctl answers a VF's mailbox on the PF's mailbox interrupt: a reset and
+// a request of our VF, with nobody calling netctl meanwhile (the VF driver
+// has no idle hook, it only waits), are answered. The rings are down
+// afterwards: the last check before the VNIC is closed.
+static void mailbox_unprompted(struct netq *q)
+{
+    struct igb_vf *vf = vnic_vf(q);
+    const uint8_t *mac = vnic_info(q)->mac;
+    uint64_t t0 = sys_clock_us();
+    errval_t reset = igb_vf_reset(vf, 5000000);
+    errval_t set = err_is_ok(reset) ? igb_vf_set_mac(vf, mac, 5000000) : reset;
+    report("vnic.mailbox_unprompted",
+           !vf->idle && err_is_ok(reset) && err_is_ok(set) && !memcmp(vf->mac, mac, 6),
+           "idle hook %s, reset %s, SET_MAC_ADDR %s, %lu us", vf->idle ? "set" : "none",
+           err_name(reset), err_name(set), sys_clock_us() - t0);
+}
+
 static void checks(void)
 {
     struct netq *q = NULL;
@@ -499,6 +517,7 @@ static void checks(void)
                all[info->id].tx_packets > 0,
            "%s, %u VNICs, owner %lu, tx %lu", err_name(err), n, all[info->id].owner,
            all[info->id].tx_packets);
+    mailbox_unprompted(q);
     q->ops->close(q);
     err = netctl_list(all, NETCTL_MAX_VNICS, &n);
     // ... and the VF is netctl's again (the grant ended), not ours.

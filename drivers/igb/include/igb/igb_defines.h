@@ -42,8 +42,16 @@
 /* ---- Interrupts (DS ch. 8, "Interrupt Register Descriptions") ---- */
 // GPIE.MSIX_MODE must be set for any VF interrupt: without it QEMU masks
 // EIMS/EICS to the low 16 bits and VF vectors live in bits 1..24.
-#define IGB_GPIE_MSIX_MODE (1u << 4)
-#define IGB_IVAR_VALID     0x80u
+#define IGB_GPIE_MSIX_MODE     (1u << 4)
+#define IGB_IVAR_VALID         0x80u
+// IVAR_MISC bits 15:8: the MSI-X vector of the "other" causes (every ICR
+// cause but DRSTA) in MSI-X mode (QEMU igb_raise_interrupts).
+#define IGB_IVAR_MISC_OTHER(v) (((uint32_t)(v) | IGB_IVAR_VALID) << 8)
+// ICR.VMMB: a VF wrote REQ or ACK into its mailbox (MBVFICR), or reset
+// (VFLRE). QEMU raises it only when it is newly set and unmasked in IMS
+// (and in MSI-X mode, only through IVAR_MISC's vector if EIMS allows it);
+// ICR is write-1-to-clear.
+#define IGB_ICR_VMMB           (1u << 8)
 
 /* ---- Receive (DS ch. 8, "Receive Register Descriptions") ---- */
 #define IGB_RCTL_EN  (1u << 1)

@@ -180,6 +180,17 @@ struct igb_mbx_event {
 // requests (MBVFICR), each answered at once in the VF's buffer. A VF
 // whose buffer the VF itself holds is left for the next poll. Up to max
 // events are described in ev (*n of them); further ones are still handled.
+// The mailbox interrupt's cause (ICR.VMMB) is cleared first, so whatever a
+// VF posts after the poll has looked raises the interrupt again.
 // Errors: IGB_ERR_NOT_RESET (VFs not enabled).
 errval_t igb_pf_mailbox_poll(struct igb_pf *pf, struct igb_mbx_event *ev, unsigned max,
                              unsigned *n);
+
+// Raise the PF's MSI-X entry `vector` whenever a VF posts a mailbox
+// request or resets (ICR.VMMB through IVAR_MISC), so the control plane can
+// sleep until a VF needs it instead of polling; each interrupt is answered
+// by igb_pf_mailbox_poll. The entry is auto-cleared when sent (EIAC). With
+// n VFs enabled, QEMU sends causes 0..3 * (8 - n), and never above 9, to
+// the PF (0..3 with 7 VFs); the rest belong to the VFs. Errors: IGB_ERR_NOT_RESET (VFs
+// not enabled), SYS_ERR_INVALID_ARGS (a vector that is a VF's).
+errval_t igb_pf_mailbox_irq(struct igb_pf *pf, unsigned vector);
