@@ -249,6 +249,13 @@ def symbolize(text, elf):
     if not m or not os.path.exists(elf):
         return ""
     addrs = m.group(1).split()
-    r = subprocess.run(["addr2line", "-f", "-p", "-e", elf, *addrs], capture_output=True,
+    r = subprocess.run(["addr2line", "-f", "-i", "-p", "-e", elf, *addrs], capture_output=True,
                        text=True)
-    return "".join(f"    {a}: {line}\n" for a, line in zip(addrs, r.stdout.splitlines()))
+    # With -i, a function inlined at an address adds " (inlined by) ..." lines.
+    frames = []
+    for line in r.stdout.splitlines():
+        if line.startswith(" (inlined by)") and frames:
+            frames[-1] += f"\n        {line.strip()}"
+        else:
+            frames.append(line)
+    return "".join(f"    {a}: {frame}\n" for a, frame in zip(addrs, frames))
