@@ -12,6 +12,7 @@
  * says a VF posted one: a VF's driver needs no call to netctl for that.
  */
 #include "netctl.h"
+#include <base/wire.h>
 #include <pci/pci_regs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,10 +123,10 @@ static errval_t bring_up(void)
         *v = (struct vnic){.rid = (uint16_t)(first + i * stride)};
         const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x5e, 0x00, (uint8_t)(i + 1)};
         memcpy(v->mac, mac, 6);
-        v->ip = htonl_u32(0x0a00020f + i);
+        v->ip = wire_hton32(0x0a00020f + i);
     }
-    nc.netmask = htonl_u32(0xffffff00);
-    nc.gateway = htonl_u32(0x0a000202);
+    nc.netmask = wire_hton32(0xffffff00);
+    nc.gateway = wire_hton32(0x0a000202);
     return mailbox_irq_setup();
 }
 

@@ -39,7 +39,5 @@ struct netctl {
 
 extern struct netctl nc;
 
-static inline uint32_t htonl_u32(uint32_t x) { return __builtin_bswap32(x); }
-
 // The server loop (server.c); returns only on failure.
 int netctl_serve(void);

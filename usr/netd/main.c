@@ -8,6 +8,7 @@
  * MAC and each has an IPv4 address of its own; netd checks the source of
  * every frame a client sends.
  */
+#include <base/wire.h>
 #include <net/netd.h>
 #include <net/vnic.h>
 #include <os/probe.h>
@@ -220,8 +221,7 @@ static void op_open(struct server_req *req, struct server_resp *resp)
         return;
     struct client *c = &clients[k];
     memset(c, 0, sizeof(*c));
-    *c = (struct client){
-        .used = true, .pid = req->chan->pid, .ip = __builtin_bswap32(NETD_FIRST_IP + k)};
+    *c = (struct client){.used = true, .pid = req->chan->pid, .ip = wire_hton32(NETD_FIRST_IP + k)};
     struct netd_info *info = req->chan->buf;
     *info = (struct netd_info){.ip = c->ip, .netmask = vnic->netmask, .gateway = vnic->gateway};
     memcpy(info->mac, vnic->mac, 6);

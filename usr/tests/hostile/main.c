@@ -498,7 +498,7 @@ static void attack_spoof(unsigned n)
     // VNIC 0's identity (the neighbour's), and slirp's gateway.
     const uint8_t victim[6] = {0x52, 0x54, 0x00, 0x5e, 0x00, 0x01};
     const uint8_t gateway[6] = {0x52, 0x55, 0x0a, 0x00, 0x02, 0x02};
-    uint32_t victim_ip = __builtin_bswap32(0x0a00020f), gw_ip = __builtin_bswap32(0x0a000202);
+    uint32_t victim_ip = wire_hton32(0x0a00020f), gw_ip = wire_hton32(0x0a000202);
     unsigned sent = 0;
     for (unsigned i = 0; i < n && err_is_ok(err); i++) {
         struct netq_pkt p;

@@ -256,7 +256,7 @@ static int echo_poll(void)
 static bool arp_gateway(struct netq *q, uint8_t mac[6])
 {
     uint8_t f[42];
-    uint32_t gw = __builtin_bswap32(GATEWAY);
+    uint32_t gw = wire_hton32(GATEWAY);
     for (int tries = 0; tries < 5; tries++) {
         arp_frame(f, 1, q->mac, q->ip, NULL, gw);
         errval_t err = send_frame(q, f, 42);
