@@ -320,8 +320,6 @@ static void test_timeout(void)
            err_name(left));
 }
 
-static uint64_t us_since(uint64_t t0) { return (sys_rdtsc() - t0) * 1000000 / sys_tsc_hz(); }
-
 static int slow_client_main(void)
 {
     capref_t bind;
@@ -345,18 +343,18 @@ static int slow_client_main(void)
            r.w[0]);
     if (err_is_fail(err))
         return 1;
-    uint64_t t0 = sys_rdtsc();
+    uint64_t t0 = sys_clock_us();
     err = rpc_call(&c, OP_STUCK, 0, 0, 0, NULL_CAP, NULL_CAP, &r);
-    uint64_t us = us_since(t0);
+    uint64_t us = sys_clock_us() - t0;
     memserv_stats(&total, &free, &mine1);
     report("timeout.call",
            err_no(err) == SYS_ERR_TIMEOUT && us >= SLOW_US - 20000 && us < 10 * SLOW_US &&
                !c.bound && mine1 == mine0,
            "%s after %lu us (limit %u), bound %d, RAM held %lu then %lu", err_name(err), us,
            SLOW_US, c.bound, mine0, mine1);
-    t0 = sys_rdtsc();
+    t0 = sys_clock_us();
     err = rpc_bind_timeout(&c, bind, SLOW_US);
-    us = us_since(t0);
+    us = sys_clock_us() - t0;
     memserv_stats(&total, &free, &mine1);
     report("timeout.bind",
            err_no(err) == SYS_ERR_TIMEOUT && us >= SLOW_US - 20000 && us < 10 * SLOW_US &&
@@ -373,9 +371,9 @@ static int slow_client_main(void)
 static void test_lmp(void)
 {
     struct lmp_recv_msg m = {0};
-    uint64_t hz = sys_tsc_hz(), t0 = sys_rdtsc();
+    uint64_t t0 = sys_clock_us();
     errval_t err = lmp_recv_timeout(cap_selfep, 0, NULL_CAP, 30000, &m);
-    uint64_t us = (sys_rdtsc() - t0) * 1000000 / hz;
+    uint64_t us = sys_clock_us() - t0;
     report("lmp.recv_timeout", err_no(err) == SYS_ERR_TIMEOUT && us >= 19000 && us < 2000000,
            "%s after %lu us (30000 asked)", err_name(err), us);
     errval_t zero = lmp_recv_timeout(cap_selfep, 0, NULL_CAP, 0, &m);
@@ -383,10 +381,10 @@ static void test_lmp(void)
     err = notify_cap(cap_selfep, (1ull << 9), &note);
     if (err_is_ok(err))
         err = lmp_send(note, LMP_FLAG_NOTIFY, NULL_CAP, (uint64_t[4]){0});
-    t0 = sys_rdtsc();
+    t0 = sys_clock_us();
     if (err_is_ok(err))
         err = lmp_recv_timeout(cap_selfep, 0, NULL_CAP, 5000000, &m);
-    us = (sys_rdtsc() - t0) * 1000000 / hz;
+    us = sys_clock_us() - t0;
     report("lmp.message_before_timeout",
            err_is_ok(err) && (m.flags & LMP_RECV_NOTIFY) && (m.badge & (1ull << 9)) &&
                us < 1000000 && err_no(zero) == SYS_ERR_INVALID_ARGS,
@@ -453,10 +451,10 @@ static uint64_t pid_of(const char *name)
 // Wait (up to 10 s) until the service called name is there.
 static bool service_up(const char *name)
 {
-    uint64_t end = sys_rdtsc() + 10 * sys_tsc_hz();
+    uint64_t end = sys_clock_us() + 10000000;
     capref_t bind;
     while (err_is_fail(name_lookup(name, &bind))) {
-        if (sys_rdtsc() > end)
+        if (sys_clock_us() > end)
             return false;
         sys_yield();
     }
@@ -590,12 +588,11 @@ static void print_lines(int argc, char **argv)
         tests_failed = 1;
         return;
     }
-    uint64_t hz = sys_tsc_hz();
     for (unsigned long i = 1; i <= n; i++) {
-        uint64_t end = sys_rdtsc() + ms * hz / 1000;
-        for (uint64_t now; (now = sys_rdtsc()) < end;) { // nothing comes: it times out
+        uint64_t end = sys_clock_us() + ms * 1000;
+        for (uint64_t now; (now = sys_clock_us()) < end;) { // nothing comes: it times out
             struct lmp_recv_msg m;
-            lmp_recv_timeout(cap_selfep, 0, NULL_CAP, (end - now) * 1000000 / hz + 1, &m);
+            lmp_recv_timeout(cap_selfep, 0, NULL_CAP, end - now + 1, &m);
         }
         printf("systest: line %lu of %lu\n", i, n);
     }

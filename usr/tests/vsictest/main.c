@@ -141,8 +141,8 @@ static void probe_admin_doorbells(struct vsic *v, struct vsa *a)
         for (unsigned q = 2; q < 9; q++) // queues the VF does not have
             mmio_write32(&v->ctrl.regs, nvme_sq_tail_doorbell(q, dstrd), junk[i]);
     }
-    uint64_t until = sys_rdtsc() + sys_tsc_hz() / 10; // let the device get through it
-    while (sys_rdtsc() < until)
+    uint64_t until = sys_clock_us() + 100000; // let the device get through it
+    while (sys_clock_us() < until)
         sys_yield();
     // The device ran what it found (its completions raise our vector too).
     bool ran = err_is_ok(lmp_recv(v->irq_ep, LMP_FLAG_NONBLOCK, NULL_CAP, &m));
