@@ -48,7 +48,8 @@ errval_t cap_identify(capref_t cap, struct cap_info *info)
 {
     if (!fc(cap)->full)
         return CAP_ERR_SLOT_EMPTY;
-    *info = (struct cap_info){.type = fc(cap)->type, .bytes = fc(cap)->bytes, .base = fc(cap)->base};
+    *info =
+        (struct cap_info){.type = fc(cap)->type, .bytes = fc(cap)->bytes, .base = fc(cap)->base};
     return SYS_ERR_OK;
 }
 
@@ -67,7 +68,8 @@ errval_t cap_retype(capref_t dest, capref_t src, enum objtype type, uint64_t off
                           "%#lx+%#lx overlaps a live allocation at %#lx+%#lx", base, objsize,
                           o->base, o->bytes);
     }
-    *d = (struct fake_cap){.used = true, .full = true, .type = type, .base = base, .bytes = objsize};
+    *d =
+        (struct fake_cap){.used = true, .full = true, .type = type, .base = base, .bytes = objsize};
     return SYS_ERR_OK;
 }
 
@@ -106,8 +108,8 @@ static capref_t region(uint64_t base, uint64_t bytes)
 {
     capref_t c;
     ck_assert_uint_eq(slot_alloc(&c), SYS_ERR_OK);
-    *fc(c) = (struct fake_cap){.used = true, .full = true, .type = ObjType_RAM, .base = base,
-                               .bytes = bytes};
+    *fc(c) = (struct fake_cap){
+        .used = true, .full = true, .type = ObjType_RAM, .base = base, .bytes = bytes};
     return c;
 }
 
@@ -258,8 +260,8 @@ START_TEST(test_random_against_page_map)
                 for (uint64_t q = p; q < p + bytes / 4096 && fits; q++)
                     fits = !owner[q];
             }
-            ck_assert_msg(err_is_ok(err) == fits, "step %u: alloc %lu aligned %lu: %s", step,
-                          bytes, align, err_name(err));
+            ck_assert_msg(err_is_ok(err) == fits, "step %u: alloc %lu aligned %lu: %s", step, bytes,
+                          align, err_name(err));
             if (err_is_fail(err))
                 continue;
             uint64_t base = fc(c)->base;
