@@ -451,13 +451,9 @@ static uint64_t pid_of(const char *name)
 // Wait (up to 10 s) until the service called name is there.
 static bool service_up(const char *name)
 {
-    uint64_t end = sys_clock_us() + 10000000;
     capref_t bind;
-    while (err_is_fail(name_lookup(name, &bind))) {
-        if (sys_clock_us() > end)
-            return false;
-        sys_yield();
-    }
+    if (err_is_fail(name_lookup_wait(name, 10000, &bind)))
+        return false;
     cap_destroy(bind);
     return true;
 }
