@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capops.h>
+#include <sys/irq.h>
 #include <sys/monitor.h>
 #include <sys/slot.h>
 #include <sys/sys.h>
@@ -261,14 +262,8 @@ void cores_init(void)
     if (bi->core_count < 2 || !bi->chan_bytes)
         return;
     // Monitors wake us on MON_WAKE_VECTOR: a notification on our endpoint.
-    capref_t note;
-    errval_t err = slot_alloc(&note);
-    if (err_is_ok(err))
-        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | UMP_WAKE_BIT, 0);
-    if (err_is_ok(err))
-        err = invoke_irqdest_connect(cap_at(ROOTCN_SLOT_IRQCN, MON_WAKE_VECTOR), note);
-    if (note)
-        cap_destroy(note);
+    errval_t err =
+        irq_connect(cap_at(ROOTCN_SLOT_IRQCN, MON_WAKE_VECTOR), cap_selfep, UMP_WAKE_BIT);
     unsigned n = 0;
     for (unsigned core = 1; core < bi->core_count && core < MAX_CORES_INIT && err_is_ok(err);
          core++) {

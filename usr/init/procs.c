@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/capops.h>
 #include <sys/failpoint.h>
+#include <sys/irq.h>
 #include <sys/lmp.h>
 #include <sys/slot.h>
 
@@ -97,9 +98,7 @@ errval_t proc_run(struct proc_rec *p)
 {
     // Tell us when it stops: a notification on our endpoint.
     capref_t note;
-    errval_t err = slot_alloc(&note);
-    if (err_is_ok(err))
-        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | EXIT_NOTIFY, 0);
+    errval_t err = notify_cap(cap_selfep, EXIT_NOTIFY, &note);
     if (err_is_ok(err))
         err = cap_invoke(spawn_cap(&p->sp, SPAWN_H_DISPATCHER), DispatcherCmd_NotifyExit, note, 0,
                          0, 0, 0, 0)

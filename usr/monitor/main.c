@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/capops.h>
 #include <sys/initsvc.h>
+#include <sys/irq.h>
 #include <sys/memserv.h>
 #include <sys/mm.h>
 #include <sys/monitor.h>
@@ -233,9 +234,7 @@ static MUST_CHECK errval_t proc_start(struct proc_rec *p, const char *cmdline,
         err = give_bind(p, TASKCN_SLOT_MEMSERV, p->pid | MON_BADGE_MEMSERV);
     capref_t note = NULL_CAP;
     if (err_is_ok(err))
-        err = slot_alloc(&note);
-    if (err_is_ok(err))
-        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | EXIT_NOTIFY, 0);
+        err = notify_cap(cap_selfep, EXIT_NOTIFY, &note);
     if (err_is_ok(err))
         err = cap_invoke(spawn_cap(&p->sp, SPAWN_H_DISPATCHER), DispatcherCmd_NotifyExit, note, 0,
                          0, 0, 0, 0)
@@ -563,14 +562,7 @@ static MUST_CHECK errval_t setup(void)
     if (err_is_fail(err))
         return err;
     mon_link_init(&link, va, bi->chan_bytes, false, 0);
-    capref_t note;
-    err = slot_alloc(&note);
-    if (err_is_ok(err))
-        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | UMP_WAKE_BIT, 0);
-    if (err_is_ok(err))
-        err = invoke_irqdest_connect(cap_at(ROOTCN_SLOT_IRQCN, MON_WAKE_VECTOR), note);
-    if (note)
-        cap_destroy(note);
+    err = irq_connect(cap_at(ROOTCN_SLOT_IRQCN, MON_WAKE_VECTOR), cap_selfep, UMP_WAKE_BIT);
     vector_used[MON_WAKE_VECTOR] = true;
     return err;
 }
