@@ -15,7 +15,10 @@ HOST_CFLAGS += --coverage
 HOST_LDFLAGS += --coverage
 endif
 
+# tools/deps first, as run and test do: the unit tests need lwIP's source
+# (Debian's deb-src entry) and Check, the report gcov.
 coverage:
+	@tools/deps
 	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=$(COVERAGE_BUILD) COVERAGE=1 OPT=-O0 unit
 	@find $(COVERAGE_BUILD) -name '*.gcda' -delete
 	@for t in $(COVERAGE_BUILD)/host/bin/check_*; do \

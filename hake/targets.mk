@@ -11,32 +11,43 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 all: $(KERN_IMAGES) $(USER_PROGS) $(LIBS_user) $(BUILD)/sietch.iso $(BUILD)/compile_commands.json $(NETLOAD)
 
 help:
-	@echo 'make            build the CPU driver, programs and $(BUILD)/sietch.iso'
-	@echo 'make run        boot it in QEMU on this terminal (Ctrl-A X quits)'
-	@echo '                KARGS="..." adds CPU driver arguments, e.g. KARGS=ktest'
-	@echo 'make test       unit tests (host, Check) and system tests (QEMU)'
-	@echo '                TESTS=pattern runs only matching system tests'
-	@echo 'make test-repeat N=30  make test N times in this tree: each closing line, failures by test'
-	@echo 'make churn      500 cycles of VNIC and VSIC clients in one boot (CHURN_CYCLES=n)'
-	@echo 'make soak       an hour of mixed load in one boot (SOAK_S=seconds)'
-	@echo 'make kvstore-crash  kvstore under SETs, QEMU killed 20 times (KV_KILLS=n), half of them as it compacts'
-	@echo 'make crashtest  power-cut replay: crash images from traced writes, CRASH_STATES=12000 checked'
-	@echo '                (make test checks 1500), CRASH_BOOTS=3 of them booted (docs/reliability.md)'
-	@echo 'make gdb        boot under gdb (QEMU waits; serial in $(BUILD)/gdb-serial.log)'
-	@echo 'make gdb-server QEMU waits for a gdb you start yourself'
-	@echo 'make trace      a traced run of udpecho: $(BUILD)/trace/trace.json for ui.perfetto.dev'
-	@echo '                (TRACE_ECHOES=50 datagrams; docs/experiments.md "Traces")'
-	@echo 'make bench      microbenchmarks, to $(BUILD)/bench/results.md (BENCH=name: one)'
-	@echo 'make coverage   line coverage of kernel/ by the unit tests'
-	@echo 'make unit-sanitize  the unit tests with ASan and UBSan, in $(BUILD)/sanitize'
-	@echo 'make fuzz       the CPU driver under a hostile process: 10^6 calls on two cores with the'
-	@echo '                kernel checking itself (FUZZ_CALLS=n, FUZZ_SEED=0x..., docs/reliability.md)'
-	@echo 'make fuzz-host  the libFuzzer harnesses, FUZZ_S=60 seconds in all (docs/reliability.md)'
-	@echo 'make handout LAB=n DEST=dir  lab n'"'"'s starting tree: its solution taken out (docs/labs/)'
-	@echo 'make grade      grade the labs in this tree (LAB=n: one), with points'
-	@echo 'make labs-check every lab'"'"'s handout builds and misses points; the solution has them all'
-	@echo 'make clean      remove $(BUILD)'
-	@echo 'Options: V=1 (show commands), CROSS_COMPILE=prefix-, ACCEL=tcg|kvm'
+	@echo 'Targets:'
+	@echo '  make            build the CPU driver, programs and $(BUILD)/sietch.iso (= make all)'
+	@echo '  make run        boot it in QEMU on this terminal (Ctrl-A X quits)'
+	@echo '  make test       unit tests (host, Check) and system tests (QEMU)'
+	@echo '  make unit       build the unit tests only (make test runs them)'
+	@echo '  make test-repeat N=30  make test N times in this tree: each closing line, failures by test'
+	@echo '  make churn      500 cycles of VNIC and VSIC clients in one boot (CHURN_CYCLES=n)'
+	@echo '  make soak       an hour of mixed load in one boot (SOAK_S=seconds)'
+	@echo '  make kvstore-crash  kvstore under SETs, QEMU killed 20 times (KV_KILLS=n), half of them as it compacts'
+	@echo '  make crashtest  power-cut replay: crash images from traced writes, CRASH_STATES=12000 checked'
+	@echo '                  (make test checks 1500), CRASH_BOOTS=3 of them booted (docs/reliability.md)'
+	@echo '  make gdb        boot under gdb (QEMU waits; serial in $(BUILD)/gdb-serial.log)'
+	@echo '  make gdb-server QEMU waits for a gdb you start yourself (it prints the command)'
+	@echo '  make trace      a traced run of udpecho: $(BUILD)/trace/trace.json for ui.perfetto.dev'
+	@echo '                  (TRACE_ECHOES=50 datagrams; docs/experiments.md "Traces")'
+	@echo '  make bench      microbenchmarks, to $(BUILD)/bench/results.md (BENCH=name: one)'
+	@echo '  make coverage   line coverage of kernel/ by the unit tests (COVERAGE_MIN=90)'
+	@echo '  make unit-sanitize  the unit tests with ASan and UBSan, in $(BUILD)/sanitize'
+	@echo '  make fuzz       the CPU driver under a hostile process: 10^6 calls on two cores with the'
+	@echo '                  kernel checking itself (FUZZ_CALLS=n, FUZZ_SEED=0x..., docs/reliability.md)'
+	@echo '  make fuzz-host  the libFuzzer harnesses, FUZZ_S=60 seconds in all (docs/reliability.md)'
+	@echo '  make fuzz-build build the libFuzzer harnesses only'
+	@echo '  make format     apply .clang-format to every tracked C file'
+	@echo '  make format-check  fail if a tracked C file is not formatted'
+	@echo '  make deps       install what is missing (tools/deps; run, test, bench and coverage do it first)'
+	@echo '  make handout LAB=n DEST=dir  lab n'"'"'s starting tree: its solution taken out (docs/labs/)'
+	@echo '  make grade      grade the labs in this tree (LAB=n: one), with points'
+	@echo '  make labs-check every lab'"'"'s handout builds and misses points; the solution has them all'
+	@echo '  make clean      remove $(BUILD)'
+	@echo '  make help       this list'
+	@echo 'Options:'
+	@echo '  KARGS="..."     CPU driver arguments, e.g. KARGS=ktest (run, gdb)'
+	@echo '  TESTS=glob      only the matching tests: system tests by name (vnic, boot), unit tests'
+	@echo '                  by binary with or without check_ (igb_vf); e.g. TESTS="igb*"'
+	@echo '  QEMU_NETDEV=... the igb'"'"'s -netdev, e.g. "user,id=net0,hostfwd=udp:127.0.0.1:5555-10.0.2.15:7"'
+	@echo '  QEMU_SMP=n      CPUs (cores) of the machine, default 2'
+	@echo '  V=1 (show commands), CROSS_COMPILE=prefix-, ACCEL=tcg|kvm, BUILD=dir, JOBS=n'
 
 deps:
 	@tools/deps
@@ -137,10 +148,12 @@ C_SOURCES = $(shell git ls-files '*.c' '*.h')
 
 # Apply .clang-format to every tracked C file.
 format:
+	@tools/deps --format
 	@clang-format -i $(C_SOURCES)
 
 # Fail if any tracked C file is not formatted.
 format-check:
+	@tools/deps --format
 	@clang-format --dry-run --Werror $(C_SOURCES)
 
 # The course's labs (docs/labs/, tests/labs/labs.py).

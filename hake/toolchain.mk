@@ -54,7 +54,7 @@ KERN_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
 # none, the C standard's limits all being GCC's.
 USER_CFLAGS := $(COMMON_CFLAGS) $(FREESTANDING) -mcmodel=small -DSIETCH_USER=1 \
 	-nostdinc -isystem $(shell $(TARGET_CC) -print-file-name=include) -D_LIBC_LIMITS_H_
-USER_INCLUDES := $(COMMON_INCLUDES) -Ilib/c/include -Ilib/sys/include -Ilib/os/include \
+USER_INCLUDES := $(COMMON_INCLUDES) -Ilib/c/include -Ilib/sys/include -Ilib/os/include -Ilib/test/include \
 	$(patsubst %,-I%,$(filter-out lib/os/lwip/include,$(wildcard lib/os/*/include)))
 USER_ASFLAGS := -g -Wa,--noexecstack -MMD -MP -m64 -D__ASSEMBLY__ $(USER_INCLUDES)
 USER_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \

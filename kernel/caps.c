@@ -1,6 +1,7 @@
 /* kernel/caps.c: copy, mint, boot roots, and a cap's copies and descendants. */
 #include <capops.h>
 #include <captypes.h>
+#include <console.h>
 #include <mdb.h>
 
 bool mdb_has_copies(const struct cte *cte)
@@ -24,6 +25,7 @@ static void install(struct cte *dest, const struct capability *cap)
     mdb_insert(dest);
 }
 
+// LAB 2 BEGIN copy
 errval_t caps_copy_check(const struct cte *dest, const struct cte *src, uint64_t rights)
 {
     if (cte_is_empty(src))
@@ -42,7 +44,28 @@ void caps_copy_apply(struct cte *dest, const struct cte *src, uint8_t rights)
     install(dest, &cap);
     dest->mdb.flags |= src->mdb.flags & MDB_FLAGS_COPIED; // a copy shares the object's fate
 }
+// LAB 2 STUB
+// errval_t caps_copy_check(const struct cte *dest, const struct cte *src, uint64_t rights)
+// {
+//     // LAB 2: your code here: an empty src: CAP_ERR_SLOT_EMPTY; a dest that
+//     // is not empty: CAP_ERR_SLOT_OCCUPIED; rights with a bit outside
+//     // CAP_RIGHTS_ALL: SYS_ERR_INVALID_ARGS. Changes nothing.
+//     KPRINTF_ONCE("LAB 2: caps_copy_check is not written yet (kernel/caps.c)\n");
+//     (void)dest, (void)src, (void)rights;
+//     return SYS_ERR_NOT_IMPLEMENTED;
+// }
+//
+// void caps_copy_apply(struct cte *dest, const struct cte *src, uint8_t rights)
+// {
+//     // LAB 2: your code here: put a copy of src's cap with only the rights
+//     // it has and rights allows into dest, in the mdb (install). The copy
+//     // keeps src's MDB_FLAGS_COPIED: it shares the object's fate (mdb.h).
+//     KPRINTF_ONCE("LAB 2: caps_copy_apply is not written yet (kernel/caps.c)\n");
+//     (void)dest, (void)src, (void)rights;
+// }
+// LAB 2 END
 
+// LAB 2 BEGIN mint
 // An IO cap narrowed to [first, last] is a descendant of the source, like
 // a retyped object: it must not overlap another one (mdb.h's rule that
 // unrelated objects never overlap).
@@ -91,6 +114,36 @@ void caps_mint_apply(struct cte *dest, const struct cte *src, uint8_t rights, ui
     }
     install(dest, &cap);
 }
+// LAB 2 STUB
+// errval_t caps_mint_check(const struct cte *dest, const struct cte *src, uint64_t rights,
+//                          uint64_t param1, uint64_t param2)
+// {
+//     // LAB 2: your code here: the checks of a copy (caps_copy_check), then
+//     // by captype_of(src->cap.type)->mint (captypes.h):
+//     // - CAPMINT_BADGE (endpoints): param1 is the badge, which must not be 0
+//     //   and src must not have one yet (CAP_ERR_BADGE); param2 must be 0
+//     //   (CAP_ERR_NOT_MINTABLE);
+//     // - CAPMINT_RANGE (IO ports): [param1, param2] inside src's
+//     //   [u.io.first, u.io.last], first <= last (CAP_ERR_NOT_MINTABLE). The
+//     //   same range is a copy; a narrower one is a descendant, whose bytes
+//     //   must not overlap another (cap_range, mdb_find_overlap:
+//     //   CAP_ERR_RETYPE_OVERLAP);
+//     // - any other type: both parameters 0 (CAP_ERR_NOT_MINTABLE).
+//     KPRINTF_ONCE("LAB 2: caps_mint_check is not written yet (kernel/caps.c)\n");
+//     (void)dest, (void)src, (void)rights, (void)param1, (void)param2;
+//     return SYS_ERR_NOT_IMPLEMENTED;
+// }
+//
+// void caps_mint_apply(struct cte *dest, const struct cte *src, uint8_t rights, uint64_t param1,
+//                      uint64_t param2)
+// {
+//     // LAB 2: your code here: as caps_copy_apply, with the badge or the
+//     // range of the parameters in the new cap, and no mdb flags (minted
+//     // caps are of this core's own objects).
+//     KPRINTF_ONCE("LAB 2: caps_mint_apply is not written yet (kernel/caps.c)\n");
+//     (void)dest, (void)src, (void)rights, (void)param1, (void)param2;
+// }
+// LAB 2 END
 
 errval_t caps_copy(struct cte *dest, struct cte *src, uint8_t rights)
 {

@@ -2,6 +2,7 @@
 #include <base/string.h>
 #include <capops.h>
 #include <captypes.h>
+#include <console.h>
 #include <kernel_arch.h>
 #include <mdb.h>
 
@@ -101,6 +102,7 @@ bool caps_take_remote_pending(void)
     return was;
 }
 
+// LAB 2 BEGIN revoke
 // Is n another copy, or a descendant, of cap? (They form one run in the
 // mdb, starting at cap's lower bound.)
 static bool in_run(const struct capability *cap, const struct cte *n)
@@ -137,6 +139,26 @@ static void revoke_run(struct cte *slot, bool spare)
         n = mdb_generation() == gen + 1 ? next : mdb_lower_bound(&cap);
     }
 }
+// LAB 2 STUB
+// // Delete every other copy and every descendant of the cap in slot; with
+// // spare, not those with a right that cap lacks (CAP_RIGHT_OWNER: the copy
+// // a server kept of what it handed out). slot itself stays.
+// static void revoke_run(struct cte *slot, bool spare)
+// {
+//     // LAB 2: your code here. The copies and descendants of a cap form one
+//     // run in the mdb, from mdb_lower_bound(&cap) on, each for which
+//     // mdb_compare(&n->cap, &cap) == 0 or mdb_is_ancestor(&cap, &n->cap);
+//     // walk it with mdb.next, deleting with caps_delete_apply. Careful:
+//     // - keep a copy of slot->cap: a deletion can destroy the CNode that
+//     //   holds slot (a CNode revoked that contains its own cap);
+//     // - a deletion can remove more than n (a CNode's contents), and then
+//     //   the next you saved may be gone. mdb_generation() counts the mdb's
+//     //   removals: when it went up by exactly one, next is still good;
+//     //   otherwise find your place again with mdb_lower_bound.
+//     KPRINTF_ONCE("LAB 2: revoke_run is not written yet (kernel/delete.c)\n");
+//     (void)slot, (void)spare;
+// }
+// LAB 2 END
 
 void caps_revoke_apply(struct cte *slot) { revoke_run(slot, true); }
 

@@ -1,4 +1,5 @@
 /* kernel/lmp.c: LMP endpoints: send, receive, call, notify, and cap transfer. */
+#include <console.h>
 #include <dispatch_arch.h>
 #include <kernel_arch.h>
 #include <lmp.h>
@@ -53,6 +54,7 @@ static void unlink(struct dcb **head, struct dcb **tail, struct dcb *d)
 
 static struct dcb *timed;
 
+// LAB 3 BEGIN timed_list
 static void timed_remove(struct dcb *d)
 {
     if (!d->wake_tick)
@@ -76,6 +78,29 @@ static void timed_add(struct dcb *d, uint64_t timeout_us)
     d->timed_next = timed;
     timed = d;
 }
+// LAB 3 STUB
+// // Take d off the timed list if it is on it (d->wake_tick != 0), and clear
+// // its wake_tick.
+// static void timed_remove(struct dcb *d)
+// {
+//     // LAB 3: your code here: the list is linked through d->timed_next.
+//     KPRINTF_ONCE("LAB 3: timed_remove is not written yet (kernel/lmp.c)\n");
+//     (void)d;
+// }
+//
+// // Put d, which has just blocked, on the timed list, to be woken with
+// // SYS_ERR_TIMEOUT at the first timer tick timeout_us or more from now.
+// static void timed_add(struct dcb *d, uint64_t timeout_us)
+// {
+//     // LAB 3: your code here: convert microseconds to ticks of
+//     // arch_timer_hz() rounding up (whole seconds apart, or the product
+//     // can overflow), at least 1 tick; d->wake_tick is the tick number
+//     // (arch_timer_ticks()) to wake at, never 0 (0 means "not timed").
+//     KPRINTF_ONCE("LAB 3: timed_add is not written yet (kernel/lmp.c)\n");
+//     (void)d, (void)timeout_us;
+//     (void)timed; // the list's head: yours to use
+// }
+// LAB 3 END
 
 static void block(struct dcb *d, struct endpoint *ep, bool sending)
 {
@@ -118,6 +143,7 @@ static void wake(struct dcb *d, errval_t err, const uint64_t *words, unsigned n)
 
 // ---- Delivery ----
 
+// LAB 3 BEGIN deliver
 // Copy the sender's cap into the receiver's named slot, without OWNER (the
 // receiver's revoke cannot reach the sender's copy); returns LMP_RECV_*.
 static uint64_t transfer_cap(struct dcb *from, const struct lmp_msg *m, struct dcb *to)
@@ -148,11 +174,43 @@ static void deliver(struct dcb *sender, const struct lmp_msg *m, struct dcb *to,
     to->recv_slot_level = 0;
     wake(to, SYS_ERR_OK, res, LMP_MSG_WORDS + 2);
 }
+// LAB 3 STUB
+// // Copy the sender's cap into the receiver's named slot, without OWNER (the
+// // receiver's revoke cannot reach the sender's copy); returns LMP_RECV_*.
+// static uint64_t transfer_cap(struct dcb *from, const struct lmp_msg *m, struct dcb *to)
+// {
+//     // LAB 3: your code here: nothing (0) unless m->flags has
+//     // LMP_FLAG_SEND_CAP. LMP_RECV_CAP when the cap m names in from's
+//     // CSpace (m->send_cap, m->send_cap_level) was copied into the empty
+//     // slot to named (to->recv_slot, to->recv_slot_level; level 0: it named
+//     // none); LMP_RECV_CAP_LOST when anything is missing or fails
+//     // (caps_lookup_slot, an empty source, an occupied slot, caps_copy). The
+//     // message is delivered either way.
+//     KPRINTF_ONCE("LAB 3: transfer_cap is not written yet (kernel/lmp.c)\n");
+//     (void)from, (void)m, (void)to;
+//     return LMP_RECV_CAP_LOST;
+// }
+//
+// // Hand message m from sender (NULL for the kernel) to the receiver, which
+// // is either blocked (woken) or the current dispatcher in SYS_RECV.
+// static void deliver(struct dcb *sender, const struct lmp_msg *m, struct dcb *to, uint64_t rflags)
+// {
+//     // LAB 3: your code here: the receiver's result (wake) is SYS_ERR_OK
+//     // and LMP_MSG_WORDS + 2 words: the badge, the message's words, and the
+//     // LMP_RECV_* flags (rflags, with transfer_cap's for a sender's
+//     // message). Its receive slot is used up (recv_slot_level = 0).
+//     KPRINTF_ONCE("LAB 3: deliver is not written yet (kernel/lmp.c)\n");
+//     (void)sender, (void)m, (void)rflags;
+//     (void)transfer_cap; // yours to use
+//     wake(to, SYS_ERR_NOT_IMPLEMENTED, NULL, 0);
+// }
+// LAB 3 END
 
 // Receive on ep for d: take a queued sender's message or a pending
 // notification if there is one; else block d (unless nonblock).
 static void receive(struct dcb *d, struct endpoint *ep, bool nonblock);
 
+// LAB 3 BEGIN rendezvous
 // The sender's message has been taken: it continues, or for SYS_CALL it
 // now waits for the reply on its reply endpoint.
 static void sender_done(struct dcb *s)
@@ -210,6 +268,50 @@ static struct dcb *send(struct dcb *d, struct endpoint *ep, bool nonblock)
     }
     return NULL;
 }
+// LAB 3 STUB
+// // The sender's message has been taken: it continues, or for SYS_CALL it
+// // now waits for the reply on its reply endpoint.
+// static void sender_done(struct dcb *s)
+// {
+//     // LAB 3: your code here. A send (!s->call_pending): s's result is
+//     // SYS_ERR_OK and it is ready (wake). A call: s->call_pending = 0, then
+//     // s receives (blocking) on the endpoint its s->reply_ep and
+//     // s->reply_ep_level name, which must be an Endpoint
+//     // (CAP_ERR_WRONG_TYPE) with CAP_RIGHT_READ (CAP_ERR_NO_RIGHTS); any
+//     // error is s's result. (It may be blocked on the endpoint it sent on:
+//     // not any more, blocked_on = NULL.)
+//     KPRINTF_ONCE("LAB 3: sender_done is not written yet (kernel/lmp.c)\n");
+//     wake(s, SYS_ERR_NOT_IMPLEMENTED, NULL, 0);
+// }
+//
+// static void receive(struct dcb *d, struct endpoint *ep, bool nonblock)
+// {
+//     // LAB 3: your code here. In this order: the first sender queued on
+//     // ep (its message, d->out, is delivered and the sender is done); else
+//     // a pending notification (delivered as a message from the kernel with
+//     // the bits as its badge, LMP_RECV_NOTIFY, and no longer pending); else
+//     // LMP_ERR_NO_MESSAGE for nonblock; else d blocks on ep (block).
+//     KPRINTF_ONCE("LAB 3: receive is not written yet (kernel/lmp.c)\n");
+//     (void)ep, (void)nonblock;
+//     (void)sender_done; // yours to use
+//     arch_syscall_result(d, SYS_ERR_NOT_IMPLEMENTED, NULL, 0);
+// }
+//
+// // Send d's message d->out on ep: to a waiting receiver at once, else
+// // queue d (blocking) or fail (non-blocking). Returns the receiver woken.
+// static struct dcb *send(struct dcb *d, struct endpoint *ep, bool nonblock)
+// {
+//     // LAB 3: your code here. The first receiver queued on ep gets the
+//     // message and d is done (sender_done). With none: for nonblock,
+//     // LMP_ERR_NOT_LISTENING and no call pending any more; else d blocks
+//     // on ep as a sender.
+//     KPRINTF_ONCE("LAB 3: send is not written yet (kernel/lmp.c)\n");
+//     (void)ep, (void)nonblock;
+//     d->call_pending = 0;
+//     arch_syscall_result(d, SYS_ERR_NOT_IMPLEMENTED, NULL, 0);
+//     return NULL;
+// }
+// LAB 3 END
 
 // ---- System calls ----
 
@@ -281,6 +383,7 @@ void lmp_sys_send(struct dcb *cur)
     directed_yield(cur, send(cur, endpoint_of(ep), cur->out.flags & LMP_FLAG_NONBLOCK));
 }
 
+// LAB 3 BEGIN timed_recv
 void lmp_sys_recv(struct dcb *cur)
 {
     struct capability *ep;
@@ -320,6 +423,34 @@ void lmp_timer_expire(uint64_t now)
         sched_make_ready(d);
     }
 }
+// LAB 3 STUB
+// void lmp_sys_recv(struct dcb *cur)
+// {
+//     // LAB 3: your code here. The arguments (arch_syscall_arg): 0 the
+//     // endpoint's capref (syscall_endpoint, which needs CAP_RIGHT_READ),
+//     // 1 the flags (only LMP_FLAG_NONBLOCK and LMP_FLAG_TIMEOUT, else
+//     // SYS_ERR_INVALID_ARGS), 2 the capref of the slot a cap sent is to go
+//     // to (cur->recv_slot, recv_slot_level), 3 the timeout in microseconds
+//     // (with LMP_FLAG_TIMEOUT; 0 is SYS_ERR_INVALID_ARGS). An error is
+//     // cur's result at once. Then receive; if that blocked cur
+//     // (cur->state == DISP_STATE_BLOCKED) and the receive is timed, put cur
+//     // on the timed list.
+//     KPRINTF_ONCE("LAB 3: lmp_sys_recv is not written yet (kernel/lmp.c)\n");
+//     (void)receive; // yours to use
+//     arch_syscall_result(cur, SYS_ERR_NOT_IMPLEMENTED, NULL, 0);
+// }
+//
+// void lmp_timer_expire(uint64_t now)
+// {
+//     // LAB 3: your code here: every dispatcher on the timed list whose
+//     // wake_tick has come (<= now) leaves the list and its endpoint
+//     // (lmp_unblock) and is made ready with SYS_ERR_TIMEOUT. Take it off
+//     // the list before lmp_unblock, which would otherwise search the list
+//     // for it while you walk it.
+//     KPRINTF_ONCE("LAB 3: lmp_timer_expire is not written yet (kernel/lmp.c)\n");
+//     (void)now;
+// }
+// LAB 3 END
 
 void lmp_sys_call(struct dcb *cur)
 {

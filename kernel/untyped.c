@@ -2,9 +2,11 @@
 #include <base/string.h>
 #include <capops.h>
 #include <captypes.h>
+#include <console.h>
 #include <kernel_arch.h>
 #include <mdb.h>
 
+// LAB 2 BEGIN retype_check
 // The rules for objsize of type t; *align gets the objects' alignment.
 static errval_t check_size(const struct captype *t, uint64_t objsize, uint64_t *align)
 {
@@ -56,7 +58,38 @@ errval_t caps_retype_check(const struct cte *src, uint64_t type, uint64_t offset
         return CAP_ERR_RETYPE_SIZE;
     return SYS_ERR_OK;
 }
+// LAB 2 STUB
+// errval_t caps_retype_check(const struct cte *src, uint64_t type, uint64_t offset,
+//                            uint64_t objsize, uint64_t count)
+// {
+//     // LAB 2: your code here: check, changing nothing, that src may be
+//     // retyped into count objects of type, each objsize bytes, from offset
+//     // bytes into it (capops.h; docs/caps.md, "Retype"). In this order, as
+//     // check_retype expects:
+//     // - an empty src: CAP_ERR_SLOT_EMPTY; no CAP_RIGHT_WRITE: CAP_ERR_NO_RIGHTS;
+//     // - src->mdb.flags with MDB_FLAG_FOREIGN or MDB_FLAG_EXPORTED: CAP_ERR_REMOTE;
+//     // - a type that is not a type (ObjType_Num) or whose captype_of(type)->sources
+//     //   lacks src's type: CAP_ERR_RETYPE_TYPE;
+//     // - a size the type does not take: CAP_ERR_RETYPE_SIZE (untyped types: a
+//     //   whole number of pages; L1CNode: a power of two of slots, at least
+//     //   L1_CNODE_MIN_SLOTS and at most 2^31; the others: exactly t->size);
+//     // - count == 0: CAP_ERR_RETYPE_COUNT;
+//     // - an offset that is not a multiple of the objects' alignment (t->align,
+//     //   or for a type without one the size up to a page): SYS_ERR_ALIGNMENT;
+//     // - objects that do not fit inside src (offset + count * objsize can
+//     //   wrap: divide instead): CAP_ERR_RETYPE_RANGE;
+//     // - the same type, offset 0 and all of src, which would be a copy:
+//     //   CAP_ERR_RETYPE_SIZE.
+//     KPRINTF_ONCE("LAB 2: caps_retype_check is not written yet (kernel/untyped.c)\n");
+//     (void)src, (void)type, (void)offset, (void)objsize, (void)count;
+//     return SYS_ERR_NOT_IMPLEMENTED;
+// }
+// LAB 2 END
 
+// Set by caps_retype_keep_data for one retype: Frames keep their bytes.
+static bool keep_data;
+
+// LAB 2 BEGIN retype_apply
 errval_t caps_retype_check_overlap(const struct cte *src, uint64_t offset, uint64_t objsize,
                                    uint64_t count)
 {
@@ -67,9 +100,6 @@ errval_t caps_retype_check_overlap(const struct cte *src, uint64_t offset, uint6
         return CAP_ERR_RETYPE_OVERLAP;
     return SYS_ERR_OK;
 }
-
-// Set by caps_retype_keep_data for one retype: Frames keep their bytes.
-static bool keep_data;
 
 void caps_retype_apply(struct cte *src, enum objtype type, uint64_t offset, uint64_t objsize,
                        uint64_t count, struct cte *dest)
@@ -87,6 +117,29 @@ void caps_retype_apply(struct cte *src, enum objtype type, uint64_t offset, uint
         mdb_insert(d);
     }
 }
+// LAB 2 STUB
+// errval_t caps_retype_check_overlap(const struct cte *src, uint64_t offset, uint64_t objsize,
+//                                    uint64_t count)
+// {
+//     // LAB 2: your code here: CAP_ERR_RETYPE_OVERLAP when the new objects'
+//     // bytes overlap an object already made from src (cap_range,
+//     // mdb_find_overlap: mdb.h).
+//     KPRINTF_ONCE("LAB 2: caps_retype_check_overlap is not written yet (kernel/untyped.c)\n");
+//     (void)src, (void)offset, (void)objsize, (void)count;
+//     return SYS_ERR_NOT_IMPLEMENTED;
+// }
+//
+// void caps_retype_apply(struct cte *src, enum objtype type, uint64_t offset, uint64_t objsize,
+//                        uint64_t count, struct cte *dest)
+// {
+//     // LAB 2: your code here: make the count objects in dest[0..count), each
+//     // a descendant of src with src's rights (cap_init_object, mdb_insert).
+//     // A type with CAPTYPE_ZEROED has its memory zeroed before its cap exists
+//     // (kmem_ptr), except a Frame while keep_data is set.
+//     KPRINTF_ONCE("LAB 2: caps_retype_apply is not written yet (kernel/untyped.c)\n");
+//     (void)src, (void)type, (void)offset, (void)objsize, (void)count, (void)dest;
+// }
+// LAB 2 END
 
 errval_t caps_retype(struct cte *src, enum objtype type, uint64_t offset, uint64_t objsize,
                      uint64_t count, const struct capability *dest_cnode, uint32_t dest_slot)

@@ -23,7 +23,8 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EXIT_NAMES = {33: "pass", 35: "fail", 37: "panic"}
+# isa-debug-exit's statuses, and 0: the guest switched the machine off (ACPI S5).
+EXIT_NAMES = {33: "pass", 35: "fail", 37: "panic", 0: "poweroff"}
 TEST_LINE = re.compile(r"TEST (PASS|FAIL) (\S+?)(?::\s*(.*))?\r?$", re.M)
 ERASE_LINE = "\r\x1b[K"  # the console takes its edit line off the screen
 SIGNALS = {6: "SIGABRT", 9: "SIGKILL", 11: "SIGSEGV", 15: "SIGTERM"}
@@ -34,7 +35,7 @@ class Timeout(Exception):
 
 
 def exit_name(status):
-    """The meaning of a QEMU exit status: pass, fail, panic, or 'status N'."""
+    """The meaning of a QEMU exit status: pass, fail, panic, poweroff, or 'status N'."""
     if status is None:
         return "running"
     if status < 0:
@@ -249,6 +250,13 @@ def symbolize(text, elf):
     if not m or not os.path.exists(elf):
         return ""
     addrs = m.group(1).split()
-    r = subprocess.run(["addr2line", "-f", "-p", "-e", elf, *addrs], capture_output=True,
+    r = subprocess.run(["addr2line", "-f", "-i", "-p", "-e", elf, *addrs], capture_output=True,
                        text=True)
-    return "".join(f"    {a}: {line}\n" for a, line in zip(addrs, r.stdout.splitlines()))
+    # With -i, a function inlined at an address adds " (inlined by) ..." lines.
+    frames = []
+    for line in r.stdout.splitlines():
+        if line.startswith(" (inlined by)") and frames:
+            frames[-1] += f"\n        {line.strip()}"
+        else:
+            frames.append(line)
+    return "".join(f"    {a}: {frame}\n" for a, frame in zip(addrs, frames))

@@ -308,6 +308,10 @@ errval_t igb_pf_set_antispoof(struct igb_pf *pf, unsigned pool, bool on)
     return on && pf->emulated ? IGB_ERR_NO_ANTISPOOF : SYS_ERR_OK;
 }
 
+// igb_pf_spoof_events hands WVBR over as it reads it.
+_Static_assert(IGB_SPOOF_MAC(7) == IGB_WVBR_MAC(7) && IGB_SPOOF_VLAN(7) == IGB_WVBR_VLAN(7),
+               "IGB_SPOOF_* are WVBR's bits");
+
 uint32_t igb_pf_spoof_events(struct igb_pf *pf)
 {
     return pf->emulated || !pf->num_vfs ? 0 : igb_pf_rd(pf, IGB_WVBR);

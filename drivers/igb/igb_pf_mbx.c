@@ -104,6 +104,7 @@ errval_t igb_pf_mailbox_poll(struct igb_pf *pf, struct igb_mbx_event *ev, unsign
     *n = 0;
     if (!pf->num_vfs)
         return IGB_ERR_NOT_RESET;
+    igb_pf_wr(pf, IGB_ICR, IGB_ICR_VMMB); // before looking: a later post raises it anew
     uint32_t mask = (1u << pf->num_vfs) - 1;
     uint32_t flr = igb_pf_rd(pf, IGB_VFLRE) & mask;
     if (flr)
@@ -122,5 +123,27 @@ errval_t igb_pf_mailbox_poll(struct igb_pf *pf, struct igb_mbx_event *ev, unsign
         if ((icr & IGB_MBVFICR_VFREQ(vf)) && serve(pf, vf, &e))
             push(ev, max, n, e);
     }
+    return SYS_ERR_OK;
+}
+
+// QEMU's igb_msix_notify: cause c goes to VF 8 - (c + 2) / 3 if that VF is
+// enabled, else to the PF's own table, which has 10 entries.
+static bool pf_vector(const struct igb_pf *pf, unsigned c)
+{
+    return c < 10 && 8 - (c + 2) / 3 >= pf->num_vfs;
+}
+
+errval_t igb_pf_mailbox_irq(struct igb_pf *pf, unsigned vector)
+{
+    if (!pf->num_vfs)
+        return IGB_ERR_NOT_RESET;
+    if (!pf_vector(pf, vector))
+        return SYS_ERR_INVALID_ARGS;
+    uint32_t misc = igb_pf_rd(pf, IGB_IVAR_MISC) & ~(0xffu << 8);
+    igb_pf_wr(pf, IGB_IVAR_MISC, misc | IGB_IVAR_MISC_OTHER(vector));
+    igb_pf_wr(pf, IGB_EIAC, igb_pf_rd(pf, IGB_EIAC) | 1u << vector);
+    igb_pf_wr(pf, IGB_ICR, IGB_ICR_VMMB); // a stale cause would hide the next one
+    igb_pf_wr(pf, IGB_IMS, IGB_ICR_VMMB);
+    igb_pf_wr(pf, IGB_EIMS, 1u << vector);
     return SYS_ERR_OK;
 }

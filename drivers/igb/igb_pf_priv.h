@@ -1,7 +1,10 @@
 /* drivers/igb/igb_pf_priv.h: what igb_pf.c and igb_pf_mbx.c share inside the PF driver. */
 #pragma once
 
+#include <igb/igb_defines.h>
+#include <igb/igb_mbx.h>
 #include <igb/igb_pf.h>
+#include <igb/igb_regs.h>
 
 uint32_t igb_pf_rd(const struct igb_pf *pf, uint32_t off);
 void igb_pf_wr(struct igb_pf *pf, uint32_t off, uint32_t v);

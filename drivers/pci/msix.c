@@ -46,3 +46,14 @@ void pci_msix_enable(const struct pci_cfg *c, struct pci_bdf b, struct pci_msix 
     x->enabled = on;
     x->function_mask = false;
 }
+
+errval_t pci_msix_route(const struct pci_cfg *c, struct pci_bdf b, struct pci_msix *x,
+                        const struct pci_msix_table *t, unsigned i, uint64_t addr, uint32_t data)
+{
+    errval_t err = pci_msix_set(t, i, addr, data);
+    if (err_is_ok(err))
+        err = pci_msix_mask(t, i, false);
+    if (err_is_ok(err))
+        pci_msix_enable(c, b, x, true);
+    return err;
+}

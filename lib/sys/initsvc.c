@@ -62,9 +62,10 @@ errval_t name_lookup(const char *name, capref_t *bind_cap)
 
 errval_t name_lookup_wait(const char *name, uint64_t timeout_ms, capref_t *bind_cap)
 {
-    uint64_t hz = sys_tsc_hz(), end = sys_rdtsc() + timeout_ms * (hz / 1000);
+    // (A clock not running yet, sys_tsc_hz() 0, means no wait, not forever.)
+    uint64_t end = sys_tsc_hz() ? sys_clock_us() + timeout_ms * 1000 : 0;
     errval_t err;
-    while (err_has(err = name_lookup(name, bind_cap), NAME_ERR_NOT_FOUND) && sys_rdtsc() < end)
+    while (err_has(err = name_lookup(name, bind_cap), NAME_ERR_NOT_FOUND) && sys_clock_us() < end)
         sys_yield();
     return err;
 }

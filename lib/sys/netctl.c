@@ -54,12 +54,6 @@ errval_t netctl_vnic_destroy(capref_t vnic)
     return call(NETCTL_VNIC_DESTROY, 0, 0, 0, vnic, NULL, &r);
 }
 
-errval_t netctl_mailbox(void)
-{
-    struct rpc_result r;
-    return call(NETCTL_MAILBOX, 0, 0, 0, NULL_CAP, NULL, &r);
-}
-
 errval_t netctl_filter_create(capref_t vnic, const struct netctl_filter *f, capref_t *cap)
 {
     struct rpc_result r;

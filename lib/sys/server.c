@@ -4,6 +4,7 @@
 #include <sys/capops.h>
 #include <sys/failpoint.h>
 #include <sys/initsvc.h>
+#include <sys/irq.h>
 #include <sys/lmp.h>
 #include <sys/server.h>
 #include <sys/slot.h>
@@ -82,10 +83,7 @@ static MUST_CHECK errval_t watch(struct server *s, uint64_t pid, struct proc_lim
     errval_t err = SYS_ERR_OK;
     if (!s->watch_note) {
         capref_t note;
-        err = slot_alloc(&note);
-        if (err_is_ok(err))
-            err = cap_mint(note, s->ep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | SERVER_CLIENT_ENDED_BIT,
-                           0);
+        err = notify_cap(s->ep, SERVER_CLIENT_ENDED_BIT, &note);
         if (err_is_fail(err))
             return err;
         s->watch_note = note;

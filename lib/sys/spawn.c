@@ -2,6 +2,7 @@
 #include <base/elf.h>
 #include <kpi/dispatcher.h>
 #include <kpi/init.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/capops.h>
 #include <sys/failpoint.h>
@@ -197,6 +198,7 @@ static MUST_CHECK errval_t make_frame(struct carve *c, const struct plan *p, uin
     return err;
 }
 
+// LAB 5 BEGIN load_segments
 static MUST_CHECK errval_t load_segments(struct carve *c, const struct plan *p, uint32_t first_pt,
                                          const uint8_t *file)
 {
@@ -224,6 +226,21 @@ static MUST_CHECK errval_t load_segments(struct carve *c, const struct plan *p, 
     }
     return SYS_ERR_OK;
 }
+// LAB 5 STUB
+// // Back each segment of p->elf with frames mapped at its pages in the
+// // domain (make_frame: one frame per piece of the segment inside one 2 MiB
+// // page table, writable if ELF_PF_W, executable if ELF_PF_X), and copy
+// // its filesz bytes from file + offset into them (fill); the rest of
+// // memsz stays zero (frames are zeroed when made).
+// static MUST_CHECK errval_t load_segments(struct carve *c, const struct plan *p,
+//                                          uint32_t first_pt, const uint8_t *file)
+// {
+//     // LAB 5: your code here
+//     (void)c, (void)p, (void)first_pt, (void)file;
+//     printf("LAB 5: load_segments is not written yet (lib/sys/spawn.c)\n");
+//     return SYS_ERR_NOT_IMPLEMENTED;
+// }
+// LAB 5 END
 
 static MUST_CHECK errval_t make_args(struct spawn *sp, capref_t frame, int argc,
                                      const char *const *argv, uint64_t pid)

@@ -1,4 +1,5 @@
 /* lib/sys/ump.c: UMP rings in shared memory (see sys/ump.h). */
+#include <stdio.h>
 #include <string.h>
 #include <sys/sys.h>
 #include <sys/trace.h>
@@ -32,6 +33,7 @@ void ump_init(struct ump_chan *c, void *buf, size_t bytes, bool side_a)
     };
 }
 
+// LAB 6 BEGIN ump_ring
 bool ump_pending(const struct ump_chan *c)
 {
     return c->rx[c->rx_seq % c->slots].seq == c->rx_seq + 1;
@@ -81,6 +83,52 @@ bool ump_prepare_sleep(struct ump_chan *c)
     full_fence(); // the flag before the last look
     return ump_pending(c) || c->rx_hdr->closed;
 }
+// LAB 6 STUB
+// // The contracts are in lib/sys/include/sys/ump.h. Our transmit ring is
+// // c->tx (c->slots messages) under c->tx_hdr, whose acked and sleeping
+// // the receiver writes; message n (1, 2, ...) goes in slot (n-1) % slots
+// // and is there once its seq is n. Order the stores (payload, then seq)
+// // and loads (seq, then payload) with compiler_fence and full_fence.
+// // trace_id and sys_trace (sys/trace.h) are yours to use: the trace
+// // records TRACE_USER_UMP_SEND and _RECV with the ring's id and the seq.
+// bool ump_pending(const struct ump_chan *c)
+// {
+//     // LAB 6: your code here
+//     (void)c;
+//     return false;
+// }
+//
+// static void not_written(const char *what)
+// {
+//     static bool told;
+//     if (!told)
+//         printf("LAB 6: %s is not written yet (lib/sys/ump.c)\n", what);
+//     told = true;
+// }
+//
+// errval_t ump_send(struct ump_chan *c, const uint64_t w[UMP_WORDS])
+// {
+//     // LAB 6: your code here
+//     (void)c, (void)w, (void)trace_id;
+//     not_written("ump_send");
+//     return SYS_ERR_NOT_IMPLEMENTED;
+// }
+//
+// errval_t ump_recv(struct ump_chan *c, uint64_t w[UMP_WORDS])
+// {
+//     // LAB 6: your code here
+//     (void)c, (void)w;
+//     not_written("ump_recv");
+//     return SYS_ERR_NOT_IMPLEMENTED;
+// }
+//
+// bool ump_prepare_sleep(struct ump_chan *c)
+// {
+//     // LAB 6: your code here: set the flag, then look again
+//     (void)c;
+//     return true; // do not sleep
+// }
+// LAB 6 END
 
 void ump_awake(struct ump_chan *c) { c->rx_hdr->sleeping = 0; }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/capops.h>
 #include <sys/initsvc.h>
+#include <sys/irq.h>
 #include <sys/lmp.h>
 #include <sys/slot.h>
 #include <sys/vspace.h>
@@ -21,7 +22,7 @@ static MUST_CHECK errval_t wake_setup(void)
         return SYS_ERR_OK;
     errval_t err;
     struct rpc_chan *ch = initsvc_chan(&err);
-    capref_t v = NULL_CAP, note = NULL_CAP;
+    capref_t v = NULL_CAP;
     struct rpc_result r;
     if (err_is_ok(err))
         err = slot_alloc(&v);
@@ -30,13 +31,7 @@ static MUST_CHECK errval_t wake_setup(void)
     if (err_is_ok(err))
         err = err_is_fail(r.err) ? r.err : r.got_cap ? SYS_ERR_OK : LMP_ERR_CAP_TRANSFER;
     if (err_is_ok(err))
-        err = slot_alloc(&note);
-    if (err_is_ok(err))
-        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | UMP_WAKE_BIT, 0);
-    if (err_is_ok(err))
-        err = invoke_irqdest_connect(v, note);
-    if (note)
-        cap_destroy(note);
+        err = irq_connect(v, cap_selfep, UMP_WAKE_BIT);
     if (err_is_ok(err))
         wake_cap = v;
     return err;

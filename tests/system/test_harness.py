@@ -63,7 +63,7 @@ def run(ctx):
     ctx.check("a prompt erased in the chunk that drew it is seen by expect()",
               caught is not None and caught.group(1) == "run x\nout\n" and
               m.out == "run x\nout\nbg 1\nbg 2\n", f"{caught!r}, out {m.out!r}")
-    names = {33: "pass", 35: "fail", 37: "panic", 0: "status 0", -15: "killed by signal 15 (SIGTERM)",
+    names = {33: "pass", 35: "fail", 37: "panic", 0: "poweroff", 1: "status 1", -15: "killed by signal 15 (SIGTERM)",
              -6: "killed by signal 6 (SIGABRT)", None: "running"}
     wrong = {s: sietchtest.exit_name(s) for s, n in names.items() if sietchtest.exit_name(s) != n}
     ctx.check("QEMU's endings are named", not wrong, f"{wrong}")

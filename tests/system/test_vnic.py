@@ -23,7 +23,8 @@ from test_shell import PROMPT, Shell, seen, services_up  # noqa: E402
 
 CHECKS = ["vnic.open", "vnic.vf_granted_and_confined", "vnic.arp_gateway", "vnic.filter_caps",
           "vnic.filters_enforced", "vnic.rx_mode_in_device", "vnic.stale_cap",
-          "vnic.rate_limit_unsupported", "vnic.vlan", "vnic.not_owner", "vnic.list", "vnic.close_frees"]
+          "vnic.rate_limit_unsupported", "vnic.vlan", "vnic.not_owner", "vnic.list",
+          "vnic.mailbox_unprompted", "vnic.close_frees"]
 SIZES = sorted(set([1, 2, 17, 63, 64, 65, 255, 256, 511, 512, 1000, 1024, 1471, 1472] +
                    random.Random(8).sample(range(1, 1473), 16)))
 DONE = b"vnictest-done"

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <sys/capops.h>
 #include <sys/devices.h>
+#include <sys/irq.h>
 #include <sys/lmp.h>
 #include <sys/ram.h>
 #include <sys/slot.h>
@@ -91,19 +92,13 @@ errval_t iommu_setup(const struct acpi_dmar *dmar)
     if (!regs)
         return SYS_ERR_NOT_FOUND;
     struct mmio mmio = mmio_direct(regs);
-    capref_t note = NULL_CAP, vec = cap_at(IRQCN_L1, FAULT_VECTOR);
+    capref_t vec = cap_at(IRQCN_L1, FAULT_VECTOR);
     uint64_t addr;
     uint32_t data;
     errval_t err = vtd_unit_init(&unit, &mmio, dmar->haw, alloc_page, NULL);
     // Fault events arrive as a notification on our endpoint.
     if (err_is_ok(err))
-        err = slot_alloc(&note);
-    if (err_is_ok(err))
-        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | FAULT_NOTIFY, 0);
-    if (err_is_ok(err))
-        err = invoke_irqdest_connect(vec, note);
-    if (note)
-        cap_destroy(note);
+        err = irq_connect(vec, cap_selfep, FAULT_NOTIFY);
     if (err_is_ok(err))
         err = invoke_irqdest_get_msi(vec, &addr, &data);
     if (err_is_fail(err))

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/capops.h>
 #include <sys/initsvc.h>
+#include <sys/irq.h>
 #include <sys/slot.h>
 
 // The drivers devmgr knows: a device's IDs and the boot module to start.
@@ -32,9 +33,7 @@ errval_t owners_watch(uint64_t pid)
     if (nwatched == MAX_WATCHED)
         return SYS_ERR_NO_MEMORY;
     capref_t note;
-    errval_t err = slot_alloc(&note);
-    if (err_is_ok(err))
-        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | WATCH_NOTIFY, 0);
+    errval_t err = notify_cap(cap_selfep, WATCH_NOTIFY, &note);
     if (err_is_ok(err))
         err = proc_watch(pid, note);
     if (note)

@@ -8,9 +8,11 @@
  * assigns, granted through devmgr to the process that asked, which drives
  * it itself; when that process ends, netctl takes the VF back (reset,
  * filters gone) and devmgr detaches it. netctl answers the VFs' mailbox
- * requests (a VF may not choose its MAC) whenever it runs.
+ * requests (a VF may not choose its MAC) when the PF's mailbox interrupt
+ * says a VF posted one: a VF's driver needs no call to netctl for that.
  */
 #include "netctl.h"
+#include <base/wire.h>
 #include <pci/pci_regs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +91,33 @@ static unsigned link_node(const uint8_t pf_mac[6])
     return (unsigned)(pf_mac[5] - 0x56);
 }
 
+// VF mailbox posts and VF resets as the PF's MSI-X entry 0, a notification
+// on our endpoint (MAILBOX_NOTIFY): QEMU raises ICR.VMMB for both.
+static MUST_CHECK errval_t mailbox_irq_setup(void)
+{
+    struct pci_cfg cfg = pci_page_cfg(&nc.page);
+    struct pci_msix x;
+    uint16_t off;
+    capref_t bar;
+    uint64_t bytes;
+    void *table;
+    errval_t err = pci_cap_find(&cfg, nc.page.bdf, PCI_CAP_ID_MSIX, &off);
+    if (err_is_ok(err))
+        err = pci_msix_read(&cfg, nc.page.bdf, off, &x);
+    if (err_is_ok(err))
+        err = devmgr_bar(nc.pf_rid, x.table_bir, &bar, &bytes);
+    if (err_is_ok(err))
+        err = vspace_map(bar, bytes, MAP_WRITE, &table);
+    if (err_is_ok(err))
+        err = irq_to_endpoint(nc.pf_rid, cap_selfep, MAILBOX_NOTIFY, &nc.mailbox_irq);
+    if (err_is_fail(err))
+        return err;
+    nc.msix = (struct pci_msix_table){mmio_direct((char *)table + x.table_offset), x.table_size};
+    err = pci_msix_route(&cfg, nc.page.bdf, &x, &nc.msix, 0, nc.mailbox_irq.msi_addr,
+                         nc.mailbox_irq.msi_data);
+    return err_is_ok(err) ? igb_pf_mailbox_irq(&nc.pf, 0) : err;
+}
+
 static MUST_CHECK errval_t bring_up(void)
 {
     uint16_t first, stride;
@@ -109,11 +138,11 @@ static MUST_CHECK errval_t bring_up(void)
         *v = (struct vnic_rec){.rid = (uint16_t)(first + i * stride)};
         const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x5e, (uint8_t)node, (uint8_t)(i + 1)};
         memcpy(v->mac, mac, 6);
-        v->ip = htonl_u32(0x0a00020f + 32 * node + i);
+        v->ip = wire_hton32(0x0a00020f + 32 * node + i);
     }
-    nc.netmask = htonl_u32(0xffffff00);
-    nc.gateway = htonl_u32(0x0a000202);
-    return SYS_ERR_OK;
+    nc.netmask = wire_hton32(0xffffff00);
+    nc.gateway = wire_hton32(0x0a000202);
+    return mailbox_irq_setup();
 }
 
 int main(int argc, char **argv)

@@ -4,7 +4,12 @@
 #include <igb/igb_pf.h>
 #include <pci/pci_enum.h>
 #include <sys/caps.h>
+#include <sys/irq.h>
 #include <sys/netctl.h>
+
+// The notification bit of the PF's mailbox interrupt (main.c sets it up,
+// server.c's notify answers it).
+#define MAILBOX_NOTIFY (1ull << 2)
 
 struct filter {
     bool used;
@@ -29,12 +34,12 @@ struct netctl {
     struct igb_pf pf;
     struct vnic_rec vnics[NETCTL_MAX_VNICS];
     uint32_t netmask, gateway;
-    uint64_t ep_id; // our endpoint's identity (identify: bytes), for filter caps
+    uint64_t ep_id;             // our endpoint's identity (identify: bytes), for filter caps
+    struct pci_msix_table msix; // the PF's MSI-X table
+    struct dev_irq mailbox_irq; // its entry 0: a VF posted to its mailbox, or reset
 };
 
 extern struct netctl nc;
-
-static inline uint32_t htonl_u32(uint32_t x) { return __builtin_bswap32(x); }
 
 // The server loop (server.c); returns only on failure.
 int netctl_serve(void);

@@ -9,6 +9,7 @@
 #include <sys/devmgr.h>
 #include <sys/failpoint.h>
 #include <sys/initsvc.h>
+#include <sys/irq.h>
 #include <sys/server.h>
 #include <sys/slot.h>
 
@@ -28,7 +29,7 @@ static void spoof_events(void)
 {
     uint32_t w = igb_pf_spoof_events(&nc.pf);
     for (unsigned i = 0; w && i < NETCTL_MAX_VNICS; i++) {
-        if (!(w & (IGB_WVBR_MAC(i) | IGB_WVBR_VLAN(i))))
+        if (!(w & (IGB_SPOOF_MAC(i) | IGB_SPOOF_VLAN(i))))
             continue;
         nc.vnics[i].spoofed++;
         printf("netctl: VNIC %u (pid %lu) sent a frame with a source address or VLAN not its "
@@ -100,10 +101,8 @@ static unsigned vnics_of(uint64_t pid)
 // Ask init to tell us when pid ends (its VNICs come back then).
 static MUST_CHECK errval_t watch(uint64_t pid)
 {
-    capref_t note = NULL_CAP;
-    errval_t err = slot_alloc(&note);
-    if (err_is_ok(err))
-        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | WATCH_NOTIFY, 0);
+    capref_t note;
+    errval_t err = notify_cap(cap_selfep, WATCH_NOTIFY, &note);
     if (err_is_ok(err))
         err = proc_watch(pid, note);
     if (note)
@@ -262,7 +261,6 @@ static void op_list(struct server_req *req, struct server_resp *resp)
 static void handle(struct server *s, struct server_req *req, struct server_resp *resp)
 {
     (void)s;
-    mailbox(); // a VF waiting for an answer may be what the caller waits for
     spoof_events();
     struct vnic_rec *v;
     switch (req->op) {
@@ -273,7 +271,6 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
             resp->err = devmgr_return(v->rid);
         }
         break;
-    case NETCTL_MAILBOX: break;
     case NETCTL_FILTER_CREATE: op_filter_create(req, resp); break;
     case NETCTL_FILTER_DESTROY: op_filter_destroy(req, resp); break;
     case NETCTL_FILTERS: op_filters(req, resp); break;
@@ -309,10 +306,13 @@ static void usage(struct server *s, uint64_t pid, uint64_t out[2])
     out[0] = vnics_of(pid);
 }
 
-// A watched process ended: its VNICs come back.
+// The PF's mailbox interrupt: a VF asked something, or reset. Or a
+// watched process ended: its VNICs come back.
 static void notify(struct server *s, uint64_t bits)
 {
     (void)s;
+    if (bits & MAILBOX_NOTIFY)
+        mailbox();
     if (!(bits & WATCH_NOTIFY))
         return;
     for (unsigned i = 0; i < NETCTL_MAX_VNICS; i++) {
@@ -343,6 +343,7 @@ int netctl_serve(void)
         .usage = usage,
     };
     srv.ep = cap_selfep;
+    mailbox(); // whatever a VF posted before the interrupt was on
     if (err_is_ok(err))
         err = name_register(NETCTL_NAME, cap_selfep);
     if (err_is_fail(err)) {

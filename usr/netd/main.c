@@ -8,6 +8,7 @@
  * MAC and each has an IPv4 address of its own; netd checks the source of
  * every frame a client sends.
  */
+#include <base/wire.h>
 #include <net/netd.h>
 #include <net/vnic.h>
 #include <os/probe.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/capops.h>
 #include <sys/initsvc.h>
+#include <sys/irq.h>
 #include <sys/server.h>
 #include <sys/slot.h>
 #include <sys/sys.h>
@@ -211,9 +213,7 @@ static void op_open(struct server_req *req, struct server_resp *resp)
                 : client_of(req->chan) ? SYS_ERR_EXISTS
                                        : SYS_ERR_OK;
     if (err_is_ok(resp->err))
-        resp->err = slot_alloc(&note);
-    if (err_is_ok(resp->err))
-        resp->err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | WATCH_NOTIFY, 0);
+        resp->err = notify_cap(cap_selfep, WATCH_NOTIFY, &note);
     if (err_is_ok(resp->err))
         resp->err = proc_watch(req->chan->pid, note);
     if (note)
@@ -222,8 +222,7 @@ static void op_open(struct server_req *req, struct server_resp *resp)
         return;
     struct client *c = &clients[k];
     memset(c, 0, sizeof(*c));
-    *c = (struct client){
-        .used = true, .pid = req->chan->pid, .ip = __builtin_bswap32(NETD_FIRST_IP + k)};
+    *c = (struct client){.used = true, .pid = req->chan->pid, .ip = wire_hton32(NETD_FIRST_IP + k)};
     struct netd_info *info = req->chan->buf;
     *info = (struct netd_info){.ip = c->ip, .netmask = vnic->netmask, .gateway = vnic->gateway};
     memcpy(info->mac, vnic->mac, 6);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/capops.h>
 #include <sys/initsvc.h>
+#include <sys/irq.h>
 #include <sys/lmp.h>
 #include <sys/rpc.h>
 #include <sys/slot.h>
@@ -78,21 +79,10 @@ static size_t console_read(char *buf, size_t len)
     return 0;
 }
 
-static MUST_CHECK errval_t mint_note(uint64_t bits, capref_t *note)
-{
-    errval_t err = slot_alloc(note);
-    if (err_is_fail(err))
-        return err;
-    err = cap_mint(*note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | bits, 0);
-    if (err_is_fail(err))
-        slot_free(*note);
-    return err;
-}
-
 errval_t console_init(void)
 {
     capref_t note;
-    errval_t err = mint_note(NOTE_UART, &note);
+    errval_t err = notify_cap(cap_selfep, NOTE_UART, &note);
     if (err_is_ok(err))
         err = serial_init(&uart, COM1, cap_at(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_EXTRA0),
                           cap_at(ROOTCN_SLOT_TASKCN, TASKCN_SLOT_EXTRA1),
@@ -130,7 +120,7 @@ static bool ended(uint64_t pid)
 enum fg_end console_wait(uint64_t pid)
 {
     capref_t note;
-    errval_t err = mint_note(NOTE_CHILD, &note);
+    errval_t err = notify_cap(cap_selfep, NOTE_CHILD, &note);
     if (err_is_ok(err)) {
         err = proc_watch(pid, note); // init keeps a copy; it ended already: PROC_ERR_NO_SUCH
         cap_destroy(note);

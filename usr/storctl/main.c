@@ -21,6 +21,7 @@
 #include <sys/devmgr.h>
 #include <sys/dma.h>
 #include <sys/initsvc.h>
+#include <sys/irq.h>
 #include <sys/lmp.h>
 #include <sys/server.h>
 #include <sys/slot.h>
@@ -48,15 +49,6 @@ bool wait_bits(uint64_t bits, uint64_t timeout_us)
     }
     sc.bits &= ~bits;
     return true;
-}
-
-// A send cap to our interrupt endpoint that signals bit.
-static MUST_CHECK errval_t signal_cap(uint64_t bit, capref_t *out)
-{
-    errval_t err = slot_alloc(out);
-    if (err_is_ok(err))
-        err = cap_mint(*out, sc.irq_ep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | bit, 0);
-    return err;
 }
 
 // ---- Bring-up ----
@@ -115,7 +107,7 @@ static MUST_CHECK errval_t confine(void)
     if (err_is_ok(err))
         err = dma_space_init(&sc.space);
     if (err_is_ok(err))
-        err = signal_cap(FAULT_BIT, &note);
+        err = notify_cap(sc.irq_ep, FAULT_BIT, &note);
     if (err_is_ok(err))
         err = devmgr_attach(sc.rid, sc.space.domain, note);
     if (note)
@@ -133,26 +125,15 @@ static MUST_CHECK errval_t confine(void)
 // Admin completions (MSI-X entry 0) as a notification on our endpoint.
 static MUST_CHECK errval_t msix_setup(void)
 {
-    capref_t irq, note = NULL_CAP;
-    uint64_t addr;
-    uint32_t data;
-    errval_t err = devmgr_irq(sc.rid, &irq, &sc.vector, &addr, &data);
-    sc.irq = err_is_ok(err) ? irq : NULL_CAP;
-    sc.msi_addr = addr;
-    sc.msi_data = data;
-    if (err_is_ok(err))
-        err = signal_cap(MSIX_BIT, &note);
-    if (err_is_ok(err))
-        err = invoke_irqdest_connect(irq, note);
-    if (note)
-        cap_destroy(note);
-    if (err_is_ok(err))
-        err = pci_msix_set(&sc.table, 0, addr, data);
-    if (err_is_ok(err))
-        err = pci_msix_mask(&sc.table, 0, false);
-    if (err_is_ok(err))
-        pci_msix_enable(&sc.cfg, sc.bdf, &sc.msix, true);
-    return err;
+    struct dev_irq irq;
+    errval_t err = irq_to_endpoint(sc.rid, sc.irq_ep, MSIX_BIT, &irq);
+    if (err_is_fail(err))
+        return err;
+    sc.irq = irq.cap;
+    sc.vector = irq.vector;
+    sc.msi_addr = irq.msi_addr;
+    sc.msi_data = irq.msi_data;
+    return pci_msix_route(&sc.cfg, sc.bdf, &sc.msix, &sc.table, 0, irq.msi_addr, irq.msi_data);
 }
 
 errval_t pf_identify(uint64_t iova, struct nvme_cqe *cqe)

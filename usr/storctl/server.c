@@ -17,6 +17,7 @@
 #include <sys/devices.h>
 #include <sys/devmgr.h>
 #include <sys/initsvc.h>
+#include <sys/irq.h>
 #include <sys/ram.h>
 #include <sys/slot.h>
 #include <sys/vspace.h>
@@ -218,9 +219,7 @@ static MUST_CHECK errval_t watch_client(struct server_chan *c)
     capref_t note;
     if (c->user)
         return SYS_ERR_OK;
-    errval_t err = slot_alloc(&note);
-    if (err_is_ok(err))
-        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | WATCH_BIT, 0);
+    errval_t err = notify_cap(cap_selfep, WATCH_BIT, &note);
     if (err_is_ok(err)) {
         err = proc_watch(c->pid, note);
         cap_destroy(note);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/capops.h>
 #include <sys/initsvc.h>
+#include <sys/irq.h>
 #include <sys/server.h>
 #include <sys/slot.h>
 
@@ -23,9 +24,7 @@ static struct vsic *vsic;
 static MUST_CHECK errval_t watch(uint64_t pid)
 {
     capref_t note;
-    errval_t err = slot_alloc(&note);
-    if (err_is_ok(err))
-        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | WATCH_BIT, 0);
+    errval_t err = notify_cap(cap_selfep, WATCH_BIT, &note);
     if (err_is_ok(err)) {
         err = proc_watch(pid, note);
         cap_destroy(note);

@@ -16,7 +16,27 @@
 /* Offset of the saved CS in the frame, before the GPRs are pushed. */
 #define CS_BEFORE_GPRS 24
 
-    .text
+/* Restore the general-purpose registers of a trap frame, in the reverse of
+ * the order the entry pushed them (struct trap_frame). */
+.macro pop_gprs
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+.endm
+
+.text
     .balign 16
     .globl trap_stubs
 trap_stubs:
@@ -57,21 +77,7 @@ trap_common:
     call trap_dispatch
     .globl trap_return
 trap_return:
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    pop_gprs
     testb $3, CS_BEFORE_GPRS(%rsp)
     jz 2f
     swapgs
@@ -82,21 +88,7 @@ trap_return:
  * mode always, so no test of the saved CS. */
     .globl trap_return_user
 trap_return_user:
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    pop_gprs
     swapgs
     add $16, %rsp                           /* vector and error code */
     iretq

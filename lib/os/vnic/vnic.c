@@ -23,6 +23,7 @@
 #include <sys/devmgr.h>
 #include <sys/dma.h>
 #include <sys/failpoint.h>
+#include <sys/irq.h>
 #include <sys/lmp.h>
 #include <sys/netctl.h>
 #include <sys/slot.h>
@@ -57,14 +58,6 @@ struct vnic {
     unsigned nfilters;
     uint64_t filtered; // IPv4 frames no filter admitted
 };
-
-// While our VF waits for the PF: let netctl answer its mailbox.
-static void poke_netctl(void *arg)
-{
-    (void)arg;
-    err_ignore(netctl_mailbox(), "a poke: if netctl does not answer, the VF's mailbox wait "
-                                 "times out and says so");
-}
 
 static struct vnic *vn(struct netq *q) { return q->impl; }
 
@@ -313,23 +306,18 @@ static void unmap_dev(capref_t *cap)
     *cap = NULL_CAP;
 }
 
-// The VF's vector, connected to a new endpoint of ours with a notify badge.
-static MUST_CHECK errval_t irq_connect(struct vnic *v, uint64_t *addr, uint32_t *data)
+// The VF's vector, connected to a new endpoint of ours with a notify badge
+// (sys/irq.h). What it made is in v, for vnic_free.
+static MUST_CHECK errval_t irq_vector(struct vnic *v, struct dev_irq *irq)
 {
-    capref_t note = NULL_CAP;
     errval_t err =
         FAILPOINT(obj_alloc_ram(&v->irq_ep, ObjType_Endpoint, OBJSIZE_ENDPOINT, &v->irq_ep_ram));
     if (err_is_ok(err))
-        err = FAILPOINT(devmgr_irq(v->info.rid, &v->irq, &v->vector, addr, data));
-    if (err_is_ok(err))
-        err = FAILPOINT(slot_alloc(&note));
-    if (err_is_ok(err))
-        err =
-            FAILPOINT(cap_mint(note, v->irq_ep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | IRQ_BADGE, 0));
-    if (err_is_ok(err))
-        err = FAILPOINT(invoke_irqdest_connect(v->irq, note));
-    if (note)
-        cap_destroy(note); // the IRQDest keeps its copy
+        err = FAILPOINT(irq_to_endpoint(v->info.rid, v->irq_ep, IRQ_BADGE, irq));
+    if (err_is_ok(err)) {
+        v->irq = irq->cap;
+        v->vector = irq->vector;
+    }
     return err;
 }
 
@@ -338,10 +326,10 @@ static MUST_CHECK errval_t irq_connect(struct vnic *v, uint64_t *addr, uint32_t 
 static MUST_CHECK errval_t irq_setup(struct vnic *v)
 {
     void *page, *table;
-    uint64_t bytes, addr;
-    uint32_t data;
+    uint64_t bytes;
     uint16_t off;
     struct pci_msix x;
+    struct dev_irq irq;
     errval_t err = map_dev(v->info.rid, -1, &v->cfg_cap, &page, &bytes);
     if (err_is_fail(err))
         return err;
@@ -357,16 +345,12 @@ static MUST_CHECK errval_t irq_setup(struct vnic *v)
     if (err_is_ok(err))
         err = map_dev(v->info.rid, x.table_bir, &v->msix_cap, &table, &bytes);
     if (err_is_ok(err))
-        err = irq_connect(v, &addr, &data);
+        err = irq_vector(v, &irq);
     if (err_is_fail(err))
         return err;
     v->msix = (struct pci_msix_table){mmio_direct((char *)table + x.table_offset), x.table_size};
-    err = FAILPOINT(pci_msix_set(&v->msix, 0, addr, data));
-    if (err_is_ok(err))
-        err = pci_msix_mask(&v->msix, 0, false);
-    if (err_is_ok(err))
-        pci_msix_enable(&cfg, v->page.bdf, &x, true);
-    return err;
+    return FAILPOINT(
+        pci_msix_route(&cfg, v->page.bdf, &x, &v->msix, 0, irq.msi_addr, irq.msi_data));
 }
 
 // Our domain: rings and buffers, the VF attached to it.
@@ -391,7 +375,7 @@ static MUST_CHECK errval_t bring_up(struct vnic *v)
     if (err_is_fail(err))
         return err;
     struct mmio mmio = mmio_direct(regs);
-    err = FAILPOINT(igb_vf_init(&v->vf, &mmio, sys_clock_us_hook, poke_netctl, NULL));
+    err = FAILPOINT(igb_vf_init(&v->vf, &mmio, sys_clock_us_hook, NULL, NULL));
     if (err_is_ok(err))
         err = FAILPOINT(igb_vf_reset(&v->vf, WAIT_US));
     if (err_is_ok(err) && memcmp(v->vf.mac, v->info.mac, 6))
@@ -528,16 +512,9 @@ struct pci_msix_table *vnic_msix(struct netq *q) { return &vn(q)->msix; }
 errval_t vnic_irq_route(struct netq *q, capref_t ep, uint64_t badge)
 {
     struct vnic *v = vn(q);
-    capref_t note;
     errval_t err = invoke_irqdest_disconnect(v->irq);
     if (err_is_ok(err))
-        err = slot_alloc(&note);
-    if (err_is_ok(err)) {
-        err = cap_mint(note, ep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | badge, 0);
-        if (err_is_ok(err))
-            err = invoke_irqdest_connect(v->irq, note);
-        cap_destroy(note);
-    }
+        err = irq_connect(v->irq, ep, badge);
     return err_is_ok(err) ? err : err_push(err, VNIC_ERR_IRQ);
 }
 

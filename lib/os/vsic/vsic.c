@@ -11,6 +11,7 @@
 #include <sys/devices.h>
 #include <sys/devmgr.h>
 #include <sys/failpoint.h>
+#include <sys/irq.h>
 #include <sys/lmp.h>
 #include <sys/slot.h>
 #include <sys/sys.h>
@@ -74,10 +75,7 @@ static MUST_CHECK errval_t queue_setup(struct vsic *v, capref_t *note)
         err = FAILPOINT(
             obj_alloc_ram(&v->irq_ep, ObjType_Endpoint, OBJSIZE_ENDPOINT, &v->irq_ep_ram));
     if (err_is_ok(err))
-        err = FAILPOINT(slot_alloc(note));
-    if (err_is_ok(err))
-        err =
-            FAILPOINT(cap_mint(*note, v->irq_ep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | IRQ_BADGE, 0));
+        err = FAILPOINT(notify_cap(v->irq_ep, IRQ_BADGE, note));
     if (err_is_fail(err))
         return err;
     v->ctrl = (struct nvme_ctrl){

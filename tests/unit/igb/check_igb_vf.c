@@ -18,6 +18,8 @@ static struct igb_pf pf;
 static struct igb_vf vf0, vf1;
 static unsigned pf_events[8]; // by kind
 static bool pf_answers;
+static bool pf_on_irq;        // the PF polls only when its mailbox vector (0) fired
+static unsigned pf_irqs_seen; // of m.pf_msix[0]
 static const uint8_t pf_mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
 static const uint8_t mac0[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x10};
 static const uint8_t mac1[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x11};
@@ -32,6 +34,9 @@ static void pf_poll(void *arg)
     unsigned n;
     if (!pf_answers || !pf.num_vfs)
         return; // a PF that is not serving VFs (yet) answers nothing
+    if (pf_on_irq && m.pf_msix[0] == pf_irqs_seen)
+        return; // asleep until the mailbox interrupt, as netctl is
+    pf_irqs_seen = m.pf_msix[0];
     ck_assert_uint_eq(igb_pf_mailbox_poll(&pf, ev, 8, &n), SYS_ERR_OK);
     for (unsigned i = 0; i < n; i++)
         pf_events[ev[i].kind]++;
@@ -61,6 +66,8 @@ static void setup(void)
     igbm_init(&m, pf_mac);
     memset(pf_events, 0, sizeof(pf_events));
     pf_answers = true;
+    pf_on_irq = false;
+    pf_irqs_seen = 0;
     struct mmio regs = igbm_pf_mmio(&m);
     ck_assert_uint_eq(igb_pf_init(&pf, &regs, igbm_clock, &m), SYS_ERR_OK);
     ck_assert_uint_eq(igb_pf_link_up(&pf, 2000000), SYS_ERR_OK);
@@ -142,6 +149,47 @@ START_TEST(test_reset_gets_mac)
     // Again, as an application restarting would.
     ck_assert_uint_eq(igb_vf_reset(&vf0, TIMEOUT_US), SYS_ERR_OK);
     ck_assert_uint_eq(pf_events[IGB_MBX_EV_RESET], 2);
+}
+END_TEST
+
+// With the mailbox interrupt on, a PF that looks only when its vector
+// fires (as netctl does) answers a VF's reset and requests unprompted:
+// the VF's reset and each request raise the vector again. Masked, the
+// same PF never hears the VF.
+START_TEST(test_mailbox_irq)
+{
+    pf_on_irq = true;
+    ck_assert_uint_eq(igb_pf_mailbox_irq(&pf, 10), SYS_ERR_INVALID_ARGS); // not the PF's
+    ck_assert_uint_eq(igb_pf_mailbox_irq(&pf, 0), SYS_ERR_OK);
+    ck_assert_uint_eq(m.pf_msix[0], 0);
+    ck_assert_uint_eq(igb_vf_reset(&vf0, TIMEOUT_US), SYS_ERR_OK);
+    ck_assert_mem_eq(vf0.mac, mac0, 6);
+    ck_assert_uint_eq(pf_events[IGB_MBX_EV_VFLR], 1);
+    ck_assert_uint_eq(pf_events[IGB_MBX_EV_RESET], 1);
+    unsigned after_reset = m.pf_msix[0];
+    ck_assert_uint_ge(after_reset, 2); // the VF's CTRL.RST (VFLRE), then VF_RESET
+    ck_assert_uint_eq(igb_vf_set_mac(&vf0, mac0, TIMEOUT_US), SYS_ERR_OK);
+    ck_assert_uint_gt(m.pf_msix[0], after_reset);
+    ck_assert_uint_eq(pf_events[IGB_MBX_EV_SET_MAC], 1);
+    // The VF's ack of the reply raised it once more; the poll clears it.
+    ck_assert_uint_eq(igbm_reg(&m, IGB_ICR) & IGB_ICR_VMMB, IGB_ICR_VMMB);
+    pf_poll(&m);
+    ck_assert_uint_eq(igbm_reg(&m, IGB_ICR) & IGB_ICR_VMMB, 0);
+
+    struct mmio regs = igbm_pf_mmio(&m);
+    mmio_write32(&regs, IGB_IMC, IGB_ICR_VMMB);
+    unsigned masked = m.pf_msix[0];
+    ck_assert_uint_eq(igb_vf_set_mac(&vf0, mac0, TIMEOUT_US), IGB_ERR_MBX_TIMEOUT);
+    ck_assert_uint_eq(m.pf_msix[0], masked);
+}
+END_TEST
+
+START_TEST(test_igb_pf_mailbox_irq_needs_vfs)
+{
+    struct igb_pf fresh;
+    struct mmio regs = igbm_pf_mmio(&m);
+    ck_assert_uint_eq(igb_pf_init(&fresh, &regs, igbm_clock, &m), SYS_ERR_OK);
+    ck_assert_uint_eq(igb_pf_mailbox_irq(&fresh, 0), IGB_ERR_NOT_RESET);
 }
 END_TEST
 
@@ -464,7 +512,7 @@ START_TEST(test_board_drops_spoofed_source)
     ck_assert_uint_eq(m.spoofed, 1);
     send_one(&vf0, 0, 1, peer, mac0, 60, 2); // as itself
     ck_assert_uint_eq(m.nwire, 1);
-    ck_assert_uint_eq(igb_pf_spoof_events(&pf), IGB_WVBR_MAC(0));
+    ck_assert_uint_eq(igb_pf_spoof_events(&pf), IGB_SPOOF_MAC(0));
     ck_assert_uint_eq(igb_pf_spoof_events(&pf), 0); // read to clear
     // A VF taken back is no longer checked (nor allowed to send).
     ck_assert_uint_eq(igb_pf_vf_reclaim(&pf, 0), SYS_ERR_OK);
@@ -750,6 +798,8 @@ static Suite *igb_vf_suite(void)
     tcase_add_test(tc, test_init_vf_not_enabled);
     tcase_add_test(tc, test_reset_gets_mac);
     tcase_add_test(tc, test_reset_errors);
+    tcase_add_test(tc, test_mailbox_irq);
+    tcase_add_test(tc, test_igb_pf_mailbox_irq_needs_vfs);
     tcase_add_test(tc, test_set_mac);
     tcase_add_test(tc, test_rings_checks);
     tcase_add_test(tc, test_tx_batch_one_doorbell);

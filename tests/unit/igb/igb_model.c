@@ -16,6 +16,7 @@
 #define EICR_MSIX_MASK   0x01ffffffu
 #define EICR_LEGACY_MASK 0x4000ffffu
 #define ICR_VMMB         BIT(8)
+#define ICR_DRSTA        BIT(30)
 #define ETH_HLEN         14
 #define VLAN_TPID        0x8100
 
@@ -105,8 +106,22 @@ static void raise_eicr(struct igb_model *m, uint32_t off, uint32_t causes)
         unsigned vfn = 8 - (c + 2) / 3;
         if (vfn < m->num_vfs)
             m->msix[vfn][(c + 2) % 3]++;
+        else if (c < IGBM_PF_VECTORS)
+            m->pf_msix[c]++;
         R(IGB_EICR) &= ~(R(IGB_EIAC) & BIT(c));
     }
+}
+
+// ICR (or IMS) gains causes: in MSI-X mode a newly pending, unmasked
+// cause other than DRSTA sets the EICR bit IVAR_MISC's "other" entry names.
+static void raise_icr(struct igb_model *m, uint32_t off, uint32_t causes)
+{
+    uint32_t old = R(IGB_ICR) & R(IGB_IMS);
+    R(off) |= causes;
+    uint32_t raised = R(IGB_ICR) & R(IGB_IMS) & ~old & ~ICR_DRSTA;
+    uint32_t ent = (R(IGB_IVAR_MISC) >> 8) & 0xff;
+    if (msix_mode(m) && raised && (ent & IGB_IVAR_VALID))
+        raise_eicr(m, IGB_EICR, BIT(ent & 0x1f));
 }
 
 static uint32_t eicr_mask(const struct igb_model *m)
@@ -163,10 +178,14 @@ static void set_pfmailbox(struct igb_model *m, unsigned vf, uint32_t val)
 
 static void set_vfmailbox(struct igb_model *m, unsigned vf, uint32_t val)
 {
-    if (val & IGB_V2P_REQ)
+    if (val & IGB_V2P_REQ) {
         R(IGB_MBVFICR) |= IGB_MBVFICR_VFREQ(vf);
-    if (val & IGB_V2P_ACK)
+        raise_icr(m, IGB_ICR, ICR_VMMB);
+    }
+    if (val & IGB_V2P_ACK) {
         R(IGB_MBVFICR) |= IGB_MBVFICR_VFACK(vf);
+        raise_icr(m, IGB_ICR, ICR_VMMB);
+    }
     if (val & IGB_V2P_VFU) {
         if (!(R(V2PMAILBOX(vf)) & IGB_V2P_PFU)) {
             R(V2PMAILBOX(vf)) |= IGB_V2P_VFU;
@@ -187,7 +206,7 @@ static void vf_reset(struct igb_model *m, unsigned vf)
     R(IGB_VFRE) &= ~BIT(vf);
     R(IGB_VFTE) &= ~BIT(vf);
     R(IGB_VFLRE) |= BIT(vf);
-    R(IGB_ICR) |= ICR_VMMB;
+    raise_icr(m, IGB_ICR, ICR_VMMB); // VFLRE and the mailbox share the cause
 }
 
 /* ---- PHY (igb_set_mdic) ---- */
@@ -661,7 +680,8 @@ static void pf_write(void *arg, uint32_t off, uint32_t v)
         for (unsigned vf = 0; (v & IGB_CTRL_EXT_PFRSTD) && vf < 8; vf++)
             R(V2PMAILBOX(vf)) = (R(V2PMAILBOX(vf)) & ~IGB_V2P_RSTI) | IGB_V2P_RSTD;
         return;
-    case IGB_IMS: R(off) |= v; return;
+    case IGB_IMS: raise_icr(m, IGB_IMS, v); return;
+    case IGB_ICR: R(off) &= ~v; return; // write 1 to clear (igb_set_icr)
     case IGB_IMC: R(IGB_IMS) &= ~v; return;
     case IGB_EICS: raise_eicr(m, IGB_EICR, v & eicr_mask(m)); return;
     case IGB_EIMS: raise_eicr(m, IGB_EIMS, v & eicr_mask(m)); return;

@@ -25,16 +25,20 @@
 #pragma once
 
 #include <base/mmio.h>
+#include <igb/igb_defines.h>
+#include <igb/igb_desc.h>
+#include <igb/igb_mbx.h>
 #include <igb/igb_regs.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define IGBM_REGS      (0x11800 / 4)
-#define IGBM_PAGES     96
-#define IGBM_IOVA_BASE 0x40000000ull
-#define IGBM_WIRE      64 // frames remembered that left on the wire
-#define IGBM_FRAME     2048
+#define IGBM_REGS       (0x11800 / 4)
+#define IGBM_PAGES      96
+#define IGBM_IOVA_BASE  0x40000000ull
+#define IGBM_WIRE       64 // frames remembered that left on the wire
+#define IGBM_FRAME      2048
+#define IGBM_PF_VECTORS 10 // the PF's own MSI-X entries (QEMU IGB_MSIX_VEC_NUM)
 
 struct igbm_frame {
     uint8_t data[IGBM_FRAME];
@@ -67,6 +71,7 @@ struct igb_model {
     struct igbm_frame wire[IGBM_WIRE];
     unsigned nwire;
     unsigned msix[8][IGB_VF_MSIX_VECTORS]; // messages sent per VF vector
+    unsigned pf_msix[IGBM_PF_VECTORS];     // messages sent per PF vector
     unsigned tdt_writes[IGB_QUEUES];
     unsigned rx_no_buffer;         // frames a queue had no room for (RXO)
     unsigned rx_queue[IGB_QUEUES]; // frames written to each queue

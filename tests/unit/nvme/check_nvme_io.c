@@ -1,9 +1,9 @@
 /* tests/unit/nvme/check_nvme_io.c: I/O queues, PRP lists, READ/WRITE/FLUSH (async and sync), errors
  * and timeouts, on the PF and on a VF, and the log on a namespace. */
 #include "model.h"
-#include <nvme/nvme_bdev.h>
 #include <nvme/nvme_virt.h>
 #include <os/log.h>
+#include <os/nvme_bdev.h>
 #include <string.h>
 #include <unit.h>
 

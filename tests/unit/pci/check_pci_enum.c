@@ -333,6 +333,30 @@ START_TEST(test_msix_table)
 }
 END_TEST
 
+// pci_msix_route: the entry gets the message and is unmasked, MSI-X goes
+// on; an entry out of range changes nothing.
+START_TEST(test_msix_route)
+{
+    static struct table_model m;
+    memset(&m, 0, sizeof(m));
+    struct pci_msix_table t = {{tm_read32, tm_read64, tm_write32, tm_write64, &m}, 4};
+    struct pci_msix x;
+    ck_assert_uint_eq(pci_msix_read(&cfg, IGB_PF, 0x70, &x), SYS_ERR_OK);
+    fake_writable(pf, 0x72, 2, PCI_MSIX_CTRL_ENABLE | PCI_MSIX_CTRL_MASKALL);
+    fake_set(pf, 0x72, 2, 0x0009 | PCI_MSIX_CTRL_MASKALL);
+    m.words[2 * 4 + 3] = PCI_MSIX_VCTRL_MASKED;
+    ck_assert_uint_eq(pci_msix_route(&cfg, IGB_PF, &x, &t, 4, 0xfee00000, 0x31),
+                      SYS_ERR_INVALID_ARGS);
+    ck_assert_uint_eq(m.nlog, 0);
+    ck_assert_uint_eq(fake_get(pf, 0x72, 2), 0x0009 | PCI_MSIX_CTRL_MASKALL);
+    ck_assert_uint_eq(pci_msix_route(&cfg, IGB_PF, &x, &t, 2, 0xfee00000, 0x31), SYS_ERR_OK);
+    ck_assert_uint_eq(m.words[2 * 4 + 0], 0xfee00000);
+    ck_assert_uint_eq(m.words[2 * 4 + 2], 0x31);
+    ck_assert(!pci_msix_masked(&t, 2));
+    ck_assert_uint_eq(fake_get(pf, 0x72, 2), 0x0009 | PCI_MSIX_CTRL_ENABLE);
+}
+END_TEST
+
 static Suite *pci_enum_suite(void)
 {
     Suite *s = suite_create("pci_enum");
@@ -346,6 +370,7 @@ static Suite *pci_enum_suite(void)
     tcase_add_test(t, test_lspci);
     tcase_add_test(t, test_ecam);
     tcase_add_test(t, test_msix_table);
+    tcase_add_test(t, test_msix_route);
     suite_add_tcase(s, t);
     return s;
 }

@@ -42,26 +42,11 @@
 #include <sys/slot.h>
 #include <sys/sys.h>
 #include <sys/thread.h>
+#include <test/report.h>
 
 // An IOVA never mapped in any domain of ours (the library hands out IOVAs
 // from the bottom up, a few MiB at most).
 #define OUTSIDE 0x7f0000000000ull
-
-static unsigned failures;
-
-static void report(const char *id, bool ok, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void report(const char *id, bool ok, const char *fmt, ...)
-{
-    char why[200];
-    __builtin_va_list ap;
-    __builtin_va_start(ap, fmt);
-    vsnprintf(why, sizeof(why), fmt, ap);
-    __builtin_va_end(ap);
-    printf("TEST %s hostile.%s: %s\n", ok ? "PASS" : "FAIL", id, why);
-    failures += !ok;
-}
 
 // A deterministic generator (xorshift), seeded from the command line.
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -515,7 +500,7 @@ static void attack_spoof(unsigned n)
     // VNIC 0's identity (the neighbour's), and slirp's gateway.
     const uint8_t victim[6] = {0x52, 0x54, 0x00, 0x5e, 0x00, 0x01};
     const uint8_t gateway[6] = {0x52, 0x55, 0x0a, 0x00, 0x02, 0x02};
-    uint32_t victim_ip = __builtin_bswap32(0x0a00020f), gw_ip = __builtin_bswap32(0x0a000202);
+    uint32_t victim_ip = wire_hton32(0x0a00020f), gw_ip = wire_hton32(0x0a000202);
     unsigned sent = 0;
     for (unsigned i = 0; i < n && err_is_ok(err); i++) {
         struct netq_pkt p;
@@ -636,6 +621,8 @@ static void attack_privileged(uint64_t victim)
 
 int main(int argc, char **argv)
 {
+    test_id_prefix = "hostile.";
+    test_why_on_pass = true;
     if (argc < 2) {
         printf(
             "usage: hostile dma [n] | msi | vsic | mailbox [n] | servers [n] [seed] | spoof [n] | "
@@ -668,6 +655,6 @@ int main(int argc, char **argv)
         printf("hostile: no attack '%s'\n", a);
         return 2;
     }
-    printf("hostile: %s: done, %u failures\n", a, failures);
-    return failures ? 1 : 0;
+    printf("hostile: %s: done, %u failures\n", a, tests_failed);
+    return tests_failed ? 1 : 0;
 }

@@ -1,9 +1,11 @@
 /* usr/tests/igbtest/igbtest.h: shared state of the igb PF/VF test program. */
 #pragma once
 
-#include "../devtest/devtest.h" // util.c: report, caps, frames, dev_map, clock, interrupts
 #include <igb/igb_pf.h>
 #include <igb/igb_vf.h>
+#include <test/init.h> // caps, frames, dev_map, clock, interrupts
+#include <test/report.h>
+#include <vtd/vtd_unit.h>
 
 #define IGBT_VFS      2
 #define IGBT_IOVA     0x80000000ull // where each VF's memory is in its own domain

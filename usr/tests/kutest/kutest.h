@@ -6,9 +6,7 @@
 #include <stdint.h>
 #include <sys/caps.h>
 #include <sys/lmp.h>
-
-// Report one test result ("TEST PASS id" / "TEST FAIL id: why").
-void report(const char *id, bool ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#include <test/report.h>
 
 // A fresh slot in this domain's CSpace.
 capref_t kt_slot(void);

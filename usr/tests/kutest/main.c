@@ -11,8 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-extern unsigned tests_failed;
-
 #define FUZZ_CALLS 100000
 
 int main(int argc, char **argv)

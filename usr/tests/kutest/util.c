@@ -4,23 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-unsigned tests_failed;
-
-void report(const char *id, bool ok, const char *fmt, ...)
-{
-    if (ok) {
-        printf("TEST PASS %s\n", id);
-        return;
-    }
-    tests_failed++;
-    char why[200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof(why), fmt, ap);
-    va_end(ap);
-    printf("TEST FAIL %s: %s\n", id, why);
-}
-
 // Slots: the L2 CNode at ROOTCN_SLOT_ALLOC0, then new L2 CNodes in L1
 // slots from ROOTCN_SLOTS_USER on, each made when the last one fills.
 static uint32_t cur_l1 = ROOTCN_SLOT_ALLOC0, next_l2, next_l1 = ROOTCN_SLOTS_USER;

@@ -17,28 +17,12 @@
 #include <sys/slot.h>
 #include <sys/sys.h>
 #include <sys/vspace.h>
+#include <test/report.h>
 
 #define REMOTE   1 // the core the partners run on
 #define DONE     UINT64_MAX
 #define PATTERN  0x5ce7c0de00000000ull
 #define FRAME_KB 16
-
-static int failed;
-
-static void report(const char *id, bool ok, const char *fmt, ...)
-{
-    if (ok) {
-        printf("TEST PASS %s\n", id);
-        return;
-    }
-    char why[200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof(why), fmt, ap);
-    va_end(ap);
-    printf("TEST FAIL %s: %s\n", id, why);
-    failed++;
-}
 
 // Start "mctest <role>" on core REMOTE.
 static MUST_CHECK errval_t partner(const char *role, uint64_t *pid)
@@ -508,7 +492,7 @@ static void bench(unsigned n)
     errval_t err = open_with("mc.bench", "echo", &c, &pid);
     if (err_is_fail(err)) {
         printf("mctest bench: %s\n", err_name(err));
-        failed++;
+        tests_failed++;
         return;
     }
     rtt(&c, true, n);
@@ -569,5 +553,5 @@ int main(int argc, char **argv)
         bench(argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 1000);
     else if (!all && (!t[0] || !strstr("spawn pingpong caps memory kill", t)))
         printf("usage: mctest all|spawn|pingpong|caps|memory|kill|bench [rounds]\n");
-    return failed;
+    return tests_failed;
 }

@@ -16,30 +16,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <test/report.h>
 #include <unistd.h>
 
 #define IP_A "10.1.0.1"
 #define IP_B "10.1.0.2"
 
-static int failed;
 static struct memq_wire *wire;
 static struct net_stack *sa, *sb;
-
-static bool report(const char *id, bool ok, const char *fmt, ...)
-{
-    if (ok) {
-        printf("TEST PASS %s\n", id);
-        return true;
-    }
-    char why[160];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof(why), fmt, ap);
-    va_end(ap);
-    printf("TEST FAIL %s: %s\n", id, why);
-    failed++;
-    return false;
-}
 
 static struct sockaddr_in addr(const char *ip, uint16_t port)
 {
@@ -202,13 +186,13 @@ static void test_no_leak(void)
 int main(void)
 {
     test_start();
-    if (failed == 0) {
+    if (tests_failed == 0) {
         test_udp_posix();
         test_udp_native();
         test_tcp();
         test_poll_timeout();
         test_no_leak();
     }
-    printf("nettest: done, %d failed\n", failed);
-    return failed != 0;
+    printf("nettest: done, %d failed\n", tests_failed);
+    return tests_failed != 0;
 }

@@ -1,6 +1,7 @@
 /* usr/tests/nettest/memq.c: the in-memory netq pair of nettest. */
 #include "memq.h"
 
+#include <base/wire.h>
 #include <net/netif.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,8 +140,8 @@ struct memq_wire *memq_new(void)
         e->q.impl = e;
         memcpy(e->q.mac, mac, 6);
         e->q.mac[5] = (uint8_t)(i + 1);
-        e->q.ip = __builtin_bswap32(0x0a010001u + (uint32_t)i);
-        e->q.netmask = __builtin_bswap32(0xffffff00u);
+        e->q.ip = wire_hton32(0x0a010001u + (uint32_t)i);
+        e->q.netmask = wire_hton32(0xffffff00u);
         e->w = w;
         e->side = i;
         e->rxmem = malloc(RX_BUFS * NETQ_BUF_BYTES);

@@ -2,11 +2,13 @@
  * program. */
 #pragma once
 
-#include "../devtest/devtest.h"
-#include <nvme/nvme_bdev.h>
 #include <nvme/nvme_io.h>
 #include <nvme/nvme_virt.h>
 #include <os/log.h>
+#include <os/nvme_bdev.h>
+#include <test/init.h>
+#include <test/report.h>
+#include <vtd/vtd_unit.h>
 
 #define WAIT_US   2000000 // a generous bound for anything QEMU does at once
 #define VSA_NSID  2       // the namespace VF 1 gets (tools/qemu: 2-5 start detached)

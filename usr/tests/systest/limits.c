@@ -228,8 +228,8 @@ static void run_neighbour(const struct held *want)
     errval_t err = proc_spawn("systest neighbour", &pid);
     if (err_is_ok(err))
         err = proc_wait(pid, &status);
-    uint64_t end = sys_rdtsc() + 10 * sys_tsc_hz();
-    while (err_is_ok(err) && now().domains != want->domains && sys_rdtsc() < end)
+    uint64_t end = sys_clock_us() + 10000000;
+    while (err_is_ok(err) && now().domains != want->domains && sys_clock_us() < end)
         sys_yield();
     if (err_is_fail(err))
         report("limits.neighbour", false, "%s", err_name(err));
@@ -240,14 +240,14 @@ static void run_neighbour(const struct held *want)
 // our proc_wait before mem_serv has reclaimed its memory.
 static bool back(const struct held *want, uint64_t child, uint64_t child_bytes, struct held *got)
 {
-    uint64_t end = sys_rdtsc() + 10 * sys_tsc_hz();
+    uint64_t end = sys_clock_us() + 10000000;
     do {
         *got = now();
         if (got->vectors == want->vectors && got->domains == want->domains && !vnics_of(child) &&
             !charged(child) && got->free >= want->free + child_bytes)
             return true;
         sys_yield();
-    } while (sys_rdtsc() < end);
+    } while (sys_clock_us() < end);
     return false;
 }
 

@@ -10,6 +10,7 @@
 #include <sys/capops.h>
 #include <sys/devmgr.h>
 #include <sys/initsvc.h>
+#include <sys/irq.h>
 #include <sys/lmp.h>
 #include <sys/memserv.h>
 #include <sys/ram.h>
@@ -19,26 +20,11 @@
 #include <sys/sys.h>
 #include <sys/thread.h>
 #include <sys/vspace.h>
+#include <test/report.h>
 
 #include "systest.h"
 
-static int failed;
 volatile uint64_t crash_address = 16;
-
-void report(const char *id, bool ok, const char *fmt, ...)
-{
-    if (ok) {
-        printf("TEST PASS %s\n", id);
-        return;
-    }
-    char why[160];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof(why), fmt, ap);
-    va_end(ap);
-    printf("TEST FAIL %s: %s\n", id, why);
-    failed++;
-}
 
 // `systest args a b c`: the arguments arrive as given.
 static void test_args(int argc, char **argv)
@@ -342,8 +328,6 @@ static void test_timeout(void)
            err_name(left));
 }
 
-static uint64_t us_since(uint64_t t0) { return (sys_rdtsc() - t0) * 1000000 / sys_tsc_hz(); }
-
 static int slow_client_main(void)
 {
     capref_t bind;
@@ -367,9 +351,9 @@ static int slow_client_main(void)
            r.w[0]);
     if (err_is_fail(err))
         return 1;
-    uint64_t t0 = sys_rdtsc();
+    uint64_t t0 = sys_clock_us();
     err = rpc_call(&c, OP_STUCK, 0, 0, 0, NULL_CAP, NULL_CAP, &r);
-    uint64_t us = us_since(t0);
+    uint64_t us = sys_clock_us() - t0;
     err_ignore(
         memserv_stats(&total, &free, &mine1),
         "the figures compared next are zero if mem_serv did not answer, and the check fails");
@@ -378,9 +362,9 @@ static int slow_client_main(void)
                !c.bound && mine1 == mine0,
            "%s after %lu us (limit %u), bound %d, RAM held %lu then %lu", err_name(err), us,
            SLOW_US, c.bound, mine0, mine1);
-    t0 = sys_rdtsc();
+    t0 = sys_clock_us();
     err = rpc_bind_timeout(&c, bind, SLOW_US);
-    us = us_since(t0);
+    us = sys_clock_us() - t0;
     err_ignore(
         memserv_stats(&total, &free, &mine1),
         "the figures compared next are zero if mem_serv did not answer, and the check fails");
@@ -389,7 +373,7 @@ static int slow_client_main(void)
                !c.bound && mine1 == mine0,
            "%s after %lu us (limit %u), RAM held %lu then %lu", err_name(err), us, SLOW_US, mine0,
            mine1);
-    return failed;
+    return tests_failed;
 }
 
 // Watching a process: status without waiting, a signal when it ends.
@@ -399,22 +383,20 @@ static int slow_client_main(void)
 static void test_lmp(void)
 {
     struct lmp_recv_msg m = {0};
-    uint64_t hz = sys_tsc_hz(), t0 = sys_rdtsc();
+    uint64_t t0 = sys_clock_us();
     errval_t err = lmp_recv_timeout(cap_selfep, 0, NULL_CAP, 30000, &m);
-    uint64_t us = (sys_rdtsc() - t0) * 1000000 / hz;
+    uint64_t us = sys_clock_us() - t0;
     report("lmp.recv_timeout", err_has(err, SYS_ERR_TIMEOUT) && us >= 19000 && us < 2000000,
            "%s after %lu us (30000 asked)", err_name(err), us);
     errval_t zero = lmp_recv_timeout(cap_selfep, 0, NULL_CAP, 0, &m);
     capref_t note = NULL_CAP;
-    err = slot_alloc(&note);
-    if (err_is_ok(err))
-        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | (1ull << 9), 0);
+    err = notify_cap(cap_selfep, (1ull << 9), &note);
     if (err_is_ok(err))
         err = lmp_send(note, LMP_FLAG_NOTIFY, NULL_CAP, (uint64_t[4]){0});
-    t0 = sys_rdtsc();
+    t0 = sys_clock_us();
     if (err_is_ok(err))
         err = lmp_recv_timeout(cap_selfep, 0, NULL_CAP, 5000000, &m);
-    us = (sys_rdtsc() - t0) * 1000000 / hz;
+    us = sys_clock_us() - t0;
     report("lmp.message_before_timeout",
            err_is_ok(err) && (m.flags & LMP_RECV_NOTIFY) && (m.badge & (1ull << 9)) &&
                us < 1000000 && err_has(zero, SYS_ERR_INVALID_ARGS),
@@ -431,9 +413,7 @@ static void test_watch(void)
     capref_t note = NULL_CAP;
     errval_t err = proc_spawn("systest spin", &pid);
     if (err_is_ok(err))
-        err = slot_alloc(&note);
-    if (err_is_ok(err))
-        err = cap_mint(note, cap_selfep, CAP_RIGHT_WRITE, RPC_BADGE_NOTIFY | (1ull << 7), 0);
+        err = notify_cap(cap_selfep, (1ull << 7), &note);
     if (err_is_ok(err))
         err = proc_watch(pid, note);
     if (err_is_ok(err))
@@ -483,13 +463,9 @@ static uint64_t pid_of(const char *name)
 // Wait (up to 10 s) until the service called name is there.
 static bool service_up(const char *name)
 {
-    uint64_t end = sys_rdtsc() + 10 * sys_tsc_hz();
     capref_t bind;
-    while (err_is_fail(name_lookup(name, &bind))) {
-        if (sys_rdtsc() > end)
-            return false;
-        sys_yield();
-    }
+    if (err_is_fail(name_lookup_wait(name, 10000, &bind)))
+        return false;
     cap_destroy(bind);
     return true;
 }
@@ -510,30 +486,31 @@ static void test_intremap(struct rpc_chan *ch, const struct devmgr_dev *nvme)
     bool listed = (r.w[0] & (STORCTL_IR_OTHER_LISTED | STORCTL_IR_GIVEN_BACK)) ==
                       (STORCTL_IR_OTHER_LISTED | STORCTL_IR_GIVEN_BACK) &&
                   r.w[2] != nvme->rid;
-    const char *why = "%s, results %#lx (remapped 1, own delivered 2, other blocked 4, absent "
-                      "blocked 8, compat delivered 16, restored 32, other listed 64, given back "
-                      "128); other entry %lu of %04lx%s";
+#define IR_WHY                                                                                     \
+    "%s, results %#lx (remapped 1, own delivered 2, other blocked 4, absent blocked 8, compat "    \
+    "delivered 16, restored 32, other listed 64, given back 128); other entry %lu of %04lx%s"
     report(
         "intremap.own_entry_delivered",
         err_is_ok(err) &&
             (r.w[0] & (STORCTL_IR_OWN_REMAPPED | STORCTL_IR_OWN_DELIVERED | STORCTL_IR_RESTORED)) ==
                 (STORCTL_IR_OWN_REMAPPED | STORCTL_IR_OWN_DELIVERED | STORCTL_IR_RESTORED),
-        why, err_name(err), r.w[0], r.w[1], r.w[2], "");
+        IR_WHY, err_name(err), r.w[0], r.w[1], r.w[2], "");
     report("intremap.other_device_entry_blocked",
-           err_is_ok(err) && listed && (r.w[0] & STORCTL_IR_OTHER_BLOCKED), why, err_name(err),
+           err_is_ok(err) && listed && (r.w[0] & STORCTL_IR_OTHER_BLOCKED), IR_WHY, err_name(err),
            r.w[0], r.w[1], r.w[2],
            listed ? "" : " (not listed as that device's, or not given back)");
     report("intremap.absent_entry_blocked", err_is_ok(err) && (r.w[0] & STORCTL_IR_ABSENT_BLOCKED),
-           why, err_name(err), r.w[0], r.w[1], r.w[2], "");
+           IR_WHY, err_name(err), r.w[0], r.w[1], r.w[2], "");
     // QEMU's gap, not Sietch's behaviour: it delivers compatibility-format
     // MSIs with GSTS.CFIS clear. A QEMU that blocks them fails this test:
     // then the docs and this expectation change (hardware blocks them).
     report("intremap.qemu_delivers_compat_format",
-           err_is_ok(err) && (r.w[0] & STORCTL_IR_COMPAT_DELIVERED), why, err_name(err), r.w[0],
+           err_is_ok(err) && (r.w[0] & STORCTL_IR_COMPAT_DELIVERED), IR_WHY, err_name(err), r.w[0],
            r.w[1], r.w[2],
            err_is_ok(err) && !(r.w[0] & STORCTL_IR_COMPAT_DELIVERED)
                ? " (this QEMU blocks compatibility-format MSIs now: update docs/devices.md)"
                : "");
+#undef IR_WHY
 }
 
 static void test_devices(void)
@@ -616,17 +593,15 @@ static void print_lines(int argc, char **argv)
     unsigned long ms = argc > 3 ? strtoul(argv[3], NULL, 10) : 200;
     if (n == 0 || n > 1000 || ms == 0 || ms > 60000) {
         printf("usage: systest print <lines 1-1000> <ms 1-60000>\n");
-        failed = 1;
+        tests_failed = 1;
         return;
     }
-    uint64_t hz = sys_tsc_hz();
     for (unsigned long i = 1; i <= n; i++) {
-        uint64_t end = sys_rdtsc() + ms * hz / 1000;
-        for (uint64_t now; (now = sys_rdtsc()) < end;) { // nothing comes: it times out
+        uint64_t end = sys_clock_us() + ms * 1000;
+        for (uint64_t now; (now = sys_clock_us()) < end;) { // nothing comes: it times out
             struct lmp_recv_msg m;
-            err_ignore(
-                lmp_recv_timeout(cap_selfep, 0, NULL_CAP, (end - now) * 1000000 / hz + 1, &m),
-                "a pause: the timeout is the point");
+            err_ignore(lmp_recv_timeout(cap_selfep, 0, NULL_CAP, end - now + 1, &m),
+                       "a pause: the timeout is the point");
         }
         printf("systest: line %lu of %lu\n", i, n);
     }
@@ -676,5 +651,5 @@ int main(int argc, char **argv)
         printf("usage: systest "
                "args|heap|malloc|threads|names|memserv|watch|lmp|timeout|devices|limits|print|spin|"
                "crash\n");
-    return failed;
+    return tests_failed;
 }

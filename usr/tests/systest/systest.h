@@ -2,11 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
-
-// Print `TEST PASS id`, or `TEST FAIL id: why` (printf-style) and count
-// the failure in main's exit status.
-// (No format attribute: some checks pass a format they chose.)
-void report(const char *id, bool ok, const char *fmt, ...);
+#include <test/report.h>
 
 // `systest limits` (limits.c): a child spawned with small limits hits each
 // of them while this process, with the defaults, keeps working; and what

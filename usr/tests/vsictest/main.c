@@ -18,19 +18,9 @@
 #include <sys/lmp.h>
 #include <sys/sys.h>
 #include <sys/vspace.h>
+#include <test/report.h>
 
 static uint8_t buf[8 * 512], back[8 * 512];
-
-__attribute__((format(printf, 3, 4))) static void report(const char *id, bool ok, const char *fmt,
-                                                         ...)
-{
-    char why[200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof(why), fmt, ap);
-    va_end(ap);
-    printf("TEST %s vsictest.%s: %s\n", ok ? "PASS" : "FAIL", id, why);
-}
 
 static int hold(const char *name)
 {
@@ -150,8 +140,8 @@ static void probe_admin_doorbells(struct vsic *v, struct vsa *a)
         for (unsigned q = 2; q < 9; q++) // queues the VF does not have
             mmio_write32(&v->ctrl.regs, nvme_sq_tail_doorbell(q, dstrd), junk[i]);
     }
-    uint64_t until = sys_rdtsc() + sys_tsc_hz() / 10; // let the device get through it
-    while (sys_rdtsc() < until)
+    uint64_t until = sys_clock_us() + 100000; // let the device get through it
+    while (sys_clock_us() < until)
         sys_yield();
     // The device ran what it found (its completions raise our vector too).
     bool ran = err_is_ok(lmp_recv(v->irq_ep, LMP_FLAG_NONBLOCK, NULL_CAP, &m));
@@ -285,6 +275,8 @@ static int destroy(const char *name, const char *other, const char *fresh)
 
 int main(int argc, char **argv)
 {
+    test_id_prefix = "vsictest.";
+    test_why_on_pass = true;
     if (argc == 3 && !strcmp(argv[1], "hold"))
         return hold(argv[2]);
     if (argc == 4 && !strcmp(argv[1], "probe"))

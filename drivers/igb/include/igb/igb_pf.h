@@ -14,7 +14,7 @@
 #pragma once
 
 #include <base/mmio.h>
-#include <igb/igb_regs.h>
+#include <igb/igb_stats.h>
 #include <kpi/errors.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -145,8 +145,12 @@ errval_t igb_pf_set_rate_limit(struct igb_pf *pf, unsigned vf, uint32_t mbps);
 // Errors: SYS_ERR_INVALID_ARGS, IGB_ERR_NOT_RESET.
 errval_t igb_pf_pool_stats(struct igb_pf *pf, unsigned pool, struct igb_pool_stats *out);
 
-// Pools the device caught spoofing since the last call (WVBR: IGB_WVBR_MAC
-// and IGB_WVBR_VLAN bits); always 0 on QEMU's model, which checks nothing.
+// Pools the device caught spoofing since the last call (the WVBR
+// register's bits): IGB_SPOOF_MAC(p), pool p sent a frame that failed the
+// source MAC check; IGB_SPOOF_VLAN(p), the VLAN check. Always 0 on QEMU's
+// model, which checks nothing.
+#define IGB_SPOOF_MAC(p)  (1u << (p))
+#define IGB_SPOOF_VLAN(p) (1u << (8 + (p)))
 uint32_t igb_pf_spoof_events(struct igb_pf *pf);
 
 // What VF vf's pool receives besides unicast for its MAC: broadcast
@@ -192,6 +196,17 @@ struct igb_mbx_event {
 // requests (MBVFICR), each answered at once in the VF's buffer. A VF
 // whose buffer the VF itself holds is left for the next poll. Up to max
 // events are described in ev (*n of them); further ones are still handled.
+// The mailbox interrupt's cause (ICR.VMMB) is cleared first, so whatever a
+// VF posts after the poll has looked raises the interrupt again.
 // Errors: IGB_ERR_NOT_RESET (VFs not enabled).
 errval_t igb_pf_mailbox_poll(struct igb_pf *pf, struct igb_mbx_event *ev, unsigned max,
                              unsigned *n);
+
+// Raise the PF's MSI-X entry `vector` whenever a VF posts a mailbox
+// request or resets (ICR.VMMB through IVAR_MISC), so the control plane can
+// sleep until a VF needs it instead of polling; each interrupt is answered
+// by igb_pf_mailbox_poll. The entry is auto-cleared when sent (EIAC). With
+// n VFs enabled, QEMU sends causes 0..3 * (8 - n), and never above 9, to
+// the PF (0..3 with 7 VFs); the rest belong to the VFs. Errors: IGB_ERR_NOT_RESET (VFs
+// not enabled), SYS_ERR_INVALID_ARGS (a vector that is a VF's).
+errval_t igb_pf_mailbox_irq(struct igb_pf *pf, unsigned vector);

@@ -15,7 +15,7 @@
 #pragma once
 
 #include <base/mmio.h>
-#include <igb/igb_regs.h>
+#include <igb/igb_stats.h>
 #include <kpi/errors.h>
 #include <stdbool.h>
 #include <stdint.h>

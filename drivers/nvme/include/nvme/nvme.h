@@ -12,7 +12,7 @@
  * This header: the controller, its admin queue, and admin commands
  * (Identify, Namespace Attachment). <nvme/nvme_virt.h> adds SR-IOV
  * Virtualization Management, <nvme/nvme_io.h> I/O queues with READ, WRITE
- * and FLUSH, <nvme/nvme_bdev.h> a namespace as a block device.
+ * and FLUSH; lib/os's <os/nvme_bdev.h> makes a namespace a block device.
  */
 #pragma once
 

@@ -130,3 +130,11 @@ bool pci_msix_masked(const struct pci_msix_table *t, unsigned i);
 // Turn MSI-X on (with the function mask clear) or off in the capability
 // x of function b (a function with MSI-X on does not use INTx, 6.8.2).
 void pci_msix_enable(const struct pci_cfg *c, struct pci_bdf b, struct pci_msix *x, bool on);
+
+// Route entry i of function b's table t to the message (addr, data) and
+// unmask it, then turn MSI-X on (capability x): what a driver does with
+// the vector devmgr handed it (sys/irq.h). Errors: SYS_ERR_INVALID_ARGS
+// (i out of range: nothing changed).
+MUST_CHECK errval_t pci_msix_route(const struct pci_cfg *c, struct pci_bdf b, struct pci_msix *x,
+                                   const struct pci_msix_table *t, unsigned i, uint64_t addr,
+                                   uint32_t data);

@@ -21,9 +21,9 @@
 
 // [vnic cap]: the request carries the VNIC's capability, which names it.
 enum netctl_op {
-    NETCTL_VNIC_CREATE = 1,    // -> w0: VNIC id, cap: the VNIC; buf: struct netctl_vnic
-    NETCTL_VNIC_DESTROY = 2,   // ()                                              [vnic cap]
-    NETCTL_MAILBOX = 3,        // (): let netctl answer the VFs' mailbox requests now
+    NETCTL_VNIC_CREATE = 1,  // -> w0: VNIC id, cap: the VNIC; buf: struct netctl_vnic
+    NETCTL_VNIC_DESTROY = 2, // ()                                              [vnic cap]
+    // 3 is unused: netctl answers the VFs' mailboxes on the PF's interrupt.
     NETCTL_FILTER_CREATE = 4,  // (proto | port << 8, peer ip) -> cap: the filter [vnic cap]
     NETCTL_FILTER_DESTROY = 5, // cap: a filter                                   [its holder]
     NETCTL_FILTERS = 6,        // () -> buf: struct netctl_filter[w0]            [vnic cap]
@@ -74,7 +74,6 @@ struct netctl_vnic {
 struct rpc_chan *netctl_chan(errval_t *err);
 MUST_CHECK errval_t netctl_vnic_create(struct netctl_vnic *out, capref_t *vnic);
 MUST_CHECK errval_t netctl_vnic_destroy(capref_t vnic);
-MUST_CHECK errval_t netctl_mailbox(void);
 MUST_CHECK errval_t netctl_filter_create(capref_t vnic, const struct netctl_filter *f,
                                          capref_t *cap);
 MUST_CHECK errval_t netctl_filter_destroy(capref_t cap);

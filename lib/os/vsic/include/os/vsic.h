@@ -16,9 +16,9 @@
  */
 #pragma once
 
-#include <nvme/nvme_bdev.h>
 #include <nvme/nvme_io.h>
 #include <os/blockdev.h>
+#include <os/nvme_bdev.h>
 #include <sys/dma.h>
 #include <sys/storctl.h>
 

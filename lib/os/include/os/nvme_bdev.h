@@ -1,5 +1,5 @@
 /*
- * drivers/nvme/include/nvme/nvme_bdev.h: an NVMe namespace, through one
+ * lib/os/include/os/nvme_bdev.h: an NVMe namespace, through one
  * I/O queue pair, as a struct blockdev (for lib/os/log and the like).
  *
  * Data goes through bounce pages the caller gives (DMA memory the

@@ -1,25 +1,8 @@
-/* usr/tests/devtest/util.c: slots, RAM, frames, device memory, time and interrupts. */
-#include "devtest.h"
-#include <stdarg.h>
+/* lib/test/init.c: slots, RAM, frames, device memory, time and interrupts for a test that runs as
+ * init. */
 #include <stdio.h>
 #include <string.h>
-
-unsigned tests_failed;
-
-void report(const char *id, bool ok, const char *fmt, ...)
-{
-    if (ok) {
-        printf("TEST PASS %s\n", id);
-        return;
-    }
-    tests_failed++;
-    char why[240];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof(why), fmt, ap);
-    va_end(ap);
-    printf("TEST FAIL %s: %s\n", id, why);
-}
+#include <test/init.h>
 
 const struct bootinfo *bootinfo(void) { return (const struct bootinfo *)INIT_BOOTINFO_VA; }
 
@@ -61,7 +44,7 @@ capref_t dt_slot(void)
     if (next_l2 == L2_CNODE_SLOTS) {
         errval_t err = retype_into(ObjType_L2CNode, OBJSIZE_L2CNODE, cap_root, next_l1);
         if (err_is_fail(err))
-            printf("devtest: no more slots: %s\n", err_msg(err));
+            printf("test: no more slots: %s\n", err_msg(err));
         cur_l1 = next_l1++;
         next_l2 = 0;
     }
@@ -207,13 +190,13 @@ static MUST_CHECK errval_t map_chunk(uint64_t pa)
 void *dev_map(uint64_t pa, uint64_t len)
 {
     if (!len || pa >= DEV_LIMIT || len > DEV_LIMIT - pa) {
-        printf("devtest: cannot map device memory %#lx+%#lx: above 4 GiB\n", pa, len);
+        printf("test: cannot map device memory %#lx+%#lx: above 4 GiB\n", pa, len);
         return NULL;
     }
     for (uint64_t a = pa & ~(uint64_t)(DEV_CHUNK - 1); a < pa + len; a += DEV_CHUNK) {
         errval_t err = map_chunk(a < pa ? pa : a);
         if (err_is_fail(err)) {
-            printf("devtest: cannot map device memory at %#lx: %s\n", a, err_msg(err));
+            printf("test: cannot map device memory at %#lx: %s\n", a, err_msg(err));
             return NULL;
         }
     }

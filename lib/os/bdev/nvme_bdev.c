@@ -1,6 +1,6 @@
-/* drivers/nvme/nvme_bdev.c: an NVMe namespace as a struct blockdev, through bounce pages. */
+/* lib/os/bdev/nvme_bdev.c: an NVMe namespace as a struct blockdev, through bounce pages. */
 #include <base/string.h>
-#include <nvme/nvme_bdev.h>
+#include <os/nvme_bdev.h>
 
 #define PAGE 4096u
 
