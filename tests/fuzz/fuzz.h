@@ -66,3 +66,17 @@ static inline int fuzz_same(const void *a, size_t na, const void *b, size_t nb)
 {
     return na == nb && (na == 0 || !memcmp(a, b, na));
 }
+
+// An input read from the front: fuzz_take() returns the next bytes (at most 4)
+// as a little-endian number, and zeros once the input is used up.
+struct fuzz_input {
+    const uint8_t *p, *end;
+};
+
+static inline unsigned fuzz_take(struct fuzz_input *in, unsigned bytes)
+{
+    unsigned v = 0;
+    for (unsigned i = 0; i < bytes && in->p < in->end; i++)
+        v |= (unsigned)*in->p++ << (8 * i);
+    return v;
+}

@@ -50,18 +50,6 @@ static struct igb_model m, m_snap;
 static struct igb_pf pf, pf_snap;
 static const uint8_t pf_mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
 
-struct input {
-    const uint8_t *p, *end;
-};
-
-static unsigned take(struct input *in, unsigned bytes)
-{
-    unsigned v = 0;
-    for (unsigned i = 0; i < bytes && in->p < in->end; i++)
-        v |= (unsigned)*in->p++ << (8 * i);
-    return v;
-}
-
 // The PF with NVFS VFs enabled, once; each input starts from a copy.
 static void start(void)
 {
@@ -126,10 +114,10 @@ static uint8_t pattern(uint8_t tag, size_t j) { return (uint8_t)(tag * 31u + j);
 
 // VF 0 reset through the mailbox (the PF answering from the idle hook)
 // and its rings set up as the input says.
-static void rx_up(struct rx *r, struct input *in)
+static void rx_up(struct rx *r, struct fuzz_input *in)
 {
     static const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x10};
-    unsigned cfg = take(in, 1);
+    unsigned cfg = fuzz_take(in, 1);
     r->n = 8 * (1 + cfg % 4);
     r->bufsize = (uint16_t)(1024 * (1 + (cfg >> 2) % 4));
     FUZZ_CHECK(err_is_ok(igb_pf_set_vf_mac(&pf, 0, mac)), "igb_pf_set_vf_mac");
@@ -231,15 +219,15 @@ static void dev_write(struct rx *r, unsigned i, union igb_rx_desc wb, bool dma)
     r->dev_last = i;
 }
 
-static union igb_rx_desc wb_from(struct input *in)
+static union igb_rx_desc wb_from(struct fuzz_input *in)
 {
     union igb_rx_desc wb;
-    wb.wb.pkt_info = (uint16_t)take(in, 2);
-    wb.wb.hdr_info = (uint16_t)take(in, 2);
-    wb.wb.rss_or_ipid = take(in, 4);
-    wb.wb.status_error = take(in, 4);
-    wb.wb.length = (uint16_t)take(in, 2);
-    wb.wb.vlan = (uint16_t)take(in, 2);
+    wb.wb.pkt_info = (uint16_t)fuzz_take(in, 2);
+    wb.wb.hdr_info = (uint16_t)fuzz_take(in, 2);
+    wb.wb.rss_or_ipid = fuzz_take(in, 4);
+    wb.wb.status_error = fuzz_take(in, 4);
+    wb.wb.length = (uint16_t)fuzz_take(in, 2);
+    wb.wb.vlan = (uint16_t)fuzz_take(in, 2);
     return wb;
 }
 
@@ -247,11 +235,11 @@ static union igb_rx_desc wb_from(struct input *in)
 // on the last, the length spread over full buffers; the input's status
 // bits (errors, VLAN, anything) on the last, its packet type and VLAN on
 // each; a length flag says lie about the last length.
-static void dev_frame(struct rx *r, struct input *in, unsigned arg)
+static void dev_frame(struct rx *r, struct fuzz_input *in, unsigned arg)
 {
-    unsigned k = 1 + arg % 4, len = take(in, 2);
-    uint32_t extra = take(in, 1) << 24 | (take(in, 1) & 0x0c);
-    uint16_t pkt_info = (uint16_t)take(in, 2), vlan = (uint16_t)take(in, 2);
+    unsigned k = 1 + arg % 4, len = fuzz_take(in, 2);
+    uint32_t extra = fuzz_take(in, 1) << 24 | (fuzz_take(in, 1) & 0x0c);
+    uint16_t pkt_info = (uint16_t)fuzz_take(in, 2), vlan = (uint16_t)fuzz_take(in, 2);
     for (unsigned j = 0; j < k; j++) {
         if (r->dev_head == r->tail)
             return; // no descriptor: the device drops the rest (uncounted, as QEMU)
@@ -364,9 +352,9 @@ static void do_refill(struct rx *r, unsigned k, bool bad)
     rx_posted(r, APP, order, posted);
 }
 
-static void rx_op(struct rx *r, struct input *in)
+static void rx_op(struct rx *r, struct fuzz_input *in)
 {
-    unsigned op = take(in, 1), arg = op >> 3;
+    unsigned op = fuzz_take(in, 1), arg = op >> 3;
     switch (op & 7) {
     case 0: dev_frame(r, in, arg); break;
     case 1: // a raw write-back where the device is
@@ -375,8 +363,8 @@ static void rx_op(struct rx *r, struct input *in)
             r->dev_head = next(r, r->dev_head);
         }
         break;
-    case 2: dev_write(r, take(in, 1) % r->n, wb_from(in), false); break; // rogue
-    case 3: dev_write(r, r->dev_last, wb_from(in), true); break;         // written back twice
+    case 2: dev_write(r, fuzz_take(in, 1) % r->n, wb_from(in), false); break; // rogue
+    case 3: dev_write(r, r->dev_last, wb_from(in), true); break;              // written back twice
     case 4: do_rx(r, arg % 9); break;
     case 5: do_refill(r, arg % (NBUF + 1), false); break;
     case 6: do_refill(r, 1 + arg % 4, true); break;
@@ -390,7 +378,7 @@ static void rx_op(struct rx *r, struct input *in)
     rx_check_buffers(r);
 }
 
-static void run_rx(struct input *in)
+static void run_rx(struct fuzz_input *in)
 {
     static struct rx r;
     memset(&r, 0, sizeof(r));
@@ -475,13 +463,13 @@ static void shared_regs(uint32_t *out)
 // VF v writes a message: a type from the table or the input, extra bits
 // and the ACK/NACK/CTS bits as the input says, then len words (SET_MAC:
 // the assigned MAC, if asked); it keeps holding the buffer if asked.
-static void vf_send(struct mbx *x, struct input *in, unsigned v, unsigned arg)
+static void vf_send(struct mbx *x, struct fuzz_input *in, unsigned v, unsigned arg)
 {
     uint32_t w[IGB_MBX_WORDS];
-    unsigned len = 1 + take(in, 1) % IGB_MBX_WORDS;
-    w[0] = (arg & 8 ? take(in, 2) : types[arg % 8]) | take(in, 2) << 16;
+    unsigned len = 1 + fuzz_take(in, 1) % IGB_MBX_WORDS;
+    w[0] = (arg & 8 ? fuzz_take(in, 2) : types[arg % 8]) | fuzz_take(in, 2) << 16;
     for (unsigned i = 1; i < len; i++)
-        w[i] = take(in, 4);
+        w[i] = fuzz_take(in, 4);
     if ((arg & 16) && pf.vf[v].has_mac && len >= 3) {
         w[1] = pf.vf[v].mac[0] | pf.vf[v].mac[1] << 8 | pf.vf[v].mac[2] << 16 |
                (uint32_t)pf.vf[v].mac[3] << 24;
@@ -496,17 +484,17 @@ static void vf_send(struct mbx *x, struct input *in, unsigned v, unsigned arg)
 }
 
 // The control plane's side, between polls (results are other tests' business).
-static void control(struct input *in, unsigned v, unsigned arg)
+static void control(struct fuzz_input *in, unsigned v, unsigned arg)
 {
-    uint8_t mac[6] = {0x02, 0, 0, 0, 0, (uint8_t)take(in, 1)};
+    uint8_t mac[6] = {0x02, 0, 0, 0, 0, (uint8_t)fuzz_take(in, 1)};
     switch (arg % 6) {
     case 0:
         if (arg & 8)
-            mac[0] = (uint8_t)take(in, 1);
+            mac[0] = (uint8_t)fuzz_take(in, 1);
         (void)igb_pf_set_vf_mac(&pf, v, mac);
         break;
     case 1: (void)igb_pf_vf_enable(&pf, v, arg & 8); break;
-    case 2: (void)igb_pf_set_vf_vlan(&pf, v, (uint16_t)(take(in, 2) % 4096)); break;
+    case 2: (void)igb_pf_set_vf_vlan(&pf, v, (uint16_t)(fuzz_take(in, 2) % 4096)); break;
     case 3: (void)igb_pf_set_vf_rx_mode(&pf, v, (arg >> 3) & 3); break;
     case 4: (void)igb_pf_vf_reclaim(&pf, v); break;
     case 5: mmio_write32(&pf.regs, IGB_P2VMAILBOX(v), IGB_P2V_RVFU); break; // free a stuck buffer
@@ -659,13 +647,13 @@ static void poll(struct mbx *x, unsigned max)
     }
 }
 
-static void run_mbx(struct input *in)
+static void run_mbx(struct fuzz_input *in)
 {
     static struct mbx x;
     for (unsigned v = 0; v < NVFS; v++)
         x.vf[v] = igbm_vf_mmio(&m, v);
     while (in->p < in->end) {
-        unsigned op = take(in, 1), v = (op >> 2) % NVFS, arg = take(in, 1);
+        unsigned op = fuzz_take(in, 1), v = (op >> 2) % NVFS, arg = fuzz_take(in, 1);
         switch (op & 3) {
         case 0: vf_send(&x, in, v, arg); break;
         case 1: mmio_write32(&x.vf[v], IGB_VF_CTRL, IGB_CTRL_RST); break; // FLR
@@ -682,7 +670,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1 || size > MAX_INPUT)
         return 0;
     start();
-    struct input in = {data + 1, data + size};
+    struct fuzz_input in = {data + 1, data + size};
     if (data[0] & 1)
         run_mbx(&in);
     else

@@ -30,18 +30,6 @@
 
 static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.";
 
-struct input {
-    const uint8_t *p, *end;
-};
-
-static unsigned take(struct input *in, unsigned bytes)
-{
-    unsigned v = 0;
-    for (unsigned i = 0; i < bytes && in->p < in->end; i++)
-        v |= (unsigned)*in->p++ << (8 * i);
-    return v;
-}
-
 // The contract's name rule, said again: 1..31 of [A-Za-z0-9._-].
 static bool name_rule(const char *s)
 {
@@ -140,11 +128,11 @@ static errval_t check_load(uint8_t blk[2][VSAMAP_BLOCK], struct vsamap *out)
 }
 
 // A name from the input: mostly of the name alphabet, raw bytes if asked.
-static void take_name(struct input *in, unsigned arg, char *name)
+static void take_name(struct fuzz_input *in, unsigned arg, char *name)
 {
-    unsigned len = take(in, 1) % (VSAMAP_NAME_MAX + 3);
+    unsigned len = fuzz_take(in, 1) % (VSAMAP_NAME_MAX + 3);
     for (unsigned i = 0; i < len; i++) {
-        unsigned ch = take(in, 1);
+        unsigned ch = fuzz_take(in, 1);
         name[i] = arg & 16 ? (char)(ch ? ch : 1) : alphabet[ch % (sizeof(alphabet) - 1)];
     }
     name[len] = 0;
@@ -168,14 +156,15 @@ static void store(uint8_t blk[2][VSAMAP_BLOCK], struct vsamap *cur, struct vsama
     *cur = *m;
 }
 
-static void add(uint8_t blk[2][VSAMAP_BLOCK], struct vsamap *cur, struct input *in, unsigned arg)
+static void add(uint8_t blk[2][VSAMAP_BLOCK], struct vsamap *cur, struct fuzz_input *in,
+                unsigned arg)
 {
     char name[VSAMAP_NAME_MAX + 3];
     if ((arg & 32) && cur->count)
-        strcpy(name, cur->e[take(in, 1) % cur->count].name);
+        strcpy(name, cur->e[fuzz_take(in, 1) % cur->count].name);
     else
         take_name(in, arg, name);
-    uint32_t nsid = arg & 64 ? take(in, 4) : 1 + take(in, 1) % 12;
+    uint32_t nsid = arg & 64 ? fuzz_take(in, 4) : 1 + fuzz_take(in, 1) % 12;
     struct vsamap m = *cur;
     errval_t err = vsamap_add(&m, name, nsid), want = SYS_ERR_OK;
     if (!name_rule(name))
@@ -195,11 +184,12 @@ static void add(uint8_t blk[2][VSAMAP_BLOCK], struct vsamap *cur, struct input *
     store(blk, cur, &m);
 }
 
-static void del(uint8_t blk[2][VSAMAP_BLOCK], struct vsamap *cur, struct input *in, unsigned arg)
+static void del(uint8_t blk[2][VSAMAP_BLOCK], struct vsamap *cur, struct fuzz_input *in,
+                unsigned arg)
 {
     char name[VSAMAP_NAME_MAX + 3];
     if ((arg & 32) && cur->count)
-        strcpy(name, cur->e[take(in, 1) % cur->count].name);
+        strcpy(name, cur->e[fuzz_take(in, 1) % cur->count].name);
     else
         take_name(in, arg, name);
     struct vsamap m = *cur;
@@ -231,9 +221,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct vsamap cur, got;
     if (err_is_fail(check_load(blk, &cur)))
         return 0;
-    struct input in = {data + 1 + n, data + size};
+    struct fuzz_input in = {data + 1 + n, data + size};
     for (unsigned ops = 0; in.p < in.end && ops < MAX_OPS; ops++) {
-        unsigned op = take(&in, 1);
+        unsigned op = fuzz_take(&in, 1);
         if (op & 1)
             del(blk, &cur, &in, op);
         else
