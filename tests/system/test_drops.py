@@ -151,7 +151,7 @@ def flood(sock, addr, total):
 
     No more than BURST are ever in flight, however the guest is slowed:
     more would overflow a queue that counts nothing, slirp's host socket in
-    front of QEMU. A burst whose echoes are not all in after a short wait is
+    front of QEMU. A burst whose echoes are not all in after 0.1 s without one is
     followed by an ask for the counters, answered only after every datagram
     before it was echoed or dropped.
     """
@@ -161,7 +161,7 @@ def flood(sock, addr, total):
         for _ in range(n):
             sock.sendto(b"f" * 64, addr)
         sent += n
-        got = drain(sock, n, 0.5)
+        got = drain(sock, n, 0.1)
         if got < n:
             got += datagram_stats(sock, addr)[1]
         echoes += got
