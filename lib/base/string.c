@@ -1,12 +1,17 @@
 /* lib/base/string.c: memory and string routines for the CPU driver and lib/c. */
+#define BASE_STRING_IMPL // the functions themselves: no macros over their names
 #include <base/string.h>
 #include <stdint.h>
 
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
-    // rep movsb is fast on modern x86 for all sizes (ERMSB) and short to read.
+    // Eight bytes a step, then the last few one at a time: fast on every
+    // x86-64 (with or without ERMSB) and short to read. Under QEMU's
+    // -icount each step of a rep counts as an instruction.
     void *ret = dst;
-    __asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+    size_t words = n / 8, bytes = n % 8;
+    __asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(words) : : "memory");
+    __asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(bytes) : : "memory");
     return ret;
 }
 

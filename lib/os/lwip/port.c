@@ -10,6 +10,8 @@
 #include "lwip/stats.h"
 #include "lwip/sys.h"
 
+#include <string.h>
+
 // Set once, by lwip_port_init, before lwIP runs.
 static struct lwip_port_hooks port_hooks;
 
@@ -45,6 +47,30 @@ uint32_t lwip_port_random(void)
 {
     LWIP_ASSERT("LWIP_RAND: lwip_port_init has not run", port_hooks.random32 != NULL);
     return port_hooks.random32();
+}
+
+// Eight bytes at a time with an end-around carry, in whatever alignment:
+// a word of 2k bytes is, modulo 0xffff, the sum of its 16-bit words, as
+// 2^16 = 1 (mod 0xffff).
+uint16_t lwip_port_chksum(const void *data, int len)
+{
+    const uint8_t *p = data;
+    uint64_t sum = 0, w;
+    size_t n = len > 0 ? (size_t)len : 0;
+    for (; n >= 8; p += 8, n -= 8) {
+        memcpy(&w, p, 8);
+        sum += w;
+        sum += sum < w; // the carry out of bit 63 comes back in
+    }
+    w = 0;
+    memcpy(&w, p, n); // the last 0-7 bytes; an odd one pairs with a zero
+    sum += w;
+    sum += sum < w;
+    sum = (sum & 0xffffffffu) + (sum >> 32);
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)sum;
 }
 
 _Noreturn void lwip_port_assert_failed(const char *msg, const char *file, int line)

@@ -49,9 +49,15 @@ static struct net_frag *find(struct net_stack *s, const struct net_frag *k)
     return NULL;
 }
 
-static void give_up(struct net_stack *s, struct net_frag *e)
+static void release(struct net_stack *s, struct net_frag *e)
 {
     e->used = false;
+    s->n_frags--;
+}
+
+static void give_up(struct net_stack *s, struct net_frag *e)
+{
+    release(s, e);
     s->stats.rx_reass_failed++;
 }
 
@@ -80,6 +86,7 @@ void net_frag_seen(struct net_stack *s, const struct netq_pkt *pkt, struct net_f
     *e = *key;
     e->used = true;
     e->first_us = net_now_us();
+    s->n_frags++;
 }
 
 uint32_t net_frag_mark(void) { return lwip_stats.mib2.ipreasmoks; }
@@ -91,13 +98,13 @@ void net_frag_after(struct net_stack *s, const struct net_frag *key, uint32_t ma
         return;
     struct net_frag *e = find(s, key);
     if (e != NULL)
-        e->used = false;
+        release(s, e);
     s->stats.rx_reassembled++;
 }
 
 void net_frag_expire(struct net_stack *s, uint64_t now_us)
 {
-    for (unsigned i = 0; i < NET_FRAG_TRACK; i++) {
+    for (unsigned i = 0; s->n_frags > 0 && i < NET_FRAG_TRACK; i++) {
         struct net_frag *e = &s->frags[i];
         if (e->used && now_us - e->first_us >= FRAG_TIMEOUT_US)
             give_up(s, e);

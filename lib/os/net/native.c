@@ -332,9 +332,20 @@ static MUST_CHECK errval_t next_hop_mac(struct net_stack *s, const struct net_ud
         ip4_addr_set_u32(&hop, s->q->gateway);
     else
         return NET_ERR_NO_ROUTE;
+    // The entry of the last hop first: one entry checked (it may have
+    // changed or gone since) instead of a walk of lwIP's table.
     struct eth_addr *eth;
+    ip4_addr_t *eip;
+    struct netif *enetif;
+    if (etharp_get_entry(s->arp_hint, &eip, &enetif, &eth) && enetif == &s->netif &&
+        ip4_addr_cmp(eip, &hop)) {
+        memcpy(mac, eth->addr, 6);
+        return SYS_ERR_OK;
+    }
     const ip4_addr_t *entry;
-    if (etharp_find_addr(&s->netif, &hop, &eth, &entry) >= 0) {
+    ssize_t i = etharp_find_addr(&s->netif, &hop, &eth, &entry);
+    if (i >= 0) {
+        s->arp_hint = (size_t)i;
         memcpy(mac, eth->addr, 6);
         return SYS_ERR_OK;
     }

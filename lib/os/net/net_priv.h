@@ -52,9 +52,11 @@ struct net_stack {
     uint64_t last_traffic_us;
     struct net_udp *native;                   // open native endpoints
     uint16_t ip_id;                           // IPv4 identification of native datagrams
+    size_t arp_hint;                          // lwIP ARP entry of the native path's last hop
     unsigned native_tx_out;                   // transmit buffers native endpoints hold
     uint8_t *native_rx_held, *native_tx_held; // bitmaps by buffer index: held by the app
     struct net_frag frags[NET_FRAG_TRACK];    // fragmented datagrams under way
+    unsigned n_frags;                         // of them in use
     struct net_stack_stats stats;
 };
 

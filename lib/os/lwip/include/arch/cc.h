@@ -34,3 +34,7 @@ _Noreturn void lwip_port_assert_failed(const char *msg, const char *file, int li
 // Random numbers come from the hook given to lwip_port_init (lwip_port.h).
 #define LWIP_RAND() lwip_port_random()
 uint32_t lwip_port_random(void);
+// The Internet checksum's sum (RFC 1071): the one's-complement sum of the
+// 16-bit words of data as they lie in memory (an odd last byte padded with
+// a zero), folded to 16 bits and not inverted, as lwIP's LWIP_CHKSUM.
+uint16_t lwip_port_chksum(const void *data, int len);
