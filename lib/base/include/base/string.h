@@ -18,8 +18,8 @@ char *strrchr(const char *s, int c);
 // -ffreestanding turns GCC's builtins off, so every memcpy would be a
 // call, even of six bytes. Asked for by name, as Linux does, the compiler
 // copies, fills and compares what it knows the size of with a few moves
-// (and a literal's strlen is a constant), and calls the functions above for the rest. (The host's tests use the
-// host's libc and its builtins.)
+// (and a literal's strlen is a constant), and calls the functions above
+// for the rest. (The host's tests use the host's libc and its builtins.)
 #if !defined(SIETCH_HOST) && !defined(BASE_STRING_IMPL)
 #define memcpy(dst, src, n) __builtin_memcpy((dst), (src), (n))
 #define memset(dst, c, n)   __builtin_memset((dst), (c), (n))
