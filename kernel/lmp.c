@@ -118,6 +118,8 @@ void lmp_block_recv(struct dcb *d, struct endpoint *ep) { block(d, ep, false); }
 
 void lmp_timed_remove(struct dcb *d) { timed_remove(d); }
 
+void lmp_timed_add(struct dcb *d, uint64_t timeout_us) { timed_add(d, timeout_us); }
+
 void lmp_unblock(struct dcb *d)
 {
     struct endpoint *ep = d->blocked_on;

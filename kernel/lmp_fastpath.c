@@ -3,15 +3,16 @@
  * common case straight from the sender's entry to the resume of whoever
  * runs next.
  *
- * The common case: a message in registers (no cap, no notification, no
- * timeout) on an endpoint cap with WRITE in the caller's CSpace, a
- * receiver of this core waiting at the head of the endpoint's queue and
- * able to run, and for SYS_CALL a reply endpoint cap with READ on which
- * nothing is queued to send and no notification is pending (so the caller
- * blocks there). Every check comes before the first change; anything else
- * returns NULL having changed nothing, and the general path (lmp.c) runs.
- * When the fast path is taken, the endpoints, dispatchers, run queue and
- * result registers end up as the general path leaves them (the host test
+ * The common case: a message in registers (no cap, no notification; a
+ * time limit only on a call's wait for the reply) on an endpoint cap with
+ * WRITE in the caller's CSpace, a receiver of this core waiting at the
+ * head of the endpoint's queue and able to run, and for SYS_CALL a reply
+ * endpoint cap with READ on which nothing is queued to send and no
+ * notification is pending (so the caller blocks there, timed if asked).
+ * Every check comes before the first change; anything else returns NULL
+ * having changed nothing, and the general path (lmp.c) runs. When the
+ * fast path is taken, the endpoints, dispatchers, run queue and result
+ * registers end up as the general path leaves them (the host test
  * check_lmp_fastpath runs both on the same random sequences), except the
  * caller's scratch fields (out, reply_ep), which mean nothing once the
  * message has been delivered.
@@ -116,7 +117,7 @@ static struct dcb *fast_send(struct dcb *cur, const struct capability *epcap, ui
     return sched.current;
 }
 
-static struct dcb *fast_call(struct dcb *cur, const struct capability *epcap)
+static struct dcb *fast_call(struct dcb *cur, const struct capability *epcap, uint64_t flags)
 {
     struct trap_frame *in = &cur->regs;
     const struct capability *rcap =
@@ -135,6 +136,8 @@ static struct dcb *fast_call(struct dcb *cur, const struct capability *epcap)
     cur->recv_slot_level = CAPREF_LEVEL(slot);
     cur->call_pending = 0;
     lmp_block_recv(cur, rep);
+    if (flags & LMP_FLAG_TIMEOUT)
+        lmp_timed_add(cur, *trap_frame_arg(in, 9)); // (not 0: checked)
     sched.current = r;
     return r;
 }
@@ -143,8 +146,11 @@ struct dcb *lmp_fastpath(struct dcb *cur)
 {
     struct trap_frame *in = &cur->regs;
     uint64_t flags = *trap_frame_arg(in, 1);
-    if (flags & ~(uint64_t)(LMP_FLAG_NONBLOCK | LMP_FLAG_YIELD))
-        return NULL; // a cap, a notification or a timeout
+    uint64_t ok = LMP_FLAG_NONBLOCK | LMP_FLAG_YIELD | (in->rax == SYS_CALL ? LMP_FLAG_TIMEOUT : 0);
+    if (flags & ~ok)
+        return NULL; // a cap, a notification, a timed send
+    if ((flags & LMP_FLAG_TIMEOUT) && *trap_frame_arg(in, 9) == 0)
+        return NULL; // the general path's SYS_ERR_INVALID_ARGS
     const struct capability *epcap =
         fast_endpoint(&cur->cspace.cap, *trap_frame_arg(in, 0), CAP_RIGHT_WRITE);
     if (!epcap)
@@ -152,6 +158,6 @@ struct dcb *lmp_fastpath(struct dcb *cur)
     if (in->rax == SYS_SEND)
         return fast_send(cur, epcap, flags);
     if (in->rax == SYS_CALL)
-        return fast_call(cur, epcap);
+        return fast_call(cur, epcap, flags);
     return NULL;
 }

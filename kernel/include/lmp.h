@@ -42,6 +42,9 @@ struct dcb *lmp_fastpath(struct dcb *cur);
 // off the run queue); d leaves this core's list of timed waits.
 void lmp_block_recv(struct dcb *d, struct endpoint *ep);
 void lmp_timed_remove(struct dcb *d);
+// Put d, just blocked, on the timed list: woken with SYS_ERR_TIMEOUT at the
+// first tick timeout_us (not 0) or more from now.
+void lmp_timed_add(struct dcb *d, uint64_t timeout_us);
 
 // Deliver a notification with badge (an interrupt) to ep.
 void lmp_notify(struct endpoint *ep, uint64_t badge);

@@ -184,7 +184,29 @@ static void do_share(struct server_chan *c, capref_t frame, struct server_resp *
     }
 }
 
-// Route one received message by its badge.
+// An answer has gone (sent: how): the cap it carried freed if asked, and
+// the channel closed if its client abandoned it.
+static void answered(struct server *s, struct server_chan *c, const struct server_resp *resp,
+                     errval_t sent)
+{
+    if (resp->cap && resp->cap_drop)
+        cap_destroy(resp->cap);
+    if (reply_gone(sent))
+        close_chan(s, c);
+}
+
+// Send the answer still waiting, if any.
+static void flush_reply(struct server *s)
+{
+    struct server_chan *c = s->reply_chan;
+    if (c == NULL)
+        return;
+    s->reply_chan = NULL;
+    answered(s, c, &s->reply, server_reply(c, &s->reply));
+}
+
+// Route one received message by its badge; the answer waits in
+// s->reply_chan and s->reply unless the request was answered already.
 static void dispatch(struct server *s, const struct lmp_recv_msg *m, capref_t cap)
 {
     struct server_req req = {
@@ -235,11 +257,12 @@ static void dispatch(struct server *s, const struct lmp_recv_msg *m, capref_t ca
         s->handle(s, &req, &resp);
         failpoint_arm(0); // reached or not, it ends with the request
     }
-    errval_t sent = resp.defer ? SYS_ERR_OK : server_reply(req.chan, &resp);
-    if (resp.cap && resp.cap_drop)
-        cap_destroy(resp.cap);
-    if (reply_gone(sent))
-        close_chan(s, req.chan);
+    if (resp.defer) {
+        answered(s, req.chan, &resp, SYS_ERR_OK);
+        return;
+    }
+    s->reply_chan = req.chan; // sent by the step (server_step) or the next receive (server_run)
+    s->reply = resp;
 }
 
 // Handle every waiting UMP message; true if there was one.
@@ -276,23 +299,56 @@ static void awake(struct server *s)
     }
 }
 
-void server_step(struct server *s)
+// The waiting answer (there is one) sent and the next message received in
+// one SYS_CALL. A send that fails (the client is gone or no longer
+// waits) receives nothing: then the answer is handled as server_reply's
+// failure would be, and the receive is made alone.
+static MUST_CHECK errval_t reply_and_recv(struct server *s, uint64_t limit, struct lmp_recv_msg *m)
 {
+    struct server_chan *c = s->reply_chan;
+    const struct server_resp *r = &s->reply;
+    s->reply_chan = NULL;
+    if (c->used) {
+        uint64_t w[4] = {r->err, r->w[0], r->w[1], r->w[2]};
+        uint32_t flags = LMP_FLAG_NONBLOCK | (r->cap ? LMP_FLAG_SEND_CAP : 0);
+        errval_t err =
+            limit ? lmp_call_timeout(c->reply, flags, r->cap, w, s->ep, recv_slot, limit, m)
+                  : lmp_call(c->reply, flags, r->cap, w, s->ep, recv_slot, m);
+        bool sent = err_is_ok(err) || err_no(err) == SYS_ERR_TIMEOUT;
+        answered(s, c, r, sent ? SYS_ERR_OK : err);
+        if (sent)
+            return err;
+    } else {
+        answered(s, c, r, SYS_ERR_NOT_FOUND); // its client has gone meanwhile
+    }
+    return limit ? lmp_recv_timeout(s->ep, 0, recv_slot, limit, m)
+                 : lmp_recv(s->ep, 0, recv_slot, m);
+}
+
+// One step; with keep, the answer to what it dispatched is left for the
+// next step's receive.
+static void step(struct server *s, bool keep)
+{
+    if (s->numps)
+        flush_reply(s); // UMP handlers may close channels: answers go first
     if (poll_umps(s))
         return;
-    if (s->idle && s->idle(s))
+    if (s->idle && s->idle(s)) {
+        flush_reply(s);
         return; // it found work: do not sleep
-
+    }
     if (!may_sleep(s)) {
         awake(s);
+        flush_reply(s);
         return;
     }
     if (!recv_slot && err_is_fail(slot_alloc(&recv_slot)))
         recv_slot = NULL_CAP; // receive without caps until slots return
     struct lmp_recv_msg m = {0};
     uint64_t limit = s->sleep_us ? s->sleep_us(s) : 0;
-    errval_t err = limit ? lmp_recv_timeout(s->ep, 0, recv_slot, limit, &m)
-                         : lmp_recv(s->ep, 0, recv_slot, &m);
+    errval_t err = s->reply_chan ? reply_and_recv(s, limit, &m)
+                   : limit       ? lmp_recv_timeout(s->ep, 0, recv_slot, limit, &m)
+                                 : lmp_recv(s->ep, 0, recv_slot, &m);
     awake(s);
     if (err_no(err) == SYS_ERR_TIMEOUT)
         return; // the next step's idle hook does what was due
@@ -314,10 +370,14 @@ void server_step(struct server *s)
         recv_slot = NULL_CAP;
     }
     dispatch(s, &m, cap);
+    if (!keep)
+        flush_reply(s);
 }
+
+void server_step(struct server *s) { step(s, false); }
 
 void server_run(struct server *s)
 {
     for (;;)
-        server_step(s);
+        step(s, true);
 }

@@ -387,7 +387,8 @@ START_TEST(test_fast_path_declines)
     } cases[] = {
         {SYS_SEND, ref(0, 10), LMP_FLAG_SEND_CAP, 0},          // a cap
         {SYS_SEND, ref(0, 10), LMP_FLAG_NOTIFY, 0},            // a notification
-        {SYS_CALL, ref(0, 10), LMP_FLAG_TIMEOUT, 0},           // a timeout
+        {SYS_CALL, ref(0, 10), LMP_FLAG_TIMEOUT, ref(0, 11)},  // a time limit of 0
+        {SYS_SEND, ref(0, 10), LMP_FLAG_TIMEOUT, 0},           // a timed send
         {SYS_SEND, ref(0, 21), 0, 0},                          // no WRITE
         {SYS_SEND, ref(0, 11), 0, 0},                          // no receiver
         {SYS_CALL, ref(0, 10), 0, ref(0, 50)},                 // reply: not an endpoint
@@ -451,6 +452,27 @@ START_TEST(test_fast_call_and_reply)
 }
 END_TEST
 
+// A call with a time limit on its reply (a server's answer-and-wait with
+// a deadline) is taken, and the caller waits on the timed list.
+START_TEST(test_fast_timed_call)
+{
+    world();
+    struct dcb *client = disp[0], *server = disp[1];
+    uint64_t recv_args[10] = {ref(0, 10)};
+    enter_syscall(server, SYS_RECV, recv_args);
+    syscall_handle(server);
+    uint64_t call[10] = {ref(0, 20), LMP_FLAG_TIMEOUT, 0, 7, 8, 9, 10, ref(0, 11), 0, 5000};
+    enter_syscall(client, SYS_CALL, call);
+    ck_assert_ptr_eq(lmp_fastpath(client), server);
+    ck_assert_uint_eq(client->state, DISP_STATE_BLOCKED);
+    ck_assert_uint_ne(client->wake_tick, 0);
+    lmp_timer_expire(client->wake_tick); // no reply in time
+    ck_assert_uint_eq(client->state, DISP_STATE_READY);
+    ck_assert_uint_eq(result_err(client), SYS_ERR_TIMEOUT);
+    ck_assert_ptr_null(eps[1]->recv_head);
+}
+END_TEST
+
 static Suite *lmp_fastpath_suite(void)
 {
     Suite *s = suite_create("lmp_fastpath");
@@ -458,6 +480,7 @@ static Suite *lmp_fastpath_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_fast_path_declines);
     tcase_add_test(tc, test_fast_call_and_reply);
+    tcase_add_test(tc, test_fast_timed_call);
     tcase_add_test(tc, test_fast_and_general_paths_agree);
     suite_add_tcase(s, tc);
     return s;

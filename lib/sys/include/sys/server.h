@@ -95,6 +95,10 @@ struct server {
     void (*usage)(struct server *s, uint64_t pid, uint64_t out[2]);
     capref_t watch_note; // (the library's: the send cap init signals)
     uint64_t reaped;     // channels closed because their client ended
+    // (The library's: the answer server_run has yet to send, with its next
+    // receive in one system call.)
+    struct server_chan *reply_chan;
+    struct server_resp reply;
     void *user;
 };
 
@@ -109,8 +113,13 @@ struct server_ump {
 // Receive and dispatch forever.
 _Noreturn void server_run(struct server *s);
 
-// Receive and dispatch one message (blocking).
+// Receive and dispatch one message (blocking), and answer it.
 void server_step(struct server *s);
+
+// Serve forever: server_step's loop, except that each answer goes with
+// the next receive in one system call (SYS_CALL: the reply on the
+// client's endpoint, then the wait on ep), once the idle hook has run, so
+// that both directions of a request take the kernel's LMP fast path.
 
 // Send a reply to a channel (for deferred requests): a client that no
 // longer waits loses its answer (LMP_ERR_NOT_LISTENING). CAP_ERR_SLOT_EMPTY:
