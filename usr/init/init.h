@@ -96,11 +96,13 @@ const void *module_find(const char *name, size_t *size);
 // Processes (procs.c). proc_create loads a program (not running yet) with
 // its RAM from alloc (NULL: charged to its pid through mem_serv) and its
 // limits (NULL: none); the caller may spawn_give it more caps, then
-// proc_run starts it.
+// proc_run starts it; proc_discard undoes a proc_create whose process is
+// not to run (proc_run or the caller's own set-up failed).
 MUST_CHECK errval_t proc_create(int argc, const char *const *argv, spawn_alloc_fn alloc,
                                 void *alloc_arg, const struct proc_limits *limits,
                                 struct proc_rec **out);
 MUST_CHECK errval_t proc_run(struct proc_rec *p);
+void proc_discard(struct proc_rec *p);
 MUST_CHECK errval_t proc_start(int argc, const char *const *argv, const struct proc_limits *limits,
                                uint64_t *pid);
 // The limits of a process for init's own channel table (server.h's

@@ -87,7 +87,7 @@ static MUST_CHECK errval_t give_devices(struct proc_rec *p)
 static void start_boot_program(const char *name)
 {
     const char *argv[] = {name};
-    struct proc_rec *p;
+    struct proc_rec *p = NULL;
     errval_t err = proc_create(1, argv, NULL, NULL, NULL, &p); // (no limits)
     if (err_is_ok(err))
         p->trusted = true; // the boot menu's programs act for whoever booted the machine
@@ -99,6 +99,8 @@ static void start_boot_program(const char *name)
     }
     if (err_is_ok(err))
         err = proc_run(p);
+    if (err_is_fail(err) && p)
+        proc_discard(p); // set up but never run
     if (err_is_fail(err))
         printf("init: cannot start '%s': %s\n", name, err_msg(err));
     // The programs after devmgr (the shell) find the devices ready: serve

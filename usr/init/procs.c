@@ -82,31 +82,36 @@ errval_t proc_create(int argc, const char *const *argv, spawn_alloc_fn alloc, vo
                                           CAP_RIGHT_WRITE | CAP_RIGHT_GRANT, RPC_BADGE_BIND | pid,
                                           0));
     if (err_is_fail(err)) {
-        // Undo: its RAM back (and with it everything made from it, our
-        // copies included), the region's slot, its entry.
-        mem_reclaim(pid);
-        if (p->sp.region)
-            cap_destroy(p->sp.region);
-        p->used = false;
+        proc_discard(p);
         return err;
     }
     *out = p;
     return SYS_ERR_OK;
 }
 
+void proc_discard(struct proc_rec *p)
+{
+    // Its RAM back (and with it everything made from it, our copies and
+    // its dispatcher included), the region's slot, its entry.
+    mem_reclaim(p->pid);
+    if (p->sp.region)
+        cap_destroy(p->sp.region);
+    p->used = false;
+}
+
 errval_t proc_run(struct proc_rec *p)
 {
     // Tell us when it stops: a notification on our endpoint.
-    capref_t note;
-    errval_t err = notify_cap(cap_selfep, EXIT_NOTIFY, &note);
+    capref_t note = NULL_CAP;
+    errval_t err = FAILPOINT(notify_cap(cap_selfep, EXIT_NOTIFY, &note));
     if (err_is_ok(err))
-        err = cap_invoke(spawn_cap(&p->sp, SPAWN_H_DISPATCHER), DispatcherCmd_NotifyExit, note, 0,
-                         0, 0, 0, 0)
-                  .err;
+        err = FAILPOINT(cap_invoke(spawn_cap(&p->sp, SPAWN_H_DISPATCHER), DispatcherCmd_NotifyExit,
+                                   note, 0, 0, 0, 0, 0)
+                            .err);
     if (note)
         cap_destroy(note); // the dispatcher keeps its copy
     if (err_is_ok(err))
-        err = spawn_run(&p->sp);
+        err = FAILPOINT(spawn_run(&p->sp));
     return err;
 }
 
@@ -115,11 +120,15 @@ errval_t proc_start(int argc, const char *const *argv, const struct proc_limits 
 {
     struct proc_rec *p;
     errval_t err = proc_create(argc, argv, NULL, NULL, limits, &p);
-    if (err_is_ok(err))
-        err = proc_run(p);
-    if (err_is_ok(err))
-        *pid = p->pid;
-    return err;
+    if (err_is_fail(err))
+        return err;
+    err = proc_run(p);
+    if (err_is_fail(err)) {
+        proc_discard(p); // it never ran: nothing of it is left
+        return err;
+    }
+    *pid = p->pid;
+    return SYS_ERR_OK;
 }
 
 // LAB 5 BEGIN ended
