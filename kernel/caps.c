@@ -120,9 +120,9 @@ void caps_mint_apply(struct cte *dest, const struct cte *src, uint8_t rights, ui
 // {
 //     // LAB 2: your code here: the checks of a copy (caps_copy_check), then
 //     // by captype_of(src->cap.type)->mint (captypes.h):
-//     // - CAPMINT_BADGE (endpoints): param1 is the badge, which must not be 0
-//     //   and src must not have one yet (CAP_ERR_BADGE); param2 must be 0
-//     //   (CAP_ERR_NOT_MINTABLE);
+//     // - CAPMINT_BADGE (endpoints): param2 must be 0 (CAP_ERR_NOT_MINTABLE,
+//     //   checked first); param1 is the badge, which must not be 0, and src
+//     //   must not have one yet (CAP_ERR_BADGE);
 //     // - CAPMINT_RANGE (IO ports): [param1, param2] inside src's
 //     //   [u.io.first, u.io.last], first <= last (CAP_ERR_NOT_MINTABLE). The
 //     //   same range is a copy; a narrower one is a descendant, whose bytes

@@ -80,7 +80,8 @@ paddr_t cap_paddr(const struct capability *cap);
 uint64_t cap_bytes(const struct capability *cap);
 
 // A new capability to an object in memory: type at [base, base + bytes)
-// (for L1CNode bytes gives the slot count; fixed-size types ignore it).
+// (bytes is the object's size for every type: an L1CNode's slots are
+// worked out from it; fixed-size types ignore it).
 void cap_init_object(struct capability *cap, enum objtype type, paddr_t base, uint64_t bytes,
                      uint8_t rights);
 
