@@ -25,6 +25,7 @@
 #include <sys/slot.h>
 #include <sys/sys.h>
 #include <test/report.h>
+#include <test/unwind.h>
 
 #define ETH_IP   0x0800
 #define ETH_ARP  0x0806
@@ -568,101 +569,17 @@ static int wait_test(bool via_netd)
 
 // ---- Set-up that unwinds: a failure injected at each step ----
 
-// What a failed set-up must leave as it found: our memory and mem_serv's
-// free memory, devmgr's vectors and IOMMU domains, netctl's VNICs of ours,
-// init's processes.
-struct held {
-    uint64_t mine, free, vectors, domains;
-    unsigned vnics, procs;
-};
-
-static errval_t held_now(struct held *h)
+// The VNICs of ours netctl lists: what a failed VNIC set-up must not leave.
+static errval_t my_vnics(unsigned *n)
 {
-    uint64_t total, all;
     struct netctl_vnic v[NETCTL_MAX_VNICS];
-    struct proc_info procs[PROC_LIST_MAX];
-    unsigned n = 0, np = 0;
-    *h = (struct held){0};
-    errval_t err = memserv_stats(&total, &h->free, &h->mine);
-    if (err_is_ok(err))
-        err = devmgr_stats(&h->vectors, &h->domains, &all);
-    if (err_is_ok(err))
-        err = netctl_list(v, NETCTL_MAX_VNICS, &n);
-    for (unsigned i = 0; i < n; i++)
-        h->vnics += v[i].owner == sys_pid();
-    if (err_is_ok(err))
-        err = proc_list(procs, PROC_LIST_MAX, &np);
-    h->procs = np;
+    unsigned k = 0;
+    errval_t err = netctl_list(v, NETCTL_MAX_VNICS, &k);
+    *n = 0;
+    for (unsigned i = 0; i < k; i++)
+        *n += v[i].owner == sys_pid();
     return err;
 }
-
-// Compare with before; what differs is printed. whole: mem_serv's free
-// memory too (a server's or init's set-up spends others' memory).
-static bool unchanged(const char *what, unsigned n, const struct held *a, bool whole)
-{
-    struct held b;
-    errval_t err = held_now(&b);
-    bool same = err_is_ok(err) && a->mine == b.mine && a->vectors == b.vectors &&
-                a->domains == b.domains && a->vnics == b.vnics && a->procs == b.procs &&
-                (!whole || a->free == b.free);
-    if (!same)
-        printf("vnictest: %s, step %u failed: left behind: memory %ld bytes (free %ld), vectors "
-               "%ld, domains %ld, VNICs %d, processes %d (%s)\n",
-               what, n, (long)(b.mine - a->mine), (long)(b.free - a->free),
-               (long)(b.vectors - a->vectors), (long)(b.domains - a->domains),
-               (int)b.vnics - (int)a->vnics, (int)b.procs - (int)a->procs, err_name(err));
-    return same;
-}
-
-// One set-up, failed at step 1, 2, ... until it succeeds: each failure must
-// name the injected cause and leave nothing behind. arm: where the counter
-// is (here, or a server's for the next request); attempt: the set-up, and
-// its undo when it succeeds.
-struct unwind_case {
-    const char *id, *what;
-    bool whole; // the set-up runs in a server or init: their memory counts
-    errval_t (*arm)(unsigned n);
-    bool (*pending)(void); // the armed step was not reached (set-up done)
-    errval_t (*attempt)(void);
-};
-
-static void unwind_run(const struct unwind_case *c)
-{
-    struct held before;
-    errval_t err = c->attempt(); // warm-up: tables, slots and heap made once
-    if (err_is_ok(err))
-        err = held_now(&before);
-    unsigned n = 0, leaks = 0, wrong = 0;
-    bool done = false;
-    while (err_is_ok(err) && !done && ++n < 100) {
-        err = c->arm(n);
-        errval_t got = err_is_ok(err) ? c->attempt() : err;
-        done = err_is_ok(got) && c->pending();
-        if (!done && !err_has(got, FAIL_ERR_INJECTED)) {
-            wrong++;
-            err_print_chain("vnictest: not the injected failure", got);
-        }
-        if (n == 1 && err_is_fail(got))
-            err_print_chain("vnictest: step 1 (as an application sees it)", got);
-        if (!done) // (a spawn that succeeds leaves its ended process listed)
-            leaks += !unchanged(c->what, n, &before, c->whole);
-        err_ignore(c->arm(0), "disarming: the next attempt would show a failure it left armed");
-    }
-    report(c->id, err_is_ok(err) && done && n > 1 && !leaks && !wrong,
-           "%u steps failed one at a time, %u left something behind, %u failed otherwise; then "
-           "it succeeded: %s (%s)",
-           n - 1, leaks, wrong, done ? "yes" : "no", err_name(err));
-}
-
-static errval_t arm_here(unsigned n)
-{
-    failpoint_arm(n);
-    return SYS_ERR_OK;
-}
-
-static bool pending_here(void) { return failpoint_pending(); }
-
-static bool pending_server(void) { return true; } // (a success means the steps ran out)
 
 static errval_t arm_netctl(unsigned n)
 {
@@ -699,13 +616,15 @@ static errval_t spawn_wait(void)
 static void unwind(void)
 {
     static const struct unwind_case cases[] = {
-        {"unwind.vnic_open", "vnic_open", false, arm_here, pending_here, open_close_vnic},
-        {"unwind.netctl_create", "netctl's VNIC create", true, arm_netctl, pending_server,
+        {"unwind.vnic_open", "vnic_open", false, unwind_arm_here, unwind_pending_here,
          open_close_vnic},
-        {"unwind.spawn", "init's spawn", true, arm_init, pending_server, spawn_wait},
+        {"unwind.netctl_create", "netctl's VNIC create", true, arm_netctl, unwind_pending_server,
+         open_close_vnic},
+        {"unwind.spawn", "init's spawn", true, arm_init, unwind_pending_server, spawn_wait},
     };
+    static const struct unwind_devices vnics = {"VNICs", my_vnics};
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-        unwind_run(&cases[i]);
+        unwind_run(&cases[i], &vnics);
     printf("vnictest: unwind done\n");
 }
 

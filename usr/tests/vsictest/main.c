@@ -16,9 +16,12 @@
 #include <sys/devmgr.h>
 #include <sys/initsvc.h>
 #include <sys/lmp.h>
+#include <sys/rpc.h>
+#include <sys/storctl.h>
 #include <sys/sys.h>
 #include <sys/vspace.h>
 #include <test/report.h>
+#include <test/unwind.h>
 
 static uint8_t buf[8 * 512], back[8 * 512];
 
@@ -273,10 +276,59 @@ static int destroy(const char *name, const char *other, const char *fresh)
     return 0;
 }
 
+// ---- Set-up that unwinds: a failure injected at each step ----
+
+// The VSICs of ours storctl lists: what a failed VSIC set-up must not leave.
+static errval_t my_vsics(unsigned *n)
+{
+    struct storctl_vsic v[STORCTL_MAX_VSICS];
+    unsigned k = 0;
+    errval_t err = storctl_vsic_list(v, STORCTL_MAX_VSICS, &k);
+    *n = 0;
+    for (unsigned i = 0; i < k; i++)
+        *n += v[i].owner == sys_pid();
+    return err;
+}
+
+static errval_t arm_storctl(unsigned n)
+{
+    errval_t err;
+    struct rpc_chan *c = storctl_chan(&err);
+    return err_is_ok(err) ? rpc_failpoint(c, n) : err;
+}
+
+static errval_t open_close_vsic(void)
+{
+    struct vsic *v;
+    errval_t err = vsic_open(&v);
+    if (err_is_ok(err))
+        err = vsic_close(v);
+    return err;
+}
+
+// vsic_open failed at each of its steps, then storctl's VSIC create at
+// each of its own: nothing may be left behind (test/unwind.h).
+static int unwind(void)
+{
+    static const struct unwind_case cases[] = {
+        {"unwind.vsic_open", "vsic_open", false, unwind_arm_here, unwind_pending_here,
+         open_close_vsic},
+        {"unwind.storctl_create", "storctl's VSIC create", true, arm_storctl, unwind_pending_server,
+         open_close_vsic},
+    };
+    static const struct unwind_devices vsics = {"VSICs", my_vsics};
+    for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        unwind_run(&cases[i], &vsics);
+    printf("vsictest: unwind done\n");
+    return (int)tests_failed;
+}
+
 int main(int argc, char **argv)
 {
     test_id_prefix = "vsictest.";
     test_why_on_pass = true;
+    if (argc == 2 && !strcmp(argv[1], "unwind"))
+        return unwind();
     if (argc == 3 && !strcmp(argv[1], "hold"))
         return hold(argv[2]);
     if (argc == 4 && !strcmp(argv[1], "probe"))
@@ -299,6 +351,6 @@ int main(int argc, char **argv)
     if (argc == 5 && !strcmp(argv[1], "destroy"))
         return destroy(argv[2], argv[3], argv[4]);
     printf("usage: vsictest hold <vsa> | probe <held> <own> | create | full <name> | destroy "
-           "<vsa> <another's> <new name>\n");
+           "<vsa> <another's> <new name> | unwind\n");
     return 2;
 }
