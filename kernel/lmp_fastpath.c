@@ -146,11 +146,11 @@ struct dcb *lmp_fastpath(struct dcb *cur)
 {
     struct trap_frame *in = &cur->regs;
     uint64_t flags = *trap_frame_arg(in, 1);
-    uint64_t ok = LMP_FLAG_NONBLOCK | LMP_FLAG_YIELD | (in->rax == SYS_CALL ? LMP_FLAG_TIMEOUT : 0);
-    if (flags & ~ok)
-        return NULL; // a cap, a notification, a timed send
-    if ((flags & LMP_FLAG_TIMEOUT) && *trap_frame_arg(in, 9) == 0)
-        return NULL; // the general path's SYS_ERR_INVALID_ARGS
+    if ((flags & ~(uint64_t)(LMP_FLAG_NONBLOCK | LMP_FLAG_YIELD)) && // (the common case: one test)
+        (in->rax != SYS_CALL ||
+         (flags & ~(uint64_t)(LMP_FLAG_NONBLOCK | LMP_FLAG_YIELD | LMP_FLAG_TIMEOUT)) ||
+         *trap_frame_arg(in, 9) == 0))
+        return NULL; // a cap, a notification, a timed send, a time limit of 0 (invalid)
     const struct capability *epcap =
         fast_endpoint(&cur->cspace.cap, *trap_frame_arg(in, 0), CAP_RIGHT_WRITE);
     if (!epcap)
