@@ -1,13 +1,14 @@
-"""tests/system/test_hub.py: tools/hub, the learning switch that puts three or more machines on one link.
+"""tests/system/test_hub.py: tools/hub, the learning switch for three or more machines on one link.
 
-On the host first (no boot): the hub refuses bad command lines (status 2, a reason) and a port
-already bound (status 1); with three Python sockets playing the machines' QEMUs, a broadcast
-reaches every other port, a frame to an address learned on a port reaches that port alone, one
-to an unknown address is flooded, one to its own port's address is filtered; frames of 14 and
-9018 bytes pass and frames of 13 and 9019 bytes, from a multicast source or from a stranger are
-dropped, each counted; an address seen on another port moves; more addresses than the table
-holds evict the least recently seen; the counters it prints (SIGUSR1, its status file, its
-last line at SIGTERM, status 0) match what the sockets sent and received, frame for frame.
+On the host first (no boot): the hub refuses bad command lines (status 2, a reason), a port
+already bound and a status file it cannot write (status 1); with three Python sockets playing
+the machines' QEMUs, a broadcast reaches every other port, a frame to an address learned on a
+port reaches that port alone, one to an unknown address is flooded, one to its own port's
+address is filtered; frames of 14 and 9018 bytes pass and frames of 13 and 9019 bytes, from a
+multicast source or from a stranger are dropped, each counted; an address seen on another port
+moves; more addresses than the table holds evict the least recently seen; the counters it
+prints (SIGUSR1, its status file, its last line at SIGTERM, status 0) match what the sockets
+sent and received, frame for frame.
 
 Then one boot of three Sietch machines joined by the hub (TCG): node 1 (10.0.2.47) runs
 `udpecho --native`; nodes 0 and 2 each run `udpping ... echo N 64` against it at the same
@@ -67,6 +68,12 @@ def bad_args(ctx, hub):
     ctx.check("a port already bound: status 1, and says which",
               r.returncode == 1 and f"127.0.0.1:{port}" in r.stderr,
               f"status {r.returncode}: {r.stderr!r}")
+    nowhere = os.path.join(ctx.out_dir, "no-such-dir", "hub.status")
+    r = subprocess.run([hub, "--status", nowhere, f"{free_udp_port()}:{free_udp_port()}",
+                        f"{free_udp_port()}:{free_udp_port()}"], capture_output=True, text=True,
+                       timeout=10)
+    ctx.check("a status file it cannot write: status 1 at the start, and says which",
+              r.returncode == 1 and nowhere in r.stderr, f"status {r.returncode}: {r.stderr!r}")
 
 
 class FakeMachines:
