@@ -8,7 +8,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 # User libraries are built even before a program links them, so that a
 # library that does not compile for user space fails `make` at once.
-all: $(KERN_IMAGES) $(USER_PROGS) $(LIBS_user) $(BUILD)/sietch.iso $(BUILD)/compile_commands.json $(NETLOAD)
+all: $(KERN_IMAGES) $(USER_PROGS) $(LIBS_user) $(BUILD)/sietch.iso $(BUILD)/compile_commands.json $(NETLOAD) $(HUB)
 
 help:
 	@echo 'Targets:'

@@ -6,13 +6,18 @@
 - guest_pair: two machines joined by one dgram link (`--node 0/1`, each other's ports), the
   echo client inside one (Sietch's udpping on its own VNIC, or the Linux guest's udpping) and
   the server inside the other. parse_udpping reads the client's lines.
+- Hub and guest_hub: tools/hub, a learning switch joining N machines' dgram links into one
+  link (`--node 0` to N - 1), and its counters.
 
 docs/experiments.md describes each link and the method of each number.
 """
 import os
 import re
+import select
+import signal
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../tools"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../system"))
@@ -27,6 +32,15 @@ def netload_path(build):
     """tools/netload built (its rule in tools/Hakefile), made when stale."""
     build = os.path.abspath(build)
     path = os.path.join(build, "host", "bin", "netload")
+    subprocess.run(["make", "-s", "--no-print-directory", f"BUILD={build}", path],
+                   cwd=sietchtest.ROOT, check=True)
+    return path
+
+
+def hub_path(build):
+    """tools/hub built (its rule in tools/Hakefile), made when stale."""
+    build = os.path.abspath(build)
+    path = os.path.join(build, "host", "bin", "hub")
     subprocess.run(["make", "-s", "--no-print-directory", f"BUILD={build}", path],
                    cwd=sietchtest.ROOT, check=True)
     return path
@@ -165,3 +179,91 @@ def guest_pair(tag, out_dir, boot_args, env=None):
 
 
 SERVER_IP = "10.0.2.47"  # node 1's first address (its VNIC 0, or the Linux guest's eth0)
+
+
+class Hub:
+    """tools/hub joining n machines: machine i is `tools/qemu ... qemu_args(i)`. The process is
+    ended by its PID (close, or the with block's end), never by name."""
+
+    def __init__(self, build, n, status=None, age=None):
+        self.ports = [LinkPorts() for _ in range(n)]
+        opts = (["--status", status] if status else []) + (["--age", str(age)] if age else [])
+        self.proc = subprocess.Popen(
+            [hub_path(build), *opts, *(f"{p.qemu}:{p.host}" for p in self.ports)],
+            stdout=subprocess.PIPE)
+        self.out = b""  # what it printed and line() has not returned yet
+        self.final = None  # the counters it printed as it ended
+        first = self.line(10)
+        if not first.startswith(f"hub: {n} ports"):
+            self.close()
+            raise RuntimeError(f"hub did not start: {first!r}")
+
+    def qemu_args(self, i):
+        return self.ports[i].qemu_args()
+
+    def line(self, timeout):
+        """The next line the hub prints, or '' if none within timeout seconds (or it ended)."""
+        end = time.monotonic() + timeout
+        while b"\n" not in self.out:
+            left = end - time.monotonic()
+            fd = self.proc.stdout.fileno()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return ""
+            part = os.read(fd, 4096)
+            if not part:
+                return ""
+            self.out += part
+        line, self.out = self.out.split(b"\n", 1)
+        return line.decode()
+
+    def counters(self, timeout=10):
+        """Its counters now (SIGUSR1: it prints them), as a dict of ints."""
+        self.proc.send_signal(signal.SIGUSR1)
+        out = self.line(timeout)
+        if not out.startswith("hub in0="):
+            raise RuntimeError(f"hub: no counters: {out!r}")
+        return fields(out)
+
+    def close(self):
+        """End it (SIGTERM, by its PID); its last counters in self.final, if it printed them."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()  # by its Popen: only the process started here
+                self.proc.wait()
+        if self.proc.stdout.closed:
+            return self.proc.returncode
+        rest = (self.out + self.proc.stdout.read()).decode()
+        self.out = b""
+        self.proc.stdout.close()
+        last = [x for x in rest.splitlines() if x.startswith("hub in0=")]
+        self.final = fields(last[-1]) if last else self.final
+        return self.proc.returncode
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def guest_hub(build, tag, out_dir, boot_args, env=None):
+    """N machines on one link through tools/hub: ([sietchtest.Machine], Hub), the machines not
+    started, the hub running (the caller closes it: `with hub:`). boot_args: (tools/qemu
+    arguments before the node and link, ISO or None), one per machine, machine i node i
+    (10.0.2.(15 + 32 i), tools/qemu's --node: at most 4)."""
+    if not 2 <= len(boot_args) <= 4:
+        raise ValueError("guest_hub: 2 to 4 machines (tools/qemu --node 0-3)")
+    hub = Hub(build, len(boot_args))
+    machines = []
+    for node, (args, iso) in enumerate(boot_args):
+        log = os.path.join(out_dir, f"{tag}-node{node}.log")
+        disk = os.path.join(out_dir, f"{tag}-node{node}.img")
+        if os.path.exists(disk):
+            os.remove(disk)
+        machines.append(sietchtest.Machine(
+            iso, log, tools_args=[*args, "--disk", disk, "--node", str(node),
+                                  *hub.qemu_args(node)], env=env))
+    return machines, hub
