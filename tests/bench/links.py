@@ -28,22 +28,21 @@ WINDOW = 32  # datagrams in flight in the throughput test
 UDPPING_SIZES = (64, 1472)  # udpping's throughput sizes (the shell's 32 words hold no more)
 
 
-def netload_path(build):
-    """tools/netload built (its rule in tools/Hakefile), made when stale."""
+def host_tool(build, name):
+    """tools/NAME.c built for the host (its rule in tools/Hakefile), made when stale."""
     build = os.path.abspath(build)
-    path = os.path.join(build, "host", "bin", "netload")
+    path = os.path.join(build, "host", "bin", name)
     subprocess.run(["make", "-s", "--no-print-directory", f"BUILD={build}", path],
                    cwd=sietchtest.ROOT, check=True)
     return path
+
+
+def netload_path(build):
+    return host_tool(build, "netload")
 
 
 def hub_path(build):
-    """tools/hub built (its rule in tools/Hakefile), made when stale."""
-    build = os.path.abspath(build)
-    path = os.path.join(build, "host", "bin", "hub")
-    subprocess.run(["make", "-s", "--no-print-directory", f"BUILD={build}", path],
-                   cwd=sietchtest.ROOT, check=True)
-    return path
+    return host_tool(build, "hub")
 
 
 def fields(line):

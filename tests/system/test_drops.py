@@ -37,6 +37,18 @@ def is_stats(data):
     return data.startswith(b"frames rx ")
 
 
+def replies(sock, wait):
+    """The datagrams that come within wait seconds (the generator's caller
+    may stop early)."""
+    end = time.time() + wait
+    while time.time() < end:
+        sock.settimeout(max(0.05, end - time.time()))
+        try:
+            yield sock.recvfrom(65536)[0]
+        except socket.timeout:
+            return
+
+
 def datagram_stats(sock, addr):
     """Ask udpecho for its counters: (counters with the datagram drops after
     the frame counters, echoes that came before the answer).
@@ -51,13 +63,7 @@ def datagram_stats(sock, addr):
     late = 0
     for _ in range(3):
         sock.sendto(STATS, addr)
-        end = time.time() + 10
-        while time.time() < end:
-            sock.settimeout(max(0.05, end - time.time()))
-            try:
-                data = sock.recvfrom(65536)[0]
-            except socket.timeout:
-                break
+        for data in replies(sock, 10):
             if not is_stats(data):
                 late += 1
                 continue
@@ -132,13 +138,7 @@ def large(sock, addr, wait):
     for i, size in enumerate(LARGE):
         payload = bytes([i & 0xff]) * size
         sock.sendto(payload, addr)
-        end = time.time() + wait
-        while time.time() < end:
-            sock.settimeout(max(0.05, end - time.time()))
-            try:
-                data = sock.recvfrom(65536)[0]
-            except socket.timeout:
-                break
+        for data in replies(sock, wait):
             if data == payload:
                 echoes += 1
                 break
