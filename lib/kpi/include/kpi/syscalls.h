@@ -43,8 +43,9 @@ enum syscall_num {
 // console then draws again (cpudriver/include/console_line.h).
 #define SYS_PRINT_EDIT (1u << 0)
 
-// LMP flags (SYS_SEND, SYS_RECV, SYS_CALL).
-#define LMP_FLAG_NONBLOCK (1u << 0) // fail with SYS_ERR_WOULD_BLOCK instead of waiting
+// LMP flags (SYS_SEND, SYS_RECV, SYS_CALL). NONBLOCK: fail instead of waiting
+// (a send with LMP_ERR_NOT_LISTENING, a receive with LMP_ERR_NO_MESSAGE).
+#define LMP_FLAG_NONBLOCK (1u << 0)
 #define LMP_FLAG_SEND_CAP (1u << 1) // transfer (copy) the cap named by the send cap argument
 #define LMP_FLAG_YIELD    (1u << 2) // send: run the receiver at once (directed yield)
 // send: a notification instead of a message: the badge of the endpoint cap
