@@ -93,7 +93,7 @@ LABS = {
         System("kutest", 6),
         System("shell", 8),
     ]),
-    4: Lab("Memory: mem_serv's allocator", [
+    4: Lab("Memory: mem_serv's allocator and the heap's page faults", [
         Unit("check_mm", "test_first_fit_and_alignment", 4),
         Unit("check_mm", "test_bad_requests", 3),
         Unit("check_mm", "test_merge_back", 4),

@@ -217,8 +217,11 @@ static MUST_CHECK errval_t proc_start(struct proc_rec *p, const char *cmdline,
     int argc = 0;
     strlcpy(copy, cmdline, sizeof(copy));
     char *save = copy;
-    for (char *s = strtok_r(copy, " ", &save); s && argc < ARGS_MAX; s = strtok_r(NULL, " ", &save))
+    char *s = strtok_r(copy, " ", &save);
+    for (; s && argc < ARGS_MAX; s = strtok_r(NULL, " ", &save))
         argv[argc++] = s;
+    if (s)
+        return SPAWN_ERR_ARGS; // more words than a process takes (init's split says the same)
     if (!argc)
         return SYS_ERR_INVALID_ARGS;
     const void *image;
