@@ -148,7 +148,7 @@ static uint64_t sleep_budget(uint64_t timeout_us)
 static MUST_CHECK errval_t sleep_on(struct netq *q, uint64_t timeout_us)
 {
     errval_t err = netq_wait(q, timeout_us);
-    return err_no(err) == SYS_ERR_TIMEOUT ? SYS_ERR_OK : err;
+    return err_has(err, SYS_ERR_TIMEOUT) ? SYS_ERR_OK : err; // (netd's under NETD_ERR_CALL)
 }
 
 static bool spinning(struct net_stack *s, uint64_t now)

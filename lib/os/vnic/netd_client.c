@@ -62,6 +62,8 @@ static MUST_CHECK errval_t fetch(struct ndq *d, bool wait, uint64_t timeout_us)
     errval_t err = rpc_call(&d->chan, NETD_RX, wait, timeout_us, 0, NULL_CAP, NULL_CAP, &r);
     if (err_is_ok(err))
         err = r.err;
+    if (err_is_fail(err))
+        err = err_push(err, NETD_ERR_CALL); // (a wait that ran out: SYS_ERR_TIMEOUT below it)
     bool got = err_is_ok(err) && r.w[0] > 0;
     os_probe_pop_as(got && !wait ? OS_PROBE_IPC : OS_PROBE_WAIT);
     if (got) {
@@ -141,6 +143,8 @@ static MUST_CHECK errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, uns
         os_probe_pop();
         if (err_is_ok(err))
             err = r.err;
+        if (err_is_fail(err))
+            err = err_push(err, NETD_ERR_CALL);
         d->st.doorbells++;
         for (unsigned i = 0; i < k; i++) { // the page has them: the buffers are free
             d->free_tx[d->nfree_tx++] = pkts[*sent + i].buf;
@@ -194,7 +198,7 @@ errval_t netd_open(struct netq **out)
         err = r.err;
     if (err_is_fail(err)) {
         free(d);
-        return err;
+        return err_push(err, NETD_ERR_CALL);
     }
     const struct netd_info *info = d->chan.buf;
     d->q = (struct netq){
@@ -215,7 +219,8 @@ errval_t netd_probe(struct netq *q, bool reset, struct os_probe out[2])
     errval_t err = rpc_call(&d->chan, NETD_PROBE, reset, 0, 0, NULL_CAP, NULL_CAP, &r);
     if (err_is_ok(err))
         err = r.err;
-    if (err_is_ok(err))
-        memcpy(out, d->chan.buf, 2 * sizeof(*out));
-    return err;
+    if (err_is_fail(err))
+        return err_push(err, NETD_ERR_CALL);
+    memcpy(out, d->chan.buf, 2 * sizeof(*out));
+    return SYS_ERR_OK;
 }

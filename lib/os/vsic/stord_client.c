@@ -4,11 +4,14 @@
 #include <sys/initsvc.h>
 #include <sys/storctl.h>
 
+// One request: stord's answer, or the channel's error, under STORD_ERR_CALL.
 static MUST_CHECK errval_t call(struct stord_bdev *s, uint64_t op, uint64_t a0, uint64_t a1,
                                 struct rpc_result *r)
 {
     errval_t err = rpc_call(&s->chan, op, a0, a1, 0, NULL_CAP, NULL_CAP, r);
-    return err_is_ok(err) ? r->err : err;
+    if (err_is_ok(err))
+        err = r->err;
+    return err_is_ok(err) ? err : err_push(err, STORD_ERR_CALL);
 }
 
 // Blocks per call: what the shared page holds.
