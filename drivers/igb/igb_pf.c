@@ -273,10 +273,11 @@ errval_t igb_pf_vf_reclaim(struct igb_pf *pf, unsigned vf)
     igb_pf_wr(pf, IGB_PVTEIMC(vf), (1u << IGB_VF_MSIX_VECTORS) - 1);
     igb_pf_wr(pf, IGB_P2VMAILBOX(vf), IGB_P2V_RVFU); // free a buffer the VF held
     if (pf->vf[vf].rate_mbps)
-        igb_pf_set_rate_limit(pf, vf, 0);
-    (void)igb_pf_set_vf_rss(pf, vf, false); // checked above: cannot fail
+        err_ignore(igb_pf_set_rate_limit(pf, vf, 0), "vf checked above: no limit is always taken");
+    err_ignore(igb_pf_set_vf_rss(pf, vf, false), "vf checked above: cannot fail");
     memset(&pf->vf[vf], 0, sizeof(pf->vf[vf]));
-    igb_pf_set_vf_rx_mode(pf, vf, IGB_RX_BCAST);
+    err_ignore(igb_pf_set_vf_rx_mode(pf, vf, IGB_RX_BCAST),
+               "vf checked above, and broadcast is a mode every VF may have");
     igb_pf_program_mac(pf, vf);
     igb_pf_apply_pool(pf, vf);
     return SYS_ERR_OK;

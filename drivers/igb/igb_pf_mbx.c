@@ -28,7 +28,8 @@ static bool on_reset(struct igb_pf *pf, unsigned vf, struct mbx_msg *m)
 {
     struct igb_pf_vf *v = &pf->vf[vf];
     v->cts = true;
-    (void)igb_pf_set_vf_rss(pf, vf, false); // a VF starts over with one queue pair: cannot fail
+    err_ignore(igb_pf_set_vf_rss(pf, vf, false),
+               "a VF starts over with one queue pair; its number is checked: cannot fail");
     memset(m->w, 0, sizeof(m->w));
     m->len = 3;
     igb_pf_program_mac(pf, vf);

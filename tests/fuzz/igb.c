@@ -487,18 +487,20 @@ static void vf_send(struct mbx *x, struct fuzz_input *in, unsigned v, unsigned a
 static void control(struct fuzz_input *in, unsigned v, unsigned arg)
 {
     uint8_t mac[6] = {0x02, 0, 0, 0, 0, (uint8_t)fuzz_take(in, 1)};
+    errval_t err = SYS_ERR_OK; // (any answer: see above)
     switch (arg % 6) {
     case 0:
         if (arg & 8)
             mac[0] = (uint8_t)fuzz_take(in, 1);
-        (void)igb_pf_set_vf_mac(&pf, v, mac);
+        err = igb_pf_set_vf_mac(&pf, v, mac);
         break;
-    case 1: (void)igb_pf_vf_enable(&pf, v, arg & 8); break;
-    case 2: (void)igb_pf_set_vf_vlan(&pf, v, (uint16_t)(fuzz_take(in, 2) % 4096)); break;
-    case 3: (void)igb_pf_set_vf_rx_mode(&pf, v, (arg >> 3) & 3); break;
-    case 4: (void)igb_pf_vf_reclaim(&pf, v); break;
+    case 1: err = igb_pf_vf_enable(&pf, v, arg & 8); break;
+    case 2: err = igb_pf_set_vf_vlan(&pf, v, (uint16_t)(fuzz_take(in, 2) % 4096)); break;
+    case 3: err = igb_pf_set_vf_rx_mode(&pf, v, (arg >> 3) & 3); break;
+    case 4: err = igb_pf_vf_reclaim(&pf, v); break;
     case 5: mmio_write32(&pf.regs, IGB_P2VMAILBOX(v), IGB_P2V_RVFU); break; // free a stuck buffer
     }
+    (void)err;
 }
 
 static void mac_words(const uint8_t *mac, uint32_t *w)

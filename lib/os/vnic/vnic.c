@@ -110,7 +110,8 @@ static unsigned q_rx(struct netq *q, struct netq_pkt *out, unsigned max)
     for (unsigned i = 0; i < n; i++) {
         if (!admitted(v, got[i].va, got[i].len)) { // straight back to the ring
             unsigned posted;
-            igb_vf_rx_refill(&v->vf, &got[i], 1, &posted);
+            err_ignore(igb_vf_rx_refill(&v->vf, &got[i], 1, &posted),
+                       "its own descriptor was just freed: it fits");
             v->filtered++;
             continue;
         }
@@ -137,7 +138,8 @@ static void q_rx_done(struct netq *q, const struct netq_pkt *pkts, unsigned n)
         for (; k < 64 && done + k < n; k++)
             bufs[k] = buf_pkt(v, pkts[done + k].buf);
         unsigned posted = 0;
-        igb_vf_rx_refill(&v->vf, bufs, k, &posted);
+        err_ignore(igb_vf_rx_refill(&v->vf, bufs, k, &posted),
+                   "they came off this ring: there is room for every one");
         v->st.doorbells++;
         done += k;
     }
@@ -229,7 +231,7 @@ static MUST_CHECK errval_t q_wait_here(struct netq *q, uint64_t timeout_us)
             sys_yield();
             continue;
         }
-        igb_vf_irq_enable(&v->vf, true);
+        err_ignore(igb_vf_irq_enable(&v->vf, true), "irq_ep is set only once vectors are mapped");
         struct lmp_recv_msg m;
         errval_t err = SYS_ERR_TIMEOUT;
         if (!igb_vf_rx_pending(&v->vf)) {
@@ -239,7 +241,7 @@ static MUST_CHECK errval_t q_wait_here(struct netq *q, uint64_t timeout_us)
             if (err_is_ok(err))
                 v->st.interrupts++;
         }
-        igb_vf_irq_enable(&v->vf, false);
+        err_ignore(igb_vf_irq_enable(&v->vf, false), "irq_ep is set only once vectors are mapped");
         if (err_is_ok(err))
             v->last_traffic = sys_clock_us(); // poll a while after an interrupt
         else if (!err_has(err, SYS_ERR_TIMEOUT))
@@ -518,7 +520,10 @@ errval_t vnic_irq_route(struct netq *q, capref_t ep, uint64_t badge)
     return err_is_ok(err) ? err : err_push(err, VNIC_ERR_IRQ);
 }
 
-void vnic_irq_arm(struct netq *q, bool on) { igb_vf_irq_enable(&vn(q)->vf, on); }
+void vnic_irq_arm(struct netq *q, bool on)
+{
+    err_ignore(igb_vf_irq_enable(&vn(q)->vf, on), "a VNIC whose vectors are not mapped is polled");
+}
 
 bool vnic_rx_pending(struct netq *q) { return igb_vf_rx_pending(&vn(q)->vf); }
 

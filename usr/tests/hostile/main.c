@@ -174,7 +174,8 @@ static bool fire(struct netq *q, uint64_t addr, uint32_t data, uint64_t *reason,
     struct pci_msix_table *t = vnic_msix(q);
     if (err_is_fail(pci_msix_set(t, 0, addr, data)) || err_is_fail(pci_msix_mask(t, 0, false)))
         return false;
-    igb_vf_irq_enable(vnic_vf(q), true);
+    if (err_is_fail(igb_vf_irq_enable(vnic_vf(q), true)))
+        return false;
     mmio_write32(&vnic_vf(q)->regs, IGB_VF_EICS, 1); // raise vector 0's cause ourselves
     wait_faults(rid, before + 1);
     err_ignore(devmgr_faults(rid, &count, index, reason),

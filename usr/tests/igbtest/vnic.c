@@ -96,7 +96,7 @@ unsigned vnic_poll(struct igbt_vf *v, vnic_rx_fn fn, void *arg)
                 fn(arg, v, f, got[i].len);
         }
         if (n)
-            igb_vf_rx_refill(&v->vf, got, n, &posted); // the slots just freed: they fit
+            err_ignore(igb_vf_rx_refill(&v->vf, got, n, &posted), "the slots just freed: they fit");
         total += n;
     } while (n);
     return total;

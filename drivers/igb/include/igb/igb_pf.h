@@ -47,24 +47,24 @@ struct igb_pf {
 // Take over the PF at regs: reset it (CTRL.RST, waited for), mask every
 // interrupt, and read its own MAC. clock_us bounds every wait. Errors:
 // IGB_ERR_GONE (registers read all ones), IGB_ERR_RESET_TIMEOUT.
-errval_t igb_pf_init(struct igb_pf *pf, const struct mmio *regs, uint64_t (*clock_us)(void *arg),
-                     void *clock_arg);
+MUST_CHECK errval_t igb_pf_init(struct igb_pf *pf, const struct mmio *regs,
+                                uint64_t (*clock_us)(void *arg), void *clock_arg);
 
 // Reset the device again: every register returns to its default, all
 // VFs' state is forgotten (their mailboxes show a PF reset in progress
 // until igb_pf_enable_vfs). Errors: IGB_ERR_RESET_TIMEOUT.
-errval_t igb_pf_reset(struct igb_pf *pf);
+MUST_CHECK errval_t igb_pf_reset(struct igb_pf *pf);
 
 // Read or write PHY register reg (0-31) through MDIC. Errors:
 // SYS_ERR_INVALID_ARGS, IGB_ERR_MDIC (the PHY refused, or no completion
 // within 10 ms).
-errval_t igb_pf_phy_read(struct igb_pf *pf, unsigned reg, uint16_t *val);
-errval_t igb_pf_phy_write(struct igb_pf *pf, unsigned reg, uint16_t val);
+MUST_CHECK errval_t igb_pf_phy_read(struct igb_pf *pf, unsigned reg, uint16_t *val);
+MUST_CHECK errval_t igb_pf_phy_write(struct igb_pf *pf, unsigned reg, uint16_t val);
 
 // Bring the link up: restart auto-negotiation in the PHY, then wait up to
 // timeout_us for STATUS.LU (QEMU completes it 500 ms of virtual time
 // later). Errors: IGB_ERR_MDIC, IGB_ERR_LINK_DOWN.
-errval_t igb_pf_link_up(struct igb_pf *pf, uint64_t timeout_us);
+MUST_CHECK errval_t igb_pf_link_up(struct igb_pf *pf, uint64_t timeout_us);
 
 // The link state from STATUS: up or not, and if up its speed (Mb/s) and
 // duplex (either pointer may be NULL).
@@ -79,7 +79,7 @@ bool igb_pf_link_status(struct igb_pf *pf, unsigned *mbps, bool *full_duplex);
 // the VFs' mailboxes are told the PF is ready (CTRL_EXT.PFRSTD). VF
 // interrupts are routed to the VFs' own MSI-X vectors (GPIE.MSIX_MODE).
 // Errors: SYS_ERR_INVALID_ARGS, IGB_ERR_VFS_NOT_ENABLED.
-errval_t igb_pf_enable_vfs(struct igb_pf *pf, unsigned n);
+MUST_CHECK errval_t igb_pf_enable_vfs(struct igb_pf *pf, unsigned n);
 
 // Assign VF vf (0-based) its MAC: the only address its pool receives
 // unicast for, and the only one its SET_MAC_ADDR requests may name. If the
@@ -87,24 +87,24 @@ errval_t igb_pf_enable_vfs(struct igb_pf *pf, unsigned n);
 // SYS_ERR_INVALID_ARGS (no such VF, or a multicast/zero address),
 // SYS_ERR_EXISTS (another VF or the PF has it), IGB_ERR_NOT_RESET (VFs
 // not enabled).
-errval_t igb_pf_set_vf_mac(struct igb_pf *pf, unsigned vf, const uint8_t mac[6]);
+MUST_CHECK errval_t igb_pf_set_vf_mac(struct igb_pf *pf, unsigned vf, const uint8_t mac[6]);
 
 // Allow (or stop) VF vf's receive and transmit (VFRE/VFTE). Allowing is
 // remembered across the VF's own resets. Errors: SYS_ERR_INVALID_ARGS,
 // IGB_ERR_NOT_RESET (VFs not enabled).
-errval_t igb_pf_vf_enable(struct igb_pf *pf, unsigned vf, bool on);
+MUST_CHECK errval_t igb_pf_vf_enable(struct igb_pf *pf, unsigned vf, bool on);
 
 // Take VF vf back (its application ended): reset its queues (PVTCTRL.RST),
 // turn its pool off, drop its MAC filter and VLAN, and forget its mailbox
 // state, so the next owner starts from nothing. Errors: SYS_ERR_INVALID_ARGS,
 // IGB_ERR_NOT_RESET.
-errval_t igb_pf_vf_reclaim(struct igb_pf *pf, unsigned vf);
+MUST_CHECK errval_t igb_pf_vf_reclaim(struct igb_pf *pf, unsigned vf);
 
 // Pool-to-pool switching (DTXSWC.Loopback_en): with it a frame a pool
 // sends to another pool's MAC is delivered inside the device instead of
 // leaving on the wire. QEMU also hands a looped broadcast back to the
 // sending pool. Errors: IGB_ERR_NOT_RESET (VFs not enabled).
-errval_t igb_pf_set_loopback(struct igb_pf *pf, bool on);
+MUST_CHECK errval_t igb_pf_set_loopback(struct igb_pf *pf, bool on);
 
 // Which device this is, from its PCI subsystem IDs: QEMU's model (1af4:1100,
 // the IDs QEMU gives a device that sets none) or an 82576 on a board. It
@@ -124,14 +124,14 @@ unsigned igb_pf_enforced(const struct igb_pf *pf);
 // bits are stored and nothing is checked: enabling there returns
 // IGB_ERR_NO_ANTISPOOF so that no caller believes it is protected.
 // Errors: SYS_ERR_INVALID_ARGS.
-errval_t igb_pf_set_antispoof(struct igb_pf *pf, unsigned pool, bool on);
+MUST_CHECK errval_t igb_pf_set_antispoof(struct igb_pf *pf, unsigned pool, bool on);
 
 // Put VF vf on VLAN vid (1..4094) as an access port: frames tagged vid
 // reach its pool (VLVF and VFTA, with RCTL.VFE on) with the tag stripped,
 // untagged frames no longer do, and everything it sends gets the tag
 // (VMVIR). vid 0 returns it to untagged. Errors: SYS_ERR_INVALID_ARGS,
 // IGB_ERR_VLAN_FULL, IGB_ERR_NOT_RESET.
-errval_t igb_pf_set_vf_vlan(struct igb_pf *pf, unsigned vf, uint16_t vid);
+MUST_CHECK errval_t igb_pf_set_vf_vlan(struct igb_pf *pf, unsigned vf, uint16_t vid);
 
 // Per-VF transmit rate limit in Mb/s (0: none), on both of the VF's queues
 // (i and i + 8) through the 82576's rate scheduler (RTTDQSEL selects a
@@ -139,11 +139,11 @@ errval_t igb_pf_set_vf_vlan(struct igb_pf *pf, unsigned vf, uint16_t vid);
 // SYS_ERR_INVALID_ARGS (no such VF; a rate of 1, or above the link's
 // speed), IGB_ERR_LINK_DOWN, IGB_ERR_NO_RATE_LIMIT (QEMU's model, which
 // has no scheduler: nothing is written).
-errval_t igb_pf_set_rate_limit(struct igb_pf *pf, unsigned vf, uint32_t mbps);
+MUST_CHECK errval_t igb_pf_set_rate_limit(struct igb_pf *pf, unsigned vf, uint32_t mbps);
 
 // Read pool's counters (a VF's pool is its index; the PF's is pf_pool).
 // Errors: SYS_ERR_INVALID_ARGS, IGB_ERR_NOT_RESET.
-errval_t igb_pf_pool_stats(struct igb_pf *pf, unsigned pool, struct igb_pool_stats *out);
+MUST_CHECK errval_t igb_pf_pool_stats(struct igb_pf *pf, unsigned pool, struct igb_pool_stats *out);
 
 // Pools the device caught spoofing since the last call (the WVBR
 // register's bits): IGB_SPOOF_MAC(p), pool p sent a frame that failed the
@@ -159,7 +159,7 @@ uint32_t igb_pf_spoof_events(struct igb_pf *pf);
 // IGB_RX_BCAST (ARP needs it). Errors: SYS_ERR_INVALID_ARGS, IGB_ERR_NOT_RESET.
 #define IGB_RX_BCAST (1u << 0)
 #define IGB_RX_MCAST (1u << 1)
-errval_t igb_pf_set_vf_rx_mode(struct igb_pf *pf, unsigned vf, unsigned mode);
+MUST_CHECK errval_t igb_pf_set_vf_rx_mode(struct igb_pf *pf, unsigned vf, unsigned mode);
 
 // Spread what VF vf receives over its two queue pairs by a Toeplitz hash
 // of IPv4 addresses and TCP/UDP ports (on), or send it all to pair 0
@@ -173,7 +173,7 @@ errval_t igb_pf_set_vf_rx_mode(struct igb_pf *pf, unsigned vf, unsigned mode);
 // stopping or resetting, turns it off again. Errors: SYS_ERR_INVALID_ARGS,
 // IGB_ERR_NOT_RESET, IGB_ERR_NO_RSS (QEMU's model: not VF 0, or another
 // VF runs).
-errval_t igb_pf_set_vf_rss(struct igb_pf *pf, unsigned vf, bool on);
+MUST_CHECK errval_t igb_pf_set_vf_rss(struct igb_pf *pf, unsigned vf, bool on);
 
 /* ---- The PF side of the mailbox ---- */
 
@@ -199,8 +199,8 @@ struct igb_mbx_event {
 // The mailbox interrupt's cause (ICR.VMMB) is cleared first, so whatever a
 // VF posts after the poll has looked raises the interrupt again.
 // Errors: IGB_ERR_NOT_RESET (VFs not enabled).
-errval_t igb_pf_mailbox_poll(struct igb_pf *pf, struct igb_mbx_event *ev, unsigned max,
-                             unsigned *n);
+MUST_CHECK errval_t igb_pf_mailbox_poll(struct igb_pf *pf, struct igb_mbx_event *ev, unsigned max,
+                                        unsigned *n);
 
 // Raise the PF's MSI-X entry `vector` whenever a VF posts a mailbox
 // request or resets (ICR.VMMB through IVAR_MISC), so the control plane can
@@ -209,4 +209,4 @@ errval_t igb_pf_mailbox_poll(struct igb_pf *pf, struct igb_mbx_event *ev, unsign
 // n VFs enabled, QEMU sends causes 0..3 * (8 - n), and never above 9, to
 // the PF (0..3 with 7 VFs); the rest belong to the VFs. Errors: IGB_ERR_NOT_RESET (VFs
 // not enabled), SYS_ERR_INVALID_ARGS (a vector that is a VF's).
-errval_t igb_pf_mailbox_irq(struct igb_pf *pf, unsigned vector);
+MUST_CHECK errval_t igb_pf_mailbox_irq(struct igb_pf *pf, unsigned vector);

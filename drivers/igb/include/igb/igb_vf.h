@@ -83,8 +83,9 @@ struct igb_vf {
 // Start driving the VF whose register BAR is regs. idle (if not NULL) is
 // called in every loop that waits for the PF, with arg, as is clock_us.
 // Errors: IGB_ERR_GONE (the BAR reads all ones: not mapped, or VFs off).
-errval_t igb_vf_init(struct igb_vf *vf, const struct mmio *regs, uint64_t (*clock_us)(void *arg),
-                     void (*idle)(void *arg), void *arg);
+MUST_CHECK errval_t igb_vf_init(struct igb_vf *vf, const struct mmio *regs,
+                                uint64_t (*clock_us)(void *arg), void (*idle)(void *arg),
+                                void *arg);
 
 // Reset the VF (CTRL.RST: the device stops its queues) and ask the PF to
 // reset it (VF_RESET), waiting up to timeout_us in all: first for the PF
@@ -92,12 +93,12 @@ errval_t igb_vf_init(struct igb_vf *vf, const struct mmio *regs, uint64_t (*cloc
 // (vf->mac). Rings must be set up again afterwards. Errors:
 // IGB_ERR_PF_NOT_READY, IGB_ERR_MBX_BUSY, IGB_ERR_MBX_TIMEOUT,
 // IGB_ERR_NO_MAC (the PF has none for us), IGB_ERR_MBX_PROTOCOL, IGB_ERR_GONE.
-errval_t igb_vf_reset(struct igb_vf *vf, uint64_t timeout_us);
+MUST_CHECK errval_t igb_vf_reset(struct igb_vf *vf, uint64_t timeout_us);
 
 // Ask the PF to make mac our address (SET_MAC_ADDR). The PF only agrees to
 // the MAC it assigned; on a refusal vf->mac stays. Errors: IGB_ERR_NOT_RESET,
 // IGB_ERR_MBX_NACK, IGB_ERR_MBX_BUSY, IGB_ERR_MBX_TIMEOUT, IGB_ERR_MBX_PROTOCOL.
-errval_t igb_vf_set_mac(struct igb_vf *vf, const uint8_t mac[6], uint64_t timeout_us);
+MUST_CHECK errval_t igb_vf_set_mac(struct igb_vf *vf, const uint8_t mac[6], uint64_t timeout_us);
 
 // Set up the receive ring (rx_n descriptors in rx, buffers of rx_buf_size
 // bytes each) and the transmit ring (tx_n in tx), both empty, and enable
@@ -105,21 +106,21 @@ errval_t igb_vf_set_mac(struct igb_vf *vf, const uint8_t mac[6], uint64_t timeou
 // rings 128-byte aligned (IOVA); rx_buf_size a multiple of 1024 from 1024
 // to 16384. Errors: IGB_ERR_NOT_RESET, SYS_ERR_INVALID_ARGS,
 // SYS_ERR_ALIGNMENT, SYS_ERR_TIMEOUT (a queue did not report enabled).
-errval_t igb_vf_rings(struct igb_vf *vf, struct igb_dma rx, unsigned rx_n, uint16_t rx_buf_size,
-                      struct igb_dma tx, unsigned tx_n);
+MUST_CHECK errval_t igb_vf_rings(struct igb_vf *vf, struct igb_dma rx, unsigned rx_n,
+                                 uint16_t rx_buf_size, struct igb_dma tx, unsigned tx_n);
 
 // Give the device up to n receive buffers (each rx_buf_size bytes), as
 // many as fit (the ring holds rx_n - 1), with one tail write. *posted says
 // how many. Errors: IGB_ERR_NOT_RESET, SYS_ERR_INVALID_ARGS (an IOVA of 0;
 // nothing posted), IGB_ERR_RING_FULL (none fit).
-errval_t igb_vf_rx_refill(struct igb_vf *vf, const struct igb_pkt *bufs, unsigned n,
-                          unsigned *posted);
+MUST_CHECK errval_t igb_vf_rx_refill(struct igb_vf *vf, const struct igb_pkt *bufs, unsigned n,
+                                     unsigned *posted);
 
 // Take up to max received frames, in order, into out (buffer and length);
 // the buffers are the caller's again (give them back with rx_refill).
 // Buffers of dropped frames go straight back to the ring (one tail
 // write). *n says how many frames. Errors: IGB_ERR_NOT_RESET.
-errval_t igb_vf_rx(struct igb_vf *vf, struct igb_pkt *out, unsigned max, unsigned *n);
+MUST_CHECK errval_t igb_vf_rx(struct igb_vf *vf, struct igb_pkt *out, unsigned max, unsigned *n);
 
 // Is a received descriptor waiting (for a poller deciding whether to sleep)?
 bool igb_vf_rx_pending(const struct igb_vf *vf);
@@ -130,7 +131,8 @@ bool igb_vf_rx_pending(const struct igb_vf *vf);
 // until igb_vf_tx_reap returns them. Errors: IGB_ERR_NOT_RESET,
 // SYS_ERR_INVALID_ARGS (a bad length or IOVA 0: nothing sent),
 // IGB_ERR_RING_FULL (nothing fit).
-errval_t igb_vf_tx(struct igb_vf *vf, const struct igb_pkt *pkts, unsigned n, unsigned *sent);
+MUST_CHECK errval_t igb_vf_tx(struct igb_vf *vf, const struct igb_pkt *pkts, unsigned n,
+                              unsigned *sent);
 
 // Hand back up to max transmitted frames' buffers (in order) into done;
 // returns how many.
@@ -141,13 +143,13 @@ unsigned igb_vf_tx_reap(struct igb_vf *vf, struct igb_pkt *done, unsigned max);
 // none), auto-cleared when sent. Both start masked. QEMU only ever adds to
 // the device's routing, so map once per VF reset. Errors:
 // SYS_ERR_INVALID_ARGS, IGB_ERR_NOT_RESET.
-errval_t igb_vf_irq_map(struct igb_vf *vf, int rx_vector, int tx_vector);
+MUST_CHECK errval_t igb_vf_irq_map(struct igb_vf *vf, int rx_vector, int tx_vector);
 
 // Unmask (on) or mask the mapped vectors, switching between interrupts and
 // polling. A cause that arrived while masked is sent on unmasking, so
 // "unmask, then sleep" loses no wake-up. Errors: SYS_ERR_INVALID_ARGS (no
 // vector mapped).
-errval_t igb_vf_irq_enable(struct igb_vf *vf, bool on);
+MUST_CHECK errval_t igb_vf_irq_enable(struct igb_vf *vf, bool on);
 
 // The device's counters for this VF's pool (VFGPRC ...): frames its pool
 // received and sent, including any the driver later dropped.
@@ -161,7 +163,7 @@ void igb_vf_hw_stats(struct igb_vf *vf, struct igb_pool_stats *out);
 // programs both pairs' rings itself; which frames reach pair 1 is the
 // PF's decision (igb_vf_set_rss). Mailbox calls go through vf0 only.
 // Errors: IGB_ERR_NOT_RESET, SYS_ERR_INVALID_ARGS (vf0 is itself pair 1).
-errval_t igb_vf_queue1(struct igb_vf *q1, const struct igb_vf *vf0);
+MUST_CHECK errval_t igb_vf_queue1(struct igb_vf *q1, const struct igb_vf *vf0);
 
 // Ask the PF (IGB_MSG_SET_RSS) to spread the flows it receives over both
 // queue pairs by hash (on), or to send all to pair 0 (off). The key,
@@ -169,4 +171,4 @@ errval_t igb_vf_queue1(struct igb_vf *q1, const struct igb_vf *vf0);
 // writes. Errors: IGB_ERR_NOT_RESET, SYS_ERR_INVALID_ARGS (called on pair
 // 1), IGB_ERR_MBX_NACK (the PF refused: on QEMU's igb, any VF but VF 0,
 // or while another VF runs: docs/vnic.md), the mailbox's errors.
-errval_t igb_vf_set_rss(struct igb_vf *vf, bool on, uint64_t timeout_us);
+MUST_CHECK errval_t igb_vf_set_rss(struct igb_vf *vf, bool on, uint64_t timeout_us);
