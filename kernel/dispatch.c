@@ -59,7 +59,7 @@ void dispatcher_cleanup_pending(void)
         struct cte *slots[] = {&d->cspace, &d->vspace, &d->dispframe, &d->exit_ep};
         for (unsigned i = 0; i < 4; i++) {
             if (slots[i]->cap.type != ObjType_Null)
-                caps_delete(slots[i]); // cannot fail on a non-empty slot
+                err_ignore(caps_delete(slots[i]), "cannot fail on a non-empty slot");
         }
     }
 }
@@ -94,9 +94,10 @@ static errval_t decode_setup(struct invocation *inv, struct inv_decoded *a)
 static void invoke_setup(struct invocation *inv, const struct inv_decoded *a)
 {
     struct dcb *d = target_dcb(inv);
-    caps_copy(&d->cspace, a->src, CAP_RIGHTS_ALL);
-    caps_copy(&d->vspace, a->dest, CAP_RIGHTS_ALL);
-    caps_copy(&d->dispframe, a->more, CAP_RIGHTS_ALL);
+    static const char why[] = "decode found the sources full and the DCB's slots empty";
+    err_ignore(caps_copy(&d->cspace, a->src, CAP_RIGHTS_ALL), why);
+    err_ignore(caps_copy(&d->vspace, a->dest, CAP_RIGHTS_ALL), why);
+    err_ignore(caps_copy(&d->dispframe, a->more, CAP_RIGHTS_ALL), why);
     d->id = ++sched.next_id;
     d->core = sched.core;
     arch_dispatcher_init(d, inv->arg[3], inv->arg[4], inv->arg[5]);
@@ -162,8 +163,8 @@ static void invoke_notify_exit(struct invocation *inv, const struct inv_decoded 
 {
     struct dcb *d = target_dcb(inv);
     if (d->exit_ep.cap.type != ObjType_Null)
-        caps_delete(&d->exit_ep);
-    caps_copy(&d->exit_ep, a->src, CAP_RIGHTS_ALL);
+        err_ignore(caps_delete(&d->exit_ep), "a full slot of an endpoint cap");
+    err_ignore(caps_copy(&d->exit_ep, a->src, CAP_RIGHTS_ALL), "into the slot just emptied");
 }
 
 const struct inv_handler dispatcher_invocations[INV_CMDS] = {

@@ -27,18 +27,18 @@ void bootmem_init(struct bootmem *bm);
 // whole page adds nothing). Overlapping or adjacent ranges are merged: no
 // two ranges in the table touch. Fails with SYS_ERR_OVERFLOW when
 // base + len wraps around, SYS_ERR_NO_MEMORY when the region table is full.
-errval_t bootmem_add(struct bootmem *bm, uint64_t base, uint64_t len);
+MUST_CHECK errval_t bootmem_add(struct bootmem *bm, uint64_t base, uint64_t len);
 
 // Remove [base, base+len), widened outward to whole pages, from the free
 // ranges (len 0 removes nothing; a range that runs past the top of the
 // address space is cut there, not refused). Fails with SYS_ERR_NO_MEMORY
 // if splitting a range overflows the region table.
-errval_t bootmem_reserve(struct bootmem *bm, uint64_t base, uint64_t len);
+MUST_CHECK errval_t bootmem_reserve(struct bootmem *bm, uint64_t base, uint64_t len);
 
 // Allocate size bytes (rounded up to pages) aligned to align (a power of two,
 // at least a page), from the lowest range that fits. Errors: SYS_ERR_INVALID_ARGS
 // for a zero size or bad alignment, SYS_ERR_NO_MEMORY when nothing fits.
-errval_t bootmem_alloc(struct bootmem *bm, uint64_t size, uint64_t align, uint64_t *out);
+MUST_CHECK errval_t bootmem_alloc(struct bootmem *bm, uint64_t size, uint64_t align, uint64_t *out);
 
 // Total free bytes.
 uint64_t bootmem_free_bytes(const struct bootmem *bm);

@@ -52,7 +52,7 @@ struct boot_info {
 // Parse the boot information at mbi (a kernel-readable pointer). Checks every
 // tag's size and bounds; on malformed input returns BOOT_ERR_BAD_MBI and sets
 // *why to a short description. Tags Sietch does not use are skipped.
-errval_t mb2_parse(const void *mbi, struct boot_info *info, const char **why);
+MUST_CHECK errval_t mb2_parse(const void *mbi, struct boot_info *info, const char **why);
 
 // Name of a memory map entry type ("available", "reserved", ...).
 const char *mb2_mem_type_name(uint32_t type);

@@ -104,8 +104,8 @@ _Static_assert(OBJSIZE_ENDPOINT == ENDPOINT_SIZE, "kpi/caps.h OBJSIZE_ENDPOINT")
 // CAP_ERR_SLOT_RANGE (the L1 index is beyond the root), CAP_ERR_LOOKUP_L2
 // over CAP_ERR_NOT_CNODE (level 2, and the L1 slot holds no L2CNode). The
 // top code (err_no) says where the lookup failed and err_pop gives why.
-errval_t caps_lookup_slot(const struct capability *root, capaddr_t addr, uint8_t level,
-                          struct cte **out);
+MUST_CHECK errval_t caps_lookup_slot(const struct capability *root, capaddr_t addr, uint8_t level,
+                                     struct cte **out);
 
 // The slot with index i of the CNode cnode (L1 or L2); NULL if out of range
 // or cnode is not a CNode.
@@ -119,21 +119,22 @@ struct cte *cnode_slot(const struct capability *cnode, uint32_t i);
 // error. On success the new caps are children of src in the mdb, carry
 // src's rights, and the new objects' memory is zeroed (except untyped
 // memory and DevFrame: PhysAddr, RAM, DevFrame are never touched).
-errval_t caps_retype(struct cte *src, enum objtype type, uint64_t offset, uint64_t objsize,
-                     uint64_t count, const struct capability *dest_cnode, uint32_t dest_slot);
+MUST_CHECK errval_t caps_retype(struct cte *src, enum objtype type, uint64_t offset,
+                                uint64_t objsize, uint64_t count,
+                                const struct capability *dest_cnode, uint32_t dest_slot);
 
 // Retype as caps_retype, into the count consecutive empty slots at dest,
 // which need not lie in a CNode: the CPU driver places the first CSpace
 // root in its dispatcher's control block. CAP_ERR_SLOT_OCCUPIED if one is
 // full.
-errval_t caps_retype_to_slots(struct cte *src, enum objtype type, uint64_t offset, uint64_t objsize,
-                              uint64_t count, struct cte *dest);
+MUST_CHECK errval_t caps_retype_to_slots(struct cte *src, enum objtype type, uint64_t offset,
+                                         uint64_t objsize, uint64_t count, struct cte *dest);
 
 // For the CPU driver's boot only: like caps_retype into one Frame, but the
 // memory keeps its contents (the boot modules are already in RAM). Never
 // reachable from an invocation.
-errval_t caps_retype_keep_data(struct cte *src, uint64_t offset, uint64_t bytes,
-                               const struct capability *dest_cnode, uint32_t dest_slot);
+MUST_CHECK errval_t caps_retype_keep_data(struct cte *src, uint64_t offset, uint64_t bytes,
+                                          const struct capability *dest_cnode, uint32_t dest_slot);
 
 // Copy src into the empty slot dest with rights reduced to rights & src's.
 // Mint does the same and applies a type-specific parameter: Endpoint: set
@@ -142,9 +143,9 @@ errval_t caps_retype_keep_data(struct cte *src, uint64_t offset, uint64_t bytes,
 // CAP_ERR_SLOT_EMPTY (src), CAP_ERR_SLOT_OCCUPIED (dest),
 // SYS_ERR_INVALID_ARGS (rights beyond CAP_RIGHTS_ALL), then mint's
 // CAP_ERR_NOT_MINTABLE, CAP_ERR_BADGE, CAP_ERR_RETYPE_OVERLAP.
-errval_t caps_copy(struct cte *dest, struct cte *src, uint8_t rights);
-errval_t caps_mint(struct cte *dest, struct cte *src, uint8_t rights, uint64_t param1,
-                   uint64_t param2);
+MUST_CHECK errval_t caps_copy(struct cte *dest, struct cte *src, uint8_t rights);
+MUST_CHECK errval_t caps_mint(struct cte *dest, struct cte *src, uint8_t rights, uint64_t param1,
+                              uint64_t param2);
 
 // Delete the cap in slot. A copy with a mapping (slot->map.vnode != 0) is
 // unmapped first (arch_cte_cleanup). If it was the last copy of its object
@@ -153,7 +154,7 @@ errval_t caps_mint(struct cte *dest, struct cte *src, uint8_t rights, uint64_t p
 // cycles), then arch_object_destroy() runs. A last copy with descendants
 // only goes: the descendants keep the memory, and stay descendants of
 // src's ancestors. Fails with CAP_ERR_SLOT_EMPTY on an empty slot.
-errval_t caps_delete(struct cte *slot);
+MUST_CHECK errval_t caps_delete(struct cte *slot);
 
 // Delete every descendant of the cap in slot and every other copy of it,
 // leaving only this one, but sparing those with a right the cap lacks
@@ -161,7 +162,7 @@ errval_t caps_delete(struct cte *slot);
 // without it). The copies' and descendants' deletions may
 // destroy CNodes, and with them slot itself (when it lives in one): the
 // revoke still completes. Fails with CAP_ERR_SLOT_EMPTY on an empty slot.
-errval_t caps_revoke(struct cte *slot);
+MUST_CHECK errval_t caps_revoke(struct cte *slot);
 
 // Describe a capability (see struct cap_info).
 void caps_identify(const struct capability *cap, struct cap_info *out);
@@ -172,7 +173,7 @@ void caps_identify(const struct capability *cap, struct cap_info *out);
 // SYS_ERR_INVALID_ARGS (bad rights or range: PhysAddr base and size page
 // aligned, non-empty and below 2^56; first <= last; vector < 256),
 // CAP_ERR_ROOT_OVERLAP (overlaps an existing capability's object).
-errval_t caps_create_root(struct cte *dest, const struct capability *cap);
+MUST_CHECK errval_t caps_create_root(struct cte *dest, const struct capability *cap);
 
 // Mapping-database queries: another copy of the same object exists; some
 // capability is derived from this object (retype, or a narrowed IO mint).

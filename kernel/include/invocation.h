@@ -47,7 +47,7 @@ struct inv_handler {
 // (CAP_ERR_NO_RIGHTS), the decode (its error is returned and nothing has
 // changed) and the invoke. The table's core half (invocations.c) holds the
 // CNode, retype and Dispatcher commands; arch_invocations the rest.
-errval_t invocation_dispatch(struct invocation *inv);
+MUST_CHECK errval_t invocation_dispatch(struct invocation *inv);
 
 // The architecture's half of the table: a row of INV_CMDS handlers per
 // type (NULL: none) for its VNode, IOVNode, Frame/DevFrame, IRQ, IO and
@@ -59,10 +59,10 @@ extern const struct inv_handler *const arch_invocations[ObjType_Num];
 // caller's CSpace: SYS_ERR_INVALID_ARGS for bits above the level byte, else
 // caps_lookup_slot's errors. _full also refuses an empty slot
 // (CAP_ERR_SLOT_EMPTY), _typed a cap of another type (CAP_ERR_WRONG_TYPE).
-errval_t inv_lookup(const struct invocation *inv, uint64_t ref, struct cte **out);
-errval_t inv_lookup_full(const struct invocation *inv, uint64_t ref, struct cte **out);
-errval_t inv_lookup_typed(const struct invocation *inv, uint64_t ref, enum objtype type,
-                          struct cte **out);
+MUST_CHECK errval_t inv_lookup(const struct invocation *inv, uint64_t ref, struct cte **out);
+MUST_CHECK errval_t inv_lookup_full(const struct invocation *inv, uint64_t ref, struct cte **out);
+MUST_CHECK errval_t inv_lookup_typed(const struct invocation *inv, uint64_t ref, enum objtype type,
+                                     struct cte **out);
 
 // inv_lookup with an explicit CSpace root.
-errval_t inv_resolve(const struct capability *root, uint64_t ref, struct cte **out);
+MUST_CHECK errval_t inv_resolve(const struct capability *root, uint64_t ref, struct cte **out);

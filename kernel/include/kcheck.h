@@ -47,10 +47,10 @@ struct kcheck_result {
 // Run the check for dispatcher d (its CSpace and what it reaches). Returns
 // SYS_ERR_OK, a KCHECK_ERR_* breach with r->why and r->where, or
 // KCHECK_ERR_LIMIT if a walk outgrew its tables (not a breach).
-errval_t kcheck_run(struct dcb *d, struct kcheck_result *r);
+MUST_CHECK errval_t kcheck_run(struct dcb *d, struct kcheck_result *r);
 
 // The same from an arbitrary root CNode cap (host tests; d's root above).
-errval_t kcheck_cspace(const struct capability *root, struct kcheck_result *r);
+MUST_CHECK errval_t kcheck_cspace(const struct capability *root, struct kcheck_result *r);
 
 // Is slot c in a CNode or DCB the current walk reached? For the arch's
 // table check.
@@ -70,6 +70,6 @@ extern bool kcheck_enabled;
 // (a VNode or IOVNode), counting them into *entries; and that a mapped
 // copy's record (c->map.vnode != 0) names an entry of a table that owns c.
 // KCHECK_ERR_MAPPING with *why on a breach.
-errval_t arch_kcheck_table(const struct capability *table, uint64_t *entries, const char **why,
-                           const struct cte **where);
-errval_t arch_kcheck_mapping(const struct cte *c, const char **why);
+MUST_CHECK errval_t arch_kcheck_table(const struct capability *table, uint64_t *entries,
+                                      const char **why, const struct cte **where);
+MUST_CHECK errval_t arch_kcheck_mapping(const struct cte *c, const char **why);

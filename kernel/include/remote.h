@@ -21,10 +21,10 @@
 // RAM, Frame, DevFrame and IRQDest only (CAP_ERR_NOT_EXPORTABLE); RAM only
 // without descendants here (CAP_ERR_HAS_DESCENDANTS). An imported cap is
 // described as it is, unmarked: its owner's revokes reach every core.
-errval_t caps_export(struct cte *c, struct capability *out);
+MUST_CHECK errval_t caps_export(struct cte *c, struct capability *out);
 
 // caps_export in two steps: the check (changes nothing), the apply (cannot fail).
-errval_t caps_export_check(const struct cte *c);
+MUST_CHECK errval_t caps_export_check(const struct cte *c);
 void caps_export_apply(struct cte *c, struct capability *out);
 
 // Install a cap another core exported into the empty slot dest.
@@ -32,10 +32,10 @@ void caps_export_apply(struct cte *c, struct capability *out);
 // the same imported object. A cap back on the core it came from becomes
 // another copy of the object (say, a Frame passed between two processes
 // of one core through init on another).
-errval_t caps_import(struct cte *dest, const struct capability *cap);
+MUST_CHECK errval_t caps_import(struct cte *dest, const struct capability *cap);
 
 // caps_import in two steps: the check (changes nothing), the apply (cannot fail).
-errval_t caps_import_check(const struct cte *dest, const struct capability *cap);
+MUST_CHECK errval_t caps_import_check(const struct cte *dest, const struct capability *cap);
 void caps_import_apply(struct cte *dest, const struct capability *cap);
 
 // Delete every imported cap here whose memory lies in [base, base+bytes),

@@ -36,7 +36,7 @@ END_TEST
 
 START_TEST(test_reserve_splits_trims_and_removes)
 {
-    bootmem_add(&bm, 0, 16 * M);
+    ck_assert_uint_eq(bootmem_add(&bm, 0, 16 * M), SYS_ERR_OK);
     ck_assert_uint_eq(bootmem_reserve(&bm, 0, M), SYS_ERR_OK); // trim the front
     assert_region(0, M, 16 * M);
     ck_assert_uint_eq(bootmem_reserve(&bm, 4 * M + 1, 10), SYS_ERR_OK); // split, widened to a page
@@ -54,7 +54,7 @@ END_TEST
 
 START_TEST(test_alloc_alignment_and_exhaustion)
 {
-    bootmem_add(&bm, 0x1000, 0x5000); // [0x1000, 0x6000)
+    ck_assert_uint_eq(bootmem_add(&bm, 0x1000, 0x5000), SYS_ERR_OK); // [0x1000, 0x6000)
     uint64_t pa;
     ck_assert_uint_eq(bootmem_alloc(&bm, 1, 0x1000, &pa), SYS_ERR_OK);
     ck_assert_uint_eq(pa, 0x1000);
