@@ -19,6 +19,21 @@ static MUST_CHECK errval_t check_range(const struct nvme_bdev *b, uint64_t block
     return block > b->ns.blocks || count > b->ns.blocks - block ? SYS_ERR_INVALID_ARGS : SYS_ERR_OK;
 }
 
+// bytes between the bounce pages and the caller's buffer: out of the pages
+// into `in` (a read), or into them from `out` (a write; the other NULL).
+// Page by page: the bounce pages need not be contiguous here.
+static void bounce(struct nvme_bdev *b, uint8_t *in, const uint8_t *out, uint32_t bytes)
+{
+    for (uint32_t off = 0; off < bytes; off += PAGE) {
+        uint32_t len = bytes - off < PAGE ? bytes - off : PAGE;
+        void *page = b->pages[off / PAGE].va;
+        if (in)
+            memcpy(in + off, page, len);
+        else
+            memcpy(page, out + off, len);
+    }
+}
+
 static MUST_CHECK errval_t bdev_read(void *arg, uint64_t block, uint32_t count, void *buf)
 {
     struct nvme_bdev *b = arg;
@@ -28,11 +43,8 @@ static MUST_CHECK errval_t bdev_read(void *arg, uint64_t block, uint32_t count, 
     for (uint32_t done = 0; err_is_ok(err) && done < count; done += step) {
         uint32_t n = count - done < step ? count - done : step;
         err = nvme_read_sync(&b->ns, block + done, n, &x, b->timeout_us);
-        // Page by page: the bounce pages need not be contiguous here.
-        for (uint32_t off = 0; err_is_ok(err) && off < n * bs; off += PAGE) {
-            uint32_t len = n * bs - off < PAGE ? n * bs - off : PAGE;
-            memcpy((uint8_t *)buf + (uint64_t)done * bs + off, b->pages[off / PAGE].va, len);
-        }
+        if (err_is_ok(err))
+            bounce(b, (uint8_t *)buf + (uint64_t)done * bs, NULL, n * bs);
     }
     return err;
 }
@@ -45,10 +57,7 @@ static MUST_CHECK errval_t bdev_write(void *arg, uint64_t block, uint32_t count,
     errval_t err = check_range(b, block, count);
     for (uint32_t done = 0; err_is_ok(err) && done < count; done += step) {
         uint32_t n = count - done < step ? count - done : step;
-        for (uint32_t off = 0; off < n * bs; off += PAGE) {
-            uint32_t len = n * bs - off < PAGE ? n * bs - off : PAGE;
-            memcpy(b->pages[off / PAGE].va, (const uint8_t *)buf + (uint64_t)done * bs + off, len);
-        }
+        bounce(b, NULL, (const uint8_t *)buf + (uint64_t)done * bs, n * bs);
         err = nvme_write_sync(&b->ns, block + done, n, &x, b->timeout_us);
     }
     return err;
