@@ -13,7 +13,7 @@ static void remove_at(struct bootmem *bm, unsigned i)
     bm->n--;
 }
 
-static errval_t insert_at(struct bootmem *bm, unsigned i, uint64_t base, uint64_t end)
+static MUST_CHECK errval_t insert_at(struct bootmem *bm, unsigned i, uint64_t base, uint64_t end)
 {
     if (bm->n == BOOTMEM_MAX_REGIONS)
         return SYS_ERR_NO_MEMORY;

@@ -23,7 +23,7 @@ struct module_tag {
     char cmdline[];
 };
 
-static errval_t bad(const char **why, const char *msg)
+static MUST_CHECK errval_t bad(const char **why, const char *msg)
 {
     *why = msg;
     return BOOT_ERR_BAD_MBI;
@@ -39,7 +39,7 @@ static const char *tag_string(const struct tag *t, size_t off)
 }
 
 // LAB 1 BEGIN parse_mmap
-static errval_t parse_mmap(const struct tag *t, struct boot_info *info, const char **why)
+static MUST_CHECK errval_t parse_mmap(const struct tag *t, struct boot_info *info, const char **why)
 {
     const struct mmap_tag *m = (const void *)t;
     if (t->size < sizeof(*m) || m->entry_size < sizeof(struct mmap_entry))
@@ -71,7 +71,8 @@ static errval_t parse_mmap(const struct tag *t, struct boot_info *info, const ch
 // LAB 1 END
 
 // LAB 1 BEGIN parse_module
-static errval_t parse_module(const struct tag *t, struct boot_info *info, const char **why)
+static MUST_CHECK errval_t parse_module(const struct tag *t, struct boot_info *info,
+                                        const char **why)
 {
     const struct module_tag *m = (const void *)t;
     if (t->size < sizeof(*m))
@@ -99,7 +100,7 @@ static errval_t parse_module(const struct tag *t, struct boot_info *info, const 
 // }
 // LAB 1 END
 
-static errval_t parse_tag(const struct tag *t, struct boot_info *info, const char **why)
+static MUST_CHECK errval_t parse_tag(const struct tag *t, struct boot_info *info, const char **why)
 {
     switch (t->type) {
     case MB2_TAG_CMDLINE:

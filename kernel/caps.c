@@ -69,7 +69,8 @@ void caps_copy_apply(struct cte *dest, const struct cte *src, uint8_t rights)
 // An IO cap narrowed to [first, last] is a descendant of the source, like
 // a retyped object: it must not overlap another one (mdb.h's rule that
 // unrelated objects never overlap).
-static errval_t check_mint_range(const struct capability *src, uint64_t first, uint64_t last)
+static MUST_CHECK errval_t check_mint_range(const struct capability *src, uint64_t first,
+                                            uint64_t last)
 {
     if (first > last || first < src->u.io.first || last > src->u.io.last)
         return CAP_ERR_NOT_MINTABLE;

@@ -69,7 +69,7 @@ void dispatcher_cleanup_pending(void)
 static struct dcb *target_dcb(const struct invocation *inv) { return dcb_of(&inv->target->cap); }
 
 // Setup: (CSpace root, VSpace root, dispatcher frame, entry, stack, arg).
-static errval_t decode_setup(struct invocation *inv, struct inv_decoded *a)
+static MUST_CHECK errval_t decode_setup(struct invocation *inv, struct inv_decoded *a)
 {
     struct dcb *d = target_dcb(inv);
     if (d->state != DISP_STATE_NEW || d->cspace.cap.type != ObjType_Null)
@@ -103,7 +103,7 @@ static void invoke_setup(struct invocation *inv, const struct inv_decoded *a)
     arch_dispatcher_init(d, inv->arg[3], inv->arg[4], inv->arg[5]);
 }
 
-static errval_t decode_run(struct invocation *inv, struct inv_decoded *a)
+static MUST_CHECK errval_t decode_run(struct invocation *inv, struct inv_decoded *a)
 {
     (void)a;
     struct dcb *d = target_dcb(inv);
@@ -120,7 +120,7 @@ static void invoke_run(struct invocation *inv, const struct inv_decoded *a)
     sched_make_ready(target_dcb(inv));
 }
 
-static errval_t decode_stop(struct invocation *inv, struct inv_decoded *a)
+static MUST_CHECK errval_t decode_stop(struct invocation *inv, struct inv_decoded *a)
 {
     (void)a;
     return target_dcb(inv)->state == DISP_STATE_STOPPED ? DISP_ERR_STOPPED : SYS_ERR_OK;
@@ -132,7 +132,7 @@ static void invoke_stop(struct invocation *inv, const struct inv_decoded *a)
     dispatcher_stop(target_dcb(inv), DISP_EXIT_KILLED);
 }
 
-static errval_t decode_info(struct invocation *inv, struct inv_decoded *a)
+static MUST_CHECK errval_t decode_info(struct invocation *inv, struct inv_decoded *a)
 {
     (void)inv;
     (void)a;
@@ -149,7 +149,7 @@ static void invoke_info(struct invocation *inv, const struct inv_decoded *a)
 }
 
 // NotifyExit: (endpoint capref) with the write right.
-static errval_t decode_notify_exit(struct invocation *inv, struct inv_decoded *a)
+static MUST_CHECK errval_t decode_notify_exit(struct invocation *inv, struct inv_decoded *a)
 {
     errval_t err = inv_lookup_typed(inv, inv->arg[0], ObjType_Endpoint, &a->src);
     if (err_is_fail(err))

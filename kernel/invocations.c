@@ -43,7 +43,8 @@ errval_t inv_lookup_typed(const struct invocation *inv, uint64_t ref, enum objty
 }
 
 // A capref that must name a full slot, in the CSpace rooted at root.
-static errval_t resolve_full(const struct capability *root, uint64_t ref, struct cte **out)
+static MUST_CHECK errval_t resolve_full(const struct capability *root, uint64_t ref,
+                                        struct cte **out)
 {
     errval_t err = inv_resolve(root, ref, out);
     if (err_is_ok(err) && cte_is_empty(*out))
@@ -52,7 +53,7 @@ static errval_t resolve_full(const struct capability *root, uint64_t ref, struct
 }
 
 // Copy and mint: (dest CNode capref, dest slot, src capref, rights, ...).
-static errval_t decode_copy_slots(struct invocation *inv, struct inv_decoded *d)
+static MUST_CHECK errval_t decode_copy_slots(struct invocation *inv, struct inv_decoded *d)
 {
     const struct capability *root = &inv->target->cap;
     struct cte *cnode;
@@ -64,7 +65,7 @@ static errval_t decode_copy_slots(struct invocation *inv, struct inv_decoded *d)
     return err;
 }
 
-static errval_t cnode_decode_copy(struct invocation *inv, struct inv_decoded *d)
+static MUST_CHECK errval_t cnode_decode_copy(struct invocation *inv, struct inv_decoded *d)
 {
     errval_t err = decode_copy_slots(inv, d);
     return err_is_fail(err) ? err : caps_copy_check(d->dest, d->src, inv->arg[3]);
@@ -75,7 +76,7 @@ static void cnode_invoke_copy(struct invocation *inv, const struct inv_decoded *
     caps_copy_apply(d->dest, d->src, (uint8_t)inv->arg[3]);
 }
 
-static errval_t cnode_decode_mint(struct invocation *inv, struct inv_decoded *d)
+static MUST_CHECK errval_t cnode_decode_mint(struct invocation *inv, struct inv_decoded *d)
 {
     errval_t err = decode_copy_slots(inv, d);
     if (err_is_fail(err))
@@ -89,18 +90,18 @@ static void cnode_invoke_mint(struct invocation *inv, const struct inv_decoded *
 }
 
 // Delete, revoke, identify: (capref) in the invoked CNode's CSpace.
-static errval_t decode_one_slot(struct invocation *inv, struct inv_decoded *d)
+static MUST_CHECK errval_t decode_one_slot(struct invocation *inv, struct inv_decoded *d)
 {
     return resolve_full(&inv->target->cap, inv->arg[0], &d->src);
 }
 
-static errval_t cnode_decode_delete(struct invocation *inv, struct inv_decoded *d)
+static MUST_CHECK errval_t cnode_decode_delete(struct invocation *inv, struct inv_decoded *d)
 {
     errval_t err = decode_one_slot(inv, d);
     return err_is_fail(err) ? err : caps_delete_check(d->src);
 }
 
-static errval_t cnode_decode_revoke(struct invocation *inv, struct inv_decoded *d)
+static MUST_CHECK errval_t cnode_decode_revoke(struct invocation *inv, struct inv_decoded *d)
 {
     return decode_one_slot(inv, d);
 }
@@ -122,7 +123,7 @@ static void cnode_invoke_revoke(struct invocation *inv, const struct inv_decoded
     inv->ret[0] = caps_take_remote_pending() || exported;
 }
 
-static errval_t cnode_decode_identify(struct invocation *inv, struct inv_decoded *d)
+static MUST_CHECK errval_t cnode_decode_identify(struct invocation *inv, struct inv_decoded *d)
 {
     return decode_one_slot(inv, d);
 }
@@ -136,7 +137,7 @@ static void cnode_invoke_identify(struct invocation *inv, const struct inv_decod
 
 // Retype: (new type, offset, object size, count, dest CNode capref, first
 // dest slot); the destination resolves in the caller's CSpace.
-static errval_t ram_decode_retype(struct invocation *inv, struct inv_decoded *d)
+static MUST_CHECK errval_t ram_decode_retype(struct invocation *inv, struct inv_decoded *d)
 {
     const uint64_t *a = inv->arg;
     struct cte *cnode;

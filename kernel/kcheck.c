@@ -76,8 +76,8 @@ static bool well_formed(const struct capability *cap)
 // Ranges in database order are laminar: open holds the ranges enclosing
 // the last one; each new range starts inside the innermost still open
 // (and ends inside it) or after all of them.
-static errval_t check_nesting(const struct cte *c, uint64_t open[][2], unsigned *depth,
-                              struct kcheck_result *r)
+static MUST_CHECK errval_t check_nesting(const struct cte *c, uint64_t open[][2], unsigned *depth,
+                                         struct kcheck_result *r)
 {
     uint64_t base, size;
     cap_range(&c->cap, &base, &size);
@@ -94,7 +94,7 @@ static errval_t check_nesting(const struct cte *c, uint64_t open[][2], unsigned 
     return SYS_ERR_OK;
 }
 
-static errval_t check_mdb(struct kcheck_result *r)
+static MUST_CHECK errval_t check_mdb(struct kcheck_result *r)
 {
     size_t count;
     const char *why;
@@ -121,8 +121,8 @@ static errval_t check_mdb(struct kcheck_result *r)
 
 // ---- The CSpace ----
 
-static errval_t add_span(struct span *s, unsigned *n, unsigned max, uintptr_t first, uintptr_t end,
-                         struct kcheck_result *r)
+static MUST_CHECK errval_t add_span(struct span *s, unsigned *n, unsigned max, uintptr_t first,
+                                    uintptr_t end, struct kcheck_result *r)
 {
     if (in_spans(s, *n, first))
         return SYS_ERR_OK;
@@ -133,14 +133,14 @@ static errval_t add_span(struct span *s, unsigned *n, unsigned max, uintptr_t fi
     return SYS_ERR_OK;
 }
 
-static errval_t add_cnode(const struct capability *cap, struct kcheck_result *r)
+static MUST_CHECK errval_t add_cnode(const struct capability *cap, struct kcheck_result *r)
 {
     uintptr_t first = (uintptr_t)kmem_ptr(cap->u.cnode.base);
     return add_span(cnodes, &n_cnodes, KCHECK_MAX_CNODES, first,
                     first + cap->u.cnode.slots * sizeof(struct cte), r);
 }
 
-static errval_t add_vnode(const struct capability *cap, struct kcheck_result *r)
+static MUST_CHECK errval_t add_vnode(const struct capability *cap, struct kcheck_result *r)
 {
     for (unsigned i = 0; i < n_vnodes; i++) {
         if (vnodes[i].u.vnode.base == cap->u.vnode.base)
@@ -154,8 +154,9 @@ static errval_t add_vnode(const struct capability *cap, struct kcheck_result *r)
 
 // A dispatcher's waiters: each queued dispatcher is blocked on ep, and
 // the tail is the last (a cycle shows as a queue longer than can be).
-static errval_t check_queue(const struct endpoint *ep, const struct dcb *head,
-                            const struct dcb *tail, bool sending, struct kcheck_result *r)
+static MUST_CHECK errval_t check_queue(const struct endpoint *ep, const struct dcb *head,
+                                       const struct dcb *tail, bool sending,
+                                       struct kcheck_result *r)
 {
     const struct dcb *last = NULL;
     unsigned n = 0;
@@ -171,10 +172,10 @@ static errval_t check_queue(const struct endpoint *ep, const struct dcb *head,
                         : BREACH(KCHECK_ERR_QUEUE, "an endpoint's queue tail is wrong", NULL);
 }
 
-static errval_t check_dcb_caps(const struct dcb *d, struct kcheck_result *r);
+static MUST_CHECK errval_t check_dcb_caps(const struct dcb *d, struct kcheck_result *r);
 
 // One slot of a walked CNode or DCB; queues what it reaches.
-static errval_t check_slot(const struct cte *c, struct kcheck_result *r)
+static MUST_CHECK errval_t check_slot(const struct cte *c, struct kcheck_result *r)
 {
     r->slots++;
     if (c->cap.type == ObjType_Null) {
@@ -210,7 +211,7 @@ static errval_t check_slot(const struct cte *c, struct kcheck_result *r)
 
 // A dispatcher's own caps (CSpace, VSpace, frame, exit endpoint) are held
 // by whoever holds the dispatcher: walked once, like a CNode's slots.
-static errval_t check_dcb_caps(const struct dcb *d, struct kcheck_result *r)
+static MUST_CHECK errval_t check_dcb_caps(const struct dcb *d, struct kcheck_result *r)
 {
     uintptr_t first = (uintptr_t)&d->cspace, end = (uintptr_t)(&d->exit_ep + 1);
     if (in_spans(dcbs, n_dcbs, first))
@@ -231,7 +232,7 @@ static errval_t check_dcb_caps(const struct dcb *d, struct kcheck_result *r)
     return err;
 }
 
-static errval_t walk_cspace(struct kcheck_result *r)
+static MUST_CHECK errval_t walk_cspace(struct kcheck_result *r)
 {
     // cnodes[] grows while it is walked: each CNode once, breadth first.
     for (unsigned i = 0; i < n_cnodes; i++) {
@@ -252,7 +253,7 @@ static errval_t walk_cspace(struct kcheck_result *r)
 }
 
 // The run queue: a ring of READY dispatchers, linked both ways.
-static errval_t check_run_queue(struct kcheck_result *r)
+static MUST_CHECK errval_t check_run_queue(struct kcheck_result *r)
 {
     const struct dcb *d = sched.head;
     for (unsigned n = 0; d; n++) {

@@ -318,7 +318,7 @@ static struct dcb *send(struct dcb *d, struct endpoint *ep, bool nonblock)
 // ---- System calls ----
 
 // Resolve the endpoint capref in argument 0 and check rights.
-static errval_t syscall_endpoint(struct dcb *cur, uint8_t right, struct capability **out)
+static MUST_CHECK errval_t syscall_endpoint(struct dcb *cur, uint8_t right, struct capability **out)
 {
     uint64_t ref = arch_syscall_arg(cur, 0);
     struct cte *c;
@@ -337,7 +337,7 @@ static errval_t syscall_endpoint(struct dcb *cur, uint8_t right, struct capabili
 
 // Decode a send's arguments into cur->out; check the grant right. extra:
 // the flags this system call takes beyond a send's.
-static errval_t decode_send(struct dcb *cur, uint64_t extra, struct capability **ep)
+static MUST_CHECK errval_t decode_send(struct dcb *cur, uint64_t extra, struct capability **ep)
 {
     errval_t err = syscall_endpoint(cur, CAP_RIGHT_WRITE, ep);
     if (err_is_fail(err))

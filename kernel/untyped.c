@@ -8,7 +8,7 @@
 
 // LAB 2 BEGIN retype_check
 // The rules for objsize of type t; *align gets the objects' alignment.
-static errval_t check_size(const struct captype *t, uint64_t objsize, uint64_t *align)
+static MUST_CHECK errval_t check_size(const struct captype *t, uint64_t objsize, uint64_t *align)
 {
     *align = BASE_PAGE_SIZE;
     if (t->flags & CAPTYPE_UNTYPED)

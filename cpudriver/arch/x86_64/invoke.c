@@ -26,7 +26,7 @@ void *kmem_ptr(paddr_t pa) { return phys_to_virt(pa); }
 void arch_cte_cleanup(struct cte *cte)
 {
     if (cte->map.vnode)
-        vnode_unmap(cte);
+        err_ignore(vnode_unmap(cte), "the cap is mapped");
 }
 
 void arch_object_destroy(const struct capability *cap)
@@ -51,7 +51,7 @@ void arch_object_destroy(const struct capability *cap)
 
 // ---- IO: (port, width 1|2|4[, value]) inside the cap's port range ----
 
-static errval_t io_decode(struct invocation *inv, struct inv_decoded *d)
+static MUST_CHECK errval_t io_decode(struct invocation *inv, struct inv_decoded *d)
 {
     (void)d;
     const struct capability *c = &inv->target->cap;
@@ -94,7 +94,7 @@ static const struct inv_handler io_invocations[INV_CMDS] = {
 
 // ---- Kernel: the machine, and crossing cores (kernel/include/remote.h) ----
 
-static errval_t nothing_to_decode(struct invocation *inv, struct inv_decoded *d)
+static MUST_CHECK errval_t nothing_to_decode(struct invocation *inv, struct inv_decoded *d)
 {
     (void)inv;
     (void)d;
@@ -102,7 +102,7 @@ static errval_t nothing_to_decode(struct invocation *inv, struct inv_decoded *d)
 }
 
 // IPI: (core, vector) a user vector on a core the MADT lists.
-static errval_t ipi_decode(struct invocation *inv, struct inv_decoded *d)
+static MUST_CHECK errval_t ipi_decode(struct invocation *inv, struct inv_decoded *d)
 {
     uint32_t apic = inv->arg[0] < MAX_CORES ? smp_apic_id((unsigned)inv->arg[0]) : UINT32_MAX;
     if (apic == UINT32_MAX || inv->arg[1] < IRQ_VECTOR_FIRST || inv->arg[1] > IRQ_VECTOR_LAST)
@@ -116,7 +116,7 @@ static void ipi_invoke(struct invocation *inv, const struct inv_decoded *d)
     lapic_send_ipi((uint32_t)d->val, (uint8_t)inv->arg[1]);
 }
 
-static errval_t shutdown_decode(struct invocation *inv, struct inv_decoded *d)
+static MUST_CHECK errval_t shutdown_decode(struct invocation *inv, struct inv_decoded *d)
 {
     (void)d;
     return inv->arg[0] == EXIT_PASS || inv->arg[0] == EXIT_FAIL ? SYS_ERR_OK : SYS_ERR_INVALID_ARGS;
@@ -145,7 +145,7 @@ static void info_invoke(struct invocation *inv, const struct inv_decoded *d)
 }
 
 // CapExport: (capref) -> type | rights << 8, base, bytes.
-static errval_t export_decode(struct invocation *inv, struct inv_decoded *d)
+static MUST_CHECK errval_t export_decode(struct invocation *inv, struct inv_decoded *d)
 {
     errval_t err = inv_lookup(inv, inv->arg[0], &d->src);
     return err_is_fail(err) ? err : caps_export_check(d->src);
@@ -169,7 +169,7 @@ static struct capability imported(const struct invocation *inv)
     return cap;
 }
 
-static errval_t import_decode(struct invocation *inv, struct inv_decoded *d)
+static MUST_CHECK errval_t import_decode(struct invocation *inv, struct inv_decoded *d)
 {
     errval_t err = inv_lookup(inv, inv->arg[0], &d->dest);
     if (err_is_fail(err))
@@ -194,7 +194,7 @@ static void revoke_imported_invoke(struct invocation *inv, const struct inv_deco
 }
 
 // Unexport: (capref) the revoke is complete everywhere.
-static errval_t unexport_decode(struct invocation *inv, struct inv_decoded *d)
+static MUST_CHECK errval_t unexport_decode(struct invocation *inv, struct inv_decoded *d)
 {
     return inv_lookup(inv, inv->arg[0], &d->src);
 }

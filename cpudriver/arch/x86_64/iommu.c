@@ -161,7 +161,7 @@ static void qi_publish(const void *p, size_t len)
     __asm__ volatile("mfence" ::: "memory");
 }
 
-static errval_t iec_invalidate(struct iommu_unit *u, bool global, uint16_t index)
+static MUST_CHECK errval_t iec_invalidate(struct iommu_unit *u, bool global, uint16_t index)
 {
     struct vtd_inv_desc d = vtd_inv_iec_global();
     errval_t err = global ? SYS_ERR_OK : vtd_inv_iec_index(index, 0, &d);

@@ -36,8 +36,8 @@ static bool mappable_into(enum objtype t, enum objtype src)
 
 // The entry for page i of the mapping: a leaf for a Frame, else a pointer
 // to the next table. The VT-d helpers check alignment and the host width.
-static errval_t encode(const struct capability *s, uint32_t flags, uint64_t offset, uint64_t i,
-                       uint64_t *pte)
+static MUST_CHECK errval_t encode(const struct capability *s, uint32_t flags, uint64_t offset,
+                                  uint64_t i, uint64_t *pte)
 {
     const struct vtd_caps *c = iommu_caps();
     if (s->type != ObjType_Frame)
@@ -47,8 +47,9 @@ static errval_t encode(const struct capability *s, uint32_t flags, uint64_t offs
     return vtd_slpte_leaf(c, 1, pa, perms, false, pte);
 }
 
-static errval_t iovnode_decode_map(const struct cte *table, uint32_t entry, const struct cte *src,
-                                   uint32_t flags, uint64_t offset, uint64_t pages, uint64_t *first)
+static MUST_CHECK errval_t iovnode_decode_map(const struct cte *table, uint32_t entry,
+                                              const struct cte *src, uint32_t flags,
+                                              uint64_t offset, uint64_t pages, uint64_t *first)
 {
     const struct capability *t = &table->cap, *s = &src->cap;
     if (!is_iovnode(t->type))

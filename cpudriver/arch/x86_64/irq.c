@@ -96,7 +96,7 @@ void irq_endpoint_destroyed(const struct endpoint *ep)
 // ---- Invocations (decode/invoke pairs of the invocation table) ----
 
 // Every IRQDest command: a user vector; all but Notify on this core.
-static errval_t irqdest_decode(const struct invocation *inv)
+static MUST_CHECK errval_t irqdest_decode(const struct invocation *inv)
 {
     const struct capability *c = &inv->target->cap;
     uint32_t v = c->u.irqdest.vector;
@@ -115,7 +115,7 @@ static uint32_t vector_of(const struct invocation *inv)
 }
 
 // Connect: (endpoint capref) with the write right, to a vector not bound.
-static errval_t connect_decode(struct invocation *inv, struct inv_decoded *d)
+static MUST_CHECK errval_t connect_decode(struct invocation *inv, struct inv_decoded *d)
 {
     errval_t err = irqdest_decode(inv);
     if (err_is_ok(err))
@@ -135,7 +135,7 @@ static void connect_invoke(struct invocation *inv, const struct inv_decoded *d)
     trap_set_handler(v, user_irq);
 }
 
-static errval_t disconnect_decode(struct invocation *inv, struct inv_decoded *d)
+static MUST_CHECK errval_t disconnect_decode(struct invocation *inv, struct inv_decoded *d)
 {
     (void)d;
     errval_t err = irqdest_decode(inv);
@@ -150,7 +150,7 @@ static void disconnect_invoke(struct invocation *inv, const struct inv_decoded *
     bindings[vector_of(inv)].ep = NULL;
 }
 
-static errval_t irqdest_plain_decode(struct invocation *inv, struct inv_decoded *d)
+static MUST_CHECK errval_t irqdest_plain_decode(struct invocation *inv, struct inv_decoded *d)
 {
     (void)d;
     return irqdest_decode(inv);
@@ -171,7 +171,7 @@ static void getmsi_invoke(struct invocation *inv, const struct inv_decoded *d)
 }
 
 // Every IRQSrc command: one input at a time, one the IOAPIC has.
-static errval_t irqsrc_decode(struct invocation *inv, struct inv_decoded *d)
+static MUST_CHECK errval_t irqsrc_decode(struct invocation *inv, struct inv_decoded *d)
 {
     (void)d;
     const struct capability *c = &inv->target->cap;
@@ -181,7 +181,7 @@ static errval_t irqsrc_decode(struct invocation *inv, struct inv_decoded *d)
 }
 
 // Route: (IRQDest capref, IRQ_LEVEL | IRQ_ACTIVE_LOW) to a user vector of this core.
-static errval_t route_decode(struct invocation *inv, struct inv_decoded *d)
+static MUST_CHECK errval_t route_decode(struct invocation *inv, struct inv_decoded *d)
 {
     errval_t err = irqsrc_decode(inv, d);
     if (err_is_ok(err))

@@ -35,8 +35,8 @@ static void flush_tlb(void)
 
 // ---- Shared by CPU and IOMMU tables ----
 
-static errval_t check_frame(const struct capability *f, uint32_t flags, uint64_t offset,
-                            uint64_t pages)
+static MUST_CHECK errval_t check_frame(const struct capability *f, uint32_t flags, uint64_t offset,
+                                       uint64_t pages)
 {
     uint64_t frame_pages = f->u.mem.bytes / BASE_PAGE_SIZE;
     if (pages == 0 || offset >= frame_pages || pages > frame_pages - offset)
@@ -116,8 +116,9 @@ errval_t vnode_unmap(struct cte *cte)
 
 // ---- CPU page tables ----
 
-static errval_t vnode_decode_map(const struct cte *table, uint32_t entry, const struct cte *src,
-                                 uint32_t flags, uint64_t offset, uint64_t pages)
+static MUST_CHECK errval_t vnode_decode_map(const struct cte *table, uint32_t entry,
+                                            const struct cte *src, uint32_t flags, uint64_t offset,
+                                            uint64_t pages)
 {
     const struct capability *t = &table->cap, *s = &src->cap;
     if (!is_vnode(t->type))
@@ -202,7 +203,7 @@ errval_t mapped_unmap_decode(struct invocation *inv, struct inv_decoded *d)
 void mapped_unmap_invoke(struct invocation *inv, const struct inv_decoded *d)
 {
     (void)d;
-    (void)vnode_unmap(inv->target); // mapped: decode checked, so it cannot fail
+    err_ignore(vnode_unmap(inv->target), "decode checked it is mapped");
 }
 
 // One level of the walk: the next table's physical address, or false.

@@ -14,7 +14,7 @@ void iommu_init(const struct acpi_dmar *dmar, bool quiet);
 // Errors: IOMMU_ERR_NO_UNIT (no unit found), IOMMU_ERR_QUEUED_INVALIDATION
 // (a unit has queued invalidation enabled: register-based invalidation is
 // then not allowed, VT-d 6.5.2).
-errval_t iommu_check(void);
+MUST_CHECK errval_t iommu_check(void);
 
 // The first unit's capabilities (entry encoding: host address width,
 // superpages); NULL without a unit.
@@ -32,11 +32,11 @@ void iommu_tables_changed(const uint64_t *e, unsigned n);
 // invalidation queue for this one command (drivers/vtd: vtd_qi_run).
 // Decode finds the unit and checks the arguments; the invoke runs the
 // queue and reports a unit that does not answer in inv->device_err.
-errval_t iommu_iec_decode(struct invocation *inv, struct inv_decoded *d);
+MUST_CHECK errval_t iommu_iec_decode(struct invocation *inv, struct inv_decoded *d);
 void iommu_iec_invoke(struct invocation *inv, const struct inv_decoded *d);
 
 // VNodeCmd_Map on IOMMU tables (IOVNodeL4 .. IOVNodeL1), decode and invoke.
-errval_t iovnode_map_decode(struct invocation *inv, struct inv_decoded *d);
+MUST_CHECK errval_t iovnode_map_decode(struct invocation *inv, struct inv_decoded *d);
 void iovnode_map_invoke(struct invocation *inv, const struct inv_decoded *d);
 
 // The last cap to an IOMMU table is gone: clear it and invalidate.

@@ -32,18 +32,18 @@ static inline struct vnode *vnode_of(const struct capability *cap)
 // or DevFrame from page offset on, or a VNode of the next level down).
 // Checks everything first: levels, ranges, rights, free entries, that src
 // is not mapped already.
-errval_t vnode_map(struct cte *table, uint32_t entry, struct cte *src, uint32_t flags,
-                   uint64_t offset, uint64_t pages);
+MUST_CHECK errval_t vnode_map(struct cte *table, uint32_t entry, struct cte *src, uint32_t flags,
+                              uint64_t offset, uint64_t pages);
 
 // Remove the mapping recorded in cte (PAGING_ERR_NOT_MAPPED if none), and
 // flush what may cache it: the TLB, or for an IOMMU table the IOTLB.
-errval_t vnode_unmap(struct cte *cte);
+MUST_CHECK errval_t vnode_unmap(struct cte *cte);
 
 // Invocations (decode/invoke pairs of the invocation table, invocation.h):
 // VNodeCmd_Map on a VNode, MappedCmd_Unmap on any mapped copy.
-errval_t vnode_map_decode(struct invocation *inv, struct inv_decoded *d);
+MUST_CHECK errval_t vnode_map_decode(struct invocation *inv, struct inv_decoded *d);
 void vnode_map_invoke(struct invocation *inv, const struct inv_decoded *d);
-errval_t mapped_unmap_decode(struct invocation *inv, struct inv_decoded *d);
+MUST_CHECK errval_t mapped_unmap_decode(struct invocation *inv, struct inv_decoded *d);
 void mapped_unmap_invoke(struct invocation *inv, const struct inv_decoded *d);
 
 // The last cap to a VNode is gone: clear its entries and the records of
@@ -64,9 +64,9 @@ bool vnode_translate(paddr_t pml4, uint64_t va, bool write, paddr_t *pa);
 // a frame src has the pages (PAGING_ERR_FRAME_RANGE) and the rights the
 // MAP_* flags need, READ always (CAP_ERR_NO_RIGHTS); and no entry in the
 // range has any of the present bits set (PAGING_ERR_SLOT_USED).
-errval_t vnode_check_map(const struct cte *table, uint32_t entry, uint32_t limit,
-                         const struct cte *src, uint32_t flags, uint64_t offset, uint64_t pages,
-                         uint64_t present);
+MUST_CHECK errval_t vnode_check_map(const struct cte *table, uint32_t entry, uint32_t limit,
+                                    const struct cte *src, uint32_t flags, uint64_t offset,
+                                    uint64_t pages, uint64_t present);
 
 // Write pages entries from entry on: first, then first + 4 KiB and so on
 // (the address field of both formats starts at bit 12), each owned by
