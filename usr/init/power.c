@@ -155,8 +155,8 @@ void power_init(void)
 void power_off(void)
 {
     printf("init: powering off\n");
-    // The kernel's trace, if it records one; a failure only loses the trace.
-    (void)invoke_kernel_trace_dump(cap_kernel);
+    err_ignore(invoke_kernel_trace_dump(cap_kernel),
+               "the kernel's trace, if it records one: a failure only loses the trace");
     if (s5.found)
         err_ignore(invoke_io_out(cap_io, s5.port, 2, (s5.typ << SLP_TYP_SHIFT) | SLP_EN),
                    "writes to the test device's port: the check reads it back");

@@ -430,7 +430,7 @@ static void vnic_free(struct vnic *v)
 }
 
 // Pair 1's rings and buffers: as pair 0's, in pair 0's domain.
-static errval_t bring_up_queue1(struct vnic *v, struct vnic *v0)
+static MUST_CHECK errval_t bring_up_queue1(struct vnic *v, struct vnic *v0)
 {
     errval_t err = dma_alloc(&v0->space, 2 * OBJSIZE_PAGE, DMA_WRITE, &v->ring_mem);
     if (err_is_ok(err))
@@ -453,7 +453,7 @@ static errval_t bring_up_queue1(struct vnic *v, struct vnic *v0)
     return err;
 }
 
-errval_t vnic_open_queue1(struct netq *q0, struct netq **out)
+MUST_CHECK errval_t vnic_open_queue1(struct netq *q0, struct netq **out)
 {
     struct vnic *v0 = vn(q0), *v = calloc(1, sizeof(*v));
     if (!v)
@@ -473,9 +473,12 @@ errval_t vnic_open_queue1(struct netq *q0, struct netq **out)
     return SYS_ERR_OK;
 }
 
-errval_t vnic_rss(struct netq *q0, bool on) { return igb_vf_set_rss(&vn(q0)->vf, on, WAIT_US); }
+MUST_CHECK errval_t vnic_rss(struct netq *q0, bool on)
+{
+    return igb_vf_set_rss(&vn(q0)->vf, on, WAIT_US);
+}
 
-errval_t vnic_open(struct netq **out)
+MUST_CHECK errval_t vnic_open(struct netq **out)
 {
     struct vnic *v = calloc(1, sizeof(*v));
     if (!v)
@@ -511,7 +514,7 @@ struct dma_space *vnic_dma_space(struct netq *q) { return &vn(q)->space; }
 
 struct pci_msix_table *vnic_msix(struct netq *q) { return &vn(q)->msix; }
 
-errval_t vnic_irq_route(struct netq *q, capref_t ep, uint64_t badge)
+MUST_CHECK errval_t vnic_irq_route(struct netq *q, capref_t ep, uint64_t badge)
 {
     struct vnic *v = vn(q);
     errval_t err = invoke_irqdest_disconnect(v->irq);
@@ -536,7 +539,7 @@ static MUST_CHECK errval_t refresh_filters(struct vnic *v)
     return err;
 }
 
-errval_t vnic_filter_add(struct netq *q, const struct netctl_filter *f, capref_t *cap)
+MUST_CHECK errval_t vnic_filter_add(struct netq *q, const struct netctl_filter *f, capref_t *cap)
 {
     errval_t err = netctl_filter_create(vn(q)->cap, f, cap);
     if (err_is_ok(err))
@@ -544,7 +547,7 @@ errval_t vnic_filter_add(struct netq *q, const struct netctl_filter *f, capref_t
     return err_is_ok(err) ? err : err_push(err, VNIC_ERR_FILTER);
 }
 
-errval_t vnic_filter_remove(struct netq *q, capref_t cap)
+MUST_CHECK errval_t vnic_filter_remove(struct netq *q, capref_t cap)
 {
     errval_t err = netctl_filter_destroy(cap);
     if (err_is_ok(err))

@@ -570,7 +570,7 @@ static int wait_test(bool via_netd)
 // ---- Set-up that unwinds: a failure injected at each step ----
 
 // The VNICs of ours netctl lists: what a failed VNIC set-up must not leave.
-static errval_t my_vnics(unsigned *n)
+static MUST_CHECK errval_t my_vnics(unsigned *n)
 {
     struct netctl_vnic v[NETCTL_MAX_VNICS];
     unsigned k = 0;
@@ -581,21 +581,21 @@ static errval_t my_vnics(unsigned *n)
     return err;
 }
 
-static errval_t arm_netctl(unsigned n)
+static MUST_CHECK errval_t arm_netctl(unsigned n)
 {
     errval_t err;
     struct rpc_chan *c = netctl_chan(&err);
     return err_is_ok(err) ? rpc_failpoint(c, n) : err;
 }
 
-static errval_t arm_init(unsigned n)
+static MUST_CHECK errval_t arm_init(unsigned n)
 {
     errval_t err;
     struct rpc_chan *c = initsvc_chan(&err);
     return err_is_ok(err) ? rpc_failpoint(c, n) : err;
 }
 
-static errval_t open_close_vnic(void)
+static MUST_CHECK errval_t open_close_vnic(void)
 {
     struct netq *q;
     errval_t err = vnic_open(&q);
@@ -604,7 +604,7 @@ static errval_t open_close_vnic(void)
     return err;
 }
 
-static errval_t spawn_wait(void)
+static MUST_CHECK errval_t spawn_wait(void)
 {
     uint64_t pid, status;
     errval_t err = proc_spawn("vnictest usage", &pid);

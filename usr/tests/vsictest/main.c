@@ -279,7 +279,7 @@ static int destroy(const char *name, const char *other, const char *fresh)
 // ---- Set-up that unwinds: a failure injected at each step ----
 
 // The VSICs of ours storctl lists: what a failed VSIC set-up must not leave.
-static errval_t my_vsics(unsigned *n)
+static MUST_CHECK errval_t my_vsics(unsigned *n)
 {
     struct storctl_vsic v[STORCTL_MAX_VSICS];
     unsigned k = 0;
@@ -290,14 +290,14 @@ static errval_t my_vsics(unsigned *n)
     return err;
 }
 
-static errval_t arm_storctl(unsigned n)
+static MUST_CHECK errval_t arm_storctl(unsigned n)
 {
     errval_t err;
     struct rpc_chan *c = storctl_chan(&err);
     return err_is_ok(err) ? rpc_failpoint(c, n) : err;
 }
 
-static errval_t open_close_vsic(void)
+static MUST_CHECK errval_t open_close_vsic(void)
 {
     struct vsic *v;
     errval_t err = vsic_open(&v);

@@ -180,7 +180,7 @@ static inline MUST_CHECK errval_t invoke_kernel_shutdown(capref_t k, uint32_t st
 
 // Stop the kernel's trace and print it on the console (nothing if it
 // records none: the `trace` kernel argument).
-static inline errval_t invoke_kernel_trace_dump(capref_t k)
+static inline MUST_CHECK errval_t invoke_kernel_trace_dump(capref_t k)
 {
     return cap_invoke(k, KernelCmd_TraceDump, 0, 0, 0, 0, 0, 0).err;
 }

@@ -34,7 +34,7 @@ struct unwind_devices {
 void unwind_run(const struct unwind_case *c, const struct unwind_devices *devs);
 
 // arm and pending for a set-up in this program: its own failure counter.
-errval_t unwind_arm_here(unsigned n);
+MUST_CHECK errval_t unwind_arm_here(unsigned n);
 bool unwind_pending_here(void);
 // pending for a set-up in a server: its counter is armed per request, so
 // a success means the steps ran out.

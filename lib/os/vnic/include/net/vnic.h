@@ -24,13 +24,13 @@ MUST_CHECK errval_t vnic_open(struct netq **out);
 // buffers of q0's domain. It polls (no interrupt is routed to it), and
 // receives nothing until vnic_rss spreads flows to it; closing it leaves
 // the VNIC to q0. Errors: SYS_ERR_NO_MEMORY, the VF driver's.
-errval_t vnic_open_queue1(struct netq *q0, struct netq **out);
+MUST_CHECK errval_t vnic_open_queue1(struct netq *q0, struct netq **out);
 
 // Ask the PF, through the VF's mailbox, to spread received flows over
 // both queue pairs by hash (on) or to send all to q0 (off). Errors:
 // IGB_ERR_MBX_NACK (refused: on QEMU's igb only VNIC 0's VF, VF 0, may,
 // and only while no other VNIC is open: docs/vnic.md), the mailbox's.
-errval_t vnic_rss(struct netq *q0, bool on);
+MUST_CHECK errval_t vnic_rss(struct netq *q0, bool on);
 
 // What netctl assigned (id, VF, MAC, IPv4 address).
 const struct netctl_vnic *vnic_info(struct netq *q);
