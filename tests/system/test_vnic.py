@@ -153,7 +153,7 @@ def run(ctx):
         # Waits with a limit on an idle queue, through netd and on a VNIC.
         sh.cmd("run vnictest wait --netd", timeout=60)
         sh.cmd("run vnictest wait", timeout=60)
-        ctx.collect(m, ["netd.wait_timeout", "vnic.wait_timeout"])
+        ctx.collect(m, ["netd.wait_timeout", "netd.open_twice", "vnic.wait_timeout"])
         for s in socks:
             s.close()
         m.send("poweroff\r")

@@ -36,7 +36,7 @@ PROBE = ["vsictest.acquire_needs_vsic", "vsictest.one_vsic_per_process", "vsicte
          "vsictest.sees_its_vsa_only", "vsictest.other_vsa_unreachable",
          "vsictest.own_vsa_reachable", "vsictest.no_page0", "vsictest.queues_once",
          "vsictest.admin_doorbell_garbage", "vsictest.release", "vsictest.vsic_destroy"]
-STORD = ["stord.verify_blockdev", "stord.verify_range"]
+STORD = ["stord.verify_blockdev", "stord.verify_range", "stord.error_chain"]
 
 
 def fresh(path):

@@ -197,6 +197,8 @@ errval_t netd_open(struct netq **out)
     if (err_is_ok(err))
         err = r.err;
     if (err_is_fail(err)) {
+        if (d->chan.bound) // give the channel back: netd forgets a closed one
+            err_ignore(rpc_close(&d->chan), "the open's own error is the one to report");
         free(d);
         return err_push(err, NETD_ERR_CALL);
     }

@@ -68,8 +68,11 @@ errval_t stord_open(const char *name, struct stord_bdev *s)
     }
     if (err_is_ok(err) && (r.w[0] == 0 || r.w[0] > RPC_BUF_SIZE || (r.w[0] & (r.w[0] - 1))))
         err = SYS_ERR_CORRUPT; // a block size we cannot batch
-    if (err_is_fail(err))
+    if (err_is_fail(err)) {
+        if (s->chan.bound) // give the channel back: stord forgets a closed one
+            err_ignore(rpc_close(&s->chan), "the open's own error is the one to report");
         return err;
+    }
     s->dev = (struct blockdev){s_read, s_write, s_flush, (uint32_t)r.w[0], r.w[1], s};
     s->nsid = (uint32_t)r.w[2];
     return SYS_ERR_OK;

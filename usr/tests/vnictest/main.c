@@ -539,6 +539,32 @@ static void checks(void)
            "%s, owner %lu, VF's owner %lu", err_name(err), all[info->id].owner, vf_owner);
 }
 
+// A second netd_open from a process that has one: netd refuses it
+// (SYS_ERR_EXISTS) and the client library hands that back under
+// NETD_ERR_CALL, the whole chain printed; the refused opens leave none of
+// this program's memory behind (the first refusal is before the count:
+// a first use may grow the heap or the slot allocator).
+static void open_twice_test(void)
+{
+    struct netq *q2 = NULL;
+    uint64_t total, free, before = 0, after = 0;
+    errval_t first = netd_open(&q2), again = SYS_ERR_OK;
+    errval_t err = memserv_stats(&total, &free, &before);
+    for (int i = 0; i < 3 && err_is_ok(err); i++)
+        again = netd_open(&q2);
+    if (err_is_ok(err))
+        err = memserv_stats(&total, &free, &after);
+    char chain[1024];
+    err_chain_format(first, chain, sizeof(chain));
+    printf("vnictest: a second netd_open:\n%s\n", chain);
+    report("netd.open_twice",
+           err_is_ok(err) && err_no(first) == NETD_ERR_CALL &&
+               err_no(err_pop(first)) == SYS_ERR_EXISTS && again == first && after == before,
+           "%s under %s; 3 more: %s; memory held %ld bytes more after them (%s)",
+           err_name(err_pop(first)), err_name(first), err_name(again), (long)(after - before),
+           err_name(err));
+}
+
 // A wait with a limit on an idle queue ends with SYS_ERR_TIMEOUT after
 // about the time asked (the kernel's 10 ms ticks): the VNIC sleeps on its
 // interrupt, netd answers the client's RPC when the time is up. A frame
@@ -564,6 +590,8 @@ static int wait_test(bool via_netd)
     report(via_netd ? "netd.wait_timeout" : "vnic.wait_timeout",
            err_has(err, SYS_ERR_TIMEOUT) && us >= 29000 && us < 2000000,
            "%s after %lu us (50000 asked)", err_name(err), us);
+    if (via_netd)
+        open_twice_test();
     return tests_failed;
 }
 
