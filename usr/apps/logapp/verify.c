@@ -184,35 +184,36 @@ static void verify_msix(struct target *t)
            "submit %s, interrupt %s, %u completions polled", err_name(err), err_name(irq), polled);
 }
 
-// stord's refusals as the client sees them: a read past the VSA's end is
-// stord's SYS_ERR_INVALID_ARGS under STORD_ERR_CALL, and an open of a VSA
-// that does not exist is storctl's answer under vsa_open's (stord's)
-// under it,
-// each chain printed whole; the refused opens leave none of this
-// program's memory behind (counted after the first, which may grow the
-// heap or the slot allocator).
+// stord's refusals as the client sees them, each chain printed whole: a
+// read past the VSA's end is stord's SYS_ERR_INVALID_ARGS under
+// STORD_ERR_CALL; an open by a name storctl refuses (a space, a '!') is
+// storctl's answer under STORCTL_ERR_CALL under stord's vsa_open's
+// VSIC_ERR_VSA_OPEN under STORD_ERR_CALL. The refused opens leave none of
+// this program's memory behind (counted after the first, which may grow
+// the heap or the slot allocator).
 static void verify_stord_errors(struct target *t)
 {
     errval_t past = t->dev->read(t->dev->arg, t->dev->blocks - 1, 2, rbuf);
     struct stord_bdev other;
-    errval_t none = stord_open("no-such-vsa", &other), again = SYS_ERR_OK;
+    errval_t none = stord_open("not a name!", &other), again = SYS_ERR_OK;
     uint64_t total, free, before = 0, after = 0;
     errval_t err = memserv_stats(&total, &free, &before);
     for (int i = 0; i < 3 && err_is_ok(err); i++)
-        again = stord_open("no-such-vsa", &other);
+        again = stord_open("not a name!", &other);
     if (err_is_ok(err))
         err = memserv_stats(&total, &free, &after);
     char chain[1024];
     err_chain_format(past, chain, sizeof(chain));
     printf("logapp: a read past the end through stord:\n%s\n", chain);
     err_chain_format(none, chain, sizeof(chain));
-    printf("logapp: an open of a VSA that does not exist through stord:\n%s\n", chain);
+    printf("logapp: an open of a VSA by a name storctl refuses, through stord:\n%s\n", chain);
     report("stord", "error_chain",
            err_no(past) == STORD_ERR_CALL && err_no(err_pop(past)) == SYS_ERR_INVALID_ARGS &&
                err_no(none) == STORD_ERR_CALL && err_no(err_pop(none)) == VSIC_ERR_VSA_OPEN &&
-               err_has(none, STORCTL_ERR_CALL) && again == none && err_is_ok(err) &&
-               after == before,
-           "past the end: %s under %s; unknown VSA: %s under %s; 3 more opens: %s, memory held "
+               err_no(err_pop(err_pop(none))) == STORCTL_ERR_CALL &&
+               err_no(err_pop(err_pop(err_pop(none)))) == STORCTL_ERR_BAD_NAME && again == none &&
+               err_is_ok(err) && after == before,
+           "past the end: %s under %s; a bad name: %s under %s; 3 more opens: %s, memory held "
            "%ld bytes more after them (%s)",
            err_name(err_pop(past)), err_name(past), err_name(err_pop(none)), err_name(none),
            err_name(again), (long)(after - before), err_name(err));
