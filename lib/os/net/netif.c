@@ -165,6 +165,7 @@ errval_t net_tx_buffer(struct net_stack *s, struct netq_pkt *out)
 {
     if (s->n_tx_spare > 0) {
         *out = s->tx_spare[--s->n_tx_spare];
+        out->flags = 0; // what its last sender asked of the device does not carry over
         return SYS_ERR_OK;
     }
     return netq_tx_buf(s->q, out);

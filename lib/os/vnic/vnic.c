@@ -11,6 +11,7 @@
  * the stack with no copy. netq_wait polls for a while after traffic and
  * then sleeps on the VF's MSI-X vector (adaptive: VNIC_SPIN_US).
  */
+#include <igb/igb_desc.h>
 #include <igb/igb_vf.h>
 #include <net/vnic.h>
 #include <os/probe.h>
@@ -63,8 +64,8 @@ static struct vnic *vn(struct netq *q) { return q->impl; }
 
 static struct igb_pkt buf_pkt(struct vnic *v, unsigned i)
 {
-    return (struct igb_pkt){(char *)v->bufs.va + (size_t)i * NETQ_BUF_BYTES,
-                            v->bufs.iova + (uint64_t)i * NETQ_BUF_BYTES, 0};
+    return (struct igb_pkt){.va = (char *)v->bufs.va + (size_t)i * NETQ_BUF_BYTES,
+                            .iova = v->bufs.iova + (uint64_t)i * NETQ_BUF_BYTES};
 }
 
 static unsigned buf_index(struct vnic *v, uint64_t iova)
@@ -115,7 +116,9 @@ static unsigned q_rx(struct netq *q, struct netq_pkt *out, unsigned max)
             v->filtered++;
             continue;
         }
-        out[kept++] = (struct netq_pkt){got[i].va, got[i].len, (uint16_t)buf_index(v, got[i].iova)};
+        uint16_t flags = igb_rxd_udp_csum_good(got[i].flags) ? NETQ_RX_CSUM_GOOD : 0;
+        out[kept++] =
+            (struct netq_pkt){got[i].va, got[i].len, (uint16_t)buf_index(v, got[i].iova), flags};
         v->st.rx_bytes += got[i].len;
     }
     n = kept;
@@ -172,7 +175,7 @@ static MUST_CHECK errval_t q_tx_buf(struct netq *q, struct netq_pkt *out)
     }
     unsigned i = v->free_tx[--v->nfree_tx];
     struct igb_pkt p = buf_pkt(v, i);
-    *out = (struct netq_pkt){p.va, 0, (uint16_t)i};
+    *out = (struct netq_pkt){.data = p.va, .buf = (uint16_t)i};
     os_probe_pop();
     return SYS_ERR_OK;
 }
@@ -190,6 +193,7 @@ static MUST_CHECK errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, uns
         for (; k < 64 && total + k < n; k++) {
             p[k] = buf_pkt(v, pkts[total + k].buf);
             p[k].len = pkts[total + k].len;
+            p[k].flags = pkts[total + k].flags & NETQ_TX_CSUM_IP4_UDP ? IGB_TX_CSUM_IP4_UDP : 0;
         }
         err = igb_vf_tx(&v->vf, p, k, &s);
         v->st.doorbells += s > 0;
@@ -495,6 +499,7 @@ errval_t vnic_open(struct netq **out)
                          .ip = v->info.ip,
                          .netmask = v->info.netmask,
                          .gateway = v->info.gateway,
+                         .offloads = NETQ_TX_CSUM_IP4_UDP, // igb_vf_tx: IGB_TX_CSUM_IP4_UDP
                          .impl = v};
     memcpy(v->q.mac, v->info.mac, 6);
     *out = &v->q;

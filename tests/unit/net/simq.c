@@ -106,6 +106,7 @@ static unsigned simq_rx(struct netq *q, struct netq_pkt *out, unsigned max)
         out[n].data = e->rxmem[b];
         out[n].len = e->rx_len[b];
         out[n].buf = b;
+        out[n].flags = 0;
         if (e->claim_len != 0) {
             out[n].len = e->claim_len;
             e->claim_len = 0;
@@ -138,6 +139,7 @@ static MUST_CHECK errval_t simq_tx_buf(struct netq *q, struct netq_pkt *out)
     out->data = e->txmem[b];
     out->len = 0;
     out->buf = b;
+    out->flags = 0;
     return SYS_ERR_OK;
 }
 
