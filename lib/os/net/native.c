@@ -281,6 +281,8 @@ errval_t net_udp_done(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n)
 {
     if (u == NULL || (pkts == NULL && n > 0))
         return SYS_ERR_INVALID_ARGS;
+    if (n == 0)
+        return SYS_ERR_OK; // (an echo that sent all it took gives back no transmit buffer)
     struct net_stack *s = u->s;
     os_probe_push(OS_PROBE_API);
     for (unsigned i = 0; i < n; i++) {

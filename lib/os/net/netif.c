@@ -142,7 +142,8 @@ void net_flush(struct net_stack *s)
     s->stats.tx_frames += sent;
     // What the queue did not take (a full ring: SYS_ERR_WOULD_BLOCK, or a
     // failing queue) stays gathered for the next flush, and is counted.
-    memmove(s->tx_pend, s->tx_pend + sent, (s->n_tx_pend - sent) * sizeof(s->tx_pend[0]));
+    if (sent < s->n_tx_pend)
+        memmove(s->tx_pend, s->tx_pend + sent, (s->n_tx_pend - sent) * sizeof(s->tx_pend[0]));
     s->n_tx_pend -= sent;
     if (err_is_fail(err) || s->n_tx_pend > 0)
         s->stats.tx_stalls++;

@@ -60,6 +60,8 @@ struct vnic {
     uint64_t filtered; // IPv4 frames no filter admitted
 };
 
+_Static_assert(NETQ_TX_CSUM_IP4_UDP == IGB_TX_CSUM_IP4_UDP, "q_tx passes the flag as it is");
+
 static struct vnic *vn(struct netq *q) { return q->impl; }
 
 static struct igb_pkt buf_pkt(struct vnic *v, unsigned i)
@@ -193,7 +195,7 @@ static MUST_CHECK errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, uns
         for (; k < 64 && total + k < n; k++) {
             p[k] = buf_pkt(v, pkts[total + k].buf);
             p[k].len = pkts[total + k].len;
-            p[k].flags = pkts[total + k].flags & NETQ_TX_CSUM_IP4_UDP ? IGB_TX_CSUM_IP4_UDP : 0;
+            p[k].flags = pkts[total + k].flags & NETQ_TX_CSUM_IP4_UDP; // the driver's bit too
         }
         err = igb_vf_tx(&v->vf, p, k, &s);
         v->st.doorbells += s > 0;

@@ -37,7 +37,7 @@ struct igb_dma {
 // frame, the low half of its descriptor's status (IGB_RXD_STAT_*: which
 // checksums the device checked, igb_rxd_udp_csum_good); on a frame to
 // send, IGB_TX_CSUM_IP4_UDP to have the device write its checksums, or 0.
-#define IGB_TX_CSUM_IP4_UDP 1 // an IPv4/UDP frame, 14-byte Ethernet and 20-byte IP headers
+#define IGB_TX_CSUM_IP4_UDP 2 // an IPv4/UDP frame, 14-byte Ethernet and 20-byte IP headers
 
 struct igb_pkt {
     void *va;
