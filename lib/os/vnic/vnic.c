@@ -53,7 +53,7 @@ struct vnic {
     bool attached;                        // the VF is in our domain
     struct pci_fn_page page;
     struct pci_msix_table msix;
-    uint64_t last_traffic; // sys_clock_us() at the last frame in or out
+    uint64_t last_traffic; // the TSC at the last frame in or out (a reading, not a conversion)
     struct netq_stats st;
     struct netctl_filter filters[NETCTL_MAX_FILTERS]; // netctl's list for this VNIC
     unsigned nfilters;
@@ -126,7 +126,7 @@ static unsigned q_rx(struct netq *q, struct netq_pkt *out, unsigned max)
     n = kept;
     v->st.rx_packets += n;
     if (n)
-        v->last_traffic = sys_clock_us();
+        v->last_traffic = sys_rdtsc();
     else
         v->st.polls_empty++;
     os_probe_pop_as(n ? OS_PROBE_DRV_RX : OS_PROBE_WAIT); // an empty poll is waiting
@@ -215,9 +215,15 @@ static MUST_CHECK errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, uns
     }
     *sent = total;
     if (total)
-        v->last_traffic = sys_clock_us();
+        v->last_traffic = sys_rdtsc();
     os_probe_pop();
     return total == n ? SYS_ERR_OK : err_is_fail(err) ? err : SYS_ERR_WOULD_BLOCK;
+}
+
+// Within VNIC_SPIN_US of the last traffic?
+static bool spinning(const struct vnic *v)
+{
+    return sys_rdtsc() - v->last_traffic < (uint64_t)VNIC_SPIN_US * sys_tsc_hz() / 1000000;
 }
 
 // Adaptive: within VNIC_SPIN_US of traffic, poll; after that, sleep on
@@ -233,7 +239,7 @@ static MUST_CHECK errval_t q_wait_here(struct netq *q, uint64_t timeout_us)
         uint64_t now = sys_clock_us();
         if (timeout_us && now - start >= timeout_us)
             return SYS_ERR_TIMEOUT;
-        if (now - v->last_traffic < VNIC_SPIN_US || !v->irq_ep) {
+        if (spinning(v) || !v->irq_ep) {
             sys_yield();
             continue;
         }
@@ -249,7 +255,7 @@ static MUST_CHECK errval_t q_wait_here(struct netq *q, uint64_t timeout_us)
         }
         err_ignore(igb_vf_irq_enable(&v->vf, false), "irq_ep is set only once vectors are mapped");
         if (err_is_ok(err))
-            v->last_traffic = sys_clock_us(); // poll a while after an interrupt
+            v->last_traffic = sys_rdtsc(); // poll a while after an interrupt
         else if (!err_has(err, SYS_ERR_TIMEOUT))
             return err;
     }
