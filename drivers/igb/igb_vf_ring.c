@@ -45,6 +45,25 @@ static void ring_setup(struct igb_vf_ring *r, struct igb_dma mem, unsigned n)
     r->n = n;
 }
 
+// Load the context that frames asking for checksums name (IGB_TXD_IDX(0)):
+// the transmit ring's first descriptor, handed to the device at once.
+// The device keeps it for the queue until the queue is reset, so it costs
+// a descriptor per ring set-up, none per frame. Were transmit not on yet,
+// the device reads it before the first frame's descriptor behind it.
+static void tx_load_csum_ctx(struct igb_vf *vf)
+{
+    struct igb_vf_ring *r = &vf->tx;
+    volatile struct igb_tx_ctx_desc *c = r->mem.va;
+    c->vlan_macip_lens = IGB_TXCTX_MACLEN(14) | IGB_TXCTX_IPLEN(20);
+    c->seqnum_seed = 0;
+    c->type_tucmd_mlhl =
+        IGB_TXD_DTYP_CTXT | IGB_TXD_CMD_DEXT | IGB_TXCTX_TUCMD_IPV4 | IGB_TXCTX_TUCMD_L4T_UDP;
+    c->mss_l4len_idx = IGB_TXCTX_IDX(0);
+    r->head = r->tail = 1; // not the driver's to reap: no buffer, no RS
+    barrier();
+    igb_vf_wr(vf, vf->qoff + IGB_VF_TDT, r->tail);
+}
+
 errval_t igb_vf_rings(struct igb_vf *vf, struct igb_dma rx, unsigned rx_n, uint16_t rx_buf_size,
                       struct igb_dma tx, unsigned tx_n)
 {
@@ -82,6 +101,8 @@ errval_t igb_vf_rings(struct igb_vf *vf, struct igb_dma rx, unsigned rx_n, uint1
     err = enable_queue(vf, vf->qoff + IGB_VF_RXDCTL, IGB_RXDCTL_ENABLE);
     if (err_is_ok(err))
         err = enable_queue(vf, vf->qoff + IGB_VF_TXDCTL, IGB_TXDCTL_ENABLE);
+    if (err_is_ok(err))
+        tx_load_csum_ctx(vf);
     vf->rings_up = err_is_ok(err);
     return err;
 }
@@ -231,6 +252,7 @@ errval_t igb_vf_rx(struct igb_vf *vf, struct igb_pkt *out, unsigned max, unsigne
         r->head = ring_next(r, r->head);
         if (rx_keep(vf, status, len)) {
             b.len = len;
+            b.flags = (uint16_t)status; // which checksums the device checked
             out[(*n)++] = b;
         } else {
             rx_post(vf, &b); // there is room: its own descriptor was just freed
@@ -248,7 +270,8 @@ errval_t igb_vf_rx(struct igb_vf *vf, struct igb_pkt *out, unsigned max, unsigne
 //     // vf->rx.head, take each descriptor the device is done with (its
 //     // write-back's status has IGB_RXD_STAT_DD; read the status before the
 //     // rest: barrier()), up to max. A frame that fits one buffer (EOP set)
-//     // without errors goes to out with its length; every other buffer goes
+//     // without errors goes to out with its length and its status (the
+//     // checksums the device checked: flags); every other buffer goes
 //     // straight back on the ring (rx_post), with one doorbell at the end.
 //     // Keep vf->stats: rx_packets and rx_bytes for frames delivered,
 //     // rx_drops for a frame that spanned buffers (count it once, on its
@@ -266,6 +289,16 @@ errval_t igb_vf_rx(struct igb_vf *vf, struct igb_pkt *out, unsigned max, unsigne
 //     return SYS_ERR_NOT_IMPLEMENTED;
 // }
 // LAB 7 END
+
+// The checksum options of frame p's data descriptor (its olinfo_status
+// beside the payload length): none, or the IPv4 header's and the UDP
+// checksum by the context tx_load_csum_ctx loaded.
+static uint32_t tx_csum_opts(const struct igb_pkt *p)
+{
+    return p->flags == IGB_TX_CSUM_IP4_UDP
+               ? IGB_TXD_IDX(0) | IGB_TXD_POPTS_IXSM | IGB_TXD_POPTS_TXSM
+               : 0;
+}
 
 // LAB 7 BEGIN igb_vf_tx
 errval_t igb_vf_tx(struct igb_vf *vf, const struct igb_pkt *pkts, unsigned n, unsigned *sent)
@@ -287,7 +320,7 @@ errval_t igb_vf_tx(struct igb_vf *vf, const struct igb_pkt *pkts, unsigned n, un
         d->read.buffer_addr = pkts[i].iova;
         d->read.cmd_type_len = IGB_TXD_LEN(pkts[i].len) | IGB_TXD_DTYP_DATA | IGB_TXD_CMD_DEXT |
                                IGB_TXD_CMD_EOP | IGB_TXD_CMD_IFCS | IGB_TXD_CMD_RS;
-        d->read.olinfo_status = IGB_TXD_PAYLEN(pkts[i].len);
+        d->read.olinfo_status = IGB_TXD_PAYLEN(pkts[i].len) | tx_csum_opts(&pkts[i]);
         r->slot[r->tail] = pkts[i];
         r->tail = ring_next(r, r->tail);
     }
@@ -307,11 +340,12 @@ errval_t igb_vf_tx(struct igb_vf *vf, const struct igb_pkt *pkts, unsigned n, un
 //     // vf->tx.tail (union igb_tx_desc: the buffer's IOVA; cmd_type_len
 //     // with IGB_TXD_LEN, IGB_TXD_DTYP_DATA and the commands DEXT, EOP,
 //     // IFCS and RS, so that the device reports it done; olinfo_status with
-//     // IGB_TXD_PAYLEN), keep the frame in the ring's slot[] for
+//     // IGB_TXD_PAYLEN and the frame's checksum options, tx_csum_opts(),
+//     // given), keep the frame in the ring's slot[] for
 //     // igb_vf_tx_reap, and write TDT once for the whole batch.
 //     static bool said;
 //     *sent = 0;
-//     (void)vf, (void)pkts, (void)n;
+//     (void)vf, (void)pkts, (void)n, (void)tx_csum_opts;
 //     if (!said) {
 //         said = true;
 //         printf("LAB 7: igb_vf_tx is not written yet (drivers/igb/igb_vf_ring.c)\n");

@@ -132,8 +132,8 @@ static void rx_up(struct rx *r, struct fuzz_input *in)
     FUZZ_CHECK(err_is_ok(err), "igb_vf_rings: %s", err_name(err));
     struct igbm_dma bufs = igbm_pages(&m, BUF_PAGE0, NBUF * r->bufsize / 4096);
     for (unsigned b = 0; b < NBUF; b++) {
-        r->buf[b] =
-            (struct igb_pkt){(uint8_t *)bufs.va + b * r->bufsize, bufs.iova + b * r->bufsize, 0};
+        r->buf[b] = (struct igb_pkt){.va = (uint8_t *)bufs.va + b * r->bufsize,
+                                     .iova = bufs.iova + b * r->bufsize};
         r->where[b] = APP;
     }
     for (unsigned i = 0; i < IGB_VF_MAX_DESC; i++)
@@ -281,7 +281,8 @@ static unsigned rx_expect(struct rx *r, unsigned max, struct igb_pkt *out, unsig
         r->in_frame = !eop;
         if (whole && !(status & IGB_RXD_ERR_MASK) && len && len <= r->bufsize) {
             idx[*nout] = (h + r->n - 1) % r->n;
-            out[(*nout)++] = (struct igb_pkt){r->buf[b].va, r->buf[b].iova, len};
+            out[(*nout)++] =
+                (struct igb_pkt){.va = r->buf[b].va, .iova = r->buf[b].iova, .len = len};
             r->st.rx_packets++;
             r->st.rx_bytes += len;
             continue;

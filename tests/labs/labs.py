@@ -129,10 +129,12 @@ LABS = {
         System("multicore", 18),
     ]),
     7: Lab("A driver under an IOMMU: the igb VF's receive and transmit rings", [
-        Unit("check_igb_vf", "test_tx_batch_one_doorbell", 3),
+        Unit("check_igb_vf", "test_tx_batch_one_doorbell", 2),
         Unit("check_igb_vf", "test_tx_bad_and_full", 3),
         Unit("check_igb_vf", "test_tx_stops_without_vfte", 1),
-        Unit("check_igb_vf", "test_rx_unicast_and_broadcast", 3),
+        Unit("check_igb_vf", "test_tx_csum_context", 2),
+        Unit("check_igb_vf", "test_rx_unicast_and_broadcast", 2),
+        Unit("check_igb_vf", "test_rx_csum_status", 1),
         Unit("check_igb_vf", "test_rx_refill_and_overrun", 4),
         Unit("check_igb_vf", "test_rx_errors_dropped_and_counted", 3),
         Unit("check_igb_vf", "test_rx_oversized", 3),
@@ -140,7 +142,7 @@ LABS = {
         Unit("check_igb_vf", "test_irq_polling_switch", 1),
         Unit("check_igb_vf", "test_rss_spreads_flows_over_both_pairs", 2),
         System("igbtest", 5),
-        System("vnic", 10),
+        System("vnic", 9),
     ]),
     8: Lab("Kernel bypass: a native-API UDP echo server", [
         System("rawlink", 15),

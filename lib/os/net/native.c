@@ -51,17 +51,27 @@ static void wr16(uint8_t *p, uint16_t v)
     p[1] = (uint8_t)v;
 }
 
-// The one's-complement sum of the UDP pseudo-header (RFC 768) and the
-// datagram, folded; 0xffff over a datagram with a correct checksum.
-static uint16_t udp_sum(const uint8_t *iph, const uint8_t *udp, uint16_t ulen)
+static uint16_t fold(uint32_t sum)
 {
-    uint16_t w[4];
-    memcpy(w, iph + OFF_IP_SRC, 8); // source and destination, as in memory
-    uint32_t sum = (uint16_t)~inet_chksum(udp, ulen);
-    sum += (uint32_t)w[0] + w[1] + w[2] + w[3] + lwip_htons(PROTO_UDP_NUM) + lwip_htons(ulen);
     while (sum >> 16)
         sum = (sum & 0xffff) + (sum >> 16);
     return (uint16_t)sum;
+}
+
+// The one's-complement sum of the UDP pseudo-header (RFC 768), unfolded,
+// in memory order like inet_chksum's.
+static uint32_t pseudo_sum(const uint8_t *iph, uint16_t ulen)
+{
+    uint16_t w[4];
+    memcpy(w, iph + OFF_IP_SRC, 8); // source and destination, as in memory
+    return (uint32_t)w[0] + w[1] + w[2] + w[3] + lwip_htons(PROTO_UDP_NUM) + lwip_htons(ulen);
+}
+
+// The one's-complement sum of the UDP pseudo-header and the datagram,
+// folded; 0xffff over a datagram with a correct checksum.
+static uint16_t udp_sum(const uint8_t *iph, const uint8_t *udp, uint16_t ulen)
+{
+    return fold((uint16_t)~inet_chksum(udp, ulen) + pseudo_sum(iph, ulen));
 }
 
 static struct net_udp *find_port(struct net_stack *s, uint16_t port)
@@ -82,12 +92,22 @@ static void bit_set(uint8_t *map, uint16_t i, bool on)
         map[i / 8] &= (uint8_t) ~(1u << (i % 8));
 }
 
+// Are the IPv4 header checksum and the UDP checksum (0: none sent) right?
+static bool csum_good(const uint8_t *ip, const uint8_t *udp, uint16_t ulen)
+{
+    if (inet_chksum(ip, LEN_IP) != 0)
+        return false;
+    return rd16(udp + OFF_UDP_CSUM) == 0 || udp_sum(ip, udp, ulen) == 0xffff;
+}
+
 // An intact, unfragmented IPv4/UDP datagram without IP options for our
 // address: its endpoint, or NULL (lwIP takes the frame and counts what is
-// wrong with it).
-static struct net_udp *classify(struct net_stack *s, const uint8_t *f, uint16_t len)
+// wrong with it). The checksums are checked here unless the device did
+// (NETQ_RX_CSUM_GOOD: a frame it found bad never gets here).
+static struct net_udp *classify(struct net_stack *s, const struct netq_pkt *pkt)
 {
-    const uint8_t *ip = f + LEN_ETH, *udp = ip + LEN_IP;
+    const uint8_t *f = pkt->data, *ip = f + LEN_ETH, *udp = ip + LEN_IP;
+    uint16_t len = pkt->len;
     if (len < NET_UDP_HEADERS || rd16(f + OFF_ETH_TYPE) != ETYPE_IPV4_NUM ||
         ip[OFF_IP_VHL] != 0x45 || ip[OFF_IP_PROTO] != PROTO_UDP_NUM ||
         (rd16(ip + OFF_IP_FRAG) & IP_MF_AND_OFFSET) != 0 ||
@@ -101,9 +121,7 @@ static struct net_udp *classify(struct net_stack *s, const uint8_t *f, uint16_t 
     uint16_t total = rd16(ip + OFF_IP_LEN), ulen = rd16(udp + OFF_UDP_LEN);
     if (total < LEN_IP + LEN_UDP || total > len - LEN_ETH || ulen != total - LEN_IP)
         return NULL;
-    if (inet_chksum(ip, LEN_IP) != 0)
-        return NULL;
-    if (rd16(udp + OFF_UDP_CSUM) != 0 && udp_sum(ip, udp, ulen) != 0xffff)
+    if (!(pkt->flags & NETQ_RX_CSUM_GOOD) && !csum_good(ip, udp, ulen))
         return NULL;
     return u;
 }
@@ -111,7 +129,7 @@ static struct net_udp *classify(struct net_stack *s, const uint8_t *f, uint16_t 
 bool net_native_input(struct net_stack *s, const struct netq_pkt *pkt)
 {
     uint8_t *f = pkt->data;
-    struct net_udp *u = classify(s, f, pkt->len);
+    struct net_udp *u = classify(s, pkt);
     if (u == NULL)
         return false;
     // Longer than an Ethernet frame can be (a queue that passes jumbo
@@ -263,6 +281,8 @@ errval_t net_udp_done(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n)
 {
     if (u == NULL || (pkts == NULL && n > 0))
         return SYS_ERR_INVALID_ARGS;
+    if (n == 0)
+        return SYS_ERR_OK; // (an echo that sent all it took gives back no transmit buffer)
     struct net_stack *s = u->s;
     os_probe_push(OS_PROBE_API);
     for (unsigned i = 0; i < n; i++) {
@@ -374,17 +394,25 @@ static void build_headers(struct net_udp *u, struct net_udp_pkt *p, const uint8_
     memset(ip + OFF_IP_CSUM, 0, 2);
     memcpy(ip + OFF_IP_SRC, &s->q->ip, 4);
     memcpy(ip + OFF_IP_DST, &p->ip, 4);
-    uint16_t csum = inet_chksum(ip, LEN_IP);
-    memcpy(ip + OFF_IP_CSUM, &csum, 2);
     memcpy(udp + OFF_UDP_SPORT, &u->port, 2);
     memcpy(udp + OFF_UDP_DPORT, &p->port, 2);
     wr16(udp + OFF_UDP_LEN, ulen);
+    p->buf.len = (uint16_t)(NET_UDP_HEADERS + p->len);
+    if (s->q->offloads & NETQ_TX_CSUM_IP4_UDP) {
+        // The device writes both checksums, the UDP one from this start.
+        uint16_t seed = fold(pseudo_sum(ip, ulen));
+        memcpy(udp + OFF_UDP_CSUM, &seed, 2);
+        p->buf.flags = NETQ_TX_CSUM_IP4_UDP;
+        return;
+    }
+    uint16_t csum = inet_chksum(ip, LEN_IP);
+    memcpy(ip + OFF_IP_CSUM, &csum, 2);
     memset(udp + OFF_UDP_CSUM, 0, 2);
     csum = (uint16_t)~udp_sum(ip, udp, ulen);
     if (csum == 0)
         csum = 0xffff; // RFC 768: 0 would mean "no checksum"
     memcpy(udp + OFF_UDP_CSUM, &csum, 2);
-    p->buf.len = (uint16_t)(NET_UDP_HEADERS + p->len);
+    p->buf.flags = 0;
 }
 
 // The next hop is not resolved: lwIP sends a copy (and resolves it);

@@ -142,7 +142,8 @@ void net_flush(struct net_stack *s)
     s->stats.tx_frames += sent;
     // What the queue did not take (a full ring: SYS_ERR_WOULD_BLOCK, or a
     // failing queue) stays gathered for the next flush, and is counted.
-    memmove(s->tx_pend, s->tx_pend + sent, (s->n_tx_pend - sent) * sizeof(s->tx_pend[0]));
+    if (sent < s->n_tx_pend)
+        memmove(s->tx_pend, s->tx_pend + sent, (s->n_tx_pend - sent) * sizeof(s->tx_pend[0]));
     s->n_tx_pend -= sent;
     if (err_is_fail(err) || s->n_tx_pend > 0)
         s->stats.tx_stalls++;
@@ -165,6 +166,7 @@ errval_t net_tx_buffer(struct net_stack *s, struct netq_pkt *out)
 {
     if (s->n_tx_spare > 0) {
         *out = s->tx_spare[--s->n_tx_spare];
+        out->flags = 0; // what its last sender asked of the device does not carry over
         return SYS_ERR_OK;
     }
     return netq_tx_buf(s->q, out);

@@ -16,7 +16,15 @@
 struct net_stack *net_stacks;
 static struct net_platform platform;
 
-static uint32_t lwip_now_ms(void) { return (uint32_t)(platform.now_us() / 1000); }
+// While net_poll runs lwIP's timers, the clock it read just before (the
+// timers' own look at it would be a second reading a few instructions
+// later, at millisecond resolution); 0 otherwise.
+static uint64_t poll_now_us;
+
+static uint32_t lwip_now_ms(void)
+{
+    return (uint32_t)((poll_now_us != 0 ? poll_now_us : platform.now_us()) / 1000);
+}
 
 errval_t net_init(const struct net_platform *p)
 {
@@ -104,16 +112,19 @@ unsigned net_poll(struct net_stack *s)
 {
     os_probe_push(OS_PROBE_STACK_IN);
     unsigned frames = net_rx_drain(s, NET_POLL_RX_BATCHES), received = frames;
+    uint64_t now = net_now_us();
+    poll_now_us = now;
     sys_check_timeouts();
-    if (s->n_frags > 0) // (most polls: no clock read, no walk)
-        net_frag_expire(s, net_now_us());
+    poll_now_us = 0;
+    if (s->n_frags > 0) // (most polls: no walk)
+        net_frag_expire(s, now);
     net_rx_return_flush(s);
     net_flush(s);
     frames += s->tx_since_poll;
     s->tx_since_poll = 0;
     s->stats.polls++;
     if (frames > 0)
-        s->last_traffic_us = net_now_us();
+        s->last_traffic_us = now;
     os_probe_pop_as(received ? OS_PROBE_STACK_IN : OS_PROBE_WAIT); // an empty poll is waiting
     return frames;
 }

@@ -83,7 +83,7 @@ static unsigned q_rx(struct netq *q, struct netq_pkt *out, unsigned max)
     unsigned n = 0;
     for (; n < max && n < d->nready; n++) {
         unsigned b = d->rx_ready[n];
-        out[n] = (struct netq_pkt){d->rx[b], d->rx_len[b], (uint16_t)b};
+        out[n] = (struct netq_pkt){.data = d->rx[b], .len = d->rx_len[b], .buf = (uint16_t)b};
         d->rx_busy[b] = true;
         d->st.rx_packets++;
         d->st.rx_bytes += d->rx_len[b];
@@ -111,7 +111,7 @@ static MUST_CHECK errval_t q_tx_buf(struct netq *q, struct netq_pkt *out)
     if (!d->nfree_tx)
         return SYS_ERR_WOULD_BLOCK;
     unsigned b = d->free_tx[--d->nfree_tx];
-    *out = (struct netq_pkt){d->tx[b], 0, (uint16_t)b};
+    *out = (struct netq_pkt){.data = d->tx[b], .buf = (uint16_t)b};
     return SYS_ERR_OK;
 }
 

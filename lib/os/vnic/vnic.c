@@ -11,6 +11,7 @@
  * the stack with no copy. netq_wait polls for a while after traffic and
  * then sleeps on the VF's MSI-X vector (adaptive: VNIC_SPIN_US).
  */
+#include <igb/igb_desc.h>
 #include <igb/igb_vf.h>
 #include <net/vnic.h>
 #include <os/probe.h>
@@ -52,19 +53,21 @@ struct vnic {
     bool attached;                        // the VF is in our domain
     struct pci_fn_page page;
     struct pci_msix_table msix;
-    uint64_t last_traffic; // sys_clock_us() at the last frame in or out
+    uint64_t last_traffic; // the TSC at the last frame in or out (a reading, not a conversion)
     struct netq_stats st;
     struct netctl_filter filters[NETCTL_MAX_FILTERS]; // netctl's list for this VNIC
     unsigned nfilters;
     uint64_t filtered; // IPv4 frames no filter admitted
 };
 
+_Static_assert(NETQ_TX_CSUM_IP4_UDP == IGB_TX_CSUM_IP4_UDP, "q_tx passes the flag as it is");
+
 static struct vnic *vn(struct netq *q) { return q->impl; }
 
 static struct igb_pkt buf_pkt(struct vnic *v, unsigned i)
 {
-    return (struct igb_pkt){(char *)v->bufs.va + (size_t)i * NETQ_BUF_BYTES,
-                            v->bufs.iova + (uint64_t)i * NETQ_BUF_BYTES, 0};
+    return (struct igb_pkt){.va = (char *)v->bufs.va + (size_t)i * NETQ_BUF_BYTES,
+                            .iova = v->bufs.iova + (uint64_t)i * NETQ_BUF_BYTES};
 }
 
 static unsigned buf_index(struct vnic *v, uint64_t iova)
@@ -115,13 +118,15 @@ static unsigned q_rx(struct netq *q, struct netq_pkt *out, unsigned max)
             v->filtered++;
             continue;
         }
-        out[kept++] = (struct netq_pkt){got[i].va, got[i].len, (uint16_t)buf_index(v, got[i].iova)};
+        uint16_t flags = igb_rxd_udp_csum_good(got[i].flags) ? NETQ_RX_CSUM_GOOD : 0;
+        out[kept++] =
+            (struct netq_pkt){got[i].va, got[i].len, (uint16_t)buf_index(v, got[i].iova), flags};
         v->st.rx_bytes += got[i].len;
     }
     n = kept;
     v->st.rx_packets += n;
     if (n)
-        v->last_traffic = sys_clock_us();
+        v->last_traffic = sys_rdtsc();
     else
         v->st.polls_empty++;
     os_probe_pop_as(n ? OS_PROBE_DRV_RX : OS_PROBE_WAIT); // an empty poll is waiting
@@ -172,7 +177,7 @@ static MUST_CHECK errval_t q_tx_buf(struct netq *q, struct netq_pkt *out)
     }
     unsigned i = v->free_tx[--v->nfree_tx];
     struct igb_pkt p = buf_pkt(v, i);
-    *out = (struct netq_pkt){p.va, 0, (uint16_t)i};
+    *out = (struct netq_pkt){.data = p.va, .buf = (uint16_t)i};
     os_probe_pop();
     return SYS_ERR_OK;
 }
@@ -190,6 +195,7 @@ static MUST_CHECK errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, uns
         for (; k < 64 && total + k < n; k++) {
             p[k] = buf_pkt(v, pkts[total + k].buf);
             p[k].len = pkts[total + k].len;
+            p[k].flags = pkts[total + k].flags & NETQ_TX_CSUM_IP4_UDP; // the driver's bit too
         }
         err = igb_vf_tx(&v->vf, p, k, &s);
         v->st.doorbells += s > 0;
@@ -209,9 +215,15 @@ static MUST_CHECK errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, uns
     }
     *sent = total;
     if (total)
-        v->last_traffic = sys_clock_us();
+        v->last_traffic = sys_rdtsc();
     os_probe_pop();
     return total == n ? SYS_ERR_OK : err_is_fail(err) ? err : SYS_ERR_WOULD_BLOCK;
+}
+
+// Within VNIC_SPIN_US of the last traffic?
+static bool spinning(const struct vnic *v)
+{
+    return sys_rdtsc() - v->last_traffic < (uint64_t)VNIC_SPIN_US * sys_tsc_hz() / 1000000;
 }
 
 // Adaptive: within VNIC_SPIN_US of traffic, poll; after that, sleep on
@@ -227,7 +239,7 @@ static MUST_CHECK errval_t q_wait_here(struct netq *q, uint64_t timeout_us)
         uint64_t now = sys_clock_us();
         if (timeout_us && now - start >= timeout_us)
             return SYS_ERR_TIMEOUT;
-        if (now - v->last_traffic < VNIC_SPIN_US || !v->irq_ep) {
+        if (spinning(v) || !v->irq_ep) {
             sys_yield();
             continue;
         }
@@ -243,7 +255,7 @@ static MUST_CHECK errval_t q_wait_here(struct netq *q, uint64_t timeout_us)
         }
         err_ignore(igb_vf_irq_enable(&v->vf, false), "irq_ep is set only once vectors are mapped");
         if (err_is_ok(err))
-            v->last_traffic = sys_clock_us(); // poll a while after an interrupt
+            v->last_traffic = sys_rdtsc(); // poll a while after an interrupt
         else if (!err_has(err, SYS_ERR_TIMEOUT))
             return err;
     }
@@ -498,6 +510,7 @@ MUST_CHECK errval_t vnic_open(struct netq **out)
                          .ip = v->info.ip,
                          .netmask = v->info.netmask,
                          .gateway = v->info.gateway,
+                         .offloads = NETQ_TX_CSUM_IP4_UDP, // igb_vf_tx: IGB_TX_CSUM_IP4_UDP
                          .impl = v};
     memcpy(v->q.mac, v->info.mac, 6);
     *out = &v->q;

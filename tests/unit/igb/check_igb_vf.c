@@ -4,6 +4,7 @@
  * idle hook, as a control plane would run concurrently).
  */
 #include "igb_model.h"
+#include <igb/igb_desc.h>
 #include <igb/igb_pf.h>
 #include <igb/igb_vf.h>
 #include <string.h>
@@ -46,7 +47,7 @@ static struct igb_pkt buf(unsigned vf, unsigned i)
 {
     struct igbm_dma d = igbm_pages(&m, BUF_PAGE(vf, i), 1);
     unsigned off = (i % 2) * BUF;
-    return (struct igb_pkt){(uint8_t *)d.va + off, d.iova + off, 0};
+    return (struct igb_pkt){.va = (uint8_t *)d.va + off, .iova = d.iova + off};
 }
 
 static struct igb_dma dma(unsigned page, unsigned n)
@@ -433,6 +434,65 @@ START_TEST(test_rx_errors_dropped_and_counted)
 }
 END_TEST
 
+// A frame's checksum status reaches the caller; only IPv4 header, L4 and
+// UDP checks all done say its UDP checksums were checked.
+START_TEST(test_rx_csum_status)
+{
+    vf_up(&vf0, 0, BUF);
+    uint8_t f[200];
+    frame(f, mac0, peer, 200, 1);
+    const uint32_t all = IGB_RXD_STAT_IPCS | IGB_RXD_STAT_L4I | IGB_RXD_STAT_UDPCS;
+    const uint32_t said[4] = {all, 0, IGB_RXD_STAT_IPCS, IGB_RXD_STAT_IPCS | IGB_RXD_STAT_L4I};
+    for (unsigned i = 0; i < 4; i++) {
+        m.rx_csum_bits = said[i];
+        igbm_receive(&m, f, 200);
+    }
+    m.rx_csum_bits = 0;
+    struct igb_pkt out[RING];
+    ck_assert_uint_eq(rx_all(&vf0, out, RING), 4);
+    ck_assert_uint_eq(out[0].flags & all, all);
+    ck_assert(igb_rxd_udp_csum_good(out[0].flags));
+    for (unsigned i = 1; i < 4; i++) {
+        ck_assert_uint_eq(out[i].flags & all, said[i]);
+        ck_assert(!igb_rxd_udp_csum_good(out[i].flags));
+    }
+    ck_assert(!igb_rxd_udp_csum_good(IGB_RXD_STAT_DD | IGB_RXD_STAT_EOP));
+}
+END_TEST
+
+// The transmit ring starts with the checksum context (index 0); a frame
+// asking for checksums names it, others ask for nothing.
+START_TEST(test_tx_csum_context)
+{
+    vf_up(&vf0, 0, BUF);
+    const struct igb_tx_ctx_desc *c = dma(1, 1).va;
+    ck_assert_uint_eq(c->vlan_macip_lens, (14u << 9) | 20u);
+    ck_assert_uint_eq(c->type_tucmd_mlhl,
+                      IGB_TXD_DTYP_CTXT | IGB_TXD_CMD_DEXT | IGB_TXCTX_TUCMD_IPV4);
+    ck_assert_uint_eq(c->mss_l4len_idx, 0);
+    ck_assert_uint_eq(igbm_reg(&m, IGB_TDT(0)), 1);
+    ck_assert_uint_eq(igbm_reg(&m, IGB_TDH(0)), 1); // the device took it
+    struct igb_pkt p[2];
+    for (unsigned i = 0; i < 2; i++) {
+        p[i] = buf(0, 8 + i);
+        p[i].len = (uint16_t)frame(p[i].va, peer, mac0, 100, (uint8_t)i);
+    }
+    p[0].flags = IGB_TX_CSUM_IP4_UDP;
+    unsigned sent;
+    ck_assert_uint_eq(igb_vf_tx(&vf0, p, 2, &sent), SYS_ERR_OK);
+    ck_assert_uint_eq(sent, 2);
+    const union igb_tx_desc *d = dma(1, 1).va;
+    // Bits 13:4 (the write-back's DD is bit 0 of the same word).
+    ck_assert_uint_eq(d[1].read.olinfo_status & 0x3ff0,
+                      IGB_TXD_IDX(0) | IGB_TXD_POPTS_IXSM | IGB_TXD_POPTS_TXSM);
+    ck_assert_uint_eq(d[2].read.olinfo_status & 0x3ff0, 0);
+    struct igb_pkt done[4];
+    ck_assert_uint_eq(igb_vf_tx_reap(&vf0, done, 4), 2); // the context is not reaped
+    ck_assert_ptr_eq(done[0].va, p[0].va);
+    ck_assert_uint_eq(m.nwire, 2);
+}
+END_TEST
+
 START_TEST(test_rx_oversized)
 {
     vf_up(&vf0, 0, 1024); // buffers smaller than a full frame
@@ -697,7 +757,7 @@ START_TEST(test_queue1_is_the_pf_queue_plus_8)
     ck_assert_uint_eq(got[1], 0);
     send_one(&q1, 1, 0, peer, mac0, 60, 3);
     ck_assert_uint_eq(m.nwire, 1);
-    ck_assert_uint_eq(m.tdt_writes[8], 2); // the ring set-up's and the doorbell
+    ck_assert_uint_eq(m.tdt_writes[8], 3); // the ring set-up's two and the doorbell
 }
 END_TEST
 
@@ -808,6 +868,8 @@ static Suite *igb_vf_suite(void)
     tcase_add_test(tc, test_rx_unicast_and_broadcast);
     tcase_add_test(tc, test_rx_refill_and_overrun);
     tcase_add_test(tc, test_rx_errors_dropped_and_counted);
+    tcase_add_test(tc, test_rx_csum_status);
+    tcase_add_test(tc, test_tx_csum_context);
     tcase_add_test(tc, test_rx_oversized);
     tcase_add_test(tc, test_loopback_between_vfs);
     tcase_add_test(tc, test_spoofed_source_not_stopped);

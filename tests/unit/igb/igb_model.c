@@ -350,8 +350,9 @@ static void write_frame(struct igb_model *m, unsigned q, const uint8_t *f, size_
         d->wb.length = (uint16_t)chunk;
         d->wb.vlan = vlan;
         d->wb.status_error =
-            IGB_RXD_STAT_DD |
-            (last ? IGB_RXD_STAT_EOP | m->rx_error_bits | (vp ? IGB_RXD_STAT_VP : 0) : 0);
+            IGB_RXD_STAT_DD | (last ? IGB_RXD_STAT_EOP | m->rx_error_bits | m->rx_csum_bits |
+                                          (vp ? IGB_RXD_STAT_VP : 0)
+                                    : 0);
         R(IGB_RDH(q)) = (R(IGB_RDH(q)) + 1) % (R(IGB_RDLEN(q)) / 16);
     } while (off < total);
 }

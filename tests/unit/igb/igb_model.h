@@ -65,6 +65,7 @@ struct igb_model {
     bool rst_stuck, mdic_never_ready, mdic_error;
     bool gone;              // surprise removal: every read returns all ones
     uint32_t rx_error_bits; // put in the status of every received frame's last descriptor
+    uint32_t rx_csum_bits;  // likewise: the checksums it says it checked (IGB_RXD_STAT_IPCS ...)
     bool board;             // an 82576 on a board, not QEMU's model (above)
 
     // What the device did.

@@ -294,6 +294,68 @@ START_TEST(test_native_malformed)
 }
 END_TEST
 
+// A frame the device says it checked is not checked again (the device
+// would have flagged a bad one and the VF driver dropped it: the bad
+// checksum here shows that nothing looked); without the mark it is, and
+// the frame goes on to lwIP, which drops and counts it.
+START_TEST(test_native_rx_csum_offload)
+{
+    fx_teardown();
+    fx_setup_peer();
+    struct net_udp *u;
+    ck_assert(err_is_ok(net_udp_open(fx.b, htons(7), 8, &u)));
+    uint8_t frame[NETQ_BUF_BYTES], data[64];
+    fx_fill(data, sizeof(data), 3);
+    size_t n = build_udp(frame, &fx.ep_a, 1, &fx.ep_b, 7, data, sizeof(data));
+    frame[HDR_ETH + HDR_IPV4 + 6] ^= 0x40; // the UDP checksum fails
+    uint32_t chk = lwip_stats.udp.chkerr;
+    fx.w->end[1].rx_flags = NETQ_RX_CSUM_GOOD;
+    fx_peer_send(frame, n);
+    fx.w->end[1].rx_flags = 0;
+    fx_peer_send(frame, n);
+    ck_assert_uint_eq(lwip_stats.udp.chkerr, chk + 1);
+    struct net_udp_pkt p[2];
+    unsigned got;
+    ck_assert(err_is_ok(net_udp_recv(u, p, 2, &got)));
+    ck_assert_uint_eq(got, 1);
+    ck_assert_mem_eq(p[0].data, data, sizeof(data));
+    ck_assert(err_is_ok(net_udp_done(u, p, 1)));
+    ck_assert(err_is_ok(net_udp_close(u)));
+}
+END_TEST
+
+// On a queue offering transmit checksums the native path leaves them to
+// it: every echo asks for them, and arrives with both right (lwIP on the
+// other end checks them), at every size.
+START_TEST(test_native_tx_csum_offload)
+{
+    struct simq_end *eb = &fx.w->end[1];
+    eb->q.offloads = NETQ_TX_CSUM_IP4_UDP;
+    struct net_udp *u;
+    ck_assert(err_is_ok(net_udp_open(fx.b, htons(7), 64, &u)));
+    int client = fx_socket(SOCK_DGRAM, 0, 0);
+    struct sockaddr_in to = fx_addr(FX_IP_B, 7), from;
+    static uint8_t out[1472], in[1600];
+    uint32_t chk = lwip_stats.udp.chkerr, ipchk = lwip_stats.ip.chkerr;
+    unsigned sizes = 0;
+    for (size_t len = 1; len <= NET_UDP_MAX_PAYLOAD; len += 37, sizes++) {
+        fx_fill(out, len, (uint32_t)len);
+        ck_assert_int_eq(net_sock_sendto(client, out, len, 0, (struct sockaddr *)&to, sizeof(to)),
+                         (ssize_t)len);
+        ck_assert_uint_eq(native_echo_step(u), 1);
+        socklen_t flen = sizeof(from);
+        ck_assert_int_eq(
+            net_sock_recvfrom(client, in, sizeof(in), 0, (struct sockaddr *)&from, &flen),
+            (ssize_t)len);
+        ck_assert_mem_eq(in, out, len);
+    }
+    ck_assert_uint_eq(eb->tx_csum_done, sizes);
+    ck_assert_uint_eq(lwip_stats.udp.chkerr, chk);
+    ck_assert_uint_eq(lwip_stats.ip.chkerr, ipchk);
+    ck_assert(err_is_ok(net_udp_close(u)));
+}
+END_TEST
+
 START_TEST(test_native_errors)
 {
     struct net_udp *u, *v;
@@ -471,6 +533,8 @@ static Suite *native_suite(void)
     tcase_add_test(tc, test_native_doorbells);
     tcase_add_test(tc, test_native_beside_lwip);
     tcase_add_test(tc, test_native_malformed);
+    tcase_add_test(tc, test_native_rx_csum_offload);
+    tcase_add_test(tc, test_native_tx_csum_offload);
     tcase_add_test(tc, test_native_errors);
     tcase_add_test(tc, test_native_alloc_exhaustion);
     tcase_add_test(tc, test_native_via_lwip);

@@ -40,6 +40,10 @@ struct simq_end {
     bool tx_out[SIMQ_TX_BUFS];
     unsigned tx_limit;  // if not 0: the most frames one tx call takes (a ring filling up)
     uint16_t claim_len; // if not 0: the next frame rx hands out claims this length (a broken NIC)
+    uint16_t rx_flags;  // put on every frame rx hands out (a device's verdict: NETQ_RX_CSUM_GOOD)
+    // Frames sent with NETQ_TX_CSUM_IP4_UDP whose checksums this end wrote,
+    // as a device does (only while q.offloads has it; else a bad return).
+    unsigned tx_csum_done;
     struct netq_stats stats;
     unsigned bad_returns; // rx_done or tx of a buffer the user did not hold
     unsigned waits;

@@ -94,7 +94,7 @@ static void attack_dma(unsigned flood)
     unsigned sent = 0, posted = 0;
     // 1. Send a frame from a buffer outside the domain (a DMA read).
     memset(buf.va, 0xff, 60);
-    struct igb_pkt out = {buf.va, OUTSIDE, 60};
+    struct igb_pkt out = {.va = buf.va, .iova = OUTSIDE, .len = 60};
     if (err_is_ok(err))
         err = igb_vf_tx(vf, &out, 1, &sent);
     wait_faults(rid, f0 + 1);
@@ -103,10 +103,10 @@ static void attack_dma(unsigned flood)
     // send from a good buffer comes back to us through the device.
     struct igb_pkt in[4];
     for (unsigned i = 0; i < 4; i++)
-        in[i] = (struct igb_pkt){buf.va, OUTSIDE + 0x10000 + i * 4096, 0};
+        in[i] = (struct igb_pkt){.va = buf.va, .iova = OUTSIDE + 0x10000 + i * 4096};
     if (err_is_ok(err))
         err = igb_vf_rx_refill(vf, in, 4, &posted);
-    struct igb_pkt good = {buf.va, buf.iova, 60};
+    struct igb_pkt good = {.va = buf.va, .iova = buf.iova, .len = 60};
     memcpy((uint8_t *)buf.va + 6, vnic_info(q)->mac, 6);
     if (err_is_ok(err))
         err = igb_vf_tx(vf, &good, 1, &sent);

@@ -28,7 +28,7 @@ void igbt_pf_serve(void *arg)
 static struct igb_pkt vf_buf(struct igbt_vf *v, unsigned first, unsigned i)
 {
     uint64_t off = first * 4096ull + i * (uint64_t)IGBT_BUF;
-    return (struct igb_pkt){(uint8_t *)v->mem.va + off, IGBT_IOVA + off, 0};
+    return (struct igb_pkt){.va = (uint8_t *)v->mem.va + off, .iova = IGBT_IOVA + off};
 }
 
 static MUST_CHECK errval_t rings(struct igbt_vf *v)

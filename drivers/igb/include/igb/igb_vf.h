@@ -33,11 +33,17 @@ struct igb_dma {
 };
 
 // A frame buffer: a transmit frame or a receive buffer (len: the frame's
-// length, or for a posted receive buffer, unused).
+// length, or for a posted receive buffer, unused). flags: on a received
+// frame, the low half of its descriptor's status (IGB_RXD_STAT_*: which
+// checksums the device checked, igb_rxd_udp_csum_good); on a frame to
+// send, IGB_TX_CSUM_IP4_UDP to have the device write its checksums, or 0.
+#define IGB_TX_CSUM_IP4_UDP 2 // an IPv4/UDP frame, 14-byte Ethernet and 20-byte IP headers
+
 struct igb_pkt {
     void *va;
     uint64_t iova;
     uint16_t len;
+    uint16_t flags;
 };
 
 // Kept by the driver: rx_drops are frames too large for a receive buffer
@@ -102,10 +108,13 @@ MUST_CHECK errval_t igb_vf_set_mac(struct igb_vf *vf, const uint8_t mac[6], uint
 
 // Set up the receive ring (rx_n descriptors in rx, buffers of rx_buf_size
 // bytes each) and the transmit ring (tx_n in tx), both empty, and enable
-// both queues. Sizes: IGB_VF_MIN_DESC..IGB_VF_MAX_DESC, multiples of 8;
-// rings 128-byte aligned (IOVA); rx_buf_size a multiple of 1024 from 1024
-// to 16384. Errors: IGB_ERR_NOT_RESET, SYS_ERR_INVALID_ARGS,
-// SYS_ERR_ALIGNMENT, SYS_ERR_TIMEOUT (a queue did not report enabled).
+// both queues. The transmit ring's first descriptor is then a context
+// descriptor (index 0: IPv4 without options over Ethernet, UDP) for the
+// frames that ask for checksums (flags); frames go from the second.
+// Sizes: IGB_VF_MIN_DESC..IGB_VF_MAX_DESC, multiples of 8; rings 128-byte
+// aligned (IOVA); rx_buf_size a multiple of 1024 from 1024 to 16384.
+// Errors: IGB_ERR_NOT_RESET, SYS_ERR_INVALID_ARGS, SYS_ERR_ALIGNMENT,
+// SYS_ERR_TIMEOUT (a queue did not report enabled).
 MUST_CHECK errval_t igb_vf_rings(struct igb_vf *vf, struct igb_dma rx, unsigned rx_n,
                                  uint16_t rx_buf_size, struct igb_dma tx, unsigned tx_n);
 
@@ -116,7 +125,8 @@ MUST_CHECK errval_t igb_vf_rings(struct igb_vf *vf, struct igb_dma rx, unsigned 
 MUST_CHECK errval_t igb_vf_rx_refill(struct igb_vf *vf, const struct igb_pkt *bufs, unsigned n,
                                      unsigned *posted);
 
-// Take up to max received frames, in order, into out (buffer and length);
+// Take up to max received frames, in order, into out (buffer, length and
+// the descriptor's status);
 // the buffers are the caller's again (give them back with rx_refill).
 // Buffers of dropped frames go straight back to the ring (one tail
 // write). *n says how many frames. Errors: IGB_ERR_NOT_RESET.

@@ -25,11 +25,23 @@
 #define NETQ_FRAME_MAX 1518 // an Ethernet frame without FCS, with a VLAN tag's room
 #define NETQ_BUF_BYTES 2048 // every buffer
 
+// Checksum offloads, in netq_pkt.flags:
+// - NETQ_RX_CSUM_GOOD on a received frame: the device checked its IPv4
+//   header checksum and its UDP checksum and both were right. Absent, the
+//   receiver checks them itself (the device did not, or cannot).
+// - NETQ_TX_CSUM_IP4_UDP on a frame to send (an IPv4/UDP datagram without
+//   IP options): the device computes its IPv4 header checksum and its UDP
+//   checksum, which holds the pseudo-header's folded sum (RFC 768) when
+//   the frame is handed over. Only on a queue whose offloads have it.
+#define NETQ_RX_CSUM_GOOD    (1u << 0)
+#define NETQ_TX_CSUM_IP4_UDP (1u << 1)
+
 // One frame in a queue buffer.
 struct netq_pkt {
-    void *data;   // the frame (Ethernet header first)
-    uint16_t len; // bytes of frame
-    uint16_t buf; // the queue's buffer index
+    void *data;     // the frame (Ethernet header first)
+    uint16_t len;   // bytes of frame
+    uint16_t buf;   // the queue's buffer index
+    uint16_t flags; // NETQ_RX_* set by the queue, NETQ_TX_* by the sender
 };
 
 struct netq_stats {
@@ -67,6 +79,7 @@ struct netq {
     const struct netq_ops *ops;
     uint8_t mac[6];
     uint32_t ip, netmask, gateway; // the address the control plane assigned (network order)
+    uint32_t offloads;             // the NETQ_TX_* flags this queue's tx honours
     void *impl;
 };
 
