@@ -63,7 +63,7 @@ errval_t igb_pf_init(struct igb_pf *pf, const struct mmio *regs, uint64_t (*cloc
 }
 
 // One MDIC transaction with the PHY; the data the PHY returned in *out.
-static errval_t mdic(struct igb_pf *pf, uint32_t cmd, uint16_t *out)
+static MUST_CHECK errval_t mdic(struct igb_pf *pf, uint32_t cmd, uint16_t *out)
 {
     igb_pf_wr(pf, IGB_MDIC, cmd);
     uint64_t start = now(pf);

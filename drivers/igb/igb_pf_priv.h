@@ -10,7 +10,7 @@ uint32_t igb_pf_rd(const struct igb_pf *pf, uint32_t off);
 void igb_pf_wr(struct igb_pf *pf, uint32_t off, uint32_t v);
 
 // SYS_ERR_OK if VFs are enabled and vf is one of them.
-errval_t igb_pf_check_vf(const struct igb_pf *pf, unsigned vf);
+MUST_CHECK errval_t igb_pf_check_vf(const struct igb_pf *pf, unsigned vf);
 
 // VF vf's receive address entry from its assigned MAC (cleared if none).
 void igb_pf_program_mac(struct igb_pf *pf, unsigned vf);

@@ -37,7 +37,7 @@ static uint32_t mbx_read(struct igb_vf *vf)
 
 // Wait until bit (one of the read-to-clear bits) has been seen, and
 // consume it. IGB_ERR_GONE if the registers vanish, SYS_ERR_TIMEOUT.
-static errval_t mbx_take(struct igb_vf *vf, uint32_t bit, uint64_t deadline)
+static MUST_CHECK errval_t mbx_take(struct igb_vf *vf, uint32_t bit, uint64_t deadline)
 {
     for (;;) {
         if (mbx_read(vf) == 0xffffffffu)
@@ -53,7 +53,7 @@ static errval_t mbx_take(struct igb_vf *vf, uint32_t bit, uint64_t deadline)
 }
 
 // Take the message buffer (VFU), which the PF may hold for a moment.
-static errval_t mbx_lock(struct igb_vf *vf, uint64_t deadline)
+static MUST_CHECK errval_t mbx_lock(struct igb_vf *vf, uint64_t deadline)
 {
     for (;;) {
         igb_vf_wr(vf, IGB_VF_MBX, IGB_V2P_VFU);
@@ -70,8 +70,8 @@ static errval_t mbx_lock(struct igb_vf *vf, uint64_t deadline)
 
 // Send len words and wait for the PF's reply (up to IGB_MBX_WORDS words
 // into reply), all before deadline.
-static errval_t mbx_call(struct igb_vf *vf, const uint32_t *msg, unsigned len, uint32_t *reply,
-                         uint64_t deadline)
+static MUST_CHECK errval_t mbx_call(struct igb_vf *vf, const uint32_t *msg, unsigned len,
+                                    uint32_t *reply, uint64_t deadline)
 {
     errval_t err = mbx_lock(vf, deadline);
     if (err_is_fail(err))
@@ -103,7 +103,7 @@ static void words_to_mac(const uint32_t *w, uint8_t mac[6])
 
 // Wait for the PF to be out of reset (RSTI clear): before that it does
 // not read the mailbox.
-static errval_t wait_pf_ready(struct igb_vf *vf, uint64_t deadline)
+static MUST_CHECK errval_t wait_pf_ready(struct igb_vf *vf, uint64_t deadline)
 {
     for (;;) {
         uint32_t v = mbx_read(vf);

@@ -18,7 +18,7 @@ static unsigned ring_next(const struct igb_vf_ring *r, unsigned i)
 // Descriptors the driver has given the device and not yet taken back.
 static unsigned ring_used(const struct igb_vf_ring *r) { return (r->tail + r->n - r->head) % r->n; }
 
-static errval_t check_ring(struct igb_dma mem, unsigned n)
+static MUST_CHECK errval_t check_ring(struct igb_dma mem, unsigned n)
 {
     if (n < IGB_VF_MIN_DESC || n > IGB_VF_MAX_DESC || n % 8 || !mem.va || mem.bytes < n * 16ull)
         return SYS_ERR_INVALID_ARGS;
@@ -26,7 +26,7 @@ static errval_t check_ring(struct igb_dma mem, unsigned n)
 }
 
 // Write the enable bit and wait for it to read back.
-static errval_t enable_queue(struct igb_vf *vf, uint32_t ctl_off, uint32_t bit)
+static MUST_CHECK errval_t enable_queue(struct igb_vf *vf, uint32_t ctl_off, uint32_t bit)
 {
     igb_vf_wr(vf, ctl_off, bit);
     uint64_t start = vf->clock_us(vf->arg);
