@@ -42,6 +42,15 @@ static struct netq *vnic;
 static struct client clients[NETD_MAX_CLIENTS];
 static struct server srv;
 static uint64_t no_client; // frames for nobody
+static bool irq_on;        // the VNIC's interrupt is unmasked
+
+// Mask or unmask the VNIC's interrupt (a register write only on a change).
+static void irq_arm(bool on)
+{
+    if (on != irq_on)
+        vnic_irq_arm(vnic, on);
+    irq_on = on;
+}
 
 static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 
@@ -220,6 +229,7 @@ static void op_open(struct server_req *req, struct server_resp *resp)
         cap_destroy(note);
     if (err_is_fail(resp->err))
         return;
+    switch_rx(); // what came before the client was there is not its
     struct client *c = &clients[k];
     memset(c, 0, sizeof(*c));
     *c = (struct client){.used = true, .pid = req->chan->pid, .ip = wire_hton32(NETD_FIRST_IP + k)};
@@ -307,11 +317,12 @@ static void notify(struct server *s, uint64_t bits)
 {
     (void)s;
     if (bits & IRQ_NOTIFY) {
-        vnic_irq_arm(vnic, false);
+        irq_arm(false);
         switch_rx();
     }
     if (!(bits & WATCH_NOTIFY))
         return;
+    switch_rx(); // what came for a client that ended is its, not a later one's
     for (unsigned k = 0; k < NETD_MAX_CLIENTS; k++) {
         uint32_t state;
         uint64_t status;
@@ -321,16 +332,34 @@ static void notify(struct server *s, uint64_t bits)
     }
 }
 
-// Before sleeping: take what came in; sleep only with the interrupt armed
-// and nothing waiting (a frame that came meanwhile sends it on unmask).
+// Whether some client sleeps in a NETD_RX, waiting for a frame.
+static bool someone_waits(void)
+{
+    for (unsigned k = 0; k < NETD_MAX_CLIENTS; k++) {
+        if (clients[k].used && clients[k].waiting)
+            return true;
+    }
+    return false;
+}
+
+// Before sleeping. With a client waiting for a frame: take what came in,
+// and sleep only with the interrupt armed and nothing in the ring (a frame
+// that came meanwhile sends it on unmask). With none waiting: the
+// interrupt off, and frames stay in the VNIC's ring until a client's
+// request takes them (every NETD_RX does), as a client that
+// polls would find them; so a client that polls costs no interrupt.
 static bool idle(struct server *s)
 {
     (void)s;
+    if (!someone_waits()) {
+        irq_arm(false);
+        return false;
+    }
     switch_rx();
-    vnic_irq_arm(vnic, true);
+    irq_arm(true);
     if (!vnic_rx_pending(vnic))
         return false;
-    vnic_irq_arm(vnic, false);
+    irq_arm(false);
     return true;
 }
 
@@ -343,6 +372,7 @@ int main(void)
         printf("netd: cannot open its VNIC: %s\n", err_msg(err));
         return 1;
     }
+    vnic_irq_arm(vnic, false); // (irq_on's start)
     static struct server_chan chans[NETD_MAX_CLIENTS * 2];
     srv = (struct server){.ep = cap_selfep,
                           .chans = chans,
