@@ -76,13 +76,13 @@ static void enqueue(struct client *c, const uint8_t *f, uint16_t len)
     c->len[i] = len;
 }
 
-// Copy queued frames into the client's page; how many.
-static unsigned drain_to(struct client *c, struct netd_page *pg)
+// Copy queued frames into the client's page, at most max; how many.
+static unsigned drain_to(struct client *c, struct netd_page *pg, unsigned max)
 {
     size_t off = 0;
     unsigned n = 0;
     os_probe_push(OS_PROBE_COPY_IN);
-    while (c->count && n < NETD_PAGE_FRAMES) {
+    while (c->count && n < NETD_PAGE_FRAMES && n < max) {
         uint16_t len = c->len[c->head];
         if (off + 2 + len > sizeof(pg->data))
             break;
@@ -113,8 +113,9 @@ static void answer_waiting(void)
         c->waiting = NULL;
         if (ch->pid != c->waiting_pid || !ch->buf)
             continue;
-        err_ignore(server_reply(ch, &(struct server_resp){.w = {drain_to(c, ch->buf)}}),
-                   "the client may have ended meanwhile: nobody is left to answer");
+        err_ignore(
+            server_reply(ch, &(struct server_resp){.w = {drain_to(c, ch->buf, NETD_PAGE_FRAMES)}}),
+            "the client may have ended meanwhile: nobody is left to answer");
     }
 }
 
@@ -167,8 +168,10 @@ static void switch_rx(void)
     answer_waiting();
 }
 
-// A client's frames go out if their source is the client's.
-static void op_tx(struct client *c, struct netd_page *pg, struct server_resp *resp)
+// A client's frames go out if their source is the client's; then the
+// frames that came for it, as many as it has room for (room), back in the
+// page.
+static void op_tx(struct client *c, struct netd_page *pg, unsigned room, struct server_resp *resp)
 {
     size_t off = 0;
     struct netq_pkt out[NETD_PAGE_FRAMES];
@@ -201,6 +204,10 @@ static void op_tx(struct client *c, struct netd_page *pg, struct server_resp *re
     resp->err = k ? netq_tx(vnic, out, k, &sent) : SYS_ERR_OK;
     c->st.doorbells += k > 0;
     resp->w[0] = sent;
+    if (!room)
+        return;
+    switch_rx();
+    resp->w[1] = drain_to(c, pg, room);
 }
 
 static struct client *client_of(struct server_chan *ch)
@@ -287,10 +294,10 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
     } else if (req->op == NETD_OPEN) {
         op_open(req, resp);
     } else if (req->op == NETD_TX) {
-        op_tx(c, req->chan->buf, resp);
+        op_tx(c, req->chan->buf, (unsigned)req->a[0], resp);
     } else if (req->op == NETD_RX) {
         switch_rx();
-        resp->w[0] = drain_to(c, req->chan->buf);
+        resp->w[0] = drain_to(c, req->chan->buf, NETD_PAGE_FRAMES);
         if (!resp->w[0] && req->a[0]) { // answered when a frame comes or time is up
             c->waiting = req->chan;
             c->waiting_pid = req->chan->pid;
@@ -346,8 +353,9 @@ static bool someone_waits(void)
 // and sleep only with the interrupt armed and nothing in the ring (a frame
 // that came meanwhile sends it on unmask). With none waiting: the
 // interrupt off, and frames stay in the VNIC's ring until a client's
-// request takes them (every NETD_RX does), as a client that
-// polls would find them; so a client that polls costs no interrupt.
+// request takes them (every NETD_RX does, and a NETD_TX with room for
+// frames), as a polling client would find them: a client that polls
+// costs no interrupt.
 static bool idle(struct server *s)
 {
     (void)s;
