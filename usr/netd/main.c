@@ -43,6 +43,7 @@ static struct client clients[NETD_MAX_CLIENTS];
 static struct server srv;
 static uint64_t no_client; // frames for nobody
 static bool irq_on;        // the VNIC's interrupt is unmasked
+static unsigned nwaiting;  // clients with a deferred NETD_RX (waiting set)
 
 // Mask or unmask the VNIC's interrupt (a register write only on a change).
 static void irq_arm(bool on)
@@ -81,6 +82,10 @@ static unsigned drain_to(struct client *c, struct netd_page *pg, unsigned max)
 {
     size_t off = 0;
     unsigned n = 0;
+    if (!c->count) { // (most requests: no probe marks)
+        pg->count = 0;
+        return 0;
+    }
     os_probe_push(OS_PROBE_COPY_IN);
     while (c->count && n < NETD_PAGE_FRAMES && n < max) {
         uint16_t len = c->len[c->head];
@@ -104,6 +109,8 @@ static unsigned drain_to(struct client *c, struct netd_page *pg, unsigned max)
 // whose time is up with none.
 static void answer_waiting(void)
 {
+    if (!nwaiting)
+        return;
     uint64_t now = sys_clock_us();
     for (unsigned k = 0; k < NETD_MAX_CLIENTS; k++) {
         struct client *c = &clients[k];
@@ -111,6 +118,7 @@ static void answer_waiting(void)
             continue;
         struct server_chan *ch = c->waiting;
         c->waiting = NULL;
+        nwaiting--;
         if (ch->pid != c->waiting_pid || !ch->buf)
             continue;
         // (sent with the loop's next receive: the client runs at once)
@@ -124,6 +132,8 @@ static void answer_waiting(void)
 static uint64_t sleep_us(struct server *s)
 {
     (void)s;
+    if (!nwaiting)
+        return 0;
     uint64_t now = sys_clock_us(), first = 0;
     for (unsigned k = 0; k < NETD_MAX_CLIENTS; k++) {
         const struct client *c = &clients[k];
@@ -300,6 +310,7 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
         switch_rx();
         resp->w[0] = drain_to(c, req->chan->buf, NETD_PAGE_FRAMES);
         if (!resp->w[0] && req->a[0]) { // answered when a frame comes or time is up
+            nwaiting += c->waiting == NULL;
             c->waiting = req->chan;
             c->waiting_pid = req->chan->pid;
             uint64_t now = sys_clock_us(), limit = req->a[1];
@@ -334,20 +345,13 @@ static void notify(struct server *s, uint64_t bits)
     for (unsigned k = 0; k < NETD_MAX_CLIENTS; k++) {
         uint32_t state;
         uint64_t status;
-        if (clients[k].used &&
-            (err_is_fail(proc_status(clients[k].pid, &state, &status)) || state != PROC_RUNNING))
-            clients[k].used = false; // its address is free again
+        struct client *c = &clients[k];
+        if (!c->used || (err_is_ok(proc_status(c->pid, &state, &status)) && state == PROC_RUNNING))
+            continue;
+        c->used = false; // its address is free again
+        nwaiting -= c->waiting != NULL;
+        c->waiting = NULL;
     }
-}
-
-// Whether some client sleeps in a NETD_RX, waiting for a frame.
-static bool someone_waits(void)
-{
-    for (unsigned k = 0; k < NETD_MAX_CLIENTS; k++) {
-        if (clients[k].used && clients[k].waiting)
-            return true;
-    }
-    return false;
 }
 
 // Before sleeping. With a client waiting for a frame: take what came in,
@@ -360,7 +364,7 @@ static bool someone_waits(void)
 static bool idle(struct server *s)
 {
     (void)s;
-    if (!someone_waits()) {
+    if (!nwaiting) {
         irq_arm(false);
         return false;
     }
