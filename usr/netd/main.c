@@ -385,7 +385,7 @@ int main(void)
         printf("netd: cannot open its VNIC: %s\n", err_msg(err));
         return 1;
     }
-    vnic_irq_arm(vnic, false); // (irq_on's start)
+    vnic_irq_arm(vnic, false); // masked until a client sleeps (irq_on)
     static struct server_chan chans[NETD_MAX_CLIENTS * 2];
     srv = (struct server){.ep = cap_selfep,
                           .chans = chans,
