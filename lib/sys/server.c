@@ -205,6 +205,13 @@ static void flush_reply(struct server *s)
     answered(s, c, &s->reply, server_reply(c, &s->reply));
 }
 
+void server_answer(struct server *s, struct server_chan *c, const struct server_resp *resp)
+{
+    flush_reply(s);
+    s->reply_chan = c;
+    s->reply = *resp;
+}
+
 // Route one received message by its badge; the answer waits in
 // s->reply_chan and s->reply unless the request was answered already.
 static void dispatch(struct server *s, const struct lmp_recv_msg *m, capref_t cap)
@@ -261,6 +268,7 @@ static void dispatch(struct server *s, const struct lmp_recv_msg *m, capref_t ca
         answered(s, req.chan, &resp, SYS_ERR_OK);
         return;
     }
+    flush_reply(s);           // one the handler gave server_answer goes first
     s->reply_chan = req.chan; // sent by the step (server_step) or the next receive (server_run)
     s->reply = resp;
 }
@@ -325,9 +333,9 @@ static MUST_CHECK errval_t reply_and_recv(struct server *s, uint64_t limit, stru
                  : lmp_recv(s->ep, 0, recv_slot, m);
 }
 
-// One step; with keep, the answer to what it dispatched is left for the
-// next step's receive.
-static void step(struct server *s, bool keep)
+// One step. The answer to what it dispatched (or one given to
+// server_answer) is left waiting: the next step sends it with its receive.
+static void step(struct server *s)
 {
     if (s->numps)
         flush_reply(s); // UMP handlers may close channels: answers go first
@@ -370,14 +378,16 @@ static void step(struct server *s, bool keep)
         recv_slot = NULL_CAP;
     }
     dispatch(s, &m, cap);
-    if (!keep)
-        flush_reply(s);
 }
 
-void server_step(struct server *s) { step(s, false); }
+void server_step(struct server *s)
+{
+    step(s);
+    flush_reply(s);
+}
 
 void server_run(struct server *s)
 {
     for (;;)
-        step(s, true);
+        step(s);
 }

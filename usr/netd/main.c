@@ -42,6 +42,16 @@ static struct netq *vnic;
 static struct client clients[NETD_MAX_CLIENTS];
 static struct server srv;
 static uint64_t no_client; // frames for nobody
+static bool irq_on;        // the VNIC's interrupt is unmasked
+static unsigned nwaiting;  // clients with a deferred NETD_RX (waiting set)
+
+// Mask or unmask the VNIC's interrupt (a register write only on a change).
+static void irq_arm(bool on)
+{
+    if (on != irq_on)
+        vnic_irq_arm(vnic, on);
+    irq_on = on;
+}
 
 static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 
@@ -67,13 +77,17 @@ static void enqueue(struct client *c, const uint8_t *f, uint16_t len)
     c->len[i] = len;
 }
 
-// Copy queued frames into the client's page; how many.
-static unsigned drain_to(struct client *c, struct netd_page *pg)
+// Copy queued frames into the client's page, at most max; how many.
+static unsigned drain_to(struct client *c, struct netd_page *pg, unsigned max)
 {
     size_t off = 0;
     unsigned n = 0;
+    if (!c->count) { // (most requests: no probe marks)
+        pg->count = 0;
+        return 0;
+    }
     os_probe_push(OS_PROBE_COPY_IN);
-    while (c->count && n < NETD_PAGE_FRAMES) {
+    while (c->count && n < NETD_PAGE_FRAMES && n < max) {
         uint16_t len = c->len[c->head];
         if (off + 2 + len > sizeof(pg->data))
             break;
@@ -95,6 +109,8 @@ static unsigned drain_to(struct client *c, struct netd_page *pg)
 // whose time is up with none.
 static void answer_waiting(void)
 {
+    if (!nwaiting)
+        return;
     uint64_t now = sys_clock_us();
     for (unsigned k = 0; k < NETD_MAX_CLIENTS; k++) {
         struct client *c = &clients[k];
@@ -102,10 +118,12 @@ static void answer_waiting(void)
             continue;
         struct server_chan *ch = c->waiting;
         c->waiting = NULL;
+        nwaiting--;
         if (ch->pid != c->waiting_pid || !ch->buf)
             continue;
-        err_ignore(server_reply(ch, &(struct server_resp){.w = {drain_to(c, ch->buf)}}),
-                   "the client may have ended meanwhile: nobody is left to answer");
+        // (sent with the loop's next receive: the client runs at once)
+        server_answer(&srv, ch,
+                      &(struct server_resp){.w = {drain_to(c, ch->buf, NETD_PAGE_FRAMES)}});
     }
 }
 
@@ -114,6 +132,8 @@ static void answer_waiting(void)
 static uint64_t sleep_us(struct server *s)
 {
     (void)s;
+    if (!nwaiting)
+        return 0;
     uint64_t now = sys_clock_us(), first = 0;
     for (unsigned k = 0; k < NETD_MAX_CLIENTS; k++) {
         const struct client *c = &clients[k];
@@ -125,12 +145,13 @@ static uint64_t sleep_us(struct server *s)
     return first;
 }
 
-// The frames that came in go to whom they are for.
+// The frames that came in go to whom they are for. (The ring is looked
+// at before each poll: most calls find it empty, and a look is a load.)
 static void switch_rx(void)
 {
     struct netq_pkt pk[32];
     unsigned n;
-    while ((n = netq_rx(vnic, pk, 32)) > 0) {
+    while (vnic_rx_pending(vnic) && (n = netq_rx(vnic, pk, 32)) > 0) {
         os_probe_push(OS_PROBE_STACK_IN); // switching (the copies are COPY_IN)
         for (unsigned i = 0; i < n; i++) {
             const uint8_t *f = pk[i].data;
@@ -158,8 +179,10 @@ static void switch_rx(void)
     answer_waiting();
 }
 
-// A client's frames go out if their source is the client's.
-static void op_tx(struct client *c, struct netd_page *pg, struct server_resp *resp)
+// A client's frames go out if their source is the client's; then the
+// frames that came for it, as many as it has room for (room), back in the
+// page.
+static void op_tx(struct client *c, struct netd_page *pg, unsigned room, struct server_resp *resp)
 {
     size_t off = 0;
     struct netq_pkt out[NETD_PAGE_FRAMES];
@@ -192,6 +215,10 @@ static void op_tx(struct client *c, struct netd_page *pg, struct server_resp *re
     resp->err = k ? netq_tx(vnic, out, k, &sent) : SYS_ERR_OK;
     c->st.doorbells += k > 0;
     resp->w[0] = sent;
+    if (!room)
+        return;
+    switch_rx();
+    resp->w[1] = drain_to(c, pg, room);
 }
 
 static struct client *client_of(struct server_chan *ch)
@@ -220,6 +247,7 @@ static void op_open(struct server_req *req, struct server_resp *resp)
         cap_destroy(note);
     if (err_is_fail(resp->err))
         return;
+    switch_rx(); // what came before the client was there is not its
     struct client *c = &clients[k];
     memset(c, 0, sizeof(*c));
     *c = (struct client){.used = true, .pid = req->chan->pid, .ip = wire_hton32(NETD_FIRST_IP + k)};
@@ -277,11 +305,12 @@ static void handle(struct server *s, struct server_req *req, struct server_resp 
     } else if (req->op == NETD_OPEN) {
         op_open(req, resp);
     } else if (req->op == NETD_TX) {
-        op_tx(c, req->chan->buf, resp);
+        op_tx(c, req->chan->buf, (unsigned)req->a[0], resp);
     } else if (req->op == NETD_RX) {
         switch_rx();
-        resp->w[0] = drain_to(c, req->chan->buf);
+        resp->w[0] = drain_to(c, req->chan->buf, NETD_PAGE_FRAMES);
         if (!resp->w[0] && req->a[0]) { // answered when a frame comes or time is up
+            nwaiting += c->waiting == NULL;
             c->waiting = req->chan;
             c->waiting_pid = req->chan->pid;
             uint64_t now = sys_clock_us(), limit = req->a[1];
@@ -307,30 +336,43 @@ static void notify(struct server *s, uint64_t bits)
 {
     (void)s;
     if (bits & IRQ_NOTIFY) {
-        vnic_irq_arm(vnic, false);
+        irq_arm(false);
         switch_rx();
     }
     if (!(bits & WATCH_NOTIFY))
         return;
+    switch_rx(); // what came for a client that ended is its, not a later one's
     for (unsigned k = 0; k < NETD_MAX_CLIENTS; k++) {
         uint32_t state;
         uint64_t status;
-        if (clients[k].used &&
-            (err_is_fail(proc_status(clients[k].pid, &state, &status)) || state != PROC_RUNNING))
-            clients[k].used = false; // its address is free again
+        struct client *c = &clients[k];
+        if (!c->used || (err_is_ok(proc_status(c->pid, &state, &status)) && state == PROC_RUNNING))
+            continue;
+        c->used = false; // its address is free again
+        nwaiting -= c->waiting != NULL;
+        c->waiting = NULL;
     }
 }
 
-// Before sleeping: take what came in; sleep only with the interrupt armed
-// and nothing waiting (a frame that came meanwhile sends it on unmask).
+// Before sleeping. With a client waiting for a frame: take what came in,
+// and sleep only with the interrupt armed and nothing in the ring (a frame
+// that came meanwhile sends it on unmask). With none waiting: the
+// interrupt off, and frames stay in the VNIC's ring until a client's
+// request takes them (every NETD_RX does, and a NETD_TX with room for
+// frames), as a polling client would find them: a client that polls
+// costs no interrupt.
 static bool idle(struct server *s)
 {
     (void)s;
+    if (!nwaiting) {
+        irq_arm(false);
+        return false;
+    }
     switch_rx();
-    vnic_irq_arm(vnic, true);
+    irq_arm(true);
     if (!vnic_rx_pending(vnic))
         return false;
-    vnic_irq_arm(vnic, false);
+    irq_arm(false);
     return true;
 }
 
@@ -343,6 +385,7 @@ int main(void)
         printf("netd: cannot open its VNIC: %s\n", err_msg(err));
         return 1;
     }
+    vnic_irq_arm(vnic, false); // masked until a client sleeps (irq_on)
     static struct server_chan chans[NETD_MAX_CLIENTS * 2];
     srv = (struct server){.ep = cap_selfep,
                           .chans = chans,

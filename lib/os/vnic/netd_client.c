@@ -19,6 +19,7 @@ struct ndq {
     uint8_t rx[NBUF][NETQ_BUF_BYTES], tx[NBUF][NETQ_BUF_BYTES];
     uint16_t rx_len[NBUF];
     bool rx_busy[NBUF];              // handed to the stack, not given back yet
+    unsigned nbusy;                  // how many are
     unsigned rx_ready[NBUF], nready; // received, not yet taken (in order)
     uint16_t free_tx[NBUF];
     unsigned nfree_tx;
@@ -85,6 +86,7 @@ static unsigned q_rx(struct netq *q, struct netq_pkt *out, unsigned max)
         unsigned b = d->rx_ready[n];
         out[n] = (struct netq_pkt){.data = d->rx[b], .len = d->rx_len[b], .buf = (uint16_t)b};
         d->rx_busy[b] = true;
+        d->nbusy++;
         d->st.rx_packets++;
         d->st.rx_bytes += d->rx_len[b];
     }
@@ -100,6 +102,7 @@ static void q_rx_done(struct netq *q, const struct netq_pkt *pkts, unsigned n)
 {
     struct ndq *d = nd(q);
     for (unsigned i = 0; i < n; i++) {
+        d->nbusy -= d->rx_busy[pkts[i].buf];
         d->rx_busy[pkts[i].buf] = false;
         d->rx_len[pkts[i].buf] = 0;
     }
@@ -115,7 +118,9 @@ static MUST_CHECK errval_t q_tx_buf(struct netq *q, struct netq_pkt *out)
     return SYS_ERR_OK;
 }
 
-// Frames into the page, as many as fit, then one NETD_TX.
+// Frames into the page, as many as fit, then one NETD_TX, whose answer
+// brings the frames netd has queued for us, as many as we have free
+// receive buffers for: the next q_rx finds them without a call of its own.
 static MUST_CHECK errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, unsigned n,
                                 unsigned *sent)
 {
@@ -139,10 +144,16 @@ static MUST_CHECK errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, uns
         os_probe_pop();
         struct rpc_result r;
         os_probe_push(OS_PROBE_IPC);
-        errval_t err = rpc_call(&d->chan, NETD_TX, 0, 0, 0, NULL_CAP, NULL_CAP, &r);
+        unsigned room = NBUF - d->nbusy - d->nready;
+        errval_t err = rpc_call(&d->chan, NETD_TX, room, 0, 0, NULL_CAP, NULL_CAP, &r);
         os_probe_pop();
         if (err_is_ok(err))
             err = r.err;
+        if (err_is_ok(err) && r.w[1]) {
+            os_probe_push(OS_PROBE_COPY_IN);
+            unpack(d, (unsigned)r.w[1]);
+            os_probe_pop();
+        }
         if (err_is_fail(err))
             err = err_push(err, NETD_ERR_CALL);
         d->st.doorbells++;

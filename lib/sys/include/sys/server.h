@@ -110,16 +110,22 @@ struct server_ump {
     bool active;
 };
 
-// Receive and dispatch forever.
+// Serve forever: server_step's loop, except that each answer goes with
+// the next receive in one system call (SYS_CALL: the reply on the
+// client's endpoint, then the wait on ep), once the idle hook has run, so
+// that both directions of a request take the kernel's LMP fast path.
 _Noreturn void server_run(struct server *s);
 
 // Receive and dispatch one message (blocking), and answer it.
 void server_step(struct server *s);
 
-// Serve forever: server_step's loop, except that each answer goes with
-// the next receive in one system call (SYS_CALL: the reply on the
-// client's endpoint, then the wait on ep), once the idle hook has run, so
-// that both directions of a request take the kernel's LMP fast path.
+// Answer a deferred request from inside the loop (a handler or a hook,
+// for one of the loop's own channels): the answer goes with the loop's
+// next receive in one system call, as server_run's answers do (server_step
+// sends it before it returns); an answer already waiting to go is sent
+// first. A client that no longer waits loses it, one that abandoned the
+// channel has it closed, as server_reply says.
+void server_answer(struct server *s, struct server_chan *c, const struct server_resp *resp);
 
 // Send a reply to a channel (for deferred requests): a client that no
 // longer waits loses its answer (LMP_ERR_NOT_LISTENING). CAP_ERR_SLOT_EMPTY:

@@ -22,7 +22,8 @@
 
 enum netd_op {
     NETD_OPEN = 1,  // -> w0: client; buf: struct netd_info
-    NETD_TX = 2,    // buf: frames -> w0: frames sent
+    NETD_TX = 2,    // (room) buf: frames -> w0: frames sent; w1: frames received into buf
+                    // (at most room: those already queued for the client, as NETD_RX's)
     NETD_RX = 3,    // (wait, timeout us) -> buf: frames, w0: how many (wait: not before
                     // one has come or, with a timeout (not 0), the time has passed)
     NETD_STATS = 4, // -> buf: struct netq_stats of our traffic through netd
