@@ -459,8 +459,9 @@ static void test_kill_remote(void)
     if (err_is_ok(err))
         err = proc_status(pid, &state, &status);
     errval_t kill = err_is_ok(err) ? proc_kill(pid) : err;
-    // The waiter is answered when init has ended the process.
-    errval_t wait = waiter ? proc_wait(waiter, &wstatus) : err;
+    // The waiter is answered when init has ended the process (not at all
+    // if the kill failed: then the two are left running).
+    errval_t wait = err_is_ok(kill) ? proc_wait(waiter, &wstatus) : kill;
     errval_t st = err_is_ok(kill) ? proc_status(pid, &after, &status) : kill;
     uint64_t left = remote_free();
     report("mc.kill_remote",
@@ -469,8 +470,8 @@ static void test_kill_remote(void)
                status == DISP_EXIT_KILLED && before && left == before,
            "%s, running %u, kill %s, waiter %s status %lu, then %s state %u status %#lx; core %u "
            "free %lu KiB before, %lu after",
-           err_name(err), state, err_name(kill), err_name(wait), wstatus, err_name(st), after,
-           status, REMOTE, before >> 10, left >> 10);
+           err_name(err_root(err)), state, err_name(err_root(kill)), err_name(err_root(wait)),
+           wstatus, err_name(err_root(st)), after, status, REMOTE, before >> 10, left >> 10);
 }
 
 static int flood(void)
