@@ -55,7 +55,8 @@ void test_waiters(void)
     }
     // A child that ended before our wait leaves no waiter: too many of
     // those and the test would not show anything.
-    report("procs.waited_entries_reused", err_is_ok(err) && ran == CHILDREN && early < CHILDREN - TABLE,
+    report("procs.waited_entries_reused",
+           err_is_ok(err) && ran == CHILDREN && early < CHILDREN - TABLE,
            "%u of %u children ran (%s); %u had ended before the wait", ran, CHILDREN,
            err_name(err_root(err)), early);
 }
