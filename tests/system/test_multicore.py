@@ -21,7 +21,7 @@ MCTEST = ["mc.spawn_on_core1", "mc.spawn_errors", "mc.own_core", "mc.iommu_table
           "mc.ump_pingpong",
           "mc.ump_wakeups", "mc.frame_to_core1", "mc.revoke_reaches_core1",
           "mc.frame_from_core1", "mc.owner_exit_revokes", "mc.local_alloc", "mc.kill_sender",
-          "mc.kill_receiver", "mc.accept_after_client_left", "mc.kill_memory_back"]
+          "mc.kill_receiver", "mc.accept_after_client_left", "mc.kill_memory_back", "mc.kill_remote"]
 
 
 def run(ctx):

@@ -235,7 +235,11 @@ _Noreturn void kernel_start(uint32_t magic, uint32_t mbi_pa)
     print_boot_info();
     init_bootmem(mbi_pa);
     paging_init(&boot_info, &bootmem);
+    // LAB 1 BUG reparse_mbi
     parse_boot_info(phys_to_virt(mbi_pa)); // again: its pointers now use the physmap
+    // LAB 1 PLANT
+    // parse_boot_info_early(magic, mbi_pa); // again, now that paging is on
+    // LAB 1 END
     kprintf("paging: physmap at %#lx, image at %#lx\n", (uint64_t)PHYSMAP_BASE,
             (uint64_t)KERNEL_VMA);
     list_acpi_tables();

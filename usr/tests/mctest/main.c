@@ -426,6 +426,54 @@ static void test_kill(void)
            "core %u free: %lu KiB before, %lu after", REMOTE, before >> 10, after >> 10);
 }
 
+// `mctest waitfor PID`: wait for PID, a process on another core;
+// WAITFOR_KILLED if it was killed (not 0: an answer meant for another call
+// of ours, all zeros, is not taken for it).
+#define WAITFOR_KILLED 42
+static int waitfor(const char *arg)
+{
+    uint64_t status = 0;
+    errval_t err = proc_wait(strtoull(arg, NULL, 10), &status);
+    if (err_is_fail(err) || status != DISP_EXIT_KILLED)
+        printf("mctest waitfor %s: %s, status %#lx\n", arg, err_name(err), status);
+    return err_is_ok(err) && status == DISP_EXIT_KILLED ? WAITFOR_KILLED : 1;
+}
+
+// A process on core REMOTE killed from here, core 0, while a process on
+// core 0 waits for it: init has the monitor stop it; then the end reaches
+// init's table (killed, on core REMOTE), the waiter (the status), and the
+// monitor (all its memory back).
+static void test_kill_remote(void)
+{
+    uint64_t before = remote_free(), pid = 0, waiter = 0, status = 0, wstatus = 0;
+    uint32_t state = 0, after = 0;
+    char line[48];
+    errval_t err = proc_spawn_on(REMOTE, "systest spin", &pid);
+    if (err_is_ok(err)) {
+        snprintf(line, sizeof(line), "mctest waitfor %lu", pid);
+        err = proc_spawn_on(0, line, &waiter);
+    }
+    uint64_t end = sys_clock_us() + 100 * 1000; // the waiter's wait reaches init
+    while (err_is_ok(err) && sys_clock_us() < end)
+        sys_yield();
+    if (err_is_ok(err))
+        err = proc_status(pid, &state, &status);
+    errval_t kill = err_is_ok(err) ? proc_kill(pid) : err;
+    // The waiter is answered when init has ended the process (not at all
+    // if the kill failed: then the two are left running).
+    errval_t wait = err_is_ok(kill) ? proc_wait(waiter, &wstatus) : kill;
+    errval_t st = err_is_ok(kill) ? proc_status(pid, &after, &status) : kill;
+    uint64_t left = remote_free();
+    report("mc.kill_remote",
+           err_is_ok(err) && state == PROC_RUNNING && err_is_ok(kill) && err_is_ok(wait) &&
+               wstatus == WAITFOR_KILLED && err_is_ok(st) && after == PROC_KILLED &&
+               status == DISP_EXIT_KILLED && before && left == before,
+           "%s, running %u, kill %s, waiter %s status %lu, then %s state %u status %#lx; core %u "
+           "free %lu KiB before, %lu after",
+           err_name(err_root(err)), state, err_name(err_root(kill)), err_name(err_root(wait)),
+           wstatus, err_name(err_root(st)), after, status, REMOTE, before >> 10, left >> 10);
+}
+
 static int flood(void)
 {
     struct ump_conn c;
@@ -547,11 +595,15 @@ int main(int argc, char **argv)
         test_caps();
     if (all || !strcmp(t, "memory"))
         test_local_memory();
+    if (!strcmp(t, "waitfor") && argc == 3)
+        return waitfor(argv[2]);
     if (all || !strcmp(t, "kill"))
         test_kill();
+    if (all || !strcmp(t, "kill") || !strcmp(t, "killremote"))
+        test_kill_remote();
     if (!strcmp(t, "bench"))
         bench(argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 1000);
-    else if (!all && (!t[0] || !strstr("spawn pingpong caps memory kill", t)))
-        printf("usage: mctest all|spawn|pingpong|caps|memory|kill|bench [rounds]\n");
+    else if (!all && (!t[0] || !strstr("spawn pingpong caps memory kill killremote", t)))
+        printf("usage: mctest all|spawn|pingpong|caps|memory|kill|killremote|bench [rounds]\n");
     return tests_failed;
 }

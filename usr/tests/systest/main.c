@@ -640,6 +640,10 @@ int main(int argc, char **argv)
         limited_main();
     else if (!strcmp(t, "neighbour"))
         neighbour_main();
+    else if (!strcmp(t, "waiters"))
+        test_waiters();
+    else if (!strcmp(t, "pause") && argc == 3)
+        pause_ms(strtoul(argv[2], NULL, 10));
     else if (!strcmp(t, "print"))
         print_lines(argc, argv);
     else if (!strcmp(t, "spin"))
@@ -649,7 +653,7 @@ int main(int argc, char **argv)
         *(volatile int *)(uintptr_t)crash_address = 1; // nothing is mapped there
     else
         printf("usage: systest "
-               "args|heap|malloc|threads|names|memserv|watch|lmp|timeout|devices|limits|print|spin|"
-               "crash\n");
+               "args|heap|malloc|threads|names|memserv|watch|lmp|timeout|devices|limits|waiters|"
+               "pause|print|spin|crash\n");
     return tests_failed;
 }

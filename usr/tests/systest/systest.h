@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <test/report.h>
 
 // `systest limits` (limits.c): a child spawned with small limits hits each
@@ -13,3 +14,10 @@ void test_limits(void);
 // neighbour's, with the defaults, beside it.
 void limited_main(void);
 void neighbour_main(void);
+
+// `systest waiters` (procs.c): more processes than init's table holds, each
+// waited for while it runs: init takes ended entries again.
+void test_waiters(void);
+
+// Yield for ms milliseconds (`systest pause MS`: a child that lives that long).
+void pause_ms(uint64_t ms);
