@@ -18,7 +18,7 @@ struct mm_region {
     uint64_t base, bytes;
     struct mm_interval *free; // a growing array, cap_free long
     unsigned nfree, cap_free;
-    unsigned live; // allocations carved from it and not yet back in free (held ones too)
+    unsigned live; // allocations carved from it and not back in free (held, lost ones too)
 };
 
 // One allocation: our copy of the RAM cap handed out, and whom it is charged to.
@@ -52,7 +52,8 @@ MUST_CHECK errval_t mm_add(struct mm *m, capref_t ram);
 
 // Retype bytes (a non-zero multiple of OBJSIZE_PAGE) aligned to align (a
 // power of two, at least OBJSIZE_PAGE) from free RAM into a new slot
-// (*ret), charged to pid. SYS_ERR_INVALID_ARGS for other sizes and
+// (*ret), charged to pid. *ret stays mm's (mm_free revokes it): a server
+// hands out copies of it. SYS_ERR_INVALID_ARGS for other sizes and
 // alignments; MM_ERR_NO_MEMORY if nothing fits; SYS_ERR_NO_MEMORY if
 // mm's own heap is short.
 MUST_CHECK errval_t mm_alloc(struct mm *m, uint64_t pid, uint64_t bytes, uint64_t align,
