@@ -1,10 +1,25 @@
 /* lib/sys/mm.c: the RAM manager (sys/mm.h): first fit over sorted free intervals. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capops.h>
 #include <sys/mm.h>
 #include <sys/slot.h>
+
+// Make room for one more element in a growing array.
+static MUST_CHECK errval_t grow(void **array, unsigned n, unsigned *cap, size_t size)
+{
+    if (n < *cap)
+        return SYS_ERR_OK;
+    unsigned more = *cap ? 2 * *cap : 256;
+    void *p = realloc(*array, more * size);
+    if (!p)
+        return SYS_ERR_NO_MEMORY;
+    *array = p;
+    *cap = more;
+    return SYS_ERR_OK;
+}
 
 errval_t mm_add(struct mm *m, capref_t ram)
 {
@@ -16,11 +31,54 @@ errval_t mm_add(struct mm *m, capref_t ram)
         return MM_ERR_NOT_RAM;
     if (m->nregions == MM_MAX_REGIONS)
         return SYS_ERR_NO_MEMORY;
-    struct mm_region *r = &m->regions[m->nregions++];
-    *r = (struct mm_region){.cap = ram, .base = info.base, .bytes = info.bytes, .nfree = 1};
-    r->free[0] = (struct mm_interval){info.base, info.base + info.bytes};
+    struct mm_region r = {.cap = ram, .base = info.base, .bytes = info.bytes};
+    err = grow((void **)&r.free, 0, &r.cap_free, sizeof(*r.free));
+    if (err_is_fail(err))
+        return err;
+    r.free[r.nfree++] = (struct mm_interval){info.base, info.base + info.bytes};
+    m->regions[m->nregions++] = r;
     m->total += info.bytes;
     m->free += info.bytes;
+    return SYS_ERR_OK;
+}
+
+// Before an allocation is carved from r: places for live + 2 free
+// intervals. The intervals never outnumber the live allocations plus one
+// (mm.h), so carving one more needs at most live + 2 places; once it is
+// recorded (live one higher) there are live + 1, enough for any give_back:
+// the array never shrinks, and live only drops when a range is back.
+static MUST_CHECK errval_t room(struct mm_region *r)
+{
+    while (r->cap_free < r->live + 2) {
+        errval_t err = grow((void **)&r->free, r->cap_free, &r->cap_free, sizeof(*r->free));
+        if (err_is_fail(err))
+            return err;
+    }
+    return SYS_ERR_OK;
+}
+
+static struct mm_region *region_of(struct mm *m, uint64_t base)
+{
+    for (unsigned ri = 0; ri < m->nregions; ri++) {
+        struct mm_region *r = &m->regions[ri];
+        if (base >= r->base && base - r->base < r->bytes)
+            return r;
+    }
+    return NULL;
+}
+
+// Note allocation a (carved from its region's free intervals), and count
+// it live in its region until give_back_alloc puts it back.
+static MUST_CHECK errval_t record(struct mm *m, struct mm_alloc a)
+{
+    struct mm_region *r = region_of(m, a.base);
+    if (!r)
+        return MM_ERR_NOT_RAM; // not carved from any of our regions
+    errval_t err = grow((void **)&m->allocs, m->nallocs, &m->cap_allocs, sizeof(a));
+    if (err_is_fail(err))
+        return err;
+    m->allocs[m->nallocs++] = a;
+    r->live++;
     return SYS_ERR_OK;
 }
 
@@ -31,7 +89,7 @@ static MUST_CHECK errval_t carve(struct mm_region *r, unsigned i, uint64_t a, ui
     struct mm_interval *iv = &r->free[i];
     bool before = a > iv->base, after = a + bytes < iv->end;
     if (before && after) {
-        if (r->nfree == MM_MAX_INTERVALS)
+        if (r->nfree == r->cap_free) // room() was not called first
             return SYS_ERR_NO_MEMORY;
         memmove(&r->free[i + 2], &r->free[i + 1], (r->nfree - i - 1) * sizeof(*iv));
         r->free[i + 1] = (struct mm_interval){a + bytes, iv->end};
@@ -65,7 +123,13 @@ static void give_back(struct mm_region *r, uint64_t a, uint64_t bytes)
     } else if (join_next) {
         r->free[i].base = a;
     } else {
-        // Cannot overflow: every allocation split at most one interval.
+        // There is a place: the intervals, this one included, are
+        // separated by allocated ranges other than this one, each holding
+        // a live allocation. So there are at most r->live of them when
+        // this range is still counted (give_back_alloc), r->live + 1 when
+        // mm_alloc undoes a carve; and room() has made r->cap_free at least
+        // r->live + 1, and r->live + 2 during mm_alloc.
+        assert(r->nfree < r->cap_free);
         memmove(&r->free[i + 1], &r->free[i], (r->nfree - i) * sizeof(r->free[0]));
         r->free[i] = (struct mm_interval){a, a + bytes};
         r->nfree++;
@@ -74,7 +138,8 @@ static void give_back(struct mm_region *r, uint64_t a, uint64_t bytes)
 // LAB 4 STUB
 // // Take [a, a+bytes) out of interval i of r: what is left of it before a
 // // and after a+bytes stays free. The intervals stay sorted and disjoint;
-// // SYS_ERR_NO_MEMORY if r needs one more and has MM_MAX_INTERVALS.
+// // a split needs one more place in r->free: SYS_ERR_NO_MEMORY if
+// // r->nfree == r->cap_free (mm_alloc calls room() first, so it never is).
 // static errval_t carve(struct mm_region *r, unsigned i, uint64_t a, uint64_t bytes)
 // {
 //     // LAB 4: your code here
@@ -84,34 +149,15 @@ static void give_back(struct mm_region *r, uint64_t a, uint64_t bytes)
 //
 // // Put [a, a+bytes) back into r's free intervals, merging it with the
 // // intervals it touches, so that freeing everything leaves one interval.
+// // Inserting it cannot overflow r->free: the intervals are separated by
+// // allocated ranges, so they never outnumber r->live + 1, and room() kept
+// // that many places (say so in a comment, and check it: assert()).
 // static void give_back(struct mm_region *r, uint64_t a, uint64_t bytes)
 // {
 //     // LAB 4: your code here
 //     (void)r, (void)a, (void)bytes;
 // }
 // LAB 4 END
-
-// Make room for one more element in a growing array.
-static MUST_CHECK errval_t grow(void **array, unsigned n, unsigned *cap, size_t size)
-{
-    if (n < *cap)
-        return SYS_ERR_OK;
-    unsigned more = *cap ? 2 * *cap : 256;
-    void *p = realloc(*array, more * size);
-    if (!p)
-        return SYS_ERR_NO_MEMORY;
-    *array = p;
-    *cap = more;
-    return SYS_ERR_OK;
-}
-
-static MUST_CHECK errval_t record(struct mm *m, struct mm_alloc a)
-{
-    errval_t err = grow((void **)&m->allocs, m->nallocs, &m->cap_allocs, sizeof(a));
-    if (err_is_ok(err))
-        m->allocs[m->nallocs++] = a;
-    return err;
-}
 
 // LAB 4 BEGIN mm_alloc
 errval_t mm_alloc(struct mm *m, uint64_t pid, uint64_t bytes, uint64_t align, capref_t *ret)
@@ -124,15 +170,20 @@ errval_t mm_alloc(struct mm *m, uint64_t pid, uint64_t bytes, uint64_t align, ca
             uint64_t a = (r->free[i].base + align - 1) & ~(align - 1);
             if (a < r->free[i].base || a >= r->free[i].end || r->free[i].end - a < bytes)
                 continue;
-            errval_t err = slot_alloc(ret);
+            errval_t err = room(r); // a place for carve's split, and later give_back's
+            if (err_is_ok(err))
+                err = slot_alloc(ret);
             if (err_is_fail(err))
                 return err;
             err = cap_retype(*ret, r->cap, ObjType_RAM, a - r->base, bytes, 1);
             if (err_is_ok(err))
                 err = carve(r, i, a, bytes);
-            if (err_is_ok(err))
+            if (err_is_ok(err)) {
                 err = record(m,
                              (struct mm_alloc){.base = a, .bytes = bytes, .pid = pid, .cap = *ret});
+                if (err_is_fail(err))
+                    give_back(r, a, bytes);
+            }
             if (err_is_fail(err)) {
                 cap_destroy(*ret);
                 return err;
@@ -146,22 +197,28 @@ errval_t mm_alloc(struct mm *m, uint64_t pid, uint64_t bytes, uint64_t align, ca
 // LAB 4 STUB
 // errval_t mm_alloc(struct mm *m, uint64_t pid, uint64_t bytes, uint64_t align, capref_t *ret)
 // {
-//     // LAB 4: your code here: find the first free interval of any region
-//     // that holds bytes at an address aligned to align, retype a RAM cap
-//     // over them from the region's cap into a new slot, carve them out,
-//     // and record the allocation (record()) charged to pid.
-//     (void)m, (void)pid, (void)bytes, (void)align, (void)ret, (void)carve, (void)record;
+//     // LAB 4: your code here: check the arguments (bytes a non-zero
+//     // multiple of OBJSIZE_PAGE, align a power of two of at least a page),
+//     // find the first free interval of any region that holds bytes at an
+//     // address aligned to align, make room (room(r): r->free then has a
+//     // place for carve's split and for every later give_back), retype a
+//     // RAM cap over them from the region's cap into a new slot, carve them
+//     // out, and record the allocation (record(), which counts it in
+//     // r->live) charged to pid.
+//     (void)m, (void)pid, (void)bytes, (void)align, (void)ret, (void)carve, (void)record,
+//         (void)room;
 //     printf("LAB 4: mm_alloc is not written yet (lib/sys/mm.c)\n");
 //     return SYS_ERR_NOT_IMPLEMENTED;
 // }
 // LAB 4 END
 
+// An allocation is back: its range is free again and no longer live.
 static void give_back_alloc(struct mm *m, const struct mm_alloc *a)
 {
-    for (unsigned ri = 0; ri < m->nregions; ri++) {
-        struct mm_region *r = &m->regions[ri];
-        if (a->base >= r->base && a->base < r->base + r->bytes)
-            give_back(r, a->base, a->bytes);
+    struct mm_region *r = region_of(m, a->base);
+    if (r) {
+        give_back(r, a->base, a->bytes);
+        r->live--;
     }
     m->free += a->bytes;
 }
@@ -188,7 +245,7 @@ static void release(struct mm *m, unsigned i)
         return;
     }
     if (remote)
-        return; // without room to remember it, lost rather than reused
+        return; // without room to remember it, lost rather than reused (and live for ever)
     cap_destroy(a.cap);
     give_back_alloc(m, &a);
 }

@@ -273,9 +273,7 @@ bool vspace_heap_fault(uint64_t addr)
             err = invoke_vnode_map(pt, (chunk / OBJSIZE_PAGE) % 512, frame, MAP_WRITE, 0,
                                    HEAP_CHUNK / OBJSIZE_PAGE);
         if (err_is_fail(err)) {
-            err_ignore(cap_delete(frame),
-                       "empty if the retype failed: the slot is freed either way");
-            slot_free(frame);
+            cap_destroy(frame); // empty if the retype failed: the slot is freed either way
             return false;
         }
         heap_mapped += HEAP_CHUNK;
@@ -293,12 +291,14 @@ bool vspace_heap_fault(uint64_t addr)
 //     // chunk's offset in it (cap_retype, one object of HEAP_CHUNK bytes),
 //     // in a slot taken from the reserve vspace_heap_grow kept
 //     // (slot_reserve_only(true) around slot_alloc: an exception handler
-//     // must not ask mem_serv for memory), and mapped writable at the chunk
-//     // in the page table vspace_heap_grow made (page_table, then
-//     // invoke_vnode_map: HEAP_CHUNK / OBJSIZE_PAGE pages from the entry of
-//     // the chunk's first page). Then count it (heap_mapped) and let the
-//     // reserve shrink by the slot used (slot_keep(-1)). When a step fails,
-//     // delete what the retype made, free the slot and return false.
+//     // must not ask mem_serv for memory), and mapped writable (MAP_WRITE)
+//     // at the chunk in the page table vspace_heap_grow made (page_table,
+//     // which finds it and allocates nothing here, then invoke_vnode_map:
+//     // HEAP_CHUNK / OBJSIZE_PAGE pages from entry (chunk / OBJSIZE_PAGE) %
+//     // 512). Then add HEAP_CHUNK to heap_mapped (bytes; vspace_heap_stats
+//     // reports it) and let the reserve shrink by the slot used
+//     // (slot_keep(-1)). When a step fails, cap_destroy(frame) (it frees the
+//     // slot whether the retype made a Frame in it or not) and return false.
 //     static bool said;
 //     if (!said) {
 //         static const char msg[] =

@@ -1,6 +1,7 @@
 /* tests/unit/sys/check_mm.c: the RAM manager of mem_serv and the monitors (lib/sys/mm.c) over
  * a fake CSpace: first fit with alignment, splitting and merging free intervals, owners, and
- * memory held while other cores have copies; a random sequence against a page map. */
+ * memory held while other cores have copies; a random sequence against a page map; and the most
+ * free intervals a region can have. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/capops.h>
@@ -10,7 +11,7 @@
 
 // ---- A fake CSpace: slot i is capref i + 1 (0 is NULL_CAP) ----
 
-#define NSLOTS 4096
+#define NSLOTS 8192
 
 static struct fake_cap {
     bool used, full;
@@ -18,6 +19,7 @@ static struct fake_cap {
     uint64_t base, bytes;
     bool exported; // a copy of it went to another core
 } slots[NSLOTS];
+static unsigned slots_hi; // every used slot is below it
 static unsigned revokes, revokes_remote;
 
 static struct fake_cap *fc(capref_t c)
@@ -32,6 +34,8 @@ errval_t slot_alloc(capref_t *ret)
         if (!slots[i].used) {
             slots[i] = (struct fake_cap){.used = true};
             *ret = i + 1;
+            if (i + 1 > slots_hi)
+                slots_hi = i + 1;
             return SYS_ERR_OK;
         }
     }
@@ -59,14 +63,15 @@ errval_t cap_retype(capref_t dest, capref_t src, enum objtype type, uint64_t off
     struct fake_cap *s = fc(src), *d = fc(dest);
     ck_assert(s->full && !d->full && count == 1 && type == ObjType_RAM);
     ck_assert_msg(offset + objsize <= s->bytes, "retype past the region");
-    // No two live allocations overlap (the kernel would refuse).
+    // No two live allocations overlap (the kernel would refuse). (A
+    // ck_assert that passes costs a write to Check's pipe: not per slot.)
     uint64_t base = s->base + offset;
-    for (unsigned i = 0; i < NSLOTS; i++) {
+    for (unsigned i = 0; i < slots_hi; i++) {
         const struct fake_cap *o = &slots[i];
-        if (o->full && o != s && o->bytes < s->bytes)
-            ck_assert_msg(base + objsize <= o->base || o->base + o->bytes <= base,
-                          "%#lx+%#lx overlaps a live allocation at %#lx+%#lx", base, objsize,
-                          o->base, o->bytes);
+        if (o->full && o != s && o->bytes < s->bytes && base + objsize > o->base &&
+            o->base + o->bytes > base)
+            ck_abort_msg("%#lx+%#lx overlaps a live allocation at %#lx+%#lx", base, objsize,
+                         o->base, o->bytes);
     }
     *d =
         (struct fake_cap){.used = true, .full = true, .type = type, .base = base, .bytes = objsize};
@@ -113,15 +118,21 @@ static capref_t region(uint64_t base, uint64_t bytes)
     return c;
 }
 
-static void setup(void)
+// A fresh mm over one region of bytes at REGION_BASE.
+static void reset(uint64_t bytes)
 {
     memset(slots, 0, sizeof(slots));
+    slots_hi = 0;
+    for (unsigned i = 0; i < m.nregions; i++)
+        free(m.regions[i].free);
     free(m.allocs);
     free(m.held);
     memset(&m, 0, sizeof(m));
     revokes = revokes_remote = 0;
-    ck_assert_uint_eq(mm_add(&m, region(REGION_BASE, REGION_BYTES)), SYS_ERR_OK);
+    ck_assert_uint_eq(mm_add(&m, region(REGION_BASE, bytes)), SYS_ERR_OK);
 }
+
+static void setup(void) { reset(REGION_BYTES); }
 
 static uint64_t alloc_at(uint64_t pid, uint64_t bytes, uint64_t align)
 {
@@ -129,6 +140,31 @@ static uint64_t alloc_at(uint64_t pid, uint64_t bytes, uint64_t align)
     ck_assert_uint_eq(mm_alloc(&m, pid, bytes, align, &c), SYS_ERR_OK);
     ck_assert(fc(c)->full && fc(c)->bytes == bytes);
     return fc(c)->base;
+}
+
+// The one region's free intervals are exactly the runs of pages not used
+// (page p at REGION_BASE + p * 4096), in order, and m.free counts them;
+// the array holds them, and they are no more than the live allocations + 1.
+static void check_intervals(const bool *used, uint64_t pages)
+{
+    const struct mm_region *r = &m.regions[0];
+    ck_assert_msg(r->nfree <= r->cap_free, "%u intervals in an array of %u", r->nfree, r->cap_free);
+    unsigned n = 0;
+    uint64_t free_bytes = 0;
+    for (uint64_t p = 0, q; p < pages; p = q) {
+        for (q = p + 1; q < pages && used[q] == used[p]; q++)
+            ;
+        if (used[p])
+            continue;
+        if (n >= r->nfree || r->free[n].base != REGION_BASE + p * 4096 ||
+            r->free[n].end != REGION_BASE + q * 4096)
+            ck_abort_msg("free pages %lu..%lu are not interval %u (of %u)", p, q - 1, n, r->nfree);
+        free_bytes += (q - p) * 4096;
+        n++;
+    }
+    ck_assert_uint_eq(r->nfree, n);
+    ck_assert_uint_eq(m.free, free_bytes);
+    ck_assert_uint_le(r->nfree, r->live + 1);
 }
 
 // ---- Tests ----
@@ -294,6 +330,79 @@ START_TEST(test_random_against_page_map)
 }
 END_TEST
 
+// More free intervals than allocations ever split: 2052 one-page
+// allocations from the front of a 16 MiB region (first fit carves each
+// from the one interval, splitting nothing), then every other one freed,
+// which needs 1026 intervals (the allocator once had room for 1024).
+START_TEST(test_every_other_page)
+{
+    enum { PAGES = (16 << 20) / 4096, N = 2052 };
+    static bool used[PAGES];
+    memset(used, 0, sizeof(used));
+    reset(PAGES * 4096ull);
+    for (unsigned i = 0; i < N; i++) {
+        ck_assert_uint_eq(alloc_at(1, 4096, 4096), REGION_BASE + i * 4096ull);
+        used[i] = true;
+    }
+    ck_assert_uint_eq(m.regions[0].nfree, 1);
+    for (unsigned i = 1; i < N; i += 2) {
+        ck_assert_uint_eq(mm_free(&m, 1, REGION_BASE + i * 4096ull), SYS_ERR_OK);
+        used[i] = false;
+        check_intervals(used, PAGES);
+    }
+    ck_assert_uint_eq(m.regions[0].nfree, N / 2); // the last one freed joined the tail
+    for (unsigned i = 0; i < N; i += 2) {
+        ck_assert_uint_eq(mm_free(&m, 1, REGION_BASE + i * 4096ull), SYS_ERR_OK);
+        used[i] = false;
+        check_intervals(used, PAGES);
+    }
+    ck_assert_uint_eq(m.regions[0].nfree, 1);
+    ck_assert_uint_eq(m.regions[0].free[0].base, REGION_BASE);
+    ck_assert_uint_eq(m.regions[0].free[0].end, REGION_BASE + PAGES * 4096ull);
+    ck_assert_uint_eq(m.free, m.total);
+    ck_assert_uint_eq(m.nallocs, 0);
+}
+END_TEST
+
+// The most intervals there can be: a region filled with allocations of
+// one size, then every other one freed from the end backwards, leaves
+// live + 1 of them when the count is odd (or a free tail follows); then
+// the rest freed leaves one. Sizes that pass the array's first length
+// (256), the old fixed one (1024), and fill 16 MiB.
+START_TEST(test_most_intervals)
+{
+    static const struct {
+        unsigned region_pages, alloc_pages;
+    } cases[] = {{513, 1}, {2049, 1}, {4095, 1}, {4097, 2}, {3075, 3}};
+    static bool used[4097];
+    for (unsigned c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        unsigned pages = cases[c].region_pages, size = cases[c].alloc_pages, n = pages / size;
+        memset(used, 0, sizeof(used));
+        reset(pages * 4096ull);
+        for (unsigned i = 0; i < n; i++) {
+            ck_assert_uint_eq(alloc_at(1 + i % 2, size * 4096ull, 4096),
+                              REGION_BASE + i * size * 4096ull);
+            memset(&used[i * size], 1, size);
+        }
+        ck_assert_uint_eq(mm_usage(&m, 1) + mm_usage(&m, 2), n * size * 4096ull);
+        for (unsigned i = (n - 1) & ~1u; i < n; i -= 2) { // evens, last first
+            ck_assert_uint_eq(mm_free(&m, 1, REGION_BASE + i * size * 4096ull), SYS_ERR_OK);
+            memset(&used[i * size], 0, size);
+        }
+        check_intervals(used, pages);
+        ck_assert_msg(m.regions[0].nfree == m.regions[0].live + 1,
+                      "case %u: %u intervals around %u allocations", c, m.regions[0].nfree,
+                      m.regions[0].live);
+        ck_assert_uint_eq(m.regions[0].nfree, (n + 1) / 2 + (pages % size != 0 && n % 2 == 0));
+        ck_assert_uint_eq(mm_free_all(&m, 2), n / 2 * size * 4096ull);
+        memset(used, 0, sizeof(used));
+        check_intervals(used, pages);
+        ck_assert_uint_eq(m.regions[0].nfree, 1);
+        ck_assert_uint_eq(m.free, m.total);
+    }
+}
+END_TEST
+
 static Suite *mm_suite(void)
 {
     Suite *s = suite_create("mm");
@@ -305,6 +414,8 @@ static Suite *mm_suite(void)
     tcase_add_test(tc, test_free_all_and_regions);
     tcase_add_test(tc, test_held_until_released);
     tcase_add_test(tc, test_random_against_page_map);
+    tcase_add_test(tc, test_every_other_page);
+    tcase_add_test(tc, test_most_intervals);
     suite_add_tcase(s, tc);
     return s;
 }

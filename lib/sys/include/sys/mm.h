@@ -3,18 +3,22 @@
 
 #include <sys/caps.h>
 
-#define MM_MAX_REGIONS   8
-#define MM_MAX_INTERVALS 1024 // free intervals per region
+#define MM_MAX_REGIONS 8
 
 struct mm_interval {
     uint64_t base, end; // free [base, end)
 };
 
+// A region's free intervals are sorted and disjoint, and no two touch (a
+// range given back is merged with its neighbours): between each two lies
+// an allocated range. So a region never has more than live + 1 of them,
+// and its array is kept at least that long (lib/sys/mm.c, room()).
 struct mm_region {
     capref_t cap; // a RAM cap we hold; allocations are retyped from it
     uint64_t base, bytes;
-    struct mm_interval free[MM_MAX_INTERVALS];
-    unsigned nfree;
+    struct mm_interval *free; // a growing array, cap_free long
+    unsigned nfree, cap_free;
+    unsigned live; // allocations carved from it and not back in free (held, lost ones too)
 };
 
 // One allocation: our copy of the RAM cap handed out, and whom it is charged to.
@@ -41,11 +45,17 @@ struct mm {
     uint64_t total, free, held_bytes;
 };
 
-// Manage the RAM cap ram (all of it free).
+// Manage the RAM cap ram (all of it free). MM_ERR_NOT_RAM if it is not a
+// RAM cap; SYS_ERR_NO_MEMORY, with nothing changed, if there are
+// MM_MAX_REGIONS already or no heap for the region's free intervals.
 MUST_CHECK errval_t mm_add(struct mm *m, capref_t ram);
 
-// Retype bytes (a page multiple) aligned to align from free RAM into a new
-// slot (*ret), charged to pid. MM_ERR_NO_MEMORY if nothing fits.
+// Retype bytes (a non-zero multiple of OBJSIZE_PAGE) aligned to align (a
+// power of two, at least OBJSIZE_PAGE) from free RAM into a new slot
+// (*ret), charged to pid. *ret stays mm's (mm_free revokes it): a server
+// hands out copies of it. SYS_ERR_INVALID_ARGS for other sizes and
+// alignments; MM_ERR_NO_MEMORY if nothing fits; SYS_ERR_NO_MEMORY if
+// mm's own heap is short.
 MUST_CHECK errval_t mm_alloc(struct mm *m, uint64_t pid, uint64_t bytes, uint64_t align,
                              capref_t *ret);
 
