@@ -29,8 +29,8 @@ errval_t bootmem_add(struct bootmem *bm, uint64_t base, uint64_t len)
     if (base + len < base)
         return SYS_ERR_OVERFLOW;
     uint64_t b = PAGE_UP(base), e = PAGE_DOWN(base + len);
-    if (b >= e)
-        return SYS_ERR_OK; // less than a whole page
+    if (b < base || b >= e)
+        return SYS_ERR_OK; // less than a whole page (b < base: base is in the last page)
     // Absorb every range that overlaps or touches [b, e), then insert.
     unsigned i = 0;
     while (i < bm->n && bm->r[i].end < b)

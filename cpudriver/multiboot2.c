@@ -59,9 +59,10 @@ static MUST_CHECK errval_t parse_mmap(const struct tag *t, struct boot_info *inf
     return SYS_ERR_OK;
 }
 // LAB 1 STUB
-// // Append each entry of memory map tag t to info->mmap. Refuse (with
-// // bad()) a tag or entry_size too small for what they must hold, an entry
-// // that runs past the tag or wraps around, and more than BOOT_MAX_REGIONS.
+// // Append each whole entry of memory map tag t to info->mmap (bytes after
+// // the last whole entry hold none: they are ignored, not refused). Refuse
+// // (with bad()) a tag or entry_size too small for what they must hold, an
+// // entry whose range wraps around, and more than BOOT_MAX_REGIONS.
 // static errval_t parse_mmap(const struct tag *t, struct boot_info *info, const char **why)
 // {
 //     // LAB 1: your code here
@@ -90,7 +91,8 @@ static MUST_CHECK errval_t parse_module(const struct tag *t, struct boot_info *i
 // LAB 1 STUB
 // // Append module tag t to info->modules: its start, end and command line
 // // (a string inside the tag: tag_string()). Refuse a tag too small, a module
-// // that ends before it starts, an unterminated command line, and more than
+// // that ends before it starts, an unterminated command line (a tag with no
+// // byte after the end field has none: tag_string says so), and more than
 // // BOOT_MAX_MODULES.
 // static errval_t parse_module(const struct tag *t, struct boot_info *info, const char **why)
 // {

@@ -23,6 +23,7 @@ help:
 	@echo '  make crashtest  power-cut replay: crash images from traced writes, CRASH_STATES=12000 checked'
 	@echo '                  (make test checks 1500), CRASH_BOOTS=3 of them booted (docs/reliability.md)'
 	@echo '  make gdb        boot under gdb (QEMU waits; serial in $(BUILD)/gdb-serial.log)'
+	@echo '                  GDB_ARGS="-batch -x FILE" runs a script of gdb commands'
 	@echo '  make gdb-server QEMU waits for a gdb you start yourself (it prints the command)'
 	@echo '  make trace      a traced run of udpecho: $(BUILD)/trace/trace.json for ui.perfetto.dev'
 	@echo '                  (TRACE_ECHOES=50 datagrams; docs/experiments.md "Traces")'
@@ -132,7 +133,7 @@ soak:
 	@SOAK_S=$(SOAK_S) tools/harness --build $(BUILD) --system tests/system --only soak
 
 gdb: all
-	@tools/gdb $(BUILD)/sietch.iso $(BUILD)/sbin/cpudriver
+	@tools/gdb $(BUILD)/sietch.iso $(BUILD)/sbin/cpudriver $(GDB_ARGS)
 
 gdb-server: all
 	@tools/gdb --server $(BUILD)/sietch.iso $(BUILD)/sbin/cpudriver

@@ -3,7 +3,7 @@ stub with tools/gdbinit, a hardware breakpoint on kernel_start hits, and the
 arguments boot.S passed (the multiboot2 magic) are visible. And `make
 gdb-server`'s printed command (tools/gdb --server, given the CPU driver's
 path relative to the tree as make gives it) attaches from another
-directory."""
+directory, and `make gdb GDB_ARGS=...` runs a script of gdb commands."""
 import os
 import shlex
 import signal
@@ -32,7 +32,24 @@ def run(ctx):
         ctx.check("breakpoint at kernel_start", "kernel_start (magic=920085129" in out, out[-500:])
         ctx.check("multiboot2 magic visible", "= 0x36d76289" in out, out[-500:])
     gdb_server(ctx, iso)
+    gdb_script(ctx, iso)
     return m
+
+
+def gdb_script(ctx, iso):
+    """tools/gdb ISO ELF ARGS... (make gdb GDB_ARGS=...): gdb takes ARGS
+    after the connection, so a batch of commands runs; QEMU ends with gdb."""
+    p = subprocess.Popen([os.path.join(ROOT, "tools/gdb"), iso, ctx.kernel, "-batch",
+                          "-ex", "hbreak kernel_start", "-ex", "continue", "-ex", "bt 1"],
+                         cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        out, _ = p.communicate(timeout=120)
+    except subprocess.TimeoutExpired:  # the group: tools/gdb, its QEMU and gdb
+        os.killpg(p.pid, signal.SIGKILL)
+        out, _ = p.communicate()
+    ctx.check("make gdb with GDB_ARGS runs a batch of commands",
+              "kernel_start (magic=920085129" in out and p.returncode == 0, out[-500:])
 
 
 def gdb_server(ctx, iso):

@@ -48,9 +48,11 @@ static struct bootmem bootmem;
 static struct acpi_madt madt; // zero (no IOAPIC, no CPUs) if there is no valid MADT
 static struct acpi_dmar dmar; // the VT-d units, for iommu_init
 
+// In the largest unit that says it exactly, or else in MiB or KiB (cut
+// down): 2047 MiB, not "1 GiB".
 static void print_size(uint64_t bytes)
 {
-    if (bytes >= (1ull << 30))
+    if (bytes >= (1ull << 30) && !(bytes & ((1ull << 30) - 1)))
         kprintf("%lu GiB", bytes >> 30);
     else if (bytes >= (1ull << 20))
         kprintf("%lu MiB", bytes >> 20);

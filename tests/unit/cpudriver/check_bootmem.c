@@ -31,6 +31,10 @@ START_TEST(test_add_rounds_inward_and_merges)
     assert_region(0, 0x2000, 0x13000);
     ck_assert_uint_eq(bootmem_free_bytes(&bm), 0x11000);
     ck_assert_uint_eq(bootmem_add(&bm, UINT64_MAX - 10, 100), SYS_ERR_OVERFLOW);
+    // In the last page: rounding the base up wraps to 0, and nothing is added.
+    ck_assert_uint_eq(bootmem_add(&bm, UINT64_MAX - 0x7ff, 0x100), SYS_ERR_OK);
+    ck_assert_uint_eq(bm.n, 1);
+    assert_region(0, 0x2000, 0x13000);
 }
 END_TEST
 

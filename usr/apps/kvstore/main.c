@@ -342,7 +342,9 @@ int main(int argc, char **argv)
     struct net_stack *s;
     errval_t err = net_start(mode, &s);
     if (err_is_fail(err)) {
-        printf("kvstore: no network (%s): %s\n", mode, err_msg(err));
+        char what[40];
+        snprintf(what, sizeof(what), "kvstore: no network (%s)", mode);
+        err_print_chain(what, err);
         return 1;
     }
     int l = net_listen_tcp(o.port, BACKLOG, true);
