@@ -8,8 +8,9 @@
  * status 2); POSIX sockets unless --native; the application's
  * own VNIC unless --netd (the queue through the netd server).
  * --native answers each datagram in the buffer it came in
- * (net_udp_reply: no copy); with --copy it copies it into a transmit
- * buffer instead (net_udp_alloc, net_udp_send: lab 8's echo).
+ * (net_udp_reply: no copy); with --copy, and always with --queues 2, it
+ * copies it into a transmit buffer instead (net_udp_alloc, net_udp_send:
+ * lab 8's echo_batch).
  * `--native --queues 2` opens both of the VNIC's queue pairs, a stack and
  * an endpoint on each, asks for RSS (flows hashed across the pairs) and
  * echoes with one thread per pair; its stats answer counts per pair.
@@ -144,7 +145,7 @@ static void echo_batch(struct net_udp *u, struct net_udp_pkt *rx, unsigned n,
 // }
 // LAB 8 END
 
-static bool copy_echo; // --copy: echo_batch, else echo_in_place
+static bool copy_echo; // --copy: echo_batch, else echo_in_place (one queue pair)
 
 // One batch answered in place (net_udp_reply): each datagram goes back in
 // the buffer it came in, the probe and stats asks with reply's text
@@ -285,7 +286,7 @@ static int pair_loop(void *arg)
                    "n says how many arrived; an error leaves it 0");
         if (n) {
             uint64_t before = echoes; // (no other thread runs inside the batch)
-            echo_any(p->u, rx, n, reply_pairs);
+            echo_batch(p->u, rx, n, reply_pairs);
             p->echoes += echoes - before;
         } else {
             thread_yield();
