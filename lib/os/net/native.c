@@ -533,7 +533,9 @@ static MUST_CHECK errval_t reply_one(struct net_udp *u, struct net_udp_pkt *p)
     if (t.data == NULL) {
         (void)net_tx_gather(s, &p->buf); // (room was made above)
     } else {
+        os_probe_push(OS_PROBE_COPY_OUT);
         memcpy(t.data, p->buf.data, p->buf.len);
+        os_probe_pop();
         t.len = p->buf.len;
         t.flags = p->buf.flags;
         (void)net_tx_gather(s, &t); // (room was made above)
