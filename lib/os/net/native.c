@@ -376,6 +376,26 @@ static MUST_CHECK errval_t next_hop_mac(struct net_stack *s, const struct net_ud
     return SYS_ERR_NOT_FOUND;
 }
 
+// The checksums of the datagram at ip (the IPv4 header's and the UDP
+// one, whose field is zero): by the device where the queue offers it
+// (the UDP field then holds the pseudo-header's sum), else here.
+static uint16_t write_csums(struct net_stack *s, uint8_t *ip, uint8_t *udp, uint16_t ulen)
+{
+    memset(ip + OFF_IP_CSUM, 0, 2);
+    if (s->q->offloads & NETQ_TX_CSUM_IP4_UDP) {
+        uint16_t seed = fold(pseudo_sum(ip, ulen));
+        memcpy(udp + OFF_UDP_CSUM, &seed, 2);
+        return NETQ_TX_CSUM_IP4_UDP;
+    }
+    uint16_t csum = inet_chksum(ip, LEN_IP);
+    memcpy(ip + OFF_IP_CSUM, &csum, 2);
+    csum = (uint16_t)~udp_sum(ip, udp, ulen);
+    if (csum == 0)
+        csum = 0xffff; // RFC 768: 0 would mean "no checksum"
+    memcpy(udp + OFF_UDP_CSUM, &csum, 2);
+    return 0;
+}
+
 static void build_headers(struct net_udp *u, struct net_udp_pkt *p, const uint8_t mac[6])
 {
     struct net_stack *s = u->s;
@@ -391,28 +411,14 @@ static void build_headers(struct net_udp *u, struct net_udp_pkt *p, const uint8_
     wr16(ip + OFF_IP_FRAG, 0);
     ip[OFF_IP_TTL] = 64;
     ip[OFF_IP_PROTO] = PROTO_UDP_NUM;
-    memset(ip + OFF_IP_CSUM, 0, 2);
     memcpy(ip + OFF_IP_SRC, &s->q->ip, 4);
     memcpy(ip + OFF_IP_DST, &p->ip, 4);
     memcpy(udp + OFF_UDP_SPORT, &u->port, 2);
     memcpy(udp + OFF_UDP_DPORT, &p->port, 2);
     wr16(udp + OFF_UDP_LEN, ulen);
     p->buf.len = (uint16_t)(NET_UDP_HEADERS + p->len);
-    if (s->q->offloads & NETQ_TX_CSUM_IP4_UDP) {
-        // The device writes both checksums, the UDP one from this start.
-        uint16_t seed = fold(pseudo_sum(ip, ulen));
-        memcpy(udp + OFF_UDP_CSUM, &seed, 2);
-        p->buf.flags = NETQ_TX_CSUM_IP4_UDP;
-        return;
-    }
-    uint16_t csum = inet_chksum(ip, LEN_IP);
-    memcpy(ip + OFF_IP_CSUM, &csum, 2);
     memset(udp + OFF_UDP_CSUM, 0, 2);
-    csum = (uint16_t)~udp_sum(ip, udp, ulen);
-    if (csum == 0)
-        csum = 0xffff; // RFC 768: 0 would mean "no checksum"
-    memcpy(udp + OFF_UDP_CSUM, &csum, 2);
-    p->buf.flags = 0;
+    p->buf.flags = write_csums(s, ip, udp, ulen);
 }
 
 // The next hop is not resolved: lwIP sends a copy (and resolves it);
@@ -477,6 +483,87 @@ errval_t net_udp_send(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n, u
     }
     *sent = i;
     net_flush(u->s);
+    os_probe_pop();
+    return err;
+}
+
+// Turn received frame p into its reply in place: back to the frame's
+// sender (its MAC, address and port), from ours, p->len bytes of payload.
+static void reply_headers(struct net_udp *u, struct net_udp_pkt *p)
+{
+    struct net_stack *s = u->s;
+    uint8_t *f = p->buf.data, *ip = f + LEN_ETH, *udp = ip + LEN_IP;
+    uint16_t ulen = (uint16_t)(LEN_UDP + p->len);
+    memcpy(f, f + 6, 6);
+    memcpy(f + 6, s->q->mac, 6);
+    ip[1] = 0;
+    wr16(ip + OFF_IP_LEN, (uint16_t)(LEN_IP + ulen));
+    wr16(ip + OFF_IP_ID, s->ip_id++);
+    wr16(ip + OFF_IP_FRAG, 0);
+    ip[OFF_IP_TTL] = 64;
+    memcpy(ip + OFF_IP_DST, ip + OFF_IP_SRC, 4);
+    memcpy(ip + OFF_IP_SRC, &s->q->ip, 4);
+    memcpy(udp + OFF_UDP_DPORT, udp + OFF_UDP_SPORT, 2);
+    memcpy(udp + OFF_UDP_SPORT, &u->port, 2);
+    wr16(udp + OFF_UDP_LEN, ulen);
+    memset(udp + OFF_UDP_CSUM, 0, 2);
+    p->buf.flags = write_csums(s, ip, udp, ulen);
+    p->buf.len = (uint16_t)(NET_UDP_HEADERS + p->len);
+}
+
+// The reply in its own buffer where the queue takes received buffers for
+// sending; else a copy in a transmit buffer, and the receive buffer goes
+// back to the queue.
+static MUST_CHECK errval_t reply_one(struct net_udp *u, struct net_udp_pkt *p)
+{
+    struct net_stack *s = u->s;
+    if (p->dir != NET_DIR_RX || !held(u, p) || p->data != (uint8_t *)p->buf.data + NET_UDP_HEADERS)
+        return SYS_ERR_INVALID_ARGS;
+    if (p->len > NET_UDP_MAX_PAYLOAD)
+        return NET_ERR_MSG_SIZE;
+    // Room first: a packet refused must keep its headers (a second try
+    // would swap them back).
+    if (s->n_tx_pend >= s->cfg.tx_batch)
+        net_flush(s);
+    struct netq_pkt t = {0};
+    if (s->n_tx_pend == NET_BATCH_MAX ||
+        (!(s->q->offloads & NETQ_TX_RX_BUF) && err_is_fail(net_tx_buffer(s, &t))))
+        return SYS_ERR_WOULD_BLOCK;
+    reply_headers(u, p);
+    if (t.data == NULL) {
+        (void)net_tx_gather(s, &p->buf); // (room was made above)
+    } else {
+        os_probe_push(OS_PROBE_COPY_OUT);
+        memcpy(t.data, p->buf.data, p->buf.len);
+        os_probe_pop();
+        t.len = p->buf.len;
+        t.flags = p->buf.flags;
+        (void)net_tx_gather(s, &t); // (room was made above)
+        net_rx_return(s, &p->buf);
+    }
+    bit_set(s->native_rx_held, p->buf.buf, false);
+    u->st.held_rx--;
+    u->st.tx++;
+    u->st.tx_bytes += p->len;
+    p->dir = 0;
+    return SYS_ERR_OK;
+}
+
+errval_t net_udp_reply(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n, unsigned *sent)
+{
+    if (u == NULL || sent == NULL || (pkts == NULL && n > 0))
+        return SYS_ERR_INVALID_ARGS;
+    errval_t err = SYS_ERR_OK;
+    unsigned i = 0;
+    os_probe_push(OS_PROBE_STACK_OUT);
+    for (; i < n; i++) {
+        err = reply_one(u, &pkts[i]);
+        if (err_is_fail(err))
+            break;
+    }
+    *sent = i;
+    net_flush(u->s);
+    net_rx_return_flush(u->s);
     os_probe_pop();
     return err;
 }

@@ -31,11 +31,16 @@
 #include <sys/sys.h>
 #include <sys/vspace.h>
 
-#define RX_DESC   256
-#define TX_DESC   256
-#define NBUFS     (RX_DESC + TX_DESC) // 0..255 receive, 256..511 transmit
-#define WAIT_US   2000000             // mailbox answers: netctl runs them at once
-#define IRQ_BADGE (1ull << 0)
+#define RX_DESC    256
+#define TX_DESC    256
+#define NBUFS      (RX_DESC + TX_DESC) // 0..255 receive, 256..511 transmit
+#define WAIT_US    2000000             // mailbox answers: netctl runs them at once
+#define IRQ_BADGE  (1ull << 0)
+// Receive buffers sent as replies (NETQ_TX_RX_BUF) come back to the
+// receive ring when reaped: q_rx reaps once this many are out, so a
+// stream of replies keeps the ring nearly full at one reap (and one
+// receive tail write) per this many replies.
+#define RX_REAP_AT 16
 
 struct vnic {
     struct netq q;
@@ -46,6 +51,7 @@ struct vnic {
     struct dma_buf ring_mem, bufs;
     uint16_t free_tx[TX_DESC];
     unsigned nfree_tx;
+    unsigned rx_on_tx;           // receive buffers on the transmit ring (replies), not yet reaped
     capref_t irq_ep, irq_ep_ram; // the endpoint (and its RAM) the vector notifies
     capref_t irq;                // the VF's vector (IRQDest)
     uint32_t vector;
@@ -99,6 +105,8 @@ static bool admitted(const struct vnic *v, const uint8_t *f, uint16_t len)
     return false;
 }
 
+static unsigned reap(struct vnic *v);
+
 static unsigned q_rx(struct netq *q, struct netq_pkt *out, unsigned max)
 {
     struct vnic *v = vn(q);
@@ -106,6 +114,8 @@ static unsigned q_rx(struct netq *q, struct netq_pkt *out, unsigned max)
     unsigned n = 0, kept = 0;
     max = max < 64 ? max : 64;
     os_probe_push(OS_PROBE_DRV_RX);
+    if (v->rx_on_tx >= RX_REAP_AT)
+        reap(v);
     if (err_is_fail(igb_vf_rx(&v->vf, got, max, &n))) {
         os_probe_pop_as(OS_PROBE_WAIT);
         return 0;
@@ -151,15 +161,29 @@ static void q_rx_done(struct netq *q, const struct netq_pkt *pkts, unsigned n)
     os_probe_pop();
 }
 
-// Buffers of frames the device has sent come back to the free list
-// (and their descriptors to the ring); how many.
+// Buffers of frames the device has sent come back (and their
+// descriptors to the ring): transmit buffers to the free list, receive
+// buffers sent as replies to the receive ring (one tail write a batch);
+// how many.
 static unsigned reap(struct vnic *v)
 {
-    struct igb_pkt done[64];
+    struct igb_pkt done[64], rx[64];
     unsigned n, total = 0;
     while ((n = igb_vf_tx_reap(&v->vf, done, 64)) > 0) {
-        for (unsigned i = 0; i < n; i++)
-            v->free_tx[v->nfree_tx++] = (uint16_t)buf_index(v, done[i].iova);
+        unsigned k = 0, posted = 0;
+        for (unsigned i = 0; i < n; i++) {
+            unsigned b = buf_index(v, done[i].iova);
+            if (b < RX_DESC)
+                rx[k++] = buf_pkt(v, b);
+            else
+                v->free_tx[v->nfree_tx++] = (uint16_t)b;
+        }
+        if (k > 0) {
+            err_ignore(igb_vf_rx_refill(&v->vf, rx, k, &posted),
+                       "they came off the receive ring: there is room for every one");
+            v->rx_on_tx -= k;
+            v->st.doorbells++;
+        }
         total += n;
     }
     return total;
@@ -199,8 +223,10 @@ static MUST_CHECK errval_t q_tx(struct netq *q, const struct netq_pkt *pkts, uns
         }
         err = igb_vf_tx(&v->vf, p, k, &s);
         v->st.doorbells += s > 0;
-        for (unsigned i = 0; i < s; i++)
+        for (unsigned i = 0; i < s; i++) {
             v->st.tx_bytes += p[i].len;
+            v->rx_on_tx += pkts[total + i].buf < RX_DESC; // a reply in its request's buffer
+        }
         v->st.tx_packets += s;
         total += s;
         // The ring is full of sent frames not yet reaped (q_tx_buf reaps
@@ -506,11 +532,12 @@ MUST_CHECK errval_t vnic_open(struct netq **out)
         vnic_free(v);
         return err_push(err, VNIC_ERR_OPEN);
     }
+    // igb_vf_tx does IGB_TX_CSUM_IP4_UDP; reap puts sent receive buffers back.
     v->q = (struct netq){.ops = &ops,
                          .ip = v->info.ip,
                          .netmask = v->info.netmask,
                          .gateway = v->info.gateway,
-                         .offloads = NETQ_TX_CSUM_IP4_UDP, // igb_vf_tx: IGB_TX_CSUM_IP4_UDP
+                         .offloads = NETQ_TX_CSUM_IP4_UDP | NETQ_TX_RX_BUF,
                          .impl = v};
     memcpy(v->q.mac, v->info.mac, 6);
     *out = &v->q;

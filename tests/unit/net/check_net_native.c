@@ -522,6 +522,131 @@ START_TEST(test_native_no_leak)
 }
 END_TEST
 
+// The reply's length for a request of len bytes in the in-place tests:
+// the same, then shorter and longer (within the buffer) by turns.
+static uint16_t reply_len(size_t len, unsigned k)
+{
+    if (k % 3 == 1)
+        return (uint16_t)(len / 2 + 1);
+    if (k % 3 == 2)
+        return (uint16_t)(len + 17 <= NET_UDP_MAX_PAYLOAD ? len + 17 : NET_UDP_MAX_PAYLOAD);
+    return (uint16_t)len;
+}
+
+// Requests of many sizes answered in place (net_udp_reply) with
+// reply_len's payload (the request's bytes, then a fill): each arrives
+// from B's port 7 with lwIP on A finding both checksums right, and every
+// receive buffer of B is back on its ring at the end.
+static void reply_sizes(uint32_t offloads)
+{
+    struct simq_end *eb = &fx.w->end[1];
+    eb->q.offloads = offloads;
+    struct net_udp *u;
+    ck_assert(err_is_ok(net_udp_open(fx.b, htons(7), 64, &u)));
+    int client = fx_socket(SOCK_DGRAM, 0, 0);
+    struct sockaddr_in to = fx_addr(FX_IP_B, 7), from;
+    static uint8_t out[1472], in[1600], want[1472];
+    uint32_t chk = lwip_stats.udp.chkerr, ipchk = lwip_stats.ip.chkerr;
+    unsigned k = 0;
+    for (size_t len = 1; len <= NET_UDP_MAX_PAYLOAD; len += 7, k++) {
+        fx_fill(out, len, (uint32_t)len);
+        ck_assert_int_eq(net_sock_sendto(client, out, len, 0, (struct sockaddr *)&to, sizeof(to)),
+                         (ssize_t)len);
+        struct net_udp_pkt rx[4];
+        unsigned n = native_recv(u, rx, 4), sent;
+        ck_assert_uint_eq(n, 1);
+        uint16_t rlen = reply_len(len, k);
+        memcpy(want, out, len < rlen ? len : rlen);
+        if (rlen > len)
+            fx_fill(want + len, rlen - len, k);
+        memcpy(rx[0].data, want, rlen);
+        rx[0].len = rlen;
+        rx[0].ip = rx[0].port = 0; // not read: the reply goes to the frame's sender
+        ck_assert(err_is_ok(net_udp_reply(u, rx, 1, &sent)));
+        ck_assert_uint_eq(sent, 1);
+        socklen_t flen = sizeof(from);
+        ck_assert_int_eq(
+            net_sock_recvfrom(client, in, sizeof(in), 0, (struct sockaddr *)&from, &flen),
+            (ssize_t)rlen);
+        ck_assert_mem_eq(in, want, rlen);
+        ck_assert_uint_eq(ntohl(from.sin_addr.s_addr), FX_IP_B);
+        ck_assert_uint_eq(ntohs(from.sin_port), 7);
+    }
+    ck_assert_uint_eq(lwip_stats.udp.chkerr, chk);
+    ck_assert_uint_eq(lwip_stats.ip.chkerr, ipchk);
+    ck_assert_uint_eq(eb->tx_from_rx, offloads & NETQ_TX_RX_BUF ? k : 0);
+    ck_assert_uint_eq(eb->tx_csum_done, offloads & NETQ_TX_CSUM_IP4_UDP ? k : 0);
+    ck_assert_uint_eq(eb->bad_returns, 0);
+    fx_run(1000);
+    ck_assert_uint_eq(simq_rx_out(eb), 0); // every buffer back on the receive ring
+    struct net_udp_stats st;
+    net_udp_stats(u, &st);
+    ck_assert_uint_eq(st.tx, k);
+    ck_assert_uint_eq(st.held_rx + st.held_tx + st.queued, 0);
+    ck_assert(err_is_ok(net_udp_close(u)));
+}
+
+START_TEST(test_native_reply_in_place) { reply_sizes(NETQ_TX_RX_BUF); }
+END_TEST
+
+START_TEST(test_native_reply_csum_offload) { reply_sizes(NETQ_TX_RX_BUF | NETQ_TX_CSUM_IP4_UDP); }
+END_TEST
+
+// A queue that cannot send a receive buffer: the reply is copied.
+START_TEST(test_native_reply_copied) { reply_sizes(0); }
+END_TEST
+
+// Replies of a batch: one doorbell; then the refusals, which change
+// nothing: a packet given back, a transmit buffer, one moved or too
+// long, and n = 0.
+START_TEST(test_native_reply_errors)
+{
+    struct simq_end *eb = &fx.w->end[1];
+    eb->q.offloads = NETQ_TX_RX_BUF;
+    struct net_udp *u;
+    ck_assert(err_is_ok(net_udp_open(fx.b, htons(7), 64, &u)));
+    int client = fx_socket(SOCK_DGRAM, 0, 0);
+    struct sockaddr_in to = fx_addr(FX_IP_B, 7);
+    uint8_t buf[64] = {1, 2, 3};
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(net_sock_sendto(client, buf, 3, 0, (struct sockaddr *)&to, sizeof(to)), 3);
+    struct net_udp_pkt rx[8], tx[1], copy;
+    unsigned n = 0, sent = 9, got;
+    for (int tries = 0; n < 4 && tries < 10; tries++)
+        n += native_recv(u, rx + n, 8 - n);
+    ck_assert_uint_eq(n, 4);
+    ck_assert(err_is_ok(net_udp_reply(u, rx, 0, &sent)));
+    ck_assert_uint_eq(sent, 0);
+    ck_assert(err_no(net_udp_reply(u, rx, 1, NULL)) == SYS_ERR_INVALID_ARGS);
+    ck_assert(err_no(net_udp_reply(NULL, rx, 1, &sent)) == SYS_ERR_INVALID_ARGS);
+    copy = rx[3];
+    ck_assert(err_is_ok(net_udp_done(u, &rx[3], 1)));
+    ck_assert(err_no(net_udp_reply(u, &copy, 1, &sent)) == SYS_ERR_INVALID_ARGS); // given back
+    ck_assert_uint_eq(sent, 0);
+    ck_assert(err_is_ok(net_udp_alloc(u, tx, 1, &got)));
+    ck_assert(err_no(net_udp_reply(u, tx, 1, &sent)) == SYS_ERR_INVALID_ARGS); // not received
+    ck_assert(err_is_ok(net_udp_done(u, tx, 1)));
+    rx[2].len = NET_UDP_MAX_PAYLOAD + 1;
+    ck_assert(err_no(net_udp_reply(u, &rx[2], 1, &sent)) == NET_ERR_MSG_SIZE);
+    rx[2].len = 3;
+    rx[2].data = (uint8_t *)rx[2].data + 1;
+    ck_assert(err_no(net_udp_reply(u, &rx[2], 1, &sent)) == SYS_ERR_INVALID_ARGS); // moved
+    rx[2].data = (uint8_t *)rx[2].data - 1;
+    uint64_t bells = eb->stats.doorbells;
+    ck_assert(err_is_ok(net_udp_reply(u, rx, 3, &sent)));
+    ck_assert_uint_eq(sent, 3);
+    ck_assert_uint_eq(eb->stats.doorbells, bells + 1);
+    ck_assert(err_no(net_udp_reply(u, rx, 1, &sent)) == SYS_ERR_INVALID_ARGS); // sent already
+    ck_assert(err_no(net_udp_done(u, rx, 1)) == NET_ERR_NOT_HELD);
+    ck_assert_uint_eq(eb->tx_from_rx, 3);
+    ck_assert_uint_eq(eb->bad_returns, 0);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(net_sock_recv(client, buf, sizeof(buf), 0), 3);
+    ck_assert_uint_eq(simq_rx_out(eb), 0);
+    ck_assert(err_is_ok(net_udp_close(u)));
+}
+END_TEST
+
 static Suite *native_suite(void)
 {
     Suite *s = suite_create("net_native");
@@ -539,6 +664,10 @@ static Suite *native_suite(void)
     tcase_add_test(tc, test_native_alloc_exhaustion);
     tcase_add_test(tc, test_native_via_lwip);
     tcase_add_test(tc, test_native_no_leak);
+    tcase_add_test(tc, test_native_reply_in_place);
+    tcase_add_test(tc, test_native_reply_csum_offload);
+    tcase_add_test(tc, test_native_reply_copied);
+    tcase_add_test(tc, test_native_reply_errors);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -167,20 +167,30 @@ static MUST_CHECK errval_t simq_tx(struct netq *q, const struct netq_pkt *pkts, 
         uint16_t b = pkts[i].buf;
         if (e->tx_limit != 0 && i == e->tx_limit)
             break;
-        if (b >= SIMQ_TX_BUFS || !e->tx_out[b] || pkts[i].len > NETQ_FRAME_MAX) {
+        // A received buffer (NETQ_TX_RX_BUF): known by its address.
+        bool from_rx = b < SIMQ_RX_BUFS && e->rx_out[b] && pkts[i].data == e->rxmem[b];
+        if ((!from_rx && (b >= SIMQ_TX_BUFS || !e->tx_out[b])) || pkts[i].len > NETQ_FRAME_MAX ||
+            (from_rx && !(q->offloads & NETQ_TX_RX_BUF))) {
             e->bad_returns++;
             *sent = i;
             return SYS_ERR_INVALID_ARGS;
         }
+        uint8_t *frame = from_rx ? e->rxmem[b] : e->txmem[b];
         if (pkts[i].flags & NETQ_TX_CSUM_IP4_UDP) {
             if (!(q->offloads & NETQ_TX_CSUM_IP4_UDP))
                 e->bad_returns++; // asked of a queue that does not offer it
-            device_csum(e->txmem[b]);
+            device_csum(frame);
             e->tx_csum_done++;
         }
-        wire_carry(e->wire, e->side, e->txmem[b], pkts[i].len);
-        e->tx_out[b] = false;
-        e->tx_free[e->n_tx_free++] = b;
+        wire_carry(e->wire, e->side, frame, pkts[i].len);
+        if (from_rx) { // sent and reaped at once: back to the receive ring
+            e->rx_out[b] = false;
+            e->rx_free[e->n_rx_free++] = b;
+            e->tx_from_rx++;
+        } else {
+            e->tx_out[b] = false;
+            e->tx_free[e->n_tx_free++] = b;
+        }
         e->stats.tx_packets++;
         e->stats.tx_bytes += pkts[i].len;
     }

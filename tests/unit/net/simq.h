@@ -44,6 +44,9 @@ struct simq_end {
     // Frames sent with NETQ_TX_CSUM_IP4_UDP whose checksums this end wrote,
     // as a device does (only while q.offloads has it; else a bad return).
     unsigned tx_csum_done;
+    // Received buffers sent back (only while q.offloads has NETQ_TX_RX_BUF;
+    // else a bad return): each goes back to the receive ring once sent.
+    unsigned tx_from_rx;
     struct netq_stats stats;
     unsigned bad_returns; // rx_done or tx of a buffer the user did not hold
     unsigned waits;

@@ -2,11 +2,15 @@
  * usr/apps/udpecho/main.c: a UDP echo server, through the native
  * zero-copy API or POSIX sockets.
  *
- *   udpecho [--native | --posix] [--vnic | --netd] [--queues 1|2] [port]
+ *   udpecho [--native [--copy] | --posix] [--vnic | --netd] [--queues 1|2] [port]
  *
  * Port 7 unless given (1-65535; anything else gets the usage line and
  * status 2); POSIX sockets unless --native; the application's
  * own VNIC unless --netd (the queue through the netd server).
+ * --native answers each datagram in the buffer it came in
+ * (net_udp_reply: no copy); with --copy, and always with --queues 2, it
+ * copies it into a transmit buffer instead (net_udp_alloc, net_udp_send:
+ * lab 8's echo_batch).
  * `--native --queues 2` opens both of the VNIC's queue pairs, a stack and
  * an endpoint on each, asks for RSS (flows hashed across the pairs) and
  * echoes with one thread per pair; its stats answer counts per pair.
@@ -141,6 +145,41 @@ static void echo_batch(struct net_udp *u, struct net_udp_pkt *rx, unsigned n,
 // }
 // LAB 8 END
 
+static bool copy_echo; // --copy: echo_batch, else echo_in_place (one queue pair)
+
+// One batch answered in place (net_udp_reply): each datagram goes back in
+// the buffer it came in, the probe and stats asks with reply's text
+// written over them; what could not be sent is given back.
+static void echo_in_place(struct net_udp *u, struct net_udp_pkt *rx, unsigned n,
+                          size_t (*reply)(const void *data, size_t len, char *buf, size_t max))
+{
+    static char text[NET_UDP_MAX_PAYLOAD]; // (threads of pairs never switch inside a batch)
+    unsigned sent = 0;
+    for (unsigned i = 0; i < n; i++) {
+        size_t len = reply(rx[i].data, rx[i].len, text, sizeof(text));
+        if (len) {
+            memcpy(rx[i].data, text, len);
+            rx[i].len = (uint16_t)len;
+        } else {
+            echoes++;
+        }
+    }
+    err_ignore(net_udp_reply(u, rx, n, &sent),
+               "a datagram not sent is dropped, as UDP allows; sent says how many went");
+    err_ignore(net_udp_done(u, rx + sent, n - sent),
+               "giving buffers back cannot fail for buffers we hold");
+}
+
+// One batch, as the options say.
+static void echo_any(struct net_udp *u, struct net_udp_pkt *rx, unsigned n,
+                     size_t (*reply)(const void *data, size_t len, char *buf, size_t max))
+{
+    if (copy_echo)
+        echo_batch(u, rx, n, reply);
+    else
+        echo_in_place(u, rx, n, reply);
+}
+
 static struct net_stack *stack0; // the one stack (queue pair 0's)
 
 static size_t reply_one(const void *data, size_t len, char *buf, size_t max)
@@ -152,8 +191,9 @@ static size_t reply_one(const void *data, size_t len, char *buf, size_t max)
 }
 
 // LAB 8 BEGIN echo_native
-// Arrakis/N: datagrams arrive in receive buffers and are copied once,
-// into transmit buffers, as the replies; a batch goes with one doorbell.
+// Arrakis/N: datagrams arrive in receive buffers and go back from them
+// (or, with --copy, are copied once into transmit buffers), a batch with
+// one doorbell.
 static int echo_native(struct net_stack *s, uint16_t port, const char *where)
 {
     struct net_udp *u;
@@ -175,7 +215,7 @@ static int echo_native(struct net_stack *s, uint16_t port, const char *where)
             err_ignore(net_wait(s, 0),
                        "a wait that fails or times out returns to the loop, which polls");
         os_probe_pop();
-        echo_batch(u, rx, n, reply_one);
+        echo_any(u, rx, n, reply_one);
     }
 }
 // LAB 8 STUB
@@ -314,21 +354,23 @@ static int echo_posix(struct net_stack *s, uint16_t port, const char *where)
 // The options and the port; false for anything else (or a second port).
 static bool parse_args(int argc, char **argv, bool *native, unsigned *queues, uint16_t *port)
 {
-    static const char *const options[] = {"--native", "--posix", "--vnic", "--netd"};
+    static const char *const options[] = {"--native", "--posix", "--vnic", "--netd", "--copy"};
     bool have_port = false;
     for (int i = 1; i < argc; i++) {
         bool option = false;
         for (size_t k = 0; k < sizeof(options) / sizeof(options[0]); k++)
             option |= strcmp(argv[i], options[k]) == 0;
         if (strcmp(argv[i], "--queues") == 0 && i + 1 < argc &&
-            (!strcmp(argv[i + 1], "1") || !strcmp(argv[i + 1], "2")))
+            (!strcmp(argv[i + 1], "1") || !strcmp(argv[i + 1], "2"))) {
             *queues = (unsigned)(argv[++i][0] - '0');
-        else if (option)
+        } else if (option) {
             *native = *native || strcmp(argv[i], "--native") == 0;
-        else if (have_port || !net_port_arg(argv[i], port))
+            copy_echo = copy_echo || strcmp(argv[i], "--copy") == 0;
+        } else if (have_port || !net_port_arg(argv[i], port)) {
             return false;
-        else
+        } else {
             have_port = true;
+        }
     }
     return true;
 }
@@ -341,8 +383,8 @@ int main(int argc, char **argv)
     const char *mode = net_mode_arg(argc, argv);
     if (!parse_args(argc, argv, &native, &queues, &port) ||
         (queues == 2 && (!native || strcmp(mode, "vnic") != 0))) {
-        printf("usage: udpecho [--native | --posix] [--vnic | --netd] [--queues 1|2 (native, "
-               "vnic)] [port (1-65535)]\n");
+        printf("usage: udpecho [--native [--copy] | --posix] [--vnic | --netd] [--queues 1|2 "
+               "(native, vnic)] [port (1-65535)]\n");
         return 2;
     }
     struct net_stack *s;

@@ -9,7 +9,9 @@
  * buffers back. To send, the application takes transmit buffers
  * (net_udp_alloc), writes payloads where they point, and sends the whole
  * array with net_udp_send: the library writes the Ethernet, IPv4 and UDP
- * headers in front of each payload and rings one doorbell. Everything
+ * headers in front of each payload and rings one doorbell. To answer a
+ * datagram, net_udp_reply sends it back from the buffer it came in, with
+ * whatever payload the application left there: no copy either way. Everything
  * else on the queue (ARP, ICMP, other ports, TCP) goes to lwIP as usual,
  * so the stack still answers ARP and ping; lwIP also holds the port, so
  * sockets cannot bind it.
@@ -110,5 +112,24 @@ MUST_CHECK errval_t net_udp_alloc(struct net_udp *u, struct net_udp_pkt *pkts, u
 // gather more frames now).
 MUST_CHECK errval_t net_udp_send(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n,
                                  unsigned *sent);
+
+// Answer pkts[0..n) (received, still held: from net_udp_recv) each in
+// the buffer it arrived in, with no copy: to its frame's sender (the
+// source MAC, address and port of the received frame; ip, port and mac
+// in pkts are not read), from this endpoint's port, with the len bytes
+// of payload the application left at data (len may differ from the
+// request's, up to NET_UDP_MAX_PAYLOAD). The library rewrites the
+// headers in place (checksums by the device where the queue offers it)
+// and rings one doorbell. A replied packet is the queue's: it returns to
+// the receive ring once the device has sent it (on a queue that cannot
+// send a receive buffer, NETQ_TX_RX_BUF, the reply is copied into a
+// transmit buffer and the receive buffer given back at once). *sent
+// says how many, in order. Errors (pkts[*sent] and the rest are still
+// the application's, to reply to or give back with net_udp_done):
+// SYS_ERR_INVALID_ARGS (pkts[*sent] is not a received packet the
+// application holds, or its data was moved), NET_ERR_MSG_SIZE,
+// SYS_ERR_WOULD_BLOCK (the stack cannot gather more frames now).
+MUST_CHECK errval_t net_udp_reply(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n,
+                                  unsigned *sent);
 
 void net_udp_stats(struct net_udp *u, struct net_udp_stats *out);

@@ -36,6 +36,13 @@
 #define NETQ_RX_CSUM_GOOD    (1u << 0)
 #define NETQ_TX_CSUM_IP4_UDP (1u << 1)
 
+// In netq.offloads only: tx also takes a received buffer (as rx handed it
+// out, its frame rewritten in place: a reply in the buffer the request
+// came in), instead of rx_done. The queue owns it from then on and puts
+// it back on its receive ring once the device has sent it (reaped), as
+// rx_done would have; the caller must not give it back too.
+#define NETQ_TX_RX_BUF (1u << 2)
+
 // One frame in a queue buffer.
 struct netq_pkt {
     void *data;     // the frame (Ethernet header first)
@@ -63,9 +70,9 @@ struct netq_ops {
     void (*rx_done)(struct netq *q, const struct netq_pkt *pkts, unsigned n);
     // A free transmit buffer (data, NETQ_BUF_BYTES), or SYS_ERR_WOULD_BLOCK.
     errval_t (*tx_buf)(struct netq *q, struct netq_pkt *out);
-    // Send pkts[0..n) (each from tx_buf, len set) with one doorbell; the
-    // queue owns them now. *sent: how many were queued (the rest are
-    // still the caller's: SYS_ERR_WOULD_BLOCK when the ring is full).
+    // Send pkts[0..n) (each from tx_buf, len set; or from rx, where
+    // offloads has NETQ_TX_RX_BUF) with one doorbell; the queue owns them now. *sent: how many were
+    // queued (the rest are still the caller's: SYS_ERR_WOULD_BLOCK when the ring is full).
     errval_t (*tx)(struct netq *q, const struct netq_pkt *pkts, unsigned n, unsigned *sent);
     // Block until a frame may have arrived or timeout_us passed (0: no
     // limit): by interrupt where the queue has one, else by polling.
