@@ -469,24 +469,6 @@ static MUST_CHECK errval_t send_one(struct net_udp *u, struct net_udp_pkt *p)
     return SYS_ERR_OK;
 }
 
-errval_t net_udp_send(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n, unsigned *sent)
-{
-    if (u == NULL || sent == NULL || (pkts == NULL && n > 0))
-        return SYS_ERR_INVALID_ARGS;
-    errval_t err = SYS_ERR_OK;
-    unsigned i = 0;
-    os_probe_push(OS_PROBE_STACK_OUT);
-    for (; i < n; i++) {
-        err = send_one(u, &pkts[i]);
-        if (err_is_fail(err))
-            break;
-    }
-    *sent = i;
-    net_flush(u->s);
-    os_probe_pop();
-    return err;
-}
-
 // Turn received frame p into its reply in place: back to the frame's
 // sender (its MAC, address and port), from ours, p->len bytes of payload.
 static void reply_headers(struct net_udp *u, struct net_udp_pkt *p)
@@ -549,7 +531,12 @@ static MUST_CHECK errval_t reply_one(struct net_udp *u, struct net_udp_pkt *p)
     return SYS_ERR_OK;
 }
 
-errval_t net_udp_reply(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n, unsigned *sent)
+// pkts[0..n) through one (send_one, reply_one) until one fails, then the
+// batch out with one doorbell (and, for replies, the receive buffers the
+// copy fallback gave back).
+static MUST_CHECK errval_t each(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n,
+                                unsigned *sent,
+                                errval_t (*one)(struct net_udp *, struct net_udp_pkt *))
 {
     if (u == NULL || sent == NULL || (pkts == NULL && n > 0))
         return SYS_ERR_INVALID_ARGS;
@@ -557,15 +544,26 @@ errval_t net_udp_reply(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n, 
     unsigned i = 0;
     os_probe_push(OS_PROBE_STACK_OUT);
     for (; i < n; i++) {
-        err = reply_one(u, &pkts[i]);
+        err = one(u, &pkts[i]);
         if (err_is_fail(err))
             break;
     }
     *sent = i;
     net_flush(u->s);
-    net_rx_return_flush(u->s);
+    if (one == reply_one)
+        net_rx_return_flush(u->s);
     os_probe_pop();
     return err;
+}
+
+errval_t net_udp_send(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n, unsigned *sent)
+{
+    return each(u, pkts, n, sent, send_one);
+}
+
+errval_t net_udp_reply(struct net_udp *u, struct net_udp_pkt *pkts, unsigned n, unsigned *sent)
+{
+    return each(u, pkts, n, sent, reply_one);
 }
 
 void net_udp_stats(struct net_udp *u, struct net_udp_stats *out) { *out = u->st; }
