@@ -44,26 +44,41 @@ static unsigned native_echo_step(struct net_udp *u)
     return n;
 }
 
-START_TEST(test_native_echo_every_size)
+// B's native endpoint on port 7 (64 slots) over a queue offering
+// offloads, and a socket on A to reach it from (*client).
+static struct net_udp *port7(uint32_t offloads, int *client)
 {
+    fx.w->end[1].q.offloads = offloads;
     struct net_udp *u;
     ck_assert(err_is_ok(net_udp_open(fx.b, htons(7), 64, &u)));
-    int client = fx_socket(SOCK_DGRAM, 0, 0);
+    *client = fx_socket(SOCK_DGRAM, 0, 0);
+    return u;
+}
+
+// A datagram of len bytes from client to B's port 7, echoed by one step
+// of u: it comes back whole, from B's port 7.
+static void echo_one(struct net_udp *u, int client, size_t len)
+{
     struct sockaddr_in to = fx_addr(FX_IP_B, 7), from;
     static uint8_t out[1472], in[1600];
-    for (size_t len = 1; len <= NET_UDP_MAX_PAYLOAD; len++) {
-        fx_fill(out, len, (uint32_t)len);
-        ck_assert_int_eq(net_sock_sendto(client, out, len, 0, (struct sockaddr *)&to, sizeof(to)),
-                         (ssize_t)len);
-        ck_assert_uint_eq(native_echo_step(u), 1);
-        socklen_t flen = sizeof(from);
-        ck_assert_int_eq(
-            net_sock_recvfrom(client, in, sizeof(in), 0, (struct sockaddr *)&from, &flen),
-            (ssize_t)len);
-        ck_assert_mem_eq(in, out, len);
-        ck_assert_uint_eq(ntohl(from.sin_addr.s_addr), FX_IP_B);
-        ck_assert_uint_eq(ntohs(from.sin_port), 7);
-    }
+    fx_fill(out, len, (uint32_t)len);
+    ck_assert_int_eq(net_sock_sendto(client, out, len, 0, (struct sockaddr *)&to, sizeof(to)),
+                     (ssize_t)len);
+    ck_assert_uint_eq(native_echo_step(u), 1);
+    socklen_t flen = sizeof(from);
+    ck_assert_int_eq(net_sock_recvfrom(client, in, sizeof(in), 0, (struct sockaddr *)&from, &flen),
+                     (ssize_t)len);
+    ck_assert_mem_eq(in, out, len);
+    ck_assert_uint_eq(ntohl(from.sin_addr.s_addr), FX_IP_B);
+    ck_assert_uint_eq(ntohs(from.sin_port), 7);
+}
+
+START_TEST(test_native_echo_every_size)
+{
+    int client;
+    struct net_udp *u = port7(0, &client);
+    for (size_t len = 1; len <= NET_UDP_MAX_PAYLOAD; len++)
+        echo_one(u, client, len);
     struct net_udp_stats st;
     net_udp_stats(u, &st);
     ck_assert_uint_eq(st.rx, NET_UDP_MAX_PAYLOAD);
@@ -330,25 +345,12 @@ END_TEST
 START_TEST(test_native_tx_csum_offload)
 {
     struct simq_end *eb = &fx.w->end[1];
-    eb->q.offloads = NETQ_TX_CSUM_IP4_UDP;
-    struct net_udp *u;
-    ck_assert(err_is_ok(net_udp_open(fx.b, htons(7), 64, &u)));
-    int client = fx_socket(SOCK_DGRAM, 0, 0);
-    struct sockaddr_in to = fx_addr(FX_IP_B, 7), from;
-    static uint8_t out[1472], in[1600];
+    int client;
+    struct net_udp *u = port7(NETQ_TX_CSUM_IP4_UDP, &client);
     uint32_t chk = lwip_stats.udp.chkerr, ipchk = lwip_stats.ip.chkerr;
     unsigned sizes = 0;
-    for (size_t len = 1; len <= NET_UDP_MAX_PAYLOAD; len += 37, sizes++) {
-        fx_fill(out, len, (uint32_t)len);
-        ck_assert_int_eq(net_sock_sendto(client, out, len, 0, (struct sockaddr *)&to, sizeof(to)),
-                         (ssize_t)len);
-        ck_assert_uint_eq(native_echo_step(u), 1);
-        socklen_t flen = sizeof(from);
-        ck_assert_int_eq(
-            net_sock_recvfrom(client, in, sizeof(in), 0, (struct sockaddr *)&from, &flen),
-            (ssize_t)len);
-        ck_assert_mem_eq(in, out, len);
-    }
+    for (size_t len = 1; len <= NET_UDP_MAX_PAYLOAD; len += 37, sizes++)
+        echo_one(u, client, len);
     ck_assert_uint_eq(eb->tx_csum_done, sizes);
     ck_assert_uint_eq(lwip_stats.udp.chkerr, chk);
     ck_assert_uint_eq(lwip_stats.ip.chkerr, ipchk);
@@ -540,10 +542,8 @@ static uint16_t reply_len(size_t len, unsigned k)
 static void reply_sizes(uint32_t offloads)
 {
     struct simq_end *eb = &fx.w->end[1];
-    eb->q.offloads = offloads;
-    struct net_udp *u;
-    ck_assert(err_is_ok(net_udp_open(fx.b, htons(7), 64, &u)));
-    int client = fx_socket(SOCK_DGRAM, 0, 0);
+    int client;
+    struct net_udp *u = port7(offloads, &client);
     struct sockaddr_in to = fx_addr(FX_IP_B, 7), from;
     static uint8_t out[1472], in[1600], want[1472];
     uint32_t chk = lwip_stats.udp.chkerr, ipchk = lwip_stats.ip.chkerr;
@@ -602,10 +602,8 @@ END_TEST
 START_TEST(test_native_reply_errors)
 {
     struct simq_end *eb = &fx.w->end[1];
-    eb->q.offloads = NETQ_TX_RX_BUF;
-    struct net_udp *u;
-    ck_assert(err_is_ok(net_udp_open(fx.b, htons(7), 64, &u)));
-    int client = fx_socket(SOCK_DGRAM, 0, 0);
+    int client;
+    struct net_udp *u = port7(NETQ_TX_RX_BUF, &client);
     struct sockaddr_in to = fx_addr(FX_IP_B, 7);
     uint8_t buf[64] = {1, 2, 3};
     for (int i = 0; i < 4; i++)
