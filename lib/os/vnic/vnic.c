@@ -37,9 +37,9 @@
 #define WAIT_US    2000000             // mailbox answers: netctl runs them at once
 #define IRQ_BADGE  (1ull << 0)
 // Receive buffers sent as replies (NETQ_TX_RX_BUF) come back to the
-// receive ring when reaped: q_rx reaps once this many are out, so a
-// stream of replies keeps the ring nearly full at one reap (and one
-// receive tail write) per this many replies.
+// receive ring when reaped: q_rx reaps once this many are out (after a
+// poll that brought frames), so a stream of replies keeps the ring nearly
+// full at one reap (and one receive tail write) per this many replies.
 #define RX_REAP_AT 16
 
 struct vnic {
@@ -114,8 +114,6 @@ static unsigned q_rx(struct netq *q, struct netq_pkt *out, unsigned max)
     unsigned n = 0, kept = 0;
     max = max < 64 ? max : 64;
     os_probe_push(OS_PROBE_DRV_RX);
-    if (v->rx_on_tx >= RX_REAP_AT)
-        reap(v);
     if (err_is_fail(igb_vf_rx(&v->vf, got, max, &n))) {
         os_probe_pop_as(OS_PROBE_WAIT);
         return 0;
@@ -139,6 +137,10 @@ static unsigned q_rx(struct netq *q, struct netq_pkt *out, unsigned max)
         v->last_traffic = sys_rdtsc();
     else
         v->st.polls_empty++;
+    // After a poll that brought frames, never in an empty one: the probes
+    // count an empty poll as waiting, and the reap is the path's work.
+    if (n && v->rx_on_tx >= RX_REAP_AT)
+        reap(v);
     os_probe_pop_as(n ? OS_PROBE_DRV_RX : OS_PROBE_WAIT); // an empty poll is waiting
     return n;
 }
