@@ -52,6 +52,13 @@ void server_close(struct server *s, struct server_chan *c)
         close_chan(s, c);
 }
 
+bool server_buf_alive(const struct server_chan *c)
+{
+    struct cap_info info;
+    return c->used && c->buf && err_is_ok(cap_identify(c->buf_frame, &info)) &&
+           info.type != ObjType_Null; // (an empty slot: the frame was deleted)
+}
+
 void server_forget(struct server *s, uint64_t pid)
 {
     for (unsigned i = 0; i < s->nchans; i++) {

@@ -119,7 +119,9 @@ static void answer_waiting(void)
         struct server_chan *ch = c->waiting;
         c->waiting = NULL;
         nwaiting--;
-        if (ch->pid != c->waiting_pid || !ch->buf)
+        // The client may have ended, and its page gone with its memory,
+        // before netd heard of it: then nothing is written or answered.
+        if (ch->pid != c->waiting_pid || !server_buf_alive(ch))
             continue;
         // (sent with the loop's next receive: the client runs at once)
         server_answer(&srv, ch,

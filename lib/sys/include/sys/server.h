@@ -137,6 +137,15 @@ MUST_CHECK errval_t server_reply(struct server_chan *c, const struct server_resp
 // Close one channel now (the server's chan_closing hook first).
 void server_close(struct server *s, struct server_chan *c);
 
+// Whether c's shared page is still there to write: its frame cap still
+// exists here. A client that ends has its memory taken back, and with it
+// the server's copy of the page's frame and the mapping, possibly before
+// the server hears that it ended; a server that writes into the page of
+// a client not in a request (a deferred answer) asks this first. (It
+// narrows the window to the few instructions between the look and the
+// write; it does not close it.)
+bool server_buf_alive(const struct server_chan *c);
+
 // Close every channel of client pid (it ended): its slot is free for a new
 // client; deferred replies to it are dropped.
 void server_forget(struct server *s, uint64_t pid);
