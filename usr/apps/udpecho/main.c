@@ -170,9 +170,11 @@ static void echo_in_place(struct net_udp *u, struct net_udp_pkt *rx, unsigned n,
                "giving buffers back cannot fail for buffers we hold");
 }
 
-// One batch, as the options say.
-static void echo_any(struct net_udp *u, struct net_udp_pkt *rx, unsigned n,
-                     size_t (*reply)(const void *data, size_t len, char *buf, size_t max))
+// One batch, as the options say. (Marked unused: lab 8's echo_native,
+// written by a student as its page says, calls echo_batch instead.)
+__attribute__((unused)) static void echo_any(struct net_udp *u, struct net_udp_pkt *rx, unsigned n,
+                                             size_t (*reply)(const void *data, size_t len,
+                                                             char *buf, size_t max))
 {
     if (copy_echo)
         echo_batch(u, rx, n, reply);
