@@ -218,6 +218,18 @@ errval_t igb_vf_queue1(struct igb_vf *q1, const struct igb_vf *vf0)
     return SYS_ERR_OK;
 }
 
+void igb_vf_queue1_apart(struct igb_vf *q1, const struct mmio *regs, const uint8_t mac[6],
+                         uint64_t (*clock_us)(void *arg), void *arg)
+{
+    memset(q1, 0, sizeof(*q1));
+    q1->regs = *regs;
+    q1->clock_us = clock_us;
+    q1->arg = arg;
+    memcpy(q1->mac, mac, 6);
+    q1->reset_done = true;
+    q1->qoff = IGB_VF_QUEUE_STRIDE;
+}
+
 errval_t igb_vf_set_rss(struct igb_vf *vf, bool on, uint64_t timeout_us)
 {
     if (vf->qoff)

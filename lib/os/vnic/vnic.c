@@ -63,7 +63,15 @@ struct vnic {
     struct netq_stats st;
     struct netctl_filter filters[NETCTL_MAX_FILTERS]; // netctl's list for this VNIC
     unsigned nfilters;
-    uint64_t filtered; // IPv4 frames no filter admitted
+    uint64_t filtered;   // IPv4 frames no filter admitted
+    void *regs_va;       // (vnic_queue1_take's mapping of the registers)
+    uint64_t regs_bytes; // the register BAR's size
+    bool pair1;          // pair 1 is open here (vnic_open_queue1) or given away
+    // Pair 1's memory, given to another process (vnic_queue1_give):
+    // freed with the VNIC.
+    struct vnic_given {
+        struct dma_buf ring_mem, bufs;
+    } given_mem;
 };
 
 _Static_assert(NETQ_TX_CSUM_IP4_UDP == IGB_TX_CSUM_IP4_UDP, "q_tx passes the flag as it is");
@@ -416,6 +424,7 @@ static MUST_CHECK errval_t bring_up(struct vnic *v)
     errval_t err = map_dev(v->info.rid, 0, &v->regs_cap, &regs, &bytes);
     if (err_is_fail(err))
         return err;
+    v->regs_bytes = bytes;
     struct mmio mmio = mmio_direct(regs);
     err = FAILPOINT(igb_vf_init(&v->vf, &mmio, sys_clock_us_hook, NULL, NULL));
     if (err_is_ok(err))
@@ -463,25 +472,22 @@ static void vnic_free(struct vnic *v)
     obj_free(v->irq_ep, v->irq_ep_ram);
     unmap_dev(&v->msix_cap);
     unmap_dev(&v->cfg_cap);
+    dma_free(&v->given_mem.bufs);
+    dma_free(&v->given_mem.ring_mem);
     dma_free(&v->bufs);
     dma_free(&v->ring_mem);
     dma_space_fini(&v->space); // (the VF left the domain with the VNIC)
     free(v);
 }
 
-// Pair 1's rings and buffers: as pair 0's, in pair 0's domain.
-static MUST_CHECK errval_t bring_up_queue1(struct vnic *v, struct vnic *v0)
+// Pair 1's rings (in v->ring_mem) set up and its receive buffers (in
+// v->bufs) posted, v->vf being a pair 1 handle.
+static MUST_CHECK errval_t rings_and_buffers(struct vnic *v)
 {
-    errval_t err = dma_alloc(&v0->space, 2 * OBJSIZE_PAGE, DMA_WRITE, &v->ring_mem);
-    if (err_is_ok(err))
-        err = dma_alloc(&v0->space, (uint64_t)NBUFS * NETQ_BUF_BYTES, DMA_WRITE, &v->bufs);
-    if (err_is_ok(err))
-        err = igb_vf_queue1(&v->vf, &v0->vf);
     struct igb_dma rx = {v->ring_mem.va, v->ring_mem.iova, OBJSIZE_PAGE};
     struct igb_dma tx = {(char *)v->ring_mem.va + OBJSIZE_PAGE, v->ring_mem.iova + OBJSIZE_PAGE,
                          OBJSIZE_PAGE};
-    if (err_is_ok(err))
-        err = igb_vf_rings(&v->vf, rx, RX_DESC, NETQ_BUF_BYTES, tx, TX_DESC);
+    errval_t err = igb_vf_rings(&v->vf, rx, RX_DESC, NETQ_BUF_BYTES, tx, TX_DESC);
     struct igb_pkt bufs[RX_DESC];
     unsigned posted = 0;
     for (unsigned i = 0; i < RX_DESC; i++)
@@ -493,9 +499,25 @@ static MUST_CHECK errval_t bring_up_queue1(struct vnic *v, struct vnic *v0)
     return err;
 }
 
+// Pair 1's rings and buffers: as pair 0's, in pair 0's domain.
+static MUST_CHECK errval_t bring_up_queue1(struct vnic *v, struct vnic *v0)
+{
+    errval_t err = dma_alloc(&v0->space, 2 * OBJSIZE_PAGE, DMA_WRITE, &v->ring_mem);
+    if (err_is_ok(err))
+        err = dma_alloc(&v0->space, (uint64_t)NBUFS * NETQ_BUF_BYTES, DMA_WRITE, &v->bufs);
+    if (err_is_ok(err))
+        err = igb_vf_queue1(&v->vf, &v0->vf);
+    if (err_is_ok(err))
+        err = rings_and_buffers(v);
+    return err;
+}
+
 MUST_CHECK errval_t vnic_open_queue1(struct netq *q0, struct netq **out)
 {
-    struct vnic *v0 = vn(q0), *v = calloc(1, sizeof(*v));
+    struct vnic *v0 = vn(q0);
+    if (v0->pair1)
+        return SYS_ERR_EXISTS;
+    struct vnic *v = calloc(1, sizeof(*v));
     if (!v)
         return SYS_ERR_NO_MEMORY;
     errval_t err = bring_up_queue1(v, v0);
@@ -505,12 +527,116 @@ MUST_CHECK errval_t vnic_open_queue1(struct netq *q0, struct netq **out)
         free(v);
         return err;
     }
+    v0->pair1 = true;
     v->info = v0->info;
     v->q = v0->q;
     v->q.ops = &ops1;
     v->q.impl = v;
     *out = &v->q;
     return SYS_ERR_OK;
+}
+
+_Static_assert(VNIC_QUEUE1_RING_BYTES == 2 * OBJSIZE_PAGE, "bring_up_queue1's rings");
+_Static_assert(VNIC_QUEUE1_BUFS_BYTES == (uint64_t)NBUFS * NETQ_BUF_BYTES, "one per descriptor");
+
+MUST_CHECK errval_t vnic_queue1_give(struct netq *q0, struct vnic_queue1 *desc, capref_t *ring,
+                                     capref_t *bufs, capref_t *regs)
+{
+    struct vnic *v0 = vn(q0);
+    if (v0->vf.qoff)
+        return SYS_ERR_INVALID_ARGS; // q0 is itself a pair 1
+    if (v0->pair1)
+        return SYS_ERR_EXISTS;
+    struct vnic_given *g = &v0->given_mem;
+    errval_t err = dma_alloc(&v0->space, VNIC_QUEUE1_RING_BYTES, DMA_WRITE, &g->ring_mem);
+    if (err_is_ok(err))
+        err = dma_alloc(&v0->space, VNIC_QUEUE1_BUFS_BYTES, DMA_WRITE, &g->bufs);
+    if (err_is_fail(err)) {
+        dma_free(&g->bufs);
+        dma_free(&g->ring_mem);
+        return err;
+    }
+    v0->pair1 = true;
+    *desc = (struct vnic_queue1){.ring_iova = g->ring_mem.iova,
+                                 .bufs_iova = g->bufs.iova,
+                                 .regs_bytes = v0->regs_bytes,
+                                 .ip = q0->ip,
+                                 .netmask = q0->netmask,
+                                 .gateway = q0->gateway,
+                                 .offloads = q0->offloads};
+    memcpy(desc->mac, q0->mac, 6);
+    *ring = g->ring_mem.frame;
+    *bufs = g->bufs.frame;
+    *regs = v0->regs_cap;
+    return SYS_ERR_OK;
+}
+
+static void taken_free(struct vnic *v)
+{
+    if (v->ring_mem.va)
+        err_ignore(vspace_unmap(v->ring_mem.frame), "mapped by vnic_queue1_take");
+    if (v->bufs.va)
+        err_ignore(vspace_unmap(v->bufs.frame), "mapped by vnic_queue1_take");
+    if (v->regs_cap)
+        err_ignore(vspace_unmap(v->regs_cap), "mapped by vnic_queue1_take");
+    free(v);
+}
+
+static void q1_taken_close(struct netq *q) { taken_free(vn(q)); }
+
+static const struct netq_ops ops1_taken = {q_rx,   q_rx_done, q_tx_buf,      q_tx,
+                                           q_wait, q_stats,   q1_taken_close};
+
+MUST_CHECK errval_t vnic_queue1_take(const struct vnic_queue1 *desc, capref_t ring, capref_t bufs,
+                                     capref_t regs, struct netq **out)
+{
+    struct vnic *v = calloc(1, sizeof(*v));
+    if (!v)
+        return SYS_ERR_NO_MEMORY;
+    void *ring_va = NULL, *bufs_va = NULL, *regs_va = NULL;
+    errval_t err = vspace_map(ring, VNIC_QUEUE1_RING_BYTES, MAP_WRITE, &ring_va);
+    if (err_is_ok(err)) {
+        v->ring_mem = (struct dma_buf){.va = ring_va, .iova = desc->ring_iova, .frame = ring};
+        err = vspace_map(bufs, VNIC_QUEUE1_BUFS_BYTES, MAP_WRITE, &bufs_va);
+    }
+    if (err_is_ok(err)) {
+        v->bufs = (struct dma_buf){.va = bufs_va, .iova = desc->bufs_iova, .frame = bufs};
+        err = vspace_map(regs, desc->regs_bytes, MAP_WRITE, &regs_va);
+    }
+    if (err_is_ok(err)) {
+        v->regs_cap = regs;
+        v->regs_va = regs_va;
+        v->regs_bytes = desc->regs_bytes;
+        struct mmio mmio = mmio_direct(regs_va);
+        igb_vf_queue1_apart(&v->vf, &mmio, desc->mac, sys_clock_us_hook, NULL);
+        err = rings_and_buffers(v);
+    }
+    if (err_is_fail(err)) {
+        taken_free(v);
+        return err;
+    }
+    v->info.ip = desc->ip;
+    memcpy(v->info.mac, desc->mac, 6);
+    v->q = (struct netq){.ops = &ops1_taken,
+                         .ip = desc->ip,
+                         .netmask = desc->netmask,
+                         .gateway = desc->gateway,
+                         .offloads = desc->offloads,
+                         .impl = v};
+    memcpy(v->q.mac, desc->mac, 6);
+    *out = &v->q;
+    return SYS_ERR_OK;
+}
+
+void vnic_queue1_lent(struct netq *q1, uintptr_t range[3][2])
+{
+    struct vnic *v = vn(q1);
+    uintptr_t at[3] = {(uintptr_t)v->ring_mem.va, (uintptr_t)v->bufs.va, (uintptr_t)v->regs_va};
+    uint64_t bytes[3] = {VNIC_QUEUE1_RING_BYTES, VNIC_QUEUE1_BUFS_BYTES, v->regs_bytes};
+    for (unsigned i = 0; i < 3; i++) {
+        range[i][0] = at[i];
+        range[i][1] = at[i] + bytes[i];
+    }
 }
 
 MUST_CHECK errval_t vnic_rss(struct netq *q0, bool on)

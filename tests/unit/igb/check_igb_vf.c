@@ -761,6 +761,41 @@ START_TEST(test_queue1_is_the_pf_queue_plus_8)
 }
 END_TEST
 
+// Pair 1 driven by another process (its own mapping of the registers):
+// the same handle igb_vf_queue1 makes, made without touching a register
+// (the mailbox's bits are read-to-clear, and pair 0's), and it drives the
+// PF's queue 8.
+static unsigned apart_reads;
+static uint32_t apart_read32(void *arg, uint32_t off)
+{
+    apart_reads++;
+    const struct mmio *regs = arg;
+    return mmio_read32(regs, off);
+}
+
+START_TEST(test_queue1_apart_is_queue1)
+{
+    struct igb_vf q1, apart;
+    vf_up(&vf0, 0, BUF);
+    ck_assert_uint_eq(igb_vf_queue1(&q1, &vf0), SYS_ERR_OK);
+    struct mmio counted = vf0.regs;
+    counted.read32 = apart_read32;
+    counted.arg = &vf0.regs;
+    apart_reads = 0;
+    igb_vf_queue1_apart(&apart, &counted, vf0.mac, vf0.clock_us, vf0.arg);
+    ck_assert_uint_eq(apart_reads, 0);
+    ck_assert_mem_eq(&apart.mac, &q1.mac, 6);
+    ck_assert(apart.reset_done && apart.qoff == q1.qoff && apart.clock_us == q1.clock_us);
+    apart.regs = vf0.regs; // (the rest as igb_vf_queue1's, through the same registers)
+    ck_assert_mem_eq(&apart, &q1, sizeof(q1));
+    ck_assert_uint_eq(igb_vf_rings(&apart, dma(2, 1), RING, BUF, dma(3, 1), RING), SYS_ERR_OK);
+    ck_assert_uint_eq(igbm_reg(&m, IGB_RDBAL(8)), (uint32_t)dma(2, 1).iova);
+    send_one(&apart, 1, 0, peer, mac0, 60, 3);
+    ck_assert_uint_eq(m.nwire, 1);
+    ck_assert_uint_eq(m.tdt_writes[8], 3);
+}
+END_TEST
+
 START_TEST(test_rss_refused_while_another_vf_runs)
 {
     vf_up(&vf0, 0, BUF);
@@ -879,6 +914,7 @@ static Suite *igb_vf_suite(void)
     tcase_add_test(tc, test_irq_polling_switch);
     tcase_add_test(tc, test_irq_tx_vector);
     tcase_add_test(tc, test_queue1_is_the_pf_queue_plus_8);
+    tcase_add_test(tc, test_queue1_apart_is_queue1);
     tcase_add_test(tc, test_rss_refused_while_another_vf_runs);
     tcase_add_test(tc, test_rss_spreads_flows_over_both_pairs);
     tcase_add_test(tc, test_rss_ends_when_another_vf_starts_or_vf0_resets);

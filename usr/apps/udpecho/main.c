@@ -2,7 +2,7 @@
  * usr/apps/udpecho/main.c: a UDP echo server, through the native
  * zero-copy API or POSIX sockets.
  *
- *   udpecho [--native [--copy] | --posix] [--vnic | --netd] [--queues 1|2] [port]
+ *   udpecho [--native [--copy] | --posix] [--vnic | --netd] [--queues 1|2 [--cores 1|2]] [port]
  *
  * Port 7 unless given (1-65535; anything else gets the usage line and
  * status 2); POSIX sockets unless --native; the application's
@@ -13,7 +13,10 @@
  * lab 8's echo_batch).
  * `--native --queues 2` opens both of the VNIC's queue pairs, a stack and
  * an endpoint on each, asks for RSS (flows hashed across the pairs) and
- * echoes with one thread per pair; its stats answer counts per pair.
+ * echoes with one thread per pair; its stats answer counts per pair. With
+ * --cores 2 pair 1 is served by a second process on core 1 instead
+ * (`udpecho --pair1 NAME PORT`, started here), lent the pair's rings,
+ * buffers and the VF's registers over a UMP connection.
  *
  * A datagram that is exactly "udpecho:stats" is answered (and printed)
  * with the stack's counters instead of echoed: what was moved, and what was
@@ -24,6 +27,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <kpi/init.h>
 #include <net/native.h>
 #include <net/netd.h>
 #include <net/netif.h>
@@ -35,10 +39,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capops.h>
 #include <sys/caps.h>
+#include <sys/exception.h>
+#include <sys/initsvc.h>
 #include <sys/socket.h>
 #include <sys/sys.h>
 #include <sys/thread.h>
+#include <sys/vspace.h>
 
 #define BATCH        32
 #define STATS_ASK    "udpecho:stats"
@@ -249,39 +257,71 @@ struct pair {
 static struct pair pairs[2];
 static bool rss_on;
 
+// With --cores 2 pair 1 is another process's, on core 1 (udpecho
+// --pair1): both publish what their pair received and echoed on a page
+// they share, so either answers the stats ask for both.
+struct pair_counts {
+    volatile uint64_t rx[2], echoes[2];
+};
+static struct pair_counts *counts;    // NULL: both pairs are this process's
+static unsigned own_pair;             // which pair this process serves (with counts)
+static struct net_stack *report_from; // the stack whose report the stats answer ends with
+
+static void publish(const struct pair *p, unsigned i)
+{
+    struct netq_stats st;
+    struct netq *q = net_stack_netq(p->s);
+    q->ops->stats(q, &st);
+    counts->rx[i] = st.rx_packets;
+    counts->echoes[i] = p->echoes;
+}
+
 // The stats ask on either pair: what each pair received and echoed (its
 // queue's frames: the device's per-pool counters stop in RSS mode), then
-// pair 0's stack report.
+// this process's stack report.
 static size_t reply_pairs(const void *data, size_t len, char *buf, size_t max)
 {
     if (!is_stats_ask(data, len))
         return 0;
     int w = snprintf(buf, max, "queues=2 rss=%s", rss_on ? "on" : "off");
     size_t at = w < 0 ? 0 : (size_t)w;
+    if (counts)
+        publish(&pairs[own_pair], own_pair);
     for (unsigned i = 0; i < 2 && at < max; i++) {
-        struct netq_stats st;
-        struct netq *q = net_stack_netq(pairs[i].s);
-        q->ops->stats(q, &st);
+        struct netq_stats st = {0};
+        uint64_t echoed = pairs[i].echoes;
+        if (counts) {
+            st.rx_packets = counts->rx[i];
+            echoed = counts->echoes[i];
+        } else {
+            struct netq *q = net_stack_netq(pairs[i].s);
+            q->ops->stats(q, &st);
+        }
         w = snprintf(buf + at, max - at, " q%u.rx=%lu q%u.echoes=%lu", i,
-                     (unsigned long)st.rx_packets, i, (unsigned long)pairs[i].echoes);
+                     (unsigned long)st.rx_packets, i, (unsigned long)echoed);
+        at += w < 0 ? 0 : (size_t)w;
+    }
+    if (counts && at < max) {
+        w = snprintf(buf + at, max - at, " cores=2 (pair %u on core %u)", own_pair, sys_core());
         at += w < 0 ? 0 : (size_t)w;
     }
     if (at < max - 2) {
         memcpy(buf + at, "; ", 2);
-        at += 2 + net_stack_report(pairs[0].s, buf + at + 2, max - at - 2);
+        at += 2 + net_stack_report(report_from, buf + at + 2, max - at - 2);
     }
     printf("udpecho: %s\n", buf);
     return at < max ? at : max - 1;
 }
 
-// A pair's thread: poll its endpoint and echo. Threads are cooperative
-// and share the dispatcher (one core), so an idle pair yields to the
-// other, and both together to the rest of the system; they never sleep
-// in the kernel, which would stop the other pair too.
-static int pair_loop(void *arg)
+// A pair's loop: poll its endpoint and echo. With both pairs in this
+// process, threads are cooperative and share the dispatcher (one core),
+// so an idle pair yields to the other, and both together to the rest of
+// the system; they never sleep in the kernel, which would stop the other
+// pair too. idle (if set) is called now and then while nothing comes.
+static int pair_loop_idle(struct pair *p, bool (*idle)(void))
 {
-    struct pair *p = arg;
     struct net_udp_pkt rx[BATCH];
+    unsigned quiet = 0;
     for (;;) {
         unsigned n;
         err_ignore(net_udp_recv(p->u, rx, BATCH, &n),
@@ -290,36 +330,213 @@ static int pair_loop(void *arg)
             uint64_t before = echoes; // (no other thread runs inside the batch)
             echo_batch(p->u, rx, n, reply_pairs);
             p->echoes += echoes - before;
+            if (counts)
+                publish(p, own_pair);
         } else {
+            if (idle && ++quiet % 256 == 0) {
+                publish(p, own_pair); // (settled: the counts of a quiet pair)
+                if (!idle())
+                    return 0;
+            }
             thread_yield();
             (void)sys_yield(); // only ever "done": nothing to check
         }
     }
-    return 0;
 }
 
-static int echo_pairs(struct net_stack *s0, uint16_t port, const char *where)
+static int pair_loop(void *arg) { return pair_loop_idle(arg, NULL); }
+
+// Pair 1 on core 1: the connection to its process, its pid, our end.
+#define PAIR1_READY 1u // pair 1 -> pair 0: [READY, error]
+static struct ump_conn pair1;
+static bool pair1_up;
+
+// Pair 0's idle check: has pair 1's process ended? Then RSS goes off (all
+// flows to pair 0 again) and pair 0 serves alone.
+static bool pair0_idle(void)
+{
+    uint64_t w[UMP_WORDS];
+    errval_t err;
+    if (!pair1_up || !err_has(err = ump_recv(&pair1.chan, w), UMP_ERR_CLOSED))
+        return true;
+    pair1_up = false;
+    err = vnic_rss(net_stack_netq(pairs[0].s), false);
+    rss_on = err_is_fail(err);
+    printf("udpecho: queue pair 1's process on core 1 ended; %s%s, pair 0 serves alone\n",
+           rss_on ? "RSS still on: " : "RSS off", rss_on ? err_msg(err) : "");
+    return true;
+}
+
+// Give pair 1 to a new `udpecho --pair1` on core 1: its rings, buffers and
+// the VF's registers, and the page of counts, over a UMP connection.
+static MUST_CHECK errval_t give_pair1(struct net_stack *s0, uint16_t port)
+{
+    char name[40], cmd[80];
+    snprintf(name, sizeof(name), "udpecho.pair1.%lu", (unsigned long)sys_pid());
+    snprintf(cmd, sizeof(cmd), "udpecho --pair1 %s %u", name, port);
+    struct vnic_queue1 d;
+    capref_t ring, bufs, regs, page;
+    void *va;
+    uint64_t pid, w[UMP_WORDS];
+    errval_t err = vnic_queue1_give(net_stack_netq(s0), &d, &ring, &bufs, &regs);
+    if (err_is_ok(err))
+        err = frame_alloc(&page, OBJSIZE_PAGE);
+    if (err_is_ok(err))
+        err = vspace_map(page, OBJSIZE_PAGE, MAP_WRITE, &va);
+    if (err_is_ok(err)) {
+        counts = va;
+        err = ump_offer(name);
+    }
+    if (err_is_ok(err))
+        err = proc_spawn_on(1, cmd, &pid);
+    if (err_is_ok(err))
+        err = ump_accept(name, &pair1);
+    // (one cap at a time: init holds one for the taker until it takes it)
+    capref_t give[4] = {ring, bufs, regs, page};
+    for (unsigned i = 0; i < 4 && err_is_ok(err); i++) {
+        err = ump_cap_send(&pair1, give[i]);
+        if (err_is_ok(err))
+            err = ump_recv_wait(&pair1, w); // taken
+    }
+    if (err_is_ok(err)) {
+        uint64_t mac = 0;
+        memcpy(&mac, d.mac, 6);
+        const uint64_t desc[UMP_WORDS] = {d.ring_iova,
+                                          d.bufs_iova,
+                                          d.ip | (uint64_t)d.netmask << 32,
+                                          d.gateway,
+                                          mac | (uint64_t)d.offloads << 48,
+                                          d.regs_bytes};
+        err = ump_send_wait(&pair1, desc);
+    }
+    if (err_is_ok(err))
+        err = ump_recv_wait(&pair1, w);
+    if (err_is_ok(err) && w[0] != PAIR1_READY)
+        err = SYS_ERR_INVALID_ARGS;
+    if (err_is_ok(err))
+        err = (errval_t)w[1];
+    pair1_up = err_is_ok(err);
+    return err;
+}
+
+static int echo_pairs(struct net_stack *s0, uint16_t port, const char *where, unsigned cores)
 {
     struct netq *q1;
-    pairs[0].s = s0;
-    errval_t err = vnic_open_queue1(net_stack_netq(s0), &q1);
-    if (err_is_ok(err))
+    pairs[0].s = report_from = s0;
+    errval_t err = cores == 2 ? give_pair1(s0, port) : vnic_open_queue1(net_stack_netq(s0), &q1);
+    if (err_is_ok(err) && cores == 1)
         err = net_stack_open(q1, NULL, &pairs[1].s);
-    for (unsigned i = 0; i < 2 && err_is_ok(err); i++)
+    for (unsigned i = 0; i < 3 - cores && err_is_ok(err); i++)
         err = net_udp_open(pairs[i].s, htons(port), 256, &pairs[i].u);
     if (err_is_fail(err)) {
-        printf("udpecho: queue pair 1, port %u: %s\n", port, err_msg(err));
+        printf("udpecho: queue pair 1, port %u%s: %s\n", port, cores == 2 ? ", on core 1" : "",
+               err_msg(err));
         return 1;
     }
     err = vnic_rss(net_stack_netq(s0), true);
     rss_on = err_is_ok(err);
-    printf("udpecho: native echo on %s, 2 queue pairs, RSS %s%s\n", where,
+    printf("udpecho: native echo on %s, 2 queue pairs%s, RSS %s%s\n", where,
+           cores == 2 ? " on 2 cores" : "",
            rss_on ? "on" : "refused: ", rss_on ? "" : err_msg(err));
+    if (cores == 2)
+        return pair_loop_idle(&pairs[0], pair0_idle);
     if (!thread_create(pair_loop, &pairs[1], 0)) {
         printf("udpecho: no thread for queue pair 1\n");
         return 1;
     }
     return pair_loop(&pairs[0]);
+}
+
+/* ---- Pair 1's process (udpecho --pair1 NAME PORT, started by pair 0's) ---- */
+
+static char pair1_exc_stack[8192] __attribute__((aligned(16)));
+static uintptr_t pair0_mem[3][2]; // [start, end) of what pair 0's process lent us
+
+// Pair 0's process ended and its memory went with it (our mappings of its
+// rings, buffers and registers first, before the connection says so): a
+// fault there ends us quietly. Any other fault is a bug: say where.
+static void pair1_fault(uint64_t vector, uint64_t error, uint64_t addr)
+{
+    bool lent = false;
+    for (unsigned i = 0; i < 3; i++)
+        lent |= addr >= pair0_mem[i][0] && addr < pair0_mem[i][1];
+    const struct dispatcher_frame *f = (const struct dispatcher_frame *)DISPFRAME_VA;
+    if (vector == 14 && lent) {
+        printf("udpecho: queue pair 1: pair 0's process ended; so do we\n");
+        sys_exit(0);
+    }
+    printf("udpecho (pid %lu): exception %lu (error %#lx) at rip %#lx, address %#lx\n",
+           (unsigned long)sys_pid(), (unsigned long)vector, (unsigned long)error,
+           (unsigned long)f->exc.regs.rip, (unsigned long)addr);
+    sys_exit(139); // as lib/sys's own handler: 128 + SIGSEGV
+}
+
+// Pair 1's idle check: is pair 0's process still there?
+static bool pair1_idle(void)
+{
+    uint64_t w[UMP_WORDS];
+    if (err_has(ump_recv(&pair1.chan, w), UMP_ERR_CLOSED)) {
+        printf("udpecho: queue pair 1: pair 0's process ended; so do we\n");
+        return false;
+    }
+    return true;
+}
+
+static MUST_CHECK errval_t take_pair1(const char *name, uint16_t port)
+{
+    capref_t cap[4]; // ring, buffers, registers, the page of counts
+    uint64_t w[UMP_WORDS];
+    struct netq *q;
+    void *va;
+    errval_t err = ump_connect(name, &pair1);
+    for (unsigned i = 0; i < 4 && err_is_ok(err); i++) {
+        err = ump_cap_recv(&pair1, &cap[i]);
+        if (err_is_ok(err))
+            err = ump_send_wait(&pair1, (const uint64_t[UMP_WORDS]){i}); // taken: the next
+    }
+    if (err_is_ok(err))
+        err = ump_recv_wait(&pair1, w);
+    if (err_is_fail(err))
+        return err; // (nothing to tell pair 0: no connection, or it ended)
+    struct vnic_queue1 d = {.ring_iova = w[0],
+                            .bufs_iova = w[1],
+                            .ip = (uint32_t)w[2],
+                            .netmask = (uint32_t)(w[2] >> 32),
+                            .gateway = (uint32_t)w[3],
+                            .offloads = (uint16_t)(w[4] >> 48),
+                            .regs_bytes = w[5]};
+    memcpy(d.mac, &w[4], 6);
+    err = net_init(net_platform_sietch());
+    if (err_is_ok(err))
+        err = vspace_map(cap[3], OBJSIZE_PAGE, MAP_WRITE, &va);
+    if (err_is_ok(err)) {
+        counts = va;
+        err = vnic_queue1_take(&d, cap[0], cap[1], cap[2], &q);
+    }
+    if (err_is_ok(err))
+        err = net_stack_open(q, NULL, &pairs[1].s);
+    if (err_is_ok(err))
+        err = net_udp_open(pairs[1].s, htons(port), 256, &pairs[1].u);
+    const uint64_t ready[UMP_WORDS] = {PAIR1_READY, err};
+    errval_t sent = ump_send_wait(&pair1, ready);
+    return err_is_ok(err) ? sent : err;
+}
+
+static int pair1_main(const char *name, uint16_t port)
+{
+    own_pair = 1;
+    errval_t err = take_pair1(name, port);
+    if (err_is_fail(err)) {
+        printf("udpecho: queue pair 1 on core %u: %s\n", sys_core(), err_msg(err));
+        return 1;
+    }
+    report_from = pairs[1].s;
+    rss_on = true; // (pair 1 receives only while pair 0's process has RSS on)
+    vnic_queue1_lent(net_stack_netq(pairs[1].s), pair0_mem);
+    exception_set_handler((struct dispatcher_frame *)DISPFRAME_VA, pair1_fault,
+                          pair1_exc_stack + sizeof(pair1_exc_stack));
+    printf("udpecho: queue pair 1 on core %u (pid %lu)\n", sys_core(), (unsigned long)sys_pid());
+    return pair_loop_idle(&pairs[1], pair1_idle);
 }
 
 // Arrakis/P: the same with sockets (lwIP underneath).
@@ -354,7 +571,8 @@ static int echo_posix(struct net_stack *s, uint16_t port, const char *where)
 }
 
 // The options and the port; false for anything else (or a second port).
-static bool parse_args(int argc, char **argv, bool *native, unsigned *queues, uint16_t *port)
+static bool parse_args(int argc, char **argv, bool *native, unsigned *queues, unsigned *cores,
+                       uint16_t *port)
 {
     static const char *const options[] = {"--native", "--posix", "--vnic", "--netd", "--copy"};
     bool have_port = false;
@@ -365,6 +583,9 @@ static bool parse_args(int argc, char **argv, bool *native, unsigned *queues, ui
         if (strcmp(argv[i], "--queues") == 0 && i + 1 < argc &&
             (!strcmp(argv[i + 1], "1") || !strcmp(argv[i + 1], "2"))) {
             *queues = (unsigned)(argv[++i][0] - '0');
+        } else if (strcmp(argv[i], "--cores") == 0 && i + 1 < argc &&
+                   (!strcmp(argv[i + 1], "1") || !strcmp(argv[i + 1], "2"))) {
+            *cores = (unsigned)(argv[++i][0] - '0');
         } else if (option) {
             *native = *native || strcmp(argv[i], "--native") == 0;
             copy_echo = copy_echo || strcmp(argv[i], "--copy") == 0;
@@ -380,13 +601,15 @@ static bool parse_args(int argc, char **argv, bool *native, unsigned *queues, ui
 int main(int argc, char **argv)
 {
     bool native = false;
-    unsigned queues = 1;
+    unsigned queues = 1, cores = 1;
     uint16_t port = 7;
+    if (argc == 4 && strcmp(argv[1], "--pair1") == 0 && net_port_arg(argv[3], &port))
+        return pair1_main(argv[2], port); // (started by --cores 2, not by hand)
     const char *mode = net_mode_arg(argc, argv);
-    if (!parse_args(argc, argv, &native, &queues, &port) ||
-        (queues == 2 && (!native || strcmp(mode, "vnic") != 0))) {
+    if (!parse_args(argc, argv, &native, &queues, &cores, &port) ||
+        (queues == 2 && (!native || strcmp(mode, "vnic") != 0)) || (cores == 2 && queues != 2)) {
         printf("usage: udpecho [--native [--copy] | --posix] [--vnic | --netd] [--queues 1|2 "
-               "(native, vnic)] [port (1-65535)]\n");
+               "[--cores 1|2] (native, vnic)] [port (1-65535)]\n");
         return 2;
     }
     struct net_stack *s;
@@ -400,6 +623,6 @@ int main(int argc, char **argv)
     struct in_addr ip = {.s_addr = net_stack_netq(s)->ip};
     snprintf(where, sizeof(where), "%s:%u (%s)", inet_ntoa(ip), port, mode);
     if (queues == 2)
-        return echo_pairs(s, port, where);
+        return echo_pairs(s, port, where, cores);
     return native ? echo_native(s, port, where) : echo_posix(s, port, where);
 }

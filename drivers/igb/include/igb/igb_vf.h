@@ -175,6 +175,14 @@ void igb_vf_hw_stats(struct igb_vf *vf, struct igb_pool_stats *out);
 // Errors: IGB_ERR_NOT_RESET, SYS_ERR_INVALID_ARGS (vf0 is itself pair 1).
 MUST_CHECK errval_t igb_vf_queue1(struct igb_vf *q1, const struct igb_vf *vf0);
 
+// The same for a process other than pair 0's driver (on another core, say):
+// q1 drives pair 1 through its own mapping of the VF's registers (regs),
+// with the VF's MAC. It reads no register (the mailbox's bits are
+// read-to-clear and pair 0's); the caller vouches that pair 0's driver
+// has reset the VF and keeps it (q1 makes no mailbox calls).
+void igb_vf_queue1_apart(struct igb_vf *q1, const struct mmio *regs, const uint8_t mac[6],
+                         uint64_t (*clock_us)(void *arg), void *arg);
+
 // Ask the PF (IGB_MSG_SET_RSS) to spread the flows it receives over both
 // queue pairs by hash (on), or to send all to pair 0 (off). The key,
 // the redirection table and the mode are global registers only the PF

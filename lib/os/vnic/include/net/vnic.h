@@ -23,8 +23,45 @@ MUST_CHECK errval_t vnic_open(struct netq **out);
 // for a second stack (net_stack_open) on the same address, in rings and
 // buffers of q0's domain. It polls (no interrupt is routed to it), and
 // receives nothing until vnic_rss spreads flows to it; closing it leaves
-// the VNIC to q0. Errors: SYS_ERR_NO_MEMORY, the VF driver's.
+// the VNIC to q0. Errors: SYS_ERR_NO_MEMORY, SYS_ERR_EXISTS (pair 1 is
+// open already, or given: vnic_queue1_give), the VF driver's.
 MUST_CHECK errval_t vnic_open_queue1(struct netq *q0, struct netq **out);
+
+// Pair 1 driven by another process (on another core): q0's process
+// makes pair 1's rings and buffers in q0's domain (vnic_queue1_give) and
+// hands the three caps and the description to it (over a UMP connection,
+// say), which maps them and drives the pair (vnic_queue1_take). The
+// memory stays q0's: when q0's process ends, the other loses its
+// mappings with it. The taker has no filters of the VNIC's (everything
+// pair 1 receives is its), makes no mailbox calls (q0's process keeps
+// the VF: reset, RSS), and polls.
+struct vnic_queue1 {
+    uint64_t ring_iova, bufs_iova; // where the device reaches them
+    uint64_t regs_bytes;           // the register BAR's size
+    uint32_t ip, netmask, gateway;
+    uint8_t mac[6];
+    uint16_t offloads;
+};
+
+// Errors: SYS_ERR_NO_MEMORY, SYS_ERR_EXISTS (pair 1 is given already, or
+// open here), the DMA layer's. The caps are q0's process's own copies (a
+// ring frame of 2 pages, a buffer frame of VNIC_QUEUE1_BUFS_BYTES, the
+// VF's register BAR): it may send them, not delete them.
+#define VNIC_QUEUE1_RING_BYTES (2u << 12)
+#define VNIC_QUEUE1_BUFS_BYTES (512u * 2048u)
+MUST_CHECK errval_t vnic_queue1_give(struct netq *q0, struct vnic_queue1 *desc, capref_t *ring,
+                                     capref_t *bufs, capref_t *regs);
+
+// The other side: map ring, bufs (Frames) and regs (the register BAR's
+// DevFrame), set up pair 1's rings in them and post its receive buffers.
+// Errors: SYS_ERR_NO_MEMORY, vspace_map's, the VF driver's; on failure
+// nothing is kept (the caps stay the caller's).
+MUST_CHECK errval_t vnic_queue1_take(const struct vnic_queue1 *desc, capref_t ring, capref_t bufs,
+                                     capref_t regs, struct netq **out);
+
+// Where vnic_queue1_take mapped the three ([start, end) of the rings,
+// the buffers and the registers): a fault there means q0's process ended.
+void vnic_queue1_lent(struct netq *q1, uintptr_t range[3][2]);
 
 // Ask the PF, through the VF's mailbox, to spread received flows over
 // both queue pairs by hash (on) or to send all to q0 (off). Errors:
