@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/capops.h>
+#include <sys/exception.h>
 #include <sys/failpoint.h>
 #include <sys/initsvc.h>
 #include <sys/irq.h>
@@ -21,14 +22,20 @@ errval_t server_reply(struct server_chan *c, const struct server_resp *resp)
 {
     if (!c->used)
         return SYS_ERR_NOT_FOUND; // its client has gone (server_forget)
+    if (c->lost)
+        return RPC_ERR_PAGE_LOST;
     uint64_t w[4] = {resp->err, resp->w[0], resp->w[1], resp->w[2]};
     uint32_t flags = LMP_FLAG_NONBLOCK | (resp->cap ? LMP_FLAG_SEND_CAP : 0);
     return lmp_send(c->reply, flags, resp->cap, w);
 }
 
 // The client's reply endpoint is gone (it abandoned the channel after a
-// call timed out, and its RAM was revoked): nothing can reach it again.
-static bool reply_gone(errval_t err) { return err_no(err) == CAP_ERR_SLOT_EMPTY; }
+// call timed out, and its RAM was revoked), or its page is (server_reply
+// sent nothing): nothing is to reach it again.
+static bool reply_gone(errval_t err)
+{
+    return err_no(err) == CAP_ERR_SLOT_EMPTY || err_no(err) == RPC_ERR_PAGE_LOST;
+}
 
 // Close one channel: the server's hook first, then what the library holds.
 static void close_chan(struct server *s, struct server_chan *c)
@@ -36,11 +43,16 @@ static void close_chan(struct server *s, struct server_chan *c)
     if (s->chan_closing)
         s->chan_closing(s, c);
     if (c->buf) {
-        // (gone already if its memory was reclaimed)
+        // (gone already if its memory was reclaimed; if the channel was
+        // lost, the slot holds the scratch page's copy mapped in its place)
         err_ignore(vspace_unmap(c->buf_frame),
                    "fails only for a frame not mapped here; deleting the "
                    "frame unmaps it anyway");
         cap_destroy(c->buf_frame);
+    }
+    if (c->lost) {
+        s->lost_open--;
+        s->lost++;
     }
     cap_destroy(c->reply);
     *c = (struct server_chan){0};
@@ -50,13 +62,6 @@ void server_close(struct server *s, struct server_chan *c)
 {
     if (c->used)
         close_chan(s, c);
-}
-
-bool server_buf_alive(const struct server_chan *c)
-{
-    struct cap_info info;
-    return c->used && c->buf && err_is_ok(cap_identify(c->buf_frame, &info)) &&
-           info.type != ObjType_Null; // (an empty slot: the frame was deleted)
 }
 
 void server_forget(struct server *s, uint64_t pid)
@@ -174,7 +179,91 @@ static void do_bind(struct server *s, uint64_t pid, capref_t reply, struct serve
         close_chan(s, &s->chans[i]);
 }
 
-static void do_share(struct server_chan *c, capref_t frame, struct server_resp *resp)
+// ---- Shared pages that go away ----
+//
+// A client's page goes with its memory (it ended, or gave the page back),
+// and the server's mapping with it: the kernel deletes the server's copy
+// of the frame, which unmaps it, and leaves the slot empty. A fault in
+// the window of such a page is made harmless: a copy of the scratch page
+// goes into the channel's own frame slot and is mapped at the window,
+// where the frame was, so the access runs on and the library's
+// bookkeeping (the slot; vspace_map's record of the frame's addresses)
+// is as for any shared page: close_chan unmaps and deletes what the slot
+// holds. The handler maps into a page table that exists already, copies
+// into a slot the channel holds: it asks no one for memory.
+
+static struct server *paged; // the servers that have had a page shared (next_paged)
+static capref_t scratch_frame;
+static void *scratch; // our own mapping of it, to zero
+
+// The access at addr in c's window faulted: map the scratch page there
+// (zeroed: what an earlier lost channel left is not seen), if the frame
+// is really gone (its slot is empty; else this is another kind of fault).
+static bool lose(struct server *s, struct server_chan *c)
+{
+    if (err_is_fail(cap_copy(c->buf_frame, scratch_frame, CAP_RIGHTS_ALL)))
+        return false;
+    memset(scratch, 0, RPC_BUF_SIZE);
+    if (err_is_fail(vspace_map_at((uint64_t)c->buf, c->buf_frame, RPC_BUF_SIZE, MAP_WRITE))) {
+        err_ignore(cap_delete(c->buf_frame),
+                   "a copy made just now, in a slot of ours: its deletion cannot fail");
+        return false;
+    }
+    c->lost = true;
+    s->lost_open++;
+    return true;
+}
+
+// The library's page-fault handler (exception_add_fault_handler): a data
+// access to a page not present, in the window of a channel's page.
+static bool page_fault(uint64_t addr, uint64_t error)
+{
+    if (error & (EXC_PF_PRESENT | EXC_PF_FETCH))
+        return false;
+    for (struct server *s = paged; s; s = s->next_paged) {
+        for (unsigned i = 0; i < s->nchans; i++) {
+            struct server_chan *c = &s->chans[i];
+            if (c->used && c->buf && !c->lost && addr - (uint64_t)c->buf < RPC_BUF_SIZE)
+                return lose(s, c);
+        }
+    }
+    return false;
+}
+
+// Before s maps its first page (or as server_run starts): the scratch
+// page and the fault handler (once for the process), and s in the
+// handler's list.
+static MUST_CHECK errval_t watch_pages(struct server *s)
+{
+    errval_t err = SYS_ERR_OK;
+    if (!scratch) {
+        capref_t frame;
+        void *va = NULL;
+        err = frame_alloc(&frame, RPC_BUF_SIZE);
+        if (err_is_fail(err))
+            return err;
+        err = vspace_map(frame, RPC_BUF_SIZE, MAP_WRITE, &va);
+        if (err_is_ok(err))
+            err = exception_add_fault_handler(page_fault);
+        if (err_is_fail(err)) {
+            if (va)
+                err_ignore(vspace_unmap(frame), "the frame is deleted next, which unmaps it too");
+            cap_destroy(frame);
+            return err;
+        }
+        scratch_frame = frame;
+        scratch = va;
+    }
+    if (!s->paged) {
+        s->paged = true;
+        s->next_paged = paged;
+        paged = s;
+    }
+    return err;
+}
+
+static void do_share(struct server *s, struct server_chan *c, capref_t frame,
+                     struct server_resp *resp)
 {
     void *va;
     if (c->buf) {
@@ -182,7 +271,9 @@ static void do_share(struct server_chan *c, capref_t frame, struct server_resp *
         cap_destroy(frame);
         return;
     }
-    resp->err = vspace_map(frame, RPC_BUF_SIZE, MAP_WRITE, &va);
+    resp->err = watch_pages(s);
+    if (err_is_ok(resp->err))
+        resp->err = vspace_map(frame, RPC_BUF_SIZE, MAP_WRITE, &va);
     if (err_is_ok(resp->err)) {
         c->buf = va;
         c->buf_frame = frame;
@@ -219,6 +310,18 @@ void server_answer(struct server *s, struct server_chan *c, const struct server_
     s->reply = *resp;
 }
 
+// Close the channels lost since the last look, with no answer: one that
+// waits to go to such a channel is dropped (server_reply refuses it).
+static void close_lost(struct server *s)
+{
+    if (s->reply_chan && s->reply_chan->lost)
+        flush_reply(s);
+    for (unsigned i = 0; s->lost_open && i < s->nchans; i++) {
+        if (s->chans[i].used && s->chans[i].lost)
+            close_chan(s, &s->chans[i]);
+    }
+}
+
 // Route one received message by its badge; the answer waits in
 // s->reply_chan and s->reply unless the request was answered already.
 static void dispatch(struct server *s, const struct lmp_recv_msg *m, capref_t cap)
@@ -241,7 +344,7 @@ static void dispatch(struct server *s, const struct lmp_recv_msg *m, capref_t ca
     }
     req.chan = &s->chans[low];
     if (req.op == RPC_OP_SHARE && cap) {
-        do_share(req.chan, cap, &resp);
+        do_share(s, req.chan, cap, &resp);
     } else if (req.op == RPC_OP_CLOSE) {
         if (cap)
             cap_destroy(cap);
@@ -323,7 +426,7 @@ static MUST_CHECK errval_t reply_and_recv(struct server *s, uint64_t limit, stru
     struct server_chan *c = s->reply_chan;
     const struct server_resp *r = &s->reply;
     s->reply_chan = NULL;
-    if (c->used) {
+    if (c->used && !c->lost) {
         uint64_t w[4] = {r->err, r->w[0], r->w[1], r->w[2]};
         uint32_t flags = LMP_FLAG_NONBLOCK | (r->cap ? LMP_FLAG_SEND_CAP : 0);
         errval_t err =
@@ -333,8 +436,8 @@ static MUST_CHECK errval_t reply_and_recv(struct server *s, uint64_t limit, stru
         answered(s, c, r, sent ? SYS_ERR_OK : err);
         if (sent)
             return err;
-    } else {
-        answered(s, c, r, SYS_ERR_NOT_FOUND); // its client has gone meanwhile
+    } else { // its client has gone meanwhile, or its page
+        answered(s, c, r, c->used ? RPC_ERR_PAGE_LOST : SYS_ERR_NOT_FOUND);
     }
     return limit ? lmp_recv_timeout(s->ep, 0, recv_slot, limit, m)
                  : lmp_recv(s->ep, 0, recv_slot, m);
@@ -344,6 +447,8 @@ static MUST_CHECK errval_t reply_and_recv(struct server *s, uint64_t limit, stru
 // server_answer) is left waiting: the next step sends it with its receive.
 static void step(struct server *s)
 {
+    if (s->lost_open)
+        close_lost(s); // lost in the last step's handler or hooks
     if (s->numps)
         flush_reply(s); // UMP handlers may close channels: answers go first
     if (poll_umps(s))
@@ -357,6 +462,8 @@ static void step(struct server *s)
         flush_reply(s);
         return;
     }
+    if (s->lost_open)
+        close_lost(s); // lost in the idle hook
     if (!recv_slot && err_is_fail(slot_alloc(&recv_slot)))
         recv_slot = NULL_CAP; // receive without caps until slots return
     struct lmp_recv_msg m = {0};
@@ -391,10 +498,16 @@ void server_step(struct server *s)
 {
     step(s);
     flush_reply(s);
+    if (s->lost_open)
+        close_lost(s);
 }
 
 void server_run(struct server *s)
 {
+    // The scratch page now rather than at the first page shared, so that
+    // what a running server holds does not grow when a client first comes.
+    err_ignore(watch_pages(s),
+               "tried again at the first page shared, which is refused if it fails");
     for (;;)
         step(s);
 }

@@ -48,12 +48,15 @@ static const char *const exception_names[] = {
     [14] = "page fault",  [17] = "alignment check",
 };
 
-// Page faults in the heap map memory and continue; anything else ends the
-// program with a line saying what happened. Runs on its own stack, so it
-// prints with a system call, not through stdio (whose lock may be held).
+// Page faults in the heap map memory and continue, and so do those a
+// library's handler takes (the server library's, in a client's shared
+// page that went away: sys/server.h); anything else ends the program with
+// a line saying what happened. Runs on its own stack, so it prints with a
+// system call, not through stdio (whose lock may be held).
 static void on_exception(uint64_t vector, uint64_t error, uint64_t addr)
 {
-    if (vector == 14 && vspace_heap_fault(addr)) {
+    if (vector == EXC_PAGE_FAULT &&
+        (vspace_heap_fault(addr) || exception_fault_handled(addr, error))) {
         frame->in_exception = 0;
         exc_resume(&frame->exc.regs);
     }

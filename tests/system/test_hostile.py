@@ -4,11 +4,12 @@ One boot. The neighbour is `udpecho --native` on VNIC 0 (the host echoes
 through a forwarded port), with a VSA of its own written by `logapp`, and
 the kernel-mediated servers (netd, stord) running. Then `hostile` attacks
 with what any application holds (usr/tests/hostile: DMA outside its IOMMU
-domain, a mailbox flood, garbage at every server, spoofed frames, what only
-a spawner may do), and a host client that never reads what it asked for
-stands in for a hostile TCP peer of `kvstore`. After each attack: the
-neighbour still echoes, the shell still answers, and the fault is where the
-hardware reports it (the IOMMU's fault log for DMA). At the end, every
+domain, a mailbox flood, garbage at every server, a channel's shared page
+given back under the server, spoofed frames, what only a spawner may do),
+and a host client that never reads what it asked for stands in for a
+hostile TCP peer of `kvstore`. After each attack: the neighbour still
+echoes, the shell still answers, and the fault is where the hardware
+reports it (the IOMMU's fault log for DMA). At the end, every
 server's table, devmgr's vectors and domains, and free memory are as they
 were before the attacker came, and the neighbour's VSA holds what it wrote.
 """
@@ -128,6 +129,7 @@ def run(ctx):
                    ("mailbox", "hostile mailbox 500", ["hostile.mailbox"]),
                    ("hog", "--mem 24M hostile hog", ["hostile.hog"]),
                    ("revoke", "hostile revoke", ["hostile.revoke_ram"]),
+                   ("pagegone", "hostile pagegone", ["hostile.pagegone"]),
                    ("spoof", "hostile spoof 200", ["hostile.spoof"]),
                    ("privileged", f"hostile privileged {npid}", ["hostile.privileged", "hostile.names"]),
                    ("servers", "hostile servers 150 7",

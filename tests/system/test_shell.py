@@ -3,8 +3,9 @@
 Types commands into the shell on COM1 and checks the replies: the built-in
 commands and their errors, the systest programs (spawn with arguments, heap
 growth by page faults, malloc, threads, the name service, mem_serv with
-exhaustion, more processes than init's table holds each waited for while
-it runs), a process on core 1 killed from core 0 (mctest killremote), a
+exhaustion, a server whose client is killed in the middle of a request
+(the client's shared page gone under it), more processes than init's
+table holds each waited for while it runs), a process on core 1 killed from core 0 (mctest killremote), a
 program killed with its memory returned (mem before and after), a program stopped by a fault, a process's CSpace, a command typed
 while another program prints (the console's edit line), the console's keys
 (Ctrl-C and Ctrl-Z on a foreground program, TAB, escape sequences), lines
@@ -27,6 +28,7 @@ SYSTEST = {
     "watch": ["watch.signal_on_end", "watch.errors"],
     "lmp": ["lmp.recv_timeout", "lmp.message_before_timeout"],
     "timeout": ["timeout.bind_and_call", "timeout.call", "timeout.bind", "timeout.server_side"],
+    "lostpage": ["lostpage.written_after_revoke", "lostpage.closed", "lostpage.serves_on"],
     "limits": ["limits.defaults", "limits.spawn_too_small", "limits.own", "limits.narrowed", "limits.vnics",
                "limits.vectors", "limits.domains", "limits.vsics", "limits.chans",
                "limits.chans_memserv_init", "limits.memory", "limits.child_holds",

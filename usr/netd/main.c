@@ -119,9 +119,12 @@ static void answer_waiting(void)
         struct server_chan *ch = c->waiting;
         c->waiting = NULL;
         nwaiting--;
-        // The client may have ended, and its page gone with its memory,
-        // before netd heard of it: then nothing is written or answered.
-        if (ch->pid != c->waiting_pid || !server_buf_alive(ch))
+        // A channel closed meanwhile (its slot perhaps another's now) is
+        // not the one it waited on. A client that ended before netd heard
+        // of it took its page along: the write below lands in the server
+        // library's scratch page, and the answer is dropped with the
+        // channel (sys/server.h).
+        if (ch->pid != c->waiting_pid || !ch->buf)
             continue;
         // (sent with the loop's next receive: the client runs at once)
         server_answer(&srv, ch,

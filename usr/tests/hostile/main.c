@@ -15,6 +15,8 @@
  *   hostile privileged  what only a process's spawner or the shell may do
  *   hostile hog         take VNICs, domains, channels and memory until refused
  *   hostile revoke      revoke the RAM mem_serv sent, then give it back
+ *   hostile pagegone    give a channel's shared page back, then ask the
+ *                       server for what it reads or writes there
  *
  * Each attack prints what it saw ("TEST PASS hostile.NAME" when the system
  * refused or survived it as it must, from where the attacker stands); the
@@ -26,8 +28,10 @@
 #include <base/wire.h>
 #include <igb/igb_regs.h>
 #include <igb/igb_vf.h>
+#include <net/netd.h>
 #include <net/vnic.h>
 #include <nvme/nvme_io.h>
+#include <os/stord.h>
 #include <os/vsic.h>
 #include <pci/pci_enum.h>
 #include <stdio.h>
@@ -40,8 +44,10 @@
 #include <sys/memserv.h>
 #include <sys/ram.h>
 #include <sys/slot.h>
+#include <sys/storctl.h>
 #include <sys/sys.h>
 #include <sys/thread.h>
+#include <sys/vspace.h>
 #include <test/report.h>
 
 // An IOVA never mapped in any domain of ours (the library hands out IOVAs
@@ -439,6 +445,21 @@ static void fuzz_server(struct target *t, unsigned n, capref_t frame, capref_t r
         err_ignore(rpc_close(&c), "closing a channel we abandon: the server closes it when we end");
 }
 
+// Whether the server called name is there (init and mem_serv always are);
+// if not, attack says it leaves it out.
+static bool running(const char *attack, const char *name)
+{
+    capref_t probe;
+    if (!strcmp(name, "init") || !strcmp(name, "mem_serv"))
+        return true;
+    if (err_is_fail(name_lookup(name, &probe))) {
+        printf("hostile: %s: %s is not running\n", attack, name);
+        return false;
+    }
+    cap_destroy(probe);
+    return true;
+}
+
 static void attack_servers(unsigned n)
 {
     static struct target targets[] = {{.name = "init"},   {.name = "mem_serv"}, {.name = "devmgr"},
@@ -453,15 +474,8 @@ static void attack_servers(unsigned n)
         return;
     }
     for (unsigned i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
-        capref_t probe;
-        if (strcmp(targets[i].name, "init") && strcmp(targets[i].name, "mem_serv")) {
-            if (err_is_fail(name_lookup(targets[i].name, &probe))) {
-                printf("hostile: servers: %s is not running\n", targets[i].name);
-                continue;
-            }
-            cap_destroy(probe);
-        }
-        fuzz_server(&targets[i], n, frame, ram);
+        if (running("servers", targets[i].name))
+            fuzz_server(&targets[i], n, frame, ram);
     }
 }
 
@@ -594,6 +608,58 @@ static void attack_revoke(void)
            mine0 >> 10, mine1 >> 10);
 }
 
+/* ---- pagegone: the shared page given back under the server ---- */
+
+// A channel's page is our memory: we may give it back whenever we like,
+// and the server's mapping goes with it. Asked then for something it
+// writes (or reads) there, the server's access faults: the server library
+// takes the fault, and closes the channel without an answer, so our call
+// times out. The server goes on serving, with that channel closed.
+static void attack_pagegone(void)
+{
+    static const struct {
+        const char *name;
+        uint64_t op;
+    } targets[] = {{"stord", STORD_OPEN},   {"netd", NETD_OPEN},     {"storctl", STORCTL_INFO},
+                   {"netctl", NETCTL_LIST}, {"devmgr", DEVMGR_LIST}, {"init", INIT_PROC_LIST}};
+    char seen[240] = "";
+    bool ok = true;
+    for (unsigned i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+        struct rpc_chan c, fresh;
+        struct rpc_result r;
+        uint64_t used0 = 0, used1 = 0, all, reaped;
+        if (!running("pagegone", targets[i].name))
+            continue;
+        errval_t err = bind_to(&c, targets[i].name);
+        if (err_is_ok(err))
+            err = rpc_stats(&c, &used0, &all, &reaped);
+        if (err_is_ok(err)) {
+            err_ignore(vspace_unmap(c.buf_frame), "the frame goes next, its mapping with it");
+            cap_destroy(c.buf_frame);
+            err = ram_free(c.buf_ram); // mem_serv's revoke takes the server's copy
+            c.buf = NULL;
+            c.buf_frame = c.buf_ram = NULL_CAP;
+        }
+        errval_t call =
+            err_is_ok(err) ? rpc_call(&c, targets[i].op, 0, 0, 0, NULL_CAP, NULL_CAP, &r) : err;
+        errval_t alive = bind_to(&fresh, targets[i].name);
+        if (err_is_ok(alive))
+            alive = rpc_stats(&fresh, &used1, &all, &reaped);
+        bool good =
+            err_is_ok(err) && err_has(call, SYS_ERR_TIMEOUT) && err_is_ok(alive) && used1 == used0;
+        ok = ok && good;
+        size_t n = strlen(seen);
+        snprintf(seen + n, sizeof(seen) - n, "%s%s %s%s%s %lu>%lu", n ? "; " : "", targets[i].name,
+                 err_name(call), err_is_ok(alive) ? "" : ", then ",
+                 err_is_ok(alive) ? "" : err_name(alive), used0, used1);
+        if (err_is_ok(alive))
+            err_ignore(rpc_close(&fresh), "the server closes it when we end");
+        if (c.bound)
+            err_ignore(rpc_close(&c), "the server closes it when we end");
+    }
+    report("pagegone", ok, "%s", seen);
+}
+
 /* ---- privileged: only a spawner, or the shell, may ---- */
 
 static void attack_privileged(uint64_t victim)
@@ -627,7 +693,7 @@ int main(int argc, char **argv)
     if (argc < 2) {
         printf(
             "usage: hostile dma [n] | msi | vsic | mailbox [n] | servers [n] [seed] | spoof [n] | "
-            "privileged <victim pid> | hog | revoke\n");
+            "privileged <victim pid> | hog | revoke | pagegone\n");
         return 2;
     }
     unsigned n = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 0;
@@ -650,6 +716,8 @@ int main(int argc, char **argv)
         attack_hog();
     else if (!strcmp(a, "revoke"))
         attack_revoke();
+    else if (!strcmp(a, "pagegone"))
+        attack_pagegone();
     else if (!strcmp(a, "privileged"))
         attack_privileged(n);
     else {

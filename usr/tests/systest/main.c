@@ -632,6 +632,10 @@ int main(int argc, char **argv)
         test_timeout();
     else if (!strcmp(t, "slowclient"))
         return slow_client_main();
+    else if (!strcmp(t, "lostpage"))
+        test_lostpage();
+    else if (!strcmp(t, "lostclient") || !strcmp(t, "pageclient"))
+        return lostpage_client(t[0] == 'l');
     else if (!strcmp(t, "devices"))
         test_devices();
     else if (!strcmp(t, "limits"))
@@ -653,7 +657,7 @@ int main(int argc, char **argv)
         *(volatile int *)(uintptr_t)crash_address = 1; // nothing is mapped there
     else
         printf("usage: systest "
-               "args|heap|malloc|threads|names|memserv|watch|lmp|timeout|devices|limits|waiters|"
-               "pause|print|spin|crash\n");
+               "args|heap|malloc|threads|names|memserv|watch|lmp|timeout|lostpage|devices|limits|"
+               "waiters|pause|print|spin|crash\n");
     return tests_failed;
 }

@@ -19,5 +19,12 @@ void neighbour_main(void);
 // waited for while it runs: init takes ended entries again.
 void test_waiters(void);
 
+// `systest lostpage` (lostpage.c): clients' shared pages taken away while
+// we serve them (the server library's fault handler); `systest lostclient`
+// (lose: killed in the middle of a request) and `systest pageclient` are
+// its clients.
+void test_lostpage(void);
+int lostpage_client(bool lose);
+
 // Yield for ms milliseconds (`systest pause MS`: a child that lives that long).
 void pause_ms(uint64_t ms);

@@ -16,6 +16,19 @@
  * client_limits hook. A bind past the client's LIMIT_CHANS channels to
  * this server is answered with LIMIT_ERR_CHANNELS; the server's handlers
  * check the rest against req->chan->limits.
+ *
+ * A client's shared page (RPC_OP_SHARE) is its memory: it goes when the
+ * client ends or gives it back, and the server's mapping with it, possibly
+ * while the server is in the middle of the client's request, or before
+ * it hears that the client ended; the server's next access to it faults.
+ * The library takes that fault (sys/exception.h): the access lands in a
+ * zeroed scratch page of the server's own (made as server_run starts, or
+ * at the first page shared), the channel is marked lost, and the faulting
+ * instruction runs on. The loop closes a lost channel before it next
+ * sends or receives, with no answer sent (server_reply refuses one:
+ * RPC_ERR_PAGE_LOST), so a handler may go on writing into req->chan->buf
+ * whatever happens to the client; what it reads there once the page is
+ * lost is zeros or its own writes.
  */
 #pragma once
 
@@ -35,6 +48,7 @@ struct server_chan {
     void *user;                // the server's own per-channel state
     struct proc_limits limits; // the client's (the same on all its channels)
     unsigned failpoint;        // RPC_OP_FAILPOINT: the step of its next request to fail
+    bool lost; // its page went away: the scratch page is mapped at buf (closed by the loop)
 };
 
 // A request as the handler sees it.
@@ -95,6 +109,13 @@ struct server {
     void (*usage)(struct server *s, uint64_t pid, uint64_t out[2]);
     capref_t watch_note; // (the library's: the send cap init signals)
     uint64_t reaped;     // channels closed because their client ended
+    uint64_t lost;       // channels closed because their shared page went away
+    // (The library's: channels lost and not closed yet; the next server
+    // with a shared page, for the fault handler, which is why a server
+    // that has had a page shared must last as long as the process.)
+    unsigned lost_open;
+    bool paged;
+    struct server *next_paged;
     // (The library's: the answer server_run has yet to send, with its next
     // receive in one system call.)
     struct server_chan *reply_chan;
@@ -116,7 +137,8 @@ struct server_ump {
 // that both directions of a request take the kernel's LMP fast path.
 _Noreturn void server_run(struct server *s);
 
-// Receive and dispatch one message (blocking), and answer it.
+// Receive and dispatch one message (blocking), and answer it; then close
+// the channels lost meanwhile.
 void server_step(struct server *s);
 
 // Answer a deferred request from inside the loop (a handler or a hook,
@@ -129,22 +151,14 @@ void server_answer(struct server *s, struct server_chan *c, const struct server_
 
 // Send a reply to a channel (for deferred requests): a client that no
 // longer waits loses its answer (LMP_ERR_NOT_LISTENING). CAP_ERR_SLOT_EMPTY:
-// the client abandoned the channel (a call timed out: rpc.h); the loop
-// closes such a channel when it answers, a server replying later may
+// the client abandoned the channel (a call timed out: rpc.h);
+// RPC_ERR_PAGE_LOST: its shared page went away (nothing is sent). The
+// loop closes such a channel when it answers, a server replying later may
 // server_close it.
 MUST_CHECK errval_t server_reply(struct server_chan *c, const struct server_resp *resp);
 
 // Close one channel now (the server's chan_closing hook first).
 void server_close(struct server *s, struct server_chan *c);
-
-// Whether c's shared page is still there to write: its frame cap still
-// exists here. A client that ends has its memory taken back, and with it
-// the server's copy of the page's frame and the mapping, possibly before
-// the server hears that it ended; a server that writes into the page of
-// a client not in a request (a deferred answer) asks this first. (It
-// narrows the window to the few instructions between the look and the
-// write; it does not close it.)
-bool server_buf_alive(const struct server_chan *c);
 
 // Close every channel of client pid (it ended): its slot is free for a new
 // client; deferred replies to it are dropped.
