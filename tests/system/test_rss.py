@@ -96,6 +96,7 @@ def two_cores(ctx, m, sh, addr):
     leader = re.search(r"\[(\d+)\] udpecho", out)
     ok = started(m, r"native echo on 10\.0\.2\.15:7 \(vnic\), 2 queue pairs on 2 cores, RSS on",
                  ctx, "rss2.started: pair 0 here, pair 1 in a process on core 1, RSS on")
+    # (pair 1's process says so before pair 0's hears it is ready)
     worker = re.search(r"udpecho: queue pair 1 on core 1 \(pid (\d+)\)", m.out)
     ctx.check("rss2.pair1_on_core1: ps lists pair 1's process on core 1",
               worker is not None and re.search(rf"^ +{worker.group(1)} +1 +running", sh.cmd("ps"),

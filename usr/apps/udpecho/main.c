@@ -514,6 +514,14 @@ static MUST_CHECK errval_t take_pair1(const char *name, uint16_t port)
         err = net_stack_open(q, NULL, &pairs[1].s);
     if (err_is_ok(err))
         err = net_udp_open(pairs[1].s, htons(port), 256, &pairs[1].u);
+    if (err_is_ok(err)) {
+        vnic_queue1_lent(q, pair0_mem);
+        err = exception_add_fault_handler(pair1_fault);
+    }
+    // (said before pair 0's process hears: its own line comes after ours)
+    if (err_is_ok(err))
+        printf("udpecho: queue pair 1 on core %u (pid %lu)\n", sys_core(),
+               (unsigned long)sys_pid());
     const uint64_t ready[UMP_WORDS] = {PAIR1_READY, err};
     errval_t sent = ump_send_wait(&pair1, ready);
     return err_is_ok(err) ? sent : err;
@@ -529,13 +537,6 @@ static int pair1_main(const char *name, uint16_t port)
     }
     report_from = pairs[1].s;
     rss_on = true; // (pair 1 receives only while pair 0's process has RSS on)
-    vnic_queue1_lent(net_stack_netq(pairs[1].s), pair0_mem);
-    err = exception_add_fault_handler(pair1_fault);
-    if (err_is_fail(err)) {
-        printf("udpecho: queue pair 1: %s\n", err_msg(err));
-        return 1;
-    }
-    printf("udpecho: queue pair 1 on core %u (pid %lu)\n", sys_core(), (unsigned long)sys_pid());
     return pair_loop_idle(&pairs[1], pair1_idle);
 }
 
