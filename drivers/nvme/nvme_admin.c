@@ -219,6 +219,17 @@ errval_t nvme_ns_attach(struct nvme_ctrl *c, uint32_t nsid, uint16_t cntlid)
     return ns_attachment(c, nsid, cntlid, NVME_NS_ATTACH_SEL_ATTACH);
 }
 
+errval_t nvme_ns_attach_also(struct nvme_ctrl *c, uint32_t nsid, uint16_t cntlid)
+{
+    bool here, any;
+    errval_t err = attached_to(c, nsid, cntlid, &here, &any);
+    if (err_is_fail(err))
+        return err;
+    if (here)
+        return NVME_ERR_NS_ATTACHED;
+    return ns_attachment(c, nsid, cntlid, NVME_NS_ATTACH_SEL_ATTACH);
+}
+
 errval_t nvme_ns_detach(struct nvme_ctrl *c, uint32_t nsid, uint16_t cntlid)
 {
     bool here, any;

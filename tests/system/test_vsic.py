@@ -16,13 +16,19 @@ holds the 20 records; then a stream of appends on 'own' is cut by
 killing QEMU (SIGKILL, by its PID) at a random acknowledgement. The
 third boot recovers 'own': every acknowledged record, intact, at its
 position, and at most the one in flight; then 17 more clients in a row
-(storctl closes the channels of those that ended).
+(storctl closes the channels of those that ended). In the third boot QEMU
+throttles 'held''s namespace, so that commands wait in QEMU: a client
+that leaves writes in flight, releases the VSA and ends (twice: the
+second time another process holds the VSA by then), and a holder killed
+mid-I/O, each get their VSIC taken back while QEMU still holds their
+commands (QEMU crashed there when storctl detached first: docs/vsic.md).
 """
 import os
 import random
 import re
 import signal
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_shell import PROMPT, Shell, seen, services_up  # noqa: E402
@@ -66,28 +72,77 @@ def acks(out):
     return [(int(k), int(p), int(n), c) for k, p, n, c in ACK.findall(out)]
 
 
-def isolation(ctx, m, sh):
-    """Two apps on two VSICs; the holder killed mid-I/O and its VSIC reclaimed."""
+def start_holder(m):
+    """vsictest hold held, in the background: its pid, VSIC and namespace."""
     m.send("run vsictest hold held &\r")
     got = m.expect(r"\[(\d+)\] vsictest[\s\S]*?vsictest: holding 'held' \(namespace (\d+)\) "
                    r"on VSIC (\d+), I/O running", timeout=60)
-    pid, vsic = got.group(1), got.group(3)
+    return got.group(1), got.group(3), got.group(2)
+
+
+def reclaimed(ctx, m, sh, pid, vsic, what, both=True):
+    """Process pid, which held VSIC vsic, ended: storctl takes the VSIC back
+    (and both are free, unless another process holds the other)."""
+    # (anywhere: storctl's line may come before the shell's prompt)
+    ctx.check(f"storctl takes the VSIC back{what}",
+              seen(m, rf"storctl: VSIC {vsic}: its owner \(pid {pid}\) ended: controller \d "
+                   r"offline, VF free\n", 30), "")
+    sh.check(f"its VSIC reclaimed: offline, no resources, free{what}", "vsic list",
+             r"offline   0  0     0  free\n[\s\S]*offline   0  0     0  free\n" if both else
+             rf"\n +{vsic}  02:00\.\d +\d  offline   0  0     0  free\n")
+
+
+def isolation(ctx, m, sh):
+    """Two apps on two VSICs; the holder killed mid-I/O and its VSIC reclaimed.
+    Returns the held VSA's namespace."""
+    pid, vsic, nsid = start_holder(m)
     sh.cmd("run vsictest probe held own", timeout=120)
     sh.check("vsic list: the holder's VSIC online with its VSA", "vsic list",
              rf"\n +{vsic}  02:00\.\d +\d  online    2  1     1  pid {pid}\n")
     sh.check("vsa list: the held VSA and its holder", "vsa list",
              rf"\n +\d+  held +15360 KiB +{vsic}  pid {pid}\n")
     sh.check("the holder killed mid-I/O", f"kill {pid}", rf"\[{pid}\] killed")
-    # (anywhere: storctl's line may come before the shell's prompt after kill)
-    ctx.check("storctl takes the VSIC back",
-              seen(m, rf"storctl: VSIC {vsic}: its owner \(pid {pid}\) ended: controller \d "
-                   r"offline, VF free\n", 30), "")
-    sh.check("its VSIC reclaimed: offline, no resources, free", "vsic list",
-             r"offline   0  0     0  free\n[\s\S]*offline   0  0     0  free\n")
+    reclaimed(ctx, m, sh, pid, vsic, "")
     sh.check("its VSA free again", "vsa list", r"\n +\d+  held +15360 KiB +-  -\n")
     out = sh.cmd("run logapp held verify", timeout=300)
     ctx.check("a new app gets a working VSIC and the VSA", "TEST PASS vsic.verify_async" in out
               and "TEST FAIL" not in out, out[-400:])
+    return nsid
+
+
+def drop(ctx, m, sh, how, what):
+    """vsictest drop held [handoff]: its VSIC taken back with writes in
+    flight. Returns the pid of the holder it handed 'held' to (or None)."""
+    out = sh.cmd(f"run vsictest drop held{how}", timeout=90)
+    got = re.search(r"storctl: VSA 'held' \(namespace \d+\) attached to VSIC (\d) \(pid (\d+)\)",
+                    out)
+    done = re.search(r"vsictest: drop 'held': 8 writes sent, (\d+) in flight as it ends, "
+                     r"holder pid (\d+) \(SYS_ERR_OK\)", out)
+    ctx.check(f"writes left in flight, the VSA released{what}", bool(got and done) and
+              int(done.group(1)) > 0 and (done.group(2) != "0") == bool(how), out[-300:])
+    if got:
+        reclaimed(ctx, m, sh, got.group(2), got.group(1), what, both=not how)
+    return done.group(2) if how and done else None
+
+
+def in_flight(ctx, m, sh):
+    """On the throttled VSA 'held': writes left in flight by a client that
+    released the VSA and ended; again, with the VSA held by another process
+    meanwhile, whose I/O must go on (else it ends, and the kill finds
+    nothing to kill); then that holder killed mid-I/O. QEMU must live
+    through storctl taking each VSIC back (a crash fails the next check)."""
+    drop(ctx, m, sh, "", " (writes in flight)")
+    holder = drop(ctx, m, sh, " handoff", " (writes in flight, the VSA held anew)")
+    if not holder:
+        return
+    sh.check("the new holder has the VSA", "vsa list",
+             rf"\n +\d+  held +15360 KiB +(\d)  pid {holder}\n")
+    vsic = re.search(r"storctl: VSIC (\d) \(controller \d, VF [0-9a-f:.]+\) for pid " + holder,
+                     m.out)
+    time.sleep(2)  # a few of its write-read rounds, at 8 commands a second
+    what = " (its commands held in QEMU)"
+    sh.check(f"the holder killed mid-I/O{what}", f"kill {holder}", rf"\[{holder}\] killed")
+    reclaimed(ctx, m, sh, holder, vsic.group(1) if vsic else r"\d", what)
 
 
 def first_boot(ctx, iso, disk):
@@ -105,7 +160,7 @@ def first_boot(ctx, iso, disk):
         first = acks(out)
         ctx.check("20 appends acknowledged", [a[0] for a in first] == list(range(20)),
                   out[-300:])
-        isolation(ctx, m, sh)
+        held = isolation(ctx, m, sh)
         sh.check("stord starts on a VSIC of its own", "run stord &", r"\[\d+\] stord")
         m.expect(r"stord: serving VSAs on VSIC \d \(controller \d\)", timeout=60)
         sh.cmd("run logapp viastord --stord verify", timeout=300)
@@ -123,7 +178,7 @@ def first_boot(ctx, iso, disk):
         ctx.check("poweroff", m.wait_exit(timeout=30) == 0, "")
     # The held VSA's verify comes twice (logapp alpha and logapp held): both count.
     ctx.collect(m, VERIFY + PROBE + STORD + ["vsictest.no_vsa_free"])
-    return first, names
+    return first, names, held
 
 
 def second_boot(ctx, iso, disk, first, names):
@@ -153,8 +208,9 @@ def second_boot(ctx, iso, disk, first, names):
                                        "logapp: ACK ".startswith(cut))
 
 
-def third_boot(ctx, iso, disk, acked, cut):
-    m = ctx.machine(iso, tag="-3", disk=disk)
+def third_boot(ctx, iso, disk, acked, cut, held):
+    # 8 commands a second on 'held''s namespace: most of them wait in QEMU
+    m = ctx.machine(iso, tag="-3", disk=disk, tools_args=["--slow-ns", f"{held}=8"])
     with m:
         boot_up(m)
         sh = Shell(ctx, m)
@@ -178,17 +234,19 @@ def third_boot(ctx, iso, disk, acked, cut):
         names = sh.cmd("vsa list")
         ctx.check("vsa list: 'own' gone, 'reborn' there",
                   " own " not in names and "reborn" in names, names)
+        in_flight(ctx, m, sh)
         m.send("poweroff\r")
-        m.wait_exit(timeout=30)
+        ctx.check("poweroff after the VSICs taken back with commands in flight",
+                  m.wait_exit(timeout=30) == 0, m.why_ended())
     return m
 
 
 def run(ctx):
     iso = ctx.iso(modules=())
     disk = fresh(os.path.join(ctx.out_dir, "vsic.img"))
-    first, names = first_boot(ctx, iso, disk)
+    first, names, held = first_boot(ctx, iso, disk)
     acked, cut = second_boot(ctx, iso, disk, first, names)
     ctx.check("acknowledgements in order", [a[0] for a in acked] ==
               list(range(acked[0][0], acked[0][0] + len(acked))) if acked else False,
               f"{len(acked)} ACK lines")
-    return third_boot(ctx, iso, disk, acked, cut)
+    return third_boot(ctx, iso, disk, acked, cut, held)

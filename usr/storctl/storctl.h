@@ -38,6 +38,11 @@ struct vsic_rec {
     capref_t window_ram; // the RAM it was made from: back to mem_serv with it
     capref_t doorbells;  // the doorbell page the owner got, or NULL_CAP
     bool queues;         // the owner's I/O queue pair is made
+    // VSAs (bit k: sc.vsas[k]) detached from it while its owner's queue
+    // was live: commands of the owner's on them may still be in flight,
+    // and QEMU's reset of the controller waits only for those on
+    // namespaces attached to it (reclaim, docs/vsic.md)
+    uint32_t released;
 };
 
 #define VSIC_WINDOW (1ull << 30) // the owner's IOVAs: this gigabyte of the VF's domain

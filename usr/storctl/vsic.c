@@ -114,13 +114,18 @@ static MUST_CHECK errval_t find_vfs(void)
 }
 
 // What an earlier storctl of this boot may have left (it ended with VSICs
-// handed out: devmgr starts us again): no VSA attached to any controller
-// but for the moment we use one ourselves, every secondary offline. The
-// namespaces' attachments outlive the reset of the controller; a
-// namespace that was not attached answers so, and an offline secondary
-// stays offline.
+// handed out: devmgr starts us again): every secondary offline, then no
+// VSA attached to any controller but for the moment we use one ourselves.
+// Offline first: an owner's commands may still be in flight, and QEMU's
+// reset of a secondary waits only for those on namespaces still attached
+// to it (reclaim). The namespaces' attachments outlive the reset of the
+// controller; a namespace that was not attached answers so, and an
+// offline secondary stays offline.
 static void start_clean(void)
 {
+    for (unsigned i = 0; i < sc.nvsics; i++)
+        err_ignore(nvme_virt_offline(&sc.nvme, sc.vsics[i].cntlid),
+                   "a controller that will not go offline is reported when it is next brought up");
     for (unsigned k = 0; k < sc.nvsas; k++) {
         for (unsigned i = 0; i <= sc.nvsics; i++) {
             uint16_t cntlid = i < sc.nvsics ? sc.vsics[i].cntlid : sc.nvme.cntlid;
@@ -130,9 +135,6 @@ static void start_clean(void)
                        sc.vsas[k].nsid, cntlid);
         }
     }
-    for (unsigned i = 0; i < sc.nvsics; i++)
-        err_ignore(nvme_virt_offline(&sc.nvme, sc.vsics[i].cntlid),
-                   "a controller that will not go offline is reported when it is next brought up");
 }
 
 errval_t vsic_setup(void)
@@ -237,15 +239,52 @@ static MUST_CHECK errval_t release_all(unsigned i)
     return first;
 }
 
-// Take VSIC i back: the owner's doorbells and vector taken away, its VSAs
-// detached, the controller offline (it stops, and its resources return
-// to the pool), the VF quiet, then the owner's memory out of its domain.
+// The VSAs VSIC i's owner released (and does not hold again), attached
+// to its controller again, as well as to any VSIC that holds one now: so
+// that its reset waits for the owner's commands on them. The owner can
+// send none: its doorbells are gone. Returns them (bit k: sc.vsas[k]).
+static uint32_t attach_released(unsigned i)
+{
+    uint32_t again = 0;
+    for (unsigned k = 0; k < sc.nvsas; k++) {
+        if ((sc.vsics[i].released & (1u << k)) && sc.vsas[k].vsic != (int)i &&
+            err_is_ok(nvme_ns_attach_also(&sc.nvme, sc.vsas[k].nsid, sc.vsics[i].cntlid)))
+            again |= 1u << k;
+    }
+    sc.vsics[i].released = 0;
+    return again;
+}
+
+// Detach from VSIC i the VSAs attach_released attached (bits of again).
+static MUST_CHECK errval_t detach_released(unsigned i, uint32_t again)
+{
+    errval_t first = SYS_ERR_OK;
+    for (unsigned k = 0; k < sc.nvsas; k++) {
+        if (!(again & (1u << k)))
+            continue;
+        errval_t err = nvme_ns_detach(&sc.nvme, sc.vsas[k].nsid, sc.vsics[i].cntlid);
+        first = err_is_ok(first) ? err : first;
+    }
+    return first;
+}
+
+// Take VSIC i back: the owner's doorbells and vector taken away; the
+// controller offline with its VSAs still attached (it stops, and its
+// resources return to the pool); then its VSAs detached, the VF quiet,
+// the owner's memory out of its domain. Offline before detaching: QEMU
+// frees the controller's queues at the reset, and waits first only for
+// commands on namespaces attached to it; one on a namespace already
+// detached completes later into the freed queue, and QEMU crashes
+// (docs/vsic.md, the QEMU faults worked around).
 static MUST_CHECK errval_t reclaim(unsigned i)
 {
     struct vsic_rec *v = &sc.vsics[i];
     vf_stop(v);
-    errval_t err = release_all(i);
+    uint32_t again = attach_released(i);
     errval_t off = nvme_virt_offline(&sc.nvme, v->cntlid);
+    errval_t err = release_all(i);
+    errval_t drained = detach_released(i, again);
+    err = err_is_ok(err) ? drained : err;
     vf_quiesce(i);
     vf_unwindow(v);
     v->owner = 0;
@@ -434,6 +473,16 @@ void vsa_op_acquire(struct server_req *req, struct server_resp *resp)
            req->chan->pid);
 }
 
+_Static_assert(STORCTL_MAX_VSAS <= 32, "vsic_rec.released holds a bit per VSA");
+
+// a, detached from its VSIC at its owner's request: nobody's now, and
+// remembered as released by that VSIC (attach_released).
+static void vsa_detached(struct vsa *a)
+{
+    sc.vsics[a->vsic].released |= 1u << (a - sc.vsas);
+    a->vsic = -1;
+}
+
 void vsa_op_release(struct server_req *req, struct server_resp *resp)
 {
     char name[STORCTL_VSA_NAME];
@@ -449,7 +498,7 @@ void vsa_op_release(struct server_req *req, struct server_resp *resp)
     }
     resp->err = nvme_ns_detach(&sc.nvme, a->nsid, sc.vsics[v].cntlid);
     if (err_is_ok(resp->err) || err_has(resp->err, NVME_ERR_NS_NOT_ATTACHED))
-        a->vsic = -1;
+        vsa_detached(a);
 }
 
 // Every block of a's namespace zeroed, through our own controller (the
@@ -486,7 +535,7 @@ void vsa_op_destroy(struct server_req *req, struct server_resp *resp)
     resp->err = nvme_ns_detach(&sc.nvme, a->nsid, sc.vsics[v].cntlid);
     if (err_is_fail(resp->err) && !err_has(resp->err, NVME_ERR_NS_NOT_ATTACHED))
         return;
-    a->vsic = -1;
+    vsa_detached(a);
     struct vsamap m = sc.map;
     resp->err = wipe(a);
     if (err_is_ok(resp->err))

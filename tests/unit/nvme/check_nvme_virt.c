@@ -302,6 +302,14 @@ START_TEST(test_attach_detach)
     ck_assert_uint_eq(nvme_ns_attach(&pf, 2, 2), NVME_ERR_NS_ATTACHED);
     ck_assert(!sys.ctrl[2].attached[2]);
     ck_assert_uint_eq(nvme_ns_attach(&pf, 1, 1), NVME_ERR_NS_ATTACHED); // the primary's own
+    // ... unless asked for as well (a reset of 2 then waits for its commands
+    // on it); twice to one controller is refused, and a detach leaves the other.
+    ck_assert_uint_eq(nvme_ns_attach_also(&pf, 2, 2), SYS_ERR_OK);
+    ck_assert(sys.ctrl[1].attached[2] && sys.ctrl[2].attached[2]);
+    ck_assert_uint_eq(nvme_ns_attach_also(&pf, 2, 2), NVME_ERR_NS_ATTACHED);
+    ck_assert_uint_eq(nvme_ns_attach_also(&pf, 2, 1), NVME_ERR_NS_ATTACHED);
+    ck_assert_uint_eq(nvme_ns_detach(&pf, 2, 2), SYS_ERR_OK);
+    ck_assert(sys.ctrl[1].attached[2] && !sys.ctrl[2].attached[2]);
     // QEMU's own check looks at the issuing controller (the primary).
     ck_assert_uint_eq(raw_attach(1, 1, NVME_NS_ATTACH_SEL_ATTACH), NVME_ERR_SC_NS_ALREADY_ATTACHED);
     // Detach from a controller it is not attached to: refused here, not sent.

@@ -3,6 +3,8 @@
  * (tests/system/test_vsic.py drives it from the shell):
  *
  *   vsictest hold <vsa>         hold a VSIC and VSA <vsa>, doing I/O on it until killed
+ *   vsictest drop <vsa> [handoff]  leave writes in flight on <vsa>, release it (and see
+ *                               `vsictest hold <vsa>` take it) and end
  *   vsictest probe <held> <own> while another app holds <held>: what this one may not do,
  *                               and that ringing its admin doorbells harms nobody
  *   vsictest create             a VSIC when every one is in use (probe spawns it)
@@ -48,6 +50,65 @@ static int hold(const char *name)
             return 1;
         }
     }
+}
+
+// Spawn `vsictest hold name` and wait until storctl lists it as name's
+// holder; *pid is the holder's.
+static MUST_CHECK errval_t hand_off(const char *name, uint64_t *pid)
+{
+    char cmd[64];
+    snprintf(cmd, sizeof(cmd), "vsictest hold %s", name);
+    errval_t err = proc_spawn(cmd, pid);
+    for (uint64_t until = sys_clock_us() + 30000000; err_is_ok(err);) {
+        struct storctl_vsa list[STORCTL_MAX_VSAS];
+        unsigned n = 0;
+        err = storctl_vsa_list(list, STORCTL_MAX_VSAS, &n);
+        for (unsigned i = 0; i < n && err_is_ok(err); i++) {
+            if (!strcmp(list[i].name, name) && list[i].owner == *pid)
+                return SYS_ERR_OK;
+        }
+        if (err_is_ok(err) && sys_clock_us() > until)
+            err = SYS_ERR_TIMEOUT;
+        sys_yield();
+    }
+    return err;
+}
+
+// Leave DROP_CMDS writes in flight on VSA name, release it (with handoff,
+// see another process hold it), and end without waiting: storctl takes
+// the VSIC back while the device may still be working on them (on a
+// namespace QEMU throttles, it is: the test boots so). QEMU must not crash
+// when their completions come, and the new holder's I/O must go on.
+#define DROP_CMDS 8
+
+static int drop(const char *name, bool handoff)
+{
+    struct vsic *v;
+    struct vsa *a = NULL;
+    struct dma_buf b;
+    unsigned sent = 0;
+    errval_t err = vsic_open(&v);
+    if (err_is_ok(err))
+        err = vsa_open(v, name, &a);
+    if (err_is_ok(err))
+        err = vsic_dma(v, 4096, 0, &b);
+    for (; err_is_ok(err) && sent < DROP_CMDS; sent++) {
+        uint64_t page = b.iova;
+        struct nvme_xfer x = {&page, 1, 0, {NULL, 0}};
+        uint16_t cid;
+        err = nvme_write(&a->ns, 64 + sent * 8, 8, &x, NULL, NULL, &cid);
+    }
+    if (err_is_ok(err))
+        vsic_poll(v);
+    errval_t rel = err_is_ok(err) ? storctl_vsa_release(name) : err;
+    uint64_t holder = 0;
+    if (handoff && err_is_ok(rel))
+        rel = hand_off(name, &holder);
+    if (err_is_ok(rel))
+        vsic_poll(v);
+    printf("vsictest: drop '%s': %u writes sent, %u in flight as it ends, holder pid %lu (%s)\n",
+           name, sent, err_is_ok(err) ? v->q.outstanding : 0, holder, err_name(rel));
+    return err_is_ok(rel) ? 0 : 1; // the VSIC and the writes left to storctl and the device
 }
 
 // The namespace ID of VSA name, from storctl's list (0: none).
@@ -331,6 +392,8 @@ int main(int argc, char **argv)
         return unwind();
     if (argc == 3 && !strcmp(argv[1], "hold"))
         return hold(argv[2]);
+    if ((argc == 3 || (argc == 4 && !strcmp(argv[3], "handoff"))) && !strcmp(argv[1], "drop"))
+        return drop(argv[2], argc == 4);
     if (argc == 4 && !strcmp(argv[1], "probe"))
         return probe(argv[2], argv[3]);
     if (argc == 2 && !strcmp(argv[1], "create")) {
@@ -350,7 +413,7 @@ int main(int argc, char **argv)
     }
     if (argc == 5 && !strcmp(argv[1], "destroy"))
         return destroy(argv[2], argv[3], argv[4]);
-    printf("usage: vsictest hold <vsa> | probe <held> <own> | create | full <name> | destroy "
-           "<vsa> <another's> <new name> | unwind\n");
+    printf("usage: vsictest hold <vsa> | drop <vsa> [handoff] | probe <held> <own> | create | "
+           "full <name> | destroy <vsa> <another's> <new name> | unwind\n");
     return 2;
 }

@@ -180,6 +180,14 @@ MUST_CHECK errval_t nvme_ns_controllers(struct nvme_ctrl *c, uint32_t nsid, uint
 // (NVME_ERR_SC_CTRL_LIST: no such controller).
 MUST_CHECK errval_t nvme_ns_attach(struct nvme_ctrl *c, uint32_t nsid, uint16_t cntlid);
 
+// Attach namespace nsid to controller cntlid as well, wherever else it is
+// attached: not to give it to two users, but so that a reset of cntlid
+// waits for commands on it, which QEMU does only for namespaces attached
+// to the controller it resets (docs/vsic.md). Refused if attached to
+// cntlid already (QEMU would count it twice). Errors: NVME_ERR_NS_ATTACHED,
+// nvme_ns_controllers', the command's.
+MUST_CHECK errval_t nvme_ns_attach_also(struct nvme_ctrl *c, uint32_t nsid, uint16_t cntlid);
+
 // Detach namespace nsid from controller cntlid. Checked first: QEMU 10
 // asserts (and so aborts) on a detach of a namespace attached nowhere.
 // Errors: NVME_ERR_NS_NOT_ATTACHED, nvme_ns_controllers', the command's.
