@@ -208,26 +208,28 @@ static MUST_CHECK errval_t ns_attachment(struct nvme_ctrl *c, uint32_t nsid, uin
     return nvme_admin_cmd(c, &cmd, NULL);
 }
 
-errval_t nvme_ns_attach(struct nvme_ctrl *c, uint32_t nsid, uint16_t cntlid)
+// Attach nsid to cntlid; refused (NVME_ERR_NS_ATTACHED) if it is attached
+// there already, or, when alone, anywhere.
+static MUST_CHECK errval_t attach_checked(struct nvme_ctrl *c, uint32_t nsid, uint16_t cntlid,
+                                          bool alone)
 {
     bool here, any;
     errval_t err = attached_to(c, nsid, cntlid, &here, &any);
     if (err_is_fail(err))
         return err;
-    if (any)
+    if (alone ? any : here)
         return NVME_ERR_NS_ATTACHED;
     return ns_attachment(c, nsid, cntlid, NVME_NS_ATTACH_SEL_ATTACH);
 }
 
+errval_t nvme_ns_attach(struct nvme_ctrl *c, uint32_t nsid, uint16_t cntlid)
+{
+    return attach_checked(c, nsid, cntlid, true);
+}
+
 errval_t nvme_ns_attach_also(struct nvme_ctrl *c, uint32_t nsid, uint16_t cntlid)
 {
-    bool here, any;
-    errval_t err = attached_to(c, nsid, cntlid, &here, &any);
-    if (err_is_fail(err))
-        return err;
-    if (here)
-        return NVME_ERR_NS_ATTACHED;
-    return ns_attachment(c, nsid, cntlid, NVME_NS_ATTACH_SEL_ATTACH);
+    return attach_checked(c, nsid, cntlid, false);
 }
 
 errval_t nvme_ns_detach(struct nvme_ctrl *c, uint32_t nsid, uint16_t cntlid)
