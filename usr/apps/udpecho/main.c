@@ -316,7 +316,8 @@ static size_t reply_pairs(const void *data, size_t len, char *buf, size_t max)
 // process, threads are cooperative and share the dispatcher (one core),
 // so an idle pair yields to the other, and both together to the rest of
 // the system; they never sleep in the kernel, which would stop the other
-// pair too. idle (if set) is called now and then while nothing comes.
+// pair too. idle (set with --cores 2, where counts is) is called now and
+// then while nothing comes.
 static int pair_loop_idle(struct pair *p, bool (*idle)(void))
 {
     struct net_udp_pkt rx[BATCH];
@@ -345,7 +346,8 @@ static int pair_loop_idle(struct pair *p, bool (*idle)(void))
 
 static int pair_loop(void *arg) { return pair_loop_idle(arg, NULL); }
 
-// Pair 1 on core 1: the connection to its process, its pid, our end.
+// With --cores 2: the connection between the two processes (pair 0's
+// end or pair 1's), and whether pair 1's process is still there.
 #define PAIR1_READY 1u // pair 1 -> pair 0: [READY, error]
 static struct ump_conn pair1;
 static bool pair1_up;
